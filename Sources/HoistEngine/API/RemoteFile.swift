@@ -1,0 +1,31 @@
+import Foundation
+
+/// A file as the server describes it (`GET /v1/files/{id}`), or what Luw's final URL tells.
+public struct RemoteFile: Sendable, Equatable, Decodable {
+    public var id: String
+    public var filename: String
+    public var purpose: String?
+    public var mimeType: String?
+    public var sizeBytes: Int64?
+    public var status: String
+    public var md5: String?
+    public var createdAt: Date?
+    public var completedAt: Date?
+    public var expiresAt: Date?
+
+    public init(
+        id: String, filename: String, purpose: String? = nil, mimeType: String? = nil, sizeBytes: Int64? = nil,
+        status: String, md5: String? = nil, createdAt: Date? = nil, completedAt: Date? = nil, expiresAt: Date? = nil
+    ) {
+        self.id = id
+        self.filename = filename
+        self.purpose = purpose
+        self.mimeType = mimeType
+        self.sizeBytes = sizeBytes
+        self.status = status
+        self.md5 = md5
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+        self.expiresAt = expiresAt
+    }
+}

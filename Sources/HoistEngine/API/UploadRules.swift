@@ -1,0 +1,61 @@
+/// The checks a service would make, run locally before any network call.
+///
+/// Failing early saves a round trip and gives a clearer message; the server checks again.
+public struct UploadRules: Sendable, Equatable {
+    /// One Lightfield purpose: accepted MIME types (nil = any) and the size limit.
+    public struct Purpose: Sendable, Equatable {
+        public var mimeTypes: Set<String>?
+        public var maxBytes: Int64
+        public init(mimeTypes: Set<String>?, maxBytes: Int64) {
+            self.mimeTypes = mimeTypes
+            self.maxBytes = maxBytes
+        }
+    }
+
+    public var purposes: [String: Purpose]
+    /// Luw's supported extensions.
+    public var luwExtensions: Set<String>
+
+    public init(purposes: [String: Purpose], luwExtensions: Set<String>) {
+        self.purposes = purposes
+        self.luwExtensions = luwExtensions
+    }
+
+    private static let mib: Int64 = 1 << 20
+    private static let knowledge: Set<String> = [
+        "text/plain", "text/markdown", "text/csv", "application/pdf", "application/json",
+        MIMEType.forFile("x.docx"), MIMEType.forFile("x.xlsx"), MIMEType.forFile("x.pptx"),
+    ]
+
+    /// The limits API.md documents.
+    public static let standard = UploadRules(
+        purposes: [
+            "meeting_transcript": Purpose(mimeTypes: ["text/plain", "text/vtt", "application/json"], maxBytes: 50 * mib),
+            "knowledge_user": Purpose(mimeTypes: knowledge, maxBytes: 100 * mib),
+            "knowledge_workspace": Purpose(mimeTypes: knowledge, maxBytes: 100 * mib),
+            "general": Purpose(mimeTypes: nil, maxBytes: 5 * 1024 * mib),
+        ],
+        luwExtensions: ["jpg", "jpeg", "png", "webp", "gif", "svg", "tif", "tiff", "mp4", "glb", "gltf", "fbx"])
+
+    /// Throws the error the server would give for this file, or returns its MIME type.
+    /// Unknown purposes pass: the server has the last word on those.
+    public func validate(name: String, size: Int64, profile: Profile) throws(EngineError) -> String {
+        let mime = MIMEType.forFile(name)
+        if size <= 0 { throw .emptyFile(name) }
+        switch profile.dialect {
+        case .luw:
+            guard luwExtensions.contains(MIMEType.fileExtension(of: name)) else {
+                throw .unsupportedType(name, supported: luwExtensions.sorted().joined(separator: ", "))
+            }
+        case .lightfield:
+            let purpose = profile.effectivePurpose
+            if let rule = purposes[purpose] {
+                if let allowed = rule.mimeTypes, !allowed.contains(mime) {
+                    throw .mimeNotAllowed(mime, purpose: purpose)
+                }
+                if size > rule.maxBytes { throw .tooLarge(size: size, limit: rule.maxBytes, purpose: purpose) }
+            }
+        }
+        return mime
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Everything an engine needs to run: where to upload, with which key, how fast and how hard.
+public struct EngineConfiguration: Sendable {
+    public var profile: Profile
+    public var key: APIKey
+    /// Jobs running at once; changeable later with `setConcurrency`.
+    public var concurrency: Int = 4
+    /// Total bytes per second across all jobs; nil = unlimited.
+    public var rateLimit: Int64?
+    /// The SQLite journal; nil keeps it in memory (no resume across runs).
+    public var journalPath: String?
+    /// The endpoint as the journal knows it; defaults to `profile.endpoint`. The embedded
+    /// server listens on a new port each run, so it passes a stable name here instead.
+    public var journalEndpoint: String?
+    public var retryPolicy: RetryPolicy = .standard
+    /// Drives progress throttling, backoff sleeps and the rate limiter.
+    public var clock: any EngineClock = SystemEngineClock()
+    /// Wall-clock time, compared with the server's `expiresAt`.
+    public var wallClock: @Sendable () -> Date = { Date() }
+    /// At most one progress event per job per interval.
+    public var progressInterval: Duration = .milliseconds(100)
+    /// Read size for the PUT body: 256 KiB keeps memory flat at full speed (NOTES.md).
+    public var chunkSize: Int = 256 * 1024
+    public var rules: UploadRules = .standard
+    /// Start with `pause()` in effect (the TUI restores unfinished jobs paused).
+    public var startPaused = false
+
+    var journalKey: String { journalEndpoint ?? profile.endpoint }
+
+    public init(profile: Profile, key: APIKey) {
+        self.profile = profile
+        self.key = key
+    }
+
+    /// The default journal location: `$XDG_STATE_HOME/hoist/journal.sqlite`.
+    public static func defaultJournalPath(environment: [String: String]) -> String {
+        XDGPaths(environment: environment).stateDirectory + "/journal.sqlite"
+    }
+}

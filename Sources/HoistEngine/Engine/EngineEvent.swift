@@ -1,0 +1,49 @@
+/// Identifies one job inside an engine.
+public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public static func < (a: JobID, b: JobID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "#\(rawValue)" }
+}
+
+/// Something that happened to a job. Every job ends with exactly one of
+/// `completed`, `failed` or `cancelled` (and may start again after `retry`).
+public struct EngineEvent: Sendable, Equatable {
+    public var job: JobID
+    /// The local file's path.
+    public var path: String
+    public var kind: Kind
+
+    public init(job: JobID, path: String, kind: Kind) {
+        self.job = job
+        self.path = path
+        self.kind = kind
+    }
+
+    public enum Kind: Sendable, Equatable {
+        /// Waiting for a slot. `size` is the file's size in bytes.
+        case queued(size: Int64)
+        /// The job got a slot and is creating its session (not an NDJSON event).
+        case started
+        /// The server handed out a session: Lightfield file id (or Luw final URL) and stored name.
+        case sessionCreated(remoteID: String, filename: String)
+        /// Bytes handed to the network so far; throttled, the last value always delivered.
+        case progress(sent: Int64, total: Int64)
+        /// All bytes sent; asking the server to complete/finalize.
+        case completing
+        /// The server accepted the file. `remoteID` is the Lightfield id or the Luw final URL.
+        case completed(remoteID: String, md5: String)
+        /// A step failed and will be tried again after `delay`.
+        case retrying(attempt: Int, delay: Duration, reason: String)
+        case failed(EngineError)
+        case cancelled
+    }
+
+    /// True for the three events that end a job.
+    public var isTerminal: Bool {
+        switch kind {
+        case .completed, .failed, .cancelled: return true
+        default: return false
+        }
+    }
+}

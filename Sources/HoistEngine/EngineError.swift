@@ -1,0 +1,85 @@
+/// Every error the engine reports: one struct, a stable code, a human message.
+///
+/// Errors cross the event stream to front ends, so they are values (`Equatable`,
+/// `Sendable`) rather than a tree of types; `description` is what a user reads.
+public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    private enum Code: String, Sendable {
+        case config, profile, missingKey
+        case fileNotFound, notAFile, fileChanged, fileVanished, unreadable
+        case unsupportedType, mimeNotAllowed, tooLarge, emptyFile
+        case network, server, client, expired, nameTaken, cancelled, protocolViolation
+        case journal
+    }
+
+    private let code: Code
+    /// The HTTP status when the error came from a server answer.
+    public let status: Int?
+    /// The server's machine-readable code (`upload_missing`, `expired`...), when it gave one.
+    public let serverCode: String?
+    /// The human message, already phrased for a user.
+    public let message: String
+
+    private init(_ code: Code, _ message: String, status: Int? = nil, serverCode: String? = nil) {
+        self.code = code
+        self.message = message
+        self.status = status
+        self.serverCode = serverCode
+    }
+
+    public var description: String { message }
+
+    /// A short stable name for scripts (`--json` prints it as `"error_code"`).
+    public var codeName: String { code.rawValue }
+
+    // MARK: configuration
+
+    public static func config(_ message: String) -> Self { .init(.config, message) }
+    public static func profile(_ message: String) -> Self { .init(.profile, message) }
+    public static func missingKey(variable: String) -> Self {
+        .init(.missingKey, "environment variable \(variable) is not set (it must hold the API key)")
+    }
+
+    // MARK: local files
+
+    public static func fileNotFound(_ path: String) -> Self { .init(.fileNotFound, "\(path): no such file") }
+    public static func notAFile(_ path: String) -> Self { .init(.notAFile, "\(path): not a regular file") }
+    public static func fileChanged(_ path: String) -> Self {
+        .init(.fileChanged, "\(path): file changed during upload (size or modification time)")
+    }
+    public static func fileVanished(_ path: String) -> Self { .init(.fileVanished, "\(path): file vanished during upload") }
+    public static func unreadable(_ path: String, _ reason: String) -> Self { .init(.unreadable, "\(path): \(reason)") }
+    public static func unsupportedType(_ name: String, supported: String) -> Self {
+        .init(.unsupportedType, "\(name): unsupported file type (supported: \(supported))")
+    }
+    public static func mimeNotAllowed(_ mime: String, purpose: String) -> Self {
+        .init(.mimeNotAllowed, "MIME type \(mime) is not allowed for purpose \(purpose)")
+    }
+    public static func tooLarge(size: Int64, limit: Int64, purpose: String) -> Self {
+        .init(.tooLarge, "file of \(size) bytes exceeds the \(limit)-byte limit of purpose \(purpose)")
+    }
+    public static func emptyFile(_ path: String) -> Self { .init(.emptyFile, "\(path): empty files cannot be uploaded") }
+
+    // MARK: remote
+
+    public static func network(_ reason: String) -> Self { .init(.network, "network error: \(reason)") }
+    /// An HTTP error answer; 5xx are retryable, 4xx final.
+    public static func http(status: Int, code: String?, message: String) -> Self {
+        let text = "server answered \(status)\(code.map { " \($0)" } ?? ""): \(message)"
+        return .init(status >= 500 ? .server : .client, text, status: status, serverCode: code)
+    }
+    public static func expired(_ message: String) -> Self { .init(.expired, "session expired: \(message)", status: 403, serverCode: "expired") }
+    public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412) }
+    public static let cancelled = Self(.cancelled, "cancelled")
+    public static func protocolViolation(_ message: String) -> Self { .init(.protocolViolation, "unexpected server answer: \(message)") }
+    public static func journal(_ message: String) -> Self { .init(.journal, "journal: \(message)") }
+
+    // MARK: classification, used by the job state machine
+
+    /// Network errors and 5xx: worth another attempt with the same session.
+    public var isTransient: Bool { code == .network || code == .server }
+    /// The session can no longer be used: create a new one.
+    public var needsNewSession: Bool { code == .expired || code == .nameTaken }
+    /// The file itself changed or disappeared.
+    public var isFileProblem: Bool { code == .fileChanged || code == .fileVanished || code == .fileNotFound }
+    public var isCancellation: Bool { code == .cancelled }
+}

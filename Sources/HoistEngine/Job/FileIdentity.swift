@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What makes "the same file" for the journal and for change detection: path, size, mtime.
+public struct FileIdentity: Sendable, Equatable, Hashable, Codable {
+    /// Absolute, standardised path.
+    public var path: String
+    public var size: Int64
+    /// Modification time in nanoseconds since the epoch.
+    public var mtimeNanos: Int64
+
+    public init(path: String, size: Int64, mtimeNanos: Int64) {
+        self.path = path
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+    }
+
+    /// Reads the identity of the regular file at `path` (symlinks followed).
+    public static func of(_ path: String) throws(EngineError) -> FileIdentity {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw .fileNotFound(path) }
+            throw .unreadable(path, String(cString: strerror(errno)))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .notAFile(path) }
+        #if canImport(Darwin)
+        let mtime = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+        #else
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #endif
+        return FileIdentity(path: path, size: Int64(info.st_size), mtimeNanos: mtime)
+    }
+
+    /// The last path component.
+    public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// An upload session the server handed out: where to PUT, with which headers, until when.
+public struct RemoteSession: Sendable, Equatable, Codable {
+    /// Lightfield: the file id (`fil_...`). Luw: the final URL, which is how Luw names a file.
+    public var id: String
+    /// The stored name (Lightfield stamps knowledge uploads).
+    public var filename: String
+    public var uploadURL: String
+    /// Exactly the headers the PUT must carry, in the server's order.
+    public var uploadHeaders: [Header]
+    public var expiresAt: Date?
+
+    public struct Header: Sendable, Equatable, Codable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(id: String, filename: String, uploadURL: String, uploadHeaders: [Header], expiresAt: Date?) {
+        self.id = id
+        self.filename = filename
+        self.uploadURL = uploadURL
+        self.uploadHeaders = uploadHeaders
+        self.expiresAt = expiresAt
+    }
+
+    /// True when the session can no longer take a PUT at `now`.
+    public func isExpired(at now: Date) -> Bool {
+        guard let expiresAt else { return false }
+        return expiresAt <= now
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+
+/// The crash journal: every job, its session and how far it got, in SQLite (WAL).
+///
+/// Writes are small single-row transactions; with WAL and `synchronous = NORMAL` a kill
+/// never corrupts it and loses at most the last write, which the resume rules tolerate.
+public struct Journal: Sendable {
+    private let db: any DatabaseWriter
+
+    /// Opens (creating if needed) the journal at `path`.
+    public static func open(path: String) throws(EngineError) -> Journal {
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            return try Journal(DatabasePool(path: path, configuration: config))
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw .journal("cannot open \(path): \(error)")
+        }
+    }
+
+    /// A journal that lives only as long as the process (tests, `--no-journal` uses).
+    public static func inMemory() throws(EngineError) -> Journal {
+        do { return try Journal(DatabaseQueue()) } catch { throw .journal("\(error)") }
+    }
+
+    private init(_ db: any DatabaseWriter) throws {
+        self.db = db
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    endpoint TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+                    state TEXT NOT NULL, requestedName TEXT, intentAt REAL, session BLOB, md5 TEXT, error TEXT,
+                    updatedAt REAL NOT NULL);
+                CREATE INDEX job_identity ON job(endpoint, path, size, mtime);
+                """)
+        }
+        try migrator.migrate(db)
+    }
+
+    /// Adds a job in state `queued` and returns its row id.
+    public func insert(endpoint: String, file: FileIdentity) throws(EngineError) -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)",
+                arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records a step. Only the fields given change; `session: .some(nil)` is not needed by any caller.
+    public func update(
+        _ rowID: Int64, state: JournalEntry.State, requestedName: String? = nil, intentAt: Date? = nil,
+        session: RemoteSession? = nil, md5: String? = nil, error: String? = nil
+    ) throws(EngineError) {
+        let sessionData = session.flatMap { try? JSONEncoder().encode($0) }
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = ?, requestedName = COALESCE(?, requestedName), intentAt = COALESCE(?, intentAt),
+                    session = COALESCE(?, session), md5 = COALESCE(?, md5), error = COALESCE(?, error), updatedAt = ?
+                    WHERE id = ?
+                    """,
+                arguments: [state.rawValue, requestedName, intentAt?.timeIntervalSince1970, sessionData, md5, error,
+                            Date().timeIntervalSince1970, rowID])
+        }
+    }
+
+    /// The newest row for this endpoint and file identity.
+    public func latest(endpoint: String, file: FileIdentity) throws(EngineError) -> JournalEntry? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1",
+                arguments: [endpoint, file.path, file.size, file.mtimeNanos]
+            ).map(Self.entry)
+        }
+    }
+
+    /// Every row whose newest state is not final, for one endpoint (the TUI restores these).
+    public func unfinished(endpoint: String) throws(EngineError) -> [JournalEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: """
+                    SELECT * FROM job WHERE endpoint = ? AND state NOT IN ('completed', 'cancelled', 'failed')
+                    AND id = (SELECT MAX(id) FROM job AS j WHERE j.endpoint = job.endpoint AND j.path = job.path
+                              AND j.size = job.size AND j.mtime = job.mtime)
+                    ORDER BY id
+                    """, arguments: [endpoint]
+            ).map(Self.entry)
+        }
+    }
+
+    /// The row with this id.
+    public func entry(_ rowID: Int64) throws(EngineError) -> JournalEntry? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [rowID]).map(Self.entry) }
+    }
+
+    private static func entry(_ row: Row) -> JournalEntry {
+        let sessionData: Data? = row["session"]
+        let intent: Double? = row["intentAt"]
+        return JournalEntry(
+            rowID: row["id"], endpoint: row["endpoint"],
+            file: FileIdentity(path: row["path"], size: row["size"], mtimeNanos: row["mtime"]),
+            state: JournalEntry.State(rawValue: row["state"]) ?? .failed,
+            requestedName: row["requestedName"], intentAt: intent.map(Date.init(timeIntervalSince1970:)),
+            session: sessionData.flatMap { try? JSONDecoder().decode(RemoteSession.self, from: $0) },
+            md5: row["md5"], error: row["error"])
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {
+        do { return try db.write(body) } catch { throw .journal("\(error)") }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {
+        do { return try db.read(body) } catch { throw .journal("\(error)") }
+    }
+}
