@@ -1,0 +1,68 @@
+import Testing
+
+@testable import HoistEngine
+
+@Suite struct ProfileTests {
+    let toml = """
+        default_profile = "work"
+        theme = "mono"
+        [profiles.work]
+        dialect = "lightfield"
+        endpoint = "https://api.lightfield.app/"
+        api_key_env = "LIGHTFIELD_API_KEY"
+        purpose = "knowledge_user"
+
+        [profiles.cdn]
+        dialect = "luw"
+        endpoint = "https://api.luw.ai"
+        api_key_env = "LUW_API_TOKEN"
+        pid = 123
+        temporary = true
+        """
+
+    @Test func parsesTheDocumentedShape() throws {
+        let config = try HoistConfig(toml: toml)
+        #expect(config.defaultProfile == "work")
+        #expect(config.theme == "mono")
+        #expect(config.profiles["work"]?.purpose == "knowledge_user")
+        #expect(config.profiles["cdn"] == Profile(name: "cdn", dialect: .luw, endpoint: "https://api.luw.ai", apiKeyEnv: "LUW_API_TOKEN", pid: 123, temporary: true))
+    }
+
+    @Test func rejectsUnknownDialectsAndDanglingDefaults() {
+        #expect(throws: EngineError.self) { try HoistConfig(toml: "[profiles.x]\ndialect = \"ftp\"\nendpoint = \"e\"\n") }
+        #expect(throws: EngineError.self) { try HoistConfig(toml: "default_profile = \"nope\"\n") }
+        #expect(throws: EngineError.self) { try HoistConfig(toml: "this is = = not toml") }
+    }
+
+    @Test func resolutionOrder() throws {
+        let config = try HoistConfig(toml: toml)
+        guard case .profile(let byDefault) = try ProfileSelection().resolve(config: config) else { Issue.record("no profile"); return }
+        #expect(byDefault.name == "work")
+        #expect(byDefault.endpoint == "https://api.lightfield.app")
+        guard case .profile(let named) = try ProfileSelection(profile: "cdn", pid: 7).resolve(config: config) else { Issue.record("no profile"); return }
+        #expect(named.pid == 7)
+        let inline = ProfileSelection(endpoint: "http://127.0.0.1:1", dialect: .luw, apiKeyEnv: "K", temporary: true)
+        guard case .profile(let made) = try inline.resolve(config: config) else { Issue.record("no profile"); return }
+        #expect(made.dialect == .luw && made.temporary && made.apiKeyEnv == "K")
+        #expect(try ProfileSelection(purpose: "general").resolve(config: HoistConfig()) == .embedded(purpose: "general"))
+        #expect(throws: EngineError.self) { try ProfileSelection(profile: "missing").resolve(config: config) }
+        #expect(throws: EngineError.self) { try ProfileSelection(endpoint: "http://x", dialect: .luw).resolve(config: config) }
+        #expect(throws: EngineError.self) { try ProfileSelection(profile: "work", endpoint: "http://x").resolve(config: config) }
+    }
+
+    @Test func keysComeOnlyFromTheEnvironmentAndNeverPrint() throws {
+        let profile = Profile(name: "p", dialect: .lightfield, endpoint: "e", apiKeyEnv: "HOIST_KEY")
+        let key = try profile.resolveKey(environment: ["HOIST_KEY": "sekrit"])
+        #expect(key.secret == "sekrit")
+        #expect("\(key)" == "<redacted>")
+        #expect(!String(reflecting: key).contains("sekrit"))
+        #expect(throws: EngineError.missingKey(variable: "HOIST_KEY")) { try profile.resolveKey(environment: [:]) }
+    }
+
+    @Test func xdgPathsFollowTheEnvironment() {
+        let paths = XDGPaths(environment: ["HOME": "/home/u", "XDG_STATE_HOME": "/state"])
+        #expect(paths.configFile == "/home/u/.config/hoist/config.toml")
+        #expect(paths.stateDirectory == "/state/hoist")
+        #expect(paths.dataDirectory == "/home/u/.local/share/hoist")
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@testable import HoistEngine
+
+@Suite struct PureLogicTests {
+    @Test func throttleKeepsOnePerIntervalAndFlushesTheLast() {
+        var throttle = ProgressThrottle(interval: .milliseconds(100))
+        #expect(throttle.update(10, now: .zero) == 10)
+        #expect(throttle.update(20, now: .milliseconds(50)) == nil)
+        #expect(throttle.update(30, now: .milliseconds(99)) == nil)
+        #expect(throttle.update(40, now: .milliseconds(100)) == 40)
+        #expect(throttle.flush() == nil)
+        #expect(throttle.update(50, now: .milliseconds(120)) == nil)
+        #expect(throttle.flush() == 50)
+        #expect(throttle.flush() == nil)
+    }
+
+    @Test func tokenBucketPacesToTheRate() {
+        var bucket = TokenBucket(bytesPerSecond: 1000, capacity: 100)
+        #expect(bucket.take(100, now: .zero) == .zero)
+        #expect(bucket.take(500, now: .zero) == .milliseconds(500))
+        // Half a second later the debt is paid; the next 100 bytes cost a tenth of a second.
+        #expect(bucket.take(100, now: .milliseconds(500)) == .milliseconds(100))
+    }
+
+    @Test func rateParsing() {
+        #expect(RateLimiter.parse("500K") == 512_000)
+        #expect(RateLimiter.parse("10M") == 10 << 20)
+        #expect(RateLimiter.parse("1g") == 1 << 30)
+        #expect(RateLimiter.parse("2048") == 2048)
+        #expect(RateLimiter.parse("fast") == nil)
+        #expect(RateLimiter.parse("-5K") == nil)
+        #expect(RateLimiter.parse("") == nil)
+    }
+
+    @Test func nameStamps() {
+        #expect(NameStamp.matches(stored: "playbook_1713045600000.md", requested: "playbook.md"))
+        #expect(NameStamp.matches(stored: "archive.tar_1713045600000.gz", requested: "archive.tar.gz"))
+        #expect(NameStamp.matches(stored: "README_1713045600000", requested: "README"))
+        #expect(NameStamp.matches(stored: "a.txt", requested: "a.txt"))
+        #expect(!NameStamp.matches(stored: "playbook_x.md", requested: "playbook.md"))
+        #expect(!NameStamp.matches(stored: "playbook_1.txt", requested: "playbook.md"))
+        #expect(!NameStamp.matches(stored: "other_1.md", requested: "playbook.md"))
+    }
+
+    @Test func localValidationMirrorsTheServer() throws {
+        let luw = Profile(name: "l", dialect: .luw, endpoint: "e", apiKeyEnv: "K")
+        #expect(try UploadRules.standard.validate(name: "Photo.JPG", size: 10, profile: luw) == "image/jpeg")
+        #expect(throws: EngineError.self) { try UploadRules.standard.validate(name: "notes.txt", size: 10, profile: luw) }
+        var lf = Profile(name: "f", dialect: .lightfield, endpoint: "e", apiKeyEnv: "K", purpose: "meeting_transcript")
+        #expect(try UploadRules.standard.validate(name: "call.vtt", size: 10, profile: lf) == "text/vtt")
+        #expect(throws: EngineError.mimeNotAllowed("image/png", purpose: "meeting_transcript")) {
+            try UploadRules.standard.validate(name: "x.png", size: 10, profile: lf)
+        }
+        #expect(throws: EngineError.self) { try UploadRules.standard.validate(name: "big.txt", size: 51 << 20, profile: lf) }
+        lf.purpose = nil
+        #expect(try UploadRules.standard.validate(name: "movie.mp4", size: 10, profile: lf) == "video/mp4")
+        #expect(throws: EngineError.emptyFile("e.txt")) { try UploadRules.standard.validate(name: "e.txt", size: 0, profile: lf) }
+    }
+
+    @Test func mimeFromExtension() {
+        #expect(MIMEType.forFile("/a/b/Notes.MD") == "text/markdown")
+        #expect(MIMEType.forFile("archive.tar.gz") == "application/gzip")
+        #expect(MIMEType.forFile(".bashrc") == "application/octet-stream")
+        #expect(MIMEType.fileExtension(of: "README") == "")
+    }
+
+    @Test func ndjsonLines() {
+        let progress = EngineEvent(job: JobID(1), path: "/tmp/a \"b\".txt", kind: .progress(sent: 5, total: 10))
+        #expect(progress.jsonLine(dialect: .lightfield, remoteID: "fil_1")
+            == #"{"event":"progress","path":"/tmp/a \"b\".txt","id":"fil_1","sent":5,"total":10}"#)
+        let done = EngineEvent(job: JobID(2), path: "/p.png", kind: .completed(remoteID: "http://h/cdn/luwai/1/p.png", md5: "abc"))
+        #expect(done.jsonLine(dialect: .luw, remoteID: "http://h/cdn/luwai/1/p.png")
+            == #"{"event":"completed","path":"/p.png","url":"http://h/cdn/luwai/1/p.png","md5":"abc"}"#)
+        let failed = EngineEvent(job: JobID(3), path: "/x", kind: .failed(.fileNotFound("/x")))
+        #expect(failed.jsonLine(dialect: .lightfield, remoteID: nil)
+            == #"{"event":"failed","path":"/x","error":"/x: no such file","error_code":"fileNotFound"}"#)
+        #expect(EngineEvent(job: JobID(4), path: "/x", kind: .started).jsonLine(dialect: .luw, remoteID: nil) == nil)
+        for line in [progress, done, failed].compactMap({ $0.jsonLine(dialect: .lightfield, remoteID: nil) }) {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
+        }
+    }
+
+    @Test func errorsClassify() {
+        #expect(EngineError.network("x").isTransient)
+        #expect(EngineError.http(status: 502, code: nil, message: "").isTransient)
+        #expect(!EngineError.http(status: 404, code: "not_found", message: "").isTransient)
+        #expect(EngineError.expired("x").needsNewSession)
+        #expect(EngineError.nameTaken("x").needsNewSession)
+        #expect(EngineError.http(status: 400, code: "bad", message: "missing field").description.contains("missing field"))
+    }
+}

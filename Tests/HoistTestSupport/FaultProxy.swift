@@ -1,0 +1,154 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A loopback TCP proxy in front of a test server that injects faults on demand:
+/// an HTTP error status instead of forwarding a request, or a connection cut mid-body.
+///
+/// Faults fire on the first client chunk containing a marker (by default `PUT `), so a
+/// test can break uploads while create and complete calls pass. Answers from upstream have
+/// `127.0.0.1:<upstream port>` rewritten to the proxy's port (same length, ephemeral ports
+/// all have five digits), so signed URLs the server hands out route through the proxy too.
+public final class FaultProxy: Sendable {
+    public enum Fault: Sendable, Equatable {
+        /// Answer with this HTTP status and close, without forwarding.
+        case status(Int)
+        /// Forward this many bytes of the matching request, then cut both connections.
+        case dropAfter(bytes: Int)
+    }
+
+    struct Rule: Sendable {
+        var fault: Fault
+        var marker: String
+        var remaining: Int
+    }
+
+    private let channel: any Channel
+    private let rules = Mutex<[Rule]>([])
+    private let fired = Mutex(0)
+    /// `http://127.0.0.1:PORT` of the proxy.
+    public let baseURL: String
+
+    /// Starts a proxy in front of `upstream` (`http://127.0.0.1:PORT`).
+    public static func start(upstream: String) async throws -> FaultProxy {
+        guard let portText = upstream.split(separator: ":").last, let upstreamPort = Int(portText.filter(\.isNumber)) else {
+            throw ChannelError.badInterfaceAddressFamily
+        }
+        let box = ProxyBox()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { inbound in
+                ClientBootstrap(group: inbound.eventLoop).connect(host: "127.0.0.1", port: upstreamPort).flatMapThrowing { outbound in
+                    let proxy = box.proxy
+                    let rewrite = proxy.map { (Array("127.0.0.1:\(upstreamPort)".utf8), Array("127.0.0.1:\($0.port)".utf8)) }
+                    try outbound.pipeline.syncOperations.addHandler(Relay(peer: inbound, proxy: nil, rewrite: rewrite))
+                    try inbound.pipeline.syncOperations.addHandler(Relay(peer: outbound, proxy: proxy, rewrite: nil))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let proxy = FaultProxy(channel: channel)
+        box.proxy = proxy
+        return proxy
+    }
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        baseURL = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)"
+    }
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    /// Arms `fault` for the next `times` requests whose first chunk contains `marker`.
+    public func inject(_ fault: Fault, on marker: String = "PUT ", times: Int = 1) {
+        rules.withLock { $0.append(Rule(fault: fault, marker: marker, remaining: times)) }
+    }
+
+    /// How many faults fired so far.
+    public var faultsFired: Int { fired.withLock { $0 } }
+
+    /// The fault to apply to a client chunk, if one is armed for it (consumes it).
+    func fault(for chunk: ByteBuffer) -> Fault? {
+        let text = String(decoding: chunk.readableBytesView.prefix(512), as: UTF8.self)
+        let hit: Fault? = rules.withLock { rules in
+            guard let index = rules.firstIndex(where: { $0.remaining > 0 && text.contains($0.marker) }) else { return nil }
+            rules[index].remaining -= 1
+            return rules[index].fault
+        }
+        if hit != nil { fired.withLock { $0 += 1 } }
+        return hit
+    }
+
+    public func stop() async throws { try await channel.close() }
+}
+
+/// Lets the child initializer reach the proxy created after the bind.
+private final class ProxyBox: Sendable {
+    private let value = Mutex<FaultProxy?>(nil)
+    var proxy: FaultProxy? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+/// Copies bytes to the peer channel, applying faults (client side) or the URL rewrite (server side).
+private final class Relay: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let peer: any Channel
+    let proxy: FaultProxy?
+    let rewrite: ([UInt8], [UInt8])?
+    private var cut = false
+
+    init(peer: any Channel, proxy: FaultProxy?, rewrite: ([UInt8], [UInt8])?) {
+        self.peer = peer
+        self.proxy = proxy
+        self.rewrite = rewrite
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !cut else { return }
+        var buffer = unwrapInboundIn(data)
+        if let proxy, let fault = proxy.fault(for: buffer) {
+            cut = true
+            switch fault {
+            case .status(let code):
+                let body = #"{"error":{"type":"injected","message":"injected fault"},"status":false,"message":"injected fault"}"#
+                let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+                context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
+                peer.close(promise: nil)
+            case .dropAfter(let bytes):
+                if let slice = buffer.readSlice(length: min(bytes, buffer.readableBytes)) { peer.writeAndFlush(slice, promise: nil) }
+                peer.close(promise: nil)
+                context.close(promise: nil)
+            }
+            return
+        }
+        if let (from, to) = rewrite { buffer = Self.replace(from, with: to, in: buffer) }
+        peer.writeAndFlush(buffer, promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        peer.close(promise: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private static func replace(_ from: [UInt8], with to: [UInt8], in buffer: ByteBuffer) -> ByteBuffer {
+        guard from.count == to.count, from != to else { return buffer }
+        var bytes = Array(buffer.readableBytesView)
+        var index = 0
+        var changed = false
+        while index + from.count <= bytes.count {
+            if bytes[index] == from[0], Array(bytes[index..<index + from.count]) == from {
+                bytes.replaceSubrange(index..<index + from.count, with: to)
+                changed = true
+                index += from.count
+            } else {
+                index += 1
+            }
+        }
+        return changed ? ByteBuffer(bytes: bytes) : buffer
+    }
+}
