@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import HoistEngine
+
+/// `hoist status ID`: a file's metadata (Lightfield) as `key: value` lines.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show an uploaded file's status.")
+    @OptionGroup var profile: ProfileOptions
+    @Argument(help: "The file id (fil_...).") var id: String
+
+    func run() async throws {
+        let file = try await RemoteCommand.run(profile) { api throws(EngineError) in try await api.status(id: id) }
+        var lines = ["id: \(file.id)", "filename: \(file.filename)", "status: \(file.status)"]
+        if let purpose = file.purpose { lines.append("purpose: \(purpose)") }
+        if let mime = file.mimeType { lines.append("mimeType: \(mime)") }
+        if let size = file.sizeBytes { lines.append("sizeBytes: \(size)") }
+        if let md5 = file.md5 { lines.append("md5: \(md5)") }
+        for (name, date) in [("createdAt", file.createdAt), ("completedAt", file.completedAt), ("expiresAt", file.expiresAt)] {
+            if let date { lines.append("\(name): \(date.formatted(.iso8601))") }
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}
+
+/// `hoist url ID`: a signed download URL (Lightfield) or the final URL itself (Luw).
+struct URLCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "url", abstract: "Print a download URL for an uploaded file.")
+    @OptionGroup var profile: ProfileOptions
+    @Argument(help: "The file id (fil_...) or Luw final URL.") var id: String
+
+    func run() async throws {
+        print(try await RemoteCommand.run(profile) { api throws(EngineError) in try await api.downloadURL(id: id) })
+    }
+}
+
+/// `hoist cancel ID`: cancels a pending upload session (Lightfield).
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a pending upload session.")
+    @OptionGroup var profile: ProfileOptions
+    @Argument(help: "The file id (fil_...).") var id: String
+
+    func run() async throws {
+        try await RemoteCommand.run(profile) { api throws(EngineError) in
+            guard api.profile.dialect == .lightfield else { throw .profile("the luw dialect has no cancel call") }
+            try await api.cancel(id: id)
+        }
+        print("cancelled \(id)")
+    }
+}
+
+/// Shared plumbing: resolve the profile, run one call, print the error and exit 1 on failure.
+enum RemoteCommand {
+    static func run<T: Sendable>(_ options: ProfileOptions, _ body: (UploadAPI) async throws(EngineError) -> T) async throws -> T {
+        let connection: Connection
+        do {
+            connection = try await options.connect()
+        } catch {
+            Stderr.write("hoist: \(error)\n")
+            throw ExitCode(2)
+        }
+        do {
+            let value = try await UploadAPI.with(profile: connection.profile, key: connection.key, body)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            Stderr.write("hoist: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Unbuffered writes to the standard streams, so each line leaves as it happens.
+enum Stderr {
+    static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
+enum Stdout {
+    static func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+}
