@@ -81,8 +81,10 @@ public final class CursesScreen: Screen {
             }
             TerminalRestore.active.store(true, ordering: .sequentiallyConsistent)
             Self.configure(window, escapeDelay: options.escapeDelay)
-            let depth = options.usesColors && has_colors() ? ColorDepth(colorCount: Int(cncurses_colors())) : .monochrome
-            let defaults = depth != .monochrome && start_color() == cncurses_ok() && use_default_colors() == cncurses_ok()
+            // COLORS is only known after start_color.
+            let colors = options.usesColors && has_colors() && start_color() == cncurses_ok()
+            let depth = colors ? ColorDepth(colorCount: Int(cncurses_colors())) : .monochrome
+            let defaults = depth != .monochrome && use_default_colors() == cncurses_ok()
             colorDepth = depth
             let pairs = ColorPairs(depth: depth, hasDefaultColors: defaults, limit: Int(cncurses_color_pairs()))
             state = Mutex(State(screen: screen, window: window, files: files, pairs: pairs))

@@ -5,6 +5,12 @@ public struct Cell: Sendable, Hashable {
     /// The style the cell was drawn with.
     public var style: Style
 
+    /// A cell showing `text` in `style`.
+    public init(text: String, style: Style) {
+        self.text = text
+        self.style = style
+    }
+
     /// A blank cell in the terminal's default look.
     public static let blank = Cell(text: " ", style: .plain)
 }

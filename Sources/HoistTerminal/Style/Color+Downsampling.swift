@@ -11,11 +11,15 @@ extension Color {
             return Color.indexed(Color.nearestXterm256(red, green, blue)).downsampled(to: depth)
         case (.indexed(let index), _) where Int(index) < depth.paletteSize:
             return self
+        case (.indexed(let index), _) where index >= 16:
+            // Nearest by RGB among the 16, then on down the chain if the depth is smaller.
+            let ansi = Color.nearest(to: Color.rgbOfXterm256(index), among: 0..<16)
+            return Color.indexed(ansi).downsampled(to: depth)
         case (.indexed(let index), _):
-            // Nearest by RGB among the palette's first entries, so bright-black becomes white
-            // rather than black on 8 colours: grey text must stay readable on a dark screen.
-            let target = Color.rgbOfXterm256(index)
-            return .indexed(Color.nearest(to: target, among: 0..<UInt8(depth.paletteSize)))
+            // A bright colour becomes its basic one; bright black (grey) becomes white rather
+            // than black, because grey text is mostly "muted", and must stay readable on the
+            // dark backgrounds most terminals have.
+            return .indexed(index == 8 ? 7 : index - 8)
         }
     }
 
