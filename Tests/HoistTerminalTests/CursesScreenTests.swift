@@ -58,6 +58,8 @@ struct CursesScreenTests {
 
         screen.close()
         #expect(pty.output().contains("\u{1B}[?1049l"))  // alternate screen left
+        #expect(screen.size == Size(rows: 0, columns: 0))
+        #expect(screen.readKey(timeout: nil) == nil)  // closed: returns at once
         let reopened = try CursesScreen(options: options)
         reopened.close()
         _ = pty.output()

@@ -2,7 +2,11 @@ import CNCurses
 
 extension CursesScreen {
     public var size: Size {
-        state.withLock { Size(rows: Int(cncurses_getmaxy($0.window)), columns: Int(cncurses_getmaxx($0.window))) }
+        state.withLock { state in
+            // After close() the window is freed: a closed screen has no cells.
+            guard state.screen != nil else { return Size(rows: 0, columns: 0) }
+            return Size(rows: Int(cncurses_getmaxy(state.window)), columns: Int(cncurses_getmaxx(state.window)))
+        }
     }
 
     /// Erases the window's buffer only; what the terminal shows changes at ``endFrame()``.

@@ -13,42 +13,6 @@ import Darwin
 /// ``readKey(timeout:)`` returns them as ``Key/signal(_:)`` so the app can save its state
 /// and exit with ``TerminalSignal/exitStatus`` itself.
 public final class CursesScreen: Screen {
-    /// Where the terminal is.
-    public enum Device: Sendable, Hashable {
-        /// Standard input and output, with the type from `TERM`.
-        case standard
-        /// Other file descriptors (a pty, `/dev/tty`), with a terminal type or `TERM`'s.
-        case descriptors(input: Int32, output: Int32, terminalType: String?)
-    }
-
-    /// How to set the terminal up.
-    public struct Options: Sendable {
-        /// Signals reported by ``readKey(timeout:)`` instead of ending the process.
-        public var trappedSignals: Set<TerminalSignal>
-        /// Use colours if the terminal has them (false: attributes only).
-        public var usesColors: Bool
-        /// How long a lone Escape waits for the rest of an escape sequence.
-        public var escapeDelay: Duration
-        /// Restore the terminal on crashes (SIGSEGV, SIGABRT…) before the crash proceeds.
-        public var restoresOnCrash: Bool
-        /// Where the terminal is.
-        public var device: Device
-
-        public init(
-            trappedSignals: Set<TerminalSignal> = [.interrupt, .terminate, .hangup],
-            usesColors: Bool = true,
-            escapeDelay: Duration = .milliseconds(25),
-            restoresOnCrash: Bool = true,
-            device: Device = .standard
-        ) {
-            self.trappedSignals = trappedSignals
-            self.usesColors = usesColors
-            self.escapeDelay = escapeDelay
-            self.restoresOnCrash = restoresOnCrash
-            self.device = device
-        }
-    }
-
     struct State {
         var screen: OpaquePointer?
         var window: UnsafeMutablePointer<WINDOW>
@@ -119,8 +83,11 @@ public final class CursesScreen: Screen {
             guard isatty(0) == 1, isatty(1) == 1 else { throw TerminalError.notATerminal }
             return (cncurses_stdin(), cncurses_stdout(), type, [])
         case .descriptors(let inputFD, let outputFD, let terminalType):
-            guard isatty(inputFD) == 1, isatty(outputFD) == 1,
-                  let input = fdopen(dup(inputFD), "r"), let output = fdopen(dup(outputFD), "w") else {
+            guard isatty(inputFD) == 1, isatty(outputFD) == 1 else { throw TerminalError.notATerminal }
+            // Duplicates, so that fclose on close() leaves the caller's descriptors open.
+            guard let input = fdopen(dup(inputFD), "r") else { throw TerminalError.notATerminal }
+            guard let output = fdopen(dup(outputFD), "w") else {
+                fclose(input)
                 throw TerminalError.notATerminal
             }
             // strdup keeps the name alive for newterm; it is small and leaked once per screen.
