@@ -5,7 +5,7 @@
 /// cell, East Asian wide/fullwidth characters and emoji take two, everything else one.
 /// Control characters are never sent to the terminal: they show as `?` (see
 /// ``displayed(_:)``), so they count as one cell.
-public enum TextWidth {
+public enum TextWidth: Sendable {
     /// Cells taken by one Unicode scalar when it is drawn after a base character.
     public static func width(of scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
