@@ -40,19 +40,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "HoistEngine",
-            dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "_NIOFileSystem", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
             name: "HoistTerminal",
             dependencies: ["CNCurses"],
             swiftSettings: strict
@@ -60,7 +47,7 @@ let package = Package(
         .target(
             name: "HoistTUI",
             dependencies: [
-                "HoistTerminal", "HoistEngine",
+                "HoistTerminal",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
@@ -68,16 +55,8 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "HoistServer", "HoistEngine", "HoistTUI",
+                "HoistServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "hoist-bench",
-            dependencies: [
-                "HoistServer", "HoistEngine",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -100,18 +79,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "HoistEngineTests",
-            dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport"],
-            swiftSettings: strict
-        ),
-        .testTarget(
             name: "HoistTerminalTests",
             dependencies: ["HoistTerminal"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HoistTUITests",
-            dependencies: ["HoistTUI", "HoistTerminal", "HoistEngine"],
+            dependencies: ["HoistTUI", "HoistTerminal"],
             swiftSettings: strict
         ),
         .testTarget(
