@@ -27,5 +27,14 @@ static inline int cncurses_getmaxx(WINDOW *w) { return getmaxx(w); }
 static inline int cncurses_key_resize(void) { return KEY_RESIZE; }
 static inline int cncurses_err(void) { return ERR; }
 static inline int cncurses_set_locale(void) { return setlocale(LC_ALL, "") != NULL; }
+static inline int cncurses_key_code_yes(void) { return KEY_CODE_YES; }
+static inline int cncurses_ok(void) { return OK; }
+/* wattr_set is a macro; passing the pair through opts lets pairs above 255 work. */
+static inline int cncurses_wattr_set(WINDOW *w, attr_t attrs, int pair) {
+    return wattr_set(w, attrs, (NCURSES_PAIRS_T)pair, &pair);
+}
+/* stdin/stdout are mutable globals that Swift 6 refuses to read. */
+static inline FILE *cncurses_stdin(void) { return stdin; }
+static inline FILE *cncurses_stdout(void) { return stdout; }
 
 #endif

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Creates API keys in a data directory; safe while a server runs on it.
+public struct KeyAdmin: Sendable {
+    private let dataDirectory: String
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The scopes a key may hold.
+    public static let knownScopes: Set<String> = ["files:create", "files:read"]
+    /// The roles a key may hold.
+    public static let knownRoles: Set<String> = ["member", "admin"]
+
+    /// Makes a new key and returns it; only its hash is stored, so this is the one time it
+    /// is seen. `user` joins an existing user (or names a new one); `nil` makes a new user.
+    public func createKey(scopes: [String], role: String = "member", personas: [Int64] = [], user: String? = nil)
+        throws -> String
+    {
+        if let unknown = scopes.first(where: { !Self.knownScopes.contains($0) }) { throw KeyAdminError.unknownScope(unknown) }
+        guard Self.knownRoles.contains(role) else { throw KeyAdminError.unknownRole(role) }
+        if let bad = personas.first(where: { $0 <= 0 }) { throw KeyAdminError.badPersona(bad) }
+        let store = try SQLiteStore(directory: dataDirectory)
+        let key = "hk_" + RandomID.make(length: 40)
+        try store.insertKey(key, user: user, scopes: scopes, role: role, personas: personas, now: Date())
+        return key
+    }
+}
+
+/// Why a key could not be created.
+public struct KeyAdminError: Error, Equatable, CustomStringConvertible {
+    private enum Code: Equatable { case unknownScope, unknownRole, badPersona, personaTaken }
+    private let code: Code
+    public let description: String
+
+    static func unknownScope(_ s: String) -> KeyAdminError {
+        KeyAdminError(code: .unknownScope, description: "unknown scope \(s) (known: files:create, files:read)")
+    }
+    static func unknownRole(_ r: String) -> KeyAdminError {
+        KeyAdminError(code: .unknownRole, description: "unknown role \(r) (known: member, admin)")
+    }
+    static func badPersona(_ p: Int64) -> KeyAdminError {
+        KeyAdminError(code: .badPersona, description: "persona ids are positive integers, got \(p)")
+    }
+    static func personaTaken(_ p: Int64) -> KeyAdminError {
+        KeyAdminError(code: .personaTaken, description: "persona \(p) belongs to another user")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import NIOPosix
+
+/// Blobs on disk under the data directory, named by random ids so that no user-supplied
+/// name ever becomes a path. Bytes are written to `tmp/`, fsynced, then renamed into
+/// `blobs/`: a blob either exists whole or not at all.
+struct DiskBlobStore: Sendable {
+    let blobDirectory: String
+    let tempDirectory: String
+
+    init(dataDirectory: String) throws {
+        blobDirectory = dataDirectory + "/blobs"
+        tempDirectory = dataDirectory + "/tmp"
+        for dir in [blobDirectory, tempDirectory] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+    }
+
+    /// Opens a new temporary file to stream a body into.
+    func makeWriter() throws -> BlobWriter {
+        try BlobWriter(path: tempDirectory + "/" + UUID().uuidString)
+    }
+
+    /// Makes a finished writer's bytes durable and gives them a blob id.
+    func commit(_ writer: BlobWriter) async throws -> String {
+        let blobId = UUID().uuidString.lowercased()
+        let target = path(of: blobId)
+        let directory = blobDirectory
+        // fsync of a large file takes long; keep it off the cooperative threads.
+        try await NIOThreadPool.singleton.runIfActive {
+            try writer.sync()
+            guard rename(writer.path, target) == 0 else { throw POSIXError.current() }
+            try Self.syncDirectory(directory)
+        }
+        return blobId
+    }
+
+    func path(of blobId: String) -> String { blobDirectory + "/" + blobId }
+
+    func delete(_ blobId: String) {
+        unlink(path(of: blobId))
+    }
+
+    /// Removes leftovers of bodies that were cut off, e.g. by a crash.
+    func clearTemporary() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tempDirectory)) ?? [] {
+            unlink(tempDirectory + "/" + name)
+        }
+    }
+
+    /// Every blob id on disk.
+    func allBlobIds() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: blobDirectory)) ?? []
+    }
+
+    private static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw POSIXError.current() }
+        defer { close(fd) }
+        fsync(fd)
+    }
+}
+
+extension POSIXError {
+    static func current() -> POSIXError { POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+}

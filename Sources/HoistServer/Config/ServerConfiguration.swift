@@ -1,0 +1,34 @@
+import Foundation
+
+/// Everything `UploadServer` needs to run; defaults follow API.md.
+public struct ServerConfiguration: Sendable {
+    /// The data directory: the SQLite database, blobs and temporary files live here.
+    public var dataDirectory: String
+    /// The address to bind; loopback unless told otherwise.
+    public var host: String = "127.0.0.1"
+    /// The port; 0 picks a free one.
+    public var port: Int = 0
+    /// How long an upload session (and its signed URL) lives.
+    public var sessionTTL: TimeInterval = 3600
+    /// How long a signed download URL lives.
+    public var downloadTTL: TimeInterval = 900
+    /// The Lightfield purposes and their limits.
+    public var purposes: PurposePolicy = .standard
+    /// Origins allowed by CORS; `nil` allows any.
+    public var allowedOrigins: [String]? = nil
+    /// The base of URLs the server hands out; `nil` uses the request's `Host`.
+    public var publicBaseURL: String? = nil
+    /// How often the sweeper runs on its own.
+    public var sweepInterval: TimeInterval = 30
+    /// The source of "now".
+    public var clock: any ServerClock = SystemClock()
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// The one version of the Lightfield API this server speaks.
+enum LightfieldVersion {
+    static let current = "2026-03-01"
+}

@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+
+/// An error the API answers with: an HTTP status, a stable machine-readable code and a
+/// human message. Rendered in the dialect of the route that raised it.
+public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The HTTP status sent with the error.
+    public let status: HTTPResponse.Status
+    /// The stable machine-readable code (`invalid_version`, `not_pending`, ...).
+    public let code: String
+    /// A message for people.
+    public let message: String
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    static func unauthorized(_ message: String = "missing or unknown API key") -> APIError {
+        APIError(.unauthorized, "unauthorized", message)
+    }
+    static func missingScope(_ scope: String) -> APIError {
+        APIError(.forbidden, "missing_scope", "this key lacks the \(scope) scope")
+    }
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
+    static func invalidVersion(_ got: String?) -> APIError {
+        APIError(.badRequest, "invalid_version",
+                 "Lightfield-Version must be \(LightfieldVersion.current)" + (got.map { ", got \($0)" } ?? ", header missing"))
+    }
+    static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
+    static func invalidFilename(_ message: String) -> APIError { APIError(.badRequest, "invalid_filename", message) }
+    static func unknownPurpose(_ purpose: String) -> APIError {
+        APIError(.badRequest, "invalid_purpose", "unknown purpose \(purpose)")
+    }
+    static func unsupportedMediaType(_ mime: String, purpose: String) -> APIError {
+        APIError(.unsupportedMediaType, "unsupported_media_type", "\(mime) is not allowed for purpose \(purpose)")
+    }
+    static func unsupportedType(_ name: String) -> APIError {
+        APIError(.badRequest, "unsupported_type", "\(name): unsupported file type")
+    }
+    static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "file_too_large", message) }
+    static func notFound(_ what: String = "no such file") -> APIError { APIError(.notFound, "not_found", what) }
+    static func notPending(_ status: String) -> APIError {
+        APIError(.conflict, "not_pending", "the upload session is \(status), not PENDING")
+    }
+    static func uploadMissing() -> APIError {
+        APIError(.conflict, "upload_missing", "no bytes have been uploaded for this session")
+    }
+    static func sessionExpired() -> APIError { APIError(.conflict, "expired", "the upload session has expired") }
+    static func notCompleted(_ status: String) -> APIError {
+        APIError(.conflict, "not_completed", "the file is \(status), not COMPLETED")
+    }
+    static func sizeMismatch(declared: Int64, stored: Int64) -> APIError {
+        APIError(.unprocessableContent, "size_mismatch",
+                 "uploaded \(stored) bytes but the session declared \(declared); upload again")
+    }
+    static func checksumMismatch(expected: String, actual: String) -> APIError {
+        APIError(.unprocessableContent, "checksum_mismatch",
+                 "md5 \(expected) given, stored bytes have \(actual); the bytes were discarded, upload again")
+    }
+    static func checksumConflict() -> APIError {
+        APIError(.conflict, "already_completed", "the file is already COMPLETED with a different md5")
+    }
+    static func signatureMismatch(_ message: String = "the URL signature does not match") -> APIError {
+        APIError(.forbidden, "signature_mismatch", message)
+    }
+    static func urlExpired() -> APIError { APIError(.forbidden, "expired", "the signed URL has expired") }
+    static func preconditionFailed() -> APIError {
+        APIError(.preconditionFailed, "precondition_failed", "an object already exists at this name")
+    }
+    static func noPersona() -> APIError { APIError(.forbidden, "no_persona", "this key has no persona") }
+    static func bodyTooLarge(limit: Int64) -> APIError {
+        APIError(.contentTooLarge, "too_large", "the body is larger than the \(limit) bytes declared")
+    }
+    static func methodNotAllowed() -> APIError {
+        APIError(.methodNotAllowed, "method_not_allowed", "this signed URL grants another method")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+
+/// The checks a request to a signed storage URL passes before any byte of its body is
+/// read: signature, expiry, required headers, session state and declared size. Shared by
+/// the `Expect: 100-continue` handler and the storage routes, so both answer alike.
+struct StorageGate: Sendable {
+    let signer: URLSigner
+
+    /// A storage URL taken apart: `/storage/<session-id>/<name>?expires=&h=&sig=`.
+    struct Target: Sendable {
+        var sessionId: String
+        var name: String
+        var query: [String: String]
+
+        var dialect: Dialect { sessionId.hasPrefix(SessionID.luwPrefix) ? .luw : .lightfield }
+        var signedPath: String { "/storage/\(sessionId)/\(name)" }
+
+        init?(sessionId: String, encodedName: String, query: [String: String]) {
+            guard let name = encodedName.removingPercentEncoding else { return nil }
+            self.sessionId = sessionId
+            self.name = name
+            self.query = query
+        }
+
+        /// Parses the path and query of a raw request target.
+        init?(path: String) {
+            guard let components = URLComponents(string: path) else { return nil }
+            let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: true)
+            guard segments.count == 3, segments[0] == "storage" else { return nil }
+            var query: [String: String] = [:]
+            for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
+            self.init(sessionId: String(segments[1]), encodedName: String(segments[2]), query: query)
+        }
+    }
+
+    /// A URL for `method` on `session`'s object, signed over the given headers.
+    func url(base: String, method: String, sessionId: String, name: String, expires: Date,
+             headers: [(String, String)]) -> String {
+        let seconds = Int64(expires.timeIntervalSince1970.rounded(.down))
+        let sig = signer.signature(method: method, path: "/storage/\(sessionId)/\(name)", expires: seconds, headers: headers)
+        var url = "\(base)/storage/\(sessionId)/\(name.pathSegmentEncoded)?expires=\(seconds)"
+        if !headers.isEmpty { url += "&h=" + headers.map { $0.0.lowercased() }.joined(separator: ";") }
+        return url + "&sig=\(sig)"
+    }
+
+    /// Throws the error the request gets, or returns when it may go on.
+    func check(method: HTTPRequest.Method, target: Target, headers: HTTPFields, session: SessionRecord?, now: Date)
+        throws(APIError)
+    {
+        guard let sig = target.query["sig"], let expiresText = target.query["expires"], let expires = Int64(expiresText) else {
+            throw .signatureMismatch("the URL is not signed")
+        }
+        let signedNames = (target.query["h"] ?? "").split(separator: ";").map { String($0) }
+        var signed: [(String, String)] = []
+        for name in signedNames {
+            guard let fieldName = HTTPField.Name(name), let value = headers[fieldName] else {
+                throw .signatureMismatch("the signed header \(name) is missing")
+            }
+            signed.append((name, value))
+        }
+        guard signer.verify(sig, method: method.rawValue, path: target.signedPath, expires: expires, headers: signed) else {
+            throw .signatureMismatch(signedNames.isEmpty
+                ? "the URL signature does not match"
+                : "the URL signature does not match the method, URL or signed headers (\(signedNames.joined(separator: ", ")))")
+        }
+        guard now.timeIntervalSince1970 < Double(expires) else { throw .urlExpired() }
+        guard let session else { throw .notFound() }
+        if method == .put {
+            switch session.status {
+            case .pending where session.expiresAt > now: break
+            case .pending, .expired: throw .urlExpired()
+            case .completed, .cancelled: throw .notPending(session.status.rawValue)
+            }
+            if let declared = session.sizeBytes, let length = headers[.contentLength].flatMap({ Int64($0) }), length > declared {
+                throw .bodyTooLarge(limit: declared)
+            }
+        }
+    }
+}
+
+/// Session ids: the prefix tells the dialect, which storage errors are answered in.
+enum SessionID {
+    static let lightfieldPrefix = "fil_"
+    static let luwPrefix = "upl_"
+
+    static func make(_ dialect: Dialect) -> String {
+        (dialect == .luw ? luwPrefix : lightfieldPrefix) + RandomID.make(length: 24)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// File-name rules shared by both dialects: sanitising, stamping and types by extension.
+enum FileNames {
+    /// `name` made safe to store and to put in a URL path, or an error when it cannot be.
+    ///
+    /// Names are never used as paths on disk (blobs are stored by id), but they appear in
+    /// URLs and downloads, so anything that could act as a path or a control sequence is
+    /// refused rather than silently rewritten.
+    static func sanitize(_ raw: String) throws(APIError) -> String {
+        let name = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { throw .invalidFilename("the file name is empty") }
+        guard name.utf8.count <= 255 else { throw .invalidFilename("the file name is longer than 255 bytes") }
+        guard name != ".", name != ".." else { throw .invalidFilename("\(name) is not a file name") }
+        if name.contains("/") || name.contains("\\") {
+            throw .invalidFilename("the file name must not contain a path separator")
+        }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.value == 0x7F }) {
+            throw .invalidFilename("the file name must not contain control characters")
+        }
+        return name
+    }
+
+    /// The extension after the last dot, lowercased; "" when there is none.
+    static func fileExtension(_ name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return String(name[name.index(after: dot)...]).lowercased()
+    }
+
+    /// `name` with `_<millis>` before its last extension (`a.tar.gz` → `a.tar_<ms>.gz`).
+    static func stamp(_ name: String, millis: Int64) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "\(name)_\(millis)" }
+        return "\(name[..<dot])_\(millis)\(name[dot...])"
+    }
+
+    /// The Luw dialect's supported extensions and the type each implies.
+    static let luwTypes: [String: String] = [
+        "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+        "gif": "image/gif", "svg": "image/svg+xml", "tif": "image/tiff", "tiff": "image/tiff",
+        "mp4": "video/mp4", "glb": "model/gltf-binary", "gltf": "model/gltf+json",
+        "fbx": "application/octet-stream",
+    ]
+}

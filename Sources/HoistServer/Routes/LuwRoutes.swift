@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+
+/// The Luw dialect: `/v2/upload`, `/v2/finalize_upload` and the CDN-style final URLs.
+struct LuwRoutes: Sendable {
+    let state: ServerState
+    var gate: StorageGate { StorageGate(signer: state.signer) }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let api = router.group("v2").add(middleware: DialectErrorMiddleware(dialect: .luw))
+        api.post("upload") { request, _ in try await upload(request) }
+        api.get("finalize_upload") { request, _ in try await finalize(request) }
+        let cdn = router.group("cdn/luwai").add(middleware: DialectErrorMiddleware(dialect: .luw))
+        cdn.get(":pid/:name") { request, context in
+            try await serveFinal(request, context: context,
+                                 pid: context.parameters.require("pid"), name: context.parameters.require("name"))
+        }
+    }
+
+    /// The caller, who must hold `files:create` and have a persona.
+    private func authorize(_ request: Request) async throws -> Caller {
+        let caller = try await state.store.authenticate(request)
+        try caller.require(Caller.create)
+        guard !caller.personas.isEmpty else { throw APIError.noPersona() }
+        return caller
+    }
+
+    private func upload(_ request: Request) async throws -> Response {
+        let caller = try await authorize(request)
+        let body = try await collectForm(request)
+        let fields = try FormFields.parse(body, contentType: request.headers[.contentType])
+        guard let rawName = fields["filename"], !rawName.isEmpty else { throw APIError.invalidRequest("filename is required") }
+        let pid = try await persona(fields["pid"], caller: caller)
+        let filename = try FileNames.sanitize(rawName)
+        guard let mime = FileNames.luwTypes[FileNames.fileExtension(filename)] else { throw APIError.unsupportedType(filename) }
+        let now = state.now()
+        let id = SessionID.make(.luw)
+        let session = SessionRecord(
+            id: id, dialect: .luw, userId: caller.userId, purpose: nil, filename: filename,
+            objectKey: "luwai/\(pid)/\(filename)", mimeType: mime, sizeBytes: nil, status: .pending, md5: nil,
+            createdAt: now, completedAt: nil, expiresAt: now.addingTimeInterval(state.config.sessionTTL), pid: pid,
+            requiredHeaders: "")
+        try await state.store.insertSession(session)
+        let base = state.baseURL(for: request)
+        let signed = gate.url(base: base, method: "PUT", sessionId: id, name: filename, expires: session.expiresAt, headers: [])
+        return try JSONBody.response(LuwUploadAnswer(
+            status: true, signed_url: signed, final_url: "\(base)/cdn/luwai/\(pid)/\(filename.pathSegmentEncoded)"))
+    }
+
+    /// The persona to file under: the one asked for, which the caller must own, or the
+    /// key's first.
+    private func persona(_ raw: String?, caller: Caller) async throws -> Int64 {
+        guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return caller.personas[0] }
+        guard let pid = Int64(raw) else { throw APIError.invalidRequest("pid must be an integer") }
+        guard try await state.store.personaOwner(pid) == caller.userId else {
+            throw APIError.forbidden("persona \(pid) is not yours")
+        }
+        return pid
+    }
+
+    private func collectForm(_ request: Request) async throws -> Data {
+        do {
+            return Data(buffer: try await request.body.collect(upTo: 1 << 20))
+        } catch {
+            throw APIError.tooLarge("the form is larger than 1 MiB; send filename as a text field, not the file")
+        }
+    }
+
+    private func finalize(_ request: Request) async throws -> Response {
+        let caller = try await authorize(request)
+        guard let url = request.uri.queryParameters.get("url"), let key = Self.objectKey(finalURL: url) else {
+            throw APIError.invalidRequest("url must be a final_url returned by /v2/upload")
+        }
+        try await state.store.finalize(objectKey: key, userId: caller.userId, now: state.now())
+        return try JSONBody.response(["status": true])
+    }
+
+    /// `luwai/<pid>/<name>` from a final URL (absolute or just its path).
+    static func objectKey(finalURL: String) -> String? {
+        guard let components = URLComponents(string: finalURL) else { return nil }
+        let segments = components.percentEncodedPath.split(separator: "/").map(String.init)
+        guard segments.count >= 3, segments[segments.count - 3] == "luwai", Int64(segments[segments.count - 2]) != nil,
+              let name = segments[segments.count - 1].removingPercentEncoding
+        else { return nil }
+        return "luwai/\(segments[segments.count - 2])/\(name)"
+    }
+
+    /// Serves the object at a final URL, with the headers given on its PUT. Public, as a
+    /// CDN is: the URL is the capability.
+    private func serveFinal(_ request: Request, context: BasicRequestContext, pid: String, name: String) async throws -> Response {
+        guard Int64(pid) != nil, let decoded = name.removingPercentEncoding,
+              let object = try await state.store.object(at: "luwai/\(pid)/\(decoded)")
+        else { throw APIError.notFound() }
+        var response = try await ObjectResponse.make(object, blobs: state.blobs, context: context)
+        if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
+        if let expires = object.expiresHeader { response.headers[.expires] = expires }
+        return response
+    }
+}
+
+/// The answer to `POST /v2/upload`, in the seed's field names.
+struct LuwUploadAnswer: Encodable {
+    let status: Bool
+    let signed_url: String
+    let final_url: String
+}

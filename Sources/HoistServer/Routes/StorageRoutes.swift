@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+
+/// The signed URLs: PUT stores a body, GET serves a completed file. Errors are answered in
+/// the dialect of the session the URL belongs to.
+struct StorageRoutes: Sendable {
+    let state: ServerState
+    var gate: StorageGate { StorageGate(signer: state.signer) }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.put("storage/:id/:name") { request, context in
+            try await inDialect(request, context) { target in try await put(request, target: target) }
+        }
+        router.get("storage/:id/:name") { request, context in
+            try await inDialect(request, context) { target in try await get(context: context, target: target) }
+        }
+    }
+
+    private func inDialect(_ request: Request, _ context: BasicRequestContext,
+                           _ body: (StorageGate.Target) async throws -> Response) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let dialect: Dialect = id.hasPrefix(SessionID.luwPrefix) ? .luw : .lightfield
+        do {
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            guard let target = StorageGate.Target(
+                sessionId: id, encodedName: try context.parameters.require("name"), query: query)
+            else { throw APIError.signatureMismatch() }
+            return try await body(target)
+        } catch let error as APIError {
+            throw DialectError(error: error, dialect: dialect)
+        }
+    }
+
+    /// Streams the body to a temporary file (MD5 in the same pass) and makes it the
+    /// session's object only once it is whole; anything else leaves no trace.
+    private func put(_ request: Request, target: StorageGate.Target) async throws -> Response {
+        let now = state.now()
+        let session = try await state.store.session(id: target.sessionId, now: now)
+        try gate.check(method: .put, target: target, headers: request.headers, session: session, now: now)
+        guard let session else { throw APIError.notFound() }
+        let limit = session.sizeBytes ?? state.config.purposes.rules["general"]?.maxBytes ?? Int64.max
+        let writer = try state.blobs.makeWriter()
+        state.inflight.begin(session.id)
+        defer { state.inflight.end(session.id) }
+        do {
+            for try await buffer in request.body {
+                if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
+                guard writer.count + Int64(buffer.readableBytes) <= limit else { throw APIError.bodyTooLarge(limit: limit) }
+                try writer.write(buffer)
+            }
+            if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
+        } catch {
+            writer.abort()
+            throw error
+        }
+        let md5 = writer.hexDigest()
+        let body = StoredBody(
+            blobId: try await state.blobs.commit(writer), size: writer.count, md5: md5,
+            contentType: contentType(request, session: session),
+            cacheControl: request.headers[.cacheControl], expiresHeader: request.headers[.expires])
+        let replaced: String?
+        do {
+            let requireAbsent = session.uploadHeaders.contains { $0.0 == "if-none-match" }
+            replaced = try await state.store.storeUpload(
+                sessionId: session.id, body: body, requireAbsent: requireAbsent, now: state.now())
+        } catch {
+            state.blobs.delete(body.blobId)
+            throw error
+        }
+        state.deleteBlobs([replaced])
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(md5)\""
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// Lightfield types are fixed at creation; Luw stores what the PUT says, or the type
+    /// the extension implies when a browser sent none.
+    private func contentType(_ request: Request, session: SessionRecord) -> String {
+        guard session.dialect == .luw else { return session.mimeType }
+        let sent = request.headers[.contentType]?.trimmingCharacters(in: .whitespaces) ?? ""
+        return sent.isEmpty ? session.mimeType : sent
+    }
+
+    private func get(context: BasicRequestContext, target: StorageGate.Target) async throws -> Response {
+        let now = state.now()
+        let session = try await state.store.session(id: target.sessionId, now: now)
+        try gate.check(method: .get, target: target, headers: [:], session: session, now: now)
+        guard let session, session.status == .completed,
+              let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
+        else { throw APIError.notFound() }
+        return try await ObjectResponse.make(object, blobs: state.blobs, context: context)
+    }
+}
+
+/// A stored object as an HTTP response, streamed from disk.
+enum ObjectResponse {
+    static func make(_ object: ObjectRecord, blobs: DiskBlobStore, context: BasicRequestContext) async throws -> Response {
+        let body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
+        var headers = HTTPFields()
+        headers[.contentType] = object.contentType
+        headers[.contentLength] = String(object.size)
+        headers[.eTag] = "\"\(object.md5)\""
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}

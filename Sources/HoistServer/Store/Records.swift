@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// Dates are stored as integer milliseconds, exactly: a response built from memory and
+/// one read back later (an idempotent complete) must print the same instant.
+protocol MillisecondDates: Codable, FetchableRecord, PersistableRecord {}
+
+extension MillisecondDates {
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .custom { $0.millis }
+    }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .custom { value in Int64.fromDatabaseValue(value).map(Date.init(millis:)) }
+    }
+}
+
+extension Date {
+    /// Whole milliseconds since 1970; how the store keeps and compares dates.
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+/// An API key as stored: only the SHA-256 of the key itself is kept.
+struct KeyRecord: MillisecondDates, Sendable {
+    static let databaseTableName = "apiKeys"
+    var id: String
+    var hash: String
+    var userId: String
+    /// Comma-separated scopes.
+    var scopes: String
+    var role: String
+    /// Comma-separated persona ids, the default first.
+    var personas: String
+    var createdAt: Date
+}
+
+/// One upload session, in either dialect.
+struct SessionRecord: MillisecondDates, Sendable {
+    static let databaseTableName = "sessions"
+    var id: String
+    var dialect: Dialect
+    var userId: String
+    /// The Lightfield purpose; `nil` for Luw.
+    var purpose: String?
+    /// The stored name (stamped for knowledge purposes).
+    var filename: String
+    /// Where the bytes land; shared by sessions that target the same name.
+    var objectKey: String
+    var mimeType: String
+    /// The size declared at creation (Lightfield); `nil` for Luw.
+    var sizeBytes: Int64?
+    var status: SessionStatus
+    var md5: String?
+    var createdAt: Date
+    var completedAt: Date?
+    var expiresAt: Date
+    var pid: Int64?
+    /// The headers the PUT must carry, as `name: value` lines.
+    var requiredHeaders: String
+
+    var uploadHeaders: [(String, String)] {
+        requiredHeaders.split(separator: "\n").compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), String(line[colon...].dropFirst()))
+        }
+    }
+}
+
+/// The life of a session.
+enum SessionStatus: String, Codable, Sendable, DatabaseValueConvertible {
+    case pending = "PENDING"
+    case completed = "COMPLETED"
+    case cancelled = "CANCELLED"
+    case expired = "EXPIRED"
+}
+
+extension Dialect: DatabaseValueConvertible {}
+
+/// The bytes visible at an object key.
+struct ObjectRecord: MillisecondDates, Sendable {
+    static let databaseTableName = "objects"
+    var objectKey: String
+    var sessionId: String
+    var blobId: String
+    var size: Int64
+    var md5: String
+    var contentType: String
+    var cacheControl: String?
+    var expiresHeader: String?
+    var storedAt: Date
+    /// When the sweeper deletes it; `nil` keeps it.
+    var deleteAt: Date?
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+
+/// A body that has been written to a blob and is waiting to become visible.
+struct StoredBody: Sendable {
+    var blobId: String
+    var size: Int64
+    var md5: String
+    var contentType: String
+    var cacheControl: String?
+    var expiresHeader: String?
+}
+
+extension SQLiteStore {
+    /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes.
+    /// Returns the blob it replaced, which the caller deletes after the commit.
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String? {
+        try await pool.write { db in
+            guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
+            switch session.status {
+            case .pending: break
+            case .expired: throw APIError.urlExpired()
+            case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
+            }
+            let existing = try ObjectRecord.fetchOne(db, key: session.objectKey)
+            if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
+            try ObjectRecord(
+                objectKey: session.objectKey, sessionId: sessionId, blobId: body.blobId, size: body.size,
+                md5: body.md5, contentType: body.contentType, cacheControl: body.cacheControl,
+                expiresHeader: body.expiresHeader, storedAt: now,
+                deleteAt: session.dialect == .luw ? LuwRetention.deleteAt(filename: session.filename, storedAt: now, finalized: false) : nil
+            ).save(db)
+            try Self.record(db, session: sessionId, "stored", at: now)
+            return existing?.blobId
+        }
+    }
+
+    /// The object visible at `key`.
+    func object(at key: String) async throws -> ObjectRecord? {
+        try await pool.read { db in try ObjectRecord.fetchOne(db, key: key) }
+    }
+
+    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline).
+    func finalize(objectKey key: String, userId: String, now: Date) async throws {
+        try await pool.write { db in
+            guard var object = try ObjectRecord.fetchOne(db, key: key) else {
+                let pending = try SessionRecord
+                    .filter(Column("objectKey") == key && Column("userId") == userId).fetchCount(db)
+                throw pending > 0 ? APIError.uploadMissing() : APIError.notFound()
+            }
+            guard var session = try SessionRecord.fetchOne(db, key: object.sessionId), session.userId == userId else {
+                throw APIError.notFound()
+            }
+            if session.status != .completed {
+                session.status = .completed
+                session.md5 = object.md5
+                session.completedAt = now
+                try session.update(db)
+                try Self.record(db, session: session.id, "completed", at: now)
+            }
+            object.deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)
+            try object.update(db)
+        }
+    }
+
+    /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
+    /// delete from disk.
+    func sweep(now: Date) async throws -> [String] {
+        try await pool.write { db in
+            let overdue = try SessionRecord
+                .filter(Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis).fetchAll(db)
+            for var session in overdue {
+                session.status = .expired
+                try session.update(db)
+                try Self.record(db, session: session.id, "expired", at: now)
+            }
+            var blobs: [String] = []
+            for object in try ObjectRecord.filter(Column("deleteAt") <= now.millis).fetchAll(db) {
+                blobs.append(object.blobId)
+                try object.delete(db)
+                try Self.record(db, session: object.sessionId, "deleted", at: now)
+            }
+            // Bytes of Lightfield sessions that expired before completing will never be used.
+            let stale = try ObjectRecord.fetchAll(db, sql: """
+                SELECT objects.* FROM objects JOIN sessions ON sessions.id = objects.sessionId
+                WHERE sessions.dialect = 'lightfield' AND sessions.status IN ('EXPIRED', 'CANCELLED')
+                """)
+            for object in stale {
+                blobs.append(object.blobId)
+                try object.delete(db)
+                try Self.record(db, session: object.sessionId, "deleted", at: now)
+            }
+            return blobs
+        }
+    }
+
+    /// Every blob id an object points at.
+    func referencedBlobIds() throws -> Set<String> {
+        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT blobId FROM objects")) }
+    }
+}
+
+/// How long Luw objects live: `x12tmp-` names 12 hours after their PUT, files never
+/// finalized 24 hours after it, finalized ones for good.
+enum LuwRetention {
+    static let temporaryPrefix = "x12tmp-"
+
+    static func deleteAt(filename: String, storedAt: Date, finalized: Bool) -> Date? {
+        if filename.hasPrefix(temporaryPrefix) { return storedAt.addingTimeInterval(12 * 3600) }
+        return finalized ? nil : storedAt.addingTimeInterval(24 * 3600)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+/// What completing a session came to; a mismatch still commits (the bytes are discarded),
+/// so it is an outcome, not a thrown error that would roll the discard back.
+enum CompleteOutcome: Sendable {
+    case completed(SessionRecord)
+    case rejected(APIError, discardedBlob: String?)
+}
+
+extension SQLiteStore {
+    func insertSession(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try session.insert(db)
+            try Self.record(db, session: session.id, "created", at: session.createdAt)
+        }
+    }
+
+    /// The session `id`, its status brought up to date with the clock.
+    func session(id: String, now: Date) async throws -> SessionRecord? {
+        try await pool.write { db in try Self.expiringSession(db, id: id, now: now) }
+    }
+
+    /// A synchronous read for the `Expect: 100-continue` gate, which runs on an event loop.
+    func sessionNow(id: String) throws -> SessionRecord? {
+        try pool.read { db in try SessionRecord.fetchOne(db, key: id) }
+    }
+
+    static func expiringSession(_ db: Database, id: String, now: Date) throws -> SessionRecord? {
+        guard var session = try SessionRecord.fetchOne(db, key: id) else { return nil }
+        if session.status == .pending, session.expiresAt <= now {
+            session.status = .expired
+            try session.update(db)
+            try record(db, session: id, "expired", at: now)
+        }
+        return session
+    }
+
+    /// Completes a Lightfield session: checks the stored bytes against the declared size
+    /// and the optional md5; a mismatch discards the bytes and leaves the session pending.
+    func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
+        try await pool.write { db in
+            guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
+            switch session.status {
+            case .completed:
+                if let given, given.lowercased() != session.md5 { return .rejected(.checksumConflict(), discardedBlob: nil) }
+                return .completed(session)
+            case .expired: return .rejected(.sessionExpired(), discardedBlob: nil)
+            case .cancelled: return .rejected(.notPending(session.status.rawValue), discardedBlob: nil)
+            case .pending: break
+            }
+            guard let object = try ObjectRecord.fetchOne(db, key: session.objectKey), object.sessionId == id else {
+                return .rejected(.uploadMissing(), discardedBlob: nil)
+            }
+            var failure: APIError?
+            if let declared = session.sizeBytes, declared != object.size {
+                failure = .sizeMismatch(declared: declared, stored: object.size)
+            } else if let given, given.lowercased() != object.md5 {
+                failure = .checksumMismatch(expected: given.lowercased(), actual: object.md5)
+            }
+            if let failure {
+                try object.delete(db)
+                try Self.record(db, session: id, "discarded", at: now)
+                return .rejected(failure, discardedBlob: object.blobId)
+            }
+            session.status = .completed
+            session.md5 = object.md5
+            session.completedAt = now
+            try session.update(db)
+            try Self.record(db, session: id, "completed", at: now)
+            return .completed(session)
+        }
+    }
+
+    /// Cancels a pending session and drops any bytes it stored; returns the session and
+    /// the blob to delete.
+    func cancel(id: String, now: Date) async throws -> (SessionRecord, String?) {
+        try await pool.write { db in
+            guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
+            guard session.status == .pending else { throw APIError.notPending(session.status.rawValue) }
+            session.status = .cancelled
+            try session.update(db)
+            try Self.record(db, session: id, "cancelled", at: now)
+            var blob: String?
+            if let object = try ObjectRecord.fetchOne(db, key: session.objectKey), object.sessionId == id {
+                blob = object.blobId
+                try object.delete(db)
+            }
+            return (session, blob)
+        }
+    }
+
+    /// A page of `userId`'s Lightfield files, newest first, after `cursor`.
+    func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date)
+        async throws -> [SessionRecord]
+    {
+        try await pool.write { db in
+            // Bring statuses up to date so that a PENDING filter never returns expired sessions.
+            let expired = try SessionRecord
+                .filter(Column("userId") == userId && Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis)
+                .fetchAll(db)
+            for var session in expired {
+                session.status = .expired
+                try session.update(db)
+                try Self.record(db, session: session.id, "expired", at: now)
+            }
+            var query = SessionRecord.filter(Column("userId") == userId && Column("dialect") == Dialect.lightfield)
+            if let status { query = query.filter(Column("status") == status) }
+            if let cursor {
+                query = query.filter(
+                    Column("createdAt") < cursor.createdAt.millis
+                        || (Column("createdAt") == cursor.createdAt.millis && Column("id") < cursor.id))
+            }
+            return try query.order(Column("createdAt").desc, Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+}
+
+/// The opaque position of a listing page: the last file of the previous page.
+struct ListCursor: Sendable, Equatable {
+    var createdAt: Date
+    var id: String
+
+    var token: String {
+        Data("\(createdAt.millis)|\(id)".utf8).base64EncodedString()
+    }
+
+    init(createdAt: Date, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    init?(token: String) {
+        guard let data = Data(base64Encoded: token) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: "|", maxSplits: 1)
+        guard parts.count == 2, let millis = Int64(parts[0]) else { return nil }
+        createdAt = Date(millis: millis)
+        id = String(parts[1])
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// The server's metadata in SQLite: keys, personas, sessions, the objects they stored and
+/// an event log. Every state change is committed before the response that reports it.
+struct SQLiteStore: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating) `hoist.sqlite` in `directory`.
+    init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        // `hoist keys create` writes while a server runs on the same directory.
+        config.busyMode = .timeout(10)
+        pool = try DatabasePool(path: directory + "/hoist.sqlite", configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "settings") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .blob).notNull()
+            }
+            try db.create(table: "apiKeys") { t in
+                t.primaryKey("id", .text)
+                t.column("hash", .text).notNull().unique()
+                t.column("userId", .text).notNull()
+                t.column("scopes", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("personas", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "personas") { t in
+                t.primaryKey("pid", .integer)
+                t.column("userId", .text).notNull()
+            }
+            try db.create(table: "sessions") { t in
+                t.primaryKey("id", .text)
+                t.column("dialect", .text).notNull()
+                t.column("userId", .text).notNull().indexed()
+                t.column("purpose", .text)
+                t.column("filename", .text).notNull()
+                t.column("objectKey", .text).notNull().indexed()
+                t.column("mimeType", .text).notNull()
+                t.column("sizeBytes", .integer)
+                t.column("status", .text).notNull()
+                t.column("md5", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("completedAt", .datetime)
+                t.column("expiresAt", .datetime).notNull()
+                t.column("pid", .integer)
+                t.column("requiredHeaders", .text).notNull()
+            }
+            try db.create(table: "objects") { t in
+                t.primaryKey("objectKey", .text)
+                t.column("sessionId", .text).notNull()
+                t.column("blobId", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("md5", .text).notNull()
+                t.column("contentType", .text).notNull()
+                t.column("cacheControl", .text)
+                t.column("expiresHeader", .text)
+                t.column("storedAt", .datetime).notNull()
+                t.column("deleteAt", .datetime)
+            }
+            try db.create(table: "events") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("sessionId", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("at", .datetime).notNull()
+            }
+            // The signing secret is made once per data directory, so signed URLs survive restarts.
+            var secret = [UInt8](repeating: 0, count: 32)
+            var rng = SystemRandomNumberGenerator()
+            for i in secret.indices { secret[i] = rng.next() }
+            try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('signingSecret', ?)", arguments: [Data(secret)])
+        }
+        return migrator
+    }
+
+    /// The HMAC secret of this data directory.
+    func signingSecret() throws -> Data {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'signingSecret'") ?? Data()
+        }
+    }
+
+    /// Appends to the event log; call inside the transaction that makes the change.
+    static func record(_ db: Database, session: String, _ kind: String, at: Date) throws {
+        try db.execute(sql: "INSERT INTO events (sessionId, kind, at) VALUES (?, ?, ?)", arguments: [session, kind, at.millis])
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// `hoist serve` and `hoist keys create` as separate processes, as a user runs them.
+@Suite("hoist serve process", .serialized)
+struct ServeProcessTests {
+    /// Starts `hoist serve` on `dir` and returns it with its base URL.
+    static func serve(_ dir: String, extra: [String] = []) async throws -> (ChildProcess, String) {
+        let child = try ChildProcess(try HoistBinary.require(), ["serve", "--data", dir, "--port", "0"] + extra)
+        let line = try await child.firstLine()
+        return (child, line)
+    }
+
+    static func makeKey(_ dir: String, _ extra: [String] = []) async throws -> String {
+        let result = try await Shell.run(
+            "'\(try HoistBinary.require())' keys create --data '\(dir)' --scopes files:create,files:read " + extra.joined(separator: " "))
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("the first stdout line is the base URL; keys made while it runs work; SIGTERM exits cleanly")
+    func lifecycle() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-serve")
+        let (server, base) = try await Self.serve(dir)
+        #expect(base.range(of: #"^http://127\.0\.0\.1:[0-9]+$"#, options: .regularExpression) != nil, "\(base)")
+        let key = try await Self.makeKey(dir)
+        #expect(key.hasPrefix("hk_"))
+        #expect(!key.contains("\n"))
+        let created = try await LightfieldCalls(baseURL: base, key: key).create(sizeBytes: 1)
+        #expect(created.status == 200)
+        // Keys are stored hashed: the key itself appears nowhere in the data directory.
+        let database = try Data(contentsOf: URL(fileURLWithPath: dir + "/hoist.sqlite"))
+        #expect(database.range(of: Data(key.utf8)) == nil)
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+    }
+
+    @Test("keys create refuses unknown scopes and roles with a clear message")
+    func badKeys() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-serve")
+        let bin = try HoistBinary.require()
+        let scope = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:delete")
+        #expect(scope.status != 0)
+        #expect(scope.stderr.contains("unknown scope files:delete"))
+        #expect(scope.stdout.isEmpty)
+        let role = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --role owner")
+        #expect(role.status != 0)
+        #expect(role.stderr.contains("unknown role owner"))
+    }
+
+    @Test("killed during a PUT and restarted: no partial object, completed files intact, the session re-uploadable")
+    func crashDuringPut() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-crash")
+        var (server, base) = try await Self.serve(dir)
+        let key = try await Self.makeKey(dir)
+        let lf = LightfieldCalls(baseURL: base, key: key)
+        let kept = Data("completed before the crash".utf8)
+        let done = try await lf.upload(kept)
+        let keptID = try #require(done.string("id"))
+        #expect(done.string("status") == "COMPLETED")
+
+        let size = 8 << 20
+        let work = try TempDirectory.make(prefix: "hoist-crash-src")
+        try Data(repeating: 0x5A, count: size).write(to: URL(fileURLWithPath: work + "/big.bin"))
+        let created = try await lf.create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
+        let pendingID = try #require(created.string("id"))
+        let url = try #require(created.string("uploadUrl"))
+        let curl = try ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "1M", "-T", "big.bin", "-H",
+                                                      "content-type: application/octet-stream", url], directory: work)
+        // Wait until the body is streaming into the temporary file, then kill the server hard.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let temps = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")) ?? []
+            let sizes = temps.compactMap { try? FileManager.default.attributesOfItem(atPath: dir + "/tmp/" + $0)[.size] as? Int }
+            if sizes.contains(where: { $0 > 0 }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").count == 1)
+        server.send(SIGKILL)
+        #expect(await server.waitForExit() != nil)
+        curl.send(SIGKILL)
+
+        (server, base) = try await Self.serve(dir)
+        let after = LightfieldCalls(baseURL: base, key: key)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/blobs").count == 1)
+        #expect(try await after.metadata(pendingID).string("status") == "PENDING")
+        #expect(try await after.complete(pendingID).errorCode == "upload_missing")
+        let download = try #require(try await after.downloadURL(keptID).string("url"))
+        #expect(try await TestHTTP.send(.GET, download).body == kept)
+
+        // The signed URL carries the old port; the signature does not cover the host.
+        let newURL = url.replacingOccurrences(of: URL(string: url)?.port.map { ":\($0)" } ?? "", with: ":\(URL(string: base)?.port ?? 0)")
+        let retry = try await Shell.run("curl -s -o /dev/null -w '%{http_code}' -T big.bin -H 'content-type: application/octet-stream' '\(newURL)'", in: work)
+        #expect(retry.stdout == "200")
+        #expect(try await after.complete(pendingID).string("status") == "COMPLETED")
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+    }
+}

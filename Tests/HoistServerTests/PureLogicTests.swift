@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import HoistServer
+
+@Suite("Names, signing and forms")
+struct PureLogicTests {
+    @Test("stamping puts _<ms> before the last extension")
+    func stamp() {
+        #expect(FileNames.stamp("playbook.md", millis: 1_713_045_600_000) == "playbook_1713045600000.md")
+        #expect(FileNames.stamp("archive.tar.gz", millis: 1) == "archive.tar_1.gz")
+        #expect(FileNames.stamp("README", millis: 1) == "README_1")
+        #expect(FileNames.stamp(".env", millis: 1) == ".env_1")
+    }
+
+    @Test("sanitising keeps ordinary names, normalises to NFC and refuses paths and control characters")
+    func sanitize() throws {
+        #expect(try FileNames.sanitize(" report.pdf ") == "report.pdf")
+        #expect(try FileNames.sanitize("e\u{301}te\u{301}.txt") == "\u{E9}t\u{E9}.txt")
+        for bad in ["", "..", "a/b", "a\\b", "x\u{7F}", "x\u{1B}[31m"] {
+            #expect(throws: APIError.self) { try FileNames.sanitize(bad) }
+        }
+    }
+
+    @Test("extensions are lowercased; none for dotfiles or plain names")
+    func extensions() {
+        #expect(FileNames.fileExtension("A.JPG") == "jpg")
+        #expect(FileNames.fileExtension("a.tar.gz") == "gz")
+        #expect(FileNames.fileExtension(".bashrc") == "")
+        #expect(FileNames.fileExtension("README") == "")
+    }
+
+    @Test("a signature covers method, path, expiry and header values, not header order or case")
+    func signing() {
+        let signer = URLSigner(secret: Data(repeating: 7, count: 32))
+        let headers = [("content-type", "text/plain"), ("if-none-match", "*")]
+        let sig = signer.signature(method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: headers)
+        #expect(sig.count == 64)
+        #expect(signer.verify(sig, method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: headers.reversed()))
+        #expect(signer.verify(sig.uppercased(), method: "PUT", path: "/storage/fil_1/a.txt", expires: 100,
+                              headers: [("Content-Type", "text/plain"), ("If-None-Match", "*")]))
+        #expect(!signer.verify(sig, method: "GET", path: "/storage/fil_1/a.txt", expires: 100, headers: headers))
+        #expect(!signer.verify(sig, method: "PUT", path: "/storage/fil_2/a.txt", expires: 100, headers: headers))
+        #expect(!signer.verify(sig, method: "PUT", path: "/storage/fil_1/a.txt", expires: 101, headers: headers))
+        #expect(!signer.verify(sig, method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: [headers[0]]))
+        #expect(!signer.verify(String(sig.dropLast()), method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: headers))
+        let other = URLSigner(secret: Data(repeating: 8, count: 32))
+        #expect(!other.verify(sig, method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: headers))
+    }
+
+    @Test("multipart text fields, a file part's own name, and urlencoded forms")
+    func forms() throws {
+        let body = "--XYZ\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\nimage.jpg\r\n"
+            + "--XYZ\r\nContent-Disposition: form-data; name=\"pid\"\r\n\r\n123\r\n--XYZ--\r\n"
+        let fields = try FormFields.parse(Data(body.utf8), contentType: "multipart/form-data; boundary=XYZ")
+        #expect(fields == ["filename": "image.jpg", "pid": "123"])
+        let file = "--B\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"photo.png\"\r\n"
+            + "Content-Type: image/png\r\n\r\n\u{89}PNG bytes\r\n--B--\r\n"
+        #expect(try FormFields.parse(Data(file.utf8), contentType: "multipart/form-data; boundary=\"B\"")["filename"] == "photo.png")
+        #expect(try FormFields.parse(Data("filename=my+image.jpg&pid=7".utf8), contentType: "application/x-www-form-urlencoded")
+                == ["filename": "my image.jpg", "pid": "7"])
+        #expect(throws: APIError.self) { try FormFields.parse(Data(), contentType: "application/json") }
+        #expect(throws: APIError.self) { try FormFields.parse(Data(), contentType: "multipart/form-data") }
+    }
+
+    @Test("final URLs map to object keys; anything else does not")
+    func finalURLs() {
+        #expect(LuwRoutes.objectKey(finalURL: "http://h:1/cdn/luwai/123/image.jpg") == "luwai/123/image.jpg")
+        #expect(LuwRoutes.objectKey(finalURL: "/cdn/luwai/5/a%20b.png") == "luwai/5/a b.png")
+        #expect(LuwRoutes.objectKey(finalURL: "http://h/cdn/luwai/x/a.png") == nil)
+        #expect(LuwRoutes.objectKey(finalURL: "http://h/a.png") == nil)
+    }
+
+    @Test("timestamps are ISO 8601 UTC with milliseconds")
+    func timestamps() {
+        #expect(Timestamp.string(Date(millis: 1_775_649_600_000)) == "2026-04-08T12:00:00.000Z")
+        #expect(Timestamp.string(Date(millis: 1_775_649_600_042)) == "2026-04-08T12:00:00.042Z")
+    }
+}

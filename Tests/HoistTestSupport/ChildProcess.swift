@@ -1,0 +1,111 @@
+import Dispatch
+import Foundation
+
+/// A program the test runs, with its output captured.
+public final class ChildProcess: @unchecked Sendable {
+    // Process is not Sendable; the tests touch one ChildProcess from one task at a time.
+    public let process: Process
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+
+    /// Starts `executable` with `arguments`.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                directory: String? = nil) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// The first line the process writes on stdout, read off a non-cooperative thread.
+    public func firstLine(timeout: TimeInterval = 20) async throws -> String {
+        let handle = stdoutPipe.fileHandleForReading
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var line = Data()
+                let deadline = Date().addingTimeInterval(timeout)
+                while Date() < deadline {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    line.append(chunk)
+                    if let newline = line.firstIndex(of: 0x0A) {
+                        continuation.resume(returning: String(decoding: line[..<newline], as: UTF8.self))
+                        return
+                    }
+                }
+                continuation.resume(throwing: ChildProcessError(description: "no line on stdout: \(String(decoding: line, as: UTF8.self))"))
+            }
+        }
+    }
+
+    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits up to `timeout` seconds for the exit; the status, or nil if it still runs.
+    public func waitForExit(timeout: TimeInterval = 10) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Everything on stderr so far (call after exit).
+    public func standardError() -> String {
+        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Runs shell command lines, e.g. the seeds' curl examples as written.
+public enum Shell {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `command` with bash in `directory`, to completion.
+    public static func run(_ command: String, in directory: String? = nil) async throws -> Result {
+        let child = try ChildProcess("/bin/bash", ["-c", command], directory: directory)
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let out = child.process.standardOutput as? Pipe
+                let err = child.process.standardError as? Pipe
+                let stdout = out?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+                let stderr = err?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+                child.process.waitUntilExit()
+                continuation.resume(returning: Result(
+                    status: child.process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                    stderr: String(decoding: stderr, as: UTF8.self)))
+            }
+        }
+    }
+}
+
+/// The `hoist` executable built by `swift build`.
+public enum HoistBinary {
+    /// `.build/debug/hoist` of this package.
+    public static var path: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/hoist").path
+    }
+
+    /// Fails clearly when the binary was not built (the README's test command builds it).
+    public static func require() throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ChildProcessError(description: "\(path) is missing: run `swift build` before `swift test`")
+        }
+        return path
+    }
+}
