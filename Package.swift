@@ -40,6 +40,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HoistEngine",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "HoistTerminal",
             dependencies: ["CNCurses"],
             swiftSettings: strict
@@ -55,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "HoistServer",
+                "HoistServer", "HoistEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -76,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "HoistServerTests",
             dependencies: ["HoistServer", "HoistTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HoistEngineTests",
+            dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
