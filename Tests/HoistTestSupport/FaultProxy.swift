@@ -15,6 +15,9 @@ public final class FaultProxy: Sendable {
         case status(Int)
         /// Forward this many bytes of the matching request, then cut both connections.
         case dropAfter(bytes: Int)
+        /// Forward the request with the first byte of its body flipped (the server stores
+        /// bytes that no longer match the client's MD5).
+        case corruptBody
     }
 
     struct Rule: Sendable {
@@ -97,6 +100,7 @@ private final class Relay: ChannelInboundHandler {
     let proxy: FaultProxy?
     let rewrite: ([UInt8], [UInt8])?
     private var cut = false
+    private var corruptNext = false
 
     init(peer: any Channel, proxy: FaultProxy?, rewrite: ([UInt8], [UInt8])?) {
         self.peer = peer
@@ -107,20 +111,33 @@ private final class Relay: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !cut else { return }
         var buffer = unwrapInboundIn(data)
-        if let proxy, let fault = proxy.fault(for: buffer) {
-            cut = true
+        if corruptNext, buffer.readableBytes > 0 {
+            corruptNext = false
+            Self.flip(&buffer, at: buffer.readerIndex)
+        } else if let proxy, let fault = proxy.fault(for: buffer) {
             switch fault {
+            case .corruptBody:
+                let bytes = Array(buffer.readableBytesView)
+                if let end = bytes.indices.dropLast(3).first(where: { bytes[$0..<$0 + 4].elementsEqual([13, 10, 13, 10]) }),
+                   end + 4 < bytes.count {
+                    Self.flip(&buffer, at: buffer.readerIndex + end + 4)
+                } else {
+                    corruptNext = true
+                }
             case .status(let code):
+                cut = true
                 let body = #"{"error":{"type":"injected","message":"injected fault"},"status":false,"message":"injected fault"}"#
                 let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
                 peer.close(promise: nil)
+                return
             case .dropAfter(let bytes):
+                cut = true
                 if let slice = buffer.readSlice(length: min(bytes, buffer.readableBytes)) { peer.writeAndFlush(slice, promise: nil) }
                 peer.close(promise: nil)
                 context.close(promise: nil)
+                return
             }
-            return
         }
         if let (from, to) = rewrite { buffer = Self.replace(from, with: to, in: buffer) }
         peer.writeAndFlush(buffer, promise: nil)
@@ -133,6 +150,10 @@ private final class Relay: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+
+    private static func flip(_ buffer: inout ByteBuffer, at index: Int) {
+        if let byte = buffer.getInteger(at: index, as: UInt8.self) { buffer.setInteger(byte ^ 0xFF, at: index) }
     }
 
     private static func replace(_ from: [UInt8], with to: [UInt8], in buffer: ByteBuffer) -> ByteBuffer {

@@ -1,0 +1,114 @@
+import Crypto
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// A real server on port 0, a temp directory of files, and engines pointed at either.
+struct EngineHarness {
+    let server: TestServer
+    let files: String
+
+    static func start(sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil) async throws -> EngineHarness {
+        // Standardised, so paths match the ones the engine reports (TempDirectory yields `/tmp//x`).
+        let files = (try TempDirectory.make(prefix: "hoist-files") as NSString).standardizingPath
+        return EngineHarness(server: try await TestServer.start(sessionTTL: sessionTTL, clock: clock), files: files)
+    }
+
+    func stop() async {
+        await server.stop()
+        try? FileManager.default.removeItem(atPath: files)
+    }
+
+    func profile(_ dialect: HoistEngine.Dialect = .lightfield, endpoint: String? = nil, purpose: String? = nil) -> Profile {
+        Profile(name: "test", dialect: dialect, endpoint: endpoint ?? server.baseURL, apiKeyEnv: "HOIST_TEST_KEY", purpose: purpose, pid: dialect == .luw ? 100 : nil)
+    }
+
+    func engine(_ profile: Profile, journal: String? = nil, rateLimit: Int64? = nil, concurrency: Int = 4) throws -> UploadEngine {
+        var config = EngineConfiguration(profile: profile, key: APIKey(server.key))
+        config.journalPath = journal
+        config.rateLimit = rateLimit
+        config.concurrency = concurrency
+        config.retryPolicy = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
+        config.journalEndpoint = journal.map { _ in "test-endpoint" }
+        return try UploadEngine(configuration: config)
+    }
+
+    func api(_ profile: Profile) -> TestAPI { TestAPI(profile: profile, key: APIKey(server.key)) }
+
+    /// Writes `size` pseudo-random bytes to `name` under the files directory.
+    @discardableResult
+    func file(_ name: String, size: Int, seed: UInt8 = 7) throws -> String {
+        let path = files + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var state = UInt32(seed) &* 2_654_435_761 | 1
+        for index in bytes.indices {
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            bytes[index] = UInt8(truncatingIfNeeded: state)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func md5(_ path: String) throws -> String {
+        Insecure.MD5.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// One-shot API calls for checking what the server holds.
+struct TestAPI {
+    let profile: Profile
+    let key: APIKey
+    func status(_ id: String) async throws -> RemoteFile {
+        try await UploadAPI.with(profile: profile, key: key) { api throws(EngineError) in try await api.status(id: id) }
+    }
+    func list(_ status: String) async throws -> [RemoteFile] {
+        try await UploadAPI.with(profile: profile, key: key) { api throws(EngineError) in try await api.list(status: status, since: nil) }
+    }
+    func create(_ name: String, size: Int64, mime: String = "text/plain") async throws -> RemoteSession {
+        try await UploadAPI.with(profile: profile, key: key) { api throws(EngineError) in try await api.createSession(name: name, size: size, mimeType: mime) }
+    }
+}
+
+/// Reads events until every job in `ids` ended (or `timeout` passed), calling `onEvent` on each.
+func collect(
+    _ engine: UploadEngine, _ ids: [JobID], timeout: Duration = .seconds(20),
+    onEvent: @escaping @Sendable (EngineEvent) async -> Void = { _ in }
+) async throws -> [EngineEvent] {
+    try await withThrowingTaskGroup(of: [EngineEvent]?.self) { group in
+        group.addTask {
+            var open = Set(ids)
+            var seen: [EngineEvent] = []
+            for await event in engine.events {
+                seen.append(event)
+                await onEvent(event)
+                if event.isTerminal { open.remove(event.job) }
+                if open.isEmpty { break }
+            }
+            return seen
+        }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        let first = try await group.next() ?? nil
+        group.cancelAll()
+        guard let events = first else { throw EngineError.network("test timed out waiting for events") }
+        return events
+    }
+}
+
+extension [EngineEvent] {
+    func kinds(_ id: JobID) -> [EngineEvent.Kind] { filter { $0.job == id }.map(\.kind) }
+    func terminal(_ id: JobID) -> EngineEvent.Kind? { last { $0.job == id && $0.isTerminal }?.kind }
+    func sessions(_ id: JobID) -> [String] {
+        kinds(id).compactMap { if case .sessionCreated(let remote, _) = $0 { return remote } else { return nil } }
+    }
+    func completed(_ id: JobID) -> (id: String, md5: String)? {
+        if case .completed(let remote, let md5)? = terminal(id) { return (remote, md5) }
+        return nil
+    }
+}
