@@ -79,7 +79,5 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isTransient: Bool { code == .network || code == .server }
     /// The session can no longer be used: create a new one.
     public var needsNewSession: Bool { code == .expired || code == .nameTaken }
-    /// The file itself changed or disappeared.
-    public var isFileProblem: Bool { code == .fileChanged || code == .fileVanished || code == .fileNotFound }
     public var isCancellation: Bool { code == .cancelled }
 }

@@ -97,11 +97,6 @@ public struct Journal: Sendable {
         }
     }
 
-    /// The row with this id.
-    public func entry(_ rowID: Int64) throws(EngineError) -> JournalEntry? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [rowID]).map(Self.entry) }
-    }
-
     private static func entry(_ row: Row) -> JournalEntry {
         let sessionData: Data? = row["session"]
         let intent: Double? = row["intentAt"]
