@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "HoistTUI",
             dependencies: [
-                "HoistTerminal",
+                "HoistTerminal", "HoistEngine",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "HoistServer", "HoistEngine",
+                "HoistServer", "HoistEngine", "HoistTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -103,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HoistTUITests",
-            dependencies: ["HoistTUI", "HoistTerminal"],
+            dependencies: ["HoistTUI", "HoistTerminal", "HoistEngine"],
             swiftSettings: strict
         ),
         .testTarget(
