@@ -7,7 +7,9 @@ struct Hoist: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hoist",
         abstract: "A terminal upload manager for presigned-URL upload services.",
-        subcommands: [ServeCommand.self, KeysCommand.self, UploadCommand.self, StatusCommand.self, URLCommand.self, CancelCommand.self])
+        subcommands: [TUICommand.self, ServeCommand.self, KeysCommand.self, UploadCommand.self, StatusCommand.self, URLCommand.self,
+                      CancelCommand.self],
+        defaultSubcommand: TUICommand.self)
 
     static func main() async {
         do {

@@ -1,0 +1,37 @@
+import HoistTerminal
+
+/// What the TUI starts with; the `hoist` command fills it from flags and config.
+public struct TUIConfiguration: Sendable {
+    /// The directory the browser opens on.
+    public var directory: String
+    /// Where uploads go, as the status pane says it.
+    public var destination: String
+    public var theme: Theme
+    public var glyphs: Glyphs
+    /// False with `NO_COLOR`: no colour codes at all, only attributes.
+    public var usesColors: Bool
+    public var concurrency: Int
+    /// Paths of the last run's unfinished jobs; queued paused so that `p` resumes them.
+    public var resumePaths: [String] = []
+    /// Most frames per second.
+    public var frameInterval: Duration = .milliseconds(100)
+    /// How long quitting waits for pending sessions to be cancelled on the server.
+    public var cancelTimeout: Duration = .seconds(10)
+
+    public init(directory: String, destination: String, theme: Theme, glyphs: Glyphs, usesColors: Bool, concurrency: Int) {
+        self.directory = directory
+        self.destination = destination
+        self.theme = theme
+        self.glyphs = glyphs
+        self.usesColors = usesColors
+        self.concurrency = concurrency
+    }
+}
+
+/// How the TUI ended.
+public enum TUIExit: Sendable, Equatable {
+    /// The user quit.
+    case quit
+    /// A trapped signal (SIGTERM, SIGHUP) ended it: exit with its ``TerminalSignal/exitStatus``.
+    case signal(TerminalSignal)
+}

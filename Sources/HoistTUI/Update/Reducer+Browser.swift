@@ -1,0 +1,78 @@
+import Foundation
+
+extension Reducer {
+    /// Browser actions: directories, marks, the filter, queueing files.
+    static func browse(_ state: inout AppState, _ action: Action, layout: Layout, wall: Date) -> [Effect] {
+        guard state.focus == .browser else { return [] }
+        var browser = state.browser
+        defer { state.browser = browser }
+        switch action {
+        case .openDirectory:
+            guard let entry = browser.current, entry.isDirectory else { return [] }
+            return [.listDirectory(entry.path)]
+        case .parentDirectory:
+            let parent = (browser.directory as NSString).deletingLastPathComponent
+            guard parent != browser.directory, !parent.isEmpty else { return [] }
+            return [.listDirectory(parent)]
+        case .toggleMark:
+            guard let entry = browser.current else { return [] }
+            if browser.marks.remove(entry.path) == nil { browser.marks.insert(entry.path) }
+            browser.move(by: 1, height: layout.browserRows)
+        case .markAll:
+            let files = browser.visible.filter { !$0.isDirectory }.map(\.path)
+            if files.allSatisfy(browser.marks.contains) {
+                browser.marks.subtract(files)
+            } else {
+                browser.marks.formUnion(files)
+            }
+        case .queueFiles:
+            let paths = browser.marks.isEmpty ? browser.current.map { [$0.path] } ?? [] : browser.marks.sorted()
+            guard !paths.isEmpty else { return [] }
+            browser.marks = []
+            state.say("queued \(paths.count == 1 ? (paths[0] as NSString).lastPathComponent : "\(paths.count) items")", at: wall)
+            return [.engine(.add(paths))]
+        case .toggleHidden:
+            let keep = browser.current?.path
+            browser.showHidden.toggle()
+            browser.cursor = keep.flatMap { path in browser.visible.firstIndex { $0.path == path } } ?? 0
+            browser.reveal(height: layout.browserRows)
+        case .startFilter:
+            browser.isFiltering = true
+        case .filterType(let character):
+            browser.filter.append(character)
+            browser.cursor = 0
+            browser.offset = 0
+        case .filterErase:
+            if browser.filter.isEmpty { browser.isFiltering = false } else { browser.filter.removeLast() }
+            browser.reveal(height: layout.browserRows)
+        case .filterAccept:
+            browser.isFiltering = false
+        case .filterClear:
+            browser.isFiltering = false
+            browser.filter = ""
+            browser.reveal(height: layout.browserRows)
+        default:
+            break
+        }
+        return []
+    }
+
+    /// A directory was read: show it, with the cursor on the directory we came from when
+    /// going up.
+    public static func loaded(_ state: inout AppState, directory: String, entries: [DirectoryEntry]) {
+        let previous = state.browser.directory
+        state.browser.directory = directory
+        state.browser.entries = BrowserState.sorted(entries)
+        state.browser.error = nil
+        state.browser.filter = ""
+        state.browser.isFiltering = false
+        state.browser.offset = 0
+        state.browser.cursor = state.browser.visible.firstIndex { $0.path == previous } ?? 0
+        state.browser.reveal(height: Layout(size: state.size).browserRows)
+    }
+
+    /// A directory could not be read: stay where we are and say why.
+    public static func loadFailed(_ state: inout AppState, directory: String, reason: String, wall: Date) {
+        state.say("cannot open \(directory): \(reason)", error: true, at: wall)
+    }
+}

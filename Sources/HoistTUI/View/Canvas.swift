@@ -1,0 +1,57 @@
+import HoistTerminal
+
+/// A screen with the theme and glyphs at hand: what panes draw through. Panes name
+/// roles, never colours.
+public struct Canvas {
+    public let screen: any Screen
+    public let theme: Theme
+    public let glyphs: Glyphs
+
+    public init(screen: any Screen, theme: Theme, glyphs: Glyphs) {
+        self.screen = screen
+        self.theme = theme
+        self.glyphs = glyphs
+    }
+
+    /// Draws `text` cut to `width` cells and returns the cells used.
+    @discardableResult
+    public func text(_ text: String, row: Int, column: Int, width: Int, role: ThemeRole) -> Int {
+        guard width > 0 else { return 0 }
+        return screen.draw(text, row: row, column: column, width: width, style: theme[role])
+    }
+
+    /// Draws `text` padded or truncated to exactly `width` cells.
+    public func field(_ text: String, row: Int, column: Int, width: Int, role: ThemeRole,
+                      alignment: TextWidth.Alignment = .left) {
+        guard width > 0 else { return }
+        screen.draw(TextWidth.fit(text, to: width, alignment: alignment, ellipsis: glyphs.ellipsis), row: row, column: column, width: width,
+                    style: theme[role])
+    }
+
+    /// Fills `rect` with the look of `role`.
+    public func fill(_ rect: Rect, role: ThemeRole) {
+        screen.fill(rect, style: theme[role])
+    }
+
+    /// A bordered box with a title in its top edge and an optional footer in its bottom edge.
+    public func box(_ rect: Rect, title: String, footer: String? = nil, focused: Bool = false) {
+        guard rect.rows >= 2, rect.columns >= 2 else { return }
+        let role: ThemeRole = focused ? .borderFocused : .border
+        let b = glyphs.box
+        let inner = rect.columns - 2
+        let line = String(repeating: b.horizontal, count: inner)
+        let bottom = rect.row + rect.rows - 1
+        text(b.topLeft + line + b.topRight, row: rect.row, column: rect.column, width: rect.columns, role: role)
+        text(b.bottomLeft + line + b.bottomRight, row: bottom, column: rect.column, width: rect.columns, role: role)
+        for row in (rect.row + 1)..<bottom {
+            text(b.vertical, row: row, column: rect.column, width: 1, role: role)
+            text(b.vertical, row: row, column: rect.column + rect.columns - 1, width: 1, role: role)
+        }
+        let titleText = TextWidth.truncate(" \(title) ", to: max(0, inner - 2), ellipsis: glyphs.ellipsis, at: .middle)
+        text(titleText, row: rect.row, column: rect.column + 2, width: inner - 2, role: .title)
+        if let footer, !footer.isEmpty {
+            text(TextWidth.truncate(" \(footer) ", to: max(0, inner - 2), ellipsis: glyphs.ellipsis), row: bottom, column: rect.column + 2,
+                 width: inner - 2, role: .browserFilter)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Numbers as people read them: binary units, speeds, durations.
+public enum Format {
+    /// `1.5 MiB`, `512 B`; one decimal below 100 units, none above.
+    public static func bytes(_ value: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var amount = Double(max(0, value))
+        var unit = 0
+        while amount >= 1024, unit < units.count - 1 {
+            amount /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(Int(amount)) B" }
+        return amount < 100 ? String(format: "%.1f %@", amount, units[unit]) : String(format: "%.0f %@", amount, units[unit])
+    }
+
+    /// `12.3 MiB/s`; empty when nothing moves.
+    public static func speed(_ bytesPerSecond: Double) -> String {
+        bytesPerSecond < 1 ? "" : bytes(Int64(bytesPerSecond)) + "/s"
+    }
+
+    /// `0:07`, `12:05`, `1:02:03`; `--` when unknown.
+    public static func duration(_ seconds: Double?) -> String {
+        guard let seconds, seconds.isFinite, seconds >= 0 else { return "--" }
+        let total = Int(seconds.rounded(.up))
+        let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)
+        return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
+    }
+
+    /// `42%`.
+    public static func percent(_ fraction: Double) -> String {
+        "\(Int((fraction * 100).rounded(.down)))%"
+    }
+
+    /// `path` with the home directory shown as `~`.
+    public static func path(_ path: String, home: String? = ProcessInfo.processInfo.environment["HOME"]) -> String {
+        guard let home, !home.isEmpty, home != "/", path.hasPrefix(home) else { return path }
+        return "~" + path.dropFirst(home.count)
+    }
+}

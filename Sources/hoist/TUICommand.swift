@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import HoistEngine
+import HoistTUI
+import HoistTerminal
+
+/// `hoist [DIR]`: the interactive upload manager (the default command).
+struct TUICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "browse",
+        abstract: "Browse files and upload them interactively (what `hoist` runs with no command).",
+        discussion: "With no profile and no endpoint, uploads go to the embedded server. Press ? for the keys.")
+
+    @Argument(help: "The directory to open (default: the current directory).")
+    var directory: String?
+
+    @OptionGroup var profile: ProfileOptions
+    @OptionGroup var transfer: TransferOptions
+
+    @Option(help: "Theme name (themes/NAME.toml) or path to a theme file.")
+    var theme: String?
+
+    @Flag(help: "Plain ASCII glyphs: [#####-----] bars and +-| borders.")
+    var ascii = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let start = try Self.directory(directory ?? FileManager.default.currentDirectoryPath)
+        let paths = XDGPaths(environment: environment)
+        let config = try HoistConfig.load(path: paths.configFile)
+        let loader = ThemeLoader(searchPath: ThemeLoader.searchPath(environment: environment, bundled: Self.bundledThemes()))
+        let chosenTheme: Theme
+        do {
+            chosenTheme = try loader.resolve(requested: theme ?? config.theme, environment: environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let connection = try await profile.connect(environment: environment)
+        let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, environment: environment))
+        var tui = TUIConfiguration(
+            directory: start, destination: Self.destination(connection), theme: chosenTheme,
+            glyphs: Glyphs.select(ascii: ascii, environment: environment),
+            usesColors: !(environment["NO_COLOR"].map { !$0.isEmpty } ?? false) || theme != nil || config.theme != nil,
+            concurrency: transfer.jobs)
+        tui.resumePaths = await engine.unfinishedPaths()
+        let exit: TUIExit
+        do {
+            exit = try await TUIApp.run(engine: engine, configuration: tui)
+        } catch {
+            await connection.close()
+            throw ValidationError("hoist needs a terminal (\(error)); for scripts use `hoist upload`")
+        }
+        switch exit {
+        case .quit:
+            await engine.shutdown()
+            await connection.close()
+        case .signal(let signal):
+            // Sessions stay pending and the journal keeps them, so the next start resumes
+            // them; nothing is cancelled on the way out.
+            throw ExitCode(signal.exitStatus)
+        }
+    }
+
+    /// `path` made absolute, if it is a directory.
+    static func directory(_ path: String) throws -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(path) is not a directory")
+        }
+        return absolute
+    }
+
+    /// What the status pane says about where uploads go.
+    static func destination(_ connection: Connection) -> String {
+        let profile = connection.profile
+        if let embedded = connection.embedded {
+            return "embedded server \(embedded.baseURL) (lightfield, purpose \(profile.effectivePurpose)), data in \(Format.path(embedded.dataDirectory))"
+        }
+        var text = "profile \(profile.name): \(profile.dialect.rawValue) \(profile.endpoint)"
+        switch profile.dialect {
+        case .lightfield: text += ", purpose \(profile.effectivePurpose)"
+        case .luw: text += (profile.pid.map { ", pid \($0)" } ?? "") + (profile.temporary ? ", temporary" : "")
+        }
+        return text
+    }
+
+    /// The `themes/` shipped with hoist: beside an installed binary or in the source tree
+    /// it was built from.
+    static func bundledThemes() -> [String] {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [
+            executable.appendingPathComponent("../share/hoist/themes"),
+            executable.appendingPathComponent("../../themes"),
+            executable.appendingPathComponent("../../../themes"),
+        ].map { $0.standardizedFileURL.path }
+        return candidates.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+}
