@@ -224,7 +224,9 @@ struct QuitReducerTests {
         #expect(KeyMap.action(for: .character("h"), in: state) == .parentDirectory)
         #expect(KeyMap.action(for: .character("c"), in: state) == nil)
         press(&state, .showHelp)
-        #expect(KeyMap.action(for: .character("j"), in: state) == nil)
+        // Overlays take the keys: a pane key does nothing, arrows scroll the overlay.
+        #expect(KeyMap.action(for: .character("u"), in: state) == nil)
+        #expect(KeyMap.action(for: .character("j"), in: state) == .moveDown)
         #expect(KeyMap.action(for: .escape, in: state) == .closeOverlay)
         press(&state, .closeOverlay, .showLog)
         #expect(state.overlay == .log(offset: 0))

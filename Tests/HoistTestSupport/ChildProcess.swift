@@ -64,6 +64,8 @@ public final class ChildProcess: @unchecked Sendable {
 
 public struct ChildProcessError: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// Runs shell command lines, e.g. the seeds' curl examples as written.
@@ -75,20 +77,39 @@ public enum Shell {
     }
 
     /// Runs `command` with bash in `directory`, to completion.
+    ///
+    /// Output goes through temporary files, not pipes: a daemon the command starts (tmux)
+    /// inherits pipe descriptors and would keep "end of output" from ever arriving.
     public static func run(_ command: String, in directory: String? = nil) async throws -> Result {
-        let child = try ChildProcess("/bin/bash", ["-c", command], directory: directory)
-        return try await withCheckedThrowingContinuation { continuation in
+        let base = NSTemporaryDirectory() + "/hoist-shell-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        guard let out = FileHandle(forWritingAtPath: base + ".out"), let err = FileHandle(forWritingAtPath: base + ".err") else {
+            throw ChildProcessError(description: "cannot create output files for \(command)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", command]
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let status: Int32 = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let out = child.process.standardOutput as? Pipe
-                let err = child.process.standardError as? Pipe
-                let stdout = out?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-                let stderr = err?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-                child.process.waitUntilExit()
-                continuation.resume(returning: Result(
-                    status: child.process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                    stderr: String(decoding: stderr, as: UTF8.self)))
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
             }
         }
+        try? out.close()
+        try? err.close()
+        let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+        return Result(status: status, stdout: stdout, stderr: stderr)
     }
 }
 

@@ -1,0 +1,54 @@
+import Foundation
+import HoistTestSupport
+
+/// The real `hoist` TUI in tmux, pointed at a test server, with a home of its own.
+struct TUIRun {
+    let server: TestServer
+    let home: String
+    let files: String
+    let tmux: Tmux
+
+    /// Starts `hoist FILES --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`.
+    static func start(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
+                      columns: Int = 100, rows: Int = 30, environment: [String: String] = [:]) async throws -> TUIRun {
+        let home = try home ?? TempDirectory.make(prefix: "hoist-tui-home")
+        var env = [
+            "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_DATA_HOME": home + "/data",
+            "XDG_STATE_HOME": home + "/state", "LANG": "C.UTF-8", "TERM": "xterm-256color", "HOIST_TEST_KEY": server.key,
+        ]
+        env.merge(environment) { $1 }
+        let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
+        let arguments = [files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"] + extra
+        let command = "env \(assignments) \(Tmux.quote(try HoistBinary.require())) " + arguments.map(Tmux.quote).joined(separator: " ")
+        let tmux = try await Tmux(command, columns: columns, rows: rows)
+        return TUIRun(server: server, home: home, files: files, tmux: tmux)
+    }
+
+    /// The pid of the hoist process (its files directory is unique to this run).
+    func pid() async throws -> Int32 {
+        let result = try await Shell.run("pgrep -f -- \(Tmux.quote("hoist " + files + " --endpoint"))")
+        guard let pid = result.stdout.split(separator: "\n").first.flatMap({ Int32($0) }) else {
+            throw ChildProcessError(description: "no hoist process for \(files)")
+        }
+        return pid
+    }
+}
+
+/// A directory of files with given sizes and random contents.
+func makeFiles(_ specs: [(String, Int)]) throws -> String {
+    let dir = try TempDirectory.make(prefix: "hoist-tui-files")
+    for (name, size) in specs {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
+    }
+    return dir
+}
+
+/// The server's files named `name`, as metadata objects.
+func serverFiles(_ server: TestServer, named name: String? = nil) async throws -> [[String: Any]] {
+    let list = try await LightfieldCalls(baseURL: server.baseURL, key: server.key).list("?limit=1000")
+    let rows = (list.json["data"] as? [[String: Any]]) ?? []
+    return rows.filter { name == nil || $0["filename"] as? String == name }
+}

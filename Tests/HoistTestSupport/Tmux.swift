@@ -1,0 +1,75 @@
+import Foundation
+
+/// A real terminal for tests: a tmux server of its own (its own socket), one window
+/// running a command, keys typed with send-keys and the screen read with capture-pane.
+public final class Tmux: Sendable {
+    private let socket = "hoist-test-\(UUID().uuidString.prefix(8))"
+
+    /// Starts `command` (a shell line) in a `columns`×`rows` terminal. After the command
+    /// ends, the window prints `EXIT=<status>` and stays, so tests can read both.
+    public init(_ command: String, columns: Int = 100, rows: Int = 30) async throws {
+        let line = "\(command); echo EXIT=$?; sleep 600"
+        // The tmux server outlives this call. Foundation's Process notices that a child
+        // ended when a descriptor the child inherited closes; the server would inherit it
+        // too and keep it open forever, so every descriptor above 2 is closed first.
+        let log = NSTemporaryDirectory() + "/\(socket).log"
+        let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; "#
+        let result = try await Shell.run(closeInherited
+            + "tmux -L \(socket) -f /dev/null new-session -d -s t -x \(columns) -y \(rows) \(Self.quote(line)) >\(log) 2>&1")
+        guard result.status == 0 else {
+            throw ChildProcessError(description: "tmux: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+        }
+    }
+
+    /// Types keys, in tmux's names (`Tab`, `Escape`, `C-c`, `Down`) or literal text.
+    public func send(_ keys: String...) async throws {
+        _ = try await Shell.run("tmux -L \(socket) send-keys -t t " + keys.map(Self.quote).joined(separator: " "))
+    }
+
+    /// The screen as text.
+    public func screen() async throws -> String {
+        try await Shell.run("tmux -L \(socket) capture-pane -p -t t").stdout
+    }
+
+    /// Waits until the screen satisfies `condition`; returns it, or throws with the last screen.
+    @discardableResult
+    public func wait(for description: String, timeout: TimeInterval = 15, _ condition: (String) -> Bool) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = try await screen()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ChildProcessError(description: "timed out waiting for \(description); the screen was:\n\(last)")
+    }
+
+    /// Waits until `text` is on screen.
+    @discardableResult
+    public func wait(for text: String, timeout: TimeInterval = 15) async throws -> String {
+        try await wait(for: "'\(text)'", timeout: timeout) { $0.contains(text) }
+    }
+
+    public func resize(columns: Int, rows: Int) async throws {
+        _ = try await Shell.run("tmux -L \(socket) resize-window -t t -x \(columns) -y \(rows)")
+    }
+
+    /// Records every byte the program writes to the terminal into `file`.
+    public func record(to file: String) async throws {
+        _ = try await Shell.run("tmux -L \(socket) pipe-pane -o -t t \(Self.quote("cat >> " + Self.quote(file)))")
+    }
+
+    public func stopRecording() async throws {
+        _ = try await Shell.run("tmux -L \(socket) pipe-pane -t t")
+    }
+
+    /// Ends the tmux server and everything in it.
+    public func kill() async {
+        _ = try? await Shell.run("tmux -L \(socket) kill-server")
+    }
+
+    /// `text` quoted for the shell.
+    public static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
