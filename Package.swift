@@ -73,6 +73,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "hoist-bench",
+            dependencies: [
+                "HoistServer", "HoistEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "HoistTestSupport",
             dependencies: [
