@@ -106,6 +106,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HoistBenchTests",
+            dependencies: ["hoist-bench"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HoistTerminalTests",
             dependencies: ["HoistTerminal"],
             swiftSettings: strict

@@ -50,9 +50,16 @@ struct ChildProcess: Sendable {
         let envp = CStrings(environment.map { "\($0.key)=\($0.value)" }.sorted())
         defer { argv.free(); envp.free() }
 
+        // A process group of its own, so a timeout kills what it started too (xargs's bash and curl).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+
         let start = ContinuousClock.now
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv.pointers, envp.pointers)
+        let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv.pointers, envp.pointers)
         guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
 
         let exited = ExitFlag()
@@ -99,9 +106,10 @@ private final class ExitFlag: Sendable {
 
     func markExited() { exited.withLock { $0 = true } }
 
-    /// Sends SIGKILL while the child is still running; true when it was sent.
+    /// Sends SIGKILL to the child's process group while the child is still running; true
+    /// when it was sent.
     func killUnlessExited(_ pid: pid_t) -> Bool {
-        exited.withLock { done in done ? false : kill(pid, SIGKILL) == 0 }
+        exited.withLock { done in done ? false : kill(-pid, SIGKILL) == 0 }
     }
 }
 
