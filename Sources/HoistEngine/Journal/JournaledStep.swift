@@ -34,8 +34,11 @@ struct JournaledStep: Equatable {
             let next = JournaledStep(state: state, session: session ?? last?.session, md5: md5 ?? last?.md5)
             let carriesMore = requestedName != nil || intentAt != nil || error != nil
             if !carriesMore, let last, last == next { return }
+            // A value the row already holds is left out (kept by the update): the session
+            // would otherwise be JSON-encoded again for nothing.
             try journal.update(row, state: state, requestedName: requestedName, intentAt: intentAt,
-                               session: session, md5: md5, error: error)
+                               session: session == last?.session ? nil : session,
+                               md5: md5 == last?.md5 ? nil : md5, error: error)
             last = next
         }
     }
