@@ -15,11 +15,11 @@ struct BenchPlan: Sendable {
 
     /// The full run of issue 3: one 1 GiB file, 2,000 files of 4 KiB.
     static let full = BenchPlan(
-        largeFileBytes: 1 << 30, largeFileRounds: 2, smallFileCount: 2000, smallFileBytes: 4096, hoistJobs: 8)
+        largeFileBytes: 1 << 30, largeFileRounds: 2, smallFileCount: 2000, smallFileBytes: 4096, hoistJobs: 16)
 
     /// A smoke test that runs in seconds.
     static let quick = BenchPlan(
-        largeFileBytes: 64 << 20, largeFileRounds: 1, smallFileCount: 200, smallFileBytes: 4096, hoistJobs: 8,
+        largeFileBytes: 64 << 20, largeFileRounds: 1, smallFileCount: 200, smallFileBytes: 4096, hoistJobs: 16,
         childTimeout: .seconds(60))
 
     /// Targets: hoist within 5 % of curl on the large file.
