@@ -15,7 +15,7 @@ struct BenchPlan: Sendable {
 
     /// The full run of issue 3: one 1 GiB file, 2,000 files of 4 KiB.
     static let full = BenchPlan(
-        largeFileBytes: 1 << 30, largeFileRounds: 2, smallFileCount: 2000, smallFileBytes: 4096, hoistJobs: 16)
+        largeFileBytes: 1 << 30, largeFileRounds: 3, smallFileCount: 2000, smallFileBytes: 4096, hoistJobs: 16)
 
     /// A smoke test that runs in seconds.
     static let quick = BenchPlan(

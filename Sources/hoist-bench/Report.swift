@@ -43,7 +43,7 @@ struct Report: Sendable {
             "            curl = `curl -T` of the same file to a signed URL (session created before timing);",
             "            best of \(plan.largeFileRounds) round(s) each; peak RSS = hoist's ru_maxrss (the client process only).",
             "small files: hoist = one `hoist upload DIR --jobs \(plan.hoistJobs)` (peak RSS \(Self.mebibytes(small.hoistPeakRSS)));",
-            "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl + 1 jq per file).",
+            "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",
             "Both sides talk to the same in-process server on 127.0.0.1, which shares the machine's "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores.",
         ]

@@ -29,17 +29,17 @@ struct SmallFilesBench: Sendable {
         return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl, hoistPeakRSS: result.outcome.peakRSS)
     }
 
-    /// `xargs -0 -P N -n 1 bash lifecycle.sh` over the file list; xargs exits 123 if any
-    /// file's script failed, so a fast but broken loop cannot pass for a result.
+    /// `xargs -0 -P N -n 2 bash lifecycle.sh` over (size, path) pairs; xargs exits 123 if
+    /// any file's script failed, so a fast but broken loop cannot pass for a result.
     private func curlLoop(_ paths: [String]) async throws -> Duration {
         let script = workspace.root + "/lifecycle.sh"
         let list = workspace.root + "/small-files.list"
         try CurlPeer.lifecycleScript.write(toFile: script, atomically: true, encoding: .utf8)
-        try Data(paths.map { $0 + "\0" }.joined().utf8).write(to: URL(fileURLWithPath: list))
+        try Data(paths.map { "\(plan.smallFileBytes)\0\($0)\0" }.joined().utf8).write(to: URL(fileURLWithPath: list))
         let out = workspace.outputDirectory + "/curl-small"
         let child = ChildProcess(
             executable: "xargs",
-            arguments: ["-0", "-a", list, "-P", String(plan.curlParallel), "-n", "1", "bash", script],
+            arguments: ["-0", "-a", list, "-P", String(plan.curlParallel), "-n", "2", "bash", script],
             environment: workspace.childEnvironment(run: "curl"),
             stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout)
         let outcome = try await child.run()
