@@ -17,6 +17,8 @@ struct ChildProcess: Sendable {
         var elapsed: Duration
         /// Peak resident set size, in bytes (`ru_maxrss`).
         var peakRSS: Int64
+        /// User plus system CPU time, the child's and its reaped descendants'.
+        var cpu: Duration
 
         var succeeded: Bool { exitCode == 0 && !timedOut }
 
@@ -77,7 +79,12 @@ struct ChildProcess: Sendable {
         let signalled = status & 0x7f
         return Outcome(
             exitCode: signalled == 0 ? (status >> 8) & 0xff : nil, signal: signalled == 0 ? nil : signalled,
-            timedOut: timedOut, elapsed: end - start, peakRSS: Int64(usage.ru_maxrss) * 1024)
+            timedOut: timedOut, elapsed: end - start, peakRSS: Int64(usage.ru_maxrss) * 1024,
+            cpu: Self.duration(usage.ru_utime) + Self.duration(usage.ru_stime))
+    }
+
+    private static func duration(_ time: timeval) -> Duration {
+        .seconds(Int64(time.tv_sec)) + .microseconds(Int64(time.tv_usec))
     }
 
     /// Waits for `pid` to exit on a dedicated thread (a blocking wait would take one of the

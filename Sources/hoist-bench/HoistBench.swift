@@ -35,8 +35,15 @@ struct HoistBench: AsyncParsableCommand {
         #if DEBUG
         Self.log("warning: this is a debug build; measure with `swift run -c release hoist-bench`")
         #endif
-        guard let executable = hoist ?? HoistChild.locate() else {
-            Self.log("no hoist binary next to hoist-bench: build it first with `swift build -c release --product hoist`")
+        let executable: String
+        do {
+            if let hoist {
+                executable = hoist
+            } else {
+                executable = try await HoistChild.prepare(environment: ProcessInfo.processInfo.environment, log: Self.log)
+            }
+        } catch {
+            Self.log("\(error)")
             throw ExitCode.failure
         }
 

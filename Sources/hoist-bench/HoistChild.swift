@@ -40,10 +40,34 @@ struct HoistChild: Sendable {
         ndjson.split(separator: "\n").count { $0.contains(#""event":"completed""#) }
     }
 
-    /// The `hoist` built next to this executable (same build directory, same configuration).
-    static func locate() -> String? {
-        guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        let candidate = (me as NSString).deletingLastPathComponent + "/hoist"
-        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    /// The `hoist` next to this executable, brought up to date first when this executable
+    /// sits in a SwiftPM build directory: `swift run hoist-bench` builds only hoist-bench, and
+    /// measuring a stale `hoist` would be measuring other code.
+    static func prepare(environment: [String: String], log: (String) -> Void) async throws -> String {
+        guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            throw BenchError("cannot tell where hoist-bench runs from; pass --hoist PATH")
+        }
+        let directory = (me as NSString).deletingLastPathComponent  // <scratch>/<triple>/<configuration>
+        let configuration = (directory as NSString).lastPathComponent
+        let scratch = ((directory as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let package = (scratch as NSString).deletingLastPathComponent
+        if FileManager.default.fileExists(atPath: package + "/Package.swift"), ["debug", "release"].contains(configuration) {
+            log("building hoist (\(configuration)) so the binary measured is the code checked out")
+            let build = ChildProcess(
+                executable: "swift",
+                arguments: ["build", "--package-path", package, "--scratch-path", scratch,
+                            "-c", configuration, "--product", "hoist"],
+                environment: environment, stdoutPath: "/dev/null", stderrPath: NSTemporaryDirectory() + "/hoist-bench-build.log",
+                timeout: .seconds(1800))
+            let outcome = try await build.run()
+            guard outcome.succeeded else {
+                throw BenchError("swift build --product hoist failed (\(outcome.summary)); see \(build.stderrPath)")
+            }
+        }
+        let candidate = directory + "/hoist"
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw BenchError("no hoist binary next to hoist-bench; build it or pass --hoist PATH")
+        }
+        return candidate
     }
 }

@@ -15,6 +15,9 @@ struct LargeFileBench: Sendable {
         var hoist: Duration
         var curl: Duration
         var hoistPeakRSS: Int64
+        /// Client CPU time (user + system) of the fastest round of each side.
+        var hoistCPU: Duration
+        var curlCPU: Duration
     }
 
     func run(log: (String) -> Void) async throws -> Result {
@@ -23,28 +26,30 @@ struct LargeFileBench: Sendable {
         let api = UploadAPI(
             profile: Profile(name: "bench", dialect: .lightfield, endpoint: workspace.endpoint, apiKeyEnv: nil, purpose: "general"),
             key: APIKey(workspace.apiKey), client: .shared)
-        var hoistBest = Duration.seconds(Int64.max)
-        var curlBest = Duration.seconds(Int64.max)
+        var hoistBest: ChildProcess.Outcome?
+        var curlBest: ChildProcess.Outcome?
         var peak: Int64 = 0
         // Alternate the sides so that neither always runs on a warmer (or busier) disk.
         for round in 1...plan.largeFileRounds {
             let curl = try await curlUpload(path, api: api, round: round)
-            curlBest = min(curlBest, curl)
-            log("large file, round \(round): curl \(Report.seconds(curl))")
+            if curl.elapsed < curlBest?.elapsed ?? .seconds(Int64.max) { curlBest = curl }
+            log("large file, round \(round): curl \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
             let result = try await hoist.upload([path], jobs: 1, run: "large-\(round)")
             guard result.completed == 1 else { throw BenchError("hoist did not complete the large file") }
-            hoistBest = min(hoistBest, result.outcome.elapsed)
+            if result.outcome.elapsed < hoistBest?.elapsed ?? .seconds(Int64.max) { hoistBest = result.outcome }
             peak = max(peak, result.outcome.peakRSS)
-            log("large file, round \(round): hoist \(Report.seconds(result.outcome.elapsed)), peak RSS \(Report.mebibytes(result.outcome.peakRSS))")
+            log("large file, round \(round): hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu))), peak RSS \(Report.mebibytes(result.outcome.peakRSS))")
         }
         try? FileManager.default.removeItem(atPath: path)
-        return Result(bytes: plan.largeFileBytes, hoist: hoistBest, curl: curlBest, hoistPeakRSS: peak)
+        guard let hoistBest, let curlBest else { throw BenchError("no large-file round ran") }
+        return Result(bytes: plan.largeFileBytes, hoist: hoistBest.elapsed, curl: curlBest.elapsed, hoistPeakRSS: peak,
+                      hoistCPU: hoistBest.cpu, curlCPU: curlBest.cpu)
     }
 
     /// Creates a session over HTTP (not timed), then times `curl -T` to its upload URL with
     /// exactly its `uploadHeaders`. The PUT's 200 is the server's word that it stored and
     /// fsynced every declared byte.
-    private func curlUpload(_ path: String, api: UploadAPI, round: Int) async throws -> Duration {
+    private func curlUpload(_ path: String, api: UploadAPI, round: Int) async throws -> ChildProcess.Outcome {
         let session = try await api.createSession(name: "large-curl-\(round).bin", size: plan.largeFileBytes,
                                                   mimeType: "application/octet-stream")
         let out = workspace.outputDirectory + "/curl-large-\(round)"
@@ -59,7 +64,7 @@ struct LargeFileBench: Sendable {
             let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
             throw BenchError("curl -T failed (\(outcome.summary)): \(errors.suffix(500))")
         }
-        return outcome.elapsed
+        return outcome
     }
 
     /// Writes `bytes` of varied data in 1 MiB writes (every MiB differs, so nothing on the

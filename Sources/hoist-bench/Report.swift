@@ -27,6 +27,8 @@ struct Report: Sendable {
              Self.seconds(large.curl) + "  " + Self.megabytesPerSecond(large.bytes, large.curl),
              String(format: "%.2f", largeRatio), String(format: "≥ %.2f of curl", BenchPlan.minimumLargeRatio),
              Self.verdict(largePasses)],
+            [Self.size(large.bytes) + " file, client CPU", Self.seconds(large.hoistCPU), Self.seconds(large.curlCPU),
+             "", "", ""],
             [Self.size(large.bytes) + " file, hoist peak RSS", Self.mebibytes(large.hoistPeakRSS), "", "",
              "≤ " + Self.mebibytes(BenchPlan.maximumPeakRSS), Self.verdict(rssPasses)],
             [smallName,
@@ -34,6 +36,7 @@ struct Report: Sendable {
              Self.seconds(small.curl) + "  " + String(format: "%.0f files/s", Self.rate(Int64(small.files), small.curl)),
              String(format: "%.2f", smallRatio), "≥ \(Int(BenchPlan.minimumFilesPerSecond).formatted()) files/s",
              Self.verdict(smallPasses)],
+            ["small files, client CPU", Self.seconds(small.hoistCPU), Self.seconds(small.curlCPU), "", "", ""],
         ]
         var lines = Self.align(rows)
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
@@ -41,7 +44,8 @@ struct Report: Sendable {
             "",
             "large file: hoist = the whole `hoist upload` process (start, journal, create, PUT with MD5, complete);",
             "            curl = `curl -T` of the same file to a signed URL (session created before timing);",
-            "            best of \(plan.largeFileRounds) round(s) each; peak RSS = hoist's ru_maxrss (the client process only).",
+            "            best of \(plan.largeFileRounds) round(s) each; peak RSS = hoist's ru_maxrss (the client process only);",
+            "            client CPU = user + system time of that round's client process (hoist hashes MD5; curl does not).",
             "small files: hoist = one `hoist upload DIR --jobs \(plan.hoistJobs)` (peak RSS \(Self.mebibytes(small.hoistPeakRSS)));",
             "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",
             "Both sides talk to the same in-process server on 127.0.0.1, which shares the machine's "
@@ -50,14 +54,15 @@ struct Report: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Left-aligned columns, two spaces apart.
+    /// Left-aligned columns, two spaces apart, no trailing blanks.
     static func align(_ rows: [[String]]) -> [String] {
         let columns = rows.map(\.count).max() ?? 0
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            let line = row.enumerated().map { column, cell in
+                cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
+            return String(line.reversed().drop { $0 == " " }.reversed())
         }
     }
 

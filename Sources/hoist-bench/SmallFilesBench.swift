@@ -12,6 +12,9 @@ struct SmallFilesBench: Sendable {
         var hoist: Duration
         var curl: Duration
         var hoistPeakRSS: Int64
+        /// Client CPU time (user + system): hoist's process; the whole curl loop's.
+        var hoistCPU: Duration
+        var curlCPU: Duration
     }
 
     func run(log: (String) -> Void) async throws -> Result {
@@ -19,19 +22,20 @@ struct SmallFilesBench: Sendable {
         let paths = try Self.writeFiles(in: directory, count: plan.smallFileCount, bytes: plan.smallFileBytes)
 
         let curl = try await curlLoop(paths)
-        log("small files: curl loop \(Report.seconds(curl))")
+        log("small files: curl loop \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
         let result = try await hoist.upload([directory], jobs: plan.hoistJobs, run: "small")
         guard result.completed == paths.count else {
             throw BenchError("hoist completed \(result.completed) of \(paths.count) small files")
         }
-        log("small files: hoist \(Report.seconds(result.outcome.elapsed))")
+        log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))")
         try? FileManager.default.removeItem(atPath: directory)
-        return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl, hoistPeakRSS: result.outcome.peakRSS)
+        return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl.elapsed, hoistPeakRSS: result.outcome.peakRSS,
+                      hoistCPU: result.outcome.cpu, curlCPU: curl.cpu)
     }
 
     /// `xargs -0 -P N -n 2 bash lifecycle.sh` over (size, path) pairs; xargs exits 123 if
     /// any file's script failed, so a fast but broken loop cannot pass for a result.
-    private func curlLoop(_ paths: [String]) async throws -> Duration {
+    private func curlLoop(_ paths: [String]) async throws -> ChildProcess.Outcome {
         let script = workspace.root + "/lifecycle.sh"
         let list = workspace.root + "/small-files.list"
         try CurlPeer.lifecycleScript.write(toFile: script, atomically: true, encoding: .utf8)
@@ -47,7 +51,7 @@ struct SmallFilesBench: Sendable {
             let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
             throw BenchError("the curl loop failed (\(outcome.summary)): \(errors.suffix(500))")
         }
-        return outcome.elapsed
+        return outcome
     }
 
     /// `count` files of `bytes` each, all different, named so they sort in creation order.

@@ -47,5 +47,6 @@ struct BenchTests {
         #expect(Report.size(64 << 20) == "64 MiB")
         #expect(Report.size(4096) == "4 KiB")
         #expect(Report.align([["a", "bb", "c"], ["ccc", "d", "e"]]) == ["a    bb  c", "ccc  d   e"])
+        #expect(Report.align([["a", "b", ""], ["ccc", "", ""]]) == ["a    b", "ccc"])
     }
 }
