@@ -5,18 +5,25 @@ import Testing
 
 @Suite("hoist-bench plumbing")
 struct BenchTests {
-    private func child(_ script: String, timeout: Duration = .seconds(30)) -> ChildProcess {
+    /// Runs `script` with `sh -c` and removes its output files afterwards.
+    private func run(_ script: String, timeout: Duration = .seconds(30)) async throws -> ChildProcess.Outcome {
         let out = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
-        return ChildProcess(executable: "sh", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"],
-                            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: timeout)
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        return try await ChildProcess(
+            executable: "sh", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"],
+            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: timeout
+        ).run()
     }
 
     @Test("exit codes come back as the child set them, with its own peak RSS")
     func exitCodes() async throws {
-        let ok = try await child("exit 0").run()
+        let ok = try await run("exit 0")
         #expect(ok.succeeded && ok.exitCode == 0 && !ok.timedOut)
         #expect(ok.peakRSS > 0)
-        let failed = try await child("exit 3").run()
+        let failed = try await run("exit 3")
         #expect(failed.exitCode == 3 && !failed.succeeded)
     }
 
@@ -24,7 +31,7 @@ struct BenchTests {
     func timeout() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = try await child("exec sleep 30", timeout: .milliseconds(300)).run()
+        let outcome = try await run("exec sleep 30", timeout: .milliseconds(300))
         #expect(outcome.timedOut && !outcome.succeeded)
         #expect(outcome.signal == SIGKILL)
         #expect(clock.now - start < .seconds(10))
