@@ -73,6 +73,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "hoist-bench",
+            dependencies: [
+                "HoistServer", "HoistEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "HoistTestSupport",
             dependencies: [
@@ -94,6 +103,11 @@ let package = Package(
         .testTarget(
             name: "HoistEngineTests",
             dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HoistBenchTests",
+            dependencies: ["hoist-bench"],
             swiftSettings: strict
         ),
         .testTarget(

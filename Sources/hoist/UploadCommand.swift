@@ -26,6 +26,7 @@ struct UploadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        AllocatorTuning.apply()
         let connection: Connection
         let engine: UploadEngine
         do {

@@ -32,36 +32,37 @@ struct JobRunner: Sendable {
         send(.started)
         if let orphan = job.orphan { await sweepOrphans(named: orphan.name, since: orphan.since) }
         var action = machine.start(job.start)
+        var journaled = JournaledStep.Tracker(journal: journal, row: job.row)
         do {
             while true {
                 if Task.isCancelled, let cancel = machine.cancel() { action = cancel }
                 switch action {
                 case .createSession:
                     let name = api.requestedName(for: job.file.name)
-                    try journal.update(job.row, state: .creating, requestedName: name, intentAt: wallClock())
+                    try journaled.record(.creating, requestedName: name, intentAt: wallClock())
                     do {
                         let session = try await shielded { try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType) }
                         ownSessions.insert(session.id)
-                        try journal.update(job.row, state: .uploading, session: session)
+                        try journaled.record(.uploading, session: session)
                         send(.sessionCreated(remoteID: session.id, filename: session.filename))
                         action = machine.sessionCreated(session, now: wallClock())
                     } catch {
                         action = machine.createFailed(error, jitter: .random(in: 0..<1))
                     }
                 case .upload(let session):
-                    try journal.update(job.row, state: .uploading, session: session)
+                    try journaled.record(.uploading, session: session)
                     send(.progress(sent: 0, total: job.file.size))
                     do {
                         let md5 = try await uploader.upload(job.file, to: session) { sent in
                             send(.progress(sent: sent, total: job.file.size))
                         }
-                        try journal.update(job.row, state: .completing, md5: md5)
+                        try journaled.record(.completing, md5: md5)
                         action = machine.uploadSucceeded(md5: md5)
                     } catch {
                         action = machine.uploadFailed(error, now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .complete(let session, let md5):
-                    try journal.update(job.row, state: .completing, session: session, md5: md5)
+                    try journaled.record(.completing, session: session, md5: md5)
                     send(.completing)
                     do {
                         try await shielded { try await api.complete(session, md5: md5) }
@@ -70,7 +71,7 @@ struct JobRunner: Sendable {
                         action = machine.completeFailed(error, now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
-                    try journal.update(job.row, state: .cancelling, session: session)
+                    try journaled.record(.cancelling, session: session)
                     // Best effort: a session that is already expired or finished answers 409, which is fine.
                     try? await shielded { try await api.cancel(id: session.id) }
                     action = machine.sessionCancelled()
@@ -79,15 +80,15 @@ struct JobRunner: Sendable {
                     try? await uploader.clock.sleep(for: delay)
                     action = machine.retryTimerFired(now: wallClock())
                 case .finished(let session, let md5):
-                    try journal.update(job.row, state: .completed, session: session, md5: md5)
+                    try journaled.record(.completed, session: session, md5: md5)
                     send(.completed(remoteID: session.id, md5: md5))
                     return .completed
                 case .failed(let error):
-                    try? journal.update(job.row, state: .failed, error: error.message)
+                    try? journaled.record(.failed, error: error.message)
                     send(.failed(error))
                     return .failed
                 case .cancelled:
-                    try journal.update(job.row, state: .cancelled)
+                    try journaled.record(.cancelled)
                     send(.cancelled)
                     return .cancelled
                 }

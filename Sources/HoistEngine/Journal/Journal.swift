@@ -48,9 +48,9 @@ public struct Journal: Sendable {
     /// Adds a job in state `queued` and returns its row id.
     public func insert(endpoint: String, file: FileIdentity) throws(EngineError) -> Int64 {
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)",
-                arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970])
+            try db.cachedStatement(
+                sql: "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)"
+            ).execute(arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970])
             return db.lastInsertedRowID
         }
     }
@@ -62,12 +62,14 @@ public struct Journal: Sendable {
     ) throws(EngineError) {
         let sessionData = session.flatMap { try? JSONEncoder().encode($0) }
         try write { db in
-            try db.execute(
+            // Cached: preparing the statement cost as much as running it, several times per file.
+            try db.cachedStatement(
                 sql: """
                     UPDATE job SET state = ?, requestedName = COALESCE(?, requestedName), intentAt = COALESCE(?, intentAt),
                     session = COALESCE(?, session), md5 = COALESCE(?, md5), error = COALESCE(?, error), updatedAt = ?
                     WHERE id = ?
-                    """,
+                    """
+            ).execute(
                 arguments: [state.rawValue, requestedName, intentAt?.timeIntervalSince1970, sessionData, md5, error,
                             Date().timeIntervalSince1970, rowID])
         }
@@ -77,7 +79,8 @@ public struct Journal: Sendable {
     public func latest(endpoint: String, file: FileIdentity) throws(EngineError) -> JournalEntry? {
         try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1",
+                db.cachedStatement(
+                    sql: "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"),
                 arguments: [endpoint, file.path, file.size, file.mtimeNanos]
             ).map(Self.entry)
         }

@@ -39,7 +39,7 @@ final class BlobWriter: @unchecked Sendable {
 
     /// The hex MD5 of everything written.
     func hexDigest() -> String {
-        md5.finalize().map { String(format: "%02x", $0) }.joined()
+        Hex.encode(md5.finalize())
     }
 
     func sync() throws {

@@ -27,13 +27,22 @@ struct DiskBlobStore: Sendable {
         let target = path(of: blobId)
         let directory = blobDirectory
         // fsync of a large file takes long; keep it off the cooperative threads.
-        try await NIOThreadPool.singleton.runIfActive {
+        try await Self.syncPool.runIfActive {
             try writer.sync()
             guard rename(writer.path, target) == 0 else { throw POSIXError.current() }
             try Self.syncDirectory(directory)
         }
         return blobId
     }
+
+    /// Threads that wait for fsync. A sync waits on the disk, not the CPU, and the file
+    /// system folds concurrent syncs into one journal commit, so concurrent PUTs finish
+    /// together instead of queueing behind NIO's shared pool (one thread per core).
+    private static let syncPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
 
     func path(of blobId: String) -> String { blobDirectory + "/" + blobId }
 

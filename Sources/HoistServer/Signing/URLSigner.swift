@@ -15,7 +15,7 @@ struct URLSigner: Sendable {
     func signature(method: String, path: String, expires: Int64, headers: [(String, String)]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data(canonical(method: method, path: path, expires: expires, headers: headers).utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(mac)
     }
 
     /// Whether `candidate` is the signature of this request shape, compared in constant time.

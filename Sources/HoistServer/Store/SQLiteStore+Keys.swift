@@ -27,7 +27,7 @@ extension SQLiteStore {
     func keyRecord(for key: String) async throws -> KeyRecord? {
         let digest = Self.hash(key: key)
         return try await pool.read { db in
-            try KeyRecord.filter(Column("hash") == digest).fetchOne(db)
+            try KeyRecord.lookup(db, hash: digest)
         }
     }
 
@@ -41,7 +41,7 @@ extension SQLiteStore {
     /// Keys are long random strings, so one round of SHA-256 is as safe as a slow hash and
     /// lets a key be found by its digest.
     static func hash(key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(key.utf8)))
     }
 }
 

@@ -15,14 +15,14 @@ extension SQLiteStore {
     /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes.
     /// Returns the blob it replaced, which the caller deletes after the commit.
     func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String? {
-        try await pool.write { db in
+        try await writes.write { db in
             guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
             switch session.status {
             case .pending: break
             case .expired: throw APIError.urlExpired()
             case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
             }
-            let existing = try ObjectRecord.fetchOne(db, key: session.objectKey)
+            let existing = try ObjectRecord.lookup(db, key: session.objectKey)
             if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
             try ObjectRecord(
                 objectKey: session.objectKey, sessionId: sessionId, blobId: body.blobId, size: body.size,
@@ -37,18 +37,18 @@ extension SQLiteStore {
 
     /// The object visible at `key`.
     func object(at key: String) async throws -> ObjectRecord? {
-        try await pool.read { db in try ObjectRecord.fetchOne(db, key: key) }
+        try await pool.read { db in try ObjectRecord.lookup(db, key: key) }
     }
 
     /// Makes the Luw object at `key` permanent (or keeps its temporary deadline).
     func finalize(objectKey key: String, userId: String, now: Date) async throws {
-        try await pool.write { db in
-            guard var object = try ObjectRecord.fetchOne(db, key: key) else {
+        try await writes.write { db in
+            guard var object = try ObjectRecord.lookup(db, key: key) else {
                 let pending = try SessionRecord
                     .filter(Column("objectKey") == key && Column("userId") == userId).fetchCount(db)
                 throw pending > 0 ? APIError.uploadMissing() : APIError.notFound()
             }
-            guard var session = try SessionRecord.fetchOne(db, key: object.sessionId), session.userId == userId else {
+            guard var session = try SessionRecord.lookup(db, id: object.sessionId), session.userId == userId else {
                 throw APIError.notFound()
             }
             if session.status != .completed {
@@ -66,7 +66,7 @@ extension SQLiteStore {
     /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
     /// delete from disk.
     func sweep(now: Date) async throws -> [String] {
-        try await pool.write { db in
+        try await writes.write { db in
             let overdue = try SessionRecord
                 .filter(Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis).fetchAll(db)
             for var session in overdue {

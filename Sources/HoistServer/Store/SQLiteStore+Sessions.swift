@@ -10,7 +10,7 @@ enum CompleteOutcome: Sendable {
 
 extension SQLiteStore {
     func insertSession(_ session: SessionRecord) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try session.insert(db)
             try Self.record(db, session: session.id, "created", at: session.createdAt)
         }
@@ -18,16 +18,19 @@ extension SQLiteStore {
 
     /// The session `id`, its status brought up to date with the clock.
     func session(id: String, now: Date) async throws -> SessionRecord? {
-        try await pool.write { db in try Self.expiringSession(db, id: id, now: now) }
+        // Almost every lookup changes nothing: read it, and queue a write only to expire it.
+        guard let session = try await pool.read({ db in try SessionRecord.lookup(db, id: id) }) else { return nil }
+        guard session.status == .pending, session.expiresAt <= now else { return session }
+        return try await writes.write { db in try Self.expiringSession(db, id: id, now: now) }
     }
 
     /// A synchronous read for the `Expect: 100-continue` gate, which runs on an event loop.
     func sessionNow(id: String) throws -> SessionRecord? {
-        try pool.read { db in try SessionRecord.fetchOne(db, key: id) }
+        try pool.read { db in try SessionRecord.lookup(db, id: id) }
     }
 
     static func expiringSession(_ db: Database, id: String, now: Date) throws -> SessionRecord? {
-        guard var session = try SessionRecord.fetchOne(db, key: id) else { return nil }
+        guard var session = try SessionRecord.lookup(db, id: id) else { return nil }
         if session.status == .pending, session.expiresAt <= now {
             session.status = .expired
             try session.update(db)
@@ -39,7 +42,7 @@ extension SQLiteStore {
     /// Completes a Lightfield session: checks the stored bytes against the declared size
     /// and the optional md5; a mismatch discards the bytes and leaves the session pending.
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
-        try await pool.write { db in
+        try await writes.write { db in
             guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
             switch session.status {
             case .completed:
@@ -49,7 +52,7 @@ extension SQLiteStore {
             case .cancelled: return .rejected(.notPending(session.status.rawValue), discardedBlob: nil)
             case .pending: break
             }
-            guard let object = try ObjectRecord.fetchOne(db, key: session.objectKey), object.sessionId == id else {
+            guard let object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
             }
             var failure: APIError?
@@ -75,14 +78,14 @@ extension SQLiteStore {
     /// Cancels a pending session and drops any bytes it stored; returns the session and
     /// the blob to delete.
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?) {
-        try await pool.write { db in
+        try await writes.write { db in
             guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
             guard session.status == .pending else { throw APIError.notPending(session.status.rawValue) }
             session.status = .cancelled
             try session.update(db)
             try Self.record(db, session: id, "cancelled", at: now)
             var blob: String?
-            if let object = try ObjectRecord.fetchOne(db, key: session.objectKey), object.sessionId == id {
+            if let object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id {
                 blob = object.blobId
                 try object.delete(db)
             }
@@ -94,7 +97,7 @@ extension SQLiteStore {
     func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date)
         async throws -> [SessionRecord]
     {
-        try await pool.write { db in
+        try await writes.write { db in
             // Bring statuses up to date so that a PENDING filter never returns expired sessions.
             let expired = try SessionRecord
                 .filter(Column("userId") == userId && Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis)

@@ -5,6 +5,8 @@ import GRDB
 /// an event log. Every state change is committed before the response that reports it.
 struct SQLiteStore: Sendable {
     let pool: DatabasePool
+    /// Where every request's writes go: concurrent ones share a commit (and its fsync).
+    let writes: GroupCommit
 
     /// Opens (creating and migrating) `hoist.sqlite` in `directory`.
     init(directory: String) throws {
@@ -14,6 +16,7 @@ struct SQLiteStore: Sendable {
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: directory + "/hoist.sqlite", configuration: config)
         try Self.migrator.migrate(pool)
+        writes = GroupCommit(pool: pool)
     }
 
     static var migrator: DatabaseMigrator {

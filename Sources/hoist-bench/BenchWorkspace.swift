@@ -1,0 +1,65 @@
+import Foundation
+import HoistServer
+
+/// Everything one bench run owns: a directory under the system temp dir (server data,
+/// source files, the children's XDG dirs and output) and the in-process server on it.
+struct BenchWorkspace: Sendable {
+    /// The environment variable the children read the API key from.
+    static let keyVariable = "HOIST_BENCH_API_KEY"
+
+    let root: String
+    let server: UploadServer
+    let apiKey: String
+
+    var endpoint: String { server.baseURL }
+    var sourceDirectory: String { root + "/source" }
+    var outputDirectory: String { root + "/out" }
+
+    /// Makes the directory and starts the real server on 127.0.0.1, port 0, with a key that
+    /// can create and read files.
+    static func make() async throws -> BenchWorkspace {
+        let root = NSTemporaryDirectory().trimmingSuffix("/") + "/hoist-bench-" + UUID().uuidString.prefix(8).lowercased()
+        let data = root + "/server"
+        for dir in [data, root + "/source", root + "/out", root + "/xdg/config", root + "/xdg/data"] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        do {
+            let key = try KeyAdmin(dataDirectory: data).createKey(scopes: ["files:create", "files:read"])
+            var config = ServerConfiguration(dataDirectory: data)
+            config.host = "127.0.0.1"
+            config.port = 0
+            let server = try await UploadServer.start(config)
+            return BenchWorkspace(root: root, server: server, apiKey: key)
+        } catch {
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
+        }
+    }
+
+    /// The environment of a child: the key in its variable, and XDG dirs inside the
+    /// workspace, so no user config or journal is read or written. Each `run` gets a journal
+    /// of its own: a second upload of the same file must upload, not resume as completed.
+    func childEnvironment(run: String) -> [String: String] {
+        var env: [String: String] = [:]
+        let inherited = ProcessInfo.processInfo.environment
+        for name in ["PATH", "HOME", "LANG", "TMPDIR"] { env[name] = inherited[name] }
+        env[Self.keyVariable] = apiKey
+        env["HOIST_BENCH_ENDPOINT"] = endpoint
+        env["XDG_CONFIG_HOME"] = root + "/xdg/config"
+        env["XDG_STATE_HOME"] = root + "/xdg/state-" + run
+        env["XDG_DATA_HOME"] = root + "/xdg/data"
+        return env
+    }
+
+    /// Stops the server and deletes the whole directory.
+    func tearDown() async {
+        try? await server.shutdown()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+
+/// One child process, spawned and reaped by hand so that its own resource usage (peak RSS)
+/// comes back with its exit status.
+///
+/// Foundation's `Process` reaps its children itself, which loses `wait4`'s per-child
+/// `rusage`; `getrusage(RUSAGE_CHILDREN)` would mix every child the bench ever ran.
+struct ChildProcess: Sendable {
+    /// How a child ended and what it cost.
+    struct Outcome: Sendable {
+        /// The exit code, or `nil` when a signal ended it.
+        var exitCode: Int32?
+        var signal: Int32?
+        var timedOut: Bool
+        /// Wall time from spawn to exit.
+        var elapsed: Duration
+        /// Peak resident set size, in bytes (`ru_maxrss`).
+        var peakRSS: Int64
+        /// User plus system CPU time, the child's and its reaped descendants'.
+        var cpu: Duration
+
+        var succeeded: Bool { exitCode == 0 && !timedOut }
+
+        /// A short human account of a failure, for error messages.
+        var summary: String {
+            if timedOut { return "timed out after \(elapsed)" }
+            if let signal { return "killed by signal \(signal)" }
+            return "exit status \(exitCode ?? -1)"
+        }
+    }
+
+    var executable: String
+    var arguments: [String]
+    var environment: [String: String]
+    /// Where stdout and stderr go (files; created or truncated).
+    var stdoutPath: String
+    var stderrPath: String
+    var timeout: Duration
+
+    /// Spawns the child (searching `PATH` for a bare name), waits for it on a thread of its
+    /// own, so the in-process server keeps its cooperative threads, and kills it at the timeout.
+    func run() async throws -> Outcome {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+        let argv = CStrings([executable] + arguments)
+        let envp = CStrings(environment.map { "\($0.key)=\($0.value)" }.sorted())
+        defer { argv.free(); envp.free() }
+
+        // A process group of its own, so a timeout kills what it started too (xargs's bash and curl).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+
+        let start = ContinuousClock.now
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv.pointers, envp.pointers)
+        guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+
+        let exited = ExitFlag()
+        let child = pid
+        let timeout = timeout
+        let killer = Task {
+            try? await Task.sleep(for: timeout)
+            if Task.isCancelled { return false }
+            // Only while the child is unreaped does its pid still name it.
+            return exited.killUnlessExited(child)
+        }
+        let (status, usage, end) = await Self.reap(pid, exited: exited)
+        killer.cancel()
+        let timedOut = await killer.value
+        let signalled = status & 0x7f
+        return Outcome(
+            exitCode: signalled == 0 ? (status >> 8) & 0xff : nil, signal: signalled == 0 ? nil : signalled,
+            timedOut: timedOut, elapsed: end - start, peakRSS: Int64(usage.ru_maxrss) * 1024,
+            cpu: Self.duration(usage.ru_utime) + Self.duration(usage.ru_stime))
+    }
+
+    private static func duration(_ time: timeval) -> Duration {
+        .seconds(Int64(time.tv_sec)) + .microseconds(Int64(time.tv_usec))
+    }
+
+    /// Waits for `pid` to exit on a dedicated thread (a blocking wait would take one of the
+    /// two cooperative threads from the server), marks it exited, then reaps it with its usage.
+    private static func reap(_ pid: pid_t, exited: ExitFlag) async -> (Int32, rusage, ContinuousClock.Instant) {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var info = siginfo_t()
+                // WNOWAIT: learn of the exit without reaping, so the killer never signals a reused pid.
+                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+                let end = ContinuousClock.now
+                exited.markExited()
+                var status: Int32 = 0
+                var usage = rusage()
+                while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+                continuation.resume(returning: (status, usage, end))
+            }
+            thread.start()
+        }
+    }
+}
+
+/// Whether a child has exited (not yet reaped), so a timeout never kills a reused pid.
+private final class ExitFlag: Sendable {
+    private let exited = Mutex(false)
+
+    func markExited() { exited.withLock { $0 = true } }
+
+    /// Sends SIGKILL to the child's process group while the child is still running; true
+    /// when it was sent.
+    func killUnlessExited(_ pid: pid_t) -> Bool {
+        exited.withLock { done in done ? false : kill(-pid, SIGKILL) == 0 }
+    }
+}
+
+/// A NULL-terminated array of C strings that outlives the call it is passed to.
+private struct CStrings {
+    let pointers: [UnsafeMutablePointer<CChar>?]
+
+    init(_ strings: [String]) {
+        pointers = strings.map { strdup($0) } + [nil]
+    }
+
+    func free() {
+        for pointer in pointers { Glibc.free(pointer) }
+    }
+}
+
+/// Why the benchmark could not run.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+
+/// `hoist-bench`: starts the real server in-process and measures `hoist upload` (run as a
+/// child process, like a script would) against curl on the same server, printing one table.
+@main
+struct HoistBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hoist-bench",
+        abstract: "Measure hoist against curl on an in-process server and print one table.",
+        discussion: "Run with `swift run -c release hoist-bench`. Exit status 0 when the benchmark ran "
+            + "(PASS or MISS), 1 when it could not run.")
+
+    @Flag(help: "A smoke test in seconds: a 64 MiB file and 200 small files.")
+    var quick = false
+
+    @Option(help: "`hoist upload --jobs` for the small files.")
+    var jobs: Int?
+
+    @Option(help: "Rounds of the large file per side (the best counts).")
+    var rounds: Int?
+
+    @Option(help: "The hoist binary to measure (default: the one next to hoist-bench).")
+    var hoist: String?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
+    }
+
+    func run() async throws {
+        var plan = quick ? BenchPlan.quick : BenchPlan.full
+        if let jobs { plan.hoistJobs = jobs }
+        if let rounds { plan.largeFileRounds = rounds }
+        #if DEBUG
+        Self.log("warning: this is a debug build; measure with `swift run -c release hoist-bench`")
+        #endif
+        let executable: String
+        do {
+            if let hoist {
+                executable = hoist
+            } else {
+                executable = try await HoistChild.prepare(environment: ProcessInfo.processInfo.environment, log: Self.log)
+            }
+        } catch {
+            Self.log("\(error)")
+            throw ExitCode.failure
+        }
+
+        let workspace: BenchWorkspace
+        do { workspace = try await BenchWorkspace.make() } catch {
+            Self.log("cannot start the server: \(error)")
+            throw ExitCode.failure
+        }
+        Self.log("server at \(workspace.endpoint), data in \(workspace.root); measuring \(executable)")
+        let child = HoistChild(executable: executable, workspace: workspace, timeout: plan.childTimeout)
+        let report: Report
+        do {
+            let large = try await LargeFileBench(plan: plan, workspace: workspace, hoist: child).run(log: Self.log)
+            let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: child).run(log: Self.log)
+            report = Report(plan: plan, large: large, small: small)
+        } catch {
+            await workspace.tearDown()
+            Self.log("benchmark failed: \(error)")
+            throw ExitCode.failure
+        }
+        await workspace.tearDown()
+        print(report.render())
+    }
+
+    /// Progress goes to stderr, so stdout carries only the table.
+    static func log(_ line: String) {
+        FileHandle.standardError.write(Data(("hoist-bench: " + line + "\n").utf8))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// `hoist upload` run as a child process against the bench's server, exactly as a script
+/// would run it, so its time and peak RSS are the client's alone.
+struct HoistChild: Sendable {
+    /// The release `hoist` binary.
+    let executable: String
+    let workspace: BenchWorkspace
+    let timeout: Duration
+
+    /// What one `hoist upload` came to.
+    struct Result: Sendable {
+        var outcome: ChildProcess.Outcome
+        /// `completed` events on stdout: files the server accepted `complete` for.
+        var completed: Int
+    }
+
+    /// Uploads `paths` with `--json`, a journal of its own (`run` names it), and `jobs` at once.
+    func upload(_ paths: [String], jobs: Int, run: String) async throws -> Result {
+        let out = workspace.outputDirectory + "/hoist-\(run)"
+        let child = ChildProcess(
+            executable: executable,
+            arguments: ["upload", "--endpoint", workspace.endpoint, "--dialect", "lightfield",
+                        "--api-key-env", BenchWorkspace.keyVariable, "--purpose", "general",
+                        "--jobs", String(jobs), "--json"] + paths,
+            environment: workspace.childEnvironment(run: run),
+            stdoutPath: out + ".ndjson", stderrPath: out + ".err", timeout: timeout)
+        let outcome = try await child.run()
+        let events = (try? String(contentsOfFile: out + ".ndjson", encoding: .utf8)) ?? ""
+        let completed = Self.completedCount(ndjson: events)
+        guard outcome.succeeded else {
+            let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
+            throw BenchError("hoist upload failed (\(outcome.summary)): \(errors.suffix(500))")
+        }
+        return Result(outcome: outcome, completed: completed)
+    }
+
+    /// Counts `completed` events in `hoist upload --json` output.
+    static func completedCount(ndjson: String) -> Int {
+        ndjson.split(separator: "\n").count { $0.contains(#""event":"completed""#) }
+    }
+
+    /// The `hoist` next to this executable, brought up to date first when this executable
+    /// sits in a SwiftPM build directory: `swift run hoist-bench` builds only hoist-bench, and
+    /// measuring a stale `hoist` would be measuring other code.
+    static func prepare(environment: [String: String], log: (String) -> Void) async throws -> String {
+        guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            throw BenchError("cannot tell where hoist-bench runs from; pass --hoist PATH")
+        }
+        let directory = (me as NSString).deletingLastPathComponent  // <scratch>/<triple>/<configuration>
+        let configuration = (directory as NSString).lastPathComponent
+        let scratch = ((directory as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let package = (scratch as NSString).deletingLastPathComponent
+        if FileManager.default.fileExists(atPath: package + "/Package.swift"), ["debug", "release"].contains(configuration) {
+            log("building hoist (\(configuration)) so the binary measured is the code checked out")
+            let build = ChildProcess(
+                executable: "swift",
+                arguments: ["build", "--package-path", package, "--scratch-path", scratch,
+                            "-c", configuration, "--product", "hoist"],
+                environment: environment, stdoutPath: "/dev/null", stderrPath: NSTemporaryDirectory() + "/hoist-bench-build.log",
+                timeout: .seconds(1800))
+            let outcome = try await build.run()
+            guard outcome.succeeded else {
+                throw BenchError("swift build --product hoist failed (\(outcome.summary)); see \(build.stderrPath)")
+            }
+        }
+        let candidate = directory + "/hoist"
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw BenchError("no hoist binary next to hoist-bench; build it or pass --hoist PATH")
+        }
+        return candidate
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// The one table the bench prints: each measurement beside its peer, the ratio, the target
+/// and whether it was met.
+struct Report: Sendable {
+    var plan: BenchPlan
+    var large: LargeFileBench.Result
+    var small: SmallFilesBench.Result
+
+    var largeRatio: Double { Self.rate(large.bytes, large.hoist) / Self.rate(large.bytes, large.curl) }
+    var smallFilesPerSecond: Double { Self.rate(Int64(small.files), small.hoist) }
+    var smallRatio: Double { smallFilesPerSecond / Self.rate(Int64(small.files), small.curl) }
+
+    var largePasses: Bool { largeRatio >= BenchPlan.minimumLargeRatio }
+    var rssPasses: Bool { large.hoistPeakRSS <= BenchPlan.maximumPeakRSS }
+    var smallPasses: Bool { smallFilesPerSecond >= BenchPlan.minimumFilesPerSecond }
+    var allPass: Bool { largePasses && rssPasses && smallPasses }
+
+    /// The table, header and notes included.
+    func render() -> String {
+        let largeName = Self.size(large.bytes) + " file, one upload"
+        let smallName = "\(small.files.formatted()) × \(Self.size(Int64(plan.smallFileBytes))), full lifecycle"
+        let rows: [[String]] = [
+            ["benchmark", "hoist", "curl", "hoist/curl", "target", "result"],
+            [largeName,
+             Self.seconds(large.hoist) + "  " + Self.megabytesPerSecond(large.bytes, large.hoist),
+             Self.seconds(large.curl) + "  " + Self.megabytesPerSecond(large.bytes, large.curl),
+             String(format: "%.2f", largeRatio), String(format: "≥ %.2f of curl", BenchPlan.minimumLargeRatio),
+             Self.verdict(largePasses)],
+            [Self.size(large.bytes) + " file, client CPU", Self.seconds(large.hoistCPU), Self.seconds(large.curlCPU),
+             "", "", ""],
+            [Self.size(large.bytes) + " file, hoist peak RSS", Self.mebibytes(large.hoistPeakRSS), "", "",
+             "≤ " + Self.mebibytes(BenchPlan.maximumPeakRSS), Self.verdict(rssPasses)],
+            [smallName,
+             Self.seconds(small.hoist) + "  " + String(format: "%.0f files/s", smallFilesPerSecond),
+             Self.seconds(small.curl) + "  " + String(format: "%.0f files/s", Self.rate(Int64(small.files), small.curl)),
+             String(format: "%.2f", smallRatio), "≥ \(Int(BenchPlan.minimumFilesPerSecond).formatted()) files/s",
+             Self.verdict(smallPasses)],
+            ["small files, client CPU", Self.seconds(small.hoistCPU), Self.seconds(small.curlCPU), "", "", ""],
+        ]
+        var lines = Self.align(rows)
+        lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
+        lines += [
+            "",
+            "large file: hoist = the whole `hoist upload` process (start, journal, create, PUT with MD5, complete);",
+            "            curl = `curl -T` of the same file to a signed URL (session created before timing);",
+            "            best of \(plan.largeFileRounds) round(s) each; peak RSS = hoist's ru_maxrss (the client process only);",
+            "            client CPU = user + system time of that round's client process (hoist hashes MD5; curl does not).",
+            "small files: hoist = one `hoist upload DIR --jobs \(plan.hoistJobs)` (peak RSS \(Self.mebibytes(small.hoistPeakRSS)));",
+            "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",
+            "Both sides talk to the same in-process server on 127.0.0.1, which shares the machine's "
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Left-aligned columns, two spaces apart, no trailing blanks.
+    static func align(_ rows: [[String]]) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            let line = row.enumerated().map { column, cell in
+                cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+            return String(line.reversed().drop { $0 == " " }.reversed())
+        }
+    }
+
+    static func verdict(_ passes: Bool) -> String { passes ? "PASS" : "MISS" }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.2f s", duration.seconds)
+    }
+
+    static func rate(_ count: Int64, _ duration: Duration) -> Double {
+        Double(count) / max(duration.seconds, 1e-9)
+    }
+
+    static func megabytesPerSecond(_ bytes: Int64, _ duration: Duration) -> String {
+        String(format: "%.0f MB/s", rate(bytes, duration) / 1e6)
+    }
+
+    static func mebibytes(_ bytes: Int64) -> String {
+        String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
+    }
+
+    /// A round binary size: `1 GiB`, `64 MiB`, `4 KiB`.
+    static func size(_ bytes: Int64) -> String {
+        for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes >= Int64(1) << shift {
+            let value = Double(bytes) / Double(Int64(1) << shift)
+            return value == value.rounded() ? "\(Int64(value)) \(unit)" : String(format: "%.1f \(unit)", value)
+        }
+        return "\(bytes) B"
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+@testable import hoist_bench
+
+@Suite("hoist-bench plumbing")
+struct BenchTests {
+    /// Runs `script` with `sh -c` and removes its output files afterwards.
+    private func run(_ script: String, timeout: Duration = .seconds(30)) async throws -> ChildProcess.Outcome {
+        let out = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        return try await ChildProcess(
+            executable: "sh", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"],
+            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: timeout
+        ).run()
+    }
+
+    @Test("exit codes come back as the child set them, with its own peak RSS")
+    func exitCodes() async throws {
+        let ok = try await run("exit 0")
+        #expect(ok.succeeded && ok.exitCode == 0 && !ok.timedOut)
+        #expect(ok.peakRSS > 0)
+        let failed = try await run("exit 3")
+        #expect(failed.exitCode == 3 && !failed.succeeded)
+    }
+
+    @Test("a child past its timeout is killed and reported as timed out")
+    func timeout() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try await run("exec sleep 30", timeout: .milliseconds(300))
+        #expect(outcome.timedOut && !outcome.succeeded)
+        #expect(outcome.signal == SIGKILL)
+        #expect(clock.now - start < .seconds(10))
+    }
+
+    @Test("completed events are counted from hoist upload --json output")
+    func completedCount() {
+        let ndjson = """
+            {"event":"queued","path":"/a","size":1}
+            {"event":"completed","path":"/a","id":"fil_1","md5":"x"}
+            {"event":"failed","path":"/b","error":"no","error_code":"http"}
+            {"event":"completed","path":"/c","id":"fil_2","md5":"y"}
+            """
+        #expect(HoistChild.completedCount(ndjson: ndjson) == 2)
+    }
+
+    @Test("sizes and verdicts print as the table shows them")
+    func formatting() {
+        #expect(Report.size(1 << 30) == "1 GiB")
+        #expect(Report.size(64 << 20) == "64 MiB")
+        #expect(Report.size(4096) == "4 KiB")
+        #expect(Report.align([["a", "bb", "c"], ["ccc", "d", "e"]]) == ["a    bb  c", "ccc  d   e"])
+        #expect(Report.align([["a", "b", ""], ["ccc", "", ""]]) == ["a    b", "ccc"])
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import HoistServer
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    struct Refused: Error {}
+
+    private func makePool() throws -> (DatabasePool, String) {
+        let dir = NSTemporaryDirectory() + "/hoist-group-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: dir + "/t.sqlite")
+        try pool.write { db in try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY)") }
+        return (pool, dir)
+    }
+
+    @Test("concurrent writes all land; a failing one rolls back only its own changes")
+    func failuresStayInTheirSavepoint() async throws {
+        let (pool, dir) = try makePool()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let group = GroupCommit(pool: pool)
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { tasks in
+            for n in 1...200 {
+                tasks.addTask {
+                    do {
+                        try await group.write { db in
+                            try db.execute(sql: "INSERT INTO t (n) VALUES (?)", arguments: [n])
+                            // Every seventh write fails after changing the database.
+                            if n % 7 == 0 { throw Refused() }
+                        }
+                        return (n, true)
+                    } catch {
+                        return (n, false)
+                    }
+                }
+            }
+            var all: [Int: Bool] = [:]
+            for await (n, ok) in tasks { all[n] = ok }
+            return all
+        }
+        let stored = try await pool.read { db in try Int.fetchSet(db, sql: "SELECT n FROM t") }
+        #expect(stored == Set((1...200).filter { $0 % 7 != 0 }))
+        #expect(outcomes.filter { !$0.value }.keys.sorted() == (1...200).filter { $0 % 7 == 0 })
+    }
+
+    @Test("a write's value comes back only once it is committed, visible to a fresh reader")
+    func valueAfterCommit() async throws {
+        let (pool, dir) = try makePool()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let group = GroupCommit(pool: pool)
+        for n in 1...20 {
+            let id = try await group.write { db -> Int64 in
+                try db.execute(sql: "INSERT INTO t (n) VALUES (?)", arguments: [n])
+                return db.lastInsertedRowID
+            }
+            #expect(id == Int64(n))
+            let seen = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") }
+            #expect(seen == n)
+        }
+    }
+}
