@@ -23,6 +23,9 @@ struct HoistBench: AsyncParsableCommand {
     @Option(help: "The hoist binary to measure (default: the one next to hoist-bench).")
     var hoist: String?
 
+    @Flag(help: "Measure the TUI's terminal output instead (tmux 120×40, 500 small files and one large one).")
+    var terminal = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
@@ -53,6 +56,18 @@ struct HoistBench: AsyncParsableCommand {
             throw ExitCode.failure
         }
         Self.log("server at \(workspace.endpoint), data in \(workspace.root); measuring \(executable)")
+        if terminal {
+            do {
+                let figures = try await TerminalBench(workspace: workspace, executable: executable).run(log: Self.log)
+                await workspace.tearDown()
+                print(TerminalBench.render(figures))
+            } catch {
+                await workspace.tearDown()
+                Self.log("terminal benchmark failed: \(error)")
+                throw ExitCode.failure
+            }
+            return
+        }
         let child = HoistChild(executable: executable, workspace: workspace, timeout: plan.childTimeout)
         let report: Report
         do {

@@ -24,6 +24,7 @@ struct TUICommand: AsyncParsableCommand {
     var ascii = false
 
     func run() async throws {
+        AllocatorTuning.apply()
         let environment = ProcessInfo.processInfo.environment
         let start = try Self.directory(directory ?? FileManager.default.currentDirectoryPath)
         let paths = XDGPaths(environment: environment)

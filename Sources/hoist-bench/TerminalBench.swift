@@ -1,0 +1,102 @@
+import Foundation
+
+/// How much the TUI writes to the terminal: hoist runs in tmux at 120×40 uploading 500
+/// small files and one large one, and `pipe-pane` records every byte it writes. Over SSH
+/// those bytes are the cost of watching.
+struct TerminalBench {
+    struct Figures: Sendable {
+        var idleBefore: Double
+        var uploading: Double
+        var uploadBytes: Int
+        var uploadSeconds: Double
+        var idleAfter: Double
+    }
+
+    var workspace: BenchWorkspace
+    var executable: String
+    var smallFiles = 500
+    var largeBytes = 256 << 20
+    /// A rate limit long enough to watch, as on a real link (20 MB/s: about 13 s).
+    var limitRate = "20M"
+    var idleSeconds = 3.0
+
+    func run(log: (String) -> Void) async throws -> Figures {
+        let dir = workspace.root + "/terminal"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let small = Data(repeating: 0x61, count: 4096)
+        for i in 0..<smallFiles { try small.write(to: URL(fileURLWithPath: String(format: "%@/small-%04d.txt", dir, i))) }
+        try await shell("head -c \(largeBytes) /dev/urandom > \(dir)/large.bin")
+        let socket = "hoist-bench-\(UUID().uuidString.prefix(8))"
+        let record = workspace.root + "/out/terminal.bytes"
+        var env = workspace.childEnvironment(run: "terminal")
+        env["TERM"] = "xterm-256color"
+        env["LANG"] = "C.UTF-8"
+        let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(quote($0.value))" }.joined(separator: " ")
+        let command = "env \(assignments) \(quote(executable)) \(quote(dir)) --endpoint \(workspace.endpoint) --dialect lightfield "
+            + "--api-key-env \(BenchWorkspace.keyVariable) --limit-rate \(limitRate)"
+        try await shell("tmux -L \(socket) -f /dev/null new-session -d -s t -x 120 -y 40 \(quote(command))")
+        defer { Task { try? await shell("tmux -L \(socket) kill-server") } }
+        try await waitFor(socket, "large.bin", timeout: 30)
+        try await shell("tmux -L \(socket) pipe-pane -o -t t \(quote("cat >> " + record))")
+        func recorded() -> Int { ((try? FileManager.default.attributesOfItem(atPath: record))?[.size] as? Int) ?? 0 }
+
+        log("terminal: idle for \(idleSeconds) s")
+        try await Task.sleep(for: .seconds(idleSeconds))
+        let idleBefore = Double(recorded()) / idleSeconds
+
+        log("terminal: uploading \(smallFiles) small files and \(largeBytes >> 20) MiB at \(limitRate)/s")
+        let before = recorded()
+        let start = ContinuousClock.now
+        try await shell("tmux -L \(socket) send-keys -t t a u")
+        try await waitFor(socket, "\(smallFiles + 1)/\(smallFiles + 1) done", timeout: 300)
+        let elapsed = (ContinuousClock.now - start).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let uploadBytes = recorded() - before
+
+        let afterUpload = recorded()
+        try await Task.sleep(for: .seconds(idleSeconds))
+        let idleAfter = Double(recorded() - afterUpload) / idleSeconds
+        try await shell("tmux -L \(socket) send-keys -t t q")
+        return Figures(idleBefore: idleBefore, uploading: Double(uploadBytes) / seconds, uploadBytes: uploadBytes,
+                       uploadSeconds: seconds, idleAfter: idleAfter)
+    }
+
+    /// Polls the screen (capture-pane reads tmux's copy; it writes nothing to the pane).
+    private func waitFor(_ socket: String, _ text: String, timeout: Double) async throws {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while ContinuousClock.now < deadline {
+            if try await shell("tmux -L \(socket) capture-pane -p -t t").contains(text) { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw BenchError("the TUI never showed '\(text)'")
+    }
+
+    @discardableResult
+    private func shell(_ command: String) async throws -> String {
+        let out = workspace.root + "/out/shell.out"
+        let outcome = try await ChildProcess(
+            executable: "/bin/bash", arguments: ["-c", command], environment: ProcessInfo.processInfo.environment,
+            stdoutPath: out, stderrPath: workspace.root + "/out/shell.err", timeout: .seconds(60)
+        ).run()
+        guard outcome.succeeded else { throw BenchError("`\(command.prefix(80))` failed: \(outcome.summary)") }
+        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    }
+
+    private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// The figures as a table, with issue 4's targets.
+    static func render(_ f: Figures) -> String {
+        func row(_ a: String, _ b: String, _ c: String, _ d: String) -> String {
+            a.padding(toLength: 34, withPad: " ", startingAt: 0) + b.padding(toLength: 26, withPad: " ", startingAt: 0)
+                + c.padding(toLength: 14, withPad: " ", startingAt: 0) + d
+        }
+        return [
+            row("terminal output (tmux 120×40)", "measured", "target", "result"),
+            String(repeating: "-", count: 82),
+            row("idle, before uploading", String(format: "%.0f B/s", f.idleBefore), "0 B/s", f.idleBefore == 0 ? "PASS" : "MISS"),
+            row("uploading 500 small + 1 large", String(format: "%.0f B/s (%d B in %.1f s)", f.uploading, f.uploadBytes, f.uploadSeconds),
+                "≤ 1 KB/s", f.uploading <= 1000 ? "PASS" : "MISS"),
+            row("idle, after uploading", String(format: "%.0f B/s", f.idleAfter), "0 B/s", f.idleAfter == 0 ? "PASS" : "MISS"),
+        ].joined(separator: "\n")
+    }
+}
