@@ -21,7 +21,9 @@ struct EmbeddedServer: Sendable {
         } else {
             secret = try KeyAdmin(dataDirectory: dataDirectory).createKey(
                 scopes: ["files:create", "files:read"], role: "admin", personas: [1], user: nil)
-            FileManager.default.createFile(atPath: keyFile, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(
+                atPath: keyFile, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: keyFile]) }
         }
         let server = try await UploadServer.start(ServerConfiguration(dataDirectory: dataDirectory))
         return EmbeddedServer(server: server, key: APIKey(secret), dataDirectory: dataDirectory)

@@ -24,6 +24,15 @@ struct TUIRun {
         return TUIRun(server: server, home: home, files: files, tmux: tmux)
     }
 
+    /// hoist uploading one 4 MB file at 200 KB/s (about 20 s): a transfer to interrupt.
+    static func slowUpload(server: TestServer) async throws -> TUIRun {
+        let run = try await start(server: server, files: try makeFiles([("slow.bin", 4_000_000)]), extra: ["--limit-rate", "200K"])
+        try await run.tmux.wait(for: "slow.bin")
+        try await run.tmux.send("u")
+        try await run.tmux.wait(for: "uploading")
+        return run
+    }
+
     /// The pid of the hoist process (its files directory is unique to this run).
     func pid() async throws -> Int32 {
         let result = try await Shell.run("pgrep -f -- \(Tmux.quote("hoist " + files + " --endpoint"))")

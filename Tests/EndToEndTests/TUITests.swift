@@ -33,12 +33,8 @@ struct TUITests {
     func cancelSlow() async throws {
         let ts = try await TestServer.start()
         defer { Task { await ts.stop() } }
-        let files = try makeFiles([("slow.bin", 4_000_000)])
-        let run = try await TUIRun.start(server: ts, files: files, extra: ["--limit-rate", "200K"])
+        let run = try await TUIRun.slowUpload(server: ts)
         defer { Task { await run.tmux.kill() } }
-        try await run.tmux.wait(for: "slow.bin")
-        try await run.tmux.send("u")
-        try await run.tmux.wait(for: "uploading")
         try await run.tmux.send("Tab", "c")
         let pressed = Date()
         var status: String?
@@ -90,12 +86,8 @@ struct TUITests {
     func quitAsks() async throws {
         let ts = try await TestServer.start()
         defer { Task { await ts.stop() } }
-        let files = try makeFiles([("slow.bin", 4_000_000)])
-        let run = try await TUIRun.start(server: ts, files: files, extra: ["--limit-rate", "200K"])
+        let run = try await TUIRun.slowUpload(server: ts)
         defer { Task { await run.tmux.kill() } }
-        try await run.tmux.wait(for: "slow.bin")
-        try await run.tmux.send("u")
-        try await run.tmux.wait(for: "uploading")
         try await run.tmux.send("q")
         try await run.tmux.wait(for: "Quit hoist?")
         try await run.tmux.send("y")
@@ -108,12 +100,8 @@ struct TUITests {
     func doubleInterrupt() async throws {
         let ts = try await TestServer.start()
         defer { Task { await ts.stop() } }
-        let files = try makeFiles([("slow.bin", 4_000_000)])
-        let run = try await TUIRun.start(server: ts, files: files, extra: ["--limit-rate", "200K"])
+        let run = try await TUIRun.slowUpload(server: ts)
         defer { Task { await run.tmux.kill() } }
-        try await run.tmux.wait(for: "slow.bin")
-        try await run.tmux.send("u")
-        try await run.tmux.wait(for: "uploading")
         try await run.tmux.send("C-c")
         try await run.tmux.wait(for: "Quit hoist?")
         try await run.tmux.send("C-c")
