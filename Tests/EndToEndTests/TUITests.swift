@@ -109,8 +109,9 @@ struct TUITests {
         #expect(try await serverFiles(ts, named: "slow.bin").first?["status"] as? String == "CANCELLED")
     }
 
-    @Test("SIGTERM restores the terminal and exits 143; the next start shows the job paused; p resumes it to done")
-    func sigtermResume() async throws {
+    @Test("SIGTERM and SIGHUP restore the terminal and exit 128+signal; the next start shows the job paused; p resumes it to done",
+          arguments: [SIGTERM, SIGHUP])
+    func signalResume(signal: Int32) async throws {
         let ts = try await TestServer.start()
         defer { Task { await ts.stop() } }
         let files = try makeFiles([("resume.bin", 1_500_000)])
@@ -119,8 +120,8 @@ struct TUITests {
         try await first.tmux.wait(for: "resume.bin")
         try await first.tmux.send("u")
         try await first.tmux.wait(for: "uploading")
-        kill(try await first.pid(), SIGTERM)
-        let after = try await first.tmux.wait(for: "EXIT=143")
+        kill(try await first.pid(), signal)
+        let after = try await first.tmux.wait(for: "EXIT=\(128 + signal)")
         #expect(!after.contains("┌"))
 
         let second = try await TUIRun.start(server: ts, files: files, home: first.home)
