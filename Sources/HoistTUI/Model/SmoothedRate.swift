@@ -40,7 +40,7 @@ public struct SmoothedRate: Sendable, Equatable {
 
 extension Duration {
     /// The duration in seconds, as a Double.
-    public var seconds: Double {
+    var seconds: Double {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
