@@ -25,7 +25,7 @@ enum SnapshotScenes {
 
     static func render(_ state: AppState, glyphs: Glyphs = .unicode) -> String {
         let screen = GridScreen(size: state.size)
-        AppView.draw(state, on: Canvas(screen: screen, theme: .default, glyphs: glyphs), now: .seconds(10))
+        AppView.draw(state, on: Canvas(screen: screen, theme: .default, glyphs: glyphs))
         return screen.text
     }
 }

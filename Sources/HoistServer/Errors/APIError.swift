@@ -75,7 +75,4 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     static func bodyTooLarge(limit: Int64) -> APIError {
         APIError(.contentTooLarge, "too_large", "the body is larger than the \(limit) bytes declared")
     }
-    static func methodNotAllowed() -> APIError {
-        APIError(.methodNotAllowed, "method_not_allowed", "this signed URL grants another method")
-    }
 }

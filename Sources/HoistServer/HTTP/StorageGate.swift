@@ -13,7 +13,7 @@ struct StorageGate: Sendable {
         var name: String
         var query: [String: String]
 
-        var dialect: Dialect { sessionId.hasPrefix(SessionID.luwPrefix) ? .luw : .lightfield }
+        var dialect: Dialect { SessionID.dialect(of: sessionId) }
         var signedPath: String { "/storage/\(sessionId)/\(name)" }
 
         init?(sessionId: String, encodedName: String, query: [String: String]) {
@@ -83,6 +83,9 @@ struct StorageGate: Sendable {
 enum SessionID {
     static let lightfieldPrefix = "fil_"
     static let luwPrefix = "upl_"
+
+    /// The dialect a session id belongs to.
+    static func dialect(of id: String) -> Dialect { id.hasPrefix(luwPrefix) ? .luw : .lightfield }
 
     static func make(_ dialect: Dialect) -> String {
         (dialect == .luw ? luwPrefix : lightfieldPrefix) + RandomID.make(length: 24)

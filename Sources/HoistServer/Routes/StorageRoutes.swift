@@ -19,7 +19,7 @@ struct StorageRoutes: Sendable {
     private func inDialect(_ request: Request, _ context: BasicRequestContext,
                            _ body: (StorageGate.Target) async throws -> Response) async throws -> Response {
         let id = try context.parameters.require("id")
-        let dialect: Dialect = id.hasPrefix(SessionID.luwPrefix) ? .luw : .lightfield
+        let dialect = SessionID.dialect(of: id)
         do {
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }

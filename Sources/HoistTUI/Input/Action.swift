@@ -1,4 +1,3 @@
-import HoistEngine
 
 /// Something the user asked for, named; keys map to actions, panes never see keys.
 public enum Action: Sendable, Equatable, Hashable {

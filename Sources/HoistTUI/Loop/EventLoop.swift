@@ -73,7 +73,7 @@ final class EventLoop {
     }
 
     private func draw() {
-        AppView.draw(state, on: canvas, now: now)
+        AppView.draw(state, on: canvas)
         lastFrame = now
         dirty = false
     }

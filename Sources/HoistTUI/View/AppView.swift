@@ -2,14 +2,14 @@ import HoistTerminal
 
 /// Draws the whole state: panes, or the too-small message, and any overlay.
 public enum AppView {
-    public static func draw(_ state: AppState, on canvas: Canvas, now: Duration) {
+    public static func draw(_ state: AppState, on canvas: Canvas) {
         canvas.screen.beginFrame()
         let layout = Layout(size: state.size)
         if layout.isTooSmall {
             Overlays.tooSmall(state.size, on: canvas)
         } else {
             BrowserPane.draw(state, in: layout.browser, on: canvas)
-            QueuePane.draw(state, in: layout.queue, on: canvas, now: now)
+            QueuePane.draw(state, in: layout.queue, on: canvas)
             StatusPane.draw(state, in: layout.status, on: canvas)
             switch state.overlay {
             case .help(let offset): Overlays.help(state.size, offset: offset, on: canvas)

@@ -24,7 +24,7 @@ enum QueuePane {
         }
     }
 
-    static func draw(_ state: AppState, in rect: Rect, on canvas: Canvas, now: Duration) {
+    static func draw(_ state: AppState, in rect: Rect, on canvas: Canvas) {
         let queue = state.queue
         let focused = state.focus == .queue && state.overlay == nil
         let unfinished = queue.unfinished.count
