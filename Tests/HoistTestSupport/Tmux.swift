@@ -50,17 +50,17 @@ public final class Tmux: Sendable {
         try await wait(for: "'\(text)'", timeout: timeout) { $0.contains(text) }
     }
 
+    /// Waits until every one of `texts` is on screen at once. Checking the others after
+    /// waiting for one can catch a frame tmux has only half received.
+    @discardableResult
+    public func wait(forAll texts: [String], timeout: TimeInterval = 15) async throws -> String {
+        try await wait(for: texts.map { "'\($0)'" }.joined(separator: ", "), timeout: timeout) { screen in
+            texts.allSatisfy(screen.contains)
+        }
+    }
+
     public func resize(columns: Int, rows: Int) async throws {
         _ = try await Shell.run("tmux -L \(socket) resize-window -t t -x \(columns) -y \(rows)")
-    }
-
-    /// Records every byte the program writes to the terminal into `file`.
-    public func record(to file: String) async throws {
-        _ = try await Shell.run("tmux -L \(socket) pipe-pane -o -t t \(Self.quote("cat >> " + Self.quote(file)))")
-    }
-
-    public func stopRecording() async throws {
-        _ = try await Shell.run("tmux -L \(socket) pipe-pane -t t")
     }
 
     /// Ends the tmux server and everything in it.
