@@ -9,45 +9,45 @@ import Testing
 struct ExpectContinueTests {
     @Test("a valid PUT of 3 MiB gets 100 Continue at once; curl does not wait for its timeout")
     func continues() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let dir = try TempDirectory.make(prefix: "hoist-expect")
-        let size = 3 << 20
-        try Data(repeating: 0x42, count: size).write(to: URL(fileURLWithPath: dir + "/big.bin"))
-        let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            .create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
-        let url = try #require(created.string("uploadUrl"))
-        let result = try await Shell.run("""
-            curl -s -o /dev/null --expect100-timeout 5 -w '%{http_code} %{time_total}' -T big.bin \\
-              -H 'content-type: application/octet-stream' "\(url)"
-            """, in: dir)
-        let parts = result.stdout.split(separator: " ")
-        #expect(parts.first == "200")
-        #expect((Double(parts.last ?? "9") ?? 9) < 3, "curl waited for the 100-continue timeout: \(result.stdout)")
+        try await TestServer.with { ts in
+            let dir = try TempDirectory.make(prefix: "hoist-expect")
+            let size = 3 << 20
+            try Data(repeating: 0x42, count: size).write(to: URL(fileURLWithPath: dir + "/big.bin"))
+            let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                .create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
+            let url = try #require(created.string("uploadUrl"))
+            let result = try await Shell.run("""
+                curl -s -o /dev/null --expect100-timeout 5 -w '%{http_code} %{time_total}' -T big.bin \\
+                  -H 'content-type: application/octet-stream' "\(url)"
+                """, in: dir)
+            let parts = result.stdout.split(separator: " ")
+            #expect(parts.first == "200")
+            #expect((Double(parts.last ?? "9") ?? 9) < 3, "curl waited for the 100-continue timeout: \(result.stdout)")
+        }
     }
 
     @Test("a bad PUT is answered with its final status before any body byte is sent",
           arguments: ["tampered", "oversize"])
     func rejects(kind: String) async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let dir = try TempDirectory.make(prefix: "hoist-expect")
-        try Data(repeating: 0x42, count: 3 << 20).write(to: URL(fileURLWithPath: dir + "/big.bin"))
-        let declared = kind == "oversize" ? 1 << 20 : 3 << 20
-        let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            .create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: declared)
-        var url = try #require(created.string("uploadUrl"))
-        if kind == "tampered" { url = url.replacingOccurrences(of: "sig=", with: "sig=00") }
-        let result = try await Shell.run("""
-            curl -s -o body.json --expect100-timeout 5 -w '%{http_code} %{size_upload} %{time_total}' -T big.bin \\
-              -H 'content-type: application/octet-stream' "\(url)"
-            """, in: dir)
-        let parts = result.stdout.split(separator: " ")
-        #expect(parts.count == 3)
-        #expect(parts.first == (kind == "oversize" ? "413" : "403"))
-        #expect(parts.dropFirst().first == "0", "curl sent the body anyway: \(result.stdout)")
-        #expect((Double(parts.last ?? "9") ?? 9) < 3)
-        let body = try String(contentsOfFile: dir + "/body.json", encoding: .utf8)
-        #expect(body.contains(kind == "oversize" ? "too_large" : "signature_mismatch"))
+        try await TestServer.with { ts in
+            let dir = try TempDirectory.make(prefix: "hoist-expect")
+            try Data(repeating: 0x42, count: 3 << 20).write(to: URL(fileURLWithPath: dir + "/big.bin"))
+            let declared = kind == "oversize" ? 1 << 20 : 3 << 20
+            let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                .create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: declared)
+            var url = try #require(created.string("uploadUrl"))
+            if kind == "tampered" { url = url.replacingOccurrences(of: "sig=", with: "sig=00") }
+            let result = try await Shell.run("""
+                curl -s -o body.json --expect100-timeout 5 -w '%{http_code} %{size_upload} %{time_total}' -T big.bin \\
+                  -H 'content-type: application/octet-stream' "\(url)"
+                """, in: dir)
+            let parts = result.stdout.split(separator: " ")
+            #expect(parts.count == 3)
+            #expect(parts.first == (kind == "oversize" ? "413" : "403"))
+            #expect(parts.dropFirst().first == "0", "curl sent the body anyway: \(result.stdout)")
+            #expect((Double(parts.last ?? "9") ?? 9) < 3)
+            let body = try String(contentsOfFile: dir + "/body.json", encoding: .utf8)
+            #expect(body.contains(kind == "oversize" ? "too_large" : "signature_mismatch"))
+        }
     }
 }

@@ -69,12 +69,10 @@ struct ServeProcessTests {
         let curl = try ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "1M", "-T", "big.bin", "-H",
                                                       "content-type: application/octet-stream", url], directory: work)
         // Wait until the body is streaming into the temporary file, then kill the server hard.
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+        await waitUntil(timeout: 10, every: .milliseconds(50)) {
             let temps = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")) ?? []
             let sizes = temps.compactMap { try? FileManager.default.attributesOfItem(atPath: dir + "/tmp/" + $0)[.size] as? Int }
-            if sizes.contains(where: { $0 > 0 }) { break }
-            try await Task.sleep(for: .milliseconds(50))
+            return sizes.contains(where: { $0 > 0 })
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").count == 1)
         server.send(SIGKILL)

@@ -8,7 +8,19 @@ struct TUIRun {
     let files: String
     let tmux: Tmux
 
-    /// Starts `hoist FILES --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`.
+    /// Runs `body` with hoist started in tmux (see `start`) and awaits the tmux server's end,
+    /// even when `body` throws.
+    @discardableResult
+    static func with<T>(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
+                        columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
+                        _ body: (TUIRun) async throws -> T) async throws -> T {
+        let run = try await start(server: server, files: files, home: home, extra: extra, columns: columns, rows: rows,
+                                  environment: environment)
+        return try await withAwaitedCleanup(run, cleanup: { await $0.tmux.kill() }, body)
+    }
+
+    /// Starts `hoist FILES --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`;
+    /// the caller must await `tmux.kill()` on every path. Prefer `with`.
     static func start(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
                       columns: Int = 100, rows: Int = 30, environment: [String: String] = [:]) async throws -> TUIRun {
         let home = try home ?? TempDirectory.make(prefix: "hoist-tui-home")
@@ -24,13 +36,16 @@ struct TUIRun {
         return TUIRun(server: server, home: home, files: files, tmux: tmux)
     }
 
-    /// hoist uploading one 4 MB file at 200 KB/s (about 20 s): a transfer to interrupt.
-    static func slowUpload(server: TestServer) async throws -> TUIRun {
-        let run = try await start(server: server, files: try makeFiles([("slow.bin", 4_000_000)]), extra: ["--limit-rate", "200K"])
-        try await run.tmux.wait(for: "slow.bin")
-        try await run.tmux.send("u")
-        try await run.tmux.wait(for: "uploading")
-        return run
+    /// Runs `body` with hoist uploading one 4 MB file at 200 KB/s (about 20 s), a transfer
+    /// to interrupt; awaits the tmux server's end as `with` does.
+    @discardableResult
+    static func slowUpload<T>(server: TestServer, _ body: (TUIRun) async throws -> T) async throws -> T {
+        try await with(server: server, files: try makeFiles([("slow.bin", 4_000_000)]), extra: ["--limit-rate", "200K"]) { run in
+            try await run.tmux.wait(for: "slow.bin")
+            try await run.tmux.send("u")
+            try await run.tmux.wait(for: "uploading")
+            return try await body(run)
+        }
     }
 
     /// The pid of the hoist process (its files directory is unique to this run).

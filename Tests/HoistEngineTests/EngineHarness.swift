@@ -11,6 +11,15 @@ struct EngineHarness {
     let server: TestServer
     let files: String
 
+    /// Runs `body` with a started harness and awaits the server's shutdown and the files'
+    /// removal, even when `body` throws.
+    @discardableResult
+    static func with<T>(sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
+                        _ body: (EngineHarness) async throws -> T) async throws -> T {
+        try await withAwaitedCleanup(try await start(sessionTTL: sessionTTL, clock: clock), cleanup: { await $0.stop() }, body)
+    }
+
+    /// Starts a harness; the caller must await `stop()` on every path. Prefer `with`.
     static func start(sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil) async throws -> EngineHarness {
         // Standardised, so paths match the ones the engine reports (TempDirectory yields `/tmp//x`).
         let files = (try TempDirectory.make(prefix: "hoist-files") as NSString).standardizingPath

@@ -9,65 +9,65 @@ import Testing
 @Suite struct KillTests {
     @Test func killedUploadResumesAndCompletesEveryFileExactlyOnce() async throws {
         let binary = try HoistBinary.require()
-        let harness = try await EngineHarness.start()
-        defer { Task { await harness.stop() } }
-        let names = (0..<8).map { "part\($0).txt" }
-        for (index, name) in names.enumerated() { try harness.file("batch/\(name)", size: 300_000, seed: UInt8(index + 1)) }
-        let state = try TempDirectory.make(prefix: "hoist-state")
-        defer { try? FileManager.default.removeItem(atPath: state) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOIST_TEST_KEY"] = harness.server.key
-        environment["XDG_STATE_HOME"] = state
-        environment["XDG_CONFIG_HOME"] = state + "/config"
-        let common = [
-            "upload", harness.files + "/batch", "--endpoint", harness.server.baseURL, "--dialect", "lightfield",
-            "--api-key-env", "HOIST_TEST_KEY", "--json", "--jobs", "3",
-        ]
+        try await EngineHarness.with { harness in
+            let names = (0..<8).map { "part\($0).txt" }
+            for (index, name) in names.enumerated() { try harness.file("batch/\(name)", size: 300_000, seed: UInt8(index + 1)) }
+            let state = try TempDirectory.make(prefix: "hoist-state")
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            var environment = ProcessInfo.processInfo.environment
+            environment["HOIST_TEST_KEY"] = harness.server.key
+            environment["XDG_STATE_HOME"] = state
+            environment["XDG_CONFIG_HOME"] = state + "/config"
+            let common = [
+                "upload", harness.files + "/batch", "--endpoint", harness.server.baseURL, "--dialect", "lightfield",
+                "--api-key-env", "HOIST_TEST_KEY", "--json", "--jobs", "3",
+            ]
 
-        // Slow enough that the kill lands with some files done and others mid-PUT.
-        let first = try ChildProcess(binary, common + ["--limit-rate", "1M"], environment: environment)
-        let output = try await readStdout(of: first, until: { $0.components(separatedBy: #""event":"completed""#).count > 2 })
-        first.send(SIGKILL)
-        #expect(output.contains(#""event":"progress""#))
-        _ = await first.waitForExit()
+            // Slow enough that the kill lands with some files done and others mid-PUT.
+            let first = try ChildProcess(binary, common + ["--limit-rate", "1M"], environment: environment)
+            let output = try await readStdout(of: first, until: { $0.components(separatedBy: #""event":"completed""#).count > 2 })
+            first.send(SIGKILL)
+            #expect(output.contains(#""event":"progress""#))
+            _ = await first.waitForExit()
 
-        let second = try ChildProcess(binary, common, environment: environment)
-        let status = await second.waitForExit(timeout: 30)
-        #expect(status == 0, "stderr: \(second.standardError())")
+            let second = try ChildProcess(binary, common, environment: environment)
+            let status = await second.waitForExit(timeout: 30)
+            #expect(status == 0, "stderr: \(second.standardError())")
 
-        let api = harness.api(harness.profile())
-        let completed = try await api.list("COMPLETED")
-        let stored: [String] = completed.map { $0.filename }.sorted()
-        #expect(stored == names)
-        for file in completed {
-            #expect(file.md5 == (try EngineHarness.md5(harness.files + "/batch/" + file.filename)))
+            let api = harness.api(harness.profile())
+            let completed = try await api.list("COMPLETED")
+            let stored: [String] = completed.map { $0.filename }.sorted()
+            #expect(stored == names)
+            for file in completed {
+                #expect(file.md5 == (try EngineHarness.md5(harness.files + "/batch/" + file.filename)))
+            }
+            #expect(try await api.list("PENDING").isEmpty)
+            // The kill left PUTs in flight; the rerun cancelled their sessions instead of reusing them.
+            #expect(try await api.list("CANCELLED").count >= 1)
         }
-        #expect(try await api.list("PENDING").isEmpty)
-        // The kill left PUTs in flight; the rerun cancelled their sessions instead of reusing them.
-        #expect(try await api.list("CANCELLED").count >= 1)
     }
 
     @Test func usageErrorsExitTwoAndFailuresExitOne() async throws {
         let binary = try HoistBinary.require()
-        let harness = try await EngineHarness.start()
-        defer { Task { await harness.stop() } }
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_STATE_HOME"] = harness.files + "/state"
-        environment["XDG_CONFIG_HOME"] = harness.files + "/config"
-        environment.removeValue(forKey: "HOIST_TEST_KEY")
-        let inline = ["--endpoint", harness.server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"]
-        let noKey = try ChildProcess(binary, ["upload", harness.files] + inline, environment: environment)
-        #expect(await noKey.waitForExit() == 2)
-        #expect(noKey.standardError().contains("HOIST_TEST_KEY"))
-        let badRate = try ChildProcess(binary, ["upload", harness.files, "--limit-rate", "fast"], environment: environment)
-        #expect(await badRate.waitForExit() == 2)
+        try await EngineHarness.with { harness in
+            var environment = ProcessInfo.processInfo.environment
+            environment["XDG_STATE_HOME"] = harness.files + "/state"
+            environment["XDG_CONFIG_HOME"] = harness.files + "/config"
+            environment.removeValue(forKey: "HOIST_TEST_KEY")
+            let inline = ["--endpoint", harness.server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"]
+            let noKey = try ChildProcess(binary, ["upload", harness.files] + inline, environment: environment)
+            #expect(await noKey.waitForExit() == 2)
+            #expect(noKey.standardError().contains("HOIST_TEST_KEY"))
+            let badRate = try ChildProcess(binary, ["upload", harness.files, "--limit-rate", "fast"], environment: environment)
+            #expect(await badRate.waitForExit() == 2)
 
-        environment["HOIST_TEST_KEY"] = harness.server.key
-        let good = try harness.file("ok.txt", size: 10)
-        let mixed = try ChildProcess(binary, ["upload", good, harness.files + "/nope.txt", "--json"] + inline, environment: environment)
-        let line = try await mixed.firstLine()
-        #expect(line.hasPrefix(#"{"event":""#))
-        #expect(await mixed.waitForExit() == 1)
+            environment["HOIST_TEST_KEY"] = harness.server.key
+            let good = try harness.file("ok.txt", size: 10)
+            let mixed = try ChildProcess(binary, ["upload", good, harness.files + "/nope.txt", "--json"] + inline, environment: environment)
+            let line = try await mixed.firstLine()
+            #expect(line.hasPrefix(#"{"event":""#))
+            #expect(await mixed.waitForExit() == 1)
+        }
     }
 }
 

@@ -8,59 +8,59 @@ import Testing
 /// Crash states written into a journal by hand, then a new engine over the same files.
 @Suite struct ResumeTests {
     @Test func resumeCompletesUploadedJobsCancelsOrphansAndSkipsFinishedOnes() async throws {
-        let harness = try await EngineHarness.start()
-        defer { Task { await harness.stop() } }
-        let profile = harness.profile()
-        let api = harness.api(profile)
-        let journalPath = harness.files + "/state/journal.sqlite"
-        let journal = try Journal.open(path: journalPath)
+        try await EngineHarness.with { harness in
+            let profile = harness.profile()
+            let api = harness.api(profile)
+            let journalPath = harness.files + "/state/journal.sqlite"
+            let journal = try Journal.open(path: journalPath)
 
-        // 1. Killed after the PUT, before complete was answered.
-        let sent = try harness.file("sent.txt", size: 3000)
-        let sentSession = try await api.create("sent.txt", size: 3000)
-        let put = try await TestHTTP.send(
-            .PUT, sentSession.uploadURL, headers: sentSession.uploadHeaders.map { ($0.name, $0.value) },
-            body: try Data(contentsOf: URL(fileURLWithPath: sent)))
-        #expect(put.status < 300)
-        let sentRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(sent))
-        try journal.update(sentRow, state: .completing, session: sentSession, md5: try EngineHarness.md5(sent))
+            // 1. Killed after the PUT, before complete was answered.
+            let sent = try harness.file("sent.txt", size: 3000)
+            let sentSession = try await api.create("sent.txt", size: 3000)
+            let put = try await TestHTTP.send(
+                .PUT, sentSession.uploadURL, headers: sentSession.uploadHeaders.map { ($0.name, $0.value) },
+                body: try Data(contentsOf: URL(fileURLWithPath: sent)))
+            #expect(put.status < 300)
+            let sentRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(sent))
+            try journal.update(sentRow, state: .completing, session: sentSession, md5: try EngineHarness.md5(sent))
 
-        // 2. Killed while creating: the server made a session whose answer was never recorded.
-        let orphaned = try harness.file("orphaned.txt", size: 2000)
-        let orphanRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(orphaned))
-        try journal.update(orphanRow, state: .creating, requestedName: "orphaned.txt", intentAt: Date())
-        let orphan = try await api.create("orphaned.txt", size: 2000)
+            // 2. Killed while creating: the server made a session whose answer was never recorded.
+            let orphaned = try harness.file("orphaned.txt", size: 2000)
+            let orphanRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(orphaned))
+            try journal.update(orphanRow, state: .creating, requestedName: "orphaned.txt", intentAt: Date())
+            let orphan = try await api.create("orphaned.txt", size: 2000)
 
-        // 3. Killed mid-PUT: the session is stale and will not be used.
-        let halfway = try harness.file("halfway.txt", size: 2500)
-        let staleSession = try await api.create("halfway.txt", size: 2500)
-        let staleRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(halfway))
-        try journal.update(staleRow, state: .uploading, session: staleSession)
+            // 3. Killed mid-PUT: the session is stale and will not be used.
+            let halfway = try harness.file("halfway.txt", size: 2500)
+            let staleSession = try await api.create("halfway.txt", size: 2500)
+            let staleRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(halfway))
+            try journal.update(staleRow, state: .uploading, session: staleSession)
 
-        // 4. Finished in the earlier run.
-        let finished = try harness.file("finished.txt", size: 100)
-        let finishedRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(finished))
-        try journal.update(finishedRow, state: .completed, session: sentSession, md5: "earlier")
+            // 4. Finished in the earlier run.
+            let finished = try harness.file("finished.txt", size: 100)
+            let finishedRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(finished))
+            try journal.update(finishedRow, state: .completed, session: sentSession, md5: "earlier")
 
-        #expect(try journal.unfinished(endpoint: "test-endpoint").count == 3)
-        let engine = try harness.engine(profile, journal: journalPath)
-        #expect(await Set(engine.unfinishedPaths()) == Set([sent, orphaned, halfway]))
-        let ids = await engine.add(paths: [sent, orphaned, halfway, finished])
-        let events = try await collect(engine, ids)
-        await engine.shutdown()
+            #expect(try journal.unfinished(endpoint: "test-endpoint").count == 3)
+            let engine = try harness.engine(profile, journal: journalPath)
+            #expect(await Set(engine.unfinishedPaths()) == Set([sent, orphaned, halfway]))
+            let ids = await engine.add(paths: [sent, orphaned, halfway, finished])
+            let events = try await collect(engine, ids)
+            await engine.shutdown()
 
-        #expect(events.completed(ids[0])?.id == sentSession.id)
-        #expect(events.sessions(ids[0]).isEmpty)
-        #expect(try await api.status(sentSession.id).status == "COMPLETED")
-        #expect(try await api.status(orphan.id).status == "CANCELLED")
-        #expect(try await api.status(staleSession.id).status == "CANCELLED")
-        #expect(events.completed(ids[3])?.md5 == "earlier")
-        #expect(events.kinds(ids[3]).count == 2)
-        for (id, path) in [(ids[1], orphaned), (ids[2], halfway)] {
-            let done = try #require(events.completed(id))
-            #expect(try await api.status(done.id).md5 == (try EngineHarness.md5(path)))
+            #expect(events.completed(ids[0])?.id == sentSession.id)
+            #expect(events.sessions(ids[0]).isEmpty)
+            #expect(try await api.status(sentSession.id).status == "COMPLETED")
+            #expect(try await api.status(orphan.id).status == "CANCELLED")
+            #expect(try await api.status(staleSession.id).status == "CANCELLED")
+            #expect(events.completed(ids[3])?.md5 == "earlier")
+            #expect(events.kinds(ids[3]).count == 2)
+            for (id, path) in [(ids[1], orphaned), (ids[2], halfway)] {
+                let done = try #require(events.completed(id))
+                #expect(try await api.status(done.id).md5 == (try EngineHarness.md5(path)))
+            }
+            #expect(try await api.list("PENDING").isEmpty)
+            #expect(try Journal.open(path: journalPath).unfinished(endpoint: "test-endpoint").isEmpty)
         }
-        #expect(try await api.list("PENDING").isEmpty)
-        #expect(try Journal.open(path: journalPath).unfinished(endpoint: "test-endpoint").isEmpty)
     }
 }

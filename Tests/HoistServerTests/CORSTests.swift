@@ -7,44 +7,44 @@ import Testing
 struct CORSTests {
     @Test("preflights are answered with the headers browser clients send; responses and errors carry the origin")
     func anyOrigin() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let preflight = try await TestHTTP.send(.OPTIONS, "\(ts.baseURL)/v2/upload", headers: [
-            ("Origin", "https://example.test"), ("Access-Control-Request-Method", "POST"),
-            ("Access-Control-Request-Headers", "authorization"),
-        ])
-        #expect(preflight.status == 204)
-        #expect(preflight.header("Access-Control-Allow-Origin") == "*")
-        let allowed = preflight.header("Access-Control-Allow-Headers")?.lowercased() ?? ""
-        for name in ["authorization", "content-type", "cache-control", "expires", "lightfield-version", "if-none-match"] {
-            #expect(allowed.contains(name))
+        try await TestServer.with { ts in
+            let preflight = try await TestHTTP.send(.OPTIONS, "\(ts.baseURL)/v2/upload", headers: [
+                ("Origin", "https://example.test"), ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "authorization"),
+            ])
+            #expect(preflight.status == 204)
+            #expect(preflight.header("Access-Control-Allow-Origin") == "*")
+            let allowed = preflight.header("Access-Control-Allow-Headers")?.lowercased() ?? ""
+            for name in ["authorization", "content-type", "cache-control", "expires", "lightfield-version", "if-none-match"] {
+                #expect(allowed.contains(name))
+            }
+            #expect(preflight.header("Access-Control-Allow-Methods")?.contains("PUT") == true)
+
+            let signed = try #require(try await LuwCalls(baseURL: ts.baseURL, key: ts.key).upload(filename: "a.gltf").string("signed_url"))
+            let storagePreflight = try await TestHTTP.send(.OPTIONS, signed, headers: [
+                ("Origin", "https://example.test"), ("Access-Control-Request-Method", "PUT"),
+            ])
+            #expect(storagePreflight.status == 204)
+            let put = try await TestHTTP.send(.PUT, signed, headers: [("Origin", "https://example.test")], body: Data("{}".utf8))
+            #expect(put.status == 200)
+            #expect(put.header("Access-Control-Allow-Origin") == "*")
+            #expect(put.header("Access-Control-Expose-Headers") == "ETag")
+
+            let error = try await TestHTTP.send(.POST, "\(ts.baseURL)/v2/upload", headers: [("Origin", "https://example.test")])
+            #expect(error.status == 401)
+            #expect(error.header("Access-Control-Allow-Origin") == "*")
         }
-        #expect(preflight.header("Access-Control-Allow-Methods")?.contains("PUT") == true)
-
-        let signed = try #require(try await LuwCalls(baseURL: ts.baseURL, key: ts.key).upload(filename: "a.gltf").string("signed_url"))
-        let storagePreflight = try await TestHTTP.send(.OPTIONS, signed, headers: [
-            ("Origin", "https://example.test"), ("Access-Control-Request-Method", "PUT"),
-        ])
-        #expect(storagePreflight.status == 204)
-        let put = try await TestHTTP.send(.PUT, signed, headers: [("Origin", "https://example.test")], body: Data("{}".utf8))
-        #expect(put.status == 200)
-        #expect(put.header("Access-Control-Allow-Origin") == "*")
-        #expect(put.header("Access-Control-Expose-Headers") == "ETag")
-
-        let error = try await TestHTTP.send(.POST, "\(ts.baseURL)/v2/upload", headers: [("Origin", "https://example.test")])
-        #expect(error.status == 401)
-        #expect(error.header("Access-Control-Allow-Origin") == "*")
     }
 
     @Test("configured origins: others get no CORS headers")
     func configuredOrigins() async throws {
-        let ts = try await TestServer.start { $0.allowedOrigins = ["https://app.test"] }
-        defer { Task { await ts.stop() } }
-        let url = "\(ts.baseURL)/v1/files"
-        let ok = try await TestHTTP.send(.OPTIONS, url, headers: [("Origin", "https://app.test"), ("Access-Control-Request-Method", "POST")])
-        #expect(ok.header("Access-Control-Allow-Origin") == "https://app.test")
-        let other = try await TestHTTP.send(.OPTIONS, url, headers: [("Origin", "https://evil.test"), ("Access-Control-Request-Method", "POST")])
-        #expect(other.header("Access-Control-Allow-Origin") == nil)
-        #expect(other.status == 403)
+        try await TestServer.with(configure: { $0.allowedOrigins = ["https://app.test"] }) { ts in
+            let url = "\(ts.baseURL)/v1/files"
+            let ok = try await TestHTTP.send(.OPTIONS, url, headers: [("Origin", "https://app.test"), ("Access-Control-Request-Method", "POST")])
+            #expect(ok.header("Access-Control-Allow-Origin") == "https://app.test")
+            let other = try await TestHTTP.send(.OPTIONS, url, headers: [("Origin", "https://evil.test"), ("Access-Control-Request-Method", "POST")])
+            #expect(other.header("Access-Control-Allow-Origin") == nil)
+            #expect(other.status == 403)
+        }
     }
 }

@@ -7,60 +7,60 @@ import Testing
 struct CompleteTests {
     @Test("before any PUT → 409 upload_missing")
     func uploadMissing() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let id = try #require(try await lf.create(sizeBytes: 3).string("id"))
-        let complete = try await lf.complete(id)
-        #expect(complete.status == 409)
-        #expect(complete.errorCode == "upload_missing")
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let id = try #require(try await lf.create(sizeBytes: 3).string("id"))
+            let complete = try await lf.complete(id)
+            #expect(complete.status == 409)
+            #expect(complete.errorCode == "upload_missing")
+        }
     }
 
     @Test("stored size ≠ sizeBytes → 422 size_mismatch; the bytes are discarded and may be PUT again")
     func sizeMismatch() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let created = try await lf.create(sizeBytes: 5)
-        let id = try #require(created.string("id"))
-        #expect(try await lf.put(created, body: Data("abc".utf8)).status == 200)
-        let complete = try await lf.complete(id)
-        #expect(complete.status == 422)
-        #expect(complete.errorCode == "size_mismatch")
-        #expect(try await lf.metadata(id).string("status") == "PENDING")
-        #expect(try await lf.put(created, body: Data("abcde".utf8)).status == 200)
-        #expect(try await lf.complete(id).string("status") == "COMPLETED")
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 5)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: Data("abc".utf8)).status == 200)
+            let complete = try await lf.complete(id)
+            #expect(complete.status == 422)
+            #expect(complete.errorCode == "size_mismatch")
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+            #expect(try await lf.put(created, body: Data("abcde".utf8)).status == 200)
+            #expect(try await lf.complete(id).string("status") == "COMPLETED")
+        }
     }
 
     @Test("md5 given and different → 422 checksum_mismatch; session stays PENDING; a re-PUT completes")
     func checksumMismatch() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let body = Data("hello".utf8)
-        let created = try await lf.create(sizeBytes: 5)
-        let id = try #require(created.string("id"))
-        _ = try await lf.put(created, body: Data("jello".utf8))
-        let complete = try await lf.complete(id, md5: MD5Hex.of(body))
-        #expect(complete.status == 422)
-        #expect(complete.errorCode == "checksum_mismatch")
-        #expect(try await lf.metadata(id).string("status") == "PENDING")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
-        #expect(try await lf.complete(id).errorCode == "upload_missing")
-        _ = try await lf.put(created, body: body)
-        let retried = try await lf.complete(id, md5: MD5Hex.of(body))
-        #expect(retried.status == 200)
-        #expect(retried.string("md5") == MD5Hex.of(body))
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("hello".utf8)
+            let created = try await lf.create(sizeBytes: 5)
+            let id = try #require(created.string("id"))
+            _ = try await lf.put(created, body: Data("jello".utf8))
+            let complete = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(complete.status == 422)
+            #expect(complete.errorCode == "checksum_mismatch")
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
+            #expect(try await lf.complete(id).errorCode == "upload_missing")
+            _ = try await lf.put(created, body: body)
+            let retried = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(retried.status == 200)
+            #expect(retried.string("md5") == MD5Hex.of(body))
+        }
     }
 
     @Test("a malformed md5 → 400")
     func malformedMD5() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let id = try #require(try await lf.create(sizeBytes: 3).string("id"))
-        let complete = try await lf.complete(id, md5: "xyz")
-        #expect(complete.status == 400)
-        #expect(complete.errorCode == "invalid_request")
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let id = try #require(try await lf.create(sizeBytes: 3).string("id"))
+            let complete = try await lf.complete(id, md5: "xyz")
+            #expect(complete.status == 400)
+            #expect(complete.errorCode == "invalid_request")
+        }
     }
 }

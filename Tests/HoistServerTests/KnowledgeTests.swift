@@ -7,70 +7,70 @@ import Testing
 struct KnowledgeTests {
     @Test("names are stamped with epoch ms before the last extension; uploadHeaders carry if-none-match: *")
     func stamping() async throws {
-        let ts = try await TestServer.start(clock: ManualClock(start: Date(timeIntervalSince1970: 1_713_045_600)))
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let cases = [("playbook.md", "text/markdown", "playbook_1713045600000.md"),
-                     ("archive.tar.gz", "text/plain", "archive.tar_1713045600000.gz"),
-                     ("README", "text/plain", "README_1713045600000")]
-        for (name, mime, stamped) in cases {
-            let created = try await lf.create(purpose: "knowledge_user", filename: name, mimeType: mime, sizeBytes: 1)
-            #expect(created.string("filename") == stamped)
-            #expect(created.json["uploadHeaders"] as? [String: String] == ["content-type": mime, "if-none-match": "*"])
+        try await TestServer.with(clock: ManualClock(start: Date(timeIntervalSince1970: 1_713_045_600))) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let cases = [("playbook.md", "text/markdown", "playbook_1713045600000.md"),
+                         ("archive.tar.gz", "text/plain", "archive.tar_1713045600000.gz"),
+                         ("README", "text/plain", "README_1713045600000")]
+            for (name, mime, stamped) in cases {
+                let created = try await lf.create(purpose: "knowledge_user", filename: name, mimeType: mime, sizeBytes: 1)
+                #expect(created.string("filename") == stamped)
+                #expect(created.json["uploadHeaders"] as? [String: String] == ["content-type": mime, "if-none-match": "*"])
+            }
         }
     }
 
     @Test("a PUT without if-none-match → 403; onto an existing object → 412; knowledge never overwrites")
     func conditionalPut() async throws {
         let clock = ManualClock()
-        let ts = try await TestServer.start(clock: clock)
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        // Same millisecond, same name: both sessions target the same object.
-        let first = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
-        let second = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
-        #expect(first.string("filename") == second.string("filename"))
+        try await TestServer.with(clock: clock) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            // Same millisecond, same name: both sessions target the same object.
+            let first = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
+            let second = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
+            #expect(first.string("filename") == second.string("filename"))
 
-        let stripped = try await lf.put(first, body: Data("first".utf8), override: ["if-none-match": nil])
-        #expect(stripped.status == 403)
-        #expect(stripped.errorCode == "signature_mismatch")
+            let stripped = try await lf.put(first, body: Data("first".utf8), override: ["if-none-match": nil])
+            #expect(stripped.status == 403)
+            #expect(stripped.errorCode == "signature_mismatch")
 
-        #expect(try await lf.put(first, body: Data("first".utf8)).status == 200)
-        let collision = try await lf.put(second, body: Data("other".utf8))
-        #expect(collision.status == 412)
-        #expect(collision.errorCode == "precondition_failed")
-        let again = try await lf.put(first, body: Data("again".utf8))
-        #expect(again.status == 412)
+            #expect(try await lf.put(first, body: Data("first".utf8)).status == 200)
+            let collision = try await lf.put(second, body: Data("other".utf8))
+            #expect(collision.status == 412)
+            #expect(collision.errorCode == "precondition_failed")
+            let again = try await lf.put(first, body: Data("again".utf8))
+            #expect(again.status == 412)
 
-        let firstID = try #require(first.string("id"))
-        #expect(try await lf.complete(firstID).status == 200)
-        let url = try #require(try await lf.downloadURL(firstID).string("url"))
-        #expect(try await TestHTTP.send(.GET, url).text == "first")
+            let firstID = try #require(first.string("id"))
+            #expect(try await lf.complete(firstID).status == 200)
+            let url = try #require(try await lf.downloadURL(firstID).string("url"))
+            #expect(try await TestHTTP.send(.GET, url).text == "first")
 
-        // A new session a millisecond later gets a new name and lands alongside.
-        clock.advance(by: 0.001)
-        let third = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
-        #expect(third.string("filename") != first.string("filename"))
-        #expect(try await lf.put(third, body: Data("third".utf8)).status == 200)
+            // A new session a millisecond later gets a new name and lands alongside.
+            clock.advance(by: 0.001)
+            let third = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
+            #expect(third.string("filename") != first.string("filename"))
+            #expect(try await lf.put(third, body: Data("third".utf8)).status == 200)
+        }
     }
 
     @Test("knowledge_workspace needs the admin role; its files are readable by the whole organisation")
     func workspace() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let member = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let admin = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(role: "admin"))
-        let denied = try await member.create(purpose: "knowledge_workspace", filename: "a.md", mimeType: "text/markdown", sizeBytes: 1)
-        #expect(denied.status == 403)
-        #expect(denied.errorCode == "forbidden")
-        let done = try await admin.upload(Data("x".utf8), purpose: "knowledge_workspace", filename: "a.md", mimeType: "text/markdown")
-        #expect(done.string("status") == "COMPLETED")
-        let id = try #require(done.string("id"))
-        #expect(try await member.metadata(id).status == 200)
-        #expect(try await member.downloadURL(id).status == 200)
-        #expect(try await member.cancel(id).status == 404)
+        try await TestServer.with { ts in
+            let member = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let admin = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(role: "admin"))
+            let denied = try await member.create(purpose: "knowledge_workspace", filename: "a.md", mimeType: "text/markdown", sizeBytes: 1)
+            #expect(denied.status == 403)
+            #expect(denied.errorCode == "forbidden")
+            let done = try await admin.upload(Data("x".utf8), purpose: "knowledge_workspace", filename: "a.md", mimeType: "text/markdown")
+            #expect(done.string("status") == "COMPLETED")
+            let id = try #require(done.string("id"))
+            #expect(try await member.metadata(id).status == 200)
+            #expect(try await member.downloadURL(id).status == 200)
+            #expect(try await member.cancel(id).status == 404)
 
-        let personal = try await admin.upload(Data("y".utf8), purpose: "knowledge_user", filename: "b.md", mimeType: "text/markdown")
-        #expect(try await member.metadata(try #require(personal.string("id"))).status == 404)
+            let personal = try await admin.upload(Data("y".utf8), purpose: "knowledge_user", filename: "b.md", mimeType: "text/markdown")
+            #expect(try await member.metadata(try #require(personal.string("id"))).status == 404)
+        }
     }
 }

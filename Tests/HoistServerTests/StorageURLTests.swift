@@ -9,152 +9,163 @@ import Testing
 struct StorageURLTests {
     @Test("a tampered signature, expiry or path → 403 signature_mismatch")
     func tampered() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let created = try await lf.create(sizeBytes: 3)
-        let url = try #require(created.string("uploadUrl"))
-        let variants = [
-            url.replacingOccurrences(of: "sig=", with: "sig=0"),
-            String(url.dropLast()) + (url.hasSuffix("0") ? "1" : "0"),
-            url.replacingOccurrences(of: "expires=", with: "expires=9"),
-            url.replacingOccurrences(of: "/notes.txt", with: "/other.txt"),
-            String(url[..<(url.range(of: "?")?.lowerBound ?? url.endIndex)]),
-        ]
-        for variant in variants {
-            let put = try await TestHTTP.send(.PUT, variant, headers: [("content-type", "text/plain")], body: Data("abc".utf8))
-            #expect(put.status == 403, "\(variant)")
-            #expect(put.errorCode == "signature_mismatch")
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let url = try #require(created.string("uploadUrl"))
+            let variants = [
+                url.replacingOccurrences(of: "sig=", with: "sig=0"),
+                String(url.dropLast()) + (url.hasSuffix("0") ? "1" : "0"),
+                url.replacingOccurrences(of: "expires=", with: "expires=9"),
+                url.replacingOccurrences(of: "/notes.txt", with: "/other.txt"),
+                String(url[..<(url.range(of: "?")?.lowerBound ?? url.endIndex)]),
+            ]
+            for variant in variants {
+                let put = try await TestHTTP.send(.PUT, variant, headers: [("content-type", "text/plain")], body: Data("abc".utf8))
+                #expect(put.status == 403, "\(variant)")
+                #expect(put.errorCode == "signature_mismatch")
+            }
+            #expect(try await lf.complete(try #require(created.string("id"))).errorCode == "upload_missing")
         }
-        #expect(try await lf.complete(try #require(created.string("id"))).errorCode == "upload_missing")
     }
 
     @Test("a missing or altered signed header → 403")
     func signedHeaders() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let created = try await lf.create(sizeBytes: 3)
-        let altered = try await lf.put(created, body: Data("abc".utf8), override: ["content-type": "text/html"])
-        #expect(altered.status == 403)
-        #expect(altered.errorCode == "signature_mismatch")
-        let missing = try await lf.put(created, body: Data("abc".utf8), override: ["content-type": nil])
-        #expect(missing.status == 403)
-        #expect((missing.json["error"] as? [String: Any])?["message"] as? String == "the signed header content-type is missing")
-        #expect(try await lf.put(created, body: Data("abc".utf8)).status == 200)
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let altered = try await lf.put(created, body: Data("abc".utf8), override: ["content-type": "text/html"])
+            #expect(altered.status == 403)
+            #expect(altered.errorCode == "signature_mismatch")
+            let missing = try await lf.put(created, body: Data("abc".utf8), override: ["content-type": nil])
+            #expect(missing.status == 403)
+            #expect((missing.json["error"] as? [String: Any])?["message"] as? String == "the signed header content-type is missing")
+            #expect(try await lf.put(created, body: Data("abc".utf8)).status == 200)
+        }
     }
 
     @Test("past expiry: PUT → 403 expired, complete → 409 expired, status EXPIRED")
     func expiry() async throws {
         let clock = ManualClock()
-        let ts = try await TestServer.start(sessionTTL: 60, clock: clock)
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let created = try await lf.create(sizeBytes: 3)
-        let id = try #require(created.string("id"))
-        clock.advance(by: 61)
-        let put = try await lf.put(created, body: Data("abc".utf8))
-        #expect(put.status == 403)
-        #expect(put.errorCode == "expired")
-        #expect((put.json["error"] as? [String: Any])?["message"] as? String == "the signed URL has expired")
-        let complete = try await lf.complete(id)
-        #expect(complete.status == 409)
-        #expect(complete.errorCode == "expired")
-        #expect(try await lf.metadata(id).string("status") == "EXPIRED")
+        try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let id = try #require(created.string("id"))
+            clock.advance(by: 61)
+            let put = try await lf.put(created, body: Data("abc".utf8))
+            #expect(put.status == 403)
+            #expect(put.errorCode == "expired")
+            #expect((put.json["error"] as? [String: Any])?["message"] as? String == "the signed URL has expired")
+            let complete = try await lf.complete(id)
+            #expect(complete.status == 409)
+            #expect(complete.errorCode == "expired")
+            #expect(try await lf.metadata(id).string("status") == "EXPIRED")
+        }
     }
 
     @Test("bytes stored before expiry are dropped by the sweeper once the session expired")
     func sweeperExpires() async throws {
         let clock = ManualClock()
-        let ts = try await TestServer.start(sessionTTL: 60, clock: clock)
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let created = try await lf.create(sizeBytes: 3)
-        _ = try await lf.put(created, body: Data("abc".utf8))
-        let blobs = { try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs") }
-        #expect(try blobs().count == 1)
-        clock.advance(by: 61)
-        try await ts.server.sweep()
-        #expect(try blobs().isEmpty)
-        #expect(try await lf.metadata(try #require(created.string("id"))).string("status") == "EXPIRED")
+        try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            _ = try await lf.put(created, body: Data("abc".utf8))
+            let blobs = { try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs") }
+            #expect(try blobs().count == 1)
+            clock.advance(by: 61)
+            try await ts.server.sweep()
+            #expect(try blobs().isEmpty)
+            #expect(try await lf.metadata(try #require(created.string("id"))).string("status") == "EXPIRED")
+        }
     }
 
     @Test("a body larger than declared → 413, by Content-Length or while streaming")
     func oversize() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let created = try await lf.create(sizeBytes: 3)
-        let put = try await lf.put(created, body: Data("abcd".utf8))
-        #expect(put.status == 413)
-        #expect(put.errorCode == "too_large")
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let put = try await lf.put(created, body: Data("abcd".utf8))
+            #expect(put.status == 413)
+            #expect(put.errorCode == "too_large")
 
-        // Chunked: no Content-Length, so the server finds out while streaming.
-        var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
-        request.method = .PUT
-        request.headers.add(name: "content-type", value: "text/plain")
-        let chunks = [ByteBuffer(string: "ab"), ByteBuffer(string: "cd")]
-        request.body = .stream(chunks.async, length: .unknown)
-        let streamed = try await TestHTTP.execute(request)
-        #expect(streamed.status == 413)
-        #expect(try await lf.complete(try #require(created.string("id"))).errorCode == "upload_missing")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp").isEmpty)
+            // Chunked: no Content-Length, so the server finds out while streaming.
+            var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
+            request.method = .PUT
+            request.headers.add(name: "content-type", value: "text/plain")
+            let chunks = [ByteBuffer(string: "ab"), ByteBuffer(string: "cd")]
+            request.body = .stream(chunks.async, length: .unknown)
+            let streamed = try await TestHTTP.execute(request)
+            #expect(streamed.status == 413)
+            #expect(try await lf.complete(try #require(created.string("id"))).errorCode == "upload_missing")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp").isEmpty)
+        }
     }
 
     @Test("cancel while a PUT is streaming cuts it off with 409 not_pending and keeps none of its bytes")
     func cancelDuringPut() async throws {
-        let ts = try await TestServer.start()
-        defer { Task { await ts.stop() } }
-        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-        let size = 64 * 1024 * 20
-        let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream",
-                                          sizeBytes: size)
-        let id = try #require(created.string("id"))
-        let firstChunkSent = AsyncStream<Void>.makeStream()
-        var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
-        request.method = .PUT
-        request.headers.add(name: "content-type", value: "application/octet-stream")
-        request.body = .stream(SlowBody(chunks: 20, size: 64 * 1024, sent: firstChunkSent.continuation), length: .known(Int64(size)))
-        let putTask = Task { try await TestHTTP.execute(request) }
-        for await _ in firstChunkSent.stream { break }
-        try await Task.sleep(for: .milliseconds(200))
-        let cancelled = try await lf.cancel(id)
-        #expect(cancelled.string("status") == "CANCELLED")
-        let put = try? await putTask.value
-        // The server answers 409 at once; a client still writing may instead see the
-        // connection close. Either way nothing was stored.
-        if let put {
-            #expect(put.status == 409)
-            #expect(put.errorCode == "not_pending")
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let size = 64 * 1024 * 20
+            let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream",
+                                              sizeBytes: size)
+            let id = try #require(created.string("id"))
+            let rest = AsyncStream<Void>.makeStream()
+            // Whatever happens, the body ends, so the server can shut down.
+            defer { rest.continuation.finish() }
+            var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
+            request.method = .PUT
+            request.headers.add(name: "content-type", value: "application/octet-stream")
+            request.body = .stream(PausedBody(chunks: 20, size: 64 * 1024, rest: rest.stream), length: .known(Int64(size)))
+            let putTask = Task { try await TestHTTP.execute(request) }
+            // The PUT is streaming once its first bytes are in the server's temporary file.
+            let streaming = await waitUntil {
+                let temps = (try? FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp")) ?? []
+                return temps.contains { name in
+                    let attributes = try? FileManager.default.attributesOfItem(atPath: ts.dataDirectory + "/tmp/" + name)
+                    return (attributes?[.size] as? Int ?? 0) > 0
+                }
+            }
+            try #require(streaming, "the PUT's first chunk never reached the server")
+            let cancelled = try await lf.cancel(id)
+            rest.continuation.finish()
+            #expect(cancelled.string("status") == "CANCELLED")
+            let put = try? await putTask.value
+            // The server answers 409 at once; a client still writing may instead see the
+            // connection close. Either way nothing was stored.
+            if let put {
+                #expect(put.status == 409)
+                #expect(put.errorCode == "not_pending")
+            }
+            #expect(try await lf.metadata(id).string("status") == "CANCELLED")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp").isEmpty)
         }
-        #expect(try await lf.metadata(id).string("status") == "CANCELLED")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp").isEmpty)
     }
 }
 
-/// A body that sends `chunks` chunks of `size` bytes, 100 ms apart.
-struct SlowBody: AsyncSequence, Sendable {
+/// A body of `chunks` chunks of `size` bytes that sends the first, then waits until `rest`
+/// finishes before sending the others: a PUT the test holds mid-stream.
+struct PausedBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let chunks: Int
     let size: Int
-    let sent: AsyncStream<Void>.Continuation
+    let rest: AsyncStream<Void>
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var remaining: Int
+        let chunks: Int
         let size: Int
-        let sent: AsyncStream<Void>.Continuation
+        let rest: AsyncStream<Void>
 
         mutating func next() async throws -> ByteBuffer? {
             guard remaining > 0 else { return nil }
-            if remaining < 20 { try await Task.sleep(for: .milliseconds(100)) }
+            if remaining == chunks - 1 { for await _ in rest {} }
             remaining -= 1
-            defer { sent.yield() }
             return ByteBuffer(repeating: 0x61, count: size)
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks, size: size, sent: sent) }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks, chunks: chunks, size: size, rest: rest) }
 }
 
 extension Array where Element: Sendable {

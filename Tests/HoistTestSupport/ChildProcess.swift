@@ -47,8 +47,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits up to `timeout` seconds for the exit; the status, or nil if it still runs.
     public func waitForExit(timeout: TimeInterval = 10) async -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        await waitUntil(timeout: timeout) { !process.isRunning }
         return process.isRunning ? nil : process.terminationStatus
     }
 

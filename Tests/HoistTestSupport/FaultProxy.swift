@@ -32,7 +32,13 @@ public final class FaultProxy: Sendable {
     /// `http://127.0.0.1:PORT` of the proxy.
     public let baseURL: String
 
-    /// Starts a proxy in front of `upstream` (`http://127.0.0.1:PORT`).
+    /// Runs `body` with a proxy in front of `upstream` and awaits its stop, even when `body` throws.
+    @discardableResult
+    public static func with<T>(upstream: String, _ body: (FaultProxy) async throws -> T) async throws -> T {
+        try await withAwaitedCleanup(try await start(upstream: upstream), cleanup: { try? await $0.stop() }, body)
+    }
+
+    /// Starts a proxy in front of `upstream` (`http://127.0.0.1:PORT`); the caller must await `stop()`.
     public static func start(upstream: String) async throws -> FaultProxy {
         guard let portText = upstream.split(separator: ":").last, let upstreamPort = Int(portText.filter(\.isNumber)) else {
             throw ChannelError.badInterfaceAddressFamily

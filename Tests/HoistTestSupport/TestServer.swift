@@ -11,7 +11,20 @@ public struct TestServer: Sendable {
 
     public var baseURL: String { server.baseURL }
 
-    /// Starts a server; `clock` makes time movable, `configure` changes anything else.
+    /// Runs `body` with a started server and awaits its shutdown, even when `body` throws.
+    ///
+    /// `clock` makes time movable, `configure` changes anything else.
+    @discardableResult
+    public static func with<T>(
+        sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: (TestServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(sessionTTL: sessionTTL, clock: clock, configure: configure)
+        return try await withAwaitedCleanup(server, cleanup: { await $0.stop() }, body)
+    }
+
+    /// Starts a server; the caller must await `stop()` on every path. Prefer `with`.
     public static func start(
         sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }

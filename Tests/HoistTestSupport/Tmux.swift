@@ -34,13 +34,12 @@ public final class Tmux: Sendable {
     /// Waits until the screen satisfies `condition`; returns it, or throws with the last screen.
     @discardableResult
     public func wait(for description: String, timeout: TimeInterval = 15, _ condition: (String) -> Bool) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
         var last = ""
-        while Date() < deadline {
+        let seen = try await waitUntil(timeout: timeout, every: .milliseconds(50)) {
             last = try await screen()
-            if condition(last) { return last }
-            try await Task.sleep(for: .milliseconds(50))
+            return condition(last)
         }
+        if seen { return last }
         throw ChildProcessError(description: "timed out waiting for \(description); the screen was:\n\(last)")
     }
 
