@@ -24,15 +24,37 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("download-ttl"), help: "Seconds a signed download URL lives.")
     var downloadTTL: Int = 900
 
-    @Option(name: .customLong("public-url"), help: "The base of the URLs handed out (default: the Host the client used).")
+    @Option(name: .customLong("public-url"),
+            help: "The base of the signed and final URLs handed out, e.g. https://uploads.example.com (default: the address bound).")
     var publicURL: String?
 
     @Option(name: .customLong("allow-origin"), help: "An origin allowed by CORS; repeat for more (default: any).")
     var allowOrigin: [String] = []
 
+    @Option(name: .customLong("header-timeout"), help: "Seconds a request head may take to arrive in full.")
+    var headerTimeout: Double = 10
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open.")
+    var idleTimeout: Double = 60
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may send nothing before it is answered 408.")
+    var bodyTimeout: Double = 60
+
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; more are answered 503.")
+    var maxConnections: Int = 4096
+
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics on this port instead of the API's (0 picks one).")
+    var metricsPort: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535") }
         guard sessionTTL > 0, downloadTTL > 0 else { throw ValidationError("TTLs must be positive") }
+        for (name, value) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)] {
+            guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be from 0 to 86400 seconds") }
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
+        if let publicURL { _ = try PublicURL.normalized(publicURL) }
     }
 
     func run() async throws {
@@ -41,7 +63,12 @@ struct ServeCommand: AsyncParsableCommand {
         config.port = port
         config.sessionTTL = TimeInterval(sessionTTL)
         config.downloadTTL = TimeInterval(downloadTTL)
-        config.publicBaseURL = publicURL
+        config.publicBaseURL = try publicURL.map(PublicURL.normalized)
+        config.connectionLimits.headerTimeout = .nanoseconds(Int64(headerTimeout * 1e9))
+        config.connectionLimits.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9))
+        config.connectionLimits.bodyTimeout = .nanoseconds(Int64(bodyTimeout * 1e9))
+        config.connectionLimits.maxConnections = maxConnections
+        config.metricsPort = metricsPort
         config.allowedOrigins = allowOrigin.isEmpty ? nil : allowOrigin
         let server: UploadServer
         do {
@@ -51,7 +78,22 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Scripts read this line to find the server: it goes out whole and at once.
         FileHandle.standardOutput.write(Data((server.baseURL + "\n").utf8))
-        FileHandle.standardError.write(Data("hoist serve: listening on \(server.baseURL), data in \(data)\n".utf8))
+        var note = "hoist serve: listening on \(server.baseURL), data in \(data)"
+        if let port = server.metricsPort { note += ", metrics on port \(port)" }
+        if publicURL == nil, ["0.0.0.0", "::"].contains(host) {
+            note += "\nhoist serve: bound to every address; give --public-url so that the URLs it hands out reach it"
+        }
+        FileHandle.standardError.write(Data((note + "\n").utf8))
         try await server.wait()
+    }
+}
+
+/// `--public-url`: an absolute http(s) URL with a host and nothing after its path.
+enum PublicURL {
+    static func normalized(_ raw: String) throws -> String {
+        guard let url = URLComponents(string: raw), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+        else { throw ValidationError("--public-url must be an http or https URL such as https://uploads.example.com") }
+        return raw.hasSuffix("/") ? String(raw.dropLast()) : raw
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import HoistServer
 
-@Suite("Names, signing and forms")
+@Suite("Names and signing")
 struct PureLogicTests {
     @Test("stamping puts _<ms> before the last extension")
     func stamp() {
@@ -46,21 +46,6 @@ struct PureLogicTests {
         #expect(!signer.verify(String(sig.dropLast()), method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: headers))
         let other = URLSigner(secret: Data(repeating: 8, count: 32))
         #expect(!other.verify(sig, method: "PUT", path: "/storage/fil_1/a.txt", expires: 100, headers: headers))
-    }
-
-    @Test("multipart text fields, a file part's own name, and urlencoded forms")
-    func forms() throws {
-        let body = "--XYZ\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\nimage.jpg\r\n"
-            + "--XYZ\r\nContent-Disposition: form-data; name=\"pid\"\r\n\r\n123\r\n--XYZ--\r\n"
-        let fields = try FormFields.parse(Data(body.utf8), contentType: "multipart/form-data; boundary=XYZ")
-        #expect(fields == ["filename": "image.jpg", "pid": "123"])
-        let file = "--B\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"photo.png\"\r\n"
-            + "Content-Type: image/png\r\n\r\n\u{89}PNG bytes\r\n--B--\r\n"
-        #expect(try FormFields.parse(Data(file.utf8), contentType: "multipart/form-data; boundary=\"B\"")["filename"] == "photo.png")
-        #expect(try FormFields.parse(Data("filename=my+image.jpg&pid=7".utf8), contentType: "application/x-www-form-urlencoded")
-                == ["filename": "my image.jpg", "pid": "7"])
-        #expect(throws: APIError.self) { try FormFields.parse(Data(), contentType: "application/json") }
-        #expect(throws: APIError.self) { try FormFields.parse(Data(), contentType: "multipart/form-data") }
     }
 
     @Test("final URLs map to object keys; anything else does not")

@@ -16,8 +16,13 @@ public struct ServerConfiguration: Sendable {
     public var purposes: PurposePolicy = .standard
     /// Origins allowed by CORS; `nil` allows any.
     public var allowedOrigins: [String]? = nil
-    /// The base of URLs the server hands out; `nil` uses the request's `Host`.
+    /// The base of the URLs the server hands out (`--public-url`); `nil` uses the address
+    /// actually bound. Never the request's `Host`.
     public var publicBaseURL: String? = nil
+    /// Timeouts and the cap on open connections.
+    public var connectionLimits = ConnectionLimits()
+    /// Serve `/metrics` on this port instead of the API's; 0 picks a free one.
+    public var metricsPort: Int? = nil
     /// How often the sweeper runs on its own.
     public var sweepInterval: TimeInterval = 30
     /// The source of "now".

@@ -11,10 +11,14 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A message for people.
     public let message: String
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    /// Extra response headers the error carries (`Allow` on a 405).
+    public let headers: HTTPFields
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
@@ -74,5 +78,17 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     static func noPersona() -> APIError { APIError(.forbidden, "no_persona", "this key has no persona") }
     static func bodyTooLarge(limit: Int64) -> APIError {
         APIError(.contentTooLarge, "too_large", "the body is larger than the \(limit) bytes declared")
+    }
+    static func requestTimeout() -> APIError {
+        APIError(.requestTimeout, "request_timeout", "the request body stalled; the upload was discarded")
+    }
+    static func noRoute(_ path: String) -> APIError { APIError(.notFound, "not_found", "no route for \(path)") }
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> APIError {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        return APIError(.methodNotAllowed, "method_not_allowed", "\(method.rawValue) is not allowed here; use \(list)",
+                        headers: [.allow: list])
+    }
+    static func internalError() -> APIError {
+        APIError(.internalServerError, "internal_error", "the server failed to answer this request")
     }
 }

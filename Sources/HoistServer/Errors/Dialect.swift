@@ -7,6 +7,17 @@ public enum Dialect: String, Sendable, Codable {
     case lightfield
     case luw
 
+    /// The dialect a request path is answered in: `/v1/` Lightfield, `/v2/` and `/cdn/`
+    /// Luw, `/storage/<id>/` the session's; anything else Lightfield.
+    static func forPath(_ path: String) -> Dialect {
+        let segments = path.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: true)
+        switch segments.first {
+        case "v2", "cdn": return .luw
+        case "storage": return segments.count > 1 ? SessionID.dialect(of: String(segments[1])) : .lightfield
+        default: return .lightfield
+        }
+    }
+
     /// The JSON body of `error` in this dialect.
     func errorBody(_ error: APIError) -> String {
         switch self {
@@ -26,7 +37,7 @@ struct DialectError: HTTPResponseError {
     var status: HTTPResponse.Status { error.status }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = HTTPFields()
+        var headers = error.headers
         headers[.contentType] = "application/json"
         return Response(status: error.status, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(string: dialect.errorBody(error))))

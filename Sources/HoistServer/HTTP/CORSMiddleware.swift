@@ -4,24 +4,20 @@ import Hummingbird
 /// `Access-Control-Allow-Origin` to every response, errors included, so that a page can
 /// read the error's message.
 struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Allowed origins; `nil` allows any.
-    let allowedOrigins: [String]?
+    let policy: CORSPolicy
 
-    static var allowedHeaders: String {
-        "Authorization, Content-Type, Cache-Control, Expires, Lightfield-Version, If-None-Match"
+    init(allowedOrigins: [String]?) {
+        policy = CORSPolicy(allowedOrigins: allowedOrigins)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let origin = request.headers[.origin] else { return try await next(request, context) }
-        let allowed = allowedOrigins.map { $0.contains(origin) } ?? true
-        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            var response = Response(status: allowed ? .noContent : .forbidden)
-            if allowed {
-                decorate(&response, origin: origin)
-                response.headers[.accessControlAllowMethods] = "GET, POST, PUT, OPTIONS"
-                response.headers[.accessControlAllowHeaders] = Self.allowedHeaders
-                response.headers[.accessControlMaxAge] = "600"
-            }
+        let origin = request.headers[.origin]
+        if request.method == .options, let origin, request.headers[.accessControlRequestMethod] != nil {
+            guard policy.allows(origin) else { return Response(status: .forbidden) }
+            var response = Response(status: .noContent, headers: policy.headers(origin: origin))
+            response.headers[.accessControlAllowMethods] = "GET, POST, PUT, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = CORSPolicy.allowedHeaders
+            response.headers[.accessControlMaxAge] = "600"
             return response
         }
         var response: Response
@@ -30,13 +26,35 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         }
-        if allowed { decorate(&response, origin: origin) }
+        for field in policy.headers(origin: origin) { response.headers[field.name] = field.value }
         return response
     }
+}
 
-    private func decorate(_ response: inout Response, origin: String) {
-        response.headers[.accessControlAllowOrigin] = allowedOrigins == nil ? "*" : origin
-        response.headers[.accessControlExposeHeaders] = "ETag"
-        if allowedOrigins != nil { response.headers[.vary] = "Origin" }
+/// Which origins may read the API's answers, and the headers that say so.
+struct CORSPolicy: Sendable {
+    /// Allowed origins; `nil` allows any.
+    let allowedOrigins: [String]?
+
+    static let allowedHeaders = "Authorization, Content-Type, Cache-Control, Expires, Lightfield-Version, If-None-Match"
+
+    func allows(_ origin: String) -> Bool {
+        allowedOrigins.map { $0.contains(origin) } ?? true
+    }
+
+    /// The CORS headers of any response to a request from `origin`. With any origin
+    /// allowed, every response carries them, `Origin` or not; with a list, only responses
+    /// to a listed origin do, and `Vary: Origin` tells caches so.
+    func headers(origin: String?) -> HTTPFields {
+        var fields = HTTPFields()
+        if allowedOrigins == nil {
+            fields[.accessControlAllowOrigin] = "*"
+        } else {
+            fields[.vary] = "Origin"
+            guard let origin, allows(origin) else { return fields }
+            fields[.accessControlAllowOrigin] = origin
+        }
+        fields[.accessControlExposeHeaders] = "ETag"
+        return fields
     }
 }

@@ -6,8 +6,9 @@ import NIOHTTPTypes
 enum ContinueVerdict: Sendable {
     /// Send `100 Continue` and let the request through.
     case proceed
-    /// Answer at once with this final status and body, without reading the body.
-    case reject(HTTPResponse.Status, String)
+    /// Answer at once with this final status, JSON body and extra headers (CORS), without
+    /// reading the body.
+    case reject(HTTPResponse.Status, String, HTTPFields)
 }
 
 /// Honours `Expect: 100-continue`, which Hummingbird does not: curl sends it for bodies
@@ -39,10 +40,10 @@ final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandle
                 head.headerFields[.expect] = nil
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
                 context.fireChannelRead(wrapInboundOut(.head(head)))
-            case .reject(let status, let json):
+            case .reject(let status, let json, let extra):
                 discarding = true
                 let body = ByteBuffer(string: json)
-                var response = HTTPResponse(status: status)
+                var response = HTTPResponse(status: status, headerFields: extra)
                 response.headerFields[.contentType] = "application/json"
                 response.headerFields[.contentLength] = String(body.readableBytes)
                 response.headerFields[.connection] = "close"

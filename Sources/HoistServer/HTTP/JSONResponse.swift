@@ -19,7 +19,7 @@ enum JSONBody {
     static func data(from request: Request) async throws -> Data {
         do {
             return Data(buffer: try await request.body.collect(upTo: 1 << 20))
-        } catch {
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.invalidRequest("the request body must be JSON of at most 1 MiB")
         }
     }

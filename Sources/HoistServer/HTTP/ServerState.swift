@@ -9,6 +9,9 @@ struct ServerState: Sendable {
     let blobs: DiskBlobStore
     let signer: URLSigner
     let inflight = InflightUploads()
+    let metrics = ServerMetrics()
+    /// The base of every URL handed out; known once the server is bound.
+    let publicBase: PublicBase
 
     /// Now, to the millisecond: what SQLite keeps, so that a response built from memory
     /// and one read back later (an idempotent complete) say exactly the same.
@@ -16,11 +19,9 @@ struct ServerState: Sendable {
         Date(millis: config.clock.now().millis)
     }
 
-    /// The base of the URLs handed out: the configured one, or what the client called.
-    func baseURL(for request: Request) -> String {
-        if let base = config.publicBaseURL { return base }
-        return "http://" + (request.head.authority ?? "\(config.host):\(config.port)")
-    }
+    /// The base of the URLs handed out: `--public-url`, else the address actually bound.
+    /// Never the request's `Host`, which a client can set to anything.
+    var baseURL: String { publicBase.value }
 
     /// Deletes blobs after the transaction that unlinked them has committed.
     func deleteBlobs(_ ids: [String?]) {
@@ -43,4 +44,26 @@ final class InflightUploads: Sendable {
     }
 
     func isCancelled(_ sessionId: String) -> Bool { cancelled.withLock { $0[sessionId] ?? false } }
+}
+
+/// The base URL the server hands out in signed and final URLs.
+final class PublicBase: Sendable {
+    private let current: Mutex<String>
+
+    init(_ value: String) { current = Mutex(value) }
+
+    var value: String { current.withLock { $0 } }
+
+    func set(_ value: String) { current.withLock { $0 = value } }
+
+    /// `http://host:port` for a bound address; a wildcard bind is named by loopback,
+    /// since a remote client needs `--public-url` anyway.
+    static func forBound(host: String, port: Int) -> String {
+        let reachable = switch host {
+        case "0.0.0.0", "": "127.0.0.1"
+        case "::", "[::]": "::1"
+        default: host
+        }
+        return "http://" + (reachable.contains(":") ? "[\(reachable)]" : reachable) + ":\(port)"
+    }
 }

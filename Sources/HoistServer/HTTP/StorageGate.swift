@@ -29,7 +29,10 @@ struct StorageGate: Sendable {
             let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: true)
             guard segments.count == 3, segments[0] == "storage" else { return nil }
             var query: [String: String] = [:]
-            for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
+            for item in components.queryItems ?? [] {
+                // A repeated parameter is refused here as by the route, never resolved by order.
+                guard query.updateValue(item.value ?? "", forKey: item.name) == nil else { return nil }
+            }
             self.init(sessionId: String(segments[1]), encodedName: String(segments[2]), query: query)
         }
     }

@@ -11,15 +11,21 @@ public final class UploadServer: Sendable {
     public let baseURL: String
     /// The port it listens on (the one picked when 0 was asked for).
     public let port: Int
+    /// The port of the separate metrics listener, when `metricsPort` was configured.
+    public let metricsPort: Int?
+    /// Every route it serves, as `METHOD /path/{param}`: what `openapi.json` must describe.
+    public let routes: [String]
     let state: ServerState
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
     private let sweeper: Task<Void, Never>
 
-    private init(baseURL: String, port: Int, state: ServerState, group: ServiceGroup, running: Task<Void, any Error>,
-                 sweeper: Task<Void, Never>) {
+    private init(baseURL: String, port: Int, metricsPort: Int?, routes: [String], state: ServerState, group: ServiceGroup,
+                 running: Task<Void, any Error>, sweeper: Task<Void, Never>) {
         self.baseURL = baseURL
         self.port = port
+        self.metricsPort = metricsPort
+        self.routes = routes
         self.state = state
         self.group = group
         self.running = running
@@ -32,6 +38,9 @@ public final class UploadServer: Sendable {
     public static func start(_ config: ServerConfiguration, handlingSignals: Bool = false, logger: Logger? = nil)
         async throws -> UploadServer
     {
+        // Each connection holds a descriptor; the soft limit is often far below what the
+        // process may have.
+        let descriptors = FileDescriptorLimit.raiseSoftLimitToHard()
         let store = try SQLiteStore(directory: config.dataDirectory)
         let blobs = try DiskBlobStore(dataDirectory: config.dataDirectory)
         // A body cut off by a crash never became an object: its temp file, and any blob
@@ -39,39 +48,72 @@ public final class UploadServer: Sendable {
         blobs.clearTemporary()
         let referenced = try store.referencedBlobIds()
         for blob in blobs.allBlobIds() where !referenced.contains(blob) { blobs.delete(blob) }
-        let state = ServerState(config: config, store: store, blobs: blobs, signer: URLSigner(secret: try store.signingSecret()))
+        let state = ServerState(
+            config: config, store: store, blobs: blobs, signer: URLSigner(secret: try store.signingSecret()),
+            publicBase: PublicBase(config.publicBaseURL ?? PublicBase.forBound(host: config.host, port: config.port)))
+        var log = logger ?? Logger(label: "hoist.server")
+        if logger == nil { log.logLevel = .warning }
+        let openAPI = try OpenAPIDocument.load()
 
         let router = Router()
+        let table = RouteTableBox()
+        router.add(middleware: MetricsMiddleware(metrics: state.metrics))
         router.add(middleware: CORSMiddleware(allowedOrigins: config.allowedOrigins))
+        router.add(middleware: ContractMiddleware(routes: table, logger: log))
+        router.add(middleware: HostCheckMiddleware())
         LightfieldRoutes(state: state).register(on: router)
         LuwRoutes(state: state).register(on: router)
         StorageRoutes(state: state).register(on: router)
+        router.get("openapi.json") { _, _ in openAPI.response() }
+        if config.metricsPort == nil { MetricsRoute(metrics: state.metrics).register(on: router) }
+        table.set(RouteTable(router))
 
         let gate = ContinueGate(state: state)
-        var log = logger ?? Logger(label: "hoist.server")
-        if logger == nil { log.logLevel = .warning }
+        let metrics = state.metrics
+        let cap = ConnectionCap(configured: config.connectionLimits.maxConnections, descriptorLimit: descriptors) {
+            metrics.connections($0)
+        }
         let bound = AsyncStream<Int>.makeStream()
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(gate: gate.verdict)])),
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hoist"),
+            server: .bounded(limits: config.connectionLimits) { [ExpectContinueHandler(gate: gate.verdict)] },
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hoist",
+                                 backlog: config.connectionLimits.backlog, availableConnectionsDelegate: cap),
             onServerRunning: { channel in
                 bound.continuation.yield(channel.localAddress?.port ?? config.port)
                 bound.continuation.finish()
             },
             logger: log)
+        var services: [any Service] = [app]
+        let metricsBound = AsyncStream<Int>.makeStream()
+        if let metricsPort = config.metricsPort {
+            services.append(MetricsRoute(metrics: state.metrics).application(
+                host: config.host, port: metricsPort, logger: log,
+                onServerRunning: { port in
+                    metricsBound.continuation.yield(port)
+                    metricsBound.continuation.finish()
+                }))
+        } else {
+            metricsBound.continuation.finish()
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [], logger: log))
+            services: services, gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [], logger: log))
         let running = Task {
-            defer { bound.continuation.finish() }
+            defer {
+                bound.continuation.finish()
+                metricsBound.continuation.finish()
+            }
             try await group.run()
         }
         var port: Int?
         for await value in bound.stream { port = value }
-        guard let port else {
+        var metricsPort: Int?
+        for await value in metricsBound.stream { metricsPort = value }
+        guard let port, config.metricsPort == nil || metricsPort != nil else {
             try await running.value
             throw ServerStartError(description: "the server stopped before it was listening")
         }
+        if config.publicBaseURL == nil { state.publicBase.set(PublicBase.forBound(host: config.host, port: port)) }
         let interval = config.sweepInterval
         let sweeper = Task {
             while !Task.isCancelled {
@@ -80,9 +122,8 @@ public final class UploadServer: Sendable {
                 _ = try? await Self.sweep(state)
             }
         }
-        let host = config.host.contains(":") ? "[\(config.host)]" : config.host
-        return UploadServer(baseURL: "http://\(host):\(port)", port: port, state: state, group: group, running: running,
-                            sweeper: sweeper)
+        return UploadServer(baseURL: state.baseURL, port: port, metricsPort: metricsPort, routes: table.value.descriptions,
+                            state: state, group: group, running: running, sweeper: sweeper)
     }
 
     /// Expires overdue sessions and deletes Luw objects whose time is up (`x12tmp-` files
@@ -92,7 +133,9 @@ public final class UploadServer: Sendable {
     }
 
     private static func sweep(_ state: ServerState) async throws {
-        state.deleteBlobs(try await state.store.sweep(now: state.now()))
+        let outcome = try await state.store.sweep(now: state.now())
+        state.deleteBlobs(outcome.blobs)
+        for dialect in outcome.expired { state.metrics.upload(.expired, dialect: dialect) }
     }
 
     /// Stops accepting connections and waits for the server to wind down.
@@ -111,23 +154,4 @@ public final class UploadServer: Sendable {
 /// The server failed to start.
 public struct ServerStartError: Error, CustomStringConvertible {
     public let description: String
-}
-
-/// Judges `Expect: 100-continue` request heads with the same checks the routes make.
-struct ContinueGate: Sendable {
-    let state: ServerState
-
-    func verdict(_ head: HTTPRequest) -> ContinueVerdict {
-        guard let path = head.path, path.hasPrefix("/storage/"), let target = StorageGate.Target(path: path) else {
-            return .proceed
-        }
-        do {
-            let session = try? state.store.sessionNow(id: target.sessionId)
-            try StorageGate(signer: state.signer).check(
-                method: head.method, target: target, headers: head.headerFields, session: session, now: state.now())
-            return .proceed
-        } catch {
-            return .reject(error.status, target.dialect.errorBody(error))
-        }
-    }
 }

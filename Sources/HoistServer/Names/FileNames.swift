@@ -18,8 +18,17 @@ enum FileNames {
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.value == 0x7F }) {
             throw .invalidFilename("the file name must not contain control characters")
         }
+        // Format characters (bidi overrides such as U+202E, zero-width characters) make a
+        // name read differently from what it is: `invoice\u{202E}fdp.exe` shows as
+        // `invoiceexe.pdf`. Line and paragraph separators break a name over lines.
+        if let hidden = name.unicodeScalars.first(where: { Self.hiddenCategories.contains($0.properties.generalCategory) }) {
+            throw .invalidFilename(
+                "the file name must not contain invisible or direction-changing characters (U+\(String(hidden.value, radix: 16, uppercase: true)))")
+        }
         return name
     }
+
+    private static let hiddenCategories: Set<Unicode.GeneralCategory> = [.format, .lineSeparator, .paragraphSeparator]
 
     /// The extension after the last dot, lowercased; "" when there is none.
     static func fileExtension(_ name: String) -> String {

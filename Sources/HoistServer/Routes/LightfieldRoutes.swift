@@ -47,30 +47,31 @@ struct LightfieldRoutes: Sendable {
             createdAt: now, completedAt: nil, expiresAt: now.addingTimeInterval(state.config.sessionTTL), pid: nil,
             requiredHeaders: headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n"))
         try await state.store.insertSession(session)
-        let url = gate.url(base: state.baseURL(for: request), method: "PUT", sessionId: id, name: stored,
+        state.metrics.upload(.created, dialect: .lightfield)
+        let url = gate.url(base: state.baseURL, method: "PUT", sessionId: id, name: stored,
                            expires: session.expiresAt, headers: headers)
         return try JSONBody.response(CreatedFile(session: session, uploadURL: url))
     }
 
     private func list(_ request: Request) async throws -> Response {
         let caller = try await authorize(request, scope: Caller.read)
-        let query = request.uri.queryParameters
+        let query = try QueryParameters.single(request.uri.queryParameters)
         var status: SessionStatus?
-        if let raw = query.get("status"), !raw.isEmpty {
-            guard let parsed = SessionStatus(rawValue: raw.uppercased()) else {
+        if let raw = query["status"] {
+            guard let parsed = SessionStatus(rawValue: raw) else {
                 throw APIError.invalidRequest("status must be PENDING, COMPLETED, CANCELLED or EXPIRED")
             }
             status = parsed
         }
         var limit = 50
-        if let raw = query.get("limit") {
+        if let raw = query["limit"] {
             guard let parsed = Int(raw), (1...1000).contains(parsed) else {
                 throw APIError.invalidRequest("limit must be an integer from 1 to 1000")
             }
             limit = parsed
         }
         var cursor: ListCursor?
-        if let raw = query.get("cursor"), !raw.isEmpty {
+        if let raw = query["cursor"] {
             guard let parsed = ListCursor(token: raw) else { throw APIError.invalidRequest("cursor is not valid") }
             cursor = parsed
         }
@@ -101,7 +102,7 @@ struct LightfieldRoutes: Sendable {
         let session = try await visibleSession(id, caller: caller, reading: true)
         guard session.status == .completed else { throw APIError.notCompleted(session.status.rawValue) }
         let expires = state.now().addingTimeInterval(state.config.downloadTTL)
-        let url = gate.url(base: state.baseURL(for: request), method: "GET", sessionId: id, name: session.filename,
+        let url = gate.url(base: state.baseURL, method: "GET", sessionId: id, name: session.filename,
                            expires: expires, headers: [])
         return try JSONBody.response(DownloadURL(url: url, expiresAt: Timestamp.string(expires)))
     }
@@ -118,7 +119,8 @@ struct LightfieldRoutes: Sendable {
         }
         _ = try await visibleSession(id, caller: caller, reading: false)
         switch try await state.store.complete(id: id, md5: md5, now: state.now()) {
-        case .completed(let session):
+        case .completed(let session, let fresh):
+            if fresh { state.metrics.upload(.completed, dialect: .lightfield) }
             return try JSONBody.response(FileMetadata(session))
         case .rejected(let error, let discarded):
             state.deleteBlobs([discarded])
@@ -132,6 +134,7 @@ struct LightfieldRoutes: Sendable {
         let (session, blob) = try await state.store.cancel(id: id, now: state.now())
         state.inflight.cancel(id)
         state.deleteBlobs([blob])
+        state.metrics.upload(.cancelled, dialect: .lightfield)
         return try JSONBody.response(FileMetadata(session))
     }
 }

@@ -27,10 +27,9 @@ struct LuwRoutes: Sendable {
 
     private func upload(_ request: Request) async throws -> Response {
         let caller = try await authorize(request)
-        let body = try await collectForm(request)
-        let fields = try FormFields.parse(body, contentType: request.headers[.contentType])
-        guard let rawName = fields["filename"], !rawName.isEmpty else { throw APIError.invalidRequest("filename is required") }
-        let pid = try await persona(fields["pid"], caller: caller)
+        let form = try LuwUploadForm.parse(try await collectForm(request), contentType: request.headers[.contentType])
+        guard let rawName = form.filename, !rawName.isEmpty else { throw APIError.invalidRequest("filename is required") }
+        let pid = try await persona(form.pid, caller: caller)
         let filename = try FileNames.sanitize(rawName)
         guard let mime = FileNames.luwTypes[FileNames.fileExtension(filename)] else { throw APIError.unsupportedType(filename) }
         let now = state.now()
@@ -41,7 +40,8 @@ struct LuwRoutes: Sendable {
             createdAt: now, completedAt: nil, expiresAt: now.addingTimeInterval(state.config.sessionTTL), pid: pid,
             requiredHeaders: "")
         try await state.store.insertSession(session)
-        let base = state.baseURL(for: request)
+        state.metrics.upload(.created, dialect: .luw)
+        let base = state.baseURL
         let signed = gate.url(base: base, method: "PUT", sessionId: id, name: filename, expires: session.expiresAt, headers: [])
         return try JSONBody.response(LuwUploadAnswer(
             status: true, signed_url: signed, final_url: "\(base)/cdn/luwai/\(pid)/\(filename.pathSegmentEncoded)"))
@@ -58,20 +58,22 @@ struct LuwRoutes: Sendable {
         return pid
     }
 
-    private func collectForm(_ request: Request) async throws -> Data {
+    private func collectForm(_ request: Request) async throws -> ByteBuffer {
         do {
-            return Data(buffer: try await request.body.collect(upTo: 1 << 20))
-        } catch {
+            return try await request.body.collect(upTo: 1 << 20)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.tooLarge("the form is larger than 1 MiB; send filename as a text field, not the file")
         }
     }
 
     private func finalize(_ request: Request) async throws -> Response {
         let caller = try await authorize(request)
-        guard let url = request.uri.queryParameters.get("url"), let key = Self.objectKey(finalURL: url) else {
+        guard let url = try QueryParameters.single(request.uri.queryParameters)["url"], let key = Self.objectKey(finalURL: url) else {
             throw APIError.invalidRequest("url must be a final_url returned by /v2/upload")
         }
-        try await state.store.finalize(objectKey: key, userId: caller.userId, now: state.now())
+        if try await state.store.finalize(objectKey: key, userId: caller.userId, now: state.now()) {
+            state.metrics.upload(.completed, dialect: .luw)
+        }
         return try JSONBody.response(["status": true])
     }
 
@@ -91,7 +93,7 @@ struct LuwRoutes: Sendable {
         guard Int64(pid) != nil, let decoded = name.removingPercentEncoding,
               let object = try await state.store.object(at: "luwai/\(pid)/\(decoded)")
         else { throw APIError.notFound() }
-        var response = try await ObjectResponse.make(object, blobs: state.blobs, context: context)
+        var response = try await ObjectResponse.make(object, filename: decoded, blobs: state.blobs, context: context)
         if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
         if let expires = object.expiresHeader { response.headers[.expires] = expires }
         return response

@@ -9,7 +9,15 @@ struct StorageRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.put("storage/:id/:name") { request, context in
-            try await inDialect(request, context) { target in try await put(request, target: target) }
+            let started = ContinuousClock.now
+            do {
+                let response = try await inDialect(request, context) { target in try await put(request, target: target) }
+                state.metrics.putDuration(ContinuousClock.now - started, status: response.status.code)
+                return response
+            } catch {
+                state.metrics.putDuration(ContinuousClock.now - started, status: (error as? DialectError)?.status.code ?? 500)
+                throw error
+            }
         }
         router.get("storage/:id/:name") { request, context in
             try await inDialect(request, context) { target in try await get(context: context, target: target) }
@@ -21,8 +29,7 @@ struct StorageRoutes: Sendable {
         let id = try context.parameters.require("id")
         let dialect = SessionID.dialect(of: id)
         do {
-            var query: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            let query = try QueryParameters.single(request.uri.queryParameters)
             guard let target = StorageGate.Target(
                 sessionId: id, encodedName: try context.parameters.require("name"), query: query)
             else { throw APIError.signatureMismatch() }
@@ -46,12 +53,15 @@ struct StorageRoutes: Sendable {
         do {
             for try await buffer in request.body {
                 if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
+                state.metrics.received(bytes: buffer.readableBytes)
                 guard writer.count + Int64(buffer.readableBytes) <= limit else { throw APIError.bodyTooLarge(limit: limit) }
                 try writer.write(buffer)
             }
             if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
         } catch {
             writer.abort()
+            // The watchdog fails a body that stopped arriving; its client may still read a 408.
+            if error is RequestTimeout { throw APIError.requestTimeout() }
             throw error
         }
         let md5 = writer.hexDigest()
@@ -89,18 +99,6 @@ struct StorageRoutes: Sendable {
         guard let session, session.status == .completed,
               let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
         else { throw APIError.notFound() }
-        return try await ObjectResponse.make(object, blobs: state.blobs, context: context)
-    }
-}
-
-/// A stored object as an HTTP response, streamed from disk.
-enum ObjectResponse {
-    static func make(_ object: ObjectRecord, blobs: DiskBlobStore, context: BasicRequestContext) async throws -> Response {
-        let body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
-        var headers = HTTPFields()
-        headers[.contentType] = object.contentType
-        headers[.contentLength] = String(object.size)
-        headers[.eTag] = "\"\(object.md5)\""
-        return Response(status: .ok, headers: headers, body: body)
+        return try await ObjectResponse.make(object, filename: session.filename, blobs: state.blobs, context: context)
     }
 }

@@ -40,8 +40,10 @@ extension SQLiteStore {
         try await pool.read { db in try ObjectRecord.lookup(db, key: key) }
     }
 
-    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline).
-    func finalize(objectKey key: String, userId: String, now: Date) async throws {
+    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline); true when
+    /// this call completed its session rather than repeating a finalize.
+    @discardableResult
+    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
         try await writes.write { db in
             guard var object = try ObjectRecord.lookup(db, key: key) else {
                 let pending = try SessionRecord
@@ -51,7 +53,8 @@ extension SQLiteStore {
             guard var session = try SessionRecord.lookup(db, id: object.sessionId), session.userId == userId else {
                 throw APIError.notFound()
             }
-            if session.status != .completed {
+            let fresh = session.status != .completed
+            if fresh {
                 session.status = .completed
                 session.md5 = object.md5
                 session.completedAt = now
@@ -60,17 +63,20 @@ extension SQLiteStore {
             }
             object.deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)
             try object.update(db)
+            return fresh
         }
     }
 
     /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
     /// delete from disk.
-    func sweep(now: Date) async throws -> [String] {
+    func sweep(now: Date) async throws -> SweepOutcome {
         try await writes.write { db in
+            var expired: [Dialect] = []
             let overdue = try SessionRecord
                 .filter(Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis).fetchAll(db)
             for var session in overdue {
                 session.status = .expired
+                expired.append(session.dialect)
                 try session.update(db)
                 try Self.record(db, session: session.id, "expired", at: now)
             }
@@ -90,7 +96,7 @@ extension SQLiteStore {
                 try object.delete(db)
                 try Self.record(db, session: object.sessionId, "deleted", at: now)
             }
-            return blobs
+            return SweepOutcome(blobs: blobs, expired: expired)
         }
     }
 
@@ -98,6 +104,12 @@ extension SQLiteStore {
     func referencedBlobIds() throws -> Set<String> {
         try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT blobId FROM objects")) }
     }
+}
+
+/// What one sweep did: blobs to delete once committed, and the sessions it expired.
+struct SweepOutcome: Sendable {
+    var blobs: [String]
+    var expired: [Dialect]
 }
 
 /// How long Luw objects live: `x12tmp-` names 12 hours after their PUT, files never

@@ -4,7 +4,8 @@ import GRDB
 /// What completing a session came to; a mismatch still commits (the bytes are discarded),
 /// so it is an outcome, not a thrown error that would roll the discard back.
 enum CompleteOutcome: Sendable {
-    case completed(SessionRecord)
+    /// `fresh` when this call made it COMPLETED, not an idempotent repeat.
+    case completed(SessionRecord, fresh: Bool)
     case rejected(APIError, discardedBlob: String?)
 }
 
@@ -47,7 +48,7 @@ extension SQLiteStore {
             switch session.status {
             case .completed:
                 if let given, given.lowercased() != session.md5 { return .rejected(.checksumConflict(), discardedBlob: nil) }
-                return .completed(session)
+                return .completed(session, fresh: false)
             case .expired: return .rejected(.sessionExpired(), discardedBlob: nil)
             case .cancelled: return .rejected(.notPending(session.status.rawValue), discardedBlob: nil)
             case .pending: break
@@ -71,7 +72,7 @@ extension SQLiteStore {
             session.completedAt = now
             try session.update(db)
             try Self.record(db, session: id, "completed", at: now)
-            return .completed(session)
+            return .completed(session, fresh: true)
         }
     }
 
@@ -111,8 +112,8 @@ extension SQLiteStore {
             if let status { query = query.filter(Column("status") == status) }
             if let cursor {
                 query = query.filter(
-                    Column("createdAt") < cursor.createdAt.millis
-                        || (Column("createdAt") == cursor.createdAt.millis && Column("id") < cursor.id))
+                    Column("createdAt") < cursor.createdAtMillis
+                        || (Column("createdAt") == cursor.createdAtMillis && Column("id") < cursor.id))
             }
             return try query.order(Column("createdAt").desc, Column("id").desc).limit(limit).fetchAll(db)
         }
@@ -121,23 +122,25 @@ extension SQLiteStore {
 
 /// The opaque position of a listing page: the last file of the previous page.
 struct ListCursor: Sendable, Equatable {
-    var createdAt: Date
+    /// Kept as the integer the database holds: a cursor is client input, and a `Date`
+    /// made from any `Int64` does not always convert back without overflow.
+    var createdAtMillis: Int64
     var id: String
 
     var token: String {
-        Data("\(createdAt.millis)|\(id)".utf8).base64EncodedString()
+        Data("\(createdAtMillis)|\(id)".utf8).base64EncodedString()
     }
 
     init(createdAt: Date, id: String) {
-        self.createdAt = createdAt
+        createdAtMillis = createdAt.millis
         self.id = id
     }
 
     init?(token: String) {
-        guard let data = Data(base64Encoded: token) else { return nil }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: "|", maxSplits: 1)
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: "|", maxSplits: 1)
         guard parts.count == 2, let millis = Int64(parts[0]) else { return nil }
-        createdAt = Date(millis: millis)
+        createdAtMillis = millis
         id = String(parts[1])
     }
 }

@@ -1,0 +1,105 @@
+import NIOCore
+
+/// The time limits of one connection, as a pure state machine fed with what arrives and
+/// leaves; `ConnectionWatchdog` performs what it decides.
+///
+/// - idle: nothing of a next request has arrived (`idleTimeout`);
+/// - head: bytes arrived but the request head is not complete (`headerTimeout`);
+/// - body: the body is being read and no byte came for `bodyTimeout`;
+/// - busy: the server is working on, or sending, its answer: no client deadline.
+struct ConnectionTimer: Sendable {
+    enum Phase: Sendable, Equatable { case idle, head, body, busy }
+
+    /// What the connection gets when its deadline passes.
+    enum Expiry: Sendable, Equatable {
+        /// Closed without a word: nobody is waiting for an answer.
+        case idle
+        /// A 408 without a request to answer in a dialect, then closed.
+        case head
+        /// The request body fails with `RequestTimeout`, so that its route discards the
+        /// upload and answers 408; then the connection closes.
+        case body
+    }
+
+    let limits: ConnectionLimits
+    private var since: NIODeadline
+    private var readingBody = false
+    private var partialHead = false
+    /// Requests whose head arrived and whose response has not ended (pipelining allows more than one).
+    private var inFlight = 0
+
+    init(limits: ConnectionLimits, now: NIODeadline) {
+        self.limits = limits
+        since = now
+    }
+
+    var phase: Phase {
+        if readingBody { return .body }
+        if inFlight > 0 { return .busy }
+        return partialHead ? .head : .idle
+    }
+
+    /// When the current phase runs out; `nil` while the server is busy.
+    var deadline: NIODeadline? {
+        switch phase {
+        case .idle: since + limits.idleTimeout
+        case .head: since + limits.headerTimeout
+        case .body: since + limits.bodyTimeout
+        case .busy: nil
+        }
+    }
+
+    mutating func bytesArrived(at now: NIODeadline) {
+        guard phase == .idle else { return }
+        partialHead = true
+        since = now
+    }
+
+    mutating func headArrived(at now: NIODeadline) {
+        partialHead = false
+        readingBody = true
+        inFlight += 1
+        since = now
+    }
+
+    mutating func bodyArrived(at now: NIODeadline) {
+        if readingBody { since = now }
+    }
+
+    mutating func requestEnded() {
+        readingBody = false
+    }
+
+    mutating func responseEnded(at now: NIODeadline) {
+        inFlight = max(0, inFlight - 1)
+        if phase == .idle { since = now }
+    }
+
+    /// What happens at `now`: `nil` while the deadline has not passed.
+    func expiry(at now: NIODeadline) -> Expiry? {
+        guard let deadline, now >= deadline else { return nil }
+        switch phase {
+        case .idle: return .idle
+        case .head: return .head
+        case .body: return .body
+        case .busy: return nil
+        }
+    }
+}
+
+/// The limits every connection is held to; API.md and issue defaults.
+public struct ConnectionLimits: Sendable, Equatable {
+    /// A request head must be complete this long after its first byte.
+    public var headerTimeout: TimeAmount = .seconds(10)
+    /// A keep-alive connection with no request under way is closed after this long.
+    public var idleTimeout: TimeAmount = .seconds(60)
+    /// A request body that sends nothing for this long is answered 408 and closed.
+    public var bodyTimeout: TimeAmount = .seconds(60)
+    /// Connections open at once; more wait in the backlog until one closes. Lowered to
+    /// fit the process's descriptor limit.
+    public var maxConnections: Int = 4096
+    /// Connections the kernel may queue before the server accepts them.
+    public var backlog: Int = 1024
+
+    public init() {}
+}

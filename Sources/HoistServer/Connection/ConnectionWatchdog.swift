@@ -1,0 +1,155 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Holds one connection to `ConnectionTimer`'s deadlines. Two handlers feed it: one in
+/// front of the HTTP decoder sees raw bytes (a head that trickles in), one behind it sees
+/// request parts and response ends. Both live on the channel's event loop.
+final class ConnectionWatchdog {
+    private var timer: ConnectionTimer
+    private var scheduled: Scheduled<Void>?
+    private var scheduledFor: NIODeadline?
+    private var rawContext: ChannelHandlerContext?
+    private var partContext: ChannelHandlerContext?
+    /// Set once a stalled body was failed: the route answers 408, then the connection goes.
+    private var failedBody = false
+
+    init(limits: ConnectionLimits) {
+        timer = ConnectionTimer(limits: limits, now: .now())
+    }
+
+    /// The handler for the front of the pipeline (raw bytes).
+    func makeRawHandler() -> RawHandler { RawHandler(self) }
+
+    /// The handler for just behind the HTTP/1 codec (request and response parts).
+    func makePartHandler() -> PartHandler { PartHandler(self) }
+
+    private func update(_ change: (inout ConnectionTimer) -> Void) {
+        change(&timer)
+        arm()
+    }
+
+    /// Schedules a check at the deadline, unless one is already due no later. Progress
+    /// only moves deadlines later, so a check that fires early just re-arms: no
+    /// rescheduling per body chunk.
+    private func arm() {
+        guard let context = rawContext, let deadline = timer.deadline else { return }
+        if let scheduledFor, scheduledFor <= deadline { return }
+        scheduled?.cancel()
+        scheduledFor = deadline
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        scheduled = context.eventLoop.scheduleTask(deadline: deadline) { loopBound.value.fire() }
+    }
+
+    private func fire() {
+        scheduled = nil
+        scheduledFor = nil
+        guard let context = rawContext else { return }
+        switch timer.expiry(at: .now()) {
+        case nil:
+            arm()
+        case .idle:
+            context.close(promise: nil)
+        case .head:
+            RawAnswer.send(.requestTimeout, code: "request_timeout",
+                           message: "the request head did not arrive within the header timeout", on: context)
+        case .body:
+            guard !failedBody else {
+                context.close(promise: nil)
+                return
+            }
+            failedBody = true
+            partContext?.fireErrorCaught(RequestTimeout())
+            // The route now answers 408; if it cannot within one more body timeout, close.
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            scheduled = context.eventLoop.scheduleTask(in: timer.limits.bodyTimeout) { loopBound.value.rawContext?.close(promise: nil) }
+        }
+    }
+
+    private func stop() {
+        scheduled?.cancel()
+        scheduled = nil
+        scheduledFor = nil
+    }
+
+    /// Raw bytes in: the first byte of a request starts its header timeout.
+    final class RawHandler: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = ByteBuffer
+        typealias InboundOut = ByteBuffer
+        private let watchdog: ConnectionWatchdog
+
+        init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            watchdog.rawContext = context
+            watchdog.arm()
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) {
+            watchdog.stop()
+            watchdog.rawContext = nil
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let now = NIODeadline.now()
+            watchdog.update { $0.bytesArrived(at: now) }
+            context.fireChannelRead(data)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            watchdog.stop()
+            context.fireChannelInactive()
+        }
+    }
+
+    /// Request parts in, response parts out.
+    final class PartHandler: ChannelDuplexHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPRequestPart
+        typealias InboundOut = HTTPRequestPart
+        typealias OutboundIn = HTTPResponsePart
+        typealias OutboundOut = HTTPResponsePart
+        private let watchdog: ConnectionWatchdog
+
+        init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
+
+        func handlerAdded(context: ChannelHandlerContext) { watchdog.partContext = context }
+
+        func handlerRemoved(context: ChannelHandlerContext) { watchdog.partContext = nil }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let now = NIODeadline.now()
+            switch unwrapInboundIn(data) {
+            case .head: watchdog.update { $0.headArrived(at: now) }
+            case .body: watchdog.update { $0.bodyArrived(at: now) }
+            case .end: watchdog.update { $0.requestEnded() }
+            }
+            context.fireChannelRead(data)
+        }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            if case .end = unwrapOutboundIn(data) {
+                let now = NIODeadline.now()
+                watchdog.update { $0.responseEnded(at: now) }
+                if watchdog.failedBody {
+                    context.writeAndFlush(data, promise: promise)
+                    context.close(promise: nil)
+                    return
+                }
+            }
+            context.write(data, promise: promise)
+        }
+    }
+}
+
+/// A whole HTTP/1.1 answer written as bytes at the front of the pipeline, for moments
+/// with no request to answer through the router: a head that never completed, a
+/// connection over the cap. The connection closes after it.
+enum RawAnswer {
+    static func send(_ status: HTTPResponse.Status, code: String, message: String, on context: ChannelHandlerContext) {
+        let body = #"{"error":{"type":"\#(code)","message":"\#(message)"}}"#
+        let head = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\ncontent-type: application/json\r\n"
+            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

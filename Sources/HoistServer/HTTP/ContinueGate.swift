@@ -1,0 +1,29 @@
+import Foundation
+import HTTPTypes
+
+/// Judges `Expect: 100-continue` request heads with the same checks the middlewares and
+/// routes make, so that an early answer is the answer the request would have had.
+struct ContinueGate: Sendable {
+    let state: ServerState
+
+    func verdict(_ head: HTTPRequest) -> ContinueVerdict {
+        let cors = CORSPolicy(allowedOrigins: state.config.allowedOrigins).headers(origin: head.headerFields[.origin])
+        let dialect = Dialect.forPath(head.path ?? "/")
+        do {
+            try HostCheck.check(head)
+        } catch {
+            return .reject(error.status, dialect.errorBody(error), cors)
+        }
+        guard let path = head.path, path.hasPrefix("/storage/"), let target = StorageGate.Target(path: path) else {
+            return .proceed
+        }
+        do {
+            let session = try? state.store.sessionNow(id: target.sessionId)
+            try StorageGate(signer: state.signer).check(
+                method: head.method, target: target, headers: head.headerFields, session: session, now: state.now())
+            return .proceed
+        } catch {
+            return .reject(error.status, target.dialect.errorBody(error), cors)
+        }
+    }
+}

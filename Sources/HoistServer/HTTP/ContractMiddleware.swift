@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+
+/// Makes every answer one the contract names: JSON in the dialect of the path, 404 for an
+/// unknown route, 405 with `Allow` for a known route and the wrong method, 408 for a body
+/// that stalled, and a JSON 500 (logged) for anything that escaped a route.
+struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTableBox
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as DialectError {
+            return try error.response(from: request, context: context)
+        } catch {
+            let dialect = Dialect.forPath(request.uri.path)
+            return try DialectError(error: apiError(for: error, request: request), dialect: dialect)
+                .response(from: request, context: context)
+        }
+    }
+
+    private func apiError(for error: any Error, request: Request) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case is RequestTimeout:
+            return .requestTimeout()
+        case let error as HTTPError where error.status == .notFound:
+            let allowed = routes.value.allowedMethods(for: request.uri.path)
+            return allowed.isEmpty ? .noRoute(request.uri.path) : .methodNotAllowed(request.method, allowed: allowed)
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return .tooLarge("the request body is too large")
+        case let error as HTTPError where (400..<500).contains(error.status.code):
+            return APIError(error.status, "invalid_request", error.body ?? error.status.reasonPhrase)
+        default:
+            logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
+            return .internalError()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+
+/// A stored object as an HTTP response, streamed from disk, under rules that keep stored
+/// content from running script on the API's origin.
+enum ObjectResponse {
+    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, context: BasicRequestContext)
+        async throws -> Response
+    {
+        let body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
+        var headers = HTTPFields()
+        ContentSafety.apply(to: &headers, contentType: object.contentType, filename: filename)
+        headers[.contentLength] = String(object.size)
+        headers[.eTag] = "\"\(object.md5)\""
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// How stored bytes are served so that a browser never runs them as a page of this origin.
+///
+/// Luw stores whatever `Content-Type` its PUT carried, so a `.jpg` can arrive as
+/// `text/html`: the type is judged when it is served, not trusted from the upload.
+enum ContentSafety {
+    /// Sets `Content-Type`, `X-Content-Type-Options: nosniff`, a sandboxing
+    /// `Content-Security-Policy` and, for types a browser would execute, an attachment
+    /// disposition.
+    static func apply(to headers: inout HTTPFields, contentType: String, filename: String) {
+        let essence = Self.essence(of: contentType)
+        headers[.contentType] = essence.isEmpty ? "application/octet-stream" : contentType
+        headers[.xContentTypeOptions] = "nosniff"
+        // A sandbox CSP on every object: an image or video still shows, but nothing served
+        // from storage ever gets this origin's cookies or storage, whatever its type.
+        headers[.contentSecurityPolicy] = "sandbox"
+        if isScriptCapable(essence) {
+            headers[.contentDisposition] = attachment(filename)
+        }
+    }
+
+    /// `type/subtype` in lower case, without parameters; "" when the value is not a media type.
+    static func essence(of contentType: String) -> String {
+        let head = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let essence = head.trimmingCharacters(in: .whitespaces).lowercased()
+        let halves = essence.split(separator: "/", omittingEmptySubsequences: false)
+        guard halves.count == 2, !halves[0].isEmpty, !halves[1].isEmpty else { return "" }
+        return essence
+    }
+
+    /// Whether a browser would run content of this type as a document or script: HTML,
+    /// XHTML, SVG, any XML, JavaScript and its aliases.
+    static func isScriptCapable(_ essence: String) -> Bool {
+        if essence.hasSuffix("+xml") || essence.hasSuffix("/xml") { return true }
+        if essence.contains("javascript") || essence.contains("ecmascript") { return true }
+        return scriptTypes.contains(essence)
+    }
+
+    private static let scriptTypes: Set<String> = [
+        "text/html", "application/xhtml+xml", "image/svg+xml", "text/xsl", "application/xslt+xml",
+        "text/jscript", "text/livescript", "application/x-shockwave-flash", "text/vtt+html",
+        "multipart/x-mixed-replace",
+    ]
+
+    /// `attachment` with the name as plain ASCII and, for any other name, RFC 5987's UTF-8 form.
+    static func attachment(_ filename: String) -> String {
+        let ascii = String(filename.unicodeScalars.map { scalar -> Character in
+            (scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\") ? Character(scalar) : "_"
+        })
+        var value = "attachment; filename=\"\(ascii)\""
+        if ascii != filename, let encoded = filename.addingPercentEncoding(withAllowedCharacters: .rfc5987AttrChar) {
+            value += "; filename*=UTF-8''\(encoded)"
+        }
+        return value
+    }
+}
+
+extension CharacterSet {
+    /// RFC 5987's `attr-char`.
+    static let rfc5987AttrChar = CharacterSet(charactersIn:
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~")
+}
+

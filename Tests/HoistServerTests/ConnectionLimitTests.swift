@@ -1,0 +1,89 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import NIOCore
+import Testing
+
+/// Every connection is bounded: heads, idle keep-alives and stalled bodies time out; a
+/// cap keeps new connections from starving the ones in flight.
+@Suite("Connection limits against the real server")
+struct ConnectionLimitTests {
+    private static func limits(header: Double = 10, idle: Double = 60, body: Double = 60, max: Int = 4096)
+        -> (inout ServerConfiguration) -> Void
+    {
+        { config in
+            config.connectionLimits.headerTimeout = .milliseconds(Int64(header * 1000))
+            config.connectionLimits.idleTimeout = .milliseconds(Int64(idle * 1000))
+            config.connectionLimits.bodyTimeout = .milliseconds(Int64(body * 1000))
+            config.connectionLimits.maxConnections = max
+        }
+    }
+
+    @Test("a head that never completes is answered 408 and closed once the header timeout passes")
+    func headerTimeout() async throws {
+        try await TestServer.with(configure: Self.limits(header: 0.5)) { ts in
+            let connection = try RawConnection(port: ts.server.port)
+            let started = Date()
+            connection.send("POST /v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            let (text, closed) = await connection.readUntilClosed(timeout: 10)
+            #expect(closed)
+            #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
+            #expect(text.contains("request_timeout"))
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+
+    @Test("a keep-alive connection left idle is closed after the idle timeout, not before a request finishes")
+    func idleTimeout() async throws {
+        try await TestServer.with(configure: Self.limits(idle: 0.5)) { ts in
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let answer = await connection.readResponse()
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+            let started = Date()
+            let (rest, closed) = await connection.readUntilClosed(timeout: 10)
+            #expect(closed)
+            #expect(rest.isEmpty)
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+
+    @Test("a PUT body that stalls is answered 408, its connection closed, its temporary file removed, the session re-uploadable")
+    func stalledBody() async throws {
+        try await TestServer.with(configure: Self.limits(body: 0.5)) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 10)
+            let url = try #require(created.string("uploadUrl"))
+            let path = String(url.dropFirst(ts.baseURL.count))
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\nContent-Length: 10\r\n\r\nabc")
+            let tmp = ts.dataDirectory + "/tmp"
+            #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).count == 1 })
+            let (text, closed) = await connection.readUntilClosed(timeout: 10)
+            #expect(closed)
+            #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
+            #expect(text.contains("request_timeout"))
+            #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).isEmpty })
+            let id = try #require(created.string("id"))
+            #expect(try await lf.complete(id).errorCode == "upload_missing")
+            #expect(try await lf.put(created, body: Data("0123456789".utf8)).status == 200)
+            #expect(try await lf.complete(id).status == 200)
+        }
+    }
+
+    @Test("at the connection cap a new connection waits unaccepted; the ones open keep working; it is served when one closes")
+    func connectionCap() async throws {
+        try await TestServer.with(configure: Self.limits(max: 3)) { ts in
+            let held = try (0..<3).map { _ in try RawConnection(port: ts.server.port) }
+            for connection in held { connection.send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") }
+            for connection in held { #expect(await connection.readResponse().hasPrefix("HTTP/1.1 200")) }
+            let waiting = try RawConnection(port: ts.server.port)
+            waiting.send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(await waiting.readResponse(timeout: 1).isEmpty, "over the cap, nothing is answered yet")
+            held[0].send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(await held[0].readResponse().hasPrefix("HTTP/1.1 200"), "the connections in flight keep their share")
+            held[1].close()
+            #expect(await waiting.readResponse(timeout: 10).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+}

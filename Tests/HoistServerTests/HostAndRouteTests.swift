@@ -1,0 +1,151 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import NIOHTTP1
+import Testing
+
+/// `Host` is checked and never reflected; every route answers inside the contract.
+@Suite("Host, unknown routes and wrong methods")
+struct HostAndRouteTests {
+    private func port(_ ts: TestServer) -> Int { ts.server.port }
+
+    @Test("Host: evil.example never appears in a signed or final URL: they are built from the bound address")
+    func evilHost() async throws {
+        try await TestServer.with { ts in
+            let create = "{\"purpose\":\"meeting_transcript\",\"filename\":\"a.txt\",\"mimeType\":\"text/plain\",\"sizeBytes\":3}"
+            let connection = try RawConnection(port: port(ts))
+            connection.send("POST /v1/files HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer \(ts.key)\r\n"
+                + "Lightfield-Version: 2026-03-01\r\nContent-Type: application/json\r\nContent-Length: \(create.utf8.count)\r\n\r\n\(create)")
+            let answer = await connection.readResponse()
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+            #expect(!answer.contains("evil.example"))
+            #expect(answer.contains("\"uploadUrl\":\"\(ts.baseURL)/storage/"), "\(answer)")
+
+            let form = "filename=a.jpg"
+            let luw = try RawConnection(port: port(ts))
+            luw.send("POST /v2/upload HTTP/1.1\r\nHost: evil.example:666\r\nAuthorization: Bearer \(ts.key)\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)")
+            let luwAnswer = await luw.readResponse()
+            #expect(luwAnswer.hasPrefix("HTTP/1.1 200"), "\(luwAnswer)")
+            #expect(!luwAnswer.contains("evil.example"))
+            #expect(luwAnswer.contains("\"final_url\":\"\(ts.baseURL)/cdn/luwai/100/a.jpg\""), "\(luwAnswer)")
+        }
+    }
+
+    @Test("--public-url is the base of every URL handed out")
+    func publicURL() async throws {
+        try await TestServer.with(configure: { $0.publicBaseURL = "https://uploads.example.com" }) { ts in
+            let created = try await LightfieldCalls(baseURL: "http://127.0.0.1:\(ts.server.port)", key: ts.key).create(sizeBytes: 3)
+            #expect(created.string("uploadUrl")?.hasPrefix("https://uploads.example.com/storage/") == true)
+        }
+    }
+
+    @Test("no Host, two Hosts, or a Host that is not host[:port] → 400 JSON, and the connection still serves the API")
+    func badHosts() async throws {
+        try await TestServer.with { ts in
+            let heads = [
+                "GET /v1/files HTTP/1.1\r\n",
+                "GET /v1/files HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n",
+                "GET /v1/files HTTP/1.1\r\nHost: a.example/path\r\n",
+                "GET /v1/files HTTP/1.1\r\nHost: user@a.example\r\n",
+                "GET /v1/files HTTP/1.1\r\nHost: a.example:99999\r\n",
+                "GET /v2/finalize_upload?url=x HTTP/1.1\r\nHost: \r\n",
+            ]
+            for head in heads {
+                let connection = try RawConnection(port: port(ts))
+                connection.send(head + "Authorization: Bearer \(ts.key)\r\nLightfield-Version: 2026-03-01\r\n\r\n")
+                let answer = await connection.readResponse()
+                #expect(answer.hasPrefix("HTTP/1.1 400"), "\(head): \(answer)")
+                #expect(answer.contains("invalid_request"), "\(answer)")
+                #expect(answer.lowercased().contains("content-type: application/json"))
+            }
+            #expect(try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).list().status == 200)
+        }
+    }
+
+    @Test("unknown routes → 404 and wrong methods → 405 with Allow, as JSON in the dialect of the path")
+    func notFoundAndMethods() async throws {
+        try await TestServer.with { ts in
+            let base = ts.baseURL
+            let auth = [("Authorization", "Bearer \(ts.key)")]
+            let missing = try await TestHTTP.send(.GET, "\(base)/nowhere", headers: auth)
+            #expect(missing.status == 404)
+            #expect(missing.errorCode == "not_found")
+            #expect(missing.json["error"] is [String: Any])
+            let luwMissing = try await TestHTTP.send(.GET, "\(base)/v2/nothing", headers: auth)
+            #expect(luwMissing.status == 404)
+            #expect(luwMissing.json["status"] as? Bool == false)
+            let cdnMissing = try await TestHTTP.send(.GET, "\(base)/cdn/luwai/1/a/b.jpg")
+            #expect(cdnMissing.status == 404)
+            #expect(cdnMissing.json["status"] as? Bool == false)
+
+            let cases: [(HTTPMethodName, String, String, Bool)] = [
+                (.DELETE, "/v1/files/fil_x", "GET", false),
+                (.PUT, "/v1/files", "GET, POST", false),
+                (.GET, "/v1/files/fil_x/complete", "POST", false),
+                (.GET, "/v2/upload", "POST", true),
+                (.POST, "/v2/finalize_upload", "GET", true),
+                (.DELETE, "/storage/upl_x/a.jpg", "GET, PUT", true),
+                (.POST, "/storage/fil_x/a.txt", "GET, PUT", false),
+            ]
+            for (method, path, allow, luw) in cases {
+                let answer = try await TestHTTP.send(method.nio, "\(base)\(path)", headers: auth)
+                #expect(answer.status == 405, "\(method) \(path): \(answer.text)")
+                #expect(answer.header("Allow") == allow, "\(method) \(path)")
+                #expect(answer.errorCode == "method_not_allowed")
+                #expect((answer.json["status"] as? Bool == false) == luw, "\(path): \(answer.text)")
+                #expect(answer.header("Content-Type") == "application/json")
+            }
+        }
+    }
+
+    @Test("every response carries CORS headers, errors and early Expect: 100-continue answers included")
+    func corsEverywhere() async throws {
+        try await TestServer.with { ts in
+            let origin = [("Origin", "https://page.example")]
+            for url in ["\(ts.baseURL)/nowhere", "\(ts.baseURL)/v1/files", "\(ts.baseURL)/openapi.json"] {
+                let answer = try await TestHTTP.send(.GET, url, headers: origin)
+                #expect(answer.header("Access-Control-Allow-Origin") == "*", "\(url)")
+                #expect(answer.header("Access-Control-Expose-Headers") == "ETag")
+            }
+            let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).create(sizeBytes: 3)
+            let url = try #require(created.string("uploadUrl"))
+            let path = String(url.dropFirst(ts.baseURL.count)).replacingOccurrences(of: "sig=", with: "sig=00")
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://page.example\r\ncontent-type: text/plain\r\n"
+                + "Content-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+            let answer = await connection.readResponse()
+            #expect(answer.hasPrefix("HTTP/1.1 403"), "\(answer)")
+            #expect(answer.lowercased().contains("access-control-allow-origin: *"), "\(answer)")
+        }
+    }
+
+    @Test("the routes the server registers and the paths of openapi.json are the same set; GET /openapi.json serves it")
+    func openAPICoversRoutes() async throws {
+        try await TestServer.with { ts in
+            let served = try await TestHTTP.send(.GET, "\(ts.baseURL)/openapi.json")
+            #expect(served.status == 200)
+            #expect(served.header("Content-Type") == "application/json")
+            #expect((served.json["openapi"] as? String)?.hasPrefix("3.1") == true)
+            let paths = try #require(served.json["paths"] as? [String: [String: Any]])
+            let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+            let documented = Set(paths.flatMap { path, operations in
+                operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
+            })
+            let registered = Set(ts.server.routes)
+            #expect(registered.subtracting(documented).isEmpty, "not in openapi.json: \(registered.subtracting(documented).sorted())")
+            #expect(documented.subtracting(registered).isEmpty, "not served: \(documented.subtracting(registered).sorted())")
+            let file = try Data(contentsOf: URL(fileURLWithPath: #filePath)
+                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("openapi.json"))
+            #expect(file == served.body, "the repository's openapi.json and the served one differ")
+        }
+    }
+}
+
+/// Methods by name, for tables of cases.
+enum HTTPMethodName: String {
+    case GET, PUT, POST, DELETE
+
+    var nio: NIOHTTP1.HTTPMethod { .init(rawValue: rawValue) }
+}

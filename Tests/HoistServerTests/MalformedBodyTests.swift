@@ -1,0 +1,128 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+/// Every malformed body gets a 4xx JSON answer in the route's dialect, and the server goes
+/// on serving. The first test is the probe that once aborted the process.
+@Suite("Malformed bodies against the real server")
+struct MalformedBodyTests {
+    @Test("curl -d \"filename=my photo.jpg\" (a urlencoded space) is served, not a crash")
+    func probe() async throws {
+        try await TestServer.with { ts in
+            let answer = try await TestHTTP.send(
+                .POST, "\(ts.baseURL)/v2/upload",
+                headers: [("Authorization", "Bearer \(ts.key)"), ("Content-Type", "application/x-www-form-urlencoded")],
+                body: Data("filename=my photo.jpg".utf8))
+            #expect(answer.status == 200, "\(answer.text)")
+            #expect(answer.string("final_url")?.hasSuffix("/cdn/luwai/100/my%20photo.jpg") == true)
+            #expect(try await LuwCalls(baseURL: ts.baseURL, key: ts.key).upload(filename: "after.jpg").status == 200)
+        }
+    }
+
+    @Test("broken forms on /v2/upload: each a 400 invalid_request in the Luw shape; the server keeps serving")
+    func brokenForms() async throws {
+        let urlencoded = "application/x-www-form-urlencoded"
+        let cases: [(String?, [UInt8])] = [
+            (urlencoded, Array("filename=%zz.jpg".utf8)),
+            (urlencoded, Array("filename=%E9.jpg".utf8)),
+            (urlencoded, Array("filename=a.jpg&filename=b.jpg".utf8)),
+            (urlencoded, Array("filename[]=a.jpg".utf8)),
+            (urlencoded, Array("filename=caf".utf8) + [0xE9] + Array(".jpg".utf8)),
+            ("multipart/form-data", Array("--x\r\n".utf8)),
+            ("multipart/form-data; boundary=x", Array("--x\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\na.jpg".utf8)),
+            ("multipart/form-data; boundary=x", Array("no boundary here".utf8)),
+            ("application/json", Array(#"{"filename":"a.jpg"}"#.utf8)),
+            (nil, Array("filename=a.jpg".utf8)),
+        ]
+        try await TestServer.with { ts in
+            for (type, body) in cases {
+                var headers = [("Authorization", "Bearer \(ts.key)")]
+                if let type { headers.append(("Content-Type", type)) }
+                let answer = try await TestHTTP.send(.POST, "\(ts.baseURL)/v2/upload", headers: headers, body: Data(body))
+                #expect(answer.status == 400, "\(type ?? "no type"): \(answer.text)")
+                #expect(answer.json["status"] as? Bool == false)
+                #expect(answer.errorCode == "invalid_request", "\(answer.text)")
+            }
+            #expect(try await LuwCalls(baseURL: ts.baseURL, key: ts.key).upload(filename: "after.jpg").status == 200)
+        }
+    }
+
+    @Test("broken JSON on /v1/files and /complete: each a 400 in the Lightfield shape; the server keeps serving")
+    func brokenJSON() async throws {
+        let bodies = [
+            "", "{", "[]", "null", "\"text\"", #"{"purpose":1}"#, #"{"sizeBytes":"3"}"#,
+            #"{"purpose":"meeting_transcript","filename":"a.txt","mimeType":"text/plain","sizeBytes":1e400}"#,
+            #"{"purpose":"meeting_transcript","filename":"a.txt","mimeType":"text/plain","sizeBytes":99999999999999999999}"#,
+            #"{"purpose":"meeting_transcript","filename":"a.txt","mimeType":"text/plain","sizeBytes":-1}"#,
+            #"{"purpose":"meeting_transcript","filename":"a.txt","mimeType":"text/plain","sizeBytes":1.5}"#,
+            #"{"purpose":["meeting_transcript"],"filename":"a.txt","mimeType":"text/plain","sizeBytes":1}"#,
+            String(repeating: "[", count: 100_000),
+        ]
+        try await TestServer.with { ts in
+            for body in bodies {
+                let answer = try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files", headers: TestHTTP.lightfield(ts.key),
+                                                     body: Data(body.utf8))
+                #expect(answer.status == 400, "\(body.prefix(80)): \(answer.text)")
+                #expect(answer.errorCode == "invalid_request", "\(answer.text)")
+            }
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let id = try #require(try await lf.create(sizeBytes: 3).string("id"))
+            for body in ["{", "[1]", #"{"md5":5}"#, #"{"md5":"xyz"}"#, String(repeating: "{\"a\":", count: 50_000)] {
+                let answer = try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files/\(id)/complete",
+                                                     headers: TestHTTP.lightfield(ts.key), body: Data(body.utf8))
+                #expect(answer.status == 400, "\(body.prefix(40)): \(answer.text)")
+            }
+            #expect(try await lf.create(sizeBytes: 3).status == 200)
+        }
+    }
+
+    @Test("a cursor that decodes to the largest integer, and other bad cursors, are 400 or a page, never a crash")
+    func hostileCursors() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            _ = try await lf.create(sizeBytes: 3)
+            for raw in ["9223372036854775807|fil_x", "-9223372036854775808|fil_x", "1|", "|", "x|y"] {
+                let token = Data(raw.utf8).base64EncodedString()
+                    .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                let page = try await lf.list("?cursor=\(token)")
+                #expect([200, 400].contains(page.status), "\(raw): \(page.text)")
+            }
+            let notBase64 = try await lf.list("?cursor=not-base64!")
+            #expect(notBase64.status == 400)
+            #expect(try await lf.list().status == 200)
+        }
+    }
+
+    @Test("listing parameters are strict: lower-case status, repeated or out-of-range parameters → 400")
+    func strictListing() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            for query in ["?status=pending", "?status=PENDING&status=COMPLETED", "?limit=0", "?limit=1001", "?limit=1&limit=2",
+                          "?limit=99999999999999999999", "?status="] {
+                let answer = try await lf.list(query)
+                #expect(answer.status == 400, "\(query): \(answer.text)")
+                #expect(answer.errorCode == "invalid_request")
+            }
+            #expect(try await lf.list("?status=PENDING&limit=5").status == 200)
+        }
+    }
+
+    @Test("file names with bidi overrides, zero-width or line-separator characters → 400 invalid_filename in both dialects")
+    func formatCharacters() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            for name in ["invoice\u{202E}fdp.txt", "a\u{200B}b.txt", "x\u{2066}y.txt", "\u{FEFF}bom.txt", "line\u{2028}two.txt"] {
+                let created = try await lf.create(filename: name, sizeBytes: 3)
+                #expect(created.status == 400, "\(name.unicodeScalars.map { String($0.value, radix: 16) })")
+                #expect(created.errorCode == "invalid_filename")
+                let jpg = name.replacingOccurrences(of: ".txt", with: ".jpg")
+                let uploaded = try await luw.upload(filename: jpg)
+                #expect(uploaded.status == 400)
+                #expect(uploaded.errorCode == "invalid_filename")
+            }
+            #expect(try await lf.create(filename: "café ünïcode.txt", sizeBytes: 3).status == 200)
+        }
+    }
+}

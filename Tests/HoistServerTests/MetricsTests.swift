@@ -1,0 +1,49 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+@Suite("Prometheus metrics")
+struct MetricsTests {
+    /// The value of the sample `name{labels}` in an exposition, if present.
+    private func sample(_ text: String, _ prefix: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+            if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { return value }
+        }
+        return nil
+    }
+
+    @Test("GET /metrics counts requests by route and status, bytes received, uploads created, completed and cancelled")
+    func counts() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            _ = try await lf.upload(Data("hello".utf8))
+            let cancelled = try #require(try await lf.create(sizeBytes: 3).string("id"))
+            _ = try await lf.cancel(cancelled)
+            _ = try await TestHTTP.send(.GET, "\(ts.baseURL)/nowhere")
+            let scrape = try await TestHTTP.send(.GET, "\(ts.baseURL)/metrics")
+            #expect(scrape.status == 200)
+            #expect(scrape.header("Content-Type")?.hasPrefix("text/plain") == true)
+            let text = scrape.text
+            #expect(sample(text, #"hoist_uploads_created_total{dialect="lightfield"}"#) == 2, "\(text)")
+            #expect(sample(text, #"hoist_uploads_completed_total{dialect="lightfield"}"#) == 1)
+            #expect(sample(text, #"hoist_uploads_cancelled_total{dialect="lightfield"}"#) == 1)
+            #expect(sample(text, #"hoist_uploads_expired_total{dialect="luw"}"#) == 0)
+            #expect(sample(text, "hoist_bytes_received_total") == 5)
+            #expect(text.contains(#"hoist_requests_total{route="/v1/files",method="POST",status="200"} 2"#), "\(text)")
+            #expect(text.contains(#"route="NotFound",method="GET",status="404""#))
+            #expect(text.contains("hoist_put_duration_seconds_bucket"))
+            #expect(text.contains("hoist_connections_open"))
+        }
+    }
+
+    @Test("with a metrics port, /metrics is served there and not on the API's port")
+    func separatePort() async throws {
+        try await TestServer.with(configure: { $0.metricsPort = 0 }) { ts in
+            let port = try #require(ts.server.metricsPort)
+            #expect(port != ts.server.port)
+            #expect(try await TestHTTP.send(.GET, "http://127.0.0.1:\(port)/metrics").status == 200)
+            #expect(try await TestHTTP.send(.GET, "\(ts.baseURL)/metrics").status == 404)
+        }
+    }
+}

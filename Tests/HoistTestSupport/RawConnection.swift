@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain TCP connection for requests no HTTP client would send: heads that never end,
+/// two `Host` headers, bodies that stall. Blocking POSIX calls, run off the cooperative pool.
+public final class RawConnection: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private var closed = false
+
+    /// Connects to `127.0.0.1:port`.
+    public init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ChildProcessError(description: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw ChildProcessError(description: "connect: \(message)")
+        }
+    }
+
+    deinit { close() }
+
+    /// Sends `text` (or raw bytes); false when the peer has gone.
+    @discardableResult
+    public func send(_ text: String) -> Bool { send(bytes: Array(text.utf8)) }
+
+    @discardableResult
+    public func send(bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Everything the peer sends until it closes the connection or `timeout` passes, and
+    /// whether it closed.
+    public func readUntilClosed(timeout: TimeInterval) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                continuation.resume(returning: self.blockingRead(timeout: timeout, stopAfterResponse: false))
+            }
+        }
+    }
+
+    /// Reads one whole response (head and a `Content-Length` body), or what came before
+    /// `timeout` or the peer closed.
+    public func readResponse(timeout: TimeInterval = 10) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                continuation.resume(returning: self.blockingRead(timeout: timeout, stopAfterResponse: true).text)
+            }
+        }
+    }
+
+    private func blockingRead(timeout: TimeInterval, stopAfterResponse: Bool) -> (text: String, closed: Bool) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let wait = Int32(max(1, min(200, deadline.timeIntervalSinceNow * 1000)))
+            guard poll(&poller, 1, wait) > 0 else { continue }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
+            received += buffer[0..<count]
+            if stopAfterResponse, Self.isWholeResponse(received) { break }
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
+
+    private static func isWholeResponse(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n") else { return false }
+        let head = text[..<end.lowerBound].lowercased()
+        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return !head.hasPrefix("http/1.1 100") }
+        return text[end.upperBound...].utf8.count >= length
+    }
+
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+}
