@@ -49,7 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535") }
-        guard sessionTTL > 0, downloadTTL > 0 else { throw ValidationError("TTLs must be positive") }
+        // Bounded so that an expiry stays a representable date and integer.
+        guard (1...315_360_000).contains(sessionTTL), (1...315_360_000).contains(downloadTTL) else {
+            throw ValidationError("--session-ttl and --download-ttl must be from 1 second to 10 years")
+        }
         for (name, value) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)] {
             guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be from 0 to 86400 seconds") }
         }

@@ -1,12 +1,13 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// Holds one connection to `ConnectionTimer`'s deadlines. Two handlers feed it: one in
 /// front of the HTTP decoder sees raw bytes (a head that trickles in), one behind it sees
 /// request parts and response ends. Both live on the channel's event loop.
 final class ConnectionWatchdog {
-    private var timer: ConnectionTimer
+    private(set) var timer: ConnectionTimer
     private var scheduled: Scheduled<Void>?
     private var scheduledFor: NIODeadline?
     private var rawContext: ChannelHandlerContext?
@@ -124,6 +125,24 @@ final class ConnectionWatchdog {
             case .end: watchdog.update { $0.requestEnded() }
             }
             context.fireChannelRead(data)
+        }
+
+        /// A request head the decoder cannot parse gets a JSON 400 like any other bad
+        /// input, instead of an empty one; a body that breaks mid-request fails its route,
+        /// which answers in its dialect.
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            guard error is HTTPParserError, watchdog.timer.phase == .idle || watchdog.timer.phase == .head else {
+                context.fireErrorCaught(error)
+                return
+            }
+            let body = ByteBuffer(string: Dialect.lightfield.errorBody(.invalidRequest("the request is not valid HTTP/1.1")))
+            let head = HTTPResponse(status: .badRequest, headerFields: [
+                .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
+            ])
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(body)), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Makes every answer one the contract names: JSON in the dialect of the path, 404 for an
 /// unknown route, 405 with `Allow` for a known route and the wrong method, 408 for a body
@@ -26,6 +27,8 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             return error
         case is RequestTimeout:
             return .requestTimeout()
+        case is HTTPParserError:
+            return .invalidRequest("the request is not valid HTTP/1.1")
         case let error as HTTPError where error.status == .notFound:
             let allowed = routes.value.allowedMethods(for: request.uri.path)
             return allowed.isEmpty ? .noRoute(request.uri.path) : .methodNotAllowed(request.method, allowed: allowed)
