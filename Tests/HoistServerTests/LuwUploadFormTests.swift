@@ -92,3 +92,26 @@ struct LuwUploadFormTests {
         expectInvalid(bytes: Array("filename=caf".utf8) + [0xE9, 0x2E, 0x6A], Self.urlencoded)
     }
 }
+
+@Suite("Multipart header guard (MultipartKit traps on non-ASCII header names)")
+struct MultipartHeaderGuardTests {
+    @Test("a part header name with a byte ≥ 0x80 is refused with 400 before MultipartKit sees it; values may be UTF-8")
+    func nonASCIINames() throws {
+        let trap: [UInt8] = Array("--XX\r\n".utf8) + [0xC3, 0xA8] + Array(": a\r\n\r\nv\r\n--XX--\r\n".utf8)
+        #expect(throws: APIError.self) { try LuwUploadForm.parse(ByteBuffer(bytes: trap), contentType: "multipart/form-data; boundary=XX") }
+        let lfOnly: [UInt8] = Array("--XX\n".utf8) + [0x80] + Array(": a\n\nv\n--XX--\n".utf8)
+        #expect(!MultipartHeaderGuard.namesAreASCII(lfOnly, boundary: "XX"))
+        let second: [UInt8] = Array("--XX\r\nContent-Disposition: form-data; name=\"pid\"\r\nX".utf8) + [0xFF]
+            + Array(": 1\r\n\r\n1\r\n--XX--\r\n".utf8)
+        #expect(!MultipartHeaderGuard.namesAreASCII(second, boundary: "XX"))
+        let utf8Value = "--XX\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"café.jpg\"\r\n\r\nbytes é\r\n--XX--\r\n"
+        #expect(try LuwUploadForm.parse(ByteBuffer(string: utf8Value), contentType: "multipart/form-data; boundary=XX").filename == "café.jpg")
+    }
+
+    @Test("an unknown field may repeat; filename and pid may not")
+    func repeats() throws {
+        let body = "--XX\r\nContent-Disposition: form-data; name=\"9\"\r\n\r\na\r\n--XX\r\nContent-Disposition: form-data; name=\"9\"\r\n\r\nb\r\n"
+            + "--XX\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\nx.jpg\r\n--XX--\r\n"
+        #expect(try LuwUploadForm.parse(ByteBuffer(string: body), contentType: "multipart/form-data; boundary=XX").filename == "x.jpg")
+    }
+}

@@ -35,6 +35,8 @@ struct LuwUploadForm: Equatable, Sendable {
         throw .invalidRequest("send a multipart/form-data or application/x-www-form-urlencoded form, not \(media)")
     }
 
+    private static let fieldNames: Set<String> = ["filename", "pid", "filename[]", "pid[]"]
+
     private struct URLEncodedFields: Decodable {
         var filename: String?
         var pid: String?
@@ -55,6 +57,9 @@ struct LuwUploadForm: Equatable, Sendable {
     }
 
     private static func multipart(_ body: ByteBuffer, boundary: String) throws(APIError) -> LuwUploadForm {
+        guard MultipartHeaderGuard.namesAreASCII(body.readableBytesView, boundary: boundary) else {
+            throw .invalidRequest("a multipart part has a header name that is not ASCII")
+        }
         let parts: [MultipartPart]
         do {
             parts = try collectParts(body, boundary: boundary)
@@ -65,7 +70,10 @@ struct LuwUploadForm: Equatable, Sendable {
         var seen = Set<String>()
         for part in parts {
             guard let name = part.name else { throw .invalidRequest("a multipart part has no name") }
-            guard seen.insert(name).inserted else { throw .invalidRequest("the field \(name) is given more than once") }
+            // Fields this route reads must be unambiguous; others are ignored, as a form may carry more.
+            guard seen.insert(name).inserted || !Self.fieldNames.contains(name) else {
+                throw .invalidRequest("the field \(name) is given more than once")
+            }
             let value: String
             if let fileName = FormError.dispositionFileName(part) {
                 value = fileName
