@@ -80,4 +80,41 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The session can no longer be used: create a new one.
     public var needsNewSession: Bool { code == .expired || code == .nameTaken }
     public var isCancellation: Bool { code == .cancelled }
+
+    /// A few words for a queue row (`unreadable`, `refused`, `401 bad key`, `413 too large`,
+    /// `changed`); `description` has the whole story.
+    public var shortReason: String {
+        switch code {
+        case .config, .profile, .journal: return "config"
+        case .missingKey: return "no API key"
+        case .fileNotFound: return "not found"
+        case .notAFile: return "not a file"
+        case .fileChanged: return "changed"
+        case .fileVanished: return "vanished"
+        case .unreadable: return "unreadable"
+        case .unsupportedType: return "unsupported type"
+        case .mimeNotAllowed: return "type not allowed"
+        case .tooLarge: return "too large"
+        case .emptyFile: return "empty"
+        case .network: return "network"
+        case .expired: return "expired"
+        case .nameTaken: return "412 name taken"
+        case .cancelled: return "cancelled"
+        case .protocolViolation: return "bad answer"
+        case .server, .client:
+            let words: [Int: String] = [
+                400: "bad request", 401: "bad key", 403: "forbidden", 404: "not found", 409: "conflict",
+                413: "too large", 415: "type not allowed", 422: "rejected",
+            ]
+            guard let status else { return "server error" }
+            if serverCode == "no_persona" { return "403 no persona" }
+            return "\(status) " + (words[status] ?? (status >= 500 ? "server error" : "refused"))
+        }
+    }
+
+    /// Whether this failure will hit every other upload to the same destination too (a bad
+    /// key, a key without persona), so that starting more uploads would only repeat it.
+    public var haltsRun: Bool {
+        status == 401 || serverCode == "no_persona"
+    }
 }

@@ -13,11 +13,16 @@ public struct EngineEvent: Sendable, Equatable {
     /// The local file's path.
     public var path: String
     public var kind: Kind
+    /// When it happened, on the engine's clock (`EngineConfiguration.clock`): for progress,
+    /// when those bytes were taken. Front ends compute rates from this, never from the time
+    /// they happened to read the event.
+    public var time: Duration
 
-    public init(job: JobID, path: String, kind: Kind) {
+    public init(job: JobID, path: String, kind: Kind, time: Duration = .zero) {
         self.job = job
         self.path = path
         self.kind = kind
+        self.time = time
     }
 
     public enum Kind: Sendable, Equatable {

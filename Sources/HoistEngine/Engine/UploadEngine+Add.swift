@@ -21,6 +21,28 @@ extension UploadEngine {
         return ids
     }
 
+    /// Uploads earlier runs completed to this destination (from the journal), newest first.
+    public func history(limit: Int = 1000) -> [JournalEntry] {
+        (try? journal.completed(endpoint: configuration.journalKey, limit: limit)) ?? []
+    }
+
+    /// Why `path` cannot be uploaded to this destination, checked locally with no network
+    /// call and no session: missing, not a regular file, unreadable, empty, too large or of
+    /// a type the purpose or dialect refuses. `nil` when it may be queued.
+    public nonisolated func preflight(_ path: String) -> EngineError? {
+        let full = Self.absolute(path)
+        do {
+            let file = try FileIdentity.of(full)
+            let descriptor = open(full, O_RDONLY)
+            guard descriptor >= 0 else { return .unreadable(full, String(cString: strerror(errno))) }
+            close(descriptor)
+            _ = try configuration.rules.validate(name: file.name, size: file.size, profile: configuration.profile)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// The jobs of an earlier run the journal shows unfinished for this endpoint, as paths.
     public func unfinishedPaths() -> [String] {
         ((try? journal.unfinished(endpoint: configuration.journalKey)) ?? []).map(\.file.path)

@@ -46,13 +46,18 @@ public actor UploadEngine {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         let limiter = configuration.rateLimit.map { RateLimiter(bytesPerSecond: $0, clock: configuration.clock) }
         let continuation = continuation
+        let clock = configuration.clock
         runner = JobRunner(
             api: UploadAPI(profile: configuration.profile, key: configuration.key, client: client),
             uploader: FileUploader(
                 client: client, limiter: limiter, clock: configuration.clock,
                 chunkSize: configuration.chunkSize, progressInterval: configuration.progressInterval),
             journal: journal, policy: configuration.retryPolicy, wallClock: configuration.wallClock,
-            emit: { continuation.yield($0) }, ownSessions: OwnSessions())
+            emit: { event in
+                var stamped = event
+                stamped.time = clock.now()
+                continuation.yield(stamped)
+            }, ownSessions: OwnSessions())
         isPaused = configuration.startPaused
         concurrency = max(1, configuration.concurrency)
     }
@@ -151,7 +156,8 @@ public actor UploadEngine {
     }
 
     func emit(_ id: JobID, path: String? = nil, _ kind: EngineEvent.Kind) {
-        continuation.yield(EngineEvent(job: id, path: path ?? records[id]?.job.file.path ?? "", kind: kind))
+        continuation.yield(EngineEvent(
+            job: id, path: path ?? records[id]?.job.file.path ?? "", kind: kind, time: configuration.clock.now()))
     }
 
     private func pump() {

@@ -100,6 +100,16 @@ public struct Journal: Sendable {
         }
     }
 
+    /// The newest completed rows for one endpoint, newest first: what earlier runs uploaded.
+    public func completed(endpoint: String, limit: Int) throws(EngineError) -> [JournalEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM job WHERE endpoint = ? AND state = 'completed' ORDER BY id DESC LIMIT ?",
+                arguments: [endpoint, limit]
+            ).map(Self.entry)
+        }
+    }
+
     private static func entry(_ row: Row) -> JournalEntry {
         let sessionData: Data? = row["session"]
         let intent: Double? = row["intentAt"]
