@@ -12,6 +12,7 @@
 /* Swift 6 cannot import ncurses' mutable globals and function-like macros; these
    prefixed getters are the only way Swift reaches them. */
 static inline WINDOW *cncurses_stdscr(void) { return stdscr; }
+static inline WINDOW *cncurses_curscr(void) { return curscr; }
 static inline int cncurses_lines(void) { return LINES; }
 static inline int cncurses_cols(void) { return COLS; }
 static inline int cncurses_colors(void) { return COLORS; }

@@ -18,6 +18,10 @@ public final class CursesScreen: Screen {
         var window: UnsafeMutablePointer<WINDOW>
         var files: [UnsafeMutablePointer<FILE>]
         var pairs: ColorPairs
+        /// Where ncurses writes; escape sequences it has no call for go here too.
+        var output: UnsafeMutablePointer<FILE>
+        /// Whether the terminal's title was pushed on its title stack, to pop on close.
+        var titlePushed = false
     }
 
     private static let isOpen = Atomic<Bool>(false)
@@ -51,7 +55,7 @@ public final class CursesScreen: Screen {
             let defaults = depth != .monochrome && use_default_colors() == cncurses_ok()
             colorDepth = depth
             let pairs = ColorPairs(depth: depth, hasDefaultColors: defaults, limit: Int(cncurses_color_pairs()))
-            state = Mutex(State(screen: screen, window: window, files: files, pairs: pairs))
+            state = Mutex(State(screen: screen, window: window, files: files, pairs: pairs, output: output))
         } catch {
             Self.isOpen.store(false, ordering: .sequentiallyConsistent)
             throw error
@@ -64,6 +68,10 @@ public final class CursesScreen: Screen {
     public func close() {
         state.withLock { state in
             guard let screen = state.screen else { return }
+            if state.titlePushed {
+                TerminalSequence.write(TerminalSequence.popTitle, to: state.output)
+                state.titlePushed = false
+            }
             TerminalRestore.restoreTerminal()
             TerminalRestore.uninstall()
             delscreen(screen)

@@ -7,6 +7,9 @@ public final class GridScreen: Screen {
         var grid: Grid
         var keys: [Key]
         var frames = 0
+        var title: String?
+        var clipboard: [String] = []
+        var invalidations = 0
     }
 
     private let state: Mutex<State>
@@ -78,6 +81,21 @@ public final class GridScreen: Screen {
     public func endFrame() {
         state.withLock { $0.frames += 1 }
     }
+
+    /// The title last set (`nil` once given back).
+    public var title: String? { state.withLock { $0.title } }
+
+    /// Every text copied to the clipboard, in order.
+    public var clipboard: [String] { state.withLock { $0.clipboard } }
+
+    /// How many times a full repaint was asked for.
+    public var invalidations: Int { state.withLock { $0.invalidations } }
+
+    public func setTitle(_ title: String?) { state.withLock { $0.title = title } }
+
+    public func copyToClipboard(_ text: String) { state.withLock { $0.clipboard.append(text) } }
+
+    public func invalidate() { state.withLock { $0.invalidations += 1 } }
 
     /// The next scripted key, or `nil` at once when the script is empty (tests never wait).
     public func readKey(timeout: Duration?) -> Key? {

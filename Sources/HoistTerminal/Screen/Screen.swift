@@ -28,6 +28,18 @@ public protocol Screen: AnyObject, Sendable {
     /// Waits up to `timeout` (forever if `nil`) for a key and returns it, or `nil` if none
     /// came. Resizes and trapped signals arrive here too.
     func readKey(timeout: Duration?) -> Key?
+
+    /// Sets the terminal window's title (`hoist 12/40 31%`); `nil` gives back the title the
+    /// terminal had before. Written between frames, never inside one.
+    func setTitle(_ title: String?)
+
+    /// Puts `text` on the clipboard of the terminal the user sits at (OSC 52), which
+    /// reaches it over SSH and through tmux.
+    func copyToClipboard(_ text: String)
+
+    /// Makes the next frame rewrite every cell, not only the changed ones (Ctrl-L: the
+    /// terminal was scribbled on by something else).
+    func invalidate()
 }
 
 extension Screen {
