@@ -23,9 +23,14 @@ extension CursesScreen {
             let window = state.window
             guard state.screen != nil, (0..<Int(cncurses_getmaxy(window))).contains(row) else { return 0 }
             let limit = DisplayRun.limit(column: column, width: width, columns: Int(cncurses_getmaxx(window)))
-            let clusters = DisplayRun.layout(text, column: column, limit: limit).filter { $0.column >= 0 }
+            let shown = state.asciiOnly ? TerminalLocale.ascii(text) : text
+            let clusters = DisplayRun.layout(shown, column: column, limit: limit).filter { $0.column >= 0 }
             guard !clusters.isEmpty else { return 0 }
-            _ = cncurses_wattr_set(window, ColorPairs.attributes(style.attributes), state.pairs.pair(for: style))
+            var attributes = style.attributes
+            // A terminal without colours (vt100) cannot show a highlighted background: the
+            // selection and bars would vanish, so a coloured background becomes reverse video.
+            if state.pairs.depth == .monochrome, style.background != .default { attributes.insert(.reverse) }
+            _ = cncurses_wattr_set(window, ColorPairs.attributes(attributes), state.pairs.pair(for: style))
             // One call per cluster at the column we measured: should ncurses' idea of a
             // character's width differ from ours, only that cell is off, never the rest of the row.
             for cluster in clusters {

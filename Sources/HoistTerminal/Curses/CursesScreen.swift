@@ -22,6 +22,8 @@ public final class CursesScreen: Screen {
         var output: UnsafeMutablePointer<FILE>
         /// Whether the terminal's title was pushed on its title stack, to pop on close.
         var titlePushed = false
+        /// The locale cannot show anything but ASCII: other characters are drawn as `?`.
+        var asciiOnly = false
     }
 
     private static let isOpen = Atomic<Bool>(false)
@@ -55,7 +57,8 @@ public final class CursesScreen: Screen {
             let defaults = depth != .monochrome && use_default_colors() == cncurses_ok()
             colorDepth = depth
             let pairs = ColorPairs(depth: depth, hasDefaultColors: defaults, limit: Int(cncurses_color_pairs()))
-            state = Mutex(State(screen: screen, window: window, files: files, pairs: pairs, output: output))
+            state = Mutex(State(screen: screen, window: window, files: files, pairs: pairs, output: output,
+                                asciiOnly: !TerminalLocale.isUTF8))
         } catch {
             Self.isOpen.store(false, ordering: .sequentiallyConsistent)
             throw error
@@ -80,6 +83,24 @@ public final class CursesScreen: Screen {
             state.screen = nil
             Self.isOpen.store(false, ordering: .sequentiallyConsistent)
         }
+    }
+
+    /// Throws the reason the terminal cannot be used, without taking it over: not a
+    /// terminal, `TERM` unset, or `dumb` (no cursor addressing). Callers check this before
+    /// starting anything that must be shut down again. An unknown `TERM` is found only when
+    /// the screen opens.
+    public static func precheck(_ device: Device = .standard) throws(TerminalError) {
+        let descriptors: (Int32, Int32)
+        var type = getenv("TERM").map { String(cString: $0) }
+        switch device {
+        case .standard: descriptors = (0, 1)
+        case .descriptors(let input, let output, let terminalType):
+            descriptors = (input, output)
+            type = terminalType ?? type
+        }
+        guard isatty(descriptors.0) == 1, isatty(descriptors.1) == 1 else { throw .notATerminal }
+        guard let type, !type.isEmpty else { throw .unknownTerminal(nil) }
+        guard type != "dumb" else { throw .dumbTerminal }
     }
 
     private static func open(_ device: Device) throws -> (

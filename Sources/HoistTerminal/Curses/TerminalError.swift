@@ -4,6 +4,7 @@ public struct TerminalError: Error, Sendable, Equatable, CustomStringConvertible
         case notATerminal
         case unknownTerminal(String?)
         case alreadyActive
+        case dumbTerminal
     }
 
     private let code: Code
@@ -15,6 +16,9 @@ public struct TerminalError: Error, Sendable, Equatable, CustomStringConvertible
     public static func unknownTerminal(_ type: String?) -> TerminalError {
         TerminalError(code: .unknownTerminal(type))
     }
+
+    /// `TERM=dumb`: a terminal without cursor addressing, which a full-screen view needs.
+    public static let dumbTerminal = TerminalError(code: .dumbTerminal)
 
     /// A curses screen is already open; ncurses supports one at a time here.
     public static let alreadyActive = TerminalError(code: .alreadyActive)
@@ -29,6 +33,8 @@ public struct TerminalError: Error, Sendable, Equatable, CustomStringConvertible
             return "TERM is not set: set it to your terminal type (e.g. xterm-256color)"
         case .alreadyActive:
             return "a terminal screen is already open"
+        case .dumbTerminal:
+            return "TERM=dumb cannot show a full-screen interface"
         }
     }
 }
