@@ -55,8 +55,7 @@ enum RemoteCommand {
         do {
             connection = try await options.connect()
         } catch {
-            Stderr.write("hoist: \(error)\n")
-            throw ExitCode(2)
+            throw ConfigurationFailure.report(error)
         }
         do {
             let value = try await UploadAPI.with(profile: connection.profile, key: connection.key, body)
