@@ -1,0 +1,149 @@
+import Foundation
+import HoistTestSupport
+
+/// The real `hoist upload` as a child process, its stdout and stderr going to files (so
+/// stderr is not a terminal), with a home of its own and the test server's key in
+/// `HOIST_TEST_KEY`.
+final class UploadCLIRun: @unchecked Sendable {
+    // Process is not Sendable; a test touches one run from one task at a time.
+    let process: Process
+    let home: String
+    private let outPath: String
+    private let errPath: String
+    private let started = Date()
+
+    /// Starts `hoist arguments…`; `prefix` runs it through another program (setpriv).
+    init(_ arguments: [String], environment extra: [String: String?] = [:], prefix: [String] = []) throws {
+        home = try TempDirectory.make(prefix: "hoist-cli-home")
+        outPath = home + "/stdout.txt"
+        errPath = home + "/stderr.txt"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in [
+            "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_DATA_HOME": home + "/data",
+            "XDG_STATE_HOME": home + "/state", "LANG": "C.UTF-8",
+        ] { environment[name] = value }
+        environment.removeValue(forKey: "HOIST_TEST_KEY")
+        for (name, value) in extra { environment[name] = value }
+        guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
+            throw ChildProcessError(description: "cannot open the output files in \(home)")
+        }
+        let binary = try HoistBinary.require()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: prefix.first ?? binary)
+        process.arguments = Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [binary]) + arguments
+        process.environment = environment
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? out.close()
+        try? err.close()
+    }
+
+    /// Runs `hoist upload PATHS --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`
+    /// against `server` to its end.
+    static func upload(_ paths: [String], server: TestServer, endpoint: String? = nil, extra: [String] = [],
+                       prefix: [String] = [], timeout: TimeInterval = 60) async throws -> UploadCLIRun {
+        let run = try UploadCLIRun(
+            ["upload"] + paths + ["--endpoint", endpoint ?? server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"] + extra,
+            environment: ["HOIST_TEST_KEY": server.key], prefix: prefix)
+        try await run.finish(timeout: timeout)
+        return run
+    }
+
+    var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+    var status: Int32 { process.terminationStatus }
+    /// Seconds from start to exit (or to now, while it runs).
+    private(set) var elapsed: TimeInterval = 0
+
+    /// Waits for the exit; after `timeout` seconds kills the process and throws.
+    func finish(timeout: TimeInterval = 60) async throws {
+        let exited = await waitUntil(timeout: timeout) { !process.isRunning }
+        elapsed = Date().timeIntervalSince(started)
+        guard exited else {
+            kill(process.processIdentifier, SIGKILL)
+            throw ChildProcessError(description: "hoist still ran after \(Int(timeout)) s; stdout:\n\(stdout)\nstderr:\n\(stderr)")
+        }
+    }
+
+    /// Waits until stderr holds `text`.
+    func waitForStderr(_ text: String, timeout: TimeInterval = 20) async throws {
+        guard await waitUntil(timeout: timeout, { stderr.contains(text) }) else {
+            throw ChildProcessError(description: "no '\(text)' on stderr:\n\(stderr)")
+        }
+    }
+
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// The stderr lines that start with `prefix`.
+    func stderrLines(startingWith prefix: String) -> [String] {
+        stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix(prefix) }
+    }
+
+    /// The summary line (the last `hoist: N completed` line on stderr), or "".
+    var summary: String {
+        stderr.split(separator: "\n").map(String.init).last(where: { $0.range(of: #"^hoist: \d+ completed, "#, options: .regularExpression) != nil }) ?? ""
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: home)
+    }
+}
+
+/// A directory of files of given sizes, random contents.
+func uploadCLIFiles(_ specs: [(String, Int)]) throws -> String {
+    // Spelled as hoist spells paths in its output (TempDirectory's has a double slash).
+    let dir = (try TempDirectory.make(prefix: "hoist-cli-files") as NSString).standardizingPath
+    guard let random = FileHandle(forReadingAtPath: "/dev/urandom") else { throw ChildProcessError(description: "no /dev/urandom") }
+    defer { try? random.close() }
+    for (name, size) in specs {
+        let path = dir + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try random.readData(ofLength: size).write(to: URL(fileURLWithPath: path))
+    }
+    return dir
+}
+
+/// A human byte figure (`976.6 KiB`, `4.8 MiB`, `512 B`) in bytes.
+func uploadCLIBytes(_ text: some StringProtocol) -> Double? {
+    let text = String(text)
+    let parts = text.split(separator: " ").map(String.init)
+    guard parts.count == 2, let value = Double(parts[0]) else { return nil }
+    let units: [String: Double] = ["B": 1, "KiB": 1024, "MiB": 1_048_576, "GiB": 1_073_741_824, "TiB": 1_099_511_627_776]
+    return units[parts[1]].map { value * $0 }
+}
+
+/// `m:ss` or `h:mm:ss` in seconds.
+func uploadCLISeconds(_ text: some StringProtocol) -> Int? {
+    let text = String(text)
+    let parts = text.split(separator: ":").compactMap { Int($0) }
+    guard parts.count == text.split(separator: ":").count, (2...3).contains(parts.count) else { return nil }
+    return parts.reduce(0) { $0 * 60 + $1 }
+}
+
+/// A port on 127.0.0.1 where nothing listens: bound by the kernel's choice, then closed.
+func uploadCLIRefusedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ChildProcessError(description: "socket: \(errno)") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw ChildProcessError(description: "bind: \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Runs the child without the root's power to read anything, so that a mode-000 directory is
+/// unreadable to it even when the tests run as root (as in CI containers).
+func uploadCLIUnprivileged() -> [String] {
+    getuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search"] : []
+}

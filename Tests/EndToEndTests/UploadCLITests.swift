@@ -1,0 +1,230 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// `hoist upload` run as scripts run it: the real binary, stdout and stderr in files, against
+/// the real server in-process.
+@Suite(.serialized) struct UploadCLITests {
+    /// One `hoist: progress:` line, taken apart.
+    struct ProgressLine {
+        var done: Int, total: Int, sent: Double, size: Double, percent: Int
+        /// Bytes per second; nil while measuring (`--`) or stalled.
+        var rate: Double?
+        var eta: Int?
+
+        init?(_ line: String) {
+            let pattern = #/^hoist: progress: (\d+)/(\d+) files?, (.+?) of (.+?) \((\d+)%\), (.+?), ETA (.+)$/#
+            guard let match = line.wholeMatch(of: pattern), let done = Int(match.1), let total = Int(match.2),
+                  let sent = uploadCLIBytes(match.3), let size = uploadCLIBytes(match.4), let percent = Int(match.5)
+            else { return nil }
+            (self.done, self.total, self.sent, self.size, self.percent) = (done, total, sent, size, percent)
+            rate = match.6.hasSuffix("/s") ? uploadCLIBytes(match.6.dropLast(2)) : nil
+            eta = uploadCLISeconds(match.7)
+        }
+    }
+
+    @Test("stderr a file: a progress line every --progress-interval with true figures, then the summary; stdout unchanged")
+    func progressLinesEveryInterval() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("slow.bin", 5_000_000)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let limit = Double(1 << 20)
+            let run = try await UploadCLIRun.upload(
+                [files + "/slow.bin"], server: server, extra: ["--limit-rate", "1M", "--progress-interval", "1", "--jobs", "1"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+
+            let raw = run.stderrLines(startingWith: "hoist: progress: ")
+            let lines = raw.compactMap(ProgressLine.init)
+            #expect(lines.count == raw.count, "unparsed progress lines: \(raw)")
+            // About 4.8 s at 1 MiB/s, one line a second.
+            #expect(lines.count >= 3, "stderr: \(run.stderr)")
+            for line in lines {
+                #expect(line.total == 1 && line.done == 0)
+                #expect(abs(line.size - 5_000_000) < 0.06 * 1_048_576)
+                #expect(line.sent <= line.size)
+            }
+            #expect(zip(lines, lines.dropFirst()).allSatisfy { $0.sent <= $1.sent }, "\(raw)")
+            // The rate is the limit, never the burst at the start that used to read GiB/s;
+            // the ETA is what the remaining bytes take at that rate.
+            let measured = lines.filter { $0.rate != nil }
+            #expect(measured.count >= 2, "\(raw)")
+            for line in measured {
+                let rate = try #require(line.rate)
+                #expect(abs(rate - limit) <= 0.25 * limit, "\(raw)")
+                let eta = try #require(line.eta, "\(raw)")
+                #expect(abs(Double(eta) - (line.size - line.sent) / limit) <= 1.5, "\(raw)")
+            }
+
+            let summary = #/^hoist: 1 completed, 0 failed, 0 cancelled; 4\.8 MiB in (\d+:\d\d) \((.+)/s\)$/#
+            let match = try #require(run.summary.wholeMatch(of: summary), "stderr: \(run.stderr)")
+            let elapsed = try #require(uploadCLISeconds(match.1))
+            #expect((4...8).contains(elapsed))
+            let average = try #require(uploadCLIBytes(match.2))
+            #expect(abs(average - limit) <= 0.25 * limit, "\(run.summary)")
+
+            #expect(run.stdout.wholeMatch(of: #/completed \S+/slow\.bin fil_\w+ md5=[0-9a-f]{32}\n/#) != nil, "\(run.stdout)")
+        }
+    }
+
+    @Test("Ctrl-C: queued files are cancelled and leave the totals; the summary counts them and the bytes sent")
+    func cancelledFilesLeaveTheTotals() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("first.bin", 1_500_000), ("second.bin", 500_000), ("third.bin", 500_000)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let run = try UploadCLIRun(
+                ["upload", files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY",
+                 "--jobs", "1", "--limit-rate", "500K", "--progress-interval", "1"],
+                environment: ["HOIST_TEST_KEY": server.key])
+            try await run.waitForStderr("uploading \(files)/first.bin")
+            run.send(SIGINT)
+            try await run.finish()
+            #expect(run.status == 1)
+            let stdout = Set(run.stdout.split(separator: "\n").map { $0.replacingOccurrences(of: files, with: "F") })
+            #expect(stdout.contains("cancelled F/second.bin") && stdout.contains("cancelled F/third.bin"), "\(run.stdout)")
+            #expect(stdout.count == 3 && stdout.contains { $0.hasPrefix("completed F/first.bin fil_") }, "\(run.stdout)")
+
+            // The first line comes a second after the start, well after the cancel: only the
+            // one file still counts, with its own size.
+            let lines = run.stderrLines(startingWith: "hoist: progress: ")
+            let last = try #require(lines.last.flatMap(ProgressLine.init), "stderr: \(run.stderr)")
+            #expect(last.total == 1 && abs(last.size - 1_500_000) < 0.06 * 1_048_576, "\(lines)")
+            #expect(run.summary.hasPrefix("hoist: 1 completed, 0 failed, 2 cancelled; 1.4 MiB in "), "stderr: \(run.stderr)")
+        }
+    }
+
+    @Test("a failed file: exit 1, its stdout line, and the summary's counts and bytes")
+    func summaryCountsAndBytes() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.bin", 100_000), ("b.bin", 50_000)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let run = try await UploadCLIRun.upload([files + "/a.bin", files + "/nope.bin", files + "/b.bin"], server: server)
+            #expect(run.status == 1)
+            let stdout = run.stdout.split(separator: "\n").map { $0.replacingOccurrences(of: files, with: "F") }
+            #expect(stdout.count == 3, "\(run.stdout)")
+            #expect(stdout.contains("failed F/nope.bin: F/nope.bin: no such file"), "\(run.stdout)")
+            #expect(stdout.filter { $0.hasPrefix("completed F/") }.count == 2, "\(run.stdout)")
+            // 150,000 bytes sent.
+            #expect(run.summary.wholeMatch(of: #/hoist: 2 completed, 1 failed, 0 cancelled; 146\.5 KiB in 0:0\d \(.+/s\)/#) != nil,
+                    "stderr: \(run.stderr)")
+            // A short run ends before the first interval: no progress line at all.
+            #expect(run.stderrLines(startingWith: "hoist: progress: ").isEmpty)
+        }
+    }
+
+    @Test("--json: stdout holds only the NDJSON events; the summary goes to stderr")
+    func jsonStdoutStaysNDJSON() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.txt", 2_000)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let run = try await UploadCLIRun.upload([files + "/a.txt"], server: server, extra: ["--json"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            #expect(lines.allSatisfy { $0.hasPrefix(#"{"event":""#) && $0.hasSuffix("}") }, "\(run.stdout)")
+            #expect(lines.first?.hasPrefix(#"{"event":"queued","path":""#) == true)
+            #expect(lines.last?.hasPrefix(#"{"event":"completed","path":""#) == true)
+            #expect(run.summary.hasPrefix("hoist: 1 completed, 0 failed, 0 cancelled; 2.0 KiB in "), "stderr: \(run.stderr)")
+        }
+    }
+
+    @Test("a file name with a line break is one stdout line, escaped")
+    func oneLinePerFileWhateverTheName() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("line\nbreak.txt", 100)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let run = try await UploadCLIRun.upload([files + "/line\nbreak.txt"], server: server)
+            let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            #expect(lines.count == 1, "\(run.stdout)")
+            let line = try #require(lines.first)
+            #expect(line.hasPrefix("completed \(files)/line\\nbreak.txt ") || line.hasPrefix("failed \(files)/line\\nbreak.txt: "), "\(line)")
+        }
+    }
+
+    @Test("a missing API key variable: exit 2 and the same words from hoist upload and the TUI")
+    func missingKeyExitsTwoWithOneWording() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.txt", 10)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let expected = "hoist: environment variable HOIST_TEST_KEY is not set (it must hold the API key)"
+            let upload = try UploadCLIRun(
+                ["upload", files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"])
+            try await upload.finish()
+            #expect(upload.status == 2)
+            #expect(upload.stderr == expected + "\n")
+            #expect(upload.stdout.isEmpty)
+
+            try await TUIRun.with(server: server, files: files, columns: 160, environment: ["HOIST_TEST_KEY": ""]) { run in
+                let screen = try await run.tmux.wait(for: "EXIT=")
+                #expect(screen.contains(expected + "\n"), "\(screen)")
+                #expect(screen.contains("EXIT=2"), "\(screen)")
+            }
+        }
+    }
+
+    @Test("hoist --version prints one line")
+    func versionPrintsOneLine() async throws {
+        let run = try UploadCLIRun(["--version"])
+        try await run.finish()
+        #expect(run.status == 0)
+        #expect(run.stdout.wholeMatch(of: #/hoist \d+\.\d+\.\d+\n/#) != nil, "\(run.stdout)")
+    }
+
+    @Test("a port where nothing listens: every file fails as refused within seconds, exit 1, the summary says why once")
+    func refusedEndpointFailsFast() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.txt", 10), ("b.txt", 10), ("c.txt", 10)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let endpoint = "http://127.0.0.1:\(try uploadCLIRefusedPort())"
+            let run = try await UploadCLIRun.upload([files], server: server, endpoint: endpoint, extra: ["--jobs", "1"], timeout: 30)
+            #expect(run.elapsed < 10, "took \(run.elapsed) s; stderr: \(run.stderr)")
+            #expect(run.status == 1)
+            let lines = run.stdout.split(separator: "\n")
+            #expect(lines.count == 3, "\(run.stdout)")
+            for line in lines { #expect(line.hasPrefix("failed ") && line.contains("refused"), "\(line)") }
+            #expect(run.summary.hasPrefix("hoist: 0 completed, 3 failed, 0 cancelled; "), "stderr: \(run.stderr)")
+            #expect(run.summary.components(separatedBy: "refused").count == 2, "\(run.summary)")
+            #expect(!run.stderr.contains("reset"), "stderr: \(run.stderr)")
+        }
+    }
+
+    @Test("an unreadable directory, given or inside one given, is a failure (exit 1), never a silent success")
+    func unreadableDirectoryFails() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("tree/ok.txt", 10), ("tree/locked/hidden.txt", 10), ("top/inside.txt", 10)])
+            defer {
+                chmod(files + "/tree/locked", 0o755)
+                chmod(files + "/top", 0o755)
+                try? FileManager.default.removeItem(atPath: files)
+            }
+            chmod(files + "/tree/locked", 0)
+            chmod(files + "/top", 0)
+            let unprivileged = uploadCLIUnprivileged()
+            let check = try await Shell.run((unprivileged + ["ls", files + "/top"]).map(Tmux.quote).joined(separator: " "))
+            try #require(check.status != 0, "the child can read a mode-000 directory: the test proves nothing")
+
+            let run = try await UploadCLIRun.upload([files + "/tree", files + "/top"], server: server, prefix: unprivileged)
+            #expect(run.status == 1, "stderr: \(run.stderr)")
+            let stdout = Set(run.stdout.split(separator: "\n").map { $0.replacingOccurrences(of: files, with: "F") })
+            for directory in ["F/tree/locked", "F/top"] {
+                #expect(stdout.contains { $0.hasPrefix("failed \(directory): ") && $0.contains("Permission denied") }, "\(run.stdout)")
+            }
+            #expect(stdout.count == 3 && stdout.contains { $0.hasPrefix("completed F/tree/ok.txt fil_") }, "\(run.stdout)")
+            #expect(run.summary.hasPrefix("hoist: 1 completed, 2 failed, 0 cancelled; "), "stderr: \(run.stderr)")
+        }
+    }
+
+    @Test("the same file given directly, through a link and in its directory: said once, uploaded once, exit 0")
+    func duplicatePathSaidOnce() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("dir/a.txt", 1_000)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            try FileManager.default.createSymbolicLink(atPath: files + "/link.txt", withDestinationPath: files + "/dir/a.txt")
+            let run = try await UploadCLIRun.upload([files + "/dir/a.txt", files + "/link.txt", files + "/dir"], server: server)
+            #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("completed \(files)/dir/a.txt fil_"), "\(run.stdout)")
+            #expect(run.summary.hasPrefix("hoist: 1 completed, 0 failed, 0 cancelled; 1000 B in "), "stderr: \(run.stderr)")
+            let stored = try await serverFiles(server)
+            #expect(stored.count == 1, "\(stored)")
+        }
+    }
+}
