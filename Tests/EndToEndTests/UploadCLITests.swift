@@ -44,23 +44,28 @@ import Testing
                 #expect(line.sent <= line.size)
             }
             #expect(zip(lines, lines.dropFirst()).allSatisfy { $0.sent <= $1.sent }, "\(raw)")
-            // The rate is the limit, never the burst at the start that used to read GiB/s;
-            // the ETA is what the remaining bytes take at that rate.
+            // The rate never exceeds the limit by more than the window's rounding (the burst at
+            // the start used to read GiB/s), and reads the limit while the transfer runs at it
+            // (a loaded machine may slow some seconds down); the ETA is what the remaining
+            // bytes take at the rate shown.
             let measured = lines.filter { $0.rate != nil }
-            #expect(measured.count >= 2, "\(raw)")
+            #expect(!measured.isEmpty, "\(raw)")
             for line in measured {
                 let rate = try #require(line.rate)
-                #expect(abs(rate - limit) <= 0.25 * limit, "\(raw)")
+                #expect(rate <= 1.25 * limit, "\(raw)")
                 let eta = try #require(line.eta, "\(raw)")
-                #expect(abs(Double(eta) - (line.size - line.sent) / limit) <= 1.5, "\(raw)")
+                #expect(abs(Double(eta) - (line.size - line.sent) / rate) <= 1.5, "\(raw)")
             }
+            #expect(measured.contains { abs(($0.rate ?? 0) - limit) <= 0.25 * limit }, "\(raw)")
 
+            // The average is the bytes over the elapsed time shown (to its rounding).
             let summary = #/^hoist: 1 completed, 0 failed, 0 cancelled; 4\.8 MiB in (\d+:\d\d) \((.+)/s\)$/#
             let match = try #require(run.summary.wholeMatch(of: summary), "stderr: \(run.stderr)")
             let elapsed = try #require(uploadCLISeconds(match.1))
-            #expect((4...8).contains(elapsed))
+            #expect(elapsed >= 4, "\(run.summary)")
             let average = try #require(uploadCLIBytes(match.2))
-            #expect(abs(average - limit) <= 0.25 * limit, "\(run.summary)")
+            #expect(average <= 1.1 * limit, "\(run.summary)")
+            #expect(abs(5_000_000 / average - Double(elapsed)) <= 0.6, "\(run.summary)")
 
             #expect(run.stdout.wholeMatch(of: #/completed \S+/slow\.bin fil_\w+ md5=[0-9a-f]{32}\n/#) != nil, "\(run.stdout)")
         }
