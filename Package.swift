@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(
             name: "HoistEngineTests",
             dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport"],
+            resources: [.copy("SigV4Vectors")],
             swiftSettings: strict
         ),
         .testTarget(
