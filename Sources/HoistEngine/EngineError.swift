@@ -7,7 +7,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case config, profile, missingKey
         case fileNotFound, notAFile, fileChanged, fileVanished, unreadable
         case unsupportedType, mimeNotAllowed, tooLarge, emptyFile
-        case network, server, client, expired, nameTaken, cancelled, protocolViolation
+        case network, refused, unresolved, tls, server, client, expired, nameTaken, cancelled, protocolViolation
         case journal
     }
 
@@ -18,12 +18,16 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public let serverCode: String?
     /// The human message, already phrased for a user.
     public let message: String
+    /// The server's own message, unprefixed, when the error came from a server answer
+    /// (`message` says the same with the status and code in front).
+    public let serverMessage: String?
 
-    private init(_ code: Code, _ message: String, status: Int? = nil, serverCode: String? = nil) {
+    private init(_ code: Code, _ message: String, status: Int? = nil, serverCode: String? = nil, serverMessage: String? = nil) {
         self.code = code
         self.message = message
         self.status = status
         self.serverCode = serverCode
+        self.serverMessage = serverMessage
     }
 
     public var description: String { message }
@@ -48,6 +52,10 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func fileVanished(_ path: String) -> Self { .init(.fileVanished, "\(path): file vanished during upload") }
     public static func unreadable(_ path: String, _ reason: String) -> Self { .init(.unreadable, "\(path): \(reason)") }
+    /// A directory given to `add` (or met while walking one) that cannot be listed.
+    public static func unreadableDirectory(_ path: String, _ reason: String) -> Self {
+        .init(.unreadable, "\(path): cannot read directory: \(reason)")
+    }
     public static func unsupportedType(_ name: String, supported: String) -> Self {
         .init(.unsupportedType, "\(name): unsupported file type (supported: \(supported))")
     }
@@ -61,14 +69,29 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
 
     // MARK: remote
 
+    /// A network failure worth another attempt (reset, timeout, closed connection).
     public static func network(_ reason: String) -> Self { .init(.network, "network error: \(reason)") }
+    /// Nothing listens at `host:port`. Final, and it halts the run: every upload would meet it.
+    public static func refused(host: String, port: Int) -> Self {
+        .init(.refused, "connection refused by \(hostPort(host, port)) — is the server running?")
+    }
+    /// `host` does not resolve. Final, and it halts the run.
+    public static func unresolved(host: String, _ reason: String? = nil) -> Self {
+        .init(.unresolved, "cannot resolve the host name \(host)" + (reason.map { " (\($0))" } ?? ""))
+    }
+    /// The TLS handshake with `host:port` failed (certificate, protocol). Final, and it halts the run.
+    public static func tls(host: String, port: Int, _ reason: String) -> Self {
+        .init(.tls, "TLS handshake with \(hostPort(host, port)) failed: \(reason)")
+    }
     /// An HTTP error answer; 5xx are retryable, 4xx final.
     public static func http(status: Int, code: String?, message: String) -> Self {
         let text = "server answered \(status)\(code.map { " \($0)" } ?? ""): \(message)"
-        return .init(status >= 500 ? .server : .client, text, status: status, serverCode: code)
+        return .init(status >= 500 ? .server : .client, text, status: status, serverCode: code, serverMessage: message)
     }
-    public static func expired(_ message: String) -> Self { .init(.expired, "session expired: \(message)", status: 403, serverCode: "expired") }
-    public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412) }
+    public static func expired(_ message: String) -> Self {
+        .init(.expired, "session expired: \(message)", status: 403, serverCode: "expired", serverMessage: message)
+    }
+    public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412, serverMessage: message) }
     public static let cancelled = Self(.cancelled, "cancelled")
     public static func protocolViolation(_ message: String) -> Self { .init(.protocolViolation, "unexpected server answer: \(message)") }
     public static func journal(_ message: String) -> Self { .init(.journal, "journal: \(message)") }
@@ -97,6 +120,9 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge: return "too large"
         case .emptyFile: return "empty"
         case .network: return "network"
+        case .refused: return "refused"
+        case .unresolved: return "unresolved"
+        case .tls: return "tls"
         case .expired: return "expired"
         case .nameTaken: return "412 name taken"
         case .cancelled: return "cancelled"
@@ -108,13 +134,19 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             ]
             guard let status else { return "server error" }
             if serverCode == "no_persona" { return "403 no persona" }
-            return "\(status) " + (words[status] ?? (status >= 500 ? "server error" : "refused"))
+            return "\(status) " + (words[status] ?? (status >= 500 ? "server error" : "rejected"))
         }
     }
 
-    /// Whether this failure will hit every other upload to the same destination too (a bad
-    /// key, a key without persona), so that starting more uploads would only repeat it.
+    /// Whether this failure will hit every other upload to the same destination too, so
+    /// that starting more uploads (or retrying) would only repeat it: a refused connection,
+    /// a host name that does not resolve, a TLS failure, a bad key (401), a Luw key without
+    /// persona (403 `no_persona`). None of these is retried; see `EngineConfiguration.onHalt`.
     public var haltsRun: Bool {
-        status == 401 || serverCode == "no_persona"
+        code == .refused || code == .unresolved || code == .tls || status == 401 || serverCode == "no_persona"
+    }
+
+    private static func hostPort(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

@@ -6,6 +6,22 @@ import NIOCore
 enum HTTPTransport {
     static let apiTimeout: TimeAmount = .seconds(60)
 
+    /// The client configuration every engine and one-shot command uses.
+    ///
+    /// Connection establishment is not retried inside the client: by default
+    /// async-http-client retries a refused connect with backoff until the connect timeout,
+    /// then reports the last error, which made a dead endpoint take ~55 s to fail and hid
+    /// the cause. A failed connect now surfaces at once; `NetworkFailure` says whether the
+    /// engine retries it (a reset or timeout) or stops (refused, unresolved, TLS).
+    static var clientConfiguration: HTTPClient.Configuration {
+        var http = HTTPClient.Configuration()
+        http.redirectConfiguration = .disallow
+        http.decompression = .disabled
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        http.connectionPool.retryConnectionEstablishment = false
+        return http
+    }
+
     /// A decoded answer: status and body bytes.
     struct Answer: Sendable {
         var status: Int
@@ -27,17 +43,17 @@ enum HTTPTransport {
             let body = try await response.body.collect(upTo: 4 << 20)
             return Answer(status: Int(response.status.code), body: body)
         } catch {
-            throw map(error)
+            throw map(error, url: request.url)
         }
     }
 
     /// Any thrown error as an `EngineError`: ours pass through, cancellation is cancellation,
-    /// everything else from the client is a (retryable) network error.
-    static func map(_ error: any Error) -> EngineError {
+    /// everything else from the client is classified by `NetworkFailure` (a request to `url`).
+    static func map(_ error: any Error, url: String? = nil) -> EngineError {
         if let engine = error as? EngineError { return engine }
         if error is CancellationError { return .cancelled }
         if let client = error as? HTTPClientError, client == .cancelled { return .cancelled }
-        return .network(String(describing: error))
+        return NetworkFailure.classify(error, url: url ?? "")
     }
 
     /// The server's error answer in either dialect, as an `EngineError`.

@@ -157,7 +157,7 @@ extension UploadAPI {
     public static func with<T: Sendable>(
         profile: Profile, key: APIKey, _ body: (UploadAPI) async throws(EngineError) -> T
     ) async throws(EngineError) -> T {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPTransport.clientConfiguration)
         let result: Result<T, EngineError>
         do { result = .success(try await body(UploadAPI(profile: profile, key: key, client: client))) } catch { result = .failure(error) }
         try? await client.shutdown()
