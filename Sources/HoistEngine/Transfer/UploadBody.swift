@@ -1,47 +1,33 @@
+import AsyncHTTPClient
 import Crypto
 import NIOCore
 import _NIOFileSystem
 
-/// The PUT body: file chunks as they are read, hashed and counted on the way through.
+/// The PUT body: file chunks as they are read, rate-limited, hashed and handed to the client.
 ///
-/// MD5 and progress are computed from the very buffers sent, so the file is read once.
-/// The iterator owns the hasher; the outcome is handed over once, at the end.
-struct UploadBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-
+/// MD5 is computed from the very buffers sent, so the file is read once. Each write waits
+/// for the future async-http-client returns, which is its backpressure: a slow connection
+/// slows the reading instead of filling memory.
+struct UploadBody: Sendable {
     let chunks: FileChunks
     let expectedSize: Int64
     let path: String
     let limiter: RateLimiter?
-    let clock: any EngineClock
-    let progressInterval: Duration
-    let onProgress: @Sendable (Int64) -> Void
-    let onFinish: @Sendable (String) -> Void
 
-    func makeAsyncIterator() -> Iterator {
-        Iterator(body: self, base: chunks.makeAsyncIterator(), throttle: ProgressThrottle(interval: progressInterval))
-    }
-
-    struct Iterator: AsyncIteratorProtocol {
-        let body: UploadBody
-        var base: FileChunks.AsyncIterator
-        var throttle: ProgressThrottle
+    /// Writes every chunk to `writer` and returns the MD5 (hex) of what was written.
+    /// Throws `fileChanged` when the file ends before its queued size.
+    func write(to writer: HTTPClient.Body.StreamWriter) async throws -> String {
         var hasher = Insecure.MD5()
-        var sent: Int64 = 0
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await base.next() else {
-                guard sent == body.expectedSize else { throw EngineError.fileChanged(body.path) }
-                if let last = throttle.flush() { body.onProgress(last) }
-                body.onFinish(Hex.encode(hasher.finalize()))
-                return nil
-            }
-            if let limiter = body.limiter { try await limiter.acquire(chunk.readableBytes) }
+        var written: Int64 = 0
+        for try await chunk in chunks {
+            try Task.checkCancellation()
+            if let limiter { try await limiter.acquire(chunk.readableBytes) }
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-            sent += Int64(chunk.readableBytes)
-            if let due = throttle.update(sent, now: body.clock.now()) { body.onProgress(due) }
-            return chunk
+            written += Int64(chunk.readableBytes)
+            try await writer.write(.byteBuffer(chunk)).get()
         }
+        guard written == expectedSize else { throw EngineError.fileChanged(path) }
+        return Hex.encode(hasher.finalize())
     }
 }
 
