@@ -25,6 +25,23 @@ public struct EngineConfiguration: Sendable {
     public var rules: UploadRules = .standard
     /// Start with `pause()` in effect (the TUI restores unfinished jobs paused).
     public var startPaused = false
+    /// What happens to the queued jobs after a failure that every upload would repeat
+    /// (`EngineError.haltsRun`: refused, unresolved, TLS, 401, 403 `no_persona`). Either way
+    /// no new job starts after it. The default, `.fail`, suits scripts: `hoist upload`
+    /// reports every file failed at once instead of trying each against a dead endpoint.
+    public var onHalt: HaltAction = .fail
+    /// How often a running upload checks its file (size, mtime, existence) on `clock`; a
+    /// file that changed or vanished stops its PUT at the next check.
+    public var fileCheckInterval: Duration = .milliseconds(500)
+
+    /// What the engine does with queued jobs after a halting failure.
+    public enum HaltAction: Sendable, Equatable {
+        /// They stay queued and the engine pauses (`isPaused`, `haltedBy`); `resume()` or
+        /// `retry` goes on. For interactive front ends, where the user can fix the cause.
+        case pause
+        /// Each ends with a `failed` event carrying the same error; the engine does not pause.
+        case fail
+    }
 
     var journalKey: String { journalEndpoint ?? profile.endpoint }
 

@@ -32,14 +32,21 @@ public struct EngineEvent: Sendable, Equatable {
         case started
         /// The server handed out a session: Lightfield file id (or Luw final URL) and stored name.
         case sessionCreated(remoteID: String, filename: String)
-        /// Bytes handed to the network so far; throttled, the last value always delivered.
+        /// Body bytes the connection has taken so far (written to the socket, see `PutDelegate`),
+        /// at most one report per `progressInterval`. The report of the last byte
+        /// (`sent == total`) is made only once the server answered the PUT with success, so a
+        /// bar never shows 100% while the server is still receiving or storing.
         case progress(sent: Int64, total: Int64)
         /// All bytes sent; asking the server to complete/finalize.
         case completing
         /// The server accepted the file. `remoteID` is the Lightfield id or the Luw final URL.
         case completed(remoteID: String, md5: String)
-        /// A step failed and will be tried again after `delay`.
+        /// A step failed and will be tried again after `delay`; `reason` is the failure's
+        /// readable message (`EngineError.message`).
         case retrying(attempt: Int, delay: Duration, reason: String)
+        /// The job ended in failure. The error carries the server's `status`, `serverCode` and
+        /// `serverMessage` when a server answered. When `error.haltsRun`, the engine starts no
+        /// new job after it (see `EngineConfiguration.onHalt` and `UploadEngine.haltedBy`).
         case failed(EngineError)
         case cancelled
     }

@@ -15,6 +15,9 @@ struct JobRunner: Sendable {
     let emit: @Sendable (EngineEvent) -> Void
     /// Session ids this engine created, so the orphan sweep never touches a live one.
     let ownSessions: OwnSessions
+    /// Set when the engine stops keeping unfinished jobs: a cancelled job then stops where it
+    /// is, its session left pending and its journal row as it was, for the next run to resume.
+    let keepOnCancel: Flag
 
     struct Job: Sendable {
         var id: JobID
@@ -24,9 +27,17 @@ struct JobRunner: Sendable {
         var start: JobStateMachine.Start
         /// A create whose answer was never journaled: its requested name and intent time.
         var orphan: (name: String, since: Date)?
+        /// The file on disk, so the engine never queues it twice at once.
+        var key: FileKey?
     }
 
-    func run(_ job: Job) async -> UploadEngine.Phase {
+    /// How a run ended: completed, failed (with the error its `failed` event carried) or cancelled.
+    struct Ending: Sendable {
+        var phase: UploadEngine.Phase
+        var error: EngineError?
+    }
+
+    func run(_ job: Job) async -> Ending {
         @Sendable func send(_ kind: EngineEvent.Kind) { emit(EngineEvent(job: job.id, path: job.file.path, kind: kind)) }
         var machine = JobStateMachine(policy: policy)
         send(.started)
@@ -35,7 +46,13 @@ struct JobRunner: Sendable {
         var journaled = JournaledStep.Tracker(journal: journal, row: job.row)
         do {
             while true {
-                if Task.isCancelled, let cancel = machine.cancel() { action = cancel }
+                if Task.isCancelled {
+                    if keepOnCancel.isSet, !action.isFinal {
+                        send(.cancelled)
+                        return Ending(phase: .cancelled)
+                    }
+                    if let cancel = machine.cancel() { action = cancel }
+                }
                 switch action {
                 case .createSession:
                     let name = api.requestedName(for: job.file.name)
@@ -82,21 +99,21 @@ struct JobRunner: Sendable {
                 case .finished(let session, let md5):
                     try journaled.record(.completed, session: session, md5: md5)
                     send(.completed(remoteID: session.id, md5: md5))
-                    return .completed
+                    return Ending(phase: .completed)
                 case .failed(let error):
                     try? journaled.record(.failed, error: error.message)
                     send(.failed(error))
-                    return .failed
+                    return Ending(phase: .failed, error: error)
                 case .cancelled:
                     try journaled.record(.cancelled)
                     send(.cancelled)
-                    return .cancelled
+                    return Ending(phase: .cancelled)
                 }
             }
         } catch {
             // Only journal writes land here: without a journal the job cannot go on safely.
             send(.failed(error))
-            return .failed
+            return Ending(phase: .failed, error: error)
         }
     }
 
@@ -119,6 +136,13 @@ func shielded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) asy
         do { return .success(try await body()) } catch { return .failure(HTTPTransport.map(error)) }
     }.value
     return try result.get()
+}
+
+/// A switch set once, read from any task.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 /// The set of session ids created in this process.

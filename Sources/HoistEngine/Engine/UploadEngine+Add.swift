@@ -1,9 +1,19 @@
 import Foundation
 
 extension UploadEngine {
-    /// Queues files; a directory adds the regular files under it (hidden ones skipped),
-    /// sorted by path. A path that cannot be uploaded gets a job that fails at once, so
-    /// every path given yields exactly one final event.
+    /// Queues files; a directory adds the regular files under it (hidden ones and links
+    /// inside it skipped), sorted by path.
+    ///
+    /// Every file is checked first, with no network call (`preflight`): a path that cannot be
+    /// uploaded (missing, unreadable, empty, too large, a type the destination refuses) gets a
+    /// job that fails at once and never a server session. A directory that cannot be listed,
+    /// given here or met while walking, gets such a failed job too. Every new id returned
+    /// gets exactly one final event.
+    ///
+    /// A file already queued or running here (the same file on disk: same device and inode,
+    /// whether named directly, through a link or twice in `paths`) is not queued again and is
+    /// not a failure: its existing job's id is returned again, with no new event. So the ids
+    /// returned may repeat, and may name jobs of an earlier call.
     ///
     /// A file the journal knows (same endpoint, path, size, mtime) resumes where the last
     /// run stopped; one it knows as completed is reported completed without uploading again.
@@ -11,11 +21,15 @@ extension UploadEngine {
     public func add(paths: [String]) -> [JobID] {
         var ids: [JobID] = []
         for path in paths.map(Self.absolute) {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                ids += Self.files(under: path).map(addFile)
-            } else {
+            guard Self.isDirectory(path) else {
                 ids.append(addFile(path))
+                continue
+            }
+            for entry in Self.walk(path) {
+                switch entry {
+                case .file(let file): ids.append(addFile(file))
+                case .unreadableDirectory(let directory, let error): ids.append(addFailed(directory, error))
+                }
             }
         }
         return ids
@@ -26,40 +40,24 @@ extension UploadEngine {
         (try? journal.completed(endpoint: configuration.journalKey, limit: limit)) ?? []
     }
 
-    /// Why `path` cannot be uploaded to this destination, checked locally with no network
-    /// call and no session: missing, not a regular file, unreadable, empty, too large or of
-    /// a type the purpose or dialect refuses. `nil` when it may be queued.
-    public nonisolated func preflight(_ path: String) -> EngineError? {
-        let full = Self.absolute(path)
-        do {
-            let file = try FileIdentity.of(full)
-            let descriptor = open(full, O_RDONLY)
-            guard descriptor >= 0 else { return .unreadable(full, String(cString: strerror(errno))) }
-            close(descriptor)
-            _ = try configuration.rules.validate(name: file.name, size: file.size, profile: configuration.profile)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     /// The jobs of an earlier run the journal shows unfinished for this endpoint, as paths.
     public func unfinishedPaths() -> [String] {
         ((try? journal.unfinished(endpoint: configuration.journalKey)) ?? []).map(\.file.path)
     }
 
     private func addFile(_ path: String) -> JobID {
-        let id = makeID()
-        if let existing = records.first(where: { $0.value.job.file.path == path && ($0.value.phase == .queued || $0.value.phase == .running) }) {
-            // Already in flight here: a second job would fight the first over its session.
-            emit(id, path: path, .failed(.config("\(path) is already queued as job \(existing.key)")))
-            return id
-        }
+        let local: LocalFile
         do {
-            let file = try FileIdentity.of(path)
-            let mime = try configuration.rules.validate(name: file.name, size: file.size, profile: configuration.profile)
+            local = try inspect(path)
+        } catch {
+            return addFailed(path, error)
+        }
+        if let existing = inFlight[local.key] { return existing }
+        let id = makeID()
+        let file = local.identity
+        do {
             let endpoint = configuration.journalKey
-            var job = JobRunner.Job(id: id, file: file, mimeType: mime, row: 0, start: .fresh, orphan: nil)
+            var job = JobRunner.Job(id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key)
             let entry = try journal.latest(endpoint: endpoint, file: file)
             switch entry?.state {
             case .none, .failed?, .cancelled?:
@@ -80,11 +78,20 @@ extension UploadEngine {
             }
             enqueue(id, job)
         } catch {
-            records[id] = Record(
-                job: JobRunner.Job(id: id, file: FileIdentity(path: path, size: 0, mtimeNanos: 0), mimeType: "", row: 0, start: .fresh),
-                phase: .failed)
+            records[id] = Record(job: JobRunner.Job(id: id, file: file, mimeType: "", row: 0, start: .fresh), phase: .failed)
             emit(id, path: path, .failed(error))
         }
+        return id
+    }
+
+    /// A new job for `path` that fails at once with `error` (its only event); `retry` may
+    /// queue it again later.
+    private func addFailed(_ path: String, _ error: EngineError) -> JobID {
+        let id = makeID()
+        records[id] = Record(
+            job: JobRunner.Job(id: id, file: FileIdentity(path: path, size: 0, mtimeNanos: 0), mimeType: "", row: 0, start: .fresh),
+            phase: .failed)
+        emit(id, path: path, .failed(error))
         return id
     }
 
@@ -99,17 +106,46 @@ extension UploadEngine {
         return (full as NSString).standardizingPath
     }
 
-    static func files(under directory: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
-        var found: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".") {
-                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
+    enum WalkEntry: Equatable {
+        case file(String)
+        case unreadableDirectory(String, EngineError)
+
+        var path: String {
+            switch self {
+            case .file(let path), .unreadableDirectory(let path, _): return path
+            }
+        }
+    }
+
+    /// The regular files under `directory` and the directories that could not be listed,
+    /// sorted by path. Hidden entries are skipped, and so are links: following them could
+    /// loop, and a linked file is uploaded by naming it.
+    static func walk(_ directory: String) -> [WalkEntry] {
+        var found: [WalkEntry] = []
+        var pending = [directory]
+        while let current = pending.popLast() {
+            if let error = listingError(current) {
+                found.append(.unreadableDirectory(current, error))
                 continue
             }
-            if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { found.append(directory + "/" + relative) }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: current)
+            } catch {
+                found.append(.unreadableDirectory(current, .unreadableDirectory(current, error.localizedDescription)))
+                continue
+            }
+            for name in names where !name.hasPrefix(".") {
+                let path = current + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(path)
+                case S_IFREG: found.append(.file(path))
+                default: break
+                }
+            }
         }
-        return found.sorted()
+        return found.sorted { $0.path < $1.path }
     }
 }

@@ -12,6 +12,7 @@ public actor UploadEngine {
     private let client: HTTPClient
     let journal: Journal
     private let runner: JobRunner
+    private let keepOnCancel: Flag
 
     enum Phase: Equatable { case queued, running, completed, failed, cancelled }
     struct Record {
@@ -20,15 +21,25 @@ public actor UploadEngine {
     }
 
     var records: [JobID: Record] = [:]
+    /// Queued and running jobs by the file they upload, so the same file is never queued twice.
+    var inFlight: [FileKey: JobID] = [:]
     private var queue: [JobID] = []
     private var running: [JobID: Task<Void, Never>] = [:]
     private var nextID = 1
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Set by `shutdown()`: nothing starts any more.
+    private var shuttingDown = false
+    /// The pause was the engine's, after a halting failure (so `retry` may lift it).
+    private var pausedByHalt = false
 
     /// True while no new job is started.
     public private(set) var isPaused: Bool
     /// Jobs allowed to run at once.
     public private(set) var concurrency: Int
+    /// The failure that halted the run (`EngineError.haltsRun`), until `resume()` or `retry`.
+    /// With `onHalt == .pause` the engine is paused meanwhile; with `.fail` the jobs queued
+    /// at that moment failed with it.
+    public private(set) var haltedBy: EngineError?
 
     /// Creates the engine, its one HTTP client and its journal.
     public init(configuration: EngineConfiguration) throws(EngineError) {
@@ -39,25 +50,24 @@ public actor UploadEngine {
         } else {
             journal = try Journal.inMemory()
         }
-        var http = HTTPClient.Configuration()
-        http.redirectConfiguration = .disallow
-        http.decompression = .disabled
-        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPTransport.clientConfiguration)
         let limiter = configuration.rateLimit.map { RateLimiter(bytesPerSecond: $0, clock: configuration.clock) }
         let continuation = continuation
         let clock = configuration.clock
+        let keep = Flag()
+        keepOnCancel = keep
         runner = JobRunner(
             api: UploadAPI(profile: configuration.profile, key: configuration.key, client: client),
             uploader: FileUploader(
                 client: client, limiter: limiter, clock: configuration.clock,
-                chunkSize: configuration.chunkSize, progressInterval: configuration.progressInterval),
+                chunkSize: configuration.chunkSize, progressInterval: configuration.progressInterval,
+                fileCheckInterval: configuration.fileCheckInterval),
             journal: journal, policy: configuration.retryPolicy, wallClock: configuration.wallClock,
             emit: { event in
                 var stamped = event
                 stamped.time = clock.now()
                 continuation.yield(stamped)
-            }, ownSessions: OwnSessions())
+            }, ownSessions: OwnSessions(), keepOnCancel: keep)
         isPaused = configuration.startPaused
         concurrency = max(1, configuration.concurrency)
     }
@@ -68,10 +78,19 @@ public actor UploadEngine {
     // MARK: commands
 
     /// Stops starting new jobs; running ones go on.
-    public func pause() { isPaused = true; notifyIfIdle() }
+    public func pause() {
+        isPaused = true
+        pausedByHalt = false
+        notifyIfIdle()
+    }
 
-    /// Starts queued jobs again.
-    public func resume() { isPaused = false; pump() }
+    /// Starts queued jobs again, also after a halting failure (`haltedBy` is cleared).
+    public func resume() {
+        isPaused = false
+        pausedByHalt = false
+        haltedBy = nil
+        pump()
+    }
 
     /// Changes how many jobs run at once (at least 1). Running jobs are never stopped for it.
     public func setConcurrency(_ value: Int) {
@@ -86,7 +105,7 @@ public actor UploadEngine {
         switch record.phase {
         case .queued:
             queue.removeAll { $0 == id }
-            records[id]?.phase = .cancelled
+            setPhase(id, .cancelled)
             try? journal.update(record.job.row, state: .cancelled)
             emit(id, .cancelled)
             notifyIfIdle()
@@ -105,23 +124,37 @@ public actor UploadEngine {
     /// Ctrl-C once: start nothing new and drop the queued jobs; running ones finish.
     public func cancelQueued() {
         isPaused = true
+        pausedByHalt = false
         for id in queue { cancel(id) }
     }
 
-    /// Queues a failed or cancelled job again, from a fresh session.
+    /// Queues a failed or cancelled job again, from a fresh session. Always emits `queued`
+    /// first, then the job's outcome (a file that is gone or unreadable now fails at once).
+    /// Does nothing when the same file is queued or running as another job. Lifts a pause
+    /// the engine made after a halting failure: the user asked for this to run.
     public func retry(_ id: JobID) {
-        guard var record = records[id], record.phase == .failed || record.phase == .cancelled else { return }
+        guard !shuttingDown, var record = records[id], record.phase == .failed || record.phase == .cancelled else { return }
+        let path = record.job.file.path
         do {
-            let file = try FileIdentity.of(record.job.file.path)
-            record.job.file = file
-            record.job.mimeType = try configuration.rules.validate(name: file.name, size: file.size, profile: configuration.profile)
-            record.job.row = try journal.insert(endpoint: configuration.journalKey, file: file)
+            let local = try inspect(path)
+            guard inFlight[local.key] == nil else { return }
+            record.job.file = local.identity
+            record.job.mimeType = local.mimeType
+            record.job.key = local.key
+            record.job.row = try journal.insert(endpoint: configuration.journalKey, file: local.identity)
         } catch {
-            emit(id, path: record.job.file.path, .failed(error))
+            setPhase(id, .failed)
+            emit(id, path: path, .queued(size: record.job.file.size))
+            emit(id, path: path, .failed(error))
             return
         }
         record.job.start = .fresh
         record.job.orphan = nil
+        if haltedBy != nil {
+            haltedBy = nil
+            if pausedByHalt { isPaused = false }
+            pausedByHalt = false
+        }
         enqueue(id, record.job)
     }
 
@@ -131,22 +164,46 @@ public actor UploadEngine {
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
-    /// Closes the HTTP client and finishes `events`. Call after the jobs ended (or were cancelled).
-    public func shutdown() async {
+    /// Stops the engine: nothing new starts, running jobs are cancelled and awaited, jobs
+    /// still queued end `cancelled` (the journal keeps them queued, so a later run resumes
+    /// them), then the HTTP client closes and `events` finishes. Every open job ends with
+    /// one `cancelled` event.
+    ///
+    /// - Parameter keepingUnfinished: false (the default) cancels the running jobs' sessions
+    ///   on the server and records them cancelled. True stops them where they are instead:
+    ///   sessions stay pending and the journal keeps them unfinished, so the next run
+    ///   resumes them (`unfinishedPaths()`), as after a kill.
+    public func shutdown(keepingUnfinished: Bool = false) async {
+        shuttingDown = true
+        if keepingUnfinished { keepOnCancel.set() }
         for task in running.values { task.cancel() }
-        for task in running.values { await task.value }
+        // `ended` removes each task from `running` before the task completes.
+        while let task = running.values.first { await task.value }
+        let queued = queue
+        queue = []
+        for id in queued {
+            setPhase(id, .cancelled)
+            emit(id, .cancelled)
+        }
+        notifyIfIdle()
         try? await client.shutdown()
         continuation.finish()
     }
 
     // MARK: internals
 
-    var isIdle: Bool { running.isEmpty && (queue.isEmpty || isPaused) }
+    var isIdle: Bool { running.isEmpty && (queue.isEmpty || isPaused || shuttingDown) }
 
     func enqueue(_ id: JobID, _ job: JobRunner.Job) {
         records[id] = Record(job: job, phase: .queued)
-        queue.append(id)
+        if let key = job.key { inFlight[key] = id }
         emit(id, path: job.file.path, .queued(size: job.file.size))
+        guard !shuttingDown else {
+            setPhase(id, .cancelled)
+            emit(id, .cancelled)
+            return
+        }
+        queue.append(id)
         pump()
     }
 
@@ -160,24 +217,60 @@ public actor UploadEngine {
             job: id, path: path ?? records[id]?.job.file.path ?? "", kind: kind, time: configuration.clock.now()))
     }
 
+    /// Moves a job to `phase`, keeping `inFlight` to the queued and running ones.
+    private func setPhase(_ id: JobID, _ phase: Phase) {
+        guard let key = records[id]?.job.key else {
+            records[id]?.phase = phase
+            return
+        }
+        records[id]?.phase = phase
+        if phase == .queued || phase == .running {
+            inFlight[key] = id
+        } else if inFlight[key] == id {
+            inFlight[key] = nil
+        }
+    }
+
     private func pump() {
-        while !isPaused, running.count < concurrency, !queue.isEmpty {
+        while !shuttingDown, !isPaused, running.count < concurrency, !queue.isEmpty {
             let id = queue.removeFirst()
             guard let job = records[id]?.job else { continue }
-            records[id]?.phase = .running
+            setPhase(id, .running)
             let runner = runner
             running[id] = Task {
-                let phase = await runner.run(job)
-                await self.ended(id, phase)
+                let ending = await runner.run(job)
+                self.ended(id, ending.phase, ending.error)
             }
         }
         notifyIfIdle()
     }
 
-    private func ended(_ id: JobID, _ phase: Phase) {
+    private func ended(_ id: JobID, _ phase: Phase, _ error: EngineError?) {
         running[id] = nil
-        records[id]?.phase = phase
+        setPhase(id, phase)
+        if let error, error.haltsRun, !shuttingDown { halt(error) }
         pump()
+    }
+
+    /// After a failure every other upload would repeat: start nothing more. The queued jobs
+    /// wait (`.pause`) or fail with the same error (`.fail`); running ones go on. Their
+    /// journal rows stay as they were: they never ran, so a later run takes them up again.
+    private func halt(_ error: EngineError) {
+        if haltedBy == nil { haltedBy = error }
+        switch configuration.onHalt {
+        case .pause:
+            if !isPaused {
+                isPaused = true
+                pausedByHalt = true
+            }
+        case .fail:
+            let queued = queue
+            queue = []
+            for id in queued {
+                setPhase(id, .failed)
+                emit(id, .failed(error))
+            }
+        }
     }
 
     private func notifyIfIdle() {

@@ -16,6 +16,14 @@ struct JobStateMachine: Sendable {
         case finished(RemoteSession, md5: String)
         case failed(EngineError)
         case cancelled
+
+        /// The job ends with this action (`finished`, `failed`, `cancelled`).
+        var isFinal: Bool {
+            switch self {
+            case .finished, .failed, .cancelled: return true
+            default: return false
+            }
+        }
     }
 
     /// Where a job starts: fresh, or from what the journal knew after a crash.

@@ -1,0 +1,53 @@
+import Foundation
+
+extension UploadEngine {
+    /// A local file that passed every check `add` makes before the network.
+    struct LocalFile: Sendable {
+        var identity: FileIdentity
+        var mimeType: String
+        var key: FileKey
+    }
+
+    /// Why `path` cannot be uploaded to this destination, checked locally with no network
+    /// call and no session: missing, not a regular file, unreadable (it is opened, as the
+    /// upload would), empty, too large or of a type the purpose or dialect refuses. For a
+    /// directory: whether it can be listed (`unreadableDirectory` when not). `nil` when
+    /// `add(paths: [path])` would queue it; `add` makes exactly these checks, so a path
+    /// preflight refuses never gets a server session.
+    public nonisolated func preflight(_ path: String) -> EngineError? {
+        let full = Self.absolute(path)
+        if Self.isDirectory(full) { return Self.listingError(full) }
+        do {
+            _ = try inspect(full)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Runs every local check on the file at the absolute path `path`.
+    nonisolated func inspect(_ path: String) throws(EngineError) -> LocalFile {
+        let identity = try FileIdentity.of(path)
+        // Opened, not judged by its mode bits: only the open says whether this process may
+        // read it (root, ACLs, write-only kernel files). Non-blocking, so a file swapped for
+        // a FIFO since the stat cannot hang the engine.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        guard let key = FileKey.of(descriptor: descriptor) else { throw .unreadable(path, String(cString: strerror(errno))) }
+        let mime = try configuration.rules.validate(name: identity.name, size: identity.size, profile: configuration.profile)
+        return LocalFile(identity: identity, mimeType: mime, key: key)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Why the directory at `path` cannot be listed, or nil when it can.
+    static func listingError(_ path: String) -> EngineError? {
+        guard let directory = opendir(path) else { return .unreadableDirectory(path, String(cString: strerror(errno))) }
+        closedir(directory)
+        return nil
+    }
+}
