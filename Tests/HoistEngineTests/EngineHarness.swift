@@ -15,15 +15,18 @@ struct EngineHarness {
     /// removal, even when `body` throws.
     @discardableResult
     static func with<T>(sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
+                        configure: (inout ServerConfiguration) -> Void = { _ in },
                         _ body: (EngineHarness) async throws -> T) async throws -> T {
-        try await withAwaitedCleanup(try await start(sessionTTL: sessionTTL, clock: clock), cleanup: { await $0.stop() }, body)
+        try await withAwaitedCleanup(
+            try await start(sessionTTL: sessionTTL, clock: clock, configure: configure), cleanup: { await $0.stop() }, body)
     }
 
     /// Starts a harness; the caller must await `stop()` on every path. Prefer `with`.
-    static func start(sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil) async throws -> EngineHarness {
+    static func start(sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
+                      configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> EngineHarness {
         // Standardised, so paths match the ones the engine reports (TempDirectory yields `/tmp//x`).
         let files = (try TempDirectory.make(prefix: "hoist-files") as NSString).standardizingPath
-        return EngineHarness(server: try await TestServer.start(sessionTTL: sessionTTL, clock: clock), files: files)
+        return EngineHarness(server: try await TestServer.start(sessionTTL: sessionTTL, clock: clock, configure: configure), files: files)
     }
 
     func stop() async {
@@ -35,13 +38,15 @@ struct EngineHarness {
         Profile(name: "test", dialect: dialect, endpoint: endpoint ?? server.baseURL, apiKeyEnv: "HOIST_TEST_KEY", purpose: purpose, pid: dialect == .luw ? 100 : nil)
     }
 
-    func engine(_ profile: Profile, journal: String? = nil, rateLimit: Int64? = nil, concurrency: Int = 4) throws -> UploadEngine {
-        var config = EngineConfiguration(profile: profile, key: APIKey(server.key))
+    func engine(_ profile: Profile, journal: String? = nil, rateLimit: Int64? = nil, concurrency: Int = 4,
+                key: String? = nil, configure: (inout EngineConfiguration) -> Void = { _ in }) throws -> UploadEngine {
+        var config = EngineConfiguration(profile: profile, key: APIKey(key ?? server.key))
         config.journalPath = journal
         config.rateLimit = rateLimit
         config.concurrency = concurrency
         config.retryPolicy = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
         config.journalEndpoint = journal.map { _ in "test-endpoint" }
+        configure(&config)
         return try UploadEngine(configuration: config)
     }
 
@@ -76,6 +81,12 @@ struct TestAPI {
     }
     func list(_ status: String) async throws -> [RemoteFile] {
         try await UploadAPI.with(profile: profile, key: key) { api throws(EngineError) in try await api.list(status: status, since: nil) }
+    }
+    /// Every session the server holds for this key, whatever its status.
+    func all() async throws -> [RemoteFile] {
+        var files: [RemoteFile] = []
+        for status in ["PENDING", "COMPLETED", "CANCELLED", "EXPIRED"] { files += try await list(status) }
+        return files
     }
     func create(_ name: String, size: Int64, mime: String = "text/plain") async throws -> RemoteSession {
         try await UploadAPI.with(profile: profile, key: key) { api throws(EngineError) in try await api.createSession(name: name, size: size, mimeType: mime) }

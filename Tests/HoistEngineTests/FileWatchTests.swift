@@ -1,0 +1,48 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// A file that changes or vanishes during its PUT stops the PUT within about 2 s.
+@Suite struct FileWatchTests {
+    @Test func fileAppendedToOrDeletedMidUploadStopsItsPutWithinTwoSeconds() async throws {
+        try await EngineHarness.with { harness in
+            let size = 4_000_000
+            let grows = try harness.file("grows.txt", size: size)
+            let vanishes = try harness.file("vanishes.txt", size: size, seed: 5)
+            let profile = harness.profile()
+            // 400 KB/s for each: about 10 s per file if nothing stopped it.
+            let engine = try harness.engine(profile, rateLimit: 800_000, concurrency: 2)
+            let touched = [grows: Moment(), vanishes: Moment()]
+            let ended = [grows: Moment(), vanishes: Moment()]
+            let ids = await engine.add(paths: [grows, vanishes])
+            let events = try await collect(engine, ids, timeout: .seconds(30)) { event in
+                if event.isTerminal { ended[event.path]?.mark() }
+                guard case .progress(let sent, _) = event.kind, sent >= 400_000, touched[event.path]?.mark() == true else { return }
+                if event.path == grows, let handle = FileHandle(forWritingAtPath: grows) {
+                    handle.seekToEndOfFile()
+                    handle.write(Data("more".utf8))
+                    handle.closeFile()
+                } else if event.path == vanishes {
+                    try? FileManager.default.removeItem(atPath: vanishes)
+                }
+            }
+            await engine.shutdown()
+            #expect(events.terminal(ids[0]) == .failed(.fileChanged(grows)))
+            #expect(events.terminal(ids[1]) == .failed(.fileVanished(vanishes)))
+            #expect(EngineError.fileChanged(grows).shortReason == "changed")
+            #expect(EngineError.fileVanished(vanishes).shortReason == "vanished")
+            for (id, path) in zip(ids, [grows, vanishes]) {
+                let changedAt = try #require(touched[path]?.instant)
+                let stoppedAt = try #require(ended[path]?.instant)
+                #expect(stoppedAt - changedAt < .seconds(2), "\(path): stopped \(stoppedAt - changedAt) after the change")
+                // Well before the last byte: the PUT was stopped, not run out.
+                #expect((events.progress(id).max() ?? 0) < Int64(size) / 2, "\(events.progress(id))")
+                let session = try #require(events.sessions(id).first)
+                #expect(try await harness.api(profile).status(session).status == "CANCELLED")
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// Progress says what the server has, and events carry what a detail view shows.
+@Suite struct ProgressAndDetailTests {
+    @Test func theLastProgressReportWaitsForTheServersAnswer() async throws {
+        let relay = try HoldingRelay()
+        defer { relay.stop() }
+        try await EngineHarness.with(configure: { $0.publicBaseURL = relay.baseURL }) { harness in
+            // API calls go to the server itself; only the signed URLs lead through the relay.
+            relay.setUpstream(port: harness.server.server.port)
+            let direct = "http://127.0.0.1:\(harness.server.server.port)"
+            let size = 3_000_000
+            let path = try harness.file("held.bin", size: size)
+            // Every part reported: nothing is held back by the throttle, only by the rule.
+            let engine = try harness.engine(harness.profile(endpoint: direct)) { $0.progressInterval = .zero }
+            let log = EventLog()
+            let reading = log.record(engine)
+            let ids = await engine.add(paths: [path])
+            // The server has stored every byte and answered; the relay holds the answer back.
+            #expect(await waitUntil(timeout: 20) { relay.heldBytes > 0 })
+            let before = log.events.progress(ids[0])
+            #expect(before.contains { $0 > 0 }, "progress reported while sending: \(before)")
+            #expect(before.allSatisfy { $0 < Int64(size) }, "\(before)")
+            #expect(!log.events.kinds(ids[0]).contains(.completing))
+            relay.release()
+            #expect(await waitUntil(timeout: 20) { log.ended(ids[0]) })
+            await engine.shutdown()
+            await reading.value
+            let kinds = log.events.kinds(ids[0])
+            let full = try #require(kinds.firstIndex(of: .progress(sent: Int64(size), total: Int64(size))), "\(kinds)")
+            #expect(kinds[full + 1] == .completing)
+            #expect(log.events.completed(ids[0]) != nil)
+            // Event times never go back, and each state has one.
+            let times = log.events.filter { $0.job == ids[0] }.map(\.time)
+            #expect(times == times.sorted())
+        }
+    }
+
+    @Test func retryingCarriesDelayAndReasonAndFailedCarriesTheServersAnswer() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.status(503), on: "PUT ")
+                // Local rules that let anything through, so the server has the last word.
+                let profile = harness.profile(endpoint: proxy.baseURL, purpose: "meeting_transcript")
+                let engine = try harness.engine(profile) { $0.rules = UploadRules(purposes: [:], luwExtensions: []) }
+                let ids = await engine.add(paths: [try harness.file("notes.txt", size: 2000), try harness.file("photo.png", size: 2000)])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+
+                guard case .retrying(let attempt, let delay, let reason)? = events.kinds(ids[0]).first(where: { if case .retrying = $0 { true } else { false } })
+                else { Issue.record("\(events.kinds(ids[0]))"); return }
+                #expect(attempt == 2)
+                #expect(delay > .zero)
+                #expect(reason == "server answered 503 injected: injected fault")
+                #expect(events.completed(ids[0]) != nil)
+
+                guard case .failed(let error)? = events.terminal(ids[1]) else { Issue.record("\(events.kinds(ids[1]))"); return }
+                #expect(error.status == 415)
+                #expect(error.serverCode != nil)
+                let serverMessage = try #require(error.serverMessage)
+                #expect(!serverMessage.isEmpty && error.message.hasSuffix(serverMessage))
+                #expect(error.shortReason == "415 type not allowed")
+                #expect(!error.haltsRun)
+                #expect(events.retries.allSatisfy { $0.job == ids[0] })
+            }
+        }
+    }
+}
