@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "HoistServer", "HoistEngine", "HoistTUI",
+                "HoistServer", "HoistEngine", "HoistTUI", "HoistTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

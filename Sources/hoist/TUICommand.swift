@@ -25,6 +25,13 @@ struct TUICommand: AsyncParsableCommand {
 
     func run() async throws {
         AllocatorTuning.apply()
+        // Before anything that must be shut down again: with no terminal there is nothing
+        // to show, and a script wants `hoist upload`.
+        do {
+            try CursesScreen.precheck()
+        } catch {
+            throw Self.noTerminal(error)
+        }
         let environment = ProcessInfo.processInfo.environment
         let start = try Self.directory(directory ?? FileManager.default.currentDirectoryPath)
         let paths = XDGPaths(environment: environment)
@@ -48,8 +55,9 @@ struct TUICommand: AsyncParsableCommand {
         do {
             exit = try await TUIApp.run(engine: engine, configuration: tui)
         } catch {
+            await engine.shutdown()
             await connection.close()
-            throw ValidationError("hoist needs a terminal (\(error)); for scripts use `hoist upload`")
+            throw Self.noTerminal(error)
         }
         switch exit {
         case .quit:
@@ -60,6 +68,12 @@ struct TUICommand: AsyncParsableCommand {
             // them; nothing is cancelled on the way out.
             throw ExitCode(signal.exitStatus)
         }
+    }
+
+    /// The one message for "no usable terminal": the reason, what to use instead; exit 2.
+    static func noTerminal(_ error: any Error) -> any Error {
+        Stderr.write("hoist: \(error)\nhoist: the interactive view needs a terminal; for scripts use `hoist upload FILE...`\n")
+        return ExitCode(2)
     }
 
     /// `path` made absolute, if it is a directory.

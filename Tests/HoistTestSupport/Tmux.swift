@@ -31,6 +31,11 @@ public final class Tmux: Sendable {
         try await Shell.run("tmux -L \(socket) capture-pane -p -t t").stdout
     }
 
+    /// The screen with its attributes and colours as SGR escape sequences (`capture-pane -e`).
+    public func styledScreen() async throws -> String {
+        try await Shell.run("tmux -L \(socket) capture-pane -p -e -t t").stdout
+    }
+
     /// Waits until the screen satisfies `condition`; returns it, or throws with the last screen.
     @discardableResult
     public func wait(for description: String, timeout: TimeInterval = 15, _ condition: (String) -> Bool) async throws -> String {
