@@ -42,9 +42,9 @@ struct UploadCommand: AsyncParsableCommand {
             connection = try await profile.connect()
             var configuration = connection.configuration(transfer: transfer)
             configuration.clock = clock
-            // PENDING on the engine (issue 8): after a failure that halts the run (refused,
-            // bad key), queued jobs must end failed rather than wait paused. Once the engine's
-            // option lands, say so here: `configuration.onHalt = .fail`.
+            // After a failure every upload would repeat (refused, bad key), each queued file
+            // ends failed with it: a script gets its answer now, not a paused engine.
+            configuration.onHalt = .fail
             engine = try UploadEngine(configuration: configuration)
         } catch {
             throw ConfigurationFailure.report(error)
