@@ -23,7 +23,7 @@ struct BrowserReducerTests {
         press(&state, .markAll)
         #expect(state.browser.marks == ["/data/photos/a.png", "/data/photos/b.jpg"])
         let effects = press(&state, .queueFiles)
-        #expect(effects == [.engine(.add(["/data/photos/a.png", "/data/photos/b.jpg"]))])
+        #expect(effects == [.preflight(["/data/photos/a.png", "/data/photos/b.jpg"])])
         #expect(state.browser.marks.isEmpty)
         #expect(state.focus == .browser)
         press(&state, .markAll, .markAll)
@@ -34,7 +34,7 @@ struct BrowserReducerTests {
     func queueCurrent() {
         var state = sampleState()
         press(&state, .moveLast)
-        #expect(press(&state, .queueFiles) == [.engine(.add(["/data/photos/b.jpg"]))])
+        #expect(press(&state, .queueFiles) == [.preflight(["/data/photos/b.jpg"])])
     }
 
     @Test("open and parent directory are effects; coming back up puts the cursor on the directory left")
@@ -86,23 +86,28 @@ struct BrowserReducerTests {
 
 @Suite("Reducer: queue and engine events")
 struct QueueReducerTests {
-    @Test("a job's row follows its events to done; speed and ETA appear while it uploads")
+    @Test("a job's row follows its events to done; speed appears after a second of data; the bar waits for the server")
     func lifecycle() {
         var state = sampleState()
         feed(&state, job: 1, path: "/data/a.png", [
             .queued(size: 1000), .started, .sessionCreated(remoteID: "fil_1", filename: "a.png"),
-            .progress(sent: 250, total: 1000), .progress(sent: 500, total: 1000),
+            .progress(sent: 0, total: 1000), .progress(sent: 250, total: 1000), .progress(sent: 500, total: 1000),
         ])
         let row = state.queue.rows[0]
         #expect(row.state == .uploading)
         #expect(row.remoteID == "fil_1")
         #expect(row.fraction == 0.5)
-        #expect(row.speed.bytesPerSecond == 250)
-        #expect(state.stats.eta(remaining: 500) == 2)
-        feed(&state, job: 1, path: "/data/a.png", [.completing, .completed(remoteID: "fil_1", md5: "abc")])
+        #expect(row.rate.bytesPerSecond(at: state.now) == 250)
+        // 500 bytes at 250 B/s, plus the complete round trip (taken to be like the 1 s create).
+        #expect(state.eta == 3)
+        feed(&state, job: 1, path: "/data/a.png", [.progress(sent: 1000, total: 1000)], start: .seconds(6))
+        #expect(state.queue.rows[0].fraction < 1, "all bytes handed over, but the server has not answered the PUT")
+        feed(&state, job: 1, path: "/data/a.png", [.completing, .completed(remoteID: "fil_1", md5: "abc")], start: .seconds(7))
         #expect(state.queue.rows[0].state == .done)
-        #expect(state.stats.done == 1)
-        #expect(state.byteTotals == (1000, 1000))
+        #expect(state.queue.rows[0].fraction == 1)
+        #expect(state.queue.counts.done == 1)
+        #expect(state.queue.counts.sentBytes == 1000 && state.queue.counts.bytes == 1000)
+        #expect(state.uploaded["/data/a.png"]?.size == 1000)
     }
 
     @Test("a late progress report never revives a cancelled job; a retry does")
@@ -110,21 +115,27 @@ struct QueueReducerTests {
         var state = sampleState()
         feed(&state, job: 1, path: "/x", [.queued(size: 10), .progress(sent: 2, total: 10), .cancelled, .progress(sent: 4, total: 10)])
         #expect(state.queue.rows[0].state == .cancelled)
-        #expect(state.stats.cancelled == 1)
+        #expect(state.queue.counts.cancelled == 1)
         feed(&state, job: 1, path: "/x", [.queued(size: 10)])
         #expect(state.queue.rows[0].state == .queued)
-        #expect(state.stats.cancelled == 0)
+        #expect(state.queue.counts.cancelled == 0)
     }
 
-    @Test("failures show their reason; retrying shows the attempt")
+    @Test("a failed row shows the short reason, the detail keeps the whole error; retrying counts down with its reason")
     func failures() {
         var state = sampleState()
-        feed(&state, job: 1, path: "/x", [.queued(size: 10), .retrying(attempt: 2, delay: .seconds(1), reason: "503")])
-        #expect(state.queue.rows[0].state.label == "retrying 2")
-        feed(&state, job: 1, path: "/x", [.failed(.config("no such file"))])
-        #expect(state.queue.rows[0].state.label.hasPrefix("failed: "))
+        event(&state, job: 1, path: "/x", .queued(size: 10), at: .zero)
+        event(&state, job: 1, path: "/x", .retrying(attempt: 2, delay: .seconds(4), reason: "network error: connection reset by peer"),
+              at: .seconds(1))
+        #expect(state.queue.rows[0].status(at: .seconds(1)) == "retry in 4s: connection reset by peer")
+        #expect(state.queue.rows[0].status(at: .milliseconds(3500)) == "retry in 2s: connection reset by peer")
+        let error = EngineError.http(status: 413, code: "too_large", message: "the file is larger than 10 MiB")
+        event(&state, job: 1, path: "/x", .failed(error), at: .seconds(5))
+        #expect(state.queue.rows[0].status(at: .seconds(5)) == "failed: 413 too large")
+        #expect(state.queue.rows[0].error == error)
+        #expect(state.queue.rows[0].retries == 1)
         #expect(state.messageIsError)
-        #expect(state.stats.failed == 1)
+        #expect(state.queue.counts.failed == 1)
     }
 
     @Test("c cancels the selected unfinished job; C every unfinished one; r retries only failed or cancelled")
@@ -132,7 +143,7 @@ struct QueueReducerTests {
         var state = sampleState()
         feed(&state, job: 1, path: "/a", [.queued(size: 1), .completed(remoteID: "fil_a", md5: "m")])
         feed(&state, job: 2, path: "/b", [.queued(size: 1), .started])
-        press(&state, .switchFocus)
+        press(&state, .switchFocus, .moveFirst)
         #expect(KeyMap.action(for: .character("c"), in: state) == .cancelJob)
         #expect(KeyMap.action(for: .delete, in: state) == .cancelJob)
         #expect(press(&state, .cancelJob).isEmpty)
@@ -140,22 +151,36 @@ struct QueueReducerTests {
         press(&state, .moveDown)
         #expect(press(&state, .cancelJob) == [.engine(.cancel(JobID(2)))])
         #expect(press(&state, .retryJob).isEmpty)
-        #expect(press(&state, .cancelAllJobs) == [.engine(.cancelAll)])
+        // C asks first, like q: n keeps them, y cancels them all.
+        #expect(press(&state, .cancelAllJobs).isEmpty)
+        #expect(state.overlay == .confirmCancelAll)
+        #expect(KeyMap.action(for: .character("n"), in: state) == .decline)
+        press(&state, .decline)
+        #expect(state.overlay == nil)
+        press(&state, .cancelAllJobs)
+        #expect(KeyMap.action(for: .character("y"), in: state) == .confirm)
+        #expect(withoutTitles(press(&state, .confirm)) == [.engine(.cancelAll)])
         feed(&state, job: 2, path: "/b", [.failed(.config("x"))])
-        #expect(press(&state, .retryJob) == [.engine(.retry(JobID(2)))])
+        #expect(withoutTitles(press(&state, .retryJob)) == [.engine(.retry(JobID(2)))])
     }
 
-    @Test("the queue never scrolls by itself: new jobs leave the selection and offset alone")
-    func noAutoScroll() {
+    @Test("the selection follows the active uploads until the user moves in the queue; queueing more follows again")
+    func follows() {
         var state = sampleState(size: Size(rows: 15, columns: 60))
-        for id in 1...5 { feed(&state, job: id, path: "/f\(id)", [.queued(size: 1)]) }
-        press(&state, .switchFocus, .moveDown, .moveDown)
-        let selected = state.queue.selected
-        let offset = state.queue.offset
-        for id in 6...40 { feed(&state, job: id, path: "/f\(id)", [.queued(size: 1), .started]) }
-        feed(&state, job: 3, path: "/f3", [.completed(remoteID: "x", md5: "y")])
-        #expect(state.queue.selected == selected)
-        #expect(state.queue.offset == offset)
+        let height = Layout(size: state.size).queueRows
+        for id in 1...30 { feed(&state, job: id, path: "/f\(id)", [.queued(size: 1)]) }
+        for id in 1...25 { feed(&state, job: id, path: "/f\(id)", [.started, .completed(remoteID: "x\(id)", md5: "m")]) }
+        feed(&state, job: 26, path: "/f26", [.started])
+        #expect(state.queue.selected == JobID(26))
+        #expect(state.queue.offset == 26 - height, "the active row is the last one shown")
+        press(&state, .switchFocus, .moveFirst)
+        feed(&state, job: 26, path: "/f26", [.completed(remoteID: "x", md5: "y")])
+        feed(&state, job: 27, path: "/f27", [.started])
+        #expect(state.queue.selected == JobID(1), "the user moved: the selection stays")
+        #expect(state.queue.offset == 0)
+        Reducer.reduce(&state, .preflighted([PathCheck(path: "/g", realPath: "/g")]), now: .zero, wall: wall)
+        feed(&state, job: 27, path: "/f27", [.progress(sent: 0, total: 1)])
+        #expect(state.queue.selected == JobID(27))
     }
 
     @Test("p pauses and resumes; + and - change concurrency within 1...64")
@@ -165,8 +190,10 @@ struct QueueReducerTests {
         #expect(state.isPaused)
         #expect(press(&state, .togglePause) == [.engine(.resume)])
         #expect(press(&state, .moreJobs) == [.engine(.setConcurrency(5))])
+        #expect(state.message == "5 uploads at once")
         for _ in 0..<10 { press(&state, .fewerJobs) }
         #expect(state.concurrency == 1)
+        #expect(state.message == "1 upload at once")
     }
 }
 
@@ -175,23 +202,53 @@ struct QuitReducerTests {
     @Test("q quits at once when nothing is unfinished")
     func quitIdle() {
         var state = sampleState()
-        #expect(press(&state, .quit) == [.quit(cancelling: false)])
+        #expect(press(&state, .quit) == [.exit(.quit(keepUnfinished: false))])
         #expect(state.isQuitting)
     }
 
-    @Test("q asks while uploads are unfinished: n stays, y quits cancelling their sessions")
+    @Test("q asks while uploads are unfinished: n stays, k leaves keeping them, y cancels them and waits for the server")
     func quitAsks() {
         var state = sampleState()
         feed(&state, job: 1, path: "/a", [.queued(size: 1), .started])
-        #expect(press(&state, .quit).isEmpty)
+        #expect(withoutTitles(press(&state, .quit)).isEmpty)
         #expect(state.overlay == .confirmQuit)
-        #expect(KeyMap.action(for: .character("n"), in: state) == .declineQuit)
-        press(&state, .declineQuit)
+        #expect(KeyMap.action(for: .character("n"), in: state) == .decline)
+        #expect(KeyMap.action(for: .character("u"), in: state) == nil, "the question takes every key")
+        press(&state, .decline)
         #expect(state.overlay == nil)
         #expect(!state.isQuitting)
+
+        var keeping = state
+        press(&keeping, .quit)
+        #expect(KeyMap.action(for: .character("k"), in: keeping) == .keepForLater)
+        #expect(press(&keeping, .keepForLater) == [.exit(.quit(keepUnfinished: true))])
+
         press(&state, .quit)
-        #expect(KeyMap.action(for: .character("y"), in: state) == .confirmQuit)
-        #expect(press(&state, .confirmQuit) == [.quit(cancelling: true)])
+        #expect(KeyMap.action(for: .character("y"), in: state) == .confirm)
+        #expect(press(&state, .confirm, at: .seconds(2)) == [.engine(.cancelAll)])
+        #expect(state.isQuitting)
+        #expect(state.quitDeadline == .seconds(12))
+        // While leaving, only Ctrl-C acts.
+        #expect(KeyMap.action(for: .character("q"), in: state) == nil)
+        #expect(KeyMap.action(for: .ctrlC, in: state) == .interrupt)
+        #expect(tick(&state, at: .seconds(3)).isEmpty)
+        #expect(withoutTitles(event(&state, job: 1, path: "/a", .cancelled, at: .seconds(4))) == [.exit(.quit(keepUnfinished: false))])
+    }
+
+    @Test("quitting leaves at the deadline when the server does not answer; Ctrl-C leaves at once")
+    func quitDeadline() {
+        var state = sampleState()
+        feed(&state, job: 1, path: "/a", [.queued(size: 1), .started])
+        press(&state, .quit)
+        press(&state, .confirm, at: .seconds(1))
+        #expect(tick(&state, at: .seconds(10)).isEmpty)
+        #expect(tick(&state, at: .seconds(11)) == [.exit(.quit(keepUnfinished: false))])
+
+        var impatient = sampleState()
+        feed(&impatient, job: 1, path: "/a", [.queued(size: 1), .started])
+        press(&impatient, .quit)
+        press(&impatient, .confirm, at: .seconds(1))
+        #expect(press(&impatient, .interrupt, at: .seconds(5)) == [.exit(.quit(keepUnfinished: false))])
     }
 
     @Test("Ctrl-C once behaves like q; twice within two seconds quits at once, cancelling")
@@ -201,12 +258,13 @@ struct QuitReducerTests {
         #expect(press(&state, .interrupt, at: .seconds(10)).isEmpty)
         #expect(state.overlay == .confirmQuit)
         #expect(KeyMap.action(for: .ctrlC, in: state) == .interrupt)
-        #expect(press(&state, .interrupt, at: .seconds(11)) == [.quit(cancelling: true)])
+        #expect(press(&state, .interrupt, at: .seconds(11)) == [.engine(.cancelAll)])
+        #expect(state.isQuitting)
 
         var slow = sampleState()
         feed(&slow, job: 1, path: "/a", [.queued(size: 1)])
         press(&slow, .interrupt, at: .seconds(10))
-        press(&slow, .declineQuit)
+        press(&slow, .decline)
         #expect(press(&slow, .interrupt, at: .seconds(20)).isEmpty)
         #expect(slow.overlay == .confirmQuit)
     }
@@ -237,6 +295,10 @@ struct QuitReducerTests {
     func noClashes() {
         for scope in [KeyScope.browser, .queue] {
             let keys = KeyMap.bindings.filter { $0.scope == scope || $0.scope == .global }.flatMap(\.keys)
+            #expect(Set(keys).count == keys.count, "\(scope)")
+        }
+        for scope in KeyScope.allCases where scope.isModal {
+            let keys = KeyMap.bindings(in: scope).flatMap(\.keys)
             #expect(Set(keys).count == keys.count, "\(scope)")
         }
     }

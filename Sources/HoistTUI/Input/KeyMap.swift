@@ -6,10 +6,27 @@ public struct KeyBinding: Sendable, Equatable {
     public var action: Action
     public var help: String
     public var scope: KeyScope
+    /// The few words the status line's hint uses, for the bindings it names.
+    public var hint: String?
+    /// Shown instead of the keys' names (a binding for every printable character).
+    public var label: String?
+
+    public init(keys: [Key], action: Action, help: String, scope: KeyScope, hint: String? = nil, label: String? = nil) {
+        self.keys = keys
+        self.action = action
+        self.help = help
+        self.scope = scope
+        self.hint = hint
+        self.label = label
+    }
+
+    /// The keys as the help overlay and hints show them: `Up k`, `Ctrl-C`.
+    public var keyNames: String { label ?? keys.map(\.description).joined(separator: " ") }
 }
 
-/// Keys → named actions. The help overlay is generated from this table, so it cannot
-/// drift from what the keys do.
+/// Keys → named actions, for the panes and for every modal state. The help overlay, the
+/// status line's hint and the questions' answers are generated from this table, so they
+/// cannot drift from what the keys do.
 public enum KeyMap {
     public static let bindings: [KeyBinding] = [
         KeyBinding(keys: [.up, .character("k")], action: .moveUp, help: "move up", scope: .global),
@@ -23,9 +40,10 @@ public enum KeyMap {
         KeyBinding(keys: [.character("+")], action: .moreJobs, help: "more at once", scope: .global),
         KeyBinding(keys: [.character("-")], action: .fewerJobs, help: "fewer at once", scope: .global),
         KeyBinding(keys: [.character("L")], action: .showLog, help: "event log", scope: .global),
-        KeyBinding(keys: [.character("?")], action: .showHelp, help: "this help", scope: .global),
-        KeyBinding(keys: [.escape], action: .closeOverlay, help: "close overlay", scope: .global),
-        KeyBinding(keys: [.character("q")], action: .quit, help: "quit", scope: .global),
+        KeyBinding(keys: [.character("?")], action: .showHelp, help: "this help", scope: .global, hint: "help"),
+        KeyBinding(keys: [.escape], action: .closeOverlay, help: "clear the filter", scope: .global),
+        KeyBinding(keys: [.control("l")], action: .repaint, help: "repaint the screen", scope: .global),
+        KeyBinding(keys: [.character("q")], action: .quit, help: "quit", scope: .global, hint: "quit"),
         KeyBinding(keys: [.ctrlC], action: .interrupt, help: "quit; twice: now", scope: .global),
 
         KeyBinding(keys: [.right, .character("l"), .enter], action: .openDirectory, help: "open directory", scope: .browser),
@@ -36,23 +54,63 @@ public enum KeyMap {
         KeyBinding(keys: [.character(".")], action: .toggleHidden, help: "hidden files", scope: .browser),
         KeyBinding(keys: [.character("/")], action: .startFilter, help: "filter by name", scope: .browser),
 
+        KeyBinding(keys: [.enter], action: .showDetail, help: "details", scope: .queue),
         KeyBinding(keys: [.character("c"), .delete], action: .cancelJob, help: "cancel upload", scope: .queue),
-        KeyBinding(keys: [.character("C")], action: .cancelAllJobs, help: "cancel all unfinished", scope: .queue),
-        KeyBinding(keys: [.character("r")], action: .retryJob, help: "retry failed", scope: .queue),
+        KeyBinding(keys: [.character("C")], action: .cancelAllJobs, help: "cancel all (asks)", scope: .queue),
+        KeyBinding(keys: [.character("r")], action: .retryJob, help: "retry this one", scope: .queue),
+        KeyBinding(keys: [.character("R")], action: .retryAllFailed, help: "retry every failed", scope: .queue),
+        KeyBinding(keys: [.character("y")], action: .copyURL, help: "copy its URL", scope: .queue),
+        KeyBinding(keys: [.character("H")], action: .toggleEarlier, help: "earlier uploads", scope: .queue),
+
+        KeyBinding(keys: [], action: .filterType(" "), help: "narrows the list", scope: .filter, label: "text"),
+        KeyBinding(keys: [.backspace], action: .filterErase, help: "erase", scope: .filter),
+        KeyBinding(keys: [.enter], action: .filterAccept, help: "keep filter", scope: .filter),
+        KeyBinding(keys: [.escape], action: .filterClear, help: "clear filter", scope: .filter),
+
+        KeyBinding(keys: [.escape, .character("q"), .enter, .character("L"), .character("?")], action: .closeOverlay,
+                   help: "close", scope: .overlay),
+        KeyBinding(keys: [.up, .character("k")], action: .moveUp, help: "up", scope: .overlay),
+        KeyBinding(keys: [.down, .character("j")], action: .moveDown, help: "down", scope: .overlay),
+        KeyBinding(keys: [.pageUp], action: .pageUp, help: "page up", scope: .overlay),
+        KeyBinding(keys: [.pageDown], action: .pageDown, help: "page down", scope: .overlay),
+        KeyBinding(keys: [.home, .character("g")], action: .moveFirst, help: "top", scope: .overlay),
+        KeyBinding(keys: [.end, .character("G")], action: .moveLast, help: "bottom", scope: .overlay),
+        KeyBinding(keys: [.character("y")], action: .copyURL, help: "copy URL", scope: .overlay),
+
+        KeyBinding(keys: [.character("y"), .character("Y")], action: .confirm, help: "quit, cancelling their sessions",
+                   scope: .quitQuestion, label: "y"),
+        KeyBinding(keys: [.character("k"), .character("K")], action: .keepForLater, help: "quit, keeping them for the next run",
+                   scope: .quitQuestion, label: "k"),
+        KeyBinding(keys: [.character("n"), .character("N"), .escape, .character("q")], action: .decline, help: "stay",
+                   scope: .quitQuestion, label: "n"),
+
+        KeyBinding(keys: [.character("y"), .character("Y")], action: .confirm, help: "cancel them all", scope: .cancelQuestion,
+                   label: "y"),
+        KeyBinding(keys: [.character("n"), .character("N"), .escape], action: .decline, help: "keep them", scope: .cancelQuestion,
+                   label: "n"),
+
+        KeyBinding(keys: [.ctrlC], action: .interrupt, help: "leave now, without waiting for the server", scope: .leaving),
     ]
 
-    /// The help overlay's lines, generated from ``bindings``: a section title (no keys) or
-    /// keys and what they do, per column.
-    public static func helpLines(columns: Int) -> [[(keys: String, text: String)]] {
-        let sections = KeyScope.allCases.map { scope in
-            [(keys: "", text: scope.rawValue)] + bindings.filter { $0.scope == scope }.map {
-                (keys: $0.keys.map(\.description).joined(separator: " "), text: $0.help)
-            }
+    /// The bindings of one scope, in table order.
+    public static func bindings(in scope: KeyScope) -> [KeyBinding] { bindings.filter { $0.scope == scope } }
+
+    /// The help overlay's sections: a title, then keys and what they do.
+    public static func helpSections() -> [(title: String, lines: [(keys: String, text: String)])] {
+        KeyScope.allCases.map { scope in
+            (scope.rawValue, bindings(in: scope).map { (keys: $0.keyNames, text: $0.help) })
         }
-        // Two columns: the global keys beside the panes' own.
-        let groups = columns >= 2 ? [sections[0], Array(sections.dropFirst().joined(separator: [("", "")]))]
-            : [Array(sections.joined(separator: [("", "")]))]
-        return groups
+    }
+
+    /// The status line's hint: `? help  q quit`.
+    public static var hint: String {
+        bindings.compactMap { binding in binding.hint.map { "\(binding.keys.first?.description ?? "") \($0)" } }
+            .joined(separator: "  ")
+    }
+
+    /// A question's answers: `y` and `quit, cancelling their sessions`.
+    public static func answers(_ scope: KeyScope) -> [(key: String, text: String)] {
+        bindings(in: scope).map { (key: $0.keyNames, text: $0.help) }
     }
 
     /// The action for `key` when `focus` has the keys and nothing overlays the panes.
@@ -61,38 +119,21 @@ public enum KeyMap {
         return bindings.first { ($0.scope == scope || $0.scope == .global) && $0.keys.contains(key) }?.action
     }
 
-    /// The action for `key` given everything that can capture keys: the quit question,
+    /// The action for `key` given everything that can capture keys: leaving, the questions,
     /// overlays and the filter being typed come before the panes.
     public static func action(for key: Key, in state: AppState) -> Action? {
-        if key == .resize { return .resized }
+        func lookup(_ scope: KeyScope) -> Action? { bindings.first { $0.scope == scope && $0.keys.contains(key) }?.action }
+        if state.isQuitting { return lookup(.leaving) }
         if key == .ctrlC { return .interrupt }
         switch state.overlay {
-        case .confirmQuit:
-            switch key {
-            case .character("y"), .character("Y"): return .confirmQuit
-            case .character("n"), .character("N"), .escape, .character("q"): return .declineQuit
-            default: return nil
-            }
-        case .help, .log:
-            switch key {
-            case .escape, .character("q"), .character("L"), .character("?"): return .closeOverlay
-            case .up, .character("k"): return .moveUp
-            case .down, .character("j"): return .moveDown
-            case .pageUp: return .pageUp
-            case .pageDown: return .pageDown
-            default: return nil
-            }
-        case nil:
-            break
+        case .confirmQuit: return lookup(.quitQuestion)
+        case .confirmCancelAll: return lookup(.cancelQuestion)
+        case .help, .log, .detail: return lookup(.overlay)
+        case nil: break
         }
         if state.focus == .browser, state.browser.isFiltering {
-            switch key {
-            case .enter: return .filterAccept
-            case .escape: return .filterClear
-            case .backspace: return .filterErase
-            case .character(let c): return .filterType(c)
-            default: break
-            }
+            if let action = lookup(.filter) { return action }
+            if case .character(let character) = key { return .filterType(character) }
         }
         return action(for: key, focus: state.focus)
     }

@@ -1,8 +1,14 @@
 import Foundation
+import HoistEngine
 
-/// Reads a directory for the browser. Unreadable entries are skipped, not fatal.
+/// Reads a directory for the browser, checking each file as an upload would (no network):
+/// the browser marks what cannot be uploaded before the user tries.
 public enum DirectoryReader {
-    public static func list(_ directory: String) throws -> [DirectoryEntry] {
+    /// The entries of `directory`; `preflight` says why a file cannot be uploaded.
+    public static func list(_ directory: String, preflight: (String) -> EngineError?) throws -> [DirectoryEntry] {
+        // opendir's errno says why in the system's words ("Permission denied").
+        guard let handle = opendir(directory) else { throw Failure(reason: String(cString: strerror(errno))) }
+        closedir(handle)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         return names.map { name in
             let path = directory == "/" ? "/" + name : directory + "/" + name
@@ -12,8 +18,25 @@ public enum DirectoryReader {
             // A link to a directory browses like a directory.
             let resolved = stat(path, &info) == 0
             let isDirectory = resolved && (info.st_mode & S_IFMT) == S_IFDIR
+            #if canImport(Darwin)
+            let mtime = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+            #else
+            let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            #endif
             return DirectoryEntry(name: name, path: path, isDirectory: isDirectory,
-                                  size: resolved ? Int64(info.st_size) : 0, isSymlink: isLink)
+                                  size: resolved ? Int64(info.st_size) : 0, isSymlink: isLink,
+                                  mtimeNanos: resolved ? mtime : nil,
+                                  problem: isDirectory ? nil : preflight(path))
         }
+    }
+
+    /// Why a directory could not be listed.
+    public struct Failure: Error, Sendable {
+        public var reason: String
+    }
+
+    /// The reason in a listing error, for the status line.
+    static func reason(_ error: any Error) -> String {
+        (error as? Failure)?.reason ?? (error as NSError).localizedDescription
     }
 }

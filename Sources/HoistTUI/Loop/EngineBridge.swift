@@ -1,20 +1,23 @@
 import HoistEngine
 import Synchronization
 
-/// Connects the UI thread, which must never await, to the engine actor: events are
-/// collected into an inbox the loop drains; commands go out through one ordered channel,
-/// so "queue then cancel" can never arrive as "cancel then queue".
-final class EngineBridge: Sendable {
+/// Connects the UI thread, which must never await, to the engine actor: events and the
+/// answers of asynchronous effects are collected into an inbox the loop drains; commands go
+/// out through one ordered channel, so "queue then cancel" can never arrive as "cancel then
+/// queue".
+final class EngineBridge: EngineLink {
+    private let engine: UploadEngine
     private let inbox = Inbox()
     private let commands: AsyncStream<EngineCommand>.Continuation
     private let tasks: [Task<Void, Never>]
 
     init(engine: UploadEngine) {
+        self.engine = engine
         let (stream, continuation) = AsyncStream.makeStream(of: EngineCommand.self)
         commands = continuation
         let inbox = inbox
         let collector = Task {
-            for await event in engine.events { inbox.events.withLock { $0.append(event) } }
+            for await event in engine.events { inbox.post(event) }
         }
         let sender = Task {
             for await command in stream {
@@ -32,17 +35,60 @@ final class EngineBridge: Sendable {
         tasks = [collector, sender]
     }
 
-    /// Sends a command; it runs after every command sent before it.
     func send(_ command: EngineCommand) { commands.yield(command) }
 
-    /// Takes every event that arrived since the last call.
-    func drain() -> [EngineEvent] { inbox.events.withLock { events in defer { events = [] }; return events } }
+    func loadHistory(limit: Int) {
+        let engine = engine, inbox = inbox
+        Task { inbox.post(.history(await engine.history(limit: limit))) }
+    }
 
-    /// Stops forwarding commands (the sender finishes what it has).
+    func fetchURL(job: JobID, remoteID: String) {
+        let api = engine.api, inbox = inbox
+        Task {
+            do throws(EngineError) {
+                inbox.post(.fetchedURL(job: job, .success(try await api.downloadURL(id: remoteID))))
+            } catch {
+                inbox.post(.fetchedURL(job: job, .failure(error)))
+            }
+        }
+    }
+
+    func preflight(_ path: String) -> EngineError? { engine.preflight(path) }
+
+    func drain() -> [Input] { inbox.take() }
+
     func finish() { commands.finish() }
 }
 
-/// Events waiting for the loop; a class so the collecting task can share it.
+/// Inputs waiting for the loop, in order; consecutive engine events are kept as one batch.
 private final class Inbox: Sendable {
-    let events = Mutex<[EngineEvent]>([])
+    private struct Pending {
+        var inputs: [Input] = []
+        var events: [EngineEvent] = []
+
+        mutating func flush() {
+            guard !events.isEmpty else { return }
+            inputs.append(.events(events))
+            events = []
+        }
+    }
+
+    private let pending = Mutex(Pending())
+
+    func post(_ event: EngineEvent) { pending.withLock { $0.events.append(event) } }
+
+    func post(_ input: Input) {
+        pending.withLock { pending in
+            pending.flush()
+            pending.inputs.append(input)
+        }
+    }
+
+    func take() -> [Input] {
+        pending.withLock { pending in
+            pending.flush()
+            defer { pending.inputs = [] }
+            return pending.inputs
+        }
+    }
 }

@@ -2,78 +2,107 @@ import Foundation
 import HoistEngine
 import HoistTerminal
 
-/// The one loop that owns the terminal: drain engine events into the state, redraw only
-/// when something changed (at most one frame per `frameInterval`), wait for a key with a
-/// timeout. Idle, it draws nothing at all.
+/// The one loop that owns the terminal: drain engine events and answers into the reducer,
+/// perform the effects it returns, redraw only when something changed (at most one
+/// engine-driven frame per `frameInterval`; a key redraws at once), wait for a key with a
+/// timeout. It never changes the state itself. Idle, it draws nothing at all.
 final class EventLoop {
     private let screen: any Screen
     private let canvas: Canvas
-    private let bridge: EngineBridge
+    private let link: any EngineLink
     private let configuration: TUIConfiguration
-    private let start = ContinuousClock.now
+    private let wallClock: () -> Date
     private(set) var state: AppState
     private var dirty = true
     private var lastFrame: Duration?
-    /// Set when quitting waits for cancels: leave at the latest then.
-    private var quitDeadline: Duration?
+    /// The title to set with the next frame (between frames, never inside one).
+    private var pendingTitle: String?
+    private var exit: TUIExit?
 
-    init(screen: any Screen, bridge: EngineBridge, configuration: TUIConfiguration) {
+    init(screen: any Screen, link: any EngineLink, configuration: TUIConfiguration, wallClock: @escaping () -> Date = Date.init) {
         self.screen = screen
-        self.bridge = bridge
+        self.link = link
         self.configuration = configuration
+        self.wallClock = wallClock
         canvas = Canvas(screen: screen, theme: configuration.theme, glyphs: configuration.glyphs)
         state = AppState(size: screen.size, directory: configuration.directory, destination: configuration.destination,
                          concurrency: configuration.concurrency)
+        state.cancelTimeout = configuration.cancelTimeout
     }
 
-    private var now: Duration { ContinuousClock.now - start }
+    private var now: Duration { configuration.clock.now() }
 
-    /// Runs until the user quits or a trapped signal arrives.
+    /// Runs until the user quits or a trapped signal arrives, then gives the title back.
     func run() -> TUIExit {
-        perform([.listDirectory(configuration.directory)])
-        if !configuration.resumePaths.isEmpty {
-            state.isPaused = true
-            bridge.send(.pause)
-            bridge.send(.add(configuration.resumePaths))
-            let count = configuration.resumePaths.count
-            state.say("\(count) unfinished upload\(count == 1 ? "" : "s") from the last run, paused: p resumes", at: Date())
-        }
-        while true {
-            let events = bridge.drain()
-            for event in events { Reducer.apply(&state, event, now: now, wall: Date()) }
-            if !events.isEmpty { dirty = true }
-            if let deadline = quitDeadline, state.queue.unfinished.isEmpty || now >= deadline { return .quit }
-            if dirty, lastFrame.map({ now - $0 >= configuration.frameInterval }) ?? true { draw() }
-            guard let key = screen.readKey(timeout: waitTime()) else { continue }
-            if case .signal(let signal) = key {
-                if signal == .interrupt {
-                    handle(.interrupt)
-                    if state.isQuitting, quitDeadline == nil { return .quit }
-                    continue
-                }
-                return .signal(signal)
-            }
-            if key == .resize { state.size = screen.size }
-            guard let action = KeyMap.action(for: key, in: state) else { continue }
-            handle(action)
-            if state.isQuitting, quitDeadline == nil { return .quit }
-            // Keys answer at once; only engine-driven redraws are paced.
-            draw()
-        }
+        var exit = start()
+        while exit == nil { exit = step() }
+        return finish(exit ?? .quit(keepUnfinished: false))
     }
 
-    private func handle(_ action: Action) {
-        perform(Reducer.reduce(&state, action, now: now, wall: Date()))
-        dirty = true
+    /// The first turn: list the directory, read the history, resume the last run's uploads.
+    func start() -> TUIExit? {
+        receive(.start(resumePaths: configuration.resumePaths))
+        return exit
     }
 
+    /// One turn: drain what arrived, let time pass, draw if due, wait for a key until the
+    /// next frame is due. Returns how the app ends, once it does.
+    func step() -> TUIExit? {
+        for input in link.drain() {
+            receive(input)
+            if let exit { return exit }
+        }
+        receive(.tick, redraws: false)
+        if let exit { return exit }
+        if !dirty, state.changesWithTime, let lastFrame, now - lastFrame >= configuration.tickInterval { dirty = true }
+        if dirty, lastFrame.map({ now - $0 >= configuration.frameInterval }) ?? true { draw() }
+        guard let key = screen.readKey(timeout: waitTime()) else { return nil }
+        switch key {
+        case .signal(.interrupt):
+            receive(.action(.interrupt))
+        case .signal(let signal):
+            return .signal(signal)
+        case .resize:
+            receive(.resized(screen.size))
+        default:
+            guard let action = KeyMap.action(for: key, in: state) else { return nil }
+            receive(.action(action))
+        }
+        if let exit { return exit }
+        // Keys answer at once; only engine-driven redraws are paced.
+        draw()
+        return nil
+    }
+
+    /// Gives the terminal's title back and passes `exit` on.
+    func finish(_ exit: TUIExit) -> TUIExit {
+        screen.setTitle(nil)
+        return exit
+    }
+
+    private func receive(_ input: Input, redraws: Bool = true) {
+        let effects = Reducer.reduce(&state, input, now: now, wall: wallClock())
+        if redraws { dirty = true }
+        perform(effects)
+    }
+
+    /// How long to wait for a key: until the next paced frame or tick is due, and never
+    /// long, since engine events do not wake the wait.
     private func waitTime() -> Duration {
-        guard dirty, let lastFrame else { return .milliseconds(100) }
-        return max(.milliseconds(1), configuration.frameInterval - (now - lastFrame))
+        let poll: Duration = state.isQuitting ? .milliseconds(50) : .milliseconds(100)
+        guard let lastFrame else { return poll }
+        let since = now - lastFrame
+        if dirty { return max(.milliseconds(1), min(poll, configuration.frameInterval - since)) }
+        if state.changesWithTime { return max(.milliseconds(1), min(poll, configuration.tickInterval - since)) }
+        return poll
     }
 
     private func draw() {
         AppView.draw(state, on: canvas)
+        if let title = pendingTitle {
+            screen.setTitle(title)
+            pendingTitle = nil
+        }
         lastFrame = now
         dirty = false
     }
@@ -82,21 +111,28 @@ final class EventLoop {
         for effect in effects {
             switch effect {
             case .engine(let command):
-                bridge.send(command)
+                link.send(command)
             case .listDirectory(let path):
                 do {
-                    Reducer.loaded(&state, directory: path, entries: try DirectoryReader.list(path))
+                    receive(.listed(directory: path, entries: try DirectoryReader.list(path, preflight: link.preflight)))
                 } catch {
-                    Reducer.loadFailed(&state, directory: path, reason: (error as NSError).localizedDescription, wall: Date())
-                    if state.browser.entries.isEmpty { state.browser.error = "cannot read \(path)" }
+                    receive(.listFailed(directory: path, reason: DirectoryReader.reason(error)))
                 }
-            case .quit(let cancelling):
-                guard cancelling else { continue }
-                // Stay on screen while the server cancels the sessions, so the user sees it happen.
-                bridge.send(.cancelAll)
-                state.isQuitting = true
-                state.say("cancelling \(state.queue.unfinished.count) pending upload(s)…", at: Date())
-                quitDeadline = now + configuration.cancelTimeout
+            case .preflight(let paths):
+                receive(.preflighted(paths.map { PathChecker.check($0, preflight: link.preflight) }))
+            case .loadHistory:
+                link.loadHistory(limit: configuration.historyLimit)
+            case .fetchURL(let job, let remoteID):
+                link.fetchURL(job: job, remoteID: remoteID)
+            case .setTitle(let title):
+                pendingTitle = title
+            case .copyToClipboard(let text):
+                screen.copyToClipboard(text)
+            case .repaint:
+                screen.invalidate()
+                dirty = true
+            case .exit(let exit):
+                self.exit = exit
             }
         }
     }

@@ -13,7 +13,7 @@ public enum TUIApp {
         let box = ScreenBox(screen: screen, bridge: bridge, configuration: configuration)
         let exit = await withCheckedContinuation { (continuation: CheckedContinuation<TUIExit, Never>) in
             let thread = Thread {
-                let loop = EventLoop(screen: box.screen, bridge: box.bridge, configuration: box.configuration)
+                let loop = EventLoop(screen: box.screen, link: box.bridge, configuration: box.configuration)
                 let exit = loop.run()
                 box.screen.close()
                 continuation.resume(returning: exit)

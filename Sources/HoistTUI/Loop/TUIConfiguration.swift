@@ -1,3 +1,4 @@
+import HoistEngine
 import HoistTerminal
 
 /// What the TUI starts with; the `hoist` command fills it from flags and config.
@@ -19,6 +20,15 @@ public struct TUIConfiguration: Sendable {
     public var frameInterval: Duration = .milliseconds(250)
     /// How long quitting waits for pending sessions to be cancelled on the server.
     public var cancelTimeout: Duration = .seconds(10)
+    /// While something moves, a frame at least this often even without events, so that
+    /// speeds fall, stalls show and countdowns count. Idle, none.
+    public var tickInterval: Duration = .seconds(1)
+    /// The engine's clock (`EngineConfiguration.clock`): event times are on it, and the
+    /// loop reads "now" from it so that the two compare. A separate `SystemEngineClock`
+    /// started at about the same moment is off by that moment's difference only.
+    public var clock: any EngineClock = SystemEngineClock()
+    /// How many of earlier runs' uploads the queue can show (`H`) and the browser marks.
+    public var historyLimit = 1000
 
     public init(directory: String, destination: String, theme: Theme, glyphs: Glyphs, usesColors: Bool, concurrency: Int) {
         self.directory = directory
@@ -32,8 +42,9 @@ public struct TUIConfiguration: Sendable {
 
 /// How the TUI ended.
 public enum TUIExit: Sendable, Equatable {
-    /// The user quit.
-    case quit
+    /// The user quit. With `keepUnfinished`, unfinished uploads were left for the next
+    /// run: their sessions must not be cancelled on the way out (the journal resumes them).
+    case quit(keepUnfinished: Bool)
     /// A trapped signal (SIGTERM, SIGHUP) ended it: exit with its ``TerminalSignal/exitStatus``.
     case signal(TerminalSignal)
 }

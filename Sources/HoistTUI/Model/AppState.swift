@@ -9,10 +9,14 @@ public enum Focus: Sendable, Equatable { case browser, queue }
 public enum Overlay: Sendable, Equatable {
     /// The key map, scrolled `offset` lines down when it does not fit.
     case help(offset: Int)
-    /// The log pane, scrolled `offset` lines up from the newest.
+    /// The log, scrolled `offset` lines up from the newest.
     case log(offset: Int)
-    /// "Quit and cancel N unfinished uploads?"
+    /// Everything known about one job, scrolled `offset` lines down.
+    case detail(JobID, offset: Int)
+    /// "Quit? N uploads are not finished": cancel them, keep them for the next run, or stay.
     case confirmQuit
+    /// "Cancel every unfinished upload?"
+    case confirmCancelAll
 }
 
 /// One line of the event history.
@@ -28,6 +32,19 @@ public struct LogEntry: Sendable, Equatable {
     }
 }
 
+/// Size and modification time of a file known to be uploaded, to tell it from a file that
+/// changed since under the same name.
+public struct FileStamp: Sendable, Equatable {
+    public var size: Int64
+    /// `nil` when only the size is known (uploaded in this run).
+    public var mtimeNanos: Int64?
+
+    public init(size: Int64, mtimeNanos: Int64?) {
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+    }
+}
+
 /// Everything the TUI shows. Changed only by the reducer; drawn by the panes.
 public struct AppState: Sendable, Equatable {
     public var size: Size
@@ -36,18 +53,31 @@ public struct AppState: Sendable, Equatable {
     public var browser: BrowserState
     public var queue = QueueState()
     public var stats = TransferStats()
+    /// The latest time the reducer was told, on the engine's clock: what rates, stalls and
+    /// countdowns are drawn at.
+    public var now: Duration = .zero
     /// Where uploads go: "embedded server at … (data in …)" or "profile work: lightfield …".
     public var destination: String
     /// The latest message, shown on the status pane's last line.
     public var message = ""
     public var messageIsError = false
+    /// A failure that stopped the run (refused, bad key…), named once until the user acts.
+    public var banner: String?
     public var log: [LogEntry] = []
     public var isPaused = false
     public var concurrency: Int
+    /// Files uploaded to this destination, by path: from the journal and from this run.
+    public var uploaded: [String: FileStamp] = [:]
+    /// The window title last set, so that it is written only when it changes.
+    public var title = ""
     /// When Ctrl-C was last pressed, for "twice quits at once".
     public var lastInterrupt: Duration?
-    /// Set once the app is leaving.
+    /// Set once the app is leaving: waiting for the server to cancel sessions.
     public var isQuitting = false
+    /// While quitting: leave at the latest then, cancelled or not.
+    public var quitDeadline: Duration?
+    /// How long quitting waits for pending sessions to be cancelled.
+    public var cancelTimeout: Duration = .seconds(10)
 
     /// How many log lines are kept.
     public static let logLimit = 5000
@@ -63,14 +93,64 @@ public struct AppState: Sendable, Equatable {
     public mutating func say(_ text: String, error: Bool = false, at time: Date) {
         message = text
         messageIsError = error
+        note(time, text, error: error)
+    }
+
+    /// Records `text` in the log without making it the latest message.
+    public mutating func note(_ time: Date, _ text: String, error: Bool = false) {
         log.append(LogEntry(time: time, text: text, isError: error))
         if log.count > Self.logLimit { log.removeFirst(log.count - Self.logLimit) }
     }
 
-    /// Bytes of all jobs, and bytes sent of them.
-    public var byteTotals: (sent: Int64, total: Int64) {
-        queue.rows.reduce((0, 0)) { acc, row in
-            row.state == .cancelled ? acc : (acc.0 + (row.state == .done ? row.size : row.sent), acc.1 + row.size)
+    /// Whether what is drawn changes with time alone (speeds, stalls, countdowns): then a
+    /// frame a second is due even without events. Idle, nothing is.
+    public var changesWithTime: Bool {
+        isQuitting || queue.rows.contains { $0.state.isActive }
+    }
+
+    /// Seconds left: the bytes left at the current transfer rate, plus the round trips
+    /// (create, complete) the files left still need at the mean measured so far, shared
+    /// among the uploads that run at once. `nil` when unknown.
+    public var eta: Double? {
+        var bytes: Int64 = 0
+        var creates = 0
+        var completes = 0
+        var unfinished = 0
+        for row in queue.rows where !row.state.isFinished {
+            unfinished += 1
+            bytes += max(0, row.size - row.sent)
+            switch row.state {
+            case .queued, .creating:
+                creates += 1
+                completes += 1
+            case .uploading, .retrying:
+                completes += 1
+            default:
+                break
+            }
         }
+        guard unfinished > 0 else { return nil }
+        let parallel = max(1, min(concurrency, unfinished))
+        var seconds = 0.0
+        if bytes > 0 {
+            guard let rate = stats.rate.transferRate(at: now, parallel: parallel), rate > 0 else { return nil }
+            seconds = Double(bytes) / rate
+        }
+        if creates > 0 {
+            guard let create = stats.meanCreate else { return nil }
+            seconds += Double(creates) * create / Double(parallel)
+        }
+        if completes > 0 {
+            guard let complete = stats.meanComplete else { return bytes > 0 ? seconds : nil }
+            seconds += Double(completes) * complete / Double(parallel)
+        }
+        return seconds
+    }
+
+    /// `hoist 12/40 31%`, or `hoist` with nothing queued.
+    public var windowTitle: String {
+        let counts = queue.counts
+        guard counts.total > 0 else { return "hoist" }
+        return "hoist \(counts.done)/\(counts.total) \(Format.percent(counts.fraction))"
     }
 }

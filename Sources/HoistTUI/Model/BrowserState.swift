@@ -1,3 +1,5 @@
+import HoistEngine
+
 /// A directory entry as the browser shows it.
 public struct DirectoryEntry: Sendable, Equatable {
     public var name: String
@@ -5,13 +7,21 @@ public struct DirectoryEntry: Sendable, Equatable {
     public var isDirectory: Bool
     public var size: Int64
     public var isSymlink: Bool
+    /// Modification time, to tell a file uploaded before from one changed since.
+    public var mtimeNanos: Int64?
+    /// Why this cannot be uploaded here, checked before any network call (unreadable,
+    /// empty, too large, a type the destination refuses); `nil` when it can.
+    public var problem: EngineError?
 
-    public init(name: String, path: String, isDirectory: Bool, size: Int64, isSymlink: Bool = false) {
+    public init(name: String, path: String, isDirectory: Bool, size: Int64, isSymlink: Bool = false,
+                mtimeNanos: Int64? = nil, problem: EngineError? = nil) {
         self.name = name
         self.path = path
         self.isDirectory = isDirectory
         self.size = size
         self.isSymlink = isSymlink
+        self.mtimeNanos = mtimeNanos
+        self.problem = problem
     }
 
     public var isHidden: Bool { name.hasPrefix(".") }

@@ -7,10 +7,12 @@ public enum JobState: Sendable, Equatable {
     case creating
     case uploading
     case completing
+    /// Waiting to try again; the row keeps when and why.
+    case retrying(attempt: Int)
     case done
-    case failed(String)
+    /// The row keeps the error.
+    case failed
     case cancelled
-    case retrying(Int)
 
     /// Whether the job has ended (until a retry).
     public var isFinished: Bool {
@@ -20,19 +22,22 @@ public enum JobState: Sendable, Equatable {
         }
     }
 
-    /// The word the queue shows.
-    public var label: String {
+    /// Whether the job holds one of the engine's slots.
+    public var isActive: Bool {
         switch self {
-        case .queued: return "queued"
-        case .creating: return "creating"
-        case .uploading: return "uploading"
-        case .completing: return "completing"
-        case .done: return "done"
-        case .failed(let reason): return "failed: \(reason)"
-        case .cancelled: return "cancelled"
-        case .retrying(let attempt): return "retrying \(attempt)"
+        case .creating, .uploading, .completing, .retrying: return true
+        default: return false
         }
     }
+}
+
+/// One line of a job's history, for the detail overlay.
+public struct JobMoment: Sendable, Equatable {
+    /// On the engine's clock.
+    public var time: Duration
+    /// The same moment on the wall clock, for people.
+    public var wall: Date
+    public var text: String
 }
 
 /// One row of the queue: a job and what the engine last said of it.
@@ -42,10 +47,25 @@ public struct JobRow: Sendable, Equatable {
     public var size: Int64
     public var sent: Int64 = 0
     public var state: JobState = .queued
-    /// The remote file id or final URL, once known.
+    /// The remote file id (Lightfield) or final URL (Luw), once known.
     public var remoteID: String?
-    /// Bytes per second, smoothed.
-    public var speed = SmoothedRate()
+    /// The stored name, when the server gave one other than the file's.
+    public var remoteName: String?
+    /// Bytes per second of this job's PUT.
+    public var rate = RateWindow()
+    /// The failure that ended the job, while it is failed.
+    public var error: EngineError?
+    /// Retries announced, across the job's life.
+    public var retries = 0
+    /// While retrying: when the next attempt starts (engine clock) and why.
+    public var retryAt: Duration?
+    public var retryReason: String?
+    /// States with their times, oldest first (bounded).
+    public var history: [JobMoment] = []
+    /// When the current create or complete round trip began (engine clock).
+    var roundTripStart: Duration?
+    /// A row from an earlier run's journal, shown for its id and URL; never counted.
+    public var isEarlier = false
 
     public init(id: JobID, path: String, size: Int64) {
         self.id = id
@@ -53,55 +73,47 @@ public struct JobRow: Sendable, Equatable {
         self.size = size
     }
 
+    /// How many moments a row keeps.
+    static let historyLimit = 40
+
     /// The file's name, as shown.
     public var name: String { (path as NSString).lastPathComponent }
 
-    /// Sent over total, 0 when the total is unknown.
+    /// Sent over total, 0 when the total is unknown. While the PUT waits for the server's
+    /// answer the bar stops short of 100%: bytes handed to the network are not yet bytes
+    /// the server has taken, and only its answer says so.
     public var fraction: Double {
-        if state == .done { return 1 }
-        return size > 0 ? min(1, Double(sent) / Double(size)) : 0
+        switch state {
+        case .done, .completing: return 1
+        default:
+            guard size > 0 else { return 0 }
+            return min(Double(sent) / Double(size), 0.999)
+        }
     }
 
-    /// Applies an engine event; `now` is when it arrived, for the speed.
-    public mutating func apply(_ kind: EngineEvent.Kind, now: Duration) {
-        // An ended job only starts again through a retry (`queued`); a progress report
-        // flushed after the cancel must not bring it back to life.
-        if state.isFinished {
-            guard case .queued = kind else { return }
+    /// Whether the PUT has gone quiet for ``RateWindow/stallAfter``.
+    public func isStalled(at now: Duration) -> Bool { state == .uploading && rate.isStalled(at: now) }
+
+    /// The state as the queue's last column says it at `now`: `stalled`, `retry in 4s:
+    /// connection refused`, `failed: 413 too large`.
+    public func status(at now: Duration) -> String {
+        switch state {
+        case .queued: return "queued"
+        case .creating: return "creating"
+        case .uploading: return isStalled(at: now) ? "stalled" : "uploading"
+        case .completing: return "completing"
+        case .retrying:
+            let reason = retryReason.map { ": " + $0 } ?? ""
+            guard let retryAt, retryAt > now else { return "retrying" + reason }
+            return "retry in \(Int((retryAt - now).seconds.rounded(.up)))s" + reason
+        case .done: return isEarlier ? "done earlier" : "done"
+        case .failed: return "failed: " + (error?.shortReason ?? "unknown")
+        case .cancelled: return "cancelled"
         }
-        switch kind {
-        case .queued(let size):
-            self.size = size
-            sent = 0
-            state = .queued
-            speed = SmoothedRate()
-        case .started:
-            state = .creating
-        case .sessionCreated(let remote, _):
-            remoteID = remote
-            if case .retrying = state {} else { state = .uploading }
-        case .progress(let sent, let total):
-            if sent < self.sent { speed = SmoothedRate() }
-            speed.record(total: sent, at: now)
-            self.sent = sent
-            size = total
-            state = .uploading
-        case .completing:
-            sent = size
-            state = .completing
-        case .completed(let remote, _):
-            remoteID = remote
-            sent = size
-            state = .done
-            speed.stop()
-        case .retrying(let attempt, _, _):
-            state = .retrying(attempt)
-        case .failed(let error):
-            state = .failed(error.description)
-            speed.stop()
-        case .cancelled:
-            state = .cancelled
-            speed.stop()
-        }
+    }
+
+    mutating func remember(_ text: String, at time: Duration, wall: Date) {
+        history.append(JobMoment(time: time, wall: wall, text: text))
+        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
     }
 }

@@ -1,39 +1,68 @@
 import HoistEngine
 
-/// The queue pane's data: one row per job in the order they were queued, and the user's
-/// selection and scroll position, which only the user moves.
+/// The queue pane's data: one row per job in the order they were queued, then (when shown)
+/// the uploads earlier runs completed; the selection and scroll position.
 public struct QueueState: Sendable, Equatable {
     public private(set) var rows: [JobRow] = []
     private var index: [JobID: Int] = [:]
-    /// The selected job; kept by id so that rows changing state never move it.
+    /// Earlier runs' completed uploads for this destination, newest first. Their ids are
+    /// negative so they never meet the engine's.
+    public private(set) var earlier: [JobRow] = []
+    /// Whether ``earlier`` is listed below the jobs.
+    public var showsEarlier = false
+    /// The selected row; kept by id so that rows changing state never move it.
     public var selected: JobID?
     /// The first row shown.
     public var offset = 0
+    /// Whether the selection follows the active uploads: until the user moves in the queue,
+    /// and again after new files are queued.
+    public var follows = true
+    /// Real paths (links resolved) of the paths queued from here, by the path the engine
+    /// reports, for saying "already queued" once.
+    public var realPaths: [String: String] = [:]
 
     public init() {}
 
-    public func row(_ id: JobID) -> JobRow? { index[id].map { rows[$0] } }
+    /// The rows listed: this run's jobs, then earlier uploads when shown.
+    public var listed: [JobRow] { showsEarlier ? rows + earlier : rows }
 
-    /// The selected row's position, if any.
-    public var selectedIndex: Int? { selected.flatMap { index[$0] } }
+    public func row(_ id: JobID) -> JobRow? {
+        if let i = index[id] { return rows[i] }
+        return id.rawValue < 0 ? earlier.first { $0.id == id } : nil
+    }
 
-    /// Applies an engine event to its job's row, adding the row on first sight.
-    public mutating func apply(_ event: EngineEvent, now: Duration) {
-        if index[event.job] == nil {
-            index[event.job] = rows.count
-            rows.append(JobRow(id: event.job, path: event.path, size: 0))
-            if selected == nil { selected = event.job }
+    /// The selected row's position in ``listed``, if any.
+    public var selectedIndex: Int? {
+        guard let selected else { return nil }
+        if let i = index[selected] { return i }
+        guard showsEarlier else { return nil }
+        return earlier.firstIndex { $0.id == selected }.map { rows.count + $0 }
+    }
+
+    /// Changes job `id`'s row, adding it (for `path`) on first sight.
+    mutating func update(_ id: JobID, path: String, _ change: (inout JobRow) -> Void) {
+        if index[id] == nil {
+            index[id] = rows.count
+            rows.append(JobRow(id: id, path: path, size: 0))
+            if selected == nil { selected = id }
         }
-        if let i = index[event.job] { rows[i].apply(event.kind, now: now) }
+        if let i = index[id] { change(&rows[i]) }
+    }
+
+    /// Replaces the earlier uploads.
+    mutating func setEarlier(_ rows: [JobRow]) {
+        earlier = rows
+        if !showsEarlier, let selected, selected.rawValue < 0 { self.selected = self.rows.first?.id }
     }
 
     /// Moves the selection by `delta` rows and scrolls just enough to keep it in a
     /// viewport of `height` rows.
     public mutating func move(by delta: Int, height: Int) {
-        guard !rows.isEmpty else { return }
+        let listed = listed
+        guard !listed.isEmpty else { return }
         let current = selectedIndex ?? 0
-        let target = max(0, min(rows.count - 1, current + delta))
-        selected = rows[target].id
+        let target = max(0, min(listed.count - 1, current + delta))
+        selected = listed[target].id
         reveal(target, height: height)
     }
 
@@ -42,9 +71,58 @@ public struct QueueState: Sendable, Equatable {
         guard height > 0 else { return }
         if i < offset { offset = i }
         if i >= offset + height { offset = i - height + 1 }
-        offset = max(0, min(offset, max(0, rows.count - height)))
+        offset = max(0, min(offset, max(0, listed.count - height)))
+    }
+
+    /// Puts the selection on the first active upload, if any, and shows it.
+    mutating func followActive(height: Int) {
+        guard follows, let i = rows.firstIndex(where: { $0.state.isActive }) else { return }
+        selected = rows[i].id
+        reveal(i, height: height)
     }
 
     /// Jobs neither done, failed nor cancelled.
     public var unfinished: [JobRow] { rows.filter { !$0.state.isFinished } }
+
+    /// Every count shown anywhere, derived from the rows in one pass.
+    public var counts: QueueCounts {
+        var counts = QueueCounts()
+        for row in rows {
+            switch row.state {
+            case .done: counts.done += 1
+            case .failed: counts.failed += 1
+            case .cancelled: counts.cancelled += 1
+            case .queued: counts.queued += 1
+            default: counts.active += 1
+            }
+            if row.state != .cancelled {
+                counts.bytes += row.size
+                counts.sentBytes += row.state == .done ? row.size : row.sent
+            }
+        }
+        return counts
+    }
+}
+
+/// Counts of the queue's rows: the title, the status line and the window title all read
+/// these, so they cannot disagree.
+public struct QueueCounts: Sendable, Equatable {
+    public var done = 0
+    public var failed = 0
+    public var cancelled = 0
+    public var queued = 0
+    /// Creating, uploading, completing or waiting to retry.
+    public var active = 0
+    /// Bytes of the jobs not cancelled, and how many of them were sent.
+    public var bytes: Int64 = 0
+    public var sentBytes: Int64 = 0
+
+    public init() {}
+
+    /// Jobs that count towards the total: cancelled ones leave it.
+    public var total: Int { done + failed + queued + active }
+    /// Jobs not yet ended.
+    public var unfinished: Int { queued + active }
+    /// Bytes sent over bytes queued.
+    public var fraction: Double { bytes > 0 ? Double(sentBytes) / Double(bytes) : 0 }
 }

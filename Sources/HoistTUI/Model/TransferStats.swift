@@ -1,33 +1,38 @@
-/// Totals for the status pane: counts, bytes, a smoothed aggregate speed and an ETA that
-/// does not jump about.
+/// What the status line and the ETA measure across all jobs: bytes moved and their rate,
+/// and the round trips (create, complete) each file costs besides its bytes. Counts of
+/// jobs are not here: they are derived from the rows (``QueueState/counts``).
 public struct TransferStats: Sendable, Equatable {
-    public var done = 0
-    public var failed = 0
-    public var cancelled = 0
     /// Every byte handed to the network, retries included; what the speed is measured on.
     public private(set) var transferred: Int64 = 0
-    /// Aggregate bytes per second, smoothed over a longer half-life than a single row's.
-    public private(set) var rate: SmoothedRate = {
-        var rate = SmoothedRate()
-        rate.halfLife = .seconds(5)
-        return rate
-    }()
+    /// The rate of ``transferred``, from event times.
+    public private(set) var rate = RateWindow()
+    private var createSeconds = 0.0
+    private var creates = 0
+    private var completeSeconds = 0.0
+    private var completes = 0
 
     public init() {}
 
-    /// Counts `delta` more bytes sent at `now`.
-    public mutating func add(bytes delta: Int64, at now: Duration) {
-        guard delta > 0 else { return }
-        transferred += delta
-        rate.record(total: transferred, at: now)
+    /// Counts `delta` more bytes taken at `time` (0 for a PUT that starts: an anchor).
+    public mutating func add(bytes delta: Int64, at time: Duration) {
+        transferred += max(0, delta)
+        rate.record(total: transferred, at: time, waited: createSeconds + completeSeconds)
     }
 
-    /// Nothing is moving any more (all jobs finished or paused).
-    public mutating func settle() { rate.stop() }
-
-    /// Seconds left for `remaining` bytes at the smoothed speed; nil when unknown.
-    public func eta(remaining: Int64) -> Double? {
-        guard remaining > 0, rate.bytesPerSecond > 1 else { return nil }
-        return Double(remaining) / rate.bytesPerSecond
+    /// A create round trip took `duration`. It counts in the rate's window with the next bytes.
+    public mutating func measured(create duration: Duration) {
+        createSeconds += max(0, duration.seconds)
+        creates += 1
     }
+
+    /// A complete round trip took `duration`.
+    public mutating func measured(complete duration: Duration) {
+        completeSeconds += max(0, duration.seconds)
+        completes += 1
+    }
+
+    /// The mean create round trip so far, in seconds.
+    public var meanCreate: Double? { creates > 0 ? createSeconds / Double(creates) : nil }
+    /// The mean complete round trip so far; the create's until a complete was measured.
+    public var meanComplete: Double? { completes > 0 ? completeSeconds / Double(completes) : meanCreate }
 }

@@ -11,11 +11,24 @@ public enum EngineCommand: Sendable, Equatable {
     case setConcurrency(Int)
 }
 
-/// What the reducer asks the loop to do; the reducer itself does no I/O.
+/// What the reducer asks the loop to do; the reducer itself does no I/O. Effects that
+/// produce an answer report it back as an ``Input``.
 public enum Effect: Sendable, Equatable {
     case engine(EngineCommand)
-    /// Read a directory and report it back with ``Reducer/loaded(_:directory:entries:)``.
+    /// Read a directory: ``Input/listed(directory:entries:)`` or ``Input/listFailed(directory:reason:)``.
     case listDirectory(String)
-    /// Leave; `cancelling` cancels every pending session first.
-    case quit(cancelling: Bool)
+    /// Check paths before queueing them: ``Input/preflighted(_:)``.
+    case preflight([String])
+    /// Read earlier runs' uploads from the journal: ``Input/history(_:)``.
+    case loadHistory
+    /// Ask the server for a fresh download URL (the final URL for Luw): ``Input/fetchedURL(job:_:)``.
+    case fetchURL(job: JobID, remoteID: String)
+    /// Set the terminal window's title (with the next frame).
+    case setTitle(String)
+    /// Put text on the clipboard (OSC 52).
+    case copyToClipboard(String)
+    /// Rewrite every cell with the next frame.
+    case repaint
+    /// Leave the loop.
+    case exit(TUIExit)
 }

@@ -26,11 +26,12 @@ extension Reducer {
                 browser.marks.formUnion(files)
             }
         case .queueFiles:
+            // Checked first (no network): what cannot be uploaded is refused here, before
+            // any session exists, and comes back as `preflighted`.
             let paths = browser.marks.isEmpty ? browser.current.map { [$0.path] } ?? [] : browser.marks.sorted()
             guard !paths.isEmpty else { return [] }
             browser.marks = []
-            state.say("queued \(paths.count == 1 ? (paths[0] as NSString).lastPathComponent : "\(paths.count) items")", at: wall)
-            return [.engine(.add(paths))]
+            return [.preflight(paths)]
         case .toggleHidden:
             let keep = browser.current?.path
             browser.showHidden.toggle()
@@ -71,8 +72,47 @@ extension Reducer {
         state.browser.reveal(height: Layout(size: state.size).browserRows)
     }
 
+    /// Paths checked for `u`: queue what can be uploaded, refuse the rest with the reason
+    /// (no session is created for them), and say once that a file is already queued (by any
+    /// path to it) instead of queueing it again.
+    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], wall: Date) -> [Effect] {
+        var inQueue = Set(state.queue.rows.filter { !$0.state.isFinished }.map { state.queue.realPaths[$0.path] ?? $0.path })
+        var queued: [String] = []
+        var already: [String] = []
+        var refused: [PathCheck] = []
+        for check in checks {
+            if check.problem != nil {
+                refused.append(check)
+            } else if !check.isDirectory, inQueue.contains(check.realPath) {
+                already.append(check.path)
+            } else {
+                inQueue.insert(check.realPath)
+                queued.append(check.path)
+                state.queue.realPaths[check.path] = check.realPath
+            }
+        }
+        func names(_ paths: [String]) -> String {
+            paths.count == 1 ? (paths[0] as NSString).lastPathComponent : Format.count(paths.count, "item")
+        }
+        var parts: [String] = []
+        if !queued.isEmpty { parts.append("queued \(names(queued))") }
+        if !already.isEmpty { parts.append("\(names(already)) already queued") }
+        if refused.count == 1, let problem = refused[0].problem {
+            parts.append("not queued: \(problem.description)")
+        } else if !refused.isEmpty {
+            let reasons = refused.map { "\(($0.path as NSString).lastPathComponent) (\($0.problem?.shortReason ?? ""))" }
+            parts.append("not queued: " + reasons.joined(separator: ", "))
+        }
+        for check in refused where refused.count > 1 { state.note(wall, "not queued: \(check.problem?.description ?? check.path)", error: true) }
+        state.say(parts.joined(separator: "; "), error: !refused.isEmpty, at: wall)
+        guard !queued.isEmpty else { return [] }
+        state.queue.follows = true
+        return [.engine(.add(queued))]
+    }
+
     /// A directory could not be read: stay where we are and say why.
     public static func loadFailed(_ state: inout AppState, directory: String, reason: String, wall: Date) {
         state.say("cannot open \(directory): \(reason)", error: true, at: wall)
+        if state.browser.entries.isEmpty { state.browser.error = "cannot read \(directory)" }
     }
 }

@@ -2,43 +2,131 @@ import Foundation
 import HoistEngine
 
 extension Reducer {
-    /// Folds an engine event into the state.
-    public static func apply(_ state: inout AppState, _ event: EngineEvent, now: Duration, wall: Date) {
+    /// Folds a batch of engine events into the state. Rates and round trips are measured
+    /// on the events' own times.
+    static func apply(_ state: inout AppState, _ events: [EngineEvent], wall: Date) -> [Effect] {
+        var effects: [Effect] = []
+        for event in events {
+            state.now = max(state.now, event.time)
+            // The event's moment on the wall clock, for the log and the detail overlay.
+            let when = wall.addingTimeInterval(-(state.now - event.time).seconds)
+            effects += apply(&state, event, at: when)
+        }
+        state.queue.followActive(height: Layout(size: state.size).queueRows)
+        return effects
+    }
+
+    private static func apply(_ state: inout AppState, _ event: EngineEvent, at wall: Date) -> [Effect] {
+        let time = event.time
         let before = state.queue.row(event.job)
-        state.queue.apply(event, now: now)
-        guard let row = state.queue.row(event.job) else { return }
+        // An ended job only starts again through a retry (`queued`); a progress report
+        // flushed after the cancel must not bring it back to life.
+        if let before, before.state.isFinished {
+            guard case .queued = event.kind else { return [] }
+        }
+        var moved: Int64?
+        var createTrip: Duration?
+        var completeTrip: Duration?
+        state.queue.update(event.job, path: event.path) { row in
+            switch event.kind {
+            case .queued(let size):
+                row.size = size
+                row.sent = 0
+                row.state = .queued
+                row.rate.reset()
+                row.error = nil
+                row.retryAt = nil
+                row.retryReason = nil
+                row.remember("queued", at: time, wall: wall)
+            case .started:
+                row.state = .creating
+                row.roundTripStart = time
+                row.remember("creating a session", at: time, wall: wall)
+            case .sessionCreated(let remote, let filename):
+                row.remoteID = remote
+                row.remoteName = filename
+                if let start = row.roundTripStart { createTrip = time - start }
+                row.roundTripStart = nil
+                row.state = .uploading
+                row.retryAt = nil
+                row.remember("session \(remote)" + (filename == row.name ? "" : " as \(filename)"), at: time, wall: wall)
+            case .progress(let sent, let total):
+                if sent < row.sent {
+                    // A new PUT starts from 0: its bytes are new bytes, its rate a new rate.
+                    row.rate.reset()
+                    moved = sent
+                } else {
+                    moved = sent - row.sent
+                }
+                if row.state != .uploading || sent == 0 { row.remember("uploading", at: time, wall: wall) }
+                row.rate.record(total: sent, at: time)
+                row.sent = sent
+                row.size = total
+                row.state = .uploading
+                row.retryAt = nil
+            case .completing:
+                row.sent = row.size
+                row.state = .completing
+                row.roundTripStart = time
+                row.remember("all bytes taken; completing", at: time, wall: wall)
+            case .completed(let remote, _):
+                row.remoteID = remote
+                if let start = row.roundTripStart { completeTrip = time - start }
+                row.roundTripStart = nil
+                row.sent = row.size
+                row.state = .done
+                row.remember("done: \(remote)", at: time, wall: wall)
+            case .retrying(let attempt, let delay, let reason):
+                row.retries += 1
+                row.state = .retrying(attempt: attempt)
+                row.retryAt = time + delay
+                row.retryReason = Format.retryReason(reason)
+                row.roundTripStart = nil
+                row.remember("retry \(attempt) in \(Int(delay.seconds.rounded(.up))) s: \(reason)", at: time, wall: wall)
+            case .failed(let error):
+                row.state = .failed
+                row.error = error
+                row.retryAt = nil
+                row.remember("failed: \(error.description)", at: time, wall: wall)
+            case .cancelled:
+                row.state = .cancelled
+                row.remember("cancelled", at: time, wall: wall)
+            }
+        }
+        guard let row = state.queue.row(event.job) else { return [] }
+        if let createTrip { state.stats.measured(create: createTrip) }
+        if let completeTrip { state.stats.measured(complete: completeTrip) }
+        if let moved { state.stats.add(bytes: moved, at: time) }
         switch event.kind {
-        case .progress(let sent, _):
-            state.stats.add(bytes: sent - (before?.sent ?? 0), at: now)
         case .completed(let remote, _):
-            state.stats.done += 1
+            state.uploaded[row.path] = FileStamp(size: row.size, mtimeNanos: nil)
             state.note(wall, "done \(row.name) → \(remote)")
         case .failed(let error):
-            state.stats.failed += 1
+            if error.haltsRun { return halt(&state, error, at: wall) }
             state.say("failed \(row.name): \(error.description)", error: true, at: wall)
         case .cancelled:
-            state.stats.cancelled += 1
             state.say("cancelled \(row.name)", at: wall)
         case .retrying(let attempt, let delay, let reason):
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:
-            // A retried job starts over: it no longer counts as failed or cancelled.
-            if case .failed = before?.state { state.stats.failed -= 1 }
-            if before?.state == .cancelled { state.stats.cancelled -= 1 }
             state.note(wall, "queued \(row.name)")
         case .sessionCreated(let remote, let filename):
             state.note(wall, "session \(remote) for \(row.name)" + (filename == row.name ? "" : " as \(filename)"))
-        case .started, .completing:
+        case .started, .completing, .progress:
             break
         }
-        if state.queue.rows.allSatisfy({ $0.state.isFinished || $0.state == .queued }) { state.stats.settle() }
+        return []
     }
-}
 
-extension AppState {
-    /// Records `text` in the log without making it the latest message.
-    mutating func note(_ time: Date, _ text: String) {
-        log.append(LogEntry(time: time, text: text))
-        if log.count > Self.logLimit { log.removeFirst(log.count - Self.logLimit) }
+    /// A failure every other upload would repeat (refused, unresolved, TLS, bad key): no
+    /// new upload starts, and one banner names the cause until the user acts.
+    private static func halt(_ state: inout AppState, _ error: EngineError, at wall: Date) -> [Effect] {
+        state.note(wall, "failed: \(error.description)", error: true)
+        guard state.banner == nil else { return [] }
+        state.banner = "\(error.shortReason): \(error.description). Uploads paused: p resumes, R retries the failed."
+        state.say("stopped after: \(error.description)", error: true, at: wall)
+        let wasPaused = state.isPaused
+        state.isPaused = true
+        return wasPaused ? [] : [.engine(.pause)]
     }
 }

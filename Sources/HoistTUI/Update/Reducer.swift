@@ -2,18 +2,78 @@ import Foundation
 import HoistEngine
 import HoistTerminal
 
-/// Turns actions into new state and effects. Pure: no I/O, time comes in as arguments.
+/// Turns inputs into new state and effects: the only code that changes ``AppState``. Pure:
+/// no I/O, time comes in as arguments (`now` on the engine's clock, `wall` for people).
 public enum Reducer {
     /// Ctrl-C twice within this long quits at once.
     public static let doubleInterrupt: Duration = .seconds(2)
 
-    public static func reduce(_ state: inout AppState, _ action: Action, now: Duration, wall: Date) -> [Effect] {
-        let layout = Layout(size: state.size)
-        switch action {
-        case .resized:
+    public static func reduce(_ state: inout AppState, _ input: Input, now: Duration, wall: Date) -> [Effect] {
+        state.now = max(state.now, now)
+        var effects: [Effect]
+        switch input {
+        case .start(let resumePaths):
+            effects = start(&state, resumePaths: resumePaths, wall: wall)
+        case .action(let action):
+            effects = act(&state, action, wall: wall)
+        case .events(let events):
+            effects = apply(&state, events, wall: wall)
+        case .tick:
+            // Time alone changes no counts: only the quit deadline below can act on it.
+            return leaveIfDone(&state)
+        case .resized(let size):
+            state.size = size
+            let layout = Layout(size: size)
             state.browser.reveal(height: layout.browserRows)
             if let i = state.queue.selectedIndex { state.queue.reveal(i, height: layout.queueRows) }
-            return []
+            effects = []
+        case .listed(let directory, let entries):
+            loaded(&state, directory: directory, entries: entries)
+            effects = []
+        case .listFailed(let directory, let reason):
+            loadFailed(&state, directory: directory, reason: reason, wall: wall)
+            effects = []
+        case .preflighted(let checks):
+            effects = queueChecked(&state, checks, wall: wall)
+        case .history(let entries):
+            earlier(&state, entries)
+            effects = []
+        case .fetchedURL(let job, let result):
+            effects = fetched(&state, job: job, result, wall: wall)
+        }
+        effects += leaveIfDone(&state)
+        let title = state.windowTitle
+        if title != state.title {
+            state.title = title
+            effects.append(.setTitle(title))
+        }
+        return effects
+    }
+
+    /// An action, as ``reduce(_:_:now:wall:)`` with ``Input/action(_:)``.
+    public static func reduce(_ state: inout AppState, _ action: Action, now: Duration, wall: Date) -> [Effect] {
+        reduce(&state, .action(action), now: now, wall: wall)
+    }
+
+    /// One engine event, as ``reduce(_:_:now:wall:)`` with ``Input/events(_:)``.
+    @discardableResult
+    public static func apply(_ state: inout AppState, _ event: EngineEvent, now: Duration, wall: Date) -> [Effect] {
+        reduce(&state, .events([event]), now: now, wall: wall)
+    }
+
+    private static func start(_ state: inout AppState, resumePaths: [String], wall: Date) -> [Effect] {
+        var effects: [Effect] = [.listDirectory(state.browser.directory), .loadHistory]
+        if !resumePaths.isEmpty {
+            state.isPaused = true
+            effects += [.engine(.pause), .engine(.add(resumePaths))]
+            state.say("\(Format.count(resumePaths.count, "unfinished upload")) from the last run, paused: p resumes", at: wall)
+        }
+        return effects
+    }
+
+    private static func act(_ state: inout AppState, _ action: Action, wall: Date) -> [Effect] {
+        let layout = Layout(size: state.size)
+        switch action {
         case .moveUp, .moveDown, .pageUp, .pageDown, .moveFirst, .moveLast:
             move(&state, action, layout: layout)
             return []
@@ -34,57 +94,33 @@ public enum Reducer {
                 state.browser.reveal(height: layout.browserRows)
             }
             return []
+        case .repaint:
+            return [.repaint]
         case .togglePause:
             state.isPaused.toggle()
+            if !state.isPaused { state.banner = nil }
             state.say(state.isPaused ? "paused: no new upload starts (p resumes)" : "resumed", at: wall)
             return [.engine(state.isPaused ? .pause : .resume)]
         case .moreJobs, .fewerJobs:
             state.concurrency = max(1, min(64, state.concurrency + (action == .moreJobs ? 1 : -1)))
-            state.say("\(state.concurrency) uploads at once", at: wall)
+            state.say("\(Format.count(state.concurrency, "upload")) at once", at: wall)
             return [.engine(.setConcurrency(state.concurrency))]
-        case .quit:
-            if state.queue.unfinished.isEmpty { return leave(&state, cancelling: false) }
-            state.overlay = .confirmQuit
-            return []
-        case .confirmQuit:
-            return leave(&state, cancelling: true)
-        case .declineQuit:
-            state.overlay = nil
-            return []
-        case .interrupt:
-            if let last = state.lastInterrupt, now - last <= doubleInterrupt {
-                return leave(&state, cancelling: true)
-            }
-            state.lastInterrupt = now
-            return reduce(&state, .quit, now: now, wall: wall)
-        case .cancelJob, .cancelAllJobs, .retryJob:
-            return queueAction(&state, action, wall: wall)
+        case .quit, .confirm, .keepForLater, .decline, .interrupt:
+            return answer(&state, action, wall: wall)
+        case .cancelJob, .cancelAllJobs, .retryJob, .retryAllFailed, .showDetail, .copyURL, .toggleEarlier:
+            return queueAction(&state, action, layout: layout, wall: wall)
         default:
             return browse(&state, action, layout: layout, wall: wall)
         }
     }
 
-    private static func leave(_ state: inout AppState, cancelling: Bool) -> [Effect] {
-        state.overlay = nil
-        state.isQuitting = true
-        return [.quit(cancelling: cancelling && !state.queue.unfinished.isEmpty)]
-    }
-
     private static func move(_ state: inout AppState, _ action: Action, layout: Layout) {
-        if case .help(let offset) = state.overlay {
-            let page = max(1, layout.overlayRows - 2)
-            let delta = [Action.moveUp: -1, .moveDown: 1, .pageUp: -page, .pageDown: page][action] ?? 0
-            state.overlay = .help(offset: max(0, min(KeyMap.helpLines(columns: 1).count - 1, offset + delta)))
-            return
-        }
-        if case .log(let offset) = state.overlay {
-            let page = max(1, layout.overlayRows - 2)
-            let delta = [Action.moveUp: 1, .moveDown: -1, .pageUp: page, .pageDown: -page][action] ?? 0
-            state.overlay = .log(offset: max(0, min(max(0, state.log.count - 1), offset + delta)))
+        if let overlay = state.overlay {
+            scroll(&state, overlay, action, layout: layout)
             return
         }
         let height = state.focus == .browser ? layout.browserRows : layout.queueRows
-        let count = state.focus == .browser ? state.browser.visible.count : state.queue.rows.count
+        let count = state.focus == .browser ? state.browser.visible.count : state.queue.listed.count
         let delta: Int
         switch action {
         case .moveUp: delta = -1
@@ -97,33 +133,31 @@ public enum Reducer {
         if state.focus == .browser {
             state.browser.move(by: delta, height: height)
         } else {
+            // The user moved: the selection stays where they put it.
+            state.queue.follows = false
             state.queue.move(by: delta, height: height)
         }
     }
 
-    private static func queueAction(_ state: inout AppState, _ action: Action, wall: Date) -> [Effect] {
-        if action == .cancelAllJobs {
-            let count = state.queue.unfinished.count
-            guard count > 0 else { return [] }
-            state.say("cancelling \(count) unfinished upload\(count == 1 ? "" : "s")", at: wall)
-            return [.engine(.cancelAll)]
-        }
-        guard let id = state.queue.selected, let row = state.queue.row(id) else { return [] }
-        if action == .cancelJob {
-            guard !row.state.isFinished else {
-                state.say("\(row.name) has already ended (\(row.state.label))", at: wall)
-                return []
-            }
-            state.say("cancelling \(row.name)", at: wall)
-            return [.engine(.cancel(id))]
-        }
-        switch row.state {
-        case .failed, .cancelled:
-            state.say("retrying \(row.name)", at: wall)
-            return [.engine(.retry(id))]
-        default:
-            state.say("only a failed or cancelled upload can be retried", at: wall)
-            return []
+    /// Scrolls an overlay: help and details down from the top, the log up from the newest.
+    private static func scroll(_ state: inout AppState, _ overlay: Overlay, _ action: Action, layout: Layout) {
+        let page = max(1, layout.overlayRows - 2)
+        let down = [Action.moveUp: -1, .moveDown: 1, .pageUp: -page, .pageDown: page][action]
+        func clamp(_ value: Int, _ limit: Int) -> Int { max(0, min(limit, value)) }
+        switch overlay {
+        case .help(let offset):
+            let limit = HelpOverlay.maxOffset(state.size)
+            state.overlay = .help(offset: clamp(down.map { offset + $0 } ?? (action == .moveFirst ? 0 : limit), limit))
+        case .detail(let id, let offset):
+            guard let row = state.queue.row(id) else { return }
+            let limit = DetailOverlay.maxOffset(row, state: state)
+            state.overlay = .detail(id, offset: clamp(down.map { offset + $0 } ?? (action == .moveFirst ? 0 : limit), limit))
+        case .log(let offset):
+            // Offsets count wrapped lines up from the newest: top is the largest.
+            let limit = LogOverlay.maxOffset(state.log, size: state.size)
+            state.overlay = .log(offset: clamp(down.map { offset - $0 } ?? (action == .moveFirst ? limit : 0), limit))
+        case .confirmQuit, .confirmCancelAll:
+            break
         }
     }
 }

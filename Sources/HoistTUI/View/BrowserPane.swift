@@ -25,21 +25,43 @@ enum BrowserPane {
             canvas.text(note, row: inner.row, column: inner.column + 1, width: inner.columns - 1, role: .browserHidden)
             return
         }
-        let sizeWidth = 9
         for (line, index) in (browser.offset..<min(entries.count, browser.offset + inner.rows)).enumerated() {
             let entry = entries[index]
             let row = inner.row + line
             let selected = index == browser.cursor
-            if selected { canvas.fill(Rect(row: row, column: inner.column, rows: 1, columns: inner.columns), role: focused ? .selection : .selectionInactive) }
-            let marked = browser.marks.contains(entry.path)
-            canvas.field(marked ? canvas.glyphs.mark : " ", row: row, column: inner.column, width: 2,
-                         role: selected ? (focused ? .selection : .selectionInactive) : .browserMark)
-            let nameWidth = inner.columns - 2 - sizeWidth - 1
-            let role: ThemeRole = selected ? (focused ? .selection : .selectionInactive)
-                : entry.isDirectory ? .browserDir : entry.isSymlink ? .browserLink : entry.isHidden ? .browserHidden : .browserFile
+            let highlight: ThemeRole? = selected ? (focused ? .selection : .selectionInactive) : nil
+            if let highlight { canvas.fill(Rect(row: row, column: inner.column, rows: 1, columns: inner.columns), role: highlight) }
+            // The mark column: marked, cannot be uploaded, or uploaded here before.
+            let mark: (String, ThemeRole)
+            if browser.marks.contains(entry.path) {
+                mark = (canvas.glyphs.mark, .browserMark)
+            } else if entry.problem != nil {
+                mark = ("!", .statusError)
+            } else if state.isUploaded(entry) {
+                mark = (canvas.glyphs.isUnicode ? "✓" : "=", .queueStateDone)
+            } else {
+                mark = (" ", .browserMark)
+            }
+            canvas.field(mark.0, row: row, column: inner.column, width: 2, role: highlight ?? mark.1)
+            // The size column, or why the file cannot be uploaded.
+            let detail = entry.problem.map(\.shortReason) ?? (entry.isDirectory ? "" : Format.bytes(entry.size))
+            let detailWidth = min(max(9, TextWidth.width(of: detail)), 16)
+            let nameWidth = inner.columns - 2 - detailWidth - 1
+            let role: ThemeRole = highlight
+                ?? (entry.isDirectory ? .browserDir : entry.isSymlink ? .browserLink : entry.isHidden ? .browserHidden : .browserFile)
             canvas.field(entry.name + (entry.isDirectory ? "/" : ""), row: row, column: inner.column + 2, width: nameWidth, role: role)
-            canvas.field(entry.isDirectory ? "" : Format.bytes(entry.size), row: row, column: inner.column + 2 + nameWidth + 1,
-                         width: sizeWidth, role: selected ? role : .browserSize, alignment: .right)
+            canvas.field(detail, row: row, column: inner.column + 2 + nameWidth + 1, width: detailWidth,
+                         role: highlight ?? (entry.problem != nil ? .statusError : .browserSize), alignment: .right)
         }
+    }
+}
+
+extension AppState {
+    /// Whether `entry` is a file uploaded to this destination before (same size, and the
+    /// same modification time where the journal knows it).
+    func isUploaded(_ entry: DirectoryEntry) -> Bool {
+        guard !entry.isDirectory, let stamp = uploaded[entry.path], stamp.size == entry.size else { return false }
+        guard let known = stamp.mtimeNanos, let mtime = entry.mtimeNanos else { return true }
+        return known == mtime
     }
 }

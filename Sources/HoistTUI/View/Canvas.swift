@@ -28,6 +28,25 @@ public struct Canvas {
                     style: theme[role])
     }
 
+    /// Draws pieces of text one after another on a row, each in its role; whatever does not
+    /// fit within `width` is cut, the cut marked with the ellipsis. Returns the cells used.
+    @discardableResult
+    public func line(_ pieces: [(text: String, role: ThemeRole)], row: Int, column: Int, width: Int) -> Int {
+        let whole = pieces.map(\.text).joined()
+        let fits = TextWidth.width(of: whole) <= width
+        let room = fits ? width : max(0, width - TextWidth.width(of: glyphs.ellipsis))
+        var used = 0
+        for piece in pieces {
+            let cut = TextWidth.prefix(of: piece.text, width: room - used)
+            used += text(cut, row: row, column: column + used, width: room - used, role: piece.role)
+            if cut.count < piece.text.count {
+                used += text(glyphs.ellipsis, row: row, column: column + used, width: width - used, role: piece.role)
+                break
+            }
+        }
+        return used
+    }
+
     /// Fills `rect` with the look of `role`.
     public func fill(_ rect: Rect, role: ThemeRole) {
         screen.fill(rect, style: theme[role])

@@ -15,9 +15,22 @@ public enum Format {
         return amount < 100 ? String(format: "%.1f %@", amount, units[unit]) : String(format: "%.0f %@", amount, units[unit])
     }
 
-    /// `12.3 MiB/s`; empty when nothing moves.
-    public static func speed(_ bytesPerSecond: Double) -> String {
-        bytesPerSecond < 1 ? "" : bytes(Int64(bytesPerSecond)) + "/s"
+    /// `12.3 MiB/s`, `0 B/s` when stalled, `--` when unknown (less than a second of data).
+    public static func rate(_ bytesPerSecond: Double?) -> String {
+        guard let bytesPerSecond, bytesPerSecond.isFinite else { return "--" }
+        return bytes(Int64(max(0, bytesPerSecond))) + "/s"
+    }
+
+    /// `1 job`, `4 jobs`: a count with its noun, plural when it is not 1.
+    public static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(n) " + (n == 1 ? noun : plural ?? noun + "s")
+    }
+
+    /// A retry's reason in a few words for a queue row: the engine's prefixes dropped.
+    public static func retryReason(_ reason: String) -> String {
+        var text = reason
+        for prefix in ["network error: ", "server answered "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
+        return text
     }
 
     /// `0:07`, `12:05`, `1:02:03`; `--` when unknown.

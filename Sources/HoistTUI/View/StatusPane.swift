@@ -1,33 +1,40 @@
 import HoistTerminal
 
-/// The status lines: totals, speed and ETA; where uploads go; the latest message.
+/// The status lines: totals, speed and ETA; where uploads go (or the banner of a failure
+/// that stopped the run); the latest message and the key hint. Lines cut at the edge end
+/// with an ellipsis.
 enum StatusPane {
     static func draw(_ state: AppState, in rect: Rect, on canvas: Canvas) {
         guard rect.rows >= 3 else { return }
         canvas.fill(rect, role: .statusText)
-        let rows = state.queue.rows
-        let (sent, total) = state.byteTotals
-        var x = rect.column + 1
-        let end = rect.column + rect.columns
+        let counts = state.queue.counts
+        let x = rect.column + 1
+        let width = rect.columns - 2
+        var pieces: [(text: String, role: ThemeRole)] = []
         func item(_ value: String, _ label: String, _ role: ThemeRole = .statusValue) {
-            guard x < end else { return }
-            x += canvas.text(value, row: rect.row, column: x, width: end - x, role: role)
-            x += canvas.text(label.isEmpty ? "  " : " \(label)  ", row: rect.row, column: x, width: end - x, role: .statusText)
+            if !pieces.isEmpty { pieces.append(("  ", .statusText)) }
+            pieces.append((value, role))
+            if !label.isEmpty { pieces.append((" " + label, .statusText)) }
         }
-        item("\(state.stats.done)/\(rows.count)", "done")
-        item("\(Format.bytes(sent))/\(Format.bytes(total))", "")
-        let speed = state.stats.rate.bytesPerSecond
-        item(speed < 1 ? "--" : Format.speed(speed), "")
-        item(Format.duration(state.stats.eta(remaining: max(0, total - sent))), "left")
-        item("\(state.concurrency)", state.isPaused ? "jobs, paused" : "jobs", state.isPaused ? .statusWarning : .statusValue)
-        if state.stats.failed > 0 { item("\(state.stats.failed)", "failed", .statusError) }
+        item("\(counts.done)/\(counts.total)", "done")
+        item("\(Format.bytes(counts.sentBytes))/\(Format.bytes(counts.bytes))", "")
+        item(counts.active == 0 ? "--" : Format.rate(state.stats.rate.bytesPerSecond(at: state.now)), "")
+        item(Format.duration(state.eta), "left")
+        item("\(state.concurrency)", (state.concurrency == 1 ? "job" : "jobs") + (state.isPaused ? ", paused" : ""),
+             state.isPaused ? .statusWarning : .statusValue)
+        if counts.failed > 0 { item("\(counts.failed)", "failed", .statusError) }
+        canvas.line(pieces, row: rect.row, column: x, width: width)
 
-        canvas.text(state.destination, row: rect.row + 1, column: rect.column + 1, width: rect.columns - 2, role: .statusText)
+        if let banner = state.banner {
+            canvas.line([(banner, .statusError)], row: rect.row + 1, column: x, width: width)
+        } else {
+            canvas.line([(state.destination, .statusText)], row: rect.row + 1, column: x, width: width)
+        }
 
-        let hint = "? help  q quit"
+        let hint = KeyMap.hint
         let hintWidth = TextWidth.width(of: hint)
-        canvas.text(state.message, row: rect.row + 2, column: rect.column + 1, width: rect.columns - hintWidth - 4,
-                    role: state.messageIsError ? .statusError : .statusText)
-        canvas.text(hint, row: rect.row + 2, column: end - hintWidth - 1, width: hintWidth, role: .helpKey)
+        canvas.line([(state.message, state.messageIsError ? .statusError : .statusText)], row: rect.row + 2, column: x,
+                    width: width - hintWidth - 2)
+        canvas.text(hint, row: rect.row + 2, column: x + width - hintWidth, width: hintWidth, role: .helpKey)
     }
 }

@@ -1,0 +1,91 @@
+/// Bytes per second over the last few seconds, computed from the times the bytes were
+/// taken (engine event times), never from when a front end happened to read them.
+///
+/// No reading until a second of data: the first sample is an anchor, not a rate. When the
+/// count has not grown for ``stallAfter`` the rate is 0 (stalled), whatever came before.
+public struct RateWindow: Sendable, Equatable {
+    /// How far back the rate looks.
+    public static let span: Duration = .seconds(5)
+    /// The least data that makes a reading; until then the rate is unknown (`--`).
+    public static let minimumData: Duration = .seconds(1)
+    /// No growth for this long reads as 0.
+    public static let stallAfter: Duration = .seconds(3)
+
+    struct Sample: Sendable, Equatable {
+        var time: Duration
+        var total: Int64
+        /// Cumulative seconds of round trips (create, complete) by then; see ``busyFraction``.
+        var waited: Double
+    }
+
+    private var samples: [Sample] = []
+    /// When the total last grew (or was first seen).
+    public private(set) var lastMoved: Duration?
+
+    public init() {}
+
+    /// Records that `total` bytes had been counted by `time`, and `waited` seconds spent in
+    /// round trips. Times that go backwards (events of different jobs stamped a hair apart)
+    /// count as the latest time.
+    public mutating func record(total: Int64, at time: Duration, waited: Double = 0) {
+        let time = max(time, samples.last?.time ?? time)
+        if let last = samples.last {
+            if total > last.total { lastMoved = time }
+            if last.time == time {
+                samples[samples.count - 1] = Sample(time: time, total: total, waited: waited)
+                return
+            }
+        } else {
+            lastMoved = time
+        }
+        samples.append(Sample(time: time, total: total, waited: waited))
+        // Keep one sample at or before the window's start as its anchor.
+        let start = time - Self.span
+        var drop = 0
+        while samples.count - drop > 2, samples[drop + 1].time <= start { drop += 1 }
+        if drop > 0 { samples.removeFirst(drop) }
+    }
+
+    /// Forgets everything (a transfer starting over from 0).
+    public mutating func reset() {
+        samples = []
+        lastMoved = nil
+    }
+
+    /// Whether nothing moved for ``stallAfter`` by `now`.
+    public func isStalled(at now: Duration) -> Bool {
+        guard let lastMoved else { return false }
+        return now - lastMoved >= Self.stallAfter
+    }
+
+    /// Bytes per second at `now`: `nil` with less than a second of data, 0 when stalled.
+    public func bytesPerSecond(at now: Duration) -> Double? {
+        if isStalled(at: now) { return 0 }
+        guard let first = samples.first, let last = samples.last else { return nil }
+        let span = last.time - first.time
+        guard span >= Self.minimumData else { return nil }
+        return Double(last.total - first.total) / span.seconds
+    }
+
+    /// Bytes per second while bytes could flow: the window's time less the round trips
+    /// that `parallel` jobs spent waiting in it. Used for the ETA, which adds those round
+    /// trips for the files left, so that they are not counted twice.
+    public func transferRate(at now: Duration, parallel: Int) -> Double? {
+        guard let rate = bytesPerSecond(at: now), rate > 0, let first = samples.first, let last = samples.last else {
+            return bytesPerSecond(at: now)
+        }
+        let span = (last.time - first.time).seconds
+        let waited = (last.waited - first.waited) / Double(max(1, parallel))
+        // Never less than a tenth of the window: a round-trip estimate must not blow up the rate.
+        let moving = max(span / 10, span - waited)
+        return Double(last.total - first.total) / moving
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

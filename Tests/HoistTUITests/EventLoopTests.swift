@@ -1,0 +1,215 @@
+import Foundation
+import HoistEngine
+import HoistTerminal
+import Testing
+@testable import HoistTUI
+
+/// The event loop on the in-memory screen with a clock the test moves and a scripted
+/// engine link: pacing, idle silence, stalls, the quit deadline, effects. No tmux.
+@Suite("Event loop on the in-memory screen")
+struct EventLoopTests {
+    final class Rig {
+        let screen: GridScreen
+        let clock = ManualEngineClock()
+        let link = ScriptedLink()
+        let loop: EventLoop
+        let directory: String
+
+        init(size: Size = Size(rows: 40, columns: 120), resume: [String] = []) throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-loop-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for name in ["a.bin", "b.bin"] { try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: directory + "/" + name)) }
+            screen = GridScreen(size: size)
+            var configuration = TUIConfiguration(directory: directory, destination: "test server", theme: .default, glyphs: .unicode,
+                                                 usesColors: true, concurrency: 4)
+            configuration.clock = clock
+            configuration.resumePaths = resume
+            let clock = clock
+            loop = EventLoop(screen: screen, link: link, configuration: configuration,
+                             wallClock: { wall.addingTimeInterval(clock.now().seconds) })
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+        /// Advances the clock by `step` and runs one turn of the loop, `times` times.
+        @discardableResult
+        func run(_ times: Int = 1, every step: Duration = .milliseconds(50)) -> TUIExit? {
+            for _ in 0..<times {
+                clock.advance(by: step)
+                if let exit = loop.step() { return exit }
+            }
+            return nil
+        }
+
+        func post(_ id: Int, _ kind: EngineEvent.Kind, path: String = "/big") {
+            link.post(EngineEvent(job: JobID(id), path: path, kind: kind, time: clock.now()))
+        }
+    }
+
+    @Test("start lists the directory, asks for the history, draws one frame, sets the title; then idle, nothing is drawn")
+    func idle() throws {
+        let rig = try Rig()
+        #expect(rig.loop.start() == nil)
+        #expect(rig.link.historyRequests == 1)
+        #expect(rig.run() == nil)
+        #expect(rig.screen.frameCount == 1)
+        #expect(rig.screen.text.contains("a.bin"))
+        #expect(rig.screen.title == "hoist")
+        rig.run(200, every: .milliseconds(100))
+        #expect(rig.screen.frameCount == 1, "20 s idle drew \(rig.screen.frameCount - 1) more frames")
+    }
+
+    @Test("engine-driven frames are paced to one per 250 ms; keys draw at once")
+    func pacing() throws {
+        let rig = try Rig()
+        rig.loop.start()
+        rig.post(1, .queued(size: 1 << 30))
+        rig.post(1, .started)
+        rig.post(1, .sessionCreated(remoteID: "fil_1", filename: "big"))
+        var sent: Int64 = 0
+        for _ in 0..<40 {
+            rig.post(1, .progress(sent: sent, total: 1 << 30))
+            sent += 100_000
+            rig.run(every: .milliseconds(50))
+        }
+        // 2 s of events every 50 ms: at most one frame per 250 ms.
+        #expect(rig.screen.frameCount <= 2 * 4 + 2, "\(rig.screen.frameCount) frames in 2 s")
+        #expect(rig.screen.frameCount >= 2 * 4 - 1)
+        let before = rig.screen.frameCount
+        rig.screen.push(.tab)
+        rig.run(every: .milliseconds(1))
+        #expect(rig.screen.frameCount == before + 1, "a key is answered with a frame at once")
+    }
+
+    @Test("a PUT that goes quiet shows stalled and 0 B/s within a second of 3 s after its last byte, with no event")
+    func stall() throws {
+        let rig = try Rig()
+        rig.loop.start()
+        rig.post(1, .queued(size: 1 << 30))
+        rig.post(1, .started)
+        rig.post(1, .sessionCreated(remoteID: "fil_1", filename: "big"))
+        var sent: Int64 = 0
+        for _ in 0..<30 {
+            rig.post(1, .progress(sent: sent, total: 1 << 30))
+            sent += 200_000
+            rig.run(every: .milliseconds(100))
+        }
+        let lastByte = rig.clock.now() - .milliseconds(100)
+        #expect(rig.screen.text.contains("1.9 MiB/s"), "\(rig.screen.text)")
+        while rig.clock.now() < lastByte + .milliseconds(2900) { rig.run(every: .milliseconds(100)) }
+        #expect(!rig.screen.text.contains("stalled"))
+        while rig.clock.now() < lastByte + .seconds(4) { rig.run(every: .milliseconds(100)) }
+        #expect(rig.screen.text.contains("stalled"))
+        #expect(rig.screen.text.contains("0 B/s"))
+        // Stalled is still "something moving": at most one frame a second, not more.
+        let frames = rig.screen.frameCount
+        rig.run(50, every: .milliseconds(100))
+        #expect(rig.screen.frameCount - frames <= 6)
+    }
+
+    @Test("y then C: quitting cancels and leaves when the server answered; the title is given back")
+    func quitWhenCancelled() throws {
+        let rig = try Rig()
+        rig.loop.start()
+        rig.post(1, .queued(size: 100))
+        rig.post(1, .started)
+        rig.run()
+        rig.screen.push(.character("q"))
+        #expect(rig.run() == nil)
+        #expect(rig.screen.text.contains("Quit hoist?"))
+        #expect(rig.screen.text.contains("keeping them for the next run"))
+        rig.screen.push(.character("y"))
+        #expect(rig.run() == nil)
+        #expect(rig.link.commands.last == .cancelAll)
+        rig.screen.push(.character("u"), .tab, .character("q"))
+        #expect(rig.run(3) == nil, "while leaving, other keys do nothing")
+        rig.post(1, .cancelled)
+        let exit = rig.run()
+        #expect(exit == .quit(keepUnfinished: false))
+        #expect(rig.loop.finish(exit ?? .quit(keepUnfinished: false)) == .quit(keepUnfinished: false))
+        #expect(rig.screen.title == nil)
+    }
+
+    @Test("quitting leaves at the deadline when the server never answers")
+    func quitDeadline() throws {
+        let rig = try Rig()
+        rig.loop.start()
+        rig.post(1, .queued(size: 100))
+        rig.post(1, .started)
+        rig.run()
+        rig.screen.push(.character("q"), .character("y"))
+        rig.run(every: .milliseconds(1))
+        #expect(rig.run(every: .milliseconds(1)) == nil)
+        var exit: TUIExit?
+        var waited: Duration = .zero
+        while exit == nil, waited < .seconds(20) {
+            exit = rig.run(every: .milliseconds(100))
+            waited += .milliseconds(100)
+        }
+        #expect(exit == .quit(keepUnfinished: false))
+        #expect(waited >= .milliseconds(9900) && waited <= .milliseconds(10_200), "left after \(waited)")
+    }
+
+    @Test("k in the quit question leaves at once, keeping the unfinished uploads")
+    func keep() throws {
+        let rig = try Rig()
+        rig.loop.start()
+        rig.post(1, .queued(size: 100))
+        rig.run()
+        rig.screen.push(.character("q"), .character("k"))
+        rig.run()
+        #expect(rig.run() == .quit(keepUnfinished: true))
+        #expect(!rig.link.commands.contains(.cancelAll))
+    }
+
+    @Test("Ctrl-L repaints every cell; y copies the URL the engine answered; the title follows the progress")
+    func effects() throws {
+        let rig = try Rig()
+        rig.loop.start()
+        rig.screen.push(.control("l"))
+        rig.run()
+        #expect(rig.screen.invalidations == 1)
+        rig.post(1, .queued(size: 100), path: rig.directory + "/a.bin")
+        rig.post(2, .queued(size: 300), path: rig.directory + "/b.bin")
+        rig.post(1, .completed(remoteID: "fil_1", md5: "m"), path: rig.directory + "/a.bin")
+        rig.run(6)
+        #expect(rig.screen.title == "hoist 1/2 25%")
+        rig.screen.push(.tab, .character("g"), .character("y"))
+        rig.run(3)
+        #expect(rig.link.urlRequests == ["fil_1"])
+        rig.link.post(.fetchedURL(job: JobID(1), .success("http://x/dl/fil_1")))
+        rig.run()
+        #expect(rig.screen.clipboard == ["http://x/dl/fil_1"])
+        // The browser marks the file just uploaded.
+        #expect(rig.screen.lines.contains { $0.contains("✓ a.bin") })
+    }
+
+    @Test("u refuses a file pre-flight refuses, and sends the engine nothing for it")
+    func preflightRefusal() throws {
+        let rig = try Rig()
+        rig.link.refuse(rig.directory + "/a.bin", .unreadable(rig.directory + "/a.bin", "Permission denied"))
+        rig.loop.start()
+        rig.run()
+        #expect(rig.screen.lines.contains { $0.contains("! a.bin") && $0.contains("unreadable") })
+        rig.screen.push(.character("u"))
+        rig.run()
+        #expect(rig.link.commands.isEmpty)
+        #expect(rig.screen.text.contains("not queued: \(rig.directory)/a.bin: Permission denied"))
+        rig.screen.push(.down, .character("u"))
+        rig.run(2)
+        #expect(rig.link.commands == [.add([rig.directory + "/b.bin"])])
+    }
+
+    @Test("resume paths go to the engine paused; a resize reflows; SIGTERM ends the loop with the signal")
+    func resumeResizeSignal() throws {
+        let rig = try Rig(resume: ["/x/a"])
+        rig.loop.start()
+        #expect(rig.link.commands == [.pause, .add(["/x/a"])])
+        rig.screen.resize(to: Size(rows: 12, columns: 50))
+        rig.run()
+        #expect(rig.loop.state.size == Size(rows: 12, columns: 50))
+        #expect(rig.screen.text.contains("terminal too small"))
+        rig.screen.push(.signal(.terminate))
+        #expect(rig.run() == .signal(.terminate))
+    }
+}
