@@ -23,12 +23,20 @@ enum HostCheck {
     /// Whether `value` is exactly `host[:port]`: a name, an IPv4 address or a bracketed
     /// IPv6 address, with no user, path, query or fragment.
     static func isValidAuthority(_ value: String) -> Bool {
+        // Scalars, not Characters: "#" followed by a combining mark is one Character.
         guard !value.isEmpty, value.utf8.count <= 255,
-              !value.contains(where: { "/?#@\\ ".contains($0) }),
+              !value.unicodeScalars.contains(where: { "/?#@\\ ".unicodeScalars.contains($0) || $0.value < 0x21 }),
               let components = URLComponents(string: "http://" + value),
-              let host = components.percentEncodedHost, !host.isEmpty, !host.contains("%")
+              let host = components.percentEncodedHost, !host.isEmpty, !host.contains("%"),
+              components.percentEncodedPath.isEmpty, components.percentEncodedQuery == nil, components.fragment == nil
         else { return false }
-        if let port = components.port, !(0...65535).contains(port) { return false }
-        return components.percentEncodedPath.isEmpty && components.percentEncodedQuery == nil
+        // The port as written: URLComponents says nil for one that overflows Int.
+        let afterHost = value.hasSuffix("]") ? "" : (value.lastIndex(of: ":").map { String(value[value.index(after: $0)...]) } ?? "")
+        if value.contains(":"), !value.hasSuffix("]") {
+            guard !afterHost.isEmpty, afterHost.utf8.count <= 5, afterHost.utf8.allSatisfy({ (48...57).contains($0) }),
+                  let port = Int(afterHost), (0...65535).contains(port)
+            else { return false }
+        }
+        return true
     }
 }

@@ -38,8 +38,10 @@ enum ContentSafety {
 
     /// `type/subtype` in lower case, without parameters; "" when the value is not a media type.
     static func essence(of contentType: String) -> String {
-        let head = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let essence = head.trimmingCharacters(in: .whitespaces).lowercased()
+        // Cut at the ";" byte, as a browser does, not at a Character (";" plus a combining
+        // mark is one Character).
+        let bytes = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let essence = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
         let halves = essence.split(separator: "/", omittingEmptySubsequences: false)
         guard halves.count == 2, !halves[0].isEmpty, !halves[1].isEmpty else { return "" }
         return essence

@@ -12,7 +12,9 @@ enum FileNames {
         guard !name.isEmpty else { throw .invalidFilename("the file name is empty") }
         guard name.utf8.count <= 255 else { throw .invalidFilename("the file name is longer than 255 bytes") }
         guard name != ".", name != ".." else { throw .invalidFilename("\(name) is not a file name") }
-        if name.contains("/") || name.contains("\\") {
+        // Scalars, not Characters: "/" followed by a combining mark is one Character that is
+        // not "/", yet a browser or shell still sees the slash.
+        if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" }) {
             throw .invalidFilename("the file name must not contain a path separator")
         }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.value == 0x7F }) {

@@ -116,7 +116,13 @@ struct LuwUploadForm: Equatable, Sendable {
             open = false
         }
         try parser.execute(body)
-        guard !open, !parts.isEmpty else { throw FormError.incomplete }
+        // MultipartKit reports a part only once its first header line is complete, so a body
+        // cut just after a delimiter looks whole: the closing delimiter must be there.
+        let closing = Array("--\(boundary)--".utf8)
+        let bytes = Array(body.readableBytesView)
+        let closed = bytes.count >= closing.count
+            && (0...(bytes.count - closing.count)).contains { bytes[$0..<($0 + closing.count)].elementsEqual(closing) }
+        guard !open, !parts.isEmpty, closed else { throw FormError.incomplete }
         return parts
     }
 }
@@ -148,9 +154,12 @@ enum FormError: Error {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.trimmingCharacters(in: .whitespaces)
             guard let eq = pair.firstIndex(of: "="), pair[..<eq].lowercased() == key else { continue }
-            var value = Substring(pair[pair.index(after: eq)...])
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
-            return String(value)
+            // Quotes are stripped as bytes: a quote followed by a combining mark is one Character.
+            var value = Array(pair[pair.index(after: eq)...].utf8)
+            if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
+                value = Array(value.dropFirst().dropLast())
+            }
+            return String(decoding: value, as: UTF8.self)
         }
         return nil
     }

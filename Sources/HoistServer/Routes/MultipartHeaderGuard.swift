@@ -4,24 +4,21 @@
 /// it finds the lines the library will read as header names and refuses non-ASCII in them,
 /// erring on the side of refusing.
 enum MultipartHeaderGuard {
-    /// Whether every header name of every part is ASCII. A "line" ends at LF (with or
-    /// without CR), so that no line ending the library might accept slips past.
+    /// Whether every header name of every part is ASCII. A part's header block ends only
+    /// where MultipartKit ends it (CRLF CRLF); inside it, a line ends at CR or LF, whichever
+    /// comes first, so that no line the library might read as a name slips past.
     static func namesAreASCII(_ body: some Collection<UInt8>, boundary: String) -> Bool {
         let bytes = Array(body)
         let delimiter = Array("--\(boundary)".utf8)
+        let blank: [UInt8] = [13, 10, 13, 10]
         var cursor = 0
         while let found = firstIndex(of: delimiter, in: bytes, from: cursor) {
-            // The rest of the delimiter line, then header lines up to a blank one.
-            guard var line = nextLine(in: bytes, from: found + delimiter.count) else { return true }
-            while line < bytes.count {
-                let end = lineEnd(in: bytes, from: line)
-                let content = bytes[line..<end].last == 13 ? bytes[line..<(end - 1)] : bytes[line..<end]
-                if content.isEmpty { break }
-                let name = content.prefix { $0 != 58 }  // up to ':'
-                if name.contains(where: { $0 >= 0x80 }) { return false }
-                line = end + 1
+            let start = found + delimiter.count
+            let end = firstIndex(of: blank, in: bytes, from: start) ?? bytes.count
+            for line in bytes[start..<end].split(whereSeparator: { $0 == 13 || $0 == 10 }) {
+                if line.prefix(while: { $0 != 58 }).contains(where: { $0 >= 0x80 }) { return false }
             }
-            cursor = max(line, found + delimiter.count)
+            cursor = max(end, start)
         }
         return true
     }
@@ -34,16 +31,5 @@ enum MultipartHeaderGuard {
             i += 1
         }
         return nil
-    }
-
-    /// Where the line containing `start` ends (the index of its LF, or the end).
-    private static func lineEnd(in bytes: [UInt8], from start: Int) -> Int {
-        bytes[start...].firstIndex(of: 10) ?? bytes.count
-    }
-
-    /// The start of the line after the one containing `start`, if there is one.
-    private static func nextLine(in bytes: [UInt8], from start: Int) -> Int? {
-        let end = lineEnd(in: bytes, from: start)
-        return end < bytes.count ? end + 1 : nil
     }
 }
