@@ -21,14 +21,18 @@ final class EventLog: Sendable {
 
 /// A time taken once, read from another task.
 final class Moment: Sendable {
-    private let value = Mutex<ContinuousClock.Instant?>(nil)
-    var instant: ContinuousClock.Instant? { value.withLock { $0 } }
-    /// Records now, unless already recorded; whether this call recorded it.
+    private let value = Mutex<Duration?>(nil)
+    var time: Duration? { value.withLock { $0 } }
+    /// Records `time`, unless one was recorded already; whether this call recorded it.
     @discardableResult
-    func mark() -> Bool { value.withLock { if $0 == nil { $0 = .now; return true } else { return false } } }
+    func mark(_ time: Duration) -> Bool { value.withLock { if $0 == nil { $0 = time; return true } else { return false } } }
 }
 
 extension [EngineEvent] {
+    /// Engine-clock time from the first event to the last: how long the engine took, not how
+    /// long a loaded test process took to read it.
+    var span: Duration { (map(\.time).max() ?? .zero) - (map(\.time).min() ?? .zero) }
+
     var retries: [EngineEvent] { filter { if case .retrying = $0.kind { return true } else { return false } } }
     func progress(_ id: JobID) -> [Int64] {
         kinds(id).compactMap { if case .progress(let sent, _) = $0 { return sent } else { return nil } }

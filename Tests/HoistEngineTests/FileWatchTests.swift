@@ -14,13 +14,13 @@ import Testing
             let vanishes = try harness.file("vanishes.txt", size: size, seed: 5)
             let profile = harness.profile()
             // 400 KB/s for each: about 10 s per file if nothing stopped it.
-            let engine = try harness.engine(profile, rateLimit: 800_000, concurrency: 2)
+            // The engine's own clock, read at the change and compared with its events' times.
+            let clock = SystemEngineClock()
+            let engine = try harness.engine(profile, rateLimit: 800_000, concurrency: 2) { $0.clock = clock }
             let touched = [grows: Moment(), vanishes: Moment()]
-            let ended = [grows: Moment(), vanishes: Moment()]
             let ids = await engine.add(paths: [grows, vanishes])
             let events = try await collect(engine, ids, timeout: .seconds(30)) { event in
-                if event.isTerminal { ended[event.path]?.mark() }
-                guard case .progress(let sent, _) = event.kind, sent >= 400_000, touched[event.path]?.mark() == true else { return }
+                guard case .progress(let sent, _) = event.kind, sent >= 400_000, touched[event.path]?.mark(clock.now()) == true else { return }
                 if event.path == grows, let handle = FileHandle(forWritingAtPath: grows) {
                     handle.seekToEndOfFile()
                     handle.write(Data("more".utf8))
@@ -35,8 +35,8 @@ import Testing
             #expect(EngineError.fileChanged(grows).shortReason == "changed")
             #expect(EngineError.fileVanished(vanishes).shortReason == "vanished")
             for (id, path) in zip(ids, [grows, vanishes]) {
-                let changedAt = try #require(touched[path]?.instant)
-                let stoppedAt = try #require(ended[path]?.instant)
+                let changedAt = try #require(touched[path]?.time)
+                let stoppedAt = try #require(events.last { $0.job == id && $0.isTerminal }?.time)
                 #expect(stoppedAt - changedAt < .seconds(2), "\(path): stopped \(stoppedAt - changedAt) after the change")
                 // Well before the last byte: the PUT was stopped, not run out.
                 #expect((events.progress(id).max() ?? 0) < Int64(size) / 2, "\(events.progress(id))")
