@@ -50,7 +50,8 @@ struct ConnectionLimitTests {
 
     @Test("a PUT body that stalls is answered 408, its connection closed, its temporary file removed, the session re-uploadable")
     func stalledBody() async throws {
-        try await TestServer.with(configure: Self.limits(body: 0.5)) { ts in
+        // 2 s: long enough that a loaded machine still sees the temporary file before it goes.
+        try await TestServer.with(configure: Self.limits(body: 2)) { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let created = try await lf.create(sizeBytes: 10)
             let url = try #require(created.string("uploadUrl"))
