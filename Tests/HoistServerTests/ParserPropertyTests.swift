@@ -748,8 +748,9 @@ private struct FormCase: Sendable, CustomStringConvertible {
             out += field.asFile ? field.content : Array(field.value.utf8)
             out += Array("\r\n".utf8)
         }
-        // The parser knows the form is complete at the first `-` after the closing delimiter.
-        let closeEnd = out.count + 2 + boundary.utf8.count + 1
+        // The form is complete once the whole closing delimiter `--boundary--` is in: the
+        // server refuses a body that stops before its second `-`.
+        let closeEnd = out.count + 2 + boundary.utf8.count + 2
         out += Array("--\(boundary)--".utf8)
         if chance(0.7, &rng) { out += Array("\r\n".utf8) }
         if chance(0.1, &rng) { out += Array("epilogue".utf8) }
