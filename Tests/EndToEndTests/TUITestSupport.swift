@@ -13,16 +13,19 @@ struct TUIRun {
     @discardableResult
     static func with<T>(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
                         columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
+                        endpoint: String? = nil, prefix: [String] = [],
                         _ body: (TUIRun) async throws -> T) async throws -> T {
         let run = try await start(server: server, files: files, home: home, extra: extra, columns: columns, rows: rows,
-                                  environment: environment)
+                                  environment: environment, endpoint: endpoint, prefix: prefix)
         return try await withAwaitedCleanup(run, cleanup: { await $0.tmux.kill() }, body)
     }
 
-    /// Starts `hoist FILES --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`;
+    /// Starts `hoist FILES --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`
+    /// (`endpoint` instead of the server's, `prefix` before the binary, e.g. `setpriv …`);
     /// the caller must await `tmux.kill()` on every path. Prefer `with`.
     static func start(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
-                      columns: Int = 100, rows: Int = 30, environment: [String: String] = [:]) async throws -> TUIRun {
+                      columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
+                      endpoint: String? = nil, prefix: [String] = []) async throws -> TUIRun {
         let home = try home ?? TempDirectory.make(prefix: "hoist-tui-home")
         var env = [
             "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_DATA_HOME": home + "/data",
@@ -30,8 +33,9 @@ struct TUIRun {
         ]
         env.merge(environment) { $1 }
         let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
-        let arguments = [files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"] + extra
-        let command = "env \(assignments) \(Tmux.quote(try HoistBinary.require())) " + arguments.map(Tmux.quote).joined(separator: " ")
+        let arguments = [files, "--endpoint", endpoint ?? server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"] + extra
+        let program = (prefix + [try HoistBinary.require()]).map(Tmux.quote).joined(separator: " ")
+        let command = "env \(assignments) \(program) " + arguments.map(Tmux.quote).joined(separator: " ")
         let tmux = try await Tmux(command, columns: columns, rows: rows)
         return TUIRun(server: server, home: home, files: files, tmux: tmux)
     }
@@ -75,4 +79,36 @@ func serverFiles(_ server: TestServer, named name: String? = nil) async throws -
     let list = try await LightfieldCalls(baseURL: server.baseURL, key: server.key).list("?limit=1000")
     let rows = (list.json["data"] as? [[String: Any]]) ?? []
     return rows.filter { name == nil || $0["filename"] as? String == name }
+}
+
+/// A loopback port nothing listens on: bound to learn a free number, then closed.
+func closedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ChildProcessError(description: "socket: \(errno)") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw ChildProcessError(description: "bind: \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// `setpriv` arguments that run hoist as root without the capabilities that let root read
+/// any file, so that mode 000 means unreadable; none when not root. `nil` when root has no
+/// setpriv to drop them with.
+func withoutReadOverride() -> [String]? {
+    guard getuid() == 0 else { return [] }
+    let setpriv = "/usr/bin/setpriv"
+    guard FileManager.default.isExecutableFile(atPath: setpriv) else { return nil }
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+}
+
+/// The queue's half of each screen line (right of the browser's border).
+func queueHalf(_ screen: String) -> [String] {
+    screen.split(separator: "\n").map { String($0.components(separatedBy: "││").last ?? "") }
 }

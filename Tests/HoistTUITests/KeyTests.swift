@@ -158,7 +158,7 @@ struct KeyTests {
         #expect(state.queue.selected == JobID(-1))
         #expect(withoutTitles(press(&state, .copyURL)) == [.fetchURL(job: JobID(-1), remoteID: "fil_old")])
         let text = SnapshotScenes.render(state)
-        #expect(text.contains("report.pdf") && text.contains("done earlier") && text.contains("+ 1 earlier"))
+        #expect(text.contains("report.pdf") && text.contains("fil_old") && text.contains("done earlier") && text.contains("+ 1 earlier"))
         press(&state, .toggleEarlier)
         #expect(state.queue.selected != JobID(-1))
     }

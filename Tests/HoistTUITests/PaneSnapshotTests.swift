@@ -225,13 +225,13 @@ struct PaneSnapshotTests {
         │ │ Server    HTTP 403, code forbidden_purpose                               │ │
         │ │                                                                          │ │
         │ │ History                                                                  │ │
-        │ │ \(t(20))    +0.0s  queued                                                │ │
-        │ │ \(t(21))    +1.0s  creating a session                                    │ │
-        │ │ \(t(22))    +2.0s  session fil_7                                         │ │
-        │ │ \(t(23))    +3.0s  uploading                                             │ │
-        │ │ \(t(24))    +4.0s  retry 2 in 2 s: network error: connection reset by    │ │
+        │ │ \(t(20))  +0.000s  queued                                                │ │
+        │ │ \(t(21))  +1.000s  creating a session                                    │ │
+        │ │ \(t(22))  +2.000s  session fil_7                                         │ │
+        │ │ \(t(23))  +3.000s  uploading                                             │ │
+        │ │ \(t(24))  +4.000s  retry 2 in 2 s: network error: connection reset by    │ │
         └─│                    peer                                                  │─┘
-         1│ \(t(25))    +5.0s  creating a session                                    │
+         1│ \(t(25))  +5.000s  creating a session                                    │
          e└─ lines 1–20 of 23 ───────────────────────────────────────────────────────┘
          failed sunset over the harbour.png: server answered 403 forbi…  ? help  q quit
         """

@@ -51,7 +51,8 @@ enum DetailOverlay {
             lines.append(Line(label: nil, text: "History", role: .title))
             let first = row.history[0].time
             for moment in row.history {
-                let elapsed = String(format: "+%.1fs", (moment.time - first).seconds)
+                let seconds = (moment.time - first).seconds
+                let elapsed = String(format: seconds < 10 ? "+%.3fs" : "+%.1fs", seconds)
                 let prefix = "\(Overlays.clockTime(moment.wall)) \(TextWidth.pad(elapsed, to: 8, alignment: .right))  "
                 let texts = Wrap.lines(moment.text, width: max(1, width + labelWidth + 1 - TextWidth.width(of: prefix)))
                 for (i, text) in texts.enumerated() {

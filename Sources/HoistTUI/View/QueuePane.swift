@@ -62,6 +62,13 @@ enum QueuePane {
         var x = column
         canvas.field(job.name, row: row, column: x, width: columns.name, role: highlight ?? (job.isEarlier ? .browserHidden : .queueName))
         x += columns.name + 1
+        if job.isEarlier {
+            // An earlier run's upload has no progress to show: its id or URL takes that room.
+            let stateColumn = column + width - columns.state
+            canvas.field(job.remoteID ?? "", row: row, column: x, width: stateColumn - 1 - x, role: highlight ?? .queueDetail)
+            canvas.field(job.status(at: now), row: row, column: stateColumn, width: columns.state, role: highlight ?? .queueStateDone)
+            return
+        }
         if columns.bar > 0 {
             let bar = canvas.glyphs.barSegments(fraction: job.fraction, width: columns.bar)
             let used = canvas.text(bar.done, row: row, column: x, width: columns.bar, role: .queueBarDone)
