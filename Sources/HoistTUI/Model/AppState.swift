@@ -99,7 +99,8 @@ public struct AppState: Sendable, Equatable {
     /// Records `text` in the log without making it the latest message.
     public mutating func note(_ time: Date, _ text: String, error: Bool = false) {
         log.append(LogEntry(time: time, text: text, isError: error))
-        if log.count > Self.logLimit { log.removeFirst(log.count - Self.logLimit) }
+        // Trimmed a tenth at a time: 20,000 queued files must not shift the log 20,000 times.
+        if log.count > Self.logLimit + Self.logLimit / 10 { log.removeFirst(log.count - Self.logLimit) }
     }
 
     /// Whether what is drawn changes with time alone (speeds, stalls, countdowns): then a

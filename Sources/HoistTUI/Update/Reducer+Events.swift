@@ -75,6 +75,7 @@ extension Reducer {
                 row.roundTripStart = nil
                 row.sent = row.size
                 row.state = .done
+                row.rate.reset()
                 row.remember("done: \(remote)", at: time, wall: wall)
             case .retrying(let attempt, let delay, let reason):
                 row.retries += 1
@@ -85,11 +86,13 @@ extension Reducer {
                 row.remember("retry \(attempt) in \(Int(delay.seconds.rounded(.up))) s: \(reason)", at: time, wall: wall)
             case .failed(let error):
                 row.state = .failed
+                row.rate.reset()
                 row.error = error
                 row.retryAt = nil
                 row.remember("failed: \(error.description)", at: time, wall: wall)
             case .cancelled:
                 row.state = .cancelled
+                row.rate.reset()
                 row.remember("cancelled", at: time, wall: wall)
             }
         }

@@ -1,0 +1,128 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+/// The live numbers against the truth: the real binary in tmux at 120×40, a 300 MB upload
+/// held to 2 MiB/s by `--limit-rate 2M`, the screen read every second.
+@Suite("hoist TUI in tmux: live speed and ETA", .serialized)
+struct TUISpeedTests {
+    struct Sample {
+        var t: Double
+        var status: Double?
+        var row: Double?
+        var eta: Double?
+        var serverBytes: Int64
+    }
+
+    /// `2.0 MiB/s` → bytes per second; nil for `--`.
+    static func rate(_ text: Substring) -> Double? {
+        guard let match = text.firstMatch(of: /([0-9.]+) (B|KiB|MiB|GiB)\/s/), let value = Double(match.1) else { return nil }
+        let scale: [Substring: Double] = ["B": 1, "KiB": 1024, "MiB": 1024 * 1024, "GiB": 1024 * 1024 * 1024]
+        return value * (scale[match.2] ?? 1)
+    }
+
+    /// `2:15 left` or `1:02:03 left` → seconds; nil for `-- left`.
+    static func eta(_ text: Substring) -> Double? {
+        guard let match = text.firstMatch(of: /(\d+):(\d\d)(?::(\d\d))? left/) else { return nil }
+        let parts = [match.1, match.2, match.3 ?? ""].compactMap { Double($0) }
+        return parts.reduce(0) { $0 * 60 + $1 }
+    }
+
+    /// Bytes the server has written under its data directory (the upload's blob grows there).
+    static func serverBytes(_ directory: String) -> Int64 {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
+        var total: Int64 = 0
+        while let name = walker.nextObject() as? String {
+            if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular, !name.hasSuffix(".sqlite"), !name.contains(".sqlite-") {
+                total += (walker.fileAttributes?[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
+        return total
+    }
+
+    @Test("120×40, --limit-rate 2M, 300 MB: every speed after the first 2 s within 25% of the true rate, every ETA within 25% of the time really left")
+    func liveSpeedAndETA() async throws {
+        try await TestServer.with { ts in
+            let files = try TempDirectory.make(prefix: "hoist-tui-speed")
+            let size: Int64 = 300_000_000
+            let made = try await Shell.run("head -c \(size) /dev/urandom > '\(files)/big.bin'")
+            #expect(made.status == 0)
+            try await TUIRun.with(server: ts, files: files, extra: ["--limit-rate", "2M"], columns: 120, rows: 40) { run in
+                try await run.tmux.wait(for: "big.bin")
+                let baseline = Self.serverBytes(ts.dataDirectory)
+                try await run.tmux.send("u")
+                let start = Date()
+                var samples: [Sample] = []
+                var lastSample = -1.0
+                var end: Double?
+                _ = try await waitUntil(timeout: 400, every: .milliseconds(100)) {
+                    let screen = try await run.tmux.screen()
+                    let t = Date().timeIntervalSince(start)
+                    if screen.contains("1/1 done") {
+                        end = t
+                        return true
+                    }
+                    guard t - lastSample >= 1 else { return false }
+                    lastSample = t
+                    let lines = screen.split(separator: "\n")
+                    let status = lines.first { $0.contains(" done  ") } ?? ""
+                    let row = lines.first { $0.contains("big.bin") && $0.contains("uploading") }
+                        .map { Substring($0.components(separatedBy: "││").last ?? "") }
+                    samples.append(Sample(t: t, status: Self.rate(status), row: row.flatMap(Self.rate), eta: Self.eta(status),
+                                          serverBytes: Self.serverBytes(ts.dataDirectory) - baseline))
+                    return false
+                }
+                let finished = try #require(end, "the upload did not finish in 400 s")
+                // The truth: bytes over time, on the server's side of the connection.
+                let trueRate = Double(size) / finished
+                let measured = samples.filter { $0.t >= 10 && $0.t <= finished - 10 }
+                let serverRate = measured.count >= 2
+                    ? Double(measured.last!.serverBytes - measured.first!.serverBytes) / (measured.last!.t - measured.first!.t) : trueRate
+                print(String(format: "live speed: 300 MB in %.1f s = %.3f MiB/s end to end; server-side %.3f MiB/s; limit 2.000 MiB/s",
+                             finished, trueRate / 1_048_576, serverRate / 1_048_576))
+                print("   t(s)  status MiB/s  row MiB/s  ETA(s)  true left(s)  server MiB")
+                func column(_ value: Double?, _ format: String, _ width: Int) -> String {
+                    let text = value.map { String(format: format, $0) } ?? "--"
+                    return String(repeating: " ", count: max(0, width - text.count)) + text
+                }
+                for sample in samples {
+                    print(column(sample.t, "%.1f", 7) + column(sample.status.map { $0 / 1_048_576 }, "%.2f", 14)
+                          + column(sample.row.map { $0 / 1_048_576 }, "%.2f", 11) + column(sample.eta, "%.0f", 8)
+                          + column(finished - sample.t, "%.1f", 14) + column(Double(sample.serverBytes) / 1_048_576, "%.1f", 12))
+                }
+                let limit = 2.0 * 1_048_576
+                #expect(abs(trueRate - limit) <= limit * 0.25, "the limiter held \(trueRate) B/s")
+                var worstSpeed = 0.0, worstETA = 0.0
+                for sample in samples where sample.t >= 2 {
+                    for shown in [sample.status, sample.row] {
+                        guard let shown else {
+                            Issue.record("no speed shown at \(sample.t) s")
+                            continue
+                        }
+                        let error = abs(shown - trueRate) / trueRate
+                        worstSpeed = max(worstSpeed, error)
+                        #expect(error <= 0.25, "at \(sample.t) s the speed read \(shown) B/s, truly \(trueRate)")
+                        #expect(abs(shown - limit) <= limit * 0.25)
+                    }
+                    let left = finished - sample.t
+                    // The screen shows whole seconds, up to a frame late: judge where a second is small.
+                    guard left >= 5 else { continue }
+                    guard let eta = sample.eta else {
+                        Issue.record("no ETA shown at \(sample.t) s")
+                        continue
+                    }
+                    let error = abs(eta - left) / left
+                    worstETA = max(worstETA, error)
+                    #expect(error <= 0.25, "at \(sample.t) s the ETA read \(eta) s, truly \(left) s")
+                }
+                print(String(format: "worst speed error %.1f%%, worst ETA error %.1f%% over %d samples", worstSpeed * 100, worstETA * 100,
+                             samples.filter { $0.t >= 2 }.count))
+                #expect(samples.count >= 100)
+                try await run.tmux.send("q")
+                try await run.tmux.wait(for: "EXIT=0")
+            }
+            try? FileManager.default.removeItem(atPath: files)
+        }
+    }
+}
