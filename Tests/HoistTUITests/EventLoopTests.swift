@@ -162,7 +162,7 @@ struct EventLoopTests {
         #expect(!rig.link.commands.contains(.cancelAll))
     }
 
-    @Test("Ctrl-L repaints every cell; y copies the URL the engine answered; the title follows the progress")
+    @Test("Ctrl-L repaints every cell; y copies the URL the engine answered; the title follows the progress, once a second at most")
     func effects() throws {
         let rig = try Rig()
         rig.loop.start()
@@ -171,9 +171,15 @@ struct EventLoopTests {
         #expect(rig.screen.invalidations == 1)
         rig.post(1, .queued(size: 100), path: rig.directory + "/a.bin")
         rig.post(2, .queued(size: 300), path: rig.directory + "/b.bin")
+        rig.post(2, .started, path: rig.directory + "/b.bin")
         rig.post(1, .completed(remoteID: "fil_1", md5: "m"), path: rig.directory + "/a.bin")
         rig.run(6)
-        #expect(rig.screen.title == "hoist 1/2 25%")
+        #expect(rig.screen.title == "hoist", "at most one title a second: bytes over the wire")
+        rig.run(20)
+        #expect(rig.screen.title == "hoist 1/2 25%", "the latest title is written once due, with no frame needed")
+        rig.post(2, .completed(remoteID: "fil_2", md5: "m"), path: rig.directory + "/b.bin")
+        rig.run()
+        #expect(rig.screen.title == "hoist 2/2 100%", "a finished state's title goes out at once")
         rig.screen.push(.tab, .character("g"), .character("y"))
         rig.run(3)
         #expect(rig.link.urlRequests == ["fil_1"])

@@ -15,8 +15,9 @@ final class EventLoop {
     private(set) var state: AppState
     private var dirty = true
     private var lastFrame: Duration?
-    /// The title to set with the next frame (between frames, never inside one).
+    /// The latest title not yet set: written between frames, at most once a `titleInterval`.
     private var pendingTitle: String?
+    private var lastTitle: Duration?
     private var exit: TUIExit?
 
     init(screen: any Screen, link: any EngineLink, configuration: TUIConfiguration, wallClock: @escaping () -> Date = Date.init) {
@@ -56,6 +57,13 @@ final class EventLoop {
         if let exit { return exit }
         if !dirty, state.changesWithTime, let lastFrame, now - lastFrame >= configuration.tickInterval { dirty = true }
         if dirty, lastFrame.map({ now - $0 >= configuration.frameInterval }) ?? true { draw() }
+        // Throttled while things move; the title of a finished state goes out at once.
+        if let title = pendingTitle,
+           !state.changesWithTime || (lastTitle.map { now - $0 >= configuration.titleInterval } ?? true) {
+            screen.setTitle(title)
+            pendingTitle = nil
+            lastTitle = now
+        }
         guard let key = screen.readKey(timeout: waitTime()) else { return nil }
         switch key {
         case .signal(.interrupt):
@@ -93,16 +101,14 @@ final class EventLoop {
         guard let lastFrame else { return poll }
         let since = now - lastFrame
         if dirty { return max(.milliseconds(1), min(poll, configuration.frameInterval - since)) }
-        if state.changesWithTime { return max(.milliseconds(1), min(poll, configuration.tickInterval - since)) }
+        if state.changesWithTime || pendingTitle != nil {
+            return max(.milliseconds(1), min(poll, configuration.tickInterval - since))
+        }
         return poll
     }
 
     private func draw() {
         AppView.draw(state, on: canvas)
-        if let title = pendingTitle {
-            screen.setTitle(title)
-            pendingTitle = nil
-        }
         lastFrame = now
         dirty = false
     }

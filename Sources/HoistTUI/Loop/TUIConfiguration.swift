@@ -23,6 +23,9 @@ public struct TUIConfiguration: Sendable {
     /// While something moves, a frame at least this often even without events, so that
     /// speeds fall, stalls show and countdowns count. Idle, none.
     public var tickInterval: Duration = .seconds(1)
+    /// The shortest time between two window-title updates: the title is a summary, and
+    /// each update is bytes over the wire (the last one is always written).
+    public var titleInterval: Duration = .seconds(1)
     /// The engine's clock (`EngineConfiguration.clock`): event times are on it, and the
     /// loop reads "now" from it so that the two compare. A separate `SystemEngineClock`
     /// started at about the same moment is off by that moment's difference only.

@@ -74,11 +74,14 @@ public struct QueueState: Sendable, Equatable {
         offset = max(0, min(offset, max(0, listed.count - height)))
     }
 
-    /// Puts the selection on the first active upload, if any, and shows it.
+    /// Puts the selection on the first active upload, if any, and shows it. When it leaves
+    /// the view the view jumps a page to put it on top, rather than creeping a row per
+    /// file: a scrolling pane rewrites every row over the wire.
     mutating func followActive(height: Int) {
         guard follows, let i = rows.firstIndex(where: { $0.state.isActive }) else { return }
         selected = rows[i].id
-        reveal(i, height: height)
+        guard height > 0, i < offset || i >= offset + height else { return }
+        offset = max(0, min(i, listed.count - height))
     }
 
     /// Jobs neither done, failed nor cancelled.
