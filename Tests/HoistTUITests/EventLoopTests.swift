@@ -206,6 +206,19 @@ struct EventLoopTests {
         #expect(rig.link.commands == [.add([rig.directory + "/b.bin"])])
     }
 
+    @Test("a file named three ways (itself, a link, a hard link) is queued once and said once, not failed")
+    func sameFileOnce() throws {
+        let rig = try Rig()
+        #expect(symlink(rig.directory + "/a.bin", rig.directory + "/c-link.bin") == 0)
+        #expect(link(rig.directory + "/a.bin", rig.directory + "/d-hard.bin") == 0)
+        rig.loop.start()
+        rig.screen.push(.character("a"), .character("u"))
+        rig.run(2)
+        #expect(rig.link.commands == [.add([rig.directory + "/a.bin", rig.directory + "/b.bin"])])
+        #expect(rig.screen.text.contains("queued 2 items; 2 items already queued"))
+        #expect(rig.loop.state.queue.counts.failed == 0)
+    }
+
     @Test("resume paths go to the engine paused; a resize reflows; SIGTERM ends the loop with the signal")
     func resumeResizeSignal() throws {
         let rig = try Rig(resume: ["/x/a"])

@@ -94,8 +94,8 @@ struct KeyTests {
         press(&state, .moveDown, .toggleMark, .toggleMark)
         #expect(press(&state, .queueFiles) == [.preflight(["/data/photos/a.png", "/data/photos/b.jpg"])])
         let checked: [PathCheck] = [
-            PathCheck(path: "/data/photos/a.png", realPath: "/data/photos/a.png"),
-            PathCheck(path: "/data/photos/b.jpg", realPath: "/data/photos/b.jpg", problem: .unreadable("/data/photos/b.jpg", "Permission denied")),
+            PathCheck(path: "/data/photos/a.png", fileKey: "/data/photos/a.png"),
+            PathCheck(path: "/data/photos/b.jpg", fileKey: "/data/photos/b.jpg", problem: .unreadable("/data/photos/b.jpg", "Permission denied")),
         ]
         let effects = withoutTitles(Reducer.reduce(&state, .preflighted(checked), now: .zero, wall: wall))
         #expect(effects == [.engine(.add(["/data/photos/a.png"]))])
@@ -103,14 +103,14 @@ struct KeyTests {
         #expect(state.message == "queued a.png; not queued: /data/photos/b.jpg: Permission denied")
         feed(&state, job: 1, path: "/data/photos/a.png", [.queued(size: 3 << 20), .started])
         // The same file again, through a link: said once, not queued, not a failure.
-        let again = [PathCheck(path: "/data/photos/link.png", realPath: "/data/photos/a.png"),
-                     PathCheck(path: "/data/photos/a.png", realPath: "/data/photos/a.png")]
+        let again = [PathCheck(path: "/data/photos/link.png", fileKey: "/data/photos/a.png"),
+                     PathCheck(path: "/data/photos/a.png", fileKey: "/data/photos/a.png")]
         #expect(withoutTitles(Reducer.reduce(&state, .preflighted(again), now: .seconds(3), wall: wall)).isEmpty)
         #expect(state.message == "2 items already queued")
         #expect(!state.messageIsError)
         #expect(state.queue.counts.failed == 0 && state.queue.rows.count == 1)
         // An unreadable directory is an error in the status line, never "queued".
-        let directory = PathCheck(path: "/data/photos/raw", realPath: "/data/photos/raw", isDirectory: true,
+        let directory = PathCheck(path: "/data/photos/raw", fileKey: "/data/photos/raw", isDirectory: true,
                                   problem: .unreadableDirectory("/data/photos/raw", "Permission denied"))
         #expect(withoutTitles(Reducer.reduce(&state, .preflighted([directory]), now: .seconds(3), wall: wall)).isEmpty)
         #expect(state.messageIsError && state.message.contains("cannot read directory"))

@@ -179,7 +179,7 @@ struct QueueReducerTests {
         feed(&state, job: 27, path: "/f27", [.started])
         #expect(state.queue.selected == JobID(1), "the user moved: the selection stays")
         #expect(state.queue.offset == 0)
-        Reducer.reduce(&state, .preflighted([PathCheck(path: "/g", realPath: "/g")]), now: .zero, wall: wall)
+        Reducer.reduce(&state, .preflighted([PathCheck(path: "/g", fileKey: "/g")]), now: .zero, wall: wall)
         feed(&state, job: 27, path: "/f27", [.progress(sent: 0, total: 1)])
         #expect(state.queue.selected == JobID(27))
     }

@@ -2,16 +2,20 @@ import Foundation
 import HoistEngine
 
 /// Checks a path before it is queued (the ``Effect/preflight(_:)`` effect): what it is,
-/// where its links lead, and why it cannot be uploaded. Local only, no network.
+/// which file it leads to, and why it cannot be uploaded. Local only, no network.
 enum PathChecker {
     static func check(_ path: String, preflight: (String) -> EngineError?) -> PathCheck {
         var info = stat()
-        let isDirectory = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-        var realPath = path
-        if let resolved = realpath(path, nil) {
-            realPath = String(cString: resolved)
-            free(resolved)
-        }
-        return PathCheck(path: path, realPath: realPath, isDirectory: isDirectory, problem: preflight(path))
+        let found = stat(path, &info) == 0
+        let isDirectory = found && (info.st_mode & S_IFMT) == S_IFDIR
+        return PathCheck(path: path, fileKey: found && !isDirectory ? "\(info.st_dev):\(info.st_ino)" : resolved(path),
+                         isDirectory: isDirectory, problem: preflight(path))
+    }
+
+    /// `path` with every link resolved, or as given when it cannot be.
+    private static func resolved(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -17,9 +17,9 @@ public struct QueueState: Sendable, Equatable {
     /// Whether the selection follows the active uploads: until the user moves in the queue,
     /// and again after new files are queued.
     public var follows = true
-    /// Real paths (links resolved) of the paths queued from here, by the path the engine
-    /// reports, for saying "already queued" once.
-    public var realPaths: [String: String] = [:]
+    /// The files (``PathCheck/fileKey``) the paths queued from here lead to, by the path
+    /// the engine reports, for saying "already queued" once.
+    public var fileKeys: [String: String] = [:]
 
     public init() {}
 

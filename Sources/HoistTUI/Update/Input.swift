@@ -28,15 +28,16 @@ public enum Input: Sendable, Equatable {
 /// One path checked before it is queued: what it leads to and why it cannot be uploaded.
 public struct PathCheck: Sendable, Equatable {
     public var path: String
-    /// The path with every link resolved: two paths to one file have the same.
-    public var realPath: String
+    /// The file it leads to (device and inode; a directory's resolved path): every path to
+    /// one file, through links or hard links, has the same.
+    public var fileKey: String
     public var isDirectory: Bool
     /// `nil` when it can be queued.
     public var problem: EngineError?
 
-    public init(path: String, realPath: String, isDirectory: Bool = false, problem: EngineError? = nil) {
+    public init(path: String, fileKey: String, isDirectory: Bool = false, problem: EngineError? = nil) {
         self.path = path
-        self.realPath = realPath
+        self.fileKey = fileKey
         self.isDirectory = isDirectory
         self.problem = problem
     }

@@ -76,19 +76,19 @@ extension Reducer {
     /// (no session is created for them), and say once that a file is already queued (by any
     /// path to it) instead of queueing it again.
     static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], wall: Date) -> [Effect] {
-        var inQueue = Set(state.queue.rows.filter { !$0.state.isFinished }.map { state.queue.realPaths[$0.path] ?? $0.path })
+        var inQueue = Set(state.queue.rows.filter { !$0.state.isFinished }.map { state.queue.fileKeys[$0.path] ?? $0.path })
         var queued: [String] = []
         var already: [String] = []
         var refused: [PathCheck] = []
         for check in checks {
             if check.problem != nil {
                 refused.append(check)
-            } else if !check.isDirectory, inQueue.contains(check.realPath) {
+            } else if !check.isDirectory, inQueue.contains(check.fileKey) {
                 already.append(check.path)
             } else {
-                inQueue.insert(check.realPath)
+                inQueue.insert(check.fileKey)
                 queued.append(check.path)
-                state.queue.realPaths[check.path] = check.realPath
+                state.queue.fileKeys[check.path] = check.fileKey
             }
         }
         func names(_ paths: [String]) -> String {
