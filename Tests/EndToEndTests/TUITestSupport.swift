@@ -81,22 +81,6 @@ func serverFiles(_ server: TestServer, named name: String? = nil) async throws -
     return rows.filter { name == nil || $0["filename"] as? String == name }
 }
 
-/// A loopback port nothing listens on: bound to learn a free number, then closed.
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ChildProcessError(description: "socket: \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw ChildProcessError(description: "bind: \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
 /// `setpriv` arguments that run hoist as root without the capabilities that let root read
 /// any file, so that mode 000 means unreadable; none when not root. `nil` when root has no

@@ -125,22 +125,6 @@ func uploadCLISeconds(_ text: some StringProtocol) -> Int? {
     return parts.reduce(0) { $0 * 60 + $1 }
 }
 
-/// A port on 127.0.0.1 where nothing listens: bound by the kernel's choice, then closed.
-func uploadCLIRefusedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ChildProcessError(description: "socket: \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw ChildProcessError(description: "bind: \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
 /// Runs the child without the root's power to read anything, so that a mode-000 directory is
 /// unreadable to it even when the tests run as root (as in CI containers).

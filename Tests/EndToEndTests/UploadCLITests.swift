@@ -178,7 +178,7 @@ import Testing
         try await TestServer.with { server in
             let files = try uploadCLIFiles([("a.txt", 10), ("b.txt", 10), ("c.txt", 10)])
             defer { try? FileManager.default.removeItem(atPath: files) }
-            let endpoint = "http://127.0.0.1:\(try uploadCLIRefusedPort())"
+            let endpoint = "http://127.0.0.1:\(try closedPort())"
             let run = try await UploadCLIRun.upload([files], server: server, endpoint: endpoint, extra: ["--jobs", "1"], timeout: 30)
             #expect(run.elapsed < 10, "took \(run.elapsed) s; stderr: \(run.stderr)")
             #expect(run.status == 1)

@@ -11,25 +11,10 @@ import Glibc
 
 /// Failures no wait can cure end the run quickly, with a message that names the cause.
 @Suite struct FailFastTests {
-    /// A loopback port nothing listens on: bound to get one, then closed.
-    static func deadPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw EngineError.config("bind: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func refusedConnectionFailsWithinFiveSecondsAndFailsTheQueuedJobs() async throws {
         #expect(EngineConfiguration(profile: Profile(name: "x", dialect: .lightfield, endpoint: "", apiKeyEnv: nil), key: APIKey("")).onHalt == .fail)
         try await EngineHarness.with { harness in
-            let port = try Self.deadPort()
+            let port = try closedPort()
             let engine = try harness.engine(harness.profile(endpoint: "http://127.0.0.1:\(port)"), concurrency: 1)
             let paths = try (0..<3).map { try harness.file("r\($0).txt", size: 1000 + $0) }
             let ids = await engine.add(paths: paths)
@@ -54,7 +39,7 @@ import Glibc
 
     @Test func refusedConnectionWithPauseKeepsTheQueueAndPausesUntilResumed() async throws {
         try await EngineHarness.with { harness in
-            let port = try Self.deadPort()
+            let port = try closedPort()
             let engine = try harness.engine(harness.profile(endpoint: "http://127.0.0.1:\(port)"), concurrency: 1) { $0.onHalt = .pause }
             let log = EventLog()
             let reading = log.record(engine)
