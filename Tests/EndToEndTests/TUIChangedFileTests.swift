@@ -1,0 +1,26 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@Suite("hoist TUI in tmux: a file that changes while it uploads")
+struct TUIChangedFileTests {
+    @Test("a file appended to mid-upload is stopped within about 2 s, long before its last byte, and the row says changed")
+    func changedFileStopsEarly() async throws {
+        try await TestServer.with { server in
+            try await TUIRun.slowUpload(server: server) { run in
+                // 4 MB at 200 KB/s: about 20 s to go when the file changes.
+                let path = run.files + "/slow.bin"
+                let handle = try #require(FileHandle(forWritingAtPath: path))
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data("more".utf8))
+                try handle.close()
+                let changedAt = Date()
+                try await run.tmux.wait(for: "changed", timeout: 10)
+                let seconds = Date().timeIntervalSince(changedAt)
+                #expect(seconds < 5, "noticed after \(seconds) s")
+                let completed = try await serverFiles(server, named: "slow.bin").filter { $0["status"] as? String == "COMPLETED" }
+                #expect(completed.isEmpty, "the changed file must not be completed")
+            }
+        }
+    }
+}
