@@ -81,6 +81,18 @@ struct RateTests {
         #expect(screen.contains("-- left"))
     }
 
+    @Test("after a stall the rate starts over: -- for a second, then the new rate, not one averaged with the quiet")
+    func afterStall() {
+        var window = RateWindow()
+        for i in 0...20 { window.record(total: Int64(i) * 100_000, at: .milliseconds(100 * i)) }
+        #expect(window.bytesPerSecond(at: .seconds(2)) == 1_000_000)
+        #expect(window.bytesPerSecond(at: .seconds(12)) == 0)
+        for i in 1...9 { window.record(total: 2_000_000 + Int64(i) * 50_000, at: .seconds(12) + .milliseconds(100 * i)) }
+        #expect(window.bytesPerSecond(at: .milliseconds(12_900)) == nil)
+        for i in 10...15 { window.record(total: 2_000_000 + Int64(i) * 50_000, at: .seconds(12) + .milliseconds(100 * i)) }
+        #expect(window.bytesPerSecond(at: .milliseconds(13_500)).map { abs($0 - 500_000) < 1 } == true)
+    }
+
     @Test("while retrying, the row counts down to the next attempt with the reason, and the total rate falls to 0")
     func retryCountdown() {
         var state = sampleState(size: Size(rows: 40, columns: 120))

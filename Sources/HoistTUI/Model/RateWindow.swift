@@ -29,6 +29,13 @@ public struct RateWindow: Sendable, Equatable {
     /// count as the latest time.
     public mutating func record(total: Int64, at time: Duration, waited: Double = 0) {
         let time = max(time, samples.last?.time ?? time)
+        if let lastMoved, let last = samples.last, total > last.total, time - lastMoved >= Self.stallAfter {
+            // Moving again after a stall: the quiet seconds say nothing of the new rate, so
+            // it starts over from here (unknown for a second, like any start).
+            samples = [Sample(time: time, total: total, waited: waited)]
+            self.lastMoved = time
+            return
+        }
         if let last = samples.last {
             if total > last.total { lastMoved = time }
             if last.time == time {
