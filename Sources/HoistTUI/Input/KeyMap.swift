@@ -95,13 +95,6 @@ public enum KeyMap {
     /// The bindings of one scope, in table order.
     public static func bindings(in scope: KeyScope) -> [KeyBinding] { bindings.filter { $0.scope == scope } }
 
-    /// The help overlay's sections: a title, then keys and what they do.
-    public static func helpSections() -> [(title: String, lines: [(keys: String, text: String)])] {
-        KeyScope.allCases.map { scope in
-            (scope.rawValue, bindings(in: scope).map { (keys: $0.keyNames, text: $0.help) })
-        }
-    }
-
     /// The status line's hint: `? help  q quit`.
     public static var hint: String {
         bindings.compactMap { binding in binding.hint.map { "\(binding.keys.first?.description ?? "") \($0)" } }

@@ -84,9 +84,6 @@ public struct QueueState: Sendable, Equatable {
         offset = max(0, min(i, listed.count - height))
     }
 
-    /// Jobs neither done, failed nor cancelled.
-    public var unfinished: [JobRow] { rows.filter { !$0.state.isFinished } }
-
     /// Every count shown anywhere, derived from the rows in one pass.
     public var counts: QueueCounts {
         var counts = QueueCounts()
