@@ -37,11 +37,12 @@ struct DescriptorExhaustionTests {
         let started = Date()
         let client = try RawConnection(port: port)
         client.send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        let answer = await client.readResponse(timeout: 30)
+        let answer = await client.readResponse(timeout: 40)
         let elapsed = Date().timeIntervalSince(started)
         let cpu = try #require(Self.cpuSeconds(pid)) - cpuBefore
         #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(200))")
-        #expect(elapsed < 10, "served after \(elapsed) s")
+        // About 2.5 s on a quiet machine; the bound leaves room for CI running every suite at once.
+        #expect(elapsed < 20, "served after \(elapsed) s")
         #expect(cpu < max(0.5, elapsed * 0.3), "\(cpu) CPU seconds in \(elapsed) s")
         let closedByServer = await withTaskGroup(of: Bool.self) { group in
             for connection in held.prefix(20) { group.addTask { await connection.readUntilClosed(timeout: 15).closed } }
