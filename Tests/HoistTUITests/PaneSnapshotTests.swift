@@ -35,7 +35,7 @@ struct PaneSnapshotTests {
         │                              ││                                              │
         │                              ││                                              │
         └─ 1 marked ───────────────────┘└──────────────────────────────────────────────┘
-         1/5 done  30.0 MiB/100 MiB  10.0 MiB/s  0:09 left  4 jobs  1 failed
+         1/5 done  30.0 MiB/100 MiB  10.0 MiB/s  0:08 left  4 jobs  1 failed
          embedded server http://127.0.0.1:9 (lightfield, purpose general)
          queued 6 items                                                  ? help  q quit
         """
@@ -82,7 +82,7 @@ struct PaneSnapshotTests {
         │                                              ││                                                                      │
         │                                              ││                                                                      │
         └─ 1 marked ───────────────────────────────────┘└──────────────────────────────────────────────────────────────────────┘
-         1/5 done  30.0 MiB/100 MiB  10.0 MiB/s  0:09 left  4 jobs  1 failed
+         1/5 done  30.0 MiB/100 MiB  10.0 MiB/s  0:08 left  4 jobs  1 failed
          embedded server http://127.0.0.1:9 (lightfield, purpose general)
          queued 6 items                                                                                          ? help  q quit
         """
@@ -200,7 +200,7 @@ struct PaneSnapshotTests {
         |                              ||                                              |
         |                              ||                                              |
         +- 1 marked -------------------++----------------------------------------------+
-         1/5 done  30.0 MiB/100 MiB  10.0 MiB/s  0:09 left  4 jobs  1 failed
+         1/5 done  30.0 MiB/100 MiB  10.0 MiB/s  0:08 left  4 jobs  1 failed
          embedded server http://127.0.0.1:9 (lightfield, purpose general)
          queued 6 items                                                  ? help  q quit
         """

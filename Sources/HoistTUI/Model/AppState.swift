@@ -141,10 +141,8 @@ public struct AppState: Sendable, Equatable {
             guard let create = stats.meanCreate else { return nil }
             seconds += Double(creates) * create / Double(parallel)
         }
-        if completes > 0 {
-            guard let complete = stats.meanComplete else { return bytes > 0 ? seconds : nil }
-            seconds += Double(completes) * complete / Double(parallel)
-        }
+        // A complete not yet measured counts as nothing: the bytes dominate until then.
+        if completes > 0, let complete = stats.meanComplete { seconds += Double(completes) * complete / Double(parallel) }
         return seconds
     }
 

@@ -33,6 +33,8 @@ public struct TransferStats: Sendable, Equatable {
 
     /// The mean create round trip so far, in seconds.
     public var meanCreate: Double? { creates > 0 ? createSeconds / Double(creates) : nil }
-    /// The mean complete round trip so far; the create's until a complete was measured.
-    public var meanComplete: Double? { completes > 0 ? completeSeconds / Double(completes) : meanCreate }
+    /// The mean complete round trip so far; `nil` until one was measured. Not the create's:
+    /// the first create also pays for the connection (seconds on a loaded machine), which
+    /// a complete on the same connection does not.
+    public var meanComplete: Double? { completes > 0 ? completeSeconds / Double(completes) : nil }
 }
