@@ -37,7 +37,7 @@ final class UploadCLIRun: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunch.run(process)
         try? out.close()
         try? err.close()
     }

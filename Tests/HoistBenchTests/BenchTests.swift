@@ -34,7 +34,8 @@ struct BenchTests {
         let outcome = try await run("exec sleep 30", timeout: .milliseconds(300))
         #expect(outcome.timedOut && !outcome.succeeded)
         #expect(outcome.signal == SIGKILL)
-        #expect(clock.now - start < .seconds(10))
+        // Killed after 0.3 s; the bound is for CI running every suite at once, far below sleep 30.
+        #expect(clock.now - start < .seconds(20))
     }
 
     @Test("completed events are counted from hoist upload --json output")
