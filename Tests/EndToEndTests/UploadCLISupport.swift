@@ -37,7 +37,7 @@ final class UploadCLIRun: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
+        try process.run()
         try? out.close()
         try? err.close()
     }

@@ -19,7 +19,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
+        try process.run()
     }
 
     /// The first line the process writes on stdout, read off a non-cooperative thread.
@@ -97,7 +97,7 @@ public enum Shell {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
+        try process.run()
         let status: Int32 = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 process.waitUntilExit()
@@ -127,18 +127,5 @@ public enum HoistBinary {
             throw ChildProcessError(description: "\(path) is missing: run `swift build` before `swift test`")
         }
         return path
-    }
-}
-
-/// Starts processes one at a time. Foundation's `Process.run()` on Linux crashed (a bad
-/// pointer in its memmove) when many tests started processes at once; a launch is quick,
-/// so taking turns costs nothing the tests notice.
-public enum ProcessLaunch {
-    private static let lock = NSLock()
-
-    public static func run(_ process: Process) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try process.run()
     }
 }
