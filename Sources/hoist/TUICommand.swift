@@ -60,8 +60,9 @@ struct TUICommand: AsyncParsableCommand {
             throw Self.noTerminal(error)
         }
         switch exit {
-        case .quit:
-            await engine.shutdown()
+        case .quit(let keepUnfinished):
+            // `k` at the quit question keeps running sessions pending for the next run.
+            await engine.shutdown(keepingUnfinished: keepUnfinished)
             await connection.close()
         case .signal(let signal):
             // Sessions stay pending and the journal keeps them, so the next start resumes
