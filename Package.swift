@@ -64,6 +64,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HoistAgent",
+            dependencies: [
+                "HoistEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "HoistTerminal",
             dependencies: ["CNCurses"],
             swiftSettings: strict
@@ -71,7 +81,7 @@ let package = Package(
         .target(
             name: "HoistTUI",
             dependencies: [
-                "HoistTerminal", "HoistEngine",
+                "HoistTerminal", "HoistEngine", "HoistAgent",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
@@ -79,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "HoistServer", "HoistEngine", "HoistTUI", "HoistTerminal",
+                "HoistServer", "HoistEngine", "HoistTUI", "HoistTerminal", "HoistAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -118,6 +128,11 @@ let package = Package(
             name: "HoistEngineTests",
             dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport"],
             resources: [.copy("SigV4Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HoistAgentTests",
+            dependencies: ["HoistAgent", "HoistEngine", "HoistServer", "HoistTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

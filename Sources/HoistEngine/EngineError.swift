@@ -32,6 +32,13 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// An error as another process described it (`codeName` and the fields): how a client
+    /// of the background engine gets back the engine's error. Nil for an unknown code.
+    public init?(codeName: String, message: String, status: Int? = nil, serverCode: String? = nil, serverMessage: String? = nil) {
+        guard let code = Code(rawValue: codeName) else { return nil }
+        self.init(code, message, status: status, serverCode: serverCode, serverMessage: serverMessage)
+    }
+
     /// A short stable name for scripts (`--json` prints it as `"error_code"`).
     public var codeName: String { code.rawValue }
 

@@ -23,7 +23,14 @@ struct TUICommand: AsyncParsableCommand {
     @Flag(help: "Plain ASCII glyphs: [#####-----] bars and +-| borders.")
     var ascii = false
 
+    @OptionGroup var mode: EngineModeOptions
+
     func run() async throws {
+        try await run(startEngine: true)
+    }
+
+    /// The view; `startEngine` false (`hoist attach`) only attaches to a running engine.
+    func run(startEngine: Bool) async throws {
         AllocatorTuning.apply()
         // Before anything that must be shut down again: with no terminal there is nothing
         // to show, and a script wants `hoist upload`.
@@ -43,13 +50,18 @@ struct TUICommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let connection = try await profile.connect(environment: environment)
-        let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, environment: environment))
         var tui = TUIConfiguration(
-            directory: start, destination: Self.destination(connection), theme: chosenTheme,
+            directory: start, destination: "", theme: chosenTheme,
             glyphs: Glyphs.select(ascii: ascii, environment: environment),
             usesColors: !(environment["NO_COLOR"].map { !$0.isEmpty } ?? false) || theme != nil || config.theme != nil,
             concurrency: transfer.jobs)
+        if !startEngine || mode.usesBackground(config: config, environment: environment) {
+            try await runAttached(startEngine: startEngine, configuration: tui, environment: environment)
+            return
+        }
+        let connection = try await profile.connect(environment: environment)
+        tui.destination = Self.destination(connection)
+        let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, environment: environment))
         tui.resumePaths = await engine.unfinishedPaths()
         let exit: TUIExit
         do {
@@ -60,6 +72,10 @@ struct TUICommand: AsyncParsableCommand {
             throw Self.noTerminal(error)
         }
         switch exit {
+        case .detach:
+            // Not offered without a background engine; leaving keeps them for the next run.
+            await engine.shutdown(keepingUnfinished: true)
+            await connection.close()
         case .quit(let keepUnfinished):
             // `k` at the quit question keeps running sessions pending for the next run.
             await engine.shutdown(keepingUnfinished: keepUnfinished)

@@ -30,6 +30,9 @@ struct TUIRun {
         var env = [
             "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_DATA_HOME": home + "/data",
             "XDG_STATE_HOME": home + "/state", "LANG": "C.UTF-8", "TERM": "xterm-256color", "HOIST_TEST_KEY": server.key,
+            // The in-process engine, as before the background engine: these tests are about the
+            // view. BackgroundEngineTests run the background one (HOIST_ENGINE=background).
+            "HOIST_ENGINE": "foreground",
         ]
         env.merge(environment) { $1 }
         let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")

@@ -25,6 +25,9 @@ final class UploadCLIRun: @unchecked Sendable {
             "XDG_STATE_HOME": home + "/state", "LANG": "C.UTF-8",
         ] { environment[name] = value }
         environment.removeValue(forKey: "HOIST_TEST_KEY")
+        // `hoist upload` in its own process, as scripts run it with --foreground; the
+        // background engine has its own tests (BackgroundEngineTests).
+        environment["HOIST_ENGINE"] = "foreground"
         for (name, value) in extra { environment[name] = value }
         guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
             throw ChildProcessError(description: "cannot open the output files in \(home)")

@@ -17,6 +17,7 @@ import Testing
             var environment = ProcessInfo.processInfo.environment
             environment["HOIST_TEST_KEY"] = harness.server.key
             environment["XDG_STATE_HOME"] = state
+            environment["HOIST_ENGINE"] = "foreground"
             environment["XDG_CONFIG_HOME"] = state + "/config"
             let common = [
                 "upload", harness.files + "/batch", "--endpoint", harness.server.baseURL, "--dialect", "lightfield",
@@ -52,6 +53,7 @@ import Testing
         try await EngineHarness.with { harness in
             var environment = ProcessInfo.processInfo.environment
             environment["XDG_STATE_HOME"] = harness.files + "/state"
+            environment["HOIST_ENGINE"] = "foreground"
             environment["XDG_CONFIG_HOME"] = harness.files + "/config"
             environment.removeValue(forKey: "HOIST_TEST_KEY")
             let inline = ["--endpoint", harness.server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"]

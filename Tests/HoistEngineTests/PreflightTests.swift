@@ -96,6 +96,7 @@ import Glibc
             var environment = ProcessInfo.processInfo.environment
             environment["HOIST_TEST_KEY"] = harness.server.key
             environment["XDG_STATE_HOME"] = harness.files + "/state"
+            environment["HOIST_ENGINE"] = "foreground"
             environment["XDG_CONFIG_HOME"] = harness.files + "/config"
             let child = try ChildProcess(executable, prefix + [
                 "upload", harness.files + "/tree", closed, "--json", "--endpoint", harness.server.baseURL,

@@ -43,7 +43,9 @@ public struct EngineConfiguration: Sendable {
         case fail
     }
 
-    var journalKey: String { journalEndpoint ?? profile.endpoint }
+    /// What the journal keys this destination's rows by: the endpoint, or the embedded
+    /// server's data directory.
+    public var journalKey: String { journalEndpoint ?? profile.endpoint }
 
     public init(profile: Profile, key: APIKey) {
         self.profile = profile

@@ -6,12 +6,20 @@ extension EngineEvent {
     ///
     /// Lightfield jobs carry `"id"`; Luw jobs carry `"url"` (the final URL) once known.
     public func jsonLine(dialect: Dialect, remoteID: String?) -> String? {
+        fields(dialect: dialect, remoteID: remoteID, wire: false).map(JSONValue.object)
+    }
+
+    /// The fields of this event's line, in print order. `wire` adds what a client of the
+    /// background engine needs to rebuild the event exactly (``wireLine(dialect:remoteID:)``).
+    func fields(dialect: Dialect, remoteID: String?, wire: Bool) -> [(String, JSONValue)]? {
         var fields: [(String, JSONValue)] = []
         func add(_ key: String, _ value: JSONValue) { fields.append((key, value)) }
         let name: String
         switch kind {
         case .queued(let size): name = "queued"; add("size", .int(size))
-        case .started: return nil
+        case .started:
+            guard wire else { return nil }
+            name = "started"
         case .sessionCreated(_, let filename): name = "session"; add("filename", .string(filename))
         case .progress(let sent, let total): name = "progress"; add("sent", .int(sent)); add("total", .int(total))
         case .completing: name = "completing"
@@ -19,25 +27,50 @@ extension EngineEvent {
         case .retrying(let attempt, let delay, let reason):
             name = "retrying"
             add("attempt", .int(Int64(attempt)))
-            add("delay", .double(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18))
+            add("delay", .double(delay.seconds))
             add("reason", .string(reason))
-        case .failed(let error): name = "failed"; add("error", .string(error.message)); add("error_code", .string(error.codeName))
+        case .failed(let error):
+            name = "failed"
+            add("error", .string(error.message))
+            add("error_code", .string(error.codeName))
+            if wire {
+                if let status = error.status { add("status", .int(Int64(status))) }
+                if let code = error.serverCode { add("server_code", .string(code)) }
+                if let message = error.serverMessage { add("server_message", .string(message)) }
+            }
         case .cancelled: name = "cancelled"
         }
         var head: [(String, JSONValue)] = [("event", .string(name)), ("path", .string(path))]
+        if wire {
+            head.insert(("job", .int(Int64(job.rawValue))), at: 1)
+            head.append(("time", .precise(time.seconds)))
+        }
         if let remoteID { head.append((dialect == .luw ? "url" : "id", .string(remoteID))) }
-        return "{" + (head + fields).map { "\(JSONValue.string($0.0).encoded):\($0.1.encoded)" }.joined(separator: ",") + "}"
+        return head + fields
     }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Just enough JSON to print flat objects with a fixed key order (JSONEncoder sorts or shuffles).
 enum JSONValue {
     case string(String), int(Int64), double(Double)
+    /// A double to the microsecond (event times, from which rates are computed).
+    case precise(Double)
+
+    /// A flat object with its keys in the given order.
+    static func object(_ fields: [(String, JSONValue)]) -> String {
+        "{" + fields.map { "\(JSONValue.string($0.0).encoded):\($0.1.encoded)" }.joined(separator: ",") + "}"
+    }
 
     var encoded: String {
         switch self {
         case .int(let value): return String(value)
         case .double(let value): return String(format: "%.3f", value)
+        case .precise(let value): return String(format: "%.6f", value)
         case .string(let text):
             var out = "\""
             for scalar in text.unicodeScalars {

@@ -13,6 +13,7 @@ public actor UploadEngine {
     let journal: Journal
     private let runner: JobRunner
     private let keepOnCancel: Flag
+    private let limiter: RateLimiter
 
     enum Phase: Equatable { case queued, running, completed, failed, cancelled }
     struct Record {
@@ -51,7 +52,8 @@ public actor UploadEngine {
             journal = try Journal.inMemory()
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPTransport.clientConfiguration)
-        let limiter = configuration.rateLimit.map { RateLimiter(bytesPerSecond: $0, clock: configuration.clock) }
+        let limiter = RateLimiter(bytesPerSecond: configuration.rateLimit, clock: configuration.clock)
+        self.limiter = limiter
         let continuation = continuation
         let clock = configuration.clock
         let keep = Flag()
@@ -75,6 +77,16 @@ public actor UploadEngine {
     /// The API client this engine uses (for `status`, `url`, `cancel` commands).
     public nonisolated var api: UploadAPI { runner.api }
 
+    /// Where this engine uploads, as its journal rows are keyed (`EngineConfiguration.journalKey`):
+    /// two front ends with the same key upload to the same place.
+    public nonisolated var destinationKey: String { configuration.journalKey }
+
+    /// The destination's profile (dialect, endpoint, purpose).
+    public nonisolated var profile: Profile { configuration.profile }
+
+    /// The total bandwidth limit in bytes per second; nil when unlimited.
+    public var rateLimit: Int64? { get async { await limiter.bytesPerSecond } }
+
     // MARK: commands
 
     /// Stops starting new jobs; running ones go on.
@@ -96,6 +108,11 @@ public actor UploadEngine {
     public func setConcurrency(_ value: Int) {
         concurrency = max(1, value)
         pump()
+    }
+
+    /// Changes the total bandwidth limit (nil: unlimited); running uploads follow at once.
+    public func setRateLimit(_ bytesPerSecond: Int64?) async {
+        await limiter.setRate(bytesPerSecond)
     }
 
     /// Cancels one job: a queued one is dropped, a running one has its PUT aborted and

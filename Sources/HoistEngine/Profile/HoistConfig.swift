@@ -7,6 +7,12 @@ public struct HoistConfig: Sendable, Equatable {
     public var profiles: [String: Profile]
     /// The TUI theme name (`theme = "mono"`), read here so both front ends share one file.
     public var theme: String?
+    /// `background = false`: `hoist` and `hoist upload` run the engine in their own
+    /// process, as `--foreground` does (nil: the default, a background engine).
+    public var background: Bool?
+    /// `engine_idle_exit = 300`: seconds a background engine with no client and nothing
+    /// to do waits before it exits.
+    public var engineIdleExit: Int?
 
     public init(defaultProfile: String? = nil, profiles: [String: Profile] = [:], theme: String? = nil) {
         self.defaultProfile = defaultProfile
@@ -17,6 +23,8 @@ public struct HoistConfig: Sendable, Equatable {
     private struct File: Decodable {
         var default_profile: String?
         var theme: String?
+        var background: Bool?
+        var engine_idle_exit: Int?
         var profiles: [String: Entry]?
     }
 
@@ -49,7 +57,12 @@ public struct HoistConfig: Sendable, Equatable {
         if let wanted = file.default_profile, profiles[wanted] == nil {
             throw .config("default_profile \(wanted) is not defined under [profiles]")
         }
+        if let idle = file.engine_idle_exit, idle < 1 || idle > 604_800 {
+            throw .config("engine_idle_exit must be between 1 and 604800 seconds, not \(idle)")
+        }
         self.init(defaultProfile: file.default_profile, profiles: profiles, theme: file.theme)
+        background = file.background
+        engineIdleExit = file.engine_idle_exit
     }
 
     /// Loads `path`; a missing file is an empty configuration.

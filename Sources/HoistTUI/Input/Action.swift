@@ -12,6 +12,8 @@ public enum Action: Sendable, Equatable, Hashable {
     case showHelp, showLog, closeOverlay
     case repaint
     case quit, interrupt
+    /// Leave the view; uploads go on in the background engine.
+    case detach
     /// In a question: yes (quit cancelling the sessions; cancel them all).
     case confirm
     /// In the quit question: quit, keeping unfinished uploads for the next run.

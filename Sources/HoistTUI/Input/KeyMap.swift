@@ -44,6 +44,7 @@ public enum KeyMap {
         KeyBinding(keys: [.escape], action: .closeOverlay, help: "clear the filter", scope: .global),
         KeyBinding(keys: [.control("l")], action: .repaint, help: "repaint the screen", scope: .global),
         KeyBinding(keys: [.character("q")], action: .quit, help: "quit", scope: .global, hint: "quit"),
+        KeyBinding(keys: [.character("d")], action: .detach, help: "leave; uploads go on in the background", scope: .global),
         KeyBinding(keys: [.ctrlC], action: .interrupt, help: "quit; twice: now", scope: .global),
 
         KeyBinding(keys: [.right, .character("l"), .enter], action: .openDirectory, help: "open directory", scope: .browser),
@@ -81,6 +82,8 @@ public enum KeyMap {
                    scope: .quitQuestion, label: "y"),
         KeyBinding(keys: [.character("k"), .character("K")], action: .keepForLater, help: "quit, keeping them for the next run",
                    scope: .quitQuestion, label: "k"),
+        KeyBinding(keys: [.character("d"), .character("D")], action: .detach, help: "leave; keep uploading in the background",
+                   scope: .quitQuestion, label: "d"),
         KeyBinding(keys: [.character("n"), .character("N"), .escape, .character("q")], action: .decline, help: "stay",
                    scope: .quitQuestion, label: "n"),
 
@@ -101,9 +104,12 @@ public enum KeyMap {
             .joined(separator: "  ")
     }
 
-    /// A question's answers: `y` and `quit, cancelling their sessions`.
-    public static func answers(_ scope: KeyScope) -> [(key: String, text: String)] {
-        bindings(in: scope).map { (key: $0.keyNames, text: $0.help) }
+    /// A question's answers: `y` and `quit, cancelling their sessions`. With a background
+    /// engine, leaving keeps uploads running (`d`); without one, `k` keeps them for the next run.
+    public static func answers(_ scope: KeyScope, background: Bool = false) -> [(key: String, text: String)] {
+        bindings(in: scope)
+            .filter { background ? $0.action != .keepForLater : $0.action != .detach }
+            .map { (key: $0.keyNames, text: $0.help) }
     }
 
     /// The action for `key` when `focus` has the keys and nothing overlays the panes.

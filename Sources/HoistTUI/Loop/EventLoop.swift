@@ -29,6 +29,7 @@ final class EventLoop {
         state = AppState(size: screen.size, directory: configuration.directory, destination: configuration.destination,
                          concurrency: configuration.concurrency)
         state.cancelTimeout = configuration.cancelTimeout
+        state.background = configuration.background
     }
 
     private var now: Duration { configuration.clock.now() }

@@ -32,6 +32,8 @@ public struct TUIConfiguration: Sendable {
     public var clock: any EngineClock = SystemEngineClock()
     /// How many of earlier runs' uploads the queue can show (`H`) and the browser marks.
     public var historyLimit = 1000
+    /// The engine runs in the background (`hoist engine`): leaving lets uploads go on.
+    public var background = false
 
     public init(directory: String, destination: String, theme: Theme, glyphs: Glyphs, usesColors: Bool, concurrency: Int) {
         self.directory = directory
@@ -45,6 +47,8 @@ public struct TUIConfiguration: Sendable {
 
 /// How the TUI ended.
 public enum TUIExit: Sendable, Equatable {
+    /// The user left the view (`d`); uploads go on in the background engine.
+    case detach
     /// The user quit. With `keepUnfinished`, unfinished uploads were left for the next
     /// run: their sessions must not be cancelled on the way out (the journal resumes them).
     case quit(keepUnfinished: Bool)

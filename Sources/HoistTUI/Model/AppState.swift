@@ -78,6 +78,12 @@ public struct AppState: Sendable, Equatable {
     public var quitDeadline: Duration?
     /// How long quitting waits for pending sessions to be cancelled.
     public var cancelTimeout: Duration = .seconds(10)
+    /// True when the engine runs in the background: leaving (`d`) lets uploads go on.
+    public var background = false
+    /// The background engine instance whose jobs the queue shows.
+    public var engineInstance: String?
+    /// The connection to the background engine is down (the banner says why).
+    public var engineLost = false
 
     /// How many log lines are kept.
     public static let logLimit = 5000

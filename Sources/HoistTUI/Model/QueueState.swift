@@ -50,6 +50,13 @@ public struct QueueState: Sendable, Equatable {
     }
 
     /// Replaces the earlier uploads.
+    /// Forgets every job of this run (a new background engine numbers its jobs afresh).
+    mutating func removeJobs() {
+        rows = []
+        index = [:]
+        if let selected, selected.rawValue >= 0 { self.selected = nil }
+    }
+
     mutating func setEarlier(_ rows: [JobRow]) {
         earlier = rows
         if !showsEarlier, let selected, selected.rawValue < 0 { self.selected = self.rows.first?.id }

@@ -23,6 +23,25 @@ public enum Input: Sendable, Equatable {
     case history([JournalEntry])
     /// A download URL to copy (``Effect/fetchURL(job:remoteID:)``).
     case fetchedURL(job: JobID, Result<String, EngineError>)
+    /// Connected to the background engine: who it is, and its queue as the events that
+    /// describe every job now (applied without counting as transferred bytes).
+    case attached(engine: AttachedEngine, snapshot: [EngineEvent])
+    /// The connection to the background engine is gone (the link reconnects by itself).
+    case engineLost(String)
+}
+
+/// The background engine a TUI is attached to.
+public struct AttachedEngine: Sendable, Equatable {
+    /// Its pid and start time: a different instance numbers its jobs afresh.
+    public var instance: String
+    public var pid: Int32
+    public var version: String
+
+    public init(instance: String, pid: Int32, version: String) {
+        self.instance = instance
+        self.pid = pid
+        self.version = version
+    }
 }
 
 /// One path checked before it is queued: what it leads to and why it cannot be uploaded.

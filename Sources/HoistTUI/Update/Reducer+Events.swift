@@ -4,19 +4,19 @@ import HoistEngine
 extension Reducer {
     /// Folds a batch of engine events into the state. Rates and round trips are measured
     /// on the events' own times.
-    static func apply(_ state: inout AppState, _ events: [EngineEvent], wall: Date) -> [Effect] {
+    static func apply(_ state: inout AppState, _ events: [EngineEvent], wall: Date, replay: Bool = false) -> [Effect] {
         var effects: [Effect] = []
         for event in events {
             state.now = max(state.now, event.time)
             // The event's moment on the wall clock, for the log and the detail overlay.
             let when = wall.addingTimeInterval(-(state.now - event.time).seconds)
-            effects += apply(&state, event, at: when)
+            effects += apply(&state, event, at: when, replay: replay)
         }
         state.queue.followActive(height: Layout(size: state.size).queueRows)
         return effects
     }
 
-    private static func apply(_ state: inout AppState, _ event: EngineEvent, at wall: Date) -> [Effect] {
+    private static func apply(_ state: inout AppState, _ event: EngineEvent, at wall: Date, replay: Bool) -> [Effect] {
         let time = event.time
         let before = state.queue.row(event.job)
         // An ended job only starts again through a retry (`queued`); a progress report
@@ -99,6 +99,9 @@ extension Reducer {
         guard let row = state.queue.row(event.job) else { return [] }
         if let createTrip { state.stats.measured(create: createTrip) }
         if let completeTrip { state.stats.measured(complete: completeTrip) }
+        // A snapshot says where jobs are, not what moved just now: no bytes for the rates,
+        // no messages for events that happened while nobody watched.
+        if replay { return [] }
         if let moved { state.stats.add(bytes: moved, at: time) }
         switch event.kind {
         case .completed(let remote, _):

@@ -30,13 +30,27 @@ extension Reducer {
             }
         case .keepForLater:
             guard state.overlay == .confirmQuit else { return [] }
+            if state.background { return detach(&state, wall: wall) }
             return leave(&state, keep: true, wall: wall)
+        case .detach:
+            return detach(&state, wall: wall)
         case .decline:
             state.overlay = nil
             return []
         default:
             return []
         }
+    }
+
+    /// Leaves the view with uploads still running in the background engine.
+    private static func detach(_ state: inout AppState, wall: Date) -> [Effect] {
+        guard state.background else {
+            state.say("uploads run inside this hoist (--foreground or background = false): q quits", error: true, at: wall)
+            return []
+        }
+        state.overlay = nil
+        state.isQuitting = true
+        return [.exit(.detach)]
     }
 
     /// Leaves: at once when nothing is unfinished or the user keeps it for the next run

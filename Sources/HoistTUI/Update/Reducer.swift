@@ -40,6 +40,11 @@ public enum Reducer {
             effects = []
         case .fetchedURL(let job, let result):
             effects = fetched(&state, job: job, result, wall: wall)
+        case .attached(let engine, let snapshot):
+            effects = attached(&state, engine, snapshot: snapshot, wall: wall)
+        case .engineLost(let reason):
+            lost(&state, reason, wall: wall)
+            effects = []
         }
         effects += leaveIfDone(&state)
         let title = state.windowTitle
@@ -105,7 +110,7 @@ public enum Reducer {
             state.concurrency = max(1, min(64, state.concurrency + (action == .moreJobs ? 1 : -1)))
             state.say("\(Format.count(state.concurrency, "upload")) at once", at: wall)
             return [.engine(.setConcurrency(state.concurrency))]
-        case .quit, .confirm, .keepForLater, .decline, .interrupt:
+        case .quit, .confirm, .keepForLater, .decline, .interrupt, .detach:
             return answer(&state, action, wall: wall)
         case .cancelJob, .cancelAllJobs, .retryJob, .retryAllFailed, .showDetail, .copyURL, .toggleEarlier:
             return queueAction(&state, action, layout: layout, wall: wall)

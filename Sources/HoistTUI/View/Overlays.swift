@@ -19,7 +19,7 @@ enum Overlays {
     static func confirmQuit(_ state: AppState, on canvas: Canvas) {
         let count = state.queue.counts.unfinished
         question(title: "Quit hoist?", lines: ["\(Format.count(count, "upload")) \(count == 1 ? "is" : "are") not finished."],
-                 answers: KeyMap.answers(.quitQuestion), size: state.size, on: canvas)
+                 answers: KeyMap.answers(.quitQuestion, background: state.background), size: state.size, on: canvas)
     }
 
     /// "Cancel every unfinished upload?"

@@ -25,15 +25,32 @@ struct UploadCommand: AsyncParsableCommand {
     @Argument(help: "Files or directories to upload.")
     var paths: [String]
 
+    @OptionGroup var mode: EngineModeOptions
+
+    @Flag(help: "Queue the files in the background engine and return at once, printing the job ids.")
+    var detach = false
+
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one file or directory") }
         guard progressInterval >= 0, progressInterval <= 86_400 else {
             throw ValidationError("--progress-interval takes seconds from 0 (no progress lines) to 86400")
         }
+        if detach && mode.foreground { throw ValidationError("--detach queues in the background engine; it cannot go with --foreground") }
     }
 
     func run() async throws {
         AllocatorTuning.apply()
+        let environment = ProcessInfo.processInfo.environment
+        let config: HoistConfig
+        do {
+            config = try HoistConfig.load(path: XDGPaths(environment: environment).configFile)
+        } catch {
+            throw ConfigurationFailure.report(error)
+        }
+        if detach || mode.usesBackground(config: config, environment: environment) {
+            try await runInBackground(environment: environment)
+            return
+        }
         // One clock for the engine's event times, the progress ticks and the elapsed time.
         let clock = SystemEngineClock()
         let connection: Connection
@@ -80,14 +97,14 @@ struct UploadCommand: AsyncParsableCommand {
 
     /// A live line on a terminal (not with `--json`, whose lines share the screen), a line
     /// per interval otherwise.
-    private var progressStyle: UploadReporter.Progress {
+    var progressStyle: UploadReporter.Progress {
         if isatty(2) == 1 { return json ? .none : .live }
         return progressInterval > 0 ? .log : .none
     }
 
     /// How often progress is shown: the live line is refreshed every second so that its rate
     /// and ETA move even while no event arrives (a stall).
-    private var tickInterval: Duration? {
+    var tickInterval: Duration? {
         switch progressStyle {
         case .live: return .seconds(1)
         case .log: return .seconds(progressInterval)

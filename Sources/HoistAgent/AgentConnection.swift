@@ -1,0 +1,148 @@
+import Foundation
+import HoistEngine
+import NIOCore
+import NIOExtras
+import NIOPosix
+import Synchronization
+
+/// One client connection to the background engine: sends requests, yields what the
+/// engine says. Greeted: the engine's `hello` has been read and checked.
+public final class AgentConnection: Sendable {
+    /// The engine's greeting (version, pid, destination, settings).
+    public let greeting: AgentNotice
+    /// The greeting as the engine sent it.
+    public let greetingText: String
+    /// Every line after the greeting: the snapshot, `ready`, then live. Ends when the
+    /// connection closes; then ``endReason`` says why.
+    public let lines: AsyncStream<AgentLine>
+    /// The same lines as the engine sent them (for `hoist attach --json`).
+    public let texts: AsyncStream<String>
+    private let outgoing: AsyncStream<String>.Continuation
+    private let ending: Ending
+
+    private init(greeting: AgentNotice, greetingText: String, lines: AsyncStream<AgentLine>, texts: AsyncStream<String>,
+                 outgoing: AsyncStream<String>.Continuation, ending: Ending) {
+        self.greeting = greeting
+        self.greetingText = greetingText
+        self.lines = lines
+        self.texts = texts
+        self.outgoing = outgoing
+        self.ending = ending
+    }
+
+    /// Why the connection ended, once it has.
+    public var endReason: String? { ending.value.withLock { $0 } }
+
+    /// Sends a request (in order with every earlier one).
+    public func send(_ request: AgentRequest) { outgoing.yield(request.line) }
+
+    /// Closes the connection; the engine goes on.
+    public func close() { outgoing.finish() }
+
+    /// Connects to the engine at `paths.socket` and says hello. Fails with
+    /// ``AgentError/notRunning(socket:)`` when nobody listens (a stale socket included),
+    /// and with the engine's refusal (`version_mismatch`, `destination_mismatch`).
+    public static func connect(_ paths: AgentPaths, hello: AgentRequest) async throws(AgentError) -> AgentConnection {
+        guard paths.socketFits else { throw .socket("socket path too long for a Unix socket: \(paths.socket)") }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5))
+                .connect(unixDomainSocketPath: paths.socket) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            // ENOENT (no socket) and ECONNREFUSED (a socket nobody listens on: a killed engine's).
+            throw .notRunning(socket: paths.socket)
+        }
+        let (outStream, outgoing) = AsyncStream.makeStream(of: String.self)
+        let (inStream, incoming) = AsyncStream.makeStream(of: AgentLine.self)
+        let (textStream, incomingText) = AsyncStream.makeStream(of: String.self)
+        let (greetings, greeted) = AsyncStream.makeStream(of: Result<(AgentNotice, String), AgentError>.self)
+        let ending = Ending()
+        outgoing.yield(hello.line)
+        Task {
+            let reason: String
+            do {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await line in outStream { try await outbound.write(ByteBuffer(string: line)) }
+                        }
+                        group.addTask {
+                            var greetingSeen = false
+                            for try await buffer in inbound {
+                                let text = String(buffer: buffer)
+                                guard let line = AgentLine(text) else { continue }
+                                if !greetingSeen {
+                                    greetingSeen = true
+                                    guard case .notice(let notice) = line else {
+                                        greeted.yield(.failure(.protocolViolation("the engine did not greet")))
+                                        return
+                                    }
+                                    greeted.yield(Self.check(notice, hello: hello).map { ($0, text) })
+                                    greeted.finish()
+                                    continue
+                                }
+                                incoming.yield(line)
+                                incomingText.yield(text)
+                            }
+                        }
+                        _ = try await group.next()
+                        group.cancelAll()
+                    }
+                }
+                reason = "the engine closed the connection"
+            } catch {
+                reason = "\(error)"
+            }
+            ending.value.withLock { $0 = reason }
+            greeted.yield(.failure(.lost(reason)))
+            greeted.finish()
+            incoming.finish()
+            incomingText.finish()
+        }
+        var first: Result<(AgentNotice, String), AgentError> = .failure(.lost("no greeting"))
+        for await result in greetings {
+            first = result
+            break
+        }
+        switch first {
+        case .success(let (notice, text)):
+            return AgentConnection(
+                greeting: notice, greetingText: text, lines: inStream, texts: textStream, outgoing: outgoing, ending: ending)
+        case .failure(let error):
+            outgoing.finish()
+            throw error
+        }
+    }
+
+    /// The greeting, or why it refuses this client.
+    static func check(_ notice: AgentNotice, hello: AgentRequest) -> Result<AgentNotice, AgentError> {
+        switch notice.event {
+        case .hello:
+            guard notice.protocolVersion == AgentProtocol.version else {
+                return .failure(.versionMismatch(
+                    client: AgentProtocol.version, clientVersion: hello.version ?? "?",
+                    engine: notice.protocolVersion ?? 0, engineVersion: notice.version ?? "?", pid: notice.pid))
+            }
+            return .success(notice)
+        case .error where notice.code == "version_mismatch":
+            return .failure(.versionMismatch(
+                client: AgentProtocol.version, clientVersion: hello.version ?? "?",
+                engine: notice.protocolVersion ?? 0, engineVersion: notice.version ?? "?", pid: notice.pid))
+        case .error where notice.code == "destination_mismatch":
+            return .failure(.destinationRefused(notice.message ?? "the background engine uploads elsewhere"))
+        default:
+            return .failure(.protocolViolation(notice.message ?? "unexpected \(notice.event.rawValue) before the greeting"))
+        }
+    }
+}
+
+/// Why a connection ended, set once by its reading task.
+private final class Ending: Sendable {
+    let value = Mutex<String?>(nil)
+}

@@ -1,0 +1,306 @@
+import Foundation
+import HoistEngine
+
+/// The background engine's heart: one `UploadEngine`, the book of its jobs, and the
+/// clients watching it. Every client gets the snapshot and then every event, in order;
+/// commands from any client act on the one queue, so two viewers always agree.
+public actor AgentHost {
+    /// What the host says about itself and how long it stays without work.
+    public struct Settings: Sendable {
+        /// Where uploads go, for the status pane.
+        public var label: String
+        /// The hoist version, for the greeting.
+        public var version: String
+        /// With no client and nothing queued or running for this long, the engine exits.
+        public var idleTimeout: Duration
+        public init(label: String, version: String, idleTimeout: Duration) {
+            self.label = label
+            self.version = version
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    private let engine: UploadEngine
+    private let settings: Settings
+    private let clock: any EngineClock
+    private let started = Date().timeIntervalSince1970
+    private var book = JobBook()
+    private var watchers: [Int: AsyncStream<String>.Continuation] = [:]
+    private var greeted: Set<Int> = []
+    private var connections: [Int: AsyncStream<String>.Continuation] = [:]
+    private var nextConnection = 0
+    private var paused: Bool
+    private var concurrency: Int
+    private var rateLimit: Int64?
+    private var quietSince: Duration
+    private var stopping = false
+    private var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
+    private var stopped = false
+
+    /// Hosts `engine`; start ``run()`` to follow its events.
+    public init(engine: UploadEngine, settings: Settings, clock: any EngineClock, concurrency: Int, rateLimit: Int64?) async {
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.concurrency = concurrency
+        self.rateLimit = rateLimit
+        paused = await engine.isPaused
+        quietSince = clock.now()
+    }
+
+    /// Follows the engine's events until it shuts down, and watches for idleness.
+    public func run() async {
+        let idle = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.checkIdle()
+            }
+        }
+        for await event in engine.events { receive(event) }
+        idle.cancel()
+        finishAll()
+    }
+
+    /// Waits until the engine stopped and every client was told.
+    public func waitUntilStopped() async {
+        if stopped { return }
+        await withCheckedContinuation { stoppedWaiters.append($0) }
+    }
+
+    // MARK: connections
+
+    /// A new connection: its id and the lines to send it.
+    public func open() -> (Int, AsyncStream<String>) {
+        nextConnection += 1
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(200_000))
+        connections[nextConnection] = continuation
+        quietSince = clock.now()
+        if stopped { continuation.finish() }
+        return (nextConnection, stream)
+    }
+
+    /// The connection closed.
+    public func close(_ id: Int) {
+        connections[id]?.finish()
+        connections[id] = nil
+        watchers[id] = nil
+        greeted.remove(id)
+        quietSince = clock.now()
+    }
+
+    /// One line from connection `id`.
+    public func handle(_ text: String, from id: Int) async {
+        guard let request = try? JSONDecoder().decode(AgentRequest.self, from: Data(text.utf8)) else {
+            send(error: "bad_request", "not a request: \(text.prefix(200))", to: id)
+            return
+        }
+        if request.op == .hello {
+            hello(request, from: id)
+            return
+        }
+        guard greeted.contains(id) else {
+            send(error: "bad_request", "send hello first", to: id)
+            connections[id]?.finish()
+            return
+        }
+        await perform(request, from: id)
+    }
+
+    private func hello(_ request: AgentRequest, from id: Int) {
+        guard let connection = connections[id] else { return }
+        guard request.protocolVersion == AgentProtocol.version else {
+            var notice = AgentNotice(.error)
+            notice.code = "version_mismatch"
+            notice.protocolVersion = AgentProtocol.version
+            notice.version = settings.version
+            notice.pid = getpid()
+            notice.message = AgentError.versionMismatch(
+                client: request.protocolVersion ?? 0, clientVersion: request.version ?? "unknown",
+                engine: AgentProtocol.version, engineVersion: settings.version, pid: getpid()).message
+            connection.yield(notice.line)
+            connection.finish()
+            return
+        }
+        if let wanted = request.destination, wanted != engine.destinationKey {
+            var notice = AgentNotice(.error)
+            notice.code = "destination_mismatch"
+            notice.destination = engine.destinationKey
+            notice.message = AgentError.destinationMismatch(engine: settings.label, client: wanted).message
+            connection.yield(notice.line)
+            connection.finish()
+            return
+        }
+        var greeting = settingsNotice(.hello)
+        greeting.protocolVersion = AgentProtocol.version
+        greeting.version = settings.version
+        greeting.pid = getpid()
+        greeting.started = started
+        greeting.destination = engine.destinationKey
+        greeting.label = settings.label
+        greeting.dialect = engine.profile.dialect.rawValue
+        greeting.purpose = engine.profile.purpose
+        greeting.clock = clock.now().secondsValue
+        connection.yield(greeting.line)
+        for event in book.replay { connection.yield(line(event)) }
+        connection.yield(AgentNotice(.ready).line)
+        greeted.insert(id)
+        if request.watch == false {
+            connection.finish()
+        } else {
+            watchers[id] = connection
+        }
+    }
+
+    private func perform(_ request: AgentRequest, from id: Int) async {
+        switch request.op {
+        case .hello:
+            break
+        case .add:
+            let ids = await engine.add(paths: request.paths ?? [])
+            var notice = AgentNotice(.added, tag: request.tag)
+            notice.jobs = ids.map(\.rawValue)
+            connections[id]?.yield(notice.line)
+        case .cancel:
+            if let job = request.job { await engine.cancel(JobID(job)) }
+        case .cancelAll:
+            await engine.cancelAllPending()
+        case .cancelQueued:
+            await engine.cancelQueued()
+            await changed()
+        case .retry:
+            if let job = request.job { await engine.retry(JobID(job)) }
+            await changed()
+        case .pause:
+            await engine.pause()
+            await changed()
+        case .resume:
+            await engine.resume()
+            await changed()
+        case .concurrency:
+            await engine.setConcurrency(Int(clamping: request.value ?? 1))
+            concurrency = await engine.concurrency
+            await changed()
+        case .rateLimit:
+            await engine.setRateLimit(request.value.map { max($0, 1) })
+            rateLimit = await engine.rateLimit
+            await changed()
+        case .url:
+            await url(for: request, to: id)
+        case .stop:
+            await stop(now: request.now ?? false, reason: "hoist stop" + (request.now == true ? " --now" : ""))
+        }
+    }
+
+    private func url(for request: AgentRequest, to id: Int) async {
+        var notice = AgentNotice(.url, tag: request.tag)
+        notice.job = request.job
+        guard let job = request.job, let remote = book.remoteID(of: JobID(job)) else {
+            notice.code = "unknown_job"
+            notice.message = "no such job, or it has no server id yet"
+            connections[id]?.yield(notice.line)
+            return
+        }
+        do throws(EngineError) {
+            notice.url = try await engine.api.downloadURL(id: remote)
+        } catch {
+            notice.code = error.codeName
+            notice.message = error.message
+        }
+        connections[id]?.yield(notice.line)
+    }
+
+    /// Tells every watcher the engine's settings now.
+    private func changed() async {
+        paused = await engine.isPaused
+        broadcast(settingsNotice(.settings).line)
+    }
+
+    private func settingsNotice(_ kind: AgentNotice.Kind) -> AgentNotice {
+        var notice = AgentNotice(kind)
+        notice.paused = paused
+        notice.concurrency = concurrency
+        notice.rateLimit = rateLimit
+        return notice
+    }
+
+    // MARK: stopping
+
+    /// Stops the engine: `now` cancels running uploads (their sessions too); otherwise
+    /// running ones finish, queued ones stay in the journal for the next engine.
+    public func stop(now: Bool, reason: String) async {
+        guard !stopping else { return }
+        stopping = true
+        var notice = AgentNotice(.stopping)
+        notice.reason = reason
+        broadcast(notice.line)
+        if now {
+            await engine.shutdown()
+        } else {
+            await engine.pause()
+            await engine.waitUntilIdle()
+            await engine.shutdown(keepingUnfinished: true)
+        }
+    }
+
+    /// A signal: stop at once, leaving running sessions pending for the next engine.
+    public func interrupt(_ reason: String) async {
+        guard !stopping else { return }
+        stopping = true
+        var notice = AgentNotice(.stopping)
+        notice.reason = reason
+        broadcast(notice.line)
+        await engine.shutdown(keepingUnfinished: true)
+    }
+
+    private func checkIdle() async {
+        guard !stopping else { return }
+        let now = clock.now()
+        if !connections.isEmpty || book.unfinished > 0 {
+            quietSince = now
+            return
+        }
+        if now - quietSince >= settings.idleTimeout {
+            await stop(now: false, reason: "idle for \(Int(settings.idleTimeout.secondsValue)) s with no client")
+        }
+    }
+
+    // MARK: events
+
+    private func receive(_ event: EngineEvent) {
+        book.record(event)
+        if book.unfinished > 0 { quietSince = clock.now() }
+        broadcast(line(event))
+    }
+
+    private func line(_ event: EngineEvent) -> String {
+        event.wireLine(dialect: engine.profile.dialect, remoteID: book.remoteID(of: event.job)) + "\n"
+    }
+
+    private func broadcast(_ text: String) {
+        for (id, watcher) in watchers {
+            // A client too slow to take its lines is dropped; when it reconnects it gets a
+            // fresh snapshot instead of an ever longer backlog.
+            if case .dropped = watcher.yield(text) { close(id) }
+        }
+    }
+
+    private func send(error code: String, _ message: String, to id: Int) {
+        var notice = AgentNotice(.error)
+        notice.code = code
+        notice.message = message
+        connections[id]?.yield(notice.line)
+    }
+
+    private func finishAll() {
+        for connection in connections.values { connection.finish() }
+        stopped = true
+        let waiters = stoppedWaiters
+        stoppedWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

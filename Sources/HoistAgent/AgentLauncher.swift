@@ -1,0 +1,69 @@
+import Foundation
+
+/// Connects a client to the background engine, starting one when none runs.
+public struct AgentLauncher: Sendable {
+    public var paths: AgentPaths
+    /// The `hoist` executable and the arguments that run the engine (`engine ...`).
+    public var executable: String
+    public var arguments: [String]
+    /// How long a started engine may take to listen (a loaded machine is slow).
+    public var startTimeout: Duration = .seconds(20)
+
+    public init(paths: AgentPaths, executable: String, arguments: [String]) {
+        self.paths = paths
+        self.executable = executable
+        self.arguments = arguments
+    }
+
+    /// Connects; when nobody listens, starts the engine and connects once it does.
+    public func connect(hello: AgentRequest) async throws(AgentError) -> AgentConnection {
+        do {
+            return try await AgentConnection.connect(paths, hello: hello)
+        } catch where error.isNotRunning {
+            try start()
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + startTimeout
+        while true {
+            do {
+                return try await AgentConnection.connect(paths, hello: hello)
+            } catch where error.isNotRunning && clock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(50))
+            } catch where error.isNotRunning {
+                throw .startFailed("it did not listen on \(paths.socket) within \(startTimeout)" + logTail())
+            }
+        }
+    }
+
+    /// Starts `hoist engine` detached from this terminal: its own session (no SIGHUP when
+    /// the terminal goes), stdin from /dev/null, output appended to the engine log. Two
+    /// clients starting one at the same moment are fine: the lock lets one run.
+    public func start() throws(AgentError) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: paths.log).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: paths.log) {
+                FileManager.default.createFile(atPath: paths.log, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: paths.log))
+            try log.seekToEnd()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            try? log.close()
+        } catch {
+            throw .startFailed("\(error)")
+        }
+    }
+
+    /// The last lines of the engine log, for a start that failed.
+    private func logTail() -> String {
+        guard let text = try? String(contentsOfFile: paths.log, encoding: .utf8) else { return "" }
+        let lines = text.split(separator: "\n").suffix(3)
+        return lines.isEmpty ? "" : "; its log (\(paths.log)) ends:\n" + lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NIOCore
+import NIOExtras
+import NIOPosix
+
+/// Accepts the engine's clients on its Unix socket, refuses other users, and connects each
+/// to the host: lines in become requests, the host's lines go out.
+public enum AgentListener {
+    /// Binds `paths.socket` (replacing a stale one: the caller holds the engine lock, so no
+    /// live engine can be listening there) and serves until the host stops.
+    public static func serve(_ host: AgentHost, paths: AgentPaths) async throws {
+        guard paths.socketFits else { throw AgentError.socket("socket path too long for a Unix socket: \(paths.socket)") }
+        try FileManager.default.createDirectory(
+            atPath: paths.socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The socket is created with the umask's mode: make it 0600 from the start.
+        let previous = umask(0o177)
+        defer { umask(previous) }
+        let uid = getuid()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .bind(unixDomainSocketPath: paths.socket, cleanupExistingSocketFile: true) { channel in
+                PeerCredentials.of(channel).flatMapThrowing { peer in
+                    // Mode 0600 already keeps other users out; root is kept out too.
+                    guard peer.uid == uid else { throw AgentError.refusedPeer(uid: peer.uid) }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        umask(previous)
+        _ = chmod(paths.socket, 0o600)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                await host.waitUntilStopped()
+                try? await server.channel.close()
+            }
+            try await server.executeThenClose { clients in
+                for try await client in clients {
+                    group.addTask { await serve(client, host: host) }
+                }
+            }
+        }
+        try? FileManager.default.removeItem(atPath: paths.socket)
+    }
+
+    private static func serve(_ client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, host: AgentHost) async {
+        let (id, lines) = await host.open()
+        try? await client.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await line in lines { try await outbound.write(ByteBuffer(string: line)) }
+                }
+                group.addTask {
+                    for try await buffer in inbound { await host.handle(String(buffer: buffer), from: id) }
+                }
+                // Either side ending ends the connection.
+                _ = try await group.next()
+                group.cancelAll()
+            }
+        }
+        await host.close(id)
+    }
+}

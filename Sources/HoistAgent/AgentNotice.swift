@@ -1,0 +1,91 @@
+import Foundation
+import HoistEngine
+
+/// A line from the engine that is not a job's event: the greeting, the end of the
+/// snapshot, answers, errors and settings.
+public struct AgentNotice: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// The answer to `hello`.
+        case hello
+        /// The snapshot is complete; live events follow.
+        case ready
+        /// The answer to `add`: the job ids, in the order of the paths.
+        case added
+        /// The answer to `url`.
+        case url
+        /// A request failed (`code`, `message`); with code `version_mismatch` the engine closes.
+        case error
+        /// Pause, concurrency or rate limit changed (by any client).
+        case settings
+        /// The engine is stopping (`hoist stop`, idle, or a signal); the stream ends.
+        case stopping
+    }
+
+    public var event: Kind
+    public var tag: Int?
+    public var protocolVersion: Int?
+    public var version: String?
+    public var pid: Int32?
+    /// When the engine started (Unix seconds): with `pid`, which engine this is.
+    public var started: Double?
+    public var destination: String?
+    /// Where uploads go, as the status pane says it.
+    public var label: String?
+    /// The destination's dialect and purpose, for a client's local checks.
+    public var dialect: String?
+    public var purpose: String?
+    /// The engine's clock at the greeting (seconds, `MachineEngineClock`).
+    public var clock: Double?
+    public var paused: Bool?
+    public var concurrency: Int?
+    public var rateLimit: Int64?
+    public var jobs: [Int]?
+    public var job: Int?
+    public var url: String?
+    public var code: String?
+    public var message: String?
+    public var reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, job, url, code, message, reason
+        case protocolVersion = "protocol", rateLimit = "rate_limit"
+    }
+
+    public init(_ event: Kind, tag: Int? = nil) {
+        self.event = event
+        self.tag = tag
+    }
+
+    /// The notice as one line, newline included.
+    public var line: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
+    }
+
+    /// The destination's profile as far as local checks need it.
+    public var profile: Profile {
+        Profile(name: "engine", dialect: dialect.flatMap(Dialect.init(rawValue:)) ?? .lightfield, endpoint: destination ?? "",
+                apiKeyEnv: nil, purpose: purpose)
+    }
+
+    /// Which engine instance sent this greeting (pid and start time).
+    public var instance: String { "\(pid ?? 0)@\(started ?? 0)" }
+}
+
+/// One line read from the engine.
+public enum AgentLine: Sendable, Equatable {
+    case event(EngineEvent)
+    case notice(AgentNotice)
+
+    /// Reads a line; nil when it is neither.
+    public init?(_ text: some StringProtocol) {
+        if let event = EngineEvent(wireLine: text) {
+            self = .event(event)
+        } else if let notice = try? JSONDecoder().decode(AgentNotice.self, from: Data(text.utf8)) {
+            self = .notice(notice)
+        } else {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The protocol spoken on the engine's socket: one JSON object per line each way.
+///
+/// A client sends `hello` first; the engine answers with a `hello` line (its version, pid,
+/// destination, clock), then the snapshot (every job of its life as the events that
+/// describe its state now), then `ready`, then live events as they happen. Events are the
+/// NDJSON lines of `hoist upload --json` with `job` and `time` added
+/// (`EngineEvent.wireLine`), so a script can read the same stream (`hoist attach --json`).
+public enum AgentProtocol {
+    /// Raised whenever a line changes meaning; both sides refuse a different one.
+    public static let version = 1
+}
+
+/// A line from a client to the engine.
+public struct AgentRequest: Codable, Sendable, Equatable {
+    public enum Op: String, Codable, Sendable {
+        case hello, add, cancel, retry, pause, resume, concurrency, url, stop
+        case cancelAll = "cancel_all", cancelQueued = "cancel_queued", rateLimit = "rate_limit"
+    }
+
+    public var op: Op
+    /// Echoed in the answer (`added`, `url`), so a client can match it.
+    public var tag: Int?
+    public var protocolVersion: Int?
+    public var version: String?
+    /// `hello`: where the client wants uploads to go (`EngineConfiguration.journalKey`).
+    public var destination: String?
+    /// `hello`: false for a client that wants the snapshot only (`hoist jobs`).
+    public var watch: Bool?
+    public var paths: [String]?
+    public var job: Int?
+    /// `concurrency`: jobs at once; `rate_limit`: bytes per second (absent: unlimited).
+    public var value: Int64?
+    /// `stop`: cancel running uploads instead of finishing them.
+    public var now: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case op, tag, version, destination, watch, paths, job, value, now
+        case protocolVersion = "protocol"
+    }
+
+    public init(_ op: Op, tag: Int? = nil) {
+        self.op = op
+        self.tag = tag
+    }
+
+    public static func hello(version: String, destination: String?, watch: Bool = true) -> Self {
+        var request = Self(.hello)
+        request.protocolVersion = AgentProtocol.version
+        request.version = version
+        request.destination = destination
+        request.watch = watch
+        return request
+    }
+
+    public static func add(_ paths: [String], tag: Int? = nil) -> Self {
+        var request = Self(.add, tag: tag)
+        request.paths = paths
+        return request
+    }
+
+    public static func job(_ op: Op, _ id: Int, tag: Int? = nil) -> Self {
+        var request = Self(op, tag: tag)
+        request.job = id
+        return request
+    }
+
+    public static func value(_ op: Op, _ value: Int64?) -> Self {
+        var request = Self(op)
+        request.value = value
+        return request
+    }
+
+    public static func stop(now: Bool) -> Self {
+        var request = Self(.stop)
+        request.now = now
+        return request
+    }
+
+    /// The request as one line, newline included.
+    public var line: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
+    }
+}

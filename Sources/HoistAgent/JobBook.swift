@@ -1,0 +1,52 @@
+import HoistEngine
+
+/// Every job of the engine's life, each kept as the few events that describe it now: what
+/// a client that connects late is sent before the live stream (the snapshot). Pure.
+public struct JobBook: Sendable, Equatable {
+    private struct Entry: Sendable, Equatable {
+        var events: [EngineEvent]
+        var remoteID: String?
+        var finished: Bool
+    }
+
+    private var entries: [JobID: Entry] = [:]
+
+    public init() {}
+
+    /// Folds one event in. A `queued` starts the job over (a retry); a progress report
+    /// replaces the previous one; everything else is kept in order.
+    public mutating func record(_ event: EngineEvent) {
+        var entry = entries[event.job] ?? Entry(events: [], remoteID: nil, finished: false)
+        switch event.kind {
+        case .queued:
+            entry.events = [event]
+            entry.finished = false
+        case .progress:
+            if let last = entry.events.last, case .progress = last.kind { entry.events.removeLast() }
+            entry.events.append(event)
+        case .retrying:
+            entry.events.removeAll { if case .retrying = $0.kind { true } else { false } }
+            entry.events.append(event)
+        default:
+            entry.events.append(event)
+        }
+        switch event.kind {
+        case .sessionCreated(let remote, _), .completed(let remote, _): entry.remoteID = remote
+        default: break
+        }
+        if event.isTerminal { entry.finished = true }
+        entries[event.job] = entry
+    }
+
+    /// The snapshot: each job's events, jobs in id order.
+    public var replay: [EngineEvent] { entries.keys.sorted().flatMap { entries[$0]?.events ?? [] } }
+
+    /// The server's id (or Luw final URL) of a job, once it has one.
+    public func remoteID(of job: JobID) -> String? { entries[job]?.remoteID }
+
+    /// Jobs not yet completed, failed or cancelled.
+    public var unfinished: Int { entries.values.filter { !$0.finished }.count }
+
+    /// How many jobs the book holds.
+    public var count: Int { entries.count }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import HoistAgent
+import HoistEngine
+import Synchronization
+
+/// The event loop's link to the background engine: commands go out on the socket, the
+/// snapshot and live events come back as inputs. When the connection drops it says so and
+/// connects again (starting a new engine if the old one died), so the screen is never a
+/// silent dead one.
+final class AgentLink: EngineLink {
+    private let inbox = Inbox()
+    private let state = LinkBox()
+    private let commands: AsyncStream<AgentRequest>.Continuation
+    private let tasks: [Task<Void, Never>]
+    private let profile: Profile
+    private let journal: (path: String, key: String)?
+
+    final class LinkBox: Sendable {
+        let value = Mutex(LinkState())
+    }
+
+    struct LinkState {
+        var connection: AgentConnection?
+        /// Commands sent while disconnected: they go out on the next connection.
+        var pending: [AgentRequest] = []
+        var nextTag = 0
+        var urlRequests: [Int: JobID] = [:]
+    }
+
+    /// - Parameters:
+    ///   - first: the connection `hoist` made before taking over the terminal.
+    ///   - reconnect: connects again, starting an engine when none runs.
+    ///   - profile: the destination, for local preflight checks.
+    ///   - journal: the journal's path and key, read for earlier uploads (`H`).
+    init(first: AgentConnection, reconnect: @escaping @Sendable () async throws(AgentError) -> AgentConnection,
+         profile: Profile, journal: (path: String, key: String)?) {
+        self.profile = profile
+        self.journal = journal
+        let (stream, continuation) = AsyncStream.makeStream(of: AgentRequest.self)
+        commands = continuation
+        let inbox = inbox, state = state
+        let sender = Task {
+            for await request in stream {
+                let connection = state.value.withLock { link -> AgentConnection? in
+                    if link.connection == nil { link.pending.append(request) }
+                    return link.connection
+                }
+                connection?.send(request)
+            }
+        }
+        let supervisor = Task {
+            var next: AgentConnection? = first
+            while !Task.isCancelled {
+                if let connection = next {
+                    await Self.follow(connection, inbox: inbox, state: state)
+                    next = nil
+                    continue
+                }
+                do throws(AgentError) {
+                    next = try await reconnect()
+                } catch {
+                    inbox.post(.engineLost(error.message + (error.isPermanent ? "" : "; trying again")))
+                    if error.isPermanent { return }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+        tasks = [sender, supervisor]
+    }
+
+    /// Reads one connection to its end: the snapshot as one input, then live events.
+    private static func follow(_ connection: AgentConnection, inbox: Inbox, state: LinkBox) async {
+        let pending = state.value.withLock { link -> [AgentRequest] in
+            link.connection = connection
+            defer { link.pending = [] }
+            return link.pending
+        }
+        var snapshot: [EngineEvent]? = []
+        for await line in connection.lines {
+            switch line {
+            case .event(let event):
+                if snapshot != nil { snapshot?.append(event) } else { inbox.post(event) }
+            case .notice(let notice):
+                switch notice.event {
+                case .ready:
+                    inbox.post(.attached(engine: Self.describe(connection.greeting), snapshot: snapshot ?? []))
+                    snapshot = nil
+                    for request in pending { connection.send(request) }
+                case .url:
+                    guard let tag = notice.tag, let job = state.value.withLock({ $0.urlRequests.removeValue(forKey: tag) }) else { break }
+                    if let url = notice.url {
+                        inbox.post(.fetchedURL(job: job, .success(url)))
+                    } else {
+                        let error = EngineError(codeName: notice.code ?? "", message: notice.message ?? "no URL")
+                            ?? .protocolViolation(notice.message ?? "no URL")
+                        inbox.post(.fetchedURL(job: job, .failure(error)))
+                    }
+                case .stopping:
+                    inbox.post(.engineLost("the background engine is stopping (\(notice.reason ?? "asked to"))"))
+                case .error:
+                    inbox.post(.engineLost(notice.message ?? "the background engine refused a request"))
+                case .hello, .added, .settings:
+                    break
+                }
+            }
+        }
+        state.value.withLock { $0.connection = nil }
+        inbox.post(.engineLost((connection.endReason ?? "the connection closed") + "; reconnecting"))
+    }
+
+    private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
+        AttachedEngine(instance: greeting.instance, pid: greeting.pid ?? 0, version: greeting.version ?? "?")
+    }
+
+    func send(_ command: EngineCommand) {
+        let request: AgentRequest
+        switch command {
+        case .add(let paths): request = .add(paths)
+        case .cancel(let id): request = .job(.cancel, id.rawValue)
+        case .cancelAll: request = AgentRequest(.cancelAll)
+        case .retry(let id): request = .job(.retry, id.rawValue)
+        case .pause: request = AgentRequest(.pause)
+        case .resume: request = AgentRequest(.resume)
+        case .setConcurrency(let value): request = .value(.concurrency, Int64(value))
+        }
+        commands.yield(request)
+    }
+
+    func loadHistory(limit: Int) {
+        let inbox = inbox, journal = journal
+        Task {
+            guard let journal, let opened = try? Journal.open(path: journal.path) else {
+                inbox.post(.history([]))
+                return
+            }
+            inbox.post(.history((try? opened.completed(endpoint: journal.key, limit: limit)) ?? []))
+        }
+    }
+
+    func fetchURL(job: JobID, remoteID: String) {
+        let tag = state.value.withLock { link -> Int in
+            link.nextTag += 1
+            link.urlRequests[link.nextTag] = job
+            return link.nextTag
+        }
+        commands.yield(.job(.url, job.rawValue, tag: tag))
+    }
+
+    func preflight(_ path: String) -> EngineError? { UploadEngine.preflight(path, profile: profile) }
+
+    func drain() -> [Input] { inbox.take() }
+
+    func finish() {
+        commands.finish()
+        // Let the commands sent last (a cancel before quitting) reach the socket first.
+        let tasks = tasks, state = state
+        Task {
+            await tasks[0].value
+            tasks[1].cancel()
+            state.value.withLock { $0.connection }?.close()
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import HoistEngine
+
+extension Reducer {
+    /// Attached to the background engine (first time or again): its snapshot becomes the
+    /// queue. A different engine (the old one died) numbers its jobs afresh, so the rows
+    /// of the old one go; the same engine's snapshot updates them in place.
+    static func attached(_ state: inout AppState, _ engine: AttachedEngine, snapshot: [EngineEvent], wall: Date) -> [Effect] {
+        let again = state.engineInstance != nil
+        if state.engineInstance != engine.instance { state.queue.removeJobs() }
+        state.engineInstance = engine.instance
+        if state.engineLost {
+            state.engineLost = false
+            state.banner = nil
+        }
+        let effects = apply(&state, snapshot, wall: wall, replay: true)
+        for row in state.queue.rows where row.state == .done {
+            state.uploaded[row.path] = FileStamp(size: row.size, mtimeNanos: nil)
+        }
+        let count = state.queue.counts
+        let what = count.total == 0 ? "nothing queued" : "\(Format.count(count.unfinished, "upload")) running or queued"
+        state.say("\(again ? "attached again" : "attached") to the background engine (pid \(engine.pid)): \(what)", at: wall)
+        return effects
+    }
+
+    /// The connection to the background engine dropped: say so where it cannot be missed.
+    static func lost(_ state: inout AppState, _ reason: String, wall: Date) {
+        state.engineLost = true
+        state.banner = "\(reason). Uploads go on in the engine if it still runs."
+        state.say(reason, error: true, at: wall)
+    }
+}

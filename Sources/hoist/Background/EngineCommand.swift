@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import HoistAgent
+import HoistEngine
+
+/// `hoist engine`: the background engine itself. Started on demand by `hoist` and
+/// `hoist upload`; can also be run by hand (or by a service manager) in the foreground.
+struct EngineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Run the background upload engine (started on demand by hoist and hoist upload).",
+        discussion: """
+            Owns the journal, resumes its unfinished uploads, and serves clients on a Unix socket \
+            ($XDG_RUNTIME_DIR/hoist/, or beside the journal). One per journal: a second one exits 1. \
+            It survives the hang-up of the terminal that started it, and exits after --idle-exit \
+            seconds with no client and nothing to do, or on `hoist stop`.
+            """)
+
+    @OptionGroup var profile: ProfileOptions
+    @OptionGroup var transfer: TransferOptions
+
+    @Option(name: .customLong("idle-exit"), help: "Seconds with no client and nothing queued before the engine exits (default 300, or engine_idle_exit in config.toml).")
+    var idleExit: Int?
+
+    func validate() throws {
+        if let idleExit, idleExit < 1 || idleExit > 604_800 {
+            throw ValidationError("--idle-exit takes seconds from 1 to 604800")
+        }
+    }
+
+    func run() async throws {
+        // Its own session: no controlling terminal, so no SIGHUP when the one that
+        // started it goes. A hang-up sent anyway is ignored.
+        _ = setsid()
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        AllocatorTuning.apply()
+        let environment = ProcessInfo.processInfo.environment
+        let paths = BackgroundEngine.paths(environment)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: paths.journal).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        let lock: EngineLock
+        do {
+            lock = try EngineLock.acquire(paths)
+        } catch {
+            throw AgentFailure.report(error)
+        }
+        let config = try HoistConfig.load(path: XDGPaths(environment: environment).configFile)
+        let connection: Connection
+        let engine: UploadEngine
+        do {
+            connection = try await profile.connect(environment: environment)
+            var configuration = connection.configuration(transfer: transfer, environment: environment)
+            configuration.clock = MachineEngineClock()
+            // A failure every upload would repeat fails the queued ones at once, so that a
+            // waiting `hoist upload` gets its answer; the TUI shows them and R retries.
+            configuration.onHalt = .fail
+            engine = try UploadEngine(configuration: configuration)
+        } catch {
+            throw ConfigurationFailure.report(error)
+        }
+        let idle = idleExit ?? config.engineIdleExit ?? 300
+        let host = await AgentHost(
+            engine: engine,
+            settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle)),
+            clock: MachineEngineClock(), concurrency: transfer.jobs, rateLimit: transfer.bytesPerSecond)
+        let following = Task { await host.run() }
+        // What a killed engine left: resumed exactly as `hoist upload` resumes it.
+        let unfinished = await engine.unfinishedPaths()
+        if !unfinished.isEmpty { _ = await engine.add(paths: unfinished) }
+        let signals = Self.handleSignals(host)
+        Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
+            + "\(unfinished.count) unfinished resumed, idle exit after \(idle) s\n")
+        do {
+            try await AgentListener.serve(host, paths: paths)
+        } catch {
+            Stderr.write("hoist engine: \(error)\n")
+            await host.interrupt("the socket failed: \(error)")
+        }
+        await following.value
+        for source in signals { source.cancel() }
+        await connection.close()
+        withExtendedLifetime(lock) {}
+        Stderr.write("hoist engine (pid \(getpid())): stopped\n")
+    }
+
+    /// SIGTERM and SIGINT stop at once, leaving running sessions for the next engine.
+    private static func handleSignals(_ host: AgentHost) -> [any DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { Task { await host.interrupt("signal \(number)") } }
+            source.resume()
+            return source
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// The background engine as a user meets it over SSH: the terminal hangs up, the engine
+/// dies, two terminals watch one queue, scripts queue and watch. Real binary, real server,
+/// tmux for terminals.
+@Suite("background engine: uploads survive the terminal", .serialized)
+struct BackgroundEngineTests {
+    @Test("the terminal hangs up mid-upload; a new hoist shows it further along at once, and it completes with the right md5")
+    func hangUpAndReattach() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("slow.bin", 2_400_000)])
+                let local = try Data(contentsOf: URL(fileURLWithPath: files + "/slow.bin"))
+                let first = try await TUIRun.start(
+                    server: server, files: files, home: home.home, extra: ["--limit-rate", "200K"], environment: home.environment)
+                try await first.tmux.wait(for: "slow.bin")
+                try await first.tmux.send("u")
+                try await first.tmux.wait(for: "uploading")
+                #expect(await waitUntil { (try? await home.sent("slow.bin")).flatMap { $0 } ?? 0 > 0 })
+                let atHangUp = try await home.sent("slow.bin") ?? 0
+                // The terminal goes away: tmux's server dies and hoist gets its SIGHUP.
+                await first.tmux.kill()
+                #expect(await waitUntil { (try? await home.sent("slow.bin")).flatMap { $0 } ?? 0 > atHangUp + 200_000 },
+                        "the upload moves on with no terminal")
+                let later = try await home.sent("slow.bin") ?? 0
+                try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
+                    // True progress at once: the snapshot, before any new event could move it.
+                    let screen = try await second.tmux.wait(for: "a row for slow.bin with its progress", timeout: 5) {
+                        shownPercent(of: "slow.bin", in: $0) != nil
+                    }
+                    let shown = try #require(shownPercent(of: "slow.bin", in: screen))
+                    #expect(shown >= Int(Double(later) / Double(local.count) * 100) - 1, "\(screen)")
+                    #expect(shown > Int(Double(atHangUp) / Double(local.count) * 100), "\(screen)")
+                    try await second.tmux.wait(for: "done", timeout: 40)
+                }
+                let rows = try await serverFiles(server, named: "slow.bin")
+                #expect(rows.count == 1)
+                #expect(rows.first?["status"] as? String == "COMPLETED")
+                #expect(rows.first?["md5"] as? String == MD5Hex.of(local))
+            }
+        }
+    }
+
+    @Test("kill -9 of the engine mid-upload: the view says so, a new engine resumes, every file completes exactly once")
+    func engineKilled() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("big.bin", 1_600_000), ("small.txt", 20_000)])
+                try await TUIRun.with(server: server, files: files, home: home.home, extra: ["--limit-rate", "200K"],
+                                      environment: home.environment) { run in
+                    try await run.tmux.wait(for: "big.bin")
+                    try await run.tmux.send("a", "u")
+                    try await run.tmux.wait(for: "uploading")
+                    #expect(await waitUntil { (try? await home.sent("big.bin")).flatMap { $0 } ?? 0 > 100_000 })
+                    let killed = try #require(home.enginePID)
+                    kill(killed, SIGKILL)
+                    try await run.tmux.wait(for: "lost the background engine", timeout: 10)
+                    // The view reconnects on its own, starting a new engine that resumes from the journal.
+                    #expect(await home.waitForEngine(other: killed))
+                    try await run.tmux.wait(for: "the view showing two done rows", timeout: 40, twoDone)
+                }
+                for name in ["big.bin", "small.txt"] {
+                    let (completed, md5) = try await completedOnServer(server, name)
+                    #expect(completed == 1, "\(name) completed \(completed) times")
+                    #expect(md5 == MD5Hex.of(try Data(contentsOf: URL(fileURLWithPath: files + "/" + name))))
+                }
+            }
+        }
+    }
+
+    @Test("two attached views: c in one cancels, the other shows cancelled within a second")
+    func twoViewers() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("slow.bin", 4_000_000)])
+                try await TUIRun.with(server: server, files: files, home: home.home, extra: ["--limit-rate", "200K"],
+                                      environment: home.environment) { first in
+                    try await first.tmux.wait(for: "slow.bin")
+                    try await first.tmux.send("u")
+                    try await first.tmux.wait(for: "uploading")
+                    try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
+                        try await second.tmux.wait(for: "uploading")
+                        try await first.tmux.send("Tab", "c")
+                        try await second.tmux.wait(for: "cancelled", timeout: 1)
+                    }
+                }
+                #expect(try await serverFiles(server, named: "slow.bin").first?["status"] as? String == "CANCELLED")
+            }
+        }
+    }
+
+    @Test("hoist upload --detach returns at once with the job ids; hoist attach --json shows the events through to completed")
+    func detachThenAttach() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("d.bin", 600_000)])
+                let local = try Data(contentsOf: URL(fileURLWithPath: files + "/d.bin"))
+                let started = Date()
+                let queued = try await home.run(["upload", "--detach", "--json", "--limit-rate", "200K", files + "/d.bin"] + home.endpoint)
+                let took = Date().timeIntervalSince(started)
+                #expect(queued.status == 0, "\(queued.stderr)")
+                #expect(queued.stdout.hasPrefix(#"{"event":"queued","job":1,"path":"\#(files)/d.bin""#), "\(queued.stdout)")
+                // It returned while the upload (3 s at 200 KB/s) still runs.
+                #expect(took < 3, "--detach took \(took) s")
+                let attach = try home.child(["attach", "--json"])
+                let output = try await readStdout(of: attach, until: { $0.contains(#""event":"completed""#) }, timeout: 40)
+                attach.send(SIGTERM)
+                let lines = output.split(separator: "\n").map(String.init)
+                #expect(lines.first?.hasPrefix(#"{"#) == true && lines.first?.contains(#""event":"hello""#) == true)
+                #expect(lines.contains { $0.contains(#""event":"ready""#) })
+                #expect(lines.contains { $0.contains(#""event":"progress""#) && $0.contains(#""job":1"#) })
+                let completed = try #require(lines.first { $0.contains(#""event":"completed""#) })
+                #expect(completed.contains(#""md5":"\#(MD5Hex.of(local))""#), "\(completed)")
+                let human = try await home.run(["jobs"])
+                #expect(human.stdout.contains("#1  completed"), "\(human.stdout)")
+            }
+        }
+    }
+
+    @Test("a second engine on the same journal refuses to run; stop ends the first")
+    func oneEnginePerJournal() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let first = try home.child(["engine"] + home.endpoint)
+                #expect(await waitUntil { home.enginePID == first.process.processIdentifier })
+                let second = try await home.run(["engine"] + home.endpoint, timeout: 20)
+                #expect(second.status == 1)
+                #expect(second.stderr.contains("another hoist engine (pid \(first.process.processIdentifier)) already runs on the journal"),
+                        "\(second.stderr)")
+                let stop = try await home.run(["stop"])
+                #expect(stop.status == 0 && stop.stderr.contains("stopped"), "\(stop.stderr)")
+                #expect(await first.waitForExit(timeout: 20) == 0)
+                let none = try await home.run(["jobs"])
+                #expect(none.status == 1 && none.stderr.contains("no background engine is running"), "\(none.stderr)")
+            }
+        }
+    }
+}
+
+/// Whether a screen shows at least two rows done.
+@Sendable func twoDone(_ screen: String) -> Bool { screen.components(separatedBy: "done").count - 1 >= 2 }
+
+/// How many times `name` is COMPLETED on the server, and the md5 of one of them.
+func completedOnServer(_ server: TestServer, _ name: String) async throws -> (Int, String?) {
+    let rows = try await serverFiles(server, named: name).filter { $0["status"] as? String == "COMPLETED" }
+    return (rows.count, rows.first?["md5"] as? String)
+}

@@ -1,0 +1,151 @@
+import Foundation
+import HoistAgent
+import HoistEngine
+import HoistTestSupport
+import Testing
+
+/// A real engine behind a real host and socket, against the test server, in-process.
+@Suite("agent host: greeting, refusals, viewers, stop")
+struct AgentHostTests {
+    struct Running {
+        let paths: AgentPaths
+        let host: AgentHost
+        let engine: UploadEngine
+        let files: String
+        let destination: String
+        let served: Task<Void, any Error>
+        let following: Task<Void, Never>
+    }
+
+    static func with(_ body: (Running, TestServer) async throws -> Void) async throws {
+        try await TestServer.with { server in
+            let root = try TempDirectory.make(prefix: "hoist-agent")
+            try FileManager.default.createDirectory(atPath: root + "/files", withIntermediateDirectories: true)
+            let profile = Profile(name: "t", dialect: .lightfield, endpoint: server.baseURL, apiKeyEnv: nil, purpose: "general")
+            var configuration = EngineConfiguration(profile: profile, key: APIKey(server.key))
+            configuration.journalPath = root + "/journal.sqlite"
+            configuration.clock = MachineEngineClock()
+            let engine = try UploadEngine(configuration: configuration)
+            let paths = AgentPaths(journal: root + "/journal.sqlite", environment: [:])
+            let host = await AgentHost(
+                engine: engine, settings: .init(label: "test", version: "9.9.9", idleTimeout: .seconds(600)),
+                clock: MachineEngineClock(), concurrency: 4, rateLimit: nil)
+            let following = Task { await host.run() }
+            let served = Task { try await AgentListener.serve(host, paths: paths) }
+            let running = Running(paths: paths, host: host, engine: engine, files: root + "/files", destination: server.baseURL,
+                                  served: served, following: following)
+            try await withAwaitedCleanup(running, cleanup: { running in
+                await running.host.stop(now: true, reason: "test over")
+                await running.following.value
+                _ = await running.served.result
+            }) { running in
+                #expect(await waitUntil { FileManager.default.fileExists(atPath: paths.socket) })
+                try await body(running, server)
+            }
+        }
+    }
+
+    static func connect(_ running: Running, destination: String? = nil) async throws -> AgentConnection {
+        try await AgentConnection.connect(running.paths, hello: .hello(version: "test", destination: destination ?? running.destination))
+    }
+
+    @Test("the socket is mode 0600 and the greeting names the engine")
+    func greeting() async throws {
+        try await Self.with { running, _ in
+            let mode = try FileManager.default.attributesOfItem(atPath: running.paths.socket)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            let connection = try await Self.connect(running)
+            #expect(connection.greeting.event == .hello && connection.greeting.pid == getpid())
+            #expect(connection.greeting.version == "9.9.9" && connection.greeting.protocolVersion == AgentProtocol.version)
+            #expect(connection.greeting.destination == running.destination && connection.greeting.dialect == "lightfield")
+            connection.close()
+        }
+    }
+
+    @Test("another protocol version is refused with both versions named; so is another destination")
+    func refusals() async throws {
+        try await Self.with { running, _ in
+            var old = AgentRequest.hello(version: "0.1.0", destination: nil)
+            old.protocolVersion = 99
+            do {
+                _ = try await AgentConnection.connect(running.paths, hello: old)
+                Issue.record("a client of protocol 99 was greeted")
+            } catch let error as AgentError {
+                #expect(error.isPermanent)
+                #expect(error.message.contains("protocol \(AgentProtocol.version)") && error.message.contains("hoist 9.9.9"), "\(error)")
+            }
+            do {
+                _ = try await Self.connect(running, destination: "https://elsewhere.example")
+                Issue.record("a client for another destination was greeted")
+            } catch let error as AgentError {
+                #expect(error.isPermanent)
+                #expect(error.message.contains("hoist stop"), "\(error)")
+            }
+            // A request before hello is answered with an error, not acted on.
+            let script = "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+                + "s.sendall(b'{\\\"op\\\":\\\"pause\\\"}\\n'); s.settimeout(5); print(s.recv(4096).decode())"
+            let raw = try await Shell.run("python3 -c \(Tmux.quote(script)) \(Tmux.quote(running.paths.socket))")
+            #expect(raw.stdout.contains("send hello first"), "\(raw.stdout) \(raw.stderr)")
+            #expect(await running.engine.isPaused == false)
+        }
+    }
+
+    @Test("two viewers see one queue: a job added by one reaches both; a late one gets the snapshot")
+    func viewers() async throws {
+        try await Self.with { running, _ in
+            let path = running.files + "/a.txt"
+            try Data(repeating: 7, count: 50_000).write(to: URL(fileURLWithPath: path))
+            let a = try await Self.connect(running)
+            let b = try await Self.connect(running)
+            let collectA = Task { await Self.events(a, until: { $0.contains { $0.isTerminal } }) }
+            let collectB = Task { await Self.events(b, until: { $0.contains { $0.isTerminal } }) }
+            a.send(.add([path], tag: 5))
+            let seenA = await collectA.value
+            let seenB = await collectB.value
+            #expect(seenA.contains { if case .completed = $0.kind { true } else { false } })
+            #expect(seenA.map(\.kind) == seenB.map(\.kind))
+            let late = try await Self.connect(running)
+            let snapshot = await Self.events(late, until: { _ in false }, stopAtReady: true)
+            #expect(snapshot.first?.kind == .queued(size: 50_000))
+            #expect(snapshot.last.map { if case .completed = $0.kind { true } else { false } } == true)
+            #expect(!snapshot.contains { if case .progress(let sent, _) = $0.kind { sent < 50_000 } else { false } },
+                    "the snapshot keeps the latest progress only")
+            for connection in [a, b, late] { connection.close() }
+        }
+    }
+
+    @Test("stop: every viewer is told, the engine shuts down, connections end")
+    func stop() async throws {
+        try await Self.with { running, _ in
+            let a = try await Self.connect(running)
+            let lines = Task { () -> [AgentLine] in
+                var all: [AgentLine] = []
+                for await line in a.lines { all.append(line) }
+                return all
+            }
+            a.send(.stop(now: false))
+            let all = await lines.value
+            #expect(all.contains { if case .notice(let notice) = $0 { notice.event == .stopping } else { false } })
+            await running.host.waitUntilStopped()
+        }
+    }
+
+    /// Events from `connection` (after `ready` unless `stopAtReady`) until `done` holds.
+    static func events(_ connection: AgentConnection, until done: ([EngineEvent]) -> Bool, stopAtReady: Bool = false) async -> [EngineEvent] {
+        var events: [EngineEvent] = []
+        var ready = false
+        for await line in connection.lines {
+            switch line {
+            case .event(let event):
+                if stopAtReady || ready { events.append(event) }
+            case .notice(let notice):
+                if notice.event == .ready {
+                    if stopAtReady { return events }
+                    ready = true
+                }
+            }
+            if ready, done(events) { return events }
+        }
+        return events
+    }
+}

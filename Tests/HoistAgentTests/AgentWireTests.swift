@@ -1,0 +1,119 @@
+import Foundation
+import HoistAgent
+import HoistEngine
+import Testing
+
+/// The agent protocol's lines, the job book and the lock: pure or local, no engine.
+@Suite("agent protocol: lines, snapshot book, lock, paths")
+struct AgentWireTests {
+    static let kinds: [EngineEvent.Kind] = [
+        .queued(size: 42), .started, .sessionCreated(remoteID: "fil_1", filename: "a b.txt"), .progress(sent: 10, total: 42),
+        .completing, .completed(remoteID: "fil_1", md5: "0123456789abcdef0123456789abcdef"),
+        .retrying(attempt: 2, delay: .milliseconds(1500), reason: "network error: reset"),
+        .failed(.http(status: 413, code: "too_large", message: "file of 9 bytes is \"too\" large\n")),
+        .failed(.refused(host: "127.0.0.1", port: 9)), .cancelled,
+    ]
+
+    @Test("every event survives its wire line: kind, job, path, time to the microsecond, the whole error")
+    func eventsRoundTrip() throws {
+        for kind in Self.kinds {
+            let event = EngineEvent(job: JobID(7), path: "/tmp/ü \"x\".bin", kind: kind, time: .microseconds(12_345_678_901))
+            let remote: String? = switch kind {
+            case .sessionCreated(let id, _), .completed(let id, _): id
+            default: nil
+            }
+            let line = event.wireLine(dialect: .lightfield, remoteID: remote)
+            #expect(!line.contains("\n"))
+            let back = try #require(EngineEvent(wireLine: line), "\(line)")
+            #expect(back == event, "\(line)")
+            if case .failed(let error) = back.kind {
+                #expect(error.codeName == (kind == Self.kinds[7] ? "client" : "refused"))
+            }
+        }
+    }
+
+    @Test("the wire line is the --json line with job and time added")
+    func sameVocabulary() throws {
+        let event = EngineEvent(job: JobID(3), path: "/a", kind: .progress(sent: 5, total: 9), time: .seconds(2))
+        let script = try #require(event.jsonLine(dialect: .lightfield, remoteID: "fil_9"))
+        let wire = event.wireLine(dialect: .lightfield, remoteID: "fil_9")
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(script.utf8)) as? [String: Any])
+        var b = try #require(try JSONSerialization.jsonObject(with: Data(wire.utf8)) as? [String: Any])
+        #expect(b.removeValue(forKey: "job") as? Int == 3)
+        #expect(b.removeValue(forKey: "time") as? Double == 2)
+        #expect(NSDictionary(dictionary: a).isEqual(to: b))
+    }
+
+    @Test("lines that are not events: notices parse, junk does not")
+    func notices() {
+        #expect(EngineEvent(wireLine: #"{"event":"hello","protocol":1}"#) == nil)
+        #expect(EngineEvent(wireLine: "not json") == nil)
+        #expect(EngineEvent(wireLine: #"{"event":"progress","job":1,"path":"/a"}"#) == nil, "progress without its numbers")
+        guard case .notice(let notice)? = AgentLine(#"{"event":"added","tag":4,"jobs":[1,2]}"#) else {
+            Issue.record("added did not parse")
+            return
+        }
+        #expect(notice.event == .added && notice.tag == 4 && notice.jobs == [1, 2])
+        #expect(AgentLine(#"{"event":"bogus"}"#) == nil)
+        #expect(AgentLine("") == nil)
+    }
+
+    @Test("requests survive their line")
+    func requests() throws {
+        for request in [AgentRequest.hello(version: "0.3.0", destination: "http://x"), .add(["/a", "/b\n"], tag: 1),
+                        .job(.cancel, 3), .value(.rateLimit, nil), .value(.concurrency, 2), .stop(now: true)] {
+            let line = request.line
+            #expect(line.hasSuffix("\n") && line.dropLast().contains("\n") == false)
+            #expect(try JSONDecoder().decode(AgentRequest.self, from: Data(line.utf8)) == request)
+        }
+        #expect(AgentRequest.hello(version: "v", destination: nil).line.contains(#""protocol":\#(AgentProtocol.version)"#))
+    }
+
+    @Test("the book keeps each job's latest progress, restarts a retried job at queued, replays in id order")
+    func book() {
+        var book = JobBook()
+        func event(_ job: Int, _ kind: EngineEvent.Kind) -> EngineEvent { EngineEvent(job: JobID(job), path: "/\(job)", kind: kind) }
+        book.record(event(2, .queued(size: 10)))
+        book.record(event(1, .queued(size: 5)))
+        book.record(event(2, .started))
+        book.record(event(2, .sessionCreated(remoteID: "fil_2", filename: "2")))
+        for sent in [1, 4, 8] as [Int64] { book.record(event(2, .progress(sent: sent, total: 10))) }
+        #expect(book.replay.map(\.kind) == [
+            .queued(size: 5), .queued(size: 10), .started, .sessionCreated(remoteID: "fil_2", filename: "2"), .progress(sent: 8, total: 10),
+        ])
+        #expect(book.unfinished == 2)
+        book.record(event(2, .failed(.network("reset"))))
+        #expect(book.unfinished == 1)
+        book.record(event(2, .queued(size: 10)))
+        #expect(book.replay.filter { $0.job == JobID(2) }.map(\.kind) == [.queued(size: 10)])
+        #expect(book.remoteID(of: JobID(2)) == "fil_2")
+        #expect(book.unfinished == 2 && book.count == 2)
+    }
+
+    @Test("the lock: one holder per journal, its pid readable, free again once released")
+    func lock() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-lock-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let paths = AgentPaths(journal: directory + "/journal.sqlite", environment: [:])
+        #expect(EngineLock.holder(paths) == nil)
+        var held: EngineLock? = try EngineLock.acquire(paths)
+        #expect(held != nil)
+        #expect(EngineLock.holder(paths) == getpid())
+        #expect(throws: AgentError.alreadyRunning(pid: getpid(), journal: paths.journal)) { try EngineLock.acquire(paths) }
+        held = nil
+        #expect(EngineLock.holder(paths) == nil)
+        _ = try EngineLock.acquire(paths)
+    }
+
+    @Test("the socket: under $XDG_RUNTIME_DIR/hoist named after the journal, else beside the journal")
+    func paths() {
+        let a = AgentPaths(journal: "/s/a/journal.sqlite", environment: ["XDG_RUNTIME_DIR": "/run/user/1"])
+        let b = AgentPaths(journal: "/s/b/journal.sqlite", environment: ["XDG_RUNTIME_DIR": "/run/user/1"])
+        #expect(a.socket.hasPrefix("/run/user/1/hoist/engine-") && a.socket.hasSuffix(".sock"))
+        #expect(a.socket != b.socket)
+        let c = AgentPaths(journal: "/s/a/journal.sqlite", environment: ["XDG_RUNTIME_DIR": "relative"])
+        #expect(c.socket == "/s/a/engine.sock" && c.lock == "/s/a/journal.sqlite.engine.lock")
+        #expect(AgentPaths(journal: "/" + String(repeating: "x", count: 120) + "/j", environment: [:]).socketFits == false)
+    }
+}
