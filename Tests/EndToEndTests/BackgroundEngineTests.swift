@@ -33,7 +33,7 @@ struct BackgroundEngineTests {
                     let shown = try #require(shownPercent(of: "slow.bin", in: screen))
                     #expect(shown >= Int(Double(later) / Double(local.count) * 100) - 1, "\(screen)")
                     #expect(shown > Int(Double(atHangUp) / Double(local.count) * 100), "\(screen)")
-                    try await second.tmux.wait(for: "done", timeout: 40)
+                    try await second.tmux.wait(for: "the slow.bin row done", timeout: 40) { rowDone("slow.bin", $0) }
                 }
                 let rows = try await serverFiles(server, named: "slow.bin")
                 #expect(rows.count == 1)
@@ -53,13 +53,20 @@ struct BackgroundEngineTests {
                     try await run.tmux.wait(for: "big.bin")
                     try await run.tmux.send("a", "u")
                     try await run.tmux.wait(for: "uploading")
+                    try await run.tmux.send("Tab")
                     #expect(await waitUntil { (try? await home.sent("big.bin")).flatMap { $0 } ?? 0 > 100_000 })
                     let killed = try #require(home.enginePID)
                     kill(killed, SIGKILL)
-                    try await run.tmux.wait(for: "lost the background engine", timeout: 10)
+                    // Never a silent dead screen: the loss is said, and kept in the log (L).
+                    try await run.tmux.wait(for: "the loss said or the view attached again", timeout: 10) {
+                        $0.contains("lost the background engine") || $0.contains("attached again")
+                    }
                     // The view reconnects on its own, starting a new engine that resumes from the journal.
                     #expect(await home.waitForEngine(other: killed))
-                    try await run.tmux.wait(for: "the view showing two done rows", timeout: 40, twoDone)
+                    // The new engine's queue: what it resumed (small.txt may have finished before the kill).
+                    try await run.tmux.wait(for: "big.bin done", timeout: 40) { rowDone("big.bin", $0) }
+                    try await run.tmux.send("L")
+                    try await run.tmux.wait(for: "lost the background engine")
                 }
                 for name in ["big.bin", "small.txt"] {
                     let (completed, md5) = try await completedOnServer(server, name)
@@ -95,7 +102,7 @@ struct BackgroundEngineTests {
     func detachThenAttach() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
-                let files = try makeFiles([("d.bin", 600_000)])
+                let files = URL(fileURLWithPath: try makeFiles([("d.bin", 600_000)])).standardizedFileURL.path
                 let local = try Data(contentsOf: URL(fileURLWithPath: files + "/d.bin"))
                 let started = Date()
                 let queued = try await home.run(["upload", "--detach", "--json", "--limit-rate", "200K", files + "/d.bin"] + home.endpoint)
@@ -139,8 +146,10 @@ struct BackgroundEngineTests {
     }
 }
 
-/// Whether a screen shows at least two rows done.
-@Sendable func twoDone(_ screen: String) -> Bool { screen.components(separatedBy: "done").count - 1 >= 2 }
+/// Whether the queue row of `name` says done.
+func rowDone(_ name: String, _ screen: String) -> Bool {
+    screen.split(separator: "\n").contains { $0.contains(name) && $0.contains("done") }
+}
 
 /// How many times `name` is COMPLETED on the server, and the md5 of one of them.
 func completedOnServer(_ server: TestServer, _ name: String) async throws -> (Int, String?) {

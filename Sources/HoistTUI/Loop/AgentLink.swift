@@ -105,7 +105,7 @@ final class AgentLink: EngineLink {
             }
         }
         state.value.withLock { $0.connection = nil }
-        inbox.post(.engineLost((connection.endReason ?? "the connection closed") + "; reconnecting"))
+        inbox.post(.engineLost(AgentError.lost(connection.endReason ?? "the connection closed").message + "; reconnecting"))
     }
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
