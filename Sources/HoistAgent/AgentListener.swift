@@ -12,9 +12,10 @@ public enum AgentListener {
         guard paths.socketFits else { throw AgentError.socket("socket path too long for a Unix socket: \(paths.socket)") }
         try FileManager.default.createDirectory(
             atPath: paths.socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // The socket is created with the umask's mode: make it 0600 from the start.
-        let previous = umask(0o177)
-        defer { umask(previous) }
+        // Its directory is 0700 (checked below), so nobody else can reach the socket in the
+        // moment between bind and chmod. The umask is left alone: it is process-wide, and
+        // this process may be doing other things.
+        _ = chmod(paths.socketDirectory, 0o700)
         let uid = getuid()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
@@ -26,7 +27,6 @@ public enum AgentListener {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        umask(previous)
         _ = chmod(paths.socket, 0o600)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {

@@ -187,9 +187,8 @@ struct KeyTests {
 
     @Test("the help lists every binding, modal ones included, and the hint comes from the key map")
     func generatedHelp() {
-        let layout = HelpOverlay.layout(Size(rows: 60, columns: 200))
         var shown = ""
-        for row in layout.rows {
+        for row in HelpOverlay.layout(Size(rows: 60, columns: 200)).rows + HelpOverlay.layout(Size(rows: 60, columns: 200), background: true).rows {
             switch row {
             case .columns(let entries): shown += entries.compactMap { $0.map { "\($0.keys) \($0.text)" } }.joined(separator: "\n") + "\n"
             case .wide(let line, _): shown += line + " "

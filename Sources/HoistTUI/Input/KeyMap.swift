@@ -44,7 +44,7 @@ public enum KeyMap {
         KeyBinding(keys: [.escape], action: .closeOverlay, help: "clear the filter", scope: .global),
         KeyBinding(keys: [.control("l")], action: .repaint, help: "repaint the screen", scope: .global),
         KeyBinding(keys: [.character("q")], action: .quit, help: "quit", scope: .global, hint: "quit"),
-        KeyBinding(keys: [.character("d")], action: .detach, help: "leave; uploads go on in the background", scope: .global),
+        KeyBinding(keys: [.character("d")], action: .detach, help: "leave, uploads run", scope: .global),
         KeyBinding(keys: [.ctrlC], action: .interrupt, help: "quit; twice: now", scope: .global),
 
         KeyBinding(keys: [.right, .character("l"), .enter], action: .openDirectory, help: "open directory", scope: .browser),
@@ -82,7 +82,7 @@ public enum KeyMap {
                    scope: .quitQuestion, label: "y"),
         KeyBinding(keys: [.character("k"), .character("K")], action: .keepForLater, help: "quit, keeping them for the next run",
                    scope: .quitQuestion, label: "k"),
-        KeyBinding(keys: [.character("d"), .character("D")], action: .detach, help: "leave; keep uploading in the background",
+        KeyBinding(keys: [.character("d"), .character("D")], action: .detach, help: "leave, keep uploading in the background",
                    scope: .quitQuestion, label: "d"),
         KeyBinding(keys: [.character("n"), .character("N"), .escape, .character("q")], action: .decline, help: "stay",
                    scope: .quitQuestion, label: "n"),

@@ -151,7 +151,7 @@ public enum Reducer {
         func clamp(_ value: Int, _ limit: Int) -> Int { max(0, min(limit, value)) }
         switch overlay {
         case .help(let offset):
-            let limit = HelpOverlay.maxOffset(state.size)
+            let limit = HelpOverlay.maxOffset(state.size, background: state.background)
             state.overlay = .help(offset: clamp(down.map { offset + $0 } ?? (action == .moveFirst ? 0 : limit), limit))
         case .detail(let id, let offset):
             guard let row = state.queue.row(id) else { return }

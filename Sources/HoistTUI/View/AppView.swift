@@ -12,7 +12,7 @@ public enum AppView {
             QueuePane.draw(state, in: layout.queue, on: canvas)
             StatusPane.draw(state, in: layout.status, on: canvas)
             switch state.overlay {
-            case .help(let offset): HelpOverlay.draw(state.size, offset: offset, on: canvas)
+            case .help(let offset): HelpOverlay.draw(state.size, offset: offset, background: state.background, on: canvas)
             case .log(let offset): LogOverlay.draw(state.log, offset: offset, size: state.size, on: canvas)
             case .detail(let id, let offset):
                 if let row = state.queue.row(id) { DetailOverlay.draw(row, offset: offset, state: state, on: canvas) }

@@ -28,10 +28,13 @@ enum HelpOverlay {
         }
     }
 
-    static func layout(_ size: Size) -> Layout {
+    /// The help's rows at `size`. Only the keys that act in this mode are listed: `d`
+    /// (leave, uploads go on) with a background engine, `k` at the quit question without one.
+    static func layout(_ size: Size, background: Bool = false) -> Layout {
+        func applies(_ binding: KeyBinding) -> Bool { background ? binding.action != .keepForLater : binding.action != .detach }
         func section(_ scope: KeyScope) -> [Entry?] {
             [Entry(keys: "", text: scope.rawValue, isTitle: true)]
-                + KeyMap.bindings(in: scope).map { Entry(keys: $0.keyNames, text: $0.help) }
+                + KeyMap.bindings(in: scope).filter(applies).map { Entry(keys: $0.keyNames, text: $0.help) }
         }
         func widths(_ column: [Entry?]) -> (keys: Int, all: Int) {
             let entries = column.compactMap { $0 }
@@ -54,7 +57,7 @@ enum HelpOverlay {
         let textWidth = max(10, min(boxWidth, size.columns - 4) - 4)
         for scope in KeyScope.allCases where scope.isModal {
             let title = scope.rawValue + ":"
-            let keys = KeyMap.bindings(in: scope).map { "\($0.keyNames) \($0.help)" }.joined(separator: " · ")
+            let keys = KeyMap.bindings(in: scope).filter(applies).map { "\($0.keyNames) \($0.help)" }.joined(separator: " · ")
             for (i, line) in Wrap.lines(title + " " + keys, width: textWidth).enumerated() {
                 rows.append(.wide(line, titleWidth: i == 0 ? TextWidth.width(of: title) : 0))
             }
@@ -67,13 +70,13 @@ enum HelpOverlay {
     }
 
     /// The largest useful offset at `size`.
-    static func maxOffset(_ size: Size) -> Int {
-        let layout = layout(size)
+    static func maxOffset(_ size: Size, background: Bool = false) -> Int {
+        let layout = layout(size, background: background)
         return max(0, layout.rows.count - max(1, rect(size, layout: layout).rows - 2))
     }
 
-    static func draw(_ size: Size, offset: Int, on canvas: Canvas) {
-        let layout = layout(size)
+    static func draw(_ size: Size, offset: Int, background: Bool = false, on canvas: Canvas) {
+        let layout = layout(size, background: background)
         let rect = rect(size, layout: layout)
         let visible = max(1, rect.rows - 2)
         let scrolls = layout.rows.count > visible
