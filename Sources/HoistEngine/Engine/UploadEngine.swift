@@ -32,6 +32,8 @@ public actor UploadEngine {
     private var shuttingDown = false
     /// The pause was the engine's, after a halting failure (so `retry` may lift it).
     private var pausedByHalt = false
+    /// Set once `shutdown()` closed the HTTP client.
+    private var clientClosed = false
 
     /// True while no new job is started.
     public private(set) var isPaused: Bool
@@ -204,6 +206,14 @@ public actor UploadEngine {
         }
         notifyIfIdle()
         try? await client.shutdown()
+        clientClosed = true
+        continuation.finish()
+    }
+
+    /// An engine dropped without `shutdown()` (a front end that failed half-way) still
+    /// closes its HTTP client: AsyncHTTPClient traps on a client freed open.
+    deinit {
+        if !clientClosed { _ = client.shutdown() }
         continuation.finish()
     }
 
