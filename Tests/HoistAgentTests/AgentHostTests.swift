@@ -39,7 +39,9 @@ struct AgentHostTests {
                 await running.following.value
                 _ = await running.served.result
             }) { running in
-                #expect(await waitUntil { FileManager.default.fileExists(atPath: paths.socket) })
+                // Listening once the socket exists with its final mode (bind, then chmod 0600,
+                // inside a 0700 directory).
+                #expect(await waitUntil { Self.mode(paths.socket) == 0o600 })
                 try await body(running, server)
             }
         }
@@ -52,8 +54,8 @@ struct AgentHostTests {
     @Test("the socket is mode 0600 and the greeting names the engine")
     func greeting() async throws {
         try await Self.with { running, _ in
-            let mode = try FileManager.default.attributesOfItem(atPath: running.paths.socket)[.posixPermissions] as? Int
-            #expect(mode == 0o600)
+            #expect(Self.mode(running.paths.socket) == 0o600)
+            #expect(Self.mode(running.paths.socketDirectory) == 0o700)
             let connection = try await Self.connect(running)
             #expect(connection.greeting.event == .hello && connection.greeting.pid == getpid())
             #expect(connection.greeting.version == "9.9.9" && connection.greeting.protocolVersion == AgentProtocol.version)
@@ -128,6 +130,10 @@ struct AgentHostTests {
             #expect(all.contains { if case .notice(let notice) = $0 { notice.event == .stopping } else { false } })
             await running.host.waitUntilStopped()
         }
+    }
+
+    static func mode(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }
 
     /// Events from `connection` (after `ready` unless `stopAtReady`) until `done` holds.
