@@ -56,8 +56,9 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads one whole response (head and a `Content-Length` body), or what came before
-    /// `timeout` or the peer closed.
-    public func readResponse(timeout: TimeInterval = 10) async -> String {
+    /// `timeout` or the peer closed. The default is generous for the crowded start of a
+    /// full run on 2 cores (a 0.1 s answer has taken over 10 s there); an answer returns at once.
+    public func readResponse(timeout: TimeInterval = 30) async -> String {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { [self] in
                 continuation.resume(returning: self.blockingRead(timeout: timeout, stopAfterResponse: true).text)
