@@ -36,6 +36,10 @@ public actor AgentHost {
     private var stopping = false
     private var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
     private var stopped = false
+    /// `added` answers waiting until the book holds their jobs' first events: the engine
+    /// emits them before `add` returns, but they reach the book through `run()`, and a
+    /// client must see a job's `queued` before the answer that names it.
+    private var pendingAdded: [(connection: Int, notice: AgentNotice)] = []
 
     /// Hosts `engine`; start ``run()`` to follow its events.
     public init(engine: UploadEngine, settings: Settings, clock: any EngineClock, concurrency: Int, rateLimit: Int64?) async {
@@ -159,7 +163,8 @@ public actor AgentHost {
             let ids = await engine.add(paths: request.paths ?? [])
             var notice = AgentNotice(.added, tag: request.tag)
             notice.jobs = ids.map(\.rawValue)
-            connections[id]?.yield(notice.line)
+            pendingAdded.append((id, notice))
+            answerAdded()
         case .cancel:
             if let job = request.job { await engine.cancel(JobID(job)) }
         case .cancelAll:
@@ -270,6 +275,15 @@ public actor AgentHost {
         book.record(event)
         if book.unfinished > 0 { quietSince = clock.now() }
         broadcast(line(event))
+        if !pendingAdded.isEmpty { answerAdded() }
+    }
+
+    /// Sends the `added` answers whose jobs the book (and so every watcher) has seen.
+    private func answerAdded() {
+        while let first = pendingAdded.first, (first.notice.jobs ?? []).allSatisfy({ book.knows(JobID($0)) }) {
+            pendingAdded.removeFirst()
+            connections[first.connection]?.yield(first.notice.line)
+        }
     }
 
     private func line(_ event: EngineEvent) -> String {

@@ -44,6 +44,9 @@ public struct JobBook: Sendable, Equatable {
     /// The server's id (or Luw final URL) of a job, once it has one.
     public func remoteID(of job: JobID) -> String? { entries[job]?.remoteID }
 
+    /// Whether the book has seen job `id`.
+    public func knows(_ id: JobID) -> Bool { entries[id] != nil }
+
     /// Jobs not yet completed, failed or cancelled.
     public var unfinished: Int { entries.values.filter { !$0.finished }.count }
 

@@ -43,6 +43,9 @@ struct BenchWorkspace: Sendable {
         var env: [String: String] = [:]
         let inherited = ProcessInfo.processInfo.environment
         for name in ["PATH", "HOME", "LANG", "TMPDIR"] { env[name] = inherited[name] }
+        // The rows measure hoist with its engine in the measured process (peak RSS and CPU
+        // are that process's); the terminal bench's attached rows ask for the background one.
+        env["HOIST_ENGINE"] = "foreground"
         env[Self.keyVariable] = apiKey
         env["HOIST_BENCH_ENDPOINT"] = endpoint
         env["XDG_CONFIG_HOME"] = root + "/xdg/config"

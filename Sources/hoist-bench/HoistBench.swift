@@ -59,8 +59,15 @@ struct HoistBench: AsyncParsableCommand {
         if terminal {
             do {
                 let figures = try await TerminalBench(workspace: workspace, executable: executable).run(log: Self.log)
+                // The same view attached to the background engine, as `hoist` runs by default:
+                // it must write no more than the view with the engine inside it.
+                var attachedBench = TerminalBench(workspace: workspace, executable: executable)
+                attachedBench.background = true
+                let attached = try await attachedBench.run(log: Self.log)
                 await workspace.tearDown()
                 print(TerminalBench.render(figures))
+                print("")
+                print(TerminalBench.render(attached, background: true))
             } catch {
                 await workspace.tearDown()
                 Self.log("terminal benchmark failed: \(error)")

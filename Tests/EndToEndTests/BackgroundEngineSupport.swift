@@ -70,10 +70,10 @@ struct BackgroundHome: Sendable {
     }
 }
 
-/// The percentage the queue row of `name` shows, if it shows one.
+/// The percentage the queue row of `name` shows (in the queue pane, after `││`), if any.
 func shownPercent(of name: String, in screen: String) -> Int? {
-    guard let line = screen.split(separator: "\n").first(where: { $0.contains(name) && $0.contains("%") }),
-          let match = line.firstMatch(of: /(\d+)%/)
+    let queue = screen.split(separator: "\n").compactMap { $0.components(separatedBy: "││").dropFirst().last }
+    guard let row = queue.first(where: { $0.contains(name) && $0.contains("%") }), let match = row.firstMatch(of: /(\d+)%/)
     else { return nil }
     return Int(match.1)
 }

@@ -126,6 +126,24 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("with no client and nothing to do the engine exits after --idle-exit, taking its socket with it")
+    func idleExit() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let engine = try home.child(["engine", "--idle-exit", "2"] + home.endpoint)
+                #expect(await waitUntil { home.enginePID == engine.process.processIdentifier })
+                let socket = home.home + "/state/hoist/engine.sock"
+                #expect(await waitUntil { FileManager.default.fileExists(atPath: socket) })
+                // A client keeps it alive while connected.
+                let jobs = try await home.run(["jobs"])
+                #expect(jobs.status == 0 && jobs.stdout.contains("no jobs"), "\(jobs.stdout)")
+                #expect(await engine.waitForExit(timeout: 20) == 0)
+                #expect(!FileManager.default.fileExists(atPath: socket))
+                #expect(engine.standardError().contains("stopped"))
+            }
+        }
+    }
+
     @Test("a second engine on the same journal refuses to run; stop ends the first")
     func oneEnginePerJournal() async throws {
         try await TestServer.with { server in
@@ -146,9 +164,12 @@ struct BackgroundEngineTests {
     }
 }
 
-/// Whether the queue row of `name` says done.
+/// Whether the queue row of `name` says done (in the queue pane: the right one, after `││`).
 func rowDone(_ name: String, _ screen: String) -> Bool {
-    screen.split(separator: "\n").contains { $0.contains(name) && $0.contains("done") }
+    screen.split(separator: "\n").contains { line in
+        guard let queue = line.components(separatedBy: "││").dropFirst().last else { return false }
+        return queue.contains(name) && queue.contains("done")
+    }
 }
 
 /// How many times `name` is COMPLETED on the server, and the md5 of one of them.

@@ -14,8 +14,14 @@ public final class Tmux: Sendable {
         // too and keep it open forever, so every descriptor above 2 is closed first.
         let log = NSTemporaryDirectory() + "/\(socket).log"
         let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; "#
-        let result = try await Shell.run(closeInherited
-            + "tmux -L \(socket) -f /dev/null new-session -d -s t -x \(columns) -y \(rows) \(Self.quote(line)) >\(log) 2>&1")
+        // The test process spawns from threads that block most signals, and a child keeps
+        // that mask: the program in the pane would never get the SIGHUP of `kill()` (a
+        // terminal that goes away), and tmux's server would wait forever for it. The server
+        // starts with no signal blocked, as under a login shell.
+        let unblocked = "python3 -c " + Self.quote(
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])")
+        let result = try await Shell.run(closeInherited + unblocked
+            + " tmux -L \(socket) -f /dev/null new-session -d -s t -x \(columns) -y \(rows) \(Self.quote(line)) >\(log) 2>&1")
         guard result.status == 0 else {
             throw ChildProcessError(description: "tmux: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
         }
@@ -67,7 +73,8 @@ public final class Tmux: Sendable {
         _ = try await Shell.run("tmux -L \(socket) resize-window -t t -x \(columns) -y \(rows)")
     }
 
-    /// Ends the tmux server and everything in it.
+    /// Ends the tmux server and everything in it: the program in the pane gets SIGHUP, as
+    /// when a terminal (an SSH connection) goes away.
     public func kill() async {
         _ = try? await Shell.run("tmux -L \(socket) kill-server")
     }

@@ -29,10 +29,13 @@ final class AgentLink: EngineLink {
 
     /// - Parameters:
     ///   - first: the connection `hoist` made before taking over the terminal.
-    ///   - reconnect: connects again, starting an engine when none runs.
+    ///   - reconnect: connects again; `true` allows starting an engine when none runs.
+    ///     After a crash the view starts one (it resumes the journal); after the engine
+    ///     said it was stopping (`hoist stop`, idle) it only attaches to one that runs, so a
+    ///     view left open never undoes a stop.
     ///   - profile: the destination, for local preflight checks.
     ///   - journal: the journal's path and key, read for earlier uploads (`H`).
-    init(first: AgentConnection, reconnect: @escaping @Sendable () async throws(AgentError) -> AgentConnection,
+    init(first: AgentConnection, reconnect: @escaping @Sendable (_ start: Bool) async throws(AgentError) -> AgentConnection,
          profile: Profile, journal: (path: String, key: String)?) {
         self.profile = profile
         self.journal = journal
@@ -50,16 +53,24 @@ final class AgentLink: EngineLink {
         }
         let supervisor = Task {
             var next: AgentConnection? = first
+            var stopped = false
+            var said: String?
             while !Task.isCancelled {
                 if let connection = next {
-                    await Self.follow(connection, inbox: inbox, state: state)
+                    stopped = await Self.follow(connection, inbox: inbox, state: state)
                     next = nil
+                    said = nil
                     continue
                 }
                 do throws(AgentError) {
-                    next = try await reconnect()
+                    next = try await reconnect(!stopped)
                 } catch {
-                    inbox.post(.engineLost(error.message + (error.isPermanent ? "" : "; trying again")))
+                    let text = stopped && error.isNotRunning
+                        ? "the background engine stopped; this view attaches again when one starts (`hoist` in another terminal)"
+                        : error.message + (error.isPermanent ? "" : "; trying again")
+                    // Said once, not once a second.
+                    if text != said { inbox.post(.engineLost(text)) }
+                    said = text
                     if error.isPermanent { return }
                     try? await Task.sleep(for: .seconds(1))
                 }
@@ -69,7 +80,9 @@ final class AgentLink: EngineLink {
     }
 
     /// Reads one connection to its end: the snapshot as one input, then live events.
-    private static func follow(_ connection: AgentConnection, inbox: Inbox, state: LinkBox) async {
+    /// Whether the engine said it was stopping (rather than vanishing).
+    private static func follow(_ connection: AgentConnection, inbox: Inbox, state: LinkBox) async -> Bool {
+        var stopping = false
         let pending = state.value.withLock { link -> [AgentRequest] in
             link.connection = connection
             defer { link.pending = [] }
@@ -84,6 +97,7 @@ final class AgentLink: EngineLink {
                 switch notice.event {
                 case .ready:
                     inbox.post(.attached(engine: Self.describe(connection.greeting), snapshot: snapshot ?? []))
+                    Self.postSettings(connection.greeting, to: inbox)
                     snapshot = nil
                     for request in pending { connection.send(request) }
                 case .url:
@@ -96,16 +110,27 @@ final class AgentLink: EngineLink {
                         inbox.post(.fetchedURL(job: job, .failure(error)))
                     }
                 case .stopping:
+                    stopping = true
                     inbox.post(.engineLost("the background engine is stopping (\(notice.reason ?? "asked to"))"))
                 case .error:
                     inbox.post(.engineLost(notice.message ?? "the background engine refused a request"))
-                case .hello, .added, .settings:
+                case .settings:
+                    Self.postSettings(notice, to: inbox)
+                case .hello, .added:
                     break
                 }
             }
         }
         state.value.withLock { $0.connection = nil }
-        inbox.post(.engineLost(AgentError.lost(connection.endReason ?? "the connection closed").message + "; reconnecting"))
+        if !stopping {
+            inbox.post(.engineLost(AgentError.lost(connection.endReason ?? "the connection closed").message + "; reconnecting"))
+        }
+        return stopping
+    }
+
+    private static func postSettings(_ notice: AgentNotice, to inbox: Inbox) {
+        guard let paused = notice.paused, let concurrency = notice.concurrency else { return }
+        inbox.post(.engineSettings(paused: paused, concurrency: concurrency))
     }
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {

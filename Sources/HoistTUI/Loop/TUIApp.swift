@@ -13,10 +13,10 @@ public enum TUIApp {
     }
 
     /// Runs the TUI attached to the background engine: `first` is the connection made
-    /// before the terminal was taken over; `reconnect` connects again (starting an engine
-    /// when none runs) after a drop.
+    /// before the terminal was taken over; `reconnect(start)` connects again after a drop,
+    /// starting an engine when none runs if `start`.
     public static func run(
-        attachedTo first: AgentConnection, reconnect: @escaping @Sendable () async throws(AgentError) -> AgentConnection,
+        attachedTo first: AgentConnection, reconnect: @escaping @Sendable (_ start: Bool) async throws(AgentError) -> AgentConnection,
         profile: Profile, journal: (path: String, key: String)?, configuration: TUIConfiguration
     ) async throws -> TUIExit {
         var configuration = configuration

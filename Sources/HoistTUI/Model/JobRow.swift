@@ -42,7 +42,7 @@ public struct JobMoment: Sendable, Equatable {
 
 /// One row of the queue: a job and what the engine last said of it.
 public struct JobRow: Sendable, Equatable {
-    public let id: JobID
+    public var id: JobID
     public let path: String
     public var size: Int64
     public var sent: Int64 = 0

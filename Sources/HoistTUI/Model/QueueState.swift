@@ -20,6 +20,8 @@ public struct QueueState: Sendable, Equatable {
     /// The files (``PathCheck/fileKey``) the paths queued from here lead to, by the path
     /// the engine reports, for saying "already queued" once.
     public var fileKeys: [String: String] = [:]
+    /// How many rows ``retireJobs()`` renumbered, for their ids.
+    private var retired = 0
 
     public init() {}
 
@@ -49,14 +51,22 @@ public struct QueueState: Sendable, Equatable {
         if let i = index[id] { change(&rows[i]) }
     }
 
-    /// Replaces the earlier uploads.
-    /// Forgets every job of this run (a new background engine numbers its jobs afresh).
-    mutating func removeJobs() {
-        rows = []
-        index = [:]
-        if let selected, selected.rawValue >= 0 { self.selected = nil }
+    /// A new background engine numbers its jobs afresh (the old one died): the old engine's
+    /// unfinished jobs go (the new one resumed them under new ids), its finished ones stay in
+    /// view as earlier uploads, under ids no engine gives.
+    mutating func retireJobs() {
+        var kept = rows.filter { $0.state.isFinished }
+        for i in kept.indices {
+            retired += 1
+            kept[i].id = JobID(-1_000_000 - retired)
+            kept[i].isEarlier = true
+        }
+        rows = kept
+        index = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.id, $0) })
+        if let selected, selected.rawValue >= 0 { self.selected = rows.first?.id }
     }
 
+    /// Replaces the earlier uploads.
     mutating func setEarlier(_ rows: [JobRow]) {
         earlier = rows
         if !showsEarlier, let selected, selected.rawValue < 0 { self.selected = self.rows.first?.id }

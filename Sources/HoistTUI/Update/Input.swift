@@ -28,6 +28,8 @@ public enum Input: Sendable, Equatable {
     case attached(engine: AttachedEngine, snapshot: [EngineEvent])
     /// The connection to the background engine is gone (the link reconnects by itself).
     case engineLost(String)
+    /// The background engine's pause and concurrency now, as any viewer set them.
+    case engineSettings(paused: Bool, concurrency: Int)
 }
 
 /// The background engine a TUI is attached to.

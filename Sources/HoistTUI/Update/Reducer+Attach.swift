@@ -3,11 +3,12 @@ import HoistEngine
 
 extension Reducer {
     /// Attached to the background engine (first time or again): its snapshot becomes the
-    /// queue. A different engine (the old one died) numbers its jobs afresh, so the rows
-    /// of the old one go; the same engine's snapshot updates them in place.
+    /// queue. A different engine (the old one died) numbers its jobs afresh: the old one's
+    /// unfinished rows go (the new one resumed them), its finished ones stay as earlier
+    /// uploads. The same engine's snapshot updates the rows in place.
     static func attached(_ state: inout AppState, _ engine: AttachedEngine, snapshot: [EngineEvent], wall: Date) -> [Effect] {
         let again = state.engineInstance != nil
-        if state.engineInstance != engine.instance { state.queue.removeJobs() }
+        if state.engineInstance != engine.instance { state.queue.retireJobs() }
         state.engineInstance = engine.instance
         if state.engineLost {
             state.engineLost = false

@@ -45,6 +45,11 @@ public enum Reducer {
         case .engineLost(let reason):
             lost(&state, reason, wall: wall)
             effects = []
+        case .engineSettings(let paused, let concurrency):
+            // Another viewer's `p`, `+` or `-`: every view of the queue says the same.
+            state.isPaused = paused
+            state.concurrency = concurrency
+            effects = []
         }
         effects += leaveIfDone(&state)
         let title = state.windowTitle

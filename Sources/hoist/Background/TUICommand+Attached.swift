@@ -28,7 +28,11 @@ extension TUICommand {
         let exit: TUIExit
         do {
             exit = try await TUIApp.run(
-                attachedTo: first, reconnect: { () async throws(AgentError) -> AgentConnection in try await background.connect() },
+                attachedTo: first,
+                reconnect: { (start: Bool) async throws(AgentError) -> AgentConnection in
+                    // `hoist attach` knows no destination of its own: it never starts an engine.
+                    try await start && startEngine ? background.connect() : background.connectIfRunning()
+                },
                 profile: background.profile ?? first.greeting.profile,
                 journal: (first.greeting.destination ?? background.destination).map { (background.paths.journal, $0) },
                 configuration: tui)

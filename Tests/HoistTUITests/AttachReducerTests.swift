@@ -1,0 +1,87 @@
+import Foundation
+import HoistEngine
+import HoistTerminal
+import Testing
+@testable import HoistTUI
+
+/// The view attached to a background engine: snapshots, drops, other viewers' settings, `d`.
+@Suite("reducer: attached to the background engine")
+struct AttachReducerTests {
+    static let engineA = AttachedEngine(instance: "100@1", pid: 100, version: "0.3.0")
+    static let engineB = AttachedEngine(instance: "200@2", pid: 200, version: "0.3.0")
+
+    static func snapshot(job: Int, path: String, sent: Int64, total: Int64, at time: Duration) -> [EngineEvent] {
+        [
+            EngineEvent(job: JobID(job), path: path, kind: .queued(size: total), time: time - .seconds(3)),
+            EngineEvent(job: JobID(job), path: path, kind: .started, time: time - .seconds(3)),
+            EngineEvent(job: JobID(job), path: path, kind: .sessionCreated(remoteID: "fil_\(job)", filename: "x"), time: time - .seconds(2)),
+            EngineEvent(job: JobID(job), path: path, kind: .progress(sent: sent, total: total), time: time),
+        ]
+    }
+
+    @Test("a snapshot shows each job where it is at once, without counting its bytes as moved now")
+    func snapshotIsNotSpeed() {
+        var state = sampleState()
+        state.background = true
+        let now = Duration.seconds(50)
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineA, snapshot: Self.snapshot(
+            job: 1, path: "/d/big.bin", sent: 600, total: 1000, at: now)), now: now, wall: wall)
+        let row = state.queue.row(JobID(1))
+        #expect(row?.sent == 600 && row?.state == .uploading)
+        #expect(state.stats.transferred == 0, "600 bytes sent before this view attached are not a speed")
+        #expect(state.message.contains("attached to the background engine (pid 100)"))
+    }
+
+    @Test("a drop raises a banner; the same engine again keeps the rows; a new engine's replace the unfinished ones")
+    func dropAndReattach() {
+        var state = sampleState()
+        state.background = true
+        let now = Duration.seconds(50)
+        let finished = [
+            EngineEvent(job: JobID(2), path: "/d/done.txt", kind: .queued(size: 5), time: now - .seconds(9)),
+            EngineEvent(job: JobID(2), path: "/d/done.txt", kind: .completed(remoteID: "fil_d", md5: "m"), time: now - .seconds(8)),
+        ]
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineA, snapshot: Self.snapshot(
+            job: 1, path: "/d/a.bin", sent: 10, total: 100, at: now) + finished), now: now, wall: wall)
+        _ = Reducer.reduce(&state, .engineLost("lost the background engine: reset; reconnecting"), now: now, wall: wall)
+        #expect(state.engineLost && state.banner?.contains("lost the background engine") == true)
+        #expect(state.log.contains { $0.text.contains("lost the background engine") })
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineA, snapshot: Self.snapshot(
+            job: 1, path: "/d/a.bin", sent: 40, total: 100, at: now + .seconds(5))), now: now + .seconds(5), wall: wall)
+        #expect(!state.engineLost && state.banner == nil)
+        #expect(state.queue.rows.count == 2 && state.queue.row(JobID(1))?.sent == 40)
+        // Engine B numbers its jobs afresh: its #1 is another file. The finished upload of
+        // engine A stays in view, as an earlier one; its unfinished one is B's to resume.
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineB, snapshot: Self.snapshot(
+            job: 1, path: "/d/other.bin", sent: 5, total: 50, at: now + .seconds(9))), now: now + .seconds(9), wall: wall)
+        #expect(state.queue.rows.map(\.path) == ["/d/done.txt", "/d/other.bin"])
+        #expect(state.queue.rows.first?.isEarlier == true && state.queue.rows.first?.state == .done)
+        #expect(state.queue.row(JobID(1))?.path == "/d/other.bin")
+    }
+
+    @Test("another viewer's pause and concurrency show here")
+    func settings() {
+        var state = sampleState()
+        state.background = true
+        _ = Reducer.reduce(&state, .engineSettings(paused: true, concurrency: 7), now: .seconds(1), wall: wall)
+        #expect(state.isPaused && state.concurrency == 7)
+    }
+
+    @Test("d leaves with uploads running only when there is a background engine; at the quit question too")
+    func detach() {
+        var foreground = sampleState()
+        #expect(Reducer.reduce(&foreground, .detach, now: .seconds(1), wall: wall).isEmpty)
+        #expect(foreground.messageIsError && !foreground.isQuitting)
+        var background = sampleState()
+        background.background = true
+        #expect(Reducer.reduce(&background, .detach, now: .seconds(1), wall: wall) == [.exit(.detach)])
+        var asked = sampleState()
+        asked.background = true
+        feed(&asked, job: 1, path: "/data/photos/a.png", [.queued(size: 10), .started])
+        _ = Reducer.reduce(&asked, .quit, now: .seconds(3), wall: wall)
+        #expect(asked.overlay == .confirmQuit)
+        #expect(KeyMap.answers(.quitQuestion, background: true).map(\.key) == ["y", "d", "n"])
+        #expect(KeyMap.answers(.quitQuestion).map(\.key) == ["y", "k", "n"])
+        #expect(Reducer.reduce(&asked, .keepForLater, now: .seconds(3), wall: wall) == [.exit(.detach)])
+    }
+}
