@@ -25,6 +25,10 @@ public enum AgentListener {
                     guard peer.uid == uid else { throw AgentError.refusedPeer(uid: peer.uid) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }.flatMapErrorThrowing { error -> NIOAsyncChannel<ByteBuffer, ByteBuffer> in
+                    // A refused peer is hung up on at once, not left waiting.
+                    channel.close(promise: nil)
+                    throw error
                 }
             }
         _ = chmod(paths.socket, 0o600)

@@ -91,12 +91,29 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.tls, "TLS handshake with \(hostPort(host, port)) failed: \(reason)")
     }
     /// An HTTP error answer; 5xx are retryable, 4xx final.
+    /// A server's error answer. 5xx, and the S3 codes the AWS SDKs retry
+    /// (``retryableCodes``, which S3 sends with 400 and 503), are worth another try; other
+    /// 4xx are final.
     public static func http(status: Int, code: String?, message: String) -> Self {
         let text = "server answered \(status)\(code.map { " \($0)" } ?? ""): \(message)"
-        return .init(status >= 500 ? .server : .client, text, status: status, serverCode: code, serverMessage: message)
+        let transient = status >= 500 || code.map(retryableCodes.contains) == true
+        return .init(transient ? .server : .client, text, status: status, serverCode: code, serverMessage: message)
     }
-    public static func expired(_ message: String) -> Self {
-        .init(.expired, "session expired: \(message)", status: 403, serverCode: "expired", serverMessage: message)
+
+    /// S3 error codes a retry with backoff can cure.
+    public static let retryableCodes: Set<String> = ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"]
+
+    /// Whether an answer says the signed URL or its credentials ran out, so that a new
+    /// session (a fresh URL) is the cure: a 403 that says expired, S3's `ExpiredToken`
+    /// (temporary credentials), and `AccessDenied` with "Request has expired".
+    public static func asksForNewSession(status: Int, code: String?, message: String) -> Bool {
+        if code == "ExpiredToken" { return true }
+        if code == "AccessDenied" { return message.localizedCaseInsensitiveContains("request has expired") }
+        return status == 403 && (code == "expired" || message.lowercased().contains("expired"))
+    }
+
+    public static func expired(_ message: String, code: String? = "expired") -> Self {
+        .init(.expired, "session expired: \(message)", status: 403, serverCode: code ?? "expired", serverMessage: message)
     }
     public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412, serverMessage: message) }
     public static let cancelled = Self(.cancelled, "cancelled")

@@ -92,6 +92,38 @@ struct AgentHostTests {
         }
     }
 
+    @Test("a client of another user is refused even when the socket's modes would let it in",
+          .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+                       && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"),
+                   "becoming another user takes root, setpriv and a system python3"))
+    func otherUserRefused() async throws {
+        try await Self.with { running, _ in
+            // Open the doors the modes close, so that only the uid check stands.
+            chmod(running.paths.socketDirectory, 0o777)
+            chmod(running.paths.socket, 0o666)
+            // Connects, says hello, prints what came back ("" when hung up on).
+            let script = """
+                import socket, sys
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(sys.argv[1])
+                s.settimeout(5)
+                try:
+                    s.sendall(b'{"op":"hello","protocol":1}\\n')
+                    data = s.recv(4096).decode()
+                except (ConnectionResetError, BrokenPipeError):
+                    data = ""
+                print("answer:" + data)
+                """
+            // The system python3: one under root's home is not another user's to run.
+            let asNobody = try await Shell.run("/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "
+                + "\(Tmux.quote(script)) \(Tmux.quote(running.paths.socket)) 2>&1")
+            #expect(asNobody.stdout.contains("answer:") && !asNobody.stdout.contains("hello"), "\(asNobody.stdout)")
+            // The same request from this user is greeted.
+            let asMe = try await Shell.run("python3 -c \(Tmux.quote(script)) \(Tmux.quote(running.paths.socket))")
+            #expect(asMe.stdout.contains(#""event":"hello""#), "\(asMe.stdout)")
+        }
+    }
+
     @Test("two viewers see one queue: a job added by one reaches both; a late one gets the snapshot")
     func viewers() async throws {
         try await Self.with { running, _ in

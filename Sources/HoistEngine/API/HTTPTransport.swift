@@ -56,27 +56,15 @@ enum HTTPTransport {
         return NetworkFailure.classify(error, url: url ?? "")
     }
 
-    /// The server's error answer in either dialect, as an `EngineError`.
+    /// The server's error answer, as an `EngineError`: JSON of either dialect or S3's XML,
+    /// its message on one line whatever the server sent.
     static func failure(_ answer: Answer) -> EngineError {
-        struct Lightfield: Decodable {
-            struct Inner: Decodable { var type: String?; var message: String? }
-            var error: Inner
-        }
-        struct Luw: Decodable { var error: String?; var message: String? }
         let data = Data(answer.body.readableBytesView)
-        var code: String?
-        var message = String(decoding: data.prefix(300), as: UTF8.self)
-        if let lf = try? JSONDecoder().decode(Lightfield.self, from: data) {
-            code = lf.error.type
-            message = lf.error.message ?? message
-        } else if let luw = try? JSONDecoder().decode(Luw.self, from: data) {
-            code = luw.error
-            message = luw.message ?? message
-        }
+        let body = ServerErrorBody.parse(data)
+        let code = body.code.map { OneLineText.of($0, limit: 64) }
+        var message = OneLineText.of(body.message ?? String(decoding: data.prefix(600), as: UTF8.self))
         if message.isEmpty { message = "HTTP \(answer.status)" }
-        if answer.status == 403, code == "expired" || message.lowercased().contains("expired") {
-            return .expired(message)
-        }
+        if EngineError.asksForNewSession(status: answer.status, code: code, message: message) { return .expired(message, code: code) }
         if answer.status == 412 { return .nameTaken(message) }
         return .http(status: answer.status, code: code, message: message)
     }

@@ -44,7 +44,7 @@ public struct UploadAPI: Sendable {
         let headers = (reply.uploadHeaders ?? [:]).sorted { $0.key < $1.key }.map { RemoteSession.Header($0.key, $0.value) }
         return RemoteSession(
             id: reply.id, filename: reply.filename, uploadURL: absolute(reply.uploadUrl),
-            uploadHeaders: headers, expiresAt: reply.expiresAt)
+            uploadHeaders: headers, expiresAt: Self.expiry(declared: reply.expiresAt, url: absolute(reply.uploadUrl)))
     }
 
     private func createLuw(name: String, mimeType: String) async throws(EngineError) -> RemoteSession {
@@ -63,7 +63,9 @@ public struct UploadAPI: Sendable {
             RemoteSession.Header("Cache-Control", "max-age=315360000"),
             RemoteSession.Header("Expires", Self.httpDate(Date().addingTimeInterval(315_360_000))),
         ]
-        return RemoteSession(id: reply.final_url, filename: name, uploadURL: signed, uploadHeaders: headers, expiresAt: expires)
+        return RemoteSession(
+            id: reply.final_url, filename: name, uploadURL: signed, uploadHeaders: headers,
+            expiresAt: Self.expiry(declared: expires, url: signed))
     }
 
     // MARK: complete, cancel
@@ -142,6 +144,16 @@ public struct UploadAPI: Sendable {
 
     private func queryValue(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", ".", "~"])) ?? text
+    }
+
+    /// When a signed URL stops working: the earlier of what the server declared and what
+    /// the URL itself says (SigV4's `X-Amz-Date` + `X-Amz-Expires`), so that a session is
+    /// made again before its URL runs out rather than after a PUT fails.
+    static func expiry(declared: Date?, url: String) -> Date? {
+        switch (declared, SigV4PresignedURL.expiry(of: url)) {
+        case (let a?, let b?): return min(a, b)
+        case (let a, let b): return a ?? b
+        }
     }
 
     static func httpDate(_ date: Date) -> String {

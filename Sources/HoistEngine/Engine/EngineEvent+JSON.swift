@@ -33,11 +33,10 @@ extension EngineEvent {
             name = "failed"
             add("error", .string(error.message))
             add("error_code", .string(error.codeName))
-            if wire {
-                if let status = error.status { add("status", .int(Int64(status))) }
-                if let code = error.serverCode { add("server_code", .string(code)) }
-                if let message = error.serverMessage { add("server_message", .string(message)) }
-            }
+            // The server's own status and code (S3's `SlowDown`, Lightfield's `expired`).
+            if let status = error.status { add("status", .int(Int64(status))) }
+            if let code = error.serverCode { add("server_code", .string(code)) }
+            if wire, let message = error.serverMessage { add("server_message", .string(message)) }
         case .cancelled: name = "cancelled"
         }
         var head: [(String, JSONValue)] = [("event", .string(name)), ("path", .string(path))]
