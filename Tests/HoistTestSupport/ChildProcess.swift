@@ -97,7 +97,9 @@ public enum Shell {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // A snapshot of the environment, so the launch never reads `environ` itself.
+        process.environment = ProcessInfo.processInfo.environment
+        try await ProcessLaunches.shared.run(process)
         let status: Int32 = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 process.waitUntilExit()
@@ -128,4 +130,21 @@ public enum HoistBinary {
         }
         return path
     }
+}
+
+/// Shell lines are launched one at a time. Foundation's `Process.run()` crashed twice (a bad
+/// pointer in memmove) in full runs where many tests each launched `tmux` several times a
+/// second. An actor queues the launches without blocking a thread of the cooperative pool,
+/// which a lock held across `run()` did.
+actor ProcessLaunches {
+    static let shared = ProcessLaunches()
+
+    func run(_ process: LaunchedProcess) throws { try process.process.run() }
+
+    func run(_ process: Process) async throws { try run(LaunchedProcess(process: process)) }
+}
+
+/// A process handed to ``ProcessLaunches``; only its `run()` is called there.
+struct LaunchedProcess: @unchecked Sendable {
+    let process: Process
 }
