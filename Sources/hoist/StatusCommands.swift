@@ -41,7 +41,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await RemoteCommand.run(profile) { api throws(EngineError) in
-            guard api.profile.dialect == .lightfield else { throw .profile("the luw dialect has no cancel call") }
+            guard api.cancelsSessions else { throw .profile("the \(api.profile.dialect.rawValue) dialect has no cancel call") }
             try await api.cancel(id: id)
         }
         print("cancelled \(id)")

@@ -1,149 +1,54 @@
 import AsyncHTTPClient
 import Foundation
-import NIOCore
 
-/// The API calls of both dialects (everything but the PUT), over one shared `HTTPClient`.
+/// The API calls of the profile's dialect (everything but the PUT), over one shared
+/// `HTTPClient`. What each call does is the dialect's (``UploadDialect``); this type only
+/// binds a dialect to its endpoint, key and client.
 public struct UploadAPI: Sendable {
     public let profile: Profile
-    private let key: APIKey
-    private let client: HTTPClient
+    private let dialect: any UploadDialect
+    private let transport: DialectTransport
 
     public init(profile: Profile, key: APIKey, client: HTTPClient) {
         self.profile = profile
-        self.key = key
-        self.client = client
+        dialect = profile.dialect.implementation(for: profile)
+        transport = DialectTransport(endpoint: profile.endpoint, key: key, client: client, headers: dialect.callHeaders)
     }
 
-    static let lightfieldVersion = "2026-03-01"
-
-    /// The name Luw stores: `x12tmp-` prefixed for temporary uploads.
-    public func requestedName(for localName: String) -> String {
-        profile.dialect == .luw && profile.temporary && !localName.hasPrefix("x12tmp-") ? "x12tmp-" + localName : localName
-    }
-
-    // MARK: create
+    /// The name the service stores a local file under.
+    public func requestedName(for localName: String) -> String { dialect.requestedName(for: localName) }
 
     /// Creates an upload session for a file called `name` of `size` bytes.
     public func createSession(name: String, size: Int64, mimeType: String) async throws(EngineError) -> RemoteSession {
-        switch profile.dialect {
-        case .lightfield: return try await createLightfield(name: name, size: size, mimeType: mimeType)
-        case .luw: return try await createLuw(name: requestedName(for: name), mimeType: mimeType)
-        }
+        try await dialect.createSession(name: name, size: size, mimeType: mimeType, via: transport)
     }
 
-    private func createLightfield(name: String, size: Int64, mimeType: String) async throws(EngineError) -> RemoteSession {
-        struct Body: Encodable { var purpose: String; var filename: String; var mimeType: String; var sizeBytes: Int64 }
-        struct Reply: Decodable {
-            var id: String; var filename: String; var uploadUrl: String
-            var uploadHeaders: [String: String]?; var expiresAt: Date?
-        }
-        let body = Body(purpose: profile.effectivePurpose, filename: name, mimeType: mimeType, sizeBytes: size)
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
-        let answer = try await call("POST", "/v1/files", body: ByteBuffer(bytes: data), contentType: "application/json")
-        let reply = try answer.decode(Reply.self)
-        let headers = (reply.uploadHeaders ?? [:]).sorted { $0.key < $1.key }.map { RemoteSession.Header($0.key, $0.value) }
-        return RemoteSession(
-            id: reply.id, filename: reply.filename, uploadURL: absolute(reply.uploadUrl),
-            uploadHeaders: headers, expiresAt: Self.expiry(declared: reply.expiresAt, url: absolute(reply.uploadUrl)))
-    }
-
-    private func createLuw(name: String, mimeType: String) async throws(EngineError) -> RemoteSession {
-        struct Reply: Decodable { var status: Bool; var signed_url: String; var final_url: String }
-        var form = MultipartForm()
-        form.add("filename", name)
-        if let pid = profile.pid { form.add("pid", String(pid)) }
-        let answer = try await call("POST", "/v2/upload", body: form.body(), contentType: form.contentType)
-        let reply = try answer.decode(Reply.self)
-        let signed = absolute(reply.signed_url)
-        let expires = URLComponents(string: signed)?.queryItems?.first { $0.name == "expires" }?.value
-            .flatMap(TimeInterval.init).map(Date.init(timeIntervalSince1970:))
-        // The seed's PUT headers: a ten-year cache lifetime.
-        let headers = [
-            RemoteSession.Header("Content-Type", mimeType),
-            RemoteSession.Header("Cache-Control", "max-age=315360000"),
-            RemoteSession.Header("Expires", Self.httpDate(Date().addingTimeInterval(315_360_000))),
-        ]
-        return RemoteSession(
-            id: reply.final_url, filename: name, uploadURL: signed, uploadHeaders: headers,
-            expiresAt: Self.expiry(declared: expires, url: signed))
-    }
-
-    // MARK: complete, cancel
-
-    /// Completes (Lightfield, with the md5) or finalizes (Luw) the session.
+    /// Completes (or finalizes) the session.
     public func complete(_ session: RemoteSession, md5: String) async throws(EngineError) {
-        switch profile.dialect {
-        case .lightfield:
-            let body = ByteBuffer(string: "{\"md5\":\"\(md5)\"}")
-            _ = try await call("POST", "/v1/files/\(pathComponent(session.id))/complete", body: body, contentType: "application/json")
-        case .luw:
-            _ = try await call("GET", "/v2/finalize_upload?url=\(queryValue(session.id))")
-        }
+        try await dialect.complete(session, md5: md5, via: transport)
     }
 
-    /// Cancels a pending session (Lightfield). Luw has no cancel call: its sweeper removes
-    /// files never finalized, so this does nothing there.
+    /// Whether the dialect can cancel (and list) pending sessions.
+    public var cancelsSessions: Bool { dialect.cancelsSessions }
+
+    /// Cancels a pending session; does nothing in a dialect without a cancel call.
     public func cancel(id: String) async throws(EngineError) {
-        guard profile.dialect == .lightfield else { return }
-        _ = try await call("POST", "/v1/files/\(pathComponent(id))/cancel", body: ByteBuffer(string: "{}"), contentType: "application/json")
+        try await dialect.cancel(id: id, via: transport)
     }
 
-    // MARK: read
-
-    /// The file's metadata (Lightfield).
+    /// The file's metadata.
     public func status(id: String) async throws(EngineError) -> RemoteFile {
-        guard profile.dialect == .lightfield else { throw .profile("status needs the lightfield dialect") }
-        return try await call("GET", "/v1/files/\(pathComponent(id))").decode(RemoteFile.self)
+        try await dialect.status(id: id, via: transport)
     }
 
-    /// A signed download URL (Lightfield); Luw's final URL is already the download URL.
+    /// A download URL for the file.
     public func downloadURL(id: String) async throws(EngineError) -> String {
-        guard profile.dialect == .lightfield else { return id }
-        struct Reply: Decodable { var url: String }
-        return absolute(try await call("GET", "/v1/files/\(pathComponent(id))/url").decode(Reply.self).url)
+        try await dialect.downloadURL(id: id, via: transport)
     }
 
     /// The caller's files with `status`, newest first, stopping at the first one created before `since`.
     public func list(status: String, since: Date?) async throws(EngineError) -> [RemoteFile] {
-        struct Page: Decodable { var data: [RemoteFile]; var nextCursor: String? }
-        var files: [RemoteFile] = []
-        var cursor: String?
-        repeat {
-            var path = "/v1/files?status=\(queryValue(status))&limit=200"
-            if let cursor { path += "&cursor=\(queryValue(cursor))" }
-            let page = try await call("GET", path).decode(Page.self)
-            for file in page.data {
-                if let since, let created = file.createdAt, created < since { return files }
-                files.append(file)
-            }
-            cursor = page.nextCursor
-        } while cursor != nil
-        return files
-    }
-
-    // MARK: plumbing
-
-    private func call(_ method: String, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws(EngineError) -> HTTPTransport.Answer {
-        var request = HTTPClientRequest(url: profile.endpoint + path)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "Authorization", value: "Bearer \(key.secret)")
-        if profile.dialect == .lightfield { request.headers.add(name: "Lightfield-Version", value: Self.lightfieldVersion) }
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(body) }
-        let answer = try await HTTPTransport.send(request, client: client)
-        guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
-        return answer
-    }
-
-    /// Server-relative URLs (`/storage/...`) made absolute against the endpoint.
-    func absolute(_ url: String) -> String { url.hasPrefix("/") ? profile.endpoint + url : url }
-
-    private func pathComponent(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? text
-    }
-
-    private func queryValue(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", ".", "~"])) ?? text
+        try await dialect.list(status: status, since: since, via: transport)
     }
 
     /// When a signed URL stops working: the earlier of what the server declared and what

@@ -120,7 +120,7 @@ struct JobRunner: Sendable {
     /// Cancels pending sessions named like `name` created since `since` that this engine does
     /// not own: the trace of a create whose answer a killed run never recorded.
     private func sweepOrphans(named name: String, since: Date) async {
-        guard api.profile.dialect == .lightfield else { return }
+        guard api.cancelsSessions else { return }
         let lookupStart = wallClock()
         guard let pending = try? await shielded({ try await api.list(status: "PENDING", since: since.addingTimeInterval(-5)) }) else { return }
         for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.id) {

@@ -1,0 +1,38 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// What a dialect calls its API with: the endpoint, the key, the shared `HTTPClient`, and
+/// the dialect's own headers. Answers that are not 2xx become `EngineError`s (JSON or S3 XML).
+public struct DialectTransport: Sendable {
+    public let endpoint: String
+    let key: APIKey
+    let client: HTTPClient
+    let headers: [(String, String)]
+
+    /// Calls `method path` on the endpoint with the bearer key; the answer, if 2xx.
+    func call(_ method: String, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws(EngineError) -> HTTPTransport.Answer {
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Authorization", value: "Bearer \(key.secret)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let body { request.body = .bytes(body) }
+        let answer = try await HTTPTransport.send(request, client: client)
+        guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
+        return answer
+    }
+
+    /// Server-relative URLs (`/storage/...`) made absolute against the endpoint.
+    func absolute(_ url: String) -> String { url.hasPrefix("/") ? endpoint + url : url }
+
+    /// `text` as one path segment.
+    static func pathComponent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? text
+    }
+
+    /// `text` as a query value.
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", ".", "~"])) ?? text
+    }
+}

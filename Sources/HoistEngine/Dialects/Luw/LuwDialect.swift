@@ -1,0 +1,56 @@
+import Foundation
+
+/// Luw: `POST /v2/upload` (a form) → PUT → `GET /v2/finalize_upload`. The final URL is the
+/// file's id and its download URL; there is no cancel, status or list call (the service's
+/// sweeper removes files never finalized).
+struct LuwDialect: UploadDialect {
+    let profile: Profile
+
+    /// Temporary uploads are stored `x12tmp-` prefixed.
+    func requestedName(for localName: String) -> String {
+        profile.temporary && !localName.hasPrefix("x12tmp-") ? "x12tmp-" + localName : localName
+    }
+
+    var callHeaders: [(String, String)] { [] }
+
+    func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {
+        struct Reply: Decodable { var status: Bool; var signed_url: String; var final_url: String }
+        let name = requestedName(for: name)
+        var form = MultipartForm()
+        form.add("filename", name)
+        if let pid = profile.pid { form.add("pid", String(pid)) }
+        let answer = try await api.call("POST", "/v2/upload", body: form.body(), contentType: form.contentType)
+        let reply = try answer.decode(Reply.self)
+        let signed = api.absolute(reply.signed_url)
+        let expires = URLComponents(string: signed)?.queryItems?.first { $0.name == "expires" }?.value
+            .flatMap(TimeInterval.init).map(Date.init(timeIntervalSince1970:))
+        // The seed's PUT headers: a ten-year cache lifetime.
+        let headers = [
+            RemoteSession.Header("Content-Type", mimeType),
+            RemoteSession.Header("Cache-Control", "max-age=315360000"),
+            RemoteSession.Header("Expires", UploadAPI.httpDate(Date().addingTimeInterval(315_360_000))),
+        ]
+        return RemoteSession(
+            id: reply.final_url, filename: name, uploadURL: signed, uploadHeaders: headers,
+            expiresAt: UploadAPI.expiry(declared: expires, url: signed))
+    }
+
+    func complete(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) {
+        _ = try await api.call("GET", "/v2/finalize_upload?url=\(DialectTransport.queryValue(session.id))")
+    }
+
+    var cancelsSessions: Bool { false }
+
+    func cancel(id: String, via api: DialectTransport) async throws(EngineError) {}
+
+    func status(id: String, via api: DialectTransport) async throws(EngineError) -> RemoteFile {
+        throw .profile("status needs the lightfield dialect")
+    }
+
+    /// The final URL is the download URL.
+    func downloadURL(id: String, via api: DialectTransport) async throws(EngineError) -> String { id }
+
+    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
+        throw .profile("listing needs the lightfield dialect")
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// One upload API: how a session is created, completed and cancelled, how files are read
+/// back, and what the PUT needs. The engine, the journal and the front ends know only this
+/// protocol (through ``UploadAPI``); a dialect is one type in its own folder.
+public protocol UploadDialect: Sendable {
+    /// The name a local file is created under (Luw's temporary uploads get `x12tmp-`).
+    func requestedName(for localName: String) -> String
+    /// Creates an upload session for a file called `name` of `size` bytes.
+    func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession
+    /// Tells the service every byte is there (`md5` is the body's).
+    func complete(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError)
+    /// Whether pending sessions can be cancelled (and listed, to find orphans).
+    var cancelsSessions: Bool { get }
+    /// Cancels a pending session; does nothing where ``cancelsSessions`` is false.
+    func cancel(id: String, via api: DialectTransport) async throws(EngineError)
+    /// The file's metadata.
+    func status(id: String, via api: DialectTransport) async throws(EngineError) -> RemoteFile
+    /// A URL the file can be downloaded from.
+    func downloadURL(id: String, via api: DialectTransport) async throws(EngineError) -> String
+    /// The caller's files with `status`, newest first, down to the first created before `since`.
+    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile]
+    /// Headers every API call carries besides the key (a version header).
+    var callHeaders: [(String, String)] { get }
+}
+
+extension Dialect {
+    /// The implementation of this dialect for `profile`.
+    public func implementation(for profile: Profile) -> any UploadDialect {
+        switch self {
+        case .lightfield: return LightfieldDialect(profile: profile)
+        case .luw: return LuwDialect(profile: profile)
+        }
+    }
+}
