@@ -37,20 +37,7 @@ extension UploadCommand {
         let interrupts = Self.handleInterrupts(connection, feed: feed)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.jobs)
-        var open = Set(ids)
-        if !open.isEmpty {
-            let inputs = UploadInputs(events: feed.events, tick: tickInterval, clock: clock)
-            for await input in inputs.stream {
-                switch input {
-                case .tick(let now): reporter.tick(at: now)
-                case .event(let event):
-                    reporter.handle(event)
-                    if event.isTerminal { open.remove(event.job) }
-                }
-                if open.isEmpty { break }
-            }
-            inputs.stop()
-        }
+        let open = await report(feed.events, until: ids, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         connection.close()

@@ -73,26 +73,33 @@ struct UploadCommand: AsyncParsableCommand {
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.jobs)
         let ids = await engine.add(paths: paths)
-        var open = Set(ids)
-        if !open.isEmpty {
-            let inputs = UploadInputs(events: engine.events, tick: tickInterval, clock: clock)
-            for await input in inputs.stream {
-                switch input {
-                case .tick(let now):
-                    reporter.tick(at: now)
-                case .event(let event):
-                    reporter.handle(event)
-                    if event.isTerminal { open.remove(event.job) }
-                }
-                if open.isEmpty { break }
-            }
-            inputs.stop()
-        }
+        _ = await report(engine.events, until: ids, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         await engine.shutdown()
         await connection.close()
         if reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
+    }
+
+    /// Feeds `events` and progress ticks to `reporter` until every job of `ids` ended or the
+    /// events end; the jobs not seen to end.
+    func report(_ events: AsyncStream<EngineEvent>, until ids: [JobID], to reporter: inout UploadReporter,
+                clock: any EngineClock) async -> Set<JobID> {
+        var open = Set(ids)
+        guard !open.isEmpty else { return open }
+        let inputs = UploadInputs(events: events, tick: tickInterval, clock: clock)
+        for await input in inputs.stream {
+            switch input {
+            case .tick(let now):
+                reporter.tick(at: now)
+            case .event(let event):
+                reporter.handle(event)
+                if event.isTerminal { open.remove(event.job) }
+            }
+            if open.isEmpty { break }
+        }
+        inputs.stop()
+        return open
     }
 
     /// A live line on a terminal (not with `--json`, whose lines share the screen), a line
