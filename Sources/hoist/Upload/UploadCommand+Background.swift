@@ -72,16 +72,9 @@ extension UploadCommand {
     /// Ctrl-C once: cancel this command's jobs that have not started; running ones finish.
     /// Twice: cancel all of them. (Other clients' jobs are left alone.)
     private static func handleInterrupts(_ connection: AgentConnection, feed: JobFeed) -> any DispatchSourceSignal {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let count = Mutex(0)
-        source.setEventHandler {
-            let presses = count.withLock { value -> Int in value += 1; return value }
-            Stderr.write(presses == 1 ? "\nhoist: interrupted: finishing running uploads (Ctrl-C again to abort)\n" : "\nhoist: aborting\n")
+        onInterrupt { presses in
             for id in presses == 1 ? feed.notStarted : feed.open { connection.send(.job(.cancel, id.rawValue)) }
         }
-        source.resume()
-        return source
     }
 }
 

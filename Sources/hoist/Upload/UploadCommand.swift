@@ -122,13 +122,19 @@ struct UploadCommand: AsyncParsableCommand {
     /// Ctrl-C once: start nothing new, drop queued jobs, let running PUTs finish.
     /// Twice: abort everything now, cancelling every pending session.
     private static func handleInterrupts(_ engine: UploadEngine) -> any DispatchSourceSignal {
+        onInterrupt { presses in Task { presses == 1 ? await engine.cancelQueued() : await engine.cancelAllPending() } }
+    }
+
+    /// Counts Ctrl-C presses, says what each does, and calls `act` with the count (1: finish
+    /// running uploads, 2 or more: abort). Cancel the returned source to stop listening.
+    static func onInterrupt(_ act: @escaping @Sendable (Int) -> Void) -> any DispatchSourceSignal {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let count = Mutex(0)
         source.setEventHandler {
             let presses = count.withLock { value -> Int in value += 1; return value }
             Stderr.write(presses == 1 ? "\nhoist: interrupted: finishing running uploads (Ctrl-C again to abort)\n" : "\nhoist: aborting\n")
-            Task { presses == 1 ? await engine.cancelQueued() : await engine.cancelAllPending() }
+            act(presses)
         }
         source.resume()
         return source
