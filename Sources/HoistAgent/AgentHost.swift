@@ -160,7 +160,7 @@ public actor AgentHost {
         case .hello:
             break
         case .add:
-            let ids = await engine.add(paths: request.paths ?? [])
+            let ids = await engine.add(paths: request.paths ?? [], names: request.names)
             var notice = AgentNotice(.added, tag: request.tag)
             notice.jobs = ids.map(\.rawValue)
             pendingAdded.append((id, notice))

@@ -29,6 +29,8 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     /// `hello`: false for a client that wants the snapshot only (`hoist jobs`).
     public var watch: Bool?
     public var paths: [String]?
+    /// `add`: the name each path keeps at its destination (see `UploadEngine.add`).
+    public var names: [String]?
     public var job: Int?
     /// `concurrency`: jobs at once; `rate_limit`: bytes per second (absent: unlimited).
     public var value: Int64?
@@ -36,7 +38,7 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var now: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case op, tag, version, destination, watch, paths, job, value, now
+        case op, tag, version, destination, watch, paths, names, job, value, now
         case protocolVersion = "protocol"
     }
 
@@ -54,9 +56,10 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         return request
     }
 
-    public static func add(_ paths: [String], tag: Int? = nil) -> Self {
+    public static func add(_ paths: [String], names: [String]? = nil, tag: Int? = nil) -> Self {
         var request = Self(.add, tag: tag)
         request.paths = paths
+        request.names = names
         return request
     }
 

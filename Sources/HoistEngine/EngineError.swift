@@ -49,6 +49,8 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func missingKey(variable: String) -> Self {
         .init(.missingKey, "environment variable \(variable) is not set (it must hold the API key)")
     }
+    /// No usable AWS credentials for the s3 dialect; `message` says where hoist looked.
+    public static func missingCredentials(_ message: String) -> Self { .init(.missingKey, message) }
 
     // MARK: local files
 
@@ -114,6 +116,10 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static func expired(_ message: String, code: String? = "expired") -> Self {
         .init(.expired, "session expired: \(message)", status: 403, serverCode: code ?? "expired", serverMessage: message)
+    }
+    /// `--no-clobber` met an object that exists (S3's 412 to `If-None-Match: *`): final.
+    public static func alreadyExists(_ key: String) -> Self {
+        .init(.client, "already exists: \(key) (--no-clobber)", status: 412, serverCode: "PreconditionFailed", serverMessage: "already exists")
     }
     public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412, serverMessage: message) }
     public static let cancelled = Self(.cancelled, "cancelled")

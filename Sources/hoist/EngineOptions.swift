@@ -10,7 +10,7 @@ struct ProfileOptions: ParsableArguments {
     @Option(help: "API base URL (with --dialect and --api-key-env), instead of a profile.")
     var endpoint: String?
 
-    @Option(help: "API dialect: lightfield or luw.")
+    @Option(help: "API dialect: lightfield, luw or s3.")
     var dialect: Dialect?
 
     @Option(name: .customLong("api-key-env"), help: "Environment variable that holds the API key.")
@@ -25,10 +25,41 @@ struct ProfileOptions: ParsableArguments {
     @Flag(help: "Luw: temporary upload (x12tmp- prefix, deleted after 12 hours).")
     var temporary = false
 
+    @Option(help: "S3: the bucket (with --dialect s3; --endpoint defaults to AWS).")
+    var bucket: String?
+
+    @Option(help: "S3: the bucket's region (default: AWS_REGION, ~/.aws/config, us-east-1).")
+    var region: String?
+
+    @Option(help: "S3: prepended to every object key.")
+    var prefix: String?
+
+    @Flag(name: .customLong("path-style"), help: "S3: bucket in the path, not the host name (MinIO, Ceph).")
+    var pathStyle = false
+
+    @Flag(name: .customLong("no-clobber"), help: "S3: never replace an existing object (If-None-Match: *).")
+    var noClobber = false
+
+    @Option(name: .customLong("multipart-threshold"), help: "S3: larger files go as multipart uploads (default 64M).")
+    var multipartThreshold: String?
+
+    func validate() throws {
+        if let multipartThreshold, RateLimiter.parse(multipartThreshold) == nil {
+            throw ValidationError("--multipart-threshold takes a size like 64M, not \(multipartThreshold)")
+        }
+    }
+
     var selection: ProfileSelection {
-        ProfileSelection(
+        var selection = ProfileSelection(
             profile: profile, endpoint: endpoint, dialect: dialect, apiKeyEnv: apiKeyEnv,
             purpose: purpose, pid: pid, temporary: temporary)
+        selection.bucket = bucket
+        selection.region = region
+        selection.prefix = prefix
+        selection.pathStyle = pathStyle
+        selection.noClobber = noClobber
+        selection.multipartThreshold = multipartThreshold.flatMap(RateLimiter.parse)
+        return selection
     }
 
     /// Resolves the profile and key, starting the embedded server when no profile applies.
@@ -56,8 +87,12 @@ struct TransferOptions: ParsableArguments {
     @Option(name: .customLong("limit-rate"), help: "Total bandwidth limit, e.g. 500K or 10M (bytes per second).")
     var limitRate: String?
 
+    @Option(name: .customLong("part-jobs"), help: "S3: parts of one multipart upload sent at once.")
+    var partJobs = 4
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (1...64).contains(partJobs) else { throw ValidationError("--part-jobs must be between 1 and 64") }
         if let limitRate, RateLimiter.parse(limitRate) == nil {
             throw ValidationError("--limit-rate takes a rate like 500K or 10M, not \(limitRate)")
         }
@@ -80,6 +115,7 @@ struct Connection: Sendable {
         if let transfer {
             config.concurrency = transfer.jobs
             config.rateLimit = transfer.bytesPerSecond
+            config.partJobs = transfer.partJobs
         }
         return config
     }

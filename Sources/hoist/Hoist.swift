@@ -10,7 +10,7 @@ struct Hoist: AsyncParsableCommand {
         abstract: "A terminal upload manager for presigned-URL upload services.",
         version: HoistVersion.line,
         subcommands: [TUICommand.self, ServeCommand.self, KeysCommand.self, UploadCommand.self, StatusCommand.self, URLCommand.self,
-                      CancelCommand.self, EngineCommand.self, AttachCommand.self, JobsCommand.self, StopCommand.self],
+                      CancelCommand.self, GCCommand.self, EngineCommand.self, AttachCommand.self, JobsCommand.self, StopCommand.self],
         defaultSubcommand: TUICommand.self)
 
     static func main() async {

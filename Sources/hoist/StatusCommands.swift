@@ -15,6 +15,8 @@ struct StatusCommand: AsyncParsableCommand {
         if let mime = file.mimeType { lines.append("mimeType: \(mime)") }
         if let size = file.sizeBytes { lines.append("sizeBytes: \(size)") }
         if let md5 = file.md5 { lines.append("md5: \(md5)") }
+        if let etag = file.etag { lines.append("etag: \(etag)") }
+        if let checksum = file.checksum { lines.append("checksum: \(checksum)") }
         for (name, date) in [("createdAt", file.createdAt), ("completedAt", file.completedAt), ("expiresAt", file.expiresAt)] {
             if let date { lines.append("\(name): \(date.formatted(.iso8601))") }
         }
@@ -22,22 +24,51 @@ struct StatusCommand: AsyncParsableCommand {
     }
 }
 
-/// `hoist url ID`: a signed download URL (Lightfield) or the final URL itself (Luw).
+/// `hoist url ID`: a signed download URL (Lightfield), the final URL itself (Luw), or a
+/// presigned GET (s3, valid for `--expires`).
 struct URLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "url", abstract: "Print a download URL for an uploaded file.")
     @OptionGroup var profile: ProfileOptions
-    @Argument(help: "The file id (fil_...) or Luw final URL.") var id: String
+    @Argument(help: "The file id (fil_...), Luw final URL, or S3 object key.") var id: String
+    @Option(help: "S3: how long the presigned URL stays valid (90s, 15m, 12h, 7d; at most 7d).") var expires: String?
+
+    func validate() throws {
+        if let expires {
+            guard let duration = DurationText.parse(expires), duration >= .seconds(1), duration <= .seconds(604_800) else {
+                throw ValidationError("--expires takes a duration from 1s to 7d, like 15m or 12h, not \(expires)")
+            }
+        }
+    }
 
     func run() async throws {
-        print(try await RemoteCommand.run(profile) { api throws(EngineError) in try await api.downloadURL(id: id) })
+        let validity = expires.flatMap(DurationText.parse)
+        print(try await RemoteCommand.run(profile) { api throws(EngineError) in try await api.downloadURL(id: id, expiresIn: validity) })
     }
 }
 
-/// `hoist cancel ID`: cancels a pending upload session (Lightfield).
+/// Durations as people type them: a number and `s`, `m`, `h` or `d`.
+enum DurationText {
+    static func parse(_ text: String) -> Duration? {
+        guard let unit = text.last, let value = Int64(text.dropLast()), value >= 0 else { return nil }
+        let seconds: Int64
+        switch unit {
+        case "s": seconds = 1
+        case "m": seconds = 60
+        case "h": seconds = 3600
+        case "d": seconds = 86400
+        default: return nil
+        }
+        let (total, overflow) = value.multipliedReportingOverflow(by: seconds)
+        return overflow ? nil : .seconds(total)
+    }
+}
+
+/// `hoist cancel ID`: cancels a pending upload session (Lightfield), or aborts the pending
+/// multipart uploads of an object key (s3).
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a pending upload session.")
     @OptionGroup var profile: ProfileOptions
-    @Argument(help: "The file id (fil_...).") var id: String
+    @Argument(help: "The file id (fil_...) or S3 object key.") var id: String
 
     func run() async throws {
         try await RemoteCommand.run(profile) { api throws(EngineError) in

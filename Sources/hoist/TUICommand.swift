@@ -113,6 +113,7 @@ struct TUICommand: AsyncParsableCommand {
         switch profile.dialect {
         case .lightfield: text += ", purpose \(profile.effectivePurpose)"
         case .luw: text += (profile.pid.map { ", pid \($0)" } ?? "") + (profile.temporary ? ", temporary" : "")
+        case .s3: text += profile.s3.map { ", bucket \($0.bucket)" + ($0.prefix.isEmpty ? "" : ", prefix \($0.prefix)") } ?? ""
         }
         return text
     }

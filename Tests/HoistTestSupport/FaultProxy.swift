@@ -18,6 +18,8 @@ public final class FaultProxy: Sendable {
         /// Forward the request with the first byte of its body flipped (the server stores
         /// bytes that no longer match the client's MD5).
         case corruptBody
+        /// Answer with this status and S3's XML error document (`<Error><Code>`), and close.
+        case s3Error(status: Int, code: String, message: String)
     }
 
     struct Rule: Sendable {
@@ -29,6 +31,7 @@ public final class FaultProxy: Sendable {
     private let channel: any Channel
     private let rules = Mutex<[Rule]>([])
     private let fired = Mutex(0)
+    private let lines = Mutex<[String]>([])
     /// `http://127.0.0.1:PORT` of the proxy.
     public let baseURL: String
 
@@ -70,6 +73,25 @@ public final class FaultProxy: Sendable {
     /// Arms `fault` for the next `times` requests whose first chunk contains `marker`.
     public func inject(_ fault: Fault, on marker: String = "PUT ", times: Int = 1) {
         rules.withLock { $0.append(Rule(fault: fault, marker: marker, remaining: times)) }
+    }
+
+    /// The request lines seen so far (`PUT /bucket/key?partNumber=2&uploadId=... HTTP/1.1`),
+    /// faulted ones included.
+    public var requestLines: [String] { lines.withLock { $0 } }
+
+    /// Records `chunk`'s first line when it starts a request; always true (it reads as a
+    /// condition in the relay's `if`).
+    func noting(_ chunk: ByteBuffer) -> Bool {
+        note(chunk)
+        return true
+    }
+
+    private func note(_ chunk: ByteBuffer) {
+        let head = String(decoding: chunk.readableBytesView.prefix(2048), as: UTF8.self)
+        guard let line = head.split(separator: "\r\n", maxSplits: 1).first, line.hasSuffix(" HTTP/1.1"),
+            ["GET ", "PUT ", "POST ", "DELETE ", "HEAD "].contains(where: { line.hasPrefix($0) })
+        else { return }
+        lines.withLock { $0.append(String(line)) }
     }
 
     /// How many faults fired so far.
@@ -120,7 +142,7 @@ private final class Relay: ChannelInboundHandler {
         if corruptNext, buffer.readableBytes > 0 {
             corruptNext = false
             Self.flip(&buffer, at: buffer.readerIndex)
-        } else if let proxy, let fault = proxy.fault(for: buffer) {
+        } else if let proxy, proxy.noting(buffer), let fault = proxy.fault(for: buffer) {
             switch fault {
             case .corruptBody:
                 let bytes = Array(buffer.readableBytesView)
@@ -134,6 +156,13 @@ private final class Relay: ChannelInboundHandler {
                 cut = true
                 let body = #"{"error":{"type":"injected","message":"injected fault"},"status":false,"message":"injected fault"}"#
                 let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+                context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
+                peer.close(promise: nil)
+                return
+            case .s3Error(let code, let name, let message):
+                cut = true
+                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(name)</Code><Message>\(message)</Message><RequestId>injected</RequestId></Error>"
+                let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/xml\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
                 peer.close(promise: nil)
                 return

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// Small HTTP helpers shared by the API client and the uploader: sending, error mapping.
 enum HTTPTransport {
@@ -26,6 +27,8 @@ enum HTTPTransport {
     struct Answer: Sendable {
         var status: Int
         var body: ByteBuffer
+        /// The answer's headers (S3 puts an object's ETag, size and checksums there).
+        var headers: HTTPHeaders = [:]
         var isSuccess: Bool { (200..<300).contains(status) }
 
         func decode<T: Decodable>(_ type: T.Type) throws(EngineError) -> T {
@@ -41,7 +44,7 @@ enum HTTPTransport {
         do {
             let response = try await client.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 4 << 20)
-            return Answer(status: Int(response.status.code), body: body)
+            return Answer(status: Int(response.status.code), body: body, headers: response.headers)
         } catch {
             throw map(error, url: request.url)
         }

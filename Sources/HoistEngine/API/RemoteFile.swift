@@ -12,6 +12,9 @@ public struct RemoteFile: Sendable, Equatable, Decodable {
     public var createdAt: Date?
     public var completedAt: Date?
     public var expiresAt: Date?
+    /// S3: the object's ETag and the checksum the store keeps (`CRC32C abc==`), if any.
+    public var etag: String?
+    public var checksum: String?
 
     public init(
         id: String, filename: String, purpose: String? = nil, mimeType: String? = nil, sizeBytes: Int64? = nil,

@@ -46,6 +46,49 @@ public struct UploadAPI: Sendable {
         try await dialect.downloadURL(id: id, via: transport)
     }
 
+    /// Whether each PUT must carry `Content-MD5`.
+    public var sendsContentMD5: Bool { dialect.sendsContentMD5 }
+
+    /// The PUT of `session` (or of its part `part`), signed now where the dialect signs.
+    public func putTarget(for session: RemoteSession, part: Int? = nil, contentMD5: String? = nil) throws(EngineError) -> PutTarget {
+        try dialect.putTarget(for: session, part: part, contentMD5: contentMD5, via: transport)
+    }
+
+    /// The parts the store holds for a multipart session.
+    public func listParts(of session: RemoteSession) async throws(EngineError) -> [UploadedPart] {
+        try await dialect.listParts(of: session, via: transport)
+    }
+
+    /// Completes the session with its parts; the checksum the store reports.
+    public func complete(_ session: RemoteSession, md5: String, parts: [UploadedPart]) async throws(EngineError) -> String {
+        try await dialect.complete(session, md5: md5, parts: parts, via: transport)
+    }
+
+    /// Cancels `session` (aborting a multipart upload).
+    public func cancel(_ session: RemoteSession) async throws(EngineError) {
+        try await dialect.cancel(session, via: transport)
+    }
+
+    /// A download URL valid for `expiresIn` where the dialect signs its own.
+    public func downloadURL(id: String, expiresIn: Duration?) async throws(EngineError) -> String {
+        try await dialect.downloadURL(id: id, expiresIn: expiresIn, via: transport)
+    }
+
+    /// This dialect's reading of a PUT's or complete's error.
+    public func interpret(_ error: EngineError) -> EngineError { dialect.interpret(error) }
+
+    /// The bucket's open multipart uploads under `prefix` (s3 dialect only).
+    public func pendingMultipartUploads(prefix: String) async throws(EngineError) -> [PendingMultipartUpload] {
+        guard profile.dialect == .s3 else { throw .profile("only the s3 dialect has multipart uploads") }
+        return try await S3Uploads.list(prefix: prefix, location: S3Location(profile: profile), via: transport)
+    }
+
+    /// Aborts one open multipart upload (s3 dialect only).
+    public func abortMultipartUpload(key: String, uploadID: String) async throws(EngineError) {
+        guard profile.dialect == .s3 else { throw .profile("only the s3 dialect has multipart uploads") }
+        try await S3Uploads.abort(key: key, uploadID: uploadID, location: S3Location(profile: profile), via: transport)
+    }
+
     /// The caller's files with `status`, newest first, stopping at the first one created before `since`.
     public func list(status: String, since: Date?) async throws(EngineError) -> [RemoteFile] {
         try await dialect.list(status: status, since: since, via: transport)

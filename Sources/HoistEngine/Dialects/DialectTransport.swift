@@ -23,6 +23,16 @@ public struct DialectTransport: Sendable {
         return answer
     }
 
+    /// Sends a request the dialect built and signed itself (S3); the answer, if 2xx.
+    func send(_ request: HTTPClientRequest) async throws(EngineError) -> HTTPTransport.Answer {
+        let answer = try await HTTPTransport.send(request, client: client)
+        guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
+        return answer
+    }
+
+    /// The AWS credentials of the s3 dialect.
+    var signingCredentials: SigV4Credentials? { key.signing }
+
     /// Server-relative URLs (`/storage/...`) made absolute against the endpoint.
     func absolute(_ url: String) -> String { url.hasPrefix("/") ? endpoint + url : url }
 

@@ -4,7 +4,8 @@ import Foundation
 /// back, and what the PUT needs. The engine, the journal and the front ends know only this
 /// protocol (through ``UploadAPI``); a dialect is one type in its own folder.
 public protocol UploadDialect: Sendable {
-    /// The name a local file is created under (Luw's temporary uploads get `x12tmp-`).
+    /// The name a local file is created under, from its path as the user named it
+    /// (`photos/a.jpg`): Luw's temporary uploads get `x12tmp-`, S3 keys the prefix.
     func requestedName(for localName: String) -> String
     /// Creates an upload session for a file called `name` of `size` bytes.
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession
@@ -22,6 +23,24 @@ public protocol UploadDialect: Sendable {
     func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile]
     /// Headers every API call carries besides the key (a version header).
     var callHeaders: [(String, String)] { get }
+
+    // The transfer: defaults in UploadDialect+Transfer.swift suit presigned-URL services.
+
+    /// Whether each PUT carries its body's MD5 as `Content-MD5` (read from the file first).
+    var sendsContentMD5: Bool { get }
+    /// The PUT of `session` (`part` of a multipart session), signed now if the dialect signs.
+    func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget
+    /// The parts a multipart session's store holds, every page of them.
+    func listParts(of session: RemoteSession, via api: DialectTransport) async throws(EngineError) -> [UploadedPart]
+    /// Completes the session with its parts (empty for a single PUT); returns the checksum
+    /// the store reports for the object (the MD5, or S3's multipart ETag).
+    func complete(_ session: RemoteSession, md5: String, parts: [UploadedPart], via api: DialectTransport) async throws(EngineError) -> String
+    /// Cancels this session (an S3 multipart upload is aborted).
+    func cancel(_ session: RemoteSession, via api: DialectTransport) async throws(EngineError)
+    /// A download URL valid for `expiresIn` where the dialect signs its own.
+    func downloadURL(id: String, expiresIn: Duration?, via api: DialectTransport) async throws(EngineError) -> String
+    /// This dialect's reading of an error from its PUT or complete call.
+    func interpret(_ error: EngineError) -> EngineError
 }
 
 extension Dialect {
@@ -30,6 +49,7 @@ extension Dialect {
         switch self {
         case .lightfield: return LightfieldDialect(profile: profile)
         case .luw: return LuwDialect(profile: profile)
+        case .s3: return S3Dialect(profile: profile)
         }
     }
 }

@@ -6,6 +6,8 @@ public struct EngineConfiguration: Sendable {
     public var key: APIKey
     /// Jobs running at once; changeable later with `setConcurrency`.
     public var concurrency: Int = 4
+    /// Parts of one multipart upload (s3 dialect) sent at once (`--part-jobs`).
+    public var partJobs: Int = 4
     /// Total bytes per second across all jobs; nil = unlimited.
     public var rateLimit: Int64?
     /// The SQLite journal; nil keeps it in memory (no resume across runs).
@@ -45,7 +47,14 @@ public struct EngineConfiguration: Sendable {
 
     /// What the journal keys this destination's rows by: the endpoint, or the embedded
     /// server's data directory.
-    public var journalKey: String { journalEndpoint ?? profile.endpoint }
+    public var journalKey: String { journalEndpoint ?? Self.destination(of: profile) }
+
+    /// A profile's destination as the journal and the background engine know it: the
+    /// endpoint, and for s3 the bucket and prefix too (`s3:https://host/bucket/prefix`).
+    public static func destination(of profile: Profile) -> String {
+        guard profile.dialect == .s3, let s3 = profile.s3 else { return profile.endpoint }
+        return "s3:\(profile.endpoint)/\(s3.bucket)/\(s3.prefix)"
+    }
 
     public init(profile: Profile, key: APIKey) {
         self.profile = profile

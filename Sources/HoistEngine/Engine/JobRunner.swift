@@ -18,6 +18,12 @@ struct JobRunner: Sendable {
     /// Set when the engine stops keeping unfinished jobs: a cancelled job then stops where it
     /// is, its session left pending and its journal row as it was, for the next run to resume.
     let keepOnCancel: Flag
+    /// What the journal keys this destination by (failed aborts are kept under it).
+    let journalKey: String
+    /// Parts of one multipart upload sent at once.
+    let partJobs: Int
+
+    var multipart: MultipartUploader { MultipartUploader(uploader: uploader, api: api, journal: journal, partJobs: partJobs) }
 
     struct Job: Sendable {
         var id: JobID
@@ -29,6 +35,9 @@ struct JobRunner: Sendable {
         var orphan: (name: String, since: Date)?
         /// The file on disk, so the engine never queues it twice at once.
         var key: FileKey?
+        /// The path as the user named it, relative (`photos/a.jpg` for a file met under
+        /// `photos/`); the s3 dialect puts it after its prefix. nil: the file's name.
+        var remoteName: String?
     }
 
     /// How a run ended: completed, failed (with the error its `failed` event carried) or cancelled.
@@ -55,7 +64,7 @@ struct JobRunner: Sendable {
                 }
                 switch action {
                 case .createSession:
-                    let name = api.requestedName(for: job.file.name)
+                    let name = api.requestedName(for: job.remoteName ?? job.file.name)
                     try journaled.record(.creating, requestedName: name, intentAt: wallClock())
                     do {
                         let session = try await shielded { try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType) }
@@ -70,27 +79,33 @@ struct JobRunner: Sendable {
                     try journaled.record(.uploading, session: session)
                     send(.progress(sent: 0, total: job.file.size))
                     do {
-                        let md5 = try await uploader.upload(job.file, to: session) { sent in
+                        let md5 = try await transfer(job, session: session) { sent in
                             send(.progress(sent: sent, total: job.file.size))
                         }
                         try journaled.record(.completing, md5: md5)
                         action = machine.uploadSucceeded(md5: md5)
                     } catch {
+                        let error = api.interpret(error)
                         action = machine.uploadFailed(error, now: wallClock(), jitter: .random(in: 0..<1))
+                        // A session that must be made again says so (an S3 upload id the
+                        // store forgot starts again from the first part).
+                        if action == .createSession { send(.retrying(attempt: 1, delay: .zero, reason: error.message)) }
                     }
                 case .complete(let session, let md5):
                     try journaled.record(.completing, session: session, md5: md5)
                     send(.completing)
                     do {
-                        try await shielded { try await api.complete(session, md5: md5) }
+                        var parts: [UploadedPart] = []
+                        if let multipart = session.multipart { parts = try journal.parts(row: job.row, uploadID: multipart.uploadID) }
+                        let allParts = parts
+                        _ = try await shielded { try await api.complete(session, md5: md5, parts: allParts) }
                         action = machine.completeSucceeded()
                     } catch {
-                        action = machine.completeFailed(error, now: wallClock(), jitter: .random(in: 0..<1))
+                        action = machine.completeFailed(api.interpret(error), now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
                     try journaled.record(.cancelling, session: session)
-                    // Best effort: a session that is already expired or finished answers 409, which is fine.
-                    try? await shielded { try await api.cancel(id: session.id) }
+                    await cancelSession(session)
                     action = machine.sessionCancelled()
                 case .wait(let delay, let attempt, let reason):
                     send(.retrying(attempt: attempt, delay: delay, reason: reason))
@@ -114,6 +129,63 @@ struct JobRunner: Sendable {
             // Only journal writes land here: without a journal the job cannot go on safely.
             send(.failed(error))
             return Ending(phase: .failed, error: error)
+        }
+    }
+
+    /// Sends the session's bytes: one PUT, or the parts of a multipart upload. Returns the
+    /// MD5 of the file (the expected S3 ETag of a multipart object).
+    private func transfer(_ job: Job, session: RemoteSession, onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> String {
+        if session.multipart != nil {
+            let parts = try await multipart.upload(job.file, session: session, row: job.row, onProgress: onProgress)
+            guard let etag = MultipartUploader.expectedETag(parts) else { throw .protocolViolation("a part without an MD5") }
+            onProgress(job.file.size)
+            return etag
+        }
+        var contentMD5: String?
+        if api.sendsContentMD5 {
+            contentMD5 = try await FileDigest.md5(of: job.file.path, range: 0..<job.file.size, chunkSize: uploader.chunkSize).base64
+        }
+        return try await uploader.upload(job.file, to: try api.putTarget(for: session, contentMD5: contentMD5), onProgress: onProgress)
+    }
+
+    /// Cancels a session on the server. Best effort for a presigned-URL session (it expires
+    /// on its own; one already finished answers 409). A multipart upload keeps its parts
+    /// (and their cost) until aborted, so its abort is tried up to four times, and one that
+    /// still fails is kept in the journal for the next run.
+    private func cancelSession(_ session: RemoteSession) async {
+        guard session.multipart != nil else {
+            try? await shielded { try await api.cancel(session) }
+            return
+        }
+        let dialectAPI = api, clock = uploader.clock, journal = journal, key = journalKey
+        _ = await Task {
+            var lastError: EngineError?
+            for attempt in 0..<4 {
+                if attempt > 0 { try? await clock.sleep(for: .milliseconds(500 << (attempt - 1))) }
+                do {
+                    try await api.cancel(session)
+                    return
+                } catch {
+                    let mapped = HTTPTransport.map(error)
+                    lastError = mapped
+                    if !mapped.isTransient { break }
+                }
+            }
+            try? journal.addPendingAbort(endpoint: key, session: session, error: lastError?.message ?? "abort failed")
+        }.value
+    }
+
+    /// Tries again the aborts earlier runs could not make; each one that succeeds (or finds
+    /// the upload gone) leaves the journal.
+    func retryPendingAborts() async {
+        guard let pending = try? journal.pendingAborts(endpoint: journalKey) else { return }
+        for (id, session) in pending {
+            do {
+                try await api.cancel(session)
+                try journal.removePendingAbort(id: id)
+            } catch {
+                continue
+            }
         }
     }
 

@@ -17,17 +17,25 @@ extension UploadEngine {
     ///
     /// A file the journal knows (same endpoint, path, size, mtime) resumes where the last
     /// run stopped; one it knows as completed is reported completed without uploading again.
+    ///
+    /// `names` (one per path) is the name each keeps at its destination, for a client whose
+    /// working directory is not the engine's; by default ``relativeName(_:)`` of the path as
+    /// given. A file found under a directory is named the directory's name, then its path
+    /// below it (`photos/2024/a.jpg`). Only the s3 dialect keeps more than the last component.
     @discardableResult
-    public func add(paths: [String]) -> [JobID] {
+    public func add(paths: [String], names: [String]? = nil) -> [JobID] {
         var ids: [JobID] = []
-        for path in paths.map(Self.absolute) {
+        for (index, given) in paths.enumerated() {
+            let path = Self.absolute(given)
+            let name = names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(given)
             guard Self.isDirectory(path) else {
-                ids.append(addFile(path))
+                ids.append(addFile(path, remoteName: name))
                 continue
             }
+            let root = name
             for entry in Self.walk(path) {
                 switch entry {
-                case .file(let file): ids.append(addFile(file))
+                case .file(let file): ids.append(addFile(file, remoteName: root + file.dropFirst(path.count)))
                 case .unreadableDirectory(let directory, let error): ids.append(addFailed(directory, error))
                 }
             }
@@ -45,7 +53,15 @@ extension UploadEngine {
         ((try? journal.unfinished(endpoint: configuration.journalKey)) ?? []).map(\.file.path)
     }
 
-    private func addFile(_ path: String) -> JobID {
+    /// The name a file keeps at its destination: the path as given when it is relative and
+    /// stays below the current directory (`photos/a.jpg`), else the file's name.
+    public static func relativeName(_ given: String) -> String {
+        let parts = given.split(separator: "/").filter { $0 != "." }
+        guard !given.hasPrefix("/"), !parts.contains(".."), !parts.isEmpty else { return (given as NSString).lastPathComponent }
+        return parts.joined(separator: "/")
+    }
+
+    private func addFile(_ path: String, remoteName: String? = nil) -> JobID {
         let local: LocalFile
         do {
             local = try inspect(path)
@@ -57,7 +73,8 @@ extension UploadEngine {
         let file = local.identity
         do {
             let endpoint = configuration.journalKey
-            var job = JobRunner.Job(id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key)
+            var job = JobRunner.Job(
+                id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key, remoteName: remoteName)
             let entry = try journal.latest(endpoint: endpoint, file: file)
             switch entry?.state {
             case .none, .failed?, .cancelled?:
@@ -98,6 +115,8 @@ extension UploadEngine {
     private static func resumePoint(state: JournalEntry.State, entry: JournalEntry) -> JobStateMachine.Start {
         guard let session = entry.session else { return .fresh }
         if state == .completing, let md5 = entry.md5 { return .uploaded(session, md5: md5) }
+        // A multipart upload goes on: the store keeps the parts already sent.
+        if state == .uploading, session.multipart != nil { return .resumeUpload(session) }
         return .staleSession(session)
     }
 

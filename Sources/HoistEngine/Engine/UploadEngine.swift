@@ -12,6 +12,8 @@ public actor UploadEngine {
     private let client: HTTPClient
     let journal: Journal
     private let runner: JobRunner
+    /// The retry of aborts earlier runs could not make (s3 dialect), started at init.
+    public nonisolated let pendingAborts: Task<Void, Never>?
     private let keepOnCancel: Flag
     private let limiter: RateLimiter
 
@@ -60,7 +62,7 @@ public actor UploadEngine {
         let clock = configuration.clock
         let keep = Flag()
         keepOnCancel = keep
-        runner = JobRunner(
+        let runner = JobRunner(
             api: UploadAPI(profile: configuration.profile, key: configuration.key, client: client),
             uploader: FileUploader(
                 client: client, limiter: limiter, clock: configuration.clock,
@@ -71,7 +73,11 @@ public actor UploadEngine {
                 var stamped = event
                 stamped.time = clock.now()
                 continuation.yield(stamped)
-            }, ownSessions: OwnSessions(), keepOnCancel: keep)
+            }, ownSessions: OwnSessions(), keepOnCancel: keep, journalKey: configuration.journalKey,
+            partJobs: max(1, configuration.partJobs))
+        // Multipart uploads an earlier run failed to abort are aborted now, in the background.
+        self.runner = runner
+        pendingAborts = configuration.profile.dialect == .s3 ? Task { await runner.retryPendingAborts() } : nil
         isPaused = configuration.startPaused
         concurrency = max(1, configuration.concurrency)
     }

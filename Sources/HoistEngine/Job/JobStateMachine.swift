@@ -31,6 +31,8 @@ struct JobStateMachine: Sendable {
         case fresh
         /// A session whose PUT may not have finished: cancel it and upload anew.
         case staleSession(RemoteSession)
+        /// A session that keeps what was sent (a multipart upload): send the rest.
+        case resumeUpload(RemoteSession)
         /// Every byte was sent: ask the server to complete (idempotent).
         case uploaded(RemoteSession, md5: String)
     }
@@ -72,6 +74,9 @@ struct JobStateMachine: Sendable {
         case .fresh: return run(.create)
         case .staleSession(let session): return abandon(session, then: .createNew)
         case .uploaded(let session, let md5): return run(.complete(session, md5: md5))
+        case .resumeUpload(let session):
+            sessions += 1
+            return run(.upload(session))
         }
     }
 
@@ -114,7 +119,7 @@ struct JobStateMachine: Sendable {
         guard case .running(.complete(let session, let md5)) = state else { return unexpected("completeFailed") }
         if error.isTransient { return retry(.complete(session, md5: md5), error, jitter: jitter) }
         switch (error.status, error.serverCode) {
-        case (_, "expired"):
+        case (_, "expired"), (_, "NoSuchUpload"):
             return newSession(replacing: nil, reason: error.message)
         case (422, "checksum_mismatch"), (409, "upload_missing"):
             // The server discarded or never got the bytes; the session is still pending.

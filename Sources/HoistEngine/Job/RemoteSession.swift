@@ -10,6 +10,18 @@ public struct RemoteSession: Sendable, Equatable, Codable {
     /// Exactly the headers the PUT must carry, in the server's order.
     public var uploadHeaders: [Header]
     public var expiresAt: Date?
+    /// Set when the bytes go as a multipart upload (S3): its upload id and part size.
+    public var multipart: Multipart?
+
+    /// A multipart upload the store has opened: parts are PUT to it, then it is completed.
+    public struct Multipart: Sendable, Equatable, Codable {
+        public var uploadID: String
+        public var partSize: Int64
+        public init(uploadID: String, partSize: Int64) {
+            self.uploadID = uploadID
+            self.partSize = partSize
+        }
+    }
 
     public struct Header: Sendable, Equatable, Codable {
         public var name: String
@@ -20,7 +32,8 @@ public struct RemoteSession: Sendable, Equatable, Codable {
         }
     }
 
-    public init(id: String, filename: String, uploadURL: String, uploadHeaders: [Header], expiresAt: Date?) {
+    public init(id: String, filename: String, uploadURL: String, uploadHeaders: [Header], expiresAt: Date?, multipart: Multipart? = nil) {
+        self.multipart = multipart
         self.id = id
         self.filename = filename
         self.uploadURL = uploadURL

@@ -42,6 +42,7 @@ public struct Journal: Sendable {
                 CREATE INDEX job_identity ON job(endpoint, path, size, mtime);
                 """)
         }
+        Self.registerMultipartTables(&migrator)
         try migrator.migrate(db)
     }
 
@@ -122,11 +123,11 @@ public struct Journal: Sendable {
             md5: row["md5"], error: row["error"])
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {
         do { return try db.write(body) } catch { throw .journal("\(error)") }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {
         do { return try db.read(body) } catch { throw .journal("\(error)") }
     }
 }

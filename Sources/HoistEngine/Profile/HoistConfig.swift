@@ -30,11 +30,17 @@ public struct HoistConfig: Sendable, Equatable {
 
     private struct Entry: Decodable {
         var dialect: String
-        var endpoint: String
+        var endpoint: String?
         var api_key_env: String?
         var purpose: String?
         var pid: Int?
         var temporary: Bool?
+        var bucket: String?
+        var region: String?
+        var prefix: String?
+        var path_style: Bool?
+        var no_clobber: Bool?
+        var multipart_threshold: Int64?
     }
 
     /// Parses TOML text; errors name the problem, never echo values.
@@ -48,11 +54,21 @@ public struct HoistConfig: Sendable, Equatable {
         var profiles: [String: Profile] = [:]
         for (name, entry) in file.profiles ?? [:] {
             guard let dialect = Dialect(rawValue: entry.dialect.lowercased()) else {
-                throw .config("profile \(name): dialect must be lightfield or luw, not \(entry.dialect)")
+                throw .config("profile \(name): dialect must be lightfield, luw or s3, not \(entry.dialect)")
             }
-            profiles[name] = Profile(
-                name: name, dialect: dialect, endpoint: entry.endpoint, apiKeyEnv: entry.api_key_env,
+            var profile = Profile(
+                name: name, dialect: dialect, endpoint: entry.endpoint ?? "", apiKeyEnv: entry.api_key_env,
                 purpose: entry.purpose, pid: entry.pid, temporary: entry.temporary ?? false)
+            profile.noClobber = entry.no_clobber ?? false
+            if dialect == .s3 {
+                guard let bucket = entry.bucket else { throw .config("profile \(name): the s3 dialect needs bucket") }
+                profile.s3 = S3Settings(
+                    bucket: bucket, region: entry.region, prefix: entry.prefix ?? "", pathStyle: entry.path_style ?? false,
+                    multipartThreshold: entry.multipart_threshold ?? S3Settings.defaultMultipartThreshold)
+            } else if entry.endpoint == nil {
+                throw .config("profile \(name): endpoint is required")
+            }
+            profiles[name] = profile
         }
         if let wanted = file.default_profile, profiles[wanted] == nil {
             throw .config("default_profile \(wanted) is not defined under [profiles]")

@@ -15,6 +15,10 @@ public struct Profile: Sendable, Equatable, Codable {
     public var pid: Int?
     /// Luw: upload with the `x12tmp-` prefix (deleted after 12 hours).
     public var temporary: Bool
+    /// S3: the bucket, its region, the key prefix and the addressing (see ``S3Settings``).
+    public var s3: S3Settings?
+    /// Never replace an object that exists (S3 `If-None-Match: *`; a 412 is "already exists").
+    public var noClobber = false
 
     public init(
         name: String, dialect: Dialect, endpoint: String, apiKeyEnv: String?,
@@ -32,8 +36,10 @@ public struct Profile: Sendable, Equatable, Codable {
     /// The Lightfield purpose actually used: the profile's, or `general`.
     public var effectivePurpose: String { purpose ?? "general" }
 
-    /// Reads the key from `environment`; fails when the variable is unset or empty.
+    /// Reads the key from `environment`; fails when the variable is unset or empty. In the
+    /// s3 dialect the key is the AWS credentials, found the way the AWS tools find them.
     public func resolveKey(environment: [String: String]) throws(EngineError) -> APIKey {
+        if dialect == .s3 { return APIKey(signing: try AWSCredentialChain(environment: environment).credentials()) }
         guard let variable = apiKeyEnv else {
             throw .profile("profile \(name) names no api_key_env")
         }
@@ -48,7 +54,16 @@ public struct Profile: Sendable, Equatable, Codable {
 public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The secret itself; only the HTTP layer reads it.
     public let secret: String
-    public init(_ secret: String) { self.secret = secret }
+    /// The s3 dialect's credentials, which sign each request instead of a bearer secret.
+    public let signing: SigV4Credentials?
+    public init(_ secret: String) {
+        self.secret = secret
+        signing = nil
+    }
+    public init(signing credentials: SigV4Credentials) {
+        secret = ""
+        signing = credentials
+    }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 }

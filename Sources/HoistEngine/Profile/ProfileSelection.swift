@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the command line said about the profile, before resolution.
 public struct ProfileSelection: Sendable, Equatable {
     public var profile: String?
@@ -7,6 +9,13 @@ public struct ProfileSelection: Sendable, Equatable {
     public var purpose: String?
     public var pid: Int?
     public var temporary: Bool
+    /// S3: the bucket, region, prefix and addressing given on the command line.
+    public var bucket: String?
+    public var region: String?
+    public var prefix: String?
+    public var pathStyle = false
+    public var noClobber = false
+    public var multipartThreshold: Int64?
 
     public init(
         profile: String? = nil, endpoint: String? = nil, dialect: Dialect? = nil, apiKeyEnv: String? = nil,
@@ -30,7 +39,9 @@ public struct ProfileSelection: Sendable, Equatable {
 
     /// Applies the rules: `--profile` wins, then inline `--endpoint`, then `default_profile`,
     /// else the embedded server. Option flags override the profile's options.
-    public func resolve(config: HoistConfig) throws(EngineError) -> Resolution {
+    /// In the s3 dialect a profile without a region takes the AWS one from `environment`
+    /// (``AWSCredentialChain/region()``).
+    public func resolve(config: HoistConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws(EngineError) -> Resolution {
         if profile != nil, endpoint != nil {
             throw .profile("--profile and --endpoint exclude each other")
         }
@@ -41,8 +52,12 @@ public struct ProfileSelection: Sendable, Equatable {
                 throw .profile("no profile named \(name) (known: \(known.isEmpty ? "none" : known))")
             }
             chosen = found
+        } else if dialect == .s3 {
+            guard let bucket else { throw .profile("--dialect s3 needs --bucket") }
+            chosen = Profile(name: "inline", dialect: .s3, endpoint: endpoint ?? "", apiKeyEnv: nil)
+            chosen.s3 = S3Settings(bucket: bucket)
         } else if let endpoint {
-            guard let dialect else { throw .profile("--endpoint needs --dialect lightfield|luw") }
+            guard let dialect else { throw .profile("--endpoint needs --dialect lightfield|luw|s3") }
             guard let apiKeyEnv else { throw .profile("--endpoint needs --api-key-env VAR") }
             chosen = Profile(name: "inline", dialect: dialect, endpoint: endpoint, apiKeyEnv: apiKeyEnv)
         } else if let name = config.defaultProfile, let found = config.profiles[name] {
@@ -58,7 +73,35 @@ public struct ProfileSelection: Sendable, Equatable {
         if temporary { chosen.temporary = true }
         if let dialect, profile != nil { chosen.dialect = dialect }
         if let apiKeyEnv, profile != nil { chosen.apiKeyEnv = apiKeyEnv }
+        if noClobber { chosen.noClobber = true }
+        if chosen.dialect == .s3 { try applyS3(to: &chosen, environment: environment) } else if bucket != nil || region != nil || prefix != nil || pathStyle {
+            throw .profile("--bucket, --region, --prefix and --path-style belong to the s3 dialect")
+        }
         while chosen.endpoint.hasSuffix("/") { chosen.endpoint.removeLast() }
         return .profile(chosen)
+    }
+
+    /// Lays the s3 flags over the profile's settings, and fills in the AWS endpoint when
+    /// the profile names none.
+    private func applyS3(to chosen: inout Profile, environment: [String: String]) throws(EngineError) {
+        guard var settings = chosen.s3 ?? bucket.map({ S3Settings(bucket: $0) }) else {
+            throw .profile("profile \(chosen.name): the s3 dialect needs a bucket")
+        }
+        if let bucket { settings.bucket = bucket }
+        if let region { settings.region = region }
+        if settings.region == nil { settings.region = AWSCredentialChain(environment: environment).region() }
+        if let prefix { settings.prefix = prefix }
+        if pathStyle { settings.pathStyle = true }
+        if let multipartThreshold { settings.multipartThreshold = multipartThreshold }
+        try settings.validate()
+        if chosen.endpoint.isEmpty {
+            chosen.endpoint = S3Settings.awsEndpoint(region: settings.region ?? "us-east-1")
+        }
+        guard let url = URL(string: chosen.endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false
+        else {
+            throw .profile("s3: endpoint must be an http or https URL, not \(OneLineText.of(chosen.endpoint, limit: 120))")
+        }
+        chosen.s3 = settings
     }
 }

@@ -18,46 +18,68 @@ struct FileUploader: Sendable {
     let progressInterval: Duration
     var fileCheckInterval: Duration = .milliseconds(500)
 
-    /// Uploads `file` and returns the MD5 of what was sent. Fails with `fileChanged` or
-    /// `fileVanished` when the file on disk is no longer the one that was queued.
-    func upload(_ file: FileIdentity, to session: RemoteSession, onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> String {
+    /// Uploads `file` to `target` and returns the MD5 of what was sent. Fails with
+    /// `fileChanged` or `fileVanished` when the file on disk is no longer the one that was queued.
+    func upload(_ file: FileIdentity, to target: PutTarget, onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> String {
+        let sent = try await watching(file, url: target.url) {
+            try await put(file, range: 0..<file.size, to: target, onProgress: onProgress)
+        }
+        onProgress(file.size)
+        return sent.md5
+    }
+
+    /// Runs `body` while checking `file` every `fileCheckInterval`: a change or a vanished
+    /// file stops it then. Errors are mapped for `url` (the PUT's).
+    func watching<T: Sendable>(_ file: FileIdentity, url: String, _ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
         try Self.check(file)
-        let md5: String
+        let value: T
         do {
-            md5 = try await withThrowingTaskGroup(of: String?.self) { group in
-                group.addTask { try await put(file, to: session, onProgress: onProgress) }
-                group.addTask { try await watch(file) }
+            value = try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await watch(file)
+                    return nil
+                }
                 defer { group.cancelAll() }
                 while let result = try await group.next() {
-                    if let md5 = result { return md5 }
+                    if let value = result { return value }
                 }
                 throw EngineError.protocolViolation("upload ended without an answer")
             }
         } catch let error as FileSystemError where error.code == .notFound {
             throw .fileVanished(file.path)
         } catch {
-            let mapped = HTTPTransport.map(error, url: session.uploadURL)
+            let mapped = HTTPTransport.map(error, url: url)
             // A body error (file shrank) surfaces from the client wrapped; the file tells the truth.
             if !mapped.isCancellation { try Self.check(file) }
             throw mapped
         }
         try Self.check(file)
-        onProgress(file.size)
-        return md5
+        return value
     }
 
-    /// One PUT: the body streams from the file while the delegate counts what the socket took.
-    private func put(_ file: FileIdentity, to session: RemoteSession, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> String {
+    static let emptyMD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+    /// What one PUT sent and what the store answered.
+    struct Sent: Sendable {
+        var md5: String
+        var etag: String?
+    }
+
+    /// One PUT of `range` of the file: the body streams from the file while the delegate
+    /// counts what the socket took (`onProgress` gets bytes of this range).
+    func put(_ file: FileIdentity, range: Range<Int64>, to target: PutTarget, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> Sent {
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
+            let length = range.upperBound - range.lowerBound
             let body = UploadBody(
-                chunks: handle.readChunks(in: 0..<file.size, chunkLength: .bytes(Int64(chunkSize))),
-                expectedSize: file.size, path: file.path, limiter: limiter)
+                chunks: handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize))),
+                expectedSize: length, path: file.path, limiter: limiter)
             let digest = Mutex<String?>(nil)
             let producer = Mutex<Task<Void, Never>?>(nil)
             let eventLoop = client.eventLoopGroup.any()
             var request = try HTTPClient.Request(
-                url: session.uploadURL, method: .PUT,
-                body: .stream(contentLength: file.size) { writer in
+                url: target.url, method: .PUT,
+                body: .stream(contentLength: length) { writer in
                     let promise = eventLoop.makePromise(of: Void.self)
                     let task = promise.completeWithTask {
                         let md5 = try await body.write(to: writer)
@@ -66,8 +88,8 @@ struct FileUploader: Sendable {
                     producer.withLock { $0 = task }
                     return promise.futureResult
                 })
-            for header in session.uploadHeaders { request.headers.add(name: header.name, value: header.value) }
-            let delegate = PutDelegate(total: file.size, clock: clock, progressInterval: progressInterval, onProgress: onProgress)
+            for header in target.headers { request.headers.add(name: header.name, value: header.value) }
+            let delegate = PutDelegate(total: length, clock: clock, progressInterval: progressInterval, onProgress: onProgress)
             let task = client.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
             let outcome: Result<HTTPTransport.Answer, any Error>
             do {
@@ -81,13 +103,16 @@ struct FileUploader: Sendable {
             await running?.value
             let answer = try outcome.get()
             guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
-            guard let md5 = digest.withLock({ $0 }) else { throw EngineError.protocolViolation("server accepted an incomplete body") }
-            return md5
+            // An empty body is never streamed, so its digest is the empty one.
+            guard let md5 = digest.withLock({ $0 }) ?? (length == 0 ? Self.emptyMD5 : nil) else {
+                throw EngineError.protocolViolation("server accepted an incomplete body")
+            }
+            return Sent(md5: md5, etag: answer.headers.first(name: "ETag"))
         }
     }
 
     /// Checks the file every `fileCheckInterval` until cancelled; throws as soon as it changed.
-    private func watch(_ file: FileIdentity) async throws -> String? {
+    private func watch(_ file: FileIdentity) async throws {
         while true {
             try await clock.sleep(for: fileCheckInterval)
             try Self.check(file)

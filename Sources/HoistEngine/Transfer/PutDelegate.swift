@@ -25,6 +25,7 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
         var sent: Int64 = 0
         var throttle: ProgressThrottle
         var status = 0
+        var headers: HTTPHeaders = [:]
         var body = ByteBuffer()
     }
 
@@ -52,7 +53,10 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
     }
 
     func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
-        state.withLock { $0.status = Int(head.status.code) }
+        state.withLock {
+            $0.status = Int(head.status.code)
+            $0.headers = head.headers
+        }
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
@@ -67,6 +71,6 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
     }
 
     func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
-        state.withLock { HTTPTransport.Answer(status: $0.status, body: $0.body) }
+        state.withLock { HTTPTransport.Answer(status: $0.status, body: $0.body, headers: $0.headers) }
     }
 }

@@ -43,7 +43,7 @@ struct BackgroundEngine: Sendable {
         case .profile(let resolved):
             _ = try resolved.resolveKey(environment: environment)
             profile = resolved
-            destination = resolved.endpoint
+            destination = EngineConfiguration.destination(of: resolved)
         case .embedded(let purpose):
             profile = Profile(name: "embedded", dialect: .lightfield, endpoint: "embedded", apiKeyEnv: nil, purpose: purpose ?? "general")
             destination = "embedded:" + xdg.dataDirectory
@@ -97,6 +97,12 @@ extension ProfileOptions {
         if let purpose { list += ["--purpose", purpose] }
         if let pid { list += ["--pid", String(pid)] }
         if temporary { list.append("--temporary") }
+        if let bucket { list += ["--bucket", bucket] }
+        if let region { list += ["--region", region] }
+        if let prefix { list += ["--prefix", prefix] }
+        if pathStyle { list.append("--path-style") }
+        if noClobber { list.append("--no-clobber") }
+        if let multipartThreshold { list += ["--multipart-threshold", multipartThreshold] }
         return list
     }
 }
@@ -104,7 +110,7 @@ extension ProfileOptions {
 extension TransferOptions {
     /// The flags again, for the engine this client starts.
     var arguments: [String] {
-        ["--jobs", String(jobs)] + (limitRate.map { ["--limit-rate", $0] } ?? [])
+        ["--jobs", String(jobs), "--part-jobs", String(partJobs)] + (limitRate.map { ["--limit-rate", $0] } ?? [])
     }
 }
 

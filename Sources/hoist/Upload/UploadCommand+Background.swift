@@ -23,7 +23,7 @@ extension UploadCommand {
         }
         let dialect = connection.greeting.profile.dialect
         let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        connection.send(.add(absolute, tag: 1))
+        connection.send(.add(absolute, names: paths.map(UploadEngine.relativeName), tag: 1))
         let feed = JobFeed(connection)
         guard let ids = await feed.ids else {
             throw AgentFailure.report(.lost(connection.endReason ?? "the connection closed before the jobs were queued"))

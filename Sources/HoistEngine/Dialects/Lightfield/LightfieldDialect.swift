@@ -7,7 +7,8 @@ struct LightfieldDialect: UploadDialect {
     static let version = "2026-03-01"
     let profile: Profile
 
-    func requestedName(for localName: String) -> String { localName }
+    /// Files are named, not placed: only the last component of the path counts.
+    func requestedName(for localName: String) -> String { (localName as NSString).lastPathComponent }
 
     var callHeaders: [(String, String)] { [("Lightfield-Version", Self.version)] }
 

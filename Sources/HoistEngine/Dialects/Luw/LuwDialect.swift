@@ -7,8 +7,9 @@ struct LuwDialect: UploadDialect {
     let profile: Profile
 
     /// Temporary uploads are stored `x12tmp-` prefixed.
-    func requestedName(for localName: String) -> String {
-        profile.temporary && !localName.hasPrefix("x12tmp-") ? "x12tmp-" + localName : localName
+    func requestedName(for localPath: String) -> String {
+        let localName = (localPath as NSString).lastPathComponent
+        return profile.temporary && !localName.hasPrefix("x12tmp-") ? "x12tmp-" + localName : localName
     }
 
     var callHeaders: [(String, String)] { [] }

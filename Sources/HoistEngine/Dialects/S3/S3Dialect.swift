@@ -1,0 +1,222 @@
+import Foundation
+import NIOCore
+
+/// The s3 dialect: objects straight into an S3-compatible bucket, every request signed with
+/// SigV4 from the caller's AWS credentials.
+///
+/// A file up to the multipart threshold is one PUT with `Content-MD5`; a larger one is a
+/// multipart upload whose parts the engine sends in parallel. The "session" is the object
+/// key, plus the upload id for a multipart upload; nothing expires but the signatures,
+/// which are made again for every attempt.
+struct S3Dialect: UploadDialect {
+    let profile: Profile
+    let settings: S3Settings
+    let location: S3Location
+
+    init(profile: Profile) {
+        self.profile = profile
+        settings = profile.s3 ?? S3Settings(bucket: "")
+        location = S3Location(profile: profile)
+    }
+
+    /// The key: the prefix, then the path as the user named it (see `UploadEngine.add`).
+    func requestedName(for localName: String) -> String { settings.prefix + localName }
+
+    var callHeaders: [(String, String)] { [] }
+
+    func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {
+        let call = S3Call(location: location, transport: api)
+        guard size > settings.multipartThreshold else {
+            return RemoteSession(id: name, filename: name, uploadURL: location.url(of: name),
+                                 uploadHeaders: [.init("Content-Type", mimeType)], expiresAt: nil)
+        }
+        // A multipart upload only meets If-None-Match when it completes; asking first
+        // spares sending every part of a file that could never be stored.
+        if profile.noClobber, try await exists(name, call: call) { throw .alreadyExists(name) }
+        let answer = try await call.send("POST", key: name, query: [SigV4QueryItem("uploads")], headers: [SigV4Header("Content-Type", mimeType)])
+        let root = try S3XMLElement.parse(Data(answer.body.readableBytesView), expecting: "InitiateMultipartUploadResult")
+        guard let uploadID = root.value("UploadId"), !uploadID.isEmpty else {
+            throw .protocolViolation("CreateMultipartUpload answered without an UploadId")
+        }
+        return RemoteSession(id: name, filename: name, uploadURL: location.url(of: name), uploadHeaders: [], expiresAt: nil,
+                             multipart: .init(uploadID: uploadID, partSize: PartPlan.partSize(for: size)))
+    }
+
+    var sendsContentMD5: Bool { true }
+
+    func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {
+        let call = S3Call(location: location, transport: api)
+        var headers: [SigV4Header] = []
+        if let contentMD5 { headers.append(SigV4Header("Content-MD5", contentMD5)) }
+        if let part, let multipart = session.multipart {
+            let query = [SigV4QueryItem("partNumber", String(part)), SigV4QueryItem("uploadId", multipart.uploadID)]
+            return try call.putTarget(key: session.id, query: query, headers: headers)
+        }
+        headers += session.uploadHeaders.map { SigV4Header($0.name, $0.value) }
+        if profile.noClobber { headers.append(SigV4Header("If-None-Match", "*")) }
+        return try call.putTarget(key: session.id, query: [], headers: headers)
+    }
+
+    func listParts(of session: RemoteSession, via api: DialectTransport) async throws(EngineError) -> [UploadedPart] {
+        guard let multipart = session.multipart else { return [] }
+        let call = S3Call(location: location, transport: api)
+        var parts: [UploadedPart] = []
+        var marker: String?
+        repeat {
+            var query = [SigV4QueryItem("uploadId", multipart.uploadID)]
+            if let marker { query.append(SigV4QueryItem("part-number-marker", marker)) }
+            let answer = try await call.send("GET", key: session.id, query: query)
+            let root = try S3XMLElement.parse(Data(answer.body.readableBytesView), expecting: "ListPartsResult", alias: "ListPartsResponse")
+            for part in root.all("Part") {
+                guard let number = part.value("PartNumber").flatMap(Int.init), let etag = part.value("ETag"),
+                    let size = part.value("Size").flatMap(Int64.init)
+                else { throw .protocolViolation("ListParts: a part without PartNumber, ETag or Size") }
+                parts.append(UploadedPart(number: number, etag: S3ETag.bare(etag), size: size))
+            }
+            let truncated = root.value("IsTruncated") == "true"
+            let next = root.value("NextPartNumberMarker")
+            // A truncated page that does not move on would loop for ever.
+            guard truncated, let next, next != marker, !next.isEmpty else { break }
+            marker = next
+        } while true
+        return parts
+    }
+
+    func complete(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) {
+        _ = try await complete(session, md5: md5, parts: [], via: api)
+    }
+
+    func complete(_ session: RemoteSession, md5: String, parts: [UploadedPart], via api: DialectTransport) async throws(EngineError) -> String {
+        let call = S3Call(location: location, transport: api)
+        guard let multipart = session.multipart else {
+            // The PUT was answered 2xx; the store's ETag of a single PUT is its MD5.
+            let head = try await call.send("HEAD", key: session.id)
+            let etag = head.headers.first(name: "ETag").map(S3ETag.bare)
+            if let etag, S3ETag.isMD5(etag), etag != md5 {
+                throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(etag) is not the MD5 sent (\(md5))")
+            }
+            return md5
+        }
+        var document = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for part in parts.sorted(by: { $0.number < $1.number }) {
+            document += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\"\(XMLText.escape(part.etag))\"</ETag></Part>"
+        }
+        document += "</CompleteMultipartUpload>"
+        var headers = [SigV4Header("Content-Type", "application/xml")]
+        if profile.noClobber { headers.append(SigV4Header("If-None-Match", "*")) }
+        let answer: HTTPTransport.Answer
+        do {
+            answer = try await call.send("POST", key: session.id, query: [SigV4QueryItem("uploadId", multipart.uploadID)],
+                                         headers: headers, body: ByteBuffer(string: document))
+        } catch where error.serverCode == "NoSuchUpload" {
+            // Completed by an earlier run whose answer was lost (killed before the journal
+            // write): the object is there with the ETag these parts make.
+            let head = try await call.send("HEAD", key: session.id)
+            if let etag = head.headers.first(name: "ETag").map(S3ETag.bare), etag == md5 { return etag }
+            throw .expired("the store no longer knows upload \(multipart.uploadID) of \(session.id); starting again from the first part", code: "NoSuchUpload")
+        } catch {
+            throw interpret(error, key: session.id)
+        }
+        let root = try S3XMLElement.parse(Data(answer.body.readableBytesView), expecting: "CompleteMultipartUploadResult", alias: "CompleteMultipartUploadResponse")
+        let etag = root.value("ETag").map(S3ETag.bare) ?? md5
+        if etag.contains("-"), etag != md5 {
+            throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(etag) is not the one of the parts sent (\(md5))")
+        }
+        return etag
+    }
+
+    var cancelsSessions: Bool { true }
+
+    /// `hoist cancel KEY`: aborts every pending multipart upload of exactly that key.
+    func cancel(id: String, via api: DialectTransport) async throws(EngineError) {
+        let pending = try await S3Uploads.list(prefix: id, location: location, via: api).filter { $0.key == id }
+        guard !pending.isEmpty else { throw .http(status: 404, code: "NoSuchUpload", message: "no pending multipart upload of \(id)") }
+        for upload in pending { try await S3Uploads.abort(key: upload.key, uploadID: upload.uploadID, location: location, via: api) }
+    }
+
+    func cancel(_ session: RemoteSession, via api: DialectTransport) async throws(EngineError) {
+        guard let multipart = session.multipart else { return }
+        try await S3Uploads.abort(key: session.id, uploadID: multipart.uploadID, location: location, via: api)
+    }
+
+    func status(id: String, via api: DialectTransport) async throws(EngineError) -> RemoteFile {
+        let head: HTTPTransport.Answer
+        do {
+            head = try await S3Call(location: location, transport: api).send("HEAD", key: id, headers: [SigV4Header("x-amz-checksum-mode", "ENABLED")])
+        } catch where error.status == 404 {
+            throw .http(status: 404, code: "NoSuchKey", message: "no object \(id) in bucket \(settings.bucket)")
+        }
+        var file = RemoteFile(id: id, filename: id, mimeType: head.headers.first(name: "Content-Type"),
+                              sizeBytes: head.headers.first(name: "Content-Length").flatMap(Int64.init), status: "COMPLETED")
+        file.etag = head.headers.first(name: "ETag").map(S3ETag.bare)
+        if let etag = file.etag, S3ETag.isMD5(etag) { file.md5 = etag }
+        for algorithm in ["CRC64NVME", "CRC32C", "CRC32", "SHA256", "SHA1"] {
+            if let value = head.headers.first(name: "x-amz-checksum-\(algorithm.lowercased())") {
+                file.checksum = "\(algorithm) \(value)"
+                break
+            }
+        }
+        if let modified = head.headers.first(name: "Last-Modified") { file.completedAt = HTTPDate.parse(modified) }
+        return file
+    }
+
+    func downloadURL(id: String, via api: DialectTransport) async throws(EngineError) -> String {
+        try await downloadURL(id: id, expiresIn: nil, via: api)
+    }
+
+    func downloadURL(id: String, expiresIn: Duration?, via api: DialectTransport) async throws(EngineError) -> String {
+        try S3Call(location: location, transport: api).presignedGET(key: id, expiresIn: expiresIn ?? .seconds(900))
+    }
+
+    /// Pending uploads are multipart uploads, which `hoist gc` lists; the orphan sweep after
+    /// a killed create does not (a key has no creation stamp to match on).
+    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] { [] }
+
+    func interpret(_ error: EngineError) -> EngineError { interpret(error, key: nil) }
+
+    private func interpret(_ error: EngineError, key: String?) -> EngineError {
+        // An upload id the store forgot (a lifecycle rule expired it, or it was aborted
+        // elsewhere): the parts are gone, so a new multipart upload starts from part 1.
+        if error.serverCode == "NoSuchUpload", error.status == 404 {
+            return .expired("the store no longer knows this multipart upload (expired or aborted); starting again from the first part", code: "NoSuchUpload")
+        }
+        guard error.status == 412, profile.noClobber else { return error }
+        return .alreadyExists(key ?? "the object")
+    }
+
+    private func exists(_ key: String, call: S3Call) async throws(EngineError) -> Bool {
+        do {
+            _ = try await call.send("HEAD", key: key)
+            return true
+        } catch where error.status == 404 {
+            return false
+        }
+    }
+}
+
+/// ETags as S3 sends them (quoted) and as hoist compares them.
+enum S3ETag {
+    static func bare(_ etag: String) -> String {
+        var text = etag.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("W/") { text.removeFirst(2) }
+        return text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    /// A single PUT's ETag is its MD5 (not so with SSE-KMS or multipart, which hoist then
+    /// does not compare).
+    static func isMD5(_ etag: String) -> Bool {
+        etag.count == 32 && etag.allSatisfy(\.isHexDigit)
+    }
+}
+
+/// RFC 7231 dates (`Last-Modified`).
+enum HTTPDate {
+    static func parse(_ text: String) -> Date? {
+        // A formatter per call: they are not Sendable, and this runs once per `hoist status`.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}

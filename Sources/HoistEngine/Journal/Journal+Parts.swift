@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+
+/// The journal's record of multipart uploads: each finished part (written before the next
+/// is counted), and aborts that failed and must be tried again.
+extension Journal {
+    static func registerMultipartTables(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v2-multipart") { db in
+            try db.execute(sql: """
+                CREATE TABLE part (
+                    job INTEGER NOT NULL, upload TEXT NOT NULL, number INTEGER NOT NULL,
+                    etag TEXT NOT NULL, md5 TEXT, size INTEGER NOT NULL,
+                    PRIMARY KEY (job, upload, number));
+                CREATE TABLE pending_abort (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, session BLOB NOT NULL,
+                    error TEXT, updatedAt REAL NOT NULL);
+                """)
+        }
+    }
+
+    /// Records a part the store acknowledged for job row `row`'s upload `uploadID`.
+    public func recordPart(row: Int64, uploadID: String, _ part: UploadedPart) throws(EngineError) {
+        try write { db in
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO part (job, upload, number, etag, md5, size) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [row, uploadID, part.number, part.etag, part.md5, part.size])
+        }
+    }
+
+    /// The parts recorded for `uploadID` of row `row`, by number.
+    public func parts(row: Int64, uploadID: String) throws(EngineError) -> [UploadedPart] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM part WHERE job = ? AND upload = ? ORDER BY number", arguments: [row, uploadID])
+                .map { UploadedPart(number: $0["number"], etag: $0["etag"], size: $0["size"], md5: $0["md5"]) }
+        }
+    }
+
+    /// Forgets parts the store does not hold (after reconciling with `ListParts`).
+    public func removeParts(row: Int64, uploadID: String, numbers: [Int]) throws(EngineError) {
+        guard !numbers.isEmpty else { return }
+        try write { db in
+            for number in numbers {
+                try db.execute(sql: "DELETE FROM part WHERE job = ? AND upload = ? AND number = ?", arguments: [row, uploadID, number])
+            }
+        }
+    }
+
+    /// Keeps an abort that failed, for the next run to try again.
+    public func addPendingAbort(endpoint: String, session: RemoteSession, error: String) throws(EngineError) {
+        let data = (try? JSONEncoder().encode(session)) ?? Data()
+        try write { db in
+            try db.execute(sql: "INSERT INTO pending_abort (endpoint, session, error, updatedAt) VALUES (?, ?, ?, ?)",
+                           arguments: [endpoint, data, error, Date().timeIntervalSince1970])
+        }
+    }
+
+    /// Aborts still to do for `endpoint`: (id, session).
+    public func pendingAborts(endpoint: String) throws(EngineError) -> [(id: Int64, session: RemoteSession)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, session FROM pending_abort WHERE endpoint = ? ORDER BY id", arguments: [endpoint])
+                .compactMap { row in
+                    let data: Data = row["session"]
+                    return (try? JSONDecoder().decode(RemoteSession.self, from: data)).map { (id: row["id"], session: $0) }
+                }
+        }
+    }
+
+    public func removePendingAbort(id: Int64) throws(EngineError) {
+        try write { db in try db.execute(sql: "DELETE FROM pending_abort WHERE id = ?", arguments: [id]) }
+    }
+
+    /// Upload ids of multipart uploads an unfinished job of `endpoint` still owns: `hoist gc`
+    /// never aborts these.
+    public func ownedUploadIDs(endpoint: String) throws(EngineError) -> Set<String> {
+        Set(try unfinished(endpoint: endpoint).compactMap { $0.session?.multipart?.uploadID })
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+
+/// Sends the parts of a multipart session: those the store does not hold yet, `partJobs` at
+/// a time, each streamed from its range of the file with its own `Content-MD5`.
+///
+/// Before sending, the journal's parts are reconciled with the store's (`ListParts`, every
+/// page): a part counts as sent only when the store lists it with the ETag hoist recorded,
+/// or, for a part the journal missed (killed between the store's answer and the journal
+/// write), with the ETag the local range's MD5 gives. Each part is journaled as soon as the
+/// store acknowledges it, so a kill loses at most the parts in flight.
+struct MultipartUploader: Sendable {
+    let uploader: FileUploader
+    let api: UploadAPI
+    let journal: Journal
+    let partJobs: Int
+
+    /// What a reconciliation found: parts to keep, parts to send.
+    struct Reconciled: Sendable, Equatable {
+        var held: [UploadedPart]
+        var missing: [Int]
+    }
+
+    /// Uploads every missing part of `session` for job row `row`; returns every part.
+    func upload(_ file: FileIdentity, session: RemoteSession, row: Int64,
+                onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> [UploadedPart] {
+        guard let multipart = session.multipart else { throw .protocolViolation("internal: multipart upload without an upload id") }
+        let plan = PartPlan(size: file.size, partSize: multipart.partSize)
+        let reconciled = try await reconcile(file, session: session, plan: plan, row: row)
+        let held = reconciled.held
+        let base = held.reduce(Int64(0)) { $0 + $1.size }
+        let inFlight = Mutex<[Int: Int64]>([:])
+        @Sendable func report(_ number: Int, _ sent: Int64) {
+            let total = inFlight.withLock { flights in
+                flights[number] = sent
+                return flights.values.reduce(base, +)
+            }
+            onProgress(min(total, file.size - 1))
+        }
+        onProgress(base)
+        let sentParts = try await uploader.watching(file, url: session.uploadURL) { [self] in
+            try await withThrowingTaskGroup(of: UploadedPart.self) { group in
+                var pending = reconciled.missing[...]
+                var done: [UploadedPart] = []
+                var firstError: (any Error)?
+                let send: @Sendable (Int) async throws -> UploadedPart = { number in
+                    try await sendPart(number, of: file, session: session, plan: plan, row: row) { report(number, $0) }
+                }
+                for _ in 0..<max(1, partJobs) {
+                    if let number = pending.popFirst() { group.addTask { try await send(number) } }
+                }
+                // A failed part stops new ones; parts in flight finish and are journaled,
+                // so the next attempt sends only what is still missing.
+                while let result = await group.nextResult() {
+                    switch result {
+                    case .success(let part):
+                        done.append(part)
+                        report(part.number, part.size)
+                        if firstError == nil, let number = pending.popFirst() { group.addTask { try await send(number) } }
+                    case .failure(let error):
+                        if firstError == nil { firstError = error }
+                    }
+                }
+                if let firstError { throw firstError }
+                return done
+            }
+        }
+        return (held + sentParts).sorted { $0.number < $1.number }
+    }
+
+    /// The parts the store holds that hoist can vouch for, and the numbers still to send.
+    func reconcile(_ file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64) async throws(EngineError) -> Reconciled {
+        guard let uploadID = session.multipart?.uploadID else { return Reconciled(held: [], missing: Array(1...plan.count)) }
+        let listed = Dictionary(try await api.listParts(of: session).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+        let recorded = Dictionary(try journal.parts(row: row, uploadID: uploadID).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+        var held: [UploadedPart] = []
+        var missing: [Int] = []
+        var forget: [Int] = []
+        for number in 1...plan.count {
+            let range = plan.range(of: number)
+            let size = range.upperBound - range.lowerBound
+            guard let stored = listed[number], stored.size == size else {
+                missing.append(number)
+                if recorded[number] != nil { forget.append(number) }
+                continue
+            }
+            if let mine = recorded[number], mine.etag == stored.etag {
+                held.append(mine)
+                continue
+            }
+            // Listed but not journaled (or journaled with another ETag): keep it only if
+            // it is this file's bytes.
+            let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize)
+            if md5.hex == stored.etag {
+                let part = UploadedPart(number: number, etag: stored.etag, size: size, md5: md5.hex)
+                try journal.recordPart(row: row, uploadID: uploadID, part)
+                held.append(part)
+            } else {
+                missing.append(number)
+                if recorded[number] != nil { forget.append(number) }
+            }
+        }
+        try journal.removeParts(row: row, uploadID: uploadID, numbers: forget)
+        return Reconciled(held: held, missing: missing)
+    }
+
+    /// Sends one part and journals it.
+    private func sendPart(_ number: Int, of file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64,
+                          onProgress: @escaping @Sendable (Int64) -> Void) async throws -> UploadedPart {
+        let range = plan.range(of: number)
+        let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize)
+        let target = try api.putTarget(for: session, part: number, contentMD5: md5.base64)
+        let sent = try await uploader.put(file, range: range, to: target, onProgress: onProgress)
+        guard sent.md5 == md5.hex else { throw EngineError.fileChanged(file.path) }
+        let etag = sent.etag.map(S3ETag.bare) ?? md5.hex
+        if S3ETag.isMD5(etag), etag != md5.hex {
+            throw EngineError.http(status: 422, code: "checksum_mismatch", message: "part \(number): the store's ETag \(etag) is not the MD5 sent (\(md5.hex))")
+        }
+        let part = UploadedPart(number: number, etag: etag, size: range.upperBound - range.lowerBound, md5: md5.hex)
+        if let uploadID = session.multipart?.uploadID { try journal.recordPart(row: row, uploadID: uploadID, part) }
+        return part
+    }
+
+    /// The object's expected ETag from its parts' MD5s.
+    static func expectedETag(_ parts: [UploadedPart]) -> String? {
+        var digests: [[UInt8]] = []
+        for part in parts.sorted(by: { $0.number < $1.number }) {
+            guard let hex = part.md5 ?? (S3ETag.isMD5(part.etag) ? part.etag : nil), let bytes = FileDigest.bytes(ofHex: hex) else { return nil }
+            digests.append(bytes)
+        }
+        return FileDigest.multipartETag(partMD5s: digests)
+    }
+}

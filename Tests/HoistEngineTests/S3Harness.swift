@@ -1,0 +1,70 @@
+import Crypto
+import Foundation
+import HoistTestSupport
+
+@testable import HoistEngine
+
+/// A moto bucket of its own, a temp directory of files, and engines in the s3 dialect,
+/// optionally through a `FaultProxy` (which counts the requests and injects S3 errors).
+struct S3Harness {
+    let endpoint: String
+    let bucket: String
+    let files: String
+
+    static func with<T>(_ body: (S3Harness) async throws -> T) async throws -> T {
+        let endpoint = try await MotoS3.endpoint()
+        let harness = S3Harness(
+            endpoint: endpoint, bucket: try await MotoS3.makeBucket("hoist"),
+            files: (try TempDirectory.make(prefix: "hoist-s3") as NSString).standardizingPath)
+        defer { try? FileManager.default.removeItem(atPath: harness.files) }
+        return try await body(harness)
+    }
+
+    func profile(via endpoint: String? = nil, prefix: String = "", threshold: Int64 = 16 << 20, noClobber: Bool = false) -> Profile {
+        var profile = Profile(name: "s3-test", dialect: .s3, endpoint: endpoint ?? self.endpoint, apiKeyEnv: nil)
+        profile.s3 = S3Settings(bucket: bucket, region: "us-east-1", prefix: prefix, pathStyle: true, multipartThreshold: threshold)
+        profile.noClobber = noClobber
+        return profile
+    }
+
+    static let key = APIKey(signing: SigV4Credentials(accessKeyID: "AKIDTEST", secretAccessKey: "test-secret"))
+
+    func engine(_ profile: Profile, journal: String? = nil, rateLimit: Int64? = nil, partJobs: Int = 4) throws -> UploadEngine {
+        var config = EngineConfiguration(profile: profile, key: Self.key)
+        config.journalPath = journal
+        config.rateLimit = rateLimit
+        config.partJobs = partJobs
+        config.retryPolicy = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
+        // One journal key whichever way (direct or through the proxy) the engine goes.
+        config.journalEndpoint = "s3-test:" + bucket
+        return try UploadEngine(configuration: config)
+    }
+
+    /// Writes `size` pseudo-random bytes to `name` under the files directory.
+    @discardableResult
+    func file(_ name: String, size: Int, seed: UInt32 = 7) throws -> String {
+        let path = files + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var state = seed &* 2_654_435_761 | 1
+        for index in bytes.indices {
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            bytes[index] = UInt8(truncatingIfNeeded: state)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func object(_ key: String) async throws -> Data? { try await MotoS3.object(bucket: bucket, key: key) }
+    func openUploads() async throws -> [(key: String, uploadID: String)] { try await MotoS3.multipartUploads(bucket: bucket) }
+
+    static func md5(_ data: Data) -> String { Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+
+    /// Part numbers in the PUT lines of `lines` (`...?partNumber=3&uploadId=...`).
+    static func partNumbers(_ lines: [String]) -> [Int] {
+        lines.filter { $0.hasPrefix("PUT ") }.compactMap { line in
+            guard let range = line.range(of: "partNumber=") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+    }
+}

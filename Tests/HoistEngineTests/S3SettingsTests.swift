@@ -1,0 +1,134 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// The s3 dialect's pure parts: credentials the AWS way, profiles and flags, part plans, keys.
+@Suite struct S3SettingsTests {
+    @Test func credentialsComeFromTheEnvironmentFirst() throws {
+        let chain = AWSCredentialChain(environment: ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "tok", "HOME": "/nonexistent"])
+        #expect(try chain.credentials() == SigV4Credentials(accessKeyID: "AKID", secretAccessKey: "secret", sessionToken: "tok"))
+        #expect(throws: EngineError.self) { try AWSCredentialChain(environment: ["AWS_ACCESS_KEY_ID": "AKID", "HOME": "/nonexistent"]).credentials() }
+    }
+
+    @Test func credentialsAndRegionComeFromTheAWSFilesForTheNamedProfile() throws {
+        let home = try TempDirectory.make(prefix: "hoist-aws")
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+        try """
+            [default]
+            aws_access_key_id = DEFAULTID
+            aws_secret_access_key = defaultsecret
+
+            [work]
+            aws_access_key_id=WORKID   # inline comment
+            aws_secret_access_key = worksecret
+            aws_session_token = worktoken
+            """.write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+        try """
+            [profile work]
+            region = eu-west-3
+            s3 =
+              addressing_style = path
+            [profile config-only]
+            aws_access_key_id = CFGID
+            aws_secret_access_key = cfgsecret
+            """.write(toFile: home + "/.aws/config", atomically: true, encoding: .utf8)
+        let base = ["HOME": home]
+        #expect(try AWSCredentialChain(environment: base).credentials().accessKeyID == "DEFAULTID")
+        let work = AWSCredentialChain(environment: base.merging(["AWS_PROFILE": "work"]) { $1 })
+        #expect(try work.credentials() == SigV4Credentials(accessKeyID: "WORKID", secretAccessKey: "worksecret", sessionToken: "worktoken"))
+        #expect(work.region() == "eu-west-3")
+        #expect(try AWSCredentialChain(environment: base.merging(["AWS_PROFILE": "config-only"]) { $1 }).credentials().accessKeyID == "CFGID")
+        // A missing profile says where hoist looked, and never prints a secret.
+        do {
+            _ = try AWSCredentialChain(environment: base.merging(["AWS_PROFILE": "absent"]) { $1 }).credentials()
+            Issue.record("no error for a missing profile")
+        } catch {
+            #expect(error.message.contains("absent") && error.message.contains(".aws/credentials"))
+            #expect(!error.message.contains("secret") || !error.message.contains("worksecret"))
+        }
+    }
+
+    @Test func inlineFlagsAndConfigProfilesMakeAnS3Profile() throws {
+        var selection = ProfileSelection(dialect: .s3)
+        selection.bucket = "my-bucket"
+        selection.prefix = "in/"
+        selection.region = "eu-central-1"
+        guard case .profile(let aws) = try selection.resolve(config: HoistConfig(), environment: [:]) else { Issue.record("not a profile"); return }
+        #expect(aws.endpoint == "https://s3.eu-central-1.amazonaws.com" && aws.s3?.bucket == "my-bucket" && aws.s3?.prefix == "in/")
+
+        let config = try HoistConfig(toml: """
+            [profiles.minio]
+            dialect = "s3"
+            endpoint = "http://127.0.0.1:9000/"
+            bucket = "backups"
+            path_style = true
+            multipart_threshold = 16777216
+            """)
+        var named = ProfileSelection(profile: "minio")
+        named.noClobber = true
+        guard case .profile(let minio) = try named.resolve(config: config, environment: ["AWS_REGION": "ap-south-1"]) else { Issue.record("not a profile"); return }
+        #expect(minio.endpoint == "http://127.0.0.1:9000" && minio.s3?.pathStyle == true && minio.noClobber)
+        #expect(minio.s3?.region == "ap-south-1" && minio.s3?.multipartThreshold == 16 << 20)
+
+        var noBucket = ProfileSelection(dialect: .s3)
+        noBucket.region = "x"
+        #expect(throws: EngineError.self) { try noBucket.resolve(config: HoistConfig(), environment: [:]) }
+        var badBucket = selection
+        badBucket.bucket = "No_Such Bucket!"
+        #expect(throws: EngineError.self) { try badBucket.resolve(config: HoistConfig(), environment: [:]) }
+        var wrongDialect = ProfileSelection(endpoint: "http://x", dialect: .lightfield, apiKeyEnv: "K")
+        wrongDialect.bucket = "b"
+        #expect(throws: EngineError.self) { try wrongDialect.resolve(config: HoistConfig(), environment: [:]) }
+        #expect(throws: EngineError.self) { try HoistConfig(toml: "[profiles.x]\ndialect = \"s3\"\n") }
+    }
+
+    @Test func partPlansStayWithinS3Limits() {
+        #expect(PartPlan.partSize(for: 1 << 30) == 8 << 20)
+        #expect(PartPlan(size: 1 << 30, partSize: PartPlan.partSize(for: 1 << 30)).count == 128)
+        for size: Int64 in [65 << 20, 100 << 30, 1 << 40, 5 << 40] {
+            let plan = PartPlan(size: size, partSize: PartPlan.partSize(for: size))
+            #expect(Int64(plan.count) <= PartPlan.maximumParts && plan.partSize >= 8 << 20 && plan.partSize % (1 << 20) == 0)
+            #expect(plan.range(of: plan.count).upperBound == size && plan.range(of: 1).lowerBound == 0)
+        }
+        let plan = PartPlan(size: 20 << 20, partSize: 8 << 20)
+        #expect(plan.count == 3 && plan.range(of: 3) == (16 << 20)..<(20 << 20))
+    }
+
+    @Test func keysArePrefixPlusTheRelativePathAndEncodedForTheURL() {
+        #expect(UploadEngine.relativeName("photos/2024/a.jpg") == "photos/2024/a.jpg")
+        #expect(UploadEngine.relativeName("./a.jpg") == "a.jpg")
+        #expect(UploadEngine.relativeName("../up/a.jpg") == "a.jpg")
+        #expect(UploadEngine.relativeName("/abs/a.jpg") == "a.jpg")
+        var profile = Profile(name: "p", dialect: .s3, endpoint: "https://s3.eu-west-1.amazonaws.com", apiKeyEnv: nil)
+        profile.s3 = S3Settings(bucket: "bkt", region: "eu-west-1", prefix: "in/")
+        let virtual = S3Location(profile: profile)
+        #expect(virtual.url(of: "in/my file+é?#%.txt") == "https://bkt.s3.eu-west-1.amazonaws.com/in/my%20file%2B%C3%A9%3F%23%25.txt")
+        profile.endpoint = "http://127.0.0.1:9000"
+        profile.s3?.pathStyle = true
+        #expect(S3Location(profile: profile).url(of: "in/e\u{301}") == "http://127.0.0.1:9000/bkt/in/e%CC%81")
+        #expect(S3Dialect(profile: profile).requestedName(for: "dir/a.txt") == "in/dir/a.txt")
+    }
+
+    @Test func s3AnswerDocumentsAreReadAndA200ErrorIsAnError() throws {
+        let list = Data("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>2</NextPartNumberMarker>
+            <Part><PartNumber>1</PartNumber><ETag>"aa"</ETag><Size>8</Size></Part>
+            <Part><PartNumber>2</PartNumber><ETag>&quot;bb&quot;</ETag><Size>8</Size></Part></ListPartsResult>
+            """.utf8)
+        let root = try S3XMLElement.parse(list, expecting: "ListPartsResult")
+        #expect(root.all("Part").compactMap { $0.value("ETag").map(S3ETag.bare) } == ["aa", "bb"])
+        #expect(root.value("NextPartNumberMarker") == "2")
+        let error = Data("<Error><Code>InternalError</Code><Message>We encountered\nan internal error.</Message></Error>".utf8)
+        do {
+            _ = try S3XMLElement.parse(error, expecting: "CompleteMultipartUploadResult")
+            Issue.record("a 200 <Error> was taken for success")
+        } catch {
+            #expect(error.serverCode == "InternalError" && error.isTransient && !error.message.contains("\n"))
+        }
+        #expect(throws: EngineError.self) { try S3XMLElement.parse(Data("not xml".utf8), expecting: "X") }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// The s3 dialect against moto's S3 server: single PUTs, multipart uploads, resume, cancel,
+/// S3's errors and `--no-clobber`.
+@Suite(.serialized) struct S3UploadTests {
+    @Test func singlePutsStoreTheBytesUnderKeysThatNeedEncoding() async throws {
+        try await S3Harness.with { s3 in
+            let names = ["plain.txt", "my file+1.bin", "caf\u{E9}.txt", "cafe\u{301}.txt", "odd?#%.bin", "empty.txt"]
+            let paths = try names.enumerated().map { index, name in
+                try s3.file(name, size: name == "empty.txt" ? 0 : 50_000 + index, seed: UInt32(index + 1))
+            }
+            let engine = try s3.engine(s3.profile(prefix: "in/"))
+            let ids = await engine.add(paths: paths)
+            let events = try await collect(engine, ids)
+            for (index, id) in ids.enumerated() {
+                let done = try #require(events.completed(id), "\(names[index]): \(String(describing: events.terminal(id)))")
+                #expect(done.id == "in/" + names[index])
+                let local = try Data(contentsOf: URL(fileURLWithPath: paths[index]))
+                let stored = try #require(try await s3.object("in/" + names[index]), "no object for \(names[index])")
+                #expect(stored == local, "\(names[index])")
+                #expect(done.md5 == S3Harness.md5(local))
+                #expect(try await MotoS3.etag(bucket: s3.bucket, key: "in/" + names[index]) == S3Harness.md5(local))
+            }
+            // é in NFC and in NFD are two keys, as they are two file names.
+            let keys = Set(try await MotoS3.keys(bucket: s3.bucket).map { Array($0.utf8) })
+            #expect(keys.contains(Array("in/caf\u{E9}.txt".utf8)) && keys.contains(Array("in/cafe\u{301}.txt".utf8)))
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aLargeFileGoesAsPartsInParallelAndLeavesNoOpenUpload() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("big.bin", size: 40 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL), partJobs: 3)
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                let done = try #require(events.completed(ids[0]), "\(String(describing: events.terminal(ids[0])))")
+                let stored = try #require(try await s3.object("big.bin"))
+                #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                // 40 MiB in 8 MiB parts: five part PUTs, one each, and S3's multipart ETag.
+                #expect(S3Harness.partNumbers(proxy.requestLines).sorted() == [1, 2, 3, 4, 5])
+                #expect(done.md5.hasSuffix("-5"))
+                #expect(try await MotoS3.etag(bucket: s3.bucket, key: "big.bin") == done.md5)
+                #expect(try await s3.openUploads().isEmpty)
+                // Progress never goes back and reaches the size only at the end.
+                let sent = events.progress(ids[0])
+                #expect(sent == sent.sorted() && sent.last == 40 << 20)
+                await engine.shutdown()
+            }
+        }
+    }
+
+    @Test func aStoppedMultipartUploadResumesWithOnlyTheMissingParts() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("resume.bin", size: 48 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let first = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath, rateLimit: 12 << 20, partJobs: 2)
+                _ = await first.add(paths: [path])
+                let journal = try Journal.open(path: journalPath)
+                let uploadID = { () -> String? in
+                    (try? journal.unfinished(endpoint: "s3-test:" + s3.bucket))?.first?.session?.multipart?.uploadID
+                }
+                let someParts = await waitUntil(timeout: 60) {
+                    guard let id = uploadID() else { return false }
+                    return ((try? journal.parts(row: 1, uploadID: id).count) ?? 0) >= 2
+                }
+                #expect(someParts)
+                await first.shutdown(keepingUnfinished: true)
+                let id = try #require(uploadID())
+                let kept = Set(try journal.parts(row: 1, uploadID: id).map(\.number))
+                let before = proxy.requestLines.count
+
+                let second = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath)
+                let ids = await second.add(paths: [path])
+                let events = try await collect(second, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                let resent = S3Harness.partNumbers(Array(proxy.requestLines[before...]))
+                #expect(Set(resent).isDisjoint(with: kept), "parts \(kept) were journaled, yet sent again: \(resent)")
+                #expect(resent.count == Set(resent).count, "a part was sent twice: \(resent)")
+                #expect(Set(resent).union(kept) == Set(1...6))
+                #expect(try await s3.object("resume.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                #expect(try await s3.openUploads().isEmpty)
+                await second.shutdown()
+            }
+        }
+    }
+
+    @Test func cancelAbortsTheMultipartUpload() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("cancel.bin", size: 40 << 20)
+            let engine = try s3.engine(s3.profile(), rateLimit: 8 << 20, partJobs: 1)
+            let log = EventLog()
+            let reading = log.record(engine)
+            let ids = await engine.add(paths: [path])
+            #expect(await waitUntil(timeout: 60) { (try? await s3.openUploads().count) == 1 })
+            #expect(await waitUntil(timeout: 60) { log.events.contains { $0.job == ids[0] && { if case .progress(let sent, _) = $0.kind { sent > 0 } else { false } }($0) } })
+            await engine.cancel(ids[0])
+            #expect(await waitUntil(timeout: 30) { log.ended(ids[0]) })
+            #expect(log.events.last { $0.job == ids[0] }?.kind == .cancelled)
+            #expect(try await s3.openUploads().isEmpty)
+            #expect(try await s3.object("cancel.bin") == nil)
+            await engine.shutdown()
+            await reading.value
+        }
+    }
+
+    @Test func anAbortThatKeepsFailingIsJournaledAndDoneByTheNextRun() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("abort.bin", size: 40 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.s3Error(status: 503, code: "ServiceUnavailable", message: "Please reduce your request rate."), on: "DELETE ", times: 10)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath, rateLimit: 8 << 20, partJobs: 1)
+                let log = EventLog()
+                let reading = log.record(engine)
+                let ids = await engine.add(paths: [path])
+                #expect(await waitUntil(timeout: 60) { (try? await s3.openUploads().count) == 1 })
+                await engine.cancel(ids[0])
+                #expect(await waitUntil(timeout: 30) { log.ended(ids[0]) })
+                #expect(proxy.faultsFired == 4, "four abort attempts")
+                let journal = try Journal.open(path: journalPath)
+                #expect(try journal.pendingAborts(endpoint: "s3-test:" + s3.bucket).count == 1)
+                #expect(try await s3.openUploads().count == 1)
+                await engine.shutdown()
+                await reading.value
+            }
+            // The next run (no faults now) aborts it on start.
+            let next = try s3.engine(s3.profile(), journal: journalPath)
+            await next.pendingAborts?.value
+            #expect(try await s3.openUploads().isEmpty)
+            #expect(try Journal.open(path: journalPath).pendingAborts(endpoint: "s3-test:" + s3.bucket).isEmpty)
+            await next.shutdown()
+        }
+    }
+
+    @Test func anUploadIdTheStoreForgotStartsAgainFromTheFirstPartAndSaysSo() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("forgot.bin", size: 40 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            let first = try s3.engine(s3.profile(), journal: journalPath, rateLimit: 8 << 20, partJobs: 1)
+            _ = await first.add(paths: [path])
+            let journal = try Journal.open(path: journalPath)
+            #expect(await waitUntil(timeout: 60) {
+                guard let id = (try? journal.unfinished(endpoint: "s3-test:" + s3.bucket))?.first?.session?.multipart?.uploadID else { return false }
+                return ((try? journal.parts(row: 1, uploadID: id).count) ?? 0) >= 1
+            })
+            await first.shutdown(keepingUnfinished: true)
+            // A lifecycle rule (here: a direct abort) drops the upload between runs.
+            for upload in try await s3.openUploads() { try await MotoS3.abort(bucket: s3.bucket, key: upload.key, uploadID: upload.uploadID) }
+
+            let second = try s3.engine(s3.profile(), journal: journalPath)
+            let ids = await second.add(paths: [path])
+            let events = try await collect(second, ids, timeout: .seconds(120))
+            #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+            #expect(events.retries.contains { if case .retrying(_, _, let reason) = $0.kind { reason.contains("starting again from the first part") } else { false } })
+            #expect(try await s3.object("forgot.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            await second.shutdown()
+        }
+    }
+
+    @Test func s3ErrorsAreRetriedOrFinalByTheirCodeAndReadOnOneLine() async throws {
+        try await S3Harness.with { s3 in
+            let retried = try s3.file("retried.txt", size: 10_000)
+            let refused = try s3.file("refused.txt", size: 10_000, seed: 3)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce\nyour request rate."), on: "PUT /\(s3.bucket)/retried", times: 1)
+                proxy.inject(.s3Error(status: 400, code: "RequestTimeout", message: "Your socket connection to the server was not read from."), on: "PUT /\(s3.bucket)/retried", times: 1)
+                proxy.inject(.s3Error(status: 403, code: "AccessDenied", message: "Access\nDenied"), on: "PUT /\(s3.bucket)/refused", times: 1)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                let ids = await engine.add(paths: [retried, refused])
+                let events = try await collect(engine, ids)
+                #expect(events.completed(ids[0]) != nil)
+                let reasons = events.filter { $0.job == ids[0] }.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
+                #expect(reasons.count == 2 && reasons[0].contains("SlowDown") && reasons[1].contains("RequestTimeout"))
+                #expect(reasons.allSatisfy { !$0.contains("\n") })
+                guard case .failed(let error)? = events.terminal(ids[1]) else { Issue.record("refused.txt did not fail"); return }
+                #expect(error.status == 403 && error.serverCode == "AccessDenied")
+                #expect(error.message.contains("Access Denied") && !error.message.contains("\n"))
+                await engine.shutdown()
+            }
+        }
+    }
+
+    @Test func noClobberRefusesAnExistingObjectForSinglePutsAndMultipart() async throws {
+        try await S3Harness.with { s3 in
+            let small = try s3.file("small.txt", size: 1000)
+            let big = try s3.file("big.bin", size: 20 << 20)
+            let first = try s3.engine(s3.profile())
+            let firstIDs = await first.add(paths: [small, big])
+            _ = try await collect(first, firstIDs, timeout: .seconds(60))
+            await first.shutdown()
+            let before = try #require(try await s3.object("small.txt"))
+
+            try s3.file("small.txt", size: 1000, seed: 9)
+            try s3.file("big.bin", size: 20 << 20, seed: 9)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
+                let ids = await engine.add(paths: [small, big])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                for id in ids {
+                    guard case .failed(let error)? = events.terminal(id) else { Issue.record("not refused: \(String(describing: events.terminal(id)))"); continue }
+                    #expect(error.status == 412 && error.message.contains("already exists"))
+                }
+                // The multipart one was refused before any part was sent.
+                #expect(S3Harness.partNumbers(proxy.requestLines).isEmpty)
+                await engine.shutdown()
+            }
+            #expect(try await s3.object("small.txt") == before)
+            #expect(try await s3.openUploads().isEmpty)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import NIOHTTP1
+import Synchronization
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// moto's S3 server, the real S3 peer of the s3 dialect's tests: the one `.ci/run` started
+/// (`HOIST_TEST_S3_ENDPOINT`), or else one this test process starts on a free loopback port
+/// and stops when it exits. moto checks no signatures; the SigV4 vector tests cover those.
+public enum MotoS3 {
+    private static let started = Mutex<Task<String, any Error>?>(nil)
+
+    /// The server's base URL (`http://127.0.0.1:PORT`).
+    public static func endpoint() async throws -> String {
+        if let given = ProcessInfo.processInfo.environment["HOIST_TEST_S3_ENDPOINT"], !given.isEmpty { return given }
+        let task = started.withLock { task in
+            if let task { return task }
+            let new = Task { try await launch() }
+            task = new
+            return new
+        }
+        return try await task.value
+    }
+
+    /// A new, empty bucket with a name unique to this call.
+    public static func makeBucket(_ label: String = "t") async throws -> String {
+        let name = "\(label.lowercased().filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString.lowercased().prefix(13))"
+        let answer = try await send(.PUT, "/\(name)")
+        guard answer.status == 200 else { throw MotoError(message: "create bucket \(name): \(answer.status) \(answer.text)") }
+        return name
+    }
+
+    /// The object's bytes, or nil when there is none.
+    public static func object(bucket: String, key: String) async throws -> Data? {
+        let answer = try await send(.GET, "/\(bucket)/\(encode(key))")
+        return answer.status == 200 ? answer.body : nil
+    }
+
+    /// The object's ETag (unquoted), or nil.
+    public static func etag(bucket: String, key: String) async throws -> String? {
+        let answer = try await send(.HEAD, "/\(bucket)/\(encode(key))")
+        return answer.status == 200 ? answer.header("ETag")?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : nil
+    }
+
+    /// Every key in the bucket.
+    public static func keys(bucket: String) async throws -> [String] {
+        try elements("Key", in: try await send(.GET, "/\(bucket)?list-type=2").body)
+    }
+
+    /// The open multipart uploads: (key, upload id).
+    public static func multipartUploads(bucket: String) async throws -> [(key: String, uploadID: String)] {
+        let body = try await send(.GET, "/\(bucket)?uploads").body
+        return zip(try elements("Key", in: body), try elements("UploadId", in: body)).map { ($0, $1) }
+    }
+
+    /// Opens a multipart upload of `key` and sends one 5 MiB part; its upload id.
+    public static func openMultipartUpload(bucket: String, key: String) async throws -> String {
+        let answer = try await send(.POST, "/\(bucket)/\(encode(key))?uploads")
+        guard let id = try elements("UploadId", in: answer.body).first else { throw MotoError(message: "no UploadId: \(answer.text)") }
+        _ = try await send(.PUT, "/\(bucket)/\(encode(key))?partNumber=1&uploadId=\(id)", body: Data(repeating: 7, count: 5 << 20))
+        return id
+    }
+
+    /// Aborts an upload behind hoist's back (as a lifecycle rule would).
+    public static func abort(bucket: String, key: String, uploadID: String) async throws {
+        _ = try await send(.DELETE, "/\(bucket)/\(encode(key))?uploadId=\(uploadID)")
+    }
+
+    /// `key` percent-encoded for a path (unreserved characters and `/` kept).
+    public static func encode(_ key: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~/")
+        return key.utf8.map { byte in
+            unreserved.contains(Unicode.Scalar(byte)) && byte < 128 ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
+        }.joined()
+    }
+
+    private static func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> HTTPResult {
+        // moto treats a request without credentials as anonymous; any SigV4-shaped header will do.
+        let headers = [
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"),
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("x-amz-date", "20260101T000000Z"),
+        ]
+        return try await TestHTTP.send(method, try await endpoint() + path, headers: headers, body: body)
+    }
+
+    private static func elements(_ name: String, in data: Data) throws -> [String] {
+        final class Collector: NSObject, XMLParserDelegate {
+            let name: String
+            var values: [String] = []
+            var current: String?
+            init(name: String) { self.name = name }
+            func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                if element == name { current = "" }
+            }
+            func parser(_ parser: XMLParser, foundCharacters string: String) { current? += string }
+            func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+                if element == name, let current { values.append(current) }
+                current = nil
+            }
+        }
+        let collector = Collector(name: name)
+        let parser = XMLParser(data: data)
+        parser.delegate = collector
+        guard parser.parse() else { throw MotoError(message: "not XML: \(String(decoding: data.prefix(200), as: UTF8.self))") }
+        return collector.values
+    }
+
+    private static func launch() async throws -> String {
+        guard let moto = ["/usr/local/bin/moto_server", "/usr/bin/moto_server"].first(where: FileManager.default.isExecutableFile)
+            ?? which("moto_server")
+        else { throw MotoError(message: "moto_server is not installed (pip install 'moto[server]'); .ci/run installs it") }
+        let port = try closedPort()
+        // Its request log goes to a file: a pipe nobody reads would fill and stall it.
+        let log = NSTemporaryDirectory() + "/hoist-moto-\(port).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: moto)
+        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        motoPID.withLock { $0 = process.processIdentifier }
+        atexit { MotoS3.stopStarted() }
+        let url = "http://127.0.0.1:\(port)"
+        let up = await waitUntil(timeout: 60) { (try? await TestHTTP.send(.GET, url + "/moto-api/")) != nil }
+        guard up else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw MotoError(message: "moto_server did not answer on \(url) within 60 s: \(output.suffix(2000))")
+        }
+        return url
+    }
+
+    private static let motoPID = Mutex<Int32>(0)
+
+    /// Stops the server this process started (at exit).
+    static func stopStarted() {
+        motoPID.withLock { pid in
+            if pid > 0 { kill(pid, SIGTERM) }
+        }
+    }
+
+    private static func which(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(program)" }.first(where: FileManager.default.isExecutableFile)
+    }
+}
+
+public struct MotoError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
