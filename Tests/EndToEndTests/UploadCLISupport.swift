@@ -13,7 +13,8 @@ final class UploadCLIRun: @unchecked Sendable {
     private let started = Date()
 
     /// Starts `hoist arguments…`; `prefix` runs it through another program (setpriv).
-    init(_ arguments: [String], environment extra: [String: String?] = [:], prefix: [String] = []) throws {
+    /// `directory`: the working directory (relative paths are given relative to it).
+    init(_ arguments: [String], environment extra: [String: String?] = [:], prefix: [String] = [], directory: String? = nil) throws {
         home = try TempDirectory.make(prefix: "hoist-cli-home")
         outPath = home + "/stdout.txt"
         errPath = home + "/stderr.txt"
@@ -40,6 +41,7 @@ final class UploadCLIRun: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         try process.run()
         try? out.close()
         try? err.close()

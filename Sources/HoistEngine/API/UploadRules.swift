@@ -40,31 +40,12 @@ public struct UploadRules: Sendable, Equatable {
     /// S3's largest object (and 10,000 parts of the largest part size reach it).
     public static let s3MaximumObject: Int64 = 5 << 40
 
-    /// Throws the error the server would give for this file, or returns its MIME type.
-    /// Unknown purposes pass: the server has the last word on those.
+    /// Throws the error the destination would give for this file, or returns its MIME type.
+    /// What each dialect refuses is the dialect's (``UploadDialect/refusal(name:size:mimeType:rules:)``).
     public func validate(name: String, size: Int64, profile: Profile) throws(EngineError) -> String {
         let mime = MIMEType.forFile(name)
-        // A bucket takes any object, empty ones included, up to S3's 5 TiB.
-        if profile.dialect == .s3 {
-            if size > Self.s3MaximumObject { throw .tooLarge(size: size, limit: Self.s3MaximumObject, purpose: "s3") }
-            return mime
-        }
-        if size <= 0 { throw .emptyFile(name) }
-        switch profile.dialect {
-        case .s3:
-            break
-        case .luw:
-            guard luwExtensions.contains(MIMEType.fileExtension(of: name)) else {
-                throw .unsupportedType(name, supported: luwExtensions.sorted().joined(separator: ", "))
-            }
-        case .lightfield:
-            let purpose = profile.effectivePurpose
-            if let rule = purposes[purpose] {
-                if let allowed = rule.mimeTypes, !allowed.contains(mime) {
-                    throw .mimeNotAllowed(mime, purpose: purpose)
-                }
-                if size > rule.maxBytes { throw .tooLarge(size: size, limit: rule.maxBytes, purpose: purpose) }
-            }
+        if let refusal = profile.dialect.implementation(for: profile).refusal(name: name, size: size, mimeType: mime, rules: self) {
+            throw refusal
         }
         return mime
     }

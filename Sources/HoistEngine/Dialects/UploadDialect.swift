@@ -21,6 +21,9 @@ public protocol UploadDialect: Sendable {
     func downloadURL(id: String, via api: DialectTransport) async throws(EngineError) -> String
     /// The caller's files with `status`, newest first, down to the first created before `since`.
     func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile]
+    /// What the service would refuse about this file, checked before any network call
+    /// (nil: nothing); the service checks again.
+    func refusal(name: String, size: Int64, mimeType: String, rules: UploadRules) -> EngineError?
     /// Headers every API call carries besides the key (a version header).
     var callHeaders: [(String, String)] { get }
 

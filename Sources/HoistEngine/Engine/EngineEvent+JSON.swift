@@ -4,7 +4,8 @@ extension EngineEvent {
     /// The NDJSON line `hoist upload --json` prints for this event, or nil for events
     /// that are not part of the script interface (`started`).
     ///
-    /// Lightfield jobs carry `"id"`; Luw jobs carry `"url"` (the final URL) once known.
+    /// Jobs carry their remote name once known, under the dialect's ``Dialect/remoteIDField``:
+    /// Lightfield `"id"`, Luw `"url"` (the final URL), s3 `"key"`.
     public func jsonLine(dialect: Dialect, remoteID: String?) -> String? {
         fields(dialect: dialect, remoteID: remoteID, wire: false).map(JSONValue.object)
     }
@@ -44,7 +45,7 @@ extension EngineEvent {
             head.insert(("job", .int(Int64(job.rawValue))), at: 1)
             head.append(("time", .precise(time.seconds)))
         }
-        if let remoteID { head.append((dialect == .luw ? "url" : "id", .string(remoteID))) }
+        if let remoteID { head.append((dialect.remoteIDField, .string(remoteID))) }
         return head + fields
     }
 }

@@ -7,3 +7,15 @@ public enum Dialect: String, Sendable, Equatable, CaseIterable, Codable {
     /// An S3-compatible bucket, signed with SigV4: one PUT, or a multipart upload.
     case s3
 }
+
+extension Dialect {
+    /// What `hoist upload --json` calls a job's remote name: Lightfield's file id, Luw's
+    /// final URL, S3's object key.
+    public var remoteIDField: String {
+        switch self {
+        case .lightfield: "id"
+        case .luw: "url"
+        case .s3: "key"
+        }
+    }
+}

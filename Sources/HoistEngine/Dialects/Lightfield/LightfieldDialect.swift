@@ -10,6 +10,16 @@ struct LightfieldDialect: UploadDialect {
     /// Files are named, not placed: only the last component of the path counts.
     func requestedName(for localName: String) -> String { (localName as NSString).lastPathComponent }
 
+    /// Empty files, and the purpose's MIME types and size limit (unknown purposes pass).
+    func refusal(name: String, size: Int64, mimeType: String, rules: UploadRules) -> EngineError? {
+        if size <= 0 { return .emptyFile(name) }
+        let purpose = profile.effectivePurpose
+        guard let rule = rules.purposes[purpose] else { return nil }
+        if let allowed = rule.mimeTypes, !allowed.contains(mimeType) { return .mimeNotAllowed(mimeType, purpose: purpose) }
+        if size > rule.maxBytes { return .tooLarge(size: size, limit: rule.maxBytes, purpose: purpose) }
+        return nil
+    }
+
     var callHeaders: [(String, String)] { [("Lightfield-Version", Self.version)] }
 
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {

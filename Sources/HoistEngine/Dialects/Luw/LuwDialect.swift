@@ -12,6 +12,15 @@ struct LuwDialect: UploadDialect {
         return profile.temporary && !localName.hasPrefix("x12tmp-") ? "x12tmp-" + localName : localName
     }
 
+    /// Empty files, and extensions Luw does not take.
+    func refusal(name: String, size: Int64, mimeType: String, rules: UploadRules) -> EngineError? {
+        if size <= 0 { return .emptyFile(name) }
+        guard rules.luwExtensions.contains(MIMEType.fileExtension(of: name)) else {
+            return .unsupportedType(name, supported: rules.luwExtensions.sorted().joined(separator: ", "))
+        }
+        return nil
+    }
+
     var callHeaders: [(String, String)] { [] }
 
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {

@@ -22,6 +22,11 @@ struct S3Dialect: UploadDialect {
     /// The key: the prefix, then the path as the user named it (see `UploadEngine.add`).
     func requestedName(for localName: String) -> String { settings.prefix + localName }
 
+    /// A bucket takes any object, empty ones included, up to S3's 5 TiB.
+    func refusal(name: String, size: Int64, mimeType: String, rules: UploadRules) -> EngineError? {
+        size > UploadRules.s3MaximumObject ? .tooLarge(size: size, limit: UploadRules.s3MaximumObject, purpose: "s3") : nil
+    }
+
     var callHeaders: [(String, String)] { [] }
 
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {

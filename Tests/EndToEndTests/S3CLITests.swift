@@ -1,0 +1,183 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// `hoist upload`, `status`, `url`, `cancel`, `gc` and the TUI in the s3 dialect, the real
+/// binary against moto's S3 server.
+@Suite("hoist in the s3 dialect", .serialized)
+struct S3CLITests {
+    static let credentials: [String: String?] = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_PROFILE": nil]
+
+    static func flags(_ endpoint: String, _ bucket: String, prefix: String = "up/") -> [String] {
+        ["--dialect", "s3", "--endpoint", endpoint, "--bucket", bucket, "--path-style", "--prefix", prefix]
+    }
+
+    static func run(_ arguments: [String], state: String? = nil, timeout: TimeInterval = 120) async throws -> UploadCLIRun {
+        var environment = credentials
+        if let state { environment["XDG_STATE_HOME"] = state }
+        let run = try UploadCLIRun(arguments, environment: environment)
+        try await run.finish(timeout: timeout)
+        return run
+    }
+
+    @Test("hoist upload: files and a directory, keys are the prefix plus the relative path, one line per file, --json names the key")
+    func upload() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("cli")
+        let files = try uploadCLIFiles([("a.txt", 1000), ("tree/sub/b b.bin", 30 << 20), ("tree/c+d.txt", 10)])
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        // Run from the files directory so the paths are relative, as a user types them.
+        let human = try await Self.runIn(files, ["upload", "a.txt", "tree", "--multipart-threshold", "16M"] + Self.flags(endpoint, bucket))
+        #expect(human.status == 0, "stderr: \(human.stderr)")
+        let humanLines = human.stdout.split(separator: "\n")
+        #expect(humanLines.count == 3 && humanLines.allSatisfy { $0.hasPrefix("completed ") }, "\(human.stdout)")
+        #expect(humanLines.contains { $0.contains("up/tree/sub/b b.bin") && $0.contains("md5=") && $0.hasSuffix("-4") })
+        let run = try await Self.runIn(files, ["upload", "a.txt", "tree", "--multipart-threshold", "16M", "--json"] + Self.flags(endpoint, bucket))
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        let completed = lines.filter { $0.contains(#""event":"completed""#) }
+        #expect(completed.count == 3)
+        #expect(completed.contains { $0.contains(#""key":"up/tree/sub/b b.bin""#) })
+        for name in ["a.txt", "tree/sub/b b.bin", "tree/c+d.txt"] {
+            let stored = try await MotoS3.object(bucket: bucket, key: "up/" + name)
+            #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: files + "/" + name))), "up/\(name)")
+        }
+        #expect(try await MotoS3.multipartUploads(bucket: bucket).isEmpty)
+    }
+
+    /// Runs hoist with `directory` as its working directory.
+    static func runIn(_ directory: String, _ arguments: [String]) async throws -> UploadCLIRun {
+        let run = try UploadCLIRun(arguments, environment: Self.credentials, directory: directory)
+        try await run.finish(timeout: 120)
+        return run
+    }
+
+    @Test("kill -9 mid multipart: gc leaves the journal's upload alone, the next run sends only the missing parts")
+    func killAndResume() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("kill")
+        let files = try uploadCLIFiles([("big.bin", 64 << 20)])
+        let state = try TempDirectory.make(prefix: "hoist-s3-state")
+        defer {
+            try? FileManager.default.removeItem(atPath: files)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        try await FaultProxy.with(upstream: endpoint) { proxy in
+            let flags = Self.flags(proxy.baseURL, bucket) + ["--multipart-threshold", "16M", "--part-jobs", "2"]
+            var environment = Self.credentials
+            environment["XDG_STATE_HOME"] = state
+            let first = try UploadCLIRun(["upload", files + "/big.bin", "--limit-rate", "16M"] + flags, environment: environment)
+            let journal = state + "/hoist/journal.sqlite"
+            #expect(await waitUntil(timeout: 60) {
+                let text = (try? await Shell.run("sqlite3 \(Tmux.quote(journal)) 'SELECT count(*) FROM part'"))?.stdout ?? ""
+                return (Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 3
+            })
+            first.send(SIGKILL)
+            try await first.finish(timeout: 10)
+            let kept = try await Shell.run("sqlite3 \(Tmux.quote(journal)) 'SELECT number FROM part'").stdout
+                .split(separator: "\n").compactMap { Int($0) }
+            let open = try await MotoS3.multipartUploads(bucket: bucket)
+            #expect(open.count == 1)
+            // Parts the store took whose journal write the kill cut off: hoist checks them
+            // against the file's bytes instead of sending them again.
+            let stored = try await MotoS3.partNumbers(bucket: bucket, key: "up/big.bin", uploadID: try #require(open.first).uploadID)
+
+            // gc: the upload belongs to an unfinished journal entry, so it stays.
+            let gc = try await Self.run(["gc", "--older-than", "0s", "--multipart-threshold", "16M"] + Self.flags(proxy.baseURL, bucket), state: state)
+            #expect(gc.status == 0, "\(gc.stderr)")
+            #expect(!gc.stdout.contains("aborted"))
+            #expect(try await MotoS3.multipartUploads(bucket: bucket).count == 1)
+
+            let before = proxy.requestLines.count
+            let second = try await Self.run(["upload", files + "/big.bin"] + flags, state: state)
+            #expect(second.status == 0, "stderr: \(second.stderr)")
+            let resent = proxy.requestLines[before...].filter { $0.hasPrefix("PUT ") }.compactMap { line -> Int? in
+                guard let range = line.range(of: "partNumber=") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }
+            #expect(Set(resent).isDisjoint(with: kept), "journaled parts \(kept) were sent again: \(resent)")
+            #expect(resent.count == Set(resent).count, "a part was sent twice: \(resent)")
+            #expect(Set(1...8).subtracting(resent).isSubset(of: Set(stored)), "parts neither sent nor held: \(resent) \(stored)")
+            #expect(try await MotoS3.object(bucket: bucket, key: "up/big.bin") == (try Data(contentsOf: URL(fileURLWithPath: files + "/big.bin"))))
+            #expect(try await MotoS3.multipartUploads(bucket: bucket).isEmpty)
+        }
+    }
+
+    @Test("status, url --expires, cancel and gc: what they print and what the bucket holds after")
+    func remoteCommands() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("cmd")
+        let files = try uploadCLIFiles([("s.txt", 4321)])
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        let flags = Self.flags(endpoint, bucket)
+        let upload = try await Self.run(["upload", files + "/s.txt"] + flags)
+        #expect(upload.status == 0, "\(upload.stderr)")
+
+        let status = try await Self.run(["status", "up/s.txt"] + flags)
+        let local = try Data(contentsOf: URL(fileURLWithPath: files + "/s.txt"))
+        #expect(status.stdout.contains("sizeBytes: 4321") && status.stdout.contains("etag: \(MD5Hex.of(local))"), "\(status.stdout)\(status.stderr)")
+        let missing = try await Self.run(["status", "up/none.txt"] + flags)
+        #expect(missing.status == 1 && missing.stderr.contains("404"))
+
+        let url = try await Self.run(["url", "up/s.txt", "--expires", "15m"] + flags)
+        let link = url.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(link.contains("X-Amz-Expires=900") && link.contains("X-Amz-Signature="))
+        #expect(try await TestHTTP.send(.GET, link).body == local)
+        #expect(try await Self.run(["url", "up/s.txt", "--expires", "8d"] + flags).status != 0)
+
+        let pendingID = try await MotoS3.openMultipartUpload(bucket: bucket, key: "up/pending.bin")
+        let cancel = try await Self.run(["cancel", "up/pending.bin"] + flags)
+        #expect(cancel.status == 0 && cancel.stdout.contains("cancelled up/pending.bin"), "\(cancel.stderr)")
+        #expect(try await MotoS3.multipartUploads(bucket: bucket).allSatisfy { $0.uploadID != pendingID })
+        #expect(try await Self.run(["cancel", "up/pending.bin"] + flags).status == 1)
+
+        _ = try await MotoS3.openMultipartUpload(bucket: bucket, key: "up/orphan-1")
+        _ = try await MotoS3.openMultipartUpload(bucket: bucket, key: "up/orphan-2")
+        _ = try await MotoS3.openMultipartUpload(bucket: bucket, key: "elsewhere/keep")
+        let dry = try await Self.run(["gc", "--dry-run", "--older-than", "1h"] + flags)
+        #expect(dry.stdout.split(separator: "\n").filter { $0.hasPrefix("would abort up/orphan-") }.count == 2, "\(dry.stdout)")
+        #expect(try await MotoS3.multipartUploads(bucket: bucket).count == 3)
+        let gc = try await Self.run(["gc", "--older-than", "1h"] + flags)
+        #expect(gc.status == 0 && gc.stdout.split(separator: "\n").filter { $0.hasPrefix("aborted up/orphan-") }.count == 2, "\(gc.stdout)\(gc.stderr)")
+        #expect(try await MotoS3.multipartUploads(bucket: bucket).map(\.key) == ["elsewhere/keep"])
+    }
+
+    @Test("no AWS credentials anywhere: a clear error naming where hoist looked, exit 2, nothing sent")
+    func missingCredentials() async throws {
+        let files = try uploadCLIFiles([("a.txt", 10)])
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        let run = try UploadCLIRun(["upload", files + "/a.txt", "--dialect", "s3", "--bucket", "some-bucket", "--endpoint", "http://127.0.0.1:9"],
+                                   environment: ["AWS_ACCESS_KEY_ID": nil, "AWS_SECRET_ACCESS_KEY": nil, "AWS_PROFILE": nil])
+        try await run.finish()
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("AWS_ACCESS_KEY_ID") && run.stderr.contains(".aws/credentials"), "\(run.stderr)")
+    }
+
+    @Test("the TUI uploads to a bucket: the row reaches done and the object is byte-identical")
+    func tui() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("tui")
+        let files = try makeFiles([("pic.bin", 3_000_000)])
+        let home = try TempDirectory.make(prefix: "hoist-tui-home")
+        defer {
+            try? FileManager.default.removeItem(atPath: files)
+            try? FileManager.default.removeItem(atPath: home)
+        }
+        let env = [
+            "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "XDG_DATA_HOME": home + "/data",
+            "LANG": "C.UTF-8", "TERM": "xterm-256color", "HOIST_ENGINE": "foreground",
+            "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret",
+        ].sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
+        let command = "env \(env) " + ([try HoistBinary.require(), files] + Self.flags(endpoint, bucket, prefix: "tui/")).map(Tmux.quote).joined(separator: " ")
+        let tmux = try await Tmux(command)
+        try await withAwaitedCleanup(tmux, cleanup: { await $0.kill() }) { tmux in
+            try await tmux.wait(forAll: ["pic.bin", "bucket \(bucket)"])
+            try await tmux.send("u")
+            try await tmux.wait(for: "the row done") { screen in queueHalf(screen).contains { $0.contains("pic.bin") && $0.contains(" done ") } }
+            let stored = try await MotoS3.object(bucket: bucket, key: "tui/pic.bin")
+            #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: files + "/pic.bin"))))
+            try await tmux.send("q")
+            try await tmux.wait(for: "EXIT=0")
+        }
+    }
+}
