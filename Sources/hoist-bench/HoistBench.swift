@@ -26,6 +26,12 @@ struct HoistBench: AsyncParsableCommand {
     @Flag(help: "Measure the TUI's terminal output instead (tmux 120×40, 500 small files and one large one).")
     var terminal = false
 
+    @Flag(help: "Measure uploads into an S3 bucket instead: hoist (one PUT, multipart) beside `aws s3 cp`, against moto.")
+    var s3 = false
+
+    @Option(name: .customLong("s3-endpoint"), help: "The S3 endpoint for --s3 (default: start moto_server on loopback).")
+    var s3Endpoint: String?
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
@@ -48,6 +54,20 @@ struct HoistBench: AsyncParsableCommand {
         } catch {
             Self.log("\(error)")
             throw ExitCode.failure
+        }
+
+        if s3 {
+            let directory = NSTemporaryDirectory() + "/hoist-bench-s3-\(getpid())"
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            do {
+                let rows = try await S3Bench(plan: plan, executable: executable, endpoint: s3Endpoint, directory: directory).run(log: Self.log)
+                print(S3Bench.render(rows, bytes: plan.largeFileBytes, rounds: plan.largeFileRounds))
+            } catch {
+                Self.log("s3 benchmark failed: \(error)")
+                throw ExitCode.failure
+            }
+            return
         }
 
         let workspace: BenchWorkspace

@@ -112,28 +112,54 @@ public enum MotoS3 {
     }
 
     private static func launch() async throws -> String {
-        guard let moto = ["/usr/local/bin/moto_server", "/usr/bin/moto_server"].first(where: FileManager.default.isExecutableFile)
-            ?? which("moto_server")
-        else { throw MotoError(message: "moto_server is not installed (pip install 'moto[server]'); .ci/run installs it") }
-        let port = try closedPort()
+        // moto_server as pip installs it, else the module through python3.
+        let command: (String, [String])
+        if let moto = which("moto_server") {
+            command = (moto, [])
+        } else if let python = which("python3") {
+            command = (python, ["-m", "moto.server"])
+        } else {
+            throw MotoError(message: "moto_server is not installed (pip install 'moto[server]'); .ci/run installs it")
+        }
+        // Ports below the kernel's ephemeral range (32768 and up): a server another test
+        // binds to port 0 can never take moto's port while moto starts. A port in use makes
+        // moto exit; then the next one is tried.
+        for _ in 0..<8 {
+            let port = Int.random(in: 20000..<30000)
+            if let url = try await start(command, port: port) { return url }
+        }
+        throw MotoError(message: "moto_server did not start on any of 8 ports")
+    }
+
+    /// Starts moto on `port`; its URL once it answers as moto, nil if it exited first.
+    private static func start(_ command: (String, [String]), port: Int) async throws -> String? {
         // Its request log goes to a file: a pipe nobody reads would fill and stall it.
         let log = NSTemporaryDirectory() + "/hoist-moto-\(port).log"
         FileManager.default.createFile(atPath: log, contents: nil)
+        // A watchdog shell stops moto when this test process is gone, however it ends
+        // (swift-testing's process may exit without running atexit handlers).
+        let motoCommand = ([command.0] + command.1 + ["-H", "127.0.0.1", "-p", String(port)]).map(Tmux.quote).joined(separator: " ")
+        let watchdog = "\(motoCommand) & moto=$!; trap 'kill -9 $moto 2>/dev/null' EXIT INT TERM; "
+            + "while kill -0 \(getpid()) 2>/dev/null && kill -0 $moto 2>/dev/null; do sleep 1; done"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: moto)
-        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", watchdog]
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let url = "http://127.0.0.1:\(port)"
+        // Only moto's own API answers 200 here; anything else on the port is not moto.
+        let up = await waitUntil(timeout: 60) {
+            if !process.isRunning { return true }
+            return (try? await TestHTTP.send(.GET, url + "/moto-api/"))?.status == 200
+        }
+        guard up, process.isRunning else {
+            if process.isRunning { process.terminate() }
+            return nil
+        }
         motoPID.withLock { $0 = process.processIdentifier }
         atexit { MotoS3.stopStarted() }
-        let url = "http://127.0.0.1:\(port)"
-        let up = await waitUntil(timeout: 60) { (try? await TestHTTP.send(.GET, url + "/moto-api/")) != nil }
-        guard up else {
-            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            throw MotoError(message: "moto_server did not answer on \(url) within 60 s: \(output.suffix(2000))")
-        }
         return url
     }
 
