@@ -109,13 +109,8 @@ struct TUICommand: AsyncParsableCommand {
         if let embedded = connection.embedded {
             return "embedded server \(embedded.baseURL) (lightfield, purpose \(profile.effectivePurpose)), data in \(Format.path(embedded.dataDirectory))"
         }
-        var text = "profile \(profile.name): \(profile.dialect.rawValue) \(profile.endpoint)"
-        switch profile.dialect {
-        case .lightfield: text += ", purpose \(profile.effectivePurpose)"
-        case .luw: text += (profile.pid.map { ", pid \($0)" } ?? "") + (profile.temporary ? ", temporary" : "")
-        case .s3: text += profile.s3.map { ", bucket \($0.bucket)" + ($0.prefix.isEmpty ? "" : ", prefix \($0.prefix)") } ?? ""
-        }
-        return text
+        let options = profile.dialect.implementation(for: profile).optionsSummary
+        return "profile \(profile.name): \(profile.dialect.rawValue) \(profile.endpoint)" + (options.isEmpty ? "" : ", " + options)
     }
 
     /// The `themes/` shipped with hoist: beside an installed binary or in the source tree

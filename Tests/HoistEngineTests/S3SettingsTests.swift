@@ -106,6 +106,9 @@ import Testing
         profile.s3 = S3Settings(bucket: "bkt", region: "eu-west-1", prefix: "in/")
         let virtual = S3Location(profile: profile)
         #expect(virtual.url(of: "in/my file+é?#%.txt") == "https://bkt.s3.eu-west-1.amazonaws.com/in/my%20file%2B%C3%A9%3F%23%25.txt")
+        var dotted = profile
+        dotted.s3?.bucket = "my.bucket"
+        #expect(S3Location(profile: dotted).url(of: "k") == "https://s3.eu-west-1.amazonaws.com/my.bucket/k")
         profile.endpoint = "http://127.0.0.1:9000"
         profile.s3?.pathStyle = true
         #expect(S3Location(profile: profile).url(of: "in/e\u{301}") == "http://127.0.0.1:9000/bkt/in/e%CC%81")

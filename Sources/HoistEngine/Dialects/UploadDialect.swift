@@ -24,6 +24,9 @@ public protocol UploadDialect: Sendable {
     /// What the service would refuse about this file, checked before any network call
     /// (nil: nothing); the service checks again.
     func refusal(name: String, size: Int64, mimeType: String, rules: UploadRules) -> EngineError?
+    /// The profile's options as the status pane shows them (`purpose general`,
+    /// `bucket b, prefix p/`); empty when there are none.
+    var optionsSummary: String { get }
     /// Headers every API call carries besides the key (a version header).
     var callHeaders: [(String, String)] { get }
 

@@ -157,7 +157,7 @@ struct JobRunner: Sendable {
             try? await shielded { try await api.cancel(session) }
             return
         }
-        let dialectAPI = api, clock = uploader.clock, journal = journal, key = journalKey
+        let clock = uploader.clock, journal = journal, key = journalKey
         _ = await Task {
             var lastError: EngineError?
             for attempt in 0..<4 {

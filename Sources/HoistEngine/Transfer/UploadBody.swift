@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import NIOCore
+import Synchronization
 import _NIOFileSystem
 
 /// The PUT body: file chunks as they are read, rate-limited, hashed and handed to the client.
@@ -24,10 +25,32 @@ struct UploadBody: Sendable {
             if let limiter { try await limiter.acquire(chunk.readableBytes) }
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             written += Int64(chunk.readableBytes)
-            try await writer.write(.byteBuffer(chunk)).get()
+            try await Self.awaitWrite(writer.write(.byteBuffer(chunk)))
         }
         guard written == expectedSize else { throw EngineError.fileChanged(path) }
         return Hex.encode(hasher.finalize())
+    }
+
+    /// Waits for a body write, or for this task's cancellation, whichever comes first.
+    ///
+    /// A write the client has taken may never complete once its request is cancelled (the
+    /// connection is gone, nobody drains the stream), and `EventLoopFuture.get()` does not
+    /// listen to cancellation: the uploader, which awaits this task before it closes the
+    /// file, would wait for ever. Seen with parts in flight when an engine stopped.
+    static func awaitWrite(_ future: EventLoopFuture<Void>) async throws {
+        let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        @Sendable func finish(_ result: Result<Void, any Error>) {
+            waiting.withLock { $0.take() }?.resume(with: result)
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiting.withLock { $0 = continuation }
+                future.whenComplete { finish($0) }
+                if Task.isCancelled { finish(.failure(CancellationError())) }
+            }
+        } onCancel: {
+            finish(.failure(CancellationError()))
+        }
     }
 }
 

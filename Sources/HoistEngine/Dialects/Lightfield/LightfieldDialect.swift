@@ -20,6 +20,8 @@ struct LightfieldDialect: UploadDialect {
         return nil
     }
 
+    var optionsSummary: String { "purpose \(profile.effectivePurpose)" }
+
     var callHeaders: [(String, String)] { [("Lightfield-Version", Self.version)] }
 
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {

@@ -21,6 +21,10 @@ struct LuwDialect: UploadDialect {
         return nil
     }
 
+    var optionsSummary: String {
+        [profile.pid.map { "pid \($0)" }, profile.temporary ? "temporary" : nil].compactMap { $0 }.joined(separator: ", ")
+    }
+
     var callHeaders: [(String, String)] { [] }
 
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {

@@ -27,6 +27,10 @@ struct S3Dialect: UploadDialect {
         size > UploadRules.s3MaximumObject ? .tooLarge(size: size, limit: UploadRules.s3MaximumObject, purpose: "s3") : nil
     }
 
+    var optionsSummary: String {
+        "bucket \(settings.bucket)" + (settings.prefix.isEmpty ? "" : ", prefix \(settings.prefix)") + (profile.noClobber ? ", no-clobber" : "")
+    }
+
     var callHeaders: [(String, String)] { [] }
 
     func createSession(name: String, size: Int64, mimeType: String, via api: DialectTransport) async throws(EngineError) -> RemoteSession {

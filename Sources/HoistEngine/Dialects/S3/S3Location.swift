@@ -25,7 +25,9 @@ struct S3Location: Sendable {
             basePath = ""
         }
         bucket = settings.bucket
-        pathStyle = settings.pathStyle
+        // A bucket name with dots cannot be a virtual host under TLS (the certificate's
+        // wildcard covers one label), so it goes in the path, as the AWS CLI does.
+        pathStyle = settings.pathStyle || (scheme == "https" && settings.bucket.contains("."))
         region = settings.region ?? "us-east-1"
     }
 
