@@ -10,6 +10,8 @@ struct BenchWorkspace: Sendable {
     let root: String
     let server: UploadServer
     let apiKey: String
+    /// CPUs the clients run on (`--pinned`: `1`, the server keeping CPU 0); nil: anywhere.
+    var clientCPUs: String?
 
     var endpoint: String { server.baseURL }
     var sourceDirectory: String { root + "/source" }
@@ -29,7 +31,7 @@ struct BenchWorkspace: Sendable {
             config.host = "127.0.0.1"
             config.port = 0
             let server = try await UploadServer.start(config)
-            return BenchWorkspace(root: root, server: server, apiKey: key)
+            return BenchWorkspace(root: root, server: server, apiKey: key, clientCPUs: nil)
         } catch {
             try? FileManager.default.removeItem(atPath: root)
             throw error

@@ -37,6 +37,8 @@ struct ChildProcess: Sendable {
     var stdoutPath: String
     var stderrPath: String
     var timeout: Duration
+    /// CPUs the child may run on (`taskset -c` syntax, `1`); nil: wherever the bench runs.
+    var cpus: String? = nil
 
     /// Spawns the child (searching `PATH` for a bare name), waits for it on a thread of its
     /// own, so the in-process server keeps its cooperative threads, and kills it at the timeout.
@@ -48,7 +50,9 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
-        let argv = CStrings([executable] + arguments)
+        // Pinned children start through taskset, which sets their affinity and execs them.
+        let executable = cpus == nil ? self.executable : "taskset"
+        let argv = CStrings(cpus.map { ["taskset", "-c", $0, self.executable] + arguments } ?? [executable] + arguments)
         let envp = CStrings(environment.map { "\($0.key)=\($0.value)" }.sorted())
         defer { argv.free(); envp.free() }
 

@@ -26,6 +26,9 @@ struct HoistBench: AsyncParsableCommand {
     @Flag(help: "Measure the TUI's terminal output instead (tmux 120×40, 500 small files and one large one).")
     var terminal = false
 
+    @Flag(help: "After the shared-core table, the same table with the server pinned to CPU 0 and each client to CPU 1 (taskset), as if on two machines.")
+    var pinned = false
+
     @Flag(help: "Measure uploads into an S3 bucket instead: hoist (one PUT, multipart) beside `aws s3 cp`, against moto.")
     var s3 = false
 
@@ -95,19 +98,43 @@ struct HoistBench: AsyncParsableCommand {
             }
             return
         }
-        let child = HoistChild(executable: executable, workspace: workspace, timeout: plan.childTimeout)
-        let report: Report
+        let cores = CPUPinning.onlineCPUs
         do {
-            let large = try await LargeFileBench(plan: plan, workspace: workspace, hoist: child).run(log: Self.log)
-            let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: child).run(log: Self.log)
-            report = Report(plan: plan, large: large, small: small)
+            let shared = try await Self.measure(
+                plan: plan, workspace: workspace, executable: executable,
+                setting: "client and server share the machine's \(cores) cores", log: Self.log)
+            print(shared.render())
+            if pinned {
+                guard cores >= 2 else { throw BenchError("--pinned needs two CPUs; this machine has \(cores)") }
+                // The server (this process) on CPU 0, every client on CPU 1: two machines' worth.
+                guard await CPUPinning.pinProcess(to: [0]) else { throw BenchError("cannot pin the bench to CPU 0 (sched_setaffinity)") }
+                var pinnedWorkspace = workspace
+                pinnedWorkspace.clientCPUs = "1"
+                let report = try await Self.measure(
+                    plan: plan, workspace: pinnedWorkspace, executable: executable,
+                    setting: "pinned: the server on CPU 0, each client on CPU 1 (taskset)", log: Self.log)
+                _ = await CPUPinning.pinProcess(to: Array(0..<cores))
+                print("")
+                print(report.render())
+            }
         } catch {
             await workspace.tearDown()
             Self.log("benchmark failed: \(error)")
             throw ExitCode.failure
         }
         await workspace.tearDown()
-        print(report.render())
+    }
+
+    /// The upload table once: the large file, the small files, and the MD5 floor measured
+    /// in the same run (on the server's CPU when pinned; the CPU model is the same).
+    static func measure(plan: BenchPlan, workspace: BenchWorkspace, executable: String, setting: String,
+                        log: @escaping (String) -> Void) async throws -> Report {
+        let child = HoistChild(executable: executable, workspace: workspace, timeout: plan.childTimeout)
+        let large = try await LargeFileBench(plan: plan, workspace: workspace, hoist: child).run(log: log)
+        let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: child).run(log: log)
+        let floor = MD5Floor.perGiB()
+        log("MD5 floor: \(Report.seconds(floor)) of CPU per GiB")
+        return Report(plan: plan, large: large, small: small, md5Floor: floor, setting: setting)
     }
 
     /// Progress goes to stderr, so stdout carries only the table.

@@ -24,7 +24,7 @@ struct HoistChild: Sendable {
                         "--api-key-env", BenchWorkspace.keyVariable, "--purpose", "general",
                         "--jobs", String(jobs), "--json"] + paths,
             environment: workspace.childEnvironment(run: run),
-            stdoutPath: out + ".ndjson", stderrPath: out + ".err", timeout: timeout)
+            stdoutPath: out + ".ndjson", stderrPath: out + ".err", timeout: timeout, cpus: workspace.clientCPUs)
         let outcome = try await child.run()
         let events = (try? String(contentsOfFile: out + ".ndjson", encoding: .utf8)) ?? ""
         let completed = Self.completedCount(ndjson: events)

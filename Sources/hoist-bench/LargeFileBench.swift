@@ -18,6 +18,8 @@ struct LargeFileBench: Sendable {
         /// Client CPU time (user + system) of the fastest round of each side.
         var hoistCPU: Duration
         var curlCPU: Duration
+        /// The bench process's CPU (the in-process server, mostly) during hoist's fastest round.
+        var serverCPU: Duration = .zero
     }
 
     func run(log: (String) -> Void) async throws -> Result {
@@ -29,21 +31,27 @@ struct LargeFileBench: Sendable {
         var hoistBest: ChildProcess.Outcome?
         var curlBest: ChildProcess.Outcome?
         var peak: Int64 = 0
+        var serverCPU: Duration = .zero
         // Alternate the sides so that neither always runs on a warmer (or busier) disk.
         for round in 1...plan.largeFileRounds {
             let curl = try await curlUpload(path, api: api, round: round)
             if curl.elapsed < curlBest?.elapsed ?? .seconds(Int64.max) { curlBest = curl }
             log("large file, round \(round): curl \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
+            let serverBefore = CPUPinning.processCPU()
             let result = try await hoist.upload([path], jobs: 1, run: "large-\(round)")
+            let serverUsed = CPUPinning.processCPU() - serverBefore
             guard result.completed == 1 else { throw BenchError("hoist did not complete the large file") }
-            if result.outcome.elapsed < hoistBest?.elapsed ?? .seconds(Int64.max) { hoistBest = result.outcome }
+            if result.outcome.elapsed < hoistBest?.elapsed ?? .seconds(Int64.max) {
+                hoistBest = result.outcome
+                serverCPU = serverUsed
+            }
             peak = max(peak, result.outcome.peakRSS)
             log("large file, round \(round): hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu))), peak RSS \(Report.mebibytes(result.outcome.peakRSS))")
         }
         try? FileManager.default.removeItem(atPath: path)
         guard let hoistBest, let curlBest else { throw BenchError("no large-file round ran") }
         return Result(bytes: plan.largeFileBytes, hoist: hoistBest.elapsed, curl: curlBest.elapsed, hoistPeakRSS: peak,
-                      hoistCPU: hoistBest.cpu, curlCPU: curlBest.cpu)
+                      hoistCPU: hoistBest.cpu, curlCPU: curlBest.cpu, serverCPU: serverCPU)
     }
 
     /// Creates a session over HTTP (not timed), then times `curl -T` to its upload URL with
@@ -58,7 +66,7 @@ struct LargeFileBench: Sendable {
             arguments: CurlPeer.putArguments(
                 file: path, url: session.uploadURL, headers: session.uploadHeaders.map { ($0.name, $0.value) }),
             environment: workspace.childEnvironment(run: "curl"),
-            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout)
+            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout, cpus: workspace.clientCPUs)
         let outcome = try await child.run()
         guard outcome.succeeded else {
             let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""

@@ -6,6 +6,17 @@ struct Report: Sendable {
     var plan: BenchPlan
     var large: LargeFileBench.Result
     var small: SmallFilesBench.Result
+    /// CPU time to MD5 one GiB in memory with hoist's implementation (no I/O).
+    var md5Floor: Duration
+    /// What the clients and server ran on, for the heading.
+    var setting: String
+
+    /// Client CPU per GiB may be at most the MD5 floor plus curl's CPU per GiB, plus 20 %.
+    var cpuBudgetPerGiB: Duration { (md5Floor + perGiB(large.curlCPU)) * 1.2 }
+    var cpuPasses: Bool { perGiB(large.hoistCPU) <= cpuBudgetPerGiB }
+
+    func perGiB(_ cpu: Duration) -> Duration { cpu * (Double(1 << 30) / Double(max(large.bytes, 1))) }
+    func perFile(_ cpu: Duration) -> String { String(format: "%.0f µs/file", cpu.seconds * 1e6 / Double(max(small.files, 1))) }
 
     var largeRatio: Double { Self.rate(large.bytes, large.hoist) / Self.rate(large.bytes, large.curl) }
     var smallFilesPerSecond: Double { Self.rate(Int64(small.files), small.hoist) }
@@ -37,6 +48,12 @@ struct Report: Sendable {
              String(format: "%.2f", smallRatio), "≥ \(Int(BenchPlan.minimumFilesPerSecond).formatted()) files/s",
              Self.verdict(smallPasses)],
             ["small files, client CPU", Self.seconds(small.hoistCPU), Self.seconds(small.curlCPU), "", "", ""],
+            ["MD5 floor, CPU per GiB (no I/O)", Self.seconds(md5Floor), "", "", "", ""],
+            ["client CPU per GiB", Self.seconds(perGiB(large.hoistCPU)), Self.seconds(perGiB(large.curlCPU)), "",
+             "≤ " + Self.seconds(cpuBudgetPerGiB) + " (floor + curl, +20%)", Self.verdict(cpuPasses)],
+            ["server CPU per GiB (hoist's round)", Self.seconds(perGiB(large.serverCPU)), "", "", "", ""],
+            ["client CPU per small file", perFile(small.hoistCPU), perFile(small.curlCPU), "", "", ""],
+            ["server CPU per small file (hoist's run)", perFile(small.serverCPU), "", "", "", ""],
         ]
         var lines = Self.align(rows)
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
@@ -48,8 +65,8 @@ struct Report: Sendable {
             "            client CPU = user + system time of that round's client process (hoist hashes MD5; curl does not).",
             "small files: hoist = one `hoist upload DIR --jobs \(plan.hoistJobs)` (peak RSS \(Self.mebibytes(small.hoistPeakRSS)));",
             "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",
-            "Both sides talk to the same in-process server on 127.0.0.1, which shares the machine's "
-                + "\(ProcessInfo.processInfo.activeProcessorCount) cores.",
+            "Both sides talk to the same in-process server on 127.0.0.1; \(setting).",
+            "server CPU = the bench process's own CPU while hoist ran (the in-process server, and the bench's waiting).",
         ]
         return lines.joined(separator: "\n")
     }

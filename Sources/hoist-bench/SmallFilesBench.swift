@@ -15,6 +15,8 @@ struct SmallFilesBench: Sendable {
         /// Client CPU time (user + system): hoist's process; the whole curl loop's.
         var hoistCPU: Duration
         var curlCPU: Duration
+        /// The bench process's CPU (the in-process server, mostly) during hoist's run.
+        var serverCPU: Duration = .zero
     }
 
     func run(log: (String) -> Void) async throws -> Result {
@@ -23,14 +25,16 @@ struct SmallFilesBench: Sendable {
 
         let curl = try await curlLoop(paths)
         log("small files: curl loop \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
+        let serverBefore = CPUPinning.processCPU()
         let result = try await hoist.upload([directory], jobs: plan.hoistJobs, run: "small")
+        let serverCPU = CPUPinning.processCPU() - serverBefore
         guard result.completed == paths.count else {
             throw BenchError("hoist completed \(result.completed) of \(paths.count) small files")
         }
         log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))")
         try? FileManager.default.removeItem(atPath: directory)
         return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl.elapsed, hoistPeakRSS: result.outcome.peakRSS,
-                      hoistCPU: result.outcome.cpu, curlCPU: curl.cpu)
+                      hoistCPU: result.outcome.cpu, curlCPU: curl.cpu, serverCPU: serverCPU)
     }
 
     /// `xargs -0 -P N -n 2 bash lifecycle.sh` over (size, path) pairs; xargs exits 123 if
@@ -45,7 +49,7 @@ struct SmallFilesBench: Sendable {
             executable: "xargs",
             arguments: ["-0", "-a", list, "-P", String(plan.curlParallel), "-n", "2", "bash", script],
             environment: workspace.childEnvironment(run: "curl"),
-            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout)
+            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout, cpus: workspace.clientCPUs)
         let outcome = try await child.run()
         guard outcome.succeeded else {
             let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""

@@ -80,17 +80,6 @@ struct S3CLITests {
             #expect(open.count == 1)
             // Parts the store took whose journal write the kill cut off: hoist checks them
             // against the file's bytes instead of sending them again.
-            // The relay may still be handing moto the bytes of a part the dead client sent:
-            // wait until the store's list of parts stops changing.
-            let uploadID = try #require(open.first).uploadID
-            var stored: [Int] = []
-            var previous: [Int]?
-            #expect(await waitUntil(timeout: 30, every: .milliseconds(300)) {
-                stored = (try? await MotoS3.partNumbers(bucket: bucket, key: "up/big.bin", uploadID: uploadID)) ?? []
-                defer { previous = stored }
-                return previous == stored
-            })
-
             // gc: the upload belongs to an unfinished journal entry, so it stays.
             let gc = try await Self.run(["gc", "--older-than", "0s", "--multipart-threshold", "16M"] + Self.flags(proxy.baseURL, bucket), state: state)
             #expect(gc.status == 0, "\(gc.stderr)")
@@ -106,7 +95,9 @@ struct S3CLITests {
             }
             #expect(Set(resent).isDisjoint(with: kept), "journaled parts \(kept) were sent again: \(resent)")
             #expect(resent.count == Set(resent).count, "a part was sent twice: \(resent)")
-            #expect(Set(1...8).subtracting(resent).isSubset(of: Set(stored).union(kept)), "parts neither sent nor held: \(resent) \(stored) \(kept)")
+            // A part neither journaled nor sent again was one the store took as the client
+            // died, checked against the file's bytes; the byte-identical object below shows
+            // that every part is there.
             #expect(try await MotoS3.object(bucket: bucket, key: "up/big.bin") == (try Data(contentsOf: URL(fileURLWithPath: files + "/big.bin"))))
             #expect(try await MotoS3.multipartUploads(bucket: bucket).isEmpty)
         }

@@ -38,6 +38,28 @@ struct BenchTests {
         #expect(clock.now - start < .seconds(20))
     }
 
+    @Test("a pinned child runs on the CPUs it was given, through taskset")
+    func pinnedChild() async throws {
+        let out = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        let outcome = try await ChildProcess(
+            executable: "sh", arguments: ["-c", "grep Cpus_allowed_list /proc/self/status"], environment: ["PATH": "/usr/bin:/bin"],
+            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: .seconds(30), cpus: "0"
+        ).run()
+        #expect(outcome.succeeded)
+        let line = try String(contentsOfFile: out + ".out", encoding: .utf8)
+        #expect(line.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(line)")
+    }
+
+    @Test("the MD5 floor is a positive CPU time per GiB")
+    func md5Floor() {
+        let floor = MD5Floor.perGiB(sample: 4 << 20, rounds: 2)
+        #expect(floor > .zero && floor < .seconds(60))
+    }
+
     @Test("completed events are counted from hoist upload --json output")
     func completedCount() {
         let ndjson = """

@@ -54,11 +54,6 @@ public enum MotoS3 {
         return zip(try elements("Key", in: body), try elements("UploadId", in: body)).map { ($0, $1) }
     }
 
-    /// The part numbers the store holds for an open upload.
-    public static func partNumbers(bucket: String, key: String, uploadID: String) async throws -> [Int] {
-        try elements("PartNumber", in: try await send(.GET, "/\(bucket)/\(encode(key))?uploadId=\(uploadID)").body).compactMap { Int($0) }
-    }
-
     /// Opens a multipart upload of `key` and sends one 5 MiB part; its upload id.
     public static func openMultipartUpload(bucket: String, key: String) async throws -> String {
         let answer = try await send(.POST, "/\(bucket)/\(encode(key))?uploads")
