@@ -42,7 +42,7 @@ final class UploadCLIRun: @unchecked Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        try process.run()
+        try ProcessLaunches.launch(process)
         try? out.close()
         try? err.close()
     }

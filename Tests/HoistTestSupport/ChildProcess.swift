@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// A program the test runs, with its output captured.
 public final class ChildProcess: @unchecked Sendable {
@@ -19,7 +20,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunches.launch(process)
     }
 
     /// The first line the process writes on stdout, read off a non-cooperative thread.
@@ -136,12 +137,23 @@ public enum HoistBinary {
 /// pointer in memmove) in full runs where many tests each launched `tmux` several times a
 /// second. An actor queues the launches without blocking a thread of the cooperative pool,
 /// which a lock held across `run()` did.
-actor ProcessLaunches {
-    static let shared = ProcessLaunches()
+public actor ProcessLaunches {
+    public static let shared = ProcessLaunches()
 
-    func run(_ process: LaunchedProcess) throws { try process.process.run() }
+    func run(_ process: LaunchedProcess) throws { try Self.launch(process.process) }
 
     func run(_ process: Process) async throws { try run(LaunchedProcess(process: process)) }
+
+    private static let lock = Mutex(())
+
+    /// Launches `process` now, never at the same time as another launch of this test
+    /// process (every `Process.run()` of the tests goes through here or through the actor).
+    /// For synchronous initialisers; the lock is held only for the spawn itself.
+    public nonisolated static func launch(_ process: Process) throws {
+        // A snapshot of the environment, so the launch never reads `environ` itself.
+        if process.environment == nil { process.environment = ProcessInfo.processInfo.environment }
+        try lock.withLock { _ in try process.run() }
+    }
 }
 
 /// A process handed to ``ProcessLaunches``; only its `run()` is called there.

@@ -142,7 +142,7 @@ public enum MotoS3 {
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunches.launch(process)
         let url = "http://127.0.0.1:\(port)"
         // Only moto's own API answers 200 here; anything else on the port is not moto.
         let up = await waitUntil(timeout: 60) {
