@@ -62,6 +62,11 @@ struct S3Harness {
 
     static func md5(_ data: Data) -> String { Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined() }
 
+    /// Part numbers the store answered 200 to, in order: each part stored, once per store.
+    static func storedParts(_ answered: [(line: String, status: Int)]) -> [Int] {
+        partNumbers(answered.filter { $0.status == 200 }.map(\.line))
+    }
+
     /// Part numbers in the PUT lines of `lines` (`...?partNumber=3&uploadId=...`).
     static func partNumbers(_ lines: [String]) -> [Int] {
         lines.filter { $0.hasPrefix("PUT ") }.compactMap { line in

@@ -32,6 +32,7 @@ public final class FaultProxy: Sendable {
     private let rules = Mutex<[Rule]>([])
     private let fired = Mutex(0)
     private let lines = Mutex<[String]>([])
+    private let answered = Mutex<[(line: String, status: Int)]>([])
     /// `http://127.0.0.1:PORT` of the proxy.
     public let baseURL: String
 
@@ -53,8 +54,11 @@ public final class FaultProxy: Sendable {
                 ClientBootstrap(group: inbound.eventLoop).connect(host: "127.0.0.1", port: upstreamPort).flatMapThrowing { outbound in
                     let proxy = box.proxy
                     let rewrite = proxy.map { (Array("127.0.0.1:\(upstreamPort)".utf8), Array("127.0.0.1:\($0.port)".utf8)) }
-                    try outbound.pipeline.syncOperations.addHandler(Relay(peer: inbound, proxy: nil, rewrite: rewrite))
-                    try inbound.pipeline.syncOperations.addHandler(Relay(peer: outbound, proxy: proxy, rewrite: nil))
+                    let exchanges = ExchangeLog()
+                    try outbound.pipeline.syncOperations.addHandler(
+                        Relay(peer: inbound, proxy: nil, rewrite: rewrite, answers: proxy.map { (exchanges, $0) }))
+                    try inbound.pipeline.syncOperations.addHandler(
+                        Relay(peer: outbound, proxy: proxy, rewrite: nil, requests: exchanges))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -79,6 +83,21 @@ public final class FaultProxy: Sendable {
     /// faulted ones included.
     public var requestLines: [String] { lines.withLock { $0 } }
 
+    /// Requests the upstream answered, with the status of its answer (faulted ones are not
+    /// here: the proxy answered those itself).
+    public var answeredRequests: [(line: String, status: Int)] { answered.withLock { $0 } }
+
+    func recordAnswer(_ line: String, status: Int) { answered.withLock { $0.append((line, status)) } }
+
+    /// The request line `chunk` starts, if it starts one.
+    static func requestLine(_ chunk: ByteBuffer) -> String? {
+        let head = String(decoding: chunk.readableBytesView.prefix(2048), as: UTF8.self)
+        guard let line = head.split(separator: "\r\n", maxSplits: 1).first, line.hasSuffix(" HTTP/1.1"),
+            ["GET ", "PUT ", "POST ", "DELETE ", "HEAD "].contains(where: { line.hasPrefix($0) })
+        else { return nil }
+        return String(line)
+    }
+
     /// Records `chunk`'s first line when it starts a request; always true (it reads as a
     /// condition in the relay's `if`).
     func noting(_ chunk: ByteBuffer) -> Bool {
@@ -87,11 +106,8 @@ public final class FaultProxy: Sendable {
     }
 
     private func note(_ chunk: ByteBuffer) {
-        let head = String(decoding: chunk.readableBytesView.prefix(2048), as: UTF8.self)
-        guard let line = head.split(separator: "\r\n", maxSplits: 1).first, line.hasSuffix(" HTTP/1.1"),
-            ["GET ", "PUT ", "POST ", "DELETE ", "HEAD "].contains(where: { line.hasPrefix($0) })
-        else { return }
-        lines.withLock { $0.append(String(line)) }
+        guard let line = Self.requestLine(chunk) else { return }
+        lines.withLock { $0.append(line) }
     }
 
     /// How many faults fired so far.
@@ -121,24 +137,47 @@ private final class ProxyBox: Sendable {
     }
 }
 
-/// Copies bytes to the peer channel, applying faults (client side) or the URL rewrite (server side).
+/// The requests forwarded on one connection, oldest first, until their answers come back
+/// (HTTP/1.1 without pipelining: answers come in request order).
+private final class ExchangeLog: Sendable {
+    private let pending = Mutex<[String]>([])
+    func sent(_ line: String) { pending.withLock { $0.append(line) } }
+    func answered() -> String? { pending.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+}
+
+/// Copies bytes to the peer channel, applying faults (client side) or the URL rewrite (server
+/// side), and pairs each forwarded request with its answer's status.
 private final class Relay: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let peer: any Channel
     let proxy: FaultProxy?
     let rewrite: ([UInt8], [UInt8])?
+    /// Client side: where forwarded requests are noted.
+    let requests: ExchangeLog?
+    /// Server side: where answers are matched, and the proxy that records them.
+    let answers: (ExchangeLog, FaultProxy)?
     private var cut = false
     private var corruptNext = false
 
-    init(peer: any Channel, proxy: FaultProxy?, rewrite: ([UInt8], [UInt8])?) {
+    init(peer: any Channel, proxy: FaultProxy?, rewrite: ([UInt8], [UInt8])?, requests: ExchangeLog? = nil,
+         answers: (ExchangeLog, FaultProxy)? = nil) {
         self.peer = peer
         self.proxy = proxy
         self.rewrite = rewrite
+        self.requests = requests
+        self.answers = answers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !cut else { return }
         var buffer = unwrapInboundIn(data)
+        if let (log, proxy) = answers {
+            // A final answer's status line (1xx are interim and answer nothing yet).
+            let head = String(decoding: buffer.readableBytesView.prefix(16), as: UTF8.self)
+            if head.hasPrefix("HTTP/1.1 "), let status = Int(head.dropFirst(9).prefix(3)), status >= 200, let line = log.answered() {
+                proxy.recordAnswer(line, status: status)
+            }
+        }
         if corruptNext, buffer.readableBytes > 0 {
             corruptNext = false
             Self.flip(&buffer, at: buffer.readerIndex)
@@ -174,6 +213,7 @@ private final class Relay: ChannelInboundHandler {
                 return
             }
         }
+        if let requests, let line = FaultProxy.requestLine(buffer) { requests.sent(line) }
         if let (from, to) = rewrite { buffer = Self.replace(from, with: to, in: buffer) }
         peer.writeAndFlush(buffer, promise: nil)
     }
