@@ -15,7 +15,8 @@ struct ChildProcess: Sendable {
         var timedOut: Bool
         /// Wall time from spawn to exit.
         var elapsed: Duration
-        /// Peak resident set size, in bytes (`ru_maxrss`).
+        /// Peak resident set size, in bytes: the child's `VmHWM`, sampled every 20 ms while it
+        /// runs (for a child too short-lived to sample, `ru_maxrss`, an upper bound).
         var peakRSS: Int64
         /// User plus system CPU time, the child's and its reaped descendants'.
         var cpu: Duration
@@ -77,13 +78,27 @@ struct ChildProcess: Sendable {
             // Only while the child is unreaped does its pid still name it.
             return exited.killUnlessExited(child)
         }
+        // Peak RSS is sampled from the child's own address space while it runs. wait4's
+        // ru_maxrss is not it: Linux carries the high-water mark of the address space an exec
+        // replaces into the new program's maxrss, and posix_spawn execs from a vfork child
+        // that shares the bench's, so a bench that had grown to 117 MiB reported 117 MiB for
+        // every child.
+        let sampler = Task.detached { () -> Int64 in
+            var peak: Int64 = 0
+            while let sample = exited.highWaterUnlessExited(child) {
+                peak = max(peak, sample)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return peak
+        }
         let (status, usage, end) = await Self.reap(pid, exited: exited)
         killer.cancel()
         let timedOut = await killer.value
+        let sampledPeak = await sampler.value
         let signalled = status & 0x7f
         return Outcome(
             exitCode: signalled == 0 ? (status >> 8) & 0xff : nil, signal: signalled == 0 ? nil : signalled,
-            timedOut: timedOut, elapsed: end - start, peakRSS: Int64(usage.ru_maxrss) * 1024,
+            timedOut: timedOut, elapsed: end - start, peakRSS: sampledPeak > 0 ? sampledPeak : Int64(usage.ru_maxrss) * 1024,
             cpu: Self.duration(usage.ru_utime) + Self.duration(usage.ru_stime))
     }
 
@@ -121,6 +136,20 @@ private final class ExitFlag: Sendable {
     /// when it was sent.
     func killUnlessExited(_ pid: pid_t) -> Bool {
         exited.withLock { done in done ? false : kill(-pid, SIGKILL) == 0 }
+    }
+
+    /// The child's resident high-water mark (`VmHWM` of /proc/PID/status, bytes) while it
+    /// runs; nil once it has exited (its pid may then name another process), and 0 when
+    /// it could not be read.
+    func highWaterUnlessExited(_ pid: pid_t) -> Int64? {
+        exited.withLock { done -> Int64? in
+            guard !done else { return nil }
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = Int64(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "")
+            else { return 0 }
+            return kilobytes * 1024
+        }
     }
 }
 

@@ -61,7 +61,7 @@ struct Report: Sendable {
             "",
             "large file: hoist = the whole `hoist upload` process (start, journal, create, PUT with MD5, complete);",
             "            curl = `curl -T` of the same file to a signed URL (session created before timing);",
-            "            best of \(plan.largeFileRounds) round(s) each; peak RSS = hoist's ru_maxrss (the client process only);",
+            "            best of \(plan.largeFileRounds) round(s) each; peak RSS = hoist's own VmHWM (the client process only);",
             "            client CPU = user + system time of that round's client process (hoist hashes MD5; curl does not).",
             "small files: hoist = one `hoist upload DIR --jobs \(plan.hoistJobs)` (peak RSS \(Self.mebibytes(small.hoistPeakRSS)));",
             "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",

@@ -72,7 +72,7 @@ struct S3Bench: Sendable {
         }
         return (Report.align(table) + [
             "", "best of \(rounds) round(s) each; vs aws = aws's time / this row's (above 1: faster than aws s3 cp);",
-            "peak RSS = ru_maxrss of the client process; moto (Python, in memory) is the store, on the same 2 cores.",
+            "peak RSS = the client process's own VmHWM; moto (Python, in memory) is the store, on the same 2 cores.",
         ]).joined(separator: "\n")
     }
 

@@ -27,6 +27,18 @@ struct BenchTests {
         #expect(failed.exitCode == 3 && !failed.succeeded)
     }
 
+    @Test("a child's peak RSS is its own, not the high-water mark of the bench that spawned it")
+    func peakRSSIsTheChilds() async throws {
+        // Grow this process well past what a shell needs (every page touched), then spawn one
+        // that lives long enough to be sampled.
+        var ballast = [UInt8](repeating: 0, count: 256 << 20)
+        for index in stride(from: 0, to: ballast.count, by: 4096) { ballast[index] = 1 }
+        let outcome = try await run("sleep 0.3")
+        withExtendedLifetime(ballast) {}
+        #expect(outcome.succeeded)
+        #expect(outcome.peakRSS > 0 && outcome.peakRSS < 64 << 20, "a shell sleeping reported \(outcome.peakRSS) bytes")
+    }
+
     @Test("a child past its timeout is killed and reported as timed out")
     func timeout() async throws {
         let clock = ContinuousClock()
