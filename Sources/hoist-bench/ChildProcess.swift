@@ -83,18 +83,13 @@ struct ChildProcess: Sendable {
         // replaces into the new program's maxrss, and posix_spawn execs from a vfork child
         // that shares the bench's, so a bench that had grown to 117 MiB reported 117 MiB for
         // every child.
-        let sampler = Task.detached { () -> Int64 in
-            var peak: Int64 = 0
-            while let sample = exited.highWaterUnlessExited(child) {
-                peak = max(peak, sample)
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return peak
-        }
+        // On a thread of its own, like the reaper: a busy cooperative pool must not make it
+        // miss the child's whole life.
+        let sampler = PeakSampler(pid: child, exited: exited)
         let (status, usage, end) = await Self.reap(pid, exited: exited)
         killer.cancel()
         let timedOut = await killer.value
-        let sampledPeak = await sampler.value
+        let sampledPeak = sampler.finish()
         let signalled = status & 0x7f
         return Outcome(
             exitCode: signalled == 0 ? (status >> 8) & 0xff : nil, signal: signalled == 0 ? nil : signalled,
@@ -123,6 +118,30 @@ struct ChildProcess: Sendable {
             }
             thread.start()
         }
+    }
+}
+
+/// Samples a running child's `VmHWM` every 20 ms on a thread of its own until it exits.
+private final class PeakSampler: @unchecked Sendable {
+    // Written by the sampling thread only; read after `done` is signalled.
+    private var peak: Int64 = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    init(pid: pid_t, exited: ExitFlag) {
+        let thread = Thread { [self] in
+            while let sample = exited.highWaterUnlessExited(pid) {
+                peak = max(peak, sample)
+                usleep(20_000)
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// The highest sample, once the child has exited (0: none could be taken).
+    func finish() -> Int64 {
+        done.wait()
+        return peak
     }
 }
 

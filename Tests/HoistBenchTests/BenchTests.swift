@@ -33,7 +33,7 @@ struct BenchTests {
         // that lives long enough to be sampled.
         var ballast = [UInt8](repeating: 0, count: 256 << 20)
         for index in stride(from: 0, to: ballast.count, by: 4096) { ballast[index] = 1 }
-        let outcome = try await run("sleep 0.3")
+        let outcome = try await run("sleep 1")
         withExtendedLifetime(ballast) {}
         #expect(outcome.succeeded)
         #expect(outcome.peakRSS > 0 && outcome.peakRSS < 64 << 20, "a shell sleeping reported \(outcome.peakRSS) bytes")
