@@ -88,27 +88,8 @@ public enum Shell {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")
         }
-        guard let out = FileHandle(forWritingAtPath: base + ".out"), let err = FileHandle(forWritingAtPath: base + ".err") else {
-            throw ChildProcessError(description: "cannot create output files for \(command)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        // A snapshot of the environment, so the launch never reads `environ` itself.
-        process.environment = ProcessInfo.processInfo.environment
-        try await ProcessLaunches.shared.run(process)
-        let status: Int32 = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
-        try? out.close()
-        try? err.close()
+        let line = directory.map { "cd \(Tmux.quote($0)) && \(command)" } ?? command
+        let status = try await ShellSpawn.run(line, stdout: base + ".out", stderr: base + ".err")
         let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
         return Result(status: status, stdout: stdout, stderr: stderr)
