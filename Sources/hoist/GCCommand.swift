@@ -31,7 +31,7 @@ struct GCCommand: AsyncParsableCommand {
             for upload in try await api.pendingMultipartUploads(prefix: settings.prefix) where !owned.contains(upload.uploadID) {
                 // An upload of unknown age is left alone: it may be another tool's, in flight.
                 guard let initiated = upload.initiated, initiated <= cutoff else { continue }
-                let line = "\(OneLineName.of(upload.key)) \(upload.uploadID) initiated \(initiated.formatted(.iso8601))"
+                let line = "\(OneLine.escape(upload.key)) \(upload.uploadID) initiated \(initiated.formatted(.iso8601))"
                 if dryRun {
                     Stdout.write("would abort \(line)\n")
                     aborted += 1
@@ -42,7 +42,7 @@ struct GCCommand: AsyncParsableCommand {
                     Stdout.write("aborted \(line)\n")
                     aborted += 1
                 } catch {
-                    Stderr.write("hoist gc: \(OneLineName.of(upload.key)): \(error)\n")
+                    Stderr.write("hoist gc: \(OneLine.escape(upload.key)): \(error)\n")
                     failed += 1
                 }
             }
@@ -50,12 +50,5 @@ struct GCCommand: AsyncParsableCommand {
         }
         Stderr.write("hoist gc: \(outcome.aborted) \(dryRun ? "to abort" : "aborted")\(outcome.failed > 0 ? ", \(outcome.failed) failed" : "")\n")
         if outcome.failed > 0 { throw ExitCode(1) }
-    }
-}
-
-/// A key shown on one line whatever bytes it holds (a newline in a key is legal in S3).
-enum OneLineName {
-    static func of(_ key: String) -> String {
-        key.unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
     }
 }

@@ -6,7 +6,8 @@ import Foundation
 /// binds a dialect to its endpoint, key and client.
 public struct UploadAPI: Sendable {
     public let profile: Profile
-    private let dialect: any UploadDialect
+    /// The profile's dialect, made once.
+    let dialect: any UploadDialect
     private let transport: DialectTransport
 
     public init(profile: Profile, key: APIKey, client: HTTPClient) {
@@ -75,18 +76,22 @@ public struct UploadAPI: Sendable {
     }
 
     /// This dialect's reading of a PUT's or complete's error.
-    public func interpret(_ error: EngineError) -> EngineError { dialect.interpret(error) }
+    public func interpret(_ error: EngineError, for session: RemoteSession) -> EngineError { dialect.interpret(error, for: session) }
 
     /// The bucket's open multipart uploads under `prefix` (s3 dialect only).
     public func pendingMultipartUploads(prefix: String) async throws(EngineError) -> [PendingMultipartUpload] {
-        guard profile.dialect == .s3 else { throw .profile("only the s3 dialect has multipart uploads") }
-        return try await S3Uploads.list(prefix: prefix, location: S3Location(profile: profile), via: transport)
+        try await S3Uploads.list(prefix: prefix, location: try s3Location(), via: transport)
     }
 
     /// Aborts one open multipart upload (s3 dialect only).
     public func abortMultipartUpload(key: String, uploadID: String) async throws(EngineError) {
-        guard profile.dialect == .s3 else { throw .profile("only the s3 dialect has multipart uploads") }
-        try await S3Uploads.abort(key: key, uploadID: uploadID, location: S3Location(profile: profile), via: transport)
+        try await S3Uploads.abort(key: key, uploadID: uploadID, location: try s3Location(), via: transport)
+    }
+
+    /// The bucket of an s3 dialect, as its dialect already holds it.
+    private func s3Location() throws(EngineError) -> S3Location {
+        guard let s3 = dialect as? S3Dialect else { throw .profile("only the s3 dialect has multipart uploads") }
+        return s3.location
     }
 
     /// The caller's files with `status`, newest first, stopping at the first one created before `since`.

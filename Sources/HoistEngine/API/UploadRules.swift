@@ -43,10 +43,14 @@ public struct UploadRules: Sendable, Equatable {
     /// Throws the error the destination would give for this file, or returns its MIME type.
     /// What each dialect refuses is the dialect's (``UploadDialect/refusal(name:size:mimeType:rules:)``).
     public func validate(name: String, size: Int64, profile: Profile) throws(EngineError) -> String {
+        try validate(name: name, size: size, dialect: profile.dialect.implementation(for: profile))
+    }
+
+    /// ``validate(name:size:profile:)`` with the dialect already made (the engine keeps
+    /// one, rather than making it again for every file it queues).
+    func validate(name: String, size: Int64, dialect: any UploadDialect) throws(EngineError) -> String {
         let mime = MIMEType.forFile(name)
-        if let refusal = profile.dialect.implementation(for: profile).refusal(name: name, size: size, mimeType: mime, rules: self) {
-            throw refusal
-        }
+        if let refusal = dialect.refusal(name: name, size: size, mimeType: mime, rules: self) { throw refusal }
         return mime
     }
 }

@@ -80,5 +80,5 @@ extension UploadDialect {
         try await downloadURL(id: id, via: api)
     }
 
-    public func interpret(_ error: EngineError) -> EngineError { error }
+    public func interpret(_ error: EngineError, for session: RemoteSession) -> EngineError { error }
 }

@@ -46,7 +46,7 @@ public protocol UploadDialect: Sendable {
     /// A download URL valid for `expiresIn` where the dialect signs its own.
     func downloadURL(id: String, expiresIn: Duration?, via api: DialectTransport) async throws(EngineError) -> String
     /// This dialect's reading of an error from its PUT or complete call.
-    func interpret(_ error: EngineError) -> EngineError
+    func interpret(_ error: EngineError, for session: RemoteSession) -> EngineError
 }
 
 extension Dialect {

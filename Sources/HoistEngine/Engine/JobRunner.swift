@@ -85,7 +85,7 @@ struct JobRunner: Sendable {
                         try journaled.record(.completing, md5: md5)
                         action = machine.uploadSucceeded(md5: md5)
                     } catch {
-                        let error = api.interpret(error)
+                        let error = api.interpret(error, for: session)
                         action = machine.uploadFailed(error, now: wallClock(), jitter: .random(in: 0..<1))
                         // A session that must be made again says so (an S3 upload id the
                         // store forgot starts again from the first part).
@@ -101,7 +101,7 @@ struct JobRunner: Sendable {
                         _ = try await shielded { try await api.complete(session, md5: md5, parts: allParts) }
                         action = machine.completeSucceeded()
                     } catch {
-                        action = machine.completeFailed(api.interpret(error), now: wallClock(), jitter: .random(in: 0..<1))
+                        action = machine.completeFailed(api.interpret(error, for: session), now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
                     try journaled.record(.cancelling, session: session)

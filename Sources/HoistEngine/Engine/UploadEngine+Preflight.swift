@@ -31,7 +31,7 @@ extension UploadEngine {
         let full = absolute(path)
         if isDirectory(full) { return listingError(full) }
         do {
-            _ = try inspect(full, profile: profile, rules: rules)
+            _ = try inspect(full, dialect: profile.dialect.implementation(for: profile), rules: rules)
             return nil
         } catch {
             return error
@@ -40,10 +40,10 @@ extension UploadEngine {
 
     /// Runs every local check on the file at the absolute path `path`.
     nonisolated func inspect(_ path: String) throws(EngineError) -> LocalFile {
-        try Self.inspect(path, profile: configuration.profile, rules: configuration.rules)
+        try Self.inspect(path, dialect: api.dialect, rules: configuration.rules)
     }
 
-    static func inspect(_ path: String, profile: Profile, rules: UploadRules) throws(EngineError) -> LocalFile {
+    static func inspect(_ path: String, dialect: any UploadDialect, rules: UploadRules) throws(EngineError) -> LocalFile {
         let identity = try FileIdentity.of(path)
         // Opened, not judged by its mode bits: only the open says whether this process may
         // read it (root, ACLs, write-only kernel files). Non-blocking, so a file swapped for
@@ -52,7 +52,7 @@ extension UploadEngine {
         guard descriptor >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
         defer { close(descriptor) }
         guard let key = FileKey.of(descriptor: descriptor) else { throw .unreadable(path, String(cString: strerror(errno))) }
-        let mime = try rules.validate(name: identity.name, size: identity.size, profile: profile)
+        let mime = try rules.validate(name: identity.name, size: identity.size, dialect: dialect)
         return LocalFile(identity: identity, mimeType: mime, key: key)
     }
 

@@ -123,8 +123,6 @@ struct S3Dialect: UploadDialect {
             let head = try await call.send("HEAD", key: session.id)
             if let etag = head.headers.first(name: "ETag").map(S3ETag.bare), etag == md5 { return etag }
             throw .expired("the store no longer knows upload \(multipart.uploadID) of \(session.id); starting again from the first part", code: "NoSuchUpload")
-        } catch {
-            throw interpret(error, key: session.id)
         }
         let root = try S3XMLElement.parse(Data(answer.body.readableBytesView), expecting: "CompleteMultipartUploadResult", alias: "CompleteMultipartUploadResponse")
         let etag = root.value("ETag").map(S3ETag.bare) ?? md5
@@ -181,16 +179,15 @@ struct S3Dialect: UploadDialect {
     /// a killed create does not (a key has no creation stamp to match on).
     func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] { [] }
 
-    func interpret(_ error: EngineError) -> EngineError { interpret(error, key: nil) }
-
-    private func interpret(_ error: EngineError, key: String?) -> EngineError {
+    /// Read once, by the engine, for the PUT and the complete of `session`.
+    func interpret(_ error: EngineError, for session: RemoteSession) -> EngineError {
         // An upload id the store forgot (a lifecycle rule expired it, or it was aborted
         // elsewhere): the parts are gone, so a new multipart upload starts from part 1.
         if error.serverCode == "NoSuchUpload", error.status == 404 {
             return .expired("the store no longer knows this multipart upload (expired or aborted); starting again from the first part", code: "NoSuchUpload")
         }
         guard error.status == 412, profile.noClobber else { return error }
-        return .alreadyExists(key ?? "the object")
+        return .alreadyExists(session.id)
     }
 
     private func exists(_ key: String, call: S3Call) async throws(EngineError) -> Bool {
