@@ -89,16 +89,10 @@ struct S3CLITests {
             let before = proxy.requestLines.count
             let second = try await Self.run(["upload", files + "/big.bin"] + flags, state: state)
             #expect(second.status == 0, "stderr: \(second.stderr)")
-            let resent = proxy.requestLines[before...].filter { $0.hasPrefix("PUT ") }.compactMap { line -> Int? in
-                guard let range = line.range(of: "partNumber=") else { return nil }
-                return Int(line[range.upperBound...].prefix { $0.isNumber })
-            }
+            let resent = FaultProxy.partNumbers(proxy.requestLines[before...])
             #expect(Set(resent).isDisjoint(with: kept), "journaled parts \(kept) were sent again: \(resent)")
             // A PUT that failed is sent again (a retry); a part the store took never is.
-            let stored = proxy.answeredRequests.filter { $0.status == 200 && $0.line.hasPrefix("PUT ") }.compactMap { exchange -> Int? in
-                guard let range = exchange.line.range(of: "partNumber=") else { return nil }
-                return Int(exchange.line[range.upperBound...].prefix { $0.isNumber })
-            }
+            let stored = proxy.storedPartNumbers
             #expect(stored.count == Set(stored).count, "a part was stored twice: \(stored)")
             // A part neither journaled nor sent again was one the store took as the client
             // died, checked against the file's bytes; the byte-identical object below shows

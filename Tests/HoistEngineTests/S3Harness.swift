@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HoistTestSupport
 
@@ -45,33 +44,9 @@ struct S3Harness {
     /// Writes `size` pseudo-random bytes to `name` under the files directory.
     @discardableResult
     func file(_ name: String, size: Int, seed: UInt32 = 7) throws -> String {
-        let path = files + "/" + name
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var state = seed &* 2_654_435_761 | 1
-        for index in bytes.indices {
-            state ^= state << 13; state ^= state >> 17; state ^= state << 5
-            bytes[index] = UInt8(truncatingIfNeeded: state)
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
+        try EngineHarness.writeFile(files + "/" + name, size: size, seed: seed)
     }
 
     func object(_ key: String) async throws -> Data? { try await MotoS3.object(bucket: bucket, key: key) }
     func openUploads() async throws -> [(key: String, uploadID: String)] { try await MotoS3.multipartUploads(bucket: bucket) }
-
-    static func md5(_ data: Data) -> String { Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined() }
-
-    /// Part numbers the store answered 200 to, in order: each part stored, once per store.
-    static func storedParts(_ answered: [(line: String, status: Int)]) -> [Int] {
-        partNumbers(answered.filter { $0.status == 200 }.map(\.line))
-    }
-
-    /// Part numbers in the PUT lines of `lines` (`...?partNumber=3&uploadId=...`).
-    static func partNumbers(_ lines: [String]) -> [Int] {
-        lines.filter { $0.hasPrefix("PUT ") }.compactMap { line in
-            guard let range = line.range(of: "partNumber=") else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        }
-    }
 }

@@ -22,8 +22,8 @@ import Testing
                 let local = try Data(contentsOf: URL(fileURLWithPath: paths[index]))
                 let stored = try #require(try await s3.object("in/" + names[index]), "no object for \(names[index])")
                 #expect(stored == local, "\(names[index])")
-                #expect(done.md5 == S3Harness.md5(local))
-                #expect(try await MotoS3.etag(bucket: s3.bucket, key: "in/" + names[index]) == S3Harness.md5(local))
+                #expect(done.md5 == MD5Hex.of(local))
+                #expect(try await MotoS3.etag(bucket: s3.bucket, key: "in/" + names[index]) == MD5Hex.of(local))
             }
             // é in NFC and in NFD are two keys, as they are two file names.
             let keys = Set(try await MotoS3.keys(bucket: s3.bucket).map { Array($0.utf8) })
@@ -43,7 +43,7 @@ import Testing
                 let stored = try #require(try await s3.object("big.bin"))
                 #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: path))))
                 // 40 MiB in 8 MiB parts: five parts, each stored once, and S3's multipart ETag.
-                #expect(S3Harness.storedParts(proxy.answeredRequests).sorted() == [1, 2, 3, 4, 5])
+                #expect(proxy.storedPartNumbers.sorted() == [1, 2, 3, 4, 5])
                 #expect(done.md5.hasSuffix("-5"))
                 #expect(try await MotoS3.etag(bucket: s3.bucket, key: "big.bin") == done.md5)
                 #expect(try await s3.openUploads().isEmpty)
@@ -80,10 +80,10 @@ import Testing
                 let ids = await second.add(paths: [path])
                 let events = try await collect(second, ids, timeout: .seconds(120))
                 #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
-                let resent = S3Harness.partNumbers(Array(proxy.requestLines[before...]))
+                let resent = FaultProxy.partNumbers(Array(proxy.requestLines[before...]))
                 #expect(Set(resent).isDisjoint(with: kept), "parts \(kept) were journaled, yet sent again: \(resent)")
                 // A PUT that failed is sent again (that is a retry); a part the store took never is.
-                let stored = S3Harness.storedParts(proxy.answeredRequests)
+                let stored = proxy.storedPartNumbers
                 #expect(stored.count == Set(stored).count, "a part was stored twice: \(stored)")
                 // A part the store took as the engine stopped is checked, not sent again; the
                 // byte-identical object below shows that every part is there.
@@ -206,12 +206,14 @@ import Testing
                 let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
                 let ids = await engine.add(paths: [small, big])
                 let events = try await collect(engine, ids, timeout: .seconds(60))
-                for id in ids {
+                for (id, key) in zip(ids, ["small.txt", "big.bin"]) {
                     guard case .failed(let error)? = events.terminal(id) else { Issue.record("not refused: \(String(describing: events.terminal(id)))"); continue }
                     #expect(error.status == 412 && error.message.contains("already exists"))
+                    // The key is named, whether the PUT (412) or the HEAD before a multipart upload refused it.
+                    #expect(error.message.contains(key), "\(error.message)")
                 }
                 // The multipart one was refused before any part was sent.
-                #expect(S3Harness.partNumbers(proxy.requestLines).isEmpty)
+                #expect(FaultProxy.partNumbers(proxy.requestLines).isEmpty)
                 await engine.shutdown()
             }
             #expect(try await s3.object("small.txt") == before)

@@ -114,30 +114,17 @@ public enum HoistBinary {
     }
 }
 
-/// Shell lines are launched one at a time. Foundation's `Process.run()` crashed twice (a bad
-/// pointer in memmove) in full runs where many tests each launched `tmux` several times a
-/// second. An actor queues the launches without blocking a thread of the cooperative pool,
-/// which a lock held across `run()` did.
-public actor ProcessLaunches {
-    public static let shared = ProcessLaunches()
-
-    func run(_ process: LaunchedProcess) throws { try Self.launch(process.process) }
-
-    func run(_ process: Process) async throws { try run(LaunchedProcess(process: process)) }
-
+/// Every `Process.run()` of the tests, one at a time. Foundation's `Process.run()` crashed
+/// (a bad pointer in memmove) in full runs where many tests launched processes several times
+/// a second; `Shell.run`, the most frequent launch, now spawns without it (`ShellSpawn`),
+/// and the rest take this lock, held only for the spawn itself.
+public enum ProcessLaunches {
     private static let lock = Mutex(())
 
-    /// Launches `process` now, never at the same time as another launch of this test
-    /// process (every `Process.run()` of the tests goes through here or through the actor).
-    /// For synchronous initialisers; the lock is held only for the spawn itself.
-    public nonisolated static func launch(_ process: Process) throws {
+    /// Launches `process` now, never at the same time as another launch of this test process.
+    public static func launch(_ process: Process) throws {
         // A snapshot of the environment, so the launch never reads `environ` itself.
         if process.environment == nil { process.environment = ProcessInfo.processInfo.environment }
         try lock.withLock { _ in try process.run() }
     }
-}
-
-/// A process handed to ``ProcessLaunches``; only its `run()` is called there.
-struct LaunchedProcess: @unchecked Sendable {
-    let process: Process
 }

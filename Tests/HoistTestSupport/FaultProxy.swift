@@ -87,6 +87,17 @@ public final class FaultProxy: Sendable {
     /// here: the proxy answered those itself).
     public var answeredRequests: [(line: String, status: Int)] { answered.withLock { $0 } }
 
+    /// S3 part numbers in the PUT lines of `lines` (`PUT /b/k?partNumber=3&uploadId=…`).
+    public static func partNumbers(_ lines: some Sequence<String>) -> [Int] {
+        lines.filter { $0.hasPrefix("PUT ") }.compactMap { line in
+            guard let range = line.range(of: "partNumber=") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+    }
+
+    /// Part numbers the upstream answered 200 to, in order: each part the store took.
+    public var storedPartNumbers: [Int] { Self.partNumbers(answeredRequests.filter { $0.status == 200 }.map(\.line)) }
+
     func recordAnswer(_ line: String, status: Int) { answered.withLock { $0.append((line, status)) } }
 
     /// The request line `chunk` starts, if it starts one.
