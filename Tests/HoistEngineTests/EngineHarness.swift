@@ -128,6 +128,11 @@ func collect(
 
 extension [EngineEvent] {
     func kinds(_ id: JobID) -> [EngineEvent.Kind] { filter { $0.job == id }.map(\.kind) }
+    /// One job's events on one line, progress left out: what a failure message needs.
+    func story(_ id: JobID) -> String {
+        kinds(id).filter { if case .progress = $0 { return false } else { return true } }
+            .map { String(describing: $0) }.joined(separator: " → ")
+    }
     func terminal(_ id: JobID) -> EngineEvent.Kind? { last { $0.job == id && $0.isTerminal }?.kind }
     func sessions(_ id: JobID) -> [String] {
         kinds(id).compactMap { if case .sessionCreated(let remote, _) = $0 { return remote } else { return nil } }

@@ -17,7 +17,9 @@ import Testing
             let ids = await engine.add(paths: paths)
             let events = try await collect(engine, ids)
             for (index, id) in ids.enumerated() {
-                let done = try #require(events.completed(id), "\(names[index]): \(String(describing: events.terminal(id)))")
+                // Bound first, so a failure prints this job's story rather than every event.
+                let outcome = events.completed(id)
+                let done = try #require(outcome, "\(names[index]): \(events.story(id))")
                 #expect(done.id == "in/" + names[index])
                 let local = try Data(contentsOf: URL(fileURLWithPath: paths[index]))
                 let stored = try #require(try await s3.object("in/" + names[index]), "no object for \(names[index])")
