@@ -1,9 +1,37 @@
 import Foundation
 import HoistTestSupport
 
+/// A server the TUI tests point hoist at: in-process (`TestServer`) or a `hoist serve` process.
+protocol TUIServer: Sendable {
+    var baseURL: String { get }
+    var key: String { get }
+}
+
+extension TestServer: TUIServer {}
+
+/// `hoist serve` as its own process, with its own data directory and a key: for tests whose
+/// measurements must not share a process (and its starved thread pool) with the suite.
+struct ServeProcess: TUIServer {
+    let child: ChildProcess
+    let baseURL: String
+    let key: String
+    let dataDirectory: String
+
+    static func with<T>(_ body: (ServeProcess) async throws -> T) async throws -> T {
+        let dir = try TempDirectory.make(prefix: "hoist-serve-process")
+        let (child, base) = try await ServeProcessTests.serve(dir)
+        let served = ServeProcess(child: child, baseURL: base, key: try await ServeProcessTests.makeKey(dir), dataDirectory: dir)
+        return try await withAwaitedCleanup(served, cleanup: { served in
+            served.child.send(SIGTERM)
+            _ = await served.child.waitForExit()
+            try? FileManager.default.removeItem(atPath: served.dataDirectory)
+        }, body)
+    }
+}
+
 /// The real `hoist` TUI in tmux, pointed at a test server, with a home of its own.
 struct TUIRun {
-    let server: TestServer
+    let server: any TUIServer
     let home: String
     let files: String
     let tmux: Tmux
@@ -11,7 +39,7 @@ struct TUIRun {
     /// Runs `body` with hoist started in tmux (see `start`) and awaits the tmux server's end,
     /// even when `body` throws.
     @discardableResult
-    static func with<T>(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
+    static func with<T>(server: any TUIServer, files: String, home: String? = nil, extra: [String] = [],
                         columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
                         endpoint: String? = nil, prefix: [String] = [],
                         _ body: (TUIRun) async throws -> T) async throws -> T {
@@ -23,7 +51,7 @@ struct TUIRun {
     /// Starts `hoist FILES --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`
     /// (`endpoint` instead of the server's, `prefix` before the binary, e.g. `setpriv …`);
     /// the caller must await `tmux.kill()` on every path. Prefer `with`.
-    static func start(server: TestServer, files: String, home: String? = nil, extra: [String] = [],
+    static func start(server: any TUIServer, files: String, home: String? = nil, extra: [String] = [],
                       columns: Int = 100, rows: Int = 30, environment: [String: String] = [:],
                       endpoint: String? = nil, prefix: [String] = []) async throws -> TUIRun {
         let home = try home ?? TempDirectory.make(prefix: "hoist-tui-home")
