@@ -47,10 +47,21 @@ struct JobRunner: Sendable {
     }
 
     func run(_ job: Job) async -> Ending {
+        emit(EngineEvent(job: job.id, path: job.file.path, kind: .started))
+        guard let orphan = job.orphan else { return await steps(job) }
+        let lookedAt = await sweepOrphans(named: orphan.name, since: orphan.since, before: nil)
+        let ending = await steps(job)
+        // Once more at the end, over the same window: a server may commit the cut-off create
+        // after the first look (its handler ran on after the client died), and a session
+        // it made is then visible. Nothing created after the first look is touched.
+        if let lookedAt { _ = await sweepOrphans(named: orphan.name, since: orphan.since, before: lookedAt) }
+        return ending
+    }
+
+    /// The job's steps, from its start point to its end.
+    private func steps(_ job: Job) async -> Ending {
         @Sendable func send(_ kind: EngineEvent.Kind) { emit(EngineEvent(job: job.id, path: job.file.path, kind: kind)) }
         var machine = JobStateMachine(policy: policy)
-        send(.started)
-        if let orphan = job.orphan { await sweepOrphans(named: orphan.name, since: orphan.since) }
         var action = machine.start(job.start)
         var journaled = JournaledStep.Tracker(journal: journal, row: job.row)
         do {
@@ -191,14 +202,19 @@ struct JobRunner: Sendable {
 
     /// Cancels pending sessions named like `name` created since `since` that this engine does
     /// not own: the trace of a create whose answer a killed run never recorded.
-    private func sweepOrphans(named name: String, since: Date) async {
-        guard api.cancelsSessions else { return }
+    /// Cancels pending sessions named `name` created from `since` (less 5 s of clock skew)
+    /// up to `before` (default: now), except this engine's own. Returns when it looked,
+    /// nil if the listing failed.
+    private func sweepOrphans(named name: String, since: Date, before: Date?) async -> Date? {
+        guard api.cancelsSessions else { return nil }
         let lookupStart = wallClock()
-        guard let pending = try? await shielded({ try await api.list(status: "PENDING", since: since.addingTimeInterval(-5)) }) else { return }
+        let end = before ?? lookupStart
+        guard let pending = try? await shielded({ try await api.list(status: "PENDING", since: since.addingTimeInterval(-5)) }) else { return nil }
         for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.id) {
-            if let created = file.createdAt, created >= lookupStart { continue }
+            if let created = file.createdAt, created >= end { continue }
             try? await shielded { try await api.cancel(id: file.id) }
         }
+        return lookupStart
     }
 }
 
