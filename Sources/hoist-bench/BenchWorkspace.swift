@@ -26,7 +26,7 @@ struct BenchWorkspace: Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         do {
-            let key = try KeyAdmin(dataDirectory: data).createKey(scopes: ["files:create", "files:read"])
+            let key = try await KeyAdmin(dataDirectory: data).createKey(scopes: ["files:create", "files:read"])
             var config = ServerConfiguration(dataDirectory: data)
             config.host = "127.0.0.1"
             config.port = 0

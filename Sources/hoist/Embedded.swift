@@ -19,7 +19,7 @@ struct EmbeddedServer: Sendable {
         if let stored = try? String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !stored.isEmpty {
             secret = stored
         } else {
-            secret = try KeyAdmin(dataDirectory: dataDirectory).createKey(
+            secret = try await KeyAdmin(dataDirectory: dataDirectory).createKey(
                 scopes: ["files:create", "files:read"], role: "admin", personas: [1], user: nil)
             guard FileManager.default.createFile(
                 atPath: keyFile, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])

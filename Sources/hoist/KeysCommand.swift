@@ -3,17 +3,19 @@ import Foundation
 import HoistServer
 
 /// `hoist keys`: API keys of a server's data directory.
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Manage API keys.", subcommands: [Create.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key and print it, alone, on stdout.",
-            discussion: "Only a hash of the key is stored: this is the one time it is shown. Works while a server runs on the same directory.")
+            discussion: "Only a hash of the key is stored: this is the one time it is shown. Works while servers run on the same store.")
 
-        @Option(help: "The data directory of the server.")
-        var data: String
+        @Option(help: "The data directory of the server (its SQLite database).")
+        var data: String?
+
+        @OptionGroup var database: DatabaseOption
 
         @Option(help: "Comma-separated scopes: files:create, files:read.")
         var scopes: String
@@ -27,14 +29,24 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Add the key to this user (files belong to users); default: a new user.")
         var user: String?
 
-        func run() throws {
+        func validate() throws {
+            if data == nil, database.location == .sqlite {
+                throw ValidationError("give --data (a server's data directory) or --database (its PostgreSQL URL)")
+            }
+        }
+
+        func run() async throws {
             let scopeList = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !scopeList.isEmpty else { throw ValidationError("--scopes needs at least one scope") }
             do {
-                let key = try KeyAdmin(dataDirectory: data).createKey(scopes: scopeList, role: role, personas: personas, user: user)
+                let admin = KeyAdmin(dataDirectory: data ?? "", metadata: database.location)
+                let key = try await admin.createKey(scopes: scopeList, role: role, personas: personas, user: user)
                 print(key)
             } catch let error as KeyAdminError {
                 throw ValidationError(error.description)
+            } catch {
+                Stderr.write("hoist keys create: \(error)\n")
+                throw ExitCode(1)
             }
         }
     }

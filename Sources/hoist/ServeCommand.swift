@@ -12,6 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The data directory (SQLite database and stored files).")
     var data: String
 
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var secret: SecretOption
+
     @Option(help: "The address to bind.")
     var host: String = "127.0.0.1"
 
@@ -58,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
         if let publicURL { _ = try PublicURL.normalized(publicURL) }
+        _ = try secret.secret()
     }
 
     func run() async throws {
@@ -73,15 +77,20 @@ struct ServeCommand: AsyncParsableCommand {
         config.connectionLimits.maxConnections = maxConnections
         config.metricsPort = metricsPort
         config.allowedOrigins = allowOrigin.isEmpty ? nil : allowOrigin
+        config.metadata = database.location
+        config.signingSecret = try secret.secret()
         let server: UploadServer
         do {
             server = try await UploadServer.start(config, handlingSignals: true)
         } catch {
-            throw CleanExit.message("hoist serve: cannot start on \(host):\(port): \(error)")
+            // A server that cannot start is a failure: exit 1, the reason on stderr.
+            Stderr.write("hoist serve: cannot start on \(host):\(port): \(error)\n")
+            throw ExitCode(1)
         }
         // Scripts read this line to find the server: it goes out whole and at once.
         FileHandle.standardOutput.write(Data((server.baseURL + "\n").utf8))
         var note = "hoist serve: listening on \(server.baseURL), data in \(data)"
+        if case .postgres = config.metadata { note += ", metadata in PostgreSQL" }
         if let port = server.metricsPort { note += ", metrics on port \(port)" }
         if publicURL == nil, ["0.0.0.0", "::"].contains(host) {
             note += "\nhoist serve: bound to every address; give --public-url so that the URLs it hands out reach it"

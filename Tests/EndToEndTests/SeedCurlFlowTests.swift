@@ -9,7 +9,7 @@ struct SeedCurlFlowTests {
     @Test("Luw: upload with -F, PUT with the three headers, finalize, then the final URL serves the file")
     func luwSeed() async throws {
         try await TestServer.with { ts in
-            let token = try ts.makeKey(personas: [123])
+            let token = try await ts.makeKey(personas: [123])
             let dir = try TempDirectory.make(prefix: "hoist-seed")
             let image = Data((0..<4096).map { UInt8($0 % 256) })
             try image.write(to: URL(fileURLWithPath: dir + "/image.jpg"))

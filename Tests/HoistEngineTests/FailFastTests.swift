@@ -116,7 +116,7 @@ import Glibc
 
             var luw = harness.profile(.luw)
             luw.pid = nil
-            let noPersona = try harness.engine(luw, concurrency: 1, key: try harness.server.makeKey(personas: []))
+            let noPersona = try harness.engine(luw, concurrency: 1, key: try await harness.server.makeKey(personas: []))
             let denied = await noPersona.add(paths: paths)
             let second = try await collect(noPersona, denied)
             await noPersona.shutdown()

@@ -58,7 +58,7 @@ struct KnowledgeTests {
     func workspace() async throws {
         try await TestServer.with { ts in
             let member = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let admin = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(role: "admin"))
+            let admin = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey(role: "admin"))
             let denied = try await member.create(purpose: "knowledge_workspace", filename: "a.md", mimeType: "text/markdown", sizeBytes: 1)
             #expect(denied.status == 403)
             #expect(denied.errorCode == "forbidden")

@@ -138,7 +138,7 @@ struct LightfieldLifecycleTests {
                 ids.append(try #require(try await lf.create(filename: "f\(i).txt", sizeBytes: 1).string("id")))
             }
             _ = try await lf.cancel(ids[1])
-            let other = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey())
+            let other = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey())
             _ = try await other.create(filename: "theirs.txt", sizeBytes: 1)
 
             let all = try await lf.list()
@@ -169,9 +169,9 @@ struct LightfieldLifecycleTests {
     @Test("another user's file answers 404; a key added to the same user sees it")
     func ownership() async throws {
         try await TestServer.with { ts in
-            let alice = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(user: "alice"))
-            let aliceAgain = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(user: "alice"))
-            let bob = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(user: "bob"))
+            let alice = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey(user: "alice"))
+            let aliceAgain = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey(user: "alice"))
+            let bob = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey(user: "bob"))
             let id = try #require(try await alice.create(sizeBytes: 1).string("id"))
             let foreign = try await bob.metadata(id)
             #expect(foreign.status == 404)

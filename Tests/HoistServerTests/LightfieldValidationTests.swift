@@ -29,8 +29,8 @@ struct LightfieldValidationTests {
     @Test("scopes: files:create for create/complete/cancel, files:read for the GETs, checked before lookups")
     func scopes() async throws {
         try await TestServer.with { ts in
-            let reader = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(scopes: ["files:read"]))
-            let writer = LightfieldCalls(baseURL: ts.baseURL, key: try ts.makeKey(scopes: ["files:create"]))
+            let reader = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey(scopes: ["files:read"]))
+            let writer = LightfieldCalls(baseURL: ts.baseURL, key: try await ts.makeKey(scopes: ["files:create"]))
             let create = try await reader.create(sizeBytes: 1)
             #expect(create.status == 403)
             #expect(create.errorCode == "missing_scope")

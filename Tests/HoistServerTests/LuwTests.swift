@@ -37,7 +37,7 @@ struct LuwTests {
     @Test("pid: given → used; not owned → 403; none → the key's first persona; no persona → 403 no_persona")
     func personas() async throws {
         try await TestServer.with { ts in
-            let multi = LuwCalls(baseURL: ts.baseURL, key: try ts.makeKey(personas: [7, 8]))
+            let multi = LuwCalls(baseURL: ts.baseURL, key: try await ts.makeKey(personas: [7, 8]))
             #expect(try await multi.upload(filename: "a.png").string("final_url")?.contains("/luwai/7/a.png") == true)
             #expect(try await multi.upload(filename: "a.png", pid: "8").string("final_url")?.contains("/luwai/8/a.png") == true)
             let foreign = try await multi.upload(filename: "a.png", pid: "100")
@@ -45,7 +45,7 @@ struct LuwTests {
             #expect(foreign.json["status"] as? Bool == false)
             #expect(foreign.errorCode == "forbidden")
             #expect(try await multi.upload(filename: "a.png", pid: "abc").status == 400)
-            let none = LuwCalls(baseURL: ts.baseURL, key: try ts.makeKey())
+            let none = LuwCalls(baseURL: ts.baseURL, key: try await ts.makeKey())
             let denied = try await none.upload(filename: "a.png")
             #expect(denied.status == 403)
             #expect(denied.errorCode == "no_persona")
@@ -77,7 +77,7 @@ struct LuwTests {
             let anonymous = try await LuwCalls(baseURL: ts.baseURL, key: "nope").upload(filename: "a.jpg")
             #expect(anonymous.status == 401)
             #expect(anonymous.errorCode == "unauthorized")
-            let reader = LuwCalls(baseURL: ts.baseURL, key: try ts.makeKey(scopes: ["files:read"], personas: [5]))
+            let reader = LuwCalls(baseURL: ts.baseURL, key: try await ts.makeKey(scopes: ["files:read"], personas: [5]))
             #expect(try await reader.upload(filename: "a.jpg").status == 403)
             #expect(try await luw.finalize("\(ts.baseURL)/cdn/luwai/100/never.jpg").status == 404)
             #expect(try await luw.finalize("not a url").status == 400)

@@ -2,12 +2,16 @@ import Foundation
 import HoistServer
 
 /// The real upload server, in-process on 127.0.0.1 port 0 with a fresh data directory
-/// and a member key with both scopes and persona 100.
+/// (and, under `HOIST_TEST_DATABASE_URL`, a fresh PostgreSQL database: `TestBackend`) and a
+/// member key with both scopes and persona 100 (`keyPersonas`).
 public struct TestServer: Sendable {
     public let server: UploadServer
     public let dataDirectory: String
+    /// Where this server's metadata lives.
+    public let metadata: MetadataLocation
     public let key: String
     public let clock: ManualClock?
+    private let dropStore: @Sendable () async -> Void
 
     public var baseURL: String { server.baseURL }
 
@@ -16,38 +20,50 @@ public struct TestServer: Sendable {
     /// `clock` makes time movable, `configure` changes anything else.
     @discardableResult
     public static func with<T>(
-        sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
+        sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil, keyPersonas: [Int64] = [100],
         configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(sessionTTL: sessionTTL, clock: clock, configure: configure)
+        let server = try await start(sessionTTL: sessionTTL, clock: clock, keyPersonas: keyPersonas, configure: configure)
         return try await withAwaitedCleanup(server, cleanup: { await $0.stop() }, body)
     }
 
     /// Starts a server; the caller must await `stop()` on every path. Prefer `with`.
     public static func start(
-        sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil,
+        sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil, keyPersonas: [Int64] = [100],
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> TestServer {
         let directory = try TempDirectory.make(prefix: "hoist-server")
+        let store = try await TestBackend.makeStore()
         var config = ServerConfiguration(dataDirectory: directory)
         config.sessionTTL = sessionTTL
+        config.metadata = store.location
         if let clock { config.clock = clock }
         configure(&config)
-        let server = try await UploadServer.start(config)
-        let key = try KeyAdmin(dataDirectory: directory).createKey(scopes: ["files:create", "files:read"], personas: [100])
-        return TestServer(server: server, dataDirectory: directory, key: key, clock: clock)
+        let server: UploadServer
+        do {
+            server = try await UploadServer.start(config)
+        } catch {
+            await store.drop()
+            throw error
+        }
+        let key = try await KeyAdmin(dataDirectory: directory, metadata: config.metadata)
+            .createKey(scopes: ["files:create", "files:read"], personas: keyPersonas)
+        return TestServer(server: server, dataDirectory: directory, metadata: config.metadata, key: key, clock: clock,
+                          dropStore: store.drop)
     }
 
-    /// Another key in the same data directory.
+    /// Another key in the same store.
     public func makeKey(scopes: [String] = ["files:create", "files:read"], role: String = "member",
-                        personas: [Int64] = [], user: String? = nil) throws -> String {
-        try KeyAdmin(dataDirectory: dataDirectory).createKey(scopes: scopes, role: role, personas: personas, user: user)
+                        personas: [Int64] = [], user: String? = nil) async throws -> String {
+        try await KeyAdmin(dataDirectory: dataDirectory, metadata: metadata)
+            .createKey(scopes: scopes, role: role, personas: personas, user: user)
     }
 
     /// Stops the server and removes its data.
     public func stop() async {
         try? await server.shutdown()
+        await dropStore()
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 }

@@ -18,7 +18,7 @@ struct Caller: Sendable {
     }
 }
 
-extension SQLiteStore {
+extension MetadataStore {
     /// The caller behind `Authorization: Bearer <key>`, or 401.
     func authenticate(_ request: Request) async throws -> Caller {
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized() }

@@ -1,11 +1,15 @@
 import Foundation
 
-/// Creates API keys in a data directory; safe while a server runs on it.
+/// Creates API keys in a server's metadata store (a data directory's SQLite database or a
+/// PostgreSQL database); safe while servers run on it.
 public struct KeyAdmin: Sendable {
     private let dataDirectory: String
+    private let metadata: MetadataLocation
 
-    public init(dataDirectory: String) {
+    /// `dataDirectory` is used only with `.sqlite`.
+    public init(dataDirectory: String, metadata: MetadataLocation = .sqlite) {
         self.dataDirectory = dataDirectory
+        self.metadata = metadata
     }
 
     /// The scopes a key may hold.
@@ -16,14 +20,20 @@ public struct KeyAdmin: Sendable {
     /// Makes a new key and returns it; only its hash is stored, so this is the one time it
     /// is seen. `user` joins an existing user (or names a new one); `nil` makes a new user.
     public func createKey(scopes: [String], role: String = "member", personas: [Int64] = [], user: String? = nil)
-        throws -> String
+        async throws -> String
     {
         if let unknown = scopes.first(where: { !Self.knownScopes.contains($0) }) { throw KeyAdminError.unknownScope(unknown) }
         guard Self.knownRoles.contains(role) else { throw KeyAdminError.unknownRole(role) }
         if let bad = personas.first(where: { $0 <= 0 }) { throw KeyAdminError.badPersona(bad) }
-        let store = try SQLiteStore(directory: dataDirectory)
+        let store = try await MetadataStores.open(metadata, dataDirectory: dataDirectory)
         let key = "hk_" + RandomID.make(length: 40)
-        try store.insertKey(key, user: user, scopes: scopes, role: role, personas: personas, now: Date())
+        do {
+            try await store.insertKey(key, user: user, scopes: scopes, role: role, personas: personas, now: Date())
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
         return key
     }
 }

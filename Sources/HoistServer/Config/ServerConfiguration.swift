@@ -25,6 +25,11 @@ public struct ServerConfiguration: Sendable {
     public var metricsPort: Int? = nil
     /// How often the sweeper runs on its own.
     public var sweepInterval: TimeInterval = 30
+    /// Where metadata lives: the data directory's SQLite database, or PostgreSQL.
+    public var metadata: MetadataLocation = .sqlite
+    /// The HMAC secret of signed URLs, shared by every instance (`--secret-file`,
+    /// `HOIST_SECRET`); `nil` uses the one the metadata store made on first start.
+    public var signingSecret: Data? = nil
     /// The source of "now".
     public var clock: any ServerClock = SystemClock()
 

@@ -18,9 +18,13 @@ struct ContinueGate: Sendable {
             return .proceed
         }
         do {
-            let session = try? state.store.sessionNow(id: target.sessionId)
-            try StorageGate(signer: state.signer).check(
-                method: head.method, target: target, headers: head.headerFields, session: session, now: state.now())
+            let gate = StorageGate(signer: state.signer)
+            switch state.store.sessionWithoutWaiting(id: target.sessionId) {
+            case .known(let session):
+                try gate.check(method: head.method, target: target, headers: head.headerFields, session: session, now: state.now())
+            case .unknown:
+                try gate.checkURL(method: head.method, target: target, headers: head.headerFields, now: state.now())
+            }
             return .proceed
         } catch {
             return .reject(error.status, target.dialect.errorBody(error), cors)

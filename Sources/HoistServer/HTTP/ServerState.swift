@@ -5,7 +5,7 @@ import Synchronization
 /// What every route shares: configuration, stores, signer and the uploads in flight.
 struct ServerState: Sendable {
     let config: ServerConfiguration
-    let store: SQLiteStore
+    let store: any MetadataStore
     let blobs: DiskBlobStore
     let signer: URLSigner
     let inflight = InflightUploads()

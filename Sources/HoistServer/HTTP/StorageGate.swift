@@ -51,6 +51,23 @@ struct StorageGate: Sendable {
     func check(method: HTTPRequest.Method, target: Target, headers: HTTPFields, session: SessionRecord?, now: Date)
         throws(APIError)
     {
+        try checkURL(method: method, target: target, headers: headers, now: now)
+        guard let session else { throw .notFound() }
+        if method == .put {
+            switch session.status {
+            case .pending where session.expiresAt > now: break
+            case .pending, .expired: throw .urlExpired()
+            case .completed, .cancelled: throw .notPending(session.status.rawValue)
+            }
+            if let declared = session.sizeBytes, let length = headers[.contentLength].flatMap({ Int64($0) }), length > declared {
+                throw .bodyTooLarge(limit: declared)
+            }
+        }
+    }
+
+    /// What the URL alone proves: its signature over the method, path and signed headers,
+    /// and its expiry.
+    func checkURL(method: HTTPRequest.Method, target: Target, headers: HTTPFields, now: Date) throws(APIError) {
         guard let sig = target.query["sig"], let expiresText = target.query["expires"], let expires = Int64(expiresText) else {
             throw .signatureMismatch("the URL is not signed")
         }
@@ -68,17 +85,6 @@ struct StorageGate: Sendable {
                 : "the URL signature does not match the method, URL or signed headers (\(signedNames.joined(separator: ", ")))")
         }
         guard now.timeIntervalSince1970 < Double(expires) else { throw .urlExpired() }
-        guard let session else { throw .notFound() }
-        if method == .put {
-            switch session.status {
-            case .pending where session.expiresAt > now: break
-            case .pending, .expired: throw .urlExpired()
-            case .completed, .cancelled: throw .notPending(session.status.rawValue)
-            }
-            if let declared = session.sizeBytes, let length = headers[.contentLength].flatMap({ Int64($0) }), length > declared {
-                throw .bodyTooLarge(limit: declared)
-            }
-        }
     }
 }
 

@@ -41,16 +41,24 @@ public final class UploadServer: Sendable {
         // Each connection holds a descriptor; the soft limit is often far below what the
         // process may have.
         let descriptors = FileDescriptorLimit.raiseSoftLimitToHard()
-        let store = try SQLiteStore(directory: config.dataDirectory)
-        let blobs = try DiskBlobStore(dataDirectory: config.dataDirectory)
-        // A body cut off by a crash never became an object: its temp file, and any blob
-        // renamed into place whose commit did not happen, are dropped.
-        blobs.clearTemporary()
-        let referenced = try store.referencedBlobIds()
-        for blob in blobs.allBlobIds() where !referenced.contains(blob) { blobs.delete(blob) }
-        let state = ServerState(
-            config: config, store: store, blobs: blobs, signer: URLSigner(secret: try store.signingSecret()),
-            publicBase: PublicBase(config.publicBaseURL ?? PublicBase.forBound(host: config.host, port: config.port)))
+        let store = try await MetadataStores.open(config.metadata, dataDirectory: config.dataDirectory)
+        let state: ServerState
+        do {
+            let blobs = try DiskBlobStore(dataDirectory: config.dataDirectory)
+            // A body cut off by a crash never became an object: its temp file, and any blob
+            // renamed into place whose commit did not happen, are dropped.
+            blobs.clearTemporary()
+            let referenced = try await store.referencedBlobIds()
+            for blob in blobs.allBlobIds() where !referenced.contains(blob) { blobs.delete(blob) }
+            var secret = config.signingSecret
+            if secret == nil { secret = try await store.signingSecret() }
+            state = ServerState(
+                config: config, store: store, blobs: blobs, signer: URLSigner(secret: secret ?? Data()),
+                publicBase: PublicBase(config.publicBaseURL ?? PublicBase.forBound(host: config.host, port: config.port)))
+        } catch {
+            await store.close()
+            throw error
+        }
         var log = logger ?? Logger(label: "hoist.server")
         if logger == nil { log.logLevel = .warning }
         let openAPI = try OpenAPIDocument.load()
@@ -103,7 +111,14 @@ public final class UploadServer: Sendable {
                 bound.continuation.finish()
                 metricsBound.continuation.finish()
             }
-            try await group.run()
+            // The store's connections (PostgreSQL's pool) outlive no server.
+            do {
+                try await group.run()
+            } catch {
+                await state.store.close()
+                throw error
+            }
+            await state.store.close()
         }
         var port: Int?
         for await value in bound.stream { port = value }

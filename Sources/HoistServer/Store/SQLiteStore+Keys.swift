@@ -1,13 +1,10 @@
-import Crypto
 import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// Stores a new key (hashed) for `user`, creating the user when it is new; without a
-    /// user the key becomes a user of its own. Personas must not belong to another user.
-    func insertKey(_ key: String, user: String?, scopes: [String], role: String, personas: [Int64], now: Date) throws {
+    func insertKey(_ key: String, user: String?, scopes: [String], role: String, personas: [Int64], now: Date) async throws {
         let userId = user ?? "user_" + RandomID.make(length: 12)
-        try pool.write { db in
+        try await pool.write { db in
             for pid in personas {
                 if let owner = try String.fetchOne(db, sql: "SELECT userId FROM personas WHERE pid = ?", arguments: [pid]),
                    owner != userId {
@@ -16,32 +13,24 @@ extension SQLiteStore {
                 try db.execute(sql: "INSERT OR IGNORE INTO personas (pid, userId) VALUES (?, ?)", arguments: [pid, userId])
             }
             try KeyRecord(
-                id: "key_" + RandomID.make(length: 12), hash: Self.hash(key: key), userId: userId,
+                id: "key_" + RandomID.make(length: 12), hash: KeyDigest.of(key), userId: userId,
                 scopes: scopes.joined(separator: ","), role: role,
                 personas: personas.map(String.init).joined(separator: ","), createdAt: now
             ).insert(db)
         }
     }
 
-    /// The key whose SHA-256 is that of `key`, if any.
     func keyRecord(for key: String) async throws -> KeyRecord? {
-        let digest = Self.hash(key: key)
+        let digest = KeyDigest.of(key)
         return try await pool.read { db in
             try KeyRecord.lookup(db, hash: digest)
         }
     }
 
-    /// The user a persona belongs to.
     func personaOwner(_ pid: Int64) async throws -> String? {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT userId FROM personas WHERE pid = ?", arguments: [pid])
         }
-    }
-
-    /// Keys are long random strings, so one round of SHA-256 is as safe as a slow hash and
-    /// lets a key be found by its digest.
-    static func hash(key: String) -> String {
-        Hex.encode(SHA256.hash(data: Data(key.utf8)))
     }
 }
 

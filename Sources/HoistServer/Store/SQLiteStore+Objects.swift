@@ -12,8 +12,6 @@ struct StoredBody: Sendable {
 }
 
 extension SQLiteStore {
-    /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes.
-    /// Returns the blob it replaced, which the caller deletes after the commit.
     func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String? {
         try await writes.write { db in
             guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
@@ -35,13 +33,10 @@ extension SQLiteStore {
         }
     }
 
-    /// The object visible at `key`.
     func object(at key: String) async throws -> ObjectRecord? {
         try await pool.read { db in try ObjectRecord.lookup(db, key: key) }
     }
 
-    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline); true when
-    /// this call completed its session rather than repeating a finalize.
     @discardableResult
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
         try await writes.write { db in
@@ -67,8 +62,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
-    /// delete from disk.
+    /// One instance owns a data directory, so every sweep runs.
     func sweep(now: Date) async throws -> SweepOutcome {
         try await writes.write { db in
             var expired: [Dialect] = []
@@ -100,9 +94,8 @@ extension SQLiteStore {
         }
     }
 
-    /// Every blob id an object points at.
-    func referencedBlobIds() throws -> Set<String> {
-        try pool.read { db in Set(try String.fetchAll(db, sql: "SELECT blobId FROM objects")) }
+    func referencedBlobIds() async throws -> Set<String> {
+        try await pool.read { db in Set(try String.fetchAll(db, sql: "SELECT blobId FROM objects")) }
     }
 }
 

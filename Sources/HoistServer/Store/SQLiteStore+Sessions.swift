@@ -17,7 +17,6 @@ extension SQLiteStore {
         }
     }
 
-    /// The session `id`, its status brought up to date with the clock.
     func session(id: String, now: Date) async throws -> SessionRecord? {
         // Almost every lookup changes nothing: read it, and queue a write only to expire it.
         guard let session = try await pool.read({ db in try SessionRecord.lookup(db, id: id) }) else { return nil }
@@ -25,9 +24,9 @@ extension SQLiteStore {
         return try await writes.write { db in try Self.expiringSession(db, id: id, now: now) }
     }
 
-    /// A synchronous read for the `Expect: 100-continue` gate, which runs on an event loop.
-    func sessionNow(id: String) throws -> SessionRecord? {
-        try pool.read { db in try SessionRecord.lookup(db, id: id) }
+    /// SQLite reads are quick and local: the gate sees the session's real state.
+    func sessionWithoutWaiting(id: String) -> SessionPeek {
+        .known(try? pool.read { db in try SessionRecord.lookup(db, id: id) })
     }
 
     static func expiringSession(_ db: Database, id: String, now: Date) throws -> SessionRecord? {
@@ -40,8 +39,6 @@ extension SQLiteStore {
         return session
     }
 
-    /// Completes a Lightfield session: checks the stored bytes against the declared size
-    /// and the optional md5; a mismatch discards the bytes and leaves the session pending.
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
         try await writes.write { db in
             guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
@@ -76,8 +73,6 @@ extension SQLiteStore {
         }
     }
 
-    /// Cancels a pending session and drops any bytes it stored; returns the session and
-    /// the blob to delete.
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?) {
         try await writes.write { db in
             guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
@@ -94,7 +89,6 @@ extension SQLiteStore {
         }
     }
 
-    /// A page of `userId`'s Lightfield files, newest first, after `cursor`.
     func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date)
         async throws -> [SessionRecord]
     {

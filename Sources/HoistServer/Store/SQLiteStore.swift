@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 
-/// The server's metadata in SQLite: keys, personas, sessions, the objects they stored and
-/// an event log. Every state change is committed before the response that reports it.
-struct SQLiteStore: Sendable {
+/// The server's metadata in SQLite, in the data directory: the embedded default, for one
+/// instance. Every state change is committed before the response that reports it.
+struct SQLiteStore: MetadataStore {
     let pool: DatabasePool
     /// Where every request's writes go: concurrent ones share a commit (and its fsync).
     let writes: GroupCommit
@@ -84,11 +84,13 @@ struct SQLiteStore: Sendable {
     }
 
     /// The HMAC secret of this data directory.
-    func signingSecret() throws -> Data {
-        try pool.read { db in
+    func signingSecret() async throws -> Data {
+        try await pool.read { db in
             try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'signingSecret'") ?? Data()
         }
     }
+
+    func close() async {}
 
     /// Appends to the event log; call inside the transaction that makes the change.
     static func record(_ db: Database, session: String, _ kind: String, at: Date) throws {

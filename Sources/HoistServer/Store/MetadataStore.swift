@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+
+/// The server's metadata: keys, personas, sessions, the objects they stored and an event
+/// log. The routes know only this protocol; `SQLiteStore` (one data directory, the
+/// embedded default) and `PostgresStore` (shared by any number of instances) implement it.
+///
+/// Every method that changes state returns only after the change is committed, as API.md
+/// requires of every response that reports one.
+protocol MetadataStore: Sendable {
+    /// The HMAC secret this store keeps for signed URLs, made by its first migration.
+    /// `--secret-file` / `HOIST_SECRET` override it.
+    func signingSecret() async throws -> Data
+
+    /// Stores a new key (hashed) for `user`, creating the user when it is new; without a
+    /// user the key becomes a user of its own. Personas must not belong to another user.
+    func insertKey(_ key: String, user: String?, scopes: [String], role: String, personas: [Int64], now: Date) async throws
+    /// The key whose SHA-256 is that of `key`, if any.
+    func keyRecord(for key: String) async throws -> KeyRecord?
+    /// The user a persona belongs to.
+    func personaOwner(_ pid: Int64) async throws -> String?
+
+    func insertSession(_ session: SessionRecord) async throws
+    /// The session `id`, its status brought up to date with the clock.
+    func session(id: String, now: Date) async throws -> SessionRecord?
+    /// The session as it is now, read without suspending, for the `Expect: 100-continue`
+    /// gate (which runs on an event loop); `.unknown` when the store cannot answer that way.
+    func sessionWithoutWaiting(id: String) -> SessionPeek
+    /// Completes a Lightfield session: checks the stored bytes against the declared size
+    /// and the optional md5; a mismatch discards the bytes and leaves the session pending.
+    func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome
+    /// Cancels a pending session and drops any bytes it stored; returns the session and
+    /// the blob to delete.
+    func cancel(id: String, now: Date) async throws -> (SessionRecord, String?)
+    /// A page of `userId`'s Lightfield files, newest first, after `cursor`.
+    func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date) async throws
+        -> [SessionRecord]
+
+    /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes.
+    /// Returns the blob it replaced, which the caller deletes after the commit.
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String?
+    /// The object visible at `key`.
+    func object(at key: String) async throws -> ObjectRecord?
+    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline); true when
+    /// this call completed its session rather than repeating a finalize.
+    @discardableResult
+    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
+    /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
+    /// delete. With several instances on one store, one sweep runs at a time and the others
+    /// return an empty outcome.
+    func sweep(now: Date) async throws -> SweepOutcome
+    /// Every blob id an object points at.
+    func referencedBlobIds() async throws -> Set<String>
+    /// Releases the store's connections.
+    func close() async
+}
+
+/// What a store can say about a session without waiting.
+enum SessionPeek: Sendable {
+    case known(SessionRecord?)
+    /// The store answers only asynchronously: the gate checks what the URL itself proves
+    /// and leaves the session's state to the route.
+    case unknown
+}
+
+/// Where the server keeps its metadata.
+public enum MetadataLocation: Sendable, Equatable {
+    /// `hoist.sqlite` in the data directory: one instance.
+    case sqlite
+    /// A PostgreSQL database, `postgres://user:password@host:port/database`: any number.
+    case postgres(String)
+
+    /// `--database`, else `HOIST_DATABASE_URL`, else SQLite.
+    public static func from(_ flag: String?, environment: [String: String]) -> MetadataLocation {
+        guard let url = flag ?? environment["HOIST_DATABASE_URL"], !url.isEmpty else { return .sqlite }
+        return .postgres(url)
+    }
+}
+
+/// Key digests: keys are long random strings, so one round of SHA-256 is as safe as a slow
+/// hash and lets a key be found by its digest.
+enum KeyDigest {
+    static func of(_ key: String) -> String {
+        Hex.encode(SHA256.hash(data: Data(key.utf8)))
+    }
+}

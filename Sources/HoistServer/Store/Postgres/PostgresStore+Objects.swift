@@ -1,0 +1,110 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    private static let objectColumns = ObjectRecord.postgresColumns
+
+    /// The object at `key`, locked for this transaction.
+    func object(_ connection: PostgresConnection, at key: String) async throws -> ObjectRecord? {
+        try await connection.records(
+            "SELECT \(unescaped: Self.objectColumns) FROM objects WHERE object_key = \(key) FOR UPDATE",
+            logger: logger, ObjectRecord.init(postgres:)
+        ).first
+    }
+
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String? {
+        guard let key = try await objectKey(ofSession: sessionId) else { throw APIError.notFound() }
+        return try await transaction { connection in
+            try await lockObjectKey(connection, key)
+            guard let session = try await lockedSession(connection, id: sessionId, now: now) else { throw APIError.notFound() }
+            switch session.status {
+            case .pending: break
+            case .expired: throw APIError.urlExpired()
+            case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
+            }
+            let existing = try await object(connection, at: key)
+            if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
+            let deleteAt = session.dialect == .luw
+                ? LuwRetention.deleteAt(filename: session.filename, storedAt: now, finalized: false)?.millis : nil
+            try await connection.query("""
+                INSERT INTO objects (\(unescaped: Self.objectColumns)) VALUES (
+                \(key), \(sessionId), \(body.blobId), \(body.size), \(body.md5), \(body.contentType), \(body.cacheControl),
+                \(body.expiresHeader), \(now.millis), \(deleteAt))
+                ON CONFLICT (object_key) DO UPDATE SET session_id = EXCLUDED.session_id, blob_id = EXCLUDED.blob_id,
+                    size = EXCLUDED.size, md5 = EXCLUDED.md5, content_type = EXCLUDED.content_type,
+                    cache_control = EXCLUDED.cache_control, expires_header = EXCLUDED.expires_header,
+                    stored_at = EXCLUDED.stored_at, delete_at = EXCLUDED.delete_at
+                """, logger: logger)
+            try await Self.record(connection, session: sessionId, "stored", at: now, logger: logger)
+            return existing?.blobId
+        }
+    }
+
+    func object(at key: String) async throws -> ObjectRecord? {
+        try await client.records(
+            "SELECT \(unescaped: Self.objectColumns) FROM objects WHERE object_key = \(key)",
+            logger: logger, ObjectRecord.init(postgres:)
+        ).first
+    }
+
+    @discardableResult
+    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
+        try await transaction { connection in
+            try await lockObjectKey(connection, key)
+            guard let object = try await object(connection, at: key) else {
+                var pending: Int64 = 0
+                for try await count in try await connection.query(
+                    "SELECT count(*) FROM sessions WHERE object_key = \(key) AND user_id = \(userId)", logger: logger
+                ).decode(Int64.self) { pending = count }
+                throw pending > 0 ? APIError.uploadMissing() : APIError.notFound()
+            }
+            guard let session = try await lockedSession(connection, id: object.sessionId, now: now), session.userId == userId else {
+                throw APIError.notFound()
+            }
+            let fresh = session.status != .completed
+            if fresh {
+                try await connection.query("""
+                    UPDATE sessions SET status = 'COMPLETED', md5 = \(object.md5), completed_at = \(now.millis)
+                    WHERE id = \(session.id)
+                    """, logger: logger)
+                try await Self.record(connection, session: session.id, "completed", at: now, logger: logger)
+            }
+            let deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)?.millis
+            try await connection.query("UPDATE objects SET delete_at = \(deleteAt) WHERE object_key = \(key)", logger: logger)
+            return fresh
+        }
+    }
+
+    /// Runs only where the sweep lock is free: with several instances, one sweeps at a
+    /// time and the others return an empty outcome.
+    func sweep(now: Date) async throws -> SweepOutcome {
+        try await transaction { connection in
+            var mine = false
+            for try await locked in try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(\(PostgresSchema.sweepLock))", logger: logger
+            ).decode(Bool.self) { mine = locked }
+            guard mine else { return SweepOutcome(blobs: [], expired: []) }
+            var expired: [Dialect] = []
+            for row in try await connection.records("""
+                UPDATE sessions SET status = 'EXPIRED' WHERE status = 'PENDING' AND expires_at <= \(now.millis)
+                RETURNING id, dialect
+                """, logger: logger, { try $0.decode((String, String).self) }) {
+                expired.append(Dialect(rawValue: row.1) ?? .lightfield)
+                try await Self.record(connection, session: row.0, "expired", at: now, logger: logger)
+            }
+            // Objects whose time is up, and the bytes of Lightfield sessions that ended
+            // without completing (they will never be used).
+            let gone = try await connection.records("""
+                DELETE FROM objects WHERE delete_at <= \(now.millis) OR session_id IN (
+                    SELECT id FROM sessions WHERE dialect = 'lightfield' AND status IN ('EXPIRED', 'CANCELLED'))
+                RETURNING blob_id, session_id
+                """, logger: logger, { try $0.decode((String, String).self) })
+            for (_, session) in gone { try await Self.record(connection, session: session, "deleted", at: now, logger: logger) }
+            return SweepOutcome(blobs: gone.map(\.0), expired: expired)
+        }
+    }
+
+    func referencedBlobIds() async throws -> Set<String> {
+        Set(try await client.records("SELECT blob_id FROM objects", logger: logger) { try $0.decode(String.self) })
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The server's metadata in PostgreSQL, shared by any number of `hoist serve` instances.
+///
+/// Each state change is one transaction, committed before the method returns. Rows are
+/// locked in one order everywhere (the object key's advisory lock, then the session row,
+/// then the object row), so concurrent requests on several instances serialise on what
+/// they share; a deadlock or serialisation failure that still happens is retried.
+struct PostgresStore: MetadataStore {
+    let client: PostgresClient
+    private let running: Task<Void, Never>
+    let logger: Logger
+
+    /// Connects to `url`, migrates the schema (one instance at a time) and returns once
+    /// the database has answered.
+    static func open(url: String) async throws -> PostgresStore {
+        let configuration = try PostgresURL.parse(url)
+        let logger = Logger(label: "hoist.postgres")
+        // First contact on one connection, which fails at once with the reason (refused,
+        // no such database, bad password); the pool would retry quietly for minutes.
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration.connection, id: 0, logger: logger)
+            do {
+                try await PostgresSchema.migrate(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw PostgresStoreError("cannot use the PostgreSQL database at \(configuration.display): \(PostgresStoreError.describe(error))")
+        }
+        let client = PostgresClient(configuration: configuration.client)
+        let running = Task { await client.run() }
+        return PostgresStore(client: client, running: running, logger: logger)
+    }
+
+    func close() async {
+        running.cancel()
+        await running.value
+    }
+
+    func signingSecret() async throws -> Data {
+        let rows = try await client.query("SELECT value FROM settings WHERE name = 'signingSecret'", logger: logger)
+        for try await buffer in rows.decode(ByteBuffer.self) { return Data(buffer.readableBytesView) }
+        throw PostgresStoreError("the database has no signing secret; was its schema made by hoist?")
+    }
+
+    /// PostgreSQL answers only over the network: the `Expect: 100-continue` gate checks the
+    /// URL and leaves the session's state to the route.
+    func sessionWithoutWaiting(id: String) -> SessionPeek { .unknown }
+
+    /// Runs `body` in one transaction on one connection; its own errors (an `APIError`)
+    /// roll it back and reach the caller unwrapped. Deadlocks and serialisation failures
+    /// run it again, a few times.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await Self.transaction(on: connection, logger: logger, body)
+                }
+            } catch let error as PSQLError where attempt < 4 && PostgresStoreError.isRetryable(error) {
+                continue
+            }
+        }
+    }
+
+    /// BEGIN, `body`, COMMIT on `connection`; ROLLBACK and rethrow when `body` throws.
+    static func transaction<T: Sendable>(on connection: PostgresConnection, logger: Logger,
+                                         _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let value = try await body(connection)
+            try await connection.query("COMMIT", logger: logger)
+            return value
+        } catch {
+            // A broken connection cannot roll back; the server does it when it drops.
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Appends to the event log; call inside the transaction that makes the change.
+    static func record(_ connection: PostgresConnection, session: String, _ kind: String, at: Date, logger: Logger) async throws {
+        try await connection.query(
+            "INSERT INTO events (session_id, kind, at) VALUES (\(session), \(kind), \(at.millis))", logger: logger)
+    }
+}
+
+/// A PostgreSQL metadata store could not be opened or used.
+struct PostgresStoreError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+
+    /// 40P01 deadlock_detected, 40001 serialization_failure: the transaction may simply run again.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
+    }
+
+    /// The server's own message when there is one; `PSQLError`'s description hides it.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return String(describing: underlying) }
+            return String(describing: error.code)
+        }
+        return String(describing: error)
+    }
+}

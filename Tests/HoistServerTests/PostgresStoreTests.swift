@@ -1,0 +1,179 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+@testable import HoistServer
+
+/// `--database postgres://`: what holds only with PostgreSQL (several instances on one
+/// database). The rest of the server suite runs on PostgreSQL too, under
+/// `HOIST_TEST_BACKEND=postgres`.
+@Suite struct PostgresStoreTests {
+    /// Two servers on one new database with one signing secret, each with its own data
+    /// directory (disk blobs are per instance); `body` gets both and a psql runner.
+    static func twoInstances(clock: ManualClock? = nil, sessionTTL: TimeInterval = 3600,
+                             _ body: (TestServer, TestServer, Psql) async throws -> Void) async throws {
+        let database = try await TestPostgres.makeDatabase()
+        let secret = Data("a secret every instance shares, 32+ bytes".utf8)
+        let configure: (inout ServerConfiguration) -> Void = {
+            $0.metadata = .postgres(database.url)
+            $0.signingSecret = secret
+        }
+        do {
+            try await TestServer.with(sessionTTL: sessionTTL, clock: clock, configure: configure) { a in
+                // Persona 100 is a's user's; b's own key gets another.
+                try await TestServer.with(sessionTTL: sessionTTL, clock: clock, keyPersonas: [200], configure: configure) { b in
+                    try await body(a, b, Psql(url: database.url))
+                }
+            }
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
+    }
+
+    /// Runs one query with psql and returns its single value.
+    struct Psql {
+        let url: String
+
+        func value(_ sql: String) async throws -> String {
+            var components = URLComponents(string: url)!
+            components.query = nil  // psql does not know hoist's `pool`
+            let result = try await Shell.run("psql -Atq \(Tmux.quote(components.string!)) -c \(Tmux.quote(sql))")
+            guard result.status == 0 else { throw ChildProcessError(description: result.stderr) }
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    @Test("a session created on one instance is PUT, completed, listed and cancelled through the other")
+    func instancesAreInterchangeable() async throws {
+        try await Self.twoInstances { a, b, _ in
+            // A key made once (through a) authenticates on both.
+            let onA = LightfieldCalls(baseURL: a.baseURL, key: a.key)
+            let onB = LightfieldCalls(baseURL: b.baseURL, key: a.key)
+            let body = Data("bytes that land on a and complete on b".utf8)
+            let created = try await onA.create(sizeBytes: body.count)
+            #expect(created.status == 200)
+            let id = try #require(created.string("id"))
+            #expect(try await onA.put(created, body: body).status == 200)
+            let completed = try await onB.complete(id, md5: MD5Hex.of(body))
+            #expect(completed.status == 200, "\(completed.text)")
+            #expect(completed.string("md5") == MD5Hex.of(body))
+            #expect(try await onB.metadata(id).string("status") == "COMPLETED")
+            let listed = try await onB.list()
+            #expect((listed.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
+
+            let second = try await onB.create(sizeBytes: 3)
+            let secondID = try #require(second.string("id"))
+            #expect(try await onA.cancel(secondID).status == 200)
+            #expect(try await onB.metadata(secondID).string("status") == "CANCELLED")
+            // A URL signed by b is honoured by a: the secret is shared, not per instance.
+            let third = try await onB.create(sizeBytes: 3)
+            let url = try #require(third.string("uploadUrl")).replacingOccurrences(of: b.baseURL, with: a.baseURL)
+            let headers = (third.json["uploadHeaders"] as? [String: String]) ?? [:]
+            let put = try await TestHTTP.send(.PUT, url, headers: headers.map { ($0.key, $0.value) }, body: Data("abc".utf8))
+            #expect(put.status == 200, "\(put.text)")
+        }
+    }
+
+    @Test("40 concurrent completes of one session across two instances: all 200, one completion recorded")
+    func concurrentCompletesCompleteOnce() async throws {
+        try await Self.twoInstances { a, b, psql in
+            let calls = [LightfieldCalls(baseURL: a.baseURL, key: a.key), LightfieldCalls(baseURL: b.baseURL, key: a.key)]
+            let body = Data(repeating: 7, count: 1000)
+            let created = try await calls[0].create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            _ = try await calls[1].put(created, body: body)
+            let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        let answer = try await calls[i % 2].complete(id, md5: MD5Hex.of(body))
+                        return (answer.status, answer.string("md5"))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0.0 == 200 && $0.1 == MD5Hex.of(body) }, "\(statuses)")
+            #expect(try await psql.value("SELECT count(*) FROM events WHERE session_id = '\(id)' AND kind = 'completed'") == "1")
+        }
+    }
+
+    @Test("sweeps on two instances at once expire each overdue session exactly once")
+    func sweepsDoNotOverlap() async throws {
+        let clock = ManualClock()
+        try await Self.twoInstances(clock: clock, sessionTTL: 60) { a, b, psql in
+            let calls = LightfieldCalls(baseURL: a.baseURL, key: a.key)
+            for _ in 0..<25 { #expect(try await calls.create(sizeBytes: 10).status == 200) }
+            clock.advance(by: 120)
+            async let first: Void = a.server.sweep()
+            async let second: Void = b.server.sweep()
+            _ = try await (first, second)
+            // One sweep held the lock; had both run, each would have expired a share, which
+            // is as correct but double work. Either way each session has one "expired".
+            #expect(try await psql.value("SELECT count(*) FROM sessions WHERE status = 'EXPIRED'") == "25")
+            #expect(try await psql.value("SELECT count(*) FROM events WHERE kind = 'expired'") == "25")
+            #expect(try await psql.value("SELECT count(DISTINCT session_id) FROM events WHERE kind = 'expired'") == "25")
+        }
+    }
+
+    @Test("instances started together on a new database migrate it once")
+    func concurrentStartsMigrateOnce() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        defer { Task { await database.drop() } }
+        let servers = try await withThrowingTaskGroup(of: UploadServer.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var config = ServerConfiguration(dataDirectory: try TempDirectory.make(prefix: "hoist-pg-start"))
+                    config.metadata = .postgres(database.url)
+                    return try await UploadServer.start(config)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(servers.count == 4)
+        for server in servers { try await server.shutdown() }
+        let psql = Psql(url: database.url)
+        #expect(try await psql.value("SELECT string_agg(name, ',') FROM hoist_migrations") == "v1")
+        #expect(try await psql.value("SELECT count(*) FROM settings WHERE name = 'signingSecret'") == "1")
+    }
+
+    @Test("an unreachable or wrong database fails the start with a message that names it, and no password")
+    func unreachableDatabaseIsAClearError() async throws {
+        let port = try closedPort()
+        var config = ServerConfiguration(dataDirectory: try TempDirectory.make(prefix: "hoist-pg-none"))
+        config.metadata = .postgres("postgres://hoist:s3cret@127.0.0.1:\(port)/nowhere?sslmode=disable")
+        let started = ContinuousClock.now
+        let error = await #expect(throws: (any Error).self) { try await UploadServer.start(config) }
+        let text = String(describing: error)
+        #expect(text.contains("127.0.0.1:\(port)/nowhere"), "\(text)")
+        #expect(!text.contains("s3cret"))
+        #expect(ContinuousClock.now - started < .seconds(15))
+
+        let admin = try await TestPostgres.adminURL()
+        var missing = URLComponents(string: admin)!
+        missing.path = "/hoist_no_such_database"
+        config.metadata = .postgres(missing.string!)
+        let wrong = await #expect(throws: (any Error).self) { try await UploadServer.start(config) }
+        #expect(String(describing: wrong).contains("hoist_no_such_database"))
+    }
+
+    @Test("postgres:// URLs: credentials decoded, sslmode and pool read, the password never displayed")
+    func urlsParse() throws {
+        let url = try PostgresURL.parse("postgres://us%40er:p%3Ass@db.example:6543/hoist?sslmode=disable&pool=9")
+        #expect(url.client.username == "us@er")
+        #expect(url.client.password == "p:ss")
+        #expect(url.client.database == "hoist")
+        #expect(url.client.host == "db.example" && url.client.port == 6543)
+        #expect(url.client.options.maximumConnections == 9)
+        #expect(url.display == "db.example:6543/hoist" && !url.display.contains("p:ss"))
+        let socket = try PostgresURL.parse("postgresql://me@/hoist")
+        #expect(socket.client.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5432")
+        for bad in ["mysql://x@y/z", "not a url", "postgres://a@b/c?sslmode=sometimes", "postgres://a@b/c?pool=0"] {
+            #expect(throws: (any Error).self, "\(bad)") { try PostgresURL.parse(bad) }
+        }
+        #expect(MetadataLocation.from(nil, environment: [:]) == .sqlite)
+        #expect(MetadataLocation.from(nil, environment: ["HOIST_DATABASE_URL": "postgres://a@b/c"]) == .postgres("postgres://a@b/c"))
+        #expect(MetadataLocation.from("postgres://x@y/z", environment: ["HOIST_DATABASE_URL": "postgres://a@b/c"]) == .postgres("postgres://x@y/z"))
+    }
+}
