@@ -96,4 +96,50 @@ struct ServeProcessTests {
         server.send(SIGTERM)
         #expect(await server.waitForExit() == 0)
     }
+
+    @Test("serve and keys create on PostgreSQL: keys made with --database work on a server started with it and --secret-file")
+    func postgresBackedServe() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        let bin = try HoistBinary.require()
+        let dir = try TempDirectory.make(prefix: "hoist-serve-pg")
+        let secretFile = dir + "/secret"
+        try Data("0123456789abcdef0123456789abcdef\n".utf8).write(to: URL(fileURLWithPath: secretFile))
+        let made = try await Shell.run("'\(bin)' keys create --database '\(database.url)' --scopes files:create,files:read")
+        #expect(made.status == 0, "\(made.stderr)")
+        let key = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, base) = try await Self.serve(dir, extra: ["--database", database.url, "--secret-file", secretFile])
+        let body = Data("stored through a PostgreSQL-backed hoist serve".utf8)
+        let done = try await LightfieldCalls(baseURL: base, key: key).upload(body)
+        #expect(done.status == 200 && done.string("md5") == MD5Hex.of(body), "\(done.text)")
+        // The metadata is in PostgreSQL: the data directory holds no SQLite database.
+        #expect(!FileManager.default.fileExists(atPath: dir + "/hoist.sqlite"))
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        await database.drop()
+    }
+
+    @Test("a server or key command that cannot reach its database exits 1 with the reason, never the password; no store exits 2")
+    func unreachableStoresFail() async throws {
+        let bin = try HoistBinary.require()
+        let dir = try TempDirectory.make(prefix: "hoist-serve-bad")
+        let url = "postgres://hoist:pa55word@127.0.0.1:\(try closedPort())/hoist?sslmode=disable"
+        let serve = try await Shell.run("'\(bin)' serve --data '\(dir)' --port 0 --database '\(url)'")
+        #expect(serve.status == 1)
+        #expect(serve.stdout.isEmpty)
+        #expect(serve.stderr.contains("cannot use the PostgreSQL database at 127.0.0.1:"), "\(serve.stderr)")
+        #expect(!serve.stderr.contains("pa55word"))
+        let keys = try await Shell.run("'\(bin)' keys create --database '\(url)' --scopes files:read")
+        #expect(keys.status == 1 && !keys.stderr.contains("pa55word") && keys.stdout.isEmpty, "\(keys.stderr)")
+        let nowhere = try await Shell.run("env -u HOIST_DATABASE_URL '\(bin)' keys create --scopes files:read")
+        #expect(nowhere.status == 2 && nowhere.stderr.contains("--data"), "\(nowhere.stderr)")
+        let short = try await Shell.run("HOIST_SECRET=tooshort '\(bin)' serve --data '\(dir)' --port 0")
+        #expect(short.status == 2 && short.stderr.contains("at least 32 characters"), "\(short.stderr)")
+        // A port another server holds: the start fails with exit 1, not a clean 0.
+        let (holder, base) = try await Self.serve(dir)
+        let port = URLComponents(string: base)?.port ?? 0
+        let taken = try await Shell.run("'\(bin)' serve --data '\(try TempDirectory.make(prefix: "hoist-serve-taken"))' --port \(port)")
+        #expect(taken.status == 1 && taken.stderr.contains("cannot start"), "\(taken.stderr)")
+        holder.send(SIGTERM)
+        _ = await holder.waitForExit()
+    }
 }
