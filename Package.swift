@@ -33,6 +33,8 @@ let package = Package(
         .target(
             name: "HoistServer",
             dependencies: [
+                "SigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -54,8 +56,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "SigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "HoistEngine",
             dependencies: [
+                "SigV4",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,7 +122,7 @@ let package = Package(
         .target(
             name: "HoistTestSupport",
             dependencies: [
-                "HoistServer",
+                "HoistServer", "SigV4",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,14 +135,14 @@ let package = Package(
         .testTarget(
             name: "HoistServerTests",
             dependencies: [
-                "HoistServer", "HoistTestSupport",
+                "HoistServer", "HoistTestSupport", "SigV4",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HoistEngineTests",
-            dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport"],
+            dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport", "SigV4"],
             resources: [.copy("SigV4Vectors")],
             swiftSettings: strict
         ),

@@ -21,8 +21,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port; 0 picks a free one.")
     var port: Int = 8080
 
-    @Option(name: .customLong("session-ttl"), help: "Seconds an upload session and its signed URL live.")
-    var sessionTTL: Int = 3600
+    @Option(name: .customLong("session-ttl"),
+            help: "Seconds an upload session and its signed URL live (default 3600; 900 with an S3 blob store).")
+    var sessionTTL: Int?
+
+    @Option(name: .customLong("blob-store"),
+            help: "Where bytes go: disk (default, under --data) or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=1, PUT to directly.")
+    var blobStore: String?
 
     @Option(name: .customLong("download-ttl"), help: "Seconds a signed download URL lives.")
     var downloadTTL: Int = 900
@@ -53,7 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535") }
         // Bounded so that an expiry stays a representable date and integer.
-        guard (1...315_360_000).contains(sessionTTL), (1...315_360_000).contains(downloadTTL) else {
+        _ = try blobLocation()
+        guard (1...315_360_000).contains(sessionTTL ?? 3600), (1...315_360_000).contains(downloadTTL) else {
             throw ValidationError("--session-ttl and --download-ttl must be from 1 second to 10 years")
         }
         for (name, value) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)] {
@@ -68,7 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
         var config = ServerConfiguration(dataDirectory: data)
         config.host = host
         config.port = port
-        config.sessionTTL = TimeInterval(sessionTTL)
+        config.blobStore = try blobLocation()
+        // A presigned S3 URL cannot be revoked, so on S3 sessions (and their URLs) are short.
+        config.sessionTTL = TimeInterval(sessionTTL ?? (config.blobStore == .disk ? 3600 : 900))
         config.downloadTTL = TimeInterval(downloadTTL)
         config.publicBaseURL = try publicURL.map(PublicURL.normalized)
         config.connectionLimits.headerTimeout = .nanoseconds(Int64(headerTimeout * 1e9))
@@ -91,12 +99,23 @@ struct ServeCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((server.baseURL + "\n").utf8))
         var note = "hoist serve: listening on \(server.baseURL), data in \(data)"
         if case .postgres = config.metadata { note += ", metadata in PostgreSQL" }
+        if case .s3(let s3) = config.blobStore { note += ", bytes in s3://\(s3.bucket)/\(s3.prefix)" }
         if let port = server.metricsPort { note += ", metrics on port \(port)" }
         if publicURL == nil, ["0.0.0.0", "::"].contains(host) {
             note += "\nhoist serve: bound to every address; give --public-url so that the URLs it hands out reach it"
         }
         FileHandle.standardError.write(Data((note + "\n").utf8))
         try await server.wait()
+    }
+}
+
+extension ServeCommand {
+    func blobLocation() throws -> BlobStoreLocation {
+        do {
+            return try BlobStoreLocation.parse(blobStore)
+        } catch let error as BlobStoreError {
+            throw ValidationError(error.description)
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import SigV4
 import Foundation
 import HoistTestSupport
 import Testing
@@ -9,7 +10,7 @@ import Testing
     @Test func credentialsComeFromTheEnvironmentFirst() throws {
         let chain = AWSCredentialChain(environment: ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "tok", "HOME": "/nonexistent"])
         #expect(try chain.credentials() == SigV4Credentials(accessKeyID: "AKID", secretAccessKey: "secret", sessionToken: "tok"))
-        #expect(throws: EngineError.self) { try AWSCredentialChain(environment: ["AWS_ACCESS_KEY_ID": "AKID", "HOME": "/nonexistent"]).credentials() }
+        #expect(throws: AWSCredentialsError.self) { try AWSCredentialChain(environment: ["AWS_ACCESS_KEY_ID": "AKID", "HOME": "/nonexistent"]).credentials() }
     }
 
     @Test func credentialsAndRegionComeFromTheAWSFilesForTheNamedProfile() throws {
@@ -46,8 +47,8 @@ import Testing
             _ = try AWSCredentialChain(environment: base.merging(["AWS_PROFILE": "absent"]) { $1 }).credentials()
             Issue.record("no error for a missing profile")
         } catch {
-            #expect(error.message.contains("absent") && error.message.contains(".aws/credentials"))
-            #expect(!error.message.contains("secret") || !error.message.contains("worksecret"))
+            #expect(error.description.contains("absent") && error.description.contains(".aws/credentials"))
+            #expect(!error.description.contains("secret") || !error.description.contains("worksecret"))
         }
     }
 

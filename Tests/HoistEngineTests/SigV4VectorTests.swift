@@ -1,3 +1,4 @@
+import SigV4
 import Foundation
 import HoistEngine
 import Testing

@@ -1,3 +1,4 @@
+import SigV4
 import AsyncHTTPClient
 import Foundation
 import NIOCore

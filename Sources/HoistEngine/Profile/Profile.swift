@@ -1,3 +1,5 @@
+import SigV4
+
 /// A named way to reach an upload service: dialect, endpoint, where the key lives, options.
 ///
 /// A profile never holds the key itself, only the name of the environment variable
@@ -39,7 +41,13 @@ public struct Profile: Sendable, Equatable, Codable {
     /// Reads the key from `environment`; fails when the variable is unset or empty. In the
     /// s3 dialect the key is the AWS credentials, found the way the AWS tools find them.
     public func resolveKey(environment: [String: String]) throws(EngineError) -> APIKey {
-        if dialect == .s3 { return APIKey(signing: try AWSCredentialChain(environment: environment).credentials()) }
+        if dialect == .s3 {
+            do {
+                return APIKey(signing: try AWSCredentialChain(environment: environment).credentials())
+            } catch {
+                throw .missingCredentials(error.description)
+            }
+        }
         guard let variable = apiKeyEnv else {
             throw .profile("profile \(name) names no api_key_env")
         }

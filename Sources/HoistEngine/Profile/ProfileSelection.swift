@@ -1,3 +1,4 @@
+import SigV4
 import Foundation
 
 /// What the command line said about the profile, before resolution.

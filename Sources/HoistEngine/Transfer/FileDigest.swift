@@ -1,3 +1,4 @@
+import SigV4
 import Crypto
 import Foundation
 import _NIOFileSystem

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import NIOCore
+import SigV4
 import Synchronization
 import _NIOFileSystem
 
@@ -51,18 +52,5 @@ struct UploadBody: Sendable {
         } onCancel: {
             finish(.failure(CancellationError()))
         }
-    }
-}
-
-/// Lower-case hex without Foundation's formatter (called once per file, kept cheap anyway).
-enum Hex {
-    static func encode<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// Everything `UploadServer` needs to run; defaults follow API.md.
 public struct ServerConfiguration: Sendable {
@@ -27,6 +28,11 @@ public struct ServerConfiguration: Sendable {
     public var sweepInterval: TimeInterval = 30
     /// Where metadata lives: the data directory's SQLite database, or PostgreSQL.
     public var metadata: MetadataLocation = .sqlite
+    /// Where bytes live: the data directory, or an S3 bucket clients PUT to directly.
+    public var blobStore: BlobStoreLocation = .disk
+    /// The credentials for an S3 blob store; `nil` finds them the AWS way (environment,
+    /// `~/.aws/credentials`, `~/.aws/config`).
+    public var s3Credentials: SigV4Credentials? = nil
     /// The HMAC secret of signed URLs, shared by every instance (`--secret-file`,
     /// `HOIST_SECRET`); `nil` uses the one the metadata store made on first start.
     public var signingSecret: Data? = nil

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SigV4
 
 /// The reference upload server for both dialects; runs standalone (`hoist serve`) or
 /// embedded in-process.
@@ -50,10 +51,11 @@ public final class UploadServer: Sendable {
             blobs.clearTemporary()
             let referenced = try await store.referencedBlobIds()
             for blob in blobs.allBlobIds() where !referenced.contains(blob) { blobs.delete(blob) }
+            let s3 = try Self.s3Store(config)
             var secret = config.signingSecret
             if secret == nil { secret = try await store.signingSecret() }
             state = ServerState(
-                config: config, store: store, blobs: blobs, signer: URLSigner(secret: secret ?? Data()),
+                config: config, store: store, blobs: blobs, s3: s3, signer: URLSigner(secret: secret ?? Data()),
                 publicBase: PublicBase(config.publicBaseURL ?? PublicBase.forBound(host: config.host, port: config.port)))
         } catch {
             await store.close()
@@ -116,9 +118,11 @@ public final class UploadServer: Sendable {
                 try await group.run()
             } catch {
                 await state.store.close()
+                await state.s3?.shutdown()
                 throw error
             }
             await state.store.close()
+            await state.s3?.shutdown()
         }
         var port: Int?
         for await value in bound.stream { port = value }
@@ -149,8 +153,25 @@ public final class UploadServer: Sendable {
 
     private static func sweep(_ state: ServerState) async throws {
         let outcome = try await state.store.sweep(now: state.now())
-        state.deleteBlobs(outcome.blobs)
+        await state.deleteBlobs(outcome.blobs)
+        // On S3, a session that ended unfinished may still have bytes at its key (a PUT
+        // that landed after its cancel): its URL has expired now, so nothing lands after this.
+        if let s3 = state.s3 {
+            let direct = DirectUploads(state: state, s3: s3)
+            for id in outcome.endedSessions { await direct.settleEnded(id) }
+        }
         for dialect in outcome.expired { state.metrics.upload(.expired, dialect: dialect) }
+    }
+
+    /// The S3 blob store `config` names, with its credentials; nil for the disk.
+    private static func s3Store(_ config: ServerConfiguration) throws -> S3BlobStore? {
+        guard case .s3(let location) = config.blobStore else { return nil }
+        if let credentials = config.s3Credentials { return S3BlobStore(location, credentials: credentials) }
+        do {
+            return S3BlobStore(location, credentials: try AWSCredentialChain(environment: ProcessInfo.processInfo.environment).credentials())
+        } catch {
+            throw BlobStoreError("--blob-store s3://\(location.bucket): \(error.description)")
+        }
     }
 
     /// Stops accepting connections and waits for the server to wind down.

@@ -48,8 +48,15 @@ struct LightfieldRoutes: Sendable {
             requiredHeaders: headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n"))
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .lightfield)
-        let url = gate.url(base: state.baseURL, method: "PUT", sessionId: id, name: stored,
-                           expires: session.expiresAt, headers: headers)
+        let url: String
+        if let s3 = state.s3 {
+            // Straight to the bucket. The signature also covers the declared size, so S3
+            // itself refuses a body of any other length: a plain presigned PUT has no cap.
+            url = try s3.presignedPUT(key: s3.key(forSession: id), headers: headers + [("content-length", String(spec.sizeBytes))],
+                                      expires: session.expiresAt, now: now)
+        } else {
+            url = gate.url(base: state.baseURL, method: "PUT", sessionId: id, name: stored, expires: session.expiresAt, headers: headers)
+        }
         return try JSONBody.response(CreatedFile(session: session, uploadURL: url))
     }
 
@@ -101,9 +108,16 @@ struct LightfieldRoutes: Sendable {
         let caller = try await authorize(request, scope: Caller.read)
         let session = try await visibleSession(id, caller: caller, reading: true)
         guard session.status == .completed else { throw APIError.notCompleted(session.status.rawValue) }
-        let expires = state.now().addingTimeInterval(state.config.downloadTTL)
-        let url = gate.url(base: state.baseURL, method: "GET", sessionId: id, name: session.filename,
-                           expires: expires, headers: [])
+        let now = state.now()
+        let expires = now.addingTimeInterval(state.config.downloadTTL)
+        let url: String
+        if let s3 = state.s3 {
+            guard let object = try await state.store.object(at: session.objectKey), object.sessionId == id else { throw APIError.notFound() }
+            url = try s3.presignedGET(key: object.blobId, contentType: object.contentType,
+                                      disposition: ContentSafety.attachment(session.filename), expires: expires, now: now)
+        } else {
+            url = gate.url(base: state.baseURL, method: "GET", sessionId: id, name: session.filename, expires: expires, headers: [])
+        }
         return try JSONBody.response(DownloadURL(url: url, expiresAt: Timestamp.string(expires)))
     }
 
@@ -117,13 +131,14 @@ struct LightfieldRoutes: Sendable {
             }
             md5 = text.lowercased()
         }
-        _ = try await visibleSession(id, caller: caller, reading: false)
+        let session = try await visibleSession(id, caller: caller, reading: false)
+        if let s3 = state.s3 { try await DirectUploads(state: state, s3: s3).adopt(session) }
         switch try await state.store.complete(id: id, md5: md5, now: state.now()) {
         case .completed(let session, let fresh):
             if fresh { state.metrics.upload(.completed, dialect: .lightfield) }
             return try JSONBody.response(FileMetadata(session))
         case .rejected(let error, let discarded):
-            state.deleteBlobs([discarded])
+            await state.deleteBlobs([discarded])
             throw error
         }
     }
@@ -133,7 +148,8 @@ struct LightfieldRoutes: Sendable {
         _ = try await visibleSession(id, caller: caller, reading: false)
         let (session, blob) = try await state.store.cancel(id: id, now: state.now())
         state.inflight.cancel(id)
-        state.deleteBlobs([blob])
+        // On S3 a PUT may have landed without the server knowing: its key goes too.
+        await state.deleteBlobs([blob, state.s3?.key(forSession: id)])
         state.metrics.upload(.cancelled, dialect: .lightfield)
         return try JSONBody.response(FileMetadata(session))
     }

@@ -42,6 +42,8 @@ struct StorageRoutes: Sendable {
     /// Streams the body to a temporary file (MD5 in the same pass) and makes it the
     /// session's object only once it is whole; anything else leaves no trace.
     private func put(_ request: Request, target: StorageGate.Target) async throws -> Response {
+        // With an S3 blob store no URL here is ever handed out.
+        guard state.s3 == nil else { throw APIError.notFound() }
         let now = state.now()
         let session = try await state.store.session(id: target.sessionId, now: now)
         try gate.check(method: .put, target: target, headers: request.headers, session: session, now: now)
@@ -73,12 +75,12 @@ struct StorageRoutes: Sendable {
         do {
             let requireAbsent = session.uploadHeaders.contains { $0.0 == "if-none-match" }
             replaced = try await state.store.storeUpload(
-                sessionId: session.id, body: body, requireAbsent: requireAbsent, now: state.now())
+                sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: false, now: state.now())
         } catch {
             state.blobs.delete(body.blobId)
             throw error
         }
-        state.deleteBlobs([replaced])
+        await state.deleteBlobs([replaced])
         var headers = HTTPFields()
         headers[.eTag] = "\"\(md5)\""
         return Response(status: .ok, headers: headers)
@@ -93,6 +95,7 @@ struct StorageRoutes: Sendable {
     }
 
     private func get(context: BasicRequestContext, target: StorageGate.Target) async throws -> Response {
+        guard state.s3 == nil else { throw APIError.notFound() }
         let now = state.now()
         let session = try await state.store.session(id: target.sessionId, now: now)
         try gate.check(method: .get, target: target, headers: [:], session: session, now: now)

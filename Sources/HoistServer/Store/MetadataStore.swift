@@ -1,3 +1,4 @@
+import SigV4
 import Crypto
 import Foundation
 
@@ -36,11 +37,14 @@ protocol MetadataStore: Sendable {
     func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date) async throws
         -> [SessionRecord]
 
-    /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes.
+    /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes
+    /// (or, with `acceptingExpired`, has expired: a Luw PUT to S3 first seen by the sweeper).
     /// Returns the blob it replaced, which the caller deletes after the commit.
-    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String?
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool, now: Date) async throws -> String?
     /// The object visible at `key`.
     func object(at key: String) async throws -> ObjectRecord?
+    /// The pending sessions that target `key`, newest first, at most `limit`.
+    func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord]
     /// Makes the Luw object at `key` permanent (or keeps its temporary deadline); true when
     /// this call completed its session rather than repeating a finalize.
     @discardableResult

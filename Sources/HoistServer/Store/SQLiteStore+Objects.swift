@@ -12,11 +12,14 @@ struct StoredBody: Sendable {
 }
 
 extension SQLiteStore {
-    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String? {
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false, now: Date)
+        async throws -> String?
+    {
         try await writes.write { db in
             guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
             switch session.status {
             case .pending: break
+            case .expired where acceptingExpired: break
             case .expired: throw APIError.urlExpired()
             case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
             }
@@ -35,6 +38,14 @@ extension SQLiteStore {
 
     func object(at key: String) async throws -> ObjectRecord? {
         try await pool.read { db in try ObjectRecord.lookup(db, key: key) }
+    }
+
+    func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
+        try await pool.read { db in
+            try SessionRecord.fetchAll(db, sql: """
+                SELECT * FROM sessions WHERE objectKey = ? AND status = 'PENDING' ORDER BY createdAt DESC, id DESC LIMIT ?
+                """, arguments: [key, limit])
+        }
     }
 
     @discardableResult
@@ -90,7 +101,12 @@ extension SQLiteStore {
                 try object.delete(db)
                 try Self.record(db, session: object.sessionId, "deleted", at: now)
             }
-            return SweepOutcome(blobs: blobs, expired: expired)
+            let ended = try String.fetchAll(db, sql: """
+                SELECT id FROM sessions WHERE blobSwept = 0 AND expiresAt <= ? AND status IN ('EXPIRED', 'CANCELLED')
+                  AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.sessionId = sessions.id)
+                """, arguments: [now.millis])
+            for id in ended { try db.execute(sql: "UPDATE sessions SET blobSwept = 1 WHERE id = ?", arguments: [id]) }
+            return SweepOutcome(blobs: blobs, expired: expired, endedSessions: ended)
         }
     }
 
@@ -103,6 +119,9 @@ extension SQLiteStore {
 struct SweepOutcome: Sendable {
     var blobs: [String]
     var expired: [Dialect]
+    /// Sessions that ended unfinished (expired, cancelled) and whose URL has now expired,
+    /// each reported once: on S3 whatever landed at their key is deleted.
+    var endedSessions: [String] = []
 }
 
 /// How long Luw objects live: `x12tmp-` names 12 hours after their PUT, files never

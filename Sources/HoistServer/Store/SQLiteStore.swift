@@ -80,6 +80,12 @@ struct SQLiteStore: MetadataStore {
             for i in secret.indices { secret[i] = rng.next() }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('signingSecret', ?)", arguments: [Data(secret)])
         }
+        // The sweeper's mark on sessions that ended unfinished and whose URL has expired:
+        // on S3 their key is deleted once, after the last moment a PUT could land there.
+        migrator.registerMigration("v2-swept") { db in
+            try db.alter(table: "sessions") { t in t.add(column: "blobSwept", .boolean).notNull().defaults(to: false) }
+            try db.execute(sql: "CREATE INDEX sessions_unswept_by_expiry ON sessions (expiresAt) WHERE blobSwept = 0")
+        }
         return migrator
     }
 

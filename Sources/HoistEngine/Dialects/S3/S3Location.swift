@@ -1,56 +1,14 @@
+import SigV4
 import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// Where a bucket's objects are and how requests to them are signed: the endpoint, the
-/// bucket in the host name or in the path, and the SigV4 signer for the region.
-struct S3Location: Sendable {
-    let scheme: String
-    /// The endpoint's host, with its port when it is not the scheme's default.
-    let endpointHost: String
-    /// A path the endpoint itself has (`https://gw.example/s3`), without a trailing `/`.
-    let basePath: String
-    let bucket: String
-    let pathStyle: Bool
-    let region: String
-
+extension S3Location {
+    /// The profile's bucket, endpoint, addressing and region.
     init(profile: Profile) {
         let settings = profile.s3 ?? S3Settings(bucket: "")
-        let request = URL(string: profile.endpoint).flatMap { SigV4Request(method: "GET", url: $0) }
-        scheme = request?.scheme ?? "https"
-        endpointHost = request?.host ?? profile.endpoint
-        if case .raw(let path)? = request?.path, path != "/" {
-            basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
-        } else {
-            basePath = ""
-        }
-        bucket = settings.bucket
-        // A bucket name with dots cannot be a virtual host under TLS (the certificate's
-        // wildcard covers one label), so it goes in the path, as the AWS CLI does.
-        pathStyle = settings.pathStyle || (scheme == "https" && settings.bucket.contains("."))
-        region = settings.region ?? "us-east-1"
-    }
-
-    /// The request for `key` (nil: the bucket itself), before signing.
-    func request(_ method: String, key: String?, query: [SigV4QueryItem] = [], headers: [SigV4Header] = [],
-                 payload: SigV4Payload = .empty) -> SigV4Request {
-        let objectPath = key.map { "/" + $0 } ?? ""
-        if pathStyle {
-            return SigV4Request(method: method, scheme: scheme, host: endpointHost, path: .raw(basePath + "/" + bucket + objectPath),
-                                queryItems: query, headers: headers, payload: payload)
-        }
-        return SigV4Request(method: method, scheme: scheme, host: bucket + "." + endpointHost,
-                            path: .raw(basePath + (objectPath.isEmpty ? "/" : objectPath)),
-                            queryItems: query, headers: headers, payload: payload)
-    }
-
-    /// The unsigned URL of `key`, for display and as a session's `uploadURL`.
-    func url(of key: String) -> String {
-        SigV4Signer.url(request("GET", key: key), query: [])
-    }
-
-    func signer(_ credentials: SigV4Credentials) -> SigV4Signer {
-        SigV4Signer(credentials: credentials, region: region)
+        self.init(endpoint: profile.endpoint, bucket: settings.bucket, pathStyle: settings.pathStyle,
+                  region: settings.region ?? "us-east-1")
     }
 }
 

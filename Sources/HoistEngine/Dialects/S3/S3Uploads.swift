@@ -1,3 +1,4 @@
+import SigV4
 import Foundation
 
 /// A multipart upload a bucket holds open.

@@ -38,6 +38,10 @@ enum PostgresSchema {
             "CREATE INDEX objects_by_delete_at ON objects (delete_at) WHERE delete_at IS NOT NULL",
             "CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, session_id TEXT NOT NULL, kind TEXT NOT NULL, at BIGINT NOT NULL)",
         ]),
+        ("v2-swept", [
+            "ALTER TABLE sessions ADD COLUMN blob_swept BOOLEAN NOT NULL DEFAULT false",
+            "CREATE INDEX sessions_unswept_by_expiry ON sessions (expires_at) WHERE NOT blob_swept",
+        ]),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

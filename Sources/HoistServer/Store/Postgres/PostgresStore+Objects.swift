@@ -12,13 +12,16 @@ extension PostgresStore {
         ).first
     }
 
-    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, now: Date) async throws -> String? {
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false, now: Date)
+        async throws -> String?
+    {
         guard let key = try await objectKey(ofSession: sessionId) else { throw APIError.notFound() }
         return try await transaction { connection in
             try await lockObjectKey(connection, key)
             guard let session = try await lockedSession(connection, id: sessionId, now: now) else { throw APIError.notFound() }
             switch session.status {
             case .pending: break
+            case .expired where acceptingExpired: break
             case .expired: throw APIError.urlExpired()
             case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
             }
@@ -45,6 +48,13 @@ extension PostgresStore {
             "SELECT \(unescaped: Self.objectColumns) FROM objects WHERE object_key = \(key)",
             logger: logger, ObjectRecord.init(postgres:)
         ).first
+    }
+
+    func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
+        try await client.records("""
+            SELECT \(unescaped: SessionRecord.postgresColumns) FROM sessions
+            WHERE object_key = \(key) AND status = 'PENDING' ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(Int64(limit))
+            """, logger: logger, SessionRecord.init(postgres:))
     }
 
     @discardableResult
@@ -100,7 +110,12 @@ extension PostgresStore {
                 RETURNING blob_id, session_id
                 """, logger: logger, { try $0.decode((String, String).self) })
             for (_, session) in gone { try await Self.record(connection, session: session, "deleted", at: now, logger: logger) }
-            return SweepOutcome(blobs: gone.map(\.0), expired: expired)
+            let ended = try await connection.records("""
+                UPDATE sessions SET blob_swept = true
+                WHERE NOT blob_swept AND expires_at <= \(now.millis) AND status IN ('EXPIRED', 'CANCELLED')
+                  AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id) RETURNING id
+                """, logger: logger, { try $0.decode(String.self) })
+            return SweepOutcome(blobs: gone.map(\.0), expired: expired, endedSessions: ended)
         }
     }
 

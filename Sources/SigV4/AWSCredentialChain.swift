@@ -21,11 +21,11 @@ public struct AWSCredentialChain: Sendable {
     var configFile: String { nonEmpty("AWS_CONFIG_FILE") ?? home + "/.aws/config" }
     private var home: String { nonEmpty("HOME") ?? NSHomeDirectory() }
 
-    /// The credentials, or a `missingKey` error that says where hoist looked.
-    public func credentials() throws(EngineError) -> SigV4Credentials {
+    /// The credentials, or an error that says where hoist looked.
+    public func credentials() throws(AWSCredentialsError) -> SigV4Credentials {
         if let id = nonEmpty("AWS_ACCESS_KEY_ID") {
             guard let secret = nonEmpty("AWS_SECRET_ACCESS_KEY") else {
-                throw .missingCredentials("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
+                throw AWSCredentialsError(description: "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
             }
             return SigV4Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: nonEmpty("AWS_SESSION_TOKEN"))
         }
@@ -35,7 +35,7 @@ public struct AWSCredentialChain: Sendable {
                 return SigV4Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: section["aws_session_token"])
             }
         }
-        throw .missingCredentials(
+        throw AWSCredentialsError(description:
             "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give profile \(profileName) "
                 + "aws_access_key_id and aws_secret_access_key in \(credentialsFile) or \(configFile)")
     }
@@ -87,4 +87,9 @@ enum AWSConfigFile {
         }
         return sections
     }
+}
+
+/// No usable AWS credentials; the description names where hoist looked, never a value.
+public struct AWSCredentialsError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
 }

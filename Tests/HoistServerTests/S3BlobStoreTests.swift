@@ -1,0 +1,170 @@
+import Foundation
+import HoistTestSupport
+import SigV4
+import Testing
+
+@testable import HoistServer
+
+/// `--blob-store s3://`: clients PUT straight to the bucket (moto's S3 here), the server
+/// HEADs, presigns and deletes. Its own suites run on the disk store; what differs is here.
+@Suite struct S3BlobStoreTests {
+    /// A test server whose bytes go to a new moto bucket; `body` gets it and the bucket.
+    static func withS3Server(clock: ManualClock? = nil, _ body: (TestServer, String) async throws -> Void) async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("blob")
+        try await TestServer.with(clock: clock, configure: {
+            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, prefix: "hoist", endpoint: endpoint, pathStyle: true))
+            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
+        }) { ts in try await body(ts, bucket) }
+    }
+
+    static func query(_ url: String) -> [String: String] {
+        Dictionary((URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+    }
+
+    @Test("Lightfield: the upload URL is a presigned PUT to the bucket over content-type and the declared length; complete HEADs it; the download is a presigned GET")
+    func lightfieldLifecycleGoesStraightToTheBucket() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("bytes that never pass through hoist".utf8)
+            let created = try await lf.create(filename: "direct.txt", sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let url = try #require(created.string("uploadUrl"))
+            #expect(url.hasPrefix(try await MotoS3.endpoint() + "/" + bucket + "/hoist/uploads/" + id), "\(url)")
+            #expect(Self.query(url)["X-Amz-SignedHeaders"] == "content-length;content-type;host")
+            #expect(Self.query(url)["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256")
+            #expect(try await lf.put(created, body: body).status == 200)
+            // The server saw no byte: nothing under its data directory's blobs.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
+
+            let done = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(done.status == 200, "\(done.text)")
+            #expect(done.string("status") == "COMPLETED" && done.string("md5") == MD5Hex.of(body))
+            let again = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(again.status == 200, "an idempotent complete: \(again.text)")
+
+            let download = try #require(try await lf.downloadURL(id).string("url"))
+            #expect(Self.query(download)["response-content-disposition"]?.hasPrefix("attachment") == true)
+            let fetched = try await TestHTTP.send(.GET, download)
+            #expect(fetched.status == 200 && fetched.body == body)
+            #expect(fetched.header("Content-Disposition")?.contains("direct.txt") == true)
+        }
+    }
+
+    @Test("a wrong md5 or size at complete deletes the object and leaves the session PENDING; nothing PUT is upload_missing")
+    func mismatchesDeleteTheObject() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data(repeating: 0x41, count: 1000)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let key = "hoist/uploads/" + id
+
+            let missing = try await lf.complete(id)
+            #expect(missing.status == 409 && missing.errorCode == "upload_missing", "\(missing.text)")
+
+            _ = try await lf.put(created, body: body)
+            let wrong = try await lf.complete(id, md5: String(repeating: "0", count: 32))
+            #expect(wrong.status == 422 && wrong.errorCode == "checksum_mismatch", "\(wrong.text)")
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+
+            // moto checks no signature, so a short body lands; S3 itself refuses it (the length
+            // is signed). Either way complete refuses it and deletes it.
+            _ = try await lf.put(created, body: body.prefix(10), override: [:])
+            let short = try await lf.complete(id)
+            #expect(short.status == 422 && short.errorCode == "size_mismatch", "\(short.text)")
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
+
+            _ = try await lf.put(created, body: body)
+            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).status == 200)
+        }
+    }
+
+    @Test("cancel deletes the object; a PUT that lands after the cancel cannot complete and is deleted once its URL expired")
+    func cancelAndLatePuts() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withS3Server(clock: clock) { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("cancel me".utf8)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let key = "hoist/uploads/" + id
+            _ = try await lf.put(created, body: body)
+            #expect(try await lf.cancel(id).status == 200)
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
+
+            // A presigned URL cannot be revoked: the PUT lands.
+            #expect(try await lf.put(created, body: body).status == 200)
+            let late = try await lf.complete(id)
+            #expect(late.status == 409 && late.errorCode == "not_pending", "\(late.text)")
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == body, "the URL is still valid: kept until it expires")
+            clock.advance(by: 3601)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
+        }
+    }
+
+    @Test("Luw: signed_url is a presigned PUT; the final URL redirects to a presigned GET; finalize HEADs the upload")
+    func luwGoesStraightToTheBucket() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "cat.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            #expect(signed.hasPrefix(try await MotoS3.endpoint() + "/" + bucket + "/hoist/uploads/upl_"))
+            #expect(final.hasPrefix(ts.baseURL + "/cdn/luwai/100/"))
+            let png = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 7, count: 500)
+            #expect(try await luw.put(signed, body: png, contentType: "image/png").status == 200)
+
+            let redirect = try await TestHTTP.send(.GET, final, followingRedirects: false)
+            #expect(redirect.status == 302)
+            let location = try #require(redirect.header("Location"))
+            #expect(Self.query(location)["response-content-disposition"] == nil, "an image shows inline")
+            let fetched = try await TestHTTP.send(.GET, location)
+            #expect(fetched.status == 200 && fetched.body == png)
+            #expect(fetched.header("Content-Type") == "image/png")
+
+            let finalized = try await luw.finalize(final)
+            #expect(finalized.status == 200, "\(finalized.text)")
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/cat.png"))
+            #expect(object.deleteAt == nil && object.md5 == MD5Hex.of(png))
+        }
+    }
+
+    @Test("a Luw upload nobody fetched before its session ended is kept 24 hours, as on disk, then deleted")
+    func unseenLuwUploadsAreKeptThenSwept() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withS3Server(clock: clock) { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "later.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3])
+            #expect(try await luw.put(signed, body: png, contentType: "image/png").status == 200)
+            let key = try #require(URLComponents(string: signed)?.path.split(separator: "/").dropFirst().joined(separator: "/"))
+            clock.advance(by: 3601)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == png, "kept: the disk store keeps it 24 hours")
+            #expect(try await TestHTTP.send(.GET, final).body == png)
+            clock.advance(by: 24 * 3600)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
+            #expect(try await TestHTTP.send(.GET, final, followingRedirects: false).status == 404)
+        }
+    }
+
+    @Test("--blob-store URLs: bucket, prefix, endpoint, region and path style; bad ones are refused")
+    func locationsParse() throws {
+        let parsed = try S3BlobLocation.parse("s3://my-bucket/some/prefix?endpoint=http://127.0.0.1:9000&region=eu-west-1&path_style=1", environment: [:])
+        #expect(parsed == S3BlobLocation(bucket: "my-bucket", prefix: "some/prefix/", endpoint: "http://127.0.0.1:9000", region: "eu-west-1", pathStyle: true))
+        let plain = try S3BlobLocation.parse("s3://b", environment: ["AWS_REGION": "ap-south-1"])
+        #expect(plain.endpoint == "https://s3.ap-south-1.amazonaws.com" && plain.prefix.isEmpty && !plain.pathStyle)
+        #expect(try BlobStoreLocation.parse(nil) == .disk && BlobStoreLocation.parse("disk") == .disk)
+        for bad in ["s3://", "gs://b", "s3://b?endpoint=ftp://x", "s3://b?path_style=maybe", "s3://b?acl=public"] {
+            #expect(throws: BlobStoreError.self, "\(bad)") { try S3BlobLocation.parse(bad, environment: [:]) }
+        }
+    }
+}
