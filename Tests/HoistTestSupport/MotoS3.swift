@@ -1,3 +1,4 @@
+import SigV4
 import Foundation
 import NIOHTTP1
 import Synchronization

@@ -30,18 +30,33 @@ public struct HTTPResult: Sendable {
 
 /// A small HTTP client over AsyncHTTPClient for tests.
 public enum TestHTTP {
+    /// Sends one request; redirects are followed unless `followingRedirects` is false.
     public static func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [],
-                            body: Data? = nil) async throws -> HTTPResult {
+                            body: Data? = nil, followingRedirects: Bool = true) async throws -> HTTPResult {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        return try await execute(request)
+        return try await execute(request, client: followingRedirects ? client : notFollowing)
+    }
+
+    /// The tests' client. A refused connection fails at once: async-http-client's default
+    /// retries it until the connect timeout, so a call to a killed server took a minute.
+    public static let client: HTTPClient = make(followingRedirects: true)
+
+    /// A client that answers a redirect as it is, to see where it points.
+    private static let notFollowing: HTTPClient = make(followingRedirects: false)
+
+    private static func make(followingRedirects: Bool) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        if !followingRedirects { configuration.redirectConfiguration = .disallow }
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// Sends `request` as built by the caller (e.g. with a streamed body).
-    public static func execute(_ request: HTTPClientRequest) async throws -> HTTPResult {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+    public static func execute(_ request: HTTPClientRequest, client: HTTPClient = TestHTTP.client) async throws -> HTTPResult {
+        let response = try await client.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 256 << 20)
         return HTTPResult(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
     }
