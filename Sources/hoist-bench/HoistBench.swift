@@ -35,6 +35,13 @@ struct HoistBench: AsyncParsableCommand {
     @Option(name: .customLong("s3-endpoint"), help: "The S3 endpoint for --s3 (default: start moto_server on loopback).")
     var s3Endpoint: String?
 
+    @Flag(name: .customLong("scale-out"),
+          help: "Measure small-file lifecycles per second: one hoist serve on SQLite + disk, then two on PostgreSQL + S3 (moto).")
+    var scaleOut = false
+
+    @Option(help: "A PostgreSQL admin URL for --scale-out (default: HOIST_BENCH_POSTGRES_URL); the bench makes a database there.")
+    var postgres: String?
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
@@ -57,6 +64,25 @@ struct HoistBench: AsyncParsableCommand {
         } catch {
             Self.log("\(error)")
             throw ExitCode.failure
+        }
+
+        if scaleOut {
+            guard let admin = postgres ?? ProcessInfo.processInfo.environment["HOIST_BENCH_POSTGRES_URL"] else {
+                Self.log("--scale-out needs --postgres postgres://USER@HOST:PORT/postgres (or HOIST_BENCH_POSTGRES_URL)")
+                throw ExitCode.failure
+            }
+            let directory = NSTemporaryDirectory() + "/hoist-bench-scale-\(getpid())"
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let bench = ScaleOutBench(executable: executable, postgres: admin, s3Endpoint: s3Endpoint, directory: directory,
+                                      lifecycles: quick ? 200 : 2000, width: 16, fileBytes: 1024)
+            do {
+                print(ScaleOutBench.render(try await bench.run(log: Self.log), fileBytes: bench.fileBytes, width: bench.width))
+            } catch {
+                Self.log("scale-out benchmark failed: \(error)")
+                throw ExitCode.failure
+            }
+            return
         }
 
         if s3 {

@@ -77,7 +77,7 @@ struct S3Bench: Sendable {
     }
 
     /// The given endpoint, or a moto_server started on a free port (and the process to stop).
-    private static func server(_ given: String?, directory: String, log: (String) -> Void) async throws -> (String, Process?) {
+    static func server(_ given: String?, directory: String, log: (String) -> Void) async throws -> (String, Process?) {
         if let given { return (given, nil) }
         let port = Int.random(in: 20000..<30000)
         let process = Process()
@@ -101,7 +101,7 @@ struct S3Bench: Sendable {
     }
 
     @discardableResult
-    private static func request(_ method: HTTPMethod, _ url: String) async throws -> HTTPClientResponse {
+    static func request(_ method: HTTPMethod, _ url: String) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         // moto checks no signature, but wants a request that looks signed.

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("CORS")
 struct CORSTests {
-    @Test("preflights are answered with the headers browser clients send; responses and errors carry the origin")
+    @Test("preflights are answered with the headers browser clients send; responses and errors carry the origin", .diskBlobsOnly)
     func anyOrigin() async throws {
         try await TestServer.with { ts in
             let preflight = try await TestHTTP.send(.OPTIONS, "\(ts.baseURL)/v2/upload", headers: [

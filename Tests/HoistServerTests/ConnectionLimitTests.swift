@@ -50,7 +50,7 @@ struct ConnectionLimitTests {
         }
     }
 
-    @Test("a PUT body that stalls is answered 408, its connection closed, its temporary file removed, the session re-uploadable")
+    @Test("a PUT body that stalls is answered 408, its connection closed, its temporary file removed, the session re-uploadable", .diskBlobsOnly)
     func stalledBody() async throws {
         // 2 s: long enough that a loaded machine still sees the temporary file before it goes.
         try await TestServer.with(configure: Self.limits(body: 2)) { ts in

@@ -6,7 +6,7 @@ import Testing
 /// Stored content cannot run script on the API's origin.
 @Suite("Content served from the API's origin")
 struct ContentSafetyTests {
-    @Test("a Luw .jpg PUT as text/html is served as an attachment under a sandbox CSP, with nosniff")
+    @Test("a Luw .jpg PUT as text/html is served as an attachment under a sandbox CSP, with nosniff", .diskBlobsOnly)
     func luwHTML() async throws {
         try await TestServer.with { ts in
             let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
@@ -22,7 +22,7 @@ struct ContentSafetyTests {
         }
     }
 
-    @Test("SVG, XML and JavaScript download as attachments; an image shows inline, still with nosniff and the sandbox")
+    @Test("SVG, XML and JavaScript download as attachments; an image shows inline, still with nosniff and the sandbox", .diskBlobsOnly)
     func byType() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)

@@ -22,7 +22,7 @@ struct HTTPFramingTests {
         }
     }
 
-    @Test("a chunked PUT body that breaks mid-way → 400 JSON; nothing is stored; the session can be PUT again")
+    @Test("a chunked PUT body that breaks mid-way → 400 JSON; nothing is stored; the session can be PUT again", .diskBlobsOnly)
     func brokenChunkedBody() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)

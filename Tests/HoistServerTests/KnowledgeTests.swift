@@ -20,7 +20,7 @@ struct KnowledgeTests {
         }
     }
 
-    @Test("a PUT without if-none-match → 403; onto an existing object → 412; knowledge never overwrites")
+    @Test("a PUT without if-none-match → 403; onto an existing object → 412; knowledge never overwrites", .diskBlobsOnly)
     func conditionalPut() async throws {
         let clock = ManualClock()
         try await TestServer.with(clock: clock) { ts in

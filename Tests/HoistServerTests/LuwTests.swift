@@ -107,7 +107,7 @@ struct LuwTests {
             #expect(second.string("final_url") == first.string("final_url"))
             _ = try await luw.put(try #require(second.string("signed_url")), body: Data("two".utf8), contentType: "image/png")
             #expect(try await TestHTTP.send(.GET, try #require(first.string("final_url"))).text == "two")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").count == 1)
+            #expect(try await ts.storedBlobCount() == 1)
         }
     }
 
@@ -140,11 +140,11 @@ struct LuwTests {
             clock.advance(by: 30 * 24 * 3600)
             try await ts.server.sweep()
             #expect(try await TestHTTP.send(.GET, kept).text == "keep.jpg")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").count == 1)
+            #expect(try await ts.storedBlobCount() == 1)
         }
     }
 
-    @Test("storage errors of a Luw URL come in the Luw shape; an expired URL → 403")
+    @Test("storage errors of a Luw URL come in the Luw shape; an expired URL → 403", .diskBlobsOnly)
     func storageErrors() async throws {
         let clock = ManualClock()
         try await TestServer.with(sessionTTL: 60, clock: clock) { ts in

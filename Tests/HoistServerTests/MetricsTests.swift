@@ -13,7 +13,7 @@ struct MetricsTests {
         return nil
     }
 
-    @Test("GET /metrics counts requests by route and status, bytes received, uploads created, completed and cancelled")
+    @Test("GET /metrics counts requests by route and status, bytes received, uploads created, completed and cancelled", .diskBlobsOnly)
     func counts() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)

@@ -15,9 +15,14 @@ import Testing
                              _ body: (TestServer, TestServer, Psql) async throws -> Void) async throws {
         let database = try await TestPostgres.makeDatabase()
         let secret = Data("a secret every instance shares, 32+ bytes".utf8)
-        let configure: (inout ServerConfiguration) -> Void = {
+        // One bucket too when bytes go to S3: b finds what was PUT through a's URL.
+        var shared = ServerConfiguration(dataDirectory: "")
+        try await TestBackend.configureBlobs(&shared)
+        let configure: (inout ServerConfiguration) -> Void = { [shared] in
             $0.metadata = .postgres(database.url)
             $0.signingSecret = secret
+            $0.blobStore = shared.blobStore
+            $0.s3Credentials = shared.s3Credentials
         }
         do {
             try await TestServer.with(sessionTTL: sessionTTL, clock: clock, configure: configure) { a in

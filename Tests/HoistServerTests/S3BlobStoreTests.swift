@@ -44,10 +44,12 @@ import Testing
             #expect(again.status == 200, "an idempotent complete: \(again.text)")
 
             let download = try #require(try await lf.downloadURL(id).string("url"))
-            #expect(Self.query(download)["response-content-disposition"]?.hasPrefix("attachment") == true)
+            // S3 answers with these (signed) response-* values; moto before 5.2.5 ignores them.
+            let disposition = Self.query(download)["response-content-disposition"]
+            #expect(disposition?.hasPrefix("attachment") == true && disposition?.contains("direct.txt") == true)
+            #expect(Self.query(download)["response-content-type"] == "text/plain")
             let fetched = try await TestHTTP.send(.GET, download)
             #expect(fetched.status == 200 && fetched.body == body)
-            #expect(fetched.header("Content-Disposition")?.contains("direct.txt") == true)
         }
     }
 

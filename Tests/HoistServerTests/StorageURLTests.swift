@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Signed storage URLs")
 struct StorageURLTests {
-    @Test("a tampered signature, expiry or path → 403 signature_mismatch")
+    @Test("a tampered signature, expiry or path → 403 signature_mismatch", .diskBlobsOnly)
     func tampered() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -29,7 +29,7 @@ struct StorageURLTests {
         }
     }
 
-    @Test("a missing or altered signed header → 403")
+    @Test("a missing or altered signed header → 403", .diskBlobsOnly)
     func signedHeaders() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -44,7 +44,7 @@ struct StorageURLTests {
         }
     }
 
-    @Test("past expiry: PUT → 403 expired, complete → 409 expired, status EXPIRED")
+    @Test("past expiry: PUT → 403 expired, complete → 409 expired, status EXPIRED", .diskBlobsOnly)
     func expiry() async throws {
         let clock = ManualClock()
         try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
@@ -70,16 +70,15 @@ struct StorageURLTests {
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let created = try await lf.create(sizeBytes: 3)
             _ = try await lf.put(created, body: Data("abc".utf8))
-            let blobs = { try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs") }
-            #expect(try blobs().count == 1)
+            #expect(try await ts.storedBlobCount() == 1)
             clock.advance(by: 61)
             try await ts.server.sweep()
-            #expect(try blobs().isEmpty)
+            #expect(try await ts.storedBlobCount() == 0)
             #expect(try await lf.metadata(try #require(created.string("id"))).string("status") == "EXPIRED")
         }
     }
 
-    @Test("a body larger than declared → 413, by Content-Length or while streaming")
+    @Test("a body larger than declared → 413, by Content-Length or while streaming", .diskBlobsOnly)
     func oversize() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -101,7 +100,7 @@ struct StorageURLTests {
         }
     }
 
-    @Test("cancel while a PUT is streaming cuts it off with 409 not_pending and keeps none of its bytes")
+    @Test("cancel while a PUT is streaming cuts it off with 409 not_pending and keeps none of its bytes", .diskBlobsOnly)
     func cancelDuringPut() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)

@@ -9,6 +9,8 @@ public struct TestServer: Sendable {
     public let dataDirectory: String
     /// Where this server's metadata lives.
     public let metadata: MetadataLocation
+    /// Where its bytes live.
+    public let blobStore: BlobStoreLocation
     public let key: String
     public let clock: ManualClock?
     private let dropStore: @Sendable () async -> Void
@@ -50,7 +52,8 @@ public struct TestServer: Sendable {
         }
         let key = try await KeyAdmin(dataDirectory: directory, metadata: config.metadata)
             .createKey(scopes: ["files:create", "files:read"], personas: keyPersonas)
-        return TestServer(server: server, dataDirectory: directory, metadata: config.metadata, key: key, clock: clock,
+        return TestServer(server: server, dataDirectory: directory, metadata: config.metadata, blobStore: config.blobStore,
+                          key: key, clock: clock,
                           dropStore: store.drop)
     }
 
@@ -59,6 +62,20 @@ public struct TestServer: Sendable {
                         personas: [Int64] = [], user: String? = nil) async throws -> String {
         try await KeyAdmin(dataDirectory: dataDirectory, metadata: metadata)
             .createKey(scopes: scopes, role: role, personas: personas, user: user)
+    }
+
+    /// How many blobs the server holds: files under its data directory, or keys in its bucket.
+    public func storedBlobCount() async throws -> Int {
+        guard case .s3(let s3) = blobStore else {
+            return try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/blobs").count
+        }
+        return try await MotoS3.keys(bucket: s3.bucket).count
+    }
+
+    /// How the upload URLs it hands out begin: its own storage URLs, or its bucket's keys.
+    public var uploadURLPrefix: String {
+        guard case .s3(let s3) = blobStore else { return baseURL + "/storage/" }
+        return s3.endpoint + "/" + s3.bucket + "/" + s3.prefix + "uploads/"
     }
 
     /// Stops the server and removes its data.

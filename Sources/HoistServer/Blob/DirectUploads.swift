@@ -15,14 +15,29 @@ struct DirectUploads: Sendable {
         if let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id, object.blobId == key {
             return
         }
-        guard session.status == .pending || session.status == .expired, let head = try await s3.head(key) else { return }
+        // A Lightfield session that expired is past completing, whatever reached its key; a Luw
+        // upload stays visible after its session, as on disk.
+        let adoptable = session.status == .pending || (session.status == .expired && session.dialect == .luw)
+        guard adoptable, let head = try await s3.head(key) else { return }
         let body = StoredBody(
             blobId: key, size: head.size, md5: head.etag,
-            contentType: session.dialect == .luw ? (head.contentType ?? session.mimeType) : session.mimeType,
+            contentType: session.dialect == .luw ? Self.luwType(stored: head.contentType, implied: session.mimeType) : session.mimeType,
             cacheControl: head.cacheControl, expiresHeader: head.expires)
         let requireAbsent = session.uploadHeaders.contains { $0.0 == "if-none-match" }
-        let replaced = try await state.store.storeUpload(
-            sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: session.dialect == .luw, now: state.now())
+        // Stored when the PUT happened (Luw's 12 and 24 hours count from it), never before
+        // the session existed nor after now.
+        let now = state.now()
+        let storedAt = max(session.createdAt, min(head.lastModified ?? now, now))
+        let replaced: String?
+        do {
+            replaced = try await state.store.storeUpload(
+                sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: session.dialect == .luw,
+                now: Date(millis: storedAt.millis))
+        } catch let error as APIError where error.code == "not_pending" {
+            // A concurrent complete (on this instance or another) finished the session
+            // since it was read; completing it again answers as that one did.
+            return
+        }
         if replaced != key { await state.deleteBlobs([replaced]) }
     }
 
@@ -47,5 +62,15 @@ struct DirectUploads: Sendable {
             if let object = try? await state.store.object(at: session.objectKey), object.sessionId == id { return }
         }
         await state.deleteBlobs([s3.key(forSession: id)])
+    }
+
+    /// What a Luw PUT sent as its type, or the type its extension implies when it sent none:
+    /// S3 records a PUT without `Content-Type` as `binary/octet-stream`, a value no browser
+    /// sends, so that value counts as none.
+    static func luwType(stored: String?, implied: String) -> String {
+        guard let stored = stored?.trimmingCharacters(in: .whitespaces), !stored.isEmpty, stored != "binary/octet-stream" else {
+            return implied
+        }
+        return stored
     }
 }
