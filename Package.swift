@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HoistServer", "HoistTestSupport"],
+            dependencies: ["HoistServer", "HoistTestSupport", "SigV4"],
             swiftSettings: strict
         ),
     ]

@@ -44,7 +44,7 @@ struct CompleteTests {
             #expect(complete.status == 422)
             #expect(complete.errorCode == "checksum_mismatch")
             #expect(try await lf.metadata(id).string("status") == "PENDING")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
+            #expect(try await ts.storedBlobCount() == 0)
             #expect(try await lf.complete(id).errorCode == "upload_missing")
             _ = try await lf.put(created, body: body)
             let retried = try await lf.complete(id, md5: MD5Hex.of(body))

@@ -136,7 +136,7 @@ struct StorageURLTests {
                 #expect(put.errorCode == "not_pending")
             }
             #expect(try await lf.metadata(id).string("status") == "CANCELLED")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").isEmpty)
+            #expect(try await ts.storedBlobCount() == 0)
             #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp").isEmpty)
         }
     }

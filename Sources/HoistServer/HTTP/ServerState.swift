@@ -6,9 +6,11 @@ import Synchronization
 struct ServerState: Sendable {
     let config: ServerConfiguration
     let store: any MetadataStore
-    let blobs: DiskBlobStore
-    /// Set when bytes go straight to S3 (`--blob-store s3://`); `blobs` then holds none.
-    let s3: S3BlobStore?
+    /// Where bytes live: the routes' only view of them.
+    let blobs: any BlobStore
+    /// The data directory's blobs, which the server's own storage URLs write: nil when
+    /// bytes go straight to S3 and those URLs are never handed out.
+    let disk: DiskBlobStore?
     let signer: URLSigner
     let inflight = InflightUploads()
     let metrics = ServerMetrics()
@@ -25,13 +27,8 @@ struct ServerState: Sendable {
     /// Never the request's `Host`, which a client can set to anything.
     var baseURL: String { publicBase.value }
 
-    /// Deletes blobs after the transaction that unlinked them has committed. On S3 a
-    /// failed DELETE is left to the sweeper's later pass over ended sessions.
-    func deleteBlobs(_ ids: [String?]) async {
-        for case let id? in ids {
-            if let s3 { try? await s3.delete(id) } else { blobs.delete(id) }
-        }
-    }
+    /// Deletes blobs after the transaction that unlinked them has committed.
+    func deleteBlobs(_ ids: [String?]) async { await blobs.delete(ids) }
 }
 
 /// PUTs in progress, so that cancelling a session cuts off a body still streaming to it.

@@ -45,18 +45,26 @@ public final class UploadServer: Sendable {
         let store = try await MetadataStores.open(config.metadata, dataDirectory: config.dataDirectory)
         let state: ServerState
         do {
-            let blobs = try DiskBlobStore(dataDirectory: config.dataDirectory)
-            // A body cut off by a crash never became an object: its temp file, and any blob
-            // renamed into place whose commit did not happen, are dropped.
-            blobs.clearTemporary()
-            let referenced = try await store.referencedBlobIds()
-            for blob in blobs.allBlobIds() where !referenced.contains(blob) { blobs.delete(blob) }
-            let s3 = try Self.s3Store(config)
             var secret = config.signingSecret
             if secret == nil { secret = try await store.signingSecret() }
-            state = ServerState(
-                config: config, store: store, blobs: blobs, s3: s3, signer: URLSigner(secret: secret ?? Data()),
-                publicBase: PublicBase(config.publicBaseURL ?? PublicBase.forBound(host: config.host, port: config.port)))
+            let signer = URLSigner(secret: secret ?? Data())
+            let publicBase = PublicBase(config.publicBaseURL ?? PublicBase.forBound(host: config.host, port: config.port))
+            let blobs: any BlobStore
+            var disk: DiskBlobStore?
+            if let s3 = try Self.s3Store(config) {
+                let clock = config.clock
+                blobs = S3Blobs(s3: s3, store: store, now: { Date(millis: clock.now().millis) }, downloadTTL: config.downloadTTL)
+            } else {
+                let onDisk = try DiskBlobStore(dataDirectory: config.dataDirectory)
+                // A body cut off by a crash never became an object: its temp file, and any blob
+                // renamed into place whose commit did not happen, are dropped.
+                onDisk.clearTemporary()
+                let referenced = try await store.referencedBlobIds()
+                for blob in onDisk.allBlobIds() where !referenced.contains(blob) { onDisk.delete(blob) }
+                blobs = DiskBlobs(disk: onDisk, gate: StorageGate(signer: signer), base: publicBase)
+                disk = onDisk
+            }
+            state = ServerState(config: config, store: store, blobs: blobs, disk: disk, signer: signer, publicBase: publicBase)
         } catch {
             await store.close()
             throw error
@@ -118,11 +126,11 @@ public final class UploadServer: Sendable {
                 try await group.run()
             } catch {
                 await state.store.close()
-                await state.s3?.shutdown()
+                await state.blobs.shutdown()
                 throw error
             }
             await state.store.close()
-            await state.s3?.shutdown()
+            await state.blobs.shutdown()
         }
         var port: Int?
         for await value in bound.stream { port = value }
@@ -154,12 +162,7 @@ public final class UploadServer: Sendable {
     private static func sweep(_ state: ServerState) async throws {
         let outcome = try await state.store.sweep(now: state.now())
         await state.deleteBlobs(outcome.blobs)
-        // On S3, a session that ended unfinished may still have bytes at its key (a PUT
-        // that landed after its cancel): its URL has expired now, so nothing lands after this.
-        if let s3 = state.s3 {
-            let direct = DirectUploads(state: state, s3: s3)
-            for id in outcome.endedSessions { await direct.settleEnded(id) }
-        }
+        await state.blobs.settleEnded(outcome.endedSessions)
         for dialect in outcome.expired { state.metrics.upload(.expired, dialect: dialect) }
     }
 

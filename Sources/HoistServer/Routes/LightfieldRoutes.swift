@@ -48,15 +48,7 @@ struct LightfieldRoutes: Sendable {
             requiredHeaders: headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n"))
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .lightfield)
-        let url: String
-        if let s3 = state.s3 {
-            // Straight to the bucket. The signature also covers the declared size, so S3
-            // itself refuses a body of any other length: a plain presigned PUT has no cap.
-            url = try s3.presignedPUT(key: s3.key(forSession: id), headers: headers + [("content-length", String(spec.sizeBytes))],
-                                      expires: session.expiresAt, now: now)
-        } else {
-            url = gate.url(base: state.baseURL, method: "PUT", sessionId: id, name: stored, expires: session.expiresAt, headers: headers)
-        }
+        let url = try state.blobs.uploadURL(for: session, headers: headers)
         return try JSONBody.response(CreatedFile(session: session, uploadURL: url))
     }
 
@@ -108,16 +100,9 @@ struct LightfieldRoutes: Sendable {
         let caller = try await authorize(request, scope: Caller.read)
         let session = try await visibleSession(id, caller: caller, reading: true)
         guard session.status == .completed else { throw APIError.notCompleted(session.status.rawValue) }
-        let now = state.now()
-        let expires = now.addingTimeInterval(state.config.downloadTTL)
-        let url: String
-        if let s3 = state.s3 {
-            guard let object = try await state.store.object(at: session.objectKey), object.sessionId == id else { throw APIError.notFound() }
-            url = try s3.presignedGET(key: object.blobId, contentType: object.contentType,
-                                      disposition: ContentSafety.attachment(session.filename), expires: expires, now: now)
-        } else {
-            url = gate.url(base: state.baseURL, method: "GET", sessionId: id, name: session.filename, expires: expires, headers: [])
-        }
+        let expires = state.now().addingTimeInterval(state.config.downloadTTL)
+        guard let object = try await state.store.object(at: session.objectKey), object.sessionId == id else { throw APIError.notFound() }
+        let url = try state.blobs.downloadURL(for: session, object: object, expires: expires)
         return try JSONBody.response(DownloadURL(url: url, expiresAt: Timestamp.string(expires)))
     }
 
@@ -132,7 +117,7 @@ struct LightfieldRoutes: Sendable {
             md5 = text.lowercased()
         }
         let session = try await visibleSession(id, caller: caller, reading: false)
-        if let s3 = state.s3 { try await DirectUploads(state: state, s3: s3).adopt(session) }
+        try await state.blobs.settle(session)
         switch try await state.store.complete(id: id, md5: md5, now: state.now()) {
         case .completed(let session, let fresh):
             if fresh { state.metrics.upload(.completed, dialect: .lightfield) }
@@ -148,8 +133,8 @@ struct LightfieldRoutes: Sendable {
         _ = try await visibleSession(id, caller: caller, reading: false)
         let (session, blob) = try await state.store.cancel(id: id, now: state.now())
         state.inflight.cancel(id)
-        // On S3 a PUT may have landed without the server knowing: its key goes too.
-        await state.deleteBlobs([blob, state.s3?.key(forSession: id)])
+        await state.deleteBlobs([blob])
+        await state.blobs.discard(session: id)
         state.metrics.upload(.cancelled, dialect: .lightfield)
         return try JSONBody.response(FileMetadata(session))
     }

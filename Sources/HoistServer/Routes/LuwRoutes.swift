@@ -42,9 +42,7 @@ struct LuwRoutes: Sendable {
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .luw)
         let base = state.baseURL
-        let signed = try state.s3.map { s3 in
-            try s3.presignedPUT(key: s3.key(forSession: id), headers: [], expires: session.expiresAt, now: now)
-        } ?? gate.url(base: base, method: "PUT", sessionId: id, name: filename, expires: session.expiresAt, headers: [])
+        let signed = try state.blobs.uploadURL(for: session, headers: [])
         return try JSONBody.response(LuwUploadAnswer(
             status: true, signed_url: signed, final_url: "\(base)/cdn/luwai/\(pid)/\(filename.pathSegmentEncoded)"))
     }
@@ -73,7 +71,7 @@ struct LuwRoutes: Sendable {
         guard let url = try QueryParameters.single(request.uri.queryParameters)["url"], let key = Self.objectKey(finalURL: url) else {
             throw APIError.invalidRequest("url must be a final_url returned by /v2/upload")
         }
-        if let s3 = state.s3 { try await DirectUploads(state: state, s3: s3).adoptLatest(objectKey: key, userId: caller.userId) }
+        try await state.blobs.settleLatest(objectKey: key, userId: caller.userId)
         if try await state.store.finalize(objectKey: key, userId: caller.userId, now: state.now()) {
             state.metrics.upload(.completed, dialect: .luw)
         }
@@ -95,26 +93,9 @@ struct LuwRoutes: Sendable {
     private func serveFinal(_ request: Request, context: BasicRequestContext, pid: String, name: String) async throws -> Response {
         guard Int64(pid) != nil, let decoded = name.removingPercentEncoding else { throw APIError.notFound() }
         let key = "luwai/\(pid)/\(decoded)"
-        if let s3 = state.s3 {
-            // The CDN shape stays; the bytes come from the bucket by a short presigned GET.
-            try await DirectUploads(state: state, s3: s3).adoptLatest(objectKey: key, userId: nil)
-            guard let object = try await state.store.object(at: key) else { throw APIError.notFound() }
-            let now = state.now()
-            let essence = ContentSafety.essence(of: object.contentType)
-            let url = try s3.presignedGET(
-                key: object.blobId, contentType: object.contentType,
-                disposition: ContentSafety.isScriptCapable(essence) ? ContentSafety.attachment(decoded) : nil,
-                expires: now.addingTimeInterval(state.config.downloadTTL), now: now)
-            var headers = HTTPFields()
-            headers[.location] = url
-            headers[.cacheControl] = "no-store"
-            return Response(status: .found, headers: headers)
-        }
+        try await state.blobs.settleLatest(objectKey: key, userId: nil)
         guard let object = try await state.store.object(at: key) else { throw APIError.notFound() }
-        var response = try await ObjectResponse.make(object, filename: decoded, blobs: state.blobs, context: context)
-        if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
-        if let expires = object.expiresHeader { response.headers[.expires] = expires }
-        return response
+        return try await state.blobs.serveFinal(object, filename: decoded, context: context)
     }
 }
 

@@ -43,13 +43,13 @@ struct StorageRoutes: Sendable {
     /// session's object only once it is whole; anything else leaves no trace.
     private func put(_ request: Request, target: StorageGate.Target) async throws -> Response {
         // With an S3 blob store no URL here is ever handed out.
-        guard state.s3 == nil else { throw APIError.notFound() }
+        guard let disk = state.disk else { throw APIError.notFound() }
         let now = state.now()
         let session = try await state.store.session(id: target.sessionId, now: now)
         try gate.check(method: .put, target: target, headers: request.headers, session: session, now: now)
         guard let session else { throw APIError.notFound() }
         let limit = session.sizeBytes ?? state.config.purposes.rules["general"]?.maxBytes ?? Int64.max
-        let writer = try state.blobs.makeWriter()
+        let writer = try disk.makeWriter()
         state.inflight.begin(session.id)
         defer { state.inflight.end(session.id) }
         do {
@@ -68,7 +68,7 @@ struct StorageRoutes: Sendable {
         }
         let md5 = writer.hexDigest()
         let body = StoredBody(
-            blobId: try await state.blobs.commit(writer), size: writer.count, md5: md5,
+            blobId: try await disk.commit(writer), size: writer.count, md5: md5,
             contentType: contentType(request, session: session),
             cacheControl: request.headers[.cacheControl], expiresHeader: request.headers[.expires])
         let replaced: String?
@@ -77,7 +77,7 @@ struct StorageRoutes: Sendable {
             replaced = try await state.store.storeUpload(
                 sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: false, now: state.now())
         } catch {
-            state.blobs.delete(body.blobId)
+            disk.delete(body.blobId)
             throw error
         }
         await state.deleteBlobs([replaced])
@@ -95,13 +95,13 @@ struct StorageRoutes: Sendable {
     }
 
     private func get(context: BasicRequestContext, target: StorageGate.Target) async throws -> Response {
-        guard state.s3 == nil else { throw APIError.notFound() }
+        guard let disk = state.disk else { throw APIError.notFound() }
         let now = state.now()
         let session = try await state.store.session(id: target.sessionId, now: now)
         try gate.check(method: .get, target: target, headers: [:], session: session, now: now)
         guard let session, session.status == .completed,
               let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
         else { throw APIError.notFound() }
-        return try await ObjectResponse.make(object, filename: session.filename, blobs: state.blobs, context: context)
+        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, context: context)
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+
+/// Where a server's bytes live and how clients reach them. The routes know only this;
+/// `DiskBlobs` (the data directory, the embedded default) and `S3Blobs` (a bucket clients
+/// PUT to directly) implement it.
+///
+/// The two differ in who receives the bytes: on disk the server's own storage URLs do, and
+/// the object is recorded as the PUT ends; on S3 the server never sees them and learns of
+/// them by asking the bucket (`settle`) when a session is completed, finalized, fetched or
+/// swept.
+protocol BlobStore: Sendable {
+    /// The URL `session`'s bytes are PUT to, valid while the session is, requiring `headers`.
+    func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String
+    /// A URL that downloads `object` (of `session`) until `expires`.
+    func downloadURL(for session: SessionRecord, object: ObjectRecord, expires: Date) throws -> String
+    /// Records the bytes `session`'s PUT left, if the metadata store has not seen them.
+    func settle(_ session: SessionRecord) async throws
+    /// As `settle`, for the newest pending session of `key` (of `userId` when given) whose
+    /// PUT landed: a Luw name's latest upload wins.
+    func settleLatest(objectKey key: String, userId: String?) async throws
+    /// The answer to a Luw final URL for `object`.
+    func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response
+    /// Deletes blobs after the transaction that unlinked them has committed.
+    func delete(_ ids: [String?]) async
+    /// Drops whatever cancelled session `id`'s URL may have placed.
+    func discard(session id: String) async
+    /// The sweeper's turn at sessions that ended unfinished and whose URLs have expired.
+    func settleEnded(_ ids: [String]) async
+    func shutdown() async
+}
+
+/// Blobs in the data directory, received by the server's own signed storage URLs.
+struct DiskBlobs: BlobStore {
+    let disk: DiskBlobStore
+    let gate: StorageGate
+    let base: PublicBase
+
+    func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String {
+        gate.url(base: base.value, method: "PUT", sessionId: session.id, name: session.filename, expires: session.expiresAt,
+                 headers: headers)
+    }
+
+    func downloadURL(for session: SessionRecord, object: ObjectRecord, expires: Date) throws -> String {
+        gate.url(base: base.value, method: "GET", sessionId: session.id, name: session.filename, expires: expires, headers: [])
+    }
+
+    /// The storage route recorded the object when its PUT ended.
+    func settle(_ session: SessionRecord) async throws {}
+    func settleLatest(objectKey key: String, userId: String?) async throws {}
+
+    func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
+        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, context: context)
+        if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
+        if let expires = object.expiresHeader { response.headers[.expires] = expires }
+        return response
+    }
+
+    func delete(_ ids: [String?]) async {
+        for case let id? in ids { disk.delete(id) }
+    }
+
+    /// Bytes reach disk only through a storage URL, which refuses a cancelled session.
+    func discard(session id: String) async {}
+    /// The sweep already deleted the blobs of ended sessions with their objects.
+    func settleEnded(_ ids: [String]) async {}
+    func shutdown() async {}
+}

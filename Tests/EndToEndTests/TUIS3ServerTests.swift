@@ -1,0 +1,36 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import SigV4
+import Testing
+
+/// The TUI, unchanged, against a server whose bytes go straight to S3 (moto).
+@Suite("hoist TUI against an S3-backed hoist serve", .serialized)
+struct TUIS3ServerTests {
+    @Test("two files uploaded from the TUI land in the server's bucket, COMPLETED with the right md5")
+    func uploadsLandInTheBucket() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("tui")
+        try await TestServer.with(configure: {
+            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, endpoint: endpoint, pathStyle: true))
+            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
+        }) { ts in
+            let files = try makeFiles([("small.txt", 2000), ("bigger.bin", 2_000_000)])
+            try await TUIRun.with(server: ts, files: files) { run in
+                try await run.tmux.wait(for: "bigger.bin")
+                try await run.tmux.send("a", "u")
+                try await run.tmux.wait(for: "2/2 done")
+                for name in ["small.txt", "bigger.bin"] {
+                    let rows = try await serverFiles(ts, named: name)
+                    #expect(rows.first?["status"] as? String == "COMPLETED")
+                    let local = try Data(contentsOf: URL(fileURLWithPath: files + "/" + name))
+                    #expect(rows.first?["md5"] as? String == MD5Hex.of(local))
+                    let id = try #require(rows.first?["id"] as? String)
+                    #expect(try await MotoS3.object(bucket: bucket, key: "uploads/" + id) == local)
+                }
+                try await run.tmux.send("q")
+                try await run.tmux.wait(for: "EXIT=0")
+            }
+        }
+    }
+}
