@@ -41,7 +41,7 @@ public struct JobSummary: Sendable, Equatable {
         case .sessionCreated(let remote, _):
             remoteID = remote
             state = .uploading
-        case .progress(let sent, let total):
+        case .progress(let sent, let total), .resumed(let sent, let total):
             self.sent = sent
             size = total
             state = .uploading

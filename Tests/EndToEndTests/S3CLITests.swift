@@ -89,6 +89,13 @@ struct S3CLITests {
             let before = proxy.requestLines.count
             let second = try await Self.run(["upload", files + "/big.bin"] + flags, state: state)
             #expect(second.status == 0, "stderr: \(second.stderr)")
+            // It says what the store held, and its summary counts only what this run sent.
+            let resumedLine = try #require(second.stderr.firstMatch(of: /resuming .*big\.bin: (\d+) of (\d+) bytes already stored/))
+            let held = try #require(Int64(resumedLine.1))
+            #expect(held > 0 && resumedLine.2 == "\(64 << 20)")
+            let summary = try #require(second.stderr.firstMatch(of: /1 completed, 0 failed, 0 cancelled; ([0-9.]+) MiB in/))
+            let sentMiB = try #require(Double(summary.1))
+            #expect(abs(sentMiB - Double((64 << 20) - held) / 1_048_576) < 0.2, "\(second.stderr)")
             let resent = FaultProxy.partNumbers(proxy.requestLines[before...])
             #expect(Set(resent).isDisjoint(with: kept), "journaled parts \(kept) were sent again: \(resent)")
             // A PUT that failed is sent again (a retry); a part the store took never is.

@@ -82,6 +82,15 @@ import Testing
                 let ids = await second.add(paths: [path])
                 let events = try await collect(second, ids, timeout: .seconds(120))
                 #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                // The parts the store held are announced once, as held, before any byte moves:
+                // no front end counts them as sent by this run. (Parts the kill cut off from
+                // the journal but the store took are checked and held too: at least the journaled.)
+                let kinds = events.kinds(ids[0])
+                let resumed = kinds.compactMap { if case .resumed(let held, _) = $0 { held } else { nil } }
+                #expect(resumed.count == 1 && resumed[0] >= Int64(kept.count) * (8 << 20), "\(resumed)")
+                let firstMove = kinds.firstIndex { if case .progress(let sent, _) = $0 { sent > 0 } else { false } }
+                let announced = kinds.firstIndex { if case .resumed = $0 { true } else { false } }
+                #expect(announced != nil && firstMove.map { announced! < $0 } ?? true)
                 let resent = FaultProxy.partNumbers(Array(proxy.requestLines[before...]))
                 #expect(Set(resent).isDisjoint(with: kept), "parts \(kept) were journaled, yet sent again: \(resent)")
                 // A PUT that failed is sent again (that is a retry); a part the store took never is.

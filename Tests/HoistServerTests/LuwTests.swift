@@ -91,8 +91,17 @@ struct LuwTests {
             let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
             let created = try await luw.upload(filename: "model.glb")
             #expect(try await luw.put(try #require(created.string("signed_url")), body: Data("glTF".utf8), contentType: nil).status == 200)
-            let served = try await TestHTTP.send(.GET, try #require(created.string("final_url")))
-            #expect(served.header("Content-Type") == "model/gltf-binary")
+            let final = try #require(created.string("final_url"))
+            if TestBackend.bytesGoToS3 {
+                // The bucket answers with the type its presigned GET names (S3 honours
+                // response-content-type; moto before 5.2.5 ignores it).
+                let redirect = try await TestHTTP.send(.GET, final, followingRedirects: false)
+                let location = URLComponents(string: redirect.header("Location") ?? "")
+                #expect(location?.queryItems?.first { $0.name == "response-content-type" }?.value == "model/gltf-binary")
+            } else {
+                let served = try await TestHTTP.send(.GET, final)
+                #expect(served.header("Content-Type") == "model/gltf-binary")
+            }
         }
     }
 

@@ -196,4 +196,26 @@ struct RateTests {
         #expect(lines[22].hasSuffix("…"), "\(lines[22])")
         #expect(lines[23].contains("…  ? help  q quit"), "\(lines[23])")
     }
+
+    @Test("a resumed upload: the bar starts at the bytes the store held, which count in no speed and no bytes moved")
+    func resumedBytesAreNotMovedBytes() {
+        var state = sampleState()
+        Self.started(&state)
+        _ = event(&state, job: 1, path: "/big", .progress(sent: 0, total: 100 << 20), at: .milliseconds(100))
+        _ = event(&state, job: 1, path: "/big", .resumed(held: 64 << 20, total: 100 << 20), at: .milliseconds(200))
+        #expect(state.queue.rows[0].sent == 64 << 20)
+        #expect(state.stats.transferred == 0)
+        // Then 1 MB/s for 4 s: the speeds read 1 MB/s, not 64 MiB in a moment.
+        var sent: Int64 = 64 << 20
+        var t = Duration.milliseconds(200)
+        while t < .milliseconds(4200) {
+            t += .milliseconds(100)
+            sent += 100_000
+            _ = event(&state, job: 1, path: "/big", .progress(sent: sent, total: 100 << 20), at: t)
+        }
+        #expect(state.stats.transferred == 4_000_000)
+        for reading in [state.queue.rows[0].rate.bytesPerSecond(at: t), state.stats.rate.bytesPerSecond(at: t)] {
+            #expect(reading.map { abs($0 - 1_000_000) <= 50_000 } == true, "\(reading.map { String(Int($0)) } ?? "--")")
+        }
+    }
 }

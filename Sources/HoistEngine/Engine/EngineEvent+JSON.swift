@@ -23,6 +23,7 @@ extension EngineEvent {
             name = "started"
         case .sessionCreated(_, let filename): name = "session"; add("filename", .string(filename))
         case .progress(let sent, let total): name = "progress"; add("sent", .int(sent)); add("total", .int(total))
+        case .resumed(let held, let total): name = "resumed"; add("held", .int(held)); add("total", .int(total))
         case .completing: name = "completing"
         case .completed(_, let md5): name = "completed"; add("md5", .string(md5))
         case .retrying(let attempt, let delay, let reason):

@@ -30,6 +30,7 @@ private struct WireFields: Decodable {
     var size: Int64?
     var filename: String?
     var sent: Int64?
+    var held: Int64?
     var total: Int64?
     var md5: String?
     var attempt: Int?
@@ -42,7 +43,7 @@ private struct WireFields: Decodable {
     var serverMessage: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, job, path, time, id, url, size, filename, sent, total, md5, attempt, delay, reason, error, status
+        case event, job, path, time, id, url, size, filename, sent, held, total, md5, attempt, delay, reason, error, status
         case errorCode = "error_code", serverCode = "server_code", serverMessage = "server_message"
     }
 
@@ -57,6 +58,9 @@ private struct WireFields: Decodable {
         case "progress":
             guard let sent, let total else { return nil }
             return .progress(sent: sent, total: total)
+        case "resumed":
+            guard let held, let total else { return nil }
+            return .resumed(held: held, total: total)
         case "completing": return .completing
         case "completed":
             guard let remote, let md5 else { return nil }

@@ -37,6 +37,11 @@ public struct EngineEvent: Sendable, Equatable {
         /// (`sent == total`) is made only once the server answered the PUT with success, so a
         /// bar never shows 100% while the server is still receiving or storing.
         case progress(sent: Int64, total: Int64)
+        /// The store already holds `held` of the job's `total` bytes, which this attempt will
+        /// not send: the parts of a multipart upload resumed after a kill, or kept across a
+        /// retry. It moves the job's count to `held` without those bytes counting as moved
+        /// now (no speed, no "sent this run"); `progress` goes on from there.
+        case resumed(held: Int64, total: Int64)
         /// All bytes sent; asking the server to complete/finalize.
         case completing
         /// The server accepted the file. `remoteID` is the Lightfield id or the Luw final URL.

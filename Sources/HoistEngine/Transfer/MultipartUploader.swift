@@ -22,7 +22,10 @@ struct MultipartUploader: Sendable {
     }
 
     /// Uploads every missing part of `session` for job row `row`; returns every part.
+    /// `onResumed` hears the bytes the store already holds (the parts kept), once, before any
+    /// `onProgress`, which counts from there.
     func upload(_ file: FileIdentity, session: RemoteSession, row: Int64,
+                onResumed: @escaping @Sendable (Int64) -> Void = { _ in },
                 onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> [UploadedPart] {
         guard let multipart = session.multipart else { throw .protocolViolation("internal: multipart upload without an upload id") }
         let plan = PartPlan(size: file.size, partSize: multipart.partSize)
@@ -37,7 +40,7 @@ struct MultipartUploader: Sendable {
             }
             onProgress(min(total, file.size - 1))
         }
-        onProgress(base)
+        if base > 0 { onResumed(base) }
         let sentParts = try await uploader.watching(file, url: session.uploadURL) { [self] in
             try await withThrowingTaskGroup(of: UploadedPart.self) { group in
                 var pending = reconciled.missing[...]

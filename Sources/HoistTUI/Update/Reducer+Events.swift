@@ -64,6 +64,15 @@ extension Reducer {
                 row.size = total
                 row.state = .uploading
                 row.retryAt = nil
+            case .resumed(let held, let total):
+                // Bytes the store held before this attempt: the bar moves, the rates do not.
+                row.rate.reset()
+                row.rate.record(total: held, at: time)
+                row.sent = held
+                row.size = total
+                row.state = .uploading
+                row.retryAt = nil
+                row.remember("resumed: \(held) of \(total) bytes already stored", at: time, wall: wall)
             case .completing:
                 row.sent = row.size
                 row.state = .completing
@@ -118,6 +127,8 @@ extension Reducer {
             state.note(wall, "queued \(row.name)")
         case .sessionCreated(let remote, let filename):
             state.note(wall, "session \(remote) for \(row.name)" + (filename == row.name ? "" : " as \(filename)"))
+        case .resumed(let held, let total):
+            state.note(wall, "resuming \(row.name): \(held) of \(total) bytes already stored")
         case .started, .completing, .progress:
             break
         }

@@ -58,6 +58,9 @@ struct UploadReporter {
         case .retrying(let attempt, let delay, let reason):
             clearLine()
             Stderr.write("retrying \(path) (attempt \(attempt) in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))): \(OneLine.escape(reason))\n")
+        case .resumed(let held, let total):
+            clearLine()
+            Stderr.write("resuming \(path): \(held) of \(total) bytes already stored\n")
         case .sessionCreated(let id, _) where progress != .live:
             Stderr.write("uploading \(path) as \(OneLine.escape(id))\n")
         default:

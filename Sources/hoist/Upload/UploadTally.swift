@@ -47,6 +47,11 @@ struct UploadTally: Sendable {
             window.add(sent - job.sent, at: event.time)
             job.sent = sent
             job.size = total
+        case .resumed(let held, let total):
+            // Held by the store already: counted as the job's, not as moved by this run.
+            job.phase = .sending
+            job.sent = held
+            job.size = total
         case .completing:
             job.phase = .completing
             job.completingAt = event.time
