@@ -81,7 +81,7 @@ struct S3BlobStore: Sendable {
         let etag = (headers.first(name: "etag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
         return Head(size: size, etag: etag, contentType: headers.first(name: "content-type"),
                     cacheControl: headers.first(name: "cache-control"), expires: headers.first(name: "expires"),
-                    lastModified: headers.first(name: "last-modified").flatMap(Self.httpDate))
+                    lastModified: headers.first(name: "last-modified").flatMap(HTTPDate.parse))
     }
 
     /// DELETE `key` (S3 answers 204 whether or not it existed).
@@ -102,15 +102,6 @@ struct S3BlobStore: Sendable {
         // The body (an XML error, or nothing) is read and dropped so the connection is reused.
         _ = try? await response.body.collect(upTo: 64 << 10)
         return (Int(response.status.code), response.headers)
-    }
-
-    /// An HTTP date (`Tue, 01 Dec 2026 13:34:09 GMT`).
-    static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
     }
 
     func shutdown() async {

@@ -42,24 +42,11 @@ extension SQLiteStore {
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
         try await writes.write { db in
             guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
-            switch session.status {
-            case .completed:
-                if let given, given.lowercased() != session.md5 { return .rejected(.checksumConflict(), discardedBlob: nil) }
-                return .completed(session, fresh: false)
-            case .expired: return .rejected(.sessionExpired(), discardedBlob: nil)
-            case .cancelled: return .rejected(.notPending(session.status.rawValue), discardedBlob: nil)
-            case .pending: break
-            }
+            if let answer = CompleteRules.answer(for: session, given: given) { return answer }
             guard let object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
             }
-            var failure: APIError?
-            if let declared = session.sizeBytes, declared != object.size {
-                failure = .sizeMismatch(declared: declared, stored: object.size)
-            } else if let given, given.lowercased() != object.md5 {
-                failure = .checksumMismatch(expected: given.lowercased(), actual: object.md5)
-            }
-            if let failure {
+            if let failure = CompleteRules.mismatch(of: object, for: session, given: given) {
                 try object.delete(db)
                 try Self.record(db, session: id, "discarded", at: now)
                 return .rejected(failure, discardedBlob: object.blobId)

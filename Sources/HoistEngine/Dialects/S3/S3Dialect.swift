@@ -215,15 +215,3 @@ enum S3ETag {
         etag.count == 32 && etag.allSatisfy(\.isHexDigit)
     }
 }
-
-/// RFC 7231 dates (`Last-Modified`).
-enum HTTPDate {
-    static func parse(_ text: String) -> Date? {
-        // A formatter per call: they are not Sendable, and this runs once per `hoist status`.
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
-    }
-}

@@ -58,24 +58,11 @@ extension PostgresStore {
         return try await transaction { connection in
             try await lockObjectKey(connection, key)
             guard let session = try await lockedSession(connection, id: id, now: now) else { throw APIError.notFound() }
-            switch session.status {
-            case .completed:
-                if let given, given.lowercased() != session.md5 { return .rejected(.checksumConflict(), discardedBlob: nil) }
-                return .completed(session, fresh: false)
-            case .expired: return .rejected(.sessionExpired(), discardedBlob: nil)
-            case .cancelled: return .rejected(.notPending(session.status.rawValue), discardedBlob: nil)
-            case .pending: break
-            }
+            if let answer = CompleteRules.answer(for: session, given: given) { return answer }
             guard let object = try await self.object(connection, at: key), object.sessionId == id else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
             }
-            var failure: APIError?
-            if let declared = session.sizeBytes, declared != object.size {
-                failure = .sizeMismatch(declared: declared, stored: object.size)
-            } else if let given, given.lowercased() != object.md5 {
-                failure = .checksumMismatch(expected: given.lowercased(), actual: object.md5)
-            }
-            if let failure {
+            if let failure = CompleteRules.mismatch(of: object, for: session, given: given) {
                 try await connection.query("DELETE FROM objects WHERE object_key = \(key)", logger: logger)
                 try await Self.record(connection, session: id, "discarded", at: now, logger: logger)
                 return .rejected(failure, discardedBlob: object.blobId)
