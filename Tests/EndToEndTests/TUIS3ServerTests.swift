@@ -34,3 +34,33 @@ struct TUIS3ServerTests {
         }
     }
 }
+
+/// `hoist upload`, the binary, unchanged against a server whose bytes go straight to S3.
+@Suite("hoist upload against an S3-backed hoist serve")
+struct UploadS3ServerTests {
+    @Test("Lightfield and Luw: one completed line per file, md5 right, the bytes in the server's bucket")
+    func bothDialectsLandInTheBucket() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("cli")
+        try await TestServer.with(configure: {
+            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, endpoint: endpoint, pathStyle: true))
+            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
+        }) { ts in
+            let files = try uploadCLIFiles([("notes.txt", 3000), ("photo.jpg", 700_000)])
+            let lightfield = try await UploadCLIRun.upload([files + "/notes.txt"], server: ts)
+            #expect(lightfield.status == 0, "\(lightfield.stderr)")
+            let id = try #require(lightfield.stdout.firstMatch(of: /completed \S+ (fil_\w+) md5=(\w+)/))
+            let notes = try Data(contentsOf: URL(fileURLWithPath: files + "/notes.txt"))
+            #expect(String(id.2) == MD5Hex.of(notes))
+            #expect(try await MotoS3.object(bucket: bucket, key: "uploads/" + id.1) == notes)
+
+            let luw = try await UploadCLIRun.upload([files + "/photo.jpg"], server: ts, extra: ["--dialect", "luw", "--pid", "100"])
+            #expect(luw.status == 0, "\(luw.stderr)")
+            let photo = try Data(contentsOf: URL(fileURLWithPath: files + "/photo.jpg"))
+            #expect(luw.stdout.contains("md5=" + MD5Hex.of(photo)), "\(luw.stdout)")
+            let keys = try await MotoS3.keys(bucket: bucket)
+            let luwKey = try #require(keys.first { $0.hasPrefix("uploads/upl_") })
+            #expect(try await MotoS3.object(bucket: bucket, key: luwKey) == photo)
+        }
+    }
+}
