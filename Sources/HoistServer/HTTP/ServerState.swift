@@ -27,8 +27,6 @@ struct ServerState: Sendable {
     /// Never the request's `Host`, which a client can set to anything.
     var baseURL: String { publicBase.value }
 
-    /// Deletes blobs after the transaction that unlinked them has committed.
-    func deleteBlobs(_ ids: [String?]) async { await blobs.delete(ids) }
 }
 
 /// PUTs in progress, so that cancelling a session cuts off a body still streaming to it.

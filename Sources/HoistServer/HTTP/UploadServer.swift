@@ -161,7 +161,7 @@ public final class UploadServer: Sendable {
 
     private static func sweep(_ state: ServerState) async throws {
         let outcome = try await state.store.sweep(now: state.now())
-        await state.deleteBlobs(outcome.blobs)
+        await state.blobs.delete(outcome.blobs)
         await state.blobs.settleEnded(outcome.endedSessions)
         for dialect in outcome.expired { state.metrics.upload(.expired, dialect: dialect) }
     }

@@ -5,7 +5,6 @@ import Hummingbird
 /// The Lightfield dialect: `/v1/files` and its lifecycle.
 struct LightfieldRoutes: Sendable {
     let state: ServerState
-    var gate: StorageGate { StorageGate(signer: state.signer) }
 
     func register(on router: Router<BasicRequestContext>) {
         let files = router.group("v1/files").add(middleware: DialectErrorMiddleware(dialect: .lightfield))
@@ -123,7 +122,7 @@ struct LightfieldRoutes: Sendable {
             if fresh { state.metrics.upload(.completed, dialect: .lightfield) }
             return try JSONBody.response(FileMetadata(session))
         case .rejected(let error, let discarded):
-            await state.deleteBlobs([discarded])
+            await state.blobs.delete([discarded])
             throw error
         }
     }
@@ -133,7 +132,7 @@ struct LightfieldRoutes: Sendable {
         _ = try await visibleSession(id, caller: caller, reading: false)
         let (session, blob) = try await state.store.cancel(id: id, now: state.now())
         state.inflight.cancel(id)
-        await state.deleteBlobs([blob])
+        await state.blobs.delete([blob])
         await state.blobs.discard(session: id)
         state.metrics.upload(.cancelled, dialect: .lightfield)
         return try JSONBody.response(FileMetadata(session))

@@ -4,7 +4,6 @@ import Hummingbird
 /// The Luw dialect: `/v2/upload`, `/v2/finalize_upload` and the CDN-style final URLs.
 struct LuwRoutes: Sendable {
     let state: ServerState
-    var gate: StorageGate { StorageGate(signer: state.signer) }
 
     func register(on router: Router<BasicRequestContext>) {
         let api = router.group("v2").add(middleware: DialectErrorMiddleware(dialect: .luw))

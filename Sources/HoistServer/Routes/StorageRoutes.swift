@@ -80,7 +80,7 @@ struct StorageRoutes: Sendable {
             disk.delete(body.blobId)
             throw error
         }
-        await state.deleteBlobs([replaced])
+        await state.blobs.delete([replaced])
         var headers = HTTPFields()
         headers[.eTag] = "\"\(md5)\""
         return Response(status: .ok, headers: headers)

@@ -67,10 +67,8 @@ extension PostgresConnection {
 }
 
 extension PostgresClient {
-    /// The rows of `query`, each made into a record.
-    func records<T>(_ query: PostgresQuery, logger: Logger, _ make: (PostgresRow) throws -> T) async throws -> [T] {
-        var out: [T] = []
-        for try await row in try await self.query(query, logger: logger) { out.append(try make(row)) }
-        return out
+    /// The rows of `query`, each made into a record, on a connection leased for the read.
+    func records<T: Sendable>(_ query: PostgresQuery, logger: Logger, _ make: @Sendable (PostgresRow) throws -> T) async throws -> [T] {
+        try await withConnection { connection in try await connection.records(query, logger: logger, make) }
     }
 }
