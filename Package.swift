@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "HoistServerTests",
             dependencies: [
-                "HoistServer", "HoistTestSupport", "SigV4",
+                "HoistServer", "HoistTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HoistServer", "HoistTestSupport", "SigV4"],
+            dependencies: ["HoistServer", "HoistTestSupport"],
             swiftSettings: strict
         ),
     ]

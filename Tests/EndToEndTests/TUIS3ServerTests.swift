@@ -1,7 +1,6 @@
 import Foundation
 import HoistServer
 import HoistTestSupport
-import SigV4
 import Testing
 
 /// The TUI, unchanged, against a server whose bytes go straight to S3 (moto).
@@ -9,12 +8,9 @@ import Testing
 struct TUIS3ServerTests {
     @Test("two files uploaded from the TUI land in the server's bucket, COMPLETED with the right md5")
     func uploadsLandInTheBucket() async throws {
-        let endpoint = try await MotoS3.endpoint()
-        let bucket = try await MotoS3.makeBucket("tui")
-        try await TestServer.with(configure: {
-            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, endpoint: endpoint, pathStyle: true))
-            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
-        }) { ts in
+        let blobs = try await TestS3Blobs.make("tui")
+        let bucket = blobs.bucket
+        try await TestServer.with(configure: { blobs.apply(to: &$0) }) { ts in
             let files = try makeFiles([("small.txt", 2000), ("bigger.bin", 2_000_000)])
             try await TUIRun.with(server: ts, files: files) { run in
                 try await run.tmux.wait(for: "bigger.bin")
@@ -40,12 +36,9 @@ struct TUIS3ServerTests {
 struct UploadS3ServerTests {
     @Test("Lightfield and Luw: one completed line per file, md5 right, the bytes in the server's bucket")
     func bothDialectsLandInTheBucket() async throws {
-        let endpoint = try await MotoS3.endpoint()
-        let bucket = try await MotoS3.makeBucket("cli")
-        try await TestServer.with(configure: {
-            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, endpoint: endpoint, pathStyle: true))
-            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
-        }) { ts in
+        let blobs = try await TestS3Blobs.make("cli")
+        let bucket = blobs.bucket
+        try await TestServer.with(configure: { blobs.apply(to: &$0) }) { ts in
             let files = try uploadCLIFiles([("notes.txt", 3000), ("photo.jpg", 700_000)])
             let lightfield = try await UploadCLIRun.upload([files + "/notes.txt"], server: ts)
             #expect(lightfield.status == 0, "\(lightfield.stderr)")

@@ -1,7 +1,6 @@
 import Foundation
 import HoistServer
 import HoistTestSupport
-import SigV4
 import Testing
 
 @testable import HoistEngine
@@ -10,12 +9,8 @@ import Testing
 /// dialects' presigned PUTs go to the bucket, and complete/finalize find them there.
 @Suite struct S3BackedServerTests {
     static func withHarness(_ body: (EngineHarness, String) async throws -> Void) async throws {
-        let endpoint = try await MotoS3.endpoint()
-        let bucket = try await MotoS3.makeBucket("srv")
-        try await EngineHarness.with(configure: {
-            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, prefix: "", endpoint: endpoint, pathStyle: true))
-            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
-        }) { harness in try await body(harness, bucket) }
+        let blobs = try await TestS3Blobs.make("srv")
+        try await EngineHarness.with(configure: { blobs.apply(to: &$0) }) { harness in try await body(harness, blobs.bucket) }
     }
 
     @Test func lightfieldAndLuwUploadsLandInTheBucket() async throws {

@@ -16,13 +16,11 @@ import Testing
         let database = try await TestPostgres.makeDatabase()
         let secret = Data("a secret every instance shares, 32+ bytes".utf8)
         // One bucket too when bytes go to S3: b finds what was PUT through a's URL.
-        var shared = ServerConfiguration(dataDirectory: "")
-        try await TestBackend.configureBlobs(&shared)
-        let configure: (inout ServerConfiguration) -> Void = { [shared] in
+        let blobs = try await TestBackend.makeBlobs()
+        let configure: (inout ServerConfiguration) -> Void = {
             $0.metadata = .postgres(database.url)
             $0.signingSecret = secret
-            $0.blobStore = shared.blobStore
-            $0.s3Credentials = shared.s3Credentials
+            blobs?.apply(to: &$0)
         }
         do {
             try await TestServer.with(sessionTTL: sessionTTL, clock: clock, configure: configure) { a in

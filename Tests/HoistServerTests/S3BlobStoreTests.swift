@@ -1,6 +1,5 @@
 import Foundation
 import HoistTestSupport
-import SigV4
 import Testing
 
 @testable import HoistServer
@@ -10,12 +9,8 @@ import Testing
 @Suite struct S3BlobStoreTests {
     /// A test server whose bytes go to a new moto bucket; `body` gets it and the bucket.
     static func withS3Server(clock: ManualClock? = nil, _ body: (TestServer, String) async throws -> Void) async throws {
-        let endpoint = try await MotoS3.endpoint()
-        let bucket = try await MotoS3.makeBucket("blob")
-        try await TestServer.with(clock: clock, configure: {
-            $0.blobStore = .s3(S3BlobLocation(bucket: bucket, prefix: "hoist", endpoint: endpoint, pathStyle: true))
-            $0.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
-        }) { ts in try await body(ts, bucket) }
+        let blobs = try await TestS3Blobs.make("blob", prefix: "hoist")
+        try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0) }) { ts in try await body(ts, blobs.bucket) }
     }
 
     static func query(_ url: String) -> [String: String] {

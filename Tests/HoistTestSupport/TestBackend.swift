@@ -1,6 +1,5 @@
 import Foundation
 import HoistServer
-import SigV4
 
 /// The backends test servers use, from `HOIST_TEST_BACKEND`:
 /// - unset: SQLite and blobs in the data directory (the embedded default);
@@ -30,11 +29,8 @@ public enum TestBackend {
         return (.postgres(database.url), database.drop)
     }
 
-    /// Points `config` at a new moto bucket when bytes go to S3.
-    public static func configureBlobs(_ config: inout ServerConfiguration) async throws {
-        guard bytesGoToS3 else { return }
-        let endpoint = try await MotoS3.endpoint()
-        config.blobStore = .s3(S3BlobLocation(bucket: try await MotoS3.makeBucket("srv"), endpoint: endpoint, pathStyle: true))
-        config.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
+    /// A new moto bucket for one server when bytes go to S3; nil on disk.
+    public static func makeBlobs() async throws -> TestS3Blobs? {
+        bytesGoToS3 ? try await TestS3Blobs.make("srv") : nil
     }
 }

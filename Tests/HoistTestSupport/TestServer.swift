@@ -40,7 +40,7 @@ public struct TestServer: Sendable {
         var config = ServerConfiguration(dataDirectory: directory)
         config.sessionTTL = sessionTTL
         config.metadata = store.location
-        try await TestBackend.configureBlobs(&config)
+        try await TestBackend.makeBlobs()?.apply(to: &config)
         if let clock { config.clock = clock }
         configure(&config)
         let server: UploadServer
