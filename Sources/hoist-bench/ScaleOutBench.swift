@@ -31,7 +31,7 @@ struct ScaleOutBench: Sendable {
 
         // One instance, SQLite and disk: the embedded default.
         let single = directory + "/single"
-        let singleKey = try await shell("'\(executable)' keys create --data '\(single)' --scopes files:create,files:read")
+        let singleKey = try Self.shell("'\(executable)' keys create --data '\(single)' --scopes files:create,files:read")
         let one = try ServeProcess.start(executable, ["--data", single], environment: [:])
         defer { one.stop() }
         let singleBase = try one.firstLine()
@@ -40,8 +40,8 @@ struct ScaleOutBench: Sendable {
 
         // Two instances, PostgreSQL and S3.
         let database = "hoist_bench_\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await shell("psql -q '\(postgres)' -c 'CREATE DATABASE \(database)'")
-        defer { _ = try? Self.run("psql -q '\(postgres)' -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'") }
+        _ = try Self.shell("psql -q '\(postgres)' -c 'CREATE DATABASE \(database)'")
+        defer { _ = try? Self.shell("psql -q '\(postgres)' -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'") }
         var components = URLComponents(string: postgres)!
         components.path = "/" + database
         components.query = "sslmode=disable"
@@ -50,7 +50,7 @@ struct ScaleOutBench: Sendable {
         try await S3Bench.request(.PUT, moto + "/" + bucket)
         let secretFile = directory + "/secret"
         try Data("a secret the benchmark's two instances share\n".utf8).write(to: URL(fileURLWithPath: secretFile))
-        let sharedKey = try await shell("'\(executable)' keys create --database '\(databaseURL)' --scopes files:create,files:read")
+        let sharedKey = try Self.shell("'\(executable)' keys create --database '\(databaseURL)' --scopes files:create,files:read")
         let environment = ["AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret"]
         var instances: [ServeProcess] = []
         defer { for instance in instances { instance.stop() } }
@@ -147,10 +147,8 @@ struct ScaleOutBench: Sendable {
     }
 
     /// Runs a shell line and returns its stdout, trimmed; throws on a non-zero exit.
-    private func shell(_ line: String) async throws -> String { try Self.run(line) }
-
     @discardableResult
-    private static func run(_ line: String) throws -> String {
+    private static func shell(_ line: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", line]
