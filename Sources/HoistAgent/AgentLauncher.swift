@@ -43,7 +43,7 @@ public struct AgentLauncher: Sendable {
             try FileManager.default.createDirectory(
                 atPath: URL(fileURLWithPath: paths.log).deletingLastPathComponent().path, withIntermediateDirectories: true)
             if !FileManager.default.fileExists(atPath: paths.log) {
-                FileManager.default.createFile(atPath: paths.log, contents: nil, attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(atPath: paths.log, contents: nil, attributes: [.posixPermissions: 0o600])
             }
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: paths.log))
             try log.seekToEnd()

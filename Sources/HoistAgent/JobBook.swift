@@ -10,6 +10,9 @@ public struct JobBook: Sendable, Equatable {
     }
 
     private var entries: [JobID: Entry] = [:]
+    /// Jobs not yet completed, failed or cancelled, counted as events come: asked after
+    /// every event, so it must not walk 100,000 jobs each time.
+    public private(set) var unfinished = 0
 
     public init() {}
 
@@ -17,6 +20,7 @@ public struct JobBook: Sendable, Equatable {
     /// replaces the previous one; everything else is kept in order.
     public mutating func record(_ event: EngineEvent) {
         var entry = entries[event.job] ?? Entry(events: [], remoteID: nil, finished: false)
+        let wasOpen = entries[event.job].map { !$0.finished } ?? false
         switch event.kind {
         case .queued:
             entry.events = [event]
@@ -36,6 +40,7 @@ public struct JobBook: Sendable, Equatable {
         }
         if event.isTerminal { entry.finished = true }
         entries[event.job] = entry
+        unfinished += (entry.finished ? 0 : 1) - (wasOpen ? 1 : 0)
     }
 
     /// The snapshot: each job's events, jobs in id order.
@@ -46,9 +51,6 @@ public struct JobBook: Sendable, Equatable {
 
     /// Whether the book has seen job `id`.
     public func knows(_ id: JobID) -> Bool { entries[id] != nil }
-
-    /// Jobs not yet completed, failed or cancelled.
-    public var unfinished: Int { entries.values.filter { !$0.finished }.count }
 
     /// How many jobs the book holds.
     public var count: Int { entries.count }
