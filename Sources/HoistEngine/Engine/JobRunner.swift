@@ -35,9 +35,27 @@ struct JobRunner: Sendable {
         var orphan: (name: String, since: Date)?
         /// The file on disk, so the engine never queues it twice at once.
         var key: FileKey?
-        /// The path as the user named it, relative (`photos/a.jpg` for a file met under
-        /// `photos/`); the s3 dialect puts it after its prefix. nil: the file's name.
-        var remoteName: String?
+        /// How the user named the file, when not by its file name alone (a file met under
+        /// `photos/` is `photos/a.jpg`); the s3 dialect puts it after its prefix.
+        var naming: Naming = .fileName
+
+        /// The name the file keeps at its destination.
+        var remoteName: String {
+            switch naming {
+            case .fileName: return file.name
+            case .given(let name): return name
+            case .underRoot(let root, let dropping): return root + file.path.dropFirst(dropping)
+            }
+        }
+    }
+
+    /// How a job's remote name is made. A file found under a directory is named from its
+    /// path when needed, not stored: a tree of 100,000 files would keep 100,000 more strings.
+    enum Naming: Sendable {
+        case fileName
+        case given(String)
+        /// `root` (shared by the whole tree) then the file's path without its first `dropping` characters.
+        case underRoot(String, dropping: Int)
     }
 
     /// How a run ended: completed, failed (with the error its `failed` event carried) or cancelled.
@@ -75,7 +93,7 @@ struct JobRunner: Sendable {
                 }
                 switch action {
                 case .createSession:
-                    let name = api.requestedName(for: job.remoteName ?? job.file.name)
+                    let name = api.requestedName(for: job.remoteName)
                     try journaled.record(.creating, requestedName: name, intentAt: wallClock())
                     do {
                         let session = try await shielded { try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType) }

@@ -22,25 +22,62 @@ extension UploadEngine {
     /// working directory is not the engine's; by default ``relativeName(_:)`` of the path as
     /// given. A file found under a directory is named the directory's name, then its path
     /// below it (`photos/2024/a.jpg`). Only the s3 dialect keeps more than the last component.
+    ///
+    /// Queueing streams: a directory is read one listing at a time and its files are queued
+    /// in batches, so the first uploads start while the rest of a large tree is still being
+    /// read, and the journal learns each batch in one transaction. Between batches the
+    /// engine runs its other commands: `cancelQueued`, `cancelAllPending` or `shutdown`
+    /// meanwhile stop the walk, and the files not reached get no job (and are not returned).
+    /// Queueing streams: a directory is read one listing at a time and its files are
+    /// queued in batches of this many (the first batch smaller, so the first upload starts
+    /// at once), the engine free for its running jobs between batches.
+    static let firstBatch = 32
+    static let batch = 512
+
     @discardableResult
-    public func add(paths: [String], names: [String]? = nil) -> [JobID] {
-        var ids: [JobID] = []
+    public func add(paths: [String], names: [String]? = nil) async -> [JobID] {
+        var batch = Batch(generation: addGeneration)
         for (index, given) in paths.enumerated() {
             let path = Self.absolute(given)
             let name = names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(given)
             guard Self.isDirectory(path) else {
-                ids.append(addFile(path, remoteName: name))
+                // Named by its file name, as most are, it keeps no name of its own.
+                let naming: JobRunner.Naming = name == (path as NSString).lastPathComponent ? .fileName : .given(name)
+                batch.pending.append(candidate(path, naming: naming))
+                guard await flush(&batch) else { return batch.ids }
                 continue
             }
-            let root = name
-            for entry in Self.walk(path) {
+            for entry in DirectoryWalk(path) {
                 switch entry {
-                case .file(let file): ids.append(addFile(file, remoteName: root + file.dropFirst(path.count)))
-                case .unreadableDirectory(let directory, let error): ids.append(addFailed(directory, error))
+                case .file(let file): batch.pending.append(candidate(file, naming: .underRoot(name, dropping: path.count)))
+                case .unreadableDirectory(let directory, let error): batch.pending.append(.refused(directory, error))
                 }
+                guard await flush(&batch) else { return batch.ids }
             }
         }
-        return ids
+        _ = await flush(&batch, force: true)
+        return batch.ids
+    }
+
+    /// One `add` under way: what it found and has not queued yet, and the ids so far.
+    struct Batch {
+        /// `addGeneration` when the add began.
+        let generation: Int
+        var pending: [Candidate] = []
+        var limit = UploadEngine.firstBatch
+        var ids: [JobID] = []
+    }
+
+    /// Queues what is pending once there is a batch of it (or when `force`), then lets the
+    /// engine's other work in; false when the queue was dropped meanwhile (Ctrl-C, cancel
+    /// all, shutdown): the add stops walking.
+    private func flush(_ batch: inout Batch, force: Bool = false) async -> Bool {
+        guard force || batch.pending.count >= batch.limit else { return true }
+        batch.ids += admit(batch.pending)
+        batch.pending.removeAll(keepingCapacity: true)
+        batch.limit = Self.batch
+        await Task.yield()
+        return batch.generation == addGeneration && !shuttingDown
     }
 
     /// Uploads earlier runs completed to this destination (from the journal), newest first.
@@ -61,43 +98,87 @@ extension UploadEngine {
         return parts.joined(separator: "/")
     }
 
-    private func addFile(_ path: String, remoteName: String? = nil) -> JobID {
-        let local: LocalFile
+    /// A path met by `add`, checked (no network): a file to queue, or why it cannot be.
+    enum Candidate {
+        case file(LocalFile, naming: JobRunner.Naming)
+        case refused(String, EngineError)
+    }
+
+    private func candidate(_ path: String, naming: JobRunner.Naming) -> Candidate {
         do {
-            local = try inspect(path)
+            return .file(try inspect(path), naming: naming)
         } catch {
-            return addFailed(path, error)
+            return .refused(path, error)
         }
-        if let existing = inFlight[local.key] { return existing }
-        let id = makeID()
-        let file = local.identity
-        do {
-            let endpoint = configuration.journalKey
-            var job = JobRunner.Job(
-                id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key, remoteName: remoteName)
-            let entry = try journal.latest(endpoint: endpoint, file: file)
-            switch entry?.state {
-            case .none, .failed?, .cancelled?:
-                job.row = try journal.insert(endpoint: endpoint, file: file)
-            case .completed?:
-                job.row = entry?.rowID ?? 0
-                records[id] = Record(job: job, phase: .completed)
-                emit(id, path: path, .queued(size: file.size))
-                emit(id, path: path, .completed(remoteID: entry?.session?.id ?? "", md5: entry?.md5 ?? ""))
-                return id
-            case .some(let state):
-                guard let entry else { break }
-                job.row = entry.rowID
-                job.start = Self.resumePoint(state: state, entry: entry)
-                if state == .creating, let name = entry.requestedName, let since = entry.intentAt {
-                    job.orphan = (name, since)
+    }
+
+    /// Gives each candidate its job, in order: the journal is asked about every new file
+    /// in one transaction; a file already queued or running (or earlier in the batch)
+    /// keeps the job it has.
+    private func admit(_ candidates: [Candidate]) -> [JobID] {
+        var keys = Set<FileKey>()
+        var fresh: [(index: Int, file: FileIdentity)] = []
+        for (index, candidate) in candidates.enumerated() {
+            guard case .file(let local, _) = candidate, inFlight[local.key] == nil, keys.insert(local.key).inserted else { continue }
+            fresh.append((index, local.identity))
+        }
+        let endpoint = configuration.journalKey
+        let admissions: Result<[Journal.Admission], EngineError>
+        do throws(EngineError) {
+            admissions = .success(fresh.isEmpty ? [] : try journal.admit(endpoint: endpoint, files: fresh.map(\.file)))
+        } catch {
+            admissions = .failure(error)
+        }
+        var admitted: [Int: Result<Journal.Admission, EngineError>] = [:]
+        for (offset, entry) in fresh.enumerated() {
+            admitted[entry.index] = admissions.map { $0[offset] }
+        }
+        var ids: [JobID] = []
+        var byKey: [FileKey: JobID] = [:]
+        for (index, candidate) in candidates.enumerated() {
+            switch candidate {
+            case .refused(let path, let error):
+                ids.append(addFailed(path, error))
+            case .file(let local, let naming):
+                if let existing = inFlight[local.key] ?? byKey[local.key] {
+                    ids.append(existing)
+                } else if let admission = admitted[index] {
+                    let id = queue(local, naming: naming, admission)
+                    byKey[local.key] = id
+                    ids.append(id)
                 }
             }
-            enqueue(id, job)
-        } catch {
+        }
+        return ids
+    }
+
+    /// A new job for a checked file, going on from where the journal says it got to.
+    private func queue(_ local: LocalFile, naming: JobRunner.Naming, _ admission: Result<Journal.Admission, EngineError>) -> JobID {
+        let id = makeID()
+        let file = local.identity, path = file.path
+        var job = JobRunner.Job(
+            id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key, naming: naming)
+        switch admission {
+        case .failure(let error):
             records[id] = Record(job: JobRunner.Job(id: id, file: file, mimeType: "", row: 0, start: .fresh), phase: .failed)
             emit(id, path: path, .failed(error))
+            return id
+        case .success(.new(let row)):
+            job.row = row
+        case .success(.known(let entry)) where entry.state == .completed:
+            job.row = entry.rowID
+            records[id] = Record(job: job, phase: .completed)
+            emit(id, path: path, .queued(size: file.size))
+            emit(id, path: path, .completed(remoteID: entry.session?.id ?? "", md5: entry.md5 ?? ""))
+            return id
+        case .success(.known(let entry)):
+            job.row = entry.rowID
+            job.start = Self.resumePoint(state: entry.state, entry: entry)
+            if entry.state == .creating, let name = entry.requestedName, let since = entry.intentAt {
+                job.orphan = (name, since)
+            }
         }
+        enqueue(id, job)
         return id
     }
 
@@ -123,48 +204,5 @@ extension UploadEngine {
     static func absolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return (full as NSString).standardizingPath
-    }
-
-    enum WalkEntry: Equatable {
-        case file(String)
-        case unreadableDirectory(String, EngineError)
-
-        var path: String {
-            switch self {
-            case .file(let path), .unreadableDirectory(let path, _): return path
-            }
-        }
-    }
-
-    /// The regular files under `directory` and the directories that could not be listed,
-    /// sorted by path. Hidden entries are skipped, and so are links: following them could
-    /// loop, and a linked file is uploaded by naming it.
-    static func walk(_ directory: String) -> [WalkEntry] {
-        var found: [WalkEntry] = []
-        var pending = [directory]
-        while let current = pending.popLast() {
-            if let error = listingError(current) {
-                found.append(.unreadableDirectory(current, error))
-                continue
-            }
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: current)
-            } catch {
-                found.append(.unreadableDirectory(current, .unreadableDirectory(current, error.localizedDescription)))
-                continue
-            }
-            for name in names where !name.hasPrefix(".") {
-                let path = current + "/" + name
-                var info = stat()
-                guard lstat(path, &info) == 0 else { continue }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(path)
-                case S_IFREG: found.append(.file(path))
-                default: break
-                }
-            }
-        }
-        return found.sorted { $0.path < $1.path }
     }
 }

@@ -26,12 +26,15 @@ public actor UploadEngine {
     var records: [JobID: Record] = [:]
     /// Queued and running jobs by the file they upload, so the same file is never queued twice.
     var inFlight: [FileKey: JobID] = [:]
-    private var queue: [JobID] = []
+    private var queue = JobQueue()
     private var running: [JobID: Task<Void, Never>] = [:]
     private var nextID = 1
+    /// Bumped when the queue is dropped (`cancelQueued`, `cancelAllPending`): an `add` still
+    /// walking a tree then stops instead of queueing what the user just dropped.
+    var addGeneration = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Set by `shutdown()`: nothing starts any more.
-    private var shuttingDown = false
+    private(set) var shuttingDown = false
     /// The pause was the engine's, after a halting failure (so `retry` may lift it).
     private var pausedByHalt = false
     /// Set once `shutdown()` closed the HTTP client.
@@ -129,7 +132,7 @@ public actor UploadEngine {
         guard let record = records[id] else { return }
         switch record.phase {
         case .queued:
-            queue.removeAll { $0 == id }
+            queue.drop(id)
             setPhase(id, .cancelled)
             try? journal.update(record.job.row, state: .cancelled)
             emit(id, .cancelled)
@@ -143,6 +146,7 @@ public actor UploadEngine {
 
     /// Cancels every job not yet finished, queued or running.
     public func cancelAllPending() {
+        addGeneration += 1
         for id in records.keys.sorted() { cancel(id) }
     }
 
@@ -150,7 +154,8 @@ public actor UploadEngine {
     public func cancelQueued() {
         isPaused = true
         pausedByHalt = false
-        for id in queue { cancel(id) }
+        addGeneration += 1
+        for id in queue.waiting { cancel(id) }
     }
 
     /// Queues a failed or cancelled job again, from a fresh session. Always emits `queued`
@@ -204,9 +209,7 @@ public actor UploadEngine {
         for task in running.values { task.cancel() }
         // `ended` removes each task from `running` before the task completes.
         while let task = running.values.first { await task.value }
-        let queued = queue
-        queue = []
-        for id in queued {
+        for id in queue.removeAll() {
             setPhase(id, .cancelled)
             emit(id, .cancelled)
         }
@@ -266,7 +269,7 @@ public actor UploadEngine {
 
     private func pump() {
         while !shuttingDown, !isPaused, running.count < concurrency, !queue.isEmpty {
-            let id = queue.removeFirst()
+            guard let id = queue.popFirst() else { break }
             guard let job = records[id]?.job else { continue }
             setPhase(id, .running)
             let runner = runner
@@ -297,9 +300,7 @@ public actor UploadEngine {
                 pausedByHalt = true
             }
         case .fail:
-            let queued = queue
-            queue = []
-            for id in queued {
+            for id in queue.removeAll() {
                 setPhase(id, .failed)
                 emit(id, .failed(error))
             }

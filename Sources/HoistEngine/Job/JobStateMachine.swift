@@ -27,7 +27,9 @@ struct JobStateMachine: Sendable {
     }
 
     /// Where a job starts: fresh, or from what the journal knew after a crash.
-    enum Start: Sendable, Equatable {
+    /// Indirect: a queued job keeps one, and a session inline would make each of 100,000
+    /// queued jobs 100 bytes larger for the few that resume.
+    indirect enum Start: Sendable, Equatable {
         case fresh
         /// A session whose PUT may not have finished: cancel it and upload anew.
         case staleSession(RemoteSession)

@@ -37,7 +37,7 @@ extension UploadCommand {
         let interrupts = Self.handleInterrupts(connection, feed: feed)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.jobs)
-        let open = await report(feed.events, until: ids, to: &reporter, clock: clock)
+        let open = await report(feed.events, until: { ids }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         connection.close()

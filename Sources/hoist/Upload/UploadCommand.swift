@@ -72,8 +72,9 @@ struct UploadCommand: AsyncParsableCommand {
         let interrupts = Self.handleInterrupts(engine)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.jobs)
-        let ids = await engine.add(paths: paths)
-        _ = await report(engine.events, until: ids, to: &reporter, clock: clock)
+        // Reported while it is queued: a tree of 100,000 files starts, and shows, at once.
+        let paths = paths
+        _ = await report(engine.events, until: { await engine.add(paths: paths) }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         await engine.shutdown()
@@ -81,25 +82,32 @@ struct UploadCommand: AsyncParsableCommand {
         if reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
     }
 
-    /// Feeds `events` and progress ticks to `reporter` until every job of `ids` ended or the
-    /// events end; the jobs not seen to end.
-    func report(_ events: AsyncStream<EngineEvent>, until ids: [JobID], to reporter: inout UploadReporter,
-                clock: any EngineClock) async -> Set<JobID> {
-        var open = Set(ids)
-        guard !open.isEmpty else { return open }
-        let inputs = UploadInputs(events: events, tick: tickInterval, clock: clock)
+    /// Feeds `events` and progress ticks to `reporter` until every job of the ids `added`
+    /// comes to has ended, or the events end; the jobs not seen to end.
+    func report(_ events: AsyncStream<EngineEvent>, until added: @escaping @Sendable () async -> [JobID],
+                to reporter: inout UploadReporter, clock: any EngineClock) async -> Set<JobID> {
+        var open: Set<JobID>?
+        var ended = Set<JobID>()
+        let inputs = UploadInputs(events: events, added: added, tick: tickInterval, clock: clock)
         for await input in inputs.stream {
             switch input {
             case .tick(let now):
                 reporter.tick(at: now)
+            case .added(let ids):
+                open = Set(ids).subtracting(ended)
+                ended = []
             case .event(let event):
                 reporter.handle(event)
-                if event.isTerminal { open.remove(event.job) }
+                if event.isTerminal {
+                    if open != nil { open?.remove(event.job) } else { ended.insert(event.job) }
+                }
             }
-            if open.isEmpty { break }
+            if open?.isEmpty == true { break }
         }
         inputs.stop()
-        return open
+        if let open { return open }
+        // The events ended before the ids were read: every job of them not seen to end.
+        return Set(await inputs.ids.value).subtracting(ended)
     }
 
     /// A live line on a terminal (not with `--json`, whose lines share the screen), a line

@@ -36,6 +36,8 @@ struct UploadReporter {
 
     mutating func handle(_ event: EngineEvent) {
         tally.record(event)
+        // An ended job has printed its last line: its remote id need not stay (100,000 would).
+        defer { if event.isTerminal { remoteIDs[event.job] = nil } }
         switch event.kind {
         case .sessionCreated(let id, _), .completed(let id, _): remoteIDs[event.job] = id
         default: break

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The regular files under a directory, in path order, read lazily: one directory's
+/// listing at a time, so the first file comes after one `readdir` however large the tree,
+/// and memory holds only the listings of the directories on the current path.
+///
+/// The order is exactly that of sorting every found path: each listing is sorted with a
+/// directory's name followed by `/`, which is where its contents fall among full paths
+/// (`a-b` < `a/x` < `a.b`... as `-` < `.` < `/`). Hidden entries are skipped, and so are
+/// links: following them could loop, and a linked file is uploaded by naming it. A
+/// directory that cannot be listed is an entry of its own, where its contents would be.
+struct DirectoryWalk: Sequence, IteratorProtocol {
+    enum Entry: Equatable {
+        /// A regular file, as the listing saw it (the engine checks it again when it queues it).
+        case file(String)
+        case unreadableDirectory(String, EngineError)
+    }
+
+    /// One directory's remaining children, sorted, as (path, is a directory).
+    private var stack: [(children: [(String, Bool)], next: Int)] = []
+    private var pendingRoot: String?
+
+    init(_ directory: String) { pendingRoot = directory }
+
+    mutating func next() -> Entry? {
+        if let root = pendingRoot {
+            pendingRoot = nil
+            if let failure = enter(root) { return failure }
+        }
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            guard stack[top].next < stack[top].children.count else {
+                stack.removeLast()
+                continue
+            }
+            let (path, isDirectory) = stack[top].children[stack[top].next]
+            stack[top].next += 1
+            if isDirectory {
+                if let failure = enter(path) { return failure }
+                continue
+            }
+            return .file(path)
+        }
+        return nil
+    }
+
+    /// Lists `directory` onto the stack; the entry to report when it cannot be listed.
+    private mutating func enter(_ directory: String) -> Entry? {
+        guard let handle = opendir(directory) else {
+            return .unreadableDirectory(directory, .unreadableDirectory(directory, String(cString: strerror(errno))))
+        }
+        defer { closedir(handle) }
+        var children: [(key: String, path: String, isDirectory: Bool)] = []
+        // The listing's own type, so that a file costs no `lstat` here; `lstat` only when
+        // the file system does not say (DT_UNKNOWN).
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            let path = directory + "/" + name
+            var type = Int32(entry.pointee.d_type)
+            if type == Int32(DT_UNKNOWN) { type = Self.linkType(path) }
+            guard type == Int32(DT_DIR) || type == Int32(DT_REG) else { continue }
+            let isDirectory = type == Int32(DT_DIR)
+            children.append((isDirectory ? name + "/" : name, path, isDirectory))
+        }
+        children.sort { $0.key < $1.key }
+        stack.append((children.map { ($0.path, $0.isDirectory) }, 0))
+        return nil
+    }
+
+    /// `path`'s type as a `DT_` value, the link itself not followed (DT_UNKNOWN when gone).
+    private static func linkType(_ path: String) -> Int32 {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return Int32(DT_UNKNOWN) }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return Int32(DT_DIR)
+        case S_IFREG: return Int32(DT_REG)
+        default: return Int32(DT_UNKNOWN)
+        }
+    }
+}

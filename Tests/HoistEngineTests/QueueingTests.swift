@@ -1,0 +1,132 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// Queueing streams (issue 12): a tree is walked lazily in path order, the queue takes and
+/// drops jobs in constant time, and a long add can be stopped half-way.
+@Suite struct QueueingTests {
+    @Test func theWalkYieldsEveryRegularFileInFullPathOrder() throws {
+        let root = NSTemporaryDirectory() + "walk-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Names around `/` in byte order (`-` < `.` < `/` < `0`): a per-directory sort that
+        // ignored where a directory's contents fall among full paths would misplace them.
+        let files = ["a-b", "a.b", "a/x", "a/y/z", "a0", "b", "a.c/inner", "z/deep/er/file", "Z"]
+        for file in files {
+            let path = root + "/" + file
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
+        }
+        // Skipped: hidden entries, links, a FIFO, an empty directory.
+        #expect(FileManager.default.createFile(atPath: root + "/.hidden", contents: Data("h".utf8)))
+        try FileManager.default.createDirectory(atPath: root + "/.git/objects", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: root + "/.git/objects/o", contents: Data("o".utf8)))
+        #expect(symlink(root + "/b", root + "/link-to-b") == 0)
+        #expect(symlink(root + "/a", root + "/link-to-a") == 0)
+        #expect(mkfifo(root + "/pipe", 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+
+        let walked = Array(DirectoryWalk(root))
+        let expected = files.map { root + "/" + $0 }.sorted()
+        #expect(walked == expected.map { .file($0) })
+    }
+
+    @Test func aDirectoryThatCannotBeListedIsAnEntryWhereItsContentsWouldBe() throws {
+        let root = NSTemporaryDirectory() + "walk-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/gone", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: root + "/after", contents: Data("a".utf8)))
+        #expect(FileManager.default.createFile(atPath: root + "/before", contents: Data("b".utf8)))
+        let missing = Array(DirectoryWalk(root + "/missing"))
+        guard case .unreadableDirectory(let path, let error)? = missing.first, missing.count == 1 else {
+            Issue.record("a missing directory walked to \(missing)")
+            return
+        }
+        #expect(path == root + "/missing")
+        #expect(error.shortReason == EngineError.unreadableDirectory(path, "").shortReason)
+        #expect(Array(DirectoryWalk(root)) == [.file(root + "/after"), .file(root + "/before")])
+    }
+
+    @Test func theQueueTakesInOrderAndSkipsEachDropOnce() {
+        var queue = JobQueue()
+        for id in 1...5 { queue.append(JobID(id)) }
+        queue.drop(JobID(2))
+        queue.drop(JobID(4))
+        #expect(queue.count == 3)
+        #expect(queue.popFirst() == JobID(1))
+        // Job 4, dropped, is queued again (a retry): its stale place is skipped, the new one taken.
+        queue.append(JobID(4))
+        #expect(queue.waiting == [JobID(3), JobID(5), JobID(4)])
+        // Dropped again before its turn: both places go.
+        queue.drop(JobID(4))
+        #expect(queue.removeAll() == [JobID(3), JobID(5)])
+        #expect(queue.isEmpty)
+        #expect(queue.popFirst() == nil)
+    }
+
+    @Test func aLargeQueueStaysLinear() {
+        var queue = JobQueue()
+        let count = 200_000
+        for id in 1...count { queue.append(JobID(id)) }
+        for id in stride(from: 2, through: count, by: 2) { queue.drop(JobID(id)) }
+        var taken = 0, last = 0
+        while let id = queue.popFirst() {
+            #expect(id.rawValue > last && id.rawValue % 2 == 1)
+            last = id.rawValue
+            taken += 1
+        }
+        #expect(taken == count / 2)
+    }
+
+    @Test func aTreeOfManyBatchesIsQueuedInPathOrderAndJournaledWhole() async throws {
+        try await EngineHarness.with { harness in
+            let count = UploadEngine.firstBatch + 2 * UploadEngine.batch + 7
+            var paths: [String] = []
+            for index in 0..<count {
+                paths.append(try harness.file(String(format: "tree/%02d/f-%04d.txt", index % 13, index), size: 10 + index % 50))
+            }
+            let journal = harness.files + "/journal.sqlite"
+            let profile = harness.profile()
+            let engine = try harness.engine(profile, journal: journal, concurrency: 8)
+            let ids = await engine.add(paths: [harness.files + "/tree"])
+            #expect(ids.count == count)
+            #expect(ids == ids.sorted() && Set(ids).count == count)
+            let events = try await collect(engine, ids, timeout: .seconds(120))
+            await engine.shutdown()
+            let queuedPaths = ids.map { id in events.first { $0.job == id }?.path }
+            #expect(queuedPaths == paths.sorted())
+            #expect(ids.allSatisfy { events.completed($0) != nil })
+            // Every file had its row before its upload, and each row ended completed.
+            let rows = try Journal.open(path: journal).completed(endpoint: "test-endpoint", limit: count * 2)
+            #expect(Set(rows.map(\.file.path)) == Set(paths))
+            #expect(rows.count == count)
+            // Named under the tree's name, its path below it.
+            let names = Set(try await harness.api(profile).list("COMPLETED").map(\.filename))
+            #expect(names.count == count)
+        }
+    }
+
+    @Test func stoppingTheQueueStopsAnAddStillWalking() async throws {
+        try await EngineHarness.with { harness in
+            let count = 6 * UploadEngine.batch
+            for index in 0..<count { _ = try harness.file(String(format: "many/f-%05d.txt", index), size: 8) }
+            let engine = try harness.engine(harness.profile(), concurrency: 2)
+            let firstQueued = Task {
+                for await event in engine.events { if case .queued = event.kind { return } }
+            }
+            let adding = Task { await engine.add(paths: [harness.files + "/many"]) }
+            await firstQueued.value
+            await engine.cancelQueued()
+            let ids = await adding.value
+            // Whatever was reached has a job, and every job has its end: the contract a
+            // script waiting on these ids relies on. Whatever was not reached has no job.
+            #expect(ids.count <= count)
+            let events = try await collect(engine, ids, timeout: .seconds(60))
+            #expect(ids.allSatisfy { events.terminal($0) != nil })
+            let jobs = Set(events.map(\.job))
+            #expect(jobs.isSubset(of: Set(ids)))
+            await engine.shutdown()
+        }
+    }
+}
