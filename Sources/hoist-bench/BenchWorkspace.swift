@@ -2,18 +2,24 @@ import Foundation
 import HoistServer
 
 /// Everything one bench run owns: a directory under the system temp dir (server data,
-/// source files, the children's XDG dirs and output) and the in-process server on it.
+/// source files, the children's XDG dirs and output) and the server on it: in-process, or
+/// (`--wan`) a `hoist serve` the bench started elsewhere.
 struct BenchWorkspace: Sendable {
     /// The environment variable the children read the API key from.
     static let keyVariable = "HOIST_BENCH_API_KEY"
 
     let root: String
-    let server: UploadServer
+    /// The in-process server; nil when the server is a child process (`--wan`).
+    let server: UploadServer?
+    /// The API's base URL, as the clients reach it.
+    let endpoint: String
     let apiKey: String
     /// CPUs the clients run on (`--pinned`: `1`, the server keeping CPU 0); nil: anywhere.
     var clientCPUs: String?
+    /// The network namespace the clients run in (`--wan`: the client's end of the link);
+    /// nil: the bench's own.
+    var clientNamespace: String?
 
-    var endpoint: String { server.baseURL }
     var sourceDirectory: String { root + "/source" }
     var outputDirectory: String { root + "/out" }
 
@@ -21,21 +27,43 @@ struct BenchWorkspace: Sendable {
     /// can create and read files.
     static func make() async throws -> BenchWorkspace {
         let root = NSTemporaryDirectory().trimmingSuffix("/") + "/hoist-bench-" + UUID().uuidString.prefix(8).lowercased()
-        let data = root + "/server"
-        for dir in [data, root + "/source", root + "/out", root + "/xdg/config", root + "/xdg/data"] {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
+        try makeDirectories(root)
         do {
+            let data = root + "/server"
             let key = try await KeyAdmin(dataDirectory: data).createKey(scopes: ["files:create", "files:read"])
             var config = ServerConfiguration(dataDirectory: data)
             config.host = "127.0.0.1"
             config.port = 0
             let server = try await UploadServer.start(config)
-            return BenchWorkspace(root: root, server: server, apiKey: key, clientCPUs: nil)
+            return BenchWorkspace(root: root, server: server, endpoint: server.baseURL, apiKey: key)
         } catch {
             try? FileManager.default.removeItem(atPath: root)
             throw error
         }
+    }
+
+    /// A workspace whose server runs elsewhere: the directories only, under `root`.
+    static func remote(root: String, endpoint: String, apiKey: String, clientNamespace: String?) throws -> BenchWorkspace {
+        try makeDirectories(root)
+        return BenchWorkspace(root: root, server: nil, endpoint: endpoint, apiKey: apiKey, clientNamespace: clientNamespace)
+    }
+
+    /// The layout every workspace has (`server` is the server's data directory).
+    private static func makeDirectories(_ root: String) throws {
+        for dir in [root + "/server", root + "/source", root + "/out", root + "/xdg/config", root + "/xdg/data"] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+    }
+
+    /// A client child (`hoist`, curl, the curl loop) placed where this workspace runs its
+    /// clients (their CPUs, their namespace), with `childEnvironment(run:)`; its stdout and
+    /// stderr go to `out/NAME.out` and `out/NAME.err` unless `stdoutPath` says otherwise.
+    func client(_ executable: String, _ arguments: [String], run: String, name: String, timeout: Duration,
+                stdoutPath: String? = nil) -> ChildProcess {
+        let out = outputDirectory + "/" + name
+        return ChildProcess(executable: executable, arguments: arguments, environment: childEnvironment(run: run),
+                            stdoutPath: stdoutPath ?? out + ".out", stderrPath: out + ".err", timeout: timeout,
+                            cpus: clientCPUs, namespace: clientNamespace)
     }
 
     /// The environment of a child: the key in its variable, and XDG dirs inside the
@@ -56,9 +84,9 @@ struct BenchWorkspace: Sendable {
         return env
     }
 
-    /// Stops the server and deletes the whole directory.
+    /// Stops the in-process server (if any) and deletes the whole directory.
     func tearDown() async {
-        try? await server.shutdown()
+        try? await server?.shutdown()
         try? FileManager.default.removeItem(atPath: root)
     }
 }

@@ -40,6 +40,9 @@ struct ChildProcess: Sendable {
     var timeout: Duration
     /// CPUs the child may run on (`taskset -c` syntax, `1`); nil: wherever the bench runs.
     var cpus: String? = nil
+    /// The network namespace the child runs in (`ip netns exec`, which execs it: the pid
+    /// stays the child's); nil: the bench's own.
+    var namespace: String? = nil
 
     /// Spawns the child (searching `PATH` for a bare name), waits for it on a thread of its
     /// own, so the in-process server keeps its cooperative threads, and kills it at the timeout.
@@ -51,9 +54,13 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
-        // Pinned children start through taskset, which sets their affinity and execs them.
-        let executable = cpus == nil ? self.executable : "taskset"
-        let argv = CStrings(cpus.map { ["taskset", "-c", $0, self.executable] + arguments } ?? [executable] + arguments)
+        // Pinned children start through taskset, which sets their affinity and execs them;
+        // children in a namespace through `ip netns exec`, which enters it and execs them.
+        var command = [self.executable] + arguments
+        if let cpus { command = ["taskset", "-c", cpus] + command }
+        if let namespace { command = ["ip", "netns", "exec", namespace] + command }
+        let executable = command[0]
+        let argv = CStrings(command)
         let envp = CStrings(environment.map { "\($0.key)=\($0.value)" }.sorted())
         defer { argv.free(); envp.free() }
 

@@ -32,6 +32,28 @@ enum CurlPeer {
             -H "Content-Type: application/json" -d '{}'
         """#
 
+    /// Creates a Lightfield session with one curl call, run where the workspace runs its
+    /// clients (with `--wan`, a namespace the bench's own HTTP client cannot reach): the
+    /// signed upload URL and exactly the headers it must be sent with.
+    static func createSession(in workspace: BenchWorkspace, name: String, size: Int64) async throws -> (url: String, headers: [(String, String)]) {
+        let body = #"{"purpose":"general","filename":"\#(name)","mimeType":"application/octet-stream","sizeBytes":\#(size)}"#
+        // The key comes from the environment, as in the lifecycle script, not the command line.
+        let script = #"exec curl -sS -f -X POST "$HOIST_BENCH_ENDPOINT/v1/files" -H "Authorization: Bearer $HOIST_BENCH_API_KEY" "#
+            + #"-H "Lightfield-Version: 2026-03-01" -H "Content-Type: application/json" -d "$1""#
+        let child = workspace.client("bash", ["-c", script, "bash", body], run: "curl", name: "curl-create-\(name)", timeout: .seconds(60))
+        let outcome = try await child.run()
+        let answer = (try? Data(contentsOf: URL(fileURLWithPath: child.stdoutPath))) ?? Data()
+        guard outcome.succeeded,
+              let created = (try? JSONSerialization.jsonObject(with: answer)) as? [String: Any],
+              let url = created["uploadUrl"] as? String
+        else {
+            let errors = (try? String(contentsOfFile: child.stderrPath, encoding: .utf8)) ?? ""
+            throw BenchError("creating a session with curl failed (\(outcome.summary)): \(errors.suffix(300))\(String(decoding: answer, as: UTF8.self).prefix(300))")
+        }
+        let headers = ((created["uploadHeaders"] as? [String: String]) ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return (url, headers)
+    }
+
     /// `curl -T FILE URL` with the session's headers: a plain PUT of one file, nothing hidden.
     static func putArguments(file: String, url: String, headers: [(String, String)]) -> [String] {
         var arguments = ["-sS", "-f", "-o", "/dev/null", "-T", file]

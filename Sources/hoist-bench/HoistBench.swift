@@ -8,8 +8,12 @@ struct HoistBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hoist-bench",
         abstract: "Measure hoist against curl on an in-process server and print one table.",
+        // Spelled out: the hidden subcommands would otherwise put `<subcommand>` in it.
+        usage: "hoist-bench [<options>]",
         discussion: "Run with `swift run -c release hoist-bench`. Exit status 0 when the benchmark ran "
-            + "(PASS or MISS), 1 when it could not run.")
+            + "(PASS or MISS), 1 when it could not run.",
+        // --wan's relays and sink: this binary again, inside the server's namespace.
+        subcommands: [DelayRelay.self, DiscardSink.self])
 
     @Flag(help: "A smoke test in seconds: a 64 MiB file and 200 small files.")
     var quick = false
@@ -42,9 +46,21 @@ struct HoistBench: AsyncParsableCommand {
     @Option(help: "A PostgreSQL admin URL for --scale-out (default: HOIST_BENCH_POSTGRES_URL); the bench makes a database there.")
     var postgres: String?
 
+    @Flag(help: "Measure across a shaped WAN (root): two network namespaces, 100 Mbit/s at 40 ms RTT and 1 Gbit/s at 5 ms; one round unless --rounds.")
+    var wan = false
+
+    @Flag(help: "Measure a queue of 100,000 files instead (10,000 with --quick): the first session's delay and the client's peak RSS.")
+    var queue = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
+        if wan && (terminal || pinned || s3 || scaleOut) {
+            throw ValidationError("--wan runs alone: not with --terminal, --pinned, --s3 or --scale-out")
+        }
+        if queue && (wan || terminal || pinned || s3 || scaleOut) {
+            throw ValidationError("--queue runs alone: not with --wan, --terminal, --pinned, --s3 or --scale-out")
+        }
     }
 
     func run() async throws {
@@ -54,6 +70,13 @@ struct HoistBench: AsyncParsableCommand {
         #if DEBUG
         Self.log("warning: this is a debug build; measure with `swift run -c release hoist-bench`")
         #endif
+        if wan {
+            // Before anything is built or written: without root there is nothing to measure.
+            do { try WANLink.checkPrerequisites() } catch {
+                Self.log("\(error)")
+                throw ExitCode.failure
+            }
+        }
         let executable: String
         do {
             if let hoist {
@@ -64,6 +87,20 @@ struct HoistBench: AsyncParsableCommand {
         } catch {
             Self.log("\(error)")
             throw ExitCode.failure
+        }
+
+        if wan {
+            // A shaped link varies little from round to round, and a 1 GiB round at 100 Mbit/s
+            // takes 90 s a side: one round unless asked.
+            if rounds == nil { plan.largeFileRounds = 1 }
+            do {
+                let results = try await WANBench(plan: plan, executable: executable).run(log: Self.log)
+                print(WANReport.render(results, plan: plan))
+            } catch {
+                Self.log("wan benchmark failed: \(error)")
+                throw ExitCode.failure
+            }
+            return
         }
 
         if scaleOut {
@@ -105,6 +142,20 @@ struct HoistBench: AsyncParsableCommand {
             throw ExitCode.failure
         }
         Self.log("server at \(workspace.endpoint), data in \(workspace.root); measuring \(executable)")
+        if queue {
+            let bench = QueueBench(workspace: workspace, executable: executable, count: quick ? 10_000 : 100_000,
+                                   jobs: plan.hoistJobs, timeout: .seconds(1800))
+            do {
+                let result = try await bench.run(log: Self.log)
+                await workspace.tearDown()
+                print(QueueBench.render(result, jobs: bench.jobs))
+            } catch {
+                await workspace.tearDown()
+                Self.log("queue benchmark failed: \(error)")
+                throw ExitCode.failure
+            }
+            return
+        }
         if terminal {
             do {
                 let figures = try await TerminalBench(workspace: workspace, executable: executable).run(log: Self.log)

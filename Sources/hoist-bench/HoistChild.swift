@@ -18,13 +18,12 @@ struct HoistChild: Sendable {
     /// Uploads `paths` with `--json`, a journal of its own (`run` names it), and `jobs` at once.
     func upload(_ paths: [String], jobs: Int, run: String) async throws -> Result {
         let out = workspace.outputDirectory + "/hoist-\(run)"
-        let child = ChildProcess(
-            executable: executable,
-            arguments: ["upload", "--endpoint", workspace.endpoint, "--dialect", "lightfield",
-                        "--api-key-env", BenchWorkspace.keyVariable, "--purpose", "general",
-                        "--jobs", String(jobs), "--json"] + paths,
-            environment: workspace.childEnvironment(run: run),
-            stdoutPath: out + ".ndjson", stderrPath: out + ".err", timeout: timeout, cpus: workspace.clientCPUs)
+        let child = workspace.client(
+            executable,
+            ["upload", "--endpoint", workspace.endpoint, "--dialect", "lightfield",
+             "--api-key-env", BenchWorkspace.keyVariable, "--purpose", "general",
+             "--jobs", String(jobs), "--json"] + paths,
+            run: run, name: "hoist-\(run)", timeout: timeout, stdoutPath: out + ".ndjson")
         let outcome = try await child.run()
         let events = (try? String(contentsOfFile: out + ".ndjson", encoding: .utf8)) ?? ""
         let completed = Self.completedCount(ndjson: events)

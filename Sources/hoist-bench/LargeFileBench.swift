@@ -1,13 +1,15 @@
-import AsyncHTTPClient
 import Foundation
-import HoistEngine
 
 /// One large file: `hoist upload` (create → PUT → complete) beside `curl -T` of the same
-/// file to a signed upload URL of the same server, both as child processes.
+/// file to a signed upload URL of the same server, both as child processes; with a sink,
+/// also `curl -T` of the file to it, the capacity of the path (`--wan`).
 struct LargeFileBench: Sendable {
     let plan: BenchPlan
     let workspace: BenchWorkspace
     let hoist: HoistChild
+    /// A URL that takes any PUT and stores nothing (`DiscardSink`), measured each round
+    /// before the two sides; nil: none.
+    var sinkURL: String? = nil
 
     /// The best of each side's rounds, and hoist's highest peak RSS.
     struct Result: Sendable {
@@ -20,21 +22,28 @@ struct LargeFileBench: Sendable {
         var curlCPU: Duration
         /// The bench process's CPU (the in-process server, mostly) during hoist's fastest round.
         var serverCPU: Duration = .zero
+        /// `curl -T` to the sink, the fastest round (with a sink).
+        var capacity: Duration? = nil
     }
 
     func run(log: (String) -> Void) async throws -> Result {
         let path = workspace.sourceDirectory + "/large.bin"
         try Self.writeFile(path, bytes: plan.largeFileBytes)
-        let api = UploadAPI(
-            profile: Profile(name: "bench", dialect: .lightfield, endpoint: workspace.endpoint, apiKeyEnv: nil, purpose: "general"),
-            key: APIKey(workspace.apiKey), client: .shared)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         var hoistBest: ChildProcess.Outcome?
         var curlBest: ChildProcess.Outcome?
+        var capacity: Duration?
         var peak: Int64 = 0
         var serverCPU: Duration = .zero
         // Alternate the sides so that neither always runs on a warmer (or busier) disk.
         for round in 1...plan.largeFileRounds {
-            let curl = try await curlUpload(path, api: api, round: round)
+            if let sinkURL {
+                let sink = try await curlPut(path, url: sinkURL, headers: [], name: "curl-sink-\(round)")
+                capacity = min(capacity ?? sink.elapsed, sink.elapsed)
+                log("large file, round \(round): curl to the sink \(Report.seconds(sink.elapsed)) (\(Report.megabytesPerSecond(plan.largeFileBytes, sink.elapsed)))")
+            }
+            let session = try await CurlPeer.createSession(in: workspace, name: "large-curl-\(round).bin", size: plan.largeFileBytes)
+            let curl = try await curlPut(path, url: session.url, headers: session.headers, name: "curl-large-\(round)")
             if curl.elapsed < curlBest?.elapsed ?? .seconds(Int64.max) { curlBest = curl }
             log("large file, round \(round): curl \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
             let serverBefore = CPUPinning.processCPU()
@@ -48,29 +57,21 @@ struct LargeFileBench: Sendable {
             peak = max(peak, result.outcome.peakRSS)
             log("large file, round \(round): hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu))), peak RSS \(Report.mebibytes(result.outcome.peakRSS))")
         }
-        try? FileManager.default.removeItem(atPath: path)
         guard let hoistBest, let curlBest else { throw BenchError("no large-file round ran") }
         return Result(bytes: plan.largeFileBytes, hoist: hoistBest.elapsed, curl: curlBest.elapsed, hoistPeakRSS: peak,
-                      hoistCPU: hoistBest.cpu, curlCPU: curlBest.cpu, serverCPU: serverCPU)
+                      hoistCPU: hoistBest.cpu, curlCPU: curlBest.cpu, serverCPU: serverCPU, capacity: capacity)
     }
 
-    /// Creates a session over HTTP (not timed), then times `curl -T` to its upload URL with
-    /// exactly its `uploadHeaders`. The PUT's 200 is the server's word that it stored and
-    /// fsynced every declared byte.
-    private func curlUpload(_ path: String, api: UploadAPI, round: Int) async throws -> ChildProcess.Outcome {
-        let session = try await api.createSession(name: "large-curl-\(round).bin", size: plan.largeFileBytes,
-                                                  mimeType: "application/octet-stream")
-        let out = workspace.outputDirectory + "/curl-large-\(round)"
-        let child = ChildProcess(
-            executable: "curl",
-            arguments: CurlPeer.putArguments(
-                file: path, url: session.uploadURL, headers: session.uploadHeaders.map { ($0.name, $0.value) }),
-            environment: workspace.childEnvironment(run: "curl"),
-            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout, cpus: workspace.clientCPUs)
+    /// Times `curl -T` of the file to `url` with exactly `headers` (for the server, the
+    /// session's `uploadHeaders`; the session is created before timing). The PUT's 200 is
+    /// the server's word that it stored and fsynced every declared byte.
+    private func curlPut(_ path: String, url: String, headers: [(String, String)], name: String) async throws -> ChildProcess.Outcome {
+        let child = workspace.client("curl", CurlPeer.putArguments(file: path, url: url, headers: headers),
+                                     run: "curl", name: name, timeout: plan.childTimeout)
         let outcome = try await child.run()
         guard outcome.succeeded else {
-            let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
-            throw BenchError("curl -T failed (\(outcome.summary)): \(errors.suffix(500))")
+            let errors = (try? String(contentsOfFile: child.stderrPath, encoding: .utf8)) ?? ""
+            throw BenchError("curl -T \(url) failed (\(outcome.summary)): \(errors.suffix(500))")
         }
         return outcome
     }

@@ -44,15 +44,11 @@ struct SmallFilesBench: Sendable {
         let list = workspace.root + "/small-files.list"
         try CurlPeer.lifecycleScript.write(toFile: script, atomically: true, encoding: .utf8)
         try Data(paths.map { "\(plan.smallFileBytes)\0\($0)\0" }.joined().utf8).write(to: URL(fileURLWithPath: list))
-        let out = workspace.outputDirectory + "/curl-small"
-        let child = ChildProcess(
-            executable: "xargs",
-            arguments: ["-0", "-a", list, "-P", String(plan.curlParallel), "-n", "2", "bash", script],
-            environment: workspace.childEnvironment(run: "curl"),
-            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: plan.childTimeout, cpus: workspace.clientCPUs)
+        let child = workspace.client("xargs", ["-0", "-a", list, "-P", String(plan.curlParallel), "-n", "2", "bash", script],
+                                     run: "curl", name: "curl-small", timeout: plan.childTimeout)
         let outcome = try await child.run()
         guard outcome.succeeded else {
-            let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
+            let errors = (try? String(contentsOfFile: child.stderrPath, encoding: .utf8)) ?? ""
             throw BenchError("the curl loop failed (\(outcome.summary)): \(errors.suffix(500))")
         }
         return outcome

@@ -62,7 +62,7 @@ struct TerminalBench {
         let idleAfter = Double(recorded() - afterUpload) / idleSeconds
         try await shell("tmux -L \(socket) send-keys -t t q")
         // The background engine the view started (if any) goes with the bench.
-        try? await shell("env \(assignments) \(quote(executable)) stop --now")
+        _ = try? await shell("env \(assignments) \(quote(executable)) stop --now")
         return Figures(idleBefore: idleBefore, uploading: Double(uploadBytes) / seconds, uploadBytes: uploadBytes,
                        uploadSeconds: seconds, idleAfter: idleAfter)
     }

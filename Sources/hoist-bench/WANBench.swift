@@ -1,0 +1,124 @@
+import Foundation
+
+/// `hoist-bench --wan`: hoist against curl across a WAN made on this machine, one profile
+/// at a time. The server's namespace runs `hoist serve` on its loopback, the discard sink
+/// beside it, and a delaying relay in front of each on the veth address; the client's
+/// namespace runs every client. Each profile measures, side by side: a request's round
+/// trip, the link's capacity (curl to the sink), the large file (hoist and `curl -T`) and
+/// the small files (hoist and the curl loop).
+struct WANBench: Sendable {
+    let plan: BenchPlan
+    /// The `hoist` measured, which also serves (`hoist serve`).
+    let executable: String
+    var profiles = WANProfile.all
+    /// Everything the run writes; removed at the end, and on Ctrl-C.
+    let root = NSTemporaryDirectory().trimmingSuffix("/") + "/hoist-bench-wan-\(getpid())"
+
+    // Fixed ports: the namespace is the run's own, nothing else can hold them.
+    private static let serverPort = 9000
+    private static let sinkPort = 9001
+    private static let apiRelayPort = 8000
+    private static let sinkRelayPort = 8001
+
+    struct Result: Sendable {
+        var profile: WANProfile
+        var jobs: Int
+        /// A small request through the sink's relay on a new connection, and again on it.
+        var coldRequest: Duration
+        var warmRequest: Duration
+        var large: LargeFileBench.Result
+        var small: SmallFilesBench.Result
+        /// CPU the server's side used over the whole profile: `hoist serve`, the relays, the sink.
+        var serverCPU: Duration?
+        var relayCPU: Duration?
+    }
+
+    func run(log: @escaping @Sendable (String) -> Void) async throws -> [Result] {
+        WANLink.removeStale(log: log)
+        WANLink.tearDownOnInterrupt(owner: getpid(), directory: root, log: log)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var results: [Result] = []
+        do {
+            for profile in profiles { results.append(try await measure(profile, log: log)) }
+        } catch {
+            // After Ctrl-C the killed children's failures land here; the interrupt's thread
+            // is tearing down and owns the exit (130), so this one does not race it to exit 1.
+            if WANLink.interrupted { try? await Task.sleep(for: .seconds(60)) }
+            throw error
+        }
+        return results
+    }
+
+    private func measure(_ profile: WANProfile, log: @escaping @Sendable (String) -> Void) async throws -> Result {
+        log("\(profile.name): tbf \(profile.bitsPerSecond) bit/s each way (burst \(profile.tbfBurstBytes) B, "
+            + "queue \(profile.tbfLimitBytes) B); relay \(Double(profile.rttMilliseconds) / 2) ms each way, holding ≤ \(profile.relayHoldBytes) B")
+        let link = try WANLink.up(profile)
+        defer { link.down() }
+        let directory = root + "/\(profile.bitsPerSecond / 1_000_000)mbit-\(profile.rttMilliseconds)ms"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The workspace's layout puts the server's data in `server` (keys create makes it).
+        let data = directory + "/server"
+        let key = try WANLink.run([executable, "keys", "create", "--data", data, "--scopes", "files:create,files:read"])
+        let serverAddress = WANLink.serverAddress
+        let workspace = try BenchWorkspace.remote(root: directory, endpoint: "http://\(serverAddress):\(Self.apiRelayPort)",
+                                                  apiKey: key, clientNamespace: link.clientNamespace)
+
+        // The server's side, each child in the server's namespace, each ready when it has said so.
+        let bench = try Self.ownExecutable()
+        let relay = [bench, "relay", "--delay-us", String(profile.rttMilliseconds * 500), "--hold-bytes", String(profile.relayHoldBytes)]
+        var children: [(name: String, process: ServeProcess)] = []
+        defer { for child in children.reversed() { child.process.stop() } }
+        for (name, command) in [
+            ("serve", [executable, "serve", "--data", data, "--host", "127.0.0.1", "--port", String(Self.serverPort),
+                       "--public-url", workspace.endpoint]),
+            ("sink", [bench, "sink", "--listen", "127.0.0.1:\(Self.sinkPort)"]),
+            ("relay-api", relay + ["--listen", "\(serverAddress):\(Self.apiRelayPort)", "--target", "127.0.0.1:\(Self.serverPort)"]),
+            ("relay-sink", relay + ["--listen", "\(serverAddress):\(Self.sinkRelayPort)", "--target", "127.0.0.1:\(Self.sinkPort)"]),
+        ] {
+            let process = try ServeProcess.launch("ip", ["netns", "exec", link.serverNamespace] + command, environment: [:],
+                                                  stderrPath: workspace.outputDirectory + "/\(name).err")
+            children.append((name, process))
+            log("\(profile.name): \(name): \(try process.firstLine())")
+        }
+
+        let sinkURL = "http://\(serverAddress):\(Self.sinkRelayPort)/sink"
+        let (cold, warm) = try await roundTrips(workspace, url: sinkURL)
+        log("\(profile.name): a request takes \(Self.milliseconds(cold)) on a new connection, \(Self.milliseconds(warm)) on a warm one")
+        let hoist = HoistChild(executable: executable, workspace: workspace, timeout: plan.childTimeout)
+        var largeBench = LargeFileBench(plan: plan, workspace: workspace, hoist: hoist)
+        largeBench.sinkURL = sinkURL
+        let large = try await largeBench.run(log: { log("\(profile.name): " + $0) })
+        let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: hoist).run(log: { log("\(profile.name): " + $0) })
+
+        func cpu(_ names: [String]) -> Duration? {
+            let used = children.filter { names.contains($0.name) }.map(\.process.cpu)
+            return used.contains { $0 == nil } ? nil : used.compactMap { $0 }.reduce(.zero, +)
+        }
+        return Result(profile: profile, jobs: plan.hoistJobs, coldRequest: cold, warmRequest: warm, large: large, small: small,
+                      serverCPU: cpu(["serve"]), relayCPU: cpu(["relay-api", "relay-sink"]))
+    }
+
+    /// Four GETs of `url` with one curl (one connection): the first pays the handshake the
+    /// relay adds, the others show the round trip alone (the fastest of them counts).
+    private func roundTrips(_ workspace: BenchWorkspace, url: String) async throws -> (Duration, Duration) {
+        let child = workspace.client("curl", ["-sS", "-f", "-w", "%{time_total}\\n"] + Array(repeating: ["-o", "/dev/null", url], count: 4).flatMap { $0 },
+                                     run: "curl", name: "curl-round-trip", timeout: .seconds(30))
+        let outcome = try await child.run()
+        let times = ((try? String(contentsOfFile: child.stdoutPath, encoding: .utf8)) ?? "")
+            .split(separator: "\n").compactMap { Double($0) }.map { Duration.microseconds(Int64($0 * 1e6)) }
+        guard outcome.succeeded, times.count == 4, let cold = times.first, let warm = times.dropFirst().min() else {
+            throw BenchError("curl through the relay to the sink failed (\(outcome.summary)); see \(child.stderrPath)")
+        }
+        return (cold, warm)
+    }
+
+    /// This binary, which is also the relay and the sink (`hoist-bench relay`, `sink`).
+    private static func ownExecutable() throws -> String {
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            throw BenchError("cannot tell where hoist-bench runs from (/proc/self/exe)")
+        }
+        return path
+    }
+
+    static func milliseconds(_ duration: Duration) -> String { String(format: "%.1f ms", duration.seconds * 1000) }
+}
