@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A queue of many files (issue 12): one `hoist upload DIR --json` over `count` tiny files,
 /// as a script would run it. How soon its first session exists, the client's peak RSS while
@@ -37,8 +38,12 @@ struct QueueBench: Sendable {
                          "--jobs", String(jobs), "--json", directory],
             run: "queue", name: "queue", timeout: timeout, stdoutPath: out)
         let spawned = ContinuousClock.now
-        let running = Task { try await child.run() }
-        let firstSession = try await Self.firstSession(in: out, since: spawned, until: running)
+        let ended = Ended()
+        let running = Task {
+            defer { ended.set() }
+            return try await child.run()
+        }
+        let firstSession = try await Self.firstSession(in: out, since: spawned, until: ended)
         let outcome = try await running.value
         guard outcome.succeeded else { throw BenchError("hoist upload of the queue failed (\(outcome.summary))") }
         let completed = HoistChild.completedCount(ndjson: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
@@ -51,13 +56,13 @@ struct QueueBench: Sendable {
 
     /// Follows the NDJSON file as the child writes it, every 5 ms, until its first `session`
     /// event; nil when the child ended without one.
-    private static func firstSession(in path: String, since start: ContinuousClock.Instant,
-                                     until child: Task<ChildProcess.Outcome, any Error>) async throws -> Duration? {
+    private static func firstSession(in path: String, since start: ContinuousClock.Instant, until ended: Ended) async throws -> Duration? {
         let marker = Array(#""event":"session""#.utf8)
         var offset: UInt64 = 0
         var carry: [UInt8] = []
-        var childEnded = false
         while true {
+            // Read after learning whether the child ended, so its last lines are read too.
+            let childEnded = ended.isSet
             if let handle = FileHandle(forReadingAtPath: path) {
                 defer { try? handle.close() }
                 try handle.seek(toOffset: offset)
@@ -71,19 +76,14 @@ struct QueueBench: Sendable {
             }
             if childEnded { return nil }
             try await Task.sleep(for: .milliseconds(5))
-            // One more read after the child ended: its last lines may have come meanwhile.
-            childEnded = await Self.hasEnded(child)
         }
     }
 
-    private static func hasEnded(_ child: Task<ChildProcess.Outcome, any Error>) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = try? await child.value; return true }
-            group.addTask { try? await Task.sleep(for: .milliseconds(1)); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+    /// Set once the child has ended (awaiting its task would wait for the end itself).
+    final class Ended: Sendable {
+        private let flag = Mutex(false)
+        func set() { flag.withLock { $0 = true } }
+        var isSet: Bool { flag.withLock { $0 } }
     }
 
     /// `count` files of a few bytes each, all different, in one directory.
