@@ -58,6 +58,7 @@ public actor AgentHost {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await self?.checkIdle()
+                await self?.checkConcurrency()
             }
         }
         for await event in engine.events { receive(event) }
@@ -255,6 +256,15 @@ public actor AgentHost {
         notice.reason = reason
         broadcast(notice.line)
         await engine.shutdown(keepingUnfinished: true)
+    }
+
+    /// An engine that adapts its concurrency changes it on its own: watchers are told, so
+    /// a view's "jobs" stays true.
+    private func checkConcurrency() async {
+        let now = await engine.concurrency
+        guard now != concurrency, !stopping else { return }
+        concurrency = now
+        await changed()
     }
 
     private func checkIdle() async {

@@ -81,8 +81,13 @@ struct ProfileOptions: ParsableArguments {
 
 /// The flags that shape a transfer, shared by `hoist` and `hoist upload`.
 struct TransferOptions: ParsableArguments {
-    @Option(help: "Uploads running at once.")
-    var jobs = 4
+    @Option(help: "Uploads running at once (default: 4, raised up to 32 while that makes the queue go faster; a number fixes it).")
+    var jobs: Int?
+
+    /// Uploads at once to start with.
+    var concurrency: Int { jobs ?? 4 }
+    /// What the engine may choose from when `--jobs` was not given.
+    static let adaptiveRange = 4...32
 
     @Option(name: .customLong("limit-rate"), help: "Total bandwidth limit, e.g. 500K or 10M (bytes per second).")
     var limitRate: String?
@@ -91,7 +96,7 @@ struct TransferOptions: ParsableArguments {
     var partJobs = 4
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         guard (1...64).contains(partJobs) else { throw ValidationError("--part-jobs must be between 1 and 64") }
         if let limitRate, RateLimiter.parse(limitRate) == nil {
             throw ValidationError("--limit-rate takes a rate like 500K or 10M, not \(limitRate)")
@@ -108,12 +113,16 @@ struct Connection: Sendable {
     var embedded: EmbeddedServer?
     var journalEndpoint: String?
 
-    func configuration(transfer: TransferOptions?, environment: [String: String] = ProcessInfo.processInfo.environment) -> EngineConfiguration {
+    /// The engine's configuration. `adaptive`: without `--jobs`, the engine chooses its
+    /// concurrency (the TUI's own engine does not: its view shows the number it set).
+    func configuration(transfer: TransferOptions?, adaptive: Bool = true,
+                       environment: [String: String] = ProcessInfo.processInfo.environment) -> EngineConfiguration {
         var config = EngineConfiguration(profile: profile, key: key)
         config.journalPath = EngineConfiguration.defaultJournalPath(environment: environment)
         config.journalEndpoint = journalEndpoint
         if let transfer {
-            config.concurrency = transfer.jobs
+            config.concurrency = transfer.concurrency
+            if transfer.jobs == nil, adaptive { config.adaptiveConcurrency = TransferOptions.adaptiveRange }
             config.rateLimit = transfer.bytesPerSecond
             config.partJobs = transfer.partJobs
         }

@@ -54,14 +54,14 @@ struct TUICommand: AsyncParsableCommand {
             directory: start, destination: "", theme: chosenTheme,
             glyphs: Glyphs.select(ascii: ascii, environment: environment),
             usesColors: !(environment["NO_COLOR"].map { !$0.isEmpty } ?? false) || theme != nil || config.theme != nil,
-            concurrency: transfer.jobs)
+            concurrency: transfer.concurrency)
         if !startEngine || mode.usesBackground(config: config, environment: environment) {
             try await runAttached(startEngine: startEngine, configuration: tui, environment: environment)
             return
         }
         let connection = try await profile.connect(environment: environment)
         tui.destination = Self.destination(connection)
-        let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, environment: environment))
+        let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, adaptive: false, environment: environment))
         tui.resumePaths = await engine.unfinishedPaths()
         let exit: TUIExit
         do {

@@ -6,6 +6,12 @@ public struct EngineConfiguration: Sendable {
     public var key: APIKey
     /// Jobs running at once; changeable later with `setConcurrency`.
     public var concurrency: Int = 4
+    /// When set, the engine chooses its concurrency within this range, starting from
+    /// `concurrency`: it raises it while the queue goes faster for it (`ConcurrencyTuner`).
+    /// A `setConcurrency` call, the user's choice, ends the adapting.
+    public var adaptiveConcurrency: ClosedRange<Int>?
+    /// How often the adaptive concurrency looks at the engine's counters (on `clock`).
+    public var adaptInterval: Duration = .milliseconds(500)
     /// Parts of one multipart upload (s3 dialect) sent at once (`--part-jobs`).
     public var partJobs: Int = 4
     /// Total bytes per second across all jobs; nil = unlimited.

@@ -40,6 +40,18 @@ public actor UploadEngine {
     /// Set once `shutdown()` closed the HTTP client.
     private var clientClosed = false
 
+    /// Chooses `concurrency` while the user has not (`EngineConfiguration.adaptiveConcurrency`).
+    private var tuner: ConcurrencyTuner?
+    private var tuning: Task<Void, Never>?
+    /// Files and bytes completed in this engine's life, and whether every slot stayed busy
+    /// with more waiting since the tuner last looked: what it judges by.
+    private var completedFiles = 0
+    private var completedBytes: Int64 = 0
+    private var saturatedSinceLook = true
+
+    /// True while the engine chooses its own concurrency (adaptive, not yet set by the user).
+    public var adaptsConcurrency: Bool { tuner != nil }
+
     /// True while no new job is started.
     public private(set) var isPaused: Bool
     /// Jobs allowed to run at once.
@@ -83,6 +95,34 @@ public actor UploadEngine {
         pendingAborts = configuration.profile.dialect == .s3 ? Task { await runner.retryPendingAborts() } : nil
         isPaused = configuration.startPaused
         concurrency = max(1, configuration.concurrency)
+        if let range = configuration.adaptiveConcurrency {
+            tuner = ConcurrencyTuner(start: concurrency, range: range)
+        }
+    }
+
+    /// Looks at the counters every `adaptInterval` while the engine adapts its concurrency.
+    private func startTuning() {
+        guard tuner != nil, tuning == nil else { return }
+        let clock = configuration.clock, interval = configuration.adaptInterval
+        tuning = Task { [weak self] in
+            while !Task.isCancelled {
+                do { try await clock.sleep(for: interval) } catch { return }
+                guard let self, await self.tune() else { return }
+            }
+        }
+    }
+
+    /// One look of the tuner; false once there is nothing more to adapt.
+    private func tune() -> Bool {
+        guard !shuttingDown, var tuner else { return false }
+        let saturated = saturatedSinceLook && running.count >= concurrency && !queue.isEmpty
+        saturatedSinceLook = true
+        if let level = tuner.observe(at: configuration.clock.now(), files: completedFiles, bytes: completedBytes, saturated: saturated) {
+            concurrency = level
+            pump()
+        }
+        self.tuner = tuner
+        return !tuner.settled
     }
 
     /// The API client this engine uses (for `status`, `url`, `cancel` commands).
@@ -117,6 +157,8 @@ public actor UploadEngine {
 
     /// Changes how many jobs run at once (at least 1). Running jobs are never stopped for it.
     public func setConcurrency(_ value: Int) {
+        tuner = nil
+        tuning?.cancel()
         concurrency = max(1, value)
         pump()
     }
@@ -205,6 +247,7 @@ public actor UploadEngine {
     ///   resumes them (`unfinishedPaths()`), as after a kill.
     public func shutdown(keepingUnfinished: Bool = false) async {
         shuttingDown = true
+        tuning?.cancel()
         if keepingUnfinished { keepOnCancel.set() }
         for task in running.values { task.cancel() }
         // `ended` removes each task from `running` before the task completes.
@@ -268,6 +311,7 @@ public actor UploadEngine {
     }
 
     private func pump() {
+        if !queue.isEmpty { startTuning() }
         while !shuttingDown, !isPaused, running.count < concurrency, !queue.isEmpty {
             guard let id = queue.popFirst() else { break }
             guard let job = records[id]?.job else { continue }
@@ -283,6 +327,12 @@ public actor UploadEngine {
 
     private func ended(_ id: JobID, _ phase: Phase, _ error: EngineError?) {
         running[id] = nil
+        if phase == .completed {
+            completedFiles += 1
+            completedBytes += records[id]?.job.file.size ?? 0
+        }
+        // A slot freed with nothing waiting: this stretch says nothing about more slots.
+        if queue.isEmpty { saturatedSinceLook = false }
         setPhase(id, phase)
         if let error, error.haltsRun, !shuttingDown { halt(error) }
         pump()

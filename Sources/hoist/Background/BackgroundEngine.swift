@@ -110,7 +110,7 @@ extension ProfileOptions {
 extension TransferOptions {
     /// The flags again, for the engine this client starts.
     var arguments: [String] {
-        ["--jobs", String(jobs), "--part-jobs", String(partJobs)] + (limitRate.map { ["--limit-rate", $0] } ?? [])
+        (jobs.map { ["--jobs", String($0)] } ?? []) + ["--part-jobs", String(partJobs)] + (limitRate.map { ["--limit-rate", $0] } ?? [])
     }
 }
 

@@ -63,7 +63,7 @@ struct EngineCommand: AsyncParsableCommand {
         let host = await AgentHost(
             engine: engine,
             settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle)),
-            clock: MachineEngineClock(), concurrency: transfer.jobs, rateLimit: transfer.bytesPerSecond)
+            clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
         // What a killed engine left: resumed exactly as `hoist upload` resumes it.
         let unfinished = await engine.unfinishedPaths()

@@ -36,7 +36,7 @@ extension UploadCommand {
         let clock = MachineEngineClock()
         let interrupts = Self.handleInterrupts(connection, feed: feed)
         let started = clock.now()
-        var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.jobs)
+        var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.concurrency)
         let open = await report(feed.events, until: { ids }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()

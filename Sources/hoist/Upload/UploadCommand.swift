@@ -71,7 +71,7 @@ struct UploadCommand: AsyncParsableCommand {
         }
         let interrupts = Self.handleInterrupts(engine)
         let started = clock.now()
-        var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.jobs)
+        var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.concurrency)
         // Reported while it is queued: a tree of 100,000 files starts, and shows, at once.
         let paths = paths
         _ = await report(engine.events, until: { await engine.add(paths: paths) }, to: &reporter, clock: clock)
