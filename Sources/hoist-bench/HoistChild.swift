@@ -16,13 +16,14 @@ struct HoistChild: Sendable {
     }
 
     /// Uploads `paths` with `--json`, a journal of its own (`run` names it), and `jobs` at once.
-    func upload(_ paths: [String], jobs: Int, run: String) async throws -> Result {
+    /// `jobs` nil: hoist's default (adaptive concurrency).
+    func upload(_ paths: [String], jobs: Int?, run: String) async throws -> Result {
         let out = workspace.outputDirectory + "/hoist-\(run)"
         let child = workspace.client(
             executable,
             ["upload", "--endpoint", workspace.endpoint, "--dialect", "lightfield",
              "--api-key-env", BenchWorkspace.keyVariable, "--purpose", "general",
-             "--jobs", String(jobs), "--json"] + paths,
+             "--json"] + (jobs.map { ["--jobs", String($0)] } ?? []) + paths,
             run: run, name: "hoist-\(run)", timeout: timeout, stdoutPath: out + ".ndjson")
         let outcome = try await child.run()
         let events = (try? String(contentsOfFile: out + ".ndjson", encoding: .utf8)) ?? ""

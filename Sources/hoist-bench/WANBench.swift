@@ -28,6 +28,9 @@ struct WANBench: Sendable {
         var warmRequest: Duration
         var large: LargeFileBench.Result
         var small: SmallFilesBench.Result
+        /// The same small files with `--jobs 4`, and with hoist's default (adaptive).
+        var fixedFour: Duration
+        var adaptive: Duration
         /// CPU the server's side used over the whole profile: `hoist serve`, the relays, the sink.
         var serverCPU: Duration?
         var relayCPU: Duration?
@@ -89,13 +92,33 @@ struct WANBench: Sendable {
         largeBench.sinkURL = sinkURL
         let large = try await largeBench.run(log: { log("\(profile.name): " + $0) })
         let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: hoist).run(log: { log("\(profile.name): " + $0) })
+        let defaults = try await defaultJobs(plan: plan, workspace: workspace, hoist: hoist, log: { log("\(profile.name): " + $0) })
 
         func cpu(_ names: [String]) -> Duration? {
             let used = children.filter { names.contains($0.name) }.map(\.process.cpu)
             return used.contains { $0 == nil } ? nil : used.compactMap { $0 }.reduce(.zero, +)
         }
         return Result(profile: profile, jobs: plan.hoistJobs, coldRequest: cold, warmRequest: warm, large: large, small: small,
+                      fixedFour: defaults.fixed, adaptive: defaults.adaptive,
                       serverCPU: cpu(["serve"]), relayCPU: cpu(["relay-api", "relay-sink"]))
+    }
+
+    /// The small files again as a user runs them, without `--jobs`: hoist's default, which
+    /// adapts its concurrency, beside `--jobs 4`, the fixed default it replaced. The gain is
+    /// what adapting buys on this link.
+    private func defaultJobs(plan: BenchPlan, workspace: BenchWorkspace, hoist: HoistChild,
+                             log: (String) -> Void) async throws -> (fixed: Duration, adaptive: Duration) {
+        let directory = workspace.sourceDirectory + "/defaults"
+        let paths = try SmallFilesBench.writeFiles(in: directory, count: plan.smallFileCount, bytes: plan.smallFileBytes)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var times: [Duration] = []
+        for (jobs, run) in [(Optional(4), "fixed-4"), (nil, "adaptive")] {
+            let result = try await hoist.upload([directory], jobs: jobs, run: run)
+            guard result.completed == paths.count else { throw BenchError("hoist (\(run)) completed \(result.completed) of \(paths.count)") }
+            log("small files, \(run): \(Report.seconds(result.outcome.elapsed))")
+            times.append(result.outcome.elapsed)
+        }
+        return (times[0], times[1])
     }
 
     /// Four GETs of `url` with one curl (one connection): the first pays the handshake the
