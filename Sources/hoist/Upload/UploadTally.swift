@@ -108,7 +108,10 @@ struct UploadTally: Sendable {
     /// run at once. Unknown while the rate is.
     private func eta(open: Int, toCreate: Int, remaining: Int64, reading: RateWindow.Reading, concurrency: Int) -> Duration? {
         guard open > 0 else { return .zero }
-        let overhead = (creates.value * toCreate + completes.value * open) / max(1, concurrency)
+        // Shared by the uploads running now: with adaptive concurrency (no `--jobs`) that is
+        // more than the number it started from.
+        let slots = max(1, concurrency, running.count)
+        let overhead = (creates.value * toCreate + completes.value * open) / slots
         guard remaining > 0 else { return overhead }
         guard case .rate(let rate) = reading, rate > 0 else { return nil }
         return .seconds(Double(remaining) / rate) + overhead
