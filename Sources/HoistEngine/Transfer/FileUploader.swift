@@ -80,13 +80,20 @@ struct FileUploader: Sendable {
             var request = try HTTPClient.Request(
                 url: target.url, method: .PUT,
                 body: .stream(contentLength: length) { writer in
-                    let promise = eventLoop.makePromise(of: Void.self)
-                    let task = promise.completeWithTask {
-                        let md5 = try await body.write(to: writer)
-                        digest.withLock { $0 = md5 }
+                    let done = UploadBody.BodyEnd(eventLoop.makePromise(of: Void.self))
+                    // The producer's own end, kept apart from the body's: the body may end
+                    // (its last write taken) while this task has yet to run again.
+                    let task = eventLoop.makePromise(of: Void.self).completeWithTask {
+                        do {
+                            try await body.write(to: writer, done: done) { md5 in digest.withLock { $0 = md5 } }
+                            done.succeed()
+                        } catch {
+                            done.fail(error)
+                            throw error
+                        }
                     }
                     producer.withLock { $0 = task }
-                    return promise.futureResult
+                    return done.future
                 })
             for header in target.headers { request.headers.add(name: header.name, value: header.value) }
             let delegate = PutDelegate(total: length, clock: clock, progressInterval: progressInterval, onProgress: onProgress)

@@ -16,9 +16,15 @@ struct UploadBody: Sendable {
     let path: String
     let limiter: RateLimiter?
 
-    /// Writes every chunk to `writer` and returns the MD5 (hex) of what was written.
-    /// Throws `fileChanged` when the file ends before its queued size.
-    func write(to writer: HTTPClient.Body.StreamWriter) async throws -> String {
+    /// Writes every chunk to `writer`, giving `digest` the MD5 (hex) of what was written
+    /// before the last byte goes. Throws `fileChanged` when the file ends before its queued size.
+    ///
+    /// `done` is the body's end as the client sees it. It is completed by the event loop as
+    /// soon as the last byte's write completes, not once this task runs again: a server
+    /// that answers and closes the connection right after the last byte (moto does) would
+    /// otherwise find the body still open while this task waits for a thread, and the
+    /// client would report the stored upload as "the server closed the connection".
+    func write(to writer: HTTPClient.Body.StreamWriter, done: BodyEnd, digest: (String) -> Void) async throws {
         var hasher = Insecure.MD5()
         var written: Int64 = 0
         for try await chunk in chunks {
@@ -26,10 +32,41 @@ struct UploadBody: Sendable {
             if let limiter { try await limiter.acquire(chunk.readableBytes) }
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             written += Int64(chunk.readableBytes)
-            try await Self.awaitWrite(writer.write(.byteBuffer(chunk)))
+            guard written == expectedSize else {
+                try await Self.awaitWrite(writer.write(.byteBuffer(chunk)))
+                continue
+            }
+            // The last chunk: the digest is known before the server can answer, since the
+            // answer may come (and this task be cancelled) before this task runs again.
+            digest(Hex.encode(hasher.finalize()))
+            let write = writer.write(.byteBuffer(chunk))
+            write.whenSuccess { done.succeed() }
+            try await Self.awaitWrite(write)
+            return
         }
         guard written == expectedSize else { throw EngineError.fileChanged(path) }
-        return Hex.encode(hasher.finalize())
+        digest(Hex.encode(hasher.finalize()))
+    }
+
+    /// The end of a streamed body, completed once: by the last write, or by the producer
+    /// (an empty body, a failure).
+    final class BodyEnd: Sendable {
+        private let promise: EventLoopPromise<Void>
+        private let completed = Mutex(false)
+
+        init(_ promise: EventLoopPromise<Void>) { self.promise = promise }
+
+        var future: EventLoopFuture<Void> { promise.futureResult }
+
+        func succeed() { if claim() { promise.succeed() } }
+        func fail(_ error: any Error) { if claim() { promise.fail(error) } }
+
+        private func claim() -> Bool {
+            completed.withLock { done in
+                defer { done = true }
+                return !done
+            }
+        }
     }
 
     /// Waits for a body write, or for this task's cancellation, whichever comes first.
