@@ -113,8 +113,7 @@ struct QueueBench: Sendable {
                 + String(format: "%.0f files/s", Double(result.completed) / max(result.elapsed.seconds, 1e-9)), "", ""],
             ["client CPU per file", String(format: "%.0f µs", result.cpu.seconds * 1e6 / Double(max(result.files, 1))), "", ""],
         ]
-        var lines = Report.align(rows)
-        lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
+        var lines = Report.table(rows)
         lines += [
             "",
             "hoist = one `hoist upload DIR --jobs \(jobs) --json` (foreground engine) over \(result.files.formatted()) files of a few bytes",

@@ -55,8 +55,7 @@ struct Report: Sendable {
             ["client CPU per small file", perFile(small.hoistCPU), perFile(small.curlCPU), "", "", ""],
             ["server CPU per small file (hoist's run)", perFile(small.serverCPU), "", "", "", ""],
         ]
-        var lines = Self.align(rows)
-        lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
+        var lines = Self.table(rows)
         lines += [
             "",
             "large file: hoist = the whole `hoist upload` process (start, journal, create, PUT with MD5, complete);",
@@ -69,6 +68,13 @@ struct Report: Sendable {
             "server CPU = the bench process's own CPU while hoist ran (the in-process server, and the bench's waiting).",
         ]
         return lines.joined(separator: "\n")
+    }
+
+    /// `rows` aligned (`align`), the first a header with a rule under it as wide as the widest line.
+    static func table(_ rows: [[String]]) -> [String] {
+        var lines = align(rows)
+        lines.insert(String(repeating: "-", count: lines.map(\.count).max() ?? 0), at: min(1, lines.count))
+        return lines
     }
 
     /// Left-aligned columns, two spaces apart, no trailing blanks.

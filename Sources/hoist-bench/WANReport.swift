@@ -73,8 +73,6 @@ enum WANReport {
             ["server side CPU, whole profile", result.serverCPU.map { "hoist serve " + Report.seconds($0) } ?? "",
              result.relayCPU.map { "relays " + Report.seconds($0) } ?? "", "", "", ""],
         ]
-        var lines = Report.align(rows)
-        lines.insert(String(repeating: "-", count: lines.map(\.count).max() ?? 0), at: 1)
-        return lines.joined(separator: "\n")
+        return Report.table(rows).joined(separator: "\n")
     }
 }

@@ -1,6 +1,11 @@
 import Foundation
 
 extension UploadEngine {
+    /// `add` queues a tree in batches of this many files (the first smaller, so the first
+    /// upload starts at once), the engine free for its running jobs between batches.
+    static let firstBatch = 32
+    static let batch = 512
+
     /// Queues files; a directory adds the regular files under it (hidden ones and links
     /// inside it skipped), sorted by path.
     ///
@@ -28,12 +33,6 @@ extension UploadEngine {
     /// read, and the journal learns each batch in one transaction. Between batches the
     /// engine runs its other commands: `cancelQueued`, `cancelAllPending` or `shutdown`
     /// meanwhile stop the walk, and the files not reached get no job (and are not returned).
-    /// Queueing streams: a directory is read one listing at a time and its files are
-    /// queued in batches of this many (the first batch smaller, so the first upload starts
-    /// at once), the engine free for its running jobs between batches.
-    static let firstBatch = 32
-    static let batch = 512
-
     @discardableResult
     public func add(paths: [String], names: [String]? = nil) async -> [JobID] {
         var batch = Batch(generation: addGeneration)

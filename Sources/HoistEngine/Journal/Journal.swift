@@ -46,12 +46,15 @@ public struct Journal: Sendable {
         try migrator.migrate(db)
     }
 
+    /// The newest row for an endpoint and file identity (arguments: endpoint, path, size, mtime).
+    private static let newestRow = "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"
+    /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt).
+    private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)"
+
     /// Adds a job in state `queued` and returns its row id.
     public func insert(endpoint: String, file: FileIdentity) throws(EngineError) -> Int64 {
         try write { db in
-            try db.cachedStatement(
-                sql: "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)"
-            ).execute(arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970])
+            try db.cachedStatement(sql: Self.insertQueued).execute(arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970])
             return db.lastInsertedRowID
         }
     }
@@ -63,9 +66,9 @@ public struct Journal: Sendable {
     public func admit(endpoint: String, files: [FileIdentity]) throws(EngineError) -> [Admission] {
         try write { db in
             let newest = try db.cachedStatement(
-                sql: "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1")
+                sql: Self.newestRow)
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)")
+                sql: Self.insertQueued)
             let now = Date().timeIntervalSince1970
             return try files.map { file in
                 let arguments: StatementArguments = [endpoint, file.path, file.size, file.mtimeNanos]
@@ -112,7 +115,7 @@ public struct Journal: Sendable {
         try read { db in
             try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"),
+                    sql: Self.newestRow),
                 arguments: [endpoint, file.path, file.size, file.mtimeNanos]
             ).map(Self.entry)
         }
