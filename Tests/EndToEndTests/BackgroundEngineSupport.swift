@@ -44,10 +44,10 @@ struct BackgroundHome: Sendable {
     }
 
     /// A child `hoist arguments…` whose stdout the test reads.
-    func child(_ arguments: [String]) throws -> ChildProcess {
+    func child(_ arguments: [String]) async throws -> ChildProcess {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(self.environment) { $1 }
-        return try ChildProcess(try HoistBinary.require(), arguments, environment: environment)
+        return try await ChildProcess(try HoistBinary.require(), arguments, environment: environment)
     }
 
     /// Stops the engine now (cancelling what runs), and waits for it to go.
@@ -76,23 +76,4 @@ func shownPercent(of name: String, in screen: String) -> Int? {
     guard let row = queue.first(where: { $0.contains(name) && $0.contains("%") }), let match = row.firstMatch(of: /(\d+)%/)
     else { return nil }
     return Int(match.1)
-}
-
-/// Reads `child`'s stdout until `done` holds for everything read so far, or `timeout` passed.
-func readStdout(of child: ChildProcess, until done: @escaping @Sendable (String) -> Bool, timeout: TimeInterval) async throws -> String {
-    guard let pipe = child.process.standardOutput as? Pipe else { throw ChildProcessError(description: "no stdout pipe") }
-    let handle = pipe.fileHandleForReading
-    return try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            var text = ""
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-                if done(text) { continuation.resume(returning: text); return }
-            }
-            continuation.resume(throwing: ChildProcessError(description: "stdout ended or timed out: \(text)"))
-        }
-    }
 }

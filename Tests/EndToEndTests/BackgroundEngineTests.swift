@@ -111,8 +111,8 @@ struct BackgroundEngineTests {
                 #expect(queued.stdout.hasPrefix(#"{"event":"queued","job":1,"path":"\#(files)/d.bin""#), "\(queued.stdout)")
                 // It returned while the upload (3 s at 200 KB/s) still runs.
                 #expect(took < 3, "--detach took \(took) s")
-                let attach = try home.child(["attach", "--json"])
-                let output = try await readStdout(of: attach, until: { $0.contains(#""event":"completed""#) }, timeout: 40)
+                let attach = try await home.child(["attach", "--json"])
+                let output = try await attach.readStdout(until: { $0.contains(#""event":"completed""#) }, timeout: 40)
                 attach.send(SIGTERM)
                 let lines = output.split(separator: "\n").map(String.init)
                 #expect(lines.first?.hasPrefix(#"{"#) == true && lines.first?.contains(#""event":"hello""#) == true)
@@ -130,8 +130,8 @@ struct BackgroundEngineTests {
     func idleExit() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
-                let engine = try home.child(["engine", "--idle-exit", "2"] + home.endpoint)
-                #expect(await waitUntil { home.enginePID == engine.process.processIdentifier })
+                let engine = try await home.child(["engine", "--idle-exit", "2"] + home.endpoint)
+                #expect(await waitUntil { home.enginePID == engine.processIdentifier })
                 let socket = home.home + "/state/hoist/engine.sock"
                 #expect(await waitUntil { FileManager.default.fileExists(atPath: socket) })
                 // A client keeps it alive while connected.
@@ -148,11 +148,11 @@ struct BackgroundEngineTests {
     func oneEnginePerJournal() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
-                let first = try home.child(["engine"] + home.endpoint)
-                #expect(await waitUntil { home.enginePID == first.process.processIdentifier })
+                let first = try await home.child(["engine"] + home.endpoint)
+                #expect(await waitUntil { home.enginePID == first.processIdentifier })
                 let second = try await home.run(["engine"] + home.endpoint, timeout: 20)
                 #expect(second.status == 1)
-                #expect(second.stderr.contains("another hoist engine (pid \(first.process.processIdentifier)) already runs on the journal"),
+                #expect(second.stderr.contains("another hoist engine (pid \(first.processIdentifier)) already runs on the journal"),
                         "\(second.stderr)")
                 let stop = try await home.run(["stop"])
                 #expect(stop.status == 0 && stop.stderr.contains("stopped"), "\(stop.stderr)")

@@ -21,11 +21,11 @@ struct DescriptorExhaustionTests {
     func halfSentFlood() async throws {
         let dir = try TempDirectory.make(prefix: "hoist-fd")
         let bin = try HoistBinary.require()
-        let server = try ChildProcess("/bin/bash", ["-c", "ulimit -n 256 && exec '\(bin)' serve --data '\(dir)' --port 0 --header-timeout 2"])
+        let server = try await ChildProcess("/bin/bash", ["-c", "ulimit -n 256 && exec '\(bin)' serve --data '\(dir)' --port 0 --header-timeout 2"])
         defer { server.send(SIGKILL) }
         let base = try await server.firstLine()
         let port = try #require(Int(base.split(separator: ":").last ?? ""))
-        let pid = server.process.processIdentifier
+        let pid = server.processIdentifier
 
         var held: [RawConnection] = []
         for _ in 0..<300 {

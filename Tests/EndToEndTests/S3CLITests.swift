@@ -15,7 +15,7 @@ struct S3CLITests {
     static func run(_ arguments: [String], state: String? = nil, timeout: TimeInterval = 120) async throws -> UploadCLIRun {
         var environment = credentials
         if let state { environment["XDG_STATE_HOME"] = state }
-        let run = try UploadCLIRun(arguments, environment: environment)
+        let run = try await UploadCLIRun(arguments, environment: environment)
         try await run.finish(timeout: timeout)
         return run
     }
@@ -47,7 +47,7 @@ struct S3CLITests {
 
     /// Runs hoist with `directory` as its working directory.
     static func runIn(_ directory: String, _ arguments: [String]) async throws -> UploadCLIRun {
-        let run = try UploadCLIRun(arguments, environment: Self.credentials, directory: directory)
+        let run = try await UploadCLIRun(arguments, environment: Self.credentials, directory: directory)
         try await run.finish(timeout: 120)
         return run
     }
@@ -66,7 +66,7 @@ struct S3CLITests {
             let flags = Self.flags(proxy.baseURL, bucket) + ["--multipart-threshold", "16M", "--part-jobs", "2"]
             var environment = Self.credentials
             environment["XDG_STATE_HOME"] = state
-            let first = try UploadCLIRun(["upload", files + "/big.bin", "--limit-rate", "16M"] + flags, environment: environment)
+            let first = try await UploadCLIRun(["upload", files + "/big.bin", "--limit-rate", "16M"] + flags, environment: environment)
             let journal = state + "/hoist/journal.sqlite"
             #expect(await waitUntil(timeout: 60) {
                 let text = (try? await Shell.run("sqlite3 \(Tmux.quote(journal)) 'SELECT count(*) FROM part'"))?.stdout ?? ""
@@ -152,7 +152,7 @@ struct S3CLITests {
     func missingCredentials() async throws {
         let files = try uploadCLIFiles([("a.txt", 10)])
         defer { try? FileManager.default.removeItem(atPath: files) }
-        let run = try UploadCLIRun(["upload", files + "/a.txt", "--dialect", "s3", "--bucket", "some-bucket", "--endpoint", "http://127.0.0.1:9"],
+        let run = try await UploadCLIRun(["upload", files + "/a.txt", "--dialect", "s3", "--bucket", "some-bucket", "--endpoint", "http://127.0.0.1:9"],
                                    environment: ["AWS_ACCESS_KEY_ID": nil, "AWS_SECRET_ACCESS_KEY": nil, "AWS_PROFILE": nil])
         try await run.finish()
         #expect(run.status == 2)

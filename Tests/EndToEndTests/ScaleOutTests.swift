@@ -50,7 +50,7 @@ struct ScaleOutTests {
         var instances: [ChildProcess] = []
         var bases: [String] = []
         for name in ["a", "b"] {
-            let child = try ChildProcess(bin, [
+            let child = try await ChildProcess(bin, [
                 "serve", "--data", root + "/" + name, "--port", "0", "--database", database.url, "--secret-file", secretFile,
                 "--blob-store", "s3://\(bucket)/svc?endpoint=\(moto)&path_style=1",
             ], environment: environment)

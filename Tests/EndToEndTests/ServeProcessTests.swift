@@ -7,7 +7,7 @@ import Testing
 struct ServeProcessTests {
     /// Starts `hoist serve` on `dir` and returns it with its base URL.
     static func serve(_ dir: String, extra: [String] = []) async throws -> (ChildProcess, String) {
-        let child = try ChildProcess(try HoistBinary.require(), ["serve", "--data", dir, "--port", "0"] + extra)
+        let child = try await ChildProcess(try HoistBinary.require(), ["serve", "--data", dir, "--port", "0"] + extra)
         let line = try await child.firstLine()
         return (child, line)
     }
@@ -66,7 +66,7 @@ struct ServeProcessTests {
         let created = try await lf.create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
         let pendingID = try #require(created.string("id"))
         let url = try #require(created.string("uploadUrl"))
-        let curl = try ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "1M", "-T", "big.bin", "-H",
+        let curl = try await ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "1M", "-T", "big.bin", "-H",
                                                       "content-type: application/octet-stream", url], directory: work)
         // Wait until the body is streaming into the temporary file, then kill the server hard.
         await waitUntil(timeout: 10, every: .milliseconds(50)) {

@@ -1,25 +1,24 @@
 import Foundation
 import HoistTestSupport
+import Synchronization
 
 /// The real `hoist upload` as a child process, its stdout and stderr going to files (so
 /// stderr is not a terminal), with a home of its own and the test server's key in
 /// `HOIST_TEST_KEY`.
-final class UploadCLIRun: @unchecked Sendable {
-    // Process is not Sendable; a test touches one run from one task at a time.
-    let process: Process
+final class UploadCLIRun: Sendable {
+    private let process: Spawned
     let home: String
     private let outPath: String
     private let errPath: String
     private let started = Date()
+    private let elapsedTime = Mutex<TimeInterval>(0)
 
     /// Starts `hoist arguments…`; `prefix` runs it through another program (setpriv).
     /// `directory`: the working directory (relative paths are given relative to it).
-    init(_ arguments: [String], environment extra: [String: String?] = [:], prefix: [String] = [], directory: String? = nil) throws {
+    init(_ arguments: [String], environment extra: [String: String?] = [:], prefix: [String] = [], directory: String? = nil) async throws {
         home = try TempDirectory.make(prefix: "hoist-cli-home")
         outPath = home + "/stdout.txt"
         errPath = home + "/stderr.txt"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in [
             "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_DATA_HOME": home + "/data",
@@ -30,28 +29,17 @@ final class UploadCLIRun: @unchecked Sendable {
         // background engine has its own tests (BackgroundEngineTests).
         environment["HOIST_ENGINE"] = "foreground"
         for (name, value) in extra { environment[name] = value }
-        guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
-            throw ChildProcessError(description: "cannot open the output files in \(home)")
-        }
         let binary = try HoistBinary.require()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: prefix.first ?? binary)
-        process.arguments = Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [binary]) + arguments
-        process.environment = environment
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        try ProcessLaunches.launch(process)
-        try? out.close()
-        try? err.close()
+        process = try await Spawned(
+            prefix.first ?? binary, Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [binary]) + arguments,
+            environment: environment, directory: directory, stdout: outPath, stderr: errPath)
     }
 
     /// Runs `hoist upload PATHS --endpoint … --dialect lightfield --api-key-env HOIST_TEST_KEY extra…`
     /// against `server` to its end.
     static func upload(_ paths: [String], server: TestServer, endpoint: String? = nil, extra: [String] = [],
                        prefix: [String] = [], timeout: TimeInterval = 60) async throws -> UploadCLIRun {
-        let run = try UploadCLIRun(
+        let run = try await UploadCLIRun(
             ["upload"] + paths + ["--endpoint", endpoint ?? server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"] + extra,
             environment: ["HOIST_TEST_KEY": server.key], prefix: prefix)
         try await run.finish(timeout: timeout)
@@ -60,16 +48,18 @@ final class UploadCLIRun: @unchecked Sendable {
 
     var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
-    var status: Int32 { process.terminationStatus }
-    /// Seconds from start to exit (or to now, while it runs).
-    private(set) var elapsed: TimeInterval = 0
+    /// The exit status (-1 while it runs).
+    var status: Int32 { process.terminationStatus ?? -1 }
+    /// Seconds from start to exit, as `finish` saw it.
+    var elapsed: TimeInterval { elapsedTime.withLock { $0 } }
 
     /// Waits for the exit; after `timeout` seconds kills the process and throws.
     func finish(timeout: TimeInterval = 60) async throws {
         let exited = await waitUntil(timeout: timeout) { !process.isRunning }
-        elapsed = Date().timeIntervalSince(started)
+        let elapsed = Date().timeIntervalSince(started)
+        elapsedTime.withLock { $0 = elapsed }
         guard exited else {
-            kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
             throw ChildProcessError(description: "hoist still ran after \(Int(timeout)) s; stdout:\n\(stdout)\nstderr:\n\(stderr)")
         }
     }
@@ -81,7 +71,7 @@ final class UploadCLIRun: @unchecked Sendable {
         }
     }
 
-    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func send(_ signal: Int32) { process.send(signal) }
 
     /// The stderr lines that start with `prefix`.
     func stderrLines(startingWith prefix: String) -> [String] {
@@ -94,7 +84,7 @@ final class UploadCLIRun: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
         try? FileManager.default.removeItem(atPath: home)
     }
 }

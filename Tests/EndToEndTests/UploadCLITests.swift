@@ -76,7 +76,7 @@ import Testing
         try await TestServer.with { server in
             let files = try uploadCLIFiles([("first.bin", 1_500_000), ("second.bin", 500_000), ("third.bin", 500_000)])
             defer { try? FileManager.default.removeItem(atPath: files) }
-            let run = try UploadCLIRun(
+            let run = try await UploadCLIRun(
                 ["upload", files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY",
                  "--jobs", "1", "--limit-rate", "500K", "--progress-interval", "1"],
                 environment: ["HOIST_TEST_KEY": server.key])
@@ -150,7 +150,7 @@ import Testing
             let files = try uploadCLIFiles([("a.txt", 10)])
             defer { try? FileManager.default.removeItem(atPath: files) }
             let expected = "hoist: environment variable HOIST_TEST_KEY is not set (it must hold the API key)"
-            let upload = try UploadCLIRun(
+            let upload = try await UploadCLIRun(
                 ["upload", files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"])
             try await upload.finish()
             #expect(upload.status == 2)
@@ -167,7 +167,7 @@ import Testing
 
     @Test("hoist --version prints one line")
     func versionPrintsOneLine() async throws {
-        let run = try UploadCLIRun(["--version"])
+        let run = try await UploadCLIRun(["--version"])
         try await run.finish()
         #expect(run.status == 0)
         #expect(run.stdout.wholeMatch(of: #/hoist \d+\.\d+\.\d+\n/#) != nil, "\(run.stdout)")

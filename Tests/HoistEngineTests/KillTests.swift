@@ -25,13 +25,13 @@ import Testing
             ]
 
             // Slow enough that the kill lands with some files done and others mid-PUT.
-            let first = try ChildProcess(binary, common + ["--limit-rate", "1M"], environment: environment)
-            let output = try await readStdout(of: first, until: { $0.components(separatedBy: #""event":"completed""#).count > 2 })
+            let first = try await ChildProcess(binary, common + ["--limit-rate", "1M"], environment: environment)
+            let output = try await first.readStdout(until: { $0.components(separatedBy: #""event":"completed""#).count > 2 })
             first.send(SIGKILL)
             #expect(output.contains(#""event":"progress""#))
             _ = await first.waitForExit()
 
-            let second = try ChildProcess(binary, common, environment: environment)
+            let second = try await ChildProcess(binary, common, environment: environment)
             let status = await second.waitForExit(timeout: 30)
             #expect(status == 0, "stderr: \(second.standardError())")
 
@@ -64,37 +64,18 @@ import Testing
             environment["XDG_CONFIG_HOME"] = harness.files + "/config"
             environment.removeValue(forKey: "HOIST_TEST_KEY")
             let inline = ["--endpoint", harness.server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"]
-            let noKey = try ChildProcess(binary, ["upload", harness.files] + inline, environment: environment)
+            let noKey = try await ChildProcess(binary, ["upload", harness.files] + inline, environment: environment)
             #expect(await noKey.waitForExit() == 2)
             #expect(noKey.standardError().contains("HOIST_TEST_KEY"))
-            let badRate = try ChildProcess(binary, ["upload", harness.files, "--limit-rate", "fast"], environment: environment)
+            let badRate = try await ChildProcess(binary, ["upload", harness.files, "--limit-rate", "fast"], environment: environment)
             #expect(await badRate.waitForExit() == 2)
 
             environment["HOIST_TEST_KEY"] = harness.server.key
             let good = try harness.file("ok.txt", size: 10)
-            let mixed = try ChildProcess(binary, ["upload", good, harness.files + "/nope.txt", "--json"] + inline, environment: environment)
+            let mixed = try await ChildProcess(binary, ["upload", good, harness.files + "/nope.txt", "--json"] + inline, environment: environment)
             let line = try await mixed.firstLine()
             #expect(line.hasPrefix(#"{"event":""#))
             #expect(await mixed.waitForExit() == 1)
-        }
-    }
-}
-
-/// Reads `child`'s stdout until `done` holds for everything read so far (or 20 s passed).
-func readStdout(of child: ChildProcess, until done: @escaping @Sendable (String) -> Bool) async throws -> String {
-    guard let pipe = child.process.standardOutput as? Pipe else { throw EngineError.config("no stdout pipe") }
-    let handle = pipe.fileHandleForReading
-    return try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            var text = ""
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-                if done(text) { continuation.resume(returning: text); return }
-            }
-            continuation.resume(throwing: EngineError.config("child output ended early: \(text)"))
         }
     }
 }

@@ -98,11 +98,11 @@ import Glibc
             environment["XDG_STATE_HOME"] = harness.files + "/state"
             environment["HOIST_ENGINE"] = "foreground"
             environment["XDG_CONFIG_HOME"] = harness.files + "/config"
-            let child = try ChildProcess(executable, prefix + [
+            let child = try await ChildProcess(executable, prefix + [
                 "upload", harness.files + "/tree", closed, "--json", "--endpoint", harness.server.baseURL,
                 "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY",
             ], environment: environment)
-            let output = try await readStdout(of: child, until: { $0.components(separatedBy: "\n").filter { $0.contains(#""event":"completed""#) || $0.contains(#""event":"failed""#) }.count == 3 })
+            let output = try await child.readStdout(until: { $0.components(separatedBy: "\n").filter { $0.contains(#""event":"completed""#) || $0.contains(#""event":"failed""#) }.count == 3 })
             #expect(await child.waitForExit() == 1)
             let lines = output.split(separator: "\n").map(String.init)
             #expect(lines.contains { $0.contains(#""event":"completed""#) && $0.contains(ok) })

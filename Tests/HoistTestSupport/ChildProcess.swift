@@ -2,63 +2,63 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// A program the test runs, with its output captured.
-public final class ChildProcess: @unchecked Sendable {
-    // Process is not Sendable; the tests touch one ChildProcess from one task at a time.
-    public let process: Process
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
+/// A program the test runs, its stdout and stderr captured in files the test reads.
+public final class ChildProcess: Sendable {
+    private let spawned: Spawned
+    private let directory: String
 
     /// Starts `executable` with `arguments`.
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                directory: String? = nil) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        process.standardInput = FileHandle.nullDevice
-        try ProcessLaunches.launch(process)
+                directory: String? = nil) async throws {
+        self.directory = try TempDirectory.make(prefix: "hoist-child")
+        spawned = try await Spawned(executable, arguments, environment: environment, directory: directory,
+                                    stdout: self.directory + "/stdout", stderr: self.directory + "/stderr")
     }
 
-    /// The first line the process writes on stdout, read off a non-cooperative thread.
-    public func firstLine(timeout: TimeInterval = 20) async throws -> String {
-        let handle = stdoutPipe.fileHandleForReading
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                var line = Data()
-                let deadline = Date().addingTimeInterval(timeout)
-                while Date() < deadline {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    line.append(chunk)
-                    if let newline = line.firstIndex(of: 0x0A) {
-                        continuation.resume(returning: String(decoding: line[..<newline], as: UTF8.self))
-                        return
-                    }
-                }
-                continuation.resume(throwing: ChildProcessError(description: "no line on stdout: \(String(decoding: line, as: UTF8.self))"))
-            }
+    /// The child's process id.
+    public var processIdentifier: pid_t { spawned.processIdentifier }
+
+    /// Whether it still runs.
+    public var isRunning: Bool { spawned.isRunning }
+
+    /// Everything on stdout so far.
+    public func standardOutput() -> String {
+        (try? String(contentsOfFile: directory + "/stdout", encoding: .utf8)) ?? ""
+    }
+
+    /// Everything on stderr so far.
+    public func standardError() -> String {
+        (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8)) ?? ""
+    }
+
+    /// Stdout once `done` holds for it; throws when the child ended or `timeout` passed first.
+    public func readStdout(until done: @Sendable (String) -> Bool, timeout: TimeInterval = 20) async throws -> String {
+        // Read once more after the exit: the last lines may land just before it.
+        let settled = await waitUntil(timeout: timeout) { done(standardOutput()) || !isRunning }
+        let text = standardOutput()
+        guard settled, done(text) else {
+            throw ChildProcessError(description: "stdout \(isRunning ? "timed out" : "ended") before the expected output: \(text)")
         }
+        return text
     }
 
-    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    /// The first line the process writes on stdout.
+    public func firstLine(timeout: TimeInterval = 20) async throws -> String {
+        let text = try await readStdout(until: { $0.contains("\n") }, timeout: timeout)
+        return String(text.prefix { $0 != "\n" })
+    }
+
+    public func send(_ signal: Int32) { spawned.send(signal) }
 
     /// Waits up to `timeout` seconds for the exit; the status, or nil if it still runs.
     public func waitForExit(timeout: TimeInterval = 10) async -> Int32? {
-        await waitUntil(timeout: timeout) { !process.isRunning }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
-    /// Everything on stderr so far (call after exit).
-    public func standardError() -> String {
-        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+        await waitUntil(timeout: timeout) { !spawned.isRunning }
+        return spawned.terminationStatus
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        spawned.send(SIGKILL)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 }
 
@@ -82,14 +82,12 @@ public enum Shell {
     /// inherits pipe descriptors and would keep "end of output" from ever arriving.
     public static func run(_ command: String, in directory: String? = nil) async throws -> Result {
         let base = NSTemporaryDirectory() + "/hoist-shell-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")
         }
         let line = directory.map { "cd \(Tmux.quote($0)) && \(command)" } ?? command
-        let status = try await ShellSpawn.run(line, stdout: base + ".out", stderr: base + ".err")
+        let status = await (try Spawned("/bin/bash", ["-c", line], stdout: base + ".out", stderr: base + ".err")).status()
         let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
         return Result(status: status, stdout: stdout, stderr: stderr)
@@ -111,20 +109,5 @@ public enum HoistBinary {
             throw ChildProcessError(description: "\(path) is missing: run `swift build` before `swift test`")
         }
         return path
-    }
-}
-
-/// Every `Process.run()` of the tests, one at a time. Foundation's `Process.run()` crashed
-/// (a bad pointer in memmove) in full runs where many tests launched processes several times
-/// a second; `Shell.run`, the most frequent launch, now spawns without it (`ShellSpawn`),
-/// and the rest take this lock, held only for the spawn itself.
-public enum ProcessLaunches {
-    private static let lock = Mutex(())
-
-    /// Launches `process` now, never at the same time as another launch of this test process.
-    public static func launch(_ process: Process) throws {
-        // A snapshot of the environment, so the launch never reads `environ` itself.
-        if process.environment == nil { process.environment = ProcessInfo.processInfo.environment }
-        try lock.withLock { _ in try process.run() }
     }
 }

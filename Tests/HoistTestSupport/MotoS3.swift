@@ -131,19 +131,12 @@ public enum MotoS3 {
     private static func start(_ command: (String, [String]), port: Int) async throws -> String? {
         // Its request log goes to a file: a pipe nobody reads would fill and stall it.
         let log = NSTemporaryDirectory() + "/hoist-moto-\(port).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
         // A watchdog shell stops moto when this test process is gone, however it ends
         // (swift-testing's process may exit without running atexit handlers).
         let motoCommand = ([command.0] + command.1 + ["-H", "127.0.0.1", "-p", String(port)]).map(Tmux.quote).joined(separator: " ")
         let watchdog = "\(motoCommand) & moto=$!; trap 'kill -9 $moto 2>/dev/null' EXIT INT TERM; "
             + "while kill -0 \(getpid()) 2>/dev/null && kill -0 $moto 2>/dev/null; do sleep 1; done"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", watchdog]
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        process.standardInput = FileHandle.nullDevice
-        try ProcessLaunches.launch(process)
+        let process = try await Spawned("/bin/sh", ["-c", "exec > \(Tmux.quote(log)) 2>&1; " + watchdog])
         let url = "http://127.0.0.1:\(port)"
         // Only moto's own API answers 200 here; anything else on the port is not moto.
         let up = await waitUntil(timeout: 60) {
@@ -151,7 +144,7 @@ public enum MotoS3 {
             return (try? await TestHTTP.send(.GET, url + "/moto-api/"))?.status == 200
         }
         guard up, process.isRunning else {
-            if process.isRunning { process.terminate() }
+            process.send(SIGTERM)
             return nil
         }
         motoPID.withLock { $0 = process.processIdentifier }

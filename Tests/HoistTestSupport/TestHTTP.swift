@@ -42,6 +42,9 @@ public enum TestHTTP {
 
     /// The tests' client. A refused connection fails at once: async-http-client's default
     /// retries it until the connect timeout, so a call to a killed server took a minute.
+    /// Tests send up to 40 calls at once to one server: each gets a connection of its own
+    /// rather than queueing behind 8, where on a loaded machine the wait outlasted the pool's
+    /// timeout (`getConnectionFromPoolTimeout`).
     public static let client: HTTPClient = make(followingRedirects: true)
 
     /// A client that answers a redirect as it is, to see where it points.
@@ -51,6 +54,8 @@ public enum TestHTTP {
         var configuration = HTTPClient.Configuration()
         if !followingRedirects { configuration.redirectConfiguration = .disallow }
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.timeout.connect = .seconds(30)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

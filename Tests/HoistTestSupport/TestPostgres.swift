@@ -68,11 +68,7 @@ public enum TestPostgres {
             // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster takes its backends along.
             let watchdog = "\(server) > \(Tmux.quote(directory))/log 2>&1 & pg=$!; trap 'kill -QUIT $pg 2>/dev/null' EXIT INT TERM; "
                 + "while kill -0 \(getpid()) 2>/dev/null && kill -0 $pg 2>/dev/null; do sleep 1; done"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", watchdog]
-            process.standardInput = FileHandle.nullDevice
-            try ProcessLaunches.launch(process)
+            let process = try await Spawned("/bin/sh", ["-c", watchdog])
             let url = "postgres://hoist@127.0.0.1:\(port)/postgres"
             let up = await waitUntil(timeout: 30) {
                 if !process.isRunning { return true }
@@ -83,7 +79,7 @@ public enum TestPostgres {
                 atexit { TestPostgres.pid.withLock { if $0 > 0 { kill($0, SIGTERM) } } }
                 return url
             }
-            if process.isRunning { process.terminate() }
+            process.send(SIGTERM)
         }
         throw ChildProcessError(description: "PostgreSQL did not start on any of 8 ports")
     }
