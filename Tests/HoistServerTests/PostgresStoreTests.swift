@@ -20,6 +20,10 @@ import Testing
         let configure: (inout ServerConfiguration) -> Void = {
             $0.metadata = .postgres(database.url)
             $0.signingSecret = secret
+            // Sweeps only when a test calls them: a periodic one firing on a loaded machine
+            // held the sweep lock with the clock's time from before the test advanced it,
+            // so both of the test's sweeps found the lock taken and nothing expired.
+            $0.sweepInterval = 24 * 3600
             blobs?.apply(to: &$0)
         }
         do {
