@@ -169,12 +169,7 @@ private final class ExitFlag: Sendable {
     /// it could not be read.
     func highWaterUnlessExited(_ pid: pid_t) -> Int64? {
         exited.withLock { done -> Int64? in
-            guard !done else { return nil }
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                let kilobytes = Int64(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "")
-            else { return 0 }
-            return kilobytes * 1024
+            done ? nil : ProcStatus.highWater(pid)
         }
     }
 }

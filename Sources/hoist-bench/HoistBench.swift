@@ -49,7 +49,7 @@ struct HoistBench: AsyncParsableCommand {
     @Flag(help: "Measure across a shaped WAN (root): two network namespaces, 100 Mbit/s at 40 ms RTT and 1 Gbit/s at 5 ms; one round unless --rounds.")
     var wan = false
 
-    @Flag(help: "Measure a queue of 100,000 files instead (10,000 with --quick): the first session's delay and the client's peak RSS.")
+    @Flag(help: "Measure a queue of 100,000 files instead (10,000 with --quick): the first session's delay and the client's peak RSS, for hoist upload and for the TUI (with its answer to a key).")
     var queue = false
 
     func validate() throws {
@@ -147,8 +147,11 @@ struct HoistBench: AsyncParsableCommand {
                                    jobs: plan.hoistJobs, timeout: .seconds(1800))
             do {
                 let result = try await bench.run(log: Self.log)
+                let held = try await TUIQueueBench(workspace: workspace, executable: executable, count: bench.count).run(log: Self.log)
                 await workspace.tearDown()
                 print(QueueBench.render(result, jobs: bench.jobs))
+                print("")
+                print(TUIQueueBench.render(held))
             } catch {
                 await workspace.tearDown()
                 Self.log("queue benchmark failed: \(error)")

@@ -95,6 +95,10 @@ struct Report: Sendable {
         String(format: "%.2f s", duration.seconds)
     }
 
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.0f ms", duration.seconds * 1000)
+    }
+
     static func rate(_ count: Int64, _ duration: Duration) -> Double {
         Double(count) / max(duration.seconds, 1e-9)
     }

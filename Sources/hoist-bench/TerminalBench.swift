@@ -28,20 +28,20 @@ struct TerminalBench {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let small = Data(repeating: 0x61, count: 4096)
         for i in 0..<smallFiles { try small.write(to: URL(fileURLWithPath: String(format: "%@/small-%04d.txt", dir, i))) }
-        try await shell("head -c \(largeBytes) /dev/urandom > \(dir)/large.bin")
-        let socket = "hoist-bench-\(UUID().uuidString.prefix(8))"
+        let tmux = BenchTmux(workspace: workspace)
+        try await tmux.shell("head -c \(largeBytes) /dev/urandom > \(dir)/large.bin")
         let record = workspace.root + "/out/terminal\(background ? "-attached" : "").bytes"
         var env = workspace.childEnvironment(run: background ? "terminal-attached" : "terminal")
         env["HOIST_ENGINE"] = background ? "background" : "foreground"
         env["TERM"] = "xterm-256color"
         env["LANG"] = "C.UTF-8"
-        let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(quote($0.value))" }.joined(separator: " ")
-        let command = "env \(assignments) \(quote(executable)) \(quote(dir)) --endpoint \(workspace.endpoint) --dialect lightfield "
-            + "--api-key-env \(BenchWorkspace.keyVariable) --limit-rate \(limitRate)"
-        try await shell("tmux -L \(socket) -f /dev/null new-session -d -s t -x 120 -y 40 \(quote(command))")
-        defer { Task { try? await shell("tmux -L \(socket) kill-server") } }
-        try await waitFor(socket, "large.bin", timeout: 30)
-        try await shell("tmux -L \(socket) pipe-pane -o -t t \(quote("cat >> " + record))")
+        let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(BenchTmux.quote($0.value))" }.joined(separator: " ")
+        let command = "env \(assignments) \(BenchTmux.quote(executable)) \(BenchTmux.quote(dir)) --endpoint \(workspace.endpoint) "
+            + "--dialect lightfield --api-key-env \(BenchWorkspace.keyVariable) --limit-rate \(limitRate)"
+        try await tmux.start(command, columns: 120, rows: 40)
+        defer { Task { await tmux.kill() } }
+        try await tmux.waitFor("large.bin", timeout: 30)
+        try await tmux.record(to: record)
         func recorded() -> Int { ((try? FileManager.default.attributesOfItem(atPath: record))?[.size] as? Int) ?? 0 }
 
         log("terminal: idle for \(idleSeconds) s")
@@ -51,8 +51,8 @@ struct TerminalBench {
         log("terminal: uploading \(smallFiles) small files and \(largeBytes >> 20) MiB at \(limitRate)/s")
         let before = recorded()
         let start = ContinuousClock.now
-        try await shell("tmux -L \(socket) send-keys -t t a u")
-        try await waitFor(socket, "\(smallFiles + 1)/\(smallFiles + 1) done", timeout: 300)
+        try await tmux.send("a", "u")
+        try await tmux.waitFor("\(smallFiles + 1)/\(smallFiles + 1) done", timeout: 300)
         let elapsed = (ContinuousClock.now - start).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         let uploadBytes = recorded() - before
@@ -60,35 +60,12 @@ struct TerminalBench {
         let afterUpload = recorded()
         try await Task.sleep(for: .seconds(idleSeconds))
         let idleAfter = Double(recorded() - afterUpload) / idleSeconds
-        try await shell("tmux -L \(socket) send-keys -t t q")
+        try await tmux.send("q")
         // The background engine the view started (if any) goes with the bench.
-        _ = try? await shell("env \(assignments) \(quote(executable)) stop --now")
+        _ = try? await tmux.shell("env \(assignments) \(BenchTmux.quote(executable)) stop --now")
         return Figures(idleBefore: idleBefore, uploading: Double(uploadBytes) / seconds, uploadBytes: uploadBytes,
                        uploadSeconds: seconds, idleAfter: idleAfter)
     }
-
-    /// Polls the screen (capture-pane reads tmux's copy; it writes nothing to the pane).
-    private func waitFor(_ socket: String, _ text: String, timeout: Double) async throws {
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while ContinuousClock.now < deadline {
-            if try await shell("tmux -L \(socket) capture-pane -p -t t").contains(text) { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw BenchError("the TUI never showed '\(text)'")
-    }
-
-    @discardableResult
-    private func shell(_ command: String) async throws -> String {
-        let out = workspace.root + "/out/shell.out"
-        let outcome = try await ChildProcess(
-            executable: "/bin/bash", arguments: ["-c", command], environment: ProcessInfo.processInfo.environment,
-            stdoutPath: out, stderrPath: workspace.root + "/out/shell.err", timeout: .seconds(60)
-        ).run()
-        guard outcome.succeeded else { throw BenchError("`\(command.prefix(80))` failed: \(outcome.summary)") }
-        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-    }
-
-    private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// The figures as a table, with issue 4's targets.
     static func render(_ f: Figures, background: Bool = false) -> String {

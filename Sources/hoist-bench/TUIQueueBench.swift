@@ -1,0 +1,131 @@
+import Foundation
+
+/// The TUI holding a queue of many files (issue 12): `hoist` in tmux (100×30) on a
+/// directory of `count` tiny files, `a` marks them all, `u` queues them, as a person does.
+/// How soon the first upload ends, how fast a key is answered while the queue is held, and
+/// the TUI's peak RSS.
+struct TUIQueueBench: Sendable {
+    let workspace: BenchWorkspace
+    let executable: String
+    let count: Int
+    /// How many times the help overlay is opened and closed to time the answer to a key.
+    var presses = 10
+
+    /// Targets: a key answered within 100 ms; the first session (bounded here by the first
+    /// file done) within 1 s of `u`; the TUI within 64 MiB.
+    static let maximumKeyLatency: Duration = .milliseconds(100)
+
+    struct Result: Sendable {
+        var files: Int
+        /// From `u` to the status line's first file done: the session was created before.
+        var firstDone: Duration
+        /// From `u` to the status line counting every file.
+        var allQueued: Duration
+        /// From each `?` to the help overlay on the screen, and back.
+        var keyLatencies: [Duration]
+        var peakRSS: Int64
+    }
+
+    func run(log: (String) -> Void) async throws -> Result {
+        let directory = workspace.sourceDirectory + "/tui-queue"
+        log("tui queue: writing \(count.formatted()) files")
+        try QueueBench.writeTinyFiles(in: directory, count: count)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        var environment = workspace.childEnvironment(run: "tui-queue")
+        environment["TERM"] = "xterm-256color"
+        environment["LANG"] = "C.UTF-8"
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(BenchTmux.quote($0.value))" }
+        let command = (["exec", "env"] + assignments + [BenchTmux.quote(executable), BenchTmux.quote(directory),
+            "--endpoint", workspace.endpoint, "--dialect", "lightfield", "--api-key-env", BenchWorkspace.keyVariable])
+            .joined(separator: " ")
+        let tmux = BenchTmux(workspace: workspace)
+        try await tmux.start(command, columns: 100, rows: 30)
+        defer { Task { await tmux.kill() } }
+        guard let pid = try await tmux.panePID() else { throw BenchError("tmux named no pid for the TUI") }
+
+        try await tmux.waitFor("q-000000.txt", timeout: 120)
+        try await tmux.send("a")
+        try await tmux.waitFor(timeout: 120) { Self.marked($0) == count }
+        log("tui queue: \(count.formatted()) marked; u")
+        try await tmux.send("u")
+        let sent = ContinuousClock.now
+        try await tmux.waitFor(timeout: 60, every: .milliseconds(5)) { (Self.done($0)?.done ?? 0) > 0 }
+        let firstDone = ContinuousClock.now - sent
+        try await tmux.waitFor(timeout: 300, every: .milliseconds(20)) { Self.done($0)?.total == count }
+        let allQueued = ContinuousClock.now - sent
+        log("tui queue: first done after \(Report.seconds(firstDone)), all \(count.formatted()) queued after \(Report.seconds(allQueued))")
+
+        var latencies: [Duration] = []
+        for _ in 0..<presses {
+            let helpShown = { (screen: String) in screen.contains(Self.helpText) }
+            for shown in [true, false] {
+                try await tmux.send("?")
+                latencies.append(try await tmux.waitFor(timeout: 10, every: .milliseconds(2)) { helpShown($0) == shown })
+            }
+        }
+        guard let done = Self.done(try await tmux.screen()), done.done < done.total else {
+            throw BenchError("the queue ran out before the keys were timed: add files")
+        }
+        let peak = ProcStatus.highWater(pid)
+        log("tui queue: keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
+            + "\(done.done.formatted()) of \(done.total.formatted()) done meanwhile; peak RSS \(Report.mebibytes(peak))")
+        return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies, peakRSS: peak)
+    }
+
+    /// A line only the help overlay shows.
+    static let helpText = "repaint the screen"
+
+    /// "N/M done" on the status line.
+    static func done(_ screen: String) -> (done: Int, total: Int)? {
+        guard let match = screen.firstMatch(of: /(\d+)\/(\d+) done/), let done = Int(match.1), let total = Int(match.2)
+        else { return nil }
+        return (done, total)
+    }
+
+    /// "N marked" on the screen, if shown.
+    static func marked(_ screen: String) -> Int? {
+        screen.firstMatch(of: /(\d+) marked/).flatMap { Int($0.1) }
+    }
+
+    /// The rows, in the bench's table style.
+    static func render(_ result: Result) -> String {
+        let sorted = result.keyLatencies.sorted()
+        let median = sorted.isEmpty ? .zero : sorted[sorted.count / 2]
+        let worst = sorted.last ?? .zero
+        let rows: [[String]] = [
+            ["TUI holding \(result.files.formatted()) files", "hoist", "target", "result"],
+            ["u to the first file done", Report.seconds(result.firstDone), "≤ " + Report.seconds(QueueBench.maximumFirstSession),
+             Report.verdict(result.firstDone <= QueueBench.maximumFirstSession)],
+            ["u to every file queued", Report.seconds(result.allQueued), "", ""],
+            ["a key answered (median, worst of \(sorted.count))", Report.milliseconds(median) + ", " + Report.milliseconds(worst),
+             "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(worst <= maximumKeyLatency)],
+            ["TUI peak RSS", Report.mebibytes(result.peakRSS), "≤ " + Report.mebibytes(QueueBench.maximumPeakRSS),
+             Report.verdict(result.peakRSS <= QueueBench.maximumPeakRSS)],
+        ]
+        var lines = Report.table(rows)
+        lines += [
+            "",
+            "hoist = the TUI (its engine in its own process) in tmux 100×30 on one directory of \(result.files.formatted()) files",
+            "        of a few bytes: `a` marks them all, `u` queues them.",
+            "first file done = `u` to the status line's first `1/N done`, the screen read every 5 ms (an upper bound",
+            "        on the first session, which came before it).",
+            "a key = `?` to the help overlay shown, and `?` to it gone, while the queue is held; each includes one",
+            "        tmux send-keys and screen reads every 2 ms, so it is an upper bound.",
+            "peak RSS = the TUI's own VmHWM after the keys, the whole queue held.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Figures of a running process from /proc.
+enum ProcStatus {
+    /// Its resident high-water mark (`VmHWM` of /proc/PID/status), bytes; 0 if unreadable.
+    static func highWater(_ pid: pid_t) -> Int64 {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int64(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes * 1024
+    }
+}
