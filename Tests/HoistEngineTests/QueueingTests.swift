@@ -32,6 +32,36 @@ import Testing
         #expect(walked == expected.map { .file($0) })
     }
 
+    @Test func aPathIsStandardisedAsFoundationDoesWhicheverWayItIsSpelled() throws {
+        // NSTemporaryDirectory ends in a slash: the root itself is spelled with `//`.
+        let root = ((NSTemporaryDirectory() + "absolute-\(UUID().uuidString)") as NSString).standardizingPath
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/real/sub", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: root + "/real/sub/f", contents: Data("f".utf8)))
+        #expect(symlink(root + "/real", root + "/dir-link") == 0)
+        #expect(symlink("real/sub/f", root + "/relative-link") == 0)
+        #expect(symlink("sub/../sub/f", root + "/real/dotted-link") == 0)
+        #expect(symlink(root + "/nowhere", root + "/dangling") == 0)
+        // Foundation leaves a link with a relative target as it is; so must hoist.
+        #expect(symlink("real", root + "/relative-dir-link") == 0)
+        let spellings = [
+            "/real/sub/f", "/dir-link/sub/f", "/relative-link", "/real/dotted-link", "/dangling", "/missing/file",
+            "/real/./sub/f", "/real//sub/f", "/real/sub/../sub/f", "/dir-link/../real/sub/f", "/real/sub/", "/dir-link/",
+            "/real/sub/.", "/real/sub/..", "/real/..sub", "/real/...", "/real/.hidden",
+            "/relative-dir-link/sub/f", "/dir-link/sub/../sub/f",
+        ].map { root + $0 }
+        // One standardizer for them all, as `add` keeps one for its paths: what it learnt of
+        // one directory must not change another path's answer.
+        var standardizer = PathStandardizer()
+        for path in spellings + ["/", "/tmp", "/tmp/", "/bin"] + spellings.reversed() {
+            #expect(standardizer.absolute(path) == (path as NSString).standardizingPath, "\(path)")
+            #expect(UploadEngine.absolute(path) == (path as NSString).standardizingPath, "\(path)")
+        }
+        #expect(UploadEngine.absolute(root + "/dir-link/sub/f") == root + "/real/sub/f")
+        #expect(PathStandardizer.isClean(root + "/real/..sub"))
+        #expect(!PathStandardizer.isClean(root + "/real/sub/.."))
+    }
+
     @Test func aDirectoryThatCannotBeListedIsAnEntryWhereItsContentsWouldBe() throws {
         let root = NSTemporaryDirectory() + "walk-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }

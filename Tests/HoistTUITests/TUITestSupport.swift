@@ -94,7 +94,7 @@ final class ScriptedLink: EngineLink {
     func send(_ command: EngineCommand) { state.withLock { $0.commands.append(command) } }
     func loadHistory(limit: Int) { state.withLock { $0.historyRequests += 1 } }
     func fetchURL(job: JobID, remoteID: String) { state.withLock { $0.urlRequests.append(remoteID) } }
-    func preflight(_ path: String) -> EngineError? { state.withLock { $0.problems[path] } }
+    func preflight(_ paths: [String]) -> [EngineError?] { state.withLock { state in paths.map { state.problems[$0] } } }
     func drain() -> [Input] { state.withLock { state in defer { state.inbox = [] }; return state.inbox } }
     func finish() {}
 }

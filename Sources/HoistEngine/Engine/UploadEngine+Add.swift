@@ -36,8 +36,9 @@ extension UploadEngine {
     @discardableResult
     public func add(paths: [String], names: [String]? = nil) async -> [JobID] {
         var batch = Batch(generation: addGeneration)
+        var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
-            let path = Self.absolute(given)
+            let path = standardizer.absolute(given)
             let name = names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(given)
             guard Self.isDirectory(path) else {
                 // Named by its file name, as most are, it keeps no name of its own.
@@ -200,8 +201,10 @@ extension UploadEngine {
         return .staleSession(session)
     }
 
+    /// `path` made absolute and standard: `.` and `..` components and doubled slashes gone,
+    /// links resolved (`NSString.standardizingPath`).
     static func absolute(_ path: String) -> String {
-        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return (full as NSString).standardizingPath
+        var standardizer = PathStandardizer()
+        return standardizer.absolute(path)
     }
 }

@@ -171,7 +171,7 @@ final class AgentLink: EngineLink {
         commands.yield(.job(.url, job.rawValue, tag: tag))
     }
 
-    func preflight(_ path: String) -> EngineError? { UploadEngine.preflight(path, profile: profile) }
+    func preflight(_ paths: [String]) -> [EngineError?] { UploadEngine.preflight(paths, profile: profile) }
 
     func drain() -> [Input] { inbox.take() }
 

@@ -4,13 +4,14 @@ import HoistEngine
 /// Reads a directory for the browser, checking each file as an upload would (no network):
 /// the browser marks what cannot be uploaded before the user tries.
 public enum DirectoryReader {
-    /// The entries of `directory`; `preflight` says why a file cannot be uploaded.
-    public static func list(_ directory: String, preflight: (String) -> EngineError?) throws -> [DirectoryEntry] {
+    /// The entries of `directory`; `preflight` says why each file cannot be uploaded (given
+    /// them all at once, so it can standardize their shared directory once).
+    public static func list(_ directory: String, preflight: ([String]) -> [EngineError?]) throws -> [DirectoryEntry] {
         // opendir's errno says why in the system's words ("Permission denied").
         guard let handle = opendir(directory) else { throw Failure(reason: String(cString: strerror(errno))) }
         closedir(handle)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        return names.map { name in
+        var entries = names.map { name in
             let path = directory == "/" ? "/" + name : directory + "/" + name
             var info = stat()
             var linkInfo = stat()
@@ -25,9 +26,11 @@ public enum DirectoryReader {
             #endif
             return DirectoryEntry(name: name, path: path, isDirectory: isDirectory,
                                   size: resolved ? Int64(info.st_size) : 0, isSymlink: isLink,
-                                  mtimeNanos: resolved ? mtime : nil,
-                                  problem: isDirectory ? nil : preflight(path))
+                                  mtimeNanos: resolved ? mtime : nil, problem: nil)
         }
+        let files = entries.indices.filter { !entries[$0].isDirectory }
+        for (index, problem) in zip(files, preflight(files.map { entries[$0].path })) { entries[index].problem = problem }
+        return entries
     }
 
     /// Why a directory could not be listed.

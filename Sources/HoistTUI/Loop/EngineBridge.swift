@@ -53,7 +53,7 @@ final class EngineBridge: EngineLink {
         }
     }
 
-    func preflight(_ path: String) -> EngineError? { engine.preflight(path) }
+    func preflight(_ paths: [String]) -> [EngineError?] { engine.preflight(paths) }
 
     func drain() -> [Input] { inbox.take() }
 

@@ -10,8 +10,8 @@ protocol EngineLink: AnyObject, Sendable {
     func loadHistory(limit: Int)
     /// Asks for a download URL; it arrives as ``Input/fetchedURL(job:_:)``.
     func fetchURL(job: JobID, remoteID: String)
-    /// Why `path` cannot be uploaded, checked locally (no network).
-    func preflight(_ path: String) -> EngineError?
+    /// Why each path cannot be uploaded (nil: it can), checked locally (no network).
+    func preflight(_ paths: [String]) -> [EngineError?]
     /// Everything that arrived since the last call, in order; engine events in batches.
     func drain() -> [Input]
     /// Stops forwarding commands (those sent still run).

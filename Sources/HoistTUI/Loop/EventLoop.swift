@@ -126,7 +126,7 @@ final class EventLoop {
                     receive(.listFailed(directory: path, reason: DirectoryReader.reason(error)))
                 }
             case .preflight(let paths):
-                receive(.preflighted(paths.map { PathChecker.check($0, preflight: link.preflight) }))
+                receive(.preflighted(PathChecker.check(paths, preflight: link.preflight)))
             case .loadHistory:
                 link.loadHistory(limit: configuration.historyLimit)
             case .fetchURL(let job, let remoteID):

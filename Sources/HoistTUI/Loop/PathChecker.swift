@@ -4,12 +4,14 @@ import HoistEngine
 /// Checks a path before it is queued (the ``Effect/preflight(_:)`` effect): what it is,
 /// which file it leads to, and why it cannot be uploaded. Local only, no network.
 enum PathChecker {
-    static func check(_ path: String, preflight: (String) -> EngineError?) -> PathCheck {
-        var info = stat()
-        let found = stat(path, &info) == 0
-        let isDirectory = found && (info.st_mode & S_IFMT) == S_IFDIR
-        return PathCheck(path: path, fileKey: found && !isDirectory ? "\(info.st_dev):\(info.st_ino)" : resolved(path),
-                         isDirectory: isDirectory, problem: preflight(path))
+    static func check(_ paths: [String], preflight: ([String]) -> [EngineError?]) -> [PathCheck] {
+        zip(paths, preflight(paths)).map { path, problem in
+            var info = stat()
+            let found = stat(path, &info) == 0
+            let isDirectory = found && (info.st_mode & S_IFMT) == S_IFDIR
+            return PathCheck(path: path, fileKey: found && !isDirectory ? "\(info.st_dev):\(info.st_ino)" : resolved(path),
+                             isDirectory: isDirectory, problem: problem)
+        }
     }
 
     /// `path` with every link resolved, or as given when it cannot be.

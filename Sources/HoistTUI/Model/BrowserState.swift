@@ -32,10 +32,10 @@ public struct DirectoryEntry: Sendable, Equatable {
 public struct BrowserState: Sendable, Equatable {
     public var directory: String
     /// Every entry, directories first, then by name.
-    public var entries: [DirectoryEntry] = []
-    public var showHidden = false
+    public var entries: [DirectoryEntry] = [] { didSet { refreshVisible() } }
+    public var showHidden = false { didSet { refreshVisible() } }
     /// The filter text; entries whose name contains it (case-insensitively) are shown.
-    public var filter = ""
+    public var filter = "" { didSet { refreshVisible() } }
     /// Whether keys are being typed into the filter.
     public var isFiltering = false
     public var cursor = 0
@@ -47,12 +47,18 @@ public struct BrowserState: Sendable, Equatable {
 
     public init(directory: String) { self.directory = directory }
 
-    /// The entries shown, after hidden files and the filter.
-    public var visible: [DirectoryEntry] {
-        entries.filter { entry in
-            (showHidden || !entry.isHidden)
-                && (filter.isEmpty || entry.name.localizedCaseInsensitiveContains(filter))
+    /// The entries shown, after hidden files and the filter. Kept, not derived on each use:
+    /// the view and every cursor move asked for it, which for a directory of 100,000 files
+    /// was a filtered copy of them all per frame and per key.
+    public private(set) var visible: [DirectoryEntry] = []
+
+    private mutating func refreshVisible() {
+        let filter = filter, showHidden = showHidden
+        func shown(_ entry: DirectoryEntry) -> Bool {
+            (showHidden || !entry.isHidden) && (filter.isEmpty || entry.name.localizedCaseInsensitiveContains(filter))
         }
+        // When every entry is shown, the same storage: no second copy of a large directory.
+        visible = entries.allSatisfy(shown) ? entries : entries.filter(shown)
     }
 
     /// The entry under the cursor.
