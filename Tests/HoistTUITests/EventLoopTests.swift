@@ -206,6 +206,27 @@ struct EventLoopTests {
         #expect(rig.link.commands == [.add([rig.directory + "/b.bin"])])
     }
 
+    @Test("u over many files queues them a slice at a time, the first slice small; the status line and the log speak for the whole")
+    func largeSelectionsQueueInSlices() throws {
+        let rig = try Rig()
+        let names = (0..<300).map { String(format: "f-%03d.bin", $0) }
+        for name in names { try Data([1]).write(to: URL(fileURLWithPath: rig.directory + "/" + name)) }
+        // Sorted last, so in the second slice: a second path to a file the first slice queued.
+        #expect(symlink(rig.directory + "/f-000.bin", rig.directory + "/z-link.bin") == 0)
+        rig.loop.start()
+        rig.run()
+        rig.screen.push(.character("a"), .character("u"))
+        rig.run(2)
+        // The first slice is queued, and drawn, before the rest is checked.
+        let paths = (["a.bin", "b.bin"] + names).map { rig.directory + "/" + $0 }
+        #expect(rig.link.commands == [.add(Array(paths.prefix(EventLoop.firstSlice)))])
+        #expect(rig.screen.text.contains("queued \(EventLoop.firstSlice) items"))
+        rig.run()
+        #expect(rig.link.commands == [.add(Array(paths.prefix(EventLoop.firstSlice))), .add(Array(paths.dropFirst(EventLoop.firstSlice)))])
+        #expect(rig.loop.state.message == "queued 302 items; z-link.bin already queued")
+        #expect(rig.loop.state.log.filter { $0.text.hasPrefix("queued") }.map(\.text) == ["queued 302 items; z-link.bin already queued"])
+    }
+
     @Test("a file named three ways (itself, a link, a hard link) is queued once and said once, not failed")
     func sameFileOnce() throws {
         let rig = try Rig()

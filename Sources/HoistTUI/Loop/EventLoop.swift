@@ -19,6 +19,11 @@ final class EventLoop {
     private var pendingTitle: String?
     private var lastTitle: Duration?
     private var exit: TUIExit?
+    /// Paths `u` checks before queueing the first of them, then per turn of the loop.
+    static let firstSlice = 256
+    static let slice = 4096
+    /// The paths of a `u` not checked yet.
+    private var unchecked: ArraySlice<String> = []
 
     init(screen: any Screen, link: any EngineLink, configuration: TUIConfiguration, wallClock: @escaping () -> Date = Date.init) {
         self.screen = screen
@@ -52,6 +57,10 @@ final class EventLoop {
     func step() -> TUIExit? {
         for input in link.drain() {
             receive(input)
+            if let exit { return exit }
+        }
+        if !unchecked.isEmpty {
+            checkSlice()
             if let exit { return exit }
         }
         receive(.tick, redraws: false)
@@ -98,6 +107,7 @@ final class EventLoop {
     /// How long to wait for a key: until the next paced frame or tick is due, and never
     /// long, since engine events do not wake the wait.
     private func waitTime() -> Duration {
+        if !unchecked.isEmpty { return .milliseconds(1) }
         let poll: Duration = state.isQuitting ? .milliseconds(50) : .milliseconds(100)
         guard let lastFrame else { return poll }
         let since = now - lastFrame
@@ -106,6 +116,18 @@ final class EventLoop {
             return max(.milliseconds(1), min(poll, configuration.tickInterval - since))
         }
         return poll
+    }
+
+    /// Checks and queues the next slice of a `u`'s paths. A slice a turn: the engine queues
+    /// each on its own thread, and the screen is drawn and keys are read between slices, so
+    /// the first uploads of 100,000 marked files start, and show, after one small slice's
+    /// checks rather than after all of them.
+    private func checkSlice() {
+        let isFirst = unchecked.startIndex == 0
+        let slice = unchecked.prefix(isFirst ? Self.firstSlice : Self.slice)
+        unchecked = unchecked.dropFirst(slice.count)
+        let checks = PathChecker.check(Array(slice), preflight: link.preflight)
+        receive(.preflighted(checks, final: unchecked.isEmpty))
     }
 
     private func draw() {
@@ -126,7 +148,10 @@ final class EventLoop {
                     receive(.listFailed(directory: path, reason: DirectoryReader.reason(error)))
                 }
             case .preflight(let paths):
-                receive(.preflighted(PathChecker.check(paths, preflight: link.preflight)))
+                // A `u` still being checked is finished first: its slices stay in order.
+                while !unchecked.isEmpty { checkSlice() }
+                unchecked = paths[...]
+                checkSlice()
             case .loadHistory:
                 link.loadHistory(limit: configuration.historyLimit)
             case .fetchURL(let job, let remoteID):

@@ -63,6 +63,8 @@ public struct AppState: Sendable, Equatable {
     public var messageIsError = false
     /// A failure that stopped the run (refused, bad key…), named once until the user acts.
     public var banner: String?
+    /// What the `u` being checked and queued has done so far.
+    public var queueing = QueueingReport()
     public var log: [LogEntry] = []
     public var isPaused = false
     public var concurrency: Int

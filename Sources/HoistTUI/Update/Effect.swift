@@ -17,7 +17,7 @@ public enum Effect: Sendable, Equatable {
     case engine(EngineCommand)
     /// Read a directory: ``Input/listed(directory:entries:)`` or ``Input/listFailed(directory:reason:)``.
     case listDirectory(String)
-    /// Check paths before queueing them: ``Input/preflighted(_:)``.
+    /// Check paths before queueing them: ``Input/preflighted(_:final:)``.
     case preflight([String])
     /// Read earlier runs' uploads from the journal: ``Input/history(_:)``.
     case loadHistory

@@ -17,8 +17,9 @@ public enum Input: Sendable, Equatable {
     case listed(directory: String, entries: [DirectoryEntry])
     /// A directory could not be read.
     case listFailed(directory: String, reason: String)
-    /// The paths `u` asked for, checked (``Effect/preflight(_:)``).
-    case preflighted([PathCheck])
+    /// The paths `u` asked for, checked (``Effect/preflight(_:)``): all of them, or a slice,
+    /// `final` on the last; the status line speaks for every slice of one `u` so far.
+    case preflighted([PathCheck], final: Bool = true)
     /// Earlier runs' completed uploads (``Effect/loadHistory``), newest first.
     case history([JournalEntry])
     /// A download URL to copy (``Effect/fetchURL(job:remoteID:)``).

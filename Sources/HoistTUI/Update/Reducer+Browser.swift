@@ -72,39 +72,43 @@ extension Reducer {
         state.browser.reveal(height: Layout(size: state.size).browserRows)
     }
 
-    /// Paths checked for `u`: queue what can be uploaded, refuse the rest with the reason
-    /// (no session is created for them), and say once that a file is already queued (by any
-    /// path to it) instead of queueing it again.
-    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], wall: Date) -> [Effect] {
+    /// Paths checked for `u` (all, or one slice of them): queue what can be uploaded,
+    /// refuse the rest with the reason (no session is created for them), and say once that
+    /// a file is already queued (by any path to it) instead of queueing it again. The status
+    /// line counts every slice of this `u` so far; the log records the whole once, at the end.
+    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], final: Bool = true, wall: Date) -> [Effect] {
         var inQueue = Set(state.queue.rows.filter { !$0.state.isFinished }.map { state.queue.fileKeys[$0.path] ?? $0.path })
+        inQueue.formUnion(state.queueing.fileKeys)
         var queued: [String] = []
-        var already: [String] = []
-        var refused: [PathCheck] = []
+        let refusedBefore = state.queueing.refused.count
         for check in checks {
             if check.problem != nil {
-                refused.append(check)
+                state.queueing.refused.append(check)
             } else if !check.isDirectory, inQueue.contains(check.fileKey) {
-                already.append(check.path)
+                state.queueing.already.add(check.path)
             } else {
                 inQueue.insert(check.fileKey)
+                state.queueing.fileKeys.insert(check.fileKey)
                 queued.append(check.path)
+                state.queueing.queued.add(check.path)
                 state.queue.fileKeys[check.path] = check.fileKey
             }
         }
-        func names(_ paths: [String]) -> String {
-            paths.count == 1 ? (paths[0] as NSString).lastPathComponent : Format.count(paths.count, "item")
+        let report = state.queueing
+        // Each refusal is logged with its whole reason once there is more than one (a single
+        // one is the status line itself).
+        if report.refused.count > 1 {
+            for check in report.refused[(refusedBefore == 1 ? 0 : refusedBefore)...] {
+                state.note(wall, "not queued: \(check.problem?.description ?? check.path)", error: true)
+            }
         }
-        var parts: [String] = []
-        if !queued.isEmpty { parts.append("queued \(names(queued))") }
-        if !already.isEmpty { parts.append("\(names(already)) already queued") }
-        if refused.count == 1, let problem = refused[0].problem {
-            parts.append("not queued: \(problem.description)")
-        } else if !refused.isEmpty {
-            let reasons = refused.map { "\(($0.path as NSString).lastPathComponent) (\($0.problem?.shortReason ?? ""))" }
-            parts.append("not queued: " + reasons.joined(separator: ", "))
+        if final {
+            state.say(report.message, error: !report.refused.isEmpty, at: wall)
+            state.queueing = QueueingReport()
+        } else {
+            state.message = report.message
+            state.messageIsError = !report.refused.isEmpty
         }
-        for check in refused where refused.count > 1 { state.note(wall, "not queued: \(check.problem?.description ?? check.path)", error: true) }
-        state.say(parts.joined(separator: "; "), error: !refused.isEmpty, at: wall)
         guard !queued.isEmpty else { return [] }
         state.queue.follows = true
         return [.engine(.add(queued))]
