@@ -136,6 +136,51 @@ import Testing
         }
     }
 
+    @Test func aBacklogHoldsTheWalkUntilTheQueueHasRoomAndLosesNothing() async throws {
+        try await EngineHarness.with { harness in
+            let count = UploadEngine.firstBatch + UploadEngine.batch + 40
+            var paths: [String] = []
+            for index in 0..<count { paths.append(try harness.file(String(format: "held/f-%05d.txt", index), size: 5)) }
+            let journal = harness.files + "/journal.sqlite"
+            let engine = try harness.engine(harness.profile(), journal: journal, concurrency: 4) { $0.startPaused = true }
+            let backlog = 100
+            let adding = Task { await engine.add(paths: [harness.files + "/held"], backlog: backlog) }
+            // Paused, nothing leaves the queue: the walk queues its first two batches (the
+            // second takes it past the backlog) and then waits for room.
+            #expect(await waitUntil { await engine.roomWaiters.count == 1 })
+            let held = UploadEngine.firstBatch + UploadEngine.batch
+            #expect(await engine.queue.count == held)
+            // Only what was queued is journaled: the rest waits its turn on disk.
+            #expect(try Journal.open(path: journal).unfinished(endpoint: "test-endpoint").count == held)
+            await engine.resume()
+            let ids = await adding.value
+            #expect(ids.count == count && Set(ids).count == count)
+            let events = try await collect(engine, ids, timeout: .seconds(120))
+            #expect(ids.allSatisfy { if case .completed = events.terminal($0) { true } else { false } })
+            let queued = events.compactMap { event -> String? in if case .queued = event.kind { event.path } else { nil } }
+            #expect(queued == paths.sorted())
+            // A completed job keeps no record in the engine.
+            #expect(await engine.records.isEmpty)
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aWalkHeldForRoomStopsWhenTheQueueIsDropped() async throws {
+        try await EngineHarness.with { harness in
+            for index in 0..<(3 * UploadEngine.batch) { _ = try harness.file(String(format: "drop/f-%05d.txt", index), size: 5) }
+            let engine = try harness.engine(harness.profile()) { $0.startPaused = true }
+            let adding = Task { await engine.add(paths: [harness.files + "/drop"], backlog: 10) }
+            #expect(await waitUntil { await engine.roomWaiters.count == 1 })
+            await engine.cancelQueued()
+            let ids = await adding.value
+            // The first batch alone reaches a backlog of 10.
+            #expect(ids.count == UploadEngine.firstBatch)
+            let events = try await collect(engine, ids, timeout: .seconds(60))
+            #expect(ids.allSatisfy { if case .cancelled = events.terminal($0) { true } else { false } })
+            await engine.shutdown()
+        }
+    }
+
     @Test func stoppingTheQueueStopsAnAddStillWalking() async throws {
         try await EngineHarness.with { harness in
             let count = 6 * UploadEngine.batch

@@ -33,9 +33,16 @@ extension UploadEngine {
     /// read, and the journal learns each batch in one transaction. Between batches the
     /// engine runs its other commands: `cancelQueued`, `cancelAllPending` or `shutdown`
     /// meanwhile stop the walk, and the files not reached get no job (and are not returned).
+    ///
+    /// `backlog`: at most about this many jobs wait in the queue while this call walks; the
+    /// walk holds until half of them have started. A tree of 100,000 files then costs memory
+    /// for the files on their way, not for every file at once (rclone's `--max-backlog` does
+    /// the same). The call then returns only once its last file is queued, so it suits a
+    /// caller that reports events meanwhile (`hoist upload`), not one that must answer at
+    /// once with every id (the background engine's `add`). Nil: no bound.
     @discardableResult
-    public func add(paths: [String], names: [String]? = nil) async -> [JobID] {
-        var batch = Batch(generation: addGeneration)
+    public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil) async -> [JobID] {
+        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) })
         var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
             let path = standardizer.absolute(given)
@@ -63,6 +70,8 @@ extension UploadEngine {
     struct Batch {
         /// `addGeneration` when the add began.
         let generation: Int
+        /// The queue length the walk holds at (see `add`).
+        let backlog: Int?
         var pending: [Candidate] = []
         var limit = UploadEngine.firstBatch
         var ids: [JobID] = []
@@ -77,6 +86,11 @@ extension UploadEngine {
         batch.pending.removeAll(keepingCapacity: true)
         batch.limit = Self.batch
         await Task.yield()
+        if let backlog = batch.backlog {
+            while queue.count >= backlog, batch.generation == addGeneration, !shuttingDown {
+                await withCheckedContinuation { roomWaiters.append((backlog / 2, $0)) }
+            }
+        }
         return batch.generation == addGeneration && !shuttingDown
     }
 
@@ -166,8 +180,7 @@ extension UploadEngine {
         case .success(.new(let row)):
             job.row = row
         case .success(.known(let entry)) where entry.state == .completed:
-            job.row = entry.rowID
-            records[id] = Record(job: job, phase: .completed)
+            // Reported, not kept: a completed job is done with (see `ended`).
             emit(id, path: path, .queued(size: file.size))
             emit(id, path: path, .completed(remoteID: entry.session?.id ?? "", md5: entry.md5 ?? ""))
             return id

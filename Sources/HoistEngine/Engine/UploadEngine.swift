@@ -26,13 +26,16 @@ public actor UploadEngine {
     var records: [JobID: Record] = [:]
     /// Queued and running jobs by the file they upload, so the same file is never queued twice.
     var inFlight: [FileKey: JobID] = [:]
-    private var queue = JobQueue()
+    var queue = JobQueue()
     private var running: [JobID: Task<Void, Never>] = [:]
     private var nextID = 1
     /// Bumped when the queue is dropped (`cancelQueued`, `cancelAllPending`): an `add` still
     /// walking a tree then stops instead of queueing what the user just dropped.
     var addGeneration = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// `add` calls holding their walk until the queue has room (`backlog`): each goes on
+    /// once fewer than `below` jobs wait, the queue is dropped or the engine stops.
+    var roomWaiters: [(below: Int, continuation: CheckedContinuation<Void, Never>)] = []
     /// Set by `shutdown()`: nothing starts any more.
     private(set) var shuttingDown = false
     /// The pause was the engine's, after a halting failure (so `retry` may lift it).
@@ -190,6 +193,7 @@ public actor UploadEngine {
     public func cancelAllPending() {
         addGeneration += 1
         for id in records.keys.sorted() { cancel(id) }
+        releaseRoom(all: true)
     }
 
     /// Ctrl-C once: start nothing new and drop the queued jobs; running ones finish.
@@ -198,6 +202,7 @@ public actor UploadEngine {
         pausedByHalt = false
         addGeneration += 1
         for id in queue.waiting { cancel(id) }
+        releaseRoom(all: true)
     }
 
     /// Queues a failed or cancelled job again, from a fresh session. Always emits `queued`
@@ -256,6 +261,7 @@ public actor UploadEngine {
             setPhase(id, .cancelled)
             emit(id, .cancelled)
         }
+        releaseRoom(all: true)
         notifyIfIdle()
         try? await client.shutdown()
         clientClosed = true
@@ -322,6 +328,7 @@ public actor UploadEngine {
                 self.ended(id, ending.phase, ending.error)
             }
         }
+        releaseRoom()
         notifyIfIdle()
     }
 
@@ -334,6 +341,9 @@ public actor UploadEngine {
         // A slot freed with nothing waiting: this stretch says nothing about more slots.
         if queue.isEmpty { saturatedSinceLook = false }
         setPhase(id, phase)
+        // A completed job is done with: nothing retries or cancels it, and a run of 100,000
+        // files must not keep 100,000 records. Failed and cancelled ones stay for `retry`.
+        if phase == .completed { records[id] = nil }
         if let error, error.haltsRun, !shuttingDown { halt(error) }
         pump()
     }
@@ -354,7 +364,20 @@ public actor UploadEngine {
                 setPhase(id, .failed)
                 emit(id, .failed(error))
             }
+            releaseRoom()
         }
+    }
+
+    /// Wakes the `add` calls waiting for room that now have it (`all`: every one, for a
+    /// dropped queue or a stopping engine; each looks again at why it waited).
+    func releaseRoom(all: Bool = false) {
+        guard !roomWaiters.isEmpty else { return }
+        let count = queue.count
+        var waiting: [(below: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        for waiter in roomWaiters {
+            if all || count < waiter.below { waiter.continuation.resume() } else { waiting.append(waiter) }
+        }
+        roomWaiters = waiting
     }
 
     private func notifyIfIdle() {

@@ -15,6 +15,11 @@ struct UploadCommand: AsyncParsableCommand {
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var transfer: TransferOptions
 
+    /// Files queued ahead of the uploads, at most (and half as many before the walk of a
+    /// tree goes on): enough to keep 32 uploads busy for many round trips, small enough that
+    /// a tree of any size costs the same memory.
+    static let backlog = 4096
+
     @Flag(help: "Print one JSON object per event on stdout (NDJSON).")
     var json = false
 
@@ -72,9 +77,10 @@ struct UploadCommand: AsyncParsableCommand {
         let interrupts = Self.handleInterrupts(engine)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.concurrency)
-        // Reported while it is queued: a tree of 100,000 files starts, and shows, at once.
+        // Reported while it is queued: a tree of 100,000 files starts, and shows, at once,
+        // and is read only as far as `backlog` files ahead of the uploads.
         let paths = paths
-        _ = await report(engine.events, until: { await engine.add(paths: paths) }, to: &reporter, clock: clock)
+        _ = await report(engine.events, until: { await engine.add(paths: paths, backlog: Self.backlog) }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         await engine.shutdown()
