@@ -20,8 +20,9 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
         case unreadableDirectory(String, EngineError)
     }
 
-    /// One directory's remaining children, sorted, as (path, is a directory).
-    private var stack: [(children: [(String, Bool)], next: Int)] = []
+    /// One directory's path and its remaining children, sorted, as (name, is a directory):
+    /// names, not paths, so a listing of 100,000 short names costs no string of its own each.
+    private var stack: [(directory: String, children: [(String, Bool)], next: Int)] = []
     private var pendingRoot: String?
 
     init(_ directory: String) { pendingRoot = directory }
@@ -37,7 +38,8 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
                 stack.removeLast()
                 continue
             }
-            let (path, isDirectory) = stack[top].children[stack[top].next]
+            let (name, isDirectory) = stack[top].children[stack[top].next]
+            let path = stack[top].directory + "/" + name
             stack[top].next += 1
             if isDirectory {
                 if let failure = enter(path) { return failure }
@@ -54,7 +56,7 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
             return .unreadableDirectory(directory, .unreadableDirectory(directory, String(cString: strerror(errno))))
         }
         defer { closedir(handle) }
-        var children: [(key: String, path: String, isDirectory: Bool)] = []
+        var children: [(key: String, isDirectory: Bool)] = []
         // The listing's own type, so that a file costs no `lstat` here; `lstat` only when
         // the file system does not say (DT_UNKNOWN).
         while let entry = readdir(handle) {
@@ -62,15 +64,15 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard !name.hasPrefix(".") else { continue }
-            let path = directory + "/" + name
             var type = Int32(entry.pointee.d_type)
-            if type == Int32(DT_UNKNOWN) { type = Self.linkType(path) }
+            if type == Int32(DT_UNKNOWN) { type = Self.linkType(directory + "/" + name) }
             guard type == Int32(DT_DIR) || type == Int32(DT_REG) else { continue }
             let isDirectory = type == Int32(DT_DIR)
-            children.append((isDirectory ? name + "/" : name, path, isDirectory))
+            children.append((isDirectory ? name + "/" : name, isDirectory))
         }
         children.sort { $0.key < $1.key }
-        stack.append((children.map { ($0.path, $0.isDirectory) }, 0))
+        // The sort key of a directory is its name and `/`; the name is the key without it.
+        stack.append((directory, children.map { ($0.isDirectory ? String($0.key.dropLast()) : $0.key, $0.isDirectory) }, 0))
         return nil
     }
 

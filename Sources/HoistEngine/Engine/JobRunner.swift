@@ -144,6 +144,9 @@ struct JobRunner: Sendable {
                     action = machine.retryTimerFired(now: wallClock())
                 case .finished(let session, let md5):
                     try journaled.record(.completed, session: session, md5: md5)
+                    // A completed session is never pending again, so no sweep could take
+                    // it: forgotten, or a run of 100,000 files would keep every id.
+                    ownSessions.remove(session.id)
                     send(.completed(remoteID: session.id, md5: md5))
                     return Ending(phase: .completed)
                 case .failed(let error):
@@ -254,9 +257,11 @@ final class Flag: Sendable {
     func set() { value.withLock { $0 = true } }
 }
 
-/// The set of session ids created in this process.
+/// The session ids created in this process and not completed: the ones an orphan sweep
+/// (which looks at pending sessions only) must leave alone.
 final class OwnSessions: Sendable {
     private let ids = Mutex<Set<String>>([])
     func insert(_ id: String) { _ = ids.withLock { $0.insert(id) } }
+    func remove(_ id: String) { _ = ids.withLock { $0.remove(id) } }
     func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }

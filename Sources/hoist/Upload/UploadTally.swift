@@ -23,7 +23,15 @@ struct UploadTally: Sendable {
         var completingAt: Duration?
     }
 
-    private(set) var jobs: [JobID: Job] = [:]
+    /// The jobs not ended. An ended one leaves: a completed job only adds to the counts below
+    /// (it never runs again), a failed or cancelled one is kept small, since another view of
+    /// the background engine may retry it. A run of 100,000 files then holds the few on their
+    /// way, not 100,000 records.
+    private var jobs: [JobID: Job] = [:]
+    private var completedFiles = 0
+    private var completedBytes: Int64 = 0
+    private var failed: [JobID: Job] = [:]
+    private var cancelled: Set<JobID> = []
     private var running: [JobID: Running] = [:]
     private(set) var window = RateWindow()
     /// The create and complete round trips measured so far: the per-file cost of an upload
@@ -39,6 +47,9 @@ struct UploadTally: Sendable {
         var detail = running[event.job]
         switch event.kind {
         case .queued(let size):
+            // Queued again (a retry): no longer counted as it ended.
+            failed[event.job] = nil
+            cancelled.remove(event.job)
             job = Job(size: size)
             detail = nil
         case .started:
@@ -72,33 +83,51 @@ struct UploadTally: Sendable {
         case .cancelled:
             job.phase = .cancelled
         }
-        jobs[event.job] = job
+        switch job.phase {
+        case .completed:
+            completedFiles += 1
+            completedBytes += job.size
+            jobs[event.job] = nil
+        case .failed:
+            failed[event.job] = job
+            jobs[event.job] = nil
+        case .cancelled:
+            cancelled.insert(event.job)
+            jobs[event.job] = nil
+        default:
+            jobs[event.job] = job
+        }
         running[event.job] = job.isOpen ? detail : nil
     }
 
-    func count(_ phase: Phase) -> Int { jobs.values.count(where: { $0.phase == phase }) }
+    func count(_ phase: Phase) -> Int {
+        switch phase {
+        case .completed: return completedFiles
+        case .failed: return failed.count
+        case .cancelled: return cancelled.count
+        default: return jobs.values.count(where: { $0.phase == phase })
+        }
+    }
 
     /// The figures of a progress line at `now` (engine clock), with `concurrency` uploads at once.
     func figures(at now: Duration, concurrency: Int) -> ProgressFigures {
-        // One pass, nothing copied: a tick must cost little with 100,000 files queued.
-        var figures = ProgressFigures(filesDone: 0, filesTotal: 0, bytesSent: 0, bytesTotal: 0, reading: window.reading(at: now),
-                                      eta: nil, current: [])
-        var open = 0, toCreate = 0
+        // One pass over the open jobs, nothing copied: a tick must cost little with 100,000
+        // files queued. Cancelled files leave the totals: they are neither done nor still to send.
+        let failedBytes = failed.values.reduce(into: (size: Int64(0), sent: Int64(0))) { $0.size += $1.size; $0.sent += $1.sent }
+        var figures = ProgressFigures(
+            filesDone: completedFiles + failed.count, filesTotal: completedFiles + failed.count,
+            bytesSent: completedBytes + failedBytes.sent, bytesTotal: completedBytes + failedBytes.size,
+            reading: window.reading(at: now), eta: nil, current: [])
+        var toCreate = 0
         var remaining: Int64 = 0
-        // Cancelled files leave the totals: they are neither done nor still to send.
-        for job in jobs.values where job.phase != .cancelled {
+        for job in jobs.values {
             figures.filesTotal += 1
             figures.bytesTotal += job.size
-            figures.bytesSent += job.phase == .completed ? job.size : job.sent
-            if job.isOpen {
-                open += 1
-                remaining += max(0, job.size - job.sent)
-                if job.phase == .waiting || job.phase == .creating { toCreate += 1 }
-            } else {
-                figures.filesDone += 1
-            }
+            figures.bytesSent += job.sent
+            remaining += max(0, job.size - job.sent)
+            if job.phase == .waiting || job.phase == .creating { toCreate += 1 }
         }
-        figures.eta = eta(open: open, toCreate: toCreate, remaining: remaining, reading: figures.reading, concurrency: concurrency)
+        figures.eta = eta(open: jobs.count, toCreate: toCreate, remaining: remaining, reading: figures.reading, concurrency: concurrency)
         figures.current = running.keys.sorted().compactMap { running[$0]?.path }
         return figures
     }
