@@ -3,7 +3,7 @@ import Synchronization
 
 /// A queue of many files (issue 12): one `hoist upload DIR --json` over `count` tiny files,
 /// as a script would run it. How soon its first session exists, the client's peak RSS while
-/// it holds the whole queue, and the lifecycles per second to the end.
+/// over the whole run, and the lifecycles per second to the end.
 struct QueueBench: Sendable {
     let workspace: BenchWorkspace
     let executable: String
@@ -119,7 +119,7 @@ struct QueueBench: Sendable {
             "hoist = one `hoist upload DIR --jobs \(jobs) --json` (foreground engine) over \(result.files.formatted()) files of a few bytes",
             "        in one directory, to the bench's in-process server; \(result.completed.formatted()) completed.",
             "first session = spawn to hoist's first `session` line (the server created it before), read every 5 ms.",
-            "peak RSS = the client's own VmHWM, holding the whole queue.",
+            "peak RSS = the client's own VmHWM over the whole run (sampled every 20 ms).",
         ]
         return lines.joined(separator: "\n")
     }
