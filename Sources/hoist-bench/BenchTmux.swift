@@ -60,6 +60,20 @@ struct BenchTmux: Sendable {
         try await run("/bin/bash", ["-c", command])
     }
 
+    /// Runs `body`, then stops this tmux server whatever happened. (A `defer` cannot wait,
+    /// and a task started from one may never run before the bench exits: the program in
+    /// the window was left running, uploading, through the next benches.)
+    func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await kill()
+            return result
+        } catch {
+            await kill()
+            throw error
+        }
+    }
+
     func kill() async {
         _ = try? await tmux("kill-server")
     }

@@ -64,11 +64,22 @@ struct ChildProcess: Sendable {
         let envp = CStrings(environment.map { "\($0.key)=\($0.value)" }.sorted())
         defer { argv.free(); envp.free() }
 
-        // A process group of its own, so a timeout kills what it started too (xargs's bash and curl).
+        // A process group of its own, so a timeout kills what it started too (xargs's bash and
+        // curl). No signal blocked and every disposition the default, as from a login shell:
+        // the bench's threads block some and ignore others, and a child keeps both, so a TUI
+        // under a tmux it started never got the SIGHUP of `kill-server` and ran on.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
 
         let start = ContinuousClock.now

@@ -41,36 +41,37 @@ struct TUIQueueBench: Sendable {
             .joined(separator: " ")
         let tmux = BenchTmux(workspace: workspace)
         try await tmux.start(command, columns: 100, rows: 30)
-        defer { Task { await tmux.kill() } }
-        guard let pid = try await tmux.panePID() else { throw BenchError("tmux named no pid for the TUI") }
+        return try await tmux.whileRunning {
+            guard let pid = try await tmux.panePID() else { throw BenchError("tmux named no pid for the TUI") }
 
-        try await tmux.waitFor("q-000000.txt", timeout: 120)
-        try await tmux.send("a")
-        try await tmux.waitFor(timeout: 120) { Self.marked($0) == count }
-        log("tui queue: \(count.formatted()) marked; u")
-        try await tmux.send("u")
-        let sent = ContinuousClock.now
-        try await tmux.waitFor(timeout: 60, every: .milliseconds(5)) { (Self.done($0)?.done ?? 0) > 0 }
-        let firstDone = ContinuousClock.now - sent
-        try await tmux.waitFor(timeout: 300, every: .milliseconds(20)) { Self.done($0)?.total == count }
-        let allQueued = ContinuousClock.now - sent
-        log("tui queue: first done after \(Report.seconds(firstDone)), all \(count.formatted()) queued after \(Report.seconds(allQueued))")
+            try await tmux.waitFor("q-000000.txt", timeout: 120)
+            try await tmux.send("a")
+            try await tmux.waitFor(timeout: 120) { Self.marked($0) == count }
+            log("tui queue: \(count.formatted()) marked; u")
+            try await tmux.send("u")
+            let sent = ContinuousClock.now
+            try await tmux.waitFor(timeout: 60, every: .milliseconds(5)) { (Self.done($0)?.done ?? 0) > 0 }
+            let firstDone = ContinuousClock.now - sent
+            try await tmux.waitFor(timeout: 300, every: .milliseconds(20)) { Self.done($0)?.total == count }
+            let allQueued = ContinuousClock.now - sent
+            log("tui queue: first done after \(Report.seconds(firstDone)), all \(count.formatted()) queued after \(Report.seconds(allQueued))")
 
-        var latencies: [Duration] = []
-        for _ in 0..<presses {
-            let helpShown = { (screen: String) in screen.contains(Self.helpText) }
-            for shown in [true, false] {
-                try await tmux.send("?")
-                latencies.append(try await tmux.waitFor(timeout: 10, every: .milliseconds(2)) { helpShown($0) == shown })
+            var latencies: [Duration] = []
+            for _ in 0..<presses {
+                let helpShown = { (screen: String) in screen.contains(Self.helpText) }
+                for shown in [true, false] {
+                    try await tmux.send("?")
+                    latencies.append(try await tmux.waitFor(timeout: 10, every: .milliseconds(2)) { helpShown($0) == shown })
+                }
             }
+            guard let done = Self.done(try await tmux.screen()), done.done < done.total else {
+                throw BenchError("the queue ran out before the keys were timed: add files")
+            }
+            let peak = ProcStatus.highWater(pid)
+            log("tui queue: keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
+                + "\(done.done.formatted()) of \(done.total.formatted()) done meanwhile; peak RSS \(Report.mebibytes(peak))")
+            return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies, peakRSS: peak)
         }
-        guard let done = Self.done(try await tmux.screen()), done.done < done.total else {
-            throw BenchError("the queue ran out before the keys were timed: add files")
-        }
-        let peak = ProcStatus.highWater(pid)
-        log("tui queue: keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
-            + "\(done.done.formatted()) of \(done.total.formatted()) done meanwhile; peak RSS \(Report.mebibytes(peak))")
-        return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies, peakRSS: peak)
     }
 
     /// A line only the help overlay shows.

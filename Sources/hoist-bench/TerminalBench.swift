@@ -39,32 +39,33 @@ struct TerminalBench {
         let command = "env \(assignments) \(BenchTmux.quote(executable)) \(BenchTmux.quote(dir)) --endpoint \(workspace.endpoint) "
             + "--dialect lightfield --api-key-env \(BenchWorkspace.keyVariable) --limit-rate \(limitRate)"
         try await tmux.start(command, columns: 120, rows: 40)
-        defer { Task { await tmux.kill() } }
-        try await tmux.waitFor("large.bin", timeout: 30)
-        try await tmux.record(to: record)
-        func recorded() -> Int { ((try? FileManager.default.attributesOfItem(atPath: record))?[.size] as? Int) ?? 0 }
+        return try await tmux.whileRunning {
+            try await tmux.waitFor("large.bin", timeout: 30)
+            try await tmux.record(to: record)
+            func recorded() -> Int { ((try? FileManager.default.attributesOfItem(atPath: record))?[.size] as? Int) ?? 0 }
 
-        log("terminal: idle for \(idleSeconds) s")
-        try await Task.sleep(for: .seconds(idleSeconds))
-        let idleBefore = Double(recorded()) / idleSeconds
+            log("terminal: idle for \(idleSeconds) s")
+            try await Task.sleep(for: .seconds(idleSeconds))
+            let idleBefore = Double(recorded()) / idleSeconds
 
-        log("terminal: uploading \(smallFiles) small files and \(largeBytes >> 20) MiB at \(limitRate)/s")
-        let before = recorded()
-        let start = ContinuousClock.now
-        try await tmux.send("a", "u")
-        try await tmux.waitFor("\(smallFiles + 1)/\(smallFiles + 1) done", timeout: 300)
-        let elapsed = (ContinuousClock.now - start).components
-        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        let uploadBytes = recorded() - before
+            log("terminal: uploading \(smallFiles) small files and \(largeBytes >> 20) MiB at \(limitRate)/s")
+            let before = recorded()
+            let start = ContinuousClock.now
+            try await tmux.send("a", "u")
+            try await tmux.waitFor("\(smallFiles + 1)/\(smallFiles + 1) done", timeout: 300)
+            let elapsed = (ContinuousClock.now - start).components
+            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let uploadBytes = recorded() - before
 
-        let afterUpload = recorded()
-        try await Task.sleep(for: .seconds(idleSeconds))
-        let idleAfter = Double(recorded() - afterUpload) / idleSeconds
-        try await tmux.send("q")
-        // The background engine the view started (if any) goes with the bench.
-        _ = try? await tmux.shell("env \(assignments) \(BenchTmux.quote(executable)) stop --now")
-        return Figures(idleBefore: idleBefore, uploading: Double(uploadBytes) / seconds, uploadBytes: uploadBytes,
-                       uploadSeconds: seconds, idleAfter: idleAfter)
+            let afterUpload = recorded()
+            try await Task.sleep(for: .seconds(idleSeconds))
+            let idleAfter = Double(recorded() - afterUpload) / idleSeconds
+            try await tmux.send("q")
+            // The background engine the view started (if any) goes with the bench.
+            _ = try? await tmux.shell("env \(assignments) \(BenchTmux.quote(executable)) stop --now")
+            return Figures(idleBefore: idleBefore, uploading: Double(uploadBytes) / seconds, uploadBytes: uploadBytes,
+                           uploadSeconds: seconds, idleAfter: idleAfter)
+        }
     }
 
     /// The figures as a table, with issue 4's targets.
