@@ -24,7 +24,7 @@ extension UploadCommand {
         let dialect = connection.greeting.profile.dialect
         let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         connection.send(.add(absolute, names: paths.map(UploadEngine.relativeName), tag: 1))
-        let feed = JobFeed(connection)
+        let feed = JobFeed(connection, keepsSnapshot: detach)
         guard let ids = await feed.ids else {
             throw AgentFailure.report(.lost(connection.endReason ?? "the connection closed before the jobs were queued"))
         }
@@ -80,7 +80,9 @@ extension UploadCommand {
 
 /// The events of this command's jobs out of the engine's stream: everything is booked
 /// until the engine says which ids the paths got (`added`), then those jobs' events so
-/// far, then theirs live.
+/// far, then theirs live. Once the ids are known nothing more is booked (unless the
+/// snapshot is kept, for `--detach`): a run of 100,000 files would book every event of
+/// every job, 400 MB of them.
 final class JobFeed: Sendable {
     private struct Books {
         var book = JobBook()
@@ -96,7 +98,7 @@ final class JobFeed: Sendable {
     /// This command's jobs' events.
     let events: AsyncStream<EngineEvent>
 
-    init(_ connection: AgentConnection) {
+    init(_ connection: AgentConnection, keepsSnapshot: Bool = false) {
         let (events, sink) = AsyncStream.makeStream(of: EngineEvent.self)
         self.events = events
         Task { [self] in
@@ -104,7 +106,7 @@ final class JobFeed: Sendable {
                 switch line {
                 case .event(let event):
                     self.state.withLock { books in
-                        books.book.record(event)
+                        if books.mine == nil || keepsSnapshot { books.book.record(event) }
                         if case .started = event.kind { books.started.insert(event.job) }
                         if event.isTerminal { books.ended.insert(event.job) }
                         if let mine = books.mine, mine.contains(event.job) { sink.yield(event) }
@@ -115,6 +117,7 @@ final class JobFeed: Sendable {
                         books.ids = ids
                         books.mine = Set(ids)
                         for event in books.book.replay where books.mine?.contains(event.job) == true { sink.yield(event) }
+                        if !keepsSnapshot { books.book = JobBook() }
                         defer { books.waiters = [] }
                         return books.waiters
                     }
@@ -148,7 +151,7 @@ final class JobFeed: Sendable {
         }
     }
 
-    /// Every event read so far (for `--detach`'s lines).
+    /// Every event read so far (for `--detach`'s lines; kept only with `keepsSnapshot`).
     var snapshot: [EngineEvent] { state.withLock { $0.book.replay } }
 
     /// This command's jobs that have not ended / not started.
