@@ -147,9 +147,14 @@ struct HoistBench: AsyncParsableCommand {
                                    jobs: plan.hoistJobs, timeout: .seconds(1800))
             do {
                 let result = try await bench.run(log: Self.log)
+                var backgroundBench = bench
+                backgroundBench.background = true
+                let viaEngine = try await backgroundBench.run(log: Self.log)
                 let held = try await TUIQueueBench(workspace: workspace, executable: executable, count: bench.count).run(log: Self.log)
                 await workspace.tearDown()
                 print(QueueBench.render(result, jobs: bench.jobs))
+                print("")
+                print(QueueBench.render(viaEngine, jobs: bench.jobs, background: true))
                 print("")
                 print(TUIQueueBench.render(held))
             } catch {
