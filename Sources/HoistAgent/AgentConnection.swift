@@ -13,9 +13,11 @@ public final class AgentConnection: Sendable {
     /// The greeting as the engine sent it.
     public let greetingText: String
     /// Every line after the greeting: the snapshot, `ready`, then live. Ends when the
-    /// connection closes; then ``endReason`` says why.
+    /// connection closes; then ``endReason`` says why. Empty for a connection made `raw`.
     public let lines: AsyncStream<AgentLine>
-    /// The same lines as the engine sent them (for `hoist attach --json`).
+    /// The same lines as the engine sent them, for a connection made `raw` (`hoist attach
+    /// --json`); empty otherwise. A client reads one of the two: a stream nobody reads
+    /// keeps every line, and 100,000 files made that 70 MB in `hoist upload`.
     public let texts: AsyncStream<String>
     private let outgoing: AsyncStream<String>.Continuation
     private let ending: Ending
@@ -42,7 +44,7 @@ public final class AgentConnection: Sendable {
     /// Connects to the engine at `paths.socket` and says hello. Fails with
     /// ``AgentError/notRunning(socket:)`` when nobody listens (a stale socket included),
     /// and with the engine's refusal (`version_mismatch`, `destination_mismatch`).
-    public static func connect(_ paths: AgentPaths, hello: AgentRequest) async throws(AgentError) -> AgentConnection {
+    public static func connect(_ paths: AgentPaths, hello: AgentRequest, raw: Bool = false) async throws(AgentError) -> AgentConnection {
         guard paths.socketFits else { throw .socket("socket path too long for a Unix socket: \(paths.socket)") }
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
@@ -87,8 +89,7 @@ public final class AgentConnection: Sendable {
                                     greeted.finish()
                                     continue
                                 }
-                                incoming.yield(line)
-                                incomingText.yield(text)
+                                if raw { incomingText.yield(text) } else { incoming.yield(line) }
                             }
                         }
                         _ = try await group.next()

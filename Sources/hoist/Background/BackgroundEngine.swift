@@ -80,9 +80,9 @@ struct BackgroundEngine: Sendable {
         try await launcher.connect(hello: hello())
     }
 
-    /// Connects to a running engine only.
-    func connectIfRunning(watch: Bool = true) async throws(AgentError) -> AgentConnection {
-        try await AgentConnection.connect(paths, hello: hello(watch: watch))
+    /// Connects to a running engine only; `raw`: its lines come as sent (``AgentConnection/texts``).
+    func connectIfRunning(watch: Bool = true, raw: Bool = false) async throws(AgentError) -> AgentConnection {
+        try await AgentConnection.connect(paths, hello: hello(watch: watch), raw: raw)
     }
 }
 

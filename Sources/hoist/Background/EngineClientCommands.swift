@@ -23,7 +23,7 @@ struct AttachCommand: AsyncParsableCommand {
         let engine = BackgroundEngine.forWatching()
         let connection: AgentConnection
         do {
-            connection = try await engine.connectIfRunning()
+            connection = try await engine.connectIfRunning(raw: true)
         } catch {
             throw AgentFailure.report(error)
         }
