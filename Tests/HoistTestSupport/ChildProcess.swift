@@ -1,6 +1,4 @@
-import Dispatch
 import Foundation
-import Synchronization
 
 /// A program the test runs, its stdout and stderr captured in files the test reads.
 public final class ChildProcess: Sendable {

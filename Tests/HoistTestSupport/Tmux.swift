@@ -9,9 +9,9 @@ public final class Tmux: Sendable {
     /// ends, the window prints `EXIT=<status>` and stays, so tests can read both.
     public init(_ command: String, columns: Int = 100, rows: Int = 30) async throws {
         let line = "\(command); echo EXIT=$?; sleep 600"
-        // The tmux server outlives this call. Foundation's Process notices that a child
-        // ended when a descriptor the child inherited closes; the server would inherit it
-        // too and keep it open forever, so every descriptor above 2 is closed first.
+        // The tmux server outlives this call: it must not keep any descriptor of the test
+        // process's (a pipe's write end would hold some reader's "end of output" back
+        // forever), so every descriptor above 2 is closed first.
         let log = NSTemporaryDirectory() + "/\(socket).log"
         let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; "#
         // The test process spawns from threads that block most signals, and a child keeps

@@ -86,11 +86,7 @@ extension UploadEngine {
         batch.pending.removeAll(keepingCapacity: true)
         batch.limit = Self.batch
         await Task.yield()
-        if let backlog = batch.backlog {
-            while queue.count >= backlog, batch.generation == addGeneration, !shuttingDown {
-                await withCheckedContinuation { roomWaiters.append((backlog / 2, $0)) }
-            }
-        }
+        if let backlog = batch.backlog { await waitForRoom(backlog: backlog, generation: batch.generation) }
         return batch.generation == addGeneration && !shuttingDown
     }
 

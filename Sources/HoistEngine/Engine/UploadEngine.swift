@@ -33,9 +33,14 @@ public actor UploadEngine {
     /// walking a tree then stops instead of queueing what the user just dropped.
     var addGeneration = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// `add` calls holding their walk until the queue has room (`backlog`): each goes on
-    /// once fewer than `below` jobs wait, the queue is dropped or the engine stops.
-    var roomWaiters: [(below: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    /// `add` calls holding their walk until the queue has room (`waitForRoom`).
+    private(set) var roomWaiters: [RoomWaiter] = []
+
+    struct RoomWaiter {
+        /// Goes on once fewer jobs than this wait.
+        var below: Int
+        var continuation: CheckedContinuation<Void, Never>
+    }
     /// Set by `shutdown()`: nothing starts any more.
     private(set) var shuttingDown = false
     /// The pause was the engine's, after a halting failure (so `retry` may lift it).
@@ -368,12 +373,20 @@ public actor UploadEngine {
         }
     }
 
+    /// Holds an `add` of generation `generation` while `backlog` or more jobs wait, until
+    /// half of them have started, the queue is dropped or the engine stops.
+    func waitForRoom(backlog: Int, generation: Int) async {
+        while queue.count >= backlog, generation == addGeneration, !shuttingDown {
+            await withCheckedContinuation { roomWaiters.append(RoomWaiter(below: backlog / 2, continuation: $0)) }
+        }
+    }
+
     /// Wakes the `add` calls waiting for room that now have it (`all`: every one, for a
     /// dropped queue or a stopping engine; each looks again at why it waited).
-    func releaseRoom(all: Bool = false) {
+    private func releaseRoom(all: Bool = false) {
         guard !roomWaiters.isEmpty else { return }
         let count = queue.count
-        var waiting: [(below: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiting: [RoomWaiter] = []
         for waiter in roomWaiters {
             if all || count < waiter.below { waiter.continuation.resume() } else { waiting.append(waiter) }
         }

@@ -22,9 +22,10 @@ public struct QueueingReport: Sendable, Equatable {
     public var queued = Tally()
     public var already = Tally()
     public var refused: [PathCheck] = []
-    /// The files queued by this `u` (``PathCheck/fileKey``): a later slice's second path to
-    /// one of them is "already queued" before the engine has reported the first.
-    public var fileKeys: Set<String> = []
+    /// The files (``PathCheck/fileKey``) queued or running when this `u` began, and those it
+    /// queued since: a later slice's second path to one of them is "already queued" before
+    /// the engine has reported the first. Nil until the first slice.
+    public var inQueue: Set<String>?
 
     public init() {}
 
