@@ -73,6 +73,8 @@ public final class AgentConnection: Sendable {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for await line in outStream { try await outbound.write(ByteBuffer(string: line)) }
+                            // Closed by the client: its last requests reach the socket first.
+                            try await channel.channel.writeAndFlush(ByteBuffer())
                         }
                         group.addTask {
                             var greetingSeen = false

@@ -40,6 +40,14 @@ public actor AgentHost {
     /// emits them before `add` returns, but they reach the book through `run()`, and a
     /// client must see a job's `queued` before the answer that names it.
     private var pendingAdded: [(connection: Int, notice: AgentNotice, unseen: Set<JobID>)] = []
+    /// The `add`s answered in parts whose walk goes on, by connection and tag (`stop_add`).
+    /// A walk outlives its connection: a client's hang-up does not stop its uploads.
+    private var walks: [Walk: AddParts] = [:]
+
+    private struct Walk: Hashable {
+        var connection: Int
+        var tag: Int?
+    }
 
     /// Hosts `engine`; start ``run()`` to follow its events.
     public init(engine: UploadEngine, settings: Settings, clock: any EngineClock, concurrency: Int, rateLimit: Int64?) async {
@@ -160,12 +168,13 @@ public actor AgentHost {
         switch request.op {
         case .hello:
             break
+        case .add where request.parts == true:
+            addInParts(request, from: id)
         case .add:
             let ids = await engine.add(paths: request.paths ?? [], names: request.names)
-            var notice = AgentNotice(.added, tag: request.tag)
-            notice.jobs = ids.map(\.rawValue)
-            pendingAdded.append((id, notice, Set(ids.filter { !book.knows($0) })))
-            answerAdded()
+            answer(ids, tag: request.tag, more: false, to: id)
+        case .stopAdd:
+            if let parts = walks[Walk(connection: id, tag: request.tag)] { await engine.stop(parts) }
         case .cancel:
             if let job = request.job { await engine.cancel(JobID(job)) }
         case .cancelAll:
@@ -195,6 +204,34 @@ public actor AgentHost {
         case .stop:
             await stop(now: request.now ?? false, reason: "hoist stop" + (request.now == true ? " --now" : ""))
         }
+    }
+
+    /// An `add` that answers each batch as it is queued, and holds its walk at the
+    /// request's backlog: a client sees its first upload at once, whatever the tree's size.
+    /// The walk runs on while this connection takes other requests (`stop_add`, `cancel`).
+    private func addInParts(_ request: AgentRequest, from id: Int) {
+        let parts = AddParts()
+        let walk = Walk(connection: id, tag: request.tag)
+        walks[walk] = parts
+        let engine = engine
+        let paths = request.paths ?? [], names = request.names, backlog = request.backlog
+        Task {
+            async let walked = engine.add(paths: paths, names: names, backlog: backlog, parts: parts)
+            for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection) }
+            _ = await walked
+            answer([], tag: walk.tag, more: false, to: walk.connection)
+            walks[walk] = nil
+        }
+    }
+
+    /// Answers an `add` (or a part of one) once the book, and so every watcher, has seen
+    /// the first events of its jobs.
+    private func answer(_ ids: [JobID], tag: Int?, more: Bool, to connection: Int) {
+        var notice = AgentNotice(.added, tag: tag)
+        notice.jobs = ids.map(\.rawValue)
+        if more { notice.more = true }
+        pendingAdded.append((connection, notice, Set(ids.filter { !book.knows($0) })))
+        answerAdded()
     }
 
     private func url(for request: AgentRequest, to id: Int) async {

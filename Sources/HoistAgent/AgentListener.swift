@@ -52,6 +52,10 @@ public enum AgentListener {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await line in lines { try await outbound.write(ByteBuffer(string: line)) }
+                    // The host ended the stream (a snapshot-only client, a stop): closing now
+                    // would drop what the socket has not taken yet, and a large snapshot
+                    // came out cut short. An empty write after the last is done once they are.
+                    try await client.channel.writeAndFlush(ByteBuffer())
                 }
                 group.addTask {
                     for try await buffer in inbound { await host.handle(String(buffer: buffer), from: id) }

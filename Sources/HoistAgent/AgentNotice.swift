@@ -9,7 +9,8 @@ public struct AgentNotice: Codable, Sendable, Equatable {
         case hello
         /// The snapshot is complete; live events follow.
         case ready
-        /// The answer to `add`: the job ids, in the order of the paths.
+        /// The answer to `add`: the job ids, in the order of the paths. Asked for in parts,
+        /// every `added` but the last says `more`, and the ids are all of theirs in order.
         case added
         /// The answer to `url`.
         case url
@@ -40,6 +41,8 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     public var concurrency: Int?
     public var rateLimit: Int64?
     public var jobs: [Int]?
+    /// `added` in parts: more ids follow.
+    public var more: Bool?
     public var job: Int?
     public var url: String?
     public var code: String?
@@ -47,7 +50,7 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     public var reason: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, job, url, code, message, reason
+        case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, more, job, url, code, message, reason
         case protocolVersion = "protocol", rateLimit = "rate_limit"
     }
 

@@ -17,6 +17,8 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public enum Op: String, Codable, Sendable {
         case hello, add, cancel, retry, pause, resume, concurrency, url, stop
         case cancelAll = "cancel_all", cancelQueued = "cancel_queued", rateLimit = "rate_limit"
+        /// Stops the walk of this connection's `add` with the same `tag` (sent with `parts`).
+        case stopAdd = "stop_add"
     }
 
     public var op: Op
@@ -31,6 +33,12 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var paths: [String]?
     /// `add`: the name each path keeps at its destination (see `UploadEngine.add`).
     public var names: [String]?
+    /// `add`: answer in parts, an `added` with `more` per batch as it is queued, and a last
+    /// `added` without `more` once the walk ends; absent: one `added` with every id.
+    public var parts: Bool?
+    /// `add` with `parts`: hold the walk while this many jobs wait in the queue, until half
+    /// have started (`UploadEngine.add(backlog:)`); absent: no bound.
+    public var backlog: Int?
     public var job: Int?
     /// `concurrency`: jobs at once; `rate_limit`: bytes per second (absent: unlimited).
     public var value: Int64?
@@ -38,7 +46,7 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var now: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case op, tag, version, destination, watch, paths, names, job, value, now
+        case op, tag, version, destination, watch, paths, names, parts, backlog, job, value, now
         case protocolVersion = "protocol"
     }
 
@@ -60,6 +68,14 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         var request = Self(.add, tag: tag)
         request.paths = paths
         request.names = names
+        return request
+    }
+
+    /// An `add` answered in parts, its walk held at `backlog` queued jobs (nil: no bound).
+    public static func addInParts(_ paths: [String], names: [String]? = nil, tag: Int, backlog: Int?) -> Self {
+        var request = add(paths, names: names, tag: tag)
+        request.parts = true
+        request.backlog = backlog
         return request
     }
 

@@ -46,6 +46,21 @@ public struct JobBook: Sendable, Equatable {
     /// The snapshot: each job's events, jobs in id order.
     public var replay: [EngineEvent] { entries.keys.sorted().flatMap { entries[$0]?.events ?? [] } }
 
+    /// Removes job `id` from the book, returning its events (none when it was not there).
+    public mutating func take(_ id: JobID) -> [EngineEvent] {
+        guard let entry = entries.removeValue(forKey: id) else { return [] }
+        if !entry.finished { unfinished -= 1 }
+        return entry.events
+    }
+
+    /// Job `id`'s events (none when the book does not know it).
+    public func events(of id: JobID) -> [EngineEvent] { entries[id]?.events ?? [] }
+
+    /// Forgets every finished job.
+    public mutating func dropFinished() {
+        entries = entries.filter { !$0.value.finished }
+    }
+
     /// The server's id (or Luw final URL) of a job, once it has one.
     public func remoteID(of job: JobID) -> String? { entries[job]?.remoteID }
 

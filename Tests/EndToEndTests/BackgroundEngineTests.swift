@@ -126,6 +126,62 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("hoist upload of a tree through the engine: queued in parts, held at --max-backlog, one line per file, exit 0")
+    func treeInParts() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let tree = try makeTree(files: 300)
+                let run = try await home.run(["upload", tree, "--max-backlog", "40", "--jobs", "4"] + home.endpoint, timeout: 120)
+                #expect(run.status == 0, "\(run.stderr)")
+                let lines = run.stdout.split(separator: "\n")
+                #expect(lines.count == 300 && lines.allSatisfy { $0.hasPrefix("completed \(tree)/d") }, "\(run.stdout.prefix(2000))")
+                #expect(Set(lines.map { $0.split(separator: " ")[1] }).count == 300)
+                #expect(run.stderr.contains("hoist: 300 completed, 0 failed, 0 cancelled;"), "\(run.stderr)")
+            }
+        }
+    }
+
+    @Test("Ctrl-C once while the engine holds the walk of a tree: the rest of the tree is never queued, queued files are cancelled")
+    func interruptStopsTheWalk() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let tree = try makeTree(files: 1_200)
+                // One job at 1 KB/s: the first file takes a while, and the walk is held at 40
+                // queued with most of the tree unread.
+                let client = try await home.child(["upload", tree, "--json", "--max-backlog", "40", "--jobs", "1", "--limit-rate", "1K"]
+                                                    + home.endpoint)
+                _ = try await client.readStdout(until: { $0.contains(#""event":"session""#) }, timeout: 30)
+                client.send(SIGINT)
+                #expect(await client.waitForExit(timeout: 60) == 1)
+                let events = client.standardOutput().split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+                let queued = events.filter { $0["event"] as? String == "queued" }.count
+                let cancelled = events.filter { $0["event"] as? String == "cancelled" }.count
+                let completed = events.filter { $0["event"] as? String == "completed" }.count
+                // The first two batches (32, then 512) were queued; the rest never was.
+                #expect(queued >= 32 && queued < 1_200, "\(queued) queued")
+                #expect(completed + cancelled == queued, "\(completed) completed, \(cancelled) cancelled of \(queued)")
+                #expect(completed < 50 && cancelled > 400, "\(completed) completed, \(cancelled) cancelled")
+                // The engine agrees: no job of the tree waits or runs, and none beyond those queued.
+                let jobs = try await home.jobs()
+                #expect(jobs.count == queued, "\(jobs.count) jobs")
+                #expect(!jobs.contains { ["queued", "creating", "uploading", "completing", "retrying"].contains($0["state"] as? String ?? "") }, "\(jobs.prefix(3))")
+            }
+        }
+    }
+
+    /// A temporary tree of `files` small files in three directories, by its standard path.
+    func makeTree(files: Int) throws -> String {
+        let tree = URL(fileURLWithPath: try TempDirectory.make(prefix: "hoist-bg-tree")).standardizedFileURL.path
+        for index in 0..<files {
+            let directory = tree + "/d\(index % 3)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(repeating: UInt8(index % 251), count: 100 + index % 50).write(to: URL(fileURLWithPath: directory + "/f\(index).bin"))
+        }
+        return tree
+    }
+
     @Test("with no client and nothing to do the engine exits after --idle-exit, taking its socket with it")
     func idleExit() async throws {
         try await TestServer.with { server in

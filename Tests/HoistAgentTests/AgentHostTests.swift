@@ -152,6 +152,112 @@ struct AgentHostTests {
         }
     }
 
+    @Test("an add in parts: each part follows its jobs' queued events, the walk holds at the backlog, stop_add ends it")
+    func addInParts() async throws {
+        try await Self.with { running, _ in
+            let tree = try Self.tree(in: running.files, named: "parts", files: 600)
+            let client = try await Self.connect(running)
+            client.send(AgentRequest(.pause))
+            let lines = Task { await Self.lines(client, until: { $0.contains { $0.added.map { $0.more == nil } ?? false } }) }
+            // Paused, nothing starts: the walk queues a first batch (32) and a full one (512),
+            // then holds, the queue far past the backlog of 40.
+            client.send(.addInParts([tree], tag: 7, backlog: 40))
+            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 544 })
+            // Held: no more files are read however long it waits for room.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await running.engine.queuedCount == 544)
+            client.send(AgentRequest(.stopAdd, tag: 7))
+            let seen = await lines.value
+            var queued = Set<JobID>()
+            var named: [JobID] = []
+            for line in seen {
+                if case .event(let event) = line, case .queued = event.kind { queued.insert(event.job) }
+                guard let added = line.added else { continue }
+                #expect(added.tag == 7)
+                let ids = (added.jobs ?? []).map(JobID.init)
+                #expect(ids.allSatisfy(queued.contains), "a part named a job before its queued event")
+                named += ids
+            }
+            let parts = seen.compactMap(\.added)
+            #expect(parts.map { $0.jobs?.count ?? 0 } == [32, 512, 0], "\(parts)")
+            #expect(parts.dropLast().allSatisfy { $0.more == true } && parts.last?.more == nil)
+            #expect(Set(named) == queued && named.count == 544)
+            // The files not reached have no job; the ones named run once resumed.
+            client.send(AgentRequest(.resume))
+            #expect(await waitUntil(timeout: 60) { await running.engine.queuedCount == 0 })
+            await running.engine.waitUntilIdle()
+            client.close()
+        }
+    }
+
+    @Test("an add in parts outlives its connection: the client hangs up mid-walk and every file of the tree still uploads")
+    func addInPartsOutlivesItsConnection() async throws {
+        try await Self.with { running, _ in
+            let tree = try Self.tree(in: running.files, named: "hangup", files: 600)
+            let client = try await Self.connect(running)
+            client.send(AgentRequest(.pause))
+            client.send(.addInParts([tree], tag: 1, backlog: 40))
+            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 544 })
+            client.close()
+            let other = try await Self.connect(running)
+            other.send(AgentRequest(.resume))
+            let done = await Self.events(other, until: { events in events.filter { if case .completed = $0.kind { true } else { false } }.count == 600 })
+            #expect(Set(done.compactMap { if case .completed = $0.kind { $0.path } else { nil } }).count == 600)
+            #expect(!done.contains { if case .failed = $0.kind { true } else { false } })
+            other.close()
+        }
+    }
+
+    @Test("a snapshot-only client (hoist jobs) gets every job and then ready, however much the socket cannot take at once")
+    func largeSnapshotArrivesWhole() async throws {
+        try await Self.with { running, _ in
+            let tree = try Self.tree(in: running.files, named: "snapshot", files: 2_000)
+            let adder = try await Self.connect(running)
+            adder.send(AgentRequest(.pause))
+            // Through the host: its answer comes once the book holds every job.
+            adder.send(.add([tree], tag: 3))
+            let answer = await Self.lines(adder, until: { $0.contains { $0.added != nil } }).compactMap(\.added).first
+            let ids = (answer?.jobs ?? []).map(JobID.init)
+            #expect(ids.count == 2_000)
+            for _ in 0..<3 {
+                let client = try await AgentConnection.connect(
+                    running.paths, hello: .hello(version: "test", destination: running.destination, watch: false))
+                var queued = Set<JobID>()
+                var ready = false
+                for await line in client.lines {
+                    if case .event(let event) = line, case .queued = event.kind { queued.insert(event.job) }
+                    if case .notice(let notice) = line, notice.event == .ready { ready = true }
+                }
+                // Closed by the engine only after the last line reached the socket.
+                #expect(ready && queued == Set(ids), "\(queued.count) of 2000 jobs, ready: \(ready)")
+            }
+            adder.close()
+        }
+    }
+
+    /// A directory `name` of `files` small files in three subdirectories.
+    static func tree(in root: String, named name: String, files: Int) throws -> String {
+        let tree = root + "/" + name
+        for index in 0..<files {
+            let directory = tree + "/d\(index % 3)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data("file \(index)\n".utf8).write(to: URL(fileURLWithPath: directory + "/f\(index).txt"))
+        }
+        return tree
+    }
+
+    /// Every line from `connection` after `ready` until `done` holds.
+    static func lines(_ connection: AgentConnection, until done: ([AgentLine]) -> Bool) async -> [AgentLine] {
+        var lines: [AgentLine] = []
+        var ready = false
+        for await line in connection.lines {
+            if ready { lines.append(line) }
+            if case .notice(let notice) = line, notice.event == .ready { ready = true }
+            if ready, done(lines) { return lines }
+        }
+        return lines
+    }
+
     @Test("stop: every viewer is told, the engine shuts down, connections end")
     func stop() async throws {
         try await Self.with { running, _ in
@@ -189,5 +295,12 @@ struct AgentHostTests {
             if ready, done(events) { return events }
         }
         return events
+    }
+}
+
+extension AgentLine {
+    /// The `added` notice this line is, if it is one.
+    var added: AgentNotice? {
+        if case .notice(let notice) = self, notice.event == .added { notice } else { nil }
     }
 }

@@ -39,10 +39,15 @@ extension UploadEngine {
     /// for the files on their way, not for every file at once (rclone's `--max-backlog` does
     /// the same). The call then returns only once its last file is queued, so it suits a
     /// caller that reports events meanwhile (`hoist upload`), not one that must answer at
-    /// once with every id (the background engine's `add`). Nil: no bound.
+    /// once with every id unless it follows `parts`. Nil: no bound.
+    ///
+    /// `parts`: each batch's ids are delivered there as the batch is queued (and its
+    /// `batches` finish when this returns); ``stop(_:)`` ends the walk at its next batch,
+    /// held or not.
     @discardableResult
-    public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil) async -> [JobID] {
-        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) })
+    public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil, parts: AddParts? = nil) async -> [JobID] {
+        defer { parts?.finish() }
+        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts)
         var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
             let path = standardizer.absolute(given)
@@ -72,6 +77,8 @@ extension UploadEngine {
         let generation: Int
         /// The queue length the walk holds at (see `add`).
         let backlog: Int?
+        /// Who is told each batch's ids, and may stop the walk.
+        let parts: AddParts?
         var pending: [Candidate] = []
         var limit = UploadEngine.firstBatch
         var ids: [JobID] = []
@@ -79,15 +86,17 @@ extension UploadEngine {
 
     /// Queues what is pending once there is a batch of it (or when `force`), then lets the
     /// engine's other work in; false when the queue was dropped meanwhile (Ctrl-C, cancel
-    /// all, shutdown): the add stops walking.
+    /// all, shutdown) or the walk was stopped (``stop(_:)``): the add stops walking.
     private func flush(_ batch: inout Batch, force: Bool = false) async -> Bool {
         guard force || batch.pending.count >= batch.limit else { return true }
-        batch.ids += admit(batch.pending)
+        let ids = admit(batch.pending)
+        batch.ids += ids
+        batch.parts?.deliver(ids)
         batch.pending.removeAll(keepingCapacity: true)
         batch.limit = Self.batch
         await Task.yield()
-        if let backlog = batch.backlog { await waitForRoom(backlog: backlog, generation: batch.generation) }
-        return batch.generation == addGeneration && !shuttingDown
+        if let backlog = batch.backlog { await waitForRoom(backlog: backlog, generation: batch.generation, parts: batch.parts) }
+        return batch.generation == addGeneration && !shuttingDown && batch.parts?.isStopped != true
     }
 
     /// Uploads earlier runs completed to this destination (from the journal), newest first.

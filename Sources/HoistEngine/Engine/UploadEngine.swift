@@ -186,6 +186,7 @@ public actor UploadEngine {
             setPhase(id, .cancelled)
             try? journal.update(record.job.row, state: .cancelled)
             emit(id, .cancelled)
+            releaseRoom()
             notifyIfIdle()
         case .running:
             running[id]?.cancel()
@@ -282,6 +283,9 @@ public actor UploadEngine {
 
     // MARK: internals
 
+    /// How many jobs wait in the queue (not yet started).
+    public var queuedCount: Int { queue.count }
+
     var isIdle: Bool { running.isEmpty && (queue.isEmpty || isPaused || shuttingDown) }
 
     func enqueue(_ id: JobID, _ job: JobRunner.Job) {
@@ -374,11 +378,18 @@ public actor UploadEngine {
     }
 
     /// Holds an `add` of generation `generation` while `backlog` or more jobs wait, until
-    /// half of them have started, the queue is dropped or the engine stops.
-    func waitForRoom(backlog: Int, generation: Int) async {
-        while queue.count >= backlog, generation == addGeneration, !shuttingDown {
+    /// half of them have started, the queue is dropped, the walk is stopped or the engine stops.
+    func waitForRoom(backlog: Int, generation: Int, parts: AddParts?) async {
+        while queue.count >= backlog, generation == addGeneration, !shuttingDown, parts?.isStopped != true {
             await withCheckedContinuation { roomWaiters.append(RoomWaiter(below: backlog / 2, continuation: $0)) }
         }
+    }
+
+    /// Stops the walk of the `add` that follows `parts` at its next batch, even one held
+    /// for room: the files it has not reached get no job. Its jobs so far are left alone.
+    public func stop(_ parts: AddParts) {
+        parts.markStopped()
+        releaseRoom(all: true)
     }
 
     /// Wakes the `add` calls waiting for room that now have it (`all`: every one, for a

@@ -64,7 +64,7 @@ extension AttachCommand {
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs", abstract: "List the background engine's jobs (this engine's life).",
-        discussion: "Exit status: 0 listed, 1 no background engine is running, 2 version mismatch.")
+        discussion: "Exit status: 0 listed, 1 no background engine is running or the connection was lost, 2 version mismatch.")
 
     @Flag(help: "One JSON object per job.")
     var json = false
@@ -77,11 +77,20 @@ struct JobsCommand: AsyncParsableCommand {
             throw AgentFailure.report(error)
         }
         var events: [EngineEvent] = []
+        var complete = false
         for await line in connection.lines {
             if case .event(let event) = line { events.append(event) }
-            if case .notice(let notice) = line, notice.event == .ready { break }
+            if case .notice(let notice) = line, notice.event == .ready {
+                complete = true
+                break
+            }
         }
         connection.close()
+        // A list cut short is not printed as if it were the whole queue.
+        guard complete else {
+            Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed before the list was complete").message)\n")
+            throw ExitCode(1)
+        }
         let jobs = JobSummary.fold(events)
         for job in jobs { print(json ? Self.json(job) : Self.human(job)) }
         if !json && jobs.isEmpty { print("no jobs (engine pid \(connection.greeting.pid ?? 0))") }

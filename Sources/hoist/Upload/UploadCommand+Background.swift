@@ -23,27 +23,38 @@ extension UploadCommand {
         }
         let dialect = connection.greeting.profile.dialect
         let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        connection.send(.add(absolute, names: paths.map(UploadEngine.relativeName), tag: 1))
-        let feed = JobFeed(connection, keepsSnapshot: detach)
-        guard let ids = await feed.ids else {
-            throw AgentFailure.report(.lost(connection.endReason ?? "the connection closed before the jobs were queued"))
-        }
+        let names = paths.map(UploadEngine.relativeName)
         if detach {
+            // Every id before returning: the whole tree is queued at once.
+            connection.send(.add(absolute, names: names, tag: 1))
+            let feed = JobFeed(connection, keepsSnapshot: true)
+            guard let ids = await feed.ids else {
+                throw AgentFailure.report(.lost(connection.endReason ?? "the connection closed before the jobs were queued"))
+            }
             connection.close()
             try await report(detached: ids, feed: feed, dialect: dialect)
             return
         }
+        // In parts, the walk held at the same backlog as in process: the first upload is
+        // reported at once, and neither side holds a record of every file of a large tree.
+        connection.send(.addInParts(absolute, names: names, tag: 1, backlog: backlog))
+        let feed = JobFeed(connection)
         let clock = MachineEngineClock()
         let interrupts = Self.handleInterrupts(connection, feed: feed)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.concurrency)
-        let open = await report(feed.events, until: { ids }, to: &reporter, clock: clock)
+        var open = await report(feed.events, until: { await feed.ids ?? [] }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         connection.close()
-        if !open.isEmpty {
+        // The connection closed before the engine said every id: the jobs it named and
+        // that were not seen to end are open, and the rest of the tree was never queued.
+        let queuedAll = await feed.ids != nil
+        if !queuedAll { open.formUnion(feed.open) }
+        if !open.isEmpty || !queuedAll {
             Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed").message); "
-                + "\(open.count) upload\(open.count == 1 ? "" : "s") not seen to finish (`hoist jobs` shows them)\n")
+                + "\(open.count) upload\(open.count == 1 ? "" : "s") not seen to finish (`hoist jobs` shows them)"
+                + (queuedAll ? "" : ", and the files not yet queued were not") + "\n")
             throw ExitCode(1)
         }
         if reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
@@ -69,27 +80,38 @@ extension UploadCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
-    /// Ctrl-C once: cancel this command's jobs that have not started; running ones finish.
-    /// Twice: cancel all of them. (Other clients' jobs are left alone.)
+    /// Ctrl-C once: stop queueing the rest of the tree and cancel this command's jobs that
+    /// have not started; running ones finish. Twice: cancel all of them. (Other clients'
+    /// jobs are left alone.) The cancels wait for the engine's last `added`, which
+    /// `stop_add` brings at once, so that no job queued meanwhile is missed.
     private static func handleInterrupts(_ connection: AgentConnection, feed: JobFeed) -> any DispatchSourceSignal {
         onInterrupt { presses in
-            for id in presses == 1 ? feed.notStarted : feed.open { connection.send(.job(.cancel, id.rawValue)) }
+            connection.send(AgentRequest(.stopAdd, tag: 1))
+            Task {
+                _ = await feed.ids
+                for id in presses == 1 ? feed.notStarted : feed.open { connection.send(.job(.cancel, id.rawValue)) }
+            }
         }
     }
 }
 
-/// The events of this command's jobs out of the engine's stream: everything is booked
-/// until the engine says which ids the paths got (`added`), then those jobs' events so
-/// far, then theirs live. Once the ids are known nothing more is booked (unless the
-/// snapshot is kept, for `--detach`): a run of 100,000 files would book every event of
-/// every job, 400 MB of them.
+/// The events of this command's jobs out of the engine's stream. The engine says which
+/// jobs the paths got (`added`), in parts as it queues them when the command asked for
+/// that; the events of a job are booked until a part names it, then replayed, then passed
+/// on live. Only the jobs not yet named are booked: once the last part came nothing is
+/// (unless the snapshot is kept, for `--detach`), and jobs already finished when this
+/// command connected are dropped at `ready`, since no `add` of it can name them. So a run
+/// of 100,000 files holds a batch's worth of events, not every event of every job.
 final class JobFeed: Sendable {
     private struct Books {
         var book = JobBook()
-        var mine: Set<JobID>?
+        var mine: Set<JobID> = []
+        /// The ids named so far, in the order of the paths.
+        var named: [JobID] = []
         var started: Set<JobID> = []
         var ended: Set<JobID> = []
         var waiters: [CheckedContinuation<[JobID]?, Never>] = []
+        /// Set by the last `added`.
         var ids: [JobID]?
         var closed = false
     }
@@ -98,7 +120,7 @@ final class JobFeed: Sendable {
     /// This command's jobs' events.
     let events: AsyncStream<EngineEvent>
 
-    init(_ connection: AgentConnection, keepsSnapshot: Bool = false) {
+    init(_ connection: AgentConnection, tag: Int = 1, keepsSnapshot: Bool = false) {
         let (events, sink) = AsyncStream.makeStream(of: EngineEvent.self)
         self.events = events
         Task { [self] in
@@ -106,17 +128,27 @@ final class JobFeed: Sendable {
                 switch line {
                 case .event(let event):
                     self.state.withLock { books in
-                        if books.mine == nil || keepsSnapshot { books.book.record(event) }
                         if case .started = event.kind { books.started.insert(event.job) }
                         if event.isTerminal { books.ended.insert(event.job) }
-                        if let mine = books.mine, mine.contains(event.job) { sink.yield(event) }
+                        if books.mine.contains(event.job) {
+                            sink.yield(event)
+                            if keepsSnapshot { books.book.record(event) }
+                        } else if books.ids == nil || keepsSnapshot {
+                            books.book.record(event)
+                        }
                     }
-                case .notice(let notice) where notice.event == .added && notice.tag == 1:
+                case .notice(let notice) where notice.event == .ready && !keepsSnapshot:
+                    self.state.withLock { $0.book.dropFinished() }
+                case .notice(let notice) where notice.event == .added && notice.tag == tag:
                     let waiters = self.state.withLock { books -> [CheckedContinuation<[JobID]?, Never>] in
-                        let ids = (notice.jobs ?? []).map(JobID.init)
-                        books.ids = ids
-                        books.mine = Set(ids)
-                        for event in books.book.replay where books.mine?.contains(event.job) == true { sink.yield(event) }
+                        for id in (notice.jobs ?? []).map(JobID.init) {
+                            books.named.append(id)
+                            guard books.mine.insert(id).inserted else { continue }
+                            let booked = keepsSnapshot ? books.book.events(of: id) : books.book.take(id)
+                            for event in booked { sink.yield(event) }
+                        }
+                        guard notice.more != true else { return [] }
+                        books.ids = books.named
                         if !keepsSnapshot { books.book = JobBook() }
                         defer { books.waiters = [] }
                         return books.waiters
@@ -136,7 +168,8 @@ final class JobFeed: Sendable {
         }
     }
 
-    /// The ids the engine gave the paths; nil when the connection closed first.
+    /// Every id the engine gave the paths, once the last `added` came; nil when the
+    /// connection closed first.
     var ids: [JobID]? {
         get async {
             await withCheckedContinuation { continuation in
@@ -154,7 +187,7 @@ final class JobFeed: Sendable {
     /// Every event read so far (for `--detach`'s lines; kept only with `keepsSnapshot`).
     var snapshot: [EngineEvent] { state.withLock { $0.book.replay } }
 
-    /// This command's jobs that have not ended / not started.
-    var open: [JobID] { state.withLock { books in (books.ids ?? []).filter { !books.ended.contains($0) } } }
-    var notStarted: [JobID] { state.withLock { books in (books.ids ?? []).filter { !books.ended.contains($0) && !books.started.contains($0) } } }
+    /// This command's jobs named so far that have not ended / not started.
+    var open: [JobID] { state.withLock { books in books.named.filter { !books.ended.contains($0) } } }
+    var notStarted: [JobID] { state.withLock { books in books.named.filter { !books.ended.contains($0) && !books.started.contains($0) } } }
 }

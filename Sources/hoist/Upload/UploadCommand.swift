@@ -15,10 +15,16 @@ struct UploadCommand: AsyncParsableCommand {
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var transfer: TransferOptions
 
-    /// Files queued ahead of the uploads, at most (and half as many before the walk of a
-    /// tree goes on): enough to keep 32 uploads busy for many round trips, small enough that
-    /// a tree of any size costs the same memory.
-    static let backlog = 4096
+    /// Files queued ahead of the uploads by default, at most (and half as many before the
+    /// walk of a tree goes on): enough to keep 32 uploads busy for many round trips, small
+    /// enough that a tree of any size costs the same memory.
+    static let defaultBacklog = 4096
+
+    @Option(name: .customLong("max-backlog"),
+            help: "Files of a directory queued ahead of the uploads, at most; the walk waits while that many do (rclone's --max-backlog).")
+    var maxBacklog: Int?
+
+    var backlog: Int { maxBacklog ?? Self.defaultBacklog }
 
     @Flag(help: "Print one JSON object per event on stdout (NDJSON).")
     var json = false
@@ -41,6 +47,8 @@ struct UploadCommand: AsyncParsableCommand {
             throw ValidationError("--progress-interval takes seconds from 0 (no progress lines) to 86400")
         }
         if detach && mode.foreground { throw ValidationError("--detach queues in the background engine; it cannot go with --foreground") }
+        guard backlog >= 2 else { throw ValidationError("--max-backlog takes 2 files or more") }
+        if detach && maxBacklog != nil { throw ValidationError("--detach queues the whole tree at once; it cannot go with --max-backlog") }
     }
 
     func run() async throws {
@@ -79,8 +87,8 @@ struct UploadCommand: AsyncParsableCommand {
         var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.concurrency)
         // Reported while it is queued: a tree of 100,000 files starts, and shows, at once,
         // and is read only as far as `backlog` files ahead of the uploads.
-        let paths = paths
-        _ = await report(engine.events, until: { await engine.add(paths: paths, backlog: Self.backlog) }, to: &reporter, clock: clock)
+        let paths = paths, backlog = backlog
+        _ = await report(engine.events, until: { await engine.add(paths: paths, backlog: backlog) }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
         await engine.shutdown()
