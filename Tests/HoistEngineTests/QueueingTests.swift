@@ -160,7 +160,7 @@ import Testing
             let queued = events.compactMap { event -> String? in if case .queued = event.kind { event.path } else { nil } }
             #expect(queued == paths.sorted())
             // A completed job keeps no record in the engine.
-            #expect(await engine.records.isEmpty)
+            #expect(await engine.recordCount == 0)
             await engine.shutdown()
         }
     }

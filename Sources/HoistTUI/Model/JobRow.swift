@@ -41,36 +41,136 @@ public struct JobMoment: Sendable, Equatable {
 }
 
 /// One row of the queue: a job and what the engine last said of it.
+///
+/// A queued row holds its path, size, state and when it was queued, inline (about 100
+/// bytes); everything a job says once it runs (ids, rate, error, retries, history) lives
+/// out of line, made on the job's first step. 100,000 queued files then cost their rows,
+/// not room for what running ones say (272 bytes each when it was all inline).
 public struct JobRow: Sendable, Equatable {
     public var id: JobID
     public let path: String
     public var size: Int64
     public var sent: Int64 = 0
     public var state: JobState = .queued
-    /// The remote file id (Lightfield) or final URL (Luw), once known.
-    public var remoteID: String?
-    /// The stored name, when the server gave one other than the file's.
-    public var remoteName: String?
-    /// Bytes per second of this job's PUT.
-    public var rate = RateWindow()
-    /// The failure that ended the job, while it is failed.
-    public var error: EngineError?
-    /// Retries announced, across the job's life.
-    public var retries = 0
-    /// While retrying: when the next attempt starts (engine clock) and why.
-    public var retryAt: Duration?
-    public var retryReason: String?
-    /// States with their times, oldest first (bounded).
-    public var history: [JobMoment] = []
-    /// When the current create or complete round trip began (engine clock).
-    var roundTripStart: Duration?
     /// A row from an earlier run's journal, shown for its id and URL; never counted.
     public var isEarlier = false
+    /// When the job was queued, while that is its only moment.
+    private var queuedAt: Moment?
+    /// Empty until the job's first step, then one element (an array: copy on write for free).
+    private var more: [Details] = []
+
+    private struct Moment: Sendable, Equatable {
+        var time: Duration
+        var wall: Date
+    }
+
+    /// What a row learns once its job runs.
+    private struct Details: Sendable, Equatable {
+        var remoteID: String?
+        var remoteName: String?
+        var rate = RateWindow()
+        var error: EngineError?
+        var retries = 0
+        var retryAt: Duration?
+        var retryReason: String?
+        var history: [JobMoment] = []
+        var roundTripStart: Duration?
+    }
+
+    private var details: Details {
+        get { more.first ?? Details() }
+        _modify {
+            if more.isEmpty { more.append(Details()) }
+            yield &more[0]
+        }
+    }
 
     public init(id: JobID, path: String, size: Int64) {
         self.id = id
         self.path = path
         self.size = size
+    }
+
+    /// The remote file id (Lightfield) or final URL (Luw), once known.
+    public var remoteID: String? {
+        get { more.first?.remoteID }
+        set { details.remoteID = newValue }
+    }
+    /// The stored name, when the server gave one other than the file's.
+    public var remoteName: String? {
+        get { more.first?.remoteName }
+        set { details.remoteName = newValue }
+    }
+    /// Bytes per second of this job's PUT.
+    public var rate: RateWindow {
+        get { more.first?.rate ?? RateWindow() }
+        _modify { yield &details.rate }
+    }
+    /// The failure that ended the job, while it is failed.
+    public var error: EngineError? {
+        get { more.first?.error }
+        set { details.error = newValue }
+    }
+    /// Retries announced, across the job's life.
+    public var retries: Int {
+        get { more.first?.retries ?? 0 }
+        set { details.retries = newValue }
+    }
+    /// While retrying: when the next attempt starts (engine clock) and why.
+    public var retryAt: Duration? {
+        get { more.first?.retryAt }
+        set { details.retryAt = newValue }
+    }
+    public var retryReason: String? {
+        get { more.first?.retryReason }
+        set { details.retryReason = newValue }
+    }
+    /// States with their times, oldest first (bounded).
+    public var history: [JobMoment] {
+        get {
+            if let queuedAt { return [JobMoment(time: queuedAt.time, wall: queuedAt.wall, text: Self.queuedText)] }
+            return more.first?.history ?? []
+        }
+        set {
+            queuedAt = nil
+            details.history = newValue
+        }
+    }
+    /// When the current create or complete round trip began (engine clock).
+    var roundTripStart: Duration? {
+        get { more.first?.roundTripStart }
+        set { details.roundTripStart = newValue }
+    }
+
+    public static func == (lhs: JobRow, rhs: JobRow) -> Bool {
+        lhs.id == rhs.id && lhs.path == rhs.path && lhs.size == rhs.size && lhs.sent == rhs.sent && lhs.state == rhs.state
+            && lhs.isEarlier == rhs.isEarlier && lhs.history == rhs.history && lhs.withoutHistory == rhs.withoutHistory
+    }
+
+    /// The out-of-line part with its history left out (compared through ``history``).
+    private var withoutHistory: Details {
+        var details = more.first ?? Details()
+        details.history = []
+        return details
+    }
+
+    static let queuedText = "queued"
+
+    /// The job is queued (again, after a retry), `size` bytes: a row that has never run
+    /// keeps only when; one that has run starts its rate and error over.
+    mutating func queued(size: Int64, at time: Duration, wall: Date) {
+        self.size = size
+        sent = 0
+        state = .queued
+        if more.isEmpty && queuedAt == nil {
+            queuedAt = Moment(time: time, wall: wall)
+            return
+        }
+        details.rate.reset()
+        details.error = nil
+        details.retryAt = nil
+        details.retryReason = nil
+        remember(Self.queuedText, at: time, wall: wall)
     }
 
     /// How many moments a row keeps.
@@ -113,7 +213,11 @@ public struct JobRow: Sendable, Equatable {
     }
 
     mutating func remember(_ text: String, at time: Duration, wall: Date) {
-        history.append(JobMoment(time: time, wall: wall, text: text))
-        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
+        if let queuedAt {
+            self.queuedAt = nil
+            details.history.append(JobMoment(time: queuedAt.time, wall: queuedAt.wall, text: Self.queuedText))
+        }
+        details.history.append(JobMoment(time: time, wall: wall, text: text))
+        if details.history.count > Self.historyLimit { details.history.removeFirst(details.history.count - Self.historyLimit) }
     }
 }

@@ -30,14 +30,7 @@ extension Reducer {
         state.queue.update(event.job, path: event.path) { row in
             switch event.kind {
             case .queued(let size):
-                row.size = size
-                row.sent = 0
-                row.state = .queued
-                row.rate.reset()
-                row.error = nil
-                row.retryAt = nil
-                row.retryReason = nil
-                row.remember("queued", at: time, wall: wall)
+                row.queued(size: size, at: time, wall: wall)
             case .started:
                 row.state = .creating
                 row.roundTripStart = time
