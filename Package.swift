@@ -155,6 +155,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HoistCLITests",
+            dependencies: ["hoist", "HoistEngine"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HoistBenchTests",
             dependencies: ["hoist-bench"],
             swiftSettings: strict

@@ -258,6 +258,32 @@ struct AgentHostTests {
         return lines
     }
 
+    @Test("an engine that changes its own number of uploads (adapting) tells every watcher, with no client asking")
+    func concurrencyChangesAreBroadcast() async throws {
+        try await Self.with { running, _ in
+            let a = try await Self.connect(running)
+            let b = try await Self.connect(running)
+            let isSeven: @Sendable ([AgentLine]) -> Bool = { lines in
+                lines.contains { if case .notice(let notice) = $0 { notice.event == .settings && notice.concurrency == 7 } else { false } }
+            }
+            let seenA = Task { await Self.lines(a, until: isSeven) }
+            let seenB = Task { await Self.lines(b, until: isSeven) }
+            // Straight to the engine, not through the host: what the tuner does on its own.
+            await running.engine.setConcurrency(7)
+            // Hung up after 10 s if the news never comes, so that the test fails instead of hanging.
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(10))
+                a.close()
+                b.close()
+            }
+            let linesA = await seenA.value, linesB = await seenB.value
+            #expect(isSeven(linesA) && isSeven(linesB))
+            watchdog.cancel()
+            a.close()
+            b.close()
+        }
+    }
+
     @Test("stop: every viewer is told, the engine shuts down, connections end")
     func stop() async throws {
         try await Self.with { running, _ in

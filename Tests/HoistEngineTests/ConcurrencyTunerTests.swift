@@ -1,3 +1,4 @@
+import HoistTestSupport
 import Testing
 
 @testable import HoistEngine
@@ -68,6 +69,26 @@ import Testing
         #expect(levels.isEmpty)
         #expect(tuner.current == 4)
         #expect(!tuner.settled)
+    }
+
+    @Test func overALinkWithALongRoundTripTheEngineRaisesItsNumberAndKeepsTheRaise() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                // 100 ms more per answer: a lifecycle (create, PUT, complete) takes 300 ms
+                // whatever the server does, so 4 at once leave the link mostly idle.
+                proxy.delayAnswers(by: .milliseconds(100))
+                let paths = try (0..<240).map { try harness.file("rtt/f\($0).txt", size: 300, seed: UInt8($0 % 200)) }
+                let engine = try harness.engine(harness.profile(endpoint: proxy.baseURL)) { $0.adaptiveConcurrency = 4...32 }
+                let ids = await engine.add(paths: paths)
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                let level = await engine.concurrency
+                await engine.shutdown()
+                #expect(ids.allSatisfy { events.completed($0) != nil }, "every file completes")
+                // The first raise (to 6) is a trial; a number above 4 at the end means a
+                // raise paid and was kept.
+                #expect(level > 4, "the engine stayed at \(level)")
+            }
+        }
     }
 
     @Test func theUsersChoiceEndsTheAdapting() async throws {

@@ -30,6 +30,7 @@ public final class FaultProxy: Sendable {
 
     private let channel: any Channel
     private let rules = Mutex<[Rule]>([])
+    private let answerDelay = Mutex<TimeAmount?>(nil)
     private let fired = Mutex(0)
     private let lines = Mutex<[String]>([])
     private let answered = Mutex<[(line: String, status: Int)]>([])
@@ -73,6 +74,13 @@ public final class FaultProxy: Sendable {
     }
 
     var port: Int { channel.localAddress?.port ?? 0 }
+
+    /// Holds every answer from upstream for `delay` before passing it on (and a close
+    /// after the answers before it): a link with that much more round trip. Set it before
+    /// the first request; the order of what comes back is kept.
+    public func delayAnswers(by delay: TimeAmount) { answerDelay.withLock { $0 = delay } }
+
+    var delay: TimeAmount? { answerDelay.withLock { $0 } }
 
     /// Arms `fault` for the next `times` requests whose first chunk contains `marker`.
     public func inject(_ fault: Fault, on marker: String = "PUT ", times: Int = 1) {
@@ -226,13 +234,27 @@ private final class Relay: ChannelInboundHandler {
         }
         if let requests, let line = FaultProxy.requestLine(buffer) { requests.sent(line) }
         if let (from, to) = rewrite { buffer = Self.replace(from, with: to, in: buffer) }
+        if let delay = answerDelay {
+            // Same delay, later deadline: scheduled tasks keep the order the bytes came in.
+            let peer = peer, held = buffer
+            context.eventLoop.scheduleTask(in: delay) { peer.writeAndFlush(held, promise: nil) }
+            return
+        }
         peer.writeAndFlush(buffer, promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        peer.close(promise: nil)
+        if let delay = answerDelay {
+            let peer = peer
+            context.eventLoop.scheduleTask(in: delay) { peer.close(promise: nil) }
+        } else {
+            peer.close(promise: nil)
+        }
         context.fireChannelInactive()
     }
+
+    /// Upstream's answers are held this long (`FaultProxy.delayAnswers(by:)`).
+    private var answerDelay: TimeAmount? { answers?.1.delay }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
