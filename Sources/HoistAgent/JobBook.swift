@@ -38,9 +38,34 @@ public struct JobBook: Sendable, Equatable {
         case .sessionCreated(let remote, _), .completed(let remote, _): entry.remoteID = remote
         default: break
         }
-        if event.isTerminal { entry.finished = true }
+        if event.isTerminal {
+            entry.finished = true
+            entry.events = Self.ended(entry.events)
+        }
         entries[event.job] = entry
         unfinished += (entry.finished ? 0 : 1) - (wasOpen ? 1 : 0)
+    }
+
+    /// What an ended job keeps: its `queued` (size, path), its session (the server's name
+    /// for it), the bytes it got to unless it completed (which says all of them), and its
+    /// end. The steps between say nothing a late client needs, and the engine keeps every
+    /// job of its life: 100,000 files took six events each, now three.
+    private static func ended(_ events: [EngineEvent]) -> [EngineEvent] {
+        guard let last = events.last else { return events }
+        var kept: [EngineEvent] = []
+        kept.reserveCapacity(4)
+        for event in events.dropLast() {
+            switch event.kind {
+            case .queued, .sessionCreated: kept.append(event)
+            case .progress, .resumed:
+                if case .completed = last.kind { continue }
+                kept.removeAll { if case .progress = $0.kind { true } else if case .resumed = $0.kind { true } else { false } }
+                kept.append(event)
+            default: continue
+            }
+        }
+        kept.append(last)
+        return kept
     }
 
     /// The snapshot: each job's events, jobs in id order.

@@ -84,10 +84,25 @@ struct AgentWireTests {
         #expect(book.unfinished == 2)
         book.record(event(2, .failed(.network("reset"))))
         #expect(book.unfinished == 1)
+        // An ended job keeps what a late client needs: queued, its session, how far it got, its end.
+        #expect(book.replay.filter { $0.job == JobID(2) }.map(\.kind) == [
+            .queued(size: 10), .sessionCreated(remoteID: "fil_2", filename: "2"), .progress(sent: 8, total: 10), .failed(.network("reset")),
+        ])
         book.record(event(2, .queued(size: 10)))
         #expect(book.replay.filter { $0.job == JobID(2) }.map(\.kind) == [.queued(size: 10)])
         #expect(book.remoteID(of: JobID(2)) == "fil_2")
         #expect(book.unfinished == 2 && book.count == 2)
+        // A completed one needs no progress: completed says every byte went.
+        for kind: EngineEvent.Kind in [.started, .sessionCreated(remoteID: "fil_3", filename: "2"), .progress(sent: 10, total: 10), .completing,
+                                       .completed(remoteID: "fil_3", md5: "abc")] { book.record(event(2, kind)) }
+        #expect(book.replay.filter { $0.job == JobID(2) }.map(\.kind) == [
+            .queued(size: 10), .sessionCreated(remoteID: "fil_3", filename: "2"), .completed(remoteID: "fil_3", md5: "abc"),
+        ])
+        #expect(JobSummary.fold(book.replay).last == {
+            var done = JobSummary(job: JobID(2), path: "/2")
+            (done.state, done.size, done.sent, done.remoteID, done.md5) = (.completed, 10, 10, "fil_3", "abc")
+            return done
+        }())
     }
 
     @Test("the lock: one holder per journal, its pid readable, free again once released")
