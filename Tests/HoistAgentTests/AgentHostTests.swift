@@ -155,17 +155,17 @@ struct AgentHostTests {
     @Test("an add in parts: each part follows its jobs' queued events, the walk holds at the backlog, stop_add ends it")
     func addInParts() async throws {
         try await Self.with { running, _ in
-            let tree = try Self.tree(in: running.files, named: "parts", files: 600)
+            let tree = try Self.tree(in: running.files, named: "parts", files: 100)
             let client = try await Self.connect(running)
             client.send(AgentRequest(.pause))
             let lines = Task { await Self.lines(client, until: { $0.contains { $0.added.map { $0.more == nil } ?? false } }) }
-            // Paused, nothing starts: the walk queues a first batch (32) and a full one (512),
-            // then holds, the queue far past the backlog of 40.
-            client.send(.addInParts([tree], tag: 7, backlog: 40))
-            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 544 })
+            // Paused, nothing starts: the walk queues its first batch (32), then holds, the
+            // queue past the backlog of 2.
+            client.send(.addInParts([tree], tag: 7, backlog: 2))
+            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
             // Held: no more files are read however long it waits for room.
             try await Task.sleep(for: .milliseconds(300))
-            #expect(await running.engine.queuedCount == 544)
+            #expect(await running.engine.queuedCount == 32)
             client.send(AgentRequest(.stopAdd, tag: 7))
             let seen = await lines.value
             var queued = Set<JobID>()
@@ -179,13 +179,14 @@ struct AgentHostTests {
                 named += ids
             }
             let parts = seen.compactMap(\.added)
-            #expect(parts.map { $0.jobs?.count ?? 0 } == [32, 512, 0], "\(parts)")
-            #expect(parts.dropLast().allSatisfy { $0.more == true } && parts.last?.more == nil)
-            #expect(Set(named) == queued && named.count == 544)
+            #expect(parts.map { $0.jobs?.count ?? 0 } == [32, 0], "\(parts)")
+            #expect(parts.first?.more == true && parts.last?.more == nil)
+            #expect(Set(named) == queued && named.count == 32)
             // The files not reached have no job; the ones named run once resumed.
             client.send(AgentRequest(.resume))
-            #expect(await waitUntil(timeout: 60) { await running.engine.queuedCount == 0 })
+            #expect(await waitUntil(timeout: 120) { await running.engine.queuedCount == 0 })
             await running.engine.waitUntilIdle()
+            #expect(await running.engine.queuedCount == 0)
             client.close()
         }
     }
@@ -193,16 +194,16 @@ struct AgentHostTests {
     @Test("an add in parts outlives its connection: the client hangs up mid-walk and every file of the tree still uploads")
     func addInPartsOutlivesItsConnection() async throws {
         try await Self.with { running, _ in
-            let tree = try Self.tree(in: running.files, named: "hangup", files: 600)
+            let tree = try Self.tree(in: running.files, named: "hangup", files: 100)
             let client = try await Self.connect(running)
             client.send(AgentRequest(.pause))
-            client.send(.addInParts([tree], tag: 1, backlog: 40))
-            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 544 })
+            client.send(.addInParts([tree], tag: 1, backlog: 2))
+            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
             client.close()
             let other = try await Self.connect(running)
             other.send(AgentRequest(.resume))
-            let done = await Self.events(other, until: { events in events.filter { if case .completed = $0.kind { true } else { false } }.count == 600 })
-            #expect(Set(done.compactMap { if case .completed = $0.kind { $0.path } else { nil } }).count == 600)
+            let done = await Self.events(other, until: { events in events.filter { if case .completed = $0.kind { true } else { false } }.count == 100 })
+            #expect(Set(done.compactMap { if case .completed = $0.kind { $0.path } else { nil } }).count == 100)
             #expect(!done.contains { if case .failed = $0.kind { true } else { false } })
             other.close()
         }

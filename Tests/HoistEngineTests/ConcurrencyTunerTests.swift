@@ -77,7 +77,7 @@ import Testing
                 // 100 ms more per answer: a lifecycle (create, PUT, complete) takes 300 ms
                 // whatever the server does, so 4 at once leave the link mostly idle.
                 proxy.delayAnswers(by: .milliseconds(100))
-                let paths = try (0..<240).map { try harness.file("rtt/f\($0).txt", size: 300, seed: UInt8($0 % 200)) }
+                let paths = try (0..<160).map { try harness.file("rtt/f\($0).txt", size: 300, seed: UInt8($0 % 200)) }
                 let engine = try harness.engine(harness.profile(endpoint: proxy.baseURL)) { $0.adaptiveConcurrency = 4...32 }
                 let ids = await engine.add(paths: paths)
                 let events = try await collect(engine, ids, timeout: .seconds(120))

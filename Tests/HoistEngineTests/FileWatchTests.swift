@@ -39,10 +39,10 @@ import Testing
                 let stoppedAt = try #require(events.last { $0.job == id && $0.isTerminal }?.time)
                 // "About 2 s": a check every 0.5 s, the PUT cut, then the session cancelled on
                 // the server before the terminal event. That round trip is to a server in this
-                // same test process, which a full parallel run starves (2.2 s and 2.8 s seen),
-                // so the bound leaves it 2 s; a PUT run out would take 10 s, and the bytes
-                // below show it was cut.
-                #expect(stoppedAt - changedAt < .seconds(4), "\(path): stopped \(stoppedAt - changedAt) after the change")
+                // same test process, which a full parallel run starves (2.2 s, 2.8 s and, on a
+                // slow day, 4.3 s seen), so the bound leaves it 4 s; a PUT run out would take
+                // 10 s, and the bytes below show it was cut.
+                #expect(stoppedAt - changedAt < .seconds(6), "\(path): stopped \(stoppedAt - changedAt) after the change")
                 // Well before the last byte: the PUT was stopped, not run out.
                 #expect((events.progress(id).max() ?? 0) < Int64(size) / 2, "\(events.progress(id))")
                 let session = try #require(events.sessions(id).first)
