@@ -11,7 +11,8 @@ struct QueueBench: Sendable {
     let jobs: Int
     let timeout: Duration
     /// Through the background engine, as `hoist upload` runs by default: the client is then
-    /// a thin one, and its first `session` line waits for the engine to say the job ids.
+    /// a thin one, and its first `session` line waits for the engine to say the first
+    /// batch's job ids.
     var background = false
 
     /// Targets: the first session within 1 s of the command; the client within 64 MiB.
@@ -146,7 +147,8 @@ struct QueueBench: Sendable {
                 "",
                 "hoist = the same `hoist upload` through the background engine (HOIST_ENGINE=background, as by default),",
                 "        which it starts; the client prints what the engine does. \(result.completed.formatted()) completed.",
-                "first session = spawn to the client's first `session` line: it waits for the engine's job ids first.",
+                "first session = spawn to the client's first `session` line: it waits for the first batch's job ids,",
+                "        which the engine sends as it queues each batch (the walk held at the backlog).",
                 "peak RSS = the client's own VmHWM; the engine is another process, not counted.",
             ]
         } else {
