@@ -220,7 +220,8 @@ public actor AgentHost {
             for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection) }
             _ = await walked
             answer([], tag: walk.tag, more: false, to: walk.connection)
-            walks[walk] = nil
+            // Unless a later add of the same connection and tag took the name meanwhile.
+            if walks[walk] === parts { walks[walk] = nil }
         }
     }
 
