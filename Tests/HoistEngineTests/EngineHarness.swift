@@ -99,8 +99,10 @@ struct TestAPI {
 }
 
 /// Reads events until every job in `ids` ended (or `timeout` passed), calling `onEvent` on each.
+/// The timeout is a safety net, not a bound under test: a passing test never waits for it,
+/// and a full parallel run on a slow day took over 20 s for six small files into moto.
 func collect(
-    _ engine: UploadEngine, _ ids: [JobID], timeout: Duration = .seconds(20),
+    _ engine: UploadEngine, _ ids: [JobID], timeout: Duration = .seconds(90),
     onEvent: @escaping @Sendable (EngineEvent) async -> Void = { _ in }
 ) async throws -> [EngineEvent] {
     try await withThrowingTaskGroup(of: [EngineEvent]?.self) { group in
