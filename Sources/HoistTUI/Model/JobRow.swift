@@ -93,43 +93,43 @@ public struct JobRow: Sendable, Equatable {
 
     /// The remote file id (Lightfield) or final URL (Luw), once known.
     public var remoteID: String? {
-        get { more.first?.remoteID }
+        get { details.remoteID }
         set { details.remoteID = newValue }
     }
     /// The stored name, when the server gave one other than the file's.
     public var remoteName: String? {
-        get { more.first?.remoteName }
+        get { details.remoteName }
         set { details.remoteName = newValue }
     }
     /// Bytes per second of this job's PUT.
     public var rate: RateWindow {
-        get { more.first?.rate ?? RateWindow() }
+        get { details.rate }
         _modify { yield &details.rate }
     }
     /// The failure that ended the job, while it is failed.
     public var error: EngineError? {
-        get { more.first?.error }
+        get { details.error }
         set { details.error = newValue }
     }
     /// Retries announced, across the job's life.
     public var retries: Int {
-        get { more.first?.retries ?? 0 }
+        get { details.retries }
         set { details.retries = newValue }
     }
     /// While retrying: when the next attempt starts (engine clock) and why.
     public var retryAt: Duration? {
-        get { more.first?.retryAt }
+        get { details.retryAt }
         set { details.retryAt = newValue }
     }
     public var retryReason: String? {
-        get { more.first?.retryReason }
+        get { details.retryReason }
         set { details.retryReason = newValue }
     }
     /// States with their times, oldest first (bounded).
     public var history: [JobMoment] {
         get {
             if let queuedAt { return [JobMoment(time: queuedAt.time, wall: queuedAt.wall, text: Self.queuedText)] }
-            return more.first?.history ?? []
+            return details.history
         }
         set {
             queuedAt = nil
@@ -138,7 +138,7 @@ public struct JobRow: Sendable, Equatable {
     }
     /// When the current create or complete round trip began (engine clock).
     var roundTripStart: Duration? {
-        get { more.first?.roundTripStart }
+        get { details.roundTripStart }
         set { details.roundTripStart = newValue }
     }
 
@@ -149,9 +149,9 @@ public struct JobRow: Sendable, Equatable {
 
     /// The out-of-line part with its history left out (compared through ``history``).
     private var withoutHistory: Details {
-        var details = more.first ?? Details()
-        details.history = []
-        return details
+        var kept = details
+        kept.history = []
+        return kept
     }
 
     static let queuedText = "queued"
