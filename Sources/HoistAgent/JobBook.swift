@@ -52,18 +52,19 @@ public struct JobBook: Sendable, Equatable {
     /// job of its life: 100,000 files took six events each, now three.
     private static func ended(_ events: [EngineEvent]) -> [EngineEvent] {
         guard let last = events.last else { return events }
-        var kept: [EngineEvent] = []
-        kept.reserveCapacity(4)
-        for event in events.dropLast() {
-            switch event.kind {
-            case .queued, .sessionCreated: kept.append(event)
-            case .progress, .resumed:
-                if case .completed = last.kind { continue }
-                kept.removeAll { if case .progress = $0.kind { true } else if case .resumed = $0.kind { true } else { false } }
-                kept.append(event)
-            default: continue
+        var kept = events.dropLast().filter {
+            switch $0.kind {
+            case .queued, .sessionCreated: true
+            default: false
             }
         }
+        let completed = if case .completed = last.kind { true } else { false }
+        if !completed, let reached = events.last(where: {
+            switch $0.kind {
+            case .progress, .resumed: true
+            default: false
+            }
+        }) { kept.append(reached) }
         kept.append(last)
         return kept
     }
