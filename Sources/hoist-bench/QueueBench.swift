@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A queue of many files (issue 12): one `hoist upload DIR --json` over `count` tiny files,
-/// as a script would run it. How soon its first session exists, the client's peak RSS while
+/// as a script would run it. How soon its first session exists, the client's peak RSS
 /// over the whole run, and the lifecycles per second to the end.
 struct QueueBench: Sendable {
     let workspace: BenchWorkspace

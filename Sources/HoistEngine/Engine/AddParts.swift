@@ -15,7 +15,7 @@ public final class AddParts: Sendable {
     }
 
     /// Whether ``UploadEngine/stop(_:)`` was called for this walk.
-    public var isStopped: Bool { stopped.load(ordering: .acquiring) }
+    var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     func markStopped() { stopped.store(true, ordering: .releasing) }
 

@@ -181,6 +181,9 @@ public actor UploadEngine {
         pump()
     }
 
+    /// How many jobs wait in the queue (not yet started).
+    public var queuedCount: Int { queue.count }
+
     /// Changes the total bandwidth limit (nil: unlimited); running uploads follow at once.
     public func setRateLimit(_ bytesPerSecond: Int64?) async {
         await limiter.setRate(bytesPerSecond)
@@ -294,9 +297,6 @@ public actor UploadEngine {
     }
 
     // MARK: internals
-
-    /// How many jobs wait in the queue (not yet started).
-    public var queuedCount: Int { queue.count }
 
     var isIdle: Bool { running.isEmpty && (queue.isEmpty || isPaused || shuttingDown) }
 

@@ -26,7 +26,7 @@ extension UploadCommand {
         let names = paths.map(UploadEngine.relativeName)
         if detach {
             // Every id before returning: the whole tree is queued at once.
-            connection.send(.add(absolute, names: names, tag: 1))
+            connection.send(.add(absolute, names: names, tag: JobFeed.tag))
             let feed = JobFeed(connection, keepsSnapshot: true)
             guard let ids = await feed.ids else {
                 throw AgentFailure.report(.lost(connection.endReason ?? "the connection closed before the jobs were queued"))
@@ -37,7 +37,7 @@ extension UploadCommand {
         }
         // In parts, the walk held at the same backlog as in process: the first upload is
         // reported at once, and neither side holds a record of every file of a large tree.
-        connection.send(.addInParts(absolute, names: names, tag: 1, backlog: backlog))
+        connection.send(.addInParts(absolute, names: names, tag: JobFeed.tag, backlog: backlog))
         let feed = JobFeed(connection)
         let clock = MachineEngineClock()
         let interrupts = Self.handleInterrupts(connection, feed: feed)
@@ -86,7 +86,7 @@ extension UploadCommand {
     /// `stop_add` brings at once, so that no job queued meanwhile is missed.
     private static func handleInterrupts(_ connection: AgentConnection, feed: JobFeed) -> any DispatchSourceSignal {
         onInterrupt { presses in
-            connection.send(AgentRequest(.stopAdd, tag: 1))
+            connection.send(AgentRequest(.stopAdd, tag: JobFeed.tag))
             Task {
                 _ = await feed.ids
                 for id in presses == 1 ? feed.notStarted : feed.open { connection.send(.job(.cancel, id.rawValue)) }
@@ -116,11 +116,14 @@ final class JobFeed: Sendable {
         var closed = false
     }
 
+    /// The tag of the command's one `add` (and of its `stop_add`).
+    static let tag = 1
+
     private let state = Mutex(Books())
     /// This command's jobs' events.
     let events: AsyncStream<EngineEvent>
 
-    init(_ connection: AgentConnection, tag: Int = 1, keepsSnapshot: Bool = false) {
+    init(_ connection: AgentConnection, keepsSnapshot: Bool = false) {
         let (events, sink) = AsyncStream.makeStream(of: EngineEvent.self)
         self.events = events
         Task { [self] in
@@ -139,7 +142,7 @@ final class JobFeed: Sendable {
                     }
                 case .notice(let notice) where notice.event == .ready && !keepsSnapshot:
                     self.state.withLock { $0.book.dropFinished() }
-                case .notice(let notice) where notice.event == .added && notice.tag == tag:
+                case .notice(let notice) where notice.event == .added && notice.tag == Self.tag:
                     let waiters = self.state.withLock { books -> [CheckedContinuation<[JobID]?, Never>] in
                         for id in (notice.jobs ?? []).map(JobID.init) {
                             books.named.append(id)
