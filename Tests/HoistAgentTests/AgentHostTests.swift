@@ -155,14 +155,9 @@ struct AgentHostTests {
     @Test("an add in parts: each part follows its jobs' queued events, the walk holds at the backlog, stop_add ends it")
     func addInParts() async throws {
         try await Self.with { running, _ in
-            let tree = try Self.tree(in: running.files, named: "parts", files: 100)
-            let client = try await Self.connect(running)
-            client.send(AgentRequest(.pause))
+            let client = try await Self.heldWalk(running, named: "parts", tag: 7)
+            // The connection keeps its lines until read: these are all of them since `ready`.
             let lines = Task { await Self.lines(client, until: { $0.contains { $0.added.map { $0.more == nil } ?? false } }) }
-            // Paused, nothing starts: the walk queues its first batch (32), then holds, the
-            // queue past the backlog of 2.
-            client.send(.addInParts([tree], tag: 7, backlog: 2))
-            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
             // Held: no more files are read however long it waits for room.
             try await Task.sleep(for: .milliseconds(300))
             #expect(await running.engine.queuedCount == 32)
@@ -194,11 +189,7 @@ struct AgentHostTests {
     @Test("an add in parts outlives its connection: the client hangs up mid-walk and every file of the tree still uploads")
     func addInPartsOutlivesItsConnection() async throws {
         try await Self.with { running, _ in
-            let tree = try Self.tree(in: running.files, named: "hangup", files: 100)
-            let client = try await Self.connect(running)
-            client.send(AgentRequest(.pause))
-            client.send(.addInParts([tree], tag: 1, backlog: 2))
-            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
+            let client = try await Self.heldWalk(running, named: "hangup", tag: 1)
             client.close()
             let other = try await Self.connect(running)
             other.send(AgentRequest(.resume))
@@ -234,6 +225,17 @@ struct AgentHostTests {
             }
             adder.close()
         }
+    }
+
+    /// A client whose `add` in parts of a tree of 100 files is held after its first batch:
+    /// the engine paused, nothing starts, so 32 are queued, past the backlog of 2.
+    static func heldWalk(_ running: Running, named name: String, tag: Int) async throws -> AgentConnection {
+        let tree = try tree(in: running.files, named: name, files: 100)
+        let client = try await connect(running)
+        client.send(AgentRequest(.pause))
+        client.send(.addInParts([tree], tag: tag, backlog: 2))
+        #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
+        return client
     }
 
     /// A directory `name` of `files` small files in three subdirectories.
