@@ -69,7 +69,7 @@ struct BrowserReducerTests {
     func scrolling() {
         var state = AppState(size: Size(rows: 15, columns: 60), directory: "/d", destination: "", concurrency: 1)
         Reducer.loaded(&state, directory: "/d", entries: (0..<50).map {
-            DirectoryEntry(name: String(format: "f%02d", $0), path: "/d/f\($0)", isDirectory: false, size: 1)
+            DirectoryEntry(name: String(format: "f%02d", $0), directory: "/d", isDirectory: false, size: 1)
         })
         let rows = Layout(size: state.size).browserRows
         press(&state, .pageDown)

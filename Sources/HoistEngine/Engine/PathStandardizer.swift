@@ -31,6 +31,9 @@ struct PathStandardizer {
             if directories.count >= 256 { directories.removeAll(keepingCapacity: true) }
             directories[directory] = standard
         }
+        // Already standard: the same string, so that a path the caller holds is not held
+        // twice (the TUI's 100,000 queued paths were copied here, one allocation each).
+        if standard == directory { return full }
         return (standard == "/" ? "" : standard) + full[slash...]
     }
 

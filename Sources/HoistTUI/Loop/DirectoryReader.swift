@@ -24,7 +24,7 @@ public enum DirectoryReader {
             #else
             let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
             #endif
-            return DirectoryEntry(name: name, path: path, isDirectory: isDirectory,
+            return DirectoryEntry(name: name, directory: directory, isDirectory: isDirectory,
                                   size: resolved ? Int64(info.st_size) : 0, isSymlink: isLink,
                                   mtimeNanos: resolved ? mtime : nil, problem: nil)
         }

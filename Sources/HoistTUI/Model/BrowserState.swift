@@ -1,27 +1,67 @@
+import Foundation
 import HoistEngine
 
 /// A directory entry as the browser shows it.
+///
+/// Kept small: a listing of 100,000 files holds 100,000 of these. The path is made from
+/// the directory (one string every entry of a listing shares) and the name when asked,
+/// not stored, and the rare problem lives out of line: 64 bytes an entry, where a stored
+/// path and an inline error took 144 and a string of its own.
 public struct DirectoryEntry: Sendable, Equatable {
     public var name: String
-    public var path: String
-    public var isDirectory: Bool
+    /// The directory the entry is in.
+    public var directory: String
     public var size: Int64
-    public var isSymlink: Bool
     /// Modification time, to tell a file uploaded before from one changed since.
     public var mtimeNanos: Int64?
+    public var isDirectory: Bool
+    public var isSymlink: Bool
+    private var problemBox: Problem?
+
     /// Why this cannot be uploaded here, checked before any network call (unreadable,
     /// empty, too large, a type the destination refuses); `nil` when it can.
-    public var problem: EngineError?
+    public var problem: EngineError? {
+        get { problemBox?.error }
+        set { problemBox = newValue.map(Problem.init) }
+    }
 
-    public init(name: String, path: String, isDirectory: Bool, size: Int64, isSymlink: Bool = false,
+    /// Immutable, so copies of an entry sharing it keep value semantics.
+    private final class Problem: Sendable, Equatable {
+        let error: EngineError
+        init(_ error: EngineError) { self.error = error }
+        static func == (lhs: Problem, rhs: Problem) -> Bool { lhs.error == rhs.error }
+    }
+
+    public init(name: String, directory: String, isDirectory: Bool, size: Int64, isSymlink: Bool = false,
                 mtimeNanos: Int64? = nil, problem: EngineError? = nil) {
         self.name = name
-        self.path = path
+        self.directory = directory
         self.isDirectory = isDirectory
         self.size = size
         self.isSymlink = isSymlink
         self.mtimeNanos = mtimeNanos
-        self.problem = problem
+        self.problemBox = problem.map(Problem.init)
+    }
+
+    /// The entry named `name` at `path` (whose last component is `name`).
+    public init(name: String, path: String, isDirectory: Bool, size: Int64, isSymlink: Bool = false,
+                mtimeNanos: Int64? = nil, problem: EngineError? = nil) {
+        let parent = (path as NSString).deletingLastPathComponent
+        self.init(name: name, directory: parent.isEmpty ? "/" : parent, isDirectory: isDirectory, size: size,
+                  isSymlink: isSymlink, mtimeNanos: mtimeNanos, problem: problem)
+    }
+
+    /// The absolute path.
+    public var path: String { directory == "/" ? "/" + name : directory + "/" + name }
+
+    /// Whether this is the entry at `path`, byte for byte, without making its path.
+    public func isAt(_ path: String) -> Bool {
+        let bytes = path.utf8, separator = directory == "/" ? 0 : 1
+        guard bytes.count == directory.utf8.count + separator + name.utf8.count, bytes.starts(with: directory.utf8) else {
+            return false
+        }
+        let rest = bytes.dropFirst(directory.utf8.count)
+        return (separator == 0 || rest.first == UInt8(ascii: "/")) && rest.dropFirst(separator).elementsEqual(name.utf8)
     }
 
     public var isHidden: Bool { name.hasPrefix(".") }

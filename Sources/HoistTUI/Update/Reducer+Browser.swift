@@ -35,7 +35,7 @@ extension Reducer {
         case .toggleHidden:
             let keep = browser.current?.path
             browser.showHidden.toggle()
-            browser.cursor = keep.flatMap { path in browser.visible.firstIndex { $0.path == path } } ?? 0
+            browser.cursor = keep.flatMap { path in browser.visible.firstIndex { $0.isAt(path) } } ?? 0
             browser.reveal(height: layout.browserRows)
         case .startFilter:
             browser.isFiltering = true
@@ -68,7 +68,7 @@ extension Reducer {
         state.browser.filter = ""
         state.browser.isFiltering = false
         state.browser.offset = 0
-        state.browser.cursor = state.browser.visible.firstIndex { $0.path == previous } ?? 0
+        state.browser.cursor = state.browser.visible.firstIndex { $0.isAt(previous) } ?? 0
         state.browser.reveal(height: Layout(size: state.size).browserRows)
     }
 

@@ -34,7 +34,7 @@ extension Reducer {
             case .started:
                 row.state = .creating
                 row.roundTripStart = time
-                row.remember("creating a session", at: time, wall: wall)
+                row.remember(JobRow.creatingText, at: time, wall: wall)
             case .sessionCreated(let remote, let filename):
                 row.remoteID = remote
                 row.remoteName = filename
@@ -42,7 +42,7 @@ extension Reducer {
                 row.roundTripStart = nil
                 row.state = .uploading
                 row.retryAt = nil
-                row.remember("session \(remote)" + (filename == row.name ? "" : " as \(filename)"), at: time, wall: wall)
+                row.remember(JobRow.sessionText(remote) + (filename == row.name ? "" : " as \(filename)"), at: time, wall: wall)
             case .progress(let sent, let total):
                 if sent < row.sent {
                     // A new PUT starts from 0: its bytes are new bytes, its rate a new rate.
@@ -51,7 +51,7 @@ extension Reducer {
                 } else {
                     moved = sent - row.sent
                 }
-                if row.state != .uploading || sent == 0 { row.remember("uploading", at: time, wall: wall) }
+                if row.state != .uploading || sent == 0 { row.remember(JobRow.uploadingText, at: time, wall: wall) }
                 row.rate.record(total: sent, at: time)
                 row.sent = sent
                 row.size = total
@@ -70,7 +70,7 @@ extension Reducer {
                 row.sent = row.size
                 row.state = .completing
                 row.roundTripStart = time
-                row.remember("all bytes taken; completing", at: time, wall: wall)
+                row.remember(JobRow.completingText, at: time, wall: wall)
             case .completed(let remote, _):
                 row.remoteID = remote
                 if let start = row.roundTripStart { completeTrip = time - start }
@@ -78,7 +78,8 @@ extension Reducer {
                 row.sent = row.size
                 row.state = .done
                 row.rate.reset()
-                row.remember("done: \(remote)", at: time, wall: wall)
+                row.remember(JobRow.doneText(remote), at: time, wall: wall)
+                row.compact()
             case .retrying(let attempt, let delay, let reason):
                 row.retries += 1
                 row.state = .retrying(attempt: attempt)
