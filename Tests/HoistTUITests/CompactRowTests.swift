@@ -135,3 +135,40 @@ struct CompactRowTests {
         #expect(MemoryLayout<DirectoryEntry>.stride <= 64)
     }
 }
+
+/// The queue finds rows without a dictionary of every id, and still finds them all when
+/// ids come out of order.
+@Suite("Queue: finding rows")
+struct RowIndexTests {
+    private func add(_ queue: inout QueueState, _ ids: [Int]) {
+        for id in ids { queue.update(JobID(id), path: "/f\(id)") { $0.size = Int64(id) } }
+    }
+
+    @Test("rows in the engine's order are found by search; retired rows by their ids")
+    func inOrder() {
+        var queue = QueueState()
+        add(&queue, Array(1...50))
+        for id in 1...50 { #expect(queue.row(JobID(id))?.size == Int64(id)) }
+        #expect(queue.row(JobID(51)) == nil && queue.row(JobID(0)) == nil)
+        for id in 1...20 { queue.update(JobID(id), path: "") { $0.state = .done } }
+        queue.retireJobs()
+        #expect(queue.rows.count == 20)
+        add(&queue, [60, 61, 70])
+        #expect(queue.rows.count == 23, "a known id never gets a second row")
+        for row in queue.rows { #expect(queue.row(row.id)?.path == row.path) }
+        #expect(queue.row(JobID(-1_000_000)) == nil && queue.row(JobID(-1_000_021)) == nil)
+        queue.update(JobID(70), path: "") { $0.state = .done }
+        queue.retireJobs()
+        #expect(queue.rows.count == 21)
+        for row in queue.rows { #expect(queue.row(row.id)?.path == row.path) }
+    }
+
+    @Test("an id that comes after a higher one falls back to a dictionary and is still found")
+    func outOfOrder() {
+        var queue = QueueState()
+        add(&queue, [1, 2, 5, 3, 4, 5, 9, 7])
+        #expect(queue.rows.map(\.id.rawValue) == [1, 2, 5, 3, 4, 9, 7])
+        for id in [1, 2, 3, 4, 5, 7, 9] { #expect(queue.row(JobID(id))?.size == Int64(id)) }
+        #expect(queue.selectedIndex == 0)
+    }
+}

@@ -102,10 +102,14 @@ struct KeyTests {
         #expect(state.messageIsError)
         #expect(state.message == "queued a.png; not queued: /data/photos/b.jpg: Permission denied")
         feed(&state, job: 1, path: "/data/photos/a.png", [.queued(size: 3 << 20), .started])
-        // The same file again, through a link: said once, not queued, not a failure.
+        // The same file again, through a link: said once, not queued, not a failure. The
+        // check is asked for the files of the jobs queued or running.
+        press(&state, .moveFirst, .toggleMark)
+        #expect(press(&state, .queueFiles) == [.preflight(["/data/photos/raw"], queued: ["/data/photos/a.png"])])
         let again = [PathCheck(path: "/data/photos/link.png", fileKey: "/data/photos/a.png"),
                      PathCheck(path: "/data/photos/a.png", fileKey: "/data/photos/a.png")]
-        #expect(withoutTitles(Reducer.reduce(&state, .preflighted(again), now: .seconds(3), wall: wall)).isEmpty)
+        #expect(withoutTitles(Reducer.reduce(&state, .preflighted(again, inQueue: ["/data/photos/a.png"]), now: .seconds(3),
+                                             wall: wall)).isEmpty)
         #expect(state.message == "2 items already queued")
         #expect(!state.messageIsError)
         #expect(state.queue.counts.failed == 0 && state.queue.rows.count == 1)

@@ -24,6 +24,8 @@ final class EventLoop {
     static let slice = 4096
     /// The paths of a `u` not checked yet.
     private var unchecked: ArraySlice<String> = []
+    /// The paths of the jobs queued or running when that `u` was pressed, until its first slice.
+    private var queuedWhenAsked: [String] = []
 
     init(screen: any Screen, link: any EngineLink, configuration: TUIConfiguration, wallClock: @escaping () -> Date = Date.init) {
         self.screen = screen
@@ -127,7 +129,8 @@ final class EventLoop {
         let slice = unchecked.prefix(isFirst ? Self.firstSlice : Self.slice)
         unchecked = unchecked.dropFirst(slice.count)
         let checks = PathChecker.check(Array(slice), preflight: link.preflight)
-        receive(.preflighted(checks, final: unchecked.isEmpty))
+        receive(.preflighted(checks, final: unchecked.isEmpty, inQueue: isFirst ? PathChecker.fileKeys(queuedWhenAsked) : []))
+        if isFirst { queuedWhenAsked = [] }
     }
 
     private func draw() {
@@ -147,10 +150,11 @@ final class EventLoop {
                 } catch {
                     receive(.listFailed(directory: path, reason: DirectoryReader.reason(error)))
                 }
-            case .preflight(let paths):
+            case .preflight(let paths, let queued):
                 // A `u` still being checked is finished first: its slices stay in order.
                 while !unchecked.isEmpty { checkSlice() }
                 unchecked = paths[...]
+                queuedWhenAsked = queued
                 checkSlice()
             case .loadHistory:
                 link.loadHistory(limit: configuration.historyLimit)

@@ -4,7 +4,9 @@ import HoistEngine
 /// the uploads earlier runs completed; the selection and scroll position.
 public struct QueueState: Sendable, Equatable {
     public private(set) var rows: [JobRow] = []
-    private var index: [JobID: Int] = [:]
+    /// Where each row is: found by arithmetic and binary search while the rows are in the
+    /// order ids come (see ``RowIndex``), not by a dictionary of every id.
+    private var index = RowIndex()
     /// Earlier runs' completed uploads for this destination, newest first. Their ids are
     /// negative so they never meet the engine's.
     public private(set) var earlier: [JobRow] = []
@@ -17,9 +19,6 @@ public struct QueueState: Sendable, Equatable {
     /// Whether the selection follows the active uploads: until the user moves in the queue,
     /// and again after new files are queued.
     public var follows = true
-    /// The files (``PathCheck/fileKey``) the paths queued from here lead to, by the path
-    /// the engine reports, for saying "already queued" once.
-    public var fileKeys: [String: String] = [:]
     /// How many rows ``retireJobs()`` renumbered, for their ids.
     private var retired = 0
 
@@ -29,26 +28,30 @@ public struct QueueState: Sendable, Equatable {
     public var listed: [JobRow] { showsEarlier ? rows + earlier : rows }
 
     public func row(_ id: JobID) -> JobRow? {
-        if let i = index[id] { return rows[i] }
+        if let i = index.position(of: id, in: rows) { return rows[i] }
         return id.rawValue < 0 ? earlier.first { $0.id == id } : nil
     }
 
     /// The selected row's position in ``listed``, if any.
     public var selectedIndex: Int? {
         guard let selected else { return nil }
-        if let i = index[selected] { return i }
+        if let i = index.position(of: selected, in: rows) { return i }
         guard showsEarlier else { return nil }
         return earlier.firstIndex { $0.id == selected }.map { rows.count + $0 }
     }
 
     /// Changes job `id`'s row, adding it (for `path`) on first sight.
     mutating func update(_ id: JobID, path: String, _ change: (inout JobRow) -> Void) {
-        if index[id] == nil {
-            index[id] = rows.count
+        let i: Int
+        if let known = index.position(of: id, in: rows) {
+            i = known
+        } else {
+            index.appending(id, to: rows)
             rows.append(JobRow(id: id, path: path, size: 0))
             if selected == nil { selected = id }
+            i = rows.count - 1
         }
-        if let i = index[id] { change(&rows[i]) }
+        change(&rows[i])
     }
 
     /// A new background engine numbers its jobs afresh (the old one died): the old engine's
@@ -62,7 +65,7 @@ public struct QueueState: Sendable, Equatable {
             kept[i].isEarlier = true
         }
         rows = kept
-        index = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.id, $0) })
+        index = RowIndex(retired: rows.count)
         if let selected, selected.rawValue >= 0 { self.selected = rows.first?.id }
     }
 

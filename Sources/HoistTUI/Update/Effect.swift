@@ -17,8 +17,9 @@ public enum Effect: Sendable, Equatable {
     case engine(EngineCommand)
     /// Read a directory: ``Input/listed(directory:entries:)`` or ``Input/listFailed(directory:reason:)``.
     case listDirectory(String)
-    /// Check paths before queueing them: ``Input/preflighted(_:final:)``.
-    case preflight([String])
+    /// Check paths before queueing them: ``Input/preflighted(_:final:inQueue:)``. `queued`:
+    /// the paths of the jobs queued or running, whose files a second path must not queue again.
+    case preflight([String], queued: [String] = [])
     /// Read earlier runs' uploads from the journal: ``Input/history(_:)``.
     case loadHistory
     /// Ask the server for a fresh download URL (the final URL for Luw): ``Input/fetchedURL(job:_:)``.

@@ -17,9 +17,11 @@ public enum Input: Sendable, Equatable {
     case listed(directory: String, entries: [DirectoryEntry])
     /// A directory could not be read.
     case listFailed(directory: String, reason: String)
-    /// The paths `u` asked for, checked (``Effect/preflight(_:)``): all of them, or a slice,
-    /// `final` on the last; the status line speaks for every slice of one `u` so far.
-    case preflighted([PathCheck], final: Bool = true)
+    /// The paths `u` asked for, checked (``Effect/preflight(_:queued:)``): all of them, or a
+    /// slice, `final` on the last; the status line speaks for every slice of one `u` so far.
+    /// The first slice brings `inQueue`: the files (``PathCheck/fileKey``) the effect's
+    /// `queued` paths lead to.
+    case preflighted([PathCheck], final: Bool = true, inQueue: Set<String> = [])
     /// Earlier runs' completed uploads (``Effect/loadHistory``), newest first.
     case history([JournalEntry])
     /// A download URL to copy (``Effect/fetchURL(job:remoteID:)``).

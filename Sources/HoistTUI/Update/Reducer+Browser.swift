@@ -31,7 +31,7 @@ extension Reducer {
             let paths = browser.marks.isEmpty ? browser.current.map { [$0.path] } ?? [] : browser.marks.sorted()
             guard !paths.isEmpty else { return [] }
             browser.marks = []
-            return [.preflight(paths)]
+            return [.preflight(paths, queued: state.queue.rows.filter { !$0.state.isFinished }.map(\.path))]
         case .toggleHidden:
             let keep = browser.current?.path
             browser.showHidden.toggle()
@@ -76,11 +76,12 @@ extension Reducer {
     /// refuse the rest with the reason (no session is created for them), and say once that
     /// a file is already queued (by any path to it) instead of queueing it again. The status
     /// line counts every slice of this `u` so far; the log records the whole once, at the end.
-    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], final: Bool = true, wall: Date) -> [Effect] {
-        // The files queued or running when this `u` began, read from the rows once per `u`,
-        // not per slice: 100,000 rows were walked again for every slice.
-        var inQueue = state.queueing.inQueue
-            ?? Set(state.queue.rows.filter { !$0.state.isFinished }.map { state.queue.fileKeys[$0.path] ?? $0.path })
+    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], final: Bool = true, inQueue given: Set<String> = [],
+                             wall: Date) -> [Effect] {
+        // The files queued or running when this `u` began come with its first slice, found
+        // by the checker from the rows' paths: the rows keep no file key of their own (a
+        // dictionary of 100,000 of them was 8 MiB of a 100,000-file queue).
+        var inQueue = state.queueing.inQueue ?? given
         var queued: [String] = []
         let refusedBefore = state.queueing.refused.count
         for check in checks {
@@ -92,7 +93,6 @@ extension Reducer {
                 inQueue.insert(check.fileKey)
                 queued.append(check.path)
                 state.queueing.queued.add(check.path)
-                state.queue.fileKeys[check.path] = check.fileKey
             }
         }
         state.queueing.inQueue = inQueue
