@@ -31,6 +31,7 @@ extension Reducer {
             let paths = browser.marks.isEmpty ? browser.current.map { [$0.path] } ?? [] : browser.marks.sorted()
             guard !paths.isEmpty else { return [] }
             browser.marks = []
+            state.queue.reserve(paths.count)
             return [.preflight(paths, queued: state.queue.rows.filter { !$0.state.isFinished }.map(\.path))]
         case .toggleHidden:
             let keep = browser.current?.path
