@@ -50,7 +50,7 @@ struct CompactRowTests {
         #expect(compact.history[2].text == "session upl_7 as a (1).png")
     }
 
-    @Test("a story with a retry, an unusual line, or times finer than nanoseconds stays as it was")
+    @Test("a story with a retry or an unusual line, or a row not done, stays as it was")
     func unusualStories() {
         var retried = ordinaryRow()
         retried.retries = 1
@@ -62,16 +62,31 @@ struct CompactRowTests {
         resumed.compact()
         #expect(!resumed.isCompact)
 
-        var fine = ordinaryRow()
-        let odd = Duration(secondsComponent: 9, attosecondsComponent: 17)
-        fine.remember(JobRow.doneText("fil_1"), at: odd, wall: wall(at: odd))
-        fine.compact()
-        #expect(!fine.isCompact)
-
         var running = ordinaryRow()
         running.state = .completing
         running.compact()
         #expect(!running.isCompact)
+    }
+
+    @Test("times finer than a nanosecond (decimal seconds off the engine's socket) are kept to the nearest one")
+    func finerTimes() {
+        var row = JobRow(id: JobID(1), path: "/data/a.png", size: 10)
+        // As the wire gives them: 50731.346742999995 s and the like.
+        let times = [50731.346742999995, 50731.349306, 50731.367050999994, 50731.381466, 50731.388997999995]
+            .map { Duration.seconds($0) }
+        let lines = [JobRow.queuedText, JobRow.creatingText, JobRow.sessionText("fil_1"), JobRow.completingText,
+                     JobRow.doneText("fil_1")]
+        for (time, line) in zip(times, lines) { row.remember(line, at: time, wall: wall(at: time)) }
+        row.remoteID = "fil_1"
+        row.state = .done
+        let plain = row
+        row.compact()
+        #expect(row.isCompact)
+        #expect(row.history.map(\.text) == plain.history.map(\.text))
+        #expect(row.history.map(\.wall) == plain.history.map(\.wall))
+        for (kept, was) in zip(row.history, plain.history) {
+            #expect(abs((kept.time - was.time).seconds) <= 1e-9, "\(kept.time) for \(was.time)")
+        }
     }
 
     @Test("a compact row that changes again takes its whole story back first")

@@ -21,7 +21,9 @@ final class JobOutcome: Sendable {
         case done
     }
 
-    /// A moment: nanoseconds after the first one, its wall time as stored, and its line.
+    /// A moment: nanoseconds after the first one (to the nearest: times that came over the
+    /// background engine's socket as decimal seconds carry a few attoseconds of rounding),
+    /// its wall time as stored, and its line.
     struct Stamp: Sendable {
         var nanos: Int64
         var wall: TimeInterval
@@ -38,7 +40,7 @@ final class JobOutcome: Sendable {
 
     /// The compact form of `details`, or nil when its history has a line other than the
     /// usual ones (a resume, a retry, a stored name of its own), two sessions named apart
-    /// from the remote id, or times that nanoseconds cannot hold exactly.
+    /// from the remote id, or moments more than 30 years apart.
     init?(_ details: JobRow.Details) {
         guard let first = details.history.first else { return nil }
         let remote = details.remoteID
@@ -100,10 +102,10 @@ final class JobOutcome: Sendable {
         }
     }
 
-    /// `duration` in whole nanoseconds, when it is exactly that and fits.
+    /// `duration` to the nearest nanosecond, when that fits.
     private static func nanoseconds(_ duration: Duration) -> Int64? {
         let (seconds, attoseconds) = duration.components
-        guard attoseconds % 1_000_000_000 == 0, abs(seconds) < 1_000_000_000 else { return nil }
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        guard abs(seconds) < 1_000_000_000 else { return nil }
+        return seconds * 1_000_000_000 + (attoseconds + (attoseconds < 0 ? -500_000_000 : 500_000_000)) / 1_000_000_000
     }
 }
