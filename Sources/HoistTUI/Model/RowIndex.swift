@@ -40,7 +40,4 @@ struct RowIndex: Sendable, Equatable {
         }
         positions?[id] = rows.count
     }
-
-    /// Whether it fell back to a dictionary (for tests).
-    var isDictionary: Bool { positions != nil }
 }
