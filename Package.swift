@@ -104,6 +104,8 @@ let package = Package(
             dependencies: [
                 "HoistServer", "HoistEngine", "HoistTUI", "HoistTerminal", "HoistAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

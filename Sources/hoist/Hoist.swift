@@ -16,6 +16,7 @@ struct Hoist: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            EngineExecutor.install(for: command)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
