@@ -20,7 +20,7 @@ extension TUICommand: RunsEngine {}
 ///
 /// Not for `hoist serve`: Hummingbird already runs its handlers on the connection's event
 /// loop, and the same measurement with the server's jobs moved there made it slower (its
-/// CPU 15–25 % higher). The engine blocks a thread only briefly: a journal write, a
+/// CPU 14–17 % higher). The engine blocks a thread only briefly: a journal write, a
 /// batch of `stat`s as a walk queues files.
 enum EngineExecutor {
     /// Call once, before the command runs.
