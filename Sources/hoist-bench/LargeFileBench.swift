@@ -10,6 +10,8 @@ struct LargeFileBench: Sendable {
     /// A URL that takes any PUT and stores nothing (`DiscardSink`), measured each round
     /// before the two sides; nil: none.
     var sinkURL: String? = nil
+    /// One untimed upload of the file before the rounds (see `run`).
+    var warmUp = false
 
     /// The best of each side's rounds, and hoist's highest peak RSS.
     struct Result: Sendable {
@@ -40,6 +42,15 @@ struct LargeFileBench: Sendable {
         // fsync in 0.7 s after a rest, then 4-6 s a GiB while writes follow each other
         // (dd, measured): the server's fsync makes every round after the first few GiB
         // disk-bound, and the side that always went first always had the rest.
+        // The first GiB this VM's disk takes after a rest goes in 0.7 s and the next ones in
+        // 4-8 s, so a run's first timed round was the only fast one and gave its side the
+        // best time outright (curl 2.74 s against 6-8 s for every other round). One untimed
+        // upload first puts every timed round in the same state.
+        if warmUp {
+            let session = try await CurlPeer.createSession(in: workspace, name: "large-warm-up.bin", size: plan.largeFileBytes)
+            let warm = try await curlPut(path, url: session.url, headers: session.headers, name: "curl-large-warm-up")
+            log("large file, warm-up (untimed): curl \(Report.seconds(warm.elapsed))")
+        }
         for round in 1...plan.largeFileRounds {
             if let sinkURL {
                 let sink = try await curlPut(path, url: sinkURL, headers: [], name: "curl-sink-\(round)")
