@@ -81,8 +81,11 @@ public struct JobRow: Sendable, Equatable {
         var roundTripStart: Duration?
     }
 
+    /// A compact row reads its ids and history from ``outcome`` (see those properties); its
+    /// other details are the defaults ``compact()`` requires, so it reads them from a fresh
+    /// `Details` instead of rebuilding its history to look. Changing one expands it.
     private var details: Details {
-        get { more.first ?? outcome?.details ?? Details() }
+        get { more.first ?? Details() }
         _modify {
             if more.isEmpty {
                 more.append(outcome?.details ?? Details())
@@ -110,26 +113,26 @@ public struct JobRow: Sendable, Equatable {
     }
     /// Bytes per second of this job's PUT.
     public var rate: RateWindow {
-        get { outcome == nil ? details.rate : RateWindow() }
+        get { details.rate }
         _modify { yield &details.rate }
     }
     /// The failure that ended the job, while it is failed.
     public var error: EngineError? {
-        get { outcome == nil ? details.error : nil }
+        get { details.error }
         set { details.error = newValue }
     }
     /// Retries announced, across the job's life.
     public var retries: Int {
-        get { outcome == nil ? details.retries : 0 }
+        get { details.retries }
         set { details.retries = newValue }
     }
     /// While retrying: when the next attempt starts (engine clock) and why.
     public var retryAt: Duration? {
-        get { outcome == nil ? details.retryAt : nil }
+        get { details.retryAt }
         set { details.retryAt = newValue }
     }
     public var retryReason: String? {
-        get { outcome == nil ? details.retryReason : nil }
+        get { details.retryReason }
         set { details.retryReason = newValue }
     }
     /// States with their times, oldest first (bounded).
@@ -146,7 +149,7 @@ public struct JobRow: Sendable, Equatable {
     }
     /// When the current create or complete round trip began (engine clock).
     var roundTripStart: Duration? {
-        get { outcome == nil ? details.roundTripStart : nil }
+        get { details.roundTripStart }
         set { details.roundTripStart = newValue }
     }
 
@@ -155,9 +158,12 @@ public struct JobRow: Sendable, Equatable {
             && lhs.isEarlier == rhs.isEarlier && lhs.history == rhs.history && lhs.withoutHistory == rhs.withoutHistory
     }
 
-    /// The out-of-line part with its history left out (compared through ``history``).
+    /// The out-of-line part with its history left out (compared through ``history``), and
+    /// a compact row's ids in it, so that it equals the row it was compacted from.
     private var withoutHistory: Details {
         var kept = details
+        kept.remoteID = remoteID
+        kept.remoteName = remoteName
         kept.history = []
         return kept
     }
