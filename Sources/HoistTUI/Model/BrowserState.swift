@@ -93,9 +93,10 @@ public struct BrowserState: Sendable, Equatable {
     public private(set) var visible: [DirectoryEntry] = []
 
     private mutating func refreshVisible() {
-        let filter = filter, showHidden = showHidden
+        let showHidden = showHidden
+        let matches = filter.isEmpty ? nil : NameCollation().matcher(for: filter)
         func shown(_ entry: DirectoryEntry) -> Bool {
-            (showHidden || !entry.isHidden) && (filter.isEmpty || entry.name.localizedCaseInsensitiveContains(filter))
+            (showHidden || !entry.isHidden) && (matches?(entry.name) ?? true)
         }
         // When every entry is shown, the same storage: no second copy of a large directory.
         visible = entries.allSatisfy(shown) ? entries : entries.filter(shown)
@@ -127,10 +128,12 @@ public struct BrowserState: Sendable, Equatable {
 
     /// Sorts entries the way the browser lists them: directories first, then by name.
     public static func sorted(_ entries: [DirectoryEntry]) -> [DirectoryEntry] {
-        entries.sorted { a, b in
-            if a.isDirectory != b.isDirectory { return a.isDirectory }
-            return a.name.localizedStandardCompare(b.name) == .orderedAscending
-        }
+        let collation = NameCollation()
+        let keys = entries.map { collation.key($0.name) }
+        return entries.indices.sorted { a, b in
+            if entries[a].isDirectory != entries[b].isDirectory { return entries[a].isDirectory }
+            return collation.precedes(keys[a], keys[b])
+        }.map { entries[$0] }
     }
 }
 

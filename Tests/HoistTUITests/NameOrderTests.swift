@@ -1,0 +1,46 @@
+import Foundation
+import HoistTUI
+import Testing
+
+/// The browser's order and filter, made with the locale once per listing (`NameCollation`),
+/// against Foundation's own `localizedStandardCompare` and `localizedCaseInsensitiveContains`.
+@Suite("Browser: name order and filter")
+struct NameOrderTests {
+    /// Names people have: cases, digit runs, accents, punctuation, spaces, other scripts.
+    static let names = [
+        "file10.txt", "file2.txt", "File1.txt", "file1.txt", "file01.txt", "file 3.txt", "file-4.txt", "file_5.txt",
+        "IMG_0009.JPG", "IMG_0010.JPG", "img_0011.jpg", "a", "A", "b", "B", "é", "e", "E", "Ä.png", "a.png", "äb", "ab",
+        "Zebra", "zebra", "zz", "_x", "-x", ".x", "x_y", "x-y", "x.y", "9", "10", "100", "2024-01-02 report.pdf",
+        "2024-1-3 report.pdf", "日本.txt", "résumé.doc", "resume.doc", "Résumé.doc", "ß.txt", "ss.txt", "v1.2.10", "v1.2.9",
+    ]
+
+    static func entries(_ names: [String], directory: Bool = false) -> [DirectoryEntry] {
+        names.map { DirectoryEntry(name: $0, directory: "/data", isDirectory: directory, size: 1) }
+    }
+
+    @Test("files in Finder's order: the same order as localizedStandardCompare, whatever order they came in")
+    func sameAsFoundation() {
+        let expected = Self.names.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+        for _ in 0..<5 {
+            #expect(BrowserState.sorted(Self.entries(Self.names.shuffled())).map(\.name) == expected)
+        }
+    }
+
+    @Test("digits by value, case ignored, directories first")
+    func naturalOrder() {
+        let listed = BrowserState.sorted(Self.entries(["b10", "B2", "a1.txt"]) + Self.entries(["z", "Docs"], directory: true))
+        #expect(listed.map(\.name) == ["Docs", "z", "a1.txt", "B2", "b10"])
+    }
+
+    @Test("the filter ignores case and width as Foundation's does, for ASCII and accented names")
+    func filterSameAsFoundation() {
+        for needle in ["FILE", "1", "é", "É", "img_00", "résumé", ".txt", "日本", "q"] {
+            var state = BrowserState(directory: "/data")
+            state.entries = BrowserState.sorted(Self.entries(Self.names))
+            state.filter = needle
+            let expected = state.entries.map(\.name).filter { $0.localizedCaseInsensitiveContains(needle) }
+            #expect(state.visible.map(\.name) == expected, "filter \(needle)")
+            #expect(needle == "q" ? expected.isEmpty : !expected.isEmpty)
+        }
+    }
+}
