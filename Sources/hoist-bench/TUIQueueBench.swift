@@ -23,6 +23,9 @@ struct TUIQueueBench: Sendable {
         var allQueued: Duration
         /// From each `?` to the help overlay on the screen, and back.
         var keyLatencies: [Duration]
+        /// From each character typed into the `/` filter to the browser's first row
+        /// showing the first of the \(count) names that match.
+        var filterLatencies: [Duration]
         var peakRSS: Int64
     }
 
@@ -64,14 +67,38 @@ struct TUIQueueBench: Sendable {
                     latencies.append(try await tmux.waitFor(timeout: 10, every: .milliseconds(2)) { helpShown($0) == shown })
                 }
             }
+            // The filter: each character narrows all of the directory's names, while the
+            // queue is held (`u` leaves the browser focused).
+            var filterLatencies: [Duration] = []
+            try await tmux.send("/")
+            for (typed, first) in Self.filterSteps {
+                try await tmux.send(typed)
+                filterLatencies.append(try await tmux.waitFor(timeout: 10, every: .milliseconds(2)) {
+                    Self.firstBrowserRow($0)?.contains(first) == true
+                })
+            }
+            try await tmux.send("Escape")
             guard let done = Self.done(try await tmux.screen()), done.done < done.total else {
                 throw BenchError("the queue ran out before the keys were timed: add files")
             }
             let peak = ProcStatus.highWater(pid)
             log("tui queue: keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
+                + "filter keys in \(filterLatencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
                 + "\(done.done.formatted()) of \(done.total.formatted()) done meanwhile; peak RSS \(Report.mebibytes(peak))")
-            return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies, peakRSS: peak)
+            return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies,
+                          filterLatencies: filterLatencies, peakRSS: peak)
         }
+    }
+
+    /// What is typed into the filter, and the name the browser then lists first
+    /// (`QueueBench.writeTinyFiles` names the files `q-000000.txt`…).
+    static let filterSteps = [("1", "q-000001.txt"), ("2", "q-000012.txt"), ("3", "q-000123.txt")]
+
+    /// The browser's first row: the screen's second line, the pane's border above it.
+    static func firstBrowserRow(_ screen: String) -> String? {
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > 1 else { return nil }
+        return lines[1].components(separatedBy: "││").first
     }
 
     /// A line only the help overlay shows.
@@ -94,6 +121,9 @@ struct TUIQueueBench: Sendable {
         let sorted = result.keyLatencies.sorted()
         let median = sorted.isEmpty ? .zero : sorted[sorted.count / 2]
         let worst = sorted.last ?? .zero
+        let filters = result.filterLatencies.sorted()
+        let filterMedian = filters.isEmpty ? .zero : filters[filters.count / 2]
+        let filterWorst = filters.last ?? .zero
         let rows: [[String]] = [
             ["TUI holding \(result.files.formatted()) files", "hoist", "target", "result"],
             ["u to the first file done", Report.seconds(result.firstDone), "≤ " + Report.seconds(QueueBench.maximumFirstSession),
@@ -101,6 +131,9 @@ struct TUIQueueBench: Sendable {
             ["u to every file queued", Report.seconds(result.allQueued), "", ""],
             ["a key answered (median, worst of \(sorted.count))", Report.milliseconds(median) + ", " + Report.milliseconds(worst),
              "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(worst <= maximumKeyLatency)],
+            ["a filter key on \(result.files.formatted()) names (median, worst of \(filters.count))",
+             Report.milliseconds(filterMedian) + ", " + Report.milliseconds(filterWorst),
+             "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(filterWorst <= maximumKeyLatency)],
             ["TUI peak RSS", Report.mebibytes(result.peakRSS), "≤ " + Report.mebibytes(QueueBench.maximumPeakRSS),
              Report.verdict(result.peakRSS <= QueueBench.maximumPeakRSS)],
         ]
@@ -113,6 +146,8 @@ struct TUIQueueBench: Sendable {
             "        on the first session, which came before it).",
             "a key = `?` to the help overlay shown, and `?` to it gone, while the queue is held; each includes one",
             "        tmux send-keys and screen reads every 2 ms, so it is an upper bound.",
+            "a filter key = each of `1`, `2`, `3` typed after `/` to the browser's first row showing the first name",
+            "        that matches (`q-000001.txt`, `q-000012.txt`, `q-000123.txt`): every name of the directory checked.",
             "peak RSS = the TUI's own VmHWM after the keys, the whole queue held.",
         ]
         return lines.joined(separator: "\n")

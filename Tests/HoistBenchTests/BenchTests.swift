@@ -91,4 +91,19 @@ struct BenchTests {
         #expect(Report.align([["a", "bb", "c"], ["ccc", "d", "e"]]) == ["a    bb  c", "ccc  d   e"])
         #expect(Report.align([["a", "b", ""], ["ccc", "", ""]]) == ["a    b", "ccc"])
     }
+
+    @Test("the TUI bench reads the browser's first row and the status line from a captured screen")
+    func tuiScreenReading() {
+        let screen = """
+            ┌─ /tmp/q ──────────────┐┌─ Queue ──────────────┐
+            │  q-000012.txt     19 B││ q-000001.txt  done    │
+            │  q-000112.txt     19 B││                       │
+             3/100000 done
+            """
+        #expect(TUIQueueBench.firstBrowserRow(screen)?.contains("q-000012.txt") == true)
+        #expect(TUIQueueBench.firstBrowserRow(screen)?.contains("q-000001.txt") == false)
+        #expect(TUIQueueBench.firstBrowserRow("one line") == nil)
+        #expect(TUIQueueBench.done(screen)?.done == 3)
+        #expect(TUIQueueBench.done(screen)?.total == 100_000)
+    }
 }
