@@ -37,18 +37,13 @@ struct LargeFileBench: Sendable {
         var capacity: Duration?
         var peak: Int64 = 0
         var serverCPU: Duration = .zero
-        // Alternate which side goes first (curl in odd rounds, hoist in even ones), so that
-        // neither always runs on a warmer or busier disk. This VM's disk takes a GiB with
-        // fsync in 0.7 s after a rest, then 4-6 s a GiB while writes follow each other
-        // (dd, measured): the server's fsync makes every round after the first few GiB
-        // disk-bound, and the side that always went first always had the rest.
-        // The first GiB this VM's disk takes after a rest goes in 0.7 s and the next ones in
-        // 4-8 s, so a run's first timed round was the only fast one and gave its side the
-        // best time outright (curl 2.74 s against 6-8 s for every other round). One untimed
-        // upload first puts every timed round in the same state.
+        // This VM's disk takes the first GiB after a rest (with fsync) in 0.7 s and the next
+        // ones in 4-8 s (dd, measured), so the server's fsync makes rounds disk-bound. Two
+        // things keep that from deciding the ratio: one untimed upload first (a run's first
+        // timed round was otherwise its only fast one: curl 2.74 s against 6-8 s for every
+        // other), and the sides taking turns to go first (curl in odd rounds, hoist in even).
         if warmUp {
-            let session = try await CurlPeer.createSession(in: workspace, name: "large-warm-up.bin", size: plan.largeFileBytes)
-            let warm = try await curlPut(path, url: session.url, headers: session.headers, name: "curl-large-warm-up")
+            let warm = try await curlToServer(path, name: "large-warm-up")
             log("large file, warm-up (untimed): curl \(Report.seconds(warm.elapsed))")
         }
         for round in 1...plan.largeFileRounds {
@@ -58,8 +53,7 @@ struct LargeFileBench: Sendable {
                 log("large file, round \(round): curl to the sink \(Report.seconds(sink.elapsed)) (\(Report.megabytesPerSecond(plan.largeFileBytes, sink.elapsed)))")
             }
             func curlRound() async throws {
-                let session = try await CurlPeer.createSession(in: workspace, name: "large-curl-\(round).bin", size: plan.largeFileBytes)
-                let curl = try await curlPut(path, url: session.url, headers: session.headers, name: "curl-large-\(round)")
+                let curl = try await curlToServer(path, name: "large-\(round)")
                 if curl.elapsed < curlBest?.elapsed ?? .seconds(Int64.max) { curlBest = curl }
                 log("large file, round \(round): curl \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
             }
@@ -86,6 +80,12 @@ struct LargeFileBench: Sendable {
         guard let hoistBest, let curlBest else { throw BenchError("no large-file round ran") }
         return Result(bytes: plan.largeFileBytes, hoist: hoistBest.elapsed, curl: curlBest.elapsed, hoistPeakRSS: peak,
                       hoistCPU: hoistBest.cpu, curlCPU: curlBest.cpu, serverCPU: serverCPU, capacity: capacity)
+    }
+
+    /// Times `curl -T` of the file into a new session of the server (created before timing).
+    private func curlToServer(_ path: String, name: String) async throws -> ChildProcess.Outcome {
+        let session = try await CurlPeer.createSession(in: workspace, name: name + "-curl.bin", size: plan.largeFileBytes)
+        return try await curlPut(path, url: session.url, headers: session.headers, name: "curl-" + name)
     }
 
     /// Times `curl -T` of the file to `url` with exactly `headers` (for the server, the

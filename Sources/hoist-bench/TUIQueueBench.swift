@@ -24,7 +24,7 @@ struct TUIQueueBench: Sendable {
         /// From each `?` to the help overlay on the screen, and back.
         var keyLatencies: [Duration]
         /// From each character typed into the `/` filter to the browser's first row
-        /// showing the first of the \(count) names that match.
+        /// showing the first of the directory's names that match.
         var filterLatencies: [Duration]
         var peakRSS: Int64
     }
@@ -101,6 +101,23 @@ struct TUIQueueBench: Sendable {
         return lines[1].components(separatedBy: "││").first
     }
 
+    /// A row's key timings: how many, the median and the worst.
+    struct Spread {
+        let count: Int
+        let median: Duration
+        let worst: Duration
+
+        init(_ latencies: [Duration]) {
+            let sorted = latencies.sorted()
+            count = sorted.count
+            median = sorted.isEmpty ? .zero : sorted[sorted.count / 2]
+            worst = sorted.last ?? .zero
+        }
+
+        /// "median, worst", as the table shows them.
+        var text: String { Report.milliseconds(median) + ", " + Report.milliseconds(worst) }
+    }
+
     /// A line only the help overlay shows.
     static let helpText = "repaint the screen"
 
@@ -118,22 +135,16 @@ struct TUIQueueBench: Sendable {
 
     /// The rows, in the bench's table style.
     static func render(_ result: Result) -> String {
-        let sorted = result.keyLatencies.sorted()
-        let median = sorted.isEmpty ? .zero : sorted[sorted.count / 2]
-        let worst = sorted.last ?? .zero
-        let filters = result.filterLatencies.sorted()
-        let filterMedian = filters.isEmpty ? .zero : filters[filters.count / 2]
-        let filterWorst = filters.last ?? .zero
+        let keys = Spread(result.keyLatencies), filters = Spread(result.filterLatencies)
         let rows: [[String]] = [
             ["TUI holding \(result.files.formatted()) files", "hoist", "target", "result"],
             ["u to the first file done", Report.seconds(result.firstDone), "≤ " + Report.seconds(QueueBench.maximumFirstSession),
              Report.verdict(result.firstDone <= QueueBench.maximumFirstSession)],
             ["u to every file queued", Report.seconds(result.allQueued), "", ""],
-            ["a key answered (median, worst of \(sorted.count))", Report.milliseconds(median) + ", " + Report.milliseconds(worst),
-             "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(worst <= maximumKeyLatency)],
-            ["a filter key on \(result.files.formatted()) names (median, worst of \(filters.count))",
-             Report.milliseconds(filterMedian) + ", " + Report.milliseconds(filterWorst),
-             "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(filterWorst <= maximumKeyLatency)],
+            ["a key answered (median, worst of \(keys.count))", keys.text,
+             "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(keys.worst <= maximumKeyLatency)],
+            ["a filter key on \(result.files.formatted()) names (median, worst of \(filters.count))", filters.text,
+             "≤ " + Report.milliseconds(maximumKeyLatency), Report.verdict(filters.worst <= maximumKeyLatency)],
             ["TUI peak RSS", Report.mebibytes(result.peakRSS), "≤ " + Report.mebibytes(QueueBench.maximumPeakRSS),
              Report.verdict(result.peakRSS <= QueueBench.maximumPeakRSS)],
         ]
