@@ -19,6 +19,12 @@ public final class AddParts: Sendable {
 
     func markStopped() { stopped.store(true, ordering: .releasing) }
 
+    /// Stops the walk before its next batch is queued, from any thread and at once: a front
+    /// end that drops its queue calls this before the engine hears of it, so a walk that had
+    /// not started yet queues nothing. A walk held for room wakes at the engine's next
+    /// change of queue (``UploadEngine/cancelAllPending()``, or ``UploadEngine/stop(_:)``).
+    public func stop() { markStopped() }
+
     func deliver(_ ids: [JobID]) {
         if !ids.isEmpty { sink.yield(ids) }
     }

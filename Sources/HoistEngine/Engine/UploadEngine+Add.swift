@@ -44,10 +44,16 @@ extension UploadEngine {
     /// `parts`: each batch's ids are delivered there as the batch is queued (and its
     /// `batches` finish when this returns); ``stop(_:)`` ends the walk at its next batch,
     /// held or not.
+    ///
+    /// An add of more than one batch is journaled as a walk before its first batch is
+    /// queued (``Journal/beginWalk(endpoint:paths:)``), and how far it got after each: the
+    /// files it has not reached yet have no job, and a kill (or ``shutdown(keepingUnfinished:)``
+    /// keeping them) must not lose them. ``unfinishedPaths()`` gives them back. A walk that
+    /// ends, or that the user stops, leaves no record.
     @discardableResult
     public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil, parts: AddParts? = nil) async -> [JobID] {
         defer { parts?.finish() }
-        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts)
+        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts, paths: paths)
         var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
             let path = standardizer.absolute(given)
@@ -56,18 +62,29 @@ extension UploadEngine {
                 // Named by its file name, as most are, it keeps no name of its own.
                 let naming: JobRunner.Naming = name == (path as NSString).lastPathComponent ? .fileName : .given(name)
                 batch.pending.append(candidate(path, naming: naming))
-                guard await flush(&batch) else { return batch.ids }
+                batch.resumeAt = index + 1
+                guard await flush(&batch) else { return stopped(batch) }
                 continue
             }
+            // Until its last file is queued, a resumed walk walks this directory again.
+            batch.resumeAt = index
             for entry in DirectoryWalk(path) {
                 switch entry {
                 case .file(let file): batch.pending.append(candidate(file, naming: .underRoot(name, dropping: path.count)))
                 case .unreadableDirectory(let directory, let error): batch.pending.append(.refused(directory, error))
                 }
-                guard await flush(&batch) else { return batch.ids }
+                guard await flush(&batch) else { return stopped(batch) }
             }
         }
         _ = await flush(&batch, force: true)
+        if let walk = batch.walk { try? journal.endWalk(walk) }
+        return batch.ids
+    }
+
+    /// A walk that stopped early: its record goes, unless the engine is shutting down and
+    /// keeping what is unfinished for the next run.
+    private func stopped(_ batch: Batch) -> [JobID] {
+        if let walk = batch.walk, !(shuttingDown && keepOnCancel.isSet) { try? journal.endWalk(walk) }
         return batch.ids
     }
 
@@ -79,6 +96,12 @@ extension UploadEngine {
         let backlog: Int?
         /// Who is told each batch's ids, and may stop the walk.
         let parts: AddParts?
+        /// The paths given to `add`, journaled as a walk once there is more than one batch.
+        let paths: [String]
+        /// The walk's journal record, once made.
+        var walk: Int64?
+        /// The first path not wholly queued once what is pending is.
+        var resumeAt = 0
         var pending: [Candidate] = []
         var limit = UploadEngine.firstBatch
         var ids: [JobID] = []
@@ -89,7 +112,15 @@ extension UploadEngine {
     /// all, shutdown) or the walk was stopped (``stop(_:)``): the add stops walking.
     private func flush(_ batch: inout Batch, force: Bool = false) async -> Bool {
         guard force || batch.pending.count >= batch.limit else { return true }
+        // Stopped before this batch was queued (``AddParts/stop()``): none of it is.
+        guard batch.parts?.isStopped != true else { return false }
+        // More batches may follow: the files not reached yet are journaled before any is queued.
+        if !force, batch.walk == nil {
+            let paths = batch.paths.allSatisfy { $0.hasPrefix("/") } ? batch.paths : batch.paths.map(Self.absolute)
+            batch.walk = try? journal.beginWalk(endpoint: configuration.journalKey, paths: paths)
+        }
         let ids = admit(batch.pending)
+        if !force, let walk = batch.walk { try? journal.advanceWalk(walk, next: batch.resumeAt) }
         batch.ids += ids
         batch.parts?.deliver(ids)
         batch.pending.removeAll(keepingCapacity: true)
@@ -104,9 +135,16 @@ extension UploadEngine {
         (try? journal.completed(endpoint: configuration.journalKey, limit: limit)) ?? []
     }
 
-    /// The jobs of an earlier run the journal shows unfinished for this endpoint, as paths.
+    /// What an earlier run left unfinished for this endpoint, as paths to add again: the
+    /// jobs the journal shows unfinished, then the paths that walks cut short (a kill, or a
+    /// shutdown keeping them) had not reached. Those walks' records end here, so the caller
+    /// adds the paths at once; that add journals its own walk.
     public func unfinishedPaths() -> [String] {
-        ((try? journal.unfinished(endpoint: configuration.journalKey)) ?? []).map(\.file.path)
+        let key = configuration.journalKey
+        let jobs = ((try? journal.unfinished(endpoint: key)) ?? []).map(\.file.path)
+        guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return jobs }
+        for id in walks.ids { try? journal.endWalk(id) }
+        return jobs + walks.paths
     }
 
     /// The name a file keeps at its destination: the path as given when it is relative and

@@ -14,7 +14,7 @@ public actor UploadEngine {
     private let runner: JobRunner
     /// The retry of aborts earlier runs could not make (s3 dialect), started at init.
     public nonisolated let pendingAborts: Task<Void, Never>?
-    private let keepOnCancel: Flag
+    let keepOnCancel: Flag
     private let limiter: RateLimiter
 
     enum Phase: Equatable { case queued, running, completed, failed, cancelled }
@@ -32,6 +32,9 @@ public actor UploadEngine {
     }
 
     var records: [JobID: Record] = [:]
+    /// How many events ``events`` has been given so far: a reader that has read this many
+    /// has read every event up to the moment it asked (no event is ever dropped).
+    public private(set) var emittedEvents = 0
     /// How many jobs the engine holds a record of (completed ones are dropped).
     var recordCount: Int { records.count }
     /// Queued and running jobs by the file they upload, so the same file is never queued twice.
@@ -319,6 +322,7 @@ public actor UploadEngine {
     }
 
     func emit(_ id: JobID, path: String? = nil, _ kind: EngineEvent.Kind) {
+        emittedEvents += 1
         continuation.yield(EngineEvent(
             job: id, path: path ?? records[id]?.job.file.path ?? "", kind: kind, time: configuration.clock.now()))
     }

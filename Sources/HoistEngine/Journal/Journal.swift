@@ -43,6 +43,7 @@ public struct Journal: Sendable {
                 """)
         }
         Self.registerMultipartTables(&migrator)
+        Self.registerWalkTable(&migrator)
         try migrator.migrate(db)
     }
 

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+
+/// The journal's record of `add` calls still walking: the paths given and the first one not
+/// yet wholly queued. An `add` held at a backlog (`add(backlog:)`) queues a large tree a
+/// window at a time, so most of its files have no job row for a long while; this record is
+/// what keeps them when the process is killed (a dropped SSH connection takes a foreground
+/// `hoist` with it) or leaves them for later: the next start re-adds the rest
+/// (``UploadEngine/unfinishedPaths()``), and the files it had already queued are found by
+/// their job rows as usual.
+extension Journal {
+    static func registerWalkTable(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v3-walk") { db in
+            try db.execute(sql: """
+                CREATE TABLE walk (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL,
+                    paths BLOB NOT NULL, next INTEGER NOT NULL, updatedAt REAL NOT NULL);
+                """)
+        }
+    }
+
+    /// Records a walk of `paths` (absolute) for `endpoint`, none of them queued yet; its id.
+    public func beginWalk(endpoint: String, paths: [String]) throws(EngineError) -> Int64 {
+        let encoded: Data
+        do { encoded = try JSONEncoder().encode(paths) } catch { throw .journal("cannot record a walk: \(error)") }
+        return try write { db in
+            try db.execute(sql: "INSERT INTO walk (endpoint, paths, next, updatedAt) VALUES (?, ?, 0, ?)",
+                           arguments: [endpoint, encoded, Date().timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Walk `id` has queued every path before index `next`.
+    public func advanceWalk(_ id: Int64, next: Int) throws(EngineError) {
+        try write { db in
+            try db.cachedStatement(sql: "UPDATE walk SET next = ?, updatedAt = ? WHERE id = ?")
+                .execute(arguments: [next, Date().timeIntervalSince1970, id])
+        }
+    }
+
+    /// Walk `id` is over: done, or stopped by the user (nothing of it is to be resumed).
+    public func endWalk(_ id: Int64) throws(EngineError) {
+        try write { db in try db.execute(sql: "DELETE FROM walk WHERE id = ?", arguments: [id]) }
+    }
+
+    /// The paths the unfinished walks of `endpoint` had not yet queued, oldest walk first,
+    /// and the walks' ids (for ``endWalk(_:)`` once the caller has them in hand).
+    public func unfinishedWalks(endpoint: String) throws(EngineError) -> (ids: [Int64], paths: [String]) {
+        try read { db in
+            var ids: [Int64] = [], paths: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, paths, next FROM walk WHERE endpoint = ? ORDER BY id", arguments: [endpoint]) {
+                ids.append(row["id"])
+                let data: Data = row["paths"]
+                let next: Int = row["next"]
+                // A record that does not decode is dropped with the rest, not fatal to a start.
+                guard let given = try? JSONDecoder().decode([String].self, from: data) else { continue }
+                paths += given.dropFirst(max(0, next))
+            }
+            return (ids, paths)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// An add held at a backlog leaves most of its files without a job for a long while; the
+/// journal's walk record keeps them across a shutdown that keeps what is unfinished (and a
+/// kill, which leaves the record the same way), and a walk that ends or that the user stops
+/// leaves none.
+@Suite struct WalkJournalTests {
+    /// Files as the TUI hands them over: one path each, in order.
+    private func files(_ harness: EngineHarness, _ folder: String, count: Int) throws -> [String] {
+        try (0..<count).map { try harness.file(String(format: "\(folder)/f-%05d.txt", $0), size: 5) }
+    }
+
+    @Test func aHeldWalkKeptAtShutdownComesBackWholeAndEveryFileIsUploaded() async throws {
+        try await EngineHarness.with { harness in
+            // A backlog of 10: the first batch fills it, and the walk holds with the rest.
+            let count = UploadEngine.firstBatch + 40
+            let paths = try files(harness, "kept", count: count)
+            let journal = harness.files + "/journal.sqlite"
+            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            let adding = Task { await first.add(paths: paths, backlog: 10) }
+            #expect(await waitUntil { await first.roomWaiters.count == 1 })
+            let held = UploadEngine.firstBatch
+            #expect(await first.queue.count == held)
+            await first.shutdown(keepingUnfinished: true)
+            #expect(await adding.value.count == held)
+            // The jobs it queued are unfinished rows; the rest only the walk knows.
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths == Array(paths[held...]))
+
+            let second = try harness.engine(harness.profile(), journal: journal)
+            #expect(await second.unfinishedPaths() == paths)
+            // Given back once: the caller adds them, and that add records its own walk.
+            #expect(await second.unfinishedPaths() == Array(paths[..<held]))
+            let ids = await second.add(paths: paths, backlog: 10)
+            let events = try await collect(second, ids, timeout: .seconds(120))
+            #expect(ids.count == count && ids.allSatisfy { if case .completed = events.terminal($0) { true } else { false } })
+            await second.shutdown()
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            #expect(await second.unfinishedPaths().isEmpty)
+        }
+    }
+
+    @Test func aDirectoryCutShortIsWalkedAgainFromTheTop() async throws {
+        try await EngineHarness.with { harness in
+            _ = try files(harness, "tree", count: UploadEngine.firstBatch + 10)
+            let single = try harness.file("after.txt", size: 5)
+            let tree = harness.files + "/tree"
+            let journal = harness.files + "/journal.sqlite"
+            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            let adding = Task { await first.add(paths: [tree, single], backlog: 10) }
+            #expect(await waitUntil { await first.roomWaiters.count == 1 })
+            await first.shutdown(keepingUnfinished: true)
+            _ = await adding.value
+            let resumed = try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths
+            #expect(resumed == [tree, single])
+        }
+    }
+
+    @Test func aWalkTheUserStopsOrThatEndsLeavesNoRecord() async throws {
+        try await EngineHarness.with { harness in
+            let paths = try files(harness, "stop", count: UploadEngine.firstBatch + 40)
+            let journal = harness.files + "/journal.sqlite"
+            let engine = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            let adding = Task { await engine.add(paths: paths, backlog: 10) }
+            #expect(await waitUntil { await engine.roomWaiters.count == 1 })
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.count == 1)
+            await engine.cancelAllPending()
+            #expect(await adding.value.count == UploadEngine.firstBatch)
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+
+            // Stopped before it began (`AddParts.stop()`, as the TUI does on cancel-all): no job at all.
+            let parts = AddParts()
+            parts.stop()
+            #expect(await engine.add(paths: paths, backlog: 10, parts: parts).isEmpty)
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            await engine.shutdown()
+        }
+    }
+}
