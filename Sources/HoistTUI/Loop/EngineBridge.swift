@@ -5,24 +5,82 @@ import Synchronization
 /// answers of asynchronous effects are collected into an inbox the loop drains; commands go
 /// out through one ordered channel, so "queue then cancel" can never arrive as "cancel then
 /// queue".
+///
+/// Files to queue go their own way: one `add` at a time, each held at ``backlog`` queued
+/// jobs (`UploadEngine.add(backlog:)`), so a `u` of 100,000 files costs the engine jobs for
+/// the files on their way, not for all of them, and its walk is journaled for the files
+/// not reached. The commands behind it are not held up meanwhile. Cancelling everything
+/// stops every add sent before it, started or not, before the engine hears of the cancel.
 final class EngineBridge: EngineLink {
+    /// Jobs the engine holds queued for the view's adds, at most (`hoist upload`'s default).
+    static let backlog = 4096
+
     private let engine: UploadEngine
     private let inbox = Inbox()
     private let commands: AsyncStream<EngineCommand>.Continuation
+    private let adds: AsyncStream<(paths: [String], parts: AddParts)>.Continuation
+    /// The adds sent and not yet over, and when to say that none is.
+    private let walking = Walking()
+
+    final class Walking: Sendable {
+        let state = Mutex(State())
+
+        struct State {
+            /// The adds sent and not yet over, oldest first.
+            var sent: [AddParts] = []
+            /// How many adds were ever sent: ``Input/addsSettled(adds:)`` names them.
+            var count = 0
+            /// Engine events passed on to the inbox so far.
+            var received = 0
+            /// The last add is over; once this many events are passed on (its jobs' first
+            /// ones among them), ``Input/addsSettled(adds:)`` follows them.
+            var settleAt: Int?
+        }
+    }
     private let tasks: [Task<Void, Never>]
 
     init(engine: UploadEngine) {
         self.engine = engine
         let (stream, continuation) = AsyncStream.makeStream(of: EngineCommand.self)
         commands = continuation
-        let inbox = inbox
+        let (addStream, addContinuation) = AsyncStream.makeStream(of: (paths: [String], parts: AddParts).self)
+        adds = addContinuation
+        let inbox = inbox, walking = walking
         let collector = Task {
-            for await event in engine.events { inbox.post(event) }
+            for await event in engine.events {
+                inbox.post(event)
+                walking.state.withLock { walk in
+                    walk.received += 1
+                    if let at = walk.settleAt, walk.received >= at, walk.sent.isEmpty {
+                        walk.settleAt = nil
+                        inbox.post(.addsSettled(adds: walk.count))
+                    }
+                }
+            }
+        }
+        let adder = Task {
+            for await add in addStream {
+                await engine.add(paths: add.paths, backlog: Self.backlog, parts: add.parts)
+                // Said after the events of the jobs it queued, which the collector may still
+                // be passing on: said before them, their rows would be taken for files
+                // still waiting.
+                let emitted = await engine.emittedEvents
+                walking.state.withLock { walk in
+                    walk.sent.removeAll { $0 === add.parts }
+                    guard walk.sent.isEmpty else { return }
+                    if walk.received >= emitted {
+                        walk.settleAt = nil
+                        inbox.post(.addsSettled(adds: walk.count))
+                    } else {
+                        walk.settleAt = emitted
+                    }
+                }
+            }
         }
         let sender = Task {
             for await command in stream {
                 switch command {
-                case .add(let paths): await engine.add(paths: paths)
+                case .add: break  // sent on `adds` (see `send`)
                 case .cancel(let id): await engine.cancel(id)
                 case .cancelAll: await engine.cancelAllPending()
                 case .retry(let id): await engine.retry(id)
@@ -32,10 +90,26 @@ final class EngineBridge: EngineLink {
                 }
             }
         }
-        tasks = [collector, sender]
+        tasks = [collector, adder, sender]
     }
 
-    func send(_ command: EngineCommand) { commands.yield(command) }
+    func send(_ command: EngineCommand) {
+        switch command {
+        case .add(let paths):
+            let parts = AddParts()
+            walking.state.withLock { walk in
+                walk.sent.append(parts)
+                walk.count += 1
+            }
+            adds.yield((paths, parts))
+        case .cancelAll:
+            // Before the engine hears of it: an add not yet begun must not begin after it.
+            for parts in walking.state.withLock({ $0.sent }) { parts.stop() }
+            commands.yield(command)
+        default:
+            commands.yield(command)
+        }
+    }
 
     func loadHistory(limit: Int) {
         let engine = engine, inbox = inbox
@@ -57,5 +131,8 @@ final class EngineBridge: EngineLink {
 
     func drain() -> [Input] { inbox.take() }
 
-    func finish() { commands.finish() }
+    func finish() {
+        commands.finish()
+        adds.finish()
+    }
 }

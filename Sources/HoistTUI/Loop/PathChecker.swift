@@ -6,8 +6,8 @@ import HoistEngine
 enum PathChecker {
     static func check(_ paths: [String], preflight: ([String]) -> [EngineError?]) -> [PathCheck] {
         zip(paths, preflight(paths)).map { path, problem in
-            let (key, isDirectory) = fileKey(path)
-            return PathCheck(path: path, fileKey: key, isDirectory: isDirectory, problem: problem)
+            let (key, isDirectory, size) = fileKey(path)
+            return PathCheck(path: path, fileKey: key, isDirectory: isDirectory, problem: problem, size: size)
         }
     }
 
@@ -17,12 +17,13 @@ enum PathChecker {
     }
 
     /// The file `path` leads to: its device and inode, or for a directory or a path that
-    /// is not there, the path with its links resolved.
-    private static func fileKey(_ path: String) -> (key: String, isDirectory: Bool) {
+    /// is not there, the path with its links resolved; and the file's size.
+    private static func fileKey(_ path: String) -> (key: String, isDirectory: Bool, size: Int64) {
         var info = stat()
         let found = stat(path, &info) == 0
         let isDirectory = found && (info.st_mode & S_IFMT) == S_IFDIR
-        return (found && !isDirectory ? "\(info.st_dev):\(info.st_ino)" : resolved(path), isDirectory)
+        let isFile = found && !isDirectory
+        return (isFile ? "\(info.st_dev):\(info.st_ino)" : resolved(path), isDirectory, isFile ? Int64(info.st_size) : 0)
     }
 
     /// `path` with every link resolved, or as given when it cannot be.

@@ -80,8 +80,8 @@ public struct BrowserState: Sendable, Equatable {
     public var isFiltering = false
     public var cursor = 0
     public var offset = 0
-    /// Marked files, by absolute path; marks survive moving between directories.
-    public var marks: Set<String> = []
+    /// Marked files; marks survive moving between directories.
+    public var marks = Marks()
     /// Why the directory could not be read, if it could not.
     public var error: String?
 

@@ -21,6 +21,19 @@ public struct QueueState: Sendable, Equatable {
     public var follows = true
     /// How many rows ``retireJobs()`` renumbered, for their ids.
     private var retired = 0
+    /// Files handed to the engine that it has not queued yet: the embedded engine queues a
+    /// large `u` a window at a time, and the rest has no job, so no row, until its turn.
+    /// They count as queued, and their bytes as bytes to send.
+    public var waiting = Waiting()
+
+    /// Files (and their bytes) on their way to the engine's queue.
+    public struct Waiting: Sendable, Equatable {
+        public var files = 0
+        public var bytes: Int64 = 0
+        /// How many adds were handed to the engine since the start.
+        public var adds = 0
+        public init(adds: Int = 0) { self.adds = adds }
+    }
 
     public init() {}
 
@@ -45,13 +58,20 @@ public struct QueueState: Sendable, Equatable {
         let i: Int
         if let known = index.position(of: id, in: rows) {
             i = known
+            change(&rows[i])
         } else {
             index.appending(id, to: rows)
             rows.append(JobRow(id: id, path: path, size: 0))
             if selected == nil { selected = id }
             i = rows.count - 1
+            change(&rows[i])
+            // A new job is a waiting file's turn (a count, not the file: close enough until
+            // the engine has them all, when ``Waiting`` goes back to none).
+            if waiting.files > 0 {
+                waiting.files -= 1
+                waiting.bytes = max(0, waiting.bytes - rows[i].size)
+            }
         }
-        change(&rows[i])
     }
 
     /// Makes room for `count` more rows at once: a `u` of 100,000 files would otherwise grow
@@ -113,6 +133,8 @@ public struct QueueState: Sendable, Equatable {
     /// Every count shown anywhere, derived from the rows in one pass.
     public var counts: QueueCounts {
         var counts = QueueCounts()
+        counts.queued = waiting.files
+        counts.bytes = waiting.bytes
         for row in rows {
             switch row.state {
             case .done: counts.done += 1

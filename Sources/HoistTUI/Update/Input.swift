@@ -33,6 +33,10 @@ public enum Input: Sendable, Equatable {
     case engineLost(String)
     /// The background engine's pause and concurrency now, as any viewer set them.
     case engineSettings(paused: Bool, concurrency: Int)
+    /// The engine has queued, or dropped, every file of the first `adds` adds handed to it
+    /// (counted from the start): when that is all of them, none waits any more
+    /// (``QueueState/waiting``). Said after the events of the jobs they queued.
+    case addsSettled(adds: Int)
 }
 
 /// The background engine a TUI is attached to.
@@ -58,11 +62,14 @@ public struct PathCheck: Sendable, Equatable {
     public var isDirectory: Bool
     /// `nil` when it can be queued.
     public var problem: EngineError?
+    /// The file's size when checked (0 for a directory).
+    public var size: Int64 = 0
 
-    public init(path: String, fileKey: String, isDirectory: Bool = false, problem: EngineError? = nil) {
+    public init(path: String, fileKey: String, isDirectory: Bool = false, problem: EngineError? = nil, size: Int64 = 0) {
         self.path = path
         self.fileKey = fileKey
         self.isDirectory = isDirectory
         self.problem = problem
+        self.size = size
     }
 }

@@ -16,15 +16,10 @@ extension Reducer {
             return [.listDirectory(parent)]
         case .toggleMark:
             guard let entry = browser.current else { return [] }
-            if browser.marks.remove(entry.path) == nil { browser.marks.insert(entry.path) }
+            browser.marks.toggle(entry)
             browser.move(by: 1, height: layout.browserRows)
         case .markAll:
-            let files = browser.visible.filter { !$0.isDirectory }.map(\.path)
-            if files.allSatisfy(browser.marks.contains) {
-                browser.marks.subtract(files)
-            } else {
-                browser.marks.formUnion(files)
-            }
+            browser.marks.toggleAll(browser.visible.lazy.filter { !$0.isDirectory })
         case .queueFiles:
             // Checked first (no network): what cannot be uploaded is refused here, before
             // any session exists, and comes back as `preflighted`.
@@ -84,6 +79,7 @@ extension Reducer {
         // dictionary of 100,000 of them was 8 MiB of a 100,000-file queue).
         var inQueue = state.queueing.inQueue ?? given
         var queued: [String] = []
+        var bytes: Int64 = 0
         let refusedBefore = state.queueing.refused.count
         for check in checks {
             if check.problem != nil {
@@ -93,6 +89,7 @@ extension Reducer {
             } else {
                 inQueue.insert(check.fileKey)
                 queued.append(check.path)
+                bytes += check.size
                 state.queueing.queued.add(check.path)
             }
         }
@@ -114,7 +111,19 @@ extension Reducer {
         }
         guard !queued.isEmpty else { return [] }
         state.queue.follows = true
-        return [.engine(.add(queued))]
+        return [handOver(&state, queued, bytes: bytes)]
+    }
+
+    /// Sends files to the engine to queue. The embedded engine queues them a window at a
+    /// time (``EngineBridge``): until each has its job it waits, counted but without a row;
+    /// ``Input/addsSettled(adds:)`` says when none does. The background engine queues all at once.
+    static func handOver(_ state: inout AppState, _ paths: [String], bytes: Int64) -> Effect {
+        if !state.background {
+            state.queue.waiting.files += paths.count
+            state.queue.waiting.bytes += bytes
+            state.queue.waiting.adds += 1
+        }
+        return .engine(.add(paths))
     }
 
     /// A directory could not be read: stay where we are and say why.

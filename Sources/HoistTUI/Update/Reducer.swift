@@ -50,6 +50,10 @@ public enum Reducer {
             state.isPaused = paused
             state.concurrency = concurrency
             effects = []
+        case .addsSettled(let adds):
+            // An add handed over since is still on its way.
+            if adds >= state.queue.waiting.adds { state.queue.waiting = QueueState.Waiting(adds: adds) }
+            effects = []
         }
         effects += leaveIfDone(&state)
         let title = state.windowTitle
@@ -75,7 +79,7 @@ public enum Reducer {
         var effects: [Effect] = [.listDirectory(state.browser.directory), .loadHistory]
         if !resumePaths.isEmpty {
             state.isPaused = true
-            effects += [.engine(.pause), .engine(.add(resumePaths))]
+            effects += [.engine(.pause), handOver(&state, resumePaths, bytes: 0)]
             state.say("\(Format.count(resumePaths.count, "unfinished upload")) from the last run, paused: p resumes", at: wall)
         }
         return effects

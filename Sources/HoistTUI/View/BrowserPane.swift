@@ -33,7 +33,7 @@ enum BrowserPane {
             if let highlight { canvas.fill(Rect(row: row, column: inner.column, rows: 1, columns: inner.columns), role: highlight) }
             // The mark column: marked, cannot be uploaded, or uploaded here before.
             let mark: (String, ThemeRole)
-            if browser.marks.contains(entry.path) {
+            if browser.marks.contains(entry) {
                 mark = (canvas.glyphs.mark, .browserMark)
             } else if entry.problem != nil {
                 mark = ("!", .statusError)

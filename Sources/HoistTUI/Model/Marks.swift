@@ -1,0 +1,71 @@
+/// The browser's marked files, kept by directory and name. Marks survive moving between
+/// directories. Marking 100,000 files of one directory (`a`) stores their names, most of
+/// which fit inline in a `String`. Stored as 100,000 absolute paths, they took 11 MiB (VmRSS
+/// before and after `a`, measured in tmux).
+public struct Marks: Sendable, Equatable, ExpressibleByArrayLiteral {
+    private var names: [String: Set<String>] = [:]
+    /// How many files are marked.
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init(arrayLiteral paths: String...) {
+        for path in paths { insert(path) }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    public func contains(_ entry: DirectoryEntry) -> Bool {
+        names[entry.directory]?.contains(entry.name) == true
+    }
+
+    public func contains(_ path: String) -> Bool {
+        let (directory, name) = Self.split(path)
+        return names[directory]?.contains(name) == true
+    }
+
+    public mutating func insert(_ path: String) {
+        let (directory, name) = Self.split(path)
+        insert(name, in: directory)
+    }
+
+    /// Marks the entry, or unmarks it if it was marked.
+    public mutating func toggle(_ entry: DirectoryEntry) {
+        if names[entry.directory]?.remove(entry.name) != nil {
+            count -= 1
+            if names[entry.directory]?.isEmpty == true { names[entry.directory] = nil }
+        } else {
+            insert(entry.name, in: entry.directory)
+        }
+    }
+
+    /// Marks every one of `entries`, or unmarks them all when every one was marked.
+    public mutating func toggleAll(_ entries: some Collection<DirectoryEntry>) {
+        if entries.allSatisfy(contains) {
+            for entry in entries { toggle(entry) }
+        } else {
+            for entry in entries { insert(entry.name, in: entry.directory) }
+        }
+    }
+
+    /// The marked files' absolute paths, sorted.
+    public func sorted() -> [String] {
+        var paths: [String] = []
+        paths.reserveCapacity(count)
+        for (directory, names) in names {
+            for name in names { paths.append(directory == "/" ? "/" + name : directory + "/" + name) }
+        }
+        return paths.sorted()
+    }
+
+    private mutating func insert(_ name: String, in directory: String) {
+        if names[directory, default: []].insert(name).inserted { count += 1 }
+    }
+
+    /// The directory and the name of an absolute path, as ``DirectoryEntry`` keeps them.
+    private static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import HoistEngine
+import HoistTerminal
+import Testing
+@testable import HoistTUI
+
+/// The embedded engine queues a large `u` a window at a time: files handed to it and not
+/// yet queued have no job, so no row, and must still count everywhere a count is shown.
+@Suite("Files waiting for their turn in the engine's queue")
+struct WaitingFilesTests {
+    private let checks = [
+        PathCheck(path: "/d/a", fileKey: "1:1", size: 100),
+        PathCheck(path: "/d/b", fileKey: "1:2", size: 200),
+        PathCheck(path: "/d/c", fileKey: "1:3", size: 300),
+    ]
+
+    @Test("files handed to the embedded engine count as queued, with their bytes, until their jobs come or none waits")
+    func countedUntilQueued() {
+        var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        let effects = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
+        #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"]))))
+        #expect(effects.contains(.setTitle("hoist 0/3 0%")))
+        #expect(state.queue.rows.isEmpty)
+        #expect(state.queue.counts.queued == 3 && state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
+        // The first job: one row, two still waiting; the bytes to send stay the same.
+        feed(&state, job: 1, path: "/d/a", [.queued(size: 100)])
+        #expect(state.queue.rows.count == 1)
+        #expect(state.queue.counts.queued == 3 && state.queue.counts.bytes == 600)
+        feed(&state, job: 1, path: "/d/a", [.started, .sessionCreated(remoteID: "r1", filename: "a"), .progress(sent: 100, total: 100)])
+        #expect(state.queue.counts.active == 1 && state.queue.counts.queued == 2 && state.queue.counts.sentBytes == 100)
+        // A second `u` before the engine's word on the first: that word does not clear it.
+        _ = Reducer.reduce(&state, .preflighted([PathCheck(path: "/d/e", fileKey: "1:5", size: 50)]), now: .seconds(1), wall: wall)
+        _ = Reducer.reduce(&state, .addsSettled(adds: 1), now: .seconds(1), wall: wall)
+        #expect(state.queue.counts.total == 4 && state.queue.counts.bytes == 650)
+        // The engine dropped the rest (a cancel): they go with the word that none waits.
+        _ = Reducer.reduce(&state, .addsSettled(adds: 2), now: .seconds(1), wall: wall)
+        #expect(state.queue.counts.total == 1 && state.queue.counts.bytes == 100)
+    }
+
+    @Test("the background engine queues everything itself: nothing is counted twice")
+    func backgroundCountsJobsOnly() {
+        var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        state.background = true
+        _ = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
+        #expect(state.queue.counts.total == 0)
+        feed(&state, job: 1, path: "/d/a", [.queued(size: 100)])
+        #expect(state.queue.counts.total == 1)
+    }
+
+    @Test("quitting while files wait asks first, cancels them, and leaves once the engine has dropped them")
+    func quitWhileWaiting() {
+        var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        _ = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
+        #expect(press(&state, .quit).isEmpty)
+        #expect(state.overlay == .confirmQuit)
+        #expect(withoutTitles(press(&state, .confirm)) == [.engine(.cancelAll)])
+        #expect(state.isQuitting)
+        // Still counted until the engine says so: no exit yet.
+        #expect(tick(&state, at: .seconds(1)).isEmpty)
+        let effects = Reducer.reduce(&state, .addsSettled(adds: 1), now: .seconds(2), wall: wall)
+        #expect(effects.contains(.exit(.quit(keepUnfinished: false))))
+    }
+}
