@@ -43,6 +43,44 @@ import Testing
         }
     }
 
+    @Test func aWalkJournaledBeforeItsAddIsKeptUntilThatAddEnds() async throws {
+        try await EngineHarness.with { harness in
+            let first = try files(harness, "early", count: 3)
+            let later = try files(harness, "late", count: 2)
+            let journal = harness.files + "/journal.sqlite"
+            let engine = try harness.engine(harness.profile(), journal: journal)
+            // Handed over, the adds not begun: a kill now would leave both records.
+            let walks = [engine.journalWalk(first), engine.journalWalk(later)]
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths == first + later)
+            let ids = await engine.add(paths: first, walk: walks[0])
+            _ = try await collect(engine, ids)
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths == later)
+            await engine.shutdown()
+
+            let next = try harness.engine(harness.profile(), journal: journal)
+            #expect(await next.unfinishedPaths() == later)
+            await next.shutdown()
+        }
+    }
+
+    @Test func aWalkWhoseLastBatchIsQueuedKeepsNoRecordWhileItWaitsForRoom() async throws {
+        try await EngineHarness.with { harness in
+            // 32 queued, then the last 10: only then is the backlog of 40 reached.
+            let paths = try files(harness, "last", count: UploadEngine.firstBatch + 10)
+            let journal = harness.files + "/journal.sqlite"
+            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            let adding = Task { await first.add(paths: paths, backlog: 40) }
+            #expect(await waitUntil { await first.roomWaiters.count == 1 })
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            await first.shutdown(keepingUnfinished: true)
+            _ = await adding.value
+            // Each file once: as a job to resume, not also as a path the walk had not reached.
+            let second = try harness.engine(harness.profile(), journal: journal)
+            #expect(await second.unfinishedPaths() == paths)
+            await second.shutdown()
+        }
+    }
+
     @Test func aDirectoryCutShortIsWalkedAgainFromTheTop() async throws {
         try await EngineHarness.with { harness in
             _ = try files(harness, "tree", count: UploadEngine.firstBatch + 10)

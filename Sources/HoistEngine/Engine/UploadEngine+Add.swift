@@ -50,10 +50,15 @@ extension UploadEngine {
     /// files it has not reached yet have no job, and a kill (or ``shutdown(keepingUnfinished:)``
     /// keeping them) must not lose them. ``unfinishedPaths()`` gives them back. A walk that
     /// ends, or that the user stops, leaves no record.
+    ///
+    /// `walk`: the record ``journalWalk(_:)`` made of these `paths` before this call; it is
+    /// used instead of a new one (and ended the same way).
     @discardableResult
-    public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil, parts: AddParts? = nil) async -> [JobID] {
+    public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil, parts: AddParts? = nil,
+                    walk: WalkRecord? = nil) async -> [JobID] {
         defer { parts?.finish() }
         var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts, paths: paths)
+        batch.walk = walk?.id
         var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
             let path = standardizer.absolute(given)
@@ -76,9 +81,22 @@ extension UploadEngine {
                 guard await flush(&batch) else { return stopped(batch) }
             }
         }
-        _ = await flush(&batch, force: true)
-        if let walk = batch.walk { try? journal.endWalk(walk) }
+        guard await flush(&batch, force: true) else { return stopped(batch) }
         return batch.ids
+    }
+
+    /// Journals `paths` as a walk not begun yet, at once and from any thread; the record is
+    /// for the `add` that walks them (nil when the journal refused it: that add then records
+    /// its walk itself). For a front end that hands over paths the engine will not take for
+    /// a while: the TUI's `u` goes a slice at a time, each slice's add waiting behind one
+    /// held for room, and a kill meanwhile must not lose the slices not begun.
+    public nonisolated func journalWalk(_ paths: [String]) -> WalkRecord? {
+        (try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(paths))).map(WalkRecord.init)
+    }
+
+    /// The paths a walk record keeps: absolute, so that another working directory finds them.
+    private static func walkPaths(_ paths: [String]) -> [String] {
+        paths.allSatisfy { $0.hasPrefix("/") } ? paths : paths.map(absolute)
     }
 
     /// A walk that stopped early: its record goes, unless the engine is shutting down and
@@ -86,6 +104,11 @@ extension UploadEngine {
     private func stopped(_ batch: Batch) -> [JobID] {
         if let walk = batch.walk, !(shuttingDown && keepOnCancel.isSet) { try? journal.endWalk(walk) }
         return batch.ids
+    }
+
+    /// A walk journaled ahead of its `add` (``journalWalk(_:)``).
+    public struct WalkRecord: Sendable {
+        let id: Int64
     }
 
     /// One `add` under way: what it found and has not queued yet, and the ids so far.
@@ -116,11 +139,18 @@ extension UploadEngine {
         guard batch.parts?.isStopped != true else { return false }
         // More batches may follow: the files not reached yet are journaled before any is queued.
         if !force, batch.walk == nil {
-            let paths = batch.paths.allSatisfy { $0.hasPrefix("/") } ? batch.paths : batch.paths.map(Self.absolute)
-            batch.walk = try? journal.beginWalk(endpoint: configuration.journalKey, paths: paths)
+            batch.walk = try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(batch.paths))
         }
         let ids = admit(batch.pending)
-        if !force, let walk = batch.walk { try? journal.advanceWalk(walk, next: batch.resumeAt) }
+        if let walk = batch.walk {
+            // The last batch queued, the walk is over, even if it now waits for room.
+            if force {
+                try? journal.endWalk(walk)
+                batch.walk = nil
+            } else {
+                try? journal.advanceWalk(walk, next: batch.resumeAt)
+            }
+        }
         batch.ids += ids
         batch.parts?.deliver(ids)
         batch.pending.removeAll(keepingCapacity: true)

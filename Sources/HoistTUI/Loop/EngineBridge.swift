@@ -9,7 +9,8 @@ import Synchronization
 /// Files to queue go their own way: one `add` at a time, each held at ``backlog`` queued
 /// jobs (`UploadEngine.add(backlog:)`), so a `u` of 100,000 files costs the engine jobs for
 /// the files on their way, not for all of them, and its walk is journaled for the files
-/// not reached. The commands behind it are not held up meanwhile. Cancelling everything
+/// not reached (each add's paths are journaled as it is sent, before its turn). The
+/// commands behind it are not held up meanwhile. Cancelling everything
 /// stops every add sent before it, started or not, before the engine hears of the cancel.
 final class EngineBridge: EngineLink {
     /// Jobs the engine holds queued for the view's adds, at most (`hoist upload`'s default).
@@ -18,9 +19,16 @@ final class EngineBridge: EngineLink {
     private let engine: UploadEngine
     private let inbox = Inbox()
     private let commands: AsyncStream<EngineCommand>.Continuation
-    private let adds: AsyncStream<(paths: [String], parts: AddParts)>.Continuation
+    private let adds: AsyncStream<Add>.Continuation
     /// The adds sent and not yet over, and when to say that none is.
     private let walking = Walking()
+
+    /// An add sent: its paths, the journal's record of them, and the handle that stops it.
+    struct Add: Sendable {
+        let paths: [String]
+        let walk: UploadEngine.WalkRecord?
+        let parts: AddParts
+    }
 
     final class Walking: Sendable {
         let state = Mutex(State())
@@ -43,7 +51,7 @@ final class EngineBridge: EngineLink {
         self.engine = engine
         let (stream, continuation) = AsyncStream.makeStream(of: EngineCommand.self)
         commands = continuation
-        let (addStream, addContinuation) = AsyncStream.makeStream(of: (paths: [String], parts: AddParts).self)
+        let (addStream, addContinuation) = AsyncStream.makeStream(of: Add.self)
         adds = addContinuation
         let inbox = inbox, walking = walking
         let collector = Task {
@@ -60,7 +68,7 @@ final class EngineBridge: EngineLink {
         }
         let adder = Task {
             for await add in addStream {
-                await engine.add(paths: add.paths, backlog: Self.backlog, parts: add.parts)
+                await engine.add(paths: add.paths, backlog: Self.backlog, parts: add.parts, walk: add.walk)
                 // Said after the events of the jobs it queued, which the collector may still
                 // be passing on: said before them, their rows would be taken for files
                 // still waiting.
@@ -96,12 +104,15 @@ final class EngineBridge: EngineLink {
     func send(_ command: EngineCommand) {
         switch command {
         case .add(let paths):
+            // Journaled now, not when its turn comes: the adds before it may hold it back
+            // for minutes, and a dropped connection kills this process with them.
+            let walk = engine.journalWalk(paths)
             let parts = AddParts()
             walking.state.withLock { walk in
                 walk.sent.append(parts)
                 walk.count += 1
             }
-            adds.yield((paths, parts))
+            adds.yield(Add(paths: paths, walk: walk, parts: parts))
         case .cancelAll:
             // Before the engine hears of it: an add not yet begun must not begin after it.
             for parts in walking.state.withLock({ $0.sent }) { parts.stop() }
