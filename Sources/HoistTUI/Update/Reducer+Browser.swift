@@ -26,7 +26,9 @@ extension Reducer {
             let paths = browser.marks.isEmpty ? browser.current.map { [$0.path] } ?? [] : browser.marks.sorted()
             guard !paths.isEmpty else { return [] }
             browser.marks = []
-            state.queue.reserve(paths.count)
+            // The background engine queues them all at once; the embedded one a window at a
+            // time, and rows come with its jobs (room for all up front was 10 MiB of 100,000).
+            if state.background { state.queue.reserve(paths.count) }
             return [.preflight(paths, queued: state.queue.rows.filter { !$0.state.isFinished }.map(\.path))]
         case .toggleHidden:
             let keep = browser.current?.path
@@ -78,6 +80,8 @@ extension Reducer {
         // by the checker from the rows' paths: the rows keep no file key of their own (a
         // dictionary of 100,000 of them was 8 MiB of a 100,000-file queue).
         var inQueue = state.queueing.inQueue ?? given
+        // Taken out while it grows: shared with the state, each slice copied the whole set.
+        state.queueing.inQueue = nil
         var queued: [String] = []
         var bytes: Int64 = 0
         let refusedBefore = state.queueing.refused.count
