@@ -151,8 +151,10 @@ struct TUIQueueBench: Sendable {
         var lines = Report.table(rows)
         lines += [
             "",
-            "hoist = the TUI (its engine in its own process) in tmux 100×30 on one directory of \(result.files.formatted()) files",
+            "hoist = the TUI (its engine inside the TUI's process) in tmux 100×30 on one directory of \(result.files.formatted()) files",
             "        of a few bytes: `a` marks them all, `u` queues them.",
+            "every file queued = `u` to the status line counting all of them: each handed to the engine and journaled,",
+            "        most waiting for the engine's window of 4,096 jobs.",
             "first file done = `u` to the status line's first `1/N done`, the screen read every 5 ms (an upper bound",
             "        on the first session, which came before it).",
             "a key = `?` to the help overlay shown, and `?` to it gone, while the queue is held; each includes one",
