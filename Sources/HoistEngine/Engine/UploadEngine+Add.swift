@@ -100,9 +100,11 @@ extension UploadEngine {
     }
 
     /// A walk that stopped early: its record goes, unless the engine is shutting down and
-    /// keeping what is unfinished for the next run.
+    /// keeping what is unfinished for the next run. A walk the user stopped or dropped
+    /// (``AddParts/stop()``, cancel all) goes whatever the shutdown: it is not unfinished.
     private func stopped(_ batch: Batch) -> [JobID] {
-        if let walk = batch.walk, !(shuttingDown && keepOnCancel.isSet) { try? journal.endWalk(walk) }
+        let dropped = batch.parts?.isStopped == true || batch.generation != addGeneration
+        if let walk = batch.walk, dropped || !(shuttingDown && keepOnCancel.isSet) { try? journal.endWalk(walk) }
         return batch.ids
     }
 
@@ -142,6 +144,11 @@ extension UploadEngine {
             batch.walk = try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(batch.paths))
         }
         let ids = admit(batch.pending)
+        // The walks ``unfinishedPaths()`` gave back are this add's now (or were re-added).
+        if !resumedWalks.isEmpty {
+            for id in resumedWalks { try? journal.endWalk(id) }
+            resumedWalks = []
+        }
         if let walk = batch.walk {
             // The last batch queued, the walk is over, even if it now waits for room.
             if force {
@@ -167,13 +174,14 @@ extension UploadEngine {
 
     /// What an earlier run left unfinished for this endpoint, as paths to add again: the
     /// jobs the journal shows unfinished, then the paths that walks cut short (a kill, or a
-    /// shutdown keeping them) had not reached. Those walks' records end here, so the caller
-    /// adds the paths at once; that add journals its own walk.
+    /// shutdown keeping them) had not reached. Those walks' records stay until the next
+    /// `add` has queued its first batch and journaled its own walk (the caller adds these
+    /// paths): a kill before that finds them again.
     public func unfinishedPaths() -> [String] {
         let key = configuration.journalKey
         let jobs = ((try? journal.unfinished(endpoint: key)) ?? []).map(\.file.path)
         guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return jobs }
-        for id in walks.ids { try? journal.endWalk(id) }
+        resumedWalks = walks.ids
         return jobs + walks.paths
     }
 

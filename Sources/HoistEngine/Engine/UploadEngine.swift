@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 
 /// The upload engine: a queue of jobs run at most `concurrency` at a time, publishing
 /// `events`. Front ends send commands (`add`, `cancel`, `pause`...) and read events; the
@@ -32,9 +33,11 @@ public actor UploadEngine {
     }
 
     var records: [JobID: Record] = [:]
-    /// How many events ``events`` has been given so far: a reader that has read this many
-    /// has read every event up to the moment it asked (no event is ever dropped).
-    public private(set) var emittedEvents = 0
+    /// How many events ``events`` has been given so far, by the engine and by its jobs: a
+    /// reader that has read this many has read every event up to the moment it asked (no
+    /// event is ever dropped).
+    public nonisolated var emittedEvents: Int { eventCount.load() }
+    private nonisolated let eventCount = EventCount()
     /// How many jobs the engine holds a record of (completed ones are dropped).
     var recordCount: Int { records.count }
     /// Queued and running jobs by the file they upload, so the same file is never queued twice.
@@ -45,6 +48,8 @@ public actor UploadEngine {
     /// Bumped when the queue is dropped (`cancelQueued`, `cancelAllPending`): an `add` still
     /// walking a tree then stops instead of queueing what the user just dropped.
     var addGeneration = 0
+    /// The walk records ``unfinishedPaths()`` gave back, ended by the next add's first batch.
+    var resumedWalks: [Int64] = []
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// `add` calls holding their walk until the queue has room (`waitForRoom`).
     private(set) var roomWaiters: [RoomWaiter] = []
@@ -94,7 +99,7 @@ public actor UploadEngine {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPTransport.clientConfiguration)
         let limiter = RateLimiter(bytesPerSecond: configuration.rateLimit, clock: configuration.clock)
         self.limiter = limiter
-        let continuation = continuation
+        let continuation = continuation, eventCount = eventCount
         let clock = configuration.clock
         let keep = Flag()
         keepOnCancel = keep
@@ -108,6 +113,7 @@ public actor UploadEngine {
             emit: { event in
                 var stamped = event
                 stamped.time = clock.now()
+                eventCount.add()
                 continuation.yield(stamped)
             }, ownSessions: OwnSessions(), keepOnCancel: keep, journalKey: configuration.journalKey,
             partJobs: max(1, configuration.partJobs))
@@ -322,7 +328,7 @@ public actor UploadEngine {
     }
 
     func emit(_ id: JobID, path: String? = nil, _ kind: EngineEvent.Kind) {
-        emittedEvents += 1
+        eventCount.add()
         continuation.yield(EngineEvent(
             job: id, path: path ?? records[id]?.job.file.path ?? "", kind: kind, time: configuration.clock.now()))
     }
@@ -426,4 +432,11 @@ public actor UploadEngine {
         idleWaiters = []
         for waiter in waiters { waiter.resume() }
     }
+}
+
+/// Events given to the stream, counted where they are given (the engine's and its jobs').
+final class EventCount: Sendable {
+    private let value = Atomic<Int>(0)
+    func add() { value.add(1, ordering: .releasing) }
+    func load() -> Int { value.load(ordering: .acquiring) }
 }
