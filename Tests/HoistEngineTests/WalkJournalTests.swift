@@ -32,8 +32,8 @@ import Testing
 
             let second = try harness.engine(harness.profile(), journal: journal)
             #expect(await second.unfinishedPaths() == paths)
-            // Given back once: the caller adds them, and that add records its own walk.
-            #expect(await second.unfinishedPaths() == Array(paths[..<held]))
+            // Kept until an add has queued its first batch: a kill before that finds them again.
+            #expect(await second.unfinishedPaths() == paths)
             let ids = await second.add(paths: paths, backlog: 10)
             let events = try await collect(second, ids, timeout: .seconds(120))
             #expect(ids.count == count && ids.allSatisfy { if case .completed = events.terminal($0) { true } else { false } })
@@ -78,6 +78,34 @@ import Testing
             let second = try harness.engine(harness.profile(), journal: journal)
             #expect(await second.unfinishedPaths() == paths)
             await second.shutdown()
+        }
+    }
+
+    @Test func aWalkTheUserStoppedLeavesNoRecordEvenWhenTheEngineThenKeepsWhatIsUnfinished() async throws {
+        try await EngineHarness.with { harness in
+            let paths = try files(harness, "dropped", count: UploadEngine.firstBatch + 40)
+            let journal = harness.files + "/journal.sqlite"
+            let engine = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            let parts = AddParts()
+            let adding = Task { await engine.add(paths: paths, backlog: 10, parts: parts) }
+            #expect(await waitUntil { await engine.roomWaiters.count == 1 })
+            // Cancel all, then `k` at the quit question: the dropped walk is not unfinished.
+            parts.stop()
+            await engine.shutdown(keepingUnfinished: true)
+            _ = await adding.value
+            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+        }
+    }
+
+    @Test func everyEventGivenToTheStreamIsCountedTheJobsOwnAmongThem() async throws {
+        try await EngineHarness.with { harness in
+            let engine = try harness.engine(harness.profile())
+            let ids = await engine.add(paths: [try harness.file("counted.txt", size: 1000)])
+            let events = try await collect(engine, ids)
+            // queued comes from the engine; started, session, progress, completed from the job.
+            #expect(events.count > 3)
+            #expect(engine.emittedEvents == events.count)
+            await engine.shutdown()
         }
     }
 

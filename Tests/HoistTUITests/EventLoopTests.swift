@@ -227,6 +227,27 @@ struct EventLoopTests {
         #expect(rig.loop.state.log.filter { $0.text.hasPrefix("queued") }.map(\.text) == ["queued 302 items; z-link.bin already queued"])
     }
 
+    @Test("quitting while a u is still being checked drops the rest of it: no slice is queued after the cancel")
+    func cancelAllDropsTheRestOfAU() throws {
+        let rig = try Rig()
+        // Four slices: the first, two full ones, and the rest. One is checked a turn, and a
+        // key is read a turn: Ctrl-C twice takes two, so the last slice is still unchecked.
+        let count = EventLoop.firstSlice + 2 * EventLoop.slice + 100
+        for index in 0..<count { try Data([1]).write(to: URL(fileURLWithPath: rig.directory + String(format: "/f-%05d.bin", index))) }
+        rig.loop.start()
+        rig.run()
+        rig.screen.push(.character("a"), .character("u"))
+        rig.run(2)
+        #expect(rig.link.commands.count == 1)
+        // The files handed over wait for the engine: counted, so there is something to cancel.
+        rig.screen.push(.signal(.interrupt), .signal(.interrupt))
+        rig.run(2)
+        let cancel = try #require(rig.link.commands.firstIndex(of: .cancelAll))
+        rig.run(3)
+        #expect(rig.link.commands.count == cancel + 1)
+        #expect(rig.link.commands.filter { if case .add = $0 { true } else { false } }.count < 4)
+    }
+
     @Test("a file named three ways (itself, a link, a hard link) is queued once and said once, not failed")
     func sameFileOnce() throws {
         let rig = try Rig()

@@ -37,6 +37,20 @@ struct WaitingFilesTests {
         #expect(state.queue.counts.total == 1 && state.queue.counts.bytes == 100)
     }
 
+    @Test("a directory handed over counts at least one until its add is over, however many jobs its walk queues")
+    func directoryCountsUntilSettled() {
+        var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        _ = Reducer.reduce(&state, .preflighted([PathCheck(path: "/d/sub", fileKey: "/d/sub", isDirectory: true)]), now: .zero, wall: wall)
+        #expect(state.queue.counts.queued == 1)
+        for job in 1...3 { feed(&state, job: job, path: "/d/sub/\(job)", [.queued(size: 10), .started, .sessionCreated(remoteID: "r", filename: "f")]) }
+        for job in 1...3 { feed(&state, job: job, path: "/d/sub/\(job)", [.progress(sent: 10, total: 10), .completed(remoteID: "r", md5: "m")]) }
+        // Every job so far done, the walk not over: still unfinished, so `q` asks.
+        #expect(state.queue.counts.done == 3 && state.queue.counts.unfinished == 1)
+        #expect(press(&state, .quit).isEmpty && state.overlay == .confirmQuit)
+        _ = Reducer.reduce(&state, .addsSettled(adds: 1), now: .seconds(1), wall: wall)
+        #expect(state.queue.counts.unfinished == 0 && state.queue.counts.total == 3)
+    }
+
     @Test("the background engine queues everything itself: nothing is counted twice")
     func backgroundCountsJobsOnly() {
         var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)

@@ -72,7 +72,7 @@ final class EngineBridge: EngineLink {
                 // Said after the events of the jobs it queued, which the collector may still
                 // be passing on: said before them, their rows would be taken for files
                 // still waiting.
-                let emitted = await engine.emittedEvents
+                let emitted = engine.emittedEvents
                 walking.state.withLock { walk in
                     walk.sent.removeAll { $0 === add.parts }
                     guard walk.sent.isEmpty else { return }

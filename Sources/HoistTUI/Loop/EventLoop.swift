@@ -143,6 +143,11 @@ final class EventLoop {
         for effect in effects {
             switch effect {
             case .engine(let command):
+                // Everything dropped: the rest of a `u` still being checked goes with it.
+                if command == .cancelAll {
+                    unchecked = []
+                    queuedWhenAsked = []
+                }
                 link.send(command)
             case .listDirectory(let path):
                 do {

@@ -30,9 +30,18 @@ public struct QueueState: Sendable, Equatable {
     public struct Waiting: Sendable, Equatable {
         public var files = 0
         public var bytes: Int64 = 0
-        /// How many adds were handed to the engine since the start.
+        /// How many adds were handed to the engine since the start, and how many of them
+        /// the engine has said are over.
         public var adds = 0
-        public init(adds: Int = 0) { self.adds = adds }
+        public var settled = 0
+        public init(adds: Int = 0) {
+            self.adds = adds
+            settled = adds
+        }
+
+        /// What counts as queued: the files, and at least one while an add is not over (a
+        /// directory handed over counts one, and its walk may queue many).
+        var count: Int { max(files, adds > settled ? 1 : 0) }
     }
 
     public init() {}
@@ -133,7 +142,7 @@ public struct QueueState: Sendable, Equatable {
     /// Every count shown anywhere, derived from the rows in one pass.
     public var counts: QueueCounts {
         var counts = QueueCounts()
-        counts.queued = waiting.files
+        counts.queued = waiting.count
         counts.bytes = waiting.bytes
         for row in rows {
             switch row.state {

@@ -24,6 +24,8 @@ extension Reducer {
                 state.overlay = nil
                 let count = state.queue.counts.unfinished
                 state.say("cancelling \(Format.count(count, "unfinished upload"))", at: wall)
+                // The rest of a `u` still being checked is dropped too (the loop stops checking it).
+                state.queueing = QueueingReport()
                 return [.engine(.cancelAll)]
             default:
                 return []
@@ -63,6 +65,7 @@ extension Reducer {
         if unfinished == 0 || keep { return [.exit(.quit(keepUnfinished: keep && unfinished > 0))] }
         state.quitDeadline = state.now + state.cancelTimeout
         state.say("cancelling \(Format.count(unfinished, "pending upload"))… (Ctrl-C leaves now)", at: wall)
+        state.queueing = QueueingReport()
         return [.engine(.cancelAll)]
     }
 

@@ -52,7 +52,11 @@ public enum Reducer {
             effects = []
         case .addsSettled(let adds):
             // An add handed over since is still on its way.
-            if adds >= state.queue.waiting.adds { state.queue.waiting = QueueState.Waiting(adds: adds) }
+            if adds >= state.queue.waiting.adds {
+                state.queue.waiting = QueueState.Waiting(adds: adds)
+            } else {
+                state.queue.waiting.settled = max(state.queue.waiting.settled, adds)
+            }
             effects = []
         }
         effects += leaveIfDone(&state)
