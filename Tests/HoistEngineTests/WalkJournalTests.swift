@@ -14,21 +14,34 @@ import Testing
         try (0..<count).map { try harness.file(String(format: "\(folder)/f-%05d.txt", $0), size: 5) }
     }
 
+    /// The walk records the journal at `journal` holds for the tests' endpoint.
+    private func walks(_ journal: String) throws -> (ids: [Int64], paths: [String]) {
+        try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint")
+    }
+
+    /// A paused engine journaling at `journal`, with an add of `paths` started and held for
+    /// room at `backlog` once this returns.
+    private func heldAdd(_ harness: EngineHarness, journal: String, _ paths: [String], backlog: Int,
+                         parts: AddParts? = nil) async throws -> (engine: UploadEngine, adding: Task<[JobID], Never>) {
+        let engine = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+        let adding = Task { await engine.add(paths: paths, backlog: backlog, parts: parts) }
+        #expect(await waitUntil { await engine.roomWaiters.count == 1 })
+        return (engine, adding)
+    }
+
     @Test func aHeldWalkKeptAtShutdownComesBackWholeAndEveryFileIsUploaded() async throws {
         try await EngineHarness.with { harness in
             // A backlog of 10: the first batch fills it, and the walk holds with the rest.
             let count = UploadEngine.firstBatch + 40
             let paths = try files(harness, "kept", count: count)
             let journal = harness.files + "/journal.sqlite"
-            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
-            let adding = Task { await first.add(paths: paths, backlog: 10) }
-            #expect(await waitUntil { await first.roomWaiters.count == 1 })
+            let (first, adding) = try await heldAdd(harness, journal: journal, paths, backlog: 10)
             let held = UploadEngine.firstBatch
             #expect(await first.queue.count == held)
             await first.shutdown(keepingUnfinished: true)
             #expect(await adding.value.count == held)
             // The jobs it queued are unfinished rows; the rest only the walk knows.
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths == Array(paths[held...]))
+            #expect(try walks(journal).paths == Array(paths[held...]))
 
             let second = try harness.engine(harness.profile(), journal: journal)
             #expect(await second.unfinishedPaths() == paths)
@@ -38,7 +51,7 @@ import Testing
             let events = try await collect(second, ids, timeout: .seconds(120))
             #expect(ids.count == count && ids.allSatisfy { if case .completed = events.terminal($0) { true } else { false } })
             await second.shutdown()
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            #expect(try walks(journal).ids.isEmpty)
             #expect(await second.unfinishedPaths().isEmpty)
         }
     }
@@ -50,11 +63,11 @@ import Testing
             let journal = harness.files + "/journal.sqlite"
             let engine = try harness.engine(harness.profile(), journal: journal)
             // Handed over, the adds not begun: a kill now would leave both records.
-            let walks = [engine.journalWalk(first), engine.journalWalk(later)]
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths == first + later)
-            let ids = await engine.add(paths: first, walk: walks[0])
+            let records = [engine.journalWalk(first), engine.journalWalk(later)]
+            #expect(try walks(journal).paths == first + later)
+            let ids = await engine.add(paths: first, walk: records[0])
             _ = try await collect(engine, ids)
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths == later)
+            #expect(try walks(journal).paths == later)
             await engine.shutdown()
 
             let next = try harness.engine(harness.profile(), journal: journal)
@@ -68,10 +81,8 @@ import Testing
             // 32 queued, then the last 10: only then is the backlog of 40 reached.
             let paths = try files(harness, "last", count: UploadEngine.firstBatch + 10)
             let journal = harness.files + "/journal.sqlite"
-            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
-            let adding = Task { await first.add(paths: paths, backlog: 40) }
-            #expect(await waitUntil { await first.roomWaiters.count == 1 })
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            let (first, adding) = try await heldAdd(harness, journal: journal, paths, backlog: 40)
+            #expect(try walks(journal).ids.isEmpty)
             await first.shutdown(keepingUnfinished: true)
             _ = await adding.value
             // Each file once: as a job to resume, not also as a path the walk had not reached.
@@ -85,15 +96,13 @@ import Testing
         try await EngineHarness.with { harness in
             let paths = try files(harness, "dropped", count: UploadEngine.firstBatch + 40)
             let journal = harness.files + "/journal.sqlite"
-            let engine = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
             let parts = AddParts()
-            let adding = Task { await engine.add(paths: paths, backlog: 10, parts: parts) }
-            #expect(await waitUntil { await engine.roomWaiters.count == 1 })
+            let (engine, adding) = try await heldAdd(harness, journal: journal, paths, backlog: 10, parts: parts)
             // Cancel all, then `k` at the quit question: the dropped walk is not unfinished.
             parts.stop()
             await engine.shutdown(keepingUnfinished: true)
             _ = await adding.value
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            #expect(try walks(journal).ids.isEmpty)
         }
     }
 
@@ -115,12 +124,10 @@ import Testing
             let single = try harness.file("after.txt", size: 5)
             let tree = harness.files + "/tree"
             let journal = harness.files + "/journal.sqlite"
-            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
-            let adding = Task { await first.add(paths: [tree, single], backlog: 10) }
-            #expect(await waitUntil { await first.roomWaiters.count == 1 })
+            let (first, adding) = try await heldAdd(harness, journal: journal, [tree, single], backlog: 10)
             await first.shutdown(keepingUnfinished: true)
             _ = await adding.value
-            let resumed = try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").paths
+            let resumed = try walks(journal).paths
             #expect(resumed == [tree, single])
         }
     }
@@ -129,19 +136,17 @@ import Testing
         try await EngineHarness.with { harness in
             let paths = try files(harness, "stop", count: UploadEngine.firstBatch + 40)
             let journal = harness.files + "/journal.sqlite"
-            let engine = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
-            let adding = Task { await engine.add(paths: paths, backlog: 10) }
-            #expect(await waitUntil { await engine.roomWaiters.count == 1 })
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.count == 1)
+            let (engine, adding) = try await heldAdd(harness, journal: journal, paths, backlog: 10)
+            #expect(try walks(journal).ids.count == 1)
             await engine.cancelAllPending()
             #expect(await adding.value.count == UploadEngine.firstBatch)
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            #expect(try walks(journal).ids.isEmpty)
 
             // Stopped before it began (`AddParts.stop()`, as the TUI does on cancel-all): no job at all.
             let parts = AddParts()
             parts.stop()
             #expect(await engine.add(paths: paths, backlog: 10, parts: parts).isEmpty)
-            #expect(try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint").ids.isEmpty)
+            #expect(try walks(journal).ids.isEmpty)
             await engine.shutdown()
         }
     }

@@ -140,9 +140,7 @@ extension UploadEngine {
         // Stopped before this batch was queued (``AddParts/stop()``): none of it is.
         guard batch.parts?.isStopped != true else { return false }
         // More batches may follow: the files not reached yet are journaled before any is queued.
-        if !force, batch.walk == nil {
-            batch.walk = try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(batch.paths))
-        }
+        if !force, batch.walk == nil { batch.walk = journalWalk(batch.paths)?.id }
         let ids = admit(batch.pending)
         // The walks ``unfinishedPaths()`` gave back are this add's now (or were re-added).
         if !resumedWalks.isEmpty {

@@ -64,22 +64,19 @@ public struct QueueState: Sendable, Equatable {
 
     /// Changes job `id`'s row, adding it (for `path`) on first sight.
     mutating func update(_ id: JobID, path: String, _ change: (inout JobRow) -> Void) {
-        let i: Int
-        if let known = index.position(of: id, in: rows) {
-            i = known
-            change(&rows[i])
-        } else {
+        let known = index.position(of: id, in: rows)
+        if known == nil {
             index.appending(id, to: rows)
             rows.append(JobRow(id: id, path: path, size: 0))
             if selected == nil { selected = id }
-            i = rows.count - 1
-            change(&rows[i])
-            // A new job is a waiting file's turn (a count, not the file: close enough until
-            // the engine has them all, when ``Waiting`` goes back to none).
-            if waiting.files > 0 {
-                waiting.files -= 1
-                waiting.bytes = max(0, waiting.bytes - rows[i].size)
-            }
+        }
+        let i = known ?? rows.count - 1
+        change(&rows[i])
+        // A new job is a waiting file's turn (a count, not the file: close enough until the
+        // engine has them all, when ``Waiting`` goes back to none).
+        if known == nil, waiting.files > 0 {
+            waiting.files -= 1
+            waiting.bytes = max(0, waiting.bytes - rows[i].size)
         }
     }
 

@@ -24,9 +24,7 @@ extension Reducer {
                 state.overlay = nil
                 let count = state.queue.counts.unfinished
                 state.say("cancelling \(Format.count(count, "unfinished upload"))", at: wall)
-                // The rest of a `u` still being checked is dropped too (the loop stops checking it).
-                state.queueing = QueueingReport()
-                return [.engine(.cancelAll)]
+                return cancelAll(&state)
             default:
                 return []
             }
@@ -65,6 +63,12 @@ extension Reducer {
         if unfinished == 0 || keep { return [.exit(.quit(keepUnfinished: keep && unfinished > 0))] }
         state.quitDeadline = state.now + state.cancelTimeout
         state.say("cancelling \(Format.count(unfinished, "pending upload"))… (Ctrl-C leaves now)", at: wall)
+        return cancelAll(&state)
+    }
+
+    /// Drops every unfinished upload, and the rest of a `u` still being checked with them
+    /// (the loop stops checking it when it sends the command).
+    private static func cancelAll(_ state: inout AppState) -> [Effect] {
         state.queueing = QueueingReport()
         return [.engine(.cancelAll)]
     }
