@@ -24,8 +24,10 @@ final class EngineBridge: EngineLink {
     private let walking = Walking()
 
     /// An add sent: its paths, the journal's record of them, and the handle that stops it.
+    /// The paths wait compactly for the add's turn: 100,000 of them as `String`s were most
+    /// of the 7.6 MiB a `u` of that many held.
     struct Add: Sendable {
-        let paths: [String]
+        let paths: PathList
         let walk: UploadEngine.WalkRecord?
         let parts: AddParts
     }
@@ -68,7 +70,7 @@ final class EngineBridge: EngineLink {
         }
         let adder = Task {
             for await add in addStream {
-                await engine.add(paths: add.paths, backlog: Self.backlog, parts: add.parts, walk: add.walk)
+                await engine.add(paths: Array(add.paths), backlog: Self.backlog, parts: add.parts, walk: add.walk)
                 // Said after the events of the jobs it queued, which the collector may still
                 // be passing on: said before them, their rows would be taken for files
                 // still waiting.
@@ -112,7 +114,7 @@ final class EngineBridge: EngineLink {
                 walk.sent.append(parts)
                 walk.count += 1
             }
-            adds.yield(Add(paths: paths, walk: walk, parts: parts))
+            adds.yield(Add(paths: PathList(paths), walk: walk, parts: parts))
         case .cancelAll:
             // Before the engine hears of it: an add not yet begun must not begin after it.
             for parts in walking.state.withLock({ $0.sent }) { parts.stop() }

@@ -23,7 +23,7 @@ final class EventLoop {
     static let firstSlice = 256
     static let slice = 4096
     /// The paths of a `u` not checked yet.
-    private var unchecked: ArraySlice<String> = []
+    private var unchecked = PathList()[...]
     /// The paths of the jobs queued or running when that `u` was pressed, until its first slice.
     private var queuedWhenAsked: [String] = []
 
@@ -129,7 +129,10 @@ final class EventLoop {
         let slice = unchecked.prefix(isFirst ? Self.firstSlice : Self.slice)
         unchecked = unchecked.dropFirst(slice.count)
         let checks = PathChecker.check(Array(slice), preflight: link.preflight)
-        receive(.preflighted(checks, final: unchecked.isEmpty, inQueue: isFirst ? PathChecker.fileKeys(queuedWhenAsked) : []))
+        // The whole list goes once the last slice is checked, not when the next `u` comes.
+        if unchecked.isEmpty { unchecked = PathList()[...] }
+        receive(.preflighted(checks, final: unchecked.isEmpty, inQueue: isFirst ? PathChecker.fileKeys(queuedWhenAsked) : [],
+                             remaining: unchecked.count))
         if isFirst { queuedWhenAsked = [] }
     }
 
@@ -145,7 +148,7 @@ final class EventLoop {
             case .engine(let command):
                 // Everything dropped: the rest of a `u` still being checked goes with it.
                 if command == .cancelAll {
-                    unchecked = []
+                    unchecked = PathList()[...]
                     queuedWhenAsked = []
                 }
                 link.send(command)

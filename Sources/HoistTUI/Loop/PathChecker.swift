@@ -12,8 +12,8 @@ enum PathChecker {
     }
 
     /// The files `paths` lead to (``PathCheck/fileKey``).
-    static func fileKeys(_ paths: [String]) -> Set<String> {
-        Set(paths.lazy.map { fileKey($0).key })
+    static func fileKeys(_ paths: [String]) -> FileKeySet {
+        FileKeySet(paths.lazy.map { fileKey($0).key })
     }
 
     /// The file `path` leads to: its device and inode, or for a directory or a path that

@@ -48,14 +48,15 @@ public struct Marks: Sendable, Equatable, ExpressibleByArrayLiteral {
         }
     }
 
-    /// The marked files' absolute paths, sorted.
-    public func sorted() -> [String] {
-        var paths: [String] = []
-        paths.reserveCapacity(count)
-        for (directory, names) in names {
-            for name in names { paths.append(directory == "/" ? "/" + name : directory + "/" + name) }
+    /// The marked files' absolute paths: directory by directory, each one's names sorted.
+    /// Kept as a ``PathList``: a `String` for each of 100,000 paths was 7.6 MiB at `u`.
+    public func sorted() -> PathList {
+        var paths = PathList()
+        for directory in names.keys.sorted() {
+            for name in names[directory, default: []].sorted() { paths.append(name, in: directory) }
         }
-        return paths.sorted()
+        paths.trim()
+        return paths
     }
 
     private mutating func insert(_ name: String, in directory: String) {

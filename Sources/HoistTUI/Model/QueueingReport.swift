@@ -25,7 +25,7 @@ public struct QueueingReport: Sendable, Equatable {
     /// The files (``PathCheck/fileKey``) queued or running when this `u` began, and those it
     /// queued since: a later slice's second path to one of them is "already queued" before
     /// the engine has reported the first. Nil until the first slice.
-    public var inQueue: Set<String>?
+    public var inQueue: FileKeySet?
 
     public init() {}
 

@@ -19,7 +19,7 @@ public enum Effect: Sendable, Equatable {
     case listDirectory(String)
     /// Check paths before queueing them: ``Input/preflighted(_:final:inQueue:)``. `queued`:
     /// the paths of the jobs queued or running, whose files a second path must not queue again.
-    case preflight([String], queued: [String] = [])
+    case preflight(PathList, queued: [String] = [])
     /// Read earlier runs' uploads from the journal: ``Input/history(_:)``.
     case loadHistory
     /// Ask the server for a fresh download URL (the final URL for Luw): ``Input/fetchedURL(job:_:)``.

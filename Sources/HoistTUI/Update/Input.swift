@@ -20,8 +20,9 @@ public enum Input: Sendable, Equatable {
     /// The paths `u` asked for, checked (``Effect/preflight(_:queued:)``): all of them, or a
     /// slice, `final` on the last; the status line speaks for every slice of one `u` so far.
     /// The first slice brings `inQueue`: the files (``PathCheck/fileKey``) the effect's
-    /// `queued` paths lead to.
-    case preflighted([PathCheck], final: Bool = true, inQueue: Set<String> = [])
+    /// `queued` paths lead to, and `remaining`: how many of the `u`'s paths are still to
+    /// check after this slice (its set of files is made once with room for all of them).
+    case preflighted([PathCheck], final: Bool = true, inQueue: FileKeySet = [], remaining: Int = 0)
     /// Earlier runs' completed uploads (``Effect/loadHistory``), newest first.
     case history([JournalEntry])
     /// A download URL to copy (``Effect/fetchURL(job:remoteID:)``).

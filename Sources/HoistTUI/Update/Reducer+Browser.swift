@@ -74,12 +74,18 @@ extension Reducer {
     /// refuse the rest with the reason (no session is created for them), and say once that
     /// a file is already queued (by any path to it) instead of queueing it again. The status
     /// line counts every slice of this `u` so far; the log records the whole once, at the end.
-    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], final: Bool = true, inQueue given: Set<String> = [],
-                             wall: Date) -> [Effect] {
+    static func queueChecked(_ state: inout AppState, _ checks: [PathCheck], final: Bool = true, inQueue given: FileKeySet = [],
+                             remaining: Int = 0, wall: Date) -> [Effect] {
         // The files queued or running when this `u` began come with its first slice, found
         // by the checker from the rows' paths: the rows keep no file key of their own (a
         // dictionary of 100,000 of them was 8 MiB of a 100,000-file queue).
-        var inQueue = state.queueing.inQueue ?? given
+        // Made once with room for the whole `u`: grown by doubling, 100,000 keys peaked with
+        // the old table beside the new.
+        var inQueue = state.queueing.inQueue ?? {
+            var made = FileKeySet(minimumCapacity: given.count + checks.count + remaining)
+            made.formUnion(given)
+            return made
+        }()
         // Taken out while it grows: shared with the state, each slice copied the whole set.
         state.queueing.inQueue = nil
         var queued: [String] = []

@@ -33,8 +33,8 @@ public enum Reducer {
         case .listFailed(let directory, let reason):
             loadFailed(&state, directory: directory, reason: reason, wall: wall)
             effects = []
-        case .preflighted(let checks, let final, let inQueue):
-            effects = queueChecked(&state, checks, final: final, inQueue: inQueue, wall: wall)
+        case .preflighted(let checks, let final, let inQueue, let remaining):
+            effects = queueChecked(&state, checks, final: final, inQueue: inQueue, remaining: remaining, wall: wall)
         case .history(let entries):
             earlier(&state, entries)
             effects = []
