@@ -25,6 +25,26 @@ public struct QueueState: Sendable, Equatable {
     /// large `u` a window at a time, and the rest has no job, so no row, until its turn.
     /// They count as queued, and their bytes as bytes to send.
     public var waiting = Waiting()
+    /// Done jobs the queue no longer lists: it keeps the latest ``listsDone`` done rows and
+    /// counts the older ones here. Each done row took about 0.5 KB (its path, ids and story
+    /// for the detail overlay), so a run of 100,000 files ended at 125 MiB; the journal
+    /// keeps every upload, and `H` lists those of earlier runs.
+    public private(set) var unlisted = Unlisted()
+    /// How many done rows the queue lists at most, the latest (the selected one is kept).
+    public var listsDone = 1000
+    /// Done rows of this engine's jobs (not retired ones) in ``rows``.
+    private var doneRows = 0
+
+    /// Done jobs no longer listed: how many, their bytes, and their ids.
+    public struct Unlisted: Sendable, Equatable {
+        public var count = 0
+        public var bytes: Int64 = 0
+        /// Their ids, as runs: they leave mostly in order. An engine's later word on one of
+        /// them (a snapshot it sends again) must not bring its row back.
+        var ids = RangeSet<Int>()
+
+        func contains(_ id: JobID) -> Bool { ids.contains(id.rawValue) }
+    }
 
     /// Files (and their bytes) on their way to the engine's queue.
     public struct Waiting: Sendable, Equatable {
@@ -62,22 +82,52 @@ public struct QueueState: Sendable, Equatable {
         return earlier.firstIndex { $0.id == selected }.map { rows.count + $0 }
     }
 
-    /// Changes job `id`'s row, adding it (for `path`) on first sight.
+    /// Changes job `id`'s row, adding it (for `path`) on first sight; a job no longer
+    /// listed (``unlisted``) is left as it is.
     mutating func update(_ id: JobID, path: String, _ change: (inout JobRow) -> Void) {
         let known = index.position(of: id, in: rows)
         if known == nil {
+            guard !unlisted.contains(id) else { return }
             index.appending(id, to: rows)
             rows.append(JobRow(id: id, path: path, size: 0))
             if selected == nil { selected = id }
         }
         let i = known ?? rows.count - 1
+        let wasDone = rows[i].state == .done
         change(&rows[i])
+        if id.rawValue >= 0, wasDone != (rows[i].state == .done) { doneRows += wasDone ? -1 : 1 }
         // A new job is a waiting file's turn (a count, not the file: close enough until the
         // engine has them all, when ``Waiting`` goes back to none).
         if known == nil, waiting.files > 0 {
             waiting.files -= 1
             waiting.bytes = max(0, waiting.bytes - rows[i].size)
         }
+        // Done rows leave in batches (a pass over the rows each time), down to the latest.
+        if doneRows > listsDone + max(listsDone / 4, 1) { unlistOldestDone() }
+    }
+
+    /// Stops listing done rows, oldest first, until ``listsDone`` are left; the selected row
+    /// stays, and the rows in view stay where they are.
+    private mutating func unlistOldestDone() {
+        var excess = doneRows - listsDone
+        var kept: [JobRow] = []
+        kept.reserveCapacity(rows.capacity)
+        var above = 0
+        for (i, row) in rows.enumerated() {
+            guard excess > 0, row.id.rawValue >= 0, row.state == .done, row.id != selected else {
+                kept.append(row)
+                continue
+            }
+            unlisted.count += 1
+            unlisted.bytes += row.size
+            unlisted.ids.insert(contentsOf: row.id.rawValue..<row.id.rawValue + 1)
+            excess -= 1
+            doneRows -= 1
+            if i < offset { above += 1 }
+        }
+        rows = kept
+        offset -= above
+        index.reindex(rows)
     }
 
     /// Makes room for `count` more rows at once: a `u` of 100,000 files would otherwise grow
@@ -98,6 +148,9 @@ public struct QueueState: Sendable, Equatable {
         }
         rows = kept
         index = RowIndex(retired: rows.count)
+        // The new engine's ids start again: none of them is an unlisted one.
+        unlisted.ids = RangeSet()
+        doneRows = 0
         if let selected, selected.rawValue >= 0 { self.selected = rows.first?.id }
     }
 
@@ -140,7 +193,9 @@ public struct QueueState: Sendable, Equatable {
     public var counts: QueueCounts {
         var counts = QueueCounts()
         counts.queued = waiting.count
-        counts.bytes = waiting.bytes
+        counts.bytes = waiting.bytes + unlisted.bytes
+        counts.sentBytes = unlisted.bytes
+        counts.done = unlisted.count
         for row in rows {
             switch row.state {
             case .done: counts.done += 1

@@ -32,6 +32,11 @@ struct RowIndex: Sendable, Equatable {
         return low < rows.count && rows[low].id == id ? low : nil
     }
 
+    /// Rows left `rows` (the retired ones stay): positions kept by number are made again.
+    mutating func reindex(_ rows: [JobRow]) {
+        if positions != nil { positions = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1.id, $0) }) }
+    }
+
     /// Notes that job `id` (which has no row yet) gets the next row after `rows`.
     mutating func appending(_ id: JobID, to rows: [JobRow]) {
         let inOrder = id.rawValue >= 0 && (rows.count == retired || rows[rows.count - 1].id < id)

@@ -18,6 +18,8 @@ extension Reducer {
 
     private static func apply(_ state: inout AppState, _ event: EngineEvent, at wall: Date, replay: Bool) -> [Effect] {
         let time = event.time
+        // A done job no longer listed stays done (a snapshot sent again repeats its story).
+        if state.queue.unlisted.contains(event.job) { return [] }
         let before = state.queue.row(event.job)
         // An ended job only starts again through a retry (`queued`); a progress report
         // flushed after the cancel must not bring it back to life.

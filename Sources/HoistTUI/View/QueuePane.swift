@@ -25,12 +25,14 @@ enum QueuePane {
         }
     }
 
-    /// `Queue 3/6` (done of total, as the status line counts), `(paused)`, earlier uploads.
+    /// `Queue 3/6` (done of total, as the status line counts), `(paused)`, done rows no
+    /// longer listed, earlier uploads.
     static func title(_ state: AppState) -> String {
         let counts = state.queue.counts
         var title = "Queue"
         if counts.total > 0 || counts.cancelled > 0 { title += " \(counts.done)/\(counts.total)" }
         if state.isPaused { title += " (paused)" }
+        if state.queue.unlisted.count > 0 { title += " · \(state.queue.unlisted.count) done not listed" }
         if state.queue.showsEarlier { title += " + \(state.queue.earlier.count) earlier" }
         return title
     }

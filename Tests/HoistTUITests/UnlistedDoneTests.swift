@@ -1,0 +1,69 @@
+import Foundation
+import HoistEngine
+import HoistTerminal
+import Testing
+@testable import HoistTUI
+
+/// The queue lists only the latest done rows: a run of 100,000 files kept a row of about
+/// 0.5 KB for each. The counts, the bytes and the selection must not notice.
+@Suite("Done rows beyond the latest are counted, not listed")
+struct UnlistedDoneTests {
+    private static let story: [EngineEvent.Kind] = [.queued(size: 10), .started, .sessionCreated(remoteID: "r", filename: "f"),
+                                                    .progress(sent: 10, total: 10), .completing, .completed(remoteID: "r", md5: "m")]
+
+    private func state(listing: Int) -> AppState {
+        var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        state.queue.listsDone = listing
+        return state
+    }
+
+    @Test("40 jobs done with room for 8: at most 10 done rows listed, every count and byte as if all were")
+    func countsStayWhole() {
+        var state = state(listing: 8)
+        feed(&state, job: 0, path: "/d/keep", [.queued(size: 7)])
+        for job in 1...40 {
+            feed(&state, job: job, path: "/d/\(job)", Self.story, start: .seconds(job * 10))
+            let done = state.queue.rows.filter { $0.state == .done }.count
+            #expect(done <= 10 && done + state.queue.unlisted.count == job)
+        }
+        let counts = state.queue.counts
+        #expect(counts.done == 40 && counts.queued == 1 && counts.total == 41)
+        #expect(counts.bytes == 40 * 10 + 7 && counts.sentBytes == 40 * 10)
+        // The oldest went first; the queued row and the latest done stay, in order.
+        let listed = state.queue.rows.map(\.id.rawValue)
+        #expect(listed.first == 0 && listed == listed.sorted() && listed.last == 40)
+        #expect(QueuePane.title(state).contains("40/41") && QueuePane.title(state).contains("\(state.queue.unlisted.count) done not listed"))
+        #expect(state.queue.row(JobID(40))?.state == .done && state.queue.row(JobID(1)) == nil)
+    }
+
+    @Test("the selected done row stays listed, and the rows in view stay in place as older ones leave")
+    func selectionAndViewStay() {
+        var state = state(listing: 4)
+        for job in 1...5 { feed(&state, job: job, path: "/d/\(job)", Self.story, start: .seconds(job * 10)) }
+        state.queue.follows = false
+        state.queue.selected = JobID(2)
+        state.queue.offset = 1
+        let shownFirst = state.queue.rows[state.queue.offset].id
+        for job in 6...12 { feed(&state, job: job, path: "/d/\(job)", Self.story, start: .seconds(job * 10)) }
+        #expect(state.queue.row(JobID(2))?.state == .done)
+        #expect(state.queue.selected == JobID(2) && state.queue.selectedIndex == 0)
+        #expect(state.queue.unlisted.count > 0 && !state.queue.unlisted.contains(JobID(2)))
+        #expect(state.queue.offset == 0 && shownFirst == JobID(2))
+    }
+
+    @Test("an engine's word on a job no longer listed (its snapshot sent again) does not bring the row back; a new engine's ids do")
+    func snapshotsDoNotReturn() {
+        var state = state(listing: 2)
+        for job in 1...6 { feed(&state, job: job, path: "/d/\(job)", Self.story, start: .seconds(job * 10)) }
+        #expect(state.queue.unlisted.contains(JobID(1)) && state.queue.row(JobID(1)) == nil)
+        let before = state.queue
+        feed(&state, job: 1, path: "/d/1", Self.story, start: .seconds(100))
+        #expect(state.queue == before)
+        // Another engine numbers its jobs from the start again: its job 1 is a new job.
+        _ = Reducer.reduce(&state, .attached(engine: AttachedEngine(instance: "9@9", pid: 9, version: "0"), snapshot: []),
+                           now: .seconds(200), wall: wall)
+        feed(&state, job: 1, path: "/d/new", [.queued(size: 3)], start: .seconds(201))
+        #expect(state.queue.row(JobID(1))?.path == "/d/new")
+        #expect(state.queue.counts.done == 6 && state.queue.counts.queued == 1)
+    }
+}
