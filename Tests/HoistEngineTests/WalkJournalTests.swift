@@ -56,7 +56,9 @@ import Testing
         }
     }
 
-    @Test func aWalkJournaledBeforeItsAddIsKeptUntilThatAddEnds() async throws {
+    /// The TUI reads an add's paths back from its record at the add's turn instead of
+    /// holding them meanwhile.
+    @Test func aWalkJournaledBeforeItsAddIsKeptUntilThatAddEndsAndGivesItsPathsBack() async throws {
         try await EngineHarness.with { harness in
             let first = try files(harness, "early", count: 3)
             let later = try files(harness, "late", count: 2)
@@ -65,9 +67,12 @@ import Testing
             // Handed over, the adds not begun: a kill now would leave both records.
             let records = [engine.journalWalk(first), engine.journalWalk(later)]
             #expect(try walks(journal).paths == first + later)
-            let ids = await engine.add(paths: first, walk: records[0])
+            let (early, late) = (try #require(records[0]), try #require(records[1]))
+            #expect(engine.paths(of: early) == first && engine.paths(of: late) == later)
+            let ids = await engine.add(paths: first, walk: early)
             _ = try await collect(engine, ids)
             #expect(try walks(journal).paths == later)
+            #expect(engine.paths(of: early) == nil && engine.paths(of: late) == later)
             await engine.shutdown()
 
             let next = try harness.engine(harness.profile(), journal: journal)

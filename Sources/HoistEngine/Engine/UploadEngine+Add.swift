@@ -94,6 +94,12 @@ extension UploadEngine {
         (try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(paths))).map(WalkRecord.init)
     }
 
+    /// The paths `walk` keeps (absolute), read back from the journal: an add journaled
+    /// ahead of its turn need not hold them meanwhile. Nil when the record is gone.
+    public nonisolated func paths(of walk: WalkRecord) -> [String]? {
+        (try? journal.walkPaths(walk.id)) ?? nil
+    }
+
     /// The paths a walk record keeps: absolute, so that another working directory finds them.
     private static func walkPaths(_ paths: [String]) -> [String] {
         paths.allSatisfy { $0.hasPrefix("/") } ? paths : paths.map(absolute)

@@ -43,6 +43,14 @@ extension Journal {
         try write { db in try db.execute(sql: "DELETE FROM walk WHERE id = ?", arguments: [id]) }
     }
 
+    /// The paths walk `id` was given; nil when it is gone (ended) or does not decode.
+    public func walkPaths(_ id: Int64) throws(EngineError) -> [String]? {
+        try read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT paths FROM walk WHERE id = ?", arguments: [id]) else { return nil }
+            return try? JSONDecoder().decode([String].self, from: data)
+        }
+    }
+
     /// The paths the unfinished walks of `endpoint` had not yet queued, oldest walk first,
     /// and the walks' ids (for ``endWalk(_:)`` once the caller has them in hand).
     public func unfinishedWalks(endpoint: String) throws(EngineError) -> (ids: [Int64], paths: [String]) {

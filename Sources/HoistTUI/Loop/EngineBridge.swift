@@ -23,11 +23,12 @@ final class EngineBridge: EngineLink {
     /// The adds sent and not yet over, and when to say that none is.
     private let walking = Walking()
 
-    /// An add sent: its paths, the journal's record of them, and the handle that stops it.
-    /// The paths wait compactly for the add's turn: 100,000 of them as `String`s were most
-    /// of the 7.6 MiB a `u` of that many held.
+    /// An add sent: the journal's record of its paths, and the handle that stops it. The
+    /// paths wait in the journal for the add's turn and are read back then; only an add the
+    /// journal could not record holds them (compactly). 100,000 paths held as `String`s
+    /// were most of the 7.6 MiB a `u` of that many held.
     struct Add: Sendable {
-        let paths: PathList
+        let held: PathList
         let walk: UploadEngine.WalkRecord?
         let parts: AddParts
     }
@@ -70,7 +71,8 @@ final class EngineBridge: EngineLink {
         }
         let adder = Task {
             for await add in addStream {
-                await engine.add(paths: Array(add.paths), backlog: Self.backlog, parts: add.parts, walk: add.walk)
+                let paths = add.walk.flatMap(engine.paths(of:)) ?? Array(add.held)
+                await engine.add(paths: paths, backlog: Self.backlog, parts: add.parts, walk: add.walk)
                 // Said after the events of the jobs it queued, which the collector may still
                 // be passing on: said before them, their rows would be taken for files
                 // still waiting.
@@ -114,7 +116,7 @@ final class EngineBridge: EngineLink {
                 walk.sent.append(parts)
                 walk.count += 1
             }
-            adds.yield(Add(paths: PathList(paths), walk: walk, parts: parts))
+            adds.yield(Add(held: walk == nil ? PathList(paths) : [], walk: walk, parts: parts))
         case .cancelAll:
             // Before the engine hears of it: an add not yet begun must not begin after it.
             for parts in walking.state.withLock({ $0.sent }) { parts.stop() }
