@@ -22,7 +22,11 @@ struct PathListTests {
         list.append("root.txt", in: "/")
         list.append("plain", in: "")
         list.append("c.png", in: "/data/photos/")
-        #expect(Array(list) == ["/data/photos/a.png", "/data/photos/b.png", "/root.txt", "plain", "/data/photos/c.png"])
+        list.append(contentsOf: ["d.png", "é.png"], in: "/data/photos")
+        list.append(contentsOf: [], in: "/nowhere")
+        list.append(contentsOf: ["x"], in: "/")
+        #expect(Array(list) == ["/data/photos/a.png", "/data/photos/b.png", "/root.txt", "plain", "/data/photos/c.png",
+                                "/data/photos/d.png", "/data/photos/é.png", "/x"])
     }
 
     @Test("lists are equal when their paths are, however they were built; slices drop from the front")

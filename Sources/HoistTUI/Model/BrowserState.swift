@@ -90,7 +90,7 @@ public struct BrowserState: Sendable, Equatable {
     /// The entries shown, after hidden files and the filter. Kept, not derived on each use:
     /// the view and every cursor move asked for it, which for a directory of 100,000 files
     /// was a filtered copy of them all per frame and per key.
-    public private(set) var visible: [DirectoryEntry] = []
+    public private(set) var visible = VisibleEntries()
 
     private mutating func refreshVisible() {
         let showHidden = showHidden
@@ -98,8 +98,7 @@ public struct BrowserState: Sendable, Equatable {
         func shown(_ entry: DirectoryEntry) -> Bool {
             (showHidden || !entry.isHidden) && (matches?(entry.name) ?? true)
         }
-        // When every entry is shown, the same storage: no second copy of a large directory.
-        visible = entries.allSatisfy(shown) ? entries : entries.filter(shown)
+        visible = VisibleEntries(entries, shown: shown)
     }
 
     /// The entry under the cursor.
@@ -128,12 +127,37 @@ public struct BrowserState: Sendable, Equatable {
 
     /// Sorts entries the way the browser lists them: directories first, then by name.
     public static func sorted(_ entries: [DirectoryEntry]) -> [DirectoryEntry] {
+        var entries = entries
+        sort(&entries)
+        return entries
+    }
+
+    /// Sorts `entries` in place (see ``sorted(_:)``): the order is found on positions, then
+    /// the entries move along its cycles. Mapped into a second array, 100,000 entries were
+    /// 6.1 MiB more at a listing's peak.
+    public static func sort(_ entries: inout [DirectoryEntry]) {
         let collation = NameCollation()
-        let keys = entries.map { collation.key($0.name) }
-        return entries.indices.sorted { a, b in
-            if entries[a].isDirectory != entries[b].isDirectory { return entries[a].isDirectory }
-            return collation.precedes(keys[a], keys[b])
-        }.map { entries[$0] }
+        var order: [Int] = Array(entries.indices)
+        do {
+            let keys = entries.map { collation.key($0.name) }
+            order.sort { a, b in
+                if entries[a].isDirectory != entries[b].isDirectory { return entries[a].isDirectory }
+                return collation.precedes(keys[a], keys[b])
+            }
+        }
+        // Position i takes the entry at order[i]; a position done points at itself.
+        for start in order.indices where order[start] != start {
+            let first = entries[start]
+            var i = start
+            while order[i] != start {
+                let from = order[i]
+                entries[i] = entries[from]
+                order[i] = i
+                i = from
+            }
+            entries[i] = first
+            order[i] = i
+        }
     }
 }
 

@@ -84,6 +84,16 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
         append(name: name.utf8, prefix: directory.isEmpty || directory.hasSuffix("/") ? directory : directory + "/")
     }
 
+    /// Appends each of `names` in `directory`, with room made for them all first (no
+    /// buffer grown by doubling, so nothing to ``trim()`` after).
+    public mutating func append(contentsOf names: [String], in directory: String) {
+        guard let first = names.first else { return }
+        append(first, in: directory)
+        runs[runs.count - 1].bytes.reserveCapacity(runs[runs.count - 1].bytes.count + names.reduce(0) { $0 + $1.utf8.count })
+        runs[runs.count - 1].ends.reserveCapacity(runs[runs.count - 1].ends.count + names.count)
+        for name in names.dropFirst() { append(name, in: directory) }
+    }
+
     private mutating func append(name: some Collection<UInt8>, prefix: String) {
         if runs.last?.prefix != prefix { runs.append(Run(prefix: prefix, first: endIndex)) }
         runs[runs.count - 1].bytes.append(contentsOf: name)

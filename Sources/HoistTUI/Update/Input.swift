@@ -13,8 +13,10 @@ public enum Input: Sendable, Equatable {
     /// Time passed (countdowns, stalls, the quit deadline).
     case tick
     case resized(Size)
-    /// A directory was read (``Effect/listDirectory(_:)``).
-    case listed(directory: String, entries: [DirectoryEntry])
+    /// A directory was read (``Effect/listDirectory(_:)``); `sorted` when the entries come
+    /// in the browser's order already (``DirectoryReader`` sorts them in place; sorted
+    /// here, a copy held by this input would double them).
+    case listed(directory: String, entries: [DirectoryEntry], sorted: Bool = false)
     /// A directory could not be read.
     case listFailed(directory: String, reason: String)
     /// The paths `u` asked for, checked (``Effect/preflight(_:queued:)``): all of them, or a

@@ -58,10 +58,10 @@ extension Reducer {
 
     /// A directory was read: show it, with the cursor on the directory we came from when
     /// going up.
-    public static func loaded(_ state: inout AppState, directory: String, entries: [DirectoryEntry]) {
+    public static func loaded(_ state: inout AppState, directory: String, entries: [DirectoryEntry], sorted: Bool = false) {
         let previous = state.browser.directory
         state.browser.directory = directory
-        state.browser.entries = BrowserState.sorted(entries)
+        state.browser.entries = sorted ? entries : BrowserState.sorted(entries)
         state.browser.error = nil
         state.browser.filter = ""
         state.browser.isFiltering = false

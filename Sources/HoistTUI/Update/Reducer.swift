@@ -27,8 +27,8 @@ public enum Reducer {
             state.browser.reveal(height: layout.browserRows)
             if let i = state.queue.selectedIndex { state.queue.reveal(i, height: layout.queueRows) }
             effects = []
-        case .listed(let directory, let entries):
-            loaded(&state, directory: directory, entries: entries)
+        case .listed(let directory, let entries, let sorted):
+            loaded(&state, directory: directory, entries: entries, sorted: sorted)
             effects = []
         case .listFailed(let directory, let reason):
             loadFailed(&state, directory: directory, reason: reason, wall: wall)
