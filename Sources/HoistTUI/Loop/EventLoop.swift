@@ -131,9 +131,11 @@ final class EventLoop {
         let checks = PathChecker.check(Array(slice), preflight: link.preflight)
         // The whole list goes once the last slice is checked, not when the next `u` comes.
         if unchecked.isEmpty { unchecked = PathList()[...] }
-        receive(.preflighted(checks, final: unchecked.isEmpty, inQueue: isFirst ? PathChecker.fileKeys(queuedWhenAsked) : [],
+        let final = unchecked.isEmpty
+        receive(.preflighted(checks, final: final, inQueue: isFirst ? PathChecker.fileKeys(queuedWhenAsked) : [],
                              remaining: unchecked.count))
         if isFirst { queuedWhenAsked = [] }
+        FreeMemory.giveBack()
     }
 
     private func draw() {
@@ -154,7 +156,8 @@ final class EventLoop {
                 link.send(command)
             case .listDirectory(let path):
                 do {
-                    receive(.listed(directory: path, entries: try DirectoryReader.list(path, preflight: link.preflight)))
+                    receive(.listed(directory: path, entries: try DirectoryReader.list(path, preflight: link.preflight), sorted: true))
+                    FreeMemory.giveBack()
                 } catch {
                     receive(.listFailed(directory: path, reason: DirectoryReader.reason(error)))
                 }
