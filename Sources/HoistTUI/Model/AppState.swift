@@ -37,11 +37,18 @@ public struct LogEntry: Sendable, Equatable {
 public struct FileStamp: Sendable, Equatable {
     public var size: Int64
     /// `nil` when only the size is known (uploaded in this run).
-    public var mtimeNanos: Int64?
+    public var mtimeNanos: Int64? {
+        get { mtime == Self.unknown ? nil : mtime }
+        set { mtime = newValue ?? Self.unknown }
+    }
+    /// 16 bytes, not the 24 an optional took: every done file of a run keeps one
+    /// (``UploadedFiles``). No file has this time (292 years before 1970).
+    private var mtime: Int64
+    private static let unknown = Int64.min
 
     public init(size: Int64, mtimeNanos: Int64?) {
         self.size = size
-        self.mtimeNanos = mtimeNanos
+        mtime = mtimeNanos ?? Self.unknown
     }
 }
 
@@ -69,7 +76,7 @@ public struct AppState: Sendable, Equatable {
     public var isPaused = false
     public var concurrency: Int
     /// Files uploaded to this destination, by path: from the journal and from this run.
-    public var uploaded: [String: FileStamp] = [:]
+    public var uploaded = UploadedFiles()
     /// The window title last set, so that it is written only when it changes.
     public var title = ""
     /// When Ctrl-C was last pressed, for "twice quits at once".

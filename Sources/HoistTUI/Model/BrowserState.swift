@@ -51,6 +51,13 @@ public struct DirectoryEntry: Sendable, Equatable {
                   isSymlink: isSymlink, mtimeNanos: mtimeNanos, problem: problem)
     }
 
+    /// The directory and the name of an absolute path, as an entry keeps them.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
     /// The absolute path.
     public var path: String { directory == "/" ? "/" + name : directory + "/" + name }
 

@@ -20,12 +20,12 @@ public struct Marks: Sendable, Equatable, ExpressibleByArrayLiteral {
     }
 
     public func contains(_ path: String) -> Bool {
-        let (directory, name) = Self.split(path)
+        let (directory, name) = DirectoryEntry.split(path)
         return names[directory]?.contains(name) == true
     }
 
     public mutating func insert(_ path: String) {
-        let (directory, name) = Self.split(path)
+        let (directory, name) = DirectoryEntry.split(path)
         insert(name, in: directory)
     }
 
@@ -65,12 +65,5 @@ public struct Marks: Sendable, Equatable, ExpressibleByArrayLiteral {
 
     private mutating func insert(_ name: String, in directory: String) {
         if names[directory, default: []].insert(name).inserted { count += 1 }
-    }
-
-    /// The directory and the name of an absolute path, as ``DirectoryEntry`` keeps them.
-    private static func split(_ path: String) -> (directory: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
-        let directory = String(path[..<slash])
-        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
     }
 }

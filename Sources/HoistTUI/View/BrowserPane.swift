@@ -60,7 +60,7 @@ extension AppState {
     /// Whether `entry` is a file uploaded to this destination before (same size, and the
     /// same modification time where the journal knows it).
     func isUploaded(_ entry: DirectoryEntry) -> Bool {
-        guard !entry.isDirectory, let stamp = uploaded[entry.path], stamp.size == entry.size else { return false }
+        guard !entry.isDirectory, let stamp = uploaded.stamp(for: entry), stamp.size == entry.size else { return false }
         guard let known = stamp.mtimeNanos, let mtime = entry.mtimeNanos else { return true }
         return known == mtime
     }
