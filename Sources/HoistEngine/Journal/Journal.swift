@@ -15,7 +15,14 @@ public struct Journal: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             var config = Configuration()
             config.busyMode = .timeout(10)
-            config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // The pool's readers make one-off reads (the history, what is unfinished, a
+                // walk's paths), each of which filled a cache of SQLite's default 2 MiB
+                // (3.7 MiB of the TUI's heap once it read back the walks of a 100,000-file
+                // `u`). The writer, whose lookups admit every file, keeps the default.
+                if db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -256") }
+            }
             return try Journal(DatabasePool(path: path, configuration: config))
         } catch let error as EngineError {
             throw error
