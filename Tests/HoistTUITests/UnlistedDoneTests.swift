@@ -66,4 +66,33 @@ struct UnlistedDoneTests {
         #expect(state.queue.row(JobID(1))?.path == "/d/new")
         #expect(state.queue.counts.done == 6 && state.queue.counts.queued == 1)
     }
+
+    @Test("rows leave in the order their jobs were done: one queued first and done last is the latest done, and stays")
+    func leaveInDoneOrder() {
+        var state = state(listing: 4)
+        feed(&state, job: 1, path: "/d/slow", Array(Self.story.prefix(4)))
+        for job in 2...8 { feed(&state, job: job, path: "/d/\(job)", Self.story, start: .seconds(job * 10)) }
+        state.queue.selected = JobID(8)
+        // Job 1 ends last: the batch that makes six done rows keeps it, the latest.
+        feed(&state, job: 1, path: "/d/slow", Array(Self.story.suffix(2)), start: .seconds(100))
+        #expect(state.queue.row(JobID(1))?.state == .done)
+        #expect(state.queue.rows.map(\.id.rawValue) == [1, 6, 7, 8])
+        #expect(state.queue.counts.done == 8 && state.uploaded["/d/slow"] != nil)
+        #expect(state.log.contains { $0.text.hasPrefix("done slow") })
+    }
+
+    @Test("a snapshot replayed at attach marks every file it says is done in the browser, listed or not")
+    func replayStampsEveryDoneFile() {
+        var state = state(listing: 2)
+        var snapshot: [EngineEvent] = []
+        for job in 1...10 {
+            for (i, kind) in Self.story.enumerated() {
+                snapshot.append(EngineEvent(job: JobID(job), path: "/d/\(job)", kind: kind, time: .seconds(job * 10 + i)))
+            }
+        }
+        _ = Reducer.reduce(&state, .attached(engine: AttachedEngine(instance: "1@1", pid: 1, version: "0"), snapshot: snapshot),
+                           now: .seconds(200), wall: wall)
+        #expect(state.queue.counts.done == 10 && state.queue.rows.count <= 3)
+        #expect((1...10).allSatisfy { state.uploaded["/d/\($0)"]?.size == 10 })
+    }
 }

@@ -14,8 +14,8 @@ public final class AddParts: Sendable {
         (batches, sink) = AsyncStream.makeStream(of: [JobID].self)
     }
 
-    /// Whether ``UploadEngine/stop(_:)`` was called for this walk.
-    var isStopped: Bool { stopped.load(ordering: .acquiring) }
+    /// Whether the walk was stopped (``stop()``, ``UploadEngine/stop(_:)``).
+    public var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     func markStopped() { stopped.store(true, ordering: .releasing) }
 

@@ -71,7 +71,20 @@ final class EngineBridge: EngineLink {
         }
         let adder = Task {
             for await add in addStream {
-                let paths = add.walk.flatMap(engine.paths(of:)) ?? Array(add.held)
+                let paths: [String]
+                if add.parts.isStopped {
+                    paths = []  // dropped before its turn: nothing to read back
+                } else if let walk = add.walk {
+                    // Gone only if another hoist on this journal resumed it as unfinished.
+                    if let read = engine.paths(of: walk) {
+                        paths = read
+                    } else {
+                        paths = []
+                        inbox.post(.problem("a slice of the files queued was no longer in the journal; another hoist may have taken it over"))
+                    }
+                } else {
+                    paths = Array(add.held)
+                }
                 await engine.add(paths: paths, backlog: Self.backlog, parts: add.parts, walk: add.walk)
                 // Said after the events of the jobs it queued, which the collector may still
                 // be passing on: said before them, their rows would be taken for files

@@ -1,11 +1,15 @@
 /// A set of ``PathCheck/fileKey``s, kept small for the usual key. A file's key is
-/// "device:inode"; while the device fits in 16 bits and the inode in 48 (as they do on
-/// common file systems) it is kept as one `UInt64`, device above inode, which is exact. Any
-/// other key (a directory's path, a larger number) is kept as its string. A `u` of 100,000
-/// files holds one for each while it is checked: as strings their table took 4 MiB, packed 2.
+/// "device:inode" in decimal; each device met gets a small number, and a key whose inode
+/// fits in 48 bits is kept as one `UInt64`, that number above the inode, which is exact.
+/// Any other key (a directory's path, a larger inode) is kept as its string. A `u` of
+/// 100,000 files holds one for each while it is checked: as strings their table took
+/// 4 MiB, packed 2.
 public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
     private var packed: Set<UInt64>
     private var others: Set<String> = []
+    /// The devices met, numbered by their place here (device numbers themselves are large:
+    /// 259:1, an NVMe partition, is 66,305; a Mac's are near 2^24). Seldom more than a few.
+    private var devices: [UInt64] = []
 
     public init(minimumCapacity: Int = 0) {
         packed = Set(minimumCapacity: minimumCapacity)
@@ -22,23 +26,63 @@ public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
 
     public var count: Int { packed.count + others.count }
 
+    /// How many keys are kept packed (the rest as strings).
+    var packedCount: Int { packed.count }
+
     public func contains(_ key: String) -> Bool {
-        if let number = Self.pack(key) { return packed.contains(number) }
+        if let (device, inode) = Self.parse(key), let number = number(device: device, inode: inode) {
+            return packed.contains(number)
+        }
         return others.contains(key)
     }
 
     public mutating func insert(_ key: String) {
-        if let number = Self.pack(key) { packed.insert(number) } else { others.insert(key) }
+        if let (device, inode) = Self.parse(key), insert(device: device, inode: inode) { return }
+        others.insert(key)
     }
 
     public mutating func formUnion(_ other: FileKeySet) {
-        packed.formUnion(other.packed)
+        for number in other.packed {
+            let (device, inode) = other.unpack(number)
+            if !insert(device: device, inode: inode) { others.insert("\(device):\(inode)") }
+        }
         others.formUnion(other.others)
     }
 
+    public static func == (lhs: FileKeySet, rhs: FileKeySet) -> Bool {
+        lhs.count == rhs.count && lhs.others.allSatisfy(rhs.others.contains)
+            && lhs.packed.allSatisfy { number in
+                let (device, inode) = lhs.unpack(number)
+                return rhs.number(device: device, inode: inode).map(rhs.packed.contains) == true
+            }
+    }
+
+    /// Packs the file, numbering its device if new; false when it cannot be packed.
+    private mutating func insert(device: UInt64, inode: UInt64) -> Bool {
+        guard inode < 1 << 48 else { return false }
+        if !devices.contains(device) {
+            guard devices.count < 1 << 16 else { return false }
+            devices.append(device)
+        }
+        guard let number = number(device: device, inode: inode) else { return false }
+        packed.insert(number)
+        return true
+    }
+
+    /// The packed form of a file whose device is numbered; nil otherwise. A file of a
+    /// device never numbered cannot have been packed (numbers are only ever added).
+    private func number(device: UInt64, inode: UInt64) -> UInt64? {
+        guard inode < 1 << 48, let index = devices.firstIndex(of: device) else { return nil }
+        return UInt64(index) << 48 | inode
+    }
+
+    private func unpack(_ number: UInt64) -> (device: UInt64, inode: UInt64) {
+        (devices[Int(number >> 48)], number & (1 << 48 - 1))
+    }
+
     /// "device:inode" in decimal, each without a leading zero (so that no two strings give
-    /// one number), as `device << 48 | inode`; nil for anything else.
-    static func pack(_ key: String) -> UInt64? {
+    /// one file); nil for anything else.
+    static func parse(_ key: String) -> (device: UInt64, inode: UInt64)? {
         var device: UInt64?
         var value: UInt64 = 0, digits = 0, startsWithZero = false
         for byte in key.utf8 {
@@ -47,12 +91,12 @@ public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
                 (device, value, digits, startsWithZero) = (value, 0, 0, false)
                 continue
             }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), !startsWithZero, digits < 15 else { return nil }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), !startsWithZero, digits < 19 else { return nil }
             if digits == 0 && byte == UInt8(ascii: "0") { startsWithZero = true }
             value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
             digits += 1
         }
-        guard let device, digits > 0, device < 1 << 16, value < 1 << 48 else { return nil }
-        return device << 48 | value
+        guard let device, digits > 0 else { return nil }
+        return (device, value)
     }
 }

@@ -95,7 +95,9 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
     }
 
     private mutating func append(name: some Collection<UInt8>, prefix: String) {
-        if runs.last?.prefix != prefix { runs.append(Run(prefix: prefix, first: endIndex)) }
+        // By bytes: String's == takes "é" and "e\u{301}" for one, and would hand back a path
+        // to another file.
+        if runs.last.map({ $0.prefix.utf8.elementsEqual(prefix.utf8) }) != true { runs.append(Run(prefix: prefix, first: endIndex)) }
         runs[runs.count - 1].bytes.append(contentsOf: name)
         runs[runs.count - 1].ends.append(UInt32(runs[runs.count - 1].bytes.count))
         endIndex += 1

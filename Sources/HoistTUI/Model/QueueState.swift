@@ -1,7 +1,8 @@
 import HoistEngine
 
-/// The queue pane's data: one row per job in the order they were queued, then (when shown)
-/// the uploads earlier runs completed; the selection and scroll position.
+/// The queue pane's data: a row per job in the order they were queued (done ones beyond the
+/// latest ``listsDone`` counted instead, see ``unlisted``), then (when shown) the uploads
+/// earlier runs completed; the selection and scroll position.
 public struct QueueState: Sendable, Equatable {
     public private(set) var rows: [JobRow] = []
     /// Where each row is: found by arithmetic and binary search while the rows are in the
@@ -30,10 +31,10 @@ public struct QueueState: Sendable, Equatable {
     /// for the detail overlay), so a run of 100,000 files ended at 125 MiB; the journal
     /// keeps every upload, and `H` lists those of earlier runs.
     public private(set) var unlisted = Unlisted()
-    /// How many done rows the queue lists at most, the latest (the selected one is kept).
+    /// How many done rows the queue lists, the latest done (the selected one is kept).
     public var listsDone = 1000
-    /// Done rows of this engine's jobs (not retired ones) in ``rows``.
-    private var doneRows = 0
+    /// This engine's jobs (not retired ones) listed as done, in the order they became done.
+    private var doneOrder: [JobID] = []
 
     /// Done jobs no longer listed: how many, their bytes, and their ids.
     public struct Unlisted: Sendable, Equatable {
@@ -95,34 +96,39 @@ public struct QueueState: Sendable, Equatable {
         let i = known ?? rows.count - 1
         let wasDone = rows[i].state == .done
         change(&rows[i])
-        if id.rawValue >= 0, wasDone != (rows[i].state == .done) { doneRows += wasDone ? -1 : 1 }
+        if id.rawValue >= 0, wasDone != (rows[i].state == .done) {
+            if wasDone { doneOrder.removeAll { $0 == id } } else { doneOrder.append(id) }
+        }
         // A new job is a waiting file's turn (a count, not the file: close enough until the
         // engine has them all, when ``Waiting`` goes back to none).
         if known == nil, waiting.files > 0 {
             waiting.files -= 1
             waiting.bytes = max(0, waiting.bytes - rows[i].size)
         }
-        // Done rows leave in batches (a pass over the rows each time), down to the latest.
-        if doneRows > listsDone + max(listsDone / 4, 1) { unlistOldestDone() }
     }
 
-    /// Stops listing done rows, oldest first, until ``listsDone`` are left; the selected row
-    /// stays, and the rows in view stay where they are.
-    private mutating func unlistOldestDone() {
-        var excess = doneRows - listsDone
+    /// Stops listing the done rows that were done first, down to the latest ``listsDone``,
+    /// once there are a quarter more (each time is a pass over the rows). The selected row
+    /// stays listed; rows above the first one shown that leave move the view up with them.
+    mutating func unlistOldestDone() {
+        guard doneOrder.count > listsDone + max(listsDone / 4, 1) else { return }
+        var leaving = Set<JobID>()
+        var staying: [JobID] = []
+        for id in doneOrder {
+            if leaving.count < doneOrder.count - listsDone, id != selected { leaving.insert(id) } else { staying.append(id) }
+        }
+        doneOrder = staying
         var kept: [JobRow] = []
         kept.reserveCapacity(rows.capacity)
         var above = 0
         for (i, row) in rows.enumerated() {
-            guard excess > 0, row.id.rawValue >= 0, row.state == .done, row.id != selected else {
+            guard leaving.contains(row.id) else {
                 kept.append(row)
                 continue
             }
             unlisted.count += 1
             unlisted.bytes += row.size
             unlisted.ids.insert(contentsOf: row.id.rawValue..<row.id.rawValue + 1)
-            excess -= 1
-            doneRows -= 1
             if i < offset { above += 1 }
         }
         rows = kept
@@ -150,7 +156,7 @@ public struct QueueState: Sendable, Equatable {
         index = RowIndex(retired: rows.count)
         // The new engine's ids start again: none of them is an unlisted one.
         unlisted.ids = RangeSet()
-        doneRows = 0
+        doneOrder = []
         if let selected, selected.rawValue >= 0 { self.selected = rows.first?.id }
     }
 

@@ -15,9 +15,9 @@ public enum EngineCommand: Sendable, Equatable {
 /// produce an answer report it back as an ``Input``.
 public enum Effect: Sendable, Equatable {
     case engine(EngineCommand)
-    /// Read a directory: ``Input/listed(directory:entries:)`` or ``Input/listFailed(directory:reason:)``.
+    /// Read a directory: ``Input/listed(directory:entries:sorted:)`` or ``Input/listFailed(directory:reason:)``.
     case listDirectory(String)
-    /// Check paths before queueing them: ``Input/preflighted(_:final:inQueue:)``. `queued`:
+    /// Check paths before queueing them: ``Input/preflighted(_:final:inQueue:remaining:)``. `queued`:
     /// the paths of the jobs queued or running, whose files a second path must not queue again.
     case preflight(PathList, queued: [String] = [])
     /// Read earlier runs' uploads from the journal: ``Input/history(_:)``.

@@ -40,6 +40,8 @@ public enum Input: Sendable, Equatable {
     /// (counted from the start): when that is all of them, none waits any more
     /// (``QueueState/waiting``). Said after the events of the jobs they queued.
     case addsSettled(adds: Int)
+    /// Something the user must hear of that no engine event says (shown as an error).
+    case problem(String)
 }
 
 /// The background engine a TUI is attached to.

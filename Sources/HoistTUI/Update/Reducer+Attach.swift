@@ -5,7 +5,8 @@ extension Reducer {
     /// Attached to the background engine (first time or again): its snapshot becomes the
     /// queue. A different engine (the old one died) numbers its jobs afresh: the old one's
     /// unfinished rows go (the new one resumed them), its finished ones stay as earlier
-    /// uploads. The same engine's snapshot updates the rows in place.
+    /// uploads. The same engine's snapshot updates the rows in place (a done job no longer
+    /// listed stays counted, not listed).
     static func attached(_ state: inout AppState, _ engine: AttachedEngine, snapshot: [EngineEvent], wall: Date) -> [Effect] {
         let again = state.engineInstance != nil
         if state.engineInstance != engine.instance { state.queue.retireJobs() }
@@ -14,10 +15,8 @@ extension Reducer {
             state.engineLost = false
             state.banner = nil
         }
+        // Every job the snapshot says is done stamps the browser's marks as it is applied.
         let effects = apply(&state, snapshot, wall: wall, replay: true)
-        for row in state.queue.rows where row.state == .done {
-            state.uploaded[row.path] = FileStamp(size: row.size, mtimeNanos: nil)
-        }
         let count = state.queue.counts
         let what = count.total == 0 ? "nothing queued" : "\(Format.count(count.unfinished, "upload")) running or queued"
         state.say("\(again ? "attached again" : "attached") to the background engine (pid \(engine.pid)): \(what)", at: wall)

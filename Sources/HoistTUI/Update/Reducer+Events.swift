@@ -12,6 +12,9 @@ extension Reducer {
             let when = wall.addingTimeInterval(-(state.now - event.time).seconds)
             effects += apply(&state, event, at: when, replay: replay)
         }
+        // After the batch, not in the middle of a job's events: a row done just now is
+        // the latest done and stays.
+        state.queue.unlistOldestDone()
         state.queue.followActive(height: Layout(size: state.size).queueRows)
         return effects
     }
@@ -29,6 +32,7 @@ extension Reducer {
         var moved: Int64?
         var createTrip: Duration?
         var completeTrip: Duration?
+        var uploaded: (path: String, stamp: FileStamp)?
         state.queue.update(event.job, path: event.path) { row in
             switch event.kind {
             case .queued(let size):
@@ -82,6 +86,7 @@ extension Reducer {
                 row.rate.reset()
                 row.remember(JobRow.doneText(remote), at: time, wall: wall)
                 row.compact()
+                uploaded = (row.path, FileStamp(size: row.size, mtimeNanos: nil))
             case .retrying(let attempt, let delay, let reason):
                 row.retries += 1
                 row.state = .retrying(attempt: attempt)
@@ -101,6 +106,8 @@ extension Reducer {
                 row.remember("cancelled", at: time, wall: wall)
             }
         }
+        // Replayed too: the browser marks every file a snapshot says is done, listed or not.
+        if let uploaded { state.uploaded[uploaded.path] = uploaded.stamp }
         guard let row = state.queue.row(event.job) else { return [] }
         if let createTrip { state.stats.measured(create: createTrip) }
         if let completeTrip { state.stats.measured(complete: completeTrip) }
@@ -110,7 +117,6 @@ extension Reducer {
         if let moved { state.stats.add(bytes: moved, at: time) }
         switch event.kind {
         case .completed(let remote, _):
-            state.uploaded[row.path] = FileStamp(size: row.size, mtimeNanos: nil)
             state.note(wall, "done \(row.name) → \(remote)")
         case .failed(let error):
             if error.haltsRun { return halt(&state, error, at: wall) }

@@ -58,6 +58,9 @@ public enum Reducer {
                 state.queue.waiting.settled = max(state.queue.waiting.settled, adds)
             }
             effects = []
+        case .problem(let text):
+            state.say(text, error: true, at: wall)
+            effects = []
         }
         effects += leaveIfDone(&state)
         let title = state.windowTitle
