@@ -129,9 +129,9 @@ final class EventLoop {
         let slice = unchecked.prefix(isFirst ? Self.firstSlice : Self.slice)
         unchecked = unchecked.dropFirst(slice.count)
         let checks = PathChecker.check(Array(slice), preflight: link.preflight)
-        // The whole list goes once the last slice is checked, not when the next `u` comes.
-        if unchecked.isEmpty { unchecked = PathList()[...] }
         let final = unchecked.isEmpty
+        // The whole list goes once the last slice is checked, not when the next `u` comes.
+        if final { unchecked = PathList()[...] }
         receive(.preflighted(checks, final: final, inQueue: isFirst ? PathChecker.fileKeys(queuedWhenAsked) : [],
                              remaining: unchecked.count))
         if isFirst { queuedWhenAsked = [] }

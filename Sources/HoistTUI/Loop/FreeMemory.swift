@@ -11,7 +11,7 @@ import Glibc
 /// of freed heap (`malloc_trim` from gdb took VmRSS from 53.9 to 44.1 MB); each phase's
 /// memory then stacked on the last one's.
 enum FreeMemory {
-    /// `malloc_trim(0)`: a few milliseconds, once per phase.
+    /// `malloc_trim(0)`: a few milliseconds, after a listing and after each slice of a `u`.
     static func giveBack() {
         #if canImport(Glibc)
         // Declared in <malloc.h>, which the Glibc module does not export.

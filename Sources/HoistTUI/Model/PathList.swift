@@ -1,8 +1,8 @@
 /// Paths in order, kept compactly: a run of paths in one directory shares the directory, and
-/// its names are kept as UTF-8 back to back in one buffer. A `u` of 100,000 marked files
-/// holds its paths while they are checked, and each slice of them until the engine's window
-/// takes it (``EngineBridge``): as 100,000 `String`s of 30 bytes they took 7.6 MiB of the
-/// TUI's peak heap (heaptrack), as runs of names 1.6 MiB.
+/// its names are kept back to back (``PackedNames``). A `u` of 100,000 marked files holds
+/// its paths while they are checked (and ``EngineBridge`` a slice the journal could not
+/// record): as 100,000 `String`s of 30 bytes they took 7.6 MiB of the TUI's peak heap
+/// (heaptrack), as runs of names 1.6 MiB.
 ///
 /// Reading a path (`list[i]`) makes its `String`; the order is the order appended.
 public struct PathList: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral {
@@ -10,17 +10,9 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
     private struct Run: Sendable {
         /// Everything up to and including the last `/` ("" for a path without one).
         var prefix: String
-        /// The names' UTF-8, back to back.
-        var bytes: [UInt8] = []
-        /// Where each name ends in ``bytes``.
-        var ends: [UInt32] = []
+        var names = PackedNames()
         /// The list's index of the run's first path.
         var first: Int
-
-        func name(_ k: Int) -> String {
-            let start = k == 0 ? 0 : Int(ends[k - 1])
-            return String(decoding: bytes[start..<Int(ends[k])], as: UTF8.self)
-        }
     }
 
     private var runs: [Run] = []
@@ -33,27 +25,8 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
         self.init(paths)
     }
 
-    /// The paths, held at their size (see ``trim()``).
     public init(_ paths: some Sequence<String>) {
         for path in paths { append(path) }
-        trim()
-    }
-
-    /// Gives back the room appending left over: buffers grown by doubling held up to twice
-    /// their bytes, for as long as the list is kept.
-    public mutating func trim() {
-        for k in runs.indices where runs[k].bytes.capacity > runs[k].bytes.count || runs[k].ends.capacity > runs[k].ends.count {
-            runs[k].bytes = Self.exact(runs[k].bytes)
-            runs[k].ends = Self.exact(runs[k].ends)
-        }
-        if runs.capacity > runs.count { runs = Self.exact(runs) }
-    }
-
-    private static func exact<Element>(_ elements: [Element]) -> [Element] {
-        var copy: [Element] = []
-        copy.reserveCapacity(elements.count)
-        copy.append(contentsOf: elements)
-        return copy
     }
 
     public subscript(position: Int) -> String {
@@ -65,12 +38,7 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
             if runs[middle].first <= position { low = middle } else { high = middle - 1 }
         }
         let run = runs[low]
-        return run.prefix + run.name(position - run.first)
-    }
-
-    /// The paths from `range`, as `String`s.
-    public func paths(_ range: Range<Int>) -> [String] {
-        range.map { self[$0] }
+        return run.prefix + run.names.name(position - run.first)
     }
 
     public mutating func append(_ path: String) {
@@ -85,12 +53,11 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
     }
 
     /// Appends each of `names` in `directory`, with room made for them all first (no
-    /// buffer grown by doubling, so nothing to ``trim()`` after).
+    /// buffer left half empty by doubling).
     public mutating func append(contentsOf names: [String], in directory: String) {
         guard let first = names.first else { return }
         append(first, in: directory)
-        runs[runs.count - 1].bytes.reserveCapacity(runs[runs.count - 1].bytes.count + names.reduce(0) { $0 + $1.utf8.count })
-        runs[runs.count - 1].ends.reserveCapacity(runs[runs.count - 1].ends.count + names.count)
+        runs[runs.count - 1].names.reserve(names: names.count - 1, bytes: names.dropFirst().reduce(0) { $0 + $1.utf8.count })
         for name in names.dropFirst() { append(name, in: directory) }
     }
 
@@ -98,8 +65,7 @@ public struct PathList: Sendable, Equatable, RandomAccessCollection, Expressible
         // By bytes: String's == takes "é" and "e\u{301}" for one, and would hand back a path
         // to another file.
         if runs.last.map({ $0.prefix.utf8.elementsEqual(prefix.utf8) }) != true { runs.append(Run(prefix: prefix, first: endIndex)) }
-        runs[runs.count - 1].bytes.append(contentsOf: name)
-        runs[runs.count - 1].ends.append(UInt32(runs[runs.count - 1].bytes.count))
+        runs[runs.count - 1].names.append(name)
         endIndex += 1
     }
 

@@ -83,12 +83,11 @@ public struct QueueState: Sendable, Equatable {
         return earlier.firstIndex { $0.id == selected }.map { rows.count + $0 }
     }
 
-    /// Changes job `id`'s row, adding it (for `path`) on first sight; a job no longer
-    /// listed (``unlisted``) is left as it is.
+    /// Changes job `id`'s row, adding it (for `path`) on first sight. The caller leaves a
+    /// job no longer listed (``unlisted``) alone: it would come back as a new row.
     mutating func update(_ id: JobID, path: String, _ change: (inout JobRow) -> Void) {
         let known = index.position(of: id, in: rows)
         if known == nil {
-            guard !unlisted.contains(id) else { return }
             index.appending(id, to: rows)
             rows.append(JobRow(id: id, path: path, size: 0))
             if selected == nil { selected = id }

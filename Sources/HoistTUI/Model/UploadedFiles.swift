@@ -37,11 +37,9 @@ public struct UploadedFiles: Sendable, Equatable {
 
     /// One directory's stamps.
     struct Stamps: Sendable {
-        /// Names in byte order (UTF-8), back to back.
-        private var bytes: [UInt8] = []
-        /// Where each name ends in ``bytes``.
-        private var ends: [UInt32] = []
-        /// Each name's stamp.
+        /// The merged names, in byte order (UTF-8).
+        private var names = PackedNames()
+        /// Each merged name's stamp.
         private var stamps: [FileStamp] = []
         /// Set since the last merge; nil for one removed.
         private var recent: [String: FileStamp?] = [:]
@@ -62,55 +60,47 @@ public struct UploadedFiles: Sendable, Equatable {
         /// Every name with its stamp.
         var all: [String: FileStamp] {
             var all: [String: FileStamp] = [:]
-            for i in ends.indices { all[name(i)] = stamps[i] }
+            for i in 0..<names.count { all[names.name(i)] = stamps[i] }
             for (name, stamp) in recent { all[name] = stamp }
             return all
         }
 
-        private func name(_ i: Int) -> String { String(decoding: slice(i), as: UTF8.self) }
-
-        private func slice(_ i: Int) -> ArraySlice<UInt8> {
-            bytes[(i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])]
-        }
-
         /// The index of `name` among the merged names, by binary search.
         private func position(of name: String) -> Int? {
-            var low = 0, high = ends.count
+            var low = 0, high = names.count
             while low < high {
                 let middle = (low + high) / 2
-                if slice(middle).lexicographicallyPrecedes(name.utf8) { low = middle + 1 } else { high = middle }
+                if names.utf8(middle).lexicographicallyPrecedes(name.utf8) { low = middle + 1 } else { high = middle }
             }
-            return low < ends.count && slice(low).elementsEqual(name.utf8) ? low : nil
+            return low < names.count && names.utf8(low).elementsEqual(name.utf8) ? low : nil
         }
 
         /// Merges ``recent`` into the sorted arrays, made at their new size at once.
         private mutating func merge() {
             let incoming = recent.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             recent = [:]
-            var newBytes: [UInt8] = [], newEnds: [UInt32] = [], newStamps: [FileStamp] = []
-            newBytes.reserveCapacity(bytes.count + incoming.reduce(0) { $0 + $1.key.utf8.count })
-            newEnds.reserveCapacity(ends.count + incoming.count)
-            newStamps.reserveCapacity(ends.count + incoming.count)
+            var merged = PackedNames(), mergedStamps: [FileStamp] = []
+            merged.reserve(names: names.count + incoming.count, bytes: names.byteCount + incoming.reduce(0) { $0 + $1.key.utf8.count })
+            mergedStamps.reserveCapacity(names.count + incoming.count)
             func keep(_ name: some Collection<UInt8>, _ stamp: FileStamp?) {
                 guard let stamp else { return }
-                newBytes.append(contentsOf: name)
-                newEnds.append(UInt32(newBytes.count))
-                newStamps.append(stamp)
+                merged.append(name)
+                mergedStamps.append(stamp)
             }
             var i = 0
             for (name, stamp) in incoming {
-                while i < ends.count, slice(i).lexicographicallyPrecedes(name.utf8) {
-                    keep(slice(i), stamps[i])
+                while i < names.count, names.utf8(i).lexicographicallyPrecedes(name.utf8) {
+                    keep(names.utf8(i), stamps[i])
                     i += 1
                 }
-                if i < ends.count, slice(i).elementsEqual(name.utf8) { i += 1 }  // replaced
+                if i < names.count, names.utf8(i).elementsEqual(name.utf8) { i += 1 }  // replaced
                 keep(name.utf8, stamp)
             }
-            while i < ends.count {
-                keep(slice(i), stamps[i])
+            while i < names.count {
+                keep(names.utf8(i), stamps[i])
                 i += 1
             }
-            (bytes, ends, stamps) = (newBytes, newEnds, newStamps)
+            (names, stamps) = (merged, mergedStamps)
         }
     }
 }
