@@ -18,12 +18,13 @@ enum PathChecker {
 
     /// The file `path` leads to: its device and inode, or for a directory or a path that
     /// is not there, the path with its links resolved; and the file's size.
-    private static func fileKey(_ path: String) -> (key: String, isDirectory: Bool, size: Int64) {
+    private static func fileKey(_ path: String) -> (key: CheckedFile, isDirectory: Bool, size: Int64) {
         var info = stat()
         let found = stat(path, &info) == 0
         let isDirectory = found && (info.st_mode & S_IFMT) == S_IFDIR
         let isFile = found && !isDirectory
-        return (isFile ? "\(info.st_dev):\(info.st_ino)" : resolved(path), isDirectory, isFile ? Int64(info.st_size) : 0)
+        let key: CheckedFile = isFile ? .inode(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : .path(resolved(path))
+        return (key, isDirectory, isFile ? Int64(info.st_size) : 0)
     }
 
     /// `path` with every link resolved, or as given when it cannot be.

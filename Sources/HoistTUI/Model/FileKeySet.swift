@@ -1,12 +1,26 @@
-/// A set of ``PathCheck/fileKey``s, kept small for the usual key. A file's key is
-/// "device:inode" in decimal; each device met gets a small number, and a key whose inode
-/// fits in 48 bits is kept as one `UInt64`, that number above the inode, which is exact.
-/// Any other key (a directory's path, a larger inode) is kept as its string. A `u` of
-/// 100,000 files holds one for each while it is checked: as strings their table took
-/// 4 MiB, packed 2.
+/// The file a checked path leads to (``PathCheck/fileKey``): every path to one file,
+/// through links or hard links, has the same.
+public enum CheckedFile: Sendable, Hashable, ExpressibleByStringLiteral {
+    /// A file: its device and inode.
+    case inode(device: UInt64, inode: UInt64)
+    /// A directory, or a path that is not there: the path with its links resolved.
+    case path(String)
+
+    /// "device:inode" in decimal (each without a leading zero) for a file, anything else a
+    /// path: how tests write them.
+    public init(stringLiteral text: String) {
+        self = FileKeySet.parse(text).map { .inode(device: $0.device, inode: $0.inode) } ?? .path(text)
+    }
+}
+
+/// A set of ``CheckedFile``s, kept small for the usual one: each device met gets a small
+/// number, and a file whose inode fits in 48 bits is kept as one `UInt64`, that number
+/// above the inode, which is exact. Anything else is kept as it is. A `u` of 100,000
+/// files holds one for each while it is checked: as "device:inode" strings their table
+/// took 4 MiB, packed 2.
 public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
     private var packed: Set<UInt64>
-    private var others: Set<String> = []
+    private var others: Set<CheckedFile> = []
     /// The devices met, numbered by their place here (device numbers themselves are large:
     /// 259:1, an NVMe partition, is 66,305; a Mac's are near 2^24). Seldom more than a few.
     private var devices: [UInt64] = []
@@ -15,11 +29,11 @@ public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
         packed = Set(minimumCapacity: minimumCapacity)
     }
 
-    public init(arrayLiteral keys: String...) {
+    public init(arrayLiteral keys: CheckedFile...) {
         self.init(keys)
     }
 
-    public init(_ keys: some Sequence<String>) {
+    public init(_ keys: some Sequence<CheckedFile>) {
         self.init()
         for key in keys { insert(key) }
     }
@@ -29,22 +43,22 @@ public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
     /// How many keys are kept packed (the rest as strings).
     var packedCount: Int { packed.count }
 
-    public func contains(_ key: String) -> Bool {
-        if let (device, inode) = Self.parse(key), let number = number(device: device, inode: inode) {
+    public func contains(_ key: CheckedFile) -> Bool {
+        if case .inode(let device, let inode) = key, let number = number(device: device, inode: inode) {
             return packed.contains(number)
         }
         return others.contains(key)
     }
 
-    public mutating func insert(_ key: String) {
-        if let (device, inode) = Self.parse(key), insert(device: device, inode: inode) { return }
+    public mutating func insert(_ key: CheckedFile) {
+        if case .inode(let device, let inode) = key, insert(device: device, inode: inode) { return }
         others.insert(key)
     }
 
     public mutating func formUnion(_ other: FileKeySet) {
         for number in other.packed {
             let (device, inode) = other.unpack(number)
-            if !insert(device: device, inode: inode) { others.insert("\(device):\(inode)") }
+            if !insert(device: device, inode: inode) { others.insert(.inode(device: device, inode: inode)) }
         }
         others.formUnion(other.others)
     }
@@ -81,7 +95,7 @@ public struct FileKeySet: Sendable, Equatable, ExpressibleByArrayLiteral {
     }
 
     /// "device:inode" in decimal, each without a leading zero (so that no two strings give
-    /// one file); nil for anything else.
+    /// one file); nil for anything else (``CheckedFile/init(stringLiteral:)``).
     static func parse(_ key: String) -> (device: UInt64, inode: UInt64)? {
         var device: UInt64?
         var value: UInt64 = 0, digits = 0, startsWithZero = false

@@ -63,14 +63,14 @@ public struct PathCheck: Sendable, Equatable {
     public var path: String
     /// The file it leads to (device and inode; a directory's resolved path): every path to
     /// one file, through links or hard links, has the same.
-    public var fileKey: String
+    public var fileKey: CheckedFile
     public var isDirectory: Bool
     /// `nil` when it can be queued.
     public var problem: EngineError?
     /// The file's size when checked (0 for a directory).
     public var size: Int64 = 0
 
-    public init(path: String, fileKey: String, isDirectory: Bool = false, problem: EngineError? = nil, size: Int64 = 0) {
+    public init(path: String, fileKey: CheckedFile, isDirectory: Bool = false, problem: EngineError? = nil, size: Int64 = 0) {
         self.path = path
         self.fileKey = fileKey
         self.isDirectory = isDirectory
