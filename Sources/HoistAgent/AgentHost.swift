@@ -39,10 +39,33 @@ public actor AgentHost {
     /// `added` answers waiting until the book holds their jobs' first events: the engine
     /// emits them before `add` returns, but they reach the book through `run()`, and a
     /// client must see a job's `queued` before the answer that names it.
-    private var pendingAdded: [(connection: Int, notice: AgentNotice, unseen: Set<JobID>)] = []
+    private var pendingAdded: [(connection: Int, notice: AgentNotice, unseen: Set<JobID>, walk: ObjectIdentifier?)] = []
     /// The `add`s answered in parts whose walk goes on, by connection and tag (`stop_add`).
     /// A walk outlives its connection: a client's hang-up does not stop its uploads.
     private var walks: [Walk: AddParts] = [:]
+    /// Every `add` in parts not over, begun or still waiting its turn, with what it has not
+    /// queued yet: what views count as waiting (`AgentNotice.waitingFiles`), and what a
+    /// cancel of everything stops.
+    private var pending: [ObjectIdentifier: PendingAdd] = [:]
+    /// The waiting files and bytes last told to watchers.
+    private var waitingSaid = Waiting()
+    /// Each connection's last `add` in parts: the next one begins once it has ended, so one
+    /// client's adds queue in the order sent and together keep to one backlog. The TUI
+    /// hands a large `u` over as slices; begun at once, each would hold its own backlog
+    /// and their files would interleave.
+    private var lastAdd: [Int: (serial: Int, task: Task<Void, Never>)] = [:]
+    private var addSerial = 0
+
+    private struct PendingAdd {
+        let parts: AddParts
+        /// The paths not reached yet, and the bytes the client said of them.
+        var left: Waiting
+    }
+
+    private struct Waiting: Equatable {
+        var files = 0
+        var bytes: Int64 = 0
+    }
 
     private struct Walk: Hashable {
         var connection: Int
@@ -178,8 +201,10 @@ public actor AgentHost {
         case .cancel:
             if let job = request.job { await engine.cancel(JobID(job)) }
         case .cancelAll:
+            await stopAdds()
             await engine.cancelAllPending()
         case .cancelQueued:
+            await stopAdds()
             await engine.cancelQueued()
             await changed()
         case .retry:
@@ -215,23 +240,41 @@ public actor AgentHost {
         walks[walk] = parts
         let engine = engine
         let paths = request.paths ?? [], names = request.names, backlog = request.backlog
-        Task {
-            async let walked = engine.add(paths: paths, names: names, backlog: backlog, parts: parts)
-            for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection) }
+        let key = ObjectIdentifier(parts)
+        pending[key] = PendingAdd(parts: parts, left: Waiting(files: paths.count, bytes: max(0, request.bytes ?? 0)))
+        tellWaiting()
+        let previous = lastAdd[id]?.task
+        // Behind another add it may wait for minutes: journaled now, so that a kill
+        // meanwhile does not lose it (the add ends the record, as its own).
+        let record = previous == nil ? nil : engine.journalWalk(paths)
+        addSerial += 1
+        let serial = addSerial
+        let task = Task {
+            await previous?.value
+            async let walked = engine.add(paths: paths, names: names, backlog: backlog, parts: parts, walk: record)
+            for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection, walk: key) }
             _ = await walked
-            answer([], tag: walk.tag, more: false, to: walk.connection)
+            answer([], tag: walk.tag, more: false, to: walk.connection, walk: key)
             // Unless a later add of the same connection and tag took the name meanwhile.
             if walks[walk] === parts { walks[walk] = nil }
+            if lastAdd[id]?.serial == serial { lastAdd[id] = nil }
         }
+        lastAdd[id] = (serial, task)
+    }
+
+    /// Stops every `add` in parts, begun or waiting its turn: after a cancel of everything
+    /// none may queue a file (the engine stops the walks under way, not those not begun).
+    private func stopAdds() async {
+        for add in pending.values { await engine.stop(add.parts) }
     }
 
     /// Answers an `add` (or a part of one) once the book, and so every watcher, has seen
     /// the first events of its jobs.
-    private func answer(_ ids: [JobID], tag: Int?, more: Bool, to connection: Int) {
+    private func answer(_ ids: [JobID], tag: Int?, more: Bool, to connection: Int, walk: ObjectIdentifier? = nil) {
         var notice = AgentNotice(.added, tag: tag)
         notice.jobs = ids.map(\.rawValue)
         if more { notice.more = true }
-        pendingAdded.append((connection, notice, Set(ids.filter { !book.knows($0) })))
+        pendingAdded.append((connection, notice, Set(ids.filter { !book.knows($0) }), walk))
         answerAdded()
     }
 
@@ -264,7 +307,27 @@ public actor AgentHost {
         notice.paused = paused
         notice.concurrency = concurrency
         notice.rateLimit = rateLimit
+        let waiting = waitingNow
+        notice.waitingFiles = waiting.files
+        notice.waitingBytes = waiting.bytes
         return notice
+    }
+
+    /// The files handed over in parts that have no job yet; a walk that has not reached
+    /// its last path counts at least one (a directory's walk may queue many).
+    private var waitingNow: Waiting {
+        pending.values.reduce(into: Waiting()) { total, add in
+            total.files += add.parts.hasWalkedAll ? add.left.files : max(add.left.files, 1)
+            total.bytes += add.left.bytes
+        }
+    }
+
+    /// Tells every watcher the files waiting, when they changed.
+    private func tellWaiting() {
+        let now = waitingNow
+        guard now != waitingSaid else { return }
+        waitingSaid = now
+        broadcast(settingsNotice(.settings).line)
     }
 
     // MARK: stopping
@@ -308,7 +371,7 @@ public actor AgentHost {
     private func checkIdle() async {
         guard !stopping else { return }
         let now = clock.now()
-        if !connections.isEmpty || book.unfinished > 0 {
+        if !connections.isEmpty || book.unfinished > 0 || !pending.isEmpty {
             quietSince = now
             return
         }
@@ -332,11 +395,30 @@ public actor AgentHost {
     }
 
     /// Sends the `added` answers whose jobs the book (and so every watcher) has seen.
+    /// The files an answer names leave the waiting count as it goes (after their events).
     private func answerAdded() {
+        var left = false
         while let first = pendingAdded.first, first.unseen.isEmpty {
             pendingAdded.removeFirst()
             connections[first.connection]?.yield(first.notice.line)
+            guard let walk = first.walk, var add = pending[walk] else { continue }
+            left = true
+            guard first.notice.more == true else {
+                pending[walk] = nil
+                continue
+            }
+            let ids = first.notice.jobs ?? []
+            add.left.files = max(0, add.left.files - ids.count)
+            add.left.bytes = max(0, add.left.bytes - ids.reduce(0) { $0 + queuedSize(JobID($1)) })
+            pending[walk] = add
         }
+        if left { tellWaiting() }
+    }
+
+    /// The size a job was queued with (0 for one that failed at once).
+    private func queuedSize(_ id: JobID) -> Int64 {
+        guard let first = book.events(of: id).first, case .queued(let size) = first.kind else { return 0 }
+        return size
     }
 
     private func line(_ event: EngineEvent) -> String {

@@ -16,7 +16,8 @@ public struct AgentNotice: Codable, Sendable, Equatable {
         case url
         /// A request failed (`code`, `message`); with code `version_mismatch` the engine closes.
         case error
-        /// Pause, concurrency or rate limit changed (by any client).
+        /// Pause, concurrency or rate limit changed (by any client), or the files waiting
+        /// to be queued did.
         case settings
         /// The engine is stopping (`hoist stop`, idle, or a signal); the stream ends.
         case stopping
@@ -40,6 +41,12 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     public var paused: Bool?
     public var concurrency: Int?
     public var rateLimit: Int64?
+    /// `hello` and `settings`: files handed over in parts (`add` with `parts`) that have
+    /// no job yet, and their bytes as far as clients said them: a walk held at its backlog
+    /// queues the rest as room comes. A walk that has not reached its last path counts at
+    /// least one (a directory may hold many).
+    public var waitingFiles: Int?
+    public var waitingBytes: Int64?
     public var jobs: [Int]?
     /// `added` in parts: more ids follow.
     public var more: Bool?
@@ -51,7 +58,7 @@ public struct AgentNotice: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, more, job, url, code, message, reason
-        case protocolVersion = "protocol", rateLimit = "rate_limit"
+        case protocolVersion = "protocol", rateLimit = "rate_limit", waitingFiles = "waiting_files", waitingBytes = "waiting_bytes"
     }
 
     public init(_ event: Kind, tag: Int? = nil) {

@@ -39,6 +39,9 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     /// `add` with `parts`: hold the walk while this many jobs wait in the queue, until half
     /// have started (`UploadEngine.add(backlog:)`); absent: no bound.
     public var backlog: Int?
+    /// `add` with `parts`: the bytes of the files named, when the client knows them (the
+    /// TUI has just checked each), so that every view can count what waits to be queued.
+    public var bytes: Int64?
     public var job: Int?
     /// `concurrency`: jobs at once; `rate_limit`: bytes per second (absent: unlimited).
     public var value: Int64?
@@ -46,7 +49,7 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var now: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case op, tag, version, destination, watch, paths, names, parts, backlog, job, value, now
+        case op, tag, version, destination, watch, paths, names, parts, backlog, bytes, job, value, now
         case protocolVersion = "protocol"
     }
 
@@ -72,10 +75,11 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     }
 
     /// An `add` answered in parts, its walk held at `backlog` queued jobs (nil: no bound).
-    public static func addInParts(_ paths: [String], names: [String]? = nil, tag: Int, backlog: Int?) -> Self {
+    public static func addInParts(_ paths: [String], names: [String]? = nil, tag: Int, backlog: Int?, bytes: Int64? = nil) -> Self {
         var request = add(paths, names: names, tag: tag)
         request.parts = true
         request.backlog = backlog
+        request.bytes = bytes
         return request
     }
 

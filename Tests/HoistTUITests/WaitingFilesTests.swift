@@ -18,7 +18,7 @@ struct WaitingFilesTests {
     func countedUntilQueued() {
         var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
         let effects = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
-        #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"]))))
+        #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"], bytes: 600))))
         #expect(effects.contains(.setTitle("hoist 0/3 0%")))
         #expect(state.queue.rows.isEmpty)
         #expect(state.queue.counts.queued == 3 && state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
@@ -51,14 +51,25 @@ struct WaitingFilesTests {
         #expect(state.queue.counts.unfinished == 0 && state.queue.counts.total == 3)
     }
 
-    @Test("the background engine queues everything itself: nothing is counted twice")
-    func backgroundCountsJobsOnly() {
+    @Test("the background engine's count of what waits, sent to every view, replaces the view's own; nothing is counted twice")
+    func backgroundEngineSaysWhatWaits() {
         var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
         state.background = true
-        _ = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
-        #expect(state.queue.counts.total == 0)
+        let effects = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
+        #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"], bytes: 600))))
+        // Counted at once, before the engine's word.
+        #expect(state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
+        _ = Reducer.reduce(&state, .engineWaiting(files: 3, bytes: 600), now: .zero, wall: wall)
         feed(&state, job: 1, path: "/d/a", [.queued(size: 100)])
-        #expect(state.queue.counts.total == 1)
+        #expect(state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
+        _ = Reducer.reduce(&state, .engineWaiting(files: 2, bytes: 500), now: .zero, wall: wall)
+        #expect(state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
+        // Another view's `u` of 5 files of 50 bytes: this view counts them too.
+        _ = Reducer.reduce(&state, .engineWaiting(files: 7, bytes: 750), now: .zero, wall: wall)
+        #expect(state.queue.counts.total == 8 && state.queue.counts.bytes == 850)
+        // Dropped by a cancel elsewhere: none waits, and the view leaves when it is over.
+        _ = Reducer.reduce(&state, .engineWaiting(files: 0, bytes: 0), now: .zero, wall: wall)
+        #expect(state.queue.counts.total == 1 && state.queue.counts.unfinished == 1)
     }
 
     @Test("quitting while files wait asks first, cancels them, and leaves once the engine has dropped them")

@@ -9,6 +9,7 @@ public final class AddParts: Sendable {
     public let batches: AsyncStream<[JobID]>
     private let sink: AsyncStream<[JobID]>.Continuation
     private let stopped = Atomic<Bool>(false)
+    private let walked = Atomic<Bool>(false)
 
     public init() {
         (batches, sink) = AsyncStream.makeStream(of: [JobID].self)
@@ -18,6 +19,13 @@ public final class AddParts: Sendable {
     public var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     func markStopped() { stopped.store(true, ordering: .releasing) }
+
+    /// Whether the walk has reached its last path: its last batch is queued (or on its way
+    /// in ``batches``), though the `add` may still wait for room before it returns. Until
+    /// then a walk that met a directory may queue more files than it was given paths.
+    public var hasWalkedAll: Bool { walked.load(ordering: .acquiring) }
+
+    func markWalked() { walked.store(true, ordering: .releasing) }
 
     /// Stops the walk before its next batch is queued, from any thread and at once: a front
     /// end that drops its queue calls this before the engine hears of it, so a walk that had

@@ -163,6 +163,7 @@ extension UploadEngine {
             }
         }
         batch.ids += ids
+        if force { batch.parts?.markWalked() }
         batch.parts?.deliver(ids)
         batch.pending.removeAll(keepingCapacity: true)
         batch.limit = Self.batch

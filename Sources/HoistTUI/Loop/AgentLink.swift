@@ -131,6 +131,7 @@ final class AgentLink: EngineLink {
     private static func postSettings(_ notice: AgentNotice, to inbox: Inbox) {
         guard let paused = notice.paused, let concurrency = notice.concurrency else { return }
         inbox.post(.engineSettings(paused: paused, concurrency: concurrency))
+        if let files = notice.waitingFiles { inbox.post(.engineWaiting(files: files, bytes: notice.waitingBytes ?? 0)) }
     }
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
@@ -140,7 +141,15 @@ final class AgentLink: EngineLink {
     func send(_ command: EngineCommand) {
         let request: AgentRequest
         switch command {
-        case .add(let paths): request = .add(paths)
+        case .add(let paths, let bytes):
+            // In parts and held at a backlog, as the embedded engine's adds: the engine
+            // holds jobs for the files on their way, and this view rows for them, not for
+            // all of a `u` of 100,000 at once. The rest waits in the engine's journal.
+            let tag = state.value.withLock { link -> Int in
+                link.nextTag += 1
+                return link.nextTag
+            }
+            request = .addInParts(paths, tag: tag, backlog: EngineBridge.backlog, bytes: bytes)
         case .cancel(let id): request = .job(.cancel, id.rawValue)
         case .cancelAll: request = AgentRequest(.cancelAll)
         case .retry(let id): request = .job(.retry, id.rawValue)

@@ -120,7 +120,7 @@ final class EngineBridge: EngineLink {
 
     func send(_ command: EngineCommand) {
         switch command {
-        case .add(let paths):
+        case .add(let paths, _):
             // Journaled now, not when its turn comes: the adds before it may hold it back
             // for minutes, and a dropped connection kills this process with them.
             let walk = engine.journalWalk(paths)

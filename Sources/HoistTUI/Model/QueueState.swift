@@ -135,12 +135,6 @@ public struct QueueState: Sendable, Equatable {
         index.reindex(rows)
     }
 
-    /// Makes room for `count` more rows at once: a `u` of 100,000 files would otherwise grow
-    /// the rows by doubling, to room for 131,072 (3 MiB of it never used).
-    mutating func reserve(_ count: Int) {
-        rows.reserveCapacity(rows.count + count)
-    }
-
     /// A new background engine numbers its jobs afresh (the old one died): the old engine's
     /// unfinished jobs go (the new one resumed them under new ids), its finished ones stay in
     /// view as earlier uploads, under ids no engine gives.

@@ -2,7 +2,9 @@ import HoistEngine
 
 /// A command for the engine; the loop sends them in order.
 public enum EngineCommand: Sendable, Equatable {
-    case add([String])
+    /// Queue these paths; `bytes`: their size as checked (the background engine tells
+    /// every view what still waits to be queued, bytes included).
+    case add([String], bytes: Int64 = 0)
     case cancel(JobID)
     case cancelAll
     case retry(JobID)

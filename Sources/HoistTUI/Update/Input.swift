@@ -36,6 +36,9 @@ public enum Input: Sendable, Equatable {
     case engineLost(String)
     /// The background engine's pause and concurrency now, as any viewer set them.
     case engineSettings(paused: Bool, concurrency: Int)
+    /// The files handed to the background engine (by any view) that it has not queued
+    /// yet, and their bytes: it queues a large `u` a window at a time, as the embedded one.
+    case engineWaiting(files: Int, bytes: Int64)
     /// The engine has queued, or dropped, every file of the first `adds` adds handed to it
     /// (counted from the start): when that is all of them, none waits any more
     /// (``QueueState/waiting``). Said after the events of the jobs they queued.

@@ -26,9 +26,6 @@ extension Reducer {
             let paths = browser.marks.isEmpty ? browser.current.map { [$0.path] } ?? [] : browser.marks.sorted()
             guard !paths.isEmpty else { return [] }
             browser.marks = []
-            // The background engine queues them all at once; the embedded one a window at a
-            // time, and rows come with its jobs (room for all up front was 10 MiB of 100,000).
-            if state.background { state.queue.reserve(paths.count) }
             return [.preflight(paths, queued: state.queue.rows.filter { !$0.state.isFinished }.map(\.path))]
         case .toggleHidden:
             let keep = browser.current?.path
@@ -124,16 +121,16 @@ extension Reducer {
         return [handOver(&state, queued, bytes: bytes)]
     }
 
-    /// Sends files to the engine to queue. The embedded engine queues them a window at a
-    /// time (``EngineBridge``): until each has its job it waits, counted but without a row;
-    /// ``Input/addsSettled(adds:)`` says when none does. The background engine queues all at once.
+    /// Sends files to the engine to queue. Either engine queues them a window at a time:
+    /// until each has its job it waits, counted but without a row. The embedded engine's
+    /// bridge says when none does (``Input/addsSettled(adds:)``); the background engine says
+    /// how many wait, for every view (``Input/engineWaiting(files:bytes:)``), and its word
+    /// replaces the count made here.
     static func handOver(_ state: inout AppState, _ paths: [String], bytes: Int64) -> Effect {
-        if !state.background {
-            state.queue.waiting.files += paths.count
-            state.queue.waiting.bytes += bytes
-            state.queue.waiting.adds += 1
-        }
-        return .engine(.add(paths))
+        state.queue.waiting.files += paths.count
+        state.queue.waiting.bytes += bytes
+        if !state.background { state.queue.waiting.adds += 1 }
+        return .engine(.add(paths, bytes: bytes))
     }
 
     /// A directory could not be read: stay where we are and say why.

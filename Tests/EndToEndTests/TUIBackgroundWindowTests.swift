@@ -1,0 +1,45 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+/// Through the background engine, the default, a large `u` is queued a window at a time as
+/// with the engine in the view's process (issue 12): the engine holds jobs for the files on
+/// their way, and every view counts the rest from the engine's word.
+@Suite struct TUIBackgroundWindowTests {
+    @Test("a u of 8,492 files through the background engine: held at a window of jobs, counted whole in this view and another, y drops them all")
+    func uIsHeldAtTheEnginesWindow() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let count = 2 * 4096 + 300
+                let files = try makeFiles((0..<count).map { (String(format: "w-%05d.txt", $0), 3) })
+                defer { try? FileManager.default.removeItem(atPath: files) }
+                try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { first in
+                    try await first.tmux.wait(for: "w-00000.txt")
+                    try await first.tmux.send("p")
+                    try await first.tmux.wait(for: "paused: no new upload starts")
+                    try await first.tmux.send("a")
+                    try await first.tmux.wait(for: "\(count) marked")
+                    try await first.tmux.send("u")
+                    try await first.tmux.wait(for: "0/\(count) done", timeout: 60)
+                    // The engine took the first slices (256, then 4,096) and holds the rest.
+                    #expect(await waitUntil(timeout: 60) { ((try? await home.jobs()) ?? []).count >= 4096 })
+                    let held = try await home.jobs().count
+                    #expect(held <= 4096 + 512, "\(held) jobs in the engine")
+                    // Another view hears from the engine what waits, and counts the whole too.
+                    try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
+                        try await second.tmux.wait(for: "0/\(count) done", timeout: 60)
+                    }
+                    try await first.tmux.send("q")
+                    try await first.tmux.wait(for: "Quit hoist?")
+                    try await first.tmux.send("y")
+                    try await first.tmux.wait(for: "EXIT=0", timeout: 60)
+                }
+                // Every job cancelled, and no slice queued after the cancel.
+                let jobs = try await home.jobs()
+                #expect(jobs.count <= 4096 + 512, "\(jobs.count) jobs")
+                #expect(jobs.allSatisfy { $0["state"] as? String == "cancelled" }, "\(jobs.prefix(3))")
+                #expect(try await serverFiles(server).isEmpty)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+import HoistAgent
+import HoistEngine
+import HoistTestSupport
+import Testing
+
+/// The TUI hands a large `u` to the background engine as slices, each an `add` in parts
+/// held at a backlog: the engine holds jobs for the files on their way, and every view is
+/// told how many files (and bytes) still wait for theirs.
+@Suite("agent host: adds waiting their turn")
+struct AgentWaitingTests {
+    /// `count` files of `prefix` under `root`, each a different size; their paths and bytes.
+    static func files(in root: String, prefix: String, count: Int) throws -> (paths: [String], bytes: Int64) {
+        var paths: [String] = []
+        var bytes: Int64 = 0
+        for index in 0..<count {
+            let path = root + "/\(prefix)-\(String(index + 1000)).txt"
+            let body = Data(String(repeating: "x", count: index % 7 + 1).utf8)
+            try body.write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+            bytes += Int64(body.count)
+        }
+        return (paths, bytes)
+    }
+
+    /// Follows `connection` from `ready`: every line, and the files and bytes waiting as
+    /// the engine last said them.
+    final class Follower: Sendable {
+        typealias Seen = (lines: [AgentLine], waiting: (files: Int, bytes: Int64)?)
+        final class Box: Sendable {
+            let seen = Mutex<Seen>(([], nil))
+        }
+        let box = Box()
+        let task: Task<Void, Never>
+
+        init(_ connection: AgentConnection) {
+            let box = box
+            task = Task {
+                var ready = false
+                for await line in connection.lines {
+                    if case .notice(let notice) = line, notice.event == .ready { ready = true }
+                    guard ready else { continue }
+                    box.seen.withLock { seen in
+                        seen.lines.append(line)
+                        if case .notice(let notice) = line, notice.event == .settings, let files = notice.waitingFiles {
+                            seen.waiting = (files, notice.waitingBytes ?? -1)
+                        }
+                    }
+                }
+            }
+        }
+
+        var waiting: (files: Int, bytes: Int64)? { box.seen.withLock { $0.waiting } }
+
+        /// The paths of the `queued` events seen, in the order they came.
+        var queuedPaths: [String] {
+            box.seen.withLock { seen in
+                seen.lines.compactMap { line in
+                    if case .event(let event) = line, case .queued = event.kind { event.path } else { nil }
+                }
+            }
+        }
+
+        var completed: Int {
+            box.seen.withLock { seen in
+                seen.lines.count { line in
+                    if case .event(let event) = line, case .completed = event.kind { true } else { false }
+                }
+            }
+        }
+    }
+
+    @Test("one client's adds queue in the order sent, within one backlog; every view hears what waits, down to none")
+    func addsQueueInTurnAndViewsCountWhatWaits() async throws {
+        try await AgentHostTests.with { running, _ in
+            let slices = try (1...3).map { try Self.files(in: running.files, prefix: "s\($0)", count: 100) }
+            let view = Follower(try await AgentHostTests.connect(running))
+            let client = try await AgentHostTests.connect(running)
+            client.send(AgentRequest(.pause))
+            for (index, slice) in slices.enumerated() {
+                client.send(.addInParts(slice.paths, tag: index + 1, backlog: 64, bytes: slice.bytes))
+            }
+            // The first slice is queued whole and waits for room (none of it waits: its walk
+            // reached its last path); the other two wait their turn behind it, every file
+            // and byte counted.
+            let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
+            #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == expected } ?? false },
+                    "waiting: \(String(describing: view.waiting))")
+            #expect(await running.engine.queuedCount == 100, "the slices behind the first took no room")
+            // Their paths are in the journal meanwhile: a kill would not lose them.
+            let journal = try Journal.open(path: running.paths.journal)
+            let walked = Set(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).paths)
+            #expect(walked.isSuperset(of: slices[1].paths + slices[2].paths))
+            let late = Follower(try await AgentHostTests.connect(running))
+            client.send(AgentRequest(.resume))
+            #expect(await waitUntil(timeout: 120) { view.completed == 300 })
+            #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == (0, 0) } ?? false },
+                    "waiting: \(String(describing: view.waiting))")
+            let names = { (paths: [String]) in paths.map { ($0 as NSString).lastPathComponent } }
+            #expect(names(view.queuedPaths) == names(slices.flatMap(\.paths)), "queued in the order the slices were sent")
+            #expect(late.waiting.map { $0 == (0, 0) } ?? false, "a view attached meanwhile heard the same")
+            let after = try await AgentHostTests.connect(running)
+            #expect(after.greeting.waitingFiles == 0 && after.greeting.waitingBytes == 0)
+            #expect(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids.isEmpty)
+            for connection in [client, after] { connection.close() }
+        }
+    }
+
+    @Test("cancel all stops the adds waiting their turn too: none of their files is ever queued, none waits")
+    func cancelAllStopsAddsNotBegun() async throws {
+        try await AgentHostTests.with { running, _ in
+            let slices = try (1...3).map { try Self.files(in: running.files, prefix: "c\($0)", count: 100) }
+            let view = Follower(try await AgentHostTests.connect(running))
+            let client = try await AgentHostTests.connect(running)
+            client.send(AgentRequest(.pause))
+            for (index, slice) in slices.enumerated() {
+                client.send(.addInParts(slice.paths, tag: index + 1, backlog: 64, bytes: slice.bytes))
+            }
+            #expect(await waitUntil(timeout: 30) { view.waiting?.files == 200 })
+            client.send(AgentRequest(.cancelAll))
+            #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == (0, 0) } ?? false },
+                    "waiting: \(String(describing: view.waiting))")
+            #expect(await running.engine.queuedCount == 0)
+            let names = { (paths: [String]) in Set(paths.map { ($0 as NSString).lastPathComponent }) }
+            #expect(names(view.queuedPaths).isDisjoint(with: names(slices[1].paths + slices[2].paths)))
+            #expect(names(view.queuedPaths) == names(slices[0].paths), "the first slice was queued before the cancel")
+            let journal = try Journal.open(path: running.paths.journal)
+            #expect(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids.isEmpty, "cancelled: not unfinished")
+            client.close()
+        }
+    }
+}
