@@ -234,6 +234,7 @@ public actor AgentHost {
     /// An `add` that answers each batch as it is queued, and holds its walk at the
     /// request's backlog: a client sees its first upload at once, whatever the tree's size.
     /// The walk runs on while this connection takes other requests (`stop_add`, `cancel`).
+    /// Connection 0 is the engine's own (``resume(_:backlog:)``): no client, no answers.
     private func addInParts(_ request: AgentRequest, from id: Int) {
         let parts = AddParts()
         let walk = Walk(connection: id, tag: request.tag)
@@ -260,6 +261,18 @@ public actor AgentHost {
             if lastAdd[id]?.serial == serial { lastAdd[id] = nil }
         }
         lastAdd[id] = (serial, task)
+    }
+
+    /// Queues what an earlier engine left unfinished (`UploadEngine.unfinishedPaths()`) as
+    /// an `add` in parts held at `backlog`, and returns at once: a killed engine's 100,000
+    /// files are taken a window at a time, counted as waiting by every view meanwhile, and
+    /// clients are served from the start instead of after the last of them is queued.
+    public func resume(_ paths: [String], backlog: Int) {
+        guard !paths.isEmpty else { return }
+        var request = AgentRequest.add(paths)
+        request.parts = true
+        request.backlog = backlog
+        addInParts(request, from: 0)
     }
 
     /// Stops every `add` in parts, begun or waiting its turn: after a cancel of everything

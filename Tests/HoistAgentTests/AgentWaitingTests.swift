@@ -130,4 +130,24 @@ struct AgentWaitingTests {
             client.close()
         }
     }
+
+    @Test("what a killed engine left is resumed held at the backlog: clients are served meanwhile and count the rest as waiting")
+    func resumeIsHeldAndCounted() async throws {
+        try await AgentHostTests.with { running, _ in
+            let left = try Self.files(in: running.files, prefix: "r", count: 100)
+            await running.engine.pause()
+            await running.host.resume(left.paths, backlog: 2)
+            // Held after its first batch of 32: the rest has no job, and waits.
+            #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
+            let view = Follower(try await AgentHostTests.connect(running))
+            let greeted = try await AgentHostTests.connect(running)
+            #expect(greeted.greeting.waitingFiles == 68 && greeted.greeting.waitingBytes == 0, "\(greeted.greeting)")
+            #expect(await running.engine.queuedCount == 32)
+            greeted.send(AgentRequest(.resume))
+            #expect(await waitUntil(timeout: 120) { view.completed == 100 })
+            #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == (0, 0) } ?? false },
+                    "waiting: \(String(describing: view.waiting))")
+            greeted.close()
+        }
+    }
 }

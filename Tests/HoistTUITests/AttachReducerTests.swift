@@ -32,6 +32,21 @@ struct AttachReducerTests {
         #expect(state.message.contains("attached to the background engine (pid 100)"))
     }
 
+    @Test("attaching counts the files the engine holds without a job yet, after the snapshot's rows, in the message too")
+    func attachCountsWhatWaits() {
+        var state = sampleState()
+        state.background = true
+        let now = Duration.seconds(50)
+        var engine = Self.engineA
+        engine.waiting = (files: 5, bytes: 50)
+        let snapshot = Self.snapshot(job: 1, path: "/d/a.bin", sent: 10, total: 100, at: now)
+            + [EngineEvent(job: JobID(2), path: "/d/b.bin", kind: .queued(size: 20), time: now)]
+        _ = Reducer.reduce(&state, .attached(engine: engine, snapshot: snapshot), now: now, wall: wall)
+        #expect(state.queue.rows.count == 2)
+        #expect(state.queue.counts.total == 7 && state.queue.counts.bytes == 170, "\(state.queue.counts)")
+        #expect(state.message.contains("7 uploads running or queued"), "\(state.message)")
+    }
+
     @Test("a drop raises a banner; the same engine again keeps the rows; a new engine's replace the unfinished ones")
     func dropAndReattach() {
         var state = sampleState()

@@ -135,7 +135,8 @@ final class AgentLink: EngineLink {
     }
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
-        AttachedEngine(instance: greeting.instance, pid: greeting.pid ?? 0, version: greeting.version ?? "?")
+        AttachedEngine(instance: greeting.instance, pid: greeting.pid ?? 0, version: greeting.version ?? "?",
+                       waiting: greeting.waitingFiles.map { ($0, greeting.waitingBytes ?? 0) })
     }
 
     func send(_ command: EngineCommand) {

@@ -53,11 +53,20 @@ public struct AttachedEngine: Sendable, Equatable {
     public var instance: String
     public var pid: Int32
     public var version: String
+    /// The files it holds for `add`s that have no job yet, and their bytes (nil: an engine
+    /// that does not say).
+    public var waiting: (files: Int, bytes: Int64)?
 
-    public init(instance: String, pid: Int32, version: String) {
+    public init(instance: String, pid: Int32, version: String, waiting: (files: Int, bytes: Int64)? = nil) {
         self.instance = instance
         self.pid = pid
         self.version = version
+        self.waiting = waiting
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.instance == b.instance && a.pid == b.pid && a.version == b.version
+            && a.waiting?.files == b.waiting?.files && a.waiting?.bytes == b.waiting?.bytes
     }
 }
 

@@ -17,6 +17,11 @@ extension Reducer {
         }
         // Every job the snapshot says is done stamps the browser's marks as it is applied.
         let effects = apply(&state, snapshot, wall: wall, replay: true)
+        // After the snapshot's rows, which the view's own count of waiting files loses.
+        if let waiting = engine.waiting {
+            state.queue.waiting.files = waiting.files
+            state.queue.waiting.bytes = waiting.bytes
+        }
         let count = state.queue.counts
         let what = count.total == 0 ? "nothing queued" : "\(Format.count(count.unfinished, "upload")) running or queued"
         state.say("\(again ? "attached again" : "attached") to the background engine (pid \(engine.pid)): \(what)", at: wall)

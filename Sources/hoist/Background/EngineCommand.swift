@@ -65,9 +65,10 @@ struct EngineCommand: AsyncParsableCommand {
             settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle)),
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
-        // What a killed engine left: resumed exactly as `hoist upload` resumes it.
+        // What a killed engine left: resumed as `hoist upload` resumes it, held at the same
+        // backlog as clients' adds, and without keeping clients waiting for it.
         let unfinished = await engine.unfinishedPaths()
-        if !unfinished.isEmpty { _ = await engine.add(paths: unfinished) }
+        await host.resume(unfinished, backlog: UploadCommand.defaultBacklog)
         let signals = Self.handleSignals(host)
         Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
             + "\(unfinished.count) unfinished resumed, idle exit after \(idle) s\n")
