@@ -150,13 +150,19 @@ struct HoistBench: AsyncParsableCommand {
                 var backgroundBench = bench
                 backgroundBench.background = true
                 let viaEngine = try await backgroundBench.run(log: Self.log)
-                let held = try await TUIQueueBench(workspace: workspace, executable: executable, count: bench.count).run(log: Self.log)
+                let tuiBench = TUIQueueBench(workspace: workspace, executable: executable, count: bench.count)
+                let held = try await tuiBench.run(log: Self.log)
+                var attachedBench = tuiBench
+                attachedBench.background = true
+                let attached = try await attachedBench.run(log: Self.log)
                 await workspace.tearDown()
                 print(QueueBench.render(result, jobs: bench.jobs))
                 print("")
                 print(QueueBench.render(viaEngine, jobs: bench.jobs, background: true))
                 print("")
                 print(TUIQueueBench.render(held))
+                print("")
+                print(TUIQueueBench.render(attached, background: true))
             } catch {
                 await workspace.tearDown()
                 Self.log("queue benchmark failed: \(error)")

@@ -10,6 +10,9 @@ struct TUIQueueBench: Sendable {
     let count: Int
     /// How many times the help overlay is opened and closed to time the answer to a key.
     var presses = 10
+    /// Through the background engine, as `hoist` runs by default: the view then holds rows
+    /// for the engine's window and the engine's count of the files waiting.
+    var background = false
 
     /// Targets: a key answered within 100 ms; the first session (bounded here by the first
     /// file done) within 1 s of `u`; the TUI within 64 MiB.
@@ -27,17 +30,25 @@ struct TUIQueueBench: Sendable {
         /// showing the first of the directory's names that match.
         var filterLatencies: [Duration]
         var peakRSS: Int64
+        /// Through the background engine: the engine's own VmHWM at the same moment (another
+        /// process; no target).
+        var enginePeakRSS: Int64? = nil
     }
 
     func run(log: (String) -> Void) async throws -> Result {
-        let directory = workspace.sourceDirectory + "/tui-queue"
-        log("tui queue: writing \(count.formatted()) files")
+        let name = background ? "tui-queue-background" : "tui-queue"
+        let directory = workspace.sourceDirectory + "/" + name
+        log("\(name): writing \(count.formatted()) files")
         try QueueBench.writeTinyFiles(in: directory, count: count)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        var environment = workspace.childEnvironment(run: "tui-queue")
+        var environment = workspace.childEnvironment(run: name)
         environment["TERM"] = "xterm-256color"
         environment["LANG"] = "C.UTF-8"
+        if background { environment["HOIST_ENGINE"] = "background" }
+        defer {
+            if background { Self.stopEngine(executable: executable, environment: environment) }
+        }
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(BenchTmux.quote($0.value))" }
         let command = (["exec", "env"] + assignments + [BenchTmux.quote(executable), BenchTmux.quote(directory),
             "--endpoint", workspace.endpoint, "--dialect", "lightfield", "--api-key-env", BenchWorkspace.keyVariable])
@@ -50,14 +61,14 @@ struct TUIQueueBench: Sendable {
             try await tmux.waitFor("q-000000.txt", timeout: 120)
             try await tmux.send("a")
             try await tmux.waitFor(timeout: 120) { Self.marked($0) == count }
-            log("tui queue: \(count.formatted()) marked; u")
+            log("\(name): \(count.formatted()) marked; u")
             try await tmux.send("u")
             let sent = ContinuousClock.now
             try await tmux.waitFor(timeout: 60, every: .milliseconds(5)) { (Self.done($0)?.done ?? 0) > 0 }
             let firstDone = ContinuousClock.now - sent
             try await tmux.waitFor(timeout: 300, every: .milliseconds(20)) { Self.done($0)?.total == count }
             let allQueued = ContinuousClock.now - sent
-            log("tui queue: first done after \(Report.seconds(firstDone)), all \(count.formatted()) queued after \(Report.seconds(allQueued))")
+            log("\(name): first done after \(Report.seconds(firstDone)), all \(count.formatted()) queued after \(Report.seconds(allQueued))")
 
             var latencies: [Duration] = []
             for _ in 0..<presses {
@@ -82,12 +93,35 @@ struct TUIQueueBench: Sendable {
                 throw BenchError("the queue ran out before the keys were timed: add files")
             }
             let peak = ProcStatus.highWater(pid)
-            log("tui queue: keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
+            let enginePeak = background ? Self.enginePID(environment).map(ProcStatus.highWater) : nil
+            if let enginePeak { log("\(name): the background engine's peak RSS \(Report.mebibytes(enginePeak))") }
+            log("\(name): keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
                 + "filter keys in \(filterLatencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
                 + "\(done.done.formatted()) of \(done.total.formatted()) done meanwhile; peak RSS \(Report.mebibytes(peak))")
             return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies,
-                          filterLatencies: filterLatencies, peakRSS: peak)
+                          filterLatencies: filterLatencies, peakRSS: peak, enginePeakRSS: enginePeak)
         }
+    }
+
+    /// The background engine of this run's journal: the pid its lock file names.
+    static func enginePID(_ environment: [String: String]) -> pid_t? {
+        guard let state = environment["XDG_STATE_HOME"],
+              let text = try? String(contentsOfFile: state + "/hoist/journal.sqlite.engine.lock", encoding: .utf8)
+        else { return nil }
+        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `hoist stop --now` for this run's background engine, waited for: the next row must
+    /// not share the machine with it.
+    static func stopEngine(executable: String, environment: [String: String]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["stop", "--now"]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return }
+        process.waitUntilExit()
     }
 
     /// What is typed into the filter, and the name the browser then lists first
@@ -134,10 +168,10 @@ struct TUIQueueBench: Sendable {
     }
 
     /// The rows, in the bench's table style.
-    static func render(_ result: Result) -> String {
+    static func render(_ result: Result, background: Bool = false) -> String {
         let keys = Spread(result.keyLatencies), filters = Spread(result.filterLatencies)
-        let rows: [[String]] = [
-            ["TUI holding \(result.files.formatted()) files", "hoist", "target", "result"],
+        var rows: [[String]] = [
+            [(background ? "background engine, " : "") + "TUI holding \(result.files.formatted()) files", "hoist", "target", "result"],
             ["u to the first file done", Report.seconds(result.firstDone), "≤ " + Report.seconds(QueueBench.maximumFirstSession),
              Report.verdict(result.firstDone <= QueueBench.maximumFirstSession)],
             ["u to every file queued", Report.seconds(result.allQueued), "", ""],
@@ -148,11 +182,16 @@ struct TUIQueueBench: Sendable {
             ["TUI peak RSS", Report.mebibytes(result.peakRSS), "≤ " + Report.mebibytes(QueueBench.maximumPeakRSS),
              Report.verdict(result.peakRSS <= QueueBench.maximumPeakRSS)],
         ]
+        if let engine = result.enginePeakRSS { rows.append(["the engine's peak RSS (another process)", Report.mebibytes(engine), "", ""]) }
         var lines = Report.table(rows)
         lines += [
             "",
-            "hoist = the TUI (its engine inside the TUI's process) in tmux 100×30 on one directory of \(result.files.formatted()) files",
-            "        of a few bytes: `a` marks them all, `u` queues them.",
+            background
+                ? "hoist = the TUI attached to the background engine (HOIST_ENGINE=background, as by default; the bench stops it\n"
+                    + "        afterwards) in tmux 100×30 on one directory of \(result.files.formatted()) files of a few bytes: `a` marks them all,\n"
+                    + "        `u` queues them. Its peak RSS is the view's own; the engine's is shown beside it, with no target."
+                : "hoist = the TUI (its engine inside the TUI's process) in tmux 100×30 on one directory of \(result.files.formatted()) files\n"
+                    + "        of a few bytes: `a` marks them all, `u` queues them.",
             "every file queued = `u` to the status line counting all of them: each handed to the engine and journaled,",
             "        most waiting for the engine's window of 4,096 jobs.",
             "first file done = `u` to the status line's first `1/N done`, the screen read every 5 ms (an upper bound",
