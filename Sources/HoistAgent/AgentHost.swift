@@ -13,10 +13,15 @@ public actor AgentHost {
         public var version: String
         /// With no client and nothing queued or running for this long, the engine exits.
         public var idleTimeout: Duration
-        public init(label: String, version: String, idleTimeout: Duration) {
+        /// Lines a connection may have waiting for its socket; a watcher that falls this far
+        /// behind is dropped (it attaches again to a fresh snapshot). The snapshot itself
+        /// does not count: it is written as the socket takes it.
+        public var lineBuffer: Int
+        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000) {
             self.label = label
             self.version = version
             self.idleTimeout = idleTimeout
+            self.lineBuffer = lineBuffer
         }
     }
 
@@ -25,9 +30,9 @@ public actor AgentHost {
     private let clock: any EngineClock
     private let started = Date().timeIntervalSince1970
     private var book = JobBook()
-    private var watchers: [Int: AsyncStream<String>.Continuation] = [:]
+    private var watchers: [Int: AsyncStream<Outgoing>.Continuation] = [:]
     private var greeted: Set<Int> = []
-    private var connections: [Int: AsyncStream<String>.Continuation] = [:]
+    private var connections: [Int: AsyncStream<Outgoing>.Continuation] = [:]
     private var nextConnection = 0
     private var paused: Bool
     private var concurrency: Int
@@ -105,10 +110,44 @@ public actor AgentHost {
 
     // MARK: connections
 
-    /// A new connection: its id and the lines to send it.
-    public func open() -> (Int, AsyncStream<String>) {
+    /// What a connection is sent, in order: lines, and the snapshot.
+    public enum Outgoing: Sendable {
+        case line(String)
+        /// Every job of the book as it was at the greeting, written a batch of lines at a
+        /// time as the socket takes them: 100,000 jobs made 300,000 lines, more than the
+        /// connection's buffer holds, and the lines past it were lost (`ready` among them).
+        case snapshot(Snapshot)
+    }
+
+    /// The book at a client's greeting, turned into lines only as they are written.
+    public struct Snapshot: Sendable {
+        let book: JobBook
+        let dialect: Dialect
+
+        /// The lines, about `bytes` at a time, in the order of `JobBook.replay`.
+        public func chunks(of bytes: Int) -> some Sequence<String> {
+            let ids = book.ids
+            var next = 0
+            return AnySequence {
+                AnyIterator { () -> String? in
+                    guard next < ids.count else { return nil }
+                    var text = ""
+                    while next < ids.count, text.utf8.count < bytes {
+                        for event in book.events(of: ids[next]) {
+                            text += event.wireLine(dialect: dialect, remoteID: book.remoteID(of: event.job)) + "\n"
+                        }
+                        next += 1
+                    }
+                    return text
+                }
+            }
+        }
+    }
+
+    /// A new connection: its id and what to send it.
+    public func open() -> (Int, AsyncStream<Outgoing>) {
         nextConnection += 1
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(200_000))
+        let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingOldest(settings.lineBuffer))
         connections[nextConnection] = continuation
         quietSince = clock.now()
         if stopped { continuation.finish() }
@@ -153,7 +192,7 @@ public actor AgentHost {
             notice.message = AgentError.versionMismatch(
                 client: request.protocolVersion ?? 0, clientVersion: request.version ?? "unknown",
                 engine: AgentProtocol.version, engineVersion: settings.version, pid: getpid()).message
-            connection.yield(notice.line)
+            connection.yield(.line(notice.line))
             connection.finish()
             return
         }
@@ -162,7 +201,7 @@ public actor AgentHost {
             notice.code = "destination_mismatch"
             notice.destination = engine.destinationKey
             notice.message = AgentError.destinationMismatch(engine: settings.label, client: wanted).message
-            connection.yield(notice.line)
+            connection.yield(.line(notice.line))
             connection.finish()
             return
         }
@@ -176,9 +215,9 @@ public actor AgentHost {
         greeting.dialect = engine.profile.dialect.rawValue
         greeting.purpose = engine.profile.purpose
         greeting.clock = clock.now().secondsValue
-        connection.yield(greeting.line)
-        for event in book.replay { connection.yield(line(event)) }
-        connection.yield(AgentNotice(.ready).line)
+        connection.yield(.line(greeting.line))
+        connection.yield(.snapshot(Snapshot(book: book, dialect: engine.profile.dialect)))
+        connection.yield(.line(AgentNotice(.ready).line))
         greeted.insert(id)
         if request.watch == false {
             connection.finish()
@@ -297,7 +336,7 @@ public actor AgentHost {
         guard let job = request.job, let remote = book.remoteID(of: JobID(job)) else {
             notice.code = "unknown_job"
             notice.message = "no such job, or it has no server id yet"
-            connections[id]?.yield(notice.line)
+            connections[id]?.yield(.line(notice.line))
             return
         }
         do throws(EngineError) {
@@ -306,7 +345,7 @@ public actor AgentHost {
             notice.code = error.codeName
             notice.message = error.message
         }
-        connections[id]?.yield(notice.line)
+        connections[id]?.yield(.line(notice.line))
     }
 
     /// Tells every watcher the engine's settings now.
@@ -413,7 +452,7 @@ public actor AgentHost {
         var left = false
         while let first = pendingAdded.first, first.unseen.isEmpty {
             pendingAdded.removeFirst()
-            connections[first.connection]?.yield(first.notice.line)
+            connections[first.connection]?.yield(.line(first.notice.line))
             guard let walk = first.walk, var add = pending[walk] else { continue }
             left = true
             guard first.notice.more == true else {
@@ -442,7 +481,7 @@ public actor AgentHost {
         for (id, watcher) in watchers {
             // A client too slow to take its lines is dropped; when it reconnects it gets a
             // fresh snapshot instead of an ever longer backlog.
-            if case .dropped = watcher.yield(text) { close(id) }
+            if case .dropped = watcher.yield(.line(text)) { close(id) }
         }
     }
 
@@ -450,7 +489,7 @@ public actor AgentHost {
         var notice = AgentNotice(.error)
         notice.code = code
         notice.message = message
-        connections[id]?.yield(notice.line)
+        connections[id]?.yield(.line(notice.line))
     }
 
     private func finishAll() {

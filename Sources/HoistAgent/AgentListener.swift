@@ -51,7 +51,16 @@ public enum AgentListener {
         try? await client.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await line in lines { try await outbound.write(ByteBuffer(string: line)) }
+                    for await outgoing in lines {
+                        switch outgoing {
+                        case .line(let line):
+                            try await outbound.write(ByteBuffer(string: line))
+                        case .snapshot(let snapshot):
+                            // A write at a time, each waiting for the socket: the snapshot is
+                            // never all in memory as lines.
+                            for chunk in snapshot.chunks(of: 64 << 10) { try await outbound.write(ByteBuffer(string: chunk)) }
+                        }
+                    }
                     // The host ended the stream (a snapshot-only client, a stop): closing now
                     // would drop what the socket has not taken yet, and a large snapshot
                     // came out cut short. An empty write after the last is done once they are.

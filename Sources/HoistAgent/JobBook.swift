@@ -70,7 +70,10 @@ public struct JobBook: Sendable, Equatable {
     }
 
     /// The snapshot: each job's events, jobs in id order.
-    public var replay: [EngineEvent] { entries.keys.sorted().flatMap { entries[$0]?.events ?? [] } }
+    public var replay: [EngineEvent] { ids.flatMap { entries[$0]?.events ?? [] } }
+
+    /// Every job's id, in order.
+    public var ids: [JobID] { entries.keys.sorted() }
 
     /// Removes job `id` from the book, returning its events (none when it was not there).
     public mutating func take(_ id: JobID) -> [EngineEvent] {

@@ -74,6 +74,38 @@ struct AttachReducerTests {
         #expect(state.queue.row(JobID(1))?.path == "/d/other.bin")
     }
 
+    @Test("a snapshot in parts ends as the same queue as in one: a new engine retires the old rows once, at its first part")
+    func snapshotInParts() {
+        let now = Duration.seconds(50)
+        let old = Self.snapshot(job: 1, path: "/d/a.bin", sent: 10, total: 100, at: now) + [
+            EngineEvent(job: JobID(2), path: "/d/done.txt", kind: .queued(size: 5), time: now - .seconds(9)),
+            EngineEvent(job: JobID(2), path: "/d/done.txt", kind: .completed(remoteID: "fil_d", md5: "m"), time: now - .seconds(8)),
+        ]
+        let later = now + .seconds(9)
+        let fresh = (1...5).flatMap { job in
+            [EngineEvent(job: JobID(job), path: "/d/n\(job).bin", kind: .queued(size: 10), time: later - .seconds(2)),
+             EngineEvent(job: JobID(job), path: "/d/n\(job).bin", kind: .completed(remoteID: "fil_\(job)", md5: "m"), time: later - .seconds(1))]
+        }
+        func attachedToA() -> AppState {
+            var state = sampleState()
+            state.background = true
+            _ = Reducer.reduce(&state, .attached(engine: Self.engineA, snapshot: old), now: now, wall: wall)
+            _ = Reducer.reduce(&state, .engineLost("lost the background engine: reset; reconnecting"), now: now, wall: wall)
+            return state
+        }
+        var whole = attachedToA()
+        _ = Reducer.reduce(&whole, .attached(engine: Self.engineB, snapshot: fresh), now: later, wall: wall)
+        var parted = attachedToA()
+        _ = Reducer.reduce(&parted, .snapshotPart(engine: Self.engineB, events: Array(fresh[0..<4])), now: later, wall: wall)
+        #expect(parted.queue.rows.map(\.path) == ["/d/done.txt", "/d/n1.bin", "/d/n2.bin"], "retired at the first part")
+        _ = Reducer.reduce(&parted, .snapshotPart(engine: Self.engineB, events: Array(fresh[4..<8])), now: later, wall: wall)
+        _ = Reducer.reduce(&parted, .attached(engine: Self.engineB, snapshot: Array(fresh[8...])), now: later, wall: wall)
+        #expect(parted.queue.rows.map(\.path) == whole.queue.rows.map(\.path))
+        #expect(parted.queue.counts == whole.queue.counts)
+        #expect(parted.message == whole.message && parted.message.contains("attached again"), "\(parted.message)")
+        #expect(parted.attachingAgain == nil && !parted.engineLost)
+    }
+
     @Test("another viewer's pause and concurrency show here")
     func settings() {
         var state = sampleState()

@@ -89,14 +89,25 @@ final class AgentLink: EngineLink {
             return link.pending
         }
         var snapshot: [EngineEvent]? = []
+        let engine = Self.describe(connection.greeting)
         for await line in connection.lines {
             switch line {
             case .event(let event):
-                if snapshot != nil { snapshot?.append(event) } else { inbox.post(event) }
+                guard snapshot != nil else {
+                    inbox.post(event)
+                    continue
+                }
+                snapshot?.append(event)
+                guard let part = snapshot, part.count >= Self.snapshotPart else { continue }
+                // Handed on in parts, each once the loop has taken all but one before it:
+                // the snapshot of 100,000 done jobs is never all in memory at once.
+                while inbox.waiting > 1 { try? await Task.sleep(for: .milliseconds(2)) }
+                inbox.post(.snapshotPart(engine: engine, events: part))
+                snapshot = []
             case .notice(let notice):
                 switch notice.event {
                 case .ready:
-                    inbox.post(.attached(engine: Self.describe(connection.greeting), snapshot: snapshot ?? []))
+                    inbox.post(.attached(engine: engine, snapshot: snapshot ?? []))
                     Self.postSettings(connection.greeting, to: inbox)
                     snapshot = nil
                     for request in pending { connection.send(request) }
@@ -127,6 +138,9 @@ final class AgentLink: EngineLink {
         }
         return stopping
     }
+
+    /// Events of a snapshot handed to the loop at once.
+    static let snapshotPart = 2048
 
     private static func postSettings(_ notice: AgentNotice, to inbox: Inbox) {
         guard let paused = notice.paused, let concurrency = notice.concurrency else { return }

@@ -93,6 +93,9 @@ public struct AppState: Sendable, Equatable {
     public var engineInstance: String?
     /// The connection to the background engine is down (the banner says why).
     public var engineLost = false
+    /// While an engine's snapshot comes in parts: whether this view was attached before it
+    /// began (nil: no snapshot under way).
+    public var attachingAgain: Bool?
 
     /// How many log lines are kept.
     public static let logLimit = 5000

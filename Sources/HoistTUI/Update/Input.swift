@@ -32,6 +32,9 @@ public enum Input: Sendable, Equatable {
     /// Connected to the background engine: who it is, and its queue as the events that
     /// describe every job now (applied without counting as transferred bytes).
     case attached(engine: AttachedEngine, snapshot: [EngineEvent])
+    /// A part of that snapshot, ahead of the `attached` that ends it: applied as it comes,
+    /// since after 100,000 uploads a snapshot is 300,000 events.
+    case snapshotPart(engine: AttachedEngine, events: [EngineEvent])
     /// The connection to the background engine is gone (the link reconnects by itself).
     case engineLost(String)
     /// The background engine's pause and concurrency now, as any viewer set them.

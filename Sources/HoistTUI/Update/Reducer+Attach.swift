@@ -8,15 +8,9 @@ extension Reducer {
     /// uploads. The same engine's snapshot updates the rows in place (a done job no longer
     /// listed stays counted, not listed).
     static func attached(_ state: inout AppState, _ engine: AttachedEngine, snapshot: [EngineEvent], wall: Date) -> [Effect] {
-        let again = state.engineInstance != nil
-        if state.engineInstance != engine.instance { state.queue.retireJobs() }
-        state.engineInstance = engine.instance
-        if state.engineLost {
-            state.engineLost = false
-            state.banner = nil
-        }
-        // Every job the snapshot says is done stamps the browser's marks as it is applied.
-        let effects = apply(&state, snapshot, wall: wall, replay: true)
+        let effects = snapshotPart(&state, engine, snapshot, wall: wall)
+        let again = state.attachingAgain ?? false
+        state.attachingAgain = nil
         // After the snapshot's rows, which the view's own count of waiting files loses.
         if let waiting = engine.waiting {
             state.queue.waiting.files = waiting.files
@@ -28,8 +22,26 @@ extension Reducer {
         return effects
     }
 
+    /// A part of an engine's snapshot (``attached(_:_:snapshot:wall:)`` ends it). The first
+    /// part begins the attach: a different engine's unfinished rows go first.
+    static func snapshotPart(_ state: inout AppState, _ engine: AttachedEngine, _ events: [EngineEvent], wall: Date) -> [Effect] {
+        if state.attachingAgain == nil {
+            state.attachingAgain = state.engineInstance != nil
+            if state.engineInstance != engine.instance { state.queue.retireJobs() }
+            state.engineInstance = engine.instance
+            if state.engineLost {
+                state.engineLost = false
+                state.banner = nil
+            }
+        }
+        // Every job the snapshot says is done stamps the browser's marks as it is applied.
+        return apply(&state, events, wall: wall, replay: true)
+    }
+
     /// The connection to the background engine dropped: say so where it cannot be missed.
     static func lost(_ state: inout AppState, _ reason: String, wall: Date) {
+        // A snapshot cut short: the next connection's begins afresh.
+        state.attachingAgain = nil
         state.engineLost = true
         state.banner = "\(reason). Uploads go on in the engine if it still runs."
         state.say(reason, error: true, at: wall)

@@ -42,6 +42,8 @@ public enum Reducer {
             effects = fetched(&state, job: job, result, wall: wall)
         case .attached(let engine, let snapshot):
             effects = attached(&state, engine, snapshot: snapshot, wall: wall)
+        case .snapshotPart(let engine, let events):
+            effects = snapshotPart(&state, engine, events, wall: wall)
         case .engineLost(let reason):
             lost(&state, reason, wall: wall)
             effects = []
