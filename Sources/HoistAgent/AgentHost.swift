@@ -55,9 +55,10 @@ public actor AgentHost {
     /// The waiting files and bytes last told to watchers.
     private var waitingSaid = Waiting()
     /// Each connection's last `add` in parts: the next one begins once it has ended, so one
-    /// client's adds queue in the order sent and together keep to one backlog. The TUI
-    /// hands a large `u` over as slices; begun at once, each would hold its own backlog
-    /// and their files would interleave.
+    /// client's adds queue in the order sent and together keep to about one backlog. The
+    /// TUI hands a large `u` over as slices; begun at once, their files would interleave,
+    /// and each held walk, woken when the queue falls to half the backlog, would add a
+    /// batch of its own (25 slices: 12,800 jobs past it).
     private var lastAdd: [Int: (serial: Int, task: Task<Void, Never>)] = [:]
     private var addSerial = 0
 
@@ -127,9 +128,9 @@ public actor AgentHost {
         /// The lines, about `bytes` at a time, in the order of `JobBook.replay`.
         public func chunks(of bytes: Int) -> some Sequence<String> {
             let ids = book.ids
-            var next = 0
             return AnySequence {
-                AnyIterator { () -> String? in
+                var next = 0
+                return AnyIterator { () -> String? in
                     guard next < ids.count else { return nil }
                     var text = ""
                     while next < ids.count, text.utf8.count < bytes {
@@ -240,10 +241,10 @@ public actor AgentHost {
         case .cancel:
             if let job = request.job { await engine.cancel(JobID(job)) }
         case .cancelAll:
-            await stopAdds()
+            stopAdds()
             await engine.cancelAllPending()
         case .cancelQueued:
-            await stopAdds()
+            stopAdds()
             await engine.cancelQueued()
             await changed()
         case .retry:
@@ -274,7 +275,7 @@ public actor AgentHost {
     /// request's backlog: a client sees its first upload at once, whatever the tree's size.
     /// The walk runs on while this connection takes other requests (`stop_add`, `cancel`).
     /// Connection 0 is the engine's own (``resume(_:backlog:)``): no client, no answers.
-    private func addInParts(_ request: AgentRequest, from id: Int) {
+    private func addInParts(_ request: AgentRequest, from id: Int, journaled: UploadEngine.WalkRecord? = nil) {
         let parts = AddParts()
         let walk = Walk(connection: id, tag: request.tag)
         walks[walk] = parts
@@ -286,7 +287,7 @@ public actor AgentHost {
         let previous = lastAdd[id]?.task
         // Behind another add it may wait for minutes: journaled now, so that a kill
         // meanwhile does not lose it (the add ends the record, as its own).
-        let record = previous == nil ? nil : engine.journalWalk(paths)
+        let record = journaled ?? (previous == nil ? nil : engine.journalWalk(paths))
         addSerial += 1
         let serial = addSerial
         let task = Task {
@@ -302,22 +303,26 @@ public actor AgentHost {
         lastAdd[id] = (serial, task)
     }
 
-    /// Queues what an earlier engine left unfinished (`UploadEngine.unfinishedPaths()`) as
-    /// an `add` in parts held at `backlog`, and returns at once: a killed engine's 100,000
-    /// files are taken a window at a time, counted as waiting by every view meanwhile, and
-    /// clients are served from the start instead of after the last of them is queued.
-    public func resume(_ paths: [String], backlog: Int) {
+    /// Queues the paths of the walks an earlier engine had not finished
+    /// (`UploadEngine.unfinished().walks`, journaled anew as `walk`) as an `add` in parts
+    /// held at `backlog`, and returns at once: a killed engine's 100,000 files are taken a
+    /// window at a time, counted as waiting by every view meanwhile, and clients are served
+    /// from the start instead of after the last of them is queued.
+    public func resume(_ paths: [String], walk: UploadEngine.WalkRecord?, backlog: Int) {
         guard !paths.isEmpty else { return }
         var request = AgentRequest.add(paths)
         request.parts = true
         request.backlog = backlog
-        addInParts(request, from: 0)
+        addInParts(request, from: 0, journaled: walk)
     }
 
     /// Stops every `add` in parts, begun or waiting its turn: after a cancel of everything
     /// none may queue a file (the engine stops the walks under way, not those not begun).
-    private func stopAdds() async {
-        for add in pending.values { await engine.stop(add.parts) }
+    /// The cancel that follows wakes the walks held for room; views hear at once that
+    /// their files wait no more.
+    private func stopAdds() {
+        for add in pending.values { add.parts.stop() }
+        tellWaiting()
     }
 
     /// Answers an `add` (or a part of one) once the book, and so every watcher, has seen
@@ -366,9 +371,12 @@ public actor AgentHost {
     }
 
     /// The files handed over in parts that have no job yet; a walk that has not reached
-    /// its last path counts at least one (a directory's walk may queue many).
+    /// its last path counts at least one (a directory's walk may queue many). A walk
+    /// stopped queues nothing more, and one that has queued a job for every path waits for
+    /// nothing (bytes the client said of files refused or changed since included).
     private var waitingNow: Waiting {
         pending.values.reduce(into: Waiting()) { total, add in
+            guard !add.parts.isStopped, !(add.parts.hasWalkedAll && add.left.files == 0) else { return }
             total.files += add.parts.hasWalkedAll ? add.left.files : max(add.left.files, 1)
             total.bytes += add.left.bytes
         }

@@ -55,6 +55,8 @@ struct WaitingFilesTests {
     func backgroundEngineSaysWhatWaits() {
         var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
         state.background = true
+        var engine = AttachedEngine(instance: "1@1", pid: 1, version: "0.3.0", waiting: (files: 0, bytes: 0))
+        _ = Reducer.reduce(&state, .attached(engine: engine, snapshot: []), now: .zero, wall: wall)
         let effects = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
         #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"], bytes: 600))))
         // Counted at once, before the engine's word.
@@ -70,6 +72,17 @@ struct WaitingFilesTests {
         // Dropped by a cancel elsewhere: none waits, and the view leaves when it is over.
         _ = Reducer.reduce(&state, .engineWaiting(files: 0, bytes: 0), now: .zero, wall: wall)
         #expect(state.queue.counts.total == 1 && state.queue.counts.unfinished == 1)
+
+        // An engine of an earlier version says nothing of what waits: nothing is counted
+        // that no word would ever take back; its files count once they have rows.
+        var older = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        older.background = true
+        engine.waiting = nil
+        _ = Reducer.reduce(&older, .attached(engine: engine, snapshot: []), now: .zero, wall: wall)
+        _ = Reducer.reduce(&older, .preflighted(checks), now: .zero, wall: wall)
+        #expect(older.queue.counts.total == 0)
+        feed(&older, job: 1, path: "/d/a", [.queued(size: 100)])
+        #expect(older.queue.counts.total == 1)
     }
 
     @Test("quitting while files wait asks first, cancels them, and leaves once the engine has dropped them")

@@ -183,11 +183,20 @@ extension UploadEngine {
     /// `add` has queued its first batch and journaled its own walk (the caller adds these
     /// paths): a kill before that finds them again.
     public func unfinishedPaths() -> [String] {
+        let left = unfinished()
+        return left.jobs + left.walks
+    }
+
+    /// ``unfinishedPaths()`` in its two parts: the files that had jobs (each has a journal
+    /// row, which only an `add` of its path can take on, or cancel), and the paths of the
+    /// walks cut short (no row yet). A front end may take the first at once and the second
+    /// a window at a time: a walk stopped early leaves nothing behind, a row would.
+    public func unfinished() -> (jobs: [String], walks: [String]) {
         let key = configuration.journalKey
         let jobs = ((try? journal.unfinished(endpoint: key)) ?? []).map(\.file.path)
-        guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return jobs }
+        guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return (jobs, []) }
         resumedWalks = walks.ids
-        return jobs + walks.paths
+        return (jobs, walks.paths)
     }
 
     /// The name a file keeps at its destination: the path as given when it is relative and

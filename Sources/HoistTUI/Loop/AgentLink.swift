@@ -79,15 +79,11 @@ final class AgentLink: EngineLink {
         tasks = [sender, supervisor]
     }
 
-    /// Reads one connection to its end: the snapshot as one input, then live events.
-    /// Whether the engine said it was stopping (rather than vanishing).
+    /// Reads one connection to its end: the snapshot in parts (``Input/snapshotPart(engine:events:)``,
+    /// then ``Input/attached(engine:snapshot:)``), then live events. Whether the engine said
+    /// it was stopping (rather than vanishing).
     private static func follow(_ connection: AgentConnection, inbox: Inbox, state: LinkBox) async -> Bool {
         var stopping = false
-        let pending = state.value.withLock { link -> [AgentRequest] in
-            link.connection = connection
-            defer { link.pending = [] }
-            return link.pending
-        }
         var snapshot: [EngineEvent]? = []
         let engine = Self.describe(connection.greeting)
         for await line in connection.lines {
@@ -99,9 +95,8 @@ final class AgentLink: EngineLink {
                 }
                 snapshot?.append(event)
                 guard let part = snapshot, part.count >= Self.snapshotPart else { continue }
-                // Handed on in parts, each once the loop has taken all but one before it:
-                // the snapshot of 100,000 done jobs is never all in memory at once.
-                while inbox.waiting > 1 { try? await Task.sleep(for: .milliseconds(2)) }
+                // Handed on in parts as they come: the loop applies what came since its
+                // last turn, and the snapshot of 100,000 done jobs is never all held at once.
                 inbox.post(.snapshotPart(engine: engine, events: part))
                 snapshot = []
             case .notice(let notice):
@@ -110,7 +105,14 @@ final class AgentLink: EngineLink {
                     inbox.post(.attached(engine: engine, snapshot: snapshot ?? []))
                     Self.postSettings(connection.greeting, to: inbox)
                     snapshot = nil
-                    for request in pending { connection.send(request) }
+                    // Commands wait for `ready` (queued as they were while disconnected),
+                    // then go in the order they were given: a `C` typed during the snapshot
+                    // must not overtake a `u` typed before the connection came back.
+                    state.value.withLock { link in
+                        for request in link.pending { connection.send(request) }
+                        link.pending = []
+                        link.connection = connection
+                    }
                 case .url:
                     guard let tag = notice.tag, let job = state.value.withLock({ $0.urlRequests.removeValue(forKey: tag) }) else { break }
                     if let url = notice.url {

@@ -25,9 +25,6 @@ final class Inbox: Sendable {
         }
     }
 
-    /// Inputs posted and not taken yet (a batch of events counts one).
-    var waiting: Int { pending.withLock { $0.inputs.count + ($0.events.isEmpty ? 0 : 1) } }
-
     func take() -> [Input] {
         pending.withLock { pending in
             pending.flush()

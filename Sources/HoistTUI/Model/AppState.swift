@@ -96,6 +96,10 @@ public struct AppState: Sendable, Equatable {
     /// While an engine's snapshot comes in parts: whether this view was attached before it
     /// began (nil: no snapshot under way).
     public var attachingAgain: Bool?
+    /// The background engine says how many files wait for a job (an engine of this version
+    /// does): only then does a `u` count its files as waiting until the engine's word, since
+    /// an older engine never corrects that count.
+    public var engineCountsWaiting = false
 
     /// How many log lines are kept.
     public static let logLimit = 5000

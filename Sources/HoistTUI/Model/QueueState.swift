@@ -22,9 +22,9 @@ public struct QueueState: Sendable, Equatable {
     public var follows = true
     /// How many rows ``retireJobs()`` renumbered, for their ids.
     private var retired = 0
-    /// Files handed to the engine that it has not queued yet: the embedded engine queues a
-    /// large `u` a window at a time, and the rest has no job, so no row, until its turn.
-    /// They count as queued, and their bytes as bytes to send.
+    /// Files handed to the engine that it has not queued yet: either engine queues a large
+    /// `u` a window at a time, and the rest has no job, so no row, until its turn. They
+    /// count as queued, and their bytes as bytes to send.
     public var waiting = Waiting()
     /// Done jobs the queue no longer lists: it keeps the latest ``listsDone`` done rows and
     /// counts the older ones here. Each done row took about 0.5 KB (its path, ids and story

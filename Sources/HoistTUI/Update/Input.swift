@@ -30,7 +30,8 @@ public enum Input: Sendable, Equatable {
     /// A download URL to copy (``Effect/fetchURL(job:remoteID:)``).
     case fetchedURL(job: JobID, Result<String, EngineError>)
     /// Connected to the background engine: who it is, and its queue as the events that
-    /// describe every job now (applied without counting as transferred bytes).
+    /// describe every job now (applied without counting as transferred bytes): the last
+    /// part of them, after any ``snapshotPart(engine:events:)``.
     case attached(engine: AttachedEngine, snapshot: [EngineEvent])
     /// A part of that snapshot, ahead of the `attached` that ends it: applied as it comes,
     /// since after 100,000 uploads a snapshot is 300,000 events.

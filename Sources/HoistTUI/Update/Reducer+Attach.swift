@@ -12,6 +12,7 @@ extension Reducer {
         let again = state.attachingAgain ?? false
         state.attachingAgain = nil
         // After the snapshot's rows, which the view's own count of waiting files loses.
+        state.engineCountsWaiting = engine.waiting != nil
         if let waiting = engine.waiting {
             state.queue.waiting.files = waiting.files
             state.queue.waiting.bytes = waiting.bytes

@@ -125,10 +125,13 @@ extension Reducer {
     /// until each has its job it waits, counted but without a row. The embedded engine's
     /// bridge says when none does (``Input/addsSettled(adds:)``); the background engine says
     /// how many wait, for every view (``Input/engineWaiting(files:bytes:)``), and its word
-    /// replaces the count made here.
+    /// replaces the count made here. An older background engine says nothing: its files
+    /// count once they have rows, as before.
     static func handOver(_ state: inout AppState, _ paths: [String], bytes: Int64) -> Effect {
-        state.queue.waiting.files += paths.count
-        state.queue.waiting.bytes += bytes
+        if !state.background || state.engineCountsWaiting {
+            state.queue.waiting.files += paths.count
+            state.queue.waiting.bytes += bytes
+        }
         if !state.background { state.queue.waiting.adds += 1 }
         return .engine(.add(paths, bytes: bytes))
     }

@@ -65,13 +65,18 @@ struct EngineCommand: AsyncParsableCommand {
             settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle)),
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
-        // What a killed engine left: resumed as `hoist upload` resumes it, held at the same
-        // backlog as clients' adds, and without keeping clients waiting for it.
-        let unfinished = await engine.unfinishedPaths()
-        await host.resume(unfinished, backlog: UploadCommand.defaultBacklog)
+        // What a killed engine left, resumed as `hoist upload` resumes it. Its jobs (at most
+        // its window) are taken before clients are served, so that a cancel of everything
+        // cancels each of them; the walks it had not finished go on held at the backlog,
+        // journaled anew before their old records go.
+        let left = await engine.unfinished()
+        let walk = left.walks.isEmpty ? nil : engine.journalWalk(left.walks)
+        if !left.jobs.isEmpty { _ = await engine.add(paths: left.jobs) }
+        await host.resume(left.walks, walk: walk, backlog: UploadCommand.defaultBacklog)
         let signals = Self.handleSignals(host)
         Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
-            + "\(unfinished.count) unfinished resumed, idle exit after \(idle) s\n")
+            + "\(left.jobs.count) unfinished resumed" + (left.walks.isEmpty ? "" : " (\(left.walks.count) paths of unfinished walks on their way)")
+            + ", idle exit after \(idle) s\n")
         do {
             try await AgentListener.serve(host, paths: paths)
         } catch {
