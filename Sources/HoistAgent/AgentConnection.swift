@@ -14,15 +14,18 @@ public final class AgentConnection: Sendable {
     public let greetingText: String
     /// Every line after the greeting: the snapshot, `ready`, then live. Ends when the
     /// connection closes; then ``endReason`` says why. Empty for a connection made `raw`.
-    public let lines: AsyncStream<AgentLine>
+    /// One reader; while it is ``unread`` lines behind, the socket is not read.
+    public let lines: BoundedLines<AgentLine>
     /// The same lines as the engine sent them, for a connection made `raw` (`hoist attach
-    /// --json`); empty otherwise. A client reads one of the two: a stream nobody reads
-    /// keeps every line, and 100,000 files made that 70 MB in `hoist upload`.
-    public let texts: AsyncStream<String>
+    /// --json`); empty otherwise. A client reads one of the two.
+    public let texts: BoundedLines<String>
     private let outgoing: AsyncStream<String>.Continuation
     private let ending: Ending
 
-    private init(greeting: AgentNotice, greetingText: String, lines: AsyncStream<AgentLine>, texts: AsyncStream<String>,
+    /// Lines read and not yet taken, at most.
+    static let unread = 4096
+
+    private init(greeting: AgentNotice, greetingText: String, lines: BoundedLines<AgentLine>, texts: BoundedLines<String>,
                  outgoing: AsyncStream<String>.Continuation, ending: Ending) {
         self.greeting = greeting
         self.greetingText = greetingText
@@ -61,8 +64,8 @@ public final class AgentConnection: Sendable {
             throw .notRunning(socket: paths.socket)
         }
         let (outStream, outgoing) = AsyncStream.makeStream(of: String.self)
-        let (inStream, incoming) = AsyncStream.makeStream(of: AgentLine.self)
-        let (textStream, incomingText) = AsyncStream.makeStream(of: String.self)
+        let incoming = BoundedLines<AgentLine>(limit: unread)
+        let incomingText = BoundedLines<String>(limit: unread)
         let (greetings, greeted) = AsyncStream.makeStream(of: Result<(AgentNotice, String), AgentError>.self)
         let ending = Ending()
         outgoing.yield(hello.line)
@@ -91,7 +94,7 @@ public final class AgentConnection: Sendable {
                                     greeted.finish()
                                     continue
                                 }
-                                if raw { incomingText.yield(text) } else { incoming.yield(line) }
+                                if raw { await incomingText.send(text) } else { await incoming.send(line) }
                             }
                         }
                         _ = try await group.next()
@@ -116,7 +119,7 @@ public final class AgentConnection: Sendable {
         switch first {
         case .success(let (notice, text)):
             return AgentConnection(
-                greeting: notice, greetingText: text, lines: inStream, texts: textStream, outgoing: outgoing, ending: ending)
+                greeting: notice, greetingText: text, lines: incoming, texts: incomingText, outgoing: outgoing, ending: ending)
         case .failure(let error):
             outgoing.finish()
             throw error

@@ -14,13 +14,7 @@ import Testing
                 let files = try makeFiles((0..<count).map { (String(format: "w-%05d.txt", $0), 3) })
                 defer { try? FileManager.default.removeItem(atPath: files) }
                 try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { first in
-                    try await first.tmux.wait(for: "w-00000.txt")
-                    try await first.tmux.send("p")
-                    try await first.tmux.wait(for: "paused: no new upload starts")
-                    try await first.tmux.send("a")
-                    try await first.tmux.wait(for: "\(count) marked")
-                    try await first.tmux.send("u")
-                    try await first.tmux.wait(for: "0/\(count) done", timeout: 60)
+                    try await first.queueAllPaused(count: count, first: "w-00000.txt")
                     // The engine took the first slices (256, then 4,096) and holds the rest.
                     #expect(await waitUntil(timeout: 60) { ((try? await home.jobs()) ?? []).count >= 4096 })
                     let held = try await home.jobs().count

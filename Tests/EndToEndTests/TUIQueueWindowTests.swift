@@ -13,14 +13,8 @@ import Testing
             let files = try makeFiles((0..<count).map { (String(format: "w-%05d.txt", $0), 3) })
             defer { try? FileManager.default.removeItem(atPath: files) }
             try await TUIRun.with(server: ts, files: files) { first in
-                try await first.tmux.wait(for: "w-00000.txt")
-                try await first.tmux.send("p")
-                try await first.tmux.wait(for: "paused: no new upload starts")
-                try await first.tmux.send("a")
-                try await first.tmux.wait(for: "\(count) marked")
-                try await first.tmux.send("u")
                 // Every file counted: every slice handed over, and so journaled.
-                try await first.tmux.wait(for: "0/\(count) done", timeout: 60)
+                try await first.queueAllPaused(count: count, first: "w-00000.txt")
                 kill(try await first.pid(), SIGHUP)
                 try await first.tmux.wait(for: "EXIT=129")
 

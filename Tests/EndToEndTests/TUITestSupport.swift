@@ -71,6 +71,18 @@ struct TUIRun {
         return TUIRun(server: server, home: home, files: files, tmux: tmux)
     }
 
+    /// Pauses (`p`), marks all `count` files of the directory (`a`) and queues them (`u`),
+    /// returning once the status line counts every one (`0/count done`).
+    func queueAllPaused(count: Int, first name: String) async throws {
+        try await tmux.wait(for: name)
+        try await tmux.send("p")
+        try await tmux.wait(for: "paused: no new upload starts")
+        try await tmux.send("a")
+        try await tmux.wait(for: "\(count) marked")
+        try await tmux.send("u")
+        try await tmux.wait(for: "0/\(count) done", timeout: 60)
+    }
+
     /// Runs `body` with hoist uploading one 4 MB file at 200 KB/s (about 20 s), a transfer
     /// to interrupt; awaits the tmux server's end as `with` does.
     @discardableResult

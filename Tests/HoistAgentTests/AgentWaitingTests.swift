@@ -71,16 +71,25 @@ struct AgentWaitingTests {
         }
     }
 
+    /// A view, and a client that pauses the engine and sends three slices of 100 files,
+    /// each an `add` in parts held at a backlog of 64, as the TUI sends a large `u`.
+    static func threeSlicesPaused(_ running: AgentHostTests.Running, prefix: String) async throws
+        -> (slices: [(paths: [String], bytes: Int64)], view: Follower, client: AgentConnection)
+    {
+        let slices = try (1...3).map { try files(in: running.files, prefix: "\(prefix)\($0)", count: 100) }
+        let view = Follower(try await AgentHostTests.connect(running))
+        let client = try await AgentHostTests.connect(running)
+        client.send(AgentRequest(.pause))
+        for (index, slice) in slices.enumerated() {
+            client.send(.addInParts(slice.paths, tag: index + 1, backlog: 64, bytes: slice.bytes))
+        }
+        return (slices, view, client)
+    }
+
     @Test("one client's adds queue in the order sent, within one backlog; every view hears what waits, down to none")
     func addsQueueInTurnAndViewsCountWhatWaits() async throws {
         try await AgentHostTests.with { running, _ in
-            let slices = try (1...3).map { try Self.files(in: running.files, prefix: "s\($0)", count: 100) }
-            let view = Follower(try await AgentHostTests.connect(running))
-            let client = try await AgentHostTests.connect(running)
-            client.send(AgentRequest(.pause))
-            for (index, slice) in slices.enumerated() {
-                client.send(.addInParts(slice.paths, tag: index + 1, backlog: 64, bytes: slice.bytes))
-            }
+            let (slices, view, client) = try await Self.threeSlicesPaused(running, prefix: "s")
             // The first slice is queued whole and waits for room (none of it waits: its walk
             // reached its last path); the other two wait their turn behind it, every file
             // and byte counted.
@@ -110,13 +119,7 @@ struct AgentWaitingTests {
     @Test("cancel all stops the adds waiting their turn too: none of their files is ever queued, none waits")
     func cancelAllStopsAddsNotBegun() async throws {
         try await AgentHostTests.with { running, _ in
-            let slices = try (1...3).map { try Self.files(in: running.files, prefix: "c\($0)", count: 100) }
-            let view = Follower(try await AgentHostTests.connect(running))
-            let client = try await AgentHostTests.connect(running)
-            client.send(AgentRequest(.pause))
-            for (index, slice) in slices.enumerated() {
-                client.send(.addInParts(slice.paths, tag: index + 1, backlog: 64, bytes: slice.bytes))
-            }
+            let (slices, view, client) = try await Self.threeSlicesPaused(running, prefix: "c")
             #expect(await waitUntil(timeout: 30) { view.waiting?.files == 200 })
             client.send(AgentRequest(.cancelAll))
             #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == (0, 0) } ?? false },

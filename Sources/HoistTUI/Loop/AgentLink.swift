@@ -95,8 +95,10 @@ final class AgentLink: EngineLink {
                 }
                 snapshot?.append(event)
                 guard let part = snapshot, part.count >= Self.snapshotPart else { continue }
-                // Handed on in parts as they come: the loop applies what came since its
-                // last turn, and the snapshot of 100,000 done jobs is never all held at once.
+                // Handed on in parts, each once the loop has taken the one before (it
+                // turns at once while attaching): with the connection reading no further
+                // than its reader, the snapshot of 100,000 done jobs is never all held.
+                await inbox.taken()
                 inbox.post(.snapshotPart(engine: engine, events: part))
                 snapshot = []
             case .notice(let notice):

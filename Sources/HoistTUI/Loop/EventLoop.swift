@@ -109,7 +109,8 @@ final class EventLoop {
     /// How long to wait for a key: until the next paced frame or tick is due, and never
     /// long, since engine events do not wake the wait.
     private func waitTime() -> Duration {
-        if !unchecked.isEmpty { return .milliseconds(1) }
+        // A `u` being checked, or a snapshot coming in parts: the next turn is due at once.
+        if !unchecked.isEmpty || state.attachingAgain != nil { return .milliseconds(1) }
         let poll: Duration = state.isQuitting ? .milliseconds(50) : .milliseconds(100)
         guard let lastFrame else { return poll }
         let since = now - lastFrame
