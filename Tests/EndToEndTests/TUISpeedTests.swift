@@ -121,13 +121,15 @@ struct TUISpeedTests {
                     // once a second, about 1.05 s apart when not starved) was itself starved by the load: its reading of the server's
                     // bytes is not the truth of that moment (seen: 1.7 s gap, the server's file
                     // 4 MB behind for one sample, right the next). Its speed is not judged.
-                    let sampledLate = i > 0 && sample.t - samples[i - 1].t > 1.3
+                    // The first sample is due about 1 s after the row says uploading; one taken
+                    // at 2.6 s on a crowded CI machine found the TUI starved too.
+                    let sampledLate = sample.t - (i > 0 ? samples[i - 1].t : 0) > 1.3
                     // Read after the server had every byte and the row had left uploading (its
                     // complete call slow on a loaded machine): the PUT is over, no speed is due.
                     if !sample.uploading && sample.serverBytes >= size { continue }
                     for shown in [sample.status, sample.row] {
                         guard let shown else {
-                            Issue.record("no speed shown at \(sample.t) s")
+                            if !sampledLate { Issue.record("no speed shown at \(sample.t) s") }
                             continue
                         }
                         guard windowFull, !sampledLate else { continue }
