@@ -134,9 +134,7 @@ public actor AgentHost {
                     guard next < ids.count else { return nil }
                     var text = ""
                     while next < ids.count, text.utf8.count < bytes {
-                        for event in book.events(of: ids[next]) {
-                            text += event.wireLine(dialect: dialect, remoteID: book.remoteID(of: event.job)) + "\n"
-                        }
+                        for event in book.events(of: ids[next]) { text += book.wireLine(event, dialect: dialect) }
                         next += 1
                     }
                     return text
@@ -481,9 +479,7 @@ public actor AgentHost {
         return size
     }
 
-    private func line(_ event: EngineEvent) -> String {
-        event.wireLine(dialect: engine.profile.dialect, remoteID: book.remoteID(of: event.job)) + "\n"
-    }
+    private func line(_ event: EngineEvent) -> String { book.wireLine(event, dialect: engine.profile.dialect) }
 
     private func broadcast(_ text: String) {
         for (id, watcher) in watchers {

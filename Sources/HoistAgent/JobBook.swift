@@ -75,6 +75,12 @@ public struct JobBook: Sendable, Equatable {
     /// Every job's id, in order.
     public var ids: [JobID] { entries.keys.sorted() }
 
+    /// `event` as a line of the engine's stream, with the server's id of its job as the
+    /// book knows it.
+    public func wireLine(_ event: EngineEvent, dialect: Dialect) -> String {
+        event.wireLine(dialect: dialect, remoteID: remoteID(of: event.job)) + "\n"
+    }
+
     /// Removes job `id` from the book, returning its events (none when it was not there).
     public mutating func take(_ id: JobID) -> [EngineEvent] {
         guard let entry = entries.removeValue(forKey: id) else { return [] }

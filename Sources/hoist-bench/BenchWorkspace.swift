@@ -1,4 +1,6 @@
 import Foundation
+import HoistAgent
+import HoistEngine
 import HoistServer
 
 /// Everything one bench run owns: a directory under the system temp dir (server data,
@@ -64,6 +66,18 @@ struct BenchWorkspace: Sendable {
         return ChildProcess(executable: executable, arguments: arguments, environment: childEnvironment(run: run),
                             stdoutPath: stdoutPath ?? out + ".out", stderrPath: out + ".err", timeout: timeout,
                             cpus: clientCPUs, namespace: clientNamespace)
+    }
+
+    /// Stops the background engine of run `run`'s journal, if one runs, waiting for
+    /// `hoist stop --now`: the next row must not share the machine with it.
+    func stopEngine(_ executable: String, run: String) async {
+        _ = try? await client(executable, ["stop", "--now"], run: run, name: run + "-stop", timeout: .seconds(60)).run()
+    }
+
+    /// The pid of the background engine of run `run`'s journal, if one runs (its lock's holder).
+    func enginePID(run: String) -> pid_t? {
+        let environment = childEnvironment(run: run)
+        return EngineLock.holder(AgentPaths(journal: EngineConfiguration.defaultJournalPath(environment: environment), environment: environment))
     }
 
     /// The environment of a child: the key in its variable, and XDG dirs inside the

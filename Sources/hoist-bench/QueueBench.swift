@@ -45,10 +45,10 @@ struct QueueBench: Sendable {
         if background { child.environment["HOIST_ENGINE"] = "background" }
         do {
             let result = try await measure(child, out: out, name: name, log: log)
-            await stopEngine(as: child, name: name)
+            if background { await workspace.stopEngine(executable, run: name) }
             return result
         } catch {
-            await stopEngine(as: child, name: name)
+            if background { await workspace.stopEngine(executable, run: name) }
             throw error
         }
     }
@@ -69,17 +69,6 @@ struct QueueBench: Sendable {
             + "peak RSS \(Report.mebibytes(outcome.peakRSS))")
         return Result(files: count, completed: completed, firstSession: firstSession, elapsed: outcome.elapsed,
                       peakRSS: outcome.peakRSS, cpu: outcome.cpu)
-    }
-
-    /// Stops the background engine the client started (if it did), waiting for `hoist stop`.
-    private func stopEngine(as client: ChildProcess, name: String) async {
-        guard background else { return }
-        var stop = client
-        stop.arguments = ["stop", "--now"]
-        stop.stdoutPath = workspace.outputDirectory + "/\(name)-stop.out"
-        stop.stderrPath = workspace.outputDirectory + "/\(name)-stop.err"
-        stop.timeout = .seconds(60)
-        _ = try? await stop.run()
     }
 
     /// Follows the NDJSON file as the child writes it, every 5 ms, until its first `session`

@@ -46,9 +46,18 @@ struct TUIQueueBench: Sendable {
         environment["TERM"] = "xterm-256color"
         environment["LANG"] = "C.UTF-8"
         if background { environment["HOIST_ENGINE"] = "background" }
-        defer {
-            if background { Self.stopEngine(executable: executable, environment: environment) }
+        do {
+            let result = try await hold(directory, environment: environment, name: name, log: log)
+            if background { await workspace.stopEngine(executable, run: name) }
+            return result
+        } catch {
+            if background { await workspace.stopEngine(executable, run: name) }
+            throw error
         }
+    }
+
+    /// The TUI in tmux on `directory`: `a`, `u`, then the keys timed while it holds the queue.
+    private func hold(_ directory: String, environment: [String: String], name: String, log: (String) -> Void) async throws -> Result {
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(BenchTmux.quote($0.value))" }
         let command = (["exec", "env"] + assignments + [BenchTmux.quote(executable), BenchTmux.quote(directory),
             "--endpoint", workspace.endpoint, "--dialect", "lightfield", "--api-key-env", BenchWorkspace.keyVariable])
@@ -93,7 +102,7 @@ struct TUIQueueBench: Sendable {
                 throw BenchError("the queue ran out before the keys were timed: add files")
             }
             let peak = ProcStatus.highWater(pid)
-            let enginePeak = background ? Self.enginePID(environment).map(ProcStatus.highWater) : nil
+            let enginePeak = background ? workspace.enginePID(run: name).map(ProcStatus.highWater) : nil
             if let enginePeak { log("\(name): the background engine's peak RSS \(Report.mebibytes(enginePeak))") }
             log("\(name): keys answered in \(latencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
                 + "filter keys in \(filterLatencies.map { Report.milliseconds($0) }.joined(separator: ", ")); "
@@ -101,27 +110,6 @@ struct TUIQueueBench: Sendable {
             return Result(files: count, firstDone: firstDone, allQueued: allQueued, keyLatencies: latencies,
                           filterLatencies: filterLatencies, peakRSS: peak, enginePeakRSS: enginePeak)
         }
-    }
-
-    /// The background engine of this run's journal: the pid its lock file names.
-    static func enginePID(_ environment: [String: String]) -> pid_t? {
-        guard let state = environment["XDG_STATE_HOME"],
-              let text = try? String(contentsOfFile: state + "/hoist/journal.sqlite.engine.lock", encoding: .utf8)
-        else { return nil }
-        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// `hoist stop --now` for this run's background engine, waited for: the next row must
-    /// not share the machine with it.
-    static func stopEngine(executable: String, environment: [String: String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["stop", "--now"]
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return }
-        process.waitUntilExit()
     }
 
     /// What is typed into the filter, and the name the browser then lists first

@@ -38,7 +38,7 @@ struct AttachReducerTests {
         state.background = true
         let now = Duration.seconds(50)
         var engine = Self.engineA
-        engine.waiting = (files: 5, bytes: 50)
+        engine.waiting = EngineWaiting(files: 5, bytes: 50)
         let snapshot = Self.snapshot(job: 1, path: "/d/a.bin", sent: 10, total: 100, at: now)
             + [EngineEvent(job: JobID(2), path: "/d/b.bin", kind: .queued(size: 20), time: now)]
         _ = Reducer.reduce(&state, .attached(engine: engine, snapshot: snapshot), now: now, wall: wall)

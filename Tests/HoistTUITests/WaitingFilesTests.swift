@@ -55,7 +55,7 @@ struct WaitingFilesTests {
     func backgroundEngineSaysWhatWaits() {
         var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
         state.background = true
-        var engine = AttachedEngine(instance: "1@1", pid: 1, version: "0.3.0", waiting: (files: 0, bytes: 0))
+        var engine = AttachedEngine(instance: "1@1", pid: 1, version: "0.3.0", waiting: EngineWaiting(files: 0, bytes: 0))
         _ = Reducer.reduce(&state, .attached(engine: engine, snapshot: []), now: .zero, wall: wall)
         let effects = Reducer.reduce(&state, .preflighted(checks), now: .zero, wall: wall)
         #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"], bytes: 600))))

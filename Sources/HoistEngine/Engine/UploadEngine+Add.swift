@@ -5,6 +5,12 @@ extension UploadEngine {
     /// upload starts at once), the engine free for its running jobs between batches.
     static let firstBatch = 32
     static let batch = 512
+    /// The backlog front ends hold a large `add` at (``add(paths:names:backlog:parts:walk:)``):
+    /// `hoist upload`'s default, the TUI's, and a new background engine's resume. Files
+    /// queued ahead of the uploads, at most (the walk goes on once half have started):
+    /// enough to keep 32 uploads busy for many round trips, small enough that a tree of any
+    /// size costs the same memory.
+    public static let defaultBacklog = 4096
 
     /// Queues files; a directory adds the regular files under it (hidden ones and links
     /// inside it skipped), sorted by path.

@@ -154,7 +154,7 @@ final class AgentLink: EngineLink {
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
         AttachedEngine(instance: greeting.instance, pid: greeting.pid ?? 0, version: greeting.version ?? "?",
-                       waiting: greeting.waitingFiles.map { ($0, greeting.waitingBytes ?? 0) })
+                       waiting: greeting.waitingFiles.map { EngineWaiting(files: $0, bytes: greeting.waitingBytes ?? 0) })
     }
 
     func send(_ command: EngineCommand) {
@@ -168,7 +168,7 @@ final class AgentLink: EngineLink {
                 link.nextTag += 1
                 return link.nextTag
             }
-            request = .addInParts(paths, tag: tag, backlog: EngineBridge.backlog, bytes: bytes)
+            request = .addInParts(paths, tag: tag, backlog: UploadEngine.defaultBacklog, bytes: bytes)
         case .cancel(let id): request = .job(.cancel, id.rawValue)
         case .cancelAll: request = AgentRequest(.cancelAll)
         case .retry(let id): request = .job(.retry, id.rawValue)

@@ -6,16 +6,13 @@ import Synchronization
 /// out through one ordered channel, so "queue then cancel" can never arrive as "cancel then
 /// queue".
 ///
-/// Files to queue go their own way: one `add` at a time, each held at ``backlog`` queued
+/// Files to queue go their own way: one `add` at a time, each held at `UploadEngine.defaultBacklog` queued
 /// jobs (`UploadEngine.add(backlog:)`), so a `u` of 100,000 files costs the engine jobs for
 /// the files on their way, not for all of them, and its walk is journaled for the files
 /// not reached (each add's paths are journaled as it is sent, before its turn). The
 /// commands behind it are not held up meanwhile. Cancelling everything
 /// stops every add sent before it, started or not, before the engine hears of the cancel.
 final class EngineBridge: EngineLink {
-    /// Jobs the engine holds queued for the view's adds, at most (`hoist upload`'s default).
-    static let backlog = 4096
-
     private let engine: UploadEngine
     private let inbox = Inbox()
     private let commands: AsyncStream<EngineCommand>.Continuation
@@ -85,7 +82,7 @@ final class EngineBridge: EngineLink {
                 } else {
                     paths = Array(add.held)
                 }
-                await engine.add(paths: paths, backlog: Self.backlog, parts: add.parts, walk: add.walk)
+                await engine.add(paths: paths, backlog: UploadEngine.defaultBacklog, parts: add.parts, walk: add.walk)
                 // Said after the events of the jobs it queued, which the collector may still
                 // be passing on: said before them, their rows would be taken for files
                 // still waiting.

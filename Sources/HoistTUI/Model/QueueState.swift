@@ -60,6 +60,13 @@ public struct QueueState: Sendable, Equatable {
             settled = adds
         }
 
+        /// The background engine's count replaces the view's own, which ran ahead of it
+        /// since a `u`.
+        mutating func replace(with engine: EngineWaiting) {
+            files = engine.files
+            bytes = engine.bytes
+        }
+
         /// What counts as queued: the files, and at least one while an add is not over (a
         /// directory handed over counts one, and its walk may queue many).
         var count: Int { max(files, adds > settled ? 1 : 0) }

@@ -57,20 +57,25 @@ public struct AttachedEngine: Sendable, Equatable {
     public var instance: String
     public var pid: Int32
     public var version: String
-    /// The files it holds for `add`s that have no job yet, and their bytes (nil: an engine
-    /// that does not say).
-    public var waiting: (files: Int, bytes: Int64)?
+    /// The files it holds for `add`s that have no job yet (nil: an engine that does not say).
+    public var waiting: EngineWaiting?
 
-    public init(instance: String, pid: Int32, version: String, waiting: (files: Int, bytes: Int64)? = nil) {
+    public init(instance: String, pid: Int32, version: String, waiting: EngineWaiting? = nil) {
         self.instance = instance
         self.pid = pid
         self.version = version
         self.waiting = waiting
     }
+}
 
-    public static func == (a: Self, b: Self) -> Bool {
-        a.instance == b.instance && a.pid == b.pid && a.version == b.version
-            && a.waiting?.files == b.waiting?.files && a.waiting?.bytes == b.waiting?.bytes
+/// Files handed to the background engine (by any view) that have no job yet, and their bytes.
+public struct EngineWaiting: Sendable, Equatable {
+    public var files: Int
+    public var bytes: Int64
+
+    public init(files: Int, bytes: Int64) {
+        self.files = files
+        self.bytes = bytes
     }
 }
 

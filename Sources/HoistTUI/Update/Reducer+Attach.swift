@@ -13,10 +13,7 @@ extension Reducer {
         state.attachingAgain = nil
         // After the snapshot's rows, which the view's own count of waiting files loses.
         state.engineCountsWaiting = engine.waiting != nil
-        if let waiting = engine.waiting {
-            state.queue.waiting.files = waiting.files
-            state.queue.waiting.bytes = waiting.bytes
-        }
+        if let waiting = engine.waiting { state.queue.waiting.replace(with: waiting) }
         let count = state.queue.counts
         let what = count.total == 0 ? "nothing queued" : "\(Format.count(count.unfinished, "upload")) running or queued"
         state.say("\(again ? "attached again" : "attached") to the background engine (pid \(engine.pid)): \(what)", at: wall)

@@ -53,9 +53,7 @@ public enum Reducer {
             state.concurrency = concurrency
             effects = []
         case .engineWaiting(let files, let bytes):
-            // The engine's count replaces the view's own, which ran ahead of it since a `u`.
-            state.queue.waiting.files = files
-            state.queue.waiting.bytes = bytes
+            state.queue.waiting.replace(with: EngineWaiting(files: files, bytes: bytes))
             effects = []
         case .addsSettled(let adds):
             // An add handed over since is still on its way.

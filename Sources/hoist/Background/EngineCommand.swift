@@ -72,7 +72,7 @@ struct EngineCommand: AsyncParsableCommand {
         let left = await engine.unfinished()
         let walk = left.walks.isEmpty ? nil : engine.journalWalk(left.walks)
         if !left.jobs.isEmpty { _ = await engine.add(paths: left.jobs) }
-        await host.resume(left.walks, walk: walk, backlog: UploadCommand.defaultBacklog)
+        await host.resume(left.walks, walk: walk, backlog: UploadEngine.defaultBacklog)
         let signals = Self.handleSignals(host)
         Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
             + "\(left.jobs.count) unfinished resumed" + (left.walks.isEmpty ? "" : " (\(left.walks.count) paths of unfinished walks on their way)")

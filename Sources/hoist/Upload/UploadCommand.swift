@@ -15,16 +15,12 @@ struct UploadCommand: AsyncParsableCommand {
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var transfer: TransferOptions
 
-    /// Files queued ahead of the uploads by default, at most (and half as many before the
-    /// walk of a tree goes on): enough to keep 32 uploads busy for many round trips, small
-    /// enough that a tree of any size costs the same memory.
-    static let defaultBacklog = 4096
 
     @Option(name: .customLong("max-backlog"),
             help: "Files of a directory queued ahead of the uploads, at most; the walk waits while that many do (rclone's --max-backlog).")
     var maxBacklog: Int?
 
-    var backlog: Int { maxBacklog ?? Self.defaultBacklog }
+    var backlog: Int { maxBacklog ?? UploadEngine.defaultBacklog }
 
     @Flag(help: "Print one JSON object per event on stdout (NDJSON).")
     var json = false
