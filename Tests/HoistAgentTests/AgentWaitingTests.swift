@@ -86,6 +86,12 @@ struct AgentWaitingTests {
         return (slices, view, client)
     }
 
+    /// The first slice queued whole and held for room, the other two waiting their turn.
+    static func firstSliceHeld(_ running: AgentHostTests.Running, _ view: Follower, _ expected: (files: Int, bytes: Int64)) async -> Bool {
+        guard let waiting = view.waiting, waiting == expected else { return false }
+        return await running.engine.queuedCount == 100
+    }
+
     @Test("one client's adds queue in the order sent, within one backlog; every view hears what waits, down to none")
     func addsQueueInTurnAndViewsCountWhatWaits() async throws {
         try await AgentHostTests.with { running, _ in
@@ -93,8 +99,10 @@ struct AgentWaitingTests {
             // The first slice is queued whole and waits for room (none of it waits: its walk
             // reached its last path); the other two wait their turn behind it, every file
             // and byte counted.
+            // (200 files also wait for a moment before the first slice is queued: the second
+            // has arrived and the third not yet. The queue tells the two apart.)
             let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
-            #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == expected } ?? false },
+            #expect(await waitUntil(timeout: 30) { await Self.firstSliceHeld(running, view, expected) },
                     "waiting: \(String(describing: view.waiting))")
             #expect(await running.engine.queuedCount == 100, "the slices behind the first took no room")
             // Their paths are in the journal meanwhile: a kill would not lose them.
@@ -120,7 +128,8 @@ struct AgentWaitingTests {
     func cancelAllStopsAddsNotBegun() async throws {
         try await AgentHostTests.with { running, _ in
             let (slices, view, client) = try await Self.threeSlicesPaused(running, prefix: "c")
-            #expect(await waitUntil(timeout: 30) { view.waiting?.files == 200 })
+            let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
+            #expect(await waitUntil(timeout: 30) { await Self.firstSliceHeld(running, view, expected) })
             client.send(AgentRequest(.cancelAll))
             #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == (0, 0) } ?? false },
                     "waiting: \(String(describing: view.waiting))")
