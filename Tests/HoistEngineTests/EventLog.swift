@@ -29,9 +29,12 @@ final class Moment: Sendable {
 }
 
 extension [EngineEvent] {
-    /// Engine-clock time from the first event to the last: how long the engine took, not how
-    /// long a loaded test process took to read it.
-    var span: Duration { (map(\.time).max() ?? .zero) - (map(\.time).min() ?? .zero) }
+    /// Engine-clock time from the first attempt's start to the last event: how long the engine
+    /// took to answer, not how long a loaded machine took to start the job or the test process
+    /// to read it. Nil when no job started.
+    var sinceFirstStart: Duration? {
+        first { $0.kind == .started }.map { started in (map(\.time).max() ?? .zero) - started.time }
+    }
 
     var retries: [EngineEvent] { filter { if case .retrying = $0.kind { return true } else { return false } } }
     func progress(_ id: JobID) -> [Int64] {
