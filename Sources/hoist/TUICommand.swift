@@ -62,7 +62,16 @@ struct TUICommand: AsyncParsableCommand {
         let connection = try await profile.connect(environment: environment)
         tui.destination = Self.destination(connection)
         let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, adaptive: false, environment: environment))
-        tui.resumePaths = await engine.unfinishedPaths()
+        // The last run's jobs are queued (paused) before the view starts, as a new background
+        // engine takes a killed one's: each has a journal row that only a job can cancel, so
+        // a cancel of everything must find every one of them. The paths its walks had not
+        // reached have no row; they go a window at a time, journaled anew first, since
+        // queueing the jobs ends the old records.
+        let left = await engine.unfinished()
+        if left.jobs.count + left.walks.count > 0 { await engine.pause() }
+        let walk = left.walks.isEmpty ? nil : engine.journalWalk(left.walks)
+        if !left.jobs.isEmpty { _ = await engine.add(paths: left.jobs) }
+        tui.resume = Resume(jobs: left.jobs.count, paths: left.walks, walk: walk)
         let exit: TUIExit
         do {
             exit = try await TUIApp.run(engine: engine, configuration: tui)

@@ -22,11 +22,19 @@ import Testing
                     try await second.tmux.wait(for: "\(count) unfinished uploads from the last run, paused: p resumes", timeout: 60)
                     try await second.tmux.wait(for: "0/\(count) done", timeout: 60)
                     #expect(try await serverFiles(ts).isEmpty)
-                    // Quitting drops them all: queued, held and not yet reached.
+                    // Quitting drops them all at once, before any could be queued: the jobs
+                    // the last run had and the paths its walk had not reached.
                     try await second.tmux.send("q")
                     try await second.tmux.wait(for: "Quit hoist?")
                     try await second.tmux.send("y")
                     try await second.tmux.wait(for: "EXIT=0", timeout: 60)
+                }
+                // ... and none comes back: the next start has nothing from the last run.
+                try await TUIRun.with(server: ts, files: files, home: first.home) { third in
+                    let screen = try await third.tmux.wait(for: "w-00000.txt", timeout: 60)
+                    #expect(!screen.contains("unfinished upload"), "\(screen)")
+                    try await third.tmux.send("q")
+                    try await third.tmux.wait(for: "EXIT=0")
                 }
             }
         }

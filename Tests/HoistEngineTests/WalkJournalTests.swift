@@ -111,6 +111,39 @@ import Testing
         }
     }
 
+    /// The TUI and a new background engine journal a killed run's walks anew and hand them
+    /// over as an add that waits its turn. A cancel of everything (or Ctrl-C's drop of what
+    /// is queued) before that add has begun must drop the old records too, not leave them
+    /// for the next start.
+    @Test(arguments: [false, true])
+    func droppingEverythingBeforeTheResumedWalksAreTakenOnEndsTheirRecords(queuedOnly: Bool) async throws {
+        try await EngineHarness.with { harness in
+            let paths = try files(harness, "resumed-\(queuedOnly)", count: 5)
+            let journal = harness.files + "/journal.sqlite"
+            // Handed over and not begun when the last run ended: only the walk knows them.
+            let first = try harness.engine(harness.profile(), journal: journal)
+            #expect(first.journalWalk(paths) != nil)
+            await first.shutdown(keepingUnfinished: true)
+
+            let second = try harness.engine(harness.profile(), journal: journal)
+            let left = await second.unfinished()
+            #expect(left.jobs.isEmpty && left.walks == paths)
+            let walk = try #require(second.journalWalk(left.walks))
+            if queuedOnly { await second.cancelQueued() } else { await second.cancelAllPending() }
+            // Its turn comes stopped, as the host and the TUI stop an add not begun.
+            let parts = AddParts()
+            parts.stop()
+            #expect(await second.add(paths: left.walks, parts: parts, walk: walk).isEmpty)
+            #expect(try walks(journal).ids.isEmpty)
+            // Even `k` at the quit question keeps nothing: nothing is left unfinished.
+            await second.shutdown(keepingUnfinished: true)
+
+            let third = try harness.engine(harness.profile(), journal: journal)
+            #expect(await third.unfinishedPaths().isEmpty)
+            await third.shutdown()
+        }
+    }
+
     @Test func everyEventGivenToTheStreamIsCountedTheJobsOwnAmongThem() async throws {
         try await EngineHarness.with { harness in
             let engine = try harness.engine(harness.profile())

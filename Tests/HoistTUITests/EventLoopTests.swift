@@ -23,7 +23,7 @@ struct EventLoopTests {
             var configuration = TUIConfiguration(directory: directory, destination: "test server", theme: .default, glyphs: .unicode,
                                                  usesColors: true, concurrency: 4)
             configuration.clock = clock
-            configuration.resumePaths = resume
+            configuration.resume = Resume(paths: resume)
             let clock = clock
             loop = EventLoop(screen: screen, link: link, configuration: configuration,
                              wallClock: { wall.addingTimeInterval(clock.now().seconds) })
@@ -278,6 +278,6 @@ struct EventLoopTests {
 extension EngineCommand {
     /// The paths of an `add`, whatever their bytes; nil for any other command.
     var addedPaths: [String]? {
-        if case .add(let paths, _) = self { paths } else { nil }
+        if case .add(let paths, _, _) = self { paths } else { nil }
     }
 }

@@ -208,11 +208,21 @@ struct KeyTests {
     @Test("start lists the directory and reads the history; the last run's unfinished uploads come back paused")
     func start() {
         var state = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
-        let effects = Reducer.reduce(&state, .start(resumePaths: ["/d/a", "/d/b"]), now: .zero, wall: wall)
-        // The embedded engine has not queued them yet; they count already.
-        #expect(effects == [.listDirectory("/d"), .loadHistory, .engine(.pause), .engine(.add(["/d/a", "/d/b"])), .setTitle("hoist 0/2 0%")])
+        let effects = Reducer.reduce(&state, .start(Resume(jobs: 3, paths: ["/d/a", "/d/b"])), now: .zero, wall: wall)
+        // The engine queued three already, their events still on the way; the walks' two
+        // paths are handed over. All five count already.
+        #expect(effects == [.listDirectory("/d"), .loadHistory, .engine(.pause), .engine(.add(["/d/a", "/d/b"])), .setTitle("hoist 0/5 0%")])
         #expect(state.isPaused)
-        #expect(state.message == "2 unfinished uploads from the last run, paused: p resumes")
+        #expect(state.message == "5 unfinished uploads from the last run, paused: p resumes")
+        // The three jobs' events take them from the waiting count to rows, counted once.
+        for n in 1...3 { Reducer.apply(&state, EngineEvent(job: JobID(n), path: "/d/j\(n)", kind: .queued(size: 10), time: .zero), now: .zero, wall: wall) }
+        #expect(state.queue.rows.count == 3 && state.queue.waiting.files == 2 && state.queue.counts.queued == 5)
+
+        // Jobs alone: nothing to hand over.
+        var jobsOnly = AppState(size: Size(rows: 24, columns: 80), directory: "/d", destination: "x", concurrency: 2)
+        #expect(Reducer.reduce(&jobsOnly, .start(Resume(jobs: 1)), now: .zero, wall: wall)
+                == [.listDirectory("/d"), .loadHistory, .engine(.pause), .setTitle("hoist 0/1 0%")])
+        #expect(jobsOnly.message == "1 unfinished upload from the last run, paused: p resumes")
     }
 
     @Test("a directory that cannot be opened is an error in the status line")

@@ -120,8 +120,15 @@ extension UploadEngine {
         return batch.ids
     }
 
+    /// Ends the records of the walks ``unfinished()`` gave back: an add has taken them on,
+    /// or the user dropped everything pending.
+    func endResumedWalks() {
+        for id in resumedWalks { try? journal.endWalk(id) }
+        resumedWalks = []
+    }
+
     /// A walk journaled ahead of its `add` (``journalWalk(_:)``).
-    public struct WalkRecord: Sendable {
+    public struct WalkRecord: Sendable, Equatable {
         let id: Int64
     }
 
@@ -155,10 +162,7 @@ extension UploadEngine {
         if !force, batch.walk == nil { batch.walk = journalWalk(batch.paths)?.id }
         let ids = admit(batch.pending)
         // The walks ``unfinishedPaths()`` gave back are this add's now (or were re-added).
-        if !resumedWalks.isEmpty {
-            for id in resumedWalks { try? journal.endWalk(id) }
-            resumedWalks = []
-        }
+        endResumedWalks()
         if let walk = batch.walk {
             // The last batch queued, the walk is over, even if it now waits for room.
             if force {

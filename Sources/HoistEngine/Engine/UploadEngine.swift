@@ -217,18 +217,24 @@ public actor UploadEngine {
         }
     }
 
-    /// Cancels every job not yet finished, queued or running.
+    /// Cancels every job not yet finished, queued or running, and stops every add; the
+    /// walks a killed run left (``unfinished()``) go too, taken on by an add or not.
     public func cancelAllPending() {
         addGeneration += 1
+        // The walks a killed run left (``unfinished()``) are pending too, even before the
+        // add that resumes them has begun.
+        endResumedWalks()
         for id in records.keys.sorted() { cancel(id) }
         releaseRoom(all: true)
     }
 
-    /// Ctrl-C once: start nothing new and drop the queued jobs; running ones finish.
+    /// Ctrl-C once: start nothing new and drop the queued jobs (and the walks a killed run
+    /// left, see ``cancelAllPending()``); running ones finish.
     public func cancelQueued() {
         isPaused = true
         pausedByHalt = false
         addGeneration += 1
+        endResumedWalks()
         for id in queue.waiting { cancel(id) }
         releaseRoom(all: true)
     }

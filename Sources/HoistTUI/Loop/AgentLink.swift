@@ -160,7 +160,7 @@ final class AgentLink: EngineLink {
     func send(_ command: EngineCommand) {
         let request: AgentRequest
         switch command {
-        case .add(let paths, let bytes):
+        case .add(let paths, let bytes, _):
             // In parts and held at a backlog, as the embedded engine's adds: the engine
             // holds jobs for the files on their way, and this view rows for them, not for
             // all of a `u` of 100,000 at once. The rest waits in the engine's journal.

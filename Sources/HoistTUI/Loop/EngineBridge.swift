@@ -117,10 +117,10 @@ final class EngineBridge: EngineLink {
 
     func send(_ command: EngineCommand) {
         switch command {
-        case .add(let paths, _):
+        case .add(let paths, _, let journaled):
             // Journaled now, not when its turn comes: the adds before it may hold it back
             // for minutes, and a dropped connection kills this process with them.
-            let walk = engine.journalWalk(paths)
+            let walk = journaled ?? engine.journalWalk(paths)
             let parts = AddParts()
             walking.state.withLock { walk in
                 walk.sent.append(parts)

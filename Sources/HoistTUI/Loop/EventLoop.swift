@@ -50,7 +50,7 @@ final class EventLoop {
 
     /// The first turn: list the directory, read the history, resume the last run's uploads.
     func start() -> TUIExit? {
-        receive(.start(resumePaths: configuration.resumePaths))
+        receive(.start(configuration.resume))
         return exit
     }
 

@@ -12,8 +12,8 @@ public struct TUIConfiguration: Sendable {
     /// False with `NO_COLOR`: no colour codes at all, only attributes.
     public var usesColors: Bool
     public var concurrency: Int
-    /// Paths of the last run's unfinished jobs; queued paused so that `p` resumes them.
-    public var resumePaths: [String] = []
+    /// The last run's unfinished uploads, resumed paused.
+    public var resume = Resume()
     /// The shortest time between two frames caused by the engine (keys redraw at once).
     /// Four a second keeps bars visibly moving while writing under 1 KB/s over SSH
     /// (measured with `hoist-bench --terminal`: 10 a second wrote about 1.4 KB/s).

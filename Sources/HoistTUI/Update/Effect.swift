@@ -3,8 +3,9 @@ import HoistEngine
 /// A command for the engine; the loop sends them in order.
 public enum EngineCommand: Sendable, Equatable {
     /// Queue these paths; `bytes`: their size as checked (the background engine tells
-    /// every view what still waits to be queued, bytes included).
-    case add([String], bytes: Int64 = 0)
+    /// every view what still waits to be queued, bytes included); `walk`: their journal
+    /// record when it was made already (the last run's walks, resumed).
+    case add([String], bytes: Int64 = 0, walk: UploadEngine.WalkRecord? = nil)
     case cancel(JobID)
     case cancelAll
     case retry(JobID)

@@ -5,8 +5,8 @@ import HoistTerminal
 /// actions, the engine's events, time passing, the terminal's size and the answers to the
 /// effects the loop performed.
 public enum Input: Sendable, Equatable {
-    /// The app starts; `resumePaths` are the last run's unfinished uploads, queued paused.
-    case start(resumePaths: [String])
+    /// The app starts with the last run's unfinished uploads, paused.
+    case start(Resume)
     case action(Action)
     /// Events drained from the engine in one batch.
     case events([EngineEvent])

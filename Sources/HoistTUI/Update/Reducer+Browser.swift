@@ -1,4 +1,5 @@
 import Foundation
+import HoistEngine
 
 extension Reducer {
     /// Browser actions: directories, marks, the filter, queueing files.
@@ -127,13 +128,13 @@ extension Reducer {
     /// how many wait, for every view (``Input/engineWaiting(files:bytes:)``), and its word
     /// replaces the count made here. An older background engine says nothing: its files
     /// count once they have rows, as before.
-    static func handOver(_ state: inout AppState, _ paths: [String], bytes: Int64) -> Effect {
+    static func handOver(_ state: inout AppState, _ paths: [String], bytes: Int64, walk: UploadEngine.WalkRecord? = nil) -> Effect {
         if !state.background || state.engineCountsWaiting {
             state.queue.waiting.files += paths.count
             state.queue.waiting.bytes += bytes
         }
         if !state.background { state.queue.waiting.adds += 1 }
-        return .engine(.add(paths, bytes: bytes))
+        return .engine(.add(paths, bytes: bytes, walk: walk))
     }
 
     /// A directory could not be read: stay where we are and say why.

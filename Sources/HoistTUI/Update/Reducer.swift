@@ -12,8 +12,8 @@ public enum Reducer {
         state.now = max(state.now, now)
         var effects: [Effect]
         switch input {
-        case .start(let resumePaths):
-            effects = start(&state, resumePaths: resumePaths, wall: wall)
+        case .start(let resume):
+            effects = start(&state, resume, wall: wall)
         case .action(let action):
             effects = act(&state, action, wall: wall)
         case .events(let events):
@@ -87,13 +87,15 @@ public enum Reducer {
         reduce(&state, .events([event]), now: now, wall: wall)
     }
 
-    private static func start(_ state: inout AppState, resumePaths: [String], wall: Date) -> [Effect] {
+    private static func start(_ state: inout AppState, _ resume: Resume, wall: Date) -> [Effect] {
         var effects: [Effect] = [.listDirectory(state.browser.directory), .loadHistory]
-        if !resumePaths.isEmpty {
-            state.isPaused = true
-            effects += [.engine(.pause), handOver(&state, resumePaths, bytes: 0)]
-            state.say("\(Format.count(resumePaths.count, "unfinished upload")) from the last run, paused: p resumes", at: wall)
-        }
+        guard resume.count > 0 else { return effects }
+        state.isPaused = true
+        effects.append(.engine(.pause))
+        // Queued already: their `queued` events, still on their way, take them off the count.
+        state.queue.waiting.files += resume.jobs
+        if !resume.paths.isEmpty { effects.append(handOver(&state, resume.paths, bytes: 0, walk: resume.walk)) }
+        state.say("\(Format.count(resume.count, "unfinished upload")) from the last run, paused: p resumes", at: wall)
         return effects
     }
 
