@@ -52,13 +52,13 @@ struct BackgroundHome: Sendable {
 
     /// Stops the engine now (cancelling what runs), and waits for it to go.
     func stopEngine() async {
-        _ = try? await run(["stop", "--now"], timeout: 20)
+        _ = try? await run(["stop", "--now"], timeout: 60)
         if let pid = enginePID { kill(pid, SIGKILL) }
     }
 
     /// `hoist jobs --json`, one dictionary per job.
     func jobs() async throws -> [[String: Any]] {
-        let result = try await run(["jobs", "--json"], timeout: 20)
+        let result = try await run(["jobs", "--json"], timeout: 60)
         return result.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }

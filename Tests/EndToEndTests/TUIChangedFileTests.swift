@@ -15,9 +15,12 @@ struct TUIChangedFileTests {
                 try handle.write(contentsOf: Data("more".utf8))
                 try handle.close()
                 let changedAt = Date()
-                try await run.tmux.wait(for: "changed", timeout: 10)
+                try await run.tmux.wait(for: "changed")
+                // Long before the last byte (20 s at the rate). The 2 s itself is held on the
+                // engine's clock (FileWatchTests); this clock also counts a crowded
+                // machine's delays in tmux and the test.
                 let seconds = Date().timeIntervalSince(changedAt)
-                #expect(seconds < 5, "noticed after \(seconds) s")
+                #expect(seconds < 15, "noticed after \(seconds) s")
                 let completed = try await serverFiles(server, named: "slow.bin").filter { $0["status"] as? String == "COMPLETED" }
                 #expect(completed.isEmpty, "the changed file must not be completed")
             }

@@ -65,7 +65,7 @@ final class UploadCLIRun: Sendable {
     }
 
     /// Waits until stderr holds `text`.
-    func waitForStderr(_ text: String, timeout: TimeInterval = 20) async throws {
+    func waitForStderr(_ text: String, timeout: TimeInterval = 60) async throws {
         guard await waitUntil(timeout: timeout, { stderr.contains(text) }) else {
             throw ChildProcessError(description: "no '\(text)' on stderr:\n\(stderr)")
         }

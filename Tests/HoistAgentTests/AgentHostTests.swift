@@ -277,9 +277,9 @@ struct AgentHostTests {
             let seenB = Task { await Self.lines(b, until: isSeven) }
             // Straight to the engine, not through the host: what the tuner does on its own.
             await running.engine.setConcurrency(7)
-            // Hung up after 10 s if the news never comes, so that the test fails instead of hanging.
+            // Hung up after 60 s if the news never comes, so that the test fails instead of hanging.
             let watchdog = Task {
-                try await Task.sleep(for: .seconds(10))
+                try await Task.sleep(for: .seconds(60))
                 a.close()
                 b.close()
             }

@@ -61,7 +61,7 @@ struct ConnectionLimitTests {
             connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\nContent-Length: 10\r\n\r\nabc")
             let tmp = ts.dataDirectory + "/tmp"
             #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).count == 1 })
-            let (text, closed) = await connection.readUntilClosed(timeout: 10)
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
             #expect(closed)
             #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
             #expect(text.contains("request_timeout"))
@@ -85,7 +85,7 @@ struct ConnectionLimitTests {
             held[0].send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             #expect(await held[0].readResponse().hasPrefix("HTTP/1.1 200"), "the connections in flight keep their share")
             held[1].close()
-            #expect(await waiting.readResponse(timeout: 10).hasPrefix("HTTP/1.1 200"))
+            #expect(await waiting.readResponse(timeout: 30).hasPrefix("HTTP/1.1 200"))
         }
     }
 }

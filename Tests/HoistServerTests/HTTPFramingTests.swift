@@ -13,7 +13,7 @@ struct HTTPFramingTests {
                          "GET /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"] {
                 let connection = try RawConnection(port: ts.server.port)
                 connection.send(head)
-                let (text, closed) = await connection.readUntilClosed(timeout: 10)
+                let (text, closed) = await connection.readUntilClosed(timeout: 30)
                 #expect(closed)
                 #expect(text.hasPrefix("HTTP/1.1 400"), "\(head): \(text)")
                 #expect(text.contains(#""type":"invalid_request""#), "\(text)")
@@ -31,7 +31,7 @@ struct HTTPFramingTests {
             let connection = try RawConnection(port: ts.server.port)
             connection.send("PUT \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZZ\r\nde\r\n0\r\n\r\n")
-            let (text, closed) = await connection.readUntilClosed(timeout: 10)
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
             #expect(closed)
             #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
             #expect(text.contains(#""type":"invalid_request""#))

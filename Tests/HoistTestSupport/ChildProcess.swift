@@ -30,7 +30,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Stdout once `done` holds for it; throws when the child ended or `timeout` passed first.
-    public func readStdout(until done: @Sendable (String) -> Bool, timeout: TimeInterval = 20) async throws -> String {
+    public func readStdout(until done: @Sendable (String) -> Bool, timeout: TimeInterval = 60) async throws -> String {
         // Read once more after the exit: the last lines may land just before it.
         let settled = await waitUntil(timeout: timeout) { done(standardOutput()) || !isRunning }
         let text = standardOutput()
@@ -41,7 +41,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// The first line the process writes on stdout.
-    public func firstLine(timeout: TimeInterval = 20) async throws -> String {
+    public func firstLine(timeout: TimeInterval = 60) async throws -> String {
         let text = try await readStdout(until: { $0.contains("\n") }, timeout: timeout)
         return String(text.prefix { $0 != "\n" })
     }
@@ -49,7 +49,7 @@ public final class ChildProcess: Sendable {
     public func send(_ signal: Int32) { spawned.send(signal) }
 
     /// Waits up to `timeout` seconds for the exit; the status, or nil if it still runs.
-    public func waitForExit(timeout: TimeInterval = 10) async -> Int32? {
+    public func waitForExit(timeout: TimeInterval = 60) async -> Int32? {
         await waitUntil(timeout: timeout) { !spawned.isRunning }
         return spawned.terminationStatus
     }

@@ -44,7 +44,7 @@ public final class Tmux: Sendable {
 
     /// Waits until the screen satisfies `condition`; returns it, or throws with the last screen.
     @discardableResult
-    public func wait(for description: String, timeout: TimeInterval = 15, _ condition: (String) -> Bool) async throws -> String {
+    public func wait(for description: String, timeout: TimeInterval = 60, _ condition: (String) -> Bool) async throws -> String {
         var last = ""
         let seen = try await waitUntil(timeout: timeout, every: .milliseconds(50)) {
             last = try await screen()
@@ -56,14 +56,14 @@ public final class Tmux: Sendable {
 
     /// Waits until `text` is on screen.
     @discardableResult
-    public func wait(for text: String, timeout: TimeInterval = 15) async throws -> String {
+    public func wait(for text: String, timeout: TimeInterval = 60) async throws -> String {
         try await wait(for: "'\(text)'", timeout: timeout) { $0.contains(text) }
     }
 
     /// Waits until every one of `texts` is on screen at once. Checking the others after
     /// waiting for one can catch a frame tmux has only half received.
     @discardableResult
-    public func wait(forAll texts: [String], timeout: TimeInterval = 15) async throws -> String {
+    public func wait(forAll texts: [String], timeout: TimeInterval = 60) async throws -> String {
         try await wait(for: texts.map { "'\($0)'" }.joined(separator: ", "), timeout: timeout) { screen in
             texts.allSatisfy(screen.contains)
         }
