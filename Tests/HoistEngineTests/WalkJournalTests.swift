@@ -144,6 +144,26 @@ import Testing
         }
     }
 
+    /// `hoist stop` while one add waits its turn behind another: its turn comes after the
+    /// shutdown, and it must queue nothing (no job, no journal row) and keep its record.
+    @Test func anAddWhoseTurnComesAfterShutdownQueuesNothingAndKeepsItsRecord() async throws {
+        try await EngineHarness.with { harness in
+            let paths = try files(harness, "late", count: 5)
+            let journal = harness.files + "/journal.sqlite"
+            let engine = try harness.engine(harness.profile(), journal: journal)
+            let record = try #require(engine.journalWalk(paths))
+            await engine.shutdown(keepingUnfinished: true)
+            #expect(await engine.add(paths: paths, walk: record).isEmpty)
+            #expect(await engine.recordCount == 0)
+            #expect(try Journal.open(path: journal).unfinished(endpoint: "test-endpoint").isEmpty)
+            #expect(try walks(journal).paths == paths)
+
+            let next = try harness.engine(harness.profile(), journal: journal)
+            #expect(await next.unfinishedPaths() == paths)
+            await next.shutdown()
+        }
+    }
+
     @Test func everyEventGivenToTheStreamIsCountedTheJobsOwnAmongThem() async throws {
         try await EngineHarness.with { harness in
             let engine = try harness.engine(harness.profile())

@@ -156,8 +156,11 @@ extension UploadEngine {
     /// all, shutdown) or the walk was stopped (``stop(_:)``): the add stops walking.
     private func flush(_ batch: inout Batch, force: Bool = false) async -> Bool {
         guard force || batch.pending.count >= batch.limit else { return true }
-        // Stopped before this batch was queued (``AddParts/stop()``): none of it is.
-        guard batch.parts?.isStopped != true else { return false }
+        // Stopped before this batch was queued (``AddParts/stop()``): none of it is. An add
+        // whose turn came after the engine shut down (one waiting behind another when
+        // `hoist stop` came) queues nothing either: its jobs would never run, and its record
+        // is what the next engine resumes.
+        guard batch.parts?.isStopped != true, !shuttingDown else { return false }
         // More batches may follow: the files not reached yet are journaled before any is queued.
         if !force, batch.walk == nil { batch.walk = journalWalk(batch.paths)?.id }
         let ids = admit(batch.pending)
