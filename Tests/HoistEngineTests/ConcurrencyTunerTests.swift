@@ -74,12 +74,13 @@ import Testing
     @Test func overALinkWithALongRoundTripTheEngineRaisesItsNumberAndKeepsTheRaise() async throws {
         try await EngineHarness.with { harness in
             try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
-                // 300 ms more per answer: a lifecycle (create, PUT, complete) takes 0.9 s
+                // 600 ms more per answer: a lifecycle (create, PUT, complete) takes 1.8 s
                 // whatever the server does, so 4 at once leave the link mostly idle. Long
-                // enough that a loaded machine's own delays (a full parallel run kept a
-                // 100 ms link at 4) stay small beside it.
-                proxy.delayAnswers(by: .milliseconds(300))
-                let paths = try (0..<80).map { try harness.file("rtt/f\($0).txt", size: 300, seed: UInt8($0 % 200)) }
+                // enough that a loaded machine's own delays stay small beside it: a full
+                // parallel run kept a 100 ms link at 4, and once, with a build beside it, a
+                // 300 ms one. The first raise's window pays about 1.3 times at any delay.
+                proxy.delayAnswers(by: .milliseconds(600))
+                let paths = try (0..<100).map { try harness.file("rtt/f\($0).txt", size: 300, seed: UInt8($0 % 200)) }
                 let engine = try harness.engine(harness.profile(endpoint: proxy.baseURL)) { $0.adaptiveConcurrency = 4...32 }
                 let ids = await engine.add(paths: paths)
                 let events = try await collect(engine, ids, timeout: .seconds(120))
