@@ -229,6 +229,10 @@ public actor AgentHost {
         switch request.op {
         case .hello:
             break
+        case .add where stopping:
+            // Never queued into an engine that is going: the client hears why (and no
+            // `added`), and the next engine takes its command.
+            send(error: "stopping", "the engine is stopping; nothing was queued: run the command again", to: id)
         case .add where request.parts == true:
             addInParts(request, from: id)
         case .add:

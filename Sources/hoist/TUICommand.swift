@@ -66,12 +66,14 @@ struct TUICommand: AsyncParsableCommand {
         // engine takes a killed one's: each has a journal row that only a job can cancel, so
         // a cancel of everything must find every one of them. The paths its walks had not
         // reached have no row; they go a window at a time, journaled anew first, since
-        // queueing the jobs ends the old records.
+        // queueing the jobs would end the old records.
         let left = await engine.unfinished()
         if left.jobs.count + left.walks.count > 0 { await engine.pause() }
-        let walk = left.walks.isEmpty ? nil : engine.journalWalk(left.walks)
-        if !left.jobs.isEmpty { _ = await engine.add(paths: left.jobs) }
-        tui.resume = Resume(jobs: left.jobs.count, paths: left.walks, walk: walk)
+        let walk = await engine.takeOverWalks(left.walks)
+        // A path can have two rows (the file changed between two killed runs): one job,
+        // one row in the view, counted once.
+        let jobs = left.jobs.isEmpty ? 0 : Set(await engine.add(paths: left.jobs)).count
+        tui.resume = Resume(jobs: jobs, paths: left.walks, walk: walk)
         let exit: TUIExit
         do {
             exit = try await TUIApp.run(engine: engine, configuration: tui)

@@ -307,6 +307,48 @@ struct AgentHostTests {
         }
     }
 
+    @Test("an add while the engine stops after its running upload is refused, with the reason and no job")
+    func addWhileStopping() async throws {
+        try await Self.with { running, _ in
+            let slow = running.files + "/slow.bin", late = running.files + "/late.txt"
+            try Data(repeating: 1, count: 2_000_000).write(to: URL(fileURLWithPath: slow))
+            try Data(repeating: 2, count: 100).write(to: URL(fileURLWithPath: late))
+            let a = try await Self.connect(running)
+            a.send(.value(.rateLimit, 100_000))
+            a.send(.add([slow], tag: 1))
+            _ = await Self.events(a, until: { $0.contains { if case .progress = $0.kind { true } else { false } } })
+            // Running uploads finish first: the engine stays, stopping, for about 20 s. The
+            // stop holds `a`'s requests until it is over; another client's go on.
+            let b = try await Self.connect(running)
+            a.send(.stop(now: false))
+            for await line in b.lines {
+                if case .notice(let notice) = line, notice.event == .stopping { break }
+            }
+            b.send(.add([late], tag: 2))
+            var refusal: AgentNotice?
+            var queuedLate = false
+            for await line in b.lines {
+                switch line {
+                case .notice(let notice) where notice.event == .error:
+                    refusal = notice
+                case .notice(let notice) where notice.event == .added && notice.tag == 2:
+                    queuedLate = true
+                case .event(let event) where event.path == late:
+                    queuedLate = true
+                default:
+                    break
+                }
+                if refusal != nil || queuedLate { break }
+            }
+            #expect(!queuedLate)
+            #expect(refusal?.code == "stopping")
+            #expect(refusal?.message == "the engine is stopping; nothing was queued: run the command again")
+            // Done waiting: the running upload is cancelled, and the engine goes at once.
+            b.send(.job(.cancel, 1))
+            await running.host.waitUntilStopped()
+        }
+    }
+
     static func mode(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }

@@ -33,4 +33,32 @@ import Testing
         let again = try reopened.insert(endpoint: "http://e", file: file)
         #expect(try reopened.latest(endpoint: "http://e", file: file)?.rowID == again)
     }
+
+    @Test func aNewRowForAChangedFileOrARefusedPathEndsThePathsOlderUnfinishedRows() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-journal-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try Journal.open(path: directory + "/journal.sqlite")
+        let old = FileIdentity(path: "/data/a.txt", size: 10, mtimeNanos: 42)
+        let gone = FileIdentity(path: "/data/gone.txt", size: 5, mtimeNanos: 7)
+        let other = FileIdentity(path: "/data/b.txt", size: 3, mtimeNanos: 1)
+        let first = try journal.admit(endpoint: "http://e", files: [old, gone, other])
+        guard case .new(let oldRow) = first[0] else { Issue.record("\(first)"); return }
+        try journal.update(oldRow, state: .uploading)
+
+        // a.txt changed since; gone.txt is gone; b.txt is queued again as it was.
+        let changed = FileIdentity(path: "/data/a.txt", size: 11, mtimeNanos: 50)
+        let second = try journal.admit(endpoint: "http://e", files: [changed, other],
+                                       refused: [(path: "/data/gone.txt", reason: "no such file")])
+        guard case .new(let newRow) = second[0], case .known = second[1] else { Issue.record("\(second)"); return }
+        let unfinished = try journal.unfinished(endpoint: "http://e")
+        #expect(unfinished.map(\.file) == [other, changed], "\(unfinished)")
+        #expect(unfinished.last?.rowID == newRow)
+        let superseded = try #require(try journal.latest(endpoint: "http://e", file: old))
+        #expect(superseded.state == .failed && superseded.error == Journal.supersededReason)
+        #expect(try journal.latest(endpoint: "http://e", file: gone)?.error == "no such file")
+        // Another endpoint's rows of the same path are its own.
+        _ = try journal.admit(endpoint: "http://other", files: [old])
+        _ = try journal.admit(endpoint: "http://e", files: [], refused: [(path: "/data/a.txt", reason: "x")])
+        #expect(try journal.unfinished(endpoint: "http://other").map(\.file) == [old])
+    }
 }

@@ -157,10 +157,72 @@ import Testing
             #expect(await engine.recordCount == 0)
             #expect(try Journal.open(path: journal).unfinished(endpoint: "test-endpoint").isEmpty)
             #expect(try walks(journal).paths == paths)
+            // One that had no record yet gets one: nothing of it was queued.
+            let more = try files(harness, "later", count: 2)
+            #expect(await engine.add(paths: more).isEmpty)
+            #expect(try walks(journal).paths == paths + more)
 
             let next = try harness.engine(harness.profile(), journal: journal)
-            #expect(await next.unfinishedPaths() == paths)
+            #expect(await next.unfinishedPaths() == paths + more)
+            // A shutdown that drops what is unfinished (`hoist stop --now`) keeps nothing.
+            let record2 = await next.takeOverWalks(paths + more)
             await next.shutdown()
+            #expect(await next.add(paths: paths + more, walk: record2).isEmpty)
+            #expect(await next.add(paths: more).isEmpty)
+            #expect(try walks(journal).ids.isEmpty)
+        }
+    }
+
+    /// A front end takes a killed run's walks over before it queues anything: one record
+    /// then holds their paths, so a kill at any point brings each back once.
+    @Test func takingWalksOverLeavesOneRecordOfTheirPaths() async throws {
+        try await EngineHarness.with { harness in
+            let paths = try files(harness, "over", count: 6)
+            let journal = harness.files + "/journal.sqlite"
+            let first = try harness.engine(harness.profile(), journal: journal)
+            #expect(first.journalWalk(Array(paths[..<3])) != nil && first.journalWalk(Array(paths[3...])) != nil)
+            await first.shutdown(keepingUnfinished: true)
+
+            let second = try harness.engine(harness.profile(), journal: journal)
+            let left = await second.unfinished()
+            #expect(left.walks == paths)
+            #expect(try walks(journal).ids.count == 2)
+            let record = try #require(await second.takeOverWalks(left.walks))
+            #expect(try walks(journal).ids == [record.id] && walks(journal).paths == paths)
+            // Killed before the add began: the next start finds each path once.
+            let third = try harness.engine(harness.profile(), journal: journal)
+            #expect(await third.unfinishedPaths() == paths)
+            await third.shutdown()
+        }
+    }
+
+    /// A killed run's job whose file changed, or went, before the next start: that start
+    /// queues the file as it is (or fails it), and a cancel of everything then leaves no
+    /// row to bring it back at the start after.
+    @Test func aChangedOrVanishedFileOfTheLastRunComesBackOnceNotAtEveryStart() async throws {
+        try await EngineHarness.with { harness in
+            let changed = try harness.file("left/changed.txt", size: 50)
+            let gone = try harness.file("left/gone.txt", size: 60)
+            let journal = harness.files + "/journal.sqlite"
+            let first = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            _ = await first.add(paths: [changed, gone])
+            await first.shutdown(keepingUnfinished: true)
+            _ = try harness.file("left/changed.txt", size: 70, seed: 3)
+            try FileManager.default.removeItem(atPath: gone)
+
+            let second = try harness.engine(harness.profile(), journal: journal) { $0.startPaused = true }
+            let left = await second.unfinished()
+            #expect(left.jobs == [changed, gone])
+            let ids = await second.add(paths: left.jobs)
+            await second.cancelAllPending()
+            let events = try await collect(second, ids)
+            #expect(events.terminal(ids[0]) == .cancelled)
+            guard case .failed? = events.terminal(ids[1]) else { Issue.record("\(events)"); return }
+            await second.shutdown(keepingUnfinished: true)
+
+            let third = try harness.engine(harness.profile(), journal: journal)
+            #expect(await third.unfinishedPaths().isEmpty)
+            await third.shutdown()
         }
     }
 

@@ -55,7 +55,9 @@ extension UploadEngine {
     /// queued (``Journal/beginWalk(endpoint:paths:)``), and how far it got after each: the
     /// files it has not reached yet have no job, and a kill (or ``shutdown(keepingUnfinished:)``
     /// keeping them) must not lose them. ``unfinishedPaths()`` gives them back. A walk that
-    /// ends, or that the user stops, leaves no record.
+    /// ends, or that the user stops, leaves no record. An add whose turn comes after
+    /// shutdown queues nothing and keeps (or makes) its record when the shutdown keeps
+    /// what is unfinished.
     ///
     /// `walk`: the record ``journalWalk(_:)`` made of these `paths` before this call; it is
     /// used instead of a new one (and ended the same way).
@@ -120,6 +122,18 @@ extension UploadEngine {
         return batch.ids
     }
 
+    /// Journals `paths` (the walks ``unfinished()`` gave back) as one walk not begun, for
+    /// the add that will take them on (its `walk`), and ends the old records in the same
+    /// transaction: a kill at any moment leaves them once, in old records or in the new
+    /// one. The old records stay when the journal refuses the new one (nil).
+    public func takeOverWalks(_ paths: [String]) -> WalkRecord? {
+        guard !paths.isEmpty,
+              let id = try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(paths), replacing: resumedWalks)
+        else { return nil }
+        resumedWalks = []
+        return WalkRecord(id: id)
+    }
+
     /// Ends the records of the walks ``unfinished()`` gave back: an add has taken them on,
     /// or the user dropped everything pending.
     func endResumedWalks() {
@@ -156,11 +170,16 @@ extension UploadEngine {
     /// all, shutdown) or the walk was stopped (``stop(_:)``): the add stops walking.
     private func flush(_ batch: inout Batch, force: Bool = false) async -> Bool {
         guard force || batch.pending.count >= batch.limit else { return true }
-        // Stopped before this batch was queued (``AddParts/stop()``): none of it is. An add
-        // whose turn came after the engine shut down (one waiting behind another when
-        // `hoist stop` came) queues nothing either: its jobs would never run, and its record
-        // is what the next engine resumes.
-        guard batch.parts?.isStopped != true, !shuttingDown else { return false }
+        // Stopped before this batch was queued (``AddParts/stop()``): none of it is.
+        guard batch.parts?.isStopped != true else { return false }
+        // An add whose turn came after the engine shut down (one waiting behind another
+        // when `hoist stop` came) queues nothing either: its jobs would never run. Its
+        // record is what the next engine resumes; one that has none yet gets one now
+        // (nothing of it is queued), unless the shutdown drops what is unfinished.
+        if shuttingDown {
+            if batch.walk == nil, keepOnCancel.isSet { batch.walk = journalWalk(batch.paths)?.id }
+            return false
+        }
         // More batches may follow: the files not reached yet are journaled before any is queued.
         if !force, batch.walk == nil { batch.walk = journalWalk(batch.paths)?.id }
         let ids = admit(batch.pending)
@@ -194,7 +213,8 @@ extension UploadEngine {
     /// jobs the journal shows unfinished, then the paths that walks cut short (a kill, or a
     /// shutdown keeping them) had not reached. Those walks' records stay until the next
     /// `add` has queued its first batch and journaled its own walk (the caller adds these
-    /// paths): a kill before that finds them again.
+    /// paths), ``takeOverWalks(_:)`` replaces them, or the user drops everything pending:
+    /// a kill before that finds them again.
     public func unfinishedPaths() -> [String] {
         let left = unfinished()
         return left.jobs + left.walks
@@ -236,18 +256,21 @@ extension UploadEngine {
 
     /// Gives each candidate its job, in order: the journal is asked about every new file
     /// in one transaction; a file already queued or running (or earlier in the batch)
-    /// keeps the job it has.
+    /// keeps the job it has. A refused path's unfinished rows (a file gone since a run was
+    /// killed) end in the same transaction: otherwise every start would bring it back.
     private func admit(_ candidates: [Candidate]) -> [JobID] {
         var keys = Set<FileKey>()
         var fresh: [(index: Int, file: FileIdentity)] = []
+        var refused: [(path: String, reason: String)] = []
         for (index, candidate) in candidates.enumerated() {
+            if case .refused(let path, let error) = candidate { refused.append((path, error.message)) }
             guard case .file(let local, _) = candidate, inFlight[local.key] == nil, keys.insert(local.key).inserted else { continue }
             fresh.append((index, local.identity))
         }
         let endpoint = configuration.journalKey
         let admissions: Result<[Journal.Admission], EngineError>
         do throws(EngineError) {
-            admissions = .success(fresh.isEmpty ? [] : try journal.admit(endpoint: endpoint, files: fresh.map(\.file)))
+            admissions = .success(fresh.isEmpty && refused.isEmpty ? [] : try journal.admit(endpoint: endpoint, files: fresh.map(\.file), refused: refused))
         } catch {
             admissions = .failure(error)
         }

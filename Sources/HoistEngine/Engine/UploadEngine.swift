@@ -48,7 +48,8 @@ public actor UploadEngine {
     /// Bumped when the queue is dropped (`cancelQueued`, `cancelAllPending`): an `add` still
     /// walking a tree then stops instead of queueing what the user just dropped.
     var addGeneration = 0
-    /// The walk records ``unfinishedPaths()`` gave back, ended by the next add's first batch.
+    /// The walk records ``unfinishedPaths()`` gave back: ended by the next add's first
+    /// batch, by ``takeOverWalks(_:)``, or when the user drops everything pending.
     var resumedWalks: [Int64] = []
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// `add` calls holding their walk until the queue has room (`waitForRoom`).
@@ -217,8 +218,10 @@ public actor UploadEngine {
         }
     }
 
-    /// Cancels every job not yet finished, queued or running, and stops every add; the
-    /// walks a killed run left (``unfinished()``) go too, taken on by an add or not.
+    /// Cancels every job not yet finished, queued or running, and stops every add under
+    /// way; the records of the walks a killed run left (``unfinished()``) go too. A record
+    /// made anew for an add that has not begun (``takeOverWalks(_:)``) goes with that add,
+    /// which its front end stops (``AddParts/stop()``) before calling this.
     public func cancelAllPending() {
         addGeneration += 1
         // The walks a killed run left (``unfinished()``) are pending too, even before the

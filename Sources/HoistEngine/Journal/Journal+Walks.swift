@@ -20,13 +20,16 @@ extension Journal {
     }
 
     /// Records a walk of `paths` (absolute) for `endpoint`, none of them queued yet; its id.
-    public func beginWalk(endpoint: String, paths: [String]) throws(EngineError) -> Int64 {
+    /// `replacing`: walks whose paths these are, ended in the same transaction.
+    public func beginWalk(endpoint: String, paths: [String], replacing: [Int64] = []) throws(EngineError) -> Int64 {
         let encoded: Data
         do { encoded = try JSONEncoder().encode(paths) } catch { throw .journal("cannot record a walk: \(error)") }
         return try write { db in
             try db.execute(sql: "INSERT INTO walk (endpoint, paths, next, updatedAt) VALUES (?, ?, 0, ?)",
                            arguments: [endpoint, encoded, Date().timeIntervalSince1970])
-            return db.lastInsertedRowID
+            let id = db.lastInsertedRowID
+            for old in replacing { try db.execute(sql: "DELETE FROM walk WHERE id = ?", arguments: [old]) }
+            return id
         }
     }
 

@@ -71,24 +71,43 @@ public struct Journal: Sendable {
     /// the newest row when it is one to go on from (unfinished, or completed), else a new
     /// `queued` row's id. One transaction for many files, because a transaction per file
     /// was most of what queueing a large tree cost (issue 12).
-    public func admit(endpoint: String, files: [FileIdentity]) throws(EngineError) -> [Admission] {
+    ///
+    /// A new row ends the unfinished rows of the same path left for an earlier version of
+    /// the file (changed since a run was killed): they can never be resumed, and each start
+    /// would bring the path back. `refused`: paths that cannot be queued now (gone,
+    /// unreadable), each with the reason; their unfinished rows end the same way.
+    public func admit(endpoint: String, files: [FileIdentity], refused: [(path: String, reason: String)] = []) throws(EngineError) -> [Admission] {
         try write { db in
-            let newest = try db.cachedStatement(
-                sql: Self.newestRow)
-            let insert = try db.cachedStatement(
-                sql: Self.insertQueued)
+            let newest = try db.cachedStatement(sql: Self.newestRow)
+            let insert = try db.cachedStatement(sql: Self.insertQueued)
+            let close = try db.cachedStatement(sql: Self.closeUnfinished)
             let now = Date().timeIntervalSince1970
-            return try files.map { file in
+            let admissions = try files.map { file in
                 let arguments: StatementArguments = [endpoint, file.path, file.size, file.mtimeNanos]
                 if let row = try Row.fetchOne(newest, arguments: arguments).map(Self.entry),
                    row.state == .completed || !row.state.isFinal {
-                    return .known(row)
+                    return Admission.known(row)
                 }
                 try insert.execute(arguments: arguments + [now])
-                return .new(row: db.lastInsertedRowID)
+                let row = db.lastInsertedRowID
+                try close.execute(arguments: [Self.supersededReason, now, endpoint, file.path, row])
+                return .new(row: row)
             }
+            for (path, reason) in refused {
+                try close.execute(arguments: [reason, now, endpoint, path, Int64.max])
+            }
+            return admissions
         }
     }
+
+    /// Fails the unfinished rows of a path below a row id (arguments: error, updatedAt,
+    /// endpoint, path, id).
+    private static let closeUnfinished = """
+        UPDATE job SET state = 'failed', error = ?, updatedAt = ?
+        WHERE endpoint = ? AND path = ? AND id < ? AND state NOT IN ('completed', 'cancelled', 'failed')
+        """
+    /// Why an unfinished row of an earlier version of a file ended.
+    static let supersededReason = "the file changed before its upload could resume; it was queued again"
 
     /// How ``admit(endpoint:files:)`` found one file.
     public enum Admission: Sendable, Equatable {

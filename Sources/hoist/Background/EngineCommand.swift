@@ -66,11 +66,12 @@ struct EngineCommand: AsyncParsableCommand {
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
         // What a killed engine left, resumed as `hoist upload` resumes it. Its jobs (at most
-        // its window) are taken before clients are served, so that a cancel of everything
-        // cancels each of them; the walks it had not finished go on held at the backlog,
-        // journaled anew before their old records go.
+        // its window, unless they came by `--detach`, which queues everything at once) are
+        // taken before clients are served, so that a cancel of everything cancels each of
+        // them; the walks it had not finished go on held at the backlog, journaled anew in
+        // the transaction that ends their old records.
         let left = await engine.unfinished()
-        let walk = left.walks.isEmpty ? nil : engine.journalWalk(left.walks)
+        let walk = await engine.takeOverWalks(left.walks)
         if !left.jobs.isEmpty { _ = await engine.add(paths: left.jobs) }
         await host.resume(left.walks, walk: walk, backlog: UploadEngine.defaultBacklog)
         let signals = Self.handleSignals(host)

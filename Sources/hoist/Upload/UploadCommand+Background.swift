@@ -157,6 +157,9 @@ final class JobFeed: Sendable {
                         return books.waiters
                     }
                     for waiter in waiters { waiter.resume(returning: self.state.withLock { $0.ids }) }
+                case .notice(let notice) where notice.event == .error:
+                    // The engine refused a request (an add while it stops): said, not dropped.
+                    Stderr.write("hoist: the background engine: \(notice.message ?? notice.code ?? "refused a request")\n")
                 default:
                     break
                 }
