@@ -90,7 +90,17 @@ struct BackgroundEngineTests {
                     try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
                         try await second.tmux.wait(for: "uploading")
                         try await first.tmux.send("Tab", "c")
-                        try await second.tmux.wait(for: "cancelled", timeout: 1)
+                        try await second.tmux.wait(for: "cancelled", timeout: 30)
+                        // The second, on the engine's clock, which both views share: from the
+                        // moment the first read c to the cancel the other shows. Both rows'
+                        // histories count from the job's queued event, the same in both.
+                        try await first.tmux.send("Enter")
+                        let asking = try await first.tmux.wait(forAll: ["History", "cancel asked"])
+                        try await second.tmux.send("Tab", "Enter")
+                        let told = try await second.tmux.wait(forAll: ["History", "s  cancelled"])
+                        let asked = try #require(historyOffset(of: "cancel asked", in: asking), "\(asking)")
+                        let cancelled = try #require(historyOffset(of: "s  cancelled", in: told), "\(told)")
+                        #expect(cancelled >= asked && cancelled - asked < 1, "the other view shows the cancel \(cancelled - asked) s after c:\n\(asking)\n\(told)")
                     }
                 }
                 #expect(try await serverFiles(server, named: "slow.bin").first?["status"] as? String == "CANCELLED")

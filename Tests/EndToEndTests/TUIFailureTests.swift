@@ -99,12 +99,3 @@ struct TUIFailureTests {
 
 /// `path` as hoist shows it: no doubled slashes, no `.` or `..`.
 func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-
-/// The seconds since the job was queued (the engine's clock) of the first history line in
-/// the detail overlay that contains `text`.
-private func historyOffset(of text: String, in screen: String) -> Double? {
-    for line in screen.split(separator: "\n") where line.contains(text) {
-        if let match = line.firstMatch(of: #/\+(\d+\.\d+)s  /#) { return Double(match.1) }
-    }
-    return nil
-}

@@ -139,3 +139,13 @@ func withoutReadOverride() -> [String]? {
 func queueHalf(_ screen: String) -> [String] {
     screen.split(separator: "\n").map { String($0.components(separatedBy: "││").last ?? "") }
 }
+
+/// The seconds since the job was queued (the engine's clock) of the first history line in
+/// the detail overlay that contains `text`: what the product measured, not a crowded
+/// machine's delays in tmux and in the test.
+func historyOffset(of text: String, in screen: String) -> Double? {
+    for line in screen.split(separator: "\n") where line.contains(text) {
+        if let match = line.firstMatch(of: #/\+(\d+\.\d+)s  /#) { return Double(match.1) }
+    }
+    return nil
+}

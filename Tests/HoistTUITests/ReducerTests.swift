@@ -149,7 +149,9 @@ struct QueueReducerTests {
         #expect(press(&state, .cancelJob).isEmpty)
         #expect(state.message.contains("already ended"))
         press(&state, .moveDown)
-        #expect(press(&state, .cancelJob) == [.engine(.cancel(JobID(2)))])
+        #expect(press(&state, .cancelJob, at: .seconds(3)) == [.engine(.cancel(JobID(2)))])
+        // The row's history keeps the moment, for the time the cancel took.
+        #expect(state.queue.rows[1].history.last.map { ($0.text, $0.time) } ?? ("", .zero) == ("cancel asked", .seconds(3)))
         #expect(press(&state, .retryJob).isEmpty)
         // C asks first, like q: n keeps them, y cancels them all.
         #expect(press(&state, .cancelAllJobs).isEmpty)

@@ -170,6 +170,9 @@ public struct JobRow: Sendable, Equatable {
 
     static let queuedText = "queued"
     static let creatingText = "creating a session"
+    /// The user's `c` on the row: with the `cancelled` that follows, the history shows how
+    /// long the cancel took (the server's answer included), on the engine's clock.
+    static let cancelAskedText = "cancel asked"
     static let uploadingText = "uploading"
     static let completingText = "all bytes taken; completing"
     /// The history's line for a session created (`as` the stored name when it differs).

@@ -50,6 +50,8 @@ extension Reducer {
                 return []
             }
             state.say("cancelling \(row.name)", at: wall)
+            let now = state.now
+            state.queue.update(id, path: row.path) { $0.remember(JobRow.cancelAskedText, at: now, wall: wall) }
             return [.engine(.cancel(id))]
         case .retryJob:
             guard !row.isEarlier, row.state == .failed || row.state == .cancelled else {
