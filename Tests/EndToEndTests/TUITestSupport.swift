@@ -149,3 +149,15 @@ func historyOffset(of text: String, in screen: String) -> Double? {
     }
     return nil
 }
+
+/// How long a cancel may take, read from a row's detail history: the second the issue
+/// names, or twice the row's own session create when a round trip to the same server took
+/// longer than half of that. The cancel is one round trip (the server's answer comes
+/// before `cancelled`); in CI the test server runs inside a test process busy with every
+/// other suite, and one create there took 1.8 s. A cancel that waited for anything else
+/// (the PUT's end, a progress tick, a retry) still fails it.
+func cancelAllowance(_ details: String) -> Double? {
+    guard let creating = historyOffset(of: "creating a session", in: details),
+          let session = historyOffset(of: "s  session ", in: details) else { return nil }
+    return max(1, 2 * (session - creating))
+}
