@@ -66,7 +66,9 @@ struct S3CLITests {
             let flags = Self.flags(proxy.baseURL, bucket) + ["--multipart-threshold", "16M", "--part-jobs", "2"]
             var environment = Self.credentials
             environment["XDG_STATE_HOME"] = state
-            let first = try await UploadCLIRun(["upload", files + "/big.bin", "--limit-rate", "16M"] + flags, environment: environment)
+            // 8 s at the rate: the kill, after three parts, leaves parts to send even when a
+            // crowded machine is slow to see them journaled.
+            let first = try await UploadCLIRun(["upload", files + "/big.bin", "--limit-rate", "8M"] + flags, environment: environment)
             let journal = state + "/hoist/journal.sqlite"
             #expect(await waitUntil(timeout: 60) {
                 let text = (try? await Shell.run("sqlite3 \(Tmux.quote(journal)) 'SELECT count(*) FROM part'"))?.stdout ?? ""

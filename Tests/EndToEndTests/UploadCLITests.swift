@@ -78,7 +78,7 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: files) }
             let run = try await UploadCLIRun(
                 ["upload", files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY",
-                 "--jobs", "1", "--limit-rate", "500K", "--progress-interval", "1"],
+                 "--jobs", "1", "--limit-rate", "250K", "--progress-interval", "1"],
                 environment: ["HOIST_TEST_KEY": server.key])
             try await run.waitForStderr("uploading \(files)/first.bin")
             run.send(SIGINT)

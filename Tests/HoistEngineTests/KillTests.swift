@@ -26,9 +26,10 @@ import Testing
 
             // Slow enough that the kill lands with some files done and others mid-PUT: the
             // three first PUTs share the rate and end together, so the kill waits for a PUT
-            // that started after them to report progress (about a second from its end), not
-            // only for two completions (a loaded run once killed it with nothing in flight).
-            let first = try await ChildProcess(binary, common + ["--limit-rate", "1M"], environment: environment)
+            // that started after them to report progress (about three seconds from its end),
+            // not only for two completions (a loaded run once killed it with nothing in
+            // flight at 1 MB/s).
+            let first = try await ChildProcess(binary, common + ["--limit-rate", "256K"], environment: environment)
             let output = try await first.readStdout(until: { text in
                 let afterCompletions = text.components(separatedBy: #""event":"completed""#)
                 return afterCompletions.count > 2 && afterCompletions.last?.contains(#""event":"progress""#) == true
