@@ -66,14 +66,15 @@ struct ServeProcessTests {
         let created = try await lf.create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
         let pendingID = try #require(created.string("id"))
         let url = try #require(created.string("uploadUrl"))
-        let curl = try await ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "1M", "-T", "big.bin", "-H",
+        // 32 s at the rate: the body is still streaming when a crowded machine gets to look.
+        let curl = try await ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "256K", "-T", "big.bin", "-H",
                                                       "content-type: application/octet-stream", url], directory: work)
         // Wait until the body is streaming into the temporary file, then kill the server hard.
-        await waitUntil(timeout: 10, every: .milliseconds(50)) {
+        #expect(await waitUntil(timeout: 30, every: .milliseconds(50)) {
             let temps = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")) ?? []
             let sizes = temps.compactMap { try? FileManager.default.attributesOfItem(atPath: dir + "/tmp/" + $0)[.size] as? Int }
             return sizes.contains(where: { $0 > 0 })
-        }
+        })
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").count == 1)
         server.send(SIGKILL)
         #expect(await server.waitForExit() != nil)

@@ -27,7 +27,7 @@ import Testing
     @Test func shutdownStartsNothingNewAndAwaitsWhatItStarted() async throws {
         try await EngineHarness.with { harness in
             let profile = harness.profile()
-            let engine = try harness.engine(profile, rateLimit: 200_000, concurrency: 1)
+            let engine = try harness.engine(profile, rateLimit: 50_000, concurrency: 1)
             let log = EventLog()
             let reading = log.record(engine)
             let ids = await engine.add(paths: try (0..<3).map { try harness.file("s\($0).txt", size: 600_000, seed: UInt8($0 + 1)) })
@@ -52,7 +52,7 @@ extension LifecycleTests {
             let profile = harness.profile()
             let journal = harness.files + "/state/journal.sqlite"
             let path = try harness.file("kept.txt", size: 600_000)
-            let first = try harness.engine(profile, journal: journal, rateLimit: 200_000)
+            let first = try harness.engine(profile, journal: journal, rateLimit: 50_000)
             let log = EventLog()
             let reading = log.record(first)
             let ids = await first.add(paths: [path])
