@@ -62,18 +62,11 @@ struct TUICommand: AsyncParsableCommand {
         let connection = try await profile.connect(environment: environment)
         tui.destination = Self.destination(connection)
         let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, adaptive: false, environment: environment))
-        // The last run's jobs are queued (paused) before the view starts, as a new background
-        // engine takes a killed one's: each has a journal row that only a job can cancel, so
-        // a cancel of everything must find every one of them. The paths its walks had not
-        // reached have no row; they go a window at a time, journaled anew first, since
-        // queueing the jobs would end the old records.
-        let left = await engine.unfinished()
-        if left.jobs.count + left.walks.count > 0 { await engine.pause() }
-        let walk = await engine.takeOverWalks(left.walks)
-        // A path can have two rows (the file changed between two killed runs): one job,
-        // one row in the view, counted once.
-        let jobs = left.jobs.isEmpty ? 0 : Set(await engine.add(paths: left.jobs)).count
-        tui.resume = Resume(jobs: jobs, paths: left.walks, walk: walk)
+        // The last run's jobs are queued, paused, before the view starts (as a new background
+        // engine takes a killed one's); the paths its walks had not reached go a window at a
+        // time. Counted by job: the same file named twice is one row.
+        let left = await engine.resumeUnfinished(paused: true)
+        tui.resume = Resume(jobs: Set(left.jobs).count, paths: left.walkPaths, walk: left.walk)
         let exit: TUIExit
         do {
             exit = try await TUIApp.run(engine: engine, configuration: tui)

@@ -122,11 +122,35 @@ extension UploadEngine {
         return batch.ids
     }
 
+    /// What an earlier run left, taken on (``resumeUnfinished(paused:)``): its jobs queued
+    /// again, and the paths its walks had not reached, journaled anew as `walk` for the add
+    /// that will queue them.
+    public struct Resumed: Sendable {
+        public let jobs: [JobID]
+        public let walkPaths: [String]
+        public let walk: WalkRecord?
+    }
+
+    /// Takes on what an earlier run left unfinished (a kill, or a shutdown keeping it), as
+    /// a front end starting on this journal does: the walks' paths are journaled anew in
+    /// the transaction that ends their old records (queueing would end those), then the
+    /// jobs are queued at once, each with the row only a job can cancel, so that a cancel
+    /// of everything finds every one. The walks' paths are the caller's to add, a window
+    /// at a time, with `walk`. `paused`: pause first, when there is anything, so that none
+    /// starts before the user says.
+    public func resumeUnfinished(paused: Bool = false) async -> Resumed {
+        let left = unfinished()
+        if paused, !left.jobs.isEmpty || !left.walks.isEmpty { pause() }
+        let walk = takeOverWalks(left.walks)
+        let jobs = left.jobs.isEmpty ? [] : await add(paths: left.jobs)
+        return Resumed(jobs: jobs, walkPaths: left.walks, walk: walk)
+    }
+
     /// Journals `paths` (the walks ``unfinished()`` gave back) as one walk not begun, for
     /// the add that will take them on (its `walk`), and ends the old records in the same
     /// transaction: a kill at any moment leaves them once, in old records or in the new
     /// one. The old records stay when the journal refuses the new one (nil).
-    public func takeOverWalks(_ paths: [String]) -> WalkRecord? {
+    func takeOverWalks(_ paths: [String]) -> WalkRecord? {
         guard !paths.isEmpty,
               let id = try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(paths), replacing: resumedWalks)
         else { return nil }

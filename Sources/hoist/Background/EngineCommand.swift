@@ -65,18 +65,15 @@ struct EngineCommand: AsyncParsableCommand {
             settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle)),
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
-        // What a killed engine left, resumed as `hoist upload` resumes it. Its jobs (at most
-        // its window, unless they came by `--detach`, which queues everything at once) are
-        // taken before clients are served, so that a cancel of everything cancels each of
-        // them; the walks it had not finished go on held at the backlog, journaled anew in
-        // the transaction that ends their old records.
-        let left = await engine.unfinished()
-        let walk = await engine.takeOverWalks(left.walks)
-        if !left.jobs.isEmpty { _ = await engine.add(paths: left.jobs) }
-        await host.resume(left.walks, walk: walk, backlog: UploadEngine.defaultBacklog)
+        // What a killed engine left, taken before clients are served so that a cancel of
+        // everything cancels each of its jobs (at most its window, unless they came by
+        // `--detach`, which queues everything at once); the paths its walks had not reached
+        // go on held at the backlog.
+        let left = await engine.resumeUnfinished()
+        await host.resume(left.walkPaths, walk: left.walk, backlog: UploadEngine.defaultBacklog)
         let signals = Self.handleSignals(host)
         Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
-            + "\(left.jobs.count) unfinished resumed" + (left.walks.isEmpty ? "" : " (\(left.walks.count) paths of unfinished walks on their way)")
+            + "\(left.jobs.count) unfinished resumed" + (left.walkPaths.isEmpty ? "" : " (\(left.walkPaths.count) paths of unfinished walks on their way)")
             + ", idle exit after \(idle) s\n")
         do {
             try await AgentListener.serve(host, paths: paths)
