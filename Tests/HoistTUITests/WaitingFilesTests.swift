@@ -61,16 +61,16 @@ struct WaitingFilesTests {
         #expect(effects.contains(.engine(.add(["/d/a", "/d/b", "/d/c"], bytes: 600))))
         // Counted at once, before the engine's word.
         #expect(state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
-        _ = Reducer.reduce(&state, .engineWaiting(files: 3, bytes: 600), now: .zero, wall: wall)
+        _ = Reducer.reduce(&state, .engineWaiting(EngineWaiting(files: 3, bytes: 600)), now: .zero, wall: wall)
         feed(&state, job: 1, path: "/d/a", [.queued(size: 100)])
         #expect(state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
-        _ = Reducer.reduce(&state, .engineWaiting(files: 2, bytes: 500), now: .zero, wall: wall)
+        _ = Reducer.reduce(&state, .engineWaiting(EngineWaiting(files: 2, bytes: 500)), now: .zero, wall: wall)
         #expect(state.queue.counts.total == 3 && state.queue.counts.bytes == 600)
         // Another view's `u` of 5 files of 50 bytes: this view counts them too.
-        _ = Reducer.reduce(&state, .engineWaiting(files: 7, bytes: 750), now: .zero, wall: wall)
+        _ = Reducer.reduce(&state, .engineWaiting(EngineWaiting(files: 7, bytes: 750)), now: .zero, wall: wall)
         #expect(state.queue.counts.total == 8 && state.queue.counts.bytes == 850)
         // Dropped by a cancel elsewhere: none waits, and the view leaves when it is over.
-        _ = Reducer.reduce(&state, .engineWaiting(files: 0, bytes: 0), now: .zero, wall: wall)
+        _ = Reducer.reduce(&state, .engineWaiting(EngineWaiting(files: 0, bytes: 0)), now: .zero, wall: wall)
         #expect(state.queue.counts.total == 1 && state.queue.counts.unfinished == 1)
 
         // An engine of an earlier version says nothing of what waits: nothing is counted

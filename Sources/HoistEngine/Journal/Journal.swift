@@ -89,8 +89,9 @@ public struct Journal: Sendable {
                     return Admission.known(row)
                 }
                 try insert.execute(arguments: arguments + [now])
-                firstNew = firstNew ?? db.lastInsertedRowID
-                return Admission.new(row: db.lastInsertedRowID)
+                let row = db.lastInsertedRowID
+                firstNew = firstNew ?? row
+                return Admission.new(row: row)
             }
             // One statement for the batch: one per file added a third to what admitting cost.
             if let firstNew {

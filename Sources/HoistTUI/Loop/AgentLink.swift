@@ -149,12 +149,17 @@ final class AgentLink: EngineLink {
     private static func postSettings(_ notice: AgentNotice, to inbox: Inbox) {
         guard let paused = notice.paused, let concurrency = notice.concurrency else { return }
         inbox.post(.engineSettings(paused: paused, concurrency: concurrency))
-        if let files = notice.waitingFiles { inbox.post(.engineWaiting(files: files, bytes: notice.waitingBytes ?? 0)) }
+        if let waiting = Self.waiting(notice) { inbox.post(.engineWaiting(waiting)) }
     }
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
         AttachedEngine(instance: greeting.instance, pid: greeting.pid ?? 0, version: greeting.version ?? "?",
-                       waiting: greeting.waitingFiles.map { EngineWaiting(files: $0, bytes: greeting.waitingBytes ?? 0) })
+                       waiting: waiting(greeting))
+    }
+
+    /// What a `hello` or `settings` says waits to be queued (nil from an engine that does not say).
+    private static func waiting(_ notice: AgentNotice) -> EngineWaiting? {
+        notice.waitingFiles.map { EngineWaiting(files: $0, bytes: notice.waitingBytes ?? 0) }
     }
 
     func send(_ command: EngineCommand) {

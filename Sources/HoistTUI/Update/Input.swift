@@ -42,7 +42,7 @@ public enum Input: Sendable, Equatable {
     case engineSettings(paused: Bool, concurrency: Int)
     /// The files handed to the background engine (by any view) that it has not queued
     /// yet, and their bytes: it queues a large `u` a window at a time, as the embedded one.
-    case engineWaiting(files: Int, bytes: Int64)
+    case engineWaiting(EngineWaiting)
     /// The engine has queued, or dropped, every file of the first `adds` adds handed to it
     /// (counted from the start): when that is all of them, none waits any more
     /// (``QueueState/waiting``). Said after the events of the jobs they queued.

@@ -125,7 +125,7 @@ extension Reducer {
     /// Sends files to the engine to queue. Either engine queues them a window at a time:
     /// until each has its job it waits, counted but without a row. The embedded engine's
     /// bridge says when none does (``Input/addsSettled(adds:)``); the background engine says
-    /// how many wait, for every view (``Input/engineWaiting(files:bytes:)``), and its word
+    /// how many wait, for every view (``Input/engineWaiting(_:)``), and its word
     /// replaces the count made here. An older background engine says nothing: its files
     /// count once they have rows, as before.
     static func handOver(_ state: inout AppState, _ paths: [String], bytes: Int64, walk: UploadEngine.WalkRecord? = nil) -> Effect {

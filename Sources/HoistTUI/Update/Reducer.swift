@@ -52,8 +52,8 @@ public enum Reducer {
             state.isPaused = paused
             state.concurrency = concurrency
             effects = []
-        case .engineWaiting(let files, let bytes):
-            state.queue.waiting.replace(with: EngineWaiting(files: files, bytes: bytes))
+        case .engineWaiting(let waiting):
+            state.queue.waiting.replace(with: waiting)
             effects = []
         case .addsSettled(let adds):
             // An add handed over since is still on its way.

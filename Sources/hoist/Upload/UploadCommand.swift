@@ -15,7 +15,6 @@ struct UploadCommand: AsyncParsableCommand {
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var transfer: TransferOptions
 
-
     @Option(name: .customLong("max-backlog"),
             help: "Files of a directory queued ahead of the uploads, at most; the walk waits while that many do (rclone's --max-backlog).")
     var maxBacklog: Int?
