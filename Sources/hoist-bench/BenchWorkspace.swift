@@ -68,10 +68,14 @@ struct BenchWorkspace: Sendable {
                             cpus: clientCPUs, namespace: clientNamespace)
     }
 
-    /// Stops the background engine of run `run`'s journal, if one runs, waiting for
-    /// `hoist stop --now`: the next row must not share the machine with it.
-    func stopEngine(_ executable: String, run: String) async {
-        _ = try? await client(executable, ["stop", "--now"], run: run, name: run + "-stop", timeout: .seconds(60)).run()
+    /// Runs `body`, then (when `background`) stops the background engine of run `run`'s
+    /// journal, whether `body` threw or not, waiting for `hoist stop --now`: the next row
+    /// must not share the machine with it.
+    func stoppingEngine<T>(if background: Bool, _ executable: String, run: String, _ body: () async throws -> T) async throws -> T {
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        if background { _ = try? await client(executable, ["stop", "--now"], run: run, name: run + "-stop", timeout: .seconds(60)).run() }
+        return try result.get()
     }
 
     /// The pid of the background engine of run `run`'s journal, if one runs (its lock's holder).

@@ -43,13 +43,8 @@ struct QueueBench: Sendable {
                          "--jobs", String(jobs), "--json", directory],
             run: name, name: name, timeout: timeout, stdoutPath: out)
         if background { child.environment["HOIST_ENGINE"] = "background" }
-        do {
-            let result = try await measure(child, out: out, name: name, log: log)
-            if background { await workspace.stopEngine(executable, run: name) }
-            return result
-        } catch {
-            if background { await workspace.stopEngine(executable, run: name) }
-            throw error
+        return try await workspace.stoppingEngine(if: background, executable, run: name) {
+            try await measure(child, out: out, name: name, log: log)
         }
     }
 

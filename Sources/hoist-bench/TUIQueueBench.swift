@@ -46,13 +46,8 @@ struct TUIQueueBench: Sendable {
         environment["TERM"] = "xterm-256color"
         environment["LANG"] = "C.UTF-8"
         if background { environment["HOIST_ENGINE"] = "background" }
-        do {
-            let result = try await hold(directory, environment: environment, name: name, log: log)
-            if background { await workspace.stopEngine(executable, run: name) }
-            return result
-        } catch {
-            if background { await workspace.stopEngine(executable, run: name) }
-            throw error
+        return try await workspace.stoppingEngine(if: background, executable, run: name) {
+            try await hold(directory, environment: environment, name: name, log: log)
         }
     }
 
