@@ -39,6 +39,9 @@ public actor AgentHost {
     private var rateLimit: Int64?
     private var quietSince: Duration
     private var stopping = false
+    /// Whether the stop under way keeps what is unfinished for the next engine (all but
+    /// `hoist stop --now`).
+    private var keepsUnfinished = true
     private var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
     private var stopped = false
     /// `added` answers waiting until the book holds their jobs' first events: the engine
@@ -61,6 +64,8 @@ public actor AgentHost {
     /// batch of its own (25 slices: 12,800 jobs past it).
     private var lastAdd: [Int: (serial: Int, task: Task<Void, Never>)] = [:]
     private var addSerial = 0
+    /// The walks their own client stopped (`stop_add`), until their last answer.
+    private var stoppedByClient: Set<ObjectIdentifier> = []
 
     private struct PendingAdd {
         let parts: AddParts
@@ -100,6 +105,7 @@ public actor AgentHost {
         }
         for await event in engine.events { receive(event) }
         idle.cancel()
+        await answerLastAdds()
         finishAll()
     }
 
@@ -236,10 +242,17 @@ public actor AgentHost {
         case .add where request.parts == true:
             addInParts(request, from: id)
         case .add:
-            let ids = await engine.add(paths: request.paths ?? [], names: request.names)
-            answer(ids, tag: request.tag, more: false, to: id)
+            // Parts only to learn whether the walk reached its last path; the ids go in one answer.
+            let parts = AddParts()
+            async let drained: Void = { for await _ in parts.batches {} }()
+            let ids = await engine.add(paths: request.paths ?? [], names: request.names, parts: parts)
+            await drained
+            answer(ids, tag: request.tag, more: false, cut: cutShort(parts), to: id)
         case .stopAdd:
-            if let parts = walks[Walk(connection: id, tag: request.tag)] { await engine.stop(parts) }
+            if let parts = walks[Walk(connection: id, tag: request.tag)] {
+                stoppedByClient.insert(ObjectIdentifier(parts))
+                await engine.stop(parts)
+            }
         case .cancel:
             if let job = request.job { await engine.cancel(JobID(job)) }
         case .cancelAll:
@@ -297,7 +310,8 @@ public actor AgentHost {
             async let walked = engine.add(paths: paths, names: names, backlog: backlog, parts: parts, walk: record)
             for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection, walk: key) }
             _ = await walked
-            answer([], tag: walk.tag, more: false, to: walk.connection, walk: key)
+            answer([], tag: walk.tag, more: false, cut: cutShort(parts), to: walk.connection, walk: key)
+            stoppedByClient.remove(key)
             // Unless a later add of the same connection and tag took the name meanwhile.
             if walks[walk] === parts { walks[walk] = nil }
             if lastAdd[id]?.serial == serial { lastAdd[id] = nil }
@@ -329,10 +343,12 @@ public actor AgentHost {
 
     /// Answers an `add` (or a part of one) once the book, and so every watcher, has seen
     /// the first events of its jobs.
-    private func answer(_ ids: [JobID], tag: Int?, more: Bool, to connection: Int, walk: ObjectIdentifier? = nil) {
+    private func answer(_ ids: [JobID], tag: Int?, more: Bool, cut: String? = nil, to connection: Int,
+                        walk: ObjectIdentifier? = nil) {
         var notice = AgentNotice(.added, tag: tag)
         notice.jobs = ids.map(\.rawValue)
         if more { notice.more = true }
+        notice.reason = cut
         pendingAdded.append((connection, notice, Set(ids.filter { !book.knows($0) }), walk))
         answerAdded()
     }
@@ -392,6 +408,31 @@ public actor AgentHost {
         broadcast(settingsNotice(.settings).line)
     }
 
+    /// Why an add ended before its last path, in words for its client; nil when it
+    /// reached it. Without it, a client whose named jobs all ended could take a walk the
+    /// engine's stop cut short for a whole tree uploaded.
+    private func cutShort(_ parts: AddParts) -> String? {
+        guard !parts.hasWalkedAll else { return nil }
+        if stoppedByClient.contains(ObjectIdentifier(parts)) { return "stopped at this command's request; the files not reached were not queued" }
+        guard stopping else { return "a cancel of everything pending dropped this command's files not yet queued" }
+        return "the engine stopped before every file of this command was queued; "
+            + (keepsUnfinished ? "the next engine queues the rest" : "the rest were not queued")
+    }
+
+    /// Waits (at most 10 s) for every `add` to give its last answer: a walk the shutdown
+    /// cut short says so before its client's connection ends, instead of the client
+    /// hearing only that it closed (or, worse, an answer that looks whole).
+    private func answerLastAdds() async {
+        let tasks = lastAdd.values.map(\.task)
+        guard !tasks.isEmpty else { return }
+        // Whichever comes first ends the stream: an add's task cannot be cancelled from here.
+        let (over, end) = AsyncStream.makeStream(of: Never.self)
+        Task { for task in tasks { await task.value }; end.finish() }
+        let deadline = Task { try? await Task.sleep(for: .seconds(10)); end.finish() }
+        for await _ in over {}
+        deadline.cancel()
+    }
+
     // MARK: stopping
 
     /// Stops the engine: `now` cancels running uploads (their sessions too); otherwise
@@ -399,6 +440,7 @@ public actor AgentHost {
     public func stop(now: Bool, reason: String) async {
         guard !stopping else { return }
         stopping = true
+        keepsUnfinished = !now
         var notice = AgentNotice(.stopping)
         notice.reason = reason
         broadcast(notice.line)

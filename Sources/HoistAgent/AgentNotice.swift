@@ -54,6 +54,9 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     public var url: String?
     public var code: String?
     public var message: String?
+    /// `stopping`: why the engine stops. The last `added`: why the add ended before its
+    /// last path (the engine stopped, or a cancel of everything pending), absent when it
+    /// reached it: the files not reached have no job.
     public var reason: String?
 
     enum CodingKeys: String, CodingKey {

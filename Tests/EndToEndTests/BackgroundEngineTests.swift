@@ -183,6 +183,31 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("hoist stop while the engine holds the walk of a tree: hoist upload says the rest was not queued and exits 1; the next engine uploads the whole tree")
+    func stopCutsTheWalk() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let tree = try makeTree(files: 600)
+                let client = try await home.child(["upload", tree, "--json", "--max-backlog", "40", "--jobs", "1", "--limit-rate", "1K"]
+                                                    + home.endpoint)
+                _ = try await client.readStdout(until: { $0.contains(#""event":"session""#) }, timeout: 60)
+                let stop = try await home.run(["stop"], timeout: 120)
+                #expect(stop.status == 0, "\(stop.stderr)")
+                #expect(await client.waitForExit(timeout: 60) == 1)
+                let said = client.standardError()
+                #expect(said.contains("hoist: the background engine: the engine stopped before every file of this command was queued; "
+                                      + "the next engine queues the rest\n"), "\(said)")
+                // Nothing was lost: a new engine takes the rest on, and a run of the same
+                // command finds every file uploaded or uploads it.
+                let again = try await home.run(["upload", tree, "--jobs", "8"] + home.endpoint, timeout: 300)
+                #expect(again.status == 0, "\(again.stderr)")
+                let jobs = try await home.jobs()
+                let completed = Set(jobs.filter { $0["state"] as? String == "completed" }.compactMap { $0["path"] as? String })
+                #expect(completed.count == 600, "\(completed.count) of 600 completed")
+            }
+        }
+    }
+
     /// A temporary tree of `files` small files in three directories, by its standard path.
     func makeTree(files: Int) throws -> String {
         let tree = URL(fileURLWithPath: try TempDirectory.make(prefix: "hoist-bg-tree")).standardizedFileURL.path

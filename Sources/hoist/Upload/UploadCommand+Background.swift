@@ -33,6 +33,10 @@ extension UploadCommand {
             }
             connection.close()
             try await report(detached: ids, feed: feed, dialect: dialect)
+            if let cut = feed.cutShort {
+                Stderr.write("hoist: the background engine: \(cut)\n")
+                throw ExitCode(1)
+            }
             return
         }
         // In parts, the walk held at the same backlog as in process: the first upload is
@@ -51,13 +55,17 @@ extension UploadCommand {
         // that were not seen to end are open, and the rest of the tree was never queued.
         let queuedAll = await feed.ids != nil
         if !queuedAll { open.formUnion(feed.open) }
+        // The engine ended the walk before its last path (a stop, another client's cancel of
+        // everything): the jobs it named may all have finished, but not every file was queued.
+        let cut = feed.stopAsked ? nil : feed.cutShort
+        if let cut { Stderr.write("hoist: the background engine: \(cut)\n") }
         if !open.isEmpty || !queuedAll {
             Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed").message); "
                 + "\(open.count) upload\(open.count == 1 ? "" : "s") not seen to finish (`hoist jobs` shows them)"
                 + (queuedAll ? "" : ", and the files not yet queued were not") + "\n")
             throw ExitCode(1)
         }
-        if reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
+        if cut != nil || reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
     }
 
     /// `--detach`: one line per job (its id), then exit: 0, or 1 when some could not even
@@ -86,6 +94,7 @@ extension UploadCommand {
     /// `stop_add` brings at once, so that no job queued meanwhile is missed.
     private static func handleInterrupts(_ connection: AgentConnection, feed: JobFeed) -> any DispatchSourceSignal {
         onInterrupt { presses in
+            feed.markStopAsked()
             connection.send(AgentRequest(.stopAdd, tag: JobFeed.tag))
             Task {
                 _ = await feed.ids
@@ -113,6 +122,10 @@ final class JobFeed: Sendable {
         var waiters: [CheckedContinuation<[JobID]?, Never>] = []
         /// Set by the last `added`.
         var ids: [JobID]?
+        /// The last `added`'s word that the walk ended before its last path.
+        var cutShort: String?
+        /// This command asked the engine to stop its walk (Ctrl-C).
+        var stopAsked = false
         var closed = false
     }
 
@@ -152,6 +165,7 @@ final class JobFeed: Sendable {
                         }
                         guard notice.more != true else { return [] }
                         books.ids = books.named
+                        books.cutShort = notice.reason
                         if !keepsSnapshot { books.book = JobBook() }
                         defer { books.waiters = [] }
                         return books.waiters
@@ -189,6 +203,15 @@ final class JobFeed: Sendable {
             }
         }
     }
+
+    /// Why the engine ended this command's walk before its last path, once the last
+    /// `added` said so (nil when every file was queued).
+    var cutShort: String? { state.withLock { $0.cutShort } }
+
+    /// Whether this command itself stopped its walk (Ctrl-C).
+    var stopAsked: Bool { state.withLock { $0.stopAsked } }
+
+    func markStopAsked() { state.withLock { $0.stopAsked = true } }
 
     /// Every event read so far (for `--detach`'s lines; kept only with `keepsSnapshot`).
     var snapshot: [EngineEvent] { state.withLock { $0.book.replay } }
