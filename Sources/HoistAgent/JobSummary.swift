@@ -32,6 +32,39 @@ public struct JobSummary: Sendable, Equatable {
         return jobs.keys.sorted().compactMap { jobs[$0] }
     }
 
+    /// Folds a snapshot one job at a time: each job's events come together, jobs in id
+    /// order (``JobBook/replay``), so a job is whole when the next one begins. A client
+    /// listing 100,000 jobs holds one, not their 300,000 events.
+    public struct Folder: Sendable {
+        private var current: JobSummary?
+
+        public init() {}
+
+        /// Folds `event` in; the job before it, whole, once `event` begins another.
+        public mutating func add(_ event: EngineEvent) -> JobSummary? {
+            if var job = current, job.job == event.job {
+                job.apply(event.kind)
+                current = job
+                return nil
+            }
+            let previous = current
+            var job = JobSummary(job: event.job, path: event.path)
+            job.apply(event.kind)
+            current = job
+            return previous
+        }
+
+        /// The last job, once the snapshot has ended.
+        public mutating func finish() -> JobSummary? {
+            defer { current = nil }
+            return current
+        }
+    }
+
+    /// Whether the job is on its way (a session being made, bytes going, completing, or
+    /// waiting to retry): what `hoist stop` waits for.
+    public var isRunning: Bool { [.creating, .uploading, .completing, .retrying].contains(state) }
+
     mutating func apply(_ kind: EngineEvent.Kind) {
         switch kind {
         case .queued(let size):

@@ -103,6 +103,14 @@ struct AgentWireTests {
             (done.state, done.size, done.sent, done.remoteID, done.md5) = (.completed, 10, 10, "fil_3", "abc")
             return done
         }())
+        // Folded a job at a time, as `hoist jobs` reads the snapshot: the same jobs.
+        book.record(event(3, .queued(size: 7)))
+        book.record(event(3, .started))
+        var folder = JobSummary.Folder()
+        var streamed = book.replay.compactMap { folder.add($0) }
+        if let last = folder.finish() { streamed.append(last) }
+        #expect(streamed == JobSummary.fold(book.replay))
+        #expect(streamed.map(\.job) == [JobID(1), JobID(2), JobID(3)] && streamed.map(\.isRunning) == [false, false, true])
     }
 
     @Test("the lock: one holder per journal, its pid readable, free again once released")

@@ -76,24 +76,35 @@ struct JobsCommand: AsyncParsableCommand {
         } catch {
             throw AgentFailure.report(error)
         }
-        var events: [EngineEvent] = []
+        // Each job's line as the snapshot comes, kept as bytes until `ready`: 100,000 jobs
+        // are about 8 MB of text, where their 300,000 events took 197 MiB.
+        var folder = JobSummary.Folder()
+        var text: [UInt8] = []
+        var listed = 0
+        func list(_ job: JobSummary?) {
+            guard let job else { return }
+            text += (json ? Self.json(job) : Self.human(job)).utf8
+            text.append(UInt8(ascii: "\n"))
+            listed += 1
+        }
         var complete = false
         for await line in connection.lines {
-            if case .event(let event) = line { events.append(event) }
+            if case .event(let event) = line { list(folder.add(event)) }
             if case .notice(let notice) = line, notice.event == .ready {
                 complete = true
                 break
             }
         }
+        list(folder.finish())
         connection.close()
         // A list cut short is not printed as if it were the whole queue.
         guard complete else {
             Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed before the list was complete").message)\n")
             throw ExitCode(1)
         }
-        let jobs = JobSummary.fold(events)
-        for job in jobs { print(json ? Self.json(job) : Self.human(job)) }
-        if !json && jobs.isEmpty { print("no jobs (engine pid \(connection.greeting.pid ?? 0))") }
+        signal(SIGPIPE, SIG_IGN)
+        FileHandle.standardOutput.write(Data(text))
+        if !json && listed == 0 { print("no jobs (engine pid \(connection.greeting.pid ?? 0))") }
     }
 
     static func human(_ job: JobSummary) -> String {
@@ -137,12 +148,15 @@ struct StopCommand: AsyncParsableCommand {
         connection.send(.stop(now: now))
         var running = 0
         var stopping = false
-        var events: [EngineEvent] = []
+        var ready = false
+        var folder = JobSummary.Folder()
         for await line in connection.lines {
             switch line {
-            case .event(let event): events.append(event)
+            case .event(let event) where !ready:
+                if folder.add(event)?.isRunning == true { running += 1 }
             case .notice(let notice) where notice.event == .ready:
-                running = JobSummary.fold(events).filter { [.creating, .uploading, .completing, .retrying].contains($0.state) }.count
+                ready = true
+                if folder.finish()?.isRunning == true { running += 1 }
             case .notice(let notice) where notice.event == .stopping:
                 stopping = true
                 if !now && running > 0 {

@@ -71,10 +71,10 @@ extension UploadCommand {
     /// `--detach`: one line per job (its id), then exit: 0, or 1 when some could not even
     /// be queued (missing, unreadable, unsupported).
     private func report(detached ids: [JobID], feed: JobFeed, dialect: Dialect) async throws {
-        let known = feed.snapshot
         var failed = 0
         for id in ids {
-            let events = known.filter { $0.job == id }
+            // Looked up by id: filtering every event for each id made 100,000 files quadratic.
+            let events = feed.events(of: id)
             let path = events.first?.path ?? "?"
             if let failure = events.last, case .failed(let error) = failure.kind {
                 failed += 1
@@ -213,8 +213,8 @@ final class JobFeed: Sendable {
 
     func markStopAsked() { state.withLock { $0.stopAsked = true } }
 
-    /// Every event read so far (for `--detach`'s lines; kept only with `keepsSnapshot`).
-    var snapshot: [EngineEvent] { state.withLock { $0.book.replay } }
+    /// Job `id`'s events read so far (for `--detach`'s lines; kept only with `keepsSnapshot`).
+    func events(of id: JobID) -> [EngineEvent] { state.withLock { $0.book.events(of: id) } }
 
     /// This command's jobs named so far that have not ended / not started.
     var open: [JobID] { state.withLock { books in books.named.filter { !books.ended.contains($0) } } }
