@@ -138,6 +138,31 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("hoist upload --detach of a tree, a file named twice, a missing path and a file already queued: one line per job, failed for the missing one, exit 1")
+    func detachMixed() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let tree = try makeTree(files: 700)
+                let files = URL(fileURLWithPath: try makeFiles([("slow.bin", 2_000_000)])).standardizedFileURL.path
+                let slow = files + "/slow.bin", missing = files + "/missing.bin"
+                // Already queued by an earlier command (running, slowly): named again, it keeps its job.
+                let first = try await home.run(["upload", "--detach", "--limit-rate", "100K", slow] + home.endpoint)
+                #expect(first.status == 0 && first.stdout == "queued #1 \(slow)\n", "\(first.stdout) \(first.stderr)")
+                let run = try await home.run(["upload", "--detach", slow, tree, missing, slow] + home.endpoint, timeout: 120)
+                #expect(run.status == 1, "\(run.stderr)")
+                let lines = run.stdout.split(separator: "\n").map(String.init)
+                #expect(lines.first == "queued #1 \(slow)", "\(lines.prefix(3))")
+                #expect(lines.count == 702, "\(lines.count) lines")
+                let treeLines = lines.dropFirst().prefix(700)
+                #expect(treeLines.allSatisfy { $0.hasPrefix("queued #") && $0.contains(" \(tree)/d") }, "\(treeLines.prefix(3))")
+                #expect(Set(treeLines.map { $0.split(separator: " ")[2] }).count == 700)
+                #expect(lines.last?.hasPrefix("failed #") == true && lines.last?.contains("\(missing): ") == true, "\(lines.suffix(2))")
+                let jobs = try await home.jobs()
+                #expect(jobs.count == 702, "\(jobs.count) jobs")
+            }
+        }
+    }
+
     @Test("hoist upload of a tree through the engine: queued in parts, held at --max-backlog, one line per file, exit 0")
     func treeInParts() async throws {
         try await TestServer.with { server in

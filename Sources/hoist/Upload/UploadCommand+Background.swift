@@ -25,18 +25,20 @@ extension UploadCommand {
         let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let names = paths.map(UploadEngine.relativeName)
         if detach {
-            // Every id before returning: the whole tree is queued at once.
-            connection.send(.add(absolute, names: names, tag: JobFeed.tag))
-            let feed = JobFeed(connection, keepsSnapshot: true)
-            guard let ids = await feed.ids else {
+            // In parts with no backlog: the whole tree is queued at once, and each part's
+            // lines are printed as it comes, so a tree of any size costs the same memory.
+            connection.send(.addInParts(absolute, names: names, tag: JobFeed.tag, backlog: nil))
+            let feed = JobFeed(connection)
+            let printer = Task { await Self.report(detached: feed.events, json: json, dialect: dialect) }
+            let ids = await feed.ids
+            // Closing ends the feed, and with it the events the printer has yet to read.
+            connection.close()
+            let failed = await printer.value
+            guard ids != nil else {
                 throw AgentFailure.report(.lost(connection.endReason ?? "the connection closed before the jobs were queued"))
             }
-            connection.close()
-            try await report(detached: ids, feed: feed, dialect: dialect)
-            if let cut = feed.cutShort {
-                Stderr.write("hoist: the background engine: \(cut)\n")
-                throw ExitCode(1)
-            }
+            if let cut = feed.cutShort { Stderr.write("hoist: the background engine: \(cut)\n") }
+            if failed > 0 || feed.cutShort != nil { throw ExitCode(1) }
             return
         }
         // In parts, the walk held at the same backlog as in process: the first upload is
@@ -68,24 +70,22 @@ extension UploadCommand {
         if cut != nil || reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
     }
 
-    /// `--detach`: one line per job (its id), then exit: 0, or 1 when some could not even
-    /// be queued (missing, unreadable, unsupported).
-    private func report(detached ids: [JobID], feed: JobFeed, dialect: Dialect) async throws {
+    /// `--detach`: one line per job (its id) as the engine names it, from the job's first
+    /// event: `queued`, or `failed` for a file that could not even be queued (missing,
+    /// unreadable, unsupported). The events that follow are not this command's to print.
+    /// Returns how many failed.
+    private static func report(detached events: AsyncStream<EngineEvent>, json: Bool, dialect: Dialect) async -> Int {
+        var said = Set<JobID>()
         var failed = 0
-        for id in ids {
-            // Looked up by id: filtering every event for each id made 100,000 files quadratic.
-            let events = feed.events(of: id)
-            let path = events.first?.path ?? "?"
-            if let failure = events.last, case .failed(let error) = failure.kind {
+        for await event in events where said.insert(event.job).inserted {
+            if case .failed(let error) = event.kind {
                 failed += 1
-                print(json ? failure.wireLine(dialect: dialect, remoteID: nil) : "failed #\(id.rawValue) \(path): \(error.message)")
-            } else if let queued = events.first(where: { if case .queued = $0.kind { true } else { false } }) {
-                print(json ? queued.wireLine(dialect: dialect, remoteID: nil) : "queued #\(id.rawValue) \(path)")
+                print(json ? event.wireLine(dialect: dialect, remoteID: nil) : "failed #\(event.job.rawValue) \(event.path): \(error.message)")
             } else {
-                print(json ? #"{"event":"queued","job":\#(id.rawValue)}"# : "queued #\(id.rawValue) \(path)")
+                print(json ? event.wireLine(dialect: dialect, remoteID: nil) : "queued #\(event.job.rawValue) \(event.path)")
             }
         }
-        if failed > 0 { throw ExitCode(1) }
+        return failed
     }
 
     /// Ctrl-C once: stop queueing the rest of the tree and cancel this command's jobs that
@@ -107,8 +107,8 @@ extension UploadCommand {
 /// The events of this command's jobs out of the engine's stream. The engine says which
 /// jobs the paths got (`added`), in parts as it queues them when the command asked for
 /// that; the events of a job are booked until a part names it, then replayed, then passed
-/// on live. Only the jobs not yet named are booked: once the last part came nothing is
-/// (unless the snapshot is kept, for `--detach`), and jobs already finished when this
+/// on live. Only the jobs not yet named are booked: once the last part came nothing is,
+/// and jobs already finished when this
 /// command connected are dropped at `ready`, since no `add` of it can name them. So a run
 /// of 100,000 files holds a batch's worth of events, not every event of every job.
 final class JobFeed: Sendable {
@@ -136,7 +136,7 @@ final class JobFeed: Sendable {
     /// This command's jobs' events.
     let events: AsyncStream<EngineEvent>
 
-    init(_ connection: AgentConnection, keepsSnapshot: Bool = false) {
+    init(_ connection: AgentConnection) {
         let (events, sink) = AsyncStream.makeStream(of: EngineEvent.self)
         self.events = events
         Task { [self] in
@@ -148,25 +148,24 @@ final class JobFeed: Sendable {
                         if event.isTerminal { books.ended.insert(event.job) }
                         if books.mine.contains(event.job) {
                             sink.yield(event)
-                            if keepsSnapshot { books.book.record(event) }
-                        } else if books.ids == nil || keepsSnapshot {
+                        } else if books.ids == nil {
                             books.book.record(event)
                         }
                     }
-                case .notice(let notice) where notice.event == .ready && !keepsSnapshot:
+                case .notice(let notice) where notice.event == .ready:
                     self.state.withLock { $0.book.dropFinished() }
                 case .notice(let notice) where notice.event == .added && notice.tag == Self.tag:
                     let waiters = self.state.withLock { books -> [CheckedContinuation<[JobID]?, Never>] in
                         for id in (notice.jobs ?? []).map(JobID.init) {
                             books.named.append(id)
                             guard books.mine.insert(id).inserted else { continue }
-                            let booked = keepsSnapshot ? books.book.events(of: id) : books.book.take(id)
+                            let booked = books.book.take(id)
                             for event in booked { sink.yield(event) }
                         }
                         guard notice.more != true else { return [] }
                         books.ids = books.named
                         books.cutShort = notice.reason
-                        if !keepsSnapshot { books.book = JobBook() }
+                        books.book = JobBook()
                         defer { books.waiters = [] }
                         return books.waiters
                     }
@@ -212,9 +211,6 @@ final class JobFeed: Sendable {
     var stopAsked: Bool { state.withLock { $0.stopAsked } }
 
     func markStopAsked() { state.withLock { $0.stopAsked = true } }
-
-    /// Job `id`'s events read so far (for `--detach`'s lines; kept only with `keepsSnapshot`).
-    func events(of id: JobID) -> [EngineEvent] { state.withLock { $0.book.events(of: id) } }
 
     /// This command's jobs named so far that have not ended / not started.
     var open: [JobID] { state.withLock { books in books.named.filter { !books.ended.contains($0) } } }
