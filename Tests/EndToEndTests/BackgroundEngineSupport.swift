@@ -38,9 +38,13 @@ struct BackgroundHome: Sendable {
 
     /// Runs `hoist arguments…` to its end with this home's environment.
     func run(_ arguments: [String], timeout: TimeInterval = 60) async throws -> Shell.Result {
+        try await Shell.run("timeout \(Int(timeout)) " + command(arguments))
+    }
+
+    /// `hoist arguments…` with this home's environment, as a shell command.
+    func command(_ arguments: [String]) throws -> String {
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
-        let command = "env \(assignments) \(Tmux.quote(try HoistBinary.require())) " + arguments.map(Tmux.quote).joined(separator: " ")
-        return try await Shell.run("timeout \(Int(timeout)) " + command)
+        return "env \(assignments) \(Tmux.quote(try HoistBinary.require())) " + arguments.map(Tmux.quote).joined(separator: " ")
     }
 
     /// A child `hoist arguments…` whose stdout the test reads.
