@@ -19,7 +19,13 @@ public struct JobBook: Sendable, Equatable {
     /// Folds one event in. A `queued` starts the job over (a retry); a progress report
     /// replaces the previous one; everything else is kept in order.
     public mutating func record(_ event: EngineEvent) {
+        var event = event
         var entry = entries[event.job] ?? Entry(events: [], remoteID: nil, finished: false)
+        // The id the session gave, kept once: the server's answer to complete repeats it as
+        // a new string, and the book keeps every completed job.
+        if case .completed(let remote, let md5) = event.kind, let known = entry.remoteID, known == remote {
+            event.kind = .completed(remoteID: known, md5: md5)
+        }
         let wasOpen = entries[event.job].map { !$0.finished } ?? false
         switch event.kind {
         case .queued:
