@@ -182,12 +182,7 @@ struct BackgroundEngineTests {
     func interruptStopsTheWalk() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
-                let tree = try makeTree(files: 1_200)
-                // One job at 1 KB/s: the first file takes a while, and the walk is held at 40
-                // queued with most of the tree unread.
-                let client = try await home.child(["upload", tree, "--json", "--max-backlog", "40", "--jobs", "1", "--limit-rate", "1K"]
-                                                    + home.endpoint)
-                _ = try await client.readStdout(until: { $0.contains(#""event":"session""#) }, timeout: 60)
+                let (_, client) = try await heldUpload(home, files: 1_200)
                 client.send(SIGINT)
                 #expect(await client.waitForExit(timeout: 60) == 1)
                 let events = client.standardOutput().split(separator: "\n").compactMap {
@@ -212,10 +207,7 @@ struct BackgroundEngineTests {
     func stopCutsTheWalk() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
-                let tree = try makeTree(files: 600)
-                let client = try await home.child(["upload", tree, "--json", "--max-backlog", "40", "--jobs", "1", "--limit-rate", "1K"]
-                                                    + home.endpoint)
-                _ = try await client.readStdout(until: { $0.contains(#""event":"session""#) }, timeout: 60)
+                let (tree, client) = try await heldUpload(home, files: 600)
                 let stop = try await home.run(["stop"], timeout: 120)
                 #expect(stop.status == 0, "\(stop.stderr)")
                 #expect(await client.waitForExit(timeout: 60) == 1)
@@ -231,6 +223,16 @@ struct BackgroundEngineTests {
                 #expect(completed.count == 600, "\(completed.count) of 600 completed")
             }
         }
+    }
+
+    /// `hoist upload --json` of a new tree of `files` through the engine, once its first
+    /// session is made: one job at 1 KB/s, so the first file takes a while and the walk is
+    /// held at 40 queued with most of the tree unread.
+    func heldUpload(_ home: BackgroundHome, files: Int) async throws -> (tree: String, client: ChildProcess) {
+        let tree = try makeTree(files: files)
+        let client = try await home.child(["upload", tree, "--json", "--max-backlog", "40", "--jobs", "1", "--limit-rate", "1K"] + home.endpoint)
+        _ = try await client.readStdout(until: { $0.contains(#""event":"session""#) }, timeout: 60)
+        return (tree, client)
     }
 
     /// A temporary tree of `files` small files in three directories, by its standard path.
