@@ -1,5 +1,6 @@
 import Foundation
 import HoistTestSupport
+import Synchronization
 
 /// A server the TUI tests point hoist at: in-process (`TestServer`) or a `hoist serve` process.
 protocol TUIServer: Sendable {
@@ -151,13 +152,38 @@ func historyOffset(of text: String, in screen: String) -> Double? {
 }
 
 /// How long a cancel may take, read from a row's detail history: the second the issue
-/// names, or twice the row's own session create when a round trip to the same server took
-/// longer than half of that. The cancel is one round trip (the server's answer comes
-/// before `cancelled`); in CI the test server runs inside a test process busy with every
-/// other suite, and one create there took 1.8 s. A cancel that waited for anything else
-/// (the PUT's end, a progress tick, a retry) still fails it.
-func cancelAllowance(_ details: String) -> Double? {
+/// names, or twice the longest of two round trips to the same server when one took
+/// longer than half of that: the row's own session create, and `slowest`, the slowest
+/// request the test made to the server while the cancel ran (see ``slowestRoundTrip``).
+/// The cancel is one round trip (the server's answer comes before `cancelled`); in CI the
+/// test server runs inside a test process busy with every other suite, where one create
+/// took 2.5 s and a stall seconds later made the cancel take 7.6: the create alone does
+/// not see a stall that comes after it. A cancel that waited for anything else (the
+/// PUT's end, a progress tick, a retry) still fails it.
+func cancelAllowance(_ details: String, slowest: Double) -> Double? {
     guard let creating = historyOffset(of: "creating a session", in: details),
           let session = historyOffset(of: "s  session ", in: details) else { return nil }
-    return max(1, 2 * (session - creating))
+    return max(1, 2 * (session - creating), 2 * slowest)
+}
+
+/// Runs `body` while requests go to `server` one after another, and returns its value with
+/// the slowest of their round trips in seconds: what the machine's load did to one request
+/// to that server at the moment being measured.
+func slowestRoundTrip<T>(to server: TestServer, during body: () async throws -> T) async throws -> (T, Double) {
+    let slowest = Mutex(0.0)
+    let probe = Task {
+        while !Task.isCancelled {
+            let start = ContinuousClock.now
+            _ = try? await serverFiles(server)
+            let took = ContinuousClock.now - start
+            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            slowest.withLock { $0 = max($0, seconds) }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+    }
+    defer { probe.cancel() }
+    let value = try await body()
+    probe.cancel()
+    await probe.value
+    return (value, slowest.withLock { $0 })
 }
