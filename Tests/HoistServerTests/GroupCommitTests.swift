@@ -16,6 +16,18 @@ struct GroupCommitTests {
         return (pool, dir)
     }
 
+    @Test("the server's SQLite store syncs every commit to the disk (synchronous = FULL), not only to the kernel")
+    func storeCommitsReachTheDisk() throws {
+        let dir = NSTemporaryDirectory() + "/hoist-store-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteStore(directory: dir)
+        // GRDB's WAL setup leaves NORMAL (1); 2 is FULL, which syncs the WAL at each commit.
+        let level = try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(level == 2)
+        let mode = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
     @Test("concurrent writes all land; a failing one rolls back only its own changes")
     func failuresStayInTheirSavepoint() async throws {
         let (pool, dir) = try makePool()

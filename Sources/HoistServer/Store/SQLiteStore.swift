@@ -15,6 +15,12 @@ struct SQLiteStore: MetadataStore {
         // `hoist keys create` writes while a server runs on the same directory.
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: directory + "/hoist.sqlite", configuration: config)
+        // GRDB turns WAL on with `synchronous = NORMAL`, after `prepareDatabase` has run: a
+        // commit then survives the server's death but not the machine's (a power cut could
+        // take back a completion already answered 200, and the sweep would then delete its
+        // blob). FULL syncs the WAL at every commit, and GroupCommit shares each sync
+        // among the requests that wait together. Only the writer commits.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
         writes = GroupCommit(pool: pool)
     }
