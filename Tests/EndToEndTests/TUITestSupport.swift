@@ -175,8 +175,7 @@ func slowestRoundTrip<T>(to server: TestServer, during body: () async throws -> 
         while !Task.isCancelled {
             let start = ContinuousClock.now
             _ = try? await serverFiles(server)
-            let took = ContinuousClock.now - start
-            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - start) / .seconds(1)
             slowest.withLock { $0 = max($0, seconds) }
             try? await Task.sleep(for: .milliseconds(25))
         }
