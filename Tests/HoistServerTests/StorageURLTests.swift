@@ -100,6 +100,31 @@ struct StorageURLTests {
         }
     }
 
+    @Test("a body the disk cannot put in place → 500, no file left behind, and the session takes the PUT again", .diskBlobsOnly)
+    func blobNotPlaced() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("the bytes".utf8)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            // A file where the blob directory was: the rename into it fails (ENOTDIR).
+            let blobs = ts.dataDirectory + "/blobs"
+            try FileManager.default.moveItem(atPath: blobs, toPath: blobs + ".away")
+            try Data().write(to: URL(fileURLWithPath: blobs))
+            let failed = try await lf.put(created, body: body)
+            #expect(failed.status == 500)
+            #expect(failed.errorCode == "internal_error")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp").isEmpty)
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+
+            try FileManager.default.removeItem(atPath: blobs)
+            try FileManager.default.moveItem(atPath: blobs + ".away", toPath: blobs)
+            #expect(try await lf.put(created, body: body).status == 200)
+            #expect(try await lf.complete(id).string("status") == "COMPLETED")
+            #expect(try await ts.storedBlobCount() == 1)
+        }
+    }
+
     @Test("cancel while a PUT is streaming cuts it off with 409 not_pending and keeps none of its bytes", .diskBlobsOnly)
     func cancelDuringPut() async throws {
         try await TestServer.with { ts in

@@ -28,9 +28,20 @@ struct DiskBlobStore: Sendable {
         let directory = blobDirectory
         // fsync of a large file takes long; keep it off the cooperative threads.
         try await Self.syncPool.runIfActive {
-            try writer.sync()
-            guard rename(writer.path, target) == 0 else { throw POSIXError.current() }
-            try Self.syncDirectory(directory)
+            do {
+                try writer.sync()
+                guard rename(writer.path, target) == 0 else { throw POSIXError.current() }
+            } catch {
+                writer.abort()
+                throw error
+            }
+            do {
+                try Self.syncDirectory(directory)
+            } catch {
+                // The store will not record this blob, so it must not stay behind unnamed.
+                unlink(target)
+                throw error
+            }
         }
         return blobId
     }
@@ -62,11 +73,13 @@ struct DiskBlobStore: Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: blobDirectory)) ?? []
     }
 
+    /// Makes a rename into `path` durable. A failed sync fails the PUT: the blob's name
+    /// may not survive a crash, so the store must not record it.
     private static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw POSIXError.current() }
         defer { close(fd) }
-        fsync(fd)
+        guard fsync(fd) == 0 else { throw POSIXError.current() }
     }
 }
 
