@@ -22,15 +22,11 @@ extension SQLiteStore {
 
     func keyRecord(for key: String) async throws -> KeyRecord? {
         let digest = KeyDigest.of(key)
-        return try await pool.read { db in
-            try KeyRecord.lookup(db, hash: digest)
-        }
+        return try pointRead { db in try KeyRecord.lookup(db, hash: digest) }
     }
 
     func personaOwner(_ pid: Int64) async throws -> String? {
-        try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT userId FROM personas WHERE pid = ?", arguments: [pid])
-        }
+        try pointRead { db in try String.fetchOne(db, sql: "SELECT userId FROM personas WHERE pid = ?", arguments: [pid]) }
     }
 }
 

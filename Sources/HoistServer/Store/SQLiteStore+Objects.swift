@@ -37,7 +37,7 @@ extension SQLiteStore {
     }
 
     func object(at key: String) async throws -> ObjectRecord? {
-        try await pool.read { db in try ObjectRecord.lookup(db, key: key) }
+        try pointRead { db in try ObjectRecord.lookup(db, key: key) }
     }
 
     func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {

@@ -19,14 +19,14 @@ extension SQLiteStore {
 
     func session(id: String, now: Date) async throws -> SessionRecord? {
         // Almost every lookup changes nothing: read it, and queue a write only to expire it.
-        guard let session = try await pool.read({ db in try SessionRecord.lookup(db, id: id) }) else { return nil }
+        guard let session = try pointRead({ db in try SessionRecord.lookup(db, id: id) }) else { return nil }
         guard session.status == .pending, session.expiresAt <= now else { return session }
         return try await writes.write { db in try Self.expiringSession(db, id: id, now: now) }
     }
 
     /// SQLite reads are quick and local: the gate sees the session's real state.
     func sessionWithoutWaiting(id: String) -> SessionPeek {
-        .known(try? pool.read { db in try SessionRecord.lookup(db, id: id) })
+        .known(try? pointRead { db in try SessionRecord.lookup(db, id: id) })
     }
 
     static func expiringSession(_ db: Database, id: String, now: Date) throws -> SessionRecord? {

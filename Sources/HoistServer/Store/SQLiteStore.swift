@@ -104,6 +104,21 @@ struct SQLiteStore: MetadataStore {
 
     func close() async {}
 
+    /// A lookup by primary key or unique index, run on the calling thread.
+    ///
+    /// GRDB's async `read` moves the block to a reader's dispatch queue and resumes the
+    /// caller on another thread: two thread wakes for a lookup that takes tens of
+    /// microseconds on pages SQLite and the kernel already cache. Each wake of an idle
+    /// thread cost up to 2 ms on this VM, and a lightfield lifecycle makes four such
+    /// lookups (the key twice, the session twice) on its critical path. The synchronous
+    /// `read` takes a free reader from the pool and runs there inline (a `sync` onto an
+    /// idle serial queue runs on the caller's thread). WAL readers never wait for the
+    /// writer, so what can hold the thread is only the disk, and only for pages the cache
+    /// lost; scans and anything that may read many pages keep the async `read`.
+    func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
     /// Appends to the event log; call inside the transaction that makes the change. A
     /// cached statement: every create, store and complete writes one, and parsing it each
     /// time showed in the server's small-file profile (`sqlite3Parser`).
