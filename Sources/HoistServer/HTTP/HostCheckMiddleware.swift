@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// Refuses requests whose `Host` is missing, repeated or not a host: nothing the server
 /// builds depends on `Host`, but a request that lies about it is not one to serve.
@@ -23,6 +24,18 @@ enum HostCheck {
     /// Whether `value` is exactly `host[:port]`: a name, an IPv4 address or a bracketed
     /// IPv6 address, with no user, path, query or fragment.
     static func isValidAuthority(_ value: String) -> Bool {
+        if lastValid.withLock({ $0 == value }) { return true }
+        guard parses(value) else { return false }
+        lastValid.withLock { $0 = value }
+        return true
+    }
+
+    /// The last authority found valid. A server's requests nearly all name the same
+    /// `Host`, and checking one parses a URL: 1.5 % of the server's CPU in the small-files
+    /// profile. The check is pure, so a repeat needs no second parse.
+    private static let lastValid = Mutex("")
+
+    private static func parses(_ value: String) -> Bool {
         // Scalars, not Characters: "#" followed by a combining mark is one Character.
         guard !value.isEmpty, value.utf8.count <= 255,
               !value.unicodeScalars.contains(where: { "/?#@\\ ".unicodeScalars.contains($0) || $0.value < 0x21 }),
