@@ -41,7 +41,8 @@ extension SQLiteStore {
     }
 
     func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
-        try await pool.read { db in
+        // By the objectKey index, at most `limit` rows: a point read (see `pointRead`).
+        try pointRead { db in
             try SessionRecord.fetchAll(db, sql: """
                 SELECT * FROM sessions WHERE objectKey = ? AND status = 'PENDING' ORDER BY createdAt DESC, id DESC LIMIT ?
                 """, arguments: [key, limit])

@@ -114,7 +114,13 @@ struct SQLiteStore: MetadataStore {
     /// `read` takes a free reader from the pool and runs there inline (a `sync` onto an
     /// idle serial queue runs on the caller's thread). WAL readers never wait for the
     /// writer, so what can hold the thread is only the disk, and only for pages the cache
-    /// lost; scans and anything that may read many pages keep the async `read`.
+    /// lost.
+    ///
+    /// Every read made while the server serves requests must be one of these. An async
+    /// `read` keeps its reader until its task resumes on a cooperative thread; with every
+    /// reader kept that way and both cooperative threads waiting here for a reader, none
+    /// would ever resume. The async reads left (the secret, the blobs referenced) run once,
+    /// before the server listens.
     func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)
     }
