@@ -104,7 +104,7 @@ struct SQLiteStore: MetadataStore {
 
     func close() async {}
 
-    /// A lookup by primary key or unique index, run on the calling thread.
+    /// A lookup through a key or an index that reads a few rows, run on the calling thread.
     ///
     /// GRDB's async `read` moves the block to a reader's dispatch queue and resumes the
     /// caller on another thread: two thread wakes for a lookup that takes tens of
