@@ -71,7 +71,8 @@ struct TUIFailureTests {
                 chmod(files + "/secret.txt", 0o644)
                 chmod(files + "/locked", 0o755)
             }
-            try await TUIRun.with(server: ts, files: files, prefix: prefix) { run in
+            // Wide enough that the status line holds the whole error, scratch path and all.
+            try await TUIRun.with(server: ts, files: files, columns: 140, prefix: prefix) { run in
                 let screen = try await run.tmux.wait(forAll: ["ok.txt", "secret.txt", "empty.txt"])
                 let browser = screen.split(separator: "\n").map { String($0.components(separatedBy: "││").first ?? "") }
                 let secret = browser.first { $0.contains("secret.txt") } ?? ""

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HoistTestSupport
 import Testing
 
 @testable import HoistServer
@@ -9,8 +10,7 @@ struct GroupCommitTests {
     struct Refused: Error {}
 
     private func makePool() throws -> (DatabasePool, String) {
-        let dir = NSTemporaryDirectory() + "/hoist-group-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TempDirectory.make(prefix: "hoist-group")
         let pool = try DatabasePool(path: dir + "/t.sqlite")
         try pool.write { db in try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY)") }
         return (pool, dir)

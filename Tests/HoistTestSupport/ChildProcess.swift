@@ -79,7 +79,7 @@ public enum Shell {
     /// Output goes through temporary files, not pipes: a daemon the command starts (tmux)
     /// inherits pipe descriptors and would keep "end of output" from ever arriving.
     public static func run(_ command: String, in directory: String? = nil) async throws -> Result {
-        let base = NSTemporaryDirectory() + "/hoist-shell-\(UUID().uuidString)"
+        let base = TempDirectory.file("hoist-shell-\(UUID().uuidString)")
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")

@@ -130,7 +130,7 @@ public enum MotoS3 {
     /// Starts moto on `port`; its URL once it answers as moto, nil if it exited first.
     private static func start(_ command: (String, [String]), port: Int) async throws -> String? {
         // Its request log goes to a file: a pipe nobody reads would fill and stall it.
-        let log = NSTemporaryDirectory() + "/hoist-moto-\(port).log"
+        let log = TempDirectory.file("hoist-moto-\(port).log")
         // A watchdog shell stops moto when this test process is gone, however it ends
         // (swift-testing's process may exit without running atexit handlers).
         let motoCommand = ([command.0] + command.1 + ["-H", "127.0.0.1", "-p", String(port)]).map(Tmux.quote).joined(separator: " ")

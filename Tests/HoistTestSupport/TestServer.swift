@@ -86,11 +86,3 @@ public struct TestServer: Sendable {
     }
 }
 
-/// Temporary directories for tests.
-public enum TempDirectory {
-    public static func make(prefix: String) throws -> String {
-        let path = NSTemporaryDirectory() + "/\(prefix)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-}

@@ -12,7 +12,7 @@ public final class Tmux: Sendable {
         // The tmux server outlives this call: it must not keep any descriptor of the test
         // process's (a pipe's write end would hold some reader's "end of output" back
         // forever), so every descriptor above 2 is closed first.
-        let log = NSTemporaryDirectory() + "/\(socket).log"
+        let log = TempDirectory.file("\(socket).log")
         let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; "#
         // The test process spawns from threads that block most signals, and a child keeps
         // that mask: the program in the pane would never get the SIGHUP of `kill()` (a
