@@ -20,7 +20,9 @@ struct SmallFilesBench: Sendable {
     }
 
     func run(log: (String) -> Void) async throws -> Result {
-        let directory = workspace.sourceDirectory + "/small"
+        // A directory of its own each time (the shared and the pinned half share a
+        // workspace), kept until the workspace goes: see `BenchWorkspace.removeLargeFiles`.
+        let directory = workspace.sourceDirectory + "/small-" + UUID().uuidString.prefix(8).lowercased()
         let paths = try Self.writeFiles(in: directory, count: plan.smallFileCount, bytes: plan.smallFileBytes)
 
         let curl = try await curlLoop(paths)
@@ -32,7 +34,6 @@ struct SmallFilesBench: Sendable {
             throw BenchError("hoist completed \(result.completed) of \(paths.count) small files")
         }
         log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))")
-        try? FileManager.default.removeItem(atPath: directory)
         return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl.elapsed, hoistPeakRSS: result.outcome.peakRSS,
                       hoistCPU: result.outcome.cpu, curlCPU: curl.cpu, serverCPU: serverCPU)
     }

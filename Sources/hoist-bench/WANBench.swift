@@ -58,7 +58,9 @@ struct WANBench: Sendable {
         let link = try WANLink.up(profile)
         defer { link.down() }
         let directory = root + "/\(profile.bitsPerSecond / 1_000_000)mbit-\(profile.rttMilliseconds)ms"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The small files stay until the run ends (`run` removes the root): deleting
+        // thousands of them here would slow the next profile's file creation.
+        defer { BenchWorkspace.removeLargeFiles(under: directory) }
         // The workspace's layout puts the server's data in `server` (keys create makes it).
         let data = directory + "/server"
         let key = try WANLink.run([executable, "keys", "create", "--data", data, "--scopes", "files:create,files:read"])
@@ -110,7 +112,6 @@ struct WANBench: Sendable {
                              log: (String) -> Void) async throws -> (fixed: Duration, adaptive: Duration) {
         let directory = workspace.sourceDirectory + "/defaults"
         let paths = try SmallFilesBench.writeFiles(in: directory, count: plan.smallFileCount, bytes: plan.smallFileBytes)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         var times: [Duration] = []
         for (jobs, run) in [(Optional(4), "fixed-4"), (nil, "adaptive")] {
             let result = try await hoist.upload([directory], jobs: jobs, run: run)
