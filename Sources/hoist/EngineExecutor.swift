@@ -22,11 +22,10 @@ extension EngineCommand: RunsEngine {}
 /// (`hoist upload --jobs 16` on loopback, three runs each way): voluntary context switches
 /// 26,000 → 13,500, client CPU 6–8 % lower, the whole run 2–7 % faster.
 ///
-/// Not for `hoist serve`: with every one of the server's jobs moved onto the loops, the
-/// same measurement made it slower (its CPU 14–17 % higher): a job then goes to whichever
-/// loop is next, seldom its connection's. The server instead runs each connection's task
-/// on that connection's own loop (`EventLoopTaskExecutor` in HoistServer). The engine
-/// blocks a thread only briefly: a journal write, a batch of `stat`s as a walk queues files.
+/// Not for `hoist serve`: Hummingbird already runs its handlers on the connection's event
+/// loop, and the same measurement with the server's jobs moved there made it slower (its
+/// CPU 14–17 % higher). The engine blocks a thread only briefly: a journal write, a
+/// batch of `stat`s as a walk queues files.
 enum EngineExecutor {
     /// Call once, before the command runs.
     static func install(for command: any ParsableCommand) {
