@@ -22,10 +22,14 @@ extension EngineCommand: RunsEngine {}
 /// (`hoist upload --jobs 16` on loopback, three runs each way): voluntary context switches
 /// 26,000 → 13,500, client CPU 6–8 % lower, the whole run 2–7 % faster.
 ///
-/// Not for `hoist serve`: Hummingbird already runs its handlers on the connection's event
-/// loop, and the same measurement with the server's jobs moved there made it slower (its
-/// CPU 14–17 % higher). The engine blocks a thread only briefly: a journal write, a
-/// batch of `stat`s as a walk queues files.
+/// Not for `hoist serve`, whose connections' tasks Hummingbird starts on the cooperative
+/// pool. With every one of the server's jobs moved onto the loops, the same measurement
+/// made it slower (its CPU 14–17 % higher). Running each connection's task on its own loop
+/// (a task executor preference) cut the server's context switches by a quarter on loopback,
+/// but made small files slower across `hoist-bench --wan`, where the server shares the
+/// cores with the relays (5 ms RTT: 329 and 329 files/s against 369), so it was dropped.
+/// The engine blocks a thread only briefly: a journal write, a batch of `stat`s as a walk
+/// queues files.
 enum EngineExecutor {
     /// Call once, before the command runs.
     static func install(for command: any ParsableCommand) {

@@ -72,6 +72,20 @@ struct BenchTests {
         #expect(floor > .zero && floor < .seconds(60))
     }
 
+    @Test("between rows only large files are deleted; small ones, links and directories stay for the end")
+    func removeLargeFilesKeepsSmallOnes() throws {
+        let dir = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/server/blobs", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: dir + "/large.bin", contents: Data(count: 2 << 20)))
+        #expect(FileManager.default.createFile(atPath: dir + "/server/blobs/big", contents: Data(count: 1 << 20)))
+        #expect(FileManager.default.createFile(atPath: dir + "/server/blobs/small", contents: Data(count: (1 << 20) - 1)))
+        #expect(symlink(dir + "/large.bin", dir + "/link") == 0)
+        BenchWorkspace.removeLargeFiles(under: dir)
+        let left = Set(FileManager.default.subpaths(atPath: dir) ?? [])
+        #expect(left == ["server", "server/blobs", "server/blobs/small", "link"], "\(left)")
+    }
+
     @Test("completed events are counted from hoist upload --json output")
     func completedCount() {
         let ndjson = """
