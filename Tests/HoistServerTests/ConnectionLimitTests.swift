@@ -51,8 +51,9 @@ struct ConnectionLimitTests {
 
     @Test("a PUT body that stalls is answered 408, its connection closed, its temporary file removed, the session re-uploadable", .diskBlobsOnly)
     func stalledBody() async throws {
-        // 2 s: long enough that a loaded machine still sees the temporary file before it goes.
-        try await TestServer.with(configure: Self.limits(body: 2)) { ts in
+        // 6 s: long enough that a loaded machine still sees the temporary file before it goes
+        // (with 2 s, a full run on a crowded 2-core machine once polled too late to see it).
+        try await TestServer.with(configure: Self.limits(body: 6)) { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let created = try await lf.create(sizeBytes: 10)
             let url = try #require(created.string("uploadUrl"))
