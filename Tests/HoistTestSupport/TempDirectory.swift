@@ -25,7 +25,7 @@ public enum TempDirectory {
     private static let prefix = "hoist-tests-"
 
     private static func makeRoot() -> String {
-        let base = NSTemporaryDirectory().trimmingSuffixSlash()
+        let base = FileManager.default.temporaryDirectory.path
         sweepStale(in: base)
         let root = base + "/" + prefix + String(getpid())
         try? FileManager.default.removeItem(atPath: root)  // a dead process's, with our pid
@@ -52,13 +52,5 @@ public enum TempDirectory {
     private static func startWatchdog(removing root: String) {
         let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; rm -rf \(Tmux.quote(root))"
         Task.detached { _ = try? await Spawned("/bin/sh", ["-c", script]) }
-    }
-}
-
-extension String {
-    fileprivate func trimmingSuffixSlash() -> String {
-        var s = self
-        while s.count > 1 && s.hasSuffix("/") { s.removeLast() }
-        return s
     }
 }
