@@ -66,11 +66,15 @@ struct FileUploader: Sendable {
         var etag: String?
     }
 
-    /// One PUT of `range` of the file: the body streams from the file while the delegate
-    /// counts what the socket took (`onProgress` gets bytes of this range).
+    /// One PUT of `range` of the file: the body streams from the file (a range of at most one
+    /// chunk is read whole first, see `WholeBody`) while the delegate counts what the socket
+    /// took (`onProgress` gets bytes of this range).
     func put(_ file: FileIdentity, range: Range<Int64>, to target: PutTarget, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> Sent {
-        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
-            let length = range.upperBound - range.lowerBound
+        let length = range.upperBound - range.lowerBound
+        // One chunk or less goes as one buffer (see `WholeBody`); an empty body keeps the
+        // stream, which sends nothing and knows the empty digest.
+        if length > 0, length <= Int64(chunkSize) { return try await putWhole(file, range: range, to: target, onProgress: onProgress) }
+        return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
             let body = UploadBody(
                 chunks: handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize))),
                 expectedSize: length, path: file.path, limiter: limiter)
@@ -116,6 +120,21 @@ struct FileUploader: Sendable {
             }
             return Sent(md5: md5, etag: answer.headers.first(name: "ETag"))
         }
+    }
+
+    /// One PUT of a range no longer than a chunk: read and hashed whole, then sent as one
+    /// buffer, the same bytes and the same rate limiting as the one chunk the stream would send.
+    private func putWhole(_ file: FileIdentity, range: Range<Int64>, to target: PutTarget,
+                          onProgress: @escaping @Sendable (Int64) -> Void) async throws -> Sent {
+        let body = try await WholeBody.read(file.path, range: range)
+        if let limiter { try await limiter.acquire(body.bytes.readableBytes) }
+        var request = try HTTPClient.Request(url: target.url, method: .PUT, body: .byteBuffer(body.bytes))
+        for header in target.headers { request.headers.add(name: header.name, value: header.value) }
+        let delegate = PutDelegate(total: Int64(body.bytes.readableBytes), clock: clock, progressInterval: progressInterval, onProgress: onProgress)
+        let task = client.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
+        let answer = try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() }
+        guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
+        return Sent(md5: body.md5, etag: answer.headers.first(name: "ETag"))
     }
 
     /// Checks the file every `fileCheckInterval` until cancelled; throws as soon as it changed.
