@@ -47,6 +47,29 @@ import Testing
         #expect(tuner.current == 9)
     }
 
+    @Test func oneSlowWindowDoesNotStopTheClimb() {
+        var tuner = ConcurrencyTuner(start: 4, range: 4...32)
+        var levels: [Int] = []
+        var files = 0.0
+        var slowSteps = 0
+        for step in 1...120 {
+            // Round-trip bound, but the first second at 9 at once goes at a third of the
+            // pace (a stall): that window does not pay, the next one at 9 does.
+            var rate = Double(tuner.current) * 25
+            if tuner.current == 9, slowSteps < 2 {
+                rate /= 3
+                slowSteps += 1
+            }
+            files += rate / 2
+            if let level = tuner.observe(at: .milliseconds(500 * step), files: Int(files), bytes: Int64(files) * 4096, saturated: true) {
+                levels.append(level)
+            }
+        }
+        #expect(slowSteps == 2)
+        #expect(levels == [6, 9, 13, 19, 28, 32])
+        #expect(tuner.current == 32)
+    }
+
     @Test func largeFilesCountByBytes() {
         var tuner = ConcurrencyTuner(start: 4, range: 4...32)
         // Few files finish, but each level moves more bytes: the bytes decide.
