@@ -81,30 +81,25 @@ struct FileUploader: Sendable {
             let digest = Mutex<String?>(nil)
             let producer = Mutex<Task<Void, Never>?>(nil)
             let eventLoop = client.eventLoopGroup.any()
-            var request = try HTTPClient.Request(
-                url: target.url, method: .PUT,
-                body: .stream(contentLength: length) { writer in
-                    let done = UploadBody.BodyEnd(eventLoop.makePromise(of: Void.self))
-                    // The producer's own end, kept apart from the body's: the body may end
-                    // (its last write taken) while this task has yet to run again.
-                    let task = eventLoop.makePromise(of: Void.self).completeWithTask {
-                        do {
-                            try await body.write(to: writer, done: done) { md5 in digest.withLock { $0 = md5 } }
-                            done.succeed()
-                        } catch {
-                            done.fail(error)
-                            throw error
-                        }
+            let request = try Self.request(to: target, body: .stream(contentLength: length) { writer in
+                let done = UploadBody.BodyEnd(eventLoop.makePromise(of: Void.self))
+                // The producer's own end, kept apart from the body's: the body may end
+                // (its last write taken) while this task has yet to run again.
+                let task = eventLoop.makePromise(of: Void.self).completeWithTask {
+                    do {
+                        try await body.write(to: writer, done: done) { md5 in digest.withLock { $0 = md5 } }
+                        done.succeed()
+                    } catch {
+                        done.fail(error)
+                        throw error
                     }
-                    producer.withLock { $0 = task }
-                    return done.future
-                })
-            for header in target.headers { request.headers.add(name: header.name, value: header.value) }
-            let delegate = PutDelegate(total: length, clock: clock, progressInterval: progressInterval, onProgress: onProgress)
-            let task = client.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
+                }
+                producer.withLock { $0 = task }
+                return done.future
+            })
             let outcome: Result<HTTPTransport.Answer, any Error>
             do {
-                outcome = .success(try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() })
+                outcome = .success(try await send(request, total: length, onProgress: onProgress))
             } catch {
                 outcome = .failure(error)
             }
@@ -113,7 +108,6 @@ struct FileUploader: Sendable {
             running?.cancel()
             await running?.value
             let answer = try outcome.get()
-            guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
             // An empty body is never streamed, so its digest is the empty one.
             guard let md5 = digest.withLock({ $0 }) ?? (length == 0 ? Self.emptyMD5 : nil) else {
                 throw EngineError.protocolViolation("server accepted an incomplete body")
@@ -128,13 +122,26 @@ struct FileUploader: Sendable {
                           onProgress: @escaping @Sendable (Int64) -> Void) async throws -> Sent {
         let body = try await WholeBody.read(file.path, range: range)
         if let limiter { try await limiter.acquire(body.bytes.readableBytes) }
-        var request = try HTTPClient.Request(url: target.url, method: .PUT, body: .byteBuffer(body.bytes))
+        let request = try Self.request(to: target, body: .byteBuffer(body.bytes))
+        let answer = try await send(request, total: Int64(body.bytes.readableBytes), onProgress: onProgress)
+        return Sent(md5: body.md5, etag: answer.headers.first(name: "ETag"))
+    }
+
+    /// A PUT of `body` to the signed URL with exactly the session's headers.
+    private static func request(to target: PutTarget, body: HTTPClient.Body) throws -> HTTPClient.Request {
+        var request = try HTTPClient.Request(url: target.url, method: .PUT, body: body)
         for header in target.headers { request.headers.add(name: header.name, value: header.value) }
-        let delegate = PutDelegate(total: Int64(body.bytes.readableBytes), clock: clock, progressInterval: progressInterval, onProgress: onProgress)
+        return request
+    }
+
+    /// Sends a PUT whose body is `total` bytes and returns its 2xx answer; any other answer
+    /// is the server's error. Cancelling the caller cancels the request.
+    private func send(_ request: HTTPClient.Request, total: Int64, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPTransport.Answer {
+        let delegate = PutDelegate(total: total, clock: clock, progressInterval: progressInterval, onProgress: onProgress)
         let task = client.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
         let answer = try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() }
         guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
-        return Sent(md5: body.md5, etag: answer.headers.first(name: "ETag"))
+        return answer
     }
 
     /// Checks the file every `fileCheckInterval` until cancelled; throws as soon as it changed.
