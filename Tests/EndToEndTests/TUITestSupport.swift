@@ -110,10 +110,7 @@ struct TUIRun {
 func makeFiles(_ specs: [(String, Int)]) throws -> String {
     let dir = try TempDirectory.make(prefix: "hoist-tui-files")
     for (name, size) in specs {
-        var bytes = [UInt8](repeating: 0, count: size)
-        var rng = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
+        try TestBytes.write(dir + "/" + name, count: size)
     }
     return dir
 }

@@ -58,17 +58,11 @@ struct EngineHarness {
         try Self.writeFile(files + "/" + name, size: size, seed: UInt32(seed))
     }
 
-    /// Writes `size` pseudo-random bytes (xorshift from `seed`) to `path`, making its directory.
+    /// Writes `size` pseudo-random bytes (`TestBytes`, from `seed`) to `path`, making its directory.
     @discardableResult
     static func writeFile(_ path: String, size: Int, seed: UInt32) throws -> String {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var state = seed &* 2_654_435_761 | 1
-        for index in bytes.indices {
-            state ^= state << 13; state ^= state >> 17; state ^= state << 5
-            bytes[index] = UInt8(truncatingIfNeeded: state)
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try TestBytes.write(path, count: size, seed: UInt64(seed))
         return path
     }
 
