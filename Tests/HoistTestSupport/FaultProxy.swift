@@ -34,6 +34,7 @@ public final class FaultProxy: Sendable {
     private let fired = Mutex(0)
     private let lines = Mutex<[String]>([])
     private let answered = Mutex<[(line: String, status: Int)]>([])
+    private let closed = Mutex<[ClosedConnection]>([])
     /// `http://127.0.0.1:PORT` of the proxy.
     public let baseURL: String
 
@@ -107,6 +108,21 @@ public final class FaultProxy: Sendable {
     public var storedPartNumbers: [Int] { Self.partNumbers(answeredRequests.filter { $0.status == 200 }.map(\.line)) }
 
     func recordAnswer(_ line: String, status: Int) { answered.withLock { $0.append((line, status)) } }
+
+    /// A client connection that ended: the request lines it carried and when it closed.
+    public struct ClosedConnection: Sendable {
+        public var requestLines: [String]
+        public var at: ContinuousClock.Instant
+    }
+
+    /// Client connections that ended so far, in the order they closed: when a client cut a
+    /// request (a PUT it stopped) is when its connection closed.
+    public var closedConnections: [ClosedConnection] { closed.withLock { $0 } }
+
+    func recordClosed(_ lines: [String]) {
+        let now = ContinuousClock.now
+        closed.withLock { $0.append(ClosedConnection(requestLines: lines, at: now)) }
+    }
 
     /// The request line `chunk` starts, if it starts one.
     static func requestLine(_ chunk: ByteBuffer) -> String? {
@@ -190,6 +206,8 @@ private final class Relay: ChannelInboundHandler {
     let answers: (ExchangeLog, FaultProxy)?
     private var cut = false
     private var corruptNext = false
+    /// Client side: every request line this connection carried.
+    private var seenLines: [String] = []
 
     init(peer: any Channel, proxy: FaultProxy?, rewrite: ([UInt8], [UInt8])?, requests: ExchangeLog? = nil,
          answers: (ExchangeLog, FaultProxy)? = nil) {
@@ -245,7 +263,10 @@ private final class Relay: ChannelInboundHandler {
                 return
             }
         }
-        if let requests, let line = FaultProxy.requestLine(buffer) { requests.sent(line) }
+        if let requests, let line = FaultProxy.requestLine(buffer) {
+            requests.sent(line)
+            seenLines.append(line)
+        }
         if let (from, to) = rewrite { buffer = Self.replace(from, with: to, in: buffer) }
         if let delay = answerDelay {
             // Same delay, later deadline: scheduled tasks keep the order the bytes came in.
@@ -257,6 +278,7 @@ private final class Relay: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if let proxy { proxy.recordClosed(seenLines) }
         if let delay = answerDelay {
             let peer = peer
             context.eventLoop.scheduleTask(in: delay) { peer.close(promise: nil) }
