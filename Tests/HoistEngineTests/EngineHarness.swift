@@ -66,6 +66,18 @@ struct EngineHarness {
         return path
     }
 
+    /// Changes a file mid-upload: appends to `path` when it is `grows`, deletes it when it
+    /// is `vanishes`.
+    static func disturb(_ path: String, growing grows: String, vanishing vanishes: String) {
+        if path == grows, let handle = FileHandle(forWritingAtPath: grows) {
+            handle.seekToEndOfFile()
+            handle.write(Data("more".utf8))
+            handle.closeFile()
+        } else if path == vanishes {
+            try? FileManager.default.removeItem(atPath: vanishes)
+        }
+    }
+
     static func md5(_ path: String) throws -> String {
         Insecure.MD5.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
     }

@@ -125,13 +125,7 @@ import Testing
             let ids = await engine.add(paths: [grows, vanishes])
             let events = try await collect(engine, ids) { event in
                 guard case .progress(let sent, _) = event.kind, sent > 0 else { return }
-                if event.path == grows, let handle = FileHandle(forWritingAtPath: grows) {
-                    handle.seekToEndOfFile()
-                    handle.write(Data("more".utf8))
-                    handle.closeFile()
-                } else if event.path == vanishes {
-                    try? FileManager.default.removeItem(atPath: vanishes)
-                }
+                EngineHarness.disturb(event.path, growing: grows, vanishing: vanishes)
             }
             await engine.shutdown()
             #expect(events.terminal(ids[0]) == .failed(.fileChanged(grows)))
