@@ -11,24 +11,17 @@ public enum TestBytes {
     /// `count` bytes of xorshift64* output from `seed`: the same seed gives the same bytes,
     /// different seeds different ones.
     public static func pseudoRandom(count: Int, seed: UInt64) -> Data {
-        var data = Data(count: count)
-        data.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return }  // no bytes
-            var state = (seed &* 0x9E37_79B9_7F4A_7C15) | 1
-            let words = count / 8
-            let wordPointer = base.assumingMemoryBound(to: UInt64.self)
+        // Whole words, the last one cut: one step of the generator per 8 bytes.
+        let words = (count + 7) / 8
+        var state = (seed &* 0x9E37_79B9_7F4A_7C15) | 1
+        let values = [UInt64](unsafeUninitializedCapacity: words) { buffer, initialized in
             for index in 0..<words {
                 state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-                wordPointer[index] = state &* 0x2545_F491_4F6C_DD1D
+                buffer[index] = state &* 0x2545_F491_4F6C_DD1D
             }
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            var last = state &* 0x2545_F491_4F6C_DD1D
-            for index in (words * 8)..<count {
-                raw[index] = UInt8(truncatingIfNeeded: last)
-                last >>= 8
-            }
+            initialized = words
         }
-        return data
+        return values.withUnsafeBytes { Data(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
     }
 
     /// Writes `count` pseudo-random bytes from `seed` (a fresh random seed by default) to `path`.
