@@ -162,9 +162,10 @@ public final class FaultProxy: Sendable {
 
     /// The fault to apply to a client chunk, if one is armed for it (consumes it).
     func fault(for chunk: ByteBuffer) -> Fault? {
-        guard rules.withLock({ $0.contains { $0.remaining > 0 } }) else { return nil }
-        let text = Self.text(chunk, prefix: 512)
         let hit: Fault? = rules.withLock { rules in
+            // Read as text only while a fault is armed: most chunks are body bytes.
+            guard rules.contains(where: { $0.remaining > 0 }) else { return nil }
+            let text = Self.text(chunk, prefix: 512)
             guard let index = rules.firstIndex(where: { $0.remaining > 0 && text.contains($0.marker) }) else { return nil }
             rules[index].remaining -= 1
             return rules[index].fault
