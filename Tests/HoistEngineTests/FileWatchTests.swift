@@ -35,7 +35,7 @@ import Testing
                     let name = (path as NSString).lastPathComponent
                     let put = try #require(proxy.closedConnections.first { $0.requestLines.contains { $0.hasPrefix("PUT ") && $0.contains(name) } },
                                            "no PUT of \(name) ended: \(proxy.closedConnections.map(\.requestLines))")
-                    // "About 2 s": a check every 0.5 s, then the PUT cut. Seen at 0.5-1.1 s in
+                    // "About 2 s": a check every 0.5 s, then the PUT cut. Seen at 0.5-1.2 s in
                     // full parallel runs on 2 cores; a PUT run out would take 10 s. (The
                     // failed event comes later still: the session is cancelled on the server
                     // first, a round trip a full run has starved for 3 s.)
