@@ -163,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HoistBenchTests",
-            dependencies: ["hoist-bench"],
+            dependencies: ["hoist-bench", "HoistTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -173,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HoistTUITests",
-            dependencies: ["HoistTUI", "HoistTerminal", "HoistEngine"],
+            dependencies: ["HoistTUI", "HoistTerminal", "HoistEngine", "HoistTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

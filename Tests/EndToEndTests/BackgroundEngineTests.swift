@@ -243,7 +243,7 @@ struct BackgroundEngineTests {
         for index in 0..<files {
             let directory = tree + "/d\(index % 3)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(repeating: UInt8(index % 251), count: 100 + index % 50).write(to: URL(fileURLWithPath: directory + "/f\(index).bin"))
+            try TestFiles.write(Data(repeating: UInt8(index % 251), count: 100 + index % 50), to: directory + "/f\(index).bin")
         }
         return tree
     }

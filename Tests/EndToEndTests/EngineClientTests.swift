@@ -12,7 +12,7 @@ struct EngineClientTests {
             try await BackgroundHome.with(server: server) { home in
                 let tree = URL(fileURLWithPath: try TempDirectory.make(prefix: "hoist-jobs-tree")).standardizedFileURL.path
                 for index in 0..<1_500 {
-                    try Data("job \(index)\n".utf8).write(to: URL(fileURLWithPath: tree + "/f\(index).txt"))
+                    try TestFiles.write("job \(index)\n", to: tree + "/f\(index).txt")
                 }
                 let missing = tree + "/missing.txt"
                 let detached = try await home.run(["upload", "--detach", tree, missing] + home.endpoint, timeout: 120)

@@ -12,7 +12,7 @@ struct ExpectContinueTests {
         try await TestServer.with { ts in
             let dir = try TempDirectory.make(prefix: "hoist-expect")
             let size = 3 << 20
-            try Data(repeating: 0x42, count: size).write(to: URL(fileURLWithPath: dir + "/big.bin"))
+            try TestFiles.write(Data(repeating: 0x42, count: size), to: dir + "/big.bin")
             let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
                 .create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
             let url = try #require(created.string("uploadUrl"))
@@ -34,7 +34,7 @@ struct ExpectContinueTests {
     func rejects(kind: String) async throws {
         try await TestServer.with { ts in
             let dir = try TempDirectory.make(prefix: "hoist-expect")
-            try Data(repeating: 0x42, count: 3 << 20).write(to: URL(fileURLWithPath: dir + "/big.bin"))
+            try TestFiles.write(Data(repeating: 0x42, count: 3 << 20), to: dir + "/big.bin")
             let declared = kind == "oversize" ? 1 << 20 : 3 << 20
             let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
                 .create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: declared)

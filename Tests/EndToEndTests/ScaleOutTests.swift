@@ -41,7 +41,7 @@ struct ScaleOutTests {
         let bin = try HoistBinary.require()
         let root = try TempDirectory.make(prefix: "hoist-scale")
         let secretFile = root + "/secret"
-        try Data("a secret both instances share, long enough\n".utf8).write(to: URL(fileURLWithPath: secretFile))
+        try TestFiles.write("a secret both instances share, long enough\n", to: secretFile)
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_ACCESS_KEY_ID"] = "testing"
         environment["AWS_SECRET_ACCESS_KEY"] = "testing"

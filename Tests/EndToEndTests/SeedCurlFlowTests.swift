@@ -12,7 +12,7 @@ struct SeedCurlFlowTests {
             let token = try await ts.makeKey(personas: [123])
             let dir = try TempDirectory.make(prefix: "hoist-seed")
             let image = Data((0..<4096).map { UInt8($0 % 256) })
-            try image.write(to: URL(fileURLWithPath: dir + "/image.jpg"))
+            try TestFiles.write(image, to: dir + "/image.jpg")
 
             let step1 = try await Shell.run("""
                 curl -s -X POST \(ts.baseURL)/v2/upload \\

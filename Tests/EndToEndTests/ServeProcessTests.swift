@@ -62,7 +62,7 @@ struct ServeProcessTests {
 
         let size = 8 << 20
         let work = try TempDirectory.make(prefix: "hoist-crash-src")
-        try Data(repeating: 0x5A, count: size).write(to: URL(fileURLWithPath: work + "/big.bin"))
+        try TestFiles.write(Data(repeating: 0x5A, count: size), to: work + "/big.bin")
         let created = try await lf.create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: size)
         let pendingID = try #require(created.string("id"))
         let url = try #require(created.string("uploadUrl"))
@@ -104,7 +104,7 @@ struct ServeProcessTests {
         let bin = try HoistBinary.require()
         let dir = try TempDirectory.make(prefix: "hoist-serve-pg")
         let secretFile = dir + "/secret"
-        try Data("0123456789abcdef0123456789abcdef\n".utf8).write(to: URL(fileURLWithPath: secretFile))
+        try TestFiles.write("0123456789abcdef0123456789abcdef\n", to: secretFile)
         let made = try await Shell.run("'\(bin)' keys create --database '\(database.url)' --scopes files:create,files:read")
         #expect(made.status == 0, "\(made.stderr)")
         let key = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

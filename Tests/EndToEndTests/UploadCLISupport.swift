@@ -98,7 +98,7 @@ func uploadCLIFiles(_ specs: [(String, Int)]) throws -> String {
     for (name, size) in specs {
         let path = dir + "/" + name
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try random.readData(ofLength: size).write(to: URL(fileURLWithPath: path))
+        try TestFiles.write(random.readData(ofLength: size), to: path)
     }
     return dir
 }

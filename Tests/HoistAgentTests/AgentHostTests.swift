@@ -132,7 +132,7 @@ struct AgentHostTests {
     func viewers() async throws {
         try await Self.with { running, _ in
             let path = running.files + "/a.txt"
-            try Data(repeating: 7, count: 50_000).write(to: URL(fileURLWithPath: path))
+            try TestFiles.write(Data(repeating: 7, count: 50_000), to: path)
             let a = try await Self.connect(running)
             let b = try await Self.connect(running)
             let collectA = Task { await Self.events(a, until: { $0.contains { $0.isTerminal } }) }
@@ -248,7 +248,7 @@ struct AgentHostTests {
         for index in 0..<files {
             let directory = tree + "/d\(index % 3)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data("file \(index)\n".utf8).write(to: URL(fileURLWithPath: directory + "/f\(index).txt"))
+            try TestFiles.write("file \(index)\n", to: directory + "/f\(index).txt")
         }
         return tree
     }
@@ -311,8 +311,8 @@ struct AgentHostTests {
     func addWhileStopping() async throws {
         try await Self.with { running, _ in
             let slow = running.files + "/slow.bin", late = running.files + "/late.txt"
-            try Data(repeating: 1, count: 2_000_000).write(to: URL(fileURLWithPath: slow))
-            try Data(repeating: 2, count: 100).write(to: URL(fileURLWithPath: late))
+            try TestFiles.write(Data(repeating: 1, count: 2_000_000), to: slow)
+            try TestFiles.write(Data(repeating: 2, count: 100), to: late)
             let a = try await Self.connect(running)
             a.send(.value(.rateLimit, 100_000))
             a.send(.add([slow], tag: 1))

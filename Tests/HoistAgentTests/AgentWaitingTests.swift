@@ -17,7 +17,7 @@ struct AgentWaitingTests {
         for index in 0..<count {
             let path = root + "/\(prefix)-\(String(index + 1000)).txt"
             let body = Data(String(repeating: "x", count: index % 7 + 1).utf8)
-            try body.write(to: URL(fileURLWithPath: path))
+            try TestFiles.write(body, to: path)
             paths.append(path)
             bytes += Int64(body.count)
         }

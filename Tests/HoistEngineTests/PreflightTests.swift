@@ -18,7 +18,7 @@ import Glibc
     static func unreadableFile(_ name: String, in directory: String) throws -> String? {
         let path = directory + "/" + name
         if getuid() != 0 {
-            try Data("secret".utf8).write(to: URL(fileURLWithPath: path))
+            try TestFiles.write("secret", to: path)
             chmod(path, 0)
             return path
         }

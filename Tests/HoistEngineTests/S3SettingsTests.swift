@@ -17,7 +17,7 @@ import Testing
         let home = try TempDirectory.make(prefix: "hoist-aws")
         defer { try? FileManager.default.removeItem(atPath: home) }
         try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
-        try """
+        try TestFiles.write("""
             [default]
             aws_access_key_id = DEFAULTID
             aws_secret_access_key = defaultsecret
@@ -26,8 +26,8 @@ import Testing
             aws_access_key_id=WORKID   # inline comment
             aws_secret_access_key = worksecret
             aws_session_token = worktoken
-            """.write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
-        try """
+            """, to: home + "/.aws/credentials")
+        try TestFiles.write("""
             [profile work]
             region = eu-west-3
             s3 =
@@ -35,7 +35,7 @@ import Testing
             [profile config-only]
             aws_access_key_id = CFGID
             aws_secret_access_key = cfgsecret
-            """.write(toFile: home + "/.aws/config", atomically: true, encoding: .utf8)
+            """, to: home + "/.aws/config")
         let base = ["HOME": home]
         #expect(try AWSCredentialChain(environment: base).credentials().accessKeyID == "DEFAULTID")
         let work = AWSCredentialChain(environment: base.merging(["AWS_PROFILE": "work"]) { $1 })

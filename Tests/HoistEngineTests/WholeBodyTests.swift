@@ -9,7 +9,7 @@ import Testing
 @Suite struct WholeBodyTests {
     private func file(_ bytes: Data) throws -> String {
         let path = try TempDirectory.make(prefix: "whole-body") + "/f.bin"
-        try bytes.write(to: URL(fileURLWithPath: path))
+        try TestFiles.write(bytes, to: path)
         return path
     }
 

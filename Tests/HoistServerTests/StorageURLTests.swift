@@ -110,7 +110,7 @@ struct StorageURLTests {
             // A file where the blob directory was: the rename into it fails (ENOTDIR).
             let blobs = ts.dataDirectory + "/blobs"
             try FileManager.default.moveItem(atPath: blobs, toPath: blobs + ".away")
-            try Data().write(to: URL(fileURLWithPath: blobs))
+            try TestFiles.write(Data(), to: blobs)
             let failed = try await lf.put(created, body: body)
             #expect(failed.status == 500)
             #expect(failed.errorCode == "internal_error")

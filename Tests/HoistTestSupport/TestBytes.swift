@@ -26,6 +26,6 @@ public enum TestBytes {
 
     /// Writes `count` pseudo-random bytes from `seed` (a fresh random seed by default) to `path`.
     public static func write(_ path: String, count: Int, seed: UInt64 = .random(in: 0...UInt64.max)) throws {
-        try pseudoRandom(count: count, seed: seed).write(to: URL(fileURLWithPath: path))
+        try TestFiles.write(pseudoRandom(count: count, seed: seed), to: path)
     }
 }
