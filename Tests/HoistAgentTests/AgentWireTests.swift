@@ -1,6 +1,7 @@
 import Foundation
 import HoistAgent
 import HoistEngine
+import HoistTestSupport
 import Testing
 
 /// The agent protocol's lines, the job book and the lock: pure or local, no engine.
@@ -115,8 +116,7 @@ struct AgentWireTests {
 
     @Test("the lock: one holder per journal, its pid readable, free again once released")
     func lock() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-lock-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TempDirectory.make(prefix: "hoist-lock")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let paths = AgentPaths(journal: directory + "/journal.sqlite", environment: [:])
         #expect(EngineLock.holder(paths) == nil)

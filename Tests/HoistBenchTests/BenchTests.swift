@@ -1,4 +1,6 @@
 import Foundation
+import enum HoistTestSupport.TempDirectory
+import enum HoistTestSupport.TestFiles
 import Testing
 
 @testable import hoist_bench
@@ -7,7 +9,7 @@ import Testing
 struct BenchTests {
     /// Runs `script` with `sh -c` and removes its output files afterwards.
     private func run(_ script: String, timeout: Duration = .seconds(30)) async throws -> ChildProcess.Outcome {
-        let out = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
+        let out = TempDirectory.file("hoist-bench-test-\(UUID().uuidString.prefix(8))")
         defer {
             try? FileManager.default.removeItem(atPath: out + ".out")
             try? FileManager.default.removeItem(atPath: out + ".err")
@@ -52,7 +54,7 @@ struct BenchTests {
 
     @Test("a pinned child runs on the CPUs it was given, through taskset")
     func pinnedChild() async throws {
-        let out = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
+        let out = TempDirectory.file("hoist-bench-test-\(UUID().uuidString.prefix(8))")
         defer {
             try? FileManager.default.removeItem(atPath: out + ".out")
             try? FileManager.default.removeItem(atPath: out + ".err")
@@ -74,12 +76,12 @@ struct BenchTests {
 
     @Test("between rows only large files are deleted; small ones, links and directories stay for the end")
     func removeLargeFilesKeepsSmallOnes() throws {
-        let dir = NSTemporaryDirectory() + "/hoist-bench-test-\(UUID().uuidString.prefix(8))"
+        let dir = try TempDirectory.make(prefix: "hoist-bench-test")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/server/blobs", withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: dir + "/large.bin", contents: Data(count: 2 << 20)))
-        #expect(FileManager.default.createFile(atPath: dir + "/server/blobs/big", contents: Data(count: 1 << 20)))
-        #expect(FileManager.default.createFile(atPath: dir + "/server/blobs/small", contents: Data(count: (1 << 20) - 1)))
+        try TestFiles.write(Data(count: 2 << 20), to: dir + "/large.bin")
+        try TestFiles.write(Data(count: 1 << 20), to: dir + "/server/blobs/big")
+        try TestFiles.write(Data(count: (1 << 20) - 1), to: dir + "/server/blobs/small")
         #expect(symlink(dir + "/large.bin", dir + "/link") == 0)
         BenchWorkspace.removeLargeFiles(under: dir)
         let left = Set(FileManager.default.subpaths(atPath: dir) ?? [])

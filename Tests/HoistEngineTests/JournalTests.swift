@@ -1,11 +1,12 @@
 import Foundation
+import HoistTestSupport
 import Testing
 
 @testable import HoistEngine
 
 @Suite struct JournalTests {
     @Test func recordsStepsAndFindsTheLatestRowByIdentity() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-journal-\(UUID())").path
+        let directory = try TempDirectory.make(prefix: "hoist-journal")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let journal = try Journal.open(path: directory + "/journal.sqlite")
         let file = FileIdentity(path: "/data/a.txt", size: 10, mtimeNanos: 42)
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func aNewRowForAChangedFileOrARefusedPathEndsThePathsOlderUnfinishedRows() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-journal-\(UUID())").path
+        let directory = try TempDirectory.make(prefix: "hoist-journal")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let journal = try Journal.open(path: directory + "/journal.sqlite")
         let old = FileIdentity(path: "/data/a.txt", size: 10, mtimeNanos: 42)

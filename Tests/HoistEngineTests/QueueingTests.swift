@@ -8,7 +8,7 @@ import Testing
 /// drops jobs in constant time, and a long add can be stopped half-way.
 @Suite struct QueueingTests {
     @Test func theWalkYieldsEveryRegularFileInFullPathOrder() throws {
-        let root = NSTemporaryDirectory() + "walk-\(UUID().uuidString)"
+        let root = try TempDirectory.make(prefix: "walk")
         defer { try? FileManager.default.removeItem(atPath: root) }
         // Names around `/` in byte order (`-` < `.` < `/` < `0`): a per-directory sort that
         // ignored where a directory's contents fall among full paths would misplace them.
@@ -16,12 +16,12 @@ import Testing
         for file in files {
             let path = root + "/" + file
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
+            try TestFiles.write("x", to: path)
         }
         // Skipped: hidden entries, links, a FIFO, an empty directory.
-        #expect(FileManager.default.createFile(atPath: root + "/.hidden", contents: Data("h".utf8)))
+        try TestFiles.write("h", to: root + "/.hidden")
         try FileManager.default.createDirectory(atPath: root + "/.git/objects", withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: root + "/.git/objects/o", contents: Data("o".utf8)))
+        try TestFiles.write("o", to: root + "/.git/objects/o")
         #expect(symlink(root + "/b", root + "/link-to-b") == 0)
         #expect(symlink(root + "/a", root + "/link-to-a") == 0)
         #expect(mkfifo(root + "/pipe", 0o644) == 0)
@@ -33,11 +33,10 @@ import Testing
     }
 
     @Test func aPathIsStandardisedAsFoundationDoesWhicheverWayItIsSpelled() throws {
-        // NSTemporaryDirectory ends in a slash: the root itself is spelled with `//`.
-        let root = ((NSTemporaryDirectory() + "absolute-\(UUID().uuidString)") as NSString).standardizingPath
+        let root = try TempDirectory.make(prefix: "absolute")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/real/sub", withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: root + "/real/sub/f", contents: Data("f".utf8)))
+        try TestFiles.write("f", to: root + "/real/sub/f")
         #expect(symlink(root + "/real", root + "/dir-link") == 0)
         #expect(symlink("real/sub/f", root + "/relative-link") == 0)
         #expect(symlink("sub/../sub/f", root + "/real/dotted-link") == 0)
@@ -63,11 +62,11 @@ import Testing
     }
 
     @Test func aDirectoryThatCannotBeListedIsAnEntryWhereItsContentsWouldBe() throws {
-        let root = NSTemporaryDirectory() + "walk-\(UUID().uuidString)"
+        let root = try TempDirectory.make(prefix: "walk")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/gone", withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: root + "/after", contents: Data("a".utf8)))
-        #expect(FileManager.default.createFile(atPath: root + "/before", contents: Data("b".utf8)))
+        try TestFiles.write("a", to: root + "/after")
+        try TestFiles.write("b", to: root + "/before")
         let missing = Array(DirectoryWalk(root + "/missing"))
         guard case .unreadableDirectory(let path, let error)? = missing.first, missing.count == 1 else {
             Issue.record("a missing directory walked to \(missing)")

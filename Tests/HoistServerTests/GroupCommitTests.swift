@@ -18,7 +18,7 @@ struct GroupCommitTests {
 
     @Test("the server's SQLite store syncs every commit to the disk (synchronous = FULL), not only to the kernel")
     func storeCommitsReachTheDisk() throws {
-        let dir = NSTemporaryDirectory() + "/hoist-store-\(UUID().uuidString.prefix(8))"
+        let dir = try TempDirectory.make(prefix: "hoist-store")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try SQLiteStore(directory: dir)
         // GRDB's WAL setup leaves NORMAL (1); 2 is FULL, which syncs the WAL at each commit.

@@ -1,4 +1,5 @@
 import Foundation
+import HoistTestSupport
 
 /// The repository's `themes/` directory, found from this file's path.
 let shippedThemes: String = {
@@ -7,14 +8,12 @@ let shippedThemes: String = {
     return url.appendingPathComponent("themes").path
 }()
 
-/// A fresh directory under the system's temporary directory, removed by `cleanUp`.
+/// A fresh directory under the tests' scratch root, removed by `cleanUp`.
 struct TemporaryDirectory {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hoist-theme-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = try TempDirectory.make(prefix: "hoist-theme-tests")
     }
 
     /// Writes `text` to `name` inside the directory (creating subdirectories) and returns its path.
@@ -23,7 +22,7 @@ struct TemporaryDirectory {
         let file = path + "/" + name
         let directory = (file as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        try TestFiles.write(text, to: file)
         return file
     }
 
