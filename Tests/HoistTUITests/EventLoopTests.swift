@@ -1,5 +1,6 @@
 import Foundation
 import HoistEngine
+import HoistTestSupport
 import HoistTerminal
 import Testing
 @testable import HoistTUI
@@ -14,16 +15,23 @@ struct EventLoopTests {
         let link = ScriptedLink()
         let loop: EventLoop
         let directory: String
+        /// How many paths of a `u` the loop checks first, then per turn.
+        let firstSlice: Int, slice: Int
 
-        init(size: Size = Size(rows: 40, columns: 120), resume: [String] = []) throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("hoist-loop-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for name in ["a.bin", "b.bin"] { try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: directory + "/" + name)) }
+        /// `slices` smaller than the app's keep a test of slicing to a few dozen files.
+        init(size: Size = Size(rows: 40, columns: 120), resume: [String] = [], slices: (first: Int, rest: Int)? = nil) throws {
+            directory = try TempDirectory.make(prefix: "hoist-loop")
+            for name in ["a.bin", "b.bin"] { try TestFiles.write(Data(repeating: 1, count: 100), to: directory + "/" + name) }
             screen = GridScreen(size: size)
             var configuration = TUIConfiguration(directory: directory, destination: "test server", theme: .default, glyphs: .unicode,
                                                  usesColors: true, concurrency: 4)
             configuration.clock = clock
             configuration.resume = Resume(paths: resume)
+            if let slices {
+                configuration.firstCheckSlice = slices.first
+                configuration.checkSlice = slices.rest
+            }
+            (firstSlice, slice) = (configuration.firstCheckSlice, configuration.checkSlice)
             let clock = clock
             loop = EventLoop(screen: screen, link: link, configuration: configuration,
                              wallClock: { wall.addingTimeInterval(clock.now().seconds) })
@@ -210,7 +218,7 @@ struct EventLoopTests {
     func largeSelectionsQueueInSlices() throws {
         let rig = try Rig()
         let names = (0..<300).map { String(format: "f-%03d.bin", $0) }
-        for name in names { try Data([1]).write(to: URL(fileURLWithPath: rig.directory + "/" + name)) }
+        for name in names { try TestFiles.write(Data([1]), to: rig.directory + "/" + name) }
         // Sorted last, so in the second slice: a second path to a file the first slice queued.
         #expect(symlink(rig.directory + "/f-000.bin", rig.directory + "/z-link.bin") == 0)
         rig.loop.start()
@@ -219,21 +227,21 @@ struct EventLoopTests {
         rig.run(2)
         // The first slice is queued, and drawn, before the rest is checked.
         let paths = (["a.bin", "b.bin"] + names).map { rig.directory + "/" + $0 }
-        #expect(rig.link.commands.compactMap(\.addedPaths) == [Array(paths.prefix(EventLoop.firstSlice))])
-        #expect(rig.screen.text.contains("queued \(EventLoop.firstSlice) items"))
+        #expect(rig.link.commands.compactMap(\.addedPaths) == [Array(paths.prefix(rig.firstSlice))])
+        #expect(rig.screen.text.contains("queued \(rig.firstSlice) items"))
         rig.run()
-        #expect(rig.link.commands.compactMap(\.addedPaths) == [Array(paths.prefix(EventLoop.firstSlice)), Array(paths.dropFirst(EventLoop.firstSlice))])
+        #expect(rig.link.commands.compactMap(\.addedPaths) == [Array(paths.prefix(rig.firstSlice)), Array(paths.dropFirst(rig.firstSlice))])
         #expect(rig.loop.state.message == "queued 302 items; z-link.bin already queued")
         #expect(rig.loop.state.log.filter { $0.text.hasPrefix("queued") }.map(\.text) == ["queued 302 items; z-link.bin already queued"])
     }
 
     @Test("quitting while a u is still being checked drops the rest of it: no slice is queued after the cancel")
     func cancelAllDropsTheRestOfAU() throws {
-        let rig = try Rig()
+        let rig = try Rig(slices: (first: 4, rest: 16))
         // Four slices: the first, two full ones, and the rest. One is checked a turn, and a
         // key is read a turn: Ctrl-C twice takes two, so the last slice is still unchecked.
-        let count = EventLoop.firstSlice + 2 * EventLoop.slice + 100
-        for index in 0..<count { try Data([1]).write(to: URL(fileURLWithPath: rig.directory + String(format: "/f-%05d.bin", index))) }
+        let count = rig.firstSlice + 2 * rig.slice + 10
+        for index in 0..<count { try TestFiles.write(Data([1]), to: rig.directory + String(format: "/f-%05d.bin", index)) }
         rig.loop.start()
         rig.run()
         rig.screen.push(.character("a"), .character("u"))

@@ -19,9 +19,6 @@ final class EventLoop {
     private var pendingTitle: String?
     private var lastTitle: Duration?
     private var exit: TUIExit?
-    /// Paths `u` checks before queueing the first of them, then per turn of the loop.
-    static let firstSlice = 256
-    static let slice = 4096
     /// The paths of a `u` not checked yet.
     private var unchecked = PathList()[...]
     /// The paths of the jobs queued or running when that `u` was pressed, until its first slice.
@@ -127,7 +124,7 @@ final class EventLoop {
     /// checks rather than after all of them.
     private func checkSlice() {
         let isFirst = unchecked.startIndex == 0
-        let slice = unchecked.prefix(isFirst ? Self.firstSlice : Self.slice)
+        let slice = unchecked.prefix(isFirst ? configuration.firstCheckSlice : configuration.checkSlice)
         unchecked = unchecked.dropFirst(slice.count)
         let checks = PathChecker.check(Array(slice), preflight: link.preflight)
         let final = unchecked.isEmpty

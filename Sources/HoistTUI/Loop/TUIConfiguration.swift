@@ -34,6 +34,12 @@ public struct TUIConfiguration: Sendable {
     public var historyLimit = 1000
     /// The engine runs in the background (`hoist engine`): leaving lets uploads go on.
     public var background = false
+    /// How many of a `u`'s paths are checked before the first of them are queued: small, so
+    /// that uploads start, and show, at once.
+    public var firstCheckSlice = 256
+    /// How many more are checked per turn of the loop after that: large, for throughput,
+    /// with the screen drawn and keys read between slices.
+    public var checkSlice = 4096
 
     public init(directory: String, destination: String, theme: Theme, glyphs: Glyphs, usesColors: Bool, concurrency: Int) {
         self.directory = directory
