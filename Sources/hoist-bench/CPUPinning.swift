@@ -34,19 +34,23 @@ enum CPUPinning {
 /// this thread (the same implementation as hoist's, swift-crypto's `Insecure.MD5`).
 enum MD5Floor {
     static func perGiB(sample: Int = 64 << 20, rounds: Int = 16) -> Duration {
-        var buffer = [UInt8](repeating: 0, count: sample)
-        var rng = SystemRandomNumberGenerator()
-        for index in stride(from: 0, to: buffer.count, by: 8) {
-            withUnsafeBytes(of: rng.next() as UInt64) { word in
-                for offset in 0..<min(8, buffer.count - index) { buffer[index + offset] = word[offset] }
+        // MD5 takes as long whatever the bytes are; they vary only so that nothing could skip
+        // them. A word at a time from xorshift: the system generator is a getrandom call per
+        // word, 8 million of them for the default sample.
+        var state = UInt64.random(in: 1...UInt64.max)
+        let words = [UInt64](unsafeUninitializedCapacity: max(sample / 8, 1)) { buffer, initialized in
+            for index in buffer.indices {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                buffer[index] = state
             }
+            initialized = buffer.count
         }
         let start = threadCPU()
         var digest: [UInt8] = []
-        for _ in 0..<rounds { digest = Array(Insecure.MD5.hash(data: buffer)) }
+        for _ in 0..<rounds { digest = words.withUnsafeBytes { Array(Insecure.MD5.hash(data: $0)) } }
         let used = threadCPU() - start
         precondition(!digest.isEmpty)
-        let hashed = Double(sample) * Double(rounds)
+        let hashed = Double(words.count * 8) * Double(rounds)
         return used * (Double(1 << 30) / hashed)
     }
 
