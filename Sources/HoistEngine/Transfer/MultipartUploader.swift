@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Sends the parts of a multipart session: those the store does not hold yet, `partJobs` at
 /// a time, each streamed from its range of the file with its own `Content-MD5`.
@@ -32,14 +31,7 @@ struct MultipartUploader: Sendable {
         let reconciled = try await reconcile(file, session: session, plan: plan, row: row)
         let held = reconciled.held
         let base = held.reduce(Int64(0)) { $0 + $1.size }
-        let inFlight = Mutex<[Int: Int64]>([:])
-        @Sendable func report(_ number: Int, _ sent: Int64) {
-            let total = inFlight.withLock { flights in
-                flights[number] = sent
-                return flights.values.reduce(base, +)
-            }
-            onProgress(min(total, file.size - 1))
-        }
+        let progress = PartProgress(base: base, size: file.size, onProgress: onProgress)
         if base > 0 { onResumed(base) }
         let sentParts = try await uploader.watching(file, url: session.uploadURL) { [self] in
             try await withThrowingTaskGroup(of: UploadedPart.self) { group in
@@ -47,7 +39,7 @@ struct MultipartUploader: Sendable {
                 var done: [UploadedPart] = []
                 var firstError: (any Error)?
                 let send: @Sendable (Int) async throws -> UploadedPart = { number in
-                    try await sendPart(number, of: file, session: session, plan: plan, row: row) { report(number, $0) }
+                    try await sendPart(number, of: file, session: session, plan: plan, row: row) { progress.report(number, $0) }
                 }
                 for _ in 0..<max(1, partJobs) {
                     if let number = pending.popFirst() { group.addTask { try await send(number) } }
@@ -58,7 +50,7 @@ struct MultipartUploader: Sendable {
                     switch result {
                     case .success(let part):
                         done.append(part)
-                        report(part.number, part.size)
+                        progress.report(part.number, part.size)
                         if firstError == nil, let number = pending.popFirst() { group.addTask { try await send(number) } }
                     case .failure(let error):
                         if firstError == nil { firstError = error }
