@@ -73,8 +73,14 @@ public enum TempDirectory {
 
     /// A shell that waits for this process to end, then removes `root`. It is spawned as
     /// every test child is (no descriptor of ours, output to /dev/null), and outlives us.
+    ///
+    /// A test process that is killed leaves its tmux servers, and the hoist in each pane
+    /// retrying a server that died with it, running for good: the watchdog ends every tmux
+    /// server whose log (`Tmux.logSuffix`) is in the root before removing it.
     private static func startWatchdog(removing root: String) {
-        let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; rm -rf \(Tmux.quote(root))"
+        let servers = "for log in \(Tmux.quote(root))/*\(Tmux.logSuffix); do [ -e \"$log\" ] || continue; "
+            + "name=${log##*/}; tmux -L \"${name%\(Tmux.logSuffix)}\" kill-server; done 2>/dev/null"
+        let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(servers); rm -rf \(Tmux.quote(root))"
         Task.detached { _ = try? await Spawned("/bin/sh", ["-c", script]) }
     }
 }

@@ -12,7 +12,7 @@ public final class Tmux: Sendable {
         // The tmux server outlives this call: it must not keep any descriptor of the test
         // process's (a pipe's write end would hold some reader's "end of output" back
         // forever), so every descriptor above 2 is closed first.
-        let log = TempDirectory.file("\(socket).log")
+        let log = TempDirectory.file(socket + Self.logSuffix)
         let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; "#
         // The test process spawns from threads that block most signals, and a child keeps
         // that mask: the program in the pane would never get the SIGHUP of `kill()` (a
@@ -78,6 +78,10 @@ public final class Tmux: Sendable {
     public func kill() async {
         _ = try? await Shell.run("tmux -L \(socket) kill-server")
     }
+
+    /// The end of the name of a server's log in the test root: `<socket>.tmux.log`. The
+    /// root's watchdog ends the server of every such log once the test process is gone.
+    static let logSuffix = ".tmux.log"
 
     /// `text` quoted for the shell.
     public static func quote(_ text: String) -> String {
