@@ -36,9 +36,9 @@ public enum TempDirectory {
     private static let tmpfsRoom: UInt64 = 4 << 30
 
     /// Where roots are made; see the type's documentation.
-    static func base(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let chosen = environment["HOIST_TEST_TMPDIR"], !chosen.isEmpty { return chosen }
-        // Linux mounts a tmpfs there; elsewhere the directory is missing and the test fails.
+    private static func base() -> String {
+        if let chosen = ProcessInfo.processInfo.environment["HOIST_TEST_TMPDIR"], !chosen.isEmpty { return chosen }
+        // Linux mounts a tmpfs there; where there is none, statvfs fails and the disk is used.
         var stats = statvfs()
         if statvfs("/dev/shm", &stats) == 0, access("/dev/shm", W_OK | X_OK) == 0,
            UInt64(stats.f_bavail) * UInt64(stats.f_frsize) >= tmpfsRoom
