@@ -37,6 +37,28 @@ struct MetricsTests {
         }
     }
 
+    @Test("hoist_request_duration_seconds times every request by route, method and status, from a quarter millisecond up", .diskBlobsOnly)
+    func requestDurations() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            _ = try await lf.upload(Data("hello".utf8))
+            _ = try await lf.create(sizeBytes: 3)
+            _ = try await TestHTTP.send(.GET, "\(ts.baseURL)/nowhere")
+            let text = try await TestHTTP.send(.GET, "\(ts.baseURL)/metrics").text
+            let created = #"{route="/v1/files",method="POST",status="200"}"#
+            #expect(sample(text, "hoist_request_duration_seconds_count" + created) == 2, "\(text)")
+            let seconds = try #require(sample(text, "hoist_request_duration_seconds_sum" + created), "\(text)")
+            // Two creates on loopback: more than nothing, less than the whole test.
+            #expect(seconds > 0 && seconds < 60)
+            let labels = #"route="/v1/files",method="POST",status="200","#
+            let buckets = text.split(separator: "\n").filter { $0.hasPrefix("hoist_request_duration_seconds_bucket{" + labels) }
+            #expect(buckets.count == 17, "16 bounds and +Inf: \(buckets)")
+            #expect(buckets.first?.contains(#"le="0.00025""#) == true, "\(buckets)")
+            #expect(buckets.last.flatMap { $0.split(separator: " ").last } == "2")
+            #expect(sample(text, #"hoist_request_duration_seconds_count{route="NotFound",method="GET",status="404"}"#) == 1)
+        }
+    }
+
     @Test("with a metrics port, /metrics is served there and not on the API's port")
     func separatePort() async throws {
         try await TestServer.with(configure: { $0.metricsPort = 0 }) { ts in

@@ -1,20 +1,27 @@
 import Hummingbird
 
-/// Counts every answered request by route pattern, method and status. It sits outermost,
-/// so the status it sees is the one sent.
+/// Counts every answered request by route pattern, method and status, and times it. It
+/// sits outermost, so the status it sees is the one sent and the time covers every other
+/// middleware and the route.
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            metrics.request(route: Self.route(context), method: request.method.rawValue, status: response.status.code)
+            answered(request, context, status: response.status.code, after: start)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.request(route: Self.route(context), method: request.method.rawValue, status: status)
+            answered(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, after: start)
             throw error
         }
+    }
+
+    private func answered(_ request: Request, _ context: Context, status: Int, after start: ContinuousClock.Instant) {
+        let route = Self.route(context), method = request.method.rawValue
+        metrics.request(route: route, method: method, status: status)
+        metrics.requestDuration(ContinuousClock.now - start, route: route, method: method, status: status)
     }
 
     private static func route(_ context: Context) -> String {
