@@ -54,6 +54,8 @@ struct Report: Sendable {
             ["server CPU per GiB (hoist's round)", Self.seconds(perGiB(large.serverCPU)), "", "", "", ""],
             ["client CPU per small file", perFile(small.hoistCPU), perFile(small.curlCPU), "", "", ""],
             ["server CPU per small file (hoist's run)", perFile(small.serverCPU), "", "", "", ""],
+            ["small files, hoist's time per call", Self.fineMilliseconds(small.timePerCall(jobs: plan.hoistJobs)), "", "", "", ""],
+            ["small files, server's time per request", Self.serverTime(small.serverTime), "", "", "", ""],
         ]
         var lines = Self.table(rows)
         lines += [
@@ -66,6 +68,8 @@ struct Report: Sendable {
             "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",
             "Both sides talk to the same in-process server on 127.0.0.1; \(setting).",
             "server CPU = the bench process's own CPU while hoist ran (the in-process server, and the bench's waiting).",
+            "time per call = hoist's time × jobs / files / 3 (three calls a file); server's time per request = the mean of",
+            "                hoist_request_duration_seconds over hoist's run, read from the server's /metrics before and after.",
         ]
         return lines.joined(separator: "\n")
     }
@@ -97,6 +101,17 @@ struct Report: Sendable {
 
     static func milliseconds(_ duration: Duration) -> String {
         String(format: "%.0f ms", duration.seconds * 1000)
+    }
+
+    /// Milliseconds to two places: a call's parts are fractions of one.
+    static func fineMilliseconds(_ duration: Duration) -> String {
+        String(format: "%.2f ms", duration.seconds * 1000)
+    }
+
+    /// The server's mean time per request and how many it counted, or why there is none.
+    static func serverTime(_ time: ServerRequestTime?) -> String {
+        guard let time, let mean = time.mean else { return "- (no /metrics)" }
+        return fineMilliseconds(mean) + " over \(time.requests.formatted()) requests"
     }
 
     static func rate(_ count: Int64, _ duration: Duration) -> Double {

@@ -17,6 +17,11 @@ struct SmallFilesBench: Sendable {
         var curlCPU: Duration
         /// The bench process's CPU (the in-process server, mostly) during hoist's run.
         var serverCPU: Duration = .zero
+        /// The server's own time over hoist's requests, from its `/metrics` (nil if it has none).
+        var serverTime: ServerRequestTime?
+
+        /// hoist's time per call, from its rate: `jobs` lifecycles at once, three calls each.
+        func timePerCall(jobs: Int) -> Duration { hoist * (Double(jobs) / Double(max(files, 1)) / 3) }
     }
 
     func run(log: (String) -> Void) async throws -> Result {
@@ -27,15 +32,19 @@ struct SmallFilesBench: Sendable {
 
         let curl = try await curlLoop(paths)
         log("small files: curl loop \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
+        // Read outside the CPU window: the scrapes are the bench's, not hoist's.
+        let timeBefore = await ServerRequestTime.scrape(workspace, name: "before")
         let serverBefore = CPUPinning.processCPU()
         let result = try await hoist.upload([directory], jobs: plan.hoistJobs, run: "small")
         let serverCPU = CPUPinning.processCPU() - serverBefore
+        let timeAfter = await ServerRequestTime.scrape(workspace, name: "after")
         guard result.completed == paths.count else {
             throw BenchError("hoist completed \(result.completed) of \(paths.count) small files")
         }
         log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))")
         return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl.elapsed, hoistPeakRSS: result.outcome.peakRSS,
-                      hoistCPU: result.outcome.cpu, curlCPU: curl.cpu, serverCPU: serverCPU)
+                      hoistCPU: result.outcome.cpu, curlCPU: curl.cpu, serverCPU: serverCPU,
+                      serverTime: timeAfter.flatMap { after in timeBefore.map { after - $0 } })
     }
 
     /// `xargs -0 -P N -n 2 bash lifecycle.sh` over (size, path) pairs; xargs exits 123 if
