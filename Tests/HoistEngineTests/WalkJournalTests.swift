@@ -56,6 +56,28 @@ import Testing
         }
     }
 
+    @Test func aKillBetweenABatchsRowsAndItsWalksAdvanceGivesEachFileBackOnce() async throws {
+        try await EngineHarness.with { harness in
+            let count = UploadEngine.firstBatch + 40
+            let paths = try files(harness, "torn", count: count)
+            let journal = harness.files + "/journal.sqlite"
+            let (first, adding) = try await heldAdd(harness, journal: journal, paths, backlog: 10)
+            await first.shutdown(keepingUnfinished: true)
+            _ = await adding.value
+            // As if killed after the first batch's rows were committed, before the advance.
+            let record = try #require(try walks(journal).ids.first)
+            try Journal.open(path: journal).advanceWalk(record, next: 0)
+            #expect(try walks(journal).paths == paths)
+
+            let second = try harness.engine(harness.profile(), journal: journal)
+            let left = await second.unfinished()
+            #expect(left.jobs == Array(paths[..<UploadEngine.firstBatch]))
+            #expect(left.walks == Array(paths[UploadEngine.firstBatch...]))
+            #expect(await second.unfinishedPaths() == paths)
+            await second.shutdown()
+        }
+    }
+
     /// The TUI reads an add's paths back from its record at the add's turn instead of
     /// holding them meanwhile.
     @Test func aWalkJournaledBeforeItsAddIsKeptUntilThatAddEndsAndGivesItsPathsBack() async throws {

@@ -253,7 +253,11 @@ extension UploadEngine {
         let jobs = ((try? journal.unfinished(endpoint: key)) ?? []).map(\.file.path)
         guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return (jobs, []) }
         resumedWalks = walks.ids
-        return (jobs, walks.paths)
+        // A batch's rows and its walk's advance are two transactions: a kill between them
+        // leaves that batch's files both as rows and as paths the walk had not reached. The
+        // rows have them; given twice, a front end would count and list each twice.
+        let queued = Set(jobs)
+        return (jobs, walks.paths.filter { !queued.contains($0) })
     }
 
     /// The name a file keeps at its destination: the path as given when it is relative and
