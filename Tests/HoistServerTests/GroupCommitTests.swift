@@ -57,6 +57,57 @@ struct GroupCommitTests {
         #expect(outcomes.filter { !$0.value }.keys.sorted() == (1...200).filter { $0 % 7 == 0 })
     }
 
+    @Test("a lone write that fails rolls back, and the next lone write commits")
+    func loneFailureThenWrite() async throws {
+        let (pool, dir) = try makePool()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let group = GroupCommit(pool: pool)
+        await #expect(throws: Refused.self) {
+            try await group.write { db in
+                try db.execute(sql: "INSERT INTO t (n) VALUES (1)")
+                throw Refused()
+            }
+        }
+        // A leader that failed must leave no commit marked in progress, or this would wait forever.
+        try await group.write { db in try db.execute(sql: "INSERT INTO t (n) VALUES (2)") }
+        let stored = try await pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM t") }
+        #expect(stored == [2])
+    }
+
+    @Test("writes that arrive while a commit runs wait for the next one and all land")
+    func arrivalsDuringACommit() async throws {
+        let (pool, dir) = try makePool()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let group = GroupCommit(pool: pool)
+        let inside = AsyncStream<Void>.makeStream()
+        let release = DispatchSemaphore(value: 0)
+        // The first write holds its commit open until the others have been issued.
+        async let first: Void = group.write { db in
+            try db.execute(sql: "INSERT INTO t (n) VALUES (0)")
+            inside.continuation.yield()
+            release.wait()
+        }
+        var entered = inside.stream.makeAsyncIterator()
+        _ = await entered.next()
+        let late = Task {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for n in 1...20 {
+                    tasks.addTask { try await group.write { db in try db.execute(sql: "INSERT INTO t (n) VALUES (?)", arguments: [n]) } }
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        while group.waiting < 20 { try await Task.sleep(for: .milliseconds(1)) }
+        // None of the late writes can commit while the first holds the writer.
+        let during = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") }
+        #expect(during == 0)
+        release.signal()
+        try await first
+        try await late.value
+        let stored = try await pool.read { db in try Int.fetchSet(db, sql: "SELECT n FROM t") }
+        #expect(stored == Set(0...20))
+    }
+
     @Test("a write's value comes back only once it is committed, visible to a fresh reader")
     func valueAfterCommit() async throws {
         let (pool, dir) = try makePool()
