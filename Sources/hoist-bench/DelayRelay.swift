@@ -16,6 +16,10 @@ import NIOPosix
 ///
 /// It holds at most `--hold-bytes` each way and stops reading a side beyond that, so a
 /// fast sender meets back-pressure instead of filling memory.
+///
+/// With `--trace FILE` it appends a line for every chunk it reads (see `RelayTrace`): the
+/// instants at which requests and answers reach it split a call's time into the server's
+/// side and the client's, measured outside both.
 struct DelayRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay", abstract: "Relay TCP with a fixed delay each way (for --wan).", shouldDisplay: false)
@@ -24,6 +28,7 @@ struct DelayRelay: AsyncParsableCommand {
     @Option(help: "HOST:PORT to relay to.") var target: String
     @Option(name: .customLong("delay-us"), help: "Delay each way, in microseconds (half the RTT).") var delayMicroseconds: Int
     @Option(name: .customLong("hold-bytes"), help: "Bytes held each way before reading stops.") var holdBytes: Int
+    @Option(help: "Append a line per chunk read to this file (connection, direction, instant, bytes).") var trace: String?
 
     func validate() throws {
         guard delayMicroseconds >= 0, holdBytes > 0 else { throw ValidationError("--delay-us ≥ 0 and --hold-bytes > 0") }
@@ -37,6 +42,8 @@ struct DelayRelay: AsyncParsableCommand {
         // One thread: both ends of a connection share it, so a pipe's state needs no lock.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let lead = TimerLead()
+        let traceWriter = try trace.map { try RelayTrace.Writer(path: $0) }
+        let connections = ConnectionCounter()
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -44,13 +51,16 @@ struct DelayRelay: AsyncParsableCommand {
                 inbound.eventLoop.makeCompletedFuture {
                     // The bytes of a fresh connection reach the target no sooner than a
                     // handshake and a one-way trip would have let them.
-                    let upstream = DelayedPipe(delay: delay, hold: hold, notBefore: .now() + delay * 3, lead: lead)
+                    let tap = traceWriter.map { RelayTrace.Tap(writer: $0, connection: connections.next()) }
+                    let upstream = DelayedPipe(delay: delay, hold: hold, notBefore: .now() + delay * 3, lead: lead,
+                                               trace: tap.map { ($0, .request) })
                     try inbound.pipeline.syncOperations.addHandler(upstream)
                     ClientBootstrap(group: inbound.eventLoop)
                         .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                         .channelInitializer { outbound in
                             outbound.eventLoop.makeCompletedFuture {
-                                let downstream = DelayedPipe(delay: delay, hold: hold, notBefore: .now(), lead: lead)
+                                let downstream = DelayedPipe(delay: delay, hold: hold, notBefore: .now(), lead: lead,
+                                                             trace: tap.map { ($0, .answer) })
                                 downstream.attach(inbound)
                                 try outbound.pipeline.syncOperations.addHandler(downstream)
                             }
@@ -90,12 +100,16 @@ final class DelayedPipe: ChannelInboundHandler {
     private let lead: TimerLead
     /// This side closed: close the peer once everything it sent has been delivered.
     private var ended = false
+    /// Where the chunks this side reads are traced, and which way they go.
+    private let trace: (tap: RelayTrace.Tap, direction: RelayTrace.Direction)?
 
-    init(delay: TimeAmount, hold: Int, notBefore: NIODeadline, lead: TimerLead) {
+    init(delay: TimeAmount, hold: Int, notBefore: NIODeadline, lead: TimerLead,
+         trace: (tap: RelayTrace.Tap, direction: RelayTrace.Direction)? = nil) {
         self.delay = delay
         self.hold = hold
         self.notBefore = notBefore
         self.lead = lead
+        self.trace = trace
     }
 
     /// The channel bytes go to, once it is connected.
@@ -109,6 +123,7 @@ final class DelayedPipe: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
+        if let trace { trace.tap.record(trace.direction, bytes: bytes.readableBytes) }
         held += bytes.readableBytes
         queue.append((max(.now() + delay, notBefore), bytes))
         if held > hold { try? context.channel.syncOptions?.setOption(.autoRead, value: false) }
@@ -175,6 +190,15 @@ final class TimerLead: @unchecked Sendable {
     func woke(late: TimeAmount) {
         let next = amount.nanoseconds + (late.nanoseconds - amount.nanoseconds) / 8
         amount = .nanoseconds(min(max(next, 0), 2_000_000))
+    }
+}
+
+/// Numbers the relay's connections for its trace; used on its one event loop thread.
+final class ConnectionCounter: @unchecked Sendable {
+    private var last = 0
+    func next() -> Int {
+        last += 1
+        return last
     }
 }
 

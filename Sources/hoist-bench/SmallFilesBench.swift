@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Many small files, full lifecycle (create, PUT, complete): one `hoist upload DIR` beside a
 /// curl loop of the same three calls per file, run `curlParallel` at once by `xargs -P`.
@@ -19,6 +20,8 @@ struct SmallFilesBench: Sendable {
         var serverCPU: Duration = .zero
         /// The server's own time over hoist's requests, from its `/metrics` (nil if it has none).
         var serverTime: ServerRequestTime?
+        /// When hoist's run began and ended, as `NIODeadline.uptimeNanoseconds` (a relay's trace is read over it).
+        var hoistWindow: ClosedRange<UInt64>?
 
         /// hoist's time per call, from its rate: `jobs` lifecycles at once, three calls each.
         func timePerCall(jobs: Int) -> Duration { hoist * (Double(jobs) / Double(max(files, 1)) / 3) }
@@ -35,7 +38,9 @@ struct SmallFilesBench: Sendable {
         // Read outside the CPU window: the scrapes are the bench's, not hoist's.
         let timeBefore = await ServerRequestTime.scrape(workspace, name: "before")
         let serverBefore = CPUPinning.processCPU()
+        let started = NIODeadline.now().uptimeNanoseconds
         let result = try await hoist.upload([directory], jobs: plan.hoistJobs, run: "small")
+        let ended = NIODeadline.now().uptimeNanoseconds
         let serverCPU = CPUPinning.processCPU() - serverBefore
         let timeAfter = await ServerRequestTime.scrape(workspace, name: "after")
         guard result.completed == paths.count else {
@@ -44,7 +49,7 @@ struct SmallFilesBench: Sendable {
         log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))")
         return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl.elapsed, hoistPeakRSS: result.outcome.peakRSS,
                       hoistCPU: result.outcome.cpu, curlCPU: curl.cpu, serverCPU: serverCPU,
-                      serverTime: timeAfter.flatMap { after in timeBefore.map { after - $0 } })
+                      serverTime: timeAfter.flatMap { after in timeBefore.map { after - $0 } }, hoistWindow: started...ended)
     }
 
     /// `xargs -0 -P N -n 2 bash lifecycle.sh` over (size, path) pairs; xargs exits 123 if

@@ -34,6 +34,8 @@ struct WANBench: Sendable {
         /// CPU the server's side used over the whole profile: `hoist serve`, the relays, the sink.
         var serverCPU: Duration?
         var relayCPU: Duration?
+        /// hoist's small-file calls as the API's relay saw them (nil if its trace showed none).
+        var relaySplit: RelayTrace.Split?
     }
 
     func run(log: @escaping @Sendable (String) -> Void) async throws -> [Result] {
@@ -71,13 +73,15 @@ struct WANBench: Sendable {
         // The server's side, each child in the server's namespace, each ready when it has said so.
         let bench = try Self.ownExecutable()
         let relay = [bench, "relay", "--delay-us", String(profile.rttMilliseconds * 500), "--hold-bytes", String(profile.relayHoldBytes)]
+        let apiTrace = workspace.outputDirectory + "/relay-api.trace"
         var children: [(name: String, process: ServeProcess)] = []
         defer { for child in children.reversed() { child.process.stop() } }
         for (name, command) in [
             ("serve", [executable, "serve", "--data", data, "--host", "127.0.0.1", "--port", String(Self.serverPort),
                        "--public-url", workspace.endpoint]),
             ("sink", [bench, "sink", "--listen", "127.0.0.1:\(Self.sinkPort)"]),
-            ("relay-api", relay + ["--listen", "\(serverAddress):\(Self.apiRelayPort)", "--target", "127.0.0.1:\(Self.serverPort)"]),
+            ("relay-api", relay + ["--listen", "\(serverAddress):\(Self.apiRelayPort)", "--target", "127.0.0.1:\(Self.serverPort)",
+                                   "--trace", apiTrace]),
             ("relay-sink", relay + ["--listen", "\(serverAddress):\(Self.sinkRelayPort)", "--target", "127.0.0.1:\(Self.sinkPort)"]),
         ] {
             let process = try ServeProcess.launch("ip", ["netns", "exec", link.serverNamespace] + command, environment: [:],
@@ -94,6 +98,11 @@ struct WANBench: Sendable {
         largeBench.sinkURL = sinkURL
         let large = try await largeBench.run(log: { log("\(profile.name): " + $0) })
         let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: hoist).run(log: { log("\(profile.name): " + $0) })
+        let relaySplit = small.hoistWindow.flatMap { window in
+            (try? String(contentsOfFile: apiTrace, encoding: .utf8)).flatMap {
+                RelayTrace.split($0, delay: .milliseconds(profile.rttMilliseconds) / 2, window: window)
+            }
+        }
         let defaults = try await defaultJobs(plan: plan, workspace: workspace, hoist: hoist, log: { log("\(profile.name): " + $0) })
 
         func cpu(_ names: [String]) -> Duration? {
@@ -102,7 +111,7 @@ struct WANBench: Sendable {
         }
         return Result(profile: profile, jobs: plan.hoistJobs, coldRequest: cold, warmRequest: warm, large: large, small: small,
                       fixedFour: defaults.fixed, adaptive: defaults.adaptive,
-                      serverCPU: cpu(["serve"]), relayCPU: cpu(["relay-api", "relay-sink"]))
+                      serverCPU: cpu(["serve"]), relayCPU: cpu(["relay-api", "relay-sink"]), relaySplit: relaySplit)
     }
 
     /// The small files again as a user runs them, without `--jobs`: hoist's default, which

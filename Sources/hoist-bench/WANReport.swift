@@ -16,13 +16,23 @@ enum WANReport {
             "             create/PUT/complete (3 curl processes, so 3 new connections, per file); bound = jobs / (3 × RTT),",
             "             three round trips per file on warm connections and no time of its own (judged at 40 ms only);",
             "             time per call = hoist's time × jobs / files / 3, beyond the RTT = less the warm round trip above;",
-            "             server's time per request = hoist_request_duration_seconds over hoist's run, from its /metrics.",
+            "             server's time per request = hoist_request_duration_seconds over hoist's run, from its /metrics;",
+            "             at the relay = from the API relay's trace of hoist's run: server = a request's last byte to its",
+            "             answer's first, client = an answer's last byte to the next request's first on that connection,",
+            "             each less the relay's one-way delay (the client's part also holds tbf and the relay's lateness).",
             "default jobs: the same files again with no `--jobs` (hoist adapts its concurrency, 4 to 32) beside `--jobs 4`,",
             "              the fixed default it replaced; gain = the --jobs 4 time over the default's.",
             "Server, sink and relays run in one network namespace, every client in another; a veth pair joins them,",
             "shaped by tbf at each end; all share this machine's \(CPUPinning.onlineCPUs) cores.",
         ].joined(separator: "\n"))
         return blocks.joined(separator: "\n\n")
+    }
+
+    /// The relay's split of a call, as the table shows it.
+    static func relaySplit(_ split: RelayTrace.Split?) -> String {
+        guard let split else { return "- (no trace)" }
+        return Report.fineMilliseconds(split.serverSide) + "; " + (split.clientSide.map(Report.fineMilliseconds) ?? "-")
+            + " over \(split.calls.formatted()) calls"
     }
 
     static func table(_ result: WANBench.Result, plan: BenchPlan) -> String {
@@ -73,6 +83,7 @@ enum WANReport {
                  + Report.fineMilliseconds(small.timePerCall(jobs: result.jobs) - result.warmRequest),
              "", "", "", ""],
             ["small files, server's time per request", Report.serverTime(small.serverTime), "", "", "", ""],
+            ["small files, a call at the relay: server; client", Self.relaySplit(result.relaySplit), "", "", "", ""],
             [smallName + ", hoist's default jobs (adaptive)",
              String(format: "%.0f files/s", Report.rate(Int64(small.files), result.adaptive)),
              String(format: "--jobs 4: %.0f files/s", Report.rate(Int64(small.files), result.fixedFour)),
