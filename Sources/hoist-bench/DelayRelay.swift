@@ -17,9 +17,9 @@ import NIOPosix
 /// It holds at most `--hold-bytes` each way and stops reading a side beyond that, so a
 /// fast sender meets back-pressure instead of filling memory.
 ///
-/// With `--trace FILE` it appends a line for every chunk it reads (see `RelayTrace`): the
-/// instants at which requests and answers reach it split a call's time into the server's
-/// side and the client's, measured outside both.
+/// With `--trace FILE` it appends a line for every chunk it reads (see `RelayTrace`) on
+/// each connection accepted while FILE exists: the bench makes the file for the run it
+/// splits and removes it after, so the other rows' transfers pay nothing for the trace.
 struct DelayRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay", abstract: "Relay TCP with a fixed delay each way (for --wan).", shouldDisplay: false)
@@ -28,7 +28,7 @@ struct DelayRelay: AsyncParsableCommand {
     @Option(help: "HOST:PORT to relay to.") var target: String
     @Option(name: .customLong("delay-us"), help: "Delay each way, in microseconds (half the RTT).") var delayMicroseconds: Int
     @Option(name: .customLong("hold-bytes"), help: "Bytes held each way before reading stops.") var holdBytes: Int
-    @Option(help: "Append a line per chunk read to this file (connection, direction, instant, bytes).") var trace: String?
+    @Option(help: "While this file exists, append to it a line per chunk read on new connections.") var trace: String?
 
     func validate() throws {
         guard delayMicroseconds >= 0, holdBytes > 0 else { throw ValidationError("--delay-us ≥ 0 and --hold-bytes > 0") }
@@ -42,7 +42,7 @@ struct DelayRelay: AsyncParsableCommand {
         // One thread: both ends of a connection share it, so a pipe's state needs no lock.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let lead = TimerLead()
-        let traceWriter = try trace.map { try RelayTrace.Writer(path: $0) }
+        let traceFile = trace
         let connections = ConnectionCounter()
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,7 +51,7 @@ struct DelayRelay: AsyncParsableCommand {
                 inbound.eventLoop.makeCompletedFuture {
                     // The bytes of a fresh connection reach the target no sooner than a
                     // handshake and a one-way trip would have let them.
-                    let tap = traceWriter.map { RelayTrace.Tap(writer: $0, connection: connections.next()) }
+                    let tap = traceFile.flatMap { RelayTrace.Tap(path: $0, connection: connections.next()) }
                     let upstream = DelayedPipe(delay: delay, hold: hold, notBefore: .now() + delay * 3, lead: lead,
                                                trace: tap.map { ($0, .request) })
                     try inbound.pipeline.syncOperations.addHandler(upstream)

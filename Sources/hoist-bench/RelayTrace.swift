@@ -24,16 +24,19 @@ enum RelayTrace {
         case answer = "d"
     }
 
-    /// Appends the lines of one relay to a file. Used on the relay's one event loop thread.
+    /// Appends one connection's lines to the trace file, on the relay's one event loop
+    /// thread. Each connection appends through its own descriptor (`O_APPEND` keeps whole
+    /// lines), closed with the connection's pipes.
     final class Writer: @unchecked Sendable {
         private let fd: Int32
 
-        init(path: String) throws {
-            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw BenchError("cannot open the relay's trace \(path): \(String(cString: strerror(errno)))") }
+        /// Nil when the file does not exist (nothing is being traced) or cannot be opened.
+        init?(path: String) {
+            fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
         }
 
-        /// One line per call: the bench reads the file while the relay runs, so nothing waits in a buffer.
+        /// A write per line: the bench reads the file while the relay runs, so nothing waits in a buffer.
         func append(_ line: String) {
             var line = line
             line.withUTF8 { bytes in _ = write(fd, bytes.baseAddress, bytes.count) }
@@ -46,6 +49,17 @@ enum RelayTrace {
     struct Tap: Sendable {
         let writer: Writer
         let connection: Int
+
+        init(writer: Writer, connection: Int) {
+            self.writer = writer
+            self.connection = connection
+        }
+
+        /// A tap for a connection accepted now: nil unless the trace file exists.
+        init?(path: String, connection: Int) {
+            guard let writer = Writer(path: path) else { return nil }
+            self.init(writer: writer, connection: connection)
+        }
 
         func record(_ direction: Direction, bytes: Int, at instant: NIODeadline = .now()) {
             writer.append("\(connection) \(direction.rawValue) \(instant.uptimeNanoseconds) \(bytes)\n")

@@ -7,6 +7,8 @@ struct SmallFilesBench: Sendable {
     let plan: BenchPlan
     let workspace: BenchWorkspace
     let hoist: HoistChild
+    /// Runs just before hoist's timed run (`--wan` starts the API relay's trace here).
+    var beforeHoist: @Sendable () throws -> Void = {}
 
     struct Result: Sendable {
         var files: Int
@@ -37,6 +39,7 @@ struct SmallFilesBench: Sendable {
         log("small files: curl loop \(Report.seconds(curl.elapsed)) (CPU \(Report.seconds(curl.cpu)))")
         // Read outside the CPU window: the scrapes are the bench's, not hoist's.
         let timeBefore = await ServerRequestTime.scrape(workspace, name: "before")
+        try beforeHoist()
         let serverBefore = CPUPinning.processCPU()
         let started = NIODeadline.now().uptimeNanoseconds
         let result = try await hoist.upload([directory], jobs: plan.hoistJobs, run: "small")

@@ -52,12 +52,14 @@ struct RelayTraceTests {
         #expect(split == RelayTrace.Split(calls: 1, serverSide: .milliseconds(1), clientSide: nil))
     }
 
-    @Test("what the relay's tap writes, the split reads back")
+    @Test("a tap exists only while the trace file does, and what it writes the split reads back")
     func tapWritesWhatSplitReads() throws {
         let path = TempDirectory.file("relay-trace-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try RelayTrace.Writer(path: path)
-        let tap = RelayTrace.Tap(writer: writer, connection: 7)
+        // No file, no trace: the relay taps only connections accepted while it exists.
+        #expect(RelayTrace.Tap(path: path, connection: 7) == nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let tap = try #require(RelayTrace.Tap(path: path, connection: 7))
         let start = NIODeadline.uptimeNanoseconds(50 * Self.ms)
         tap.record(.request, bytes: 120, at: start)
         tap.record(.answer, bytes: 80, at: start + .milliseconds(23))
