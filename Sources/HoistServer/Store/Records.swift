@@ -1,18 +1,10 @@
 import Foundation
 import GRDB
 
-/// Dates are stored as integer milliseconds, exactly: a response built from memory and
-/// one read back later (an idempotent complete) must print the same instant.
-protocol MillisecondDates: Codable, FetchableRecord, PersistableRecord {}
-
-extension MillisecondDates {
-    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
-        .custom { $0.millis }
-    }
-    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
-        .custom { value in Int64.fromDatabaseValue(value).map(Date.init(millis:)) }
-    }
-}
+/// A row of the SQLite store. Each maps its columns by name (`Records+Columns.swift`), and
+/// dates are stored as integer milliseconds, exactly: a response built from memory and one
+/// read back later (an idempotent complete) must print the same instant.
+protocol StoreRecord: FetchableRecord, PersistableRecord {}
 
 extension Date {
     /// Whole milliseconds since 1970; how the store keeps and compares dates.
@@ -22,7 +14,7 @@ extension Date {
 }
 
 /// An API key as stored: only the SHA-256 of the key itself is kept.
-struct KeyRecord: MillisecondDates, Sendable {
+struct KeyRecord: StoreRecord, Sendable {
     static let databaseTableName = "apiKeys"
     var id: String
     var hash: String
@@ -36,7 +28,7 @@ struct KeyRecord: MillisecondDates, Sendable {
 }
 
 /// One upload session, in either dialect.
-struct SessionRecord: MillisecondDates, Sendable {
+struct SessionRecord: StoreRecord, Sendable {
     static let databaseTableName = "sessions"
     var id: String
     var dialect: Dialect
@@ -78,7 +70,7 @@ enum SessionStatus: String, Codable, Sendable, DatabaseValueConvertible {
 extension Dialect: DatabaseValueConvertible {}
 
 /// The bytes visible at an object key.
-struct ObjectRecord: MillisecondDates, Sendable {
+struct ObjectRecord: StoreRecord, Sendable {
     static let databaseTableName = "objects"
     var objectKey: String
     var sessionId: String
