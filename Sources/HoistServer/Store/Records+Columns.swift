@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 // Rows read and written column by column. GRDB's Codable path (a keyed decoder and
-// encoder per record, dates through a strategy closure) was 8.6 % of the server's samples
+// encoder per record, dates through a strategy closure) was about 6 % of the server's samples
 // in a small-file run (issue 12); these do the same by name, with the same millisecond
 // dates, and a value a record cannot hold throws (`decode`, never the trapping subscript).
 
