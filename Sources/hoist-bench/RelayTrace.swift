@@ -50,15 +50,11 @@ enum RelayTrace {
         let writer: Writer
         let connection: Int
 
-        init(writer: Writer, connection: Int) {
-            self.writer = writer
-            self.connection = connection
-        }
-
         /// A tap for a connection accepted now: nil unless the trace file exists.
         init?(path: String, connection: Int) {
             guard let writer = Writer(path: path) else { return nil }
-            self.init(writer: writer, connection: connection)
+            self.writer = writer
+            self.connection = connection
         }
 
         func record(_ direction: Direction, bytes: Int, at instant: NIODeadline = .now()) {
@@ -89,14 +85,17 @@ enum RelayTrace {
             events.append((connection, direction, instant))
         }
         // A connection's chunks in time order; a run is what one side sent before the other answered.
-        for event in events.sorted(by: { $0.instant < $1.instant }) {
-            if let last = runs[event.connection]?.last, last.direction == event.direction {
-                runs[event.connection]![runs[event.connection]!.count - 1].last = event.instant
+        func add(_ direction: Direction, _ instant: UInt64, to connection: inout [Run]) {
+            if connection.last?.direction == direction {
+                connection[connection.count - 1].last = instant
             } else {
-                runs[event.connection, default: []].append(Run(direction: event.direction, first: event.instant, last: event.instant))
+                connection.append(Run(direction: direction, first: instant, last: instant))
             }
         }
-        let delayNanoseconds = Double(delay.components.seconds) * 1e9 + Double(delay.components.attoseconds) / 1e9
+        for event in events.sorted(by: { $0.instant < $1.instant }) {
+            add(event.direction, event.instant, to: &runs[event.connection, default: []])
+        }
+        let delayNanoseconds = delay.seconds * 1e9
         var server: [Double] = [], client: [Double] = []
         for connection in runs.values {
             for (before, after) in zip(connection, connection.dropFirst()) {
