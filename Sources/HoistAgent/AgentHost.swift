@@ -17,11 +17,15 @@ public actor AgentHost {
         /// behind is dropped (it attaches again to a fresh snapshot). The snapshot itself
         /// does not count: it is written as the socket takes it.
         public var lineBuffer: Int
-        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000) {
+        /// Completed jobs the snapshot keeps whole, the latest; older ones it counts
+        /// (``JobBook/unlisted``), so the engine's memory does not grow with every file.
+        public var keepsDone: Int
+        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000, keepsDone: Int = 1_000) {
             self.label = label
             self.version = version
             self.idleTimeout = idleTimeout
             self.lineBuffer = lineBuffer
+            self.keepsDone = keepsDone
         }
     }
 
@@ -29,7 +33,7 @@ public actor AgentHost {
     private let settings: Settings
     private let clock: any EngineClock
     private let started = Date().timeIntervalSince1970
-    private var book = JobBook()
+    private var book: JobBook
     private var watchers: [Int: AsyncStream<Outgoing>.Continuation] = [:]
     private var greeted: Set<Int> = []
     private var connections: [Int: AsyncStream<Outgoing>.Continuation] = [:]
@@ -88,6 +92,7 @@ public actor AgentHost {
         self.engine = engine
         self.settings = settings
         self.clock = clock
+        book = JobBook(keepsDone: settings.keepsDone)
         self.concurrency = concurrency
         self.rateLimit = rateLimit
         paused = await engine.isPaused
@@ -220,6 +225,7 @@ public actor AgentHost {
         greeting.dialect = engine.profile.dialect.rawValue
         greeting.purpose = engine.profile.purpose
         greeting.clock = clock.now().secondsValue
+        if !book.unlisted.isEmpty { greeting.unlistedDone = book.unlisted }
         connection.yield(.line(greeting.line))
         connection.yield(.snapshot(Snapshot(book: book, dialect: engine.profile.dialect)))
         connection.yield(.line(AgentNotice(.ready).line))

@@ -47,6 +47,9 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     /// least one (a directory may hold many).
     public var waitingFiles: Int?
     public var waitingBytes: Int64?
+    /// `hello`: completed jobs the engine no longer lists in its snapshot (it keeps the
+    /// latest 1,000 whole), as runs of ids with their bytes; absent when there are none.
+    public var unlistedDone: UnlistedJobs?
     public var jobs: [Int]?
     /// `added` in parts: more ids follow.
     public var more: Bool?
@@ -61,7 +64,7 @@ public struct AgentNotice: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, more, job, url, code, message, reason
-        case protocolVersion = "protocol", rateLimit = "rate_limit", waitingFiles = "waiting_files", waitingBytes = "waiting_bytes"
+        case protocolVersion = "protocol", rateLimit = "rate_limit", waitingFiles = "waiting_files", waitingBytes = "waiting_bytes", unlistedDone = "unlisted_done"
     }
 
     public init(_ event: Kind, tag: Int? = nil) {

@@ -1,7 +1,9 @@
 import HoistEngine
 
-/// Every job of the engine's life, each kept as the few events that describe it now: what
-/// a client that connects late is sent before the live stream (the snapshot). Pure.
+/// The engine's jobs, each kept as the few events that describe it now: what a client that
+/// connects late is sent before the live stream (the snapshot). Every job of the engine's
+/// life but completed ones beyond the latest ``keepsDone``, which are counted in
+/// ``unlisted`` instead. Pure.
 public struct JobBook: Sendable, Equatable {
     private struct Entry: Sendable, Equatable {
         var events: [EngineEvent]
@@ -13,12 +15,24 @@ public struct JobBook: Sendable, Equatable {
     /// Jobs not yet completed, failed or cancelled, counted as events come: asked after
     /// every event, so it must not walk 100,000 jobs each time.
     public private(set) var unfinished = 0
+    /// How many completed jobs the book keeps whole, the latest to complete; older ones are
+    /// counted in ``unlisted``. The TUI lists as many (`QueueState.listsDone`).
+    public var keepsDone: Int
+    /// Completed jobs no longer kept, by id, with their bytes.
+    public private(set) var unlisted = UnlistedJobs()
+    /// Completed jobs in the order they completed, from `doneStart` on.
+    private var doneOrder: [JobID] = []
+    private var doneStart = 0
 
-    public init() {}
+    public init(keepsDone: Int = 1_000) {
+        self.keepsDone = max(0, keepsDone)
+    }
 
     /// Folds one event in. A `queued` starts the job over (a retry); a progress report
     /// replaces the previous one; everything else is kept in order.
     public mutating func record(_ event: EngineEvent) {
+        // A job counted as unlisted has ended for good (a completed job is never retried).
+        if unlisted.contains(event.job.rawValue) { return }
         var event = event
         var entry = entries[event.job] ?? Entry(events: [], remoteID: nil, finished: false)
         // The id the session gave, kept once: the server's answer to complete repeats it as
@@ -50,6 +64,33 @@ public struct JobBook: Sendable, Equatable {
         }
         entries[event.job] = entry
         unfinished += (entry.finished ? 0 : 1) - (wasOpen ? 1 : 0)
+        if case .completed = event.kind {
+            doneOrder.append(event.job)
+            unlistOldestDone()
+        }
+    }
+
+    /// Counts the completed jobs beyond the latest ``keepsDone`` in ``unlisted``.
+    private mutating func unlistOldestDone() {
+        while doneOrder.count - doneStart > keepsDone {
+            let id = doneOrder[doneStart]
+            doneStart += 1
+            // Taken or dropped since, or started over: nothing to count.
+            guard let entry = entries[id], entry.finished, let last = entry.events.last, case .completed = last.kind else { continue }
+            entries[id] = nil
+            unlisted.insert(id.rawValue, bytes: Self.size(entry.events))
+        }
+        // The ids gone are let go of now and then, not one at a time.
+        if doneStart > 4_096, doneStart * 2 > doneOrder.count {
+            doneOrder.removeFirst(doneStart)
+            doneStart = 0
+        }
+    }
+
+    /// The size a job's `queued` event gave (0 without one).
+    private static func size(_ events: [EngineEvent]) -> Int64 {
+        guard let first = events.first, case .queued(let size) = first.kind else { return 0 }
+        return size
     }
 
     /// What an ended job keeps: its `queued` (size, path), its session (the server's name
@@ -105,9 +146,9 @@ public struct JobBook: Sendable, Equatable {
     /// The server's id (or Luw final URL) of a job, once it has one.
     public func remoteID(of job: JobID) -> String? { entries[job]?.remoteID }
 
-    /// Whether the book has seen job `id`.
-    public func knows(_ id: JobID) -> Bool { entries[id] != nil }
+    /// Whether the book has seen job `id` (kept, or counted in ``unlisted``).
+    public func knows(_ id: JobID) -> Bool { entries[id] != nil || unlisted.contains(id.rawValue) }
 
-    /// How many jobs the book holds.
+    /// How many jobs the book holds (``unlisted`` ones not counted).
     public var count: Int { entries.count }
 }

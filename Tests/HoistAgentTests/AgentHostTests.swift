@@ -17,7 +17,7 @@ struct AgentHostTests {
         let following: Task<Void, Never>
     }
 
-    static func with(lineBuffer: Int = 200_000, _ body: (Running, TestServer) async throws -> Void) async throws {
+    static func with(lineBuffer: Int = 200_000, keepsDone: Int = 1_000, _ body: (Running, TestServer) async throws -> Void) async throws {
         try await TestServer.with { server in
             let root = try TempDirectory.make(prefix: "hoist-agent")
             try FileManager.default.createDirectory(atPath: root + "/files", withIntermediateDirectories: true)
@@ -28,7 +28,7 @@ struct AgentHostTests {
             let engine = try UploadEngine(configuration: configuration)
             let paths = AgentPaths(journal: root + "/journal.sqlite", environment: [:])
             let host = await AgentHost(
-                engine: engine, settings: .init(label: "test", version: "9.9.9", idleTimeout: .seconds(600), lineBuffer: lineBuffer),
+                engine: engine, settings: .init(label: "test", version: "9.9.9", idleTimeout: .seconds(600), lineBuffer: lineBuffer, keepsDone: keepsDone),
                 clock: MachineEngineClock(), concurrency: 4, rateLimit: nil)
             let following = Task { await host.run() }
             let served = Task { try await AgentListener.serve(host, paths: paths) }
@@ -149,6 +149,31 @@ struct AgentHostTests {
             #expect(!snapshot.contains { if case .progress(let sent, _) = $0.kind { sent < 50_000 } else { false } },
                     "the snapshot keeps the latest progress only")
             for connection in [a, b, late] { connection.close() }
+        }
+    }
+
+    @Test("beyond the latest 3 completed jobs, a late client's greeting counts the older ones by id and its snapshot leaves them out")
+    func lateClientCountsUnlisted() async throws {
+        try await Self.with(keepsDone: 3) { running, _ in
+            var paths: [String] = []
+            for i in 0..<8 {
+                paths.append(running.files + "/f\(i).txt")
+                try TestFiles.write(Data(repeating: UInt8(i), count: 1_000), to: paths[i])
+            }
+            let client = try await Self.connect(running)
+            let collect = Task { await Self.events(client, until: { $0.count { $0.isTerminal } == 8 }) }
+            client.send(.add(paths, tag: 1))
+            let seen = await collect.value
+            let ids = Set(seen.map(\.job))
+            #expect(ids.count == 8 && seen.count { if case .completed = $0.kind { true } else { false } } == 8)
+            let late = try await Self.connect(running)
+            let unlisted = try #require(late.greeting.unlistedDone)
+            #expect(unlisted.count == 5 && unlisted.bytes == 5_000)
+            let snapshot = await Self.events(late, until: { _ in false }, stopAtReady: true)
+            let listed = Set(snapshot.map(\.job))
+            #expect(listed.count == 3 && listed.allSatisfy { !unlisted.contains($0.rawValue) })
+            #expect(listed.union(ids.filter { unlisted.contains($0.rawValue) }) == ids)
+            for connection in [client, late] { connection.close() }
         }
     }
 

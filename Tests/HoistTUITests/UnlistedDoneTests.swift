@@ -1,4 +1,5 @@
 import Foundation
+import HoistAgent
 import HoistEngine
 import HoistTerminal
 import Testing
@@ -94,5 +95,42 @@ struct UnlistedDoneTests {
                            now: .seconds(200), wall: wall)
         #expect(state.queue.counts.done == 10 && state.queue.rows.count <= 3)
         #expect((1...10).allSatisfy { state.uploaded["/d/\($0)"]?.size == 10 })
+    }
+
+    @Test("done jobs the background engine counts instead of sending: counted once at an attach, once again at the next, and kept past a new engine")
+    func engineCountsUnlisted() {
+        var state = state(listing: 100)
+        func done(_ jobs: ClosedRange<Int>) -> [EngineEvent] {
+            jobs.flatMap { job in Self.story.map { EngineEvent(job: JobID(job), path: "/d/\(job)", kind: $0, time: .seconds(job)) } }
+        }
+        func unlisted(_ ids: [Int]) -> UnlistedJobs {
+            var jobs = UnlistedJobs()
+            for id in ids { jobs.insert(id, bytes: 10) }
+            return jobs
+        }
+        // The engine counts jobs 1 to 5, sends 6 to 8 done and 9 queued.
+        let first = AttachedEngine(instance: "1@1", pid: 1, version: "0", unlistedDone: unlisted(Array(1...5)))
+        _ = Reducer.reduce(&state, .attached(engine: first, snapshot: done(6...8) + [EngineEvent(job: JobID(9), path: "/d/9", kind: .queued(size: 4))]),
+                           now: .seconds(100), wall: wall)
+        var counts = state.queue.counts
+        #expect(counts.done == 8 && counts.queued == 1 && counts.bytes == 8 * 10 + 4 && counts.sentBytes == 80)
+        #expect(state.queue.rows.map(\.id.rawValue) == [6, 7, 8, 9] && state.queue.unlisted.contains(JobID(3)))
+        // Attached again to the same engine, which has meanwhile finished 9 and counts 1 to 7:
+        // the rows of 6 and 7 go, and nothing is counted twice.
+        var again = first
+        again.unlistedDone = unlisted(Array(1...7))
+        _ = Reducer.reduce(&state, .attached(engine: again, snapshot: done(8...9)), now: .seconds(200), wall: wall)
+        counts = state.queue.counts
+        #expect(counts.done == 9 && counts.total == 9 && counts.bytes == 90 && counts.sentBytes == 90)
+        #expect(state.queue.rows.map(\.id.rawValue) == [8, 9])
+        // A later word on a counted job does not bring its row back.
+        feed(&state, job: 6, path: "/d/6", Self.story, start: .seconds(300))
+        #expect(state.queue.row(JobID(6)) == nil && state.queue.counts.done == 9)
+        // A new engine counts its own from its first id; the old one's done stay counted.
+        let next = AttachedEngine(instance: "2@2", pid: 2, version: "0", unlistedDone: unlisted([1, 2]))
+        _ = Reducer.reduce(&state, .attached(engine: next, snapshot: done(3...3)), now: .seconds(400), wall: wall)
+        counts = state.queue.counts
+        #expect(counts.done == 9 + 3 && counts.bytes == 120)
+        #expect(state.queue.row(JobID(3))?.state == .done && state.queue.row(JobID(1)) == nil)
     }
 }

@@ -154,7 +154,7 @@ final class AgentLink: EngineLink {
 
     private static func describe(_ greeting: AgentNotice) -> AttachedEngine {
         AttachedEngine(instance: greeting.instance, pid: greeting.pid ?? 0, version: greeting.version ?? "?",
-                       waiting: waiting(greeting))
+                       waiting: waiting(greeting), unlistedDone: greeting.unlistedDone ?? UnlistedJobs())
     }
 
     /// What a `hello` or `settings` says waits to be queued (nil from an engine that does not say).

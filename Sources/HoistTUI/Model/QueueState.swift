@@ -1,3 +1,4 @@
+import HoistAgent
 import HoistEngine
 
 /// The queue pane's data: a row per job in the order they were queued (done ones beyond the
@@ -35,6 +36,10 @@ public struct QueueState: Sendable, Equatable {
     public var listsDone = 1000
     /// This engine's jobs (not retired ones) listed as done, in the order they became done.
     private var doneOrder: [JobID] = []
+    /// The part of ``unlisted`` that retired engines' jobs make (count, bytes): it stays
+    /// when the engine attached says which of its own it counts (``countUnlisted(byEngine:)``).
+    private var retiredCount = 0
+    private var retiredBytes: Int64 = 0
 
     /// Done jobs no longer listed: how many, their bytes, and their ids.
     public struct Unlisted: Sendable, Equatable {
@@ -156,8 +161,33 @@ public struct QueueState: Sendable, Equatable {
         index = RowIndex(retired: rows.count)
         // The new engine's ids start again: none of them is an unlisted one.
         unlisted.ids = RangeSet()
+        (retiredCount, retiredBytes) = (unlisted.count, unlisted.bytes)
         doneOrder = []
         if let selected, selected.rawValue >= 0 { self.selected = rows.first?.id }
+    }
+
+    /// At an attach, before the snapshot: the engine attached counts `engine` as done
+    /// instead of sending them, and they become this engine's unlisted jobs, replacing the
+    /// view's own (whose jobs the engine still lists come back with the snapshot, and leave
+    /// again as more complete). A row of one of them goes: the engine's count holds it.
+    mutating func countUnlisted(byEngine engine: UnlistedJobs) {
+        let ids = engine.ids
+        unlisted = Unlisted(count: retiredCount + engine.count, bytes: retiredBytes + engine.bytes, ids: ids)
+        guard rows.contains(where: { $0.id.rawValue >= 0 && ids.contains($0.id.rawValue) }) else { return }
+        var above = 0
+        var kept: [JobRow] = []
+        for (i, row) in rows.enumerated() {
+            guard row.id.rawValue >= 0, ids.contains(row.id.rawValue) else {
+                kept.append(row)
+                continue
+            }
+            if i < offset { above += 1 }
+        }
+        rows = kept
+        offset = max(0, offset - above)
+        doneOrder.removeAll { ids.contains($0.rawValue) }
+        if let selected, selected.rawValue >= 0, ids.contains(selected.rawValue) { self.selected = rows.last?.id }
+        index.reindex(rows)
     }
 
     /// Replaces the earlier uploads.

@@ -1,3 +1,4 @@
+import HoistAgent
 import HoistEngine
 import HoistTerminal
 
@@ -59,12 +60,16 @@ public struct AttachedEngine: Sendable, Equatable {
     public var version: String
     /// The files it holds for `add`s that have no job yet (nil: an engine that does not say).
     public var waiting: EngineWaiting?
+    /// The completed jobs it no longer lists in its snapshot, counted by id instead.
+    public var unlistedDone: UnlistedJobs
 
-    public init(instance: String, pid: Int32, version: String, waiting: EngineWaiting? = nil) {
+    public init(instance: String, pid: Int32, version: String, waiting: EngineWaiting? = nil,
+                unlistedDone: UnlistedJobs = UnlistedJobs()) {
         self.instance = instance
         self.pid = pid
         self.version = version
         self.waiting = waiting
+        self.unlistedDone = unlistedDone
     }
 }
 

@@ -26,6 +26,8 @@ extension Reducer {
         if state.attachingAgain == nil {
             state.attachingAgain = state.engineInstance != nil
             if state.engineInstance != engine.instance { state.queue.retireJobs() }
+            // Before the snapshot, which leaves out the jobs the engine counts instead.
+            state.queue.countUnlisted(byEngine: engine.unlistedDone)
             state.engineInstance = engine.instance
             if state.engineLost {
                 state.engineLost = false
