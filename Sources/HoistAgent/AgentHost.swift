@@ -20,7 +20,7 @@ public actor AgentHost {
         /// Completed jobs the snapshot keeps whole, the latest; older ones it counts
         /// (``JobBook/unlisted``), so the engine's memory does not grow with every file.
         public var keepsDone: Int
-        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000, keepsDone: Int = 1_000) {
+        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000, keepsDone: Int = JobBook.defaultKeepsDone) {
             self.label = label
             self.version = version
             self.idleTimeout = idleTimeout

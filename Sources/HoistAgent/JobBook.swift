@@ -17,14 +17,16 @@ public struct JobBook: Sendable, Equatable {
     public private(set) var unfinished = 0
     /// How many completed jobs the book keeps whole, the latest to complete; older ones are
     /// counted in ``unlisted``. The TUI lists as many (`QueueState.listsDone`).
-    public var keepsDone: Int
+    public let keepsDone: Int
+    /// The engine's ``keepsDone``.
+    public static let defaultKeepsDone = 1_000
     /// Completed jobs no longer kept, by id, with their bytes.
     public private(set) var unlisted = UnlistedJobs()
     /// Completed jobs in the order they completed, from `doneStart` on.
     private var doneOrder: [JobID] = []
     private var doneStart = 0
 
-    public init(keepsDone: Int = 1_000) {
+    public init(keepsDone: Int = JobBook.defaultKeepsDone) {
         self.keepsDone = max(0, keepsDone)
     }
 

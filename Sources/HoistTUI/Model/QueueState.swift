@@ -129,22 +129,32 @@ public struct QueueState: Sendable, Equatable {
             if leaving.count < doneOrder.count - listsDone, id != selected { leaving.insert(id) } else { staying.append(id) }
         }
         doneOrder = staying
-        var kept: [JobRow] = []
-        kept.reserveCapacity(rows.capacity)
-        var above = 0
-        for (i, row) in rows.enumerated() {
-            guard leaving.contains(row.id) else {
-                kept.append(row)
-                continue
-            }
+        for row in removeRows(where: { leaving.contains($0.id) }) {
             unlisted.count += 1
             unlisted.bytes += row.size
             unlisted.ids.insert(contentsOf: row.id.rawValue..<row.id.rawValue + 1)
+        }
+    }
+
+    /// Takes out the rows `leaves` picks and returns them; rows above the first one shown
+    /// that leave move the view up with them.
+    private mutating func removeRows(where leaves: (JobRow) -> Bool) -> [JobRow] {
+        var kept: [JobRow] = []
+        kept.reserveCapacity(rows.capacity)
+        var removed: [JobRow] = []
+        var above = 0
+        for (i, row) in rows.enumerated() {
+            guard leaves(row) else {
+                kept.append(row)
+                continue
+            }
+            removed.append(row)
             if i < offset { above += 1 }
         }
         rows = kept
-        offset -= above
+        offset = max(0, offset - above)
         index.reindex(rows)
+        return removed
     }
 
     /// A new background engine numbers its jobs afresh (the old one died): the old engine's
@@ -174,20 +184,9 @@ public struct QueueState: Sendable, Equatable {
         let ids = engine.ids
         unlisted = Unlisted(count: retiredCount + engine.count, bytes: retiredBytes + engine.bytes, ids: ids)
         guard rows.contains(where: { $0.id.rawValue >= 0 && ids.contains($0.id.rawValue) }) else { return }
-        var above = 0
-        var kept: [JobRow] = []
-        for (i, row) in rows.enumerated() {
-            guard row.id.rawValue >= 0, ids.contains(row.id.rawValue) else {
-                kept.append(row)
-                continue
-            }
-            if i < offset { above += 1 }
-        }
-        rows = kept
-        offset = max(0, offset - above)
+        _ = removeRows { $0.id.rawValue >= 0 && ids.contains($0.id.rawValue) }
         doneOrder.removeAll { ids.contains($0.rawValue) }
         if let selected, selected.rawValue >= 0, ids.contains(selected.rawValue) { self.selected = rows.last?.id }
-        index.reindex(rows)
     }
 
     /// Replaces the earlier uploads.

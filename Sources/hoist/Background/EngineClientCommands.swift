@@ -88,6 +88,12 @@ struct JobsCommand: AsyncParsableCommand {
         var folder = JobSummary.Folder()
         let encoder = Self.jsonEncoder()
         var listed = 0
+        // The engine keeps the latest 1,000 completed jobs whole and counts the older ones:
+        // their line goes first, as their jobs came first (the text list only).
+        let unlisted = connection.greeting.unlistedDone ?? UnlistedJobs()
+        if !json && !unlisted.isEmpty {
+            spool.append("\(unlisted.count) earlier completed jobs (\(unlisted.bytes) bytes) are counted, not listed; the journal keeps them (the TUI's H)")
+        }
         func list(_ job: JobSummary?) {
             guard let job else { return }
             spool.append(json ? Self.json(job, with: encoder) : Self.human(job))
@@ -108,16 +114,9 @@ struct JobsCommand: AsyncParsableCommand {
             Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed before the list was complete").message)\n")
             throw ExitCode(1)
         }
-        let unlisted = connection.greeting.unlistedDone ?? UnlistedJobs()
         if !json && listed == 0 && unlisted.isEmpty { spool.append("no jobs (engine pid \(connection.greeting.pid ?? 0))") }
         // A reader that goes away (`| head`) ends the command quietly, never with a trap.
         signal(SIGPIPE, SIG_IGN)
-        // The engine keeps the latest 1,000 completed jobs whole; the older ones it counts.
-        if !json && !unlisted.isEmpty {
-            // Straight to the descriptor, as the spool writes: a closed reader is no trap.
-            let line = Array("\(unlisted.count) earlier completed jobs (\(unlisted.bytes) bytes) are counted, not listed; the journal keeps them (the TUI's H)\n".utf8)
-            _ = line.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
-        }
         do {
             _ = try spool.printAll()
         } catch {
