@@ -13,7 +13,7 @@ struct HoistBench: AsyncParsableCommand {
         discussion: "Run with `swift run -c release hoist-bench`. Exit status 0 when the benchmark ran "
             + "(PASS or MISS), 1 when it could not run.",
         // --wan's relays and sink: this binary again, inside the server's namespace.
-        subcommands: [DelayRelay.self, DiscardSink.self])
+        subcommands: [DelayRelay.self, DiscardSink.self, FloorServe.self, FloorClient.self])
 
     @Flag(help: "A smoke test in seconds: a 64 MiB file and 200 small files.")
     var quick = false
@@ -227,9 +227,10 @@ struct HoistBench: AsyncParsableCommand {
         largeBench.warmUp = true
         let large = try await largeBench.run(log: log)
         let small = try await SmallFilesBench(plan: plan, workspace: workspace, hoist: child).run(log: log)
+        let httpFloor = try await HTTPFloor.measure(plan: plan, workspace: workspace, log: log)
         let floor = MD5Floor.perGiB()
         log("MD5 floor: \(Report.seconds(floor)) of CPU per GiB")
-        return Report(plan: plan, large: large, small: small, md5Floor: floor, setting: setting)
+        return Report(plan: plan, large: large, small: small, floor: httpFloor, md5Floor: floor, setting: setting)
     }
 
     /// Progress goes to stderr, so stdout carries only the table.

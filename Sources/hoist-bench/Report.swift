@@ -6,6 +6,8 @@ struct Report: Sendable {
     var plan: BenchPlan
     var large: LargeFileBench.Result
     var small: SmallFilesBench.Result
+    /// The small files' three exchanges through the same HTTP stacks with no work done.
+    var floor: HTTPFloor.Figures
     /// CPU time to MD5 one GiB in memory with hoist's implementation (no I/O).
     var md5Floor: Duration
     /// What the clients and server ran on, for the heading.
@@ -16,7 +18,9 @@ struct Report: Sendable {
     var cpuPasses: Bool { perGiB(large.hoistCPU) <= cpuBudgetPerGiB }
 
     func perGiB(_ cpu: Duration) -> Duration { cpu * (Double(1 << 30) / Double(max(large.bytes, 1))) }
-    func perFile(_ cpu: Duration) -> String { String(format: "%.0f µs/file", cpu.seconds * 1e6 / Double(max(small.files, 1))) }
+    func perFile(_ cpu: Duration, files: Int? = nil) -> String {
+        String(format: "%.0f µs/file", cpu.seconds * 1e6 / Double(max(files ?? small.files, 1)))
+    }
 
     var largeRatio: Double { Self.rate(large.bytes, large.hoist) / Self.rate(large.bytes, large.curl) }
     var smallFilesPerSecond: Double { Self.rate(Int64(small.files), small.hoist) }
@@ -54,6 +58,11 @@ struct Report: Sendable {
             ["server CPU per GiB (hoist's round)", Self.seconds(perGiB(large.serverCPU)), "", "", "", ""],
             ["client CPU per small file", perFile(small.hoistCPU), perFile(small.curlCPU), "", "", ""],
             ["server CPU per small file (hoist's run)", perFile(small.serverCPU), "", "", "", ""],
+            ["small files, HTTP floor (the stacks alone)",
+             Self.seconds(floor.elapsed) + "  " + String(format: "%.0f files/s", Self.rate(Int64(floor.files), floor.elapsed)),
+             "", "", "", ""],
+            ["HTTP floor CPU per small file, client; server",
+             perFile(floor.clientCPU, files: floor.files) + "; " + perFile(floor.serverCPU, files: floor.files), "", "", "", ""],
             ["small files, hoist's time per call", Self.fineMilliseconds(small.timePerCall(jobs: plan.hoistJobs)), "", "", "", ""],
             ["small files, server's time per request", Self.serverTime(small.serverTime), "", "", "", ""],
         ]
@@ -66,7 +75,10 @@ struct Report: Sendable {
             "            client CPU = user + system time of that round's client process (hoist hashes MD5; curl does not).",
             "small files: hoist = one `hoist upload DIR --jobs \(plan.hoistJobs)` (peak RSS \(Self.mebibytes(small.hoistPeakRSS)));",
             "             curl = xargs -P \(plan.curlParallel) over a bash script of create/PUT/complete (3 curl processes per file).",
-            "Both sides talk to the same in-process server on 127.0.0.1; \(setting).",
+            "HTTP floor = the same lifecycles' three requests, same sizes and jobs, through the same stacks (Hummingbird serving,",
+            "             AsyncHTTPClient calling, hoist's client settings) in two processes that do no other work: canned",
+            "             answers, no file read, no MD5, no journal, no database, no fsync (`hoist-bench floor-serve|floor-client`).",
+            "Both sides talk to the same in-process server on 127.0.0.1 (the floor to its own); \(setting).",
             "server CPU = the bench process's own CPU while hoist ran (the in-process server, and the bench's waiting).",
             "time per call = hoist's time × jobs / files / 3 (three calls a file); server's time per request = the mean of",
             "                hoist_request_duration_seconds over hoist's run, read from the server's /metrics before and after.",

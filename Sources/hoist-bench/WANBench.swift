@@ -71,7 +71,7 @@ struct WANBench: Sendable {
                                                   apiKey: key, clientNamespace: link.clientNamespace)
 
         // The server's side, each child in the server's namespace, each ready when it has said so.
-        let bench = try Self.ownExecutable()
+        let bench = try ChildProcess.benchExecutable()
         let relay = [bench, "relay", "--delay-us", String(profile.rttMilliseconds * 500), "--hold-bytes", String(profile.relayHoldBytes)]
         let apiTrace = workspace.outputDirectory + "/relay-api.trace"
         var children: [(name: String, process: ServeProcess)] = []
@@ -152,12 +152,5 @@ struct WANBench: Sendable {
     }
 
     /// This binary, which is also the relay and the sink (`hoist-bench relay`, `sink`).
-    private static func ownExecutable() throws -> String {
-        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
-            throw BenchError("cannot tell where hoist-bench runs from (/proc/self/exe)")
-        }
-        return path
-    }
-
     static func milliseconds(_ duration: Duration) -> String { String(format: "%.1f ms", duration.seconds * 1000) }
 }

@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Small HTTP helpers shared by the API client and the uploader: sending, error mapping.
-enum HTTPTransport {
+public enum HTTPTransport {
     static let apiTimeout: TimeAmount = .seconds(60)
 
     /// The client configuration every engine and one-shot command uses.
@@ -14,7 +14,7 @@ enum HTTPTransport {
     /// then reports the last error, which made a dead endpoint take ~55 s to fail and hid
     /// the cause. A failed connect now surfaces at once; `NetworkFailure` says whether the
     /// engine retries it (a reset or timeout) or stops (refused, unresolved, TLS).
-    static var clientConfiguration: HTTPClient.Configuration {
+    public static var clientConfiguration: HTTPClient.Configuration {
         var http = HTTPClient.Configuration()
         http.redirectConfiguration = .disallow
         http.decompression = .disabled
