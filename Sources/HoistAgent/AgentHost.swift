@@ -309,14 +309,27 @@ public actor AgentHost {
         // Behind another add it may wait for minutes: journaled now, so that a kill
         // meanwhile does not lose it (the add ends the record, as its own).
         let record = journaled ?? (previous == nil ? nil : engine.journalWalk(paths))
+        // Waiting its turn, an add the journal holds keeps no copy of its paths: they are
+        // read back when it starts, as the embedded engine's adds are. The TUI sends a `u`
+        // of 100,000 files as slices of 4,096, all at once, and the slices behind the
+        // first held every path as a `String` meanwhile. Named paths stay held: the journal
+        // keeps paths, not the names they go by.
+        let readBack = previous != nil && record != nil && names == nil
+        let held = readBack ? [] : paths
         addSerial += 1
         let serial = addSerial
         let task = Task {
             await previous?.value
-            async let walked = engine.add(paths: paths, names: names, backlog: backlog, parts: parts, walk: record)
+            var toWalk = held
+            var lost = false
+            if readBack, let record {
+                // Gone only if another hoist on this journal took it over as unfinished.
+                if let read = engine.paths(of: record) { toWalk = read } else { lost = true }
+            }
+            async let walked = engine.add(paths: toWalk, names: names, backlog: backlog, parts: parts, walk: record)
             for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection, walk: key) }
             _ = await walked
-            answer([], tag: walk.tag, more: false, cut: cutShort(parts), to: walk.connection, walk: key)
+            answer([], tag: walk.tag, more: false, cut: lost ? Self.lostWalk : cutShort(parts), to: walk.connection, walk: key)
             stoppedByClient.remove(key)
             // Unless a later add of the same connection and tag took the name meanwhile.
             if walks[walk] === parts { walks[walk] = nil }
@@ -417,6 +430,10 @@ public actor AgentHost {
     /// Why an add ended before its last path, in words for its client; nil when it
     /// reached it. Without it, a client whose named jobs all ended could take a walk the
     /// engine's stop cut short for a whole tree uploaded.
+    /// Why an add queued nothing: its paths left the journal before its turn.
+    public static let lostWalk = "this command's files were no longer in the journal when their turn came "
+        + "(another hoist on the same journal took them over); none was queued here"
+
     private func cutShort(_ parts: AddParts) -> String? {
         guard !parts.hasWalkedAll else { return nil }
         if stoppedByClient.contains(ObjectIdentifier(parts)) { return "stopped at this command's request; the files not reached were not queued" }

@@ -93,4 +93,32 @@ struct AgentCutWalkTests {
             other.close()
         }
     }
+
+    @Test("an add whose paths left the journal before its turn queues nothing and says why; the adds around it go on")
+    func lostWalkSaysWhy() async throws {
+        try await AgentHostTests.with { running, _ in
+            // Three slices of 100 from one client, paused: the first queued and held, the
+            // other two waiting their turn with their paths in the journal only.
+            let (slices, view, client) = try await AgentWaitingTests.threeSlicesPaused(running, prefix: "l")
+            let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
+            #expect(await waitUntil(timeout: 30) { await AgentWaitingTests.firstSliceHeld(running, view, expected) },
+                    "waiting: \(String(describing: view.waiting))")
+            let lines = Task { await Self.read(client, until: { Self.lastAnswers($0).count == 3 }) }
+            // Another hoist on the same journal takes the second slice's record over.
+            let journal = try Journal.open(path: running.paths.journal)
+            let ids = try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids
+            let second = try #require(ids.first { (try? journal.walkPaths($0)) == slices[1].paths })
+            try journal.endWalk(second)
+            client.send(AgentRequest(.resume))
+            let last = Self.lastAnswers(await lines.value)
+            #expect(last[2]?.reason == AgentHost.lostWalk && last[2]?.jobs == [], "\(last)")
+            #expect(last[1] != nil && last[1]?.reason == nil && last[3] != nil && last[3]?.reason == nil, "\(last)")
+            #expect(await waitUntil(timeout: 300) { view.completed == 200 })
+            #expect(Set(view.queuedPaths).isDisjoint(with: slices[1].paths))
+            #expect(Set(view.queuedPaths) == Set(slices[0].paths + slices[2].paths))
+            #expect(await waitUntil(timeout: 30) { view.waiting.map { $0 == (0, 0) } ?? false },
+                    "waiting: \(String(describing: view.waiting))")
+            client.close()
+        }
+    }
 }
