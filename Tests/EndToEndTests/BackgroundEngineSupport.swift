@@ -23,6 +23,12 @@ struct BackgroundHome: Sendable {
         return try await withAwaitedCleanup(home, cleanup: { await $0.stopEngine() }, body)
     }
 
+    /// Writes this home's `config.toml` (read by every hoist it runs, and by an engine as it starts).
+    func writeConfig(_ toml: String) throws {
+        try FileManager.default.createDirectory(atPath: home + "/config/hoist", withIntermediateDirectories: true)
+        try TestFiles.write(toml, to: home + "/config/hoist/config.toml")
+    }
+
     /// The pid of the engine holding this home's journal lock, if one runs.
     var enginePID: Int32? {
         guard let text = try? String(contentsOfFile: home + "/state/hoist/journal.sqlite.engine.lock", encoding: .utf8),

@@ -10,6 +10,9 @@ struct EngineClientTests {
     func listsEveryJob() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
+                // Every job listed, however many have completed by the time each listing is
+                // read: the engine otherwise lists only its latest 1,000 completed ones.
+                try home.writeConfig("engine_list_done = 2000\n")
                 let tree = URL(fileURLWithPath: try TempDirectory.make(prefix: "hoist-jobs-tree")).standardizedFileURL.path
                 for index in 0..<1_500 {
                     try TestFiles.write("job \(index)\n", to: tree + "/f\(index).txt")
@@ -32,6 +35,36 @@ struct EngineClientTests {
                 #expect(piped.status == 0, "\(piped.stderr)")
                 #expect(piped.stdout.hasPrefix("#1  ") && piped.stdout.split(separator: "\n").count == 1, "\(piped.stdout)")
                 #expect(piped.stderr.isEmpty, "\(piped.stderr)")
+            }
+        }
+    }
+
+    @Test("an engine that lists 3 completed jobs: hoist jobs counts the 5 older ones, with their bytes, on a line before the 3 it lists; --json lists the 3")
+    func countsOlderCompletedJobs() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                try home.writeConfig("engine_list_done = 3\n")
+                let tree = URL(fileURLWithPath: try TempDirectory.make(prefix: "hoist-jobs-count")).standardizedFileURL.path
+                var sizes: [String: Int] = [:]
+                for index in 0..<8 {
+                    let path = tree + "/f\(index).txt"
+                    let body = String(repeating: "x", count: 10 * (index + 1))
+                    try TestFiles.write(body, to: path)
+                    sizes[path] = body.utf8.count
+                }
+                let upload = try await home.run(["upload", tree] + home.endpoint, timeout: 120)
+                #expect(upload.status == 0, "\(upload.stderr)")
+                let human = try await home.run(["jobs"])
+                #expect(human.status == 0, "\(human.stderr)")
+                let lines = human.stdout.split(separator: "\n").map(String.init)
+                #expect(lines.count == 4, "\(lines)")
+                let listed = lines.dropFirst().compactMap { line in sizes.keys.first { line.hasSuffix($0) || line.contains($0 + " ") } }
+                #expect(listed.count == 3 && lines.dropFirst().allSatisfy { $0.contains("completed") }, "\(lines)")
+                let counted = sizes.values.reduce(0, +) - listed.reduce(0) { $0 + (sizes[$1] ?? 0) }
+                #expect(lines.first == "5 earlier completed jobs (\(counted) bytes) are counted, not listed; the journal keeps them (the TUI's H)",
+                        "\(lines)")
+                let json = try await home.jobs()
+                #expect(json.count == 3 && json.allSatisfy { $0["state"] as? String == "completed" }, "\(json)")
             }
         }
     }

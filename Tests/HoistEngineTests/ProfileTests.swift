@@ -34,6 +34,22 @@ import Testing
         #expect(throws: EngineError.self) { try HoistConfig(toml: "this is = = not toml") }
     }
 
+    @Test("the background engine's settings: idle exit and completed jobs listed, each refused out of range with its name")
+    func engineSettings() throws {
+        let config = try HoistConfig(toml: "engine_idle_exit = 600\nengine_list_done = 3\n")
+        #expect(config.engineIdleExit == 600 && config.engineListDone == 3)
+        #expect(try HoistConfig(toml: "").engineListDone == nil)
+        #expect(try HoistConfig(toml: "engine_list_done = 0\n").engineListDone == 0)
+        for (line, name) in [("engine_list_done = -1", "engine_list_done"), ("engine_list_done = 1000001", "engine_list_done"),
+                             ("engine_idle_exit = 0", "engine_idle_exit")] {
+            #expect {
+                try HoistConfig(toml: line + "\n")
+            } throws: { error in
+                "\(error)".contains(name)
+            }
+        }
+    }
+
     @Test func resolutionOrder() throws {
         let config = try HoistConfig(toml: toml)
         guard case .profile(let byDefault) = try ProfileSelection().resolve(config: config) else { Issue.record("no profile"); return }

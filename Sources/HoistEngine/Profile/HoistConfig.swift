@@ -13,6 +13,12 @@ public struct HoistConfig: Sendable, Equatable {
     /// `engine_idle_exit = 300`: seconds a background engine with no client and nothing
     /// to do waits before it exits.
     public var engineIdleExit: Int?
+    /// `engine_list_done = 1000`: how many completed jobs a background engine lists whole to
+    /// a client that attaches (`hoist jobs`, a new `hoist`); older ones are counted.
+    public var engineListDone: Int?
+
+    /// The range `engine_list_done` and `hoist engine --list-done` accept.
+    public static let listDoneRange = 0...1_000_000
 
     public init(defaultProfile: String? = nil, profiles: [String: Profile] = [:], theme: String? = nil) {
         self.defaultProfile = defaultProfile
@@ -25,6 +31,7 @@ public struct HoistConfig: Sendable, Equatable {
         var theme: String?
         var background: Bool?
         var engine_idle_exit: Int?
+        var engine_list_done: Int?
         var profiles: [String: Entry]?
     }
 
@@ -76,9 +83,13 @@ public struct HoistConfig: Sendable, Equatable {
         if let idle = file.engine_idle_exit, idle < 1 || idle > 604_800 {
             throw .config("engine_idle_exit must be between 1 and 604800 seconds, not \(idle)")
         }
+        if let listed = file.engine_list_done, !Self.listDoneRange.contains(listed) {
+            throw .config("engine_list_done must be between 0 and 1000000 jobs, not \(listed)")
+        }
         self.init(defaultProfile: file.default_profile, profiles: profiles, theme: file.theme)
         background = file.background
         engineIdleExit = file.engine_idle_exit
+        engineListDone = file.engine_list_done
     }
 
     /// Loads `path`; a missing file is an empty configuration.

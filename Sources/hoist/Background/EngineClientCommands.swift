@@ -88,7 +88,8 @@ struct JobsCommand: AsyncParsableCommand {
         var folder = JobSummary.Folder()
         let encoder = Self.jsonEncoder()
         var listed = 0
-        // The engine keeps the latest 1,000 completed jobs whole and counts the older ones:
+        // The engine keeps the latest completed jobs whole (1,000 unless `--list-done` or
+        // `engine_list_done` says otherwise) and counts the older ones:
         // their line goes first, as their jobs came first (the text list only).
         let unlisted = connection.greeting.unlistedDone ?? UnlistedJobs()
         if !json && !unlisted.isEmpty {

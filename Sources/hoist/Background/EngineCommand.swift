@@ -22,9 +22,16 @@ struct EngineCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-exit"), help: "Seconds with no client and nothing queued before the engine exits (default 300, or engine_idle_exit in config.toml).")
     var idleExit: Int?
 
+    @Option(name: .customLong("list-done"),
+            help: "Completed jobs listed whole to a client that attaches (hoist jobs, a new hoist); older ones are counted (default 1000, or engine_list_done in config.toml).")
+    var listDone: Int?
+
     func validate() throws {
         if let idleExit, idleExit < 1 || idleExit > 604_800 {
             throw ValidationError("--idle-exit takes seconds from 1 to 604800")
+        }
+        if let listDone, !HoistConfig.listDoneRange.contains(listDone) {
+            throw ValidationError("--list-done takes a number of jobs from 0 to 1000000")
         }
     }
 
@@ -62,7 +69,8 @@ struct EngineCommand: AsyncParsableCommand {
         let idle = idleExit ?? config.engineIdleExit ?? 300
         let host = await AgentHost(
             engine: engine,
-            settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle)),
+            settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle),
+                            keepsDone: listDone ?? config.engineListDone ?? JobBook.defaultKeepsDone),
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
         // What a killed engine left, taken before clients are served so that a cancel of
