@@ -304,32 +304,45 @@ public actor AgentHost {
         let paths = request.paths ?? [], names = request.names, backlog = request.backlog
         let key = ObjectIdentifier(parts)
         pending[key] = PendingAdd(parts: parts, left: Waiting(files: paths.count, bytes: max(0, request.bytes ?? 0)))
-        tellWaiting()
         let previous = lastAdd[id]?.task
         // Behind another add it may wait for minutes: journaled now, so that a kill
         // meanwhile does not lose it (the add ends the record, as its own).
         let record = journaled ?? (previous == nil ? nil : engine.journalWalk(paths))
+        // Told after the journal has them: what a view counts as waiting survives a kill.
+        tellWaiting()
         // Waiting its turn, an add the journal holds keeps no copy of its paths: they are
         // read back when it starts, as the embedded engine's adds are. The TUI sends a `u`
         // of 100,000 files as slices of 4,096, all at once, and the slices behind the
         // first held every path as a `String` meanwhile. Named paths stay held: the journal
         // keeps paths, not the names they go by.
-        let readBack = previous != nil && record != nil && names == nil
+        // Absolute paths only: the journal keeps relative ones made absolute, and a file's
+        // default name comes from the path as given.
+        let readBack = previous != nil && record != nil && names == nil && paths.allSatisfy { $0.hasPrefix("/") }
         let held = readBack ? [] : paths
         addSerial += 1
         let serial = addSerial
         let task = Task {
             await previous?.value
             var toWalk = held
-            var lost = false
+            var walkRecord = record
+            var lost: String?
             if readBack, let record {
-                // Gone only if another hoist on this journal took it over as unfinished.
-                if let read = engine.paths(of: record) { toWalk = read } else { lost = true }
+                // A read on the actor: one record of at most a slice's paths, once per add.
+                do {
+                    // Gone only if another hoist on this journal took it over as unfinished.
+                    if let read = try engine.paths(of: record) { toWalk = read } else { lost = Self.lostWalk }
+                } catch {
+                    // Not read, but maybe still there: left to the next engine, not ended.
+                    walkRecord = nil
+                    lost = Self.journalLoss + " could not be read back from the journal (\(error)); none was queued here"
+                }
             }
-            async let walked = engine.add(paths: toWalk, names: names, backlog: backlog, parts: parts, walk: record)
+            async let walked = engine.add(paths: toWalk, names: names, backlog: backlog, parts: parts, walk: walkRecord)
             for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection, walk: key) }
             _ = await walked
-            answer([], tag: walk.tag, more: false, cut: lost ? Self.lostWalk : cutShort(parts), to: walk.connection, walk: key)
+            // A stop or cancel that came first is the reason, as for any add stopped before its turn.
+            let cut = (parts.isStopped ? nil : lost) ?? cutShort(parts)
+            answer([], tag: walk.tag, more: false, cut: cut, to: walk.connection, walk: key)
             stoppedByClient.remove(key)
             // Unless a later add of the same connection and tag took the name meanwhile.
             if walks[walk] === parts { walks[walk] = nil }
@@ -427,13 +440,17 @@ public actor AgentHost {
         broadcast(settingsNotice(.settings).line)
     }
 
+    /// Why an add queued nothing: its paths left the journal before its turn.
+    public static let lostWalk = journalLoss + " were no longer in the journal when their turn came "
+        + "(another hoist on the same journal took them over); none was queued here"
+
+    /// How the reasons begin of an add whose paths the journal could not give back: no
+    /// request of its client caused it, so a view says it (a TUI shows no other reason).
+    public static let journalLoss = "this command's files"
+
     /// Why an add ended before its last path, in words for its client; nil when it
     /// reached it. Without it, a client whose named jobs all ended could take a walk the
     /// engine's stop cut short for a whole tree uploaded.
-    /// Why an add queued nothing: its paths left the journal before its turn.
-    public static let lostWalk = "this command's files were no longer in the journal when their turn came "
-        + "(another hoist on the same journal took them over); none was queued here"
-
     private func cutShort(_ parts: AddParts) -> String? {
         guard !parts.hasWalkedAll else { return nil }
         if stoppedByClient.contains(ObjectIdentifier(parts)) { return "stopped at this command's request; the files not reached were not queued" }

@@ -44,8 +44,6 @@ struct ChildProcess: Sendable {
     /// stays the child's); nil: the bench's own.
     var namespace: String? = nil
 
-    /// Spawns the child (searching `PATH` for a bare name), waits for it on a thread of its
-    /// own, so the in-process server keeps its cooperative threads, and kills it at the timeout.
     /// This hoist-bench binary, to run its hidden subcommands (relays, sink, the floor) as children.
     static func benchExecutable() throws -> String {
         guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
@@ -54,6 +52,8 @@ struct ChildProcess: Sendable {
         return path
     }
 
+    /// Spawns the child (searching `PATH` for a bare name), waits for it on a thread of its
+    /// own, so the in-process server keeps its cooperative threads, and kills it at the timeout.
     func run() async throws -> Outcome {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import UnixSignals
 import Synchronization
 
 /// The small-file row's floor: a Lightfield lifecycle's three HTTP exchanges (create, a
@@ -76,16 +77,18 @@ struct FloorServe: AsyncParsableCommand {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw ValidationError("expected HOST:PORT, got \(listen)")
         }
-        try await HTTPFloor.serve(host: String(listen[..<colon]), port: port, counter: FloorCounter()) { port in
+        try await HTTPFloor.serve(host: String(listen[..<colon]), port: port, counter: FloorCounter(), signals: [.sigterm, .sigint]) { port in
             FileHandle.standardOutput.write(Data("http://127.0.0.1:\(port)\n".utf8))
         }
     }
 }
 
 extension HTTPFloor {
-    /// Serves the floor's three routes until the task is cancelled (or SIGTERM/SIGINT);
-    /// `bound` gets the port once it listens. `counter` counts the PUT bodies' bytes.
-    static func serve(host: String, port: Int, counter: FloorCounter, bound: @escaping @Sendable (Int) -> Void) async throws {
+    /// Serves the floor's three routes until the task is cancelled, or one of `signals`
+    /// arrives (none in tests: the test process keeps its own); `bound` gets the port once
+    /// it listens. `counter` counts the PUT bodies' bytes.
+    static func serve(host: String, port: Int, counter: FloorCounter, signals: [UnixSignal] = [],
+                      bound: @escaping @Sendable (Int) -> Void) async throws {
         let boundPort = BoundPort()
         let router = Router()
         router.post("v1/files") { request, _ -> Response in
@@ -117,7 +120,7 @@ extension HTTPFloor {
                 bound(port)
             },
             logger: logger)
-        try await app.runService()
+        try await app.runService(gracefulShutdownSignals: signals)
     }
 }
 
@@ -129,10 +132,13 @@ final class FloorCounter: Sendable {
     var total: Int { bytes.withLock { $0 } }
 }
 
-/// The port the floor's server bound, read by its handlers.
-private final class BoundPort: @unchecked Sendable {
-    // Set once in onServerRunning, before any request can arrive.
-    var value = 0
+/// The port the floor's server bound (set once it listens), read by its handlers.
+private final class BoundPort: Sendable {
+    private let port = Atomic(0)
+    var value: Int {
+        get { port.load(ordering: .acquiring) }
+        set { port.store(newValue, ordering: .releasing) }
+    }
 }
 
 /// `hoist-bench floor-client`: the floor's client (see ``HTTPFloor``): `--count`
@@ -179,42 +185,47 @@ extension HTTPFloor {
         return elapsed
     }
 
+    /// One lifecycle, each call the way hoist makes it: create and complete as
+    /// `HTTPClientRequest`s whose answers are collected whole (`HTTPTransport.send`), the
+    /// PUT as an `HTTPClient.Request` run with a delegate (`FileUploader.send`).
     private static func lifecycle(_ index: Int, client: HTTPClient, endpoint: String, body: ByteBuffer) async throws {
         let name = String(format: "file-%05d.txt", index)
-        let json = #"{"purpose":"general","filename":"\#(name)","mimeType":"text/plain","sizeBytes":\#(body.readableBytes)}"#
-        let apiHeaders: HTTPHeaders = [
-            "Authorization": "Bearer hk_0123456789abcdef0123456789abcdef", "Lightfield-Version": "2026-03-01",
-            "Content-Type": "application/json",
-        ]
-        let created = try await call(client, try HTTPClient.Request(url: endpoint + "/v1/files", method: .POST, headers: apiHeaders,
-                                                                    body: .string(json)))
-        guard let answer = created.body.flatMap({ try? JSONSerialization.jsonObject(with: Data($0.readableBytesView)) }) as? [String: Any],
+        let created = try await api(client, endpoint + "/v1/files",
+                                    #"{"filename":"\#(name)","mimeType":"text/plain","purpose":"general","sizeBytes":\#(body.readableBytes)}"#)
+        guard let answer = try JSONSerialization.jsonObject(with: Data(created.readableBytesView)) as? [String: Any],
               let id = answer["id"] as? String, let url = answer["uploadUrl"] as? String
-        else { throw BenchError("the floor's create answered \(created.status)") }
-        _ = try await call(client, try HTTPClient.Request(url: url, method: .PUT, headers: ["Content-Type": "text/plain"],
-                                                          body: .byteBuffer(body)))
-        _ = try await call(client, try HTTPClient.Request(url: endpoint + "/v1/files/\(id)/complete", method: .POST,
-                                                          headers: apiHeaders, body: .string("{}")))
+        else { throw BenchError("the floor's create answered no id and uploadUrl") }
+        let put = try HTTPClient.Request(url: url, method: .PUT, headers: ["content-type": "text/plain"], body: .byteBuffer(body))
+        let response = try await client.execute(request: put, delegate: ResponseAccumulator(request: put), deadline: .now() + .hours(1)).get()
+        guard (200..<300).contains(response.status.code) else { throw BenchError("the floor's PUT answered \(response.status)") }
+        _ = try await api(client, endpoint + "/v1/files/\(id)/complete", #"{"md5":"37be7033cd1d6dc96bc09281c26eeb4a"}"#)
     }
 
-    private static func call(_ client: HTTPClient, _ request: HTTPClient.Request) async throws -> HTTPClient.Response {
-        let response = try await client.execute(request: request).get()
+    /// A POST with a JSON body and Lightfield's headers; the answer's body, collected.
+    private static func api(_ client: HTTPClient, _ url: String, _ json: String) async throws -> ByteBuffer {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer hk_0123456789abcdef0123456789abcdef")
+        request.headers.add(name: "Lightfield-Version", value: "2026-03-01")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 4 << 20)
         guard (200..<300).contains(response.status.code) else { throw BenchError("the floor answered \(response.status)") }
-        return response
+        return body
     }
 }
 
 /// Hands out 0..<limit once each, to any task.
-private final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+private final class Counter: Sendable {
+    private let next = Mutex(0)
     private let limit: Int
     init(limit: Int) { self.limit = limit }
     func take() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < limit else { return nil }
-        next += 1
-        return next - 1
+        next.withLock { next in
+            guard next < limit else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 }

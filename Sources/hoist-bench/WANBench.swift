@@ -71,6 +71,7 @@ struct WANBench: Sendable {
                                                   apiKey: key, clientNamespace: link.clientNamespace)
 
         // The server's side, each child in the server's namespace, each ready when it has said so.
+        // This binary is also the relay and the sink (`hoist-bench relay`, `sink`).
         let bench = try ChildProcess.benchExecutable()
         let relay = [bench, "relay", "--delay-us", String(profile.rttMilliseconds * 500), "--hold-bytes", String(profile.relayHoldBytes)]
         let apiTrace = workspace.outputDirectory + "/relay-api.trace"
@@ -151,6 +152,5 @@ struct WANBench: Sendable {
         return (cold, warm)
     }
 
-    /// This binary, which is also the relay and the sink (`hoist-bench relay`, `sink`).
     static func milliseconds(_ duration: Duration) -> String { String(format: "%.1f ms", duration.seconds * 1000) }
 }

@@ -121,4 +121,27 @@ struct AgentCutWalkTests {
             client.close()
         }
     }
+
+    @Test("an add stopped before its turn says it was stopped, even when its paths also left the journal meanwhile")
+    func stopBeforeTurnWinsOverLoss() async throws {
+        try await AgentHostTests.with { running, _ in
+            let (slices, view, client) = try await AgentWaitingTests.threeSlicesPaused(running, prefix: "t")
+            let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
+            #expect(await waitUntil(timeout: 30) { await AgentWaitingTests.firstSliceHeld(running, view, expected) },
+                    "waiting: \(String(describing: view.waiting))")
+            let lines = Task { await Self.read(client, until: { Self.lastAnswers($0).count == 3 }) }
+            let journal = try Journal.open(path: running.paths.journal)
+            let ids = try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids
+            let third = try #require(ids.first { (try? journal.walkPaths($0)) == slices[2].paths })
+            try journal.endWalk(third)
+            client.send(AgentRequest(.stopAdd, tag: 3))
+            client.send(AgentRequest(.resume))
+            let last = Self.lastAnswers(await lines.value)
+            #expect(last[3]?.reason == "stopped at this command's request; the files not reached were not queued", "\(last)")
+            #expect(last[2] != nil && last[2]?.reason == nil, "\(last)")
+            #expect(await waitUntil(timeout: 300) { view.completed == 200 })
+            #expect(Set(view.queuedPaths) == Set(slices[0].paths + slices[1].paths))
+            client.close()
+        }
+    }
 }

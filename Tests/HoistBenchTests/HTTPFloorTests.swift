@@ -11,6 +11,9 @@ struct HTTPFloorTests {
         let counter = FloorCounter()
         let (ports, bound) = AsyncStream<Int>.makeStream()
         let server = Task {
+            // Finished however serve ends, so that a server that never listens fails the
+            // test below instead of hanging it.
+            defer { bound.finish() }
             try await HTTPFloor.serve(host: "127.0.0.1", port: 0, counter: counter) { port in
                 bound.yield(port)
                 bound.finish()

@@ -90,11 +90,11 @@ import Testing
             let records = [engine.journalWalk(first), engine.journalWalk(later)]
             #expect(try walks(journal).paths == first + later)
             let (early, late) = (try #require(records[0]), try #require(records[1]))
-            #expect(engine.paths(of: early) == first && engine.paths(of: late) == later)
+            #expect(try engine.paths(of: early) == first && engine.paths(of: late) == later)
             let ids = await engine.add(paths: first, walk: early)
             _ = try await collect(engine, ids)
             #expect(try walks(journal).paths == later)
-            #expect(engine.paths(of: early) == nil && engine.paths(of: late) == later)
+            #expect(try engine.paths(of: early) == nil && engine.paths(of: late) == later)
             await engine.shutdown()
 
             let next = try harness.engine(harness.profile(), journal: journal)

@@ -103,9 +103,10 @@ extension UploadEngine {
     }
 
     /// The paths `walk` keeps (absolute), read back from the journal: an add journaled
-    /// ahead of its turn need not hold them meanwhile. Nil when the record is gone.
-    public nonisolated func paths(of walk: WalkRecord) -> [String]? {
-        (try? journal.walkPaths(walk.id)) ?? nil
+    /// ahead of its turn need not hold them meanwhile. Nil when the record is gone; throws
+    /// when the journal could not be read (the record may still be there).
+    public nonisolated func paths(of walk: WalkRecord) throws(EngineError) -> [String]? {
+        try journal.walkPaths(walk.id)
     }
 
     /// The paths a walk record keeps: absolute, so that another working directory finds them.

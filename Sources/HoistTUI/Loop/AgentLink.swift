@@ -131,7 +131,13 @@ final class AgentLink: EngineLink {
                     inbox.post(.engineLost(notice.message ?? "the background engine refused a request"))
                 case .settings:
                     Self.postSettings(notice, to: inbox)
-                case .hello, .added:
+                case .added:
+                    // A slice of a `u` the engine lost: the other reasons follow the user's
+                    // own cancel or the engine's stop, which the view already shows.
+                    if let reason = notice.reason, reason.hasPrefix(AgentHost.journalLoss) {
+                        inbox.post(.problem("a slice of the files queued: " + reason))
+                    }
+                case .hello:
                     break
                 }
             }

@@ -73,7 +73,7 @@ final class EngineBridge: EngineLink {
                     paths = []  // dropped before its turn: nothing to read back
                 } else if let walk = add.walk {
                     // Gone only if another hoist on this journal resumed it as unfinished.
-                    if let read = engine.paths(of: walk) {
+                    if let read = (try? engine.paths(of: walk)) ?? nil {
                         paths = read
                     } else {
                         paths = []
