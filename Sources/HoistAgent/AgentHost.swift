@@ -553,16 +553,10 @@ public actor AgentHost {
             }
             let ids = first.notice.jobs ?? []
             add.left.files = max(0, add.left.files - ids.count)
-            add.left.bytes = max(0, add.left.bytes - ids.reduce(0) { $0 + queuedSize(JobID($1)) })
+            add.left.bytes = max(0, add.left.bytes - ids.reduce(0) { $0 + book.queuedSize(of: JobID($1)) })
             pending[walk] = add
         }
         if left { tellWaiting() }
-    }
-
-    /// The size a job was queued with (0 for one that failed at once).
-    private func queuedSize(_ id: JobID) -> Int64 {
-        guard let first = book.events(of: id).first, case .queued(let size) = first.kind else { return 0 }
-        return size
     }
 
     private func line(_ event: EngineEvent) -> String { book.wireLine(event, dialect: engine.profile.dialect) }

@@ -89,6 +89,9 @@ public struct JobBook: Sendable, Equatable {
         }
     }
 
+    /// The size a job was queued with (0 for one that failed at once, or one not kept).
+    public func queuedSize(of job: JobID) -> Int64 { Self.size(entries[job]?.events ?? []) }
+
     /// The size a job's `queued` event gave (0 without one).
     private static func size(_ events: [EngineEvent]) -> Int64 {
         guard let first = events.first, case .queued(let size) = first.kind else { return 0 }

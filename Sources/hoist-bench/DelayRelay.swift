@@ -203,7 +203,7 @@ final class ConnectionCounter: @unchecked Sendable {
 }
 
 /// `HOST:PORT` split at its last colon.
-private func hostAndPort(_ value: String) throws -> (String, Int) {
+func hostAndPort(_ value: String) throws -> (String, Int) {
     guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]), (0...65535).contains(port)
     else { throw ValidationError("expected HOST:PORT, got \(value)") }
     return (String(value[..<colon]), port)

@@ -74,10 +74,8 @@ struct FloorServe: AsyncParsableCommand {
     @Option(help: "HOST:PORT to listen on (port 0: any).") var listen: String = "127.0.0.1:0"
 
     func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw ValidationError("expected HOST:PORT, got \(listen)")
-        }
-        try await HTTPFloor.serve(host: String(listen[..<colon]), port: port, counter: FloorCounter(), signals: [.sigterm, .sigint]) { port in
+        let (host, port) = try hostAndPort(listen)
+        try await HTTPFloor.serve(host: host, port: port, counter: FloorCounter(), signals: [.sigterm, .sigint]) { port in
             FileHandle.standardOutput.write(Data("http://127.0.0.1:\(port)\n".utf8))
         }
     }

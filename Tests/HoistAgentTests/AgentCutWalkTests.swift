@@ -94,21 +94,30 @@ struct AgentCutWalkTests {
         }
     }
 
+    /// Three slices of 100 from one client, paused: the first queued and held, the other
+    /// two waiting their turn with their paths in the journal only. Then another hoist on
+    /// the same journal takes slice `taken`'s record over. Returns the slices, a view, the
+    /// client, and the client's lines up to the last answer of every slice.
+    static func sliceTakenOver(_ running: AgentHostTests.Running, prefix: String, taken: Int) async throws
+        -> (slices: [(paths: [String], bytes: Int64)], view: AgentWaitingTests.Follower, client: AgentConnection,
+            lines: Task<[AgentLine], Never>)
+    {
+        let (slices, view, client) = try await AgentWaitingTests.threeSlicesPaused(running, prefix: prefix)
+        let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
+        #expect(await waitUntil(timeout: 30) { await AgentWaitingTests.firstSliceHeld(running, view, expected) },
+                "waiting: \(String(describing: view.waiting))")
+        let lines = Task { await Self.read(client, until: { Self.lastAnswers($0).count == 3 }) }
+        let journal = try Journal.open(path: running.paths.journal)
+        let ids = try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids
+        let record = try #require(ids.first { (try? journal.walkPaths($0)) == slices[taken].paths })
+        try journal.endWalk(record)
+        return (slices, view, client, lines)
+    }
+
     @Test("an add whose paths left the journal before its turn queues nothing and says why; the adds around it go on")
     func lostWalkSaysWhy() async throws {
         try await AgentHostTests.with { running, _ in
-            // Three slices of 100 from one client, paused: the first queued and held, the
-            // other two waiting their turn with their paths in the journal only.
-            let (slices, view, client) = try await AgentWaitingTests.threeSlicesPaused(running, prefix: "l")
-            let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
-            #expect(await waitUntil(timeout: 30) { await AgentWaitingTests.firstSliceHeld(running, view, expected) },
-                    "waiting: \(String(describing: view.waiting))")
-            let lines = Task { await Self.read(client, until: { Self.lastAnswers($0).count == 3 }) }
-            // Another hoist on the same journal takes the second slice's record over.
-            let journal = try Journal.open(path: running.paths.journal)
-            let ids = try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids
-            let second = try #require(ids.first { (try? journal.walkPaths($0)) == slices[1].paths })
-            try journal.endWalk(second)
+            let (slices, view, client, lines) = try await Self.sliceTakenOver(running, prefix: "l", taken: 1)
             client.send(AgentRequest(.resume))
             let last = Self.lastAnswers(await lines.value)
             #expect(last[2]?.reason == AgentHost.lostWalk && last[2]?.jobs == [], "\(last)")
@@ -125,15 +134,7 @@ struct AgentCutWalkTests {
     @Test("an add stopped before its turn says it was stopped, even when its paths also left the journal meanwhile")
     func stopBeforeTurnWinsOverLoss() async throws {
         try await AgentHostTests.with { running, _ in
-            let (slices, view, client) = try await AgentWaitingTests.threeSlicesPaused(running, prefix: "t")
-            let expected = (files: 200, bytes: slices[1].bytes + slices[2].bytes)
-            #expect(await waitUntil(timeout: 30) { await AgentWaitingTests.firstSliceHeld(running, view, expected) },
-                    "waiting: \(String(describing: view.waiting))")
-            let lines = Task { await Self.read(client, until: { Self.lastAnswers($0).count == 3 }) }
-            let journal = try Journal.open(path: running.paths.journal)
-            let ids = try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids
-            let third = try #require(ids.first { (try? journal.walkPaths($0)) == slices[2].paths })
-            try journal.endWalk(third)
+            let (slices, view, client, lines) = try await Self.sliceTakenOver(running, prefix: "t", taken: 2)
             client.send(AgentRequest(.stopAdd, tag: 3))
             client.send(AgentRequest(.resume))
             let last = Self.lastAnswers(await lines.value)
