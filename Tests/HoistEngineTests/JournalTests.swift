@@ -42,14 +42,14 @@ import Testing
         let old = FileIdentity(path: "/data/a.txt", size: 10, mtimeNanos: 42)
         let gone = FileIdentity(path: "/data/gone.txt", size: 5, mtimeNanos: 7)
         let other = FileIdentity(path: "/data/b.txt", size: 3, mtimeNanos: 1)
-        let first = try journal.admit(endpoint: "http://e", files: [old, gone, other])
+        let first = try journal.admit(endpoint: "http://e", files: [old, gone, other]).admissions
         guard case .new(let oldRow) = first[0] else { Issue.record("\(first)"); return }
         try journal.update(oldRow, state: .uploading)
 
         // a.txt changed since; gone.txt is gone; b.txt is queued again as it was.
         let changed = FileIdentity(path: "/data/a.txt", size: 11, mtimeNanos: 50)
         let second = try journal.admit(endpoint: "http://e", files: [changed, other],
-                                       refused: [(path: "/data/gone.txt", reason: "no such file")])
+                                       refused: [(path: "/data/gone.txt", reason: "no such file")]).admissions
         guard case .new(let newRow) = second[0], case .known = second[1] else { Issue.record("\(second)"); return }
         let unfinished = try journal.unfinished(endpoint: "http://e")
         #expect(unfinished.map(\.file) == [other, changed], "\(unfinished)")
@@ -61,5 +61,28 @@ import Testing
         _ = try journal.admit(endpoint: "http://other", files: [old])
         _ = try journal.admit(endpoint: "http://e", files: [], refused: [(path: "/data/a.txt", reason: "x")])
         #expect(try journal.unfinished(endpoint: "http://other").map(\.file) == [old])
+    }
+
+    @Test func anEndedRowsMultipartUploadIsLeftToBeAborted() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try Journal.open(path: directory + "/journal.sqlite")
+        let big = FileIdentity(path: "/data/big.bin", size: 90 << 20, mtimeNanos: 1)
+        let single = FileIdentity(path: "/data/one.txt", size: 9, mtimeNanos: 1)
+        let rows = try journal.admit(endpoint: "s3", files: [big, single]).admissions
+        guard case .new(let bigRow) = rows[0], case .new(let singleRow) = rows[1] else { Issue.record("\(rows)"); return }
+        let multipart = RemoteSession(id: "big.bin", filename: "big.bin", uploadURL: "http://s3/b/big.bin", uploadHeaders: [],
+                                      expiresAt: nil, multipart: .init(uploadID: "U1", partSize: 8 << 20))
+        try journal.update(bigRow, state: .uploading, session: multipart)
+        try journal.update(singleRow, state: .uploading,
+                           session: RemoteSession(id: "one.txt", filename: "one.txt", uploadURL: "http://s3/b/one.txt", uploadHeaders: [], expiresAt: nil))
+
+        // big.bin changed; one.txt is gone. Only the multipart upload has anything to abort.
+        let changed = FileIdentity(path: "/data/big.bin", size: 90 << 20, mtimeNanos: 2)
+        let admitted = try journal.admit(endpoint: "s3", files: [changed], refused: [(path: "/data/one.txt", reason: "gone")])
+        #expect(admitted.abortsQueued == 1)
+        let pending = try journal.pendingAborts(endpoint: "s3")
+        #expect(pending.map(\.session.multipart?.uploadID) == ["U1"])
+        #expect(try journal.pendingAborts(endpoint: "other").isEmpty)
     }
 }

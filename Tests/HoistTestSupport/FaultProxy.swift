@@ -20,6 +20,9 @@ public final class FaultProxy: Sendable {
         case corruptBody
         /// Answer with this status and S3's XML error document (`<Error><Code>`), and close.
         case s3Error(status: Int, code: String, message: String)
+        /// Forward the request whole, then cut the client's connection when upstream
+        /// answers it: the request took effect, and the client never learns it did.
+        case loseAnswer
     }
 
     struct Rule: Sendable {
@@ -190,8 +193,17 @@ private final class ProxyBox: Sendable {
 /// (HTTP/1.1 without pipelining: answers come in request order).
 private final class ExchangeLog: Sendable {
     private let pending = Mutex<[String]>([])
+    private let losing = Mutex(false)
     func sent(_ line: String) { pending.withLock { $0.append(line) } }
     func answered() -> String? { pending.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+    /// The next answer on this connection is to be lost (`Fault.loseAnswer`).
+    func loseNextAnswer() { losing.withLock { $0 = true } }
+    func takeLoss() -> Bool {
+        losing.withLock { lose in
+            defer { lose = false }
+            return lose
+        }
+    }
 }
 
 /// Copies bytes to the peer channel, applying faults (client side) or the URL rewrite (server
@@ -227,6 +239,12 @@ private final class Relay: ChannelInboundHandler {
             let head = FaultProxy.text(buffer, prefix: 16)
             if head.hasPrefix("HTTP/1.1 "), let status = Int(head.dropFirst(9).prefix(3)), status >= 200, let line = log.answered() {
                 proxy.recordAnswer(line, status: status)
+                if log.takeLoss() {
+                    cut = true
+                    peer.close(promise: nil)
+                    context.close(promise: nil)
+                    return
+                }
             }
         }
         if corruptNext, buffer.readableBytes > 0 {
@@ -256,6 +274,8 @@ private final class Relay: ChannelInboundHandler {
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
                 peer.close(promise: nil)
                 return
+            case .loseAnswer:
+                requests?.loseNextAnswer()
             case .dropAfter(let bytes):
                 cut = true
                 if let slice = buffer.readSlice(length: min(bytes, buffer.readableBytes)) { peer.writeAndFlush(slice, promise: nil) }

@@ -51,6 +51,14 @@ public struct UploadAPI: Sendable {
     /// Whether each PUT must carry `Content-MD5`.
     public var sendsContentMD5: Bool { dialect.sendsContentMD5 }
 
+    /// Whether a PUT's answer is held to the MD5 sent (see ``UploadDialect/checksPutETag``).
+    public var checksPutETag: Bool { dialect.checksPutETag }
+
+    /// Whether single-PUT `session`'s object already holds the bytes of MD5 `md5` (hex).
+    public func holds(_ session: RemoteSession, md5: String) async -> Bool {
+        await dialect.holds(session, md5: md5, via: transport)
+    }
+
     /// The PUT of `session` (or of its part `part`), signed now where the dialect signs.
     public func putTarget(for session: RemoteSession, part: Int? = nil, contentMD5: String? = nil) throws(EngineError) -> PutTarget {
         try dialect.putTarget(for: session, part: part, contentMD5: contentMD5, via: transport)

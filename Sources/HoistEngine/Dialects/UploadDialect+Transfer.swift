@@ -61,6 +61,10 @@ public struct PartPlan: Sendable, Equatable {
 extension UploadDialect {
     public var sendsContentMD5: Bool { false }
 
+    public var checksPutETag: Bool { false }
+
+    public func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async -> Bool { false }
+
     public func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {
         PutTarget(url: session.uploadURL, headers: session.uploadHeaders)
     }

@@ -34,6 +34,12 @@ public protocol UploadDialect: Sendable {
 
     /// Whether each PUT carries its body's MD5 as `Content-MD5` (read from the file first).
     var sendsContentMD5: Bool { get }
+    /// Whether a PUT's answer carrying the store's MD5 of the body (an S3 ETag) is held to
+    /// the MD5 sent: a store that ignored `Content-MD5` still cannot store other bytes unseen.
+    var checksPutETag: Bool { get }
+    /// Whether the object of single-PUT `session` already holds the bytes of MD5 `md5`
+    /// (hex); asked when a PUT is refused because the object exists.
+    func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async -> Bool
     /// The PUT of `session` (`part` of a multipart session), signed now if the dialect signs.
     func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget
     /// The parts a multipart session's store holds, every page of them.

@@ -176,11 +176,25 @@ struct JobRunner: Sendable {
             onProgress(job.file.size)
             return etag
         }
-        var contentMD5: String?
+        var digest: FileDigest.MD5?
         if api.sendsContentMD5 {
-            contentMD5 = try await FileDigest.md5(of: job.file.path, range: 0..<job.file.size, chunkSize: uploader.chunkSize).base64
+            digest = try await FileDigest.md5(of: job.file.path, range: 0..<job.file.size, chunkSize: uploader.chunkSize)
         }
-        return try await uploader.upload(job.file, to: try api.putTarget(for: session, contentMD5: contentMD5), onProgress: onProgress)
+        let sent: FileUploader.Sent
+        do {
+            sent = try await uploader.upload(job.file, to: try api.putTarget(for: session, contentMD5: digest?.base64), onProgress: onProgress)
+        } catch where error.status == 412 {
+            // Refused because the object exists (no-clobber). If it holds these very bytes,
+            // they are stored: an earlier attempt put them there and lost its answer.
+            guard let digest, await api.holds(session, md5: digest.hex) else { throw error }
+            onProgress(job.file.size)
+            return digest.hex
+        }
+        if let digest, sent.md5 != digest.hex { throw .fileChanged(job.file.path) }
+        if api.checksPutETag, let stored = sent.storedMD5, stored != sent.md5 {
+            throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(stored) is not the MD5 sent (\(sent.md5))")
+        }
+        return sent.md5
     }
 
     /// Cancels a session on the server. Best effort for a presigned-URL session (it expires

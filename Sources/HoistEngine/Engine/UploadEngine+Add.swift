@@ -299,7 +299,13 @@ extension UploadEngine {
         let endpoint = configuration.journalKey
         let admissions: Result<[Journal.Admission], EngineError>
         do throws(EngineError) {
-            admissions = .success(fresh.isEmpty && refused.isEmpty ? [] : try journal.admit(endpoint: endpoint, files: fresh.map(\.file), refused: refused))
+            if fresh.isEmpty && refused.isEmpty {
+                admissions = .success([])
+            } else {
+                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), refused: refused)
+                if admitted.abortsQueued > 0 { abortEndedUploads() }
+                admissions = .success(admitted.admissions)
+            }
         } catch {
             admissions = .failure(error)
         }

@@ -15,6 +15,9 @@ public actor UploadEngine {
     private let runner: JobRunner
     /// The retry of aborts earlier runs could not make (s3 dialect), started at init.
     public nonisolated let pendingAborts: Task<Void, Never>?
+    /// The aborts of multipart uploads whose rows an add ended (their file changed or went
+    /// since a killed run); `shutdown()` waits for it.
+    private(set) var endedUploadAborts: Task<Void, Never>?
     let keepOnCancel: Flag
     private let limiter: RateLimiter
 
@@ -302,6 +305,7 @@ public actor UploadEngine {
         }
         releaseRoom(all: true)
         notifyIfIdle()
+        await endedUploadAborts?.value
         try? await client.shutdown()
         clientClosed = true
         continuation.finish()
@@ -315,6 +319,16 @@ public actor UploadEngine {
     }
 
     // MARK: internals
+
+    /// Aborts the multipart uploads an add just left to `pending_abort`, after any abort
+    /// already under way (so no upload is aborted twice at once).
+    func abortEndedUploads() {
+        let before = endedUploadAborts ?? pendingAborts, runner = runner
+        endedUploadAborts = Task {
+            await before?.value
+            await runner.retryPendingAborts()
+        }
+    }
 
     var isIdle: Bool { running.isEmpty && (queue.isEmpty || isPaused || shuttingDown) }
 

@@ -47,10 +47,13 @@ extension Journal {
     /// Keeps an abort that failed, for the next run to try again.
     public func addPendingAbort(endpoint: String, session: RemoteSession, error: String) throws(EngineError) {
         let data = (try? JSONEncoder().encode(session)) ?? Data()
-        try write { db in
-            try db.execute(sql: "INSERT INTO pending_abort (endpoint, session, error, updatedAt) VALUES (?, ?, ?, ?)",
-                           arguments: [endpoint, data, error, Date().timeIntervalSince1970])
-        }
+        try write { db in try Self.queueAbort(db, endpoint: endpoint, session: data, error: error) }
+    }
+
+    /// Adds an abort to do (`session`: an encoded ``RemoteSession``), inside the caller's transaction.
+    static func queueAbort(_ db: Database, endpoint: String, session: Data, error: String) throws {
+        try db.execute(sql: "INSERT INTO pending_abort (endpoint, session, error, updatedAt) VALUES (?, ?, ?, ?)",
+                       arguments: [endpoint, session, error, Date().timeIntervalSince1970])
     }
 
     /// Aborts still to do for `endpoint`: (id, session).

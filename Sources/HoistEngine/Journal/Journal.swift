@@ -75,8 +75,10 @@ public struct Journal: Sendable {
     /// A new row ends the unfinished rows of the same path left for an earlier version of
     /// the file (changed since a run was killed): they can never be resumed, and each start
     /// would bring the path back. `refused`: paths that cannot be queued now (gone,
-    /// unreadable), each with the reason; their unfinished rows end the same way.
-    public func admit(endpoint: String, files: [FileIdentity], refused: [(path: String, reason: String)] = []) throws(EngineError) -> [Admission] {
+    /// unreadable), each with the reason; their unfinished rows end the same way. A row so
+    /// ended that holds an S3 multipart upload leaves that upload to `pending_abort`, in the
+    /// same transaction: nothing will ever complete it, and its parts cost until aborted.
+    public func admit(endpoint: String, files: [FileIdentity], refused: [(path: String, reason: String)] = []) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
             let insert = try db.cachedStatement(sql: Self.insertQueued)
@@ -93,22 +95,40 @@ public struct Journal: Sendable {
                 firstNew = firstNew ?? row
                 return Admission.new(row: row)
             }
+            var ended: [(session: Data, reason: String)] = []
             // One statement for the batch: one per file added a third to what admitting cost.
             if let firstNew {
-                try db.cachedStatement(sql: Self.closeSuperseded).execute(arguments: [Self.supersededReason, now, endpoint, firstNew])
+                let sessions = try Data?.fetchAll(db.cachedStatement(sql: Self.closeSuperseded),
+                                                  arguments: [Self.supersededReason, now, endpoint, firstNew])
+                ended += sessions.compactMap { $0 }.map { ($0, Self.supersededReason) }
             }
             let close = try db.cachedStatement(sql: Self.closeUnfinished)
             for (path, reason) in refused {
-                try close.execute(arguments: [reason, now, endpoint, path])
+                ended += try Data?.fetchAll(close, arguments: [reason, now, endpoint, path]).compactMap { $0 }.map { ($0, reason) }
             }
-            return admissions
+            var abortsQueued = 0
+            for (data, reason) in ended {
+                guard let session = try? JSONDecoder().decode(RemoteSession.self, from: data), session.multipart != nil else { continue }
+                try Self.queueAbort(db, endpoint: endpoint, session: data, error: reason)
+                abortsQueued += 1
+            }
+            return Admitted(admissions: admissions, abortsQueued: abortsQueued)
         }
+    }
+
+    /// What ``admit(endpoint:files:refused:)`` did.
+    public struct Admitted: Sendable {
+        /// One for each file, in order.
+        public var admissions: [Admission]
+        /// Multipart uploads of ended rows, now in `pending_abort`.
+        public var abortsQueued: Int
     }
 
     /// Fails the unfinished rows of a path (arguments: error, updatedAt, endpoint, path).
     private static let closeUnfinished = """
         UPDATE job SET state = 'failed', error = ?, updatedAt = ?
         WHERE endpoint = ? AND path = ? AND state NOT IN ('completed', 'cancelled', 'failed')
+        RETURNING session
         """
     /// Fails the unfinished rows older than a batch's new rows of the same paths
     /// (arguments: error, updatedAt, endpoint, the batch's first new row).
@@ -116,6 +136,7 @@ public struct Journal: Sendable {
         UPDATE job SET state = 'failed', error = ?1, updatedAt = ?2
         WHERE endpoint = ?3 AND id < ?4 AND state NOT IN ('completed', 'cancelled', 'failed')
         AND path IN (SELECT path FROM job WHERE id >= ?4)
+        RETURNING session
         """
     /// Why an unfinished row of an earlier version of a file ended.
     static let supersededReason = "the file changed before its upload could resume; it was queued again"

@@ -18,14 +18,15 @@ struct FileUploader: Sendable {
     let progressInterval: Duration
     var fileCheckInterval: Duration = .milliseconds(500)
 
-    /// Uploads `file` to `target` and returns the MD5 of what was sent. Fails with
-    /// `fileChanged` or `fileVanished` when the file on disk is no longer the one that was queued.
-    func upload(_ file: FileIdentity, to target: PutTarget, onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> String {
+    /// Uploads `file` to `target` and returns what was sent (its MD5) and what the store
+    /// answered. Fails with `fileChanged` or `fileVanished` when the file on disk is no
+    /// longer the one that was queued.
+    func upload(_ file: FileIdentity, to target: PutTarget, onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> Sent {
         let sent = try await watching(file, url: target.url) {
             try await put(file, range: 0..<file.size, to: target, onProgress: onProgress)
         }
         onProgress(file.size)
-        return sent.md5
+        return sent
     }
 
     /// Runs `body` while checking `file` every `fileCheckInterval`: a change or a vanished
@@ -64,6 +65,14 @@ struct FileUploader: Sendable {
     struct Sent: Sendable {
         var md5: String
         var etag: String?
+        /// The store's own MD5 of the body, where its answer gives one (see `S3ETag.md5(in:)`).
+        var storedMD5: String?
+
+        init(md5: String, answer: HTTPTransport.Answer) {
+            self.md5 = md5
+            etag = answer.headers.first(name: "ETag")
+            storedMD5 = S3ETag.md5(in: answer.headers)
+        }
     }
 
     /// One PUT of `range` of the file: the body streams from the file (a range of at most one
@@ -112,7 +121,7 @@ struct FileUploader: Sendable {
             guard let md5 = digest.withLock({ $0 }) ?? (length == 0 ? Self.emptyMD5 : nil) else {
                 throw EngineError.protocolViolation("server accepted an incomplete body")
             }
-            return Sent(md5: md5, etag: answer.headers.first(name: "ETag"))
+            return Sent(md5: md5, answer: answer)
         }
     }
 
@@ -124,7 +133,7 @@ struct FileUploader: Sendable {
         if let limiter { try await limiter.acquire(body.bytes.readableBytes) }
         let request = try Self.request(to: target, body: .byteBuffer(body.bytes))
         let answer = try await send(request, total: Int64(body.bytes.readableBytes), onProgress: onProgress)
-        return Sent(md5: body.md5, etag: answer.headers.first(name: "ETag"))
+        return Sent(md5: body.md5, answer: answer)
     }
 
     /// A PUT of `body` to the signed URL with exactly the session's headers.

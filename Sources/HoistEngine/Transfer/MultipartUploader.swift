@@ -107,10 +107,10 @@ struct MultipartUploader: Sendable {
         let target = try api.putTarget(for: session, part: number, contentMD5: md5.base64)
         let sent = try await uploader.put(file, range: range, to: target, onProgress: onProgress)
         guard sent.md5 == md5.hex else { throw EngineError.fileChanged(file.path) }
-        let etag = sent.etag.map(S3ETag.bare) ?? md5.hex
-        if S3ETag.isMD5(etag), etag != md5.hex {
-            throw EngineError.http(status: 422, code: "checksum_mismatch", message: "part \(number): the store's ETag \(etag) is not the MD5 sent (\(md5.hex))")
+        if let stored = sent.storedMD5, stored != md5.hex {
+            throw EngineError.http(status: 422, code: "checksum_mismatch", message: "part \(number): the store's ETag \(stored) is not the MD5 sent (\(md5.hex))")
         }
+        let etag = sent.etag.map(S3ETag.bare) ?? md5.hex
         let part = UploadedPart(number: number, etag: etag, size: range.upperBound - range.lowerBound, md5: md5.hex)
         if let uploadID = session.multipart?.uploadID { try journal.recordPart(row: row, uploadID: uploadID, part) }
         return part

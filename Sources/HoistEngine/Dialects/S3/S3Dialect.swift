@@ -1,6 +1,7 @@
 import SigV4
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// The s3 dialect: objects straight into an S3-compatible bucket, every request signed with
 /// SigV4 from the caller's AWS credentials.
@@ -54,6 +55,18 @@ struct S3Dialect: UploadDialect {
 
     var sendsContentMD5: Bool { true }
 
+    var checksPutETag: Bool { true }
+
+    /// Asked after a no-clobber PUT was refused (412): whether the object there is this
+    /// file's bytes, as when the first attempt stored them and its answer was lost. Any
+    /// answer but an ETag that is this MD5 (a 403 without s3:GetObject, a KMS object) says no.
+    func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async -> Bool {
+        guard session.multipart == nil,
+            let head = try? await S3Call(location: location, transport: api).send("HEAD", key: session.id)
+        else { return false }
+        return S3ETag.md5(in: head.headers) == md5
+    }
+
     func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {
         let call = S3Call(location: location, transport: api)
         var headers: [SigV4Header] = []
@@ -98,15 +111,10 @@ struct S3Dialect: UploadDialect {
 
     func complete(_ session: RemoteSession, md5: String, parts: [UploadedPart], via api: DialectTransport) async throws(EngineError) -> String {
         let call = S3Call(location: location, transport: api)
-        guard let multipart = session.multipart else {
-            // The PUT was answered 2xx; the store's ETag of a single PUT is its MD5.
-            let head = try await call.send("HEAD", key: session.id)
-            let etag = head.headers.first(name: "ETag").map(S3ETag.bare)
-            if let etag, S3ETag.isMD5(etag), etag != md5 {
-                throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(etag) is not the MD5 sent (\(md5))")
-            }
-            return md5
-        }
+        // A single PUT is the object: the store checked its Content-MD5 and the engine its
+        // ETag (`checksPutETag`). No HEAD here: it would need s3:GetObject, which a
+        // write-only key (a backup user's) does not have.
+        guard let multipart = session.multipart else { return md5 }
         var document = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.number < $1.number }) {
             document += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\"\(XMLText.escape(part.etag))\"</ETag></Part>"
@@ -191,11 +199,14 @@ struct S3Dialect: UploadDialect {
         return .alreadyExists(session.id)
     }
 
+    /// Whether `key` holds an object, as far as the caller may know: a 403 (no
+    /// s3:GetObject, or no s3:ListBucket for a missing key) counts as no, and the
+    /// complete's `If-None-Match: *` is then what keeps the object.
     private func exists(_ key: String, call: S3Call) async throws(EngineError) -> Bool {
         do {
             _ = try await call.send("HEAD", key: key)
             return true
-        } catch where error.status == 404 {
+        } catch where error.status == 404 || error.status == 403 {
             return false
         }
     }
@@ -209,9 +220,18 @@ enum S3ETag {
         return text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 
-    /// A single PUT's ETag is its MD5 (not so with SSE-KMS or multipart, which hoist then
-    /// does not compare).
+    /// Whether `etag` has the shape of an MD5 (a multipart ETag ends in `-N`).
     static func isMD5(_ etag: String) -> Bool {
         etag.count == 32 && etag.allSatisfy(\.isHexDigit)
+    }
+
+    /// The MD5 of the body a PUT stored, from the store's answer: its ETag, unless the
+    /// answer says the object is encrypted with KMS or a customer's key, whose ETags are
+    /// not the MD5 though they have its shape.
+    static func md5(in headers: HTTPHeaders) -> String? {
+        guard let etag = headers.first(name: "ETag").map(bare), isMD5(etag) else { return nil }
+        let encryption = headers.first(name: "x-amz-server-side-encryption")?.lowercased() ?? ""
+        if encryption.hasPrefix("aws:kms") || headers.contains(name: "x-amz-server-side-encryption-customer-algorithm") { return nil }
+        return etag.lowercased()
     }
 }

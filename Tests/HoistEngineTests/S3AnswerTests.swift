@@ -1,0 +1,99 @@
+import Foundation
+import HoistTestSupport
+import NIOHTTP1
+import Testing
+
+@testable import HoistEngine
+
+/// How the s3 dialect reads what the store answers, and what it leaves in the bucket when
+/// an answer is lost or a run cannot go on: write-only keys, a no-clobber PUT that already
+/// succeeded, encrypted objects' ETags, and multipart uploads a changed or vanished file
+/// left behind.
+@Suite(.serialized) struct S3AnswerTests {
+    @Test func aKeyWithoutReadAccessStoresSinglePutsAndNoClobberMultipartUploads() async throws {
+        try await S3Harness.with { s3 in
+            let small = try s3.file("small.txt", size: 3000)
+            let big = try s3.file("big.bin", size: 20 << 20, seed: 3)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                // What S3 answers a key with s3:PutObject only, for every HEAD.
+                proxy.inject(.s3Error(status: 403, code: "AccessDenied", message: "Access Denied"), on: "HEAD ", times: 100)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
+                let ids = await engine.add(paths: [small, big])
+                let events = try await collect(engine, ids, timeout: .seconds(90))
+                for (id, path) in zip(ids, [small, big]) {
+                    let key = (path as NSString).lastPathComponent
+                    #expect(events.completed(id) != nil, "\(key): \(events.story(id))")
+                    #expect(try await s3.object(key) == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                }
+                // The single PUT is held to its own answer: no HEAD after it. The multipart
+                // upload asked once before its parts and went on, unable to know.
+                #expect(proxy.requestLines.filter { $0.hasPrefix("HEAD ") }.count == 1, "\(proxy.requestLines)")
+                await engine.shutdown()
+            }
+            #expect(try await s3.openUploads().isEmpty)
+        }
+    }
+
+    @Test func aNoClobberPutWhoseAnswerWasLostFindsItsOwnObjectAndCompletes() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("lost.txt", size: 5000)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.loseAnswer, on: "PUT ")
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                let local = try Data(contentsOf: URL(fileURLWithPath: path))
+                #expect(events.completed(ids[0])?.md5 == MD5Hex.of(local), "\(events.story(ids[0]))")
+                // The retry met the object its first attempt stored (412), and found it to be these bytes.
+                let puts = proxy.answeredRequests.filter { $0.line.hasPrefix("PUT ") }.map(\.status)
+                #expect(puts == [200, 412], "\(puts)")
+                #expect(try await s3.object("lost.txt") == local)
+                await engine.shutdown()
+            }
+        }
+    }
+
+    @Test func aMultipartUploadWhoseFileChangedOrWentSinceTheKillIsAborted() async throws {
+        try await S3Harness.with { s3 in
+            let changing = try s3.file("changing.bin", size: 40 << 20, seed: 1)
+            let going = try s3.file("going.bin", size: 40 << 20, seed: 2)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            let first = try s3.engine(s3.profile(), journal: journalPath, rateLimit: 8 << 20, partJobs: 1)
+            _ = await first.add(paths: [changing, going])
+            let journal = try Journal.open(path: journalPath)
+            let endpoint = "s3-test:" + s3.bucket
+            let bothStarted = await waitUntil(timeout: 60) {
+                let sessions = (try? journal.unfinished(endpoint: endpoint))?.compactMap { $0.session?.multipart } ?? []
+                return sessions.count == 2
+            }
+            #expect(bothStarted)
+            await first.shutdown(keepingUnfinished: true)
+            #expect(await waitUntil(timeout: 30) { (try? await s3.openUploads().count) == 2 })
+
+            try s3.file("changing.bin", size: 40 << 20, seed: 9)
+            try FileManager.default.removeItem(atPath: going)
+            let second = try s3.engine(s3.profile(), journal: journalPath)
+            let ids = await second.add(paths: [changing, going])
+            let events = try await collect(second, ids, timeout: .seconds(120))
+            #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+            #expect(events.terminal(ids[1]).map { if case .failed = $0 { true } else { false } } == true)
+            await second.shutdown()
+            // The new object is whole, and neither of the first run's uploads is left open.
+            #expect(try await s3.object("changing.bin") == (try Data(contentsOf: URL(fileURLWithPath: changing))))
+            #expect(try await s3.openUploads().isEmpty)
+            #expect(try journal.pendingAborts(endpoint: endpoint).isEmpty)
+        }
+    }
+
+    @Test func onlyAnETagAStoreGivesAsTheBodysMD5IsHeldToIt() {
+        let md5 = "9e107d9d372bb6826bd81d3542a419d6"
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5.uppercased())\"")])) == md5)
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)\""), ("x-amz-server-side-encryption", "AES256")])) == md5)
+        // KMS and customer keys give ETags of the same shape that are not the MD5.
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)\""), ("x-amz-server-side-encryption", "aws:kms")])) == nil)
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)\""), ("x-amz-server-side-encryption", "aws:kms:dsse")])) == nil)
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)\""), ("x-amz-server-side-encryption-customer-algorithm", "AES256")])) == nil)
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)-3\"")])) == nil)
+        #expect(S3ETag.md5(in: HTTPHeaders()) == nil)
+    }
+}
