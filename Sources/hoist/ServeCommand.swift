@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("body-timeout"), help: "Seconds a request body may send nothing before it is answered 408.")
     var bodyTimeout: Double = 60
 
-    @Option(name: .customLong("max-connections"), help: "Connections open at once; more are answered 503.")
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; more wait in the listen backlog until one closes.")
     var maxConnections: Int = 4096
 
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics on this port instead of the API's (0 picks one).")

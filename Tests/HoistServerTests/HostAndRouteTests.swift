@@ -83,13 +83,13 @@ struct HostAndRouteTests {
             #expect(cdnMissing.json["status"] as? Bool == false)
 
             let cases: [(HTTPMethodName, String, String, Bool)] = [
-                (.DELETE, "/v1/files/fil_x", "GET", false),
-                (.PUT, "/v1/files", "GET, POST", false),
+                (.DELETE, "/v1/files/fil_x", "GET, HEAD", false),
+                (.PUT, "/v1/files", "GET, HEAD, POST", false),
                 (.GET, "/v1/files/fil_x/complete", "POST", false),
                 (.GET, "/v2/upload", "POST", true),
-                (.POST, "/v2/finalize_upload", "GET", true),
-                (.DELETE, "/storage/upl_x/a.jpg", "GET, PUT", true),
-                (.POST, "/storage/fil_x/a.txt", "GET, PUT", false),
+                (.POST, "/v2/finalize_upload", "GET, HEAD", true),
+                (.DELETE, "/storage/upl_x/a.jpg", "GET, HEAD, PUT", true),
+                (.POST, "/storage/fil_x/a.txt", "GET, HEAD, PUT", false),
             ]
             for (method, path, allow, luw) in cases {
                 let answer = try await TestHTTP.send(method.nio, "\(base)\(path)", headers: auth)

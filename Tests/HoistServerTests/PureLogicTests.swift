@@ -11,13 +11,19 @@ struct PureLogicTests {
         #expect(FileNames.stamp("archive.tar.gz", millis: 1) == "archive.tar_1.gz")
         #expect(FileNames.stamp("README", millis: 1) == "README_1")
         #expect(FileNames.stamp(".env", millis: 1) == ".env_1")
+        // A name near the 255-byte limit loses the end of its stem, by whole characters, not its stamp or extension.
+        let long = String(repeating: "é", count: 125) + ".md"
+        let stamped = FileNames.stamp(long, millis: 1_713_045_600_000)
+        #expect(stamped.utf8.count <= 255 && stamped.hasSuffix("é_1713045600000.md"), "\(stamped.utf8.count)")
+        #expect(FileNames.stamp(String(repeating: "a", count: 255), millis: 1).utf8.count == 255)
     }
 
     @Test("sanitising keeps ordinary names, normalises to NFC and refuses paths and control characters")
     func sanitize() throws {
         #expect(try FileNames.sanitize(" report.pdf ") == "report.pdf")
         #expect(try FileNames.sanitize("e\u{301}te\u{301}.txt") == "\u{E9}t\u{E9}.txt")
-        for bad in ["", "..", "a/b", "a\\b", "x\u{7F}", "x\u{1B}[31m"] {
+        // Default-ignorable scalars draw nothing: "\u{3164}.png" reads as ".png".
+        for bad in ["", "..", "a/b", "a\\b", "x\u{7F}", "x\u{1B}[31m", "\u{3164}.png", "a\u{115F}.png", "a\u{34F}.txt", "a\u{FE0F}.txt"] {
             #expect(throws: APIError.self) { try FileNames.sanitize(bad) }
         }
     }

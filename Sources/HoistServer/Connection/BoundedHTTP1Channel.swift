@@ -21,6 +21,7 @@ struct BoundedHTTP1Channel: ServerChildChannel {
             let watchdog = ConnectionWatchdog(limits: limits)
             try pipeline.addHandler(watchdog.makeRawHandler(), position: .first)
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(ConnectionReuseHandler(), position: .before(codec))
             let behind = [watchdog.makePartHandler() as any ChannelHandler] + partHandlers().map { $0 as any ChannelHandler }
             for handler in behind.reversed() { try pipeline.addHandler(handler, position: .after(codec)) }
             return value

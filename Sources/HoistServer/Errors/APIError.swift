@@ -23,6 +23,9 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
+    static func notImplemented(_ message: String) -> APIError {
+        APIError(.notImplemented, "not_implemented", message)
+    }
     static func unauthorized(_ message: String = "missing or unknown API key") -> APIError {
         APIError(.unauthorized, "unauthorized", message)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// JSON in and out of routes, with errors in the API's own shape.
 enum JSONBody {
@@ -15,11 +16,18 @@ enum JSONBody {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    /// The request body, at most 1 MiB of it.
+    /// The request body, at most 1 MiB of it, held to strict JSON (see `StrictJSON`).
     static func data(from request: Request) async throws -> Data {
         do {
-            return Data(buffer: try await request.body.collect(upTo: 1 << 20))
+            let data = Data(buffer: try await request.body.collect(upTo: 1 << 20))
+            if !data.isEmpty { try StrictJSON.check(data) }
+            return data
+        } catch let error as APIError {
+            throw error
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.invalidRequest("the request body must be JSON of at most 1 MiB")
+        } catch is NIOTooManyBytesError {
+            // What `collect(upTo:)` throws for a streamed body past the limit.
             throw APIError.invalidRequest("the request body must be JSON of at most 1 MiB")
         }
     }

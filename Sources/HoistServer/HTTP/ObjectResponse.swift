@@ -37,7 +37,10 @@ enum ContentSafety {
     }
 
     /// `type/subtype` in lower case, without parameters; "" when the value is not a media type.
+    /// A value with a comma is a list to a browser, whose last valid type wins
+    /// (`text/plain, text/html` renders as HTML), so it is not one media type either.
     static func essence(of contentType: String) -> String {
+        guard !contentType.utf8.contains(UInt8(ascii: ",")) else { return "" }
         // Cut at the ";" byte, as a browser does, not at a Character (";" plus a combining
         // mark is one Character).
         let bytes = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }

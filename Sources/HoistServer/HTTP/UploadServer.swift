@@ -93,7 +93,7 @@ public final class UploadServer: Sendable {
         }
         let bound = AsyncStream<Int>.makeStream()
         let app = Application(
-            router: router,
+            responder: HeadResponder(inner: router.buildResponder(), routes: table),
             server: .bounded(limits: config.connectionLimits) { [ExpectContinueHandler(gate: gate.verdict)] },
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hoist",
                                  backlog: config.connectionLimits.backlog, availableConnectionsDelegate: cap),

@@ -10,7 +10,7 @@ enum FileNames {
     static func sanitize(_ raw: String) throws(APIError) -> String {
         let name = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw .invalidFilename("the file name is empty") }
-        guard name.utf8.count <= 255 else { throw .invalidFilename("the file name is longer than 255 bytes") }
+        guard name.utf8.count <= maximumBytes else { throw .invalidFilename("the file name is longer than 255 bytes") }
         guard name != ".", name != ".." else { throw .invalidFilename("\(name) is not a file name") }
         // Scalars, not Characters: "/" followed by a combining mark is one Character that is
         // not "/", yet a browser or shell still sees the slash.
@@ -23,7 +23,11 @@ enum FileNames {
         // Format characters (bidi overrides such as U+202E, zero-width characters) make a
         // name read differently from what it is: `invoice\u{202E}fdp.exe` shows as
         // `invoiceexe.pdf`. Line and paragraph separators break a name over lines.
-        if let hidden = name.unicodeScalars.first(where: { Self.hiddenCategories.contains($0.properties.generalCategory) }) {
+        // Default-ignorable scalars (U+3164 HANGUL FILLER, variation selectors, U+034F)
+        // draw nothing either: `\u{3164}.png` reads as `.png`.
+        if let hidden = name.unicodeScalars.first(where: {
+            Self.hiddenCategories.contains($0.properties.generalCategory) || $0.properties.isDefaultIgnorableCodePoint
+        }) {
             throw .invalidFilename(
                 "the file name must not contain invisible or direction-changing characters (U+\(String(hidden.value, radix: 16, uppercase: true)))")
         }
@@ -38,10 +42,27 @@ enum FileNames {
         return String(name[name.index(after: dot)...]).lowercased()
     }
 
-    /// `name` with `_<millis>` before its last extension (`a.tar.gz` → `a.tar_<ms>.gz`).
+    /// `name` with `_<millis>` before its last extension (`a.tar.gz` → `a.tar_<ms>.gz`),
+    /// the part before it shortened (by whole characters) so the stamped name stays within
+    /// the 255 bytes every name is held to.
     static func stamp(_ name: String, millis: Int64) -> String {
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "\(name)_\(millis)" }
-        return "\(name[..<dot])_\(millis)\(name[dot...])"
+        let stampText = "_\(millis)"
+        let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
+        var stem = dot.map { name[..<$0] } ?? name[...]
+        let suffix = dot.map { name[$0...] } ?? ""
+        while !stem.isEmpty, stem.utf8.count + stampText.utf8.count + suffix.utf8.count > maximumBytes {
+            stem = stem.dropLast()
+        }
+        return "\(stem)\(stampText)\(suffix)"
+    }
+
+    /// The longest name, in UTF-8 bytes.
+    static let maximumBytes = 255
+
+    /// Whether `name` (as decoded from a URL) has no control character: a NUL would cut
+    /// it short in a lookup and name another file.
+    static func isPlain(_ name: String) -> Bool {
+        !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// The Luw dialect's supported extensions and the type each implies.

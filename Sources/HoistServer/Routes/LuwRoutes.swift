@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The Luw dialect: `/v2/upload`, `/v2/finalize_upload` and the CDN-style final URLs.
 struct LuwRoutes: Sendable {
@@ -61,8 +62,15 @@ struct LuwRoutes: Sendable {
         do {
             return try await request.body.collect(upTo: 1 << 20)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.tooLarge("the form is larger than 1 MiB; send filename as a text field, not the file")
+            throw Self.formTooLarge
+        } catch is NIOTooManyBytesError {
+            // What `collect(upTo:)` throws for a streamed body past the limit.
+            throw Self.formTooLarge
         }
+    }
+
+    private static var formTooLarge: APIError {
+        .tooLarge("the form is larger than 1 MiB; send filename as a text field, not the file")
     }
 
     private func finalize(_ request: Request) async throws -> Response {
@@ -82,7 +90,7 @@ struct LuwRoutes: Sendable {
         guard let components = URLComponents(string: finalURL) else { return nil }
         let segments = components.percentEncodedPath.split(separator: "/").map(String.init)
         guard segments.count >= 3, segments[segments.count - 3] == "luwai", Int64(segments[segments.count - 2]) != nil,
-              let name = segments[segments.count - 1].removingPercentEncoding
+              let name = segments[segments.count - 1].removingPercentEncoding, FileNames.isPlain(name)
         else { return nil }
         return "luwai/\(segments[segments.count - 2])/\(name)"
     }
@@ -90,7 +98,7 @@ struct LuwRoutes: Sendable {
     /// Serves the object at a final URL, with the headers given on its PUT. Public, as a
     /// CDN is: the URL is the capability.
     private func serveFinal(_ request: Request, context: BasicRequestContext, pid: String, name: String) async throws -> Response {
-        guard Int64(pid) != nil, let decoded = name.removingPercentEncoding else { throw APIError.notFound() }
+        guard Int64(pid) != nil, let decoded = name.removingPercentEncoding, FileNames.isPlain(decoded) else { throw APIError.notFound() }
         let key = "luwai/\(pid)/\(decoded)"
         try await state.blobs.settleLatest(objectKey: key, userId: nil)
         guard let object = try await state.store.object(at: key) else { throw APIError.notFound() }

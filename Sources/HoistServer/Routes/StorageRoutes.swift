@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 
 /// The signed URLs: PUT stores a body, GET serves a completed file. Errors are answered in
 /// the dialect of the session the URL belongs to.
@@ -48,6 +49,7 @@ struct StorageRoutes: Sendable {
         let session = try await state.store.session(id: target.sessionId, now: now)
         try gate.check(method: .put, target: target, headers: request.headers, session: session, now: now)
         guard let session else { throw APIError.notFound() }
+        try Self.checkStoredHeaders(request.headers)
         let limit = session.sizeBytes ?? state.config.purposes.rules["general"]?.maxBytes ?? Int64.max
         let writer = try disk.makeWriter()
         state.inflight.begin(session.id)
@@ -84,6 +86,14 @@ struct StorageRoutes: Sendable {
         var headers = HTTPFields()
         headers[.eTag] = "\"\(md5)\""
         return Response(status: .ok, headers: headers)
+    }
+
+    /// The headers a PUT stores are served back as they came, so they must be text: bytes
+    /// that are not UTF-8 reach the server as U+FFFD and would be served back changed.
+    static func checkStoredHeaders(_ headers: HTTPFields) throws(APIError) {
+        for name in [HTTPField.Name.contentType, .cacheControl, .expires] where headers[values: name].contains(where: { $0.contains("\u{FFFD}") }) {
+            throw .invalidRequest("the \(name.canonicalName) header is not valid UTF-8")
+        }
     }
 
     /// Lightfield types are fixed at creation; Luw stores what the PUT says, or the type

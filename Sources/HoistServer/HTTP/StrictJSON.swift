@@ -1,0 +1,82 @@
+import Foundation
+
+/// What Foundation's JSON reader lets through but RFC 8259 does not: a byte order mark
+/// or UTF-16 text, a comma before `}` or `]`, and a name twice in one object (which the
+/// two Foundation readers settle differently: one keeps the first, the other the last).
+/// A body with any of these is a 400, as any body that is not JSON is.
+///
+/// This is a scan over the bytes for those three things only; parsing is Foundation's.
+enum StrictJSON {
+    static func check(_ data: Data) throws(APIError) {
+        guard !data.starts(with: [0xEF, 0xBB, 0xBF]), String(validating: data, as: UTF8.self) != nil, !data.contains(0) else {
+            throw .invalidRequest("the request body must be JSON in UTF-8")
+        }
+        var scanner = Scanner()
+        for byte in data {
+            if let problem = scanner.take(byte) { throw .invalidRequest("the request body is not valid JSON: \(problem)") }
+        }
+    }
+
+    private struct Scanner {
+        /// Per open container: the names seen so far (nil for an array).
+        var containers: [Set<Data>?] = []
+        var inString = false
+        var escaped = false
+        var sawBackslash = false
+        var token = Data()
+        /// The last byte outside strings and whitespace.
+        var last: UInt8 = 0
+        /// The string just closed, until a `:` shows it was a name.
+        var pendingName: Data?
+
+        mutating func take(_ byte: UInt8) -> String? {
+            if inString {
+                token.append(byte)
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    sawBackslash = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    pendingName = token
+                    last = byte
+                }
+                return nil
+            }
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                return nil
+            case UInt8(ascii: "\""):
+                inString = true
+                sawBackslash = false
+                token = Data([byte])
+            case UInt8(ascii: "{"):
+                containers.append([])
+            case UInt8(ascii: "["):
+                containers.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if last == UInt8(ascii: ",") { return "a comma before \(Character(Unicode.Scalar(byte)))" }
+                if !containers.isEmpty { containers.removeLast() }
+            case UInt8(ascii: ":"):
+                if let raw = pendingName, let index = containers.indices.last, containers[index] != nil {
+                    let name = sawBackslash ? Self.decoded(raw) : raw
+                    if !containers[index]!.insert(name).inserted {
+                        return "the name \(String(decoding: name, as: UTF8.self)) appears twice in one object"
+                    }
+                }
+            default:
+                break
+            }
+            if byte != UInt8(ascii: "\"") { pendingName = nil }
+            last = byte
+            return nil
+        }
+
+        /// A name with escapes, as the text it stands for (`"\u0061"` is `"a"`).
+        static func decoded(_ raw: Data) -> Data {
+            guard let text = try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed) as? String else { return raw }
+            return Data("\"\(text)\"".utf8)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import HTTPTypes
+
+/// The one transfer coding the server decodes is `chunked`. NIO's parser frames a body by
+/// its last coding and passes the others through, so `Transfer-Encoding: gzip, chunked`
+/// would store the compressed bytes as the file: such a request gets 501, as RFC 9112
+/// §6.1 asks of a coding the server does not understand.
+enum TransferCoding {
+    static func check(_ head: HTTPRequest) throws(APIError) {
+        for value in head.headerFields[values: .transferEncoding] {
+            for coding in value.split(separator: ",") {
+                let name = coding.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+                if name != "chunked" {
+                    throw .notImplemented("the transfer coding \(name.isEmpty ? "(empty)" : name) is not supported; send the body as is or chunked")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import HoistServer
+import HoistTestSupport
+import Testing
+
+/// Requests a hostile or merely unusual client sends, each answered in the contract's
+/// terms, with the connection left able to serve or closed, never held.
+@Suite("Hostile requests against the real server")
+struct HostileRequestTests {
+    @Test("a JSON body or a Luw form over 1 MiB is a 4xx in the route's dialect, never a 500")
+    func oversizedBodies() async throws {
+        try await TestServer.with { ts in
+            let padding = String(repeating: "a", count: 1_200_000)
+            let create = try await TestHTTP.send(
+                .POST, "\(ts.baseURL)/v1/files", headers: TestHTTP.lightfield(ts.key),
+                body: Data(#"{"purpose":"general","filename":"c.txt","mimeType":"text/plain","sizeBytes":3,"pad":"\#(padding)"}"#.utf8))
+            #expect(create.status == 400 && create.errorCode == "invalid_request", "\(create.status) \(create.text.prefix(200))")
+            let complete = try await TestHTTP.send(
+                .POST, "\(ts.baseURL)/v1/files/fil_x/complete", headers: TestHTTP.lightfield(ts.key),
+                body: Data(#"{"md5":"\#(padding)"}"#.utf8))
+            #expect(complete.status == 400 && complete.errorCode == "invalid_request", "\(complete.status)")
+            let form = TestHTTP.form([("filename", "a.jpg"), ("pad", padding)])
+            let luw = try await TestHTTP.send(.POST, "\(ts.baseURL)/v2/upload",
+                                              headers: [("Authorization", "Bearer \(ts.key)"), ("Content-Type", form.contentType)],
+                                              body: form.body)
+            #expect(luw.status == 413 && luw.json["status"] as? Bool == false, "\(luw.status) \(luw.text.prefix(200))")
+        }
+    }
+
+    @Test("JSON Foundation would take but RFC 8259 does not: a trailing comma, a name twice, UTF-16, a BOM → 400")
+    func strictJSON() async throws {
+        try await TestServer.with { ts in
+            let fields = #""purpose":"general","filename":"a.txt","mimeType":"text/plain","sizeBytes":3"#
+            let bodies: [Data] = [
+                Data("{\(fields),}".utf8),
+                Data(#"{\#(fields),"sizeBytes":4}"#.utf8),
+                Data(#"{\#(fields),"\u0073izeBytes":4}"#.utf8),
+                "{\(fields)}".data(using: .utf16)!,
+                Data([0xEF, 0xBB, 0xBF] + Array("{\(fields)}".utf8)),
+            ]
+            for body in bodies {
+                let answer = try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files", headers: TestHTTP.lightfield(ts.key), body: body)
+                #expect(answer.status == 400 && answer.errorCode == "invalid_request", "\(String(decoding: body, as: UTF8.self)): \(answer.text)")
+            }
+            let fine = try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files", headers: TestHTTP.lightfield(ts.key),
+                                               body: Data(#"{ \#(fields), "note": [1, {"a": 1}, {"a": "x,}"}] }"#.utf8))
+            #expect(fine.status == 200, "\(fine.text)")
+        }
+    }
+
+    @Test("Upgrade and CONNECT are answered, then the connection closes; a request behind them is not held to a 408")
+    func protocolSwitches() async throws {
+        try await TestServer.with { ts in
+            for first in ["GET /nope HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n",
+                          "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n"] {
+                let connection = try RawConnection(port: ts.server.port)
+                connection.send(first + "GET /nope2 HTTP/1.1\r\nHost: x\r\n\r\n")
+                let (text, closed) = await connection.readUntilClosed(timeout: 30)
+                #expect(closed, "\(first)")
+                #expect(text.hasPrefix("HTTP/1.1 404") || text.hasPrefix("HTTP/1.1 405"), "\(text)")
+                #expect(!text.contains(" 408 "), "\(text)")
+            }
+            #expect(try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).list().status == 200)
+        }
+    }
+
+    @Test("HTTP/1.0 without keep-alive closes after its answer and gets no 100 Continue")
+    func http10() async throws {
+        try await TestServer.with { ts in
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("GET /nope HTTP/1.0\r\nHost: x\r\n\r\n")
+            // The idle timeout is 60 s: a close within 20 is the answer's.
+            let (text, closed) = await connection.readUntilClosed(timeout: 20)
+            #expect(closed && text.hasPrefix("HTTP/1.1 404"), "\(text)")
+
+            let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).create(sizeBytes: 3)
+            let url = try #require(created.string("uploadUrl"))
+            let put = try RawConnection(port: ts.server.port)
+            put.send("PUT \(url.dropFirst(ts.baseURL.count)) HTTP/1.0\r\nHost: x\r\ncontent-type: text/plain\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+            // A 1.0 client waits for no interim answer: it sends the body, and the final answer is the first.
+            put.send("abc")
+            let (answer, _) = await put.readUntilClosed(timeout: 20)
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        }
+    }
+
+    @Test("Transfer-Encoding other than chunked → 501 JSON; nothing is stored", .diskBlobsOnly)
+    func transferCodings() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let url = try #require(created.string("uploadUrl"))
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("PUT \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\n"
+                + "Transfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+            let text = await connection.readResponse()
+            #expect(text.hasPrefix("HTTP/1.1 501"), "\(text)")
+            #expect(text.contains(#""type":"not_implemented""#), "\(text)")
+            #expect(try await lf.complete(try #require(created.string("id"))).errorCode == "upload_missing")
+        }
+    }
+
+    @Test("HEAD on a GET route is the GET without its body; elsewhere a 405 whose Allow names what is", .diskBlobsOnly)
+    func head() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let done = try await lf.upload(Data("hello".utf8), purpose: "general", filename: "h.txt", mimeType: "text/plain")
+            let id = try #require(done.string("id"))
+            let download = try #require(try await lf.downloadURL(id).string("url"))
+            let get = try await TestHTTP.send(.GET, download)
+            let head = try await TestHTTP.send(.HEAD, download)
+            #expect(head.status == 200 && head.body.isEmpty)
+            #expect(head.header("Content-Length") == "5" && head.header("Content-Type") == get.header("Content-Type"))
+            #expect(try await TestHTTP.send(.HEAD, "\(ts.baseURL)/openapi.json").status == 200)
+            let unsigned = try await TestHTTP.send(.HEAD, "\(ts.baseURL)/v1/files/\(id)")
+            #expect(unsigned.status == 401, "HEAD is held to GET's rules: \(unsigned.status)")
+            let postOnly = try await TestHTTP.send(.HEAD, "\(ts.baseURL)/v1/files/\(id)/complete", headers: TestHTTP.lightfield(ts.key))
+            #expect(postOnly.status == 405 && postOnly.header("Allow") == "POST", "\(postOnly.status) \(String(describing: postOnly.header("Allow")))")
+            let wrong = try await TestHTTP.send(.DELETE, "\(ts.baseURL)/openapi.json")
+            #expect(wrong.status == 405 && wrong.header("Allow") == "GET, HEAD", "\(String(describing: wrong.header("Allow")))")
+        }
+    }
+
+    @Test("a Content-Type with a comma is no one type: served as application/octet-stream, never inline HTML", .diskBlobsOnly)
+    func commaTypes() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            for type in ["text/html,", "text/plain, text/html"] {
+                let created = try await luw.upload(filename: "t.png")
+                let signed = try #require(created.string("signed_url"))
+                let final = try #require(created.string("final_url"))
+                #expect(try await luw.put(signed, body: Data("<script>1</script>".utf8), contentType: type).status == 200)
+                let served = try await TestHTTP.send(.GET, final)
+                #expect(served.header("Content-Type") == "application/octet-stream", "\(type): \(String(describing: served.header("Content-Type")))")
+                #expect(served.header("Content-Security-Policy") == "sandbox")
+            }
+        }
+    }
+
+    @Test("a Luw PUT whose stored headers are not UTF-8 → 400; they are never served back changed", .diskBlobsOnly)
+    func nonASCIIStoredHeaders() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await luw.upload(filename: "n.png")
+            let signed = try #require(created.string("signed_url"))
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send(bytes: Array("PUT \(signed.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nCache-Control: max-age=".utf8)
+                + [0xFF, 0xFE] + Array("\r\n\r\nabc".utf8))
+            let text = await connection.readResponse()
+            #expect(text.hasPrefix("HTTP/1.1 400") && text.contains("not valid UTF-8"), "\(text)")
+        }
+    }
+
+    @Test("a NUL in a final URL's name names no file: 404 to read, 400 to finalize", .diskBlobsOnly)
+    func nulInFinalURL() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await luw.upload(filename: "t1.png")
+            let signed = try #require(created.string("signed_url"))
+            let final = try #require(created.string("final_url"))
+            #expect(try await luw.put(signed, body: Data("png".utf8), contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).status == 200)
+            #expect(try await TestHTTP.send(.GET, final + "%00junk.html").status == 404)
+            #expect(try await luw.finalize(final + "%00junk").status == 400)
+        }
+    }
+}
