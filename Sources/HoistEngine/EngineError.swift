@@ -7,7 +7,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case config, profile, missingKey
         case fileNotFound, notAFile, fileChanged, fileVanished, unreadable
         case unsupportedType, mimeNotAllowed, tooLarge, emptyFile
-        case network, refused, unresolved, tls, server, client, expired, nameTaken, cancelled, protocolViolation
+        case network, refused, unresolved, tls, server, client, expired, nameTaken, nameClash, cancelled, protocolViolation
         case journal
     }
 
@@ -122,6 +122,11 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.client, "already exists: \(key) (--no-clobber)", status: 412, serverCode: "PreconditionFailed", serverMessage: "already exists")
     }
     public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412, serverMessage: message) }
+    /// Another file queued in this engine goes to the same object key (a bucket key or a
+    /// Luw final URL), where the later one would silently replace the earlier: refused.
+    public static func nameClash(_ name: String, with path: String) -> Self {
+        .init(.nameClash, "\(name): \(path) is queued to the same name; the second would replace the first")
+    }
     public static let cancelled = Self(.cancelled, "cancelled")
     public static func protocolViolation(_ message: String) -> Self { .init(.protocolViolation, "unexpected server answer: \(message)") }
     public static func journal(_ message: String) -> Self { .init(.journal, "journal: \(message)") }
@@ -155,6 +160,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tls: return "tls"
         case .expired: return "expired"
         case .nameTaken: return "412 name taken"
+        case .nameClash: return "same name"
         case .cancelled: return "cancelled"
         case .protocolViolation: return "bad answer"
         case .server, .client:
@@ -171,10 +177,16 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether this failure will hit every other upload to the same destination too, so
     /// that starting more uploads (or retrying) would only repeat it: a refused connection,
     /// a host name that does not resolve, a TLS failure, a bad key (401), a Luw key without
-    /// persona (403 `no_persona`). None of these is retried; see `EngineConfiguration.onHalt`.
+    /// persona (403 `no_persona`), S3 credentials the store does not know or whose secret
+    /// is wrong (`InvalidAccessKeyId`, `SignatureDoesNotMatch`). None of these is retried;
+    /// see `EngineConfiguration.onHalt`.
     public var haltsRun: Bool {
-        code == .refused || code == .unresolved || code == .tls || status == 401 || serverCode == "no_persona"
+        code == .refused || code == .unresolved || code == .tls || status == 401
+            || serverCode.map(Self.haltingCodes.contains) == true
     }
+
+    /// Server codes that every other request with the same key would get too.
+    static let haltingCodes: Set<String> = ["no_persona", "InvalidAccessKeyId", "SignatureDoesNotMatch"]
 
     private static func hostPort(_ host: String, _ port: Int) -> String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"

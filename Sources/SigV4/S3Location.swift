@@ -25,9 +25,21 @@ public struct S3Location: Sendable, Equatable {
         }
         self.bucket = bucket
         // A bucket name with dots cannot be a virtual host under TLS (the certificate's
-        // wildcard covers one label), so it goes in the path, as the AWS CLI does.
-        self.pathStyle = pathStyle || (scheme == "https" && bucket.contains("."))
+        // wildcard covers one label), so it goes in the path, as the AWS CLI does. Nor can
+        // any bucket go in front of an IP address or `localhost` (MinIO on
+        // `http://127.0.0.1:9000`): the AWS SDKs use the path there too.
+        self.pathStyle = pathStyle || (scheme == "https" && bucket.contains(".")) || Self.isAddressOnly(endpointHost)
         self.region = region
+    }
+
+    /// Whether `host` (with any port) is an IP address or `localhost`, which no bucket can
+    /// be a subdomain of.
+    static func isAddressOnly(_ host: String) -> Bool {
+        if host.hasPrefix("[") { return true }
+        let name = host.split(separator: ":").first.map(String.init) ?? host
+        if name.lowercased() == "localhost" { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// The request for `key` (nil: the bucket itself), before signing. `key` is in its

@@ -85,6 +85,49 @@ import Testing
         }
     }
 
+    @Test func twoFilesOfOneRunThatGoToTheSameKeyAreNotBothStored() async throws {
+        try await S3Harness.with { s3 in
+            let first = try s3.file("a/same.txt", size: 1000, seed: 1)
+            let second = try s3.file("b/same.txt", size: 1000, seed: 2)
+            let other = try s3.file("b/other.txt", size: 1000, seed: 3)
+            let engine = try s3.engine(s3.profile(prefix: "in/"))
+            let ids = await engine.add(paths: [first, second, other])
+            let events = try await collect(engine, ids, timeout: .seconds(60))
+            #expect(events.completed(ids[0])?.id == "in/same.txt", "\(events.story(ids[0]))")
+            guard case .failed(let clash)? = events.terminal(ids[1]) else { Issue.record("\(events.story(ids[1]))"); return }
+            #expect(clash.codeName == "nameClash" && clash.message.contains(first), "\(clash.message)")
+            #expect(events.completed(ids[2]) != nil)
+            #expect(try await s3.object("in/same.txt") == (try Data(contentsOf: URL(fileURLWithPath: first))))
+            // Once the first has ended, the second may go (a retry replaces the object, as asked).
+            await engine.retry(ids[1])
+            let again = try await collect(engine, [ids[1]], timeout: .seconds(60))
+            #expect(again.completed(ids[1]) != nil, "\(again.story(ids[1]))")
+            await engine.shutdown()
+        }
+    }
+
+    @Test func credentialsTheStoreDoesNotKnowHaltTheRun() async throws {
+        try await S3Harness.with { s3 in
+            let paths = try (0..<4).map { try s3.file("k\($0).txt", size: 100 + $0) }
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.s3Error(status: 403, code: "InvalidAccessKeyId",
+                                      message: "The AWS Access Key Id you provided does not exist in our records."), on: "PUT ", times: 10)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                await engine.setConcurrency(1)
+                let ids = await engine.add(paths: paths)
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                guard case .failed(let error)? = events.terminal(ids[0]) else { Issue.record("\(events.story(ids[0]))"); return }
+                #expect(error.haltsRun && error.serverCode == "InvalidAccessKeyId")
+                // The others never sent a request of their own.
+                #expect(proxy.requestLines.filter { $0.hasPrefix("PUT ") }.count == 1, "\(proxy.requestLines)")
+                for id in ids.dropFirst() {
+                    #expect(events.terminal(id) == .failed(error))
+                }
+                await engine.shutdown()
+            }
+        }
+    }
+
     @Test func onlyAnETagAStoreGivesAsTheBodysMD5IsHeldToIt() {
         let md5 = "9e107d9d372bb6826bd81d3542a419d6"
         #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5.uppercased())\"")])) == md5)

@@ -114,6 +114,14 @@ import Testing
         profile.s3?.pathStyle = true
         #expect(S3Location(profile: profile).url(of: "in/e\u{301}") == "http://127.0.0.1:9000/bkt/in/e%CC%81")
         #expect(S3Dialect(profile: profile).requestedName(for: "dir/a.txt") == "in/dir/a.txt")
+        // No bucket can be a subdomain of an address: the path, as the AWS SDKs do, asked or not.
+        profile.s3?.pathStyle = false
+        for endpoint in ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"] {
+            profile.endpoint = endpoint
+            #expect(S3Location(profile: profile).url(of: "k") == endpoint + "/bkt/k")
+        }
+        profile.endpoint = "http://minio.internal:9000"
+        #expect(S3Location(profile: profile).url(of: "k") == "http://bkt.minio.internal:9000/k")
     }
 
     @Test func s3AnswerDocumentsAreReadAndA200ErrorIsAnError() throws {

@@ -86,6 +86,10 @@ import Testing
                 // no front end counts them as sent by this run. (Parts the kill cut off from
                 // the journal but the store took are checked and held too: at least the journaled.)
                 let kinds = events.kinds(ids[0])
+                // It names its key first, as a new session would (NDJSON lines carry `"key"` from there on).
+                #expect(events.sessions(ids[0]) == ["resume.bin"])
+                #expect(kinds.firstIndex { if case .sessionCreated = $0 { true } else { false } }
+                    ?? .max < kinds.firstIndex { if case .resumed = $0 { true } else { false } } ?? -1)
                 let resumed = kinds.compactMap { if case .resumed(let held, _) = $0 { held } else { nil } }
                 #expect(resumed.count == 1 && resumed[0] >= Int64(kept.count) * (8 << 20), "\(resumed)")
                 let firstMove = kinds.firstIndex { if case .progress(let sent, _) = $0 { sent > 0 } else { false } }

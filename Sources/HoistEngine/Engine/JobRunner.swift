@@ -80,6 +80,12 @@ struct JobRunner: Sendable {
     private func steps(_ job: Job) async -> Ending {
         @Sendable func send(_ kind: EngineEvent.Kind) { emit(EngineEvent(job: job.id, path: job.file.path, kind: kind)) }
         var machine = JobStateMachine(policy: policy)
+        // A job that goes on with the session a killed run left says which, as a new
+        // session would: front ends learn the remote name (an S3 key) before any progress.
+        switch job.start {
+        case .resumeUpload(let session), .uploaded(let session, _): send(.sessionCreated(remoteID: session.id, filename: session.filename))
+        case .fresh, .staleSession: break
+        }
         var action = machine.start(job.start)
         var journaled = JournaledStep.Tracker(journal: journal, row: job.row)
         do {

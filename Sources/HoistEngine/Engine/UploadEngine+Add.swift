@@ -357,6 +357,13 @@ extension UploadEngine {
                 job.orphan = (name, since)
             }
         }
+        if let other = jobWithSameName(as: job) {
+            let error = EngineError.nameClash(job.remoteName, with: other.file.path)
+            try? journal.update(job.row, state: .failed, error: error.message)
+            records[id] = Record(job: job, phase: .failed)
+            emit(id, path: path, .failed(error))
+            return id
+        }
         enqueue(id, job)
         return id
     }

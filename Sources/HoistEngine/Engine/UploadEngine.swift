@@ -45,6 +45,10 @@ public actor UploadEngine {
     var recordCount: Int { records.count }
     /// Queued and running jobs by the file they upload, so the same file is never queued twice.
     var inFlight: [FileKey: JobID] = [:]
+    /// Queued and running jobs by the hash of their remote name, where that name is the
+    /// object's key (s3, luw): two files of one run must not go to the same object. A hash,
+    /// not the name: a tree of 100,000 files would keep 100,000 more strings.
+    private var byName: [Int: JobID] = [:]
     var queue = JobQueue()
     private var running: [JobID: Task<Void, Never>] = [:]
     private var nextID = 1
@@ -254,9 +258,10 @@ public actor UploadEngine {
         // A copy: the record changes only once the job is queued again.
         var job = record.job
         let path = job.file.path
-        do {
+        do throws(EngineError) {
             let local = try inspect(path)
             guard inFlight[local.key] == nil else { return }
+            if let other = jobWithSameName(as: job) { throw EngineError.nameClash(job.remoteName, with: other.file.path) }
             job.file = local.identity
             job.mimeType = local.mimeType
             job.key = local.key
@@ -320,6 +325,27 @@ public actor UploadEngine {
 
     // MARK: internals
 
+    /// Whether a job's remote name is the object's key, so that a second file with the
+    /// same name would replace the first (a Lightfield create makes a new file each time).
+    var namesAreKeys: Bool { configuration.profile.dialect != .lightfield }
+
+    /// The queued or running job of another file that goes to the same name as `job`.
+    func jobWithSameName(as job: JobRunner.Job) -> JobRunner.Job? {
+        guard namesAreKeys, let other = byName[Self.nameHash(job.remoteName)].flatMap({ records[$0] }),
+            other.phase == .queued || other.phase == .running, other.job.remoteName.utf8.elementsEqual(job.remoteName.utf8)
+        else { return nil }
+        return other.job
+    }
+
+    /// A hash of a name's bytes: an S3 key is bytes, and `é` and `e` + U+0301, equal as
+    /// Swift strings, are two keys.
+    static func nameHash(_ name: String) -> Int {
+        var hasher = Hasher()
+        var name = name
+        name.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize()
+    }
+
     /// Aborts the multipart uploads an add just left to `pending_abort`, after any abort
     /// already under way (so no upload is aborted twice at once).
     func abortEndedUploads() {
@@ -335,6 +361,7 @@ public actor UploadEngine {
     func enqueue(_ id: JobID, _ job: JobRunner.Job) {
         records[id] = Record(job: job, phase: .queued)
         if let key = job.key { inFlight[key] = id }
+        if namesAreKeys { byName[Self.nameHash(job.remoteName)] = id }
         emit(id, path: job.file.path, .queued(size: job.file.size))
         guard !shuttingDown else {
             setPhase(id, .cancelled)
@@ -358,6 +385,9 @@ public actor UploadEngine {
 
     /// Moves a job to `phase`, keeping `inFlight` to the queued and running ones.
     private func setPhase(_ id: JobID, _ phase: Phase) {
+        if namesAreKeys, phase != .queued, phase != .running, let name = records[id].map({ Self.nameHash($0.job.remoteName) }), byName[name] == id {
+            byName[name] = nil
+        }
         guard let key = records[id]?.job.key else {
             records[id]?.phase = phase
             return

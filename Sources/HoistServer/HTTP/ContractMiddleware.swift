@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import NIOCore
+import Foundation
 import NIOHTTP1
 
 /// Makes every answer one the contract names: JSON in the dialect of the path, 404 for an
@@ -41,6 +43,11 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             return .tooLarge("the request body is too large")
         case let error as HTTPError where (400..<500).contains(error.status.code):
             return APIError(error.status, "invalid_request", error.body ?? error.status.reasonPhrase)
+        case let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode):
+            // The client went away mid-request (reset while its body was read): nothing
+            // failed here, and a log line per reset would let any client flood the log.
+            logger.debug("client closed \(request.method) \(request.uri.path): \(error)")
+            return .invalidRequest("the connection was closed by the client")
         default:
             logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
             return .internalError()
