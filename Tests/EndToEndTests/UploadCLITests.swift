@@ -97,6 +97,35 @@ import Testing
         }
     }
 
+    @Test("SIGTERM: the running upload stops where it is, each file's last line and the summary print, exit 1; the next run resumes it")
+    func terminationKeepsTheUploadForTheNextRun() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("slow.bin", 1_500_000)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let state = try TempDirectory.make(prefix: "hoist-term-state")
+            let arguments = ["upload", files, "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY",
+                             "--limit-rate", "250K", "--progress-interval", "0"]
+            let environment = ["HOIST_TEST_KEY": server.key, "XDG_STATE_HOME": state]
+            let run = try await UploadCLIRun(arguments, environment: environment)
+            try await run.waitForStderr("uploading \(files)/slow.bin")
+            run.send(SIGTERM)
+            try await run.finish()
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("hoist: terminated: stopping; unfinished uploads resume on the next run"), "\(run.stderr)")
+            #expect(run.stdout == "cancelled \(files)/slow.bin\n", "\(run.stdout)")
+            #expect(run.summary.hasPrefix("hoist: 0 completed, 0 failed, 1 cancelled; "), "stderr: \(run.stderr)")
+
+            // Kept, not cancelled on the server: the journal holds it for the next run.
+            let lf = LightfieldCalls(baseURL: server.baseURL, key: server.key)
+            let kept = try await lf.list()
+            #expect(kept.text.contains(#""status":"PENDING""#) && !kept.text.contains("CANCELLED"), "\(kept.text)")
+            let again = try await UploadCLIRun(arguments.filter { $0 != "250K" && $0 != "--limit-rate" }, environment: environment)
+            try await again.finish()
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.hasPrefix("completed \(files)/slow.bin fil_"), "\(again.stdout)")
+        }
+    }
+
     @Test("a failed file: exit 1, its stdout line, and the summary's counts and bytes")
     func summaryCountsAndBytes() async throws {
         try await TestServer.with { server in

@@ -78,6 +78,7 @@ struct UploadCommand: AsyncParsableCommand {
             Stderr.write("hoist: using the embedded server at \(embedded.baseURL), data in \(embedded.dataDirectory)\n")
         }
         let interrupts = Self.handleInterrupts(engine)
+        let termination = Self.handleTermination(engine)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.concurrency)
         // Reported while it is queued: a tree of 100,000 files starts, and shows, at once,
@@ -86,6 +87,7 @@ struct UploadCommand: AsyncParsableCommand {
         _ = await report(engine.events, until: { await engine.add(paths: paths, backlog: backlog) }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
+        termination.cancel()
         await engine.shutdown()
         await connection.close()
         if reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
@@ -140,6 +142,21 @@ struct UploadCommand: AsyncParsableCommand {
     /// Twice: abort everything now, cancelling every pending session.
     private static func handleInterrupts(_ engine: UploadEngine) -> any DispatchSourceSignal {
         onInterrupt { presses in Task { presses == 1 ? await engine.cancelQueued() : await engine.cancelAllPending() } }
+    }
+
+    /// SIGTERM (a service manager, `kill`, `timeout`): stop now but keep what is unfinished
+    /// as a kill would, for the next run to resume (a multipart upload keeps its parts), and
+    /// still print each job's last line and the summary. Exit status 1, as for any
+    /// upload that did not complete.
+    private static func handleTermination(_ engine: UploadEngine) -> any DispatchSourceSignal {
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        source.setEventHandler {
+            Stderr.write("\nhoist: terminated: stopping; unfinished uploads resume on the next run\n")
+            Task { await engine.shutdown(keepingUnfinished: true) }
+        }
+        source.resume()
+        return source
     }
 
     /// Counts Ctrl-C presses, says what each does, and calls `act` with the count (1: finish
