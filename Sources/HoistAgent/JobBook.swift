@@ -57,7 +57,7 @@ public struct JobBook: Sendable, Equatable {
             entry.events.append(event)
         }
         switch event.kind {
-        case .sessionCreated(let remote, _), .completed(let remote, _): entry.remoteID = remote
+        case .sessionCreated(let remote, _, _), .completed(let remote, _): entry.remoteID = remote
         default: break
         }
         if event.isTerminal {

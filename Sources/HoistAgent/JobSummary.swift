@@ -71,7 +71,7 @@ public struct JobSummary: Sendable, Equatable {
             self = JobSummary(job: job, path: path)
             self.size = size
         case .started: state = .creating
-        case .sessionCreated(let remote, _):
+        case .sessionCreated(let remote, _, _):
             remoteID = remote
             state = .uploading
         case .progress(let sent, let total), .resumed(let sent, let total):

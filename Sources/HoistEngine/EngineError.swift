@@ -177,16 +177,17 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether this failure will hit every other upload to the same destination too, so
     /// that starting more uploads (or retrying) would only repeat it: a refused connection,
     /// a host name that does not resolve, a TLS failure, a bad key (401), a Luw key without
-    /// persona (403 `no_persona`), S3 credentials the store does not know or whose secret
-    /// is wrong (`InvalidAccessKeyId`, `SignatureDoesNotMatch`). None of these is retried;
-    /// see `EngineConfiguration.onHalt`.
+    /// persona (403 `no_persona`), S3 credentials the store does not know
+    /// (`InvalidAccessKeyId`). Not `SignatureDoesNotMatch`: a store can refuse one request's
+    /// signature for that request's own reasons (a key it canonicalises otherwise). None of
+    /// these is retried; see `EngineConfiguration.onHalt`.
     public var haltsRun: Bool {
         code == .refused || code == .unresolved || code == .tls || status == 401
             || serverCode.map(Self.haltingCodes.contains) == true
     }
 
     /// Server codes that every other request with the same key would get too.
-    static let haltingCodes: Set<String> = ["no_persona", "InvalidAccessKeyId", "SignatureDoesNotMatch"]
+    static let haltingCodes: Set<String> = ["no_persona", "InvalidAccessKeyId"]
 
     private static func hostPort(_ host: String, _ port: Int) -> String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"

@@ -8,7 +8,8 @@ import Testing
 @Suite("agent protocol: lines, snapshot book, lock, paths")
 struct AgentWireTests {
     static let kinds: [EngineEvent.Kind] = [
-        .queued(size: 42), .started, .sessionCreated(remoteID: "fil_1", filename: "a b.txt"), .progress(sent: 10, total: 42),
+        .queued(size: 42), .started, .sessionCreated(remoteID: "fil_1", filename: "a b.txt"),
+        .sessionCreated(remoteID: "fil_1", filename: "a b.txt", resumed: true), .progress(sent: 10, total: 42),
         .completing, .completed(remoteID: "fil_1", md5: "0123456789abcdef0123456789abcdef"),
         .retrying(attempt: 2, delay: .milliseconds(1500), reason: "network error: reset"),
         .failed(.http(status: 413, code: "too_large", message: "file of 9 bytes is \"too\" large\n")),
@@ -20,7 +21,7 @@ struct AgentWireTests {
         for kind in Self.kinds {
             let event = EngineEvent(job: JobID(7), path: "/tmp/ü \"x\".bin", kind: kind, time: .microseconds(12_345_678_901))
             let remote: String? = switch kind {
-            case .sessionCreated(let id, _), .completed(let id, _): id
+            case .sessionCreated(let id, _, _), .completed(let id, _): id
             default: nil
             }
             let line = event.wireLine(dialect: .lightfield, remoteID: remote)
@@ -28,7 +29,7 @@ struct AgentWireTests {
             let back = try #require(EngineEvent(wireLine: line), "\(line)")
             #expect(back == event, "\(line)")
             if case .failed(let error) = back.kind {
-                #expect(error.codeName == (kind == Self.kinds[7] ? "client" : "refused"))
+                #expect(error.codeName == (kind == Self.kinds[8] ? "client" : "refused"))
             }
         }
     }

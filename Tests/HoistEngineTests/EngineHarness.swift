@@ -143,7 +143,7 @@ extension [EngineEvent] {
     }
     func terminal(_ id: JobID) -> EngineEvent.Kind? { last { $0.job == id && $0.isTerminal }?.kind }
     func sessions(_ id: JobID) -> [String] {
-        kinds(id).compactMap { if case .sessionCreated(let remote, _) = $0 { return remote } else { return nil } }
+        kinds(id).compactMap { if case .sessionCreated(let remote, _, _) = $0 { return remote } else { return nil } }
     }
     func completed(_ id: JobID) -> (id: String, md5: String)? {
         if case .completed(let remote, let md5)? = terminal(id) { return (remote, md5) }

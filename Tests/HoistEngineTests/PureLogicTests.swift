@@ -42,6 +42,10 @@ import Testing
         #expect(!NameStamp.matches(stored: "playbook_x.md", requested: "playbook.md"))
         #expect(!NameStamp.matches(stored: "playbook_1.txt", requested: "playbook.md"))
         #expect(!NameStamp.matches(stored: "other_1.md", requested: "playbook.md"))
+        // A name the stamp would take past 255 bytes is stored with its stem shortened.
+        let long = String(repeating: "p", count: 250) + ".md"
+        #expect(NameStamp.matches(stored: String(repeating: "p", count: 237) + "_1713045600000.md", requested: long))
+        #expect(!NameStamp.matches(stored: "p_1713045600000.md", requested: "pq.md"), "a short name is never shortened")
     }
 
     @Test func localValidationMirrorsTheServer() throws {

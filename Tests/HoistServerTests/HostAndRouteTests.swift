@@ -87,7 +87,7 @@ struct HostAndRouteTests {
                 (.PUT, "/v1/files", "GET, HEAD, POST", false),
                 (.GET, "/v1/files/fil_x/complete", "POST", false),
                 (.GET, "/v2/upload", "POST", true),
-                (.POST, "/v2/finalize_upload", "GET, HEAD", true),
+                (.POST, "/v2/finalize_upload", "GET", true),
                 (.DELETE, "/storage/upl_x/a.jpg", "GET, HEAD, PUT", true),
                 (.POST, "/storage/fil_x/a.txt", "GET, HEAD, PUT", false),
             ]

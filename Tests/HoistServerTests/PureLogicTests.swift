@@ -16,14 +16,16 @@ struct PureLogicTests {
         let stamped = FileNames.stamp(long, millis: 1_713_045_600_000)
         #expect(stamped.utf8.count <= 255 && stamped.hasSuffix("é_1713045600000.md"), "\(stamped.utf8.count)")
         #expect(FileNames.stamp(String(repeating: "a", count: 255), millis: 1).utf8.count == 255)
+        #expect(FileNames.stamp("a." + String(repeating: "x", count: 250), millis: 1_713_045_600_000).utf8.count == 255)
     }
 
     @Test("sanitising keeps ordinary names, normalises to NFC and refuses paths and control characters")
     func sanitize() throws {
         #expect(try FileNames.sanitize(" report.pdf ") == "report.pdf")
         #expect(try FileNames.sanitize("e\u{301}te\u{301}.txt") == "\u{E9}t\u{E9}.txt")
+        #expect(try FileNames.sanitize("\u{2764}\u{FE0F}.png") == "\u{2764}\u{FE0F}.png", "an emoji's presentation selector is no hiding")
         // Default-ignorable scalars draw nothing: "\u{3164}.png" reads as ".png".
-        for bad in ["", "..", "a/b", "a\\b", "x\u{7F}", "x\u{1B}[31m", "\u{3164}.png", "a\u{115F}.png", "a\u{34F}.txt", "a\u{FE0F}.txt"] {
+        for bad in ["", "..", "a/b", "a\\b", "x\u{7F}", "x\u{1B}[31m", "\u{3164}.png", "a\u{115F}.png", "a\u{34F}.txt", "x\u{85}.txt"] {
             #expect(throws: APIError.self) { try FileNames.sanitize(bad) }
         }
     }

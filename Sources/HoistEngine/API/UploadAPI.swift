@@ -55,8 +55,8 @@ public struct UploadAPI: Sendable {
     public var checksPutETag: Bool { dialect.checksPutETag }
 
     /// Whether single-PUT `session`'s object already holds the bytes of MD5 `md5` (hex).
-    public func holds(_ session: RemoteSession, md5: String) async -> Bool {
-        await dialect.holds(session, md5: md5, via: transport)
+    public func holds(_ session: RemoteSession, md5: String) async throws(EngineError) -> Bool {
+        try await dialect.holds(session, md5: md5, via: transport)
     }
 
     /// The PUT of `session` (or of its part `part`), signed now where the dialect signs.

@@ -63,7 +63,7 @@ extension UploadDialect {
 
     public var checksPutETag: Bool { false }
 
-    public func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async -> Bool { false }
+    public func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool { false }
 
     public func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {
         PutTarget(url: session.uploadURL, headers: session.uploadHeaders)

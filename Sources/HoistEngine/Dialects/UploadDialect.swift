@@ -39,7 +39,7 @@ public protocol UploadDialect: Sendable {
     var checksPutETag: Bool { get }
     /// Whether the object of single-PUT `session` already holds the bytes of MD5 `md5`
     /// (hex); asked when a PUT is refused because the object exists.
-    func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async -> Bool
+    func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool
     /// The PUT of `session` (`part` of a multipart session), signed now if the dialect signs.
     func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget
     /// The parts a multipart session's store holds, every page of them.

@@ -21,7 +21,10 @@ extension EngineEvent {
         case .started:
             guard wire else { return nil }
             name = "started"
-        case .sessionCreated(_, let filename): name = "session"; add("filename", .string(filename))
+        case .sessionCreated(_, let filename, let resumed):
+            name = "session"
+            add("filename", .string(filename))
+            if resumed { add("resumed", .bool(true)) }
         case .progress(let sent, let total): name = "progress"; add("sent", .int(sent)); add("total", .int(total))
         case .resumed(let held, let total): name = "resumed"; add("held", .int(held)); add("total", .int(total))
         case .completing: name = "completing"
@@ -58,7 +61,7 @@ extension Duration {
 
 /// Just enough JSON to print flat objects with a fixed key order (JSONEncoder sorts or shuffles).
 enum JSONValue {
-    case string(String), int(Int64), double(Double)
+    case string(String), int(Int64), double(Double), bool(Bool)
     /// A double to the microsecond (event times, from which rates are computed).
     case precise(Double)
 
@@ -70,6 +73,7 @@ enum JSONValue {
     var encoded: String {
         switch self {
         case .int(let value): return String(value)
+        case .bool(let value): return value ? "true" : "false"
         case .double(let value): return String(format: "%.3f", value)
         case .precise(let value): return String(format: "%.6f", value)
         case .string(let text):

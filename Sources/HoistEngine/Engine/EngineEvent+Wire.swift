@@ -29,6 +29,7 @@ private struct WireFields: Decodable {
     var url: String?
     var size: Int64?
     var filename: String?
+    var resumed: Bool?
     var sent: Int64?
     var held: Int64?
     var total: Int64?
@@ -43,7 +44,7 @@ private struct WireFields: Decodable {
     var serverMessage: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, job, path, time, id, url, size, filename, sent, held, total, md5, attempt, delay, reason, error, status
+        case event, job, path, time, id, url, size, filename, resumed, sent, held, total, md5, attempt, delay, reason, error, status
         case errorCode = "error_code", serverCode = "server_code", serverMessage = "server_message"
     }
 
@@ -54,7 +55,7 @@ private struct WireFields: Decodable {
         case "started": return .started
         case "session":
             guard let remote, let filename else { return nil }
-            return .sessionCreated(remoteID: remote, filename: filename)
+            return .sessionCreated(remoteID: remote, filename: filename, resumed: resumed ?? false)
         case "progress":
             guard let sent, let total else { return nil }
             return .progress(sent: sent, total: total)

@@ -30,8 +30,10 @@ public struct EngineEvent: Sendable, Equatable {
         case queued(size: Int64)
         /// The job got a slot and is creating its session (not an NDJSON event).
         case started
-        /// The server handed out a session: Lightfield file id (or Luw final URL) and stored name.
-        case sessionCreated(remoteID: String, filename: String)
+        /// The server handed out a session: Lightfield file id (or Luw final URL, or S3 key)
+        /// and stored name. `resumed`: no call made it now; the job goes on with the session
+        /// a killed run left (so no create time is measured from it).
+        case sessionCreated(remoteID: String, filename: String, resumed: Bool = false)
         /// Body bytes the connection has taken so far (written to the socket, see `PutDelegate`),
         /// at most one report per `progressInterval`. The report of the last byte
         /// (`sent == total`) is made only once the server answered the PUT with success, so a

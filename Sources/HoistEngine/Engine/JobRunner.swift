@@ -83,7 +83,8 @@ struct JobRunner: Sendable {
         // A job that goes on with the session a killed run left says which, as a new
         // session would: front ends learn the remote name (an S3 key) before any progress.
         switch job.start {
-        case .resumeUpload(let session), .uploaded(let session, _): send(.sessionCreated(remoteID: session.id, filename: session.filename))
+        case .resumeUpload(let session), .uploaded(let session, _):
+            send(.sessionCreated(remoteID: session.id, filename: session.filename, resumed: true))
         case .fresh, .staleSession: break
         }
         var action = machine.start(job.start)
@@ -192,7 +193,7 @@ struct JobRunner: Sendable {
         } catch where error.status == 412 {
             // Refused because the object exists (no-clobber). If it holds these very bytes,
             // they are stored: an earlier attempt put them there and lost its answer.
-            guard let digest, await api.holds(session, md5: digest.hex) else { throw error }
+            guard let digest, try await api.holds(session, md5: digest.hex) else { throw error }
             onProgress(job.file.size)
             return digest.hex
         }

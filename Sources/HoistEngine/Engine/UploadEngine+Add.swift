@@ -358,8 +358,10 @@ extension UploadEngine {
             }
         }
         if let other = jobWithSameName(as: job) {
-            let error = EngineError.nameClash(job.remoteName, with: other.file.path)
-            try? journal.update(job.row, state: .failed, error: error.message)
+            let error = EngineError.nameClash(api.requestedName(for: job.remoteName), with: other.file.path)
+            // A new row ends here; a row a killed run left (its session, its parts) stays
+            // for a run in which its name is free.
+            if case .success(.new) = admission { try? journal.update(job.row, state: .failed, error: error.message) }
             records[id] = Record(job: job, phase: .failed)
             emit(id, path: path, .failed(error))
             return id

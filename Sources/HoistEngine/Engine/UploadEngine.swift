@@ -45,7 +45,7 @@ public actor UploadEngine {
     var recordCount: Int { records.count }
     /// Queued and running jobs by the file they upload, so the same file is never queued twice.
     var inFlight: [FileKey: JobID] = [:]
-    /// Queued and running jobs by the hash of their remote name, where that name is the
+    /// Queued and running jobs by the hash of their object's name, where that name is the
     /// object's key (s3, luw): two files of one run must not go to the same object. A hash,
     /// not the name: a tree of 100,000 files would keep 100,000 more strings.
     private var byName: [Int: JobID] = [:]
@@ -261,7 +261,7 @@ public actor UploadEngine {
         do throws(EngineError) {
             let local = try inspect(path)
             guard inFlight[local.key] == nil else { return }
-            if let other = jobWithSameName(as: job) { throw EngineError.nameClash(job.remoteName, with: other.file.path) }
+            if let other = jobWithSameName(as: job) { throw EngineError.nameClash(api.requestedName(for: job.remoteName), with: other.file.path) }
             job.file = local.identity
             job.mimeType = local.mimeType
             job.key = local.key
@@ -329,21 +329,25 @@ public actor UploadEngine {
     /// same name would replace the first (a Lightfield create makes a new file each time).
     var namesAreKeys: Bool { configuration.profile.dialect != .lightfield }
 
-    /// The queued or running job of another file that goes to the same name as `job`.
-    func jobWithSameName(as job: JobRunner.Job) -> JobRunner.Job? {
-        guard namesAreKeys, let other = byName[Self.nameHash(job.remoteName)].flatMap({ records[$0] }),
-            other.phase == .queued || other.phase == .running, other.job.remoteName.utf8.elementsEqual(job.remoteName.utf8)
-        else { return nil }
-        return other.job
+    /// The name `job`'s object is stored under, as the store compares names: an S3 key is
+    /// bytes (`é` and `e` + U+0301 are two keys); Luw's server keeps a file name in NFC,
+    /// trimmed, after the dialect has made it (`x12tmp-`, the last path component).
+    func objectName(of job: JobRunner.Job) -> [UInt8] {
+        let name = api.requestedName(for: job.remoteName)
+        if configuration.profile.dialect == .luw {
+            return Array(name.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces).utf8)
+        }
+        return Array(name.utf8)
     }
 
-    /// A hash of a name's bytes: an S3 key is bytes, and `é` and `e` + U+0301, equal as
-    /// Swift strings, are two keys.
-    static func nameHash(_ name: String) -> Int {
-        var hasher = Hasher()
-        var name = name
-        name.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        return hasher.finalize()
+    /// The queued or running job of another file that goes to the same object as `job`.
+    func jobWithSameName(as job: JobRunner.Job) -> JobRunner.Job? {
+        guard namesAreKeys else { return nil }
+        let name = objectName(of: job)
+        guard let other = byName[name.hashValue].flatMap({ records[$0] }), other.phase == .queued || other.phase == .running,
+            objectName(of: other.job) == name
+        else { return nil }
+        return other.job
     }
 
     /// Aborts the multipart uploads an add just left to `pending_abort`, after any abort
@@ -361,7 +365,7 @@ public actor UploadEngine {
     func enqueue(_ id: JobID, _ job: JobRunner.Job) {
         records[id] = Record(job: job, phase: .queued)
         if let key = job.key { inFlight[key] = id }
-        if namesAreKeys { byName[Self.nameHash(job.remoteName)] = id }
+        if namesAreKeys { byName[objectName(of: job).hashValue] = id }
         emit(id, path: job.file.path, .queued(size: job.file.size))
         guard !shuttingDown else {
             setPhase(id, .cancelled)
@@ -385,7 +389,7 @@ public actor UploadEngine {
 
     /// Moves a job to `phase`, keeping `inFlight` to the queued and running ones.
     private func setPhase(_ id: JobID, _ phase: Phase) {
-        if namesAreKeys, phase != .queued, phase != .running, let name = records[id].map({ Self.nameHash($0.job.remoteName) }), byName[name] == id {
+        if namesAreKeys, phase != .queued, phase != .running, let name = records[id].map({ objectName(of: $0.job).hashValue }), byName[name] == id {
             byName[name] = nil
         }
         guard let key = records[id]?.job.key else {

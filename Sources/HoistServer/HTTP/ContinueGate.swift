@@ -11,6 +11,7 @@ struct ContinueGate: Sendable {
         let dialect = Dialect.forPath(head.path ?? "/")
         do {
             try HostCheck.check(head)
+            try TransferCoding.check(head)
         } catch {
             return .reject(error.status, dialect.errorBody(error), cors)
         }
@@ -25,6 +26,7 @@ struct ContinueGate: Sendable {
             case .unknown:
                 try gate.checkURL(method: head.method, target: target, headers: head.headerFields, now: state.now())
             }
+            if head.method == .put { try StorageRoutes.checkStoredHeaders(head.headerFields) }
             return .proceed
         } catch {
             return .reject(error.status, target.dialect.errorBody(error), cors)

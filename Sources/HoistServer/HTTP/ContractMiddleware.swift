@@ -32,12 +32,7 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
         case is HTTPParserError:
             return .invalidRequest("the request is not valid HTTP/1.1")
         case let error as HTTPError where error.status == .notFound:
-            var allowed = routes.value.allowedMethods(for: request.uri.path)
-            // `HeadResponder` answers HEAD wherever GET is a route.
-            if allowed.contains(.get) {
-                allowed.append(.head)
-                allowed.sort { $0.rawValue < $1.rawValue }
-            }
+            let allowed = routes.value.allowedMethods(for: request.uri.path)
             return allowed.isEmpty ? .noRoute(request.uri.path) : .methodNotAllowed(request.method, allowed: allowed)
         case let error as HTTPError where error.status == .contentTooLarge:
             return .tooLarge("the request body is too large")

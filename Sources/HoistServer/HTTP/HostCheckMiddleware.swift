@@ -3,20 +3,20 @@ import Hummingbird
 import Synchronization
 
 /// Refuses requests whose `Host` is missing, repeated or not a host: nothing the server
-/// builds depends on `Host`, but a request that lies about it is not one to serve.
+/// builds depends on `Host`, but a request that lies about it is not one to serve. Then
+/// refuses a transfer coding the server cannot decode (`TransferCoding`).
 struct HostCheckMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         try HostCheck.check(request.head)
+        try TransferCoding.check(request.head)
         return try await next(request, context)
     }
 }
 
-/// The rules for `Host` (and, through it, `Transfer-Encoding`), shared by the middleware and
-/// the `Expect: 100-continue` gate.
+/// The rules for `Host`, shared by the middleware and the `Expect: 100-continue` gate.
 enum HostCheck {
     /// Throws the 400 a request head gets for its `Host`, or returns when it is sound.
     static func check(_ head: HTTPRequest) throws(APIError) {
-        try TransferCoding.check(head)
         guard let authority = head.authority else { throw .invalidRequest("the Host header is missing") }
         // The HTTP/1 conversion moves the first Host into `authority` and keeps any other.
         guard !head.headerFields.contains(where: { $0.name.canonicalName == "host" }) else { throw .invalidRequest("more than one Host header") }

@@ -18,17 +18,20 @@ enum JSONBody {
 
     /// The request body, at most 1 MiB of it, held to strict JSON (see `StrictJSON`).
     static func data(from request: Request) async throws -> Data {
+        let data = Data(buffer: try await collect(request, orThrow: .invalidRequest("the request body must be JSON of at most 1 MiB")))
+        if !data.isEmpty { try StrictJSON.check(data) }
+        return data
+    }
+
+    /// The request body, at most 1 MiB of it; `tooLarge` when there is more.
+    static func collect(_ request: Request, orThrow tooLarge: APIError) async throws -> ByteBuffer {
         do {
-            let data = Data(buffer: try await request.body.collect(upTo: 1 << 20))
-            if !data.isEmpty { try StrictJSON.check(data) }
-            return data
-        } catch let error as APIError {
-            throw error
+            return try await request.body.collect(upTo: 1 << 20)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.invalidRequest("the request body must be JSON of at most 1 MiB")
+            throw tooLarge
         } catch is NIOTooManyBytesError {
             // What `collect(upTo:)` throws for a streamed body past the limit.
-            throw APIError.invalidRequest("the request body must be JSON of at most 1 MiB")
+            throw tooLarge
         }
     }
 

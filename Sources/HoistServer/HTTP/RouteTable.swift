@@ -27,9 +27,25 @@ struct RouteTable: Sendable {
         }
     }
 
-    /// The methods registered for paths that match `path`, in a stable order; empty when
-    /// no route has this path at all (a 404 rather than a 405).
+    /// `GET` routes that change state (Luw's finalize is a `GET`): `HEAD` must not run them.
+    static let changingGets: Set<String> = ["/v2/finalize_upload"]
+
+    /// Whether `HEAD` on `path` is answered as its `GET` (see `HeadResponder`).
+    func answersHead(_ path: String) -> Bool {
+        !Self.changingGets.contains(path) && methods(for: path).contains(.get)
+    }
+
+    /// The methods `path` takes, in a stable order, `HEAD` among them where `GET` answers
+    /// it; empty when no route has this path at all (a 404 rather than a 405).
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
+        var methods = methods(for: path)
+        if answersHead(path) { methods.append(.head) }
+        return methods.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// The methods registered for paths that match `path`, in a stable order; empty when
+    /// no route has this path at all.
+    private func methods(for path: String) -> [HTTPRequest.Method] {
         let given = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         let matching = routes.filter { route in
             route.segments.count == given.count

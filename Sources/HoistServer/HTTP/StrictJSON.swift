@@ -59,11 +59,12 @@ enum StrictJSON {
                 if last == UInt8(ascii: ",") { return "a comma before \(Character(Unicode.Scalar(byte)))" }
                 if !containers.isEmpty { containers.removeLast() }
             case UInt8(ascii: ":"):
-                if let raw = pendingName, let index = containers.indices.last, containers[index] != nil {
+                if let raw = pendingName, let index = containers.indices.last, var names = containers[index] {
                     let name = sawBackslash ? Self.decoded(raw) : raw
-                    if !containers[index]!.insert(name).inserted {
+                    guard names.insert(name).inserted else {
                         return "the name \(String(decoding: name, as: UTF8.self)) appears twice in one object"
                     }
+                    containers[index] = names
                 }
             default:
                 break

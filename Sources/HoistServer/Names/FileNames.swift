@@ -17,21 +17,27 @@ enum FileNames {
         if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" }) {
             throw .invalidFilename("the file name must not contain a path separator")
         }
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.value == 0x7F }) {
+        if name.unicodeScalars.contains(where: isControl) {
             throw .invalidFilename("the file name must not contain control characters")
         }
         // Format characters (bidi overrides such as U+202E, zero-width characters) make a
         // name read differently from what it is: `invoice\u{202E}fdp.exe` shows as
         // `invoiceexe.pdf`. Line and paragraph separators break a name over lines.
-        // Default-ignorable scalars (U+3164 HANGUL FILLER, variation selectors, U+034F)
-        // draw nothing either: `\u{3164}.png` reads as `.png`.
+        // Default-ignorable scalars (U+3164 HANGUL FILLER, U+115F, U+034F) draw nothing
+        // either: `\u{3164}.png` reads as `.png`. Variation selectors are let through: they
+        // only choose how the character before them is drawn (`❤️.png` carries U+FE0F).
         if let hidden = name.unicodeScalars.first(where: {
-            Self.hiddenCategories.contains($0.properties.generalCategory) || $0.properties.isDefaultIgnorableCodePoint
+            Self.hiddenCategories.contains($0.properties.generalCategory)
+                || ($0.properties.isDefaultIgnorableCodePoint && !Self.isVariationSelector($0))
         }) {
             throw .invalidFilename(
                 "the file name must not contain invisible or direction-changing characters (U+\(String(hidden.value, radix: 16, uppercase: true)))")
         }
         return name
+    }
+
+    private static func isVariationSelector(_ scalar: Unicode.Scalar) -> Bool {
+        (0xFE00...0xFE0F).contains(scalar.value) || (0xE0100...0xE01EF).contains(scalar.value)
     }
 
     private static let hiddenCategories: Set<Unicode.GeneralCategory> = [.format, .lineSeparator, .paragraphSeparator]
@@ -43,16 +49,17 @@ enum FileNames {
     }
 
     /// `name` with `_<millis>` before its last extension (`a.tar.gz` → `a.tar_<ms>.gz`),
-    /// the part before it shortened (by whole characters) so the stamped name stays within
-    /// the 255 bytes every name is held to.
+    /// the part before it shortened (by whole characters; then the extension, were it
+    /// longer than all the rest) so the stamped name stays within the 255 bytes every name
+    /// is held to.
     static func stamp(_ name: String, millis: Int64) -> String {
         let stampText = "_\(millis)"
         let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
         var stem = dot.map { name[..<$0] } ?? name[...]
-        let suffix = dot.map { name[$0...] } ?? ""
-        while !stem.isEmpty, stem.utf8.count + stampText.utf8.count + suffix.utf8.count > maximumBytes {
-            stem = stem.dropLast()
-        }
+        var suffix = dot.map { name[$0...] } ?? ""
+        func length() -> Int { stem.utf8.count + stampText.utf8.count + suffix.utf8.count }
+        while !stem.isEmpty, length() > maximumBytes { stem = stem.dropLast() }
+        while !suffix.isEmpty, length() > maximumBytes { suffix = suffix.dropLast() }
         return "\(stem)\(stampText)\(suffix)"
     }
 
@@ -60,9 +67,14 @@ enum FileNames {
     static let maximumBytes = 255
 
     /// Whether `name` (as decoded from a URL) has no control character: a NUL would cut
-    /// it short in a lookup and name another file.
+    /// it short in a lookup and name another file. The same rule as `sanitize`'s.
     static func isPlain(_ name: String) -> Bool {
-        !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        !name.unicodeScalars.contains(where: isControl)
+    }
+
+    /// C0 and C1 controls and DEL.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar.value == 0x7F
     }
 
     /// The Luw dialect's supported extensions and the type each implies.

@@ -59,18 +59,7 @@ struct LuwRoutes: Sendable {
     }
 
     private func collectForm(_ request: Request) async throws -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: 1 << 20)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Self.formTooLarge
-        } catch is NIOTooManyBytesError {
-            // What `collect(upTo:)` throws for a streamed body past the limit.
-            throw Self.formTooLarge
-        }
-    }
-
-    private static var formTooLarge: APIError {
-        .tooLarge("the form is larger than 1 MiB; send filename as a text field, not the file")
+        try await JSONBody.collect(request, orThrow: .tooLarge("the form is larger than 1 MiB; send filename as a text field, not the file"))
     }
 
     private func finalize(_ request: Request) async throws -> Response {

@@ -41,10 +41,11 @@ extension Reducer {
                 row.state = .creating
                 row.roundTripStart = time
                 row.remember(JobRow.creatingText, at: time, wall: wall)
-            case .sessionCreated(let remote, let filename):
+            case .sessionCreated(let remote, let filename, let resumed):
                 row.remoteID = remote
                 row.remoteName = filename
-                if let start = row.roundTripStart { createTrip = time - start }
+                // A session a killed run left was not created now: no round trip to measure.
+                if let start = row.roundTripStart, !resumed { createTrip = time - start }
                 row.roundTripStart = nil
                 row.state = .uploading
                 row.retryAt = nil
@@ -127,7 +128,7 @@ extension Reducer {
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:
             state.note(wall, "queued \(row.name)")
-        case .sessionCreated(let remote, let filename):
+        case .sessionCreated(let remote, let filename, _):
             state.note(wall, "session \(remote) for \(row.name)" + (filename == row.name ? "" : " as \(filename)"))
         case .resumed(let held, let total):
             state.note(wall, "resuming \(row.name): \(held) of \(total) bytes already stored")

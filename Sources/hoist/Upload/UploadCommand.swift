@@ -78,7 +78,8 @@ struct UploadCommand: AsyncParsableCommand {
             Stderr.write("hoist: using the embedded server at \(embedded.baseURL), data in \(embedded.dataDirectory)\n")
         }
         let interrupts = Self.handleInterrupts(engine)
-        let termination = Self.handleTermination(engine)
+        let terminated = Termination()
+        let termination = Self.handleTermination(engine, terminated: terminated)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: connection.profile.dialect, progress: progressStyle, concurrency: transfer.concurrency)
         // Reported while it is queued: a tree of 100,000 files starts, and shows, at once,
@@ -90,7 +91,9 @@ struct UploadCommand: AsyncParsableCommand {
         termination.cancel()
         await engine.shutdown()
         await connection.close()
-        if reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
+        // Terminated before every file was even queued, the run may have no job that ended
+        // cancelled: what was left still makes it a run that did not complete.
+        if terminated.isSet || reporter.tally.count(.failed) + reporter.tally.count(.cancelled) > 0 { throw ExitCode(1) }
     }
 
     /// Feeds `events` and progress ticks to `reporter` until every job of the ids `added`
@@ -148,13 +151,18 @@ struct UploadCommand: AsyncParsableCommand {
     /// as a kill would, for the next run to resume (a multipart upload keeps its parts), and
     /// still print each job's last line and the summary. Exit status 1, as for any
     /// upload that did not complete.
-    private static func handleTermination(_ engine: UploadEngine) -> any DispatchSourceSignal {
+    /// A second SIGTERM ends the process at once, as the first would have without this.
+    private static func handleTermination(_ engine: UploadEngine, terminated: Termination) -> any DispatchSourceSignal {
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler {
-            Stderr.write("\nhoist: terminated: stopping; unfinished uploads resume on the next run\n")
+            if terminated.isSet { Glibc.exit(128 + SIGTERM) }
+            terminated.set()
+            Stderr.write("\nhoist: terminated: stopping; unfinished uploads resume on the next run (again to end at once)\n")
             Task { await engine.shutdown(keepingUnfinished: true) }
         }
+        // Once the run is over, SIGTERM ends the process again as it normally does.
+        source.setCancelHandler { signal(SIGTERM, SIG_DFL) }
         source.resume()
         return source
     }
@@ -173,4 +181,11 @@ struct UploadCommand: AsyncParsableCommand {
         source.resume()
         return source
     }
+}
+
+/// Whether a SIGTERM came, set from the signal handler and read at the end of the run.
+final class Termination: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

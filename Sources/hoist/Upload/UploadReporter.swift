@@ -39,7 +39,7 @@ struct UploadReporter {
         // An ended job has printed its last line: its remote id need not stay (100,000 would).
         defer { if event.isTerminal { remoteIDs[event.job] = nil } }
         switch event.kind {
-        case .sessionCreated(let id, _), .completed(let id, _): remoteIDs[event.job] = id
+        case .sessionCreated(let id, _, _), .completed(let id, _): remoteIDs[event.job] = id
         default: break
         }
         if json {
@@ -63,7 +63,7 @@ struct UploadReporter {
         case .resumed(let held, let total):
             clearLine()
             Stderr.write("resuming \(path): \(held) of \(total) bytes already stored\n")
-        case .sessionCreated(let id, _) where progress != .live:
+        case .sessionCreated(let id, _, _) where progress != .live:
             Stderr.write("uploading \(path) as \(OneLine.escape(id))\n")
         default:
             break

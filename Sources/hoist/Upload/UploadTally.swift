@@ -55,9 +55,10 @@ struct UploadTally: Sendable {
         case .started:
             job.phase = .creating
             detail = Running(path: event.path, startedAt: event.time)
-        case .sessionCreated:
+        case .sessionCreated(_, _, let resumed):
             job.phase = .sending
-            if let started = detail?.startedAt { creates.add(event.time - started) }
+            // A session a killed run left was not created now: no create time to count.
+            if let started = detail?.startedAt, !resumed { creates.add(event.time - started) }
             detail?.startedAt = nil
             window.begin(at: event.time)
         case .progress(let sent, let total):

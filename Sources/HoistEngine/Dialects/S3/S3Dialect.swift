@@ -59,12 +59,18 @@ struct S3Dialect: UploadDialect {
 
     /// Asked after a no-clobber PUT was refused (412): whether the object there is this
     /// file's bytes, as when the first attempt stored them and its answer was lost. Any
-    /// answer but an ETag that is this MD5 (a 403 without s3:GetObject, a KMS object) says no.
-    func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async -> Bool {
-        guard session.multipart == nil,
-            let head = try? await S3Call(location: location, transport: api).send("HEAD", key: session.id)
-        else { return false }
-        return S3ETag.md5(in: head.headers) == md5
+    /// answer but an ETag that is this MD5 (a 403 without s3:GetObject, a KMS object) says
+    /// no; a failure worth another try (5xx, network) is thrown, to be retried as such.
+    func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool {
+        guard session.multipart == nil else { return false }
+        do {
+            let head = try await S3Call(location: location, transport: api).send("HEAD", key: session.id)
+            return S3ETag.md5(in: head.headers) == md5
+        } catch where error.isTransient {
+            throw error
+        } catch {
+            return false
+        }
     }
 
     func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {
@@ -165,7 +171,7 @@ struct S3Dialect: UploadDialect {
         var file = RemoteFile(id: id, filename: id, mimeType: head.headers.first(name: "Content-Type"),
                               sizeBytes: head.headers.first(name: "Content-Length").flatMap(Int64.init), status: "COMPLETED")
         file.etag = head.headers.first(name: "ETag").map(S3ETag.bare)
-        if let etag = file.etag, S3ETag.isMD5(etag) { file.md5 = etag }
+        file.md5 = S3ETag.md5(in: head.headers)
         for algorithm in ["CRC64NVME", "CRC32C", "CRC32", "SHA256", "SHA1"] {
             if let value = head.headers.first(name: "x-amz-checksum-\(algorithm.lowercased())") {
                 file.checksum = "\(algorithm) \(value)"
