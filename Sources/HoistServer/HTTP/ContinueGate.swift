@@ -20,11 +20,13 @@ struct ContinueGate: Sendable {
         }
         do {
             let gate = StorageGate(signer: state.signer)
+            // A HEAD is the GET's URL, as `HeadResponder` answers it.
+            let method: HTTPRequest.Method = head.method == .head ? .get : head.method
             switch state.store.sessionWithoutWaiting(id: target.sessionId) {
             case .known(let session):
-                try gate.check(method: head.method, target: target, headers: head.headerFields, session: session, now: state.now())
+                try gate.check(method: method, target: target, headers: head.headerFields, session: session, now: state.now())
             case .unknown:
-                try gate.checkURL(method: head.method, target: target, headers: head.headerFields, now: state.now())
+                try gate.checkURL(method: method, target: target, headers: head.headerFields, now: state.now())
             }
             if head.method == .put { try StorageRoutes.checkStoredHeaders(head.headerFields) }
             return .proceed

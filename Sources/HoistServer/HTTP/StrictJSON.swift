@@ -1,11 +1,12 @@
 import Foundation
 
 /// What Foundation's JSON reader lets through but RFC 8259 does not: a byte order mark
-/// or UTF-16 text, a comma before `}` or `]`, and a name twice in one object (which the
-/// two Foundation readers settle differently: one keeps the first, the other the last).
-/// A body with any of these is a 400, as any body that is not JSON is.
+/// or UTF-16 text, a comma before `}` or `]`, a name twice in one object (which the
+/// two Foundation readers settle differently: one keeps the first, the other the last),
+/// and a number out of the grammar (`01`, `1.`, `1e`, `-`) where `Codable` skips a value
+/// it does not decode. A body with any of these is a 400, as any body that is not JSON is.
 ///
-/// This is a scan over the bytes for those three things only; parsing is Foundation's.
+/// This is a scan over the bytes for those things only; parsing is Foundation's.
 enum StrictJSON {
     static func check(_ data: Data) throws(APIError) {
         guard !data.starts(with: [0xEF, 0xBB, 0xBF]), String(validating: data, as: UTF8.self) != nil, !data.contains(0) else {
@@ -15,6 +16,31 @@ enum StrictJSON {
         for byte in data {
             if let problem = scanner.take(byte) { throw .invalidRequest("the request body is not valid JSON: \(problem)") }
         }
+        if let problem = scanner.endNumber() { throw .invalidRequest("the request body is not valid JSON: \(problem)") }
+    }
+
+    /// Whether `bytes` is a JSON number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    static func isNumber(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        func digits() -> Int {
+            let start = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index - start
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let leadsWithZero = index < bytes.count && bytes[index] == UInt8(ascii: "0")
+        let integer = digits()
+        guard integer > 0, !(leadsWithZero && integer > 1) else { return false }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return false }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return index == bytes.count
     }
 
     private struct Scanner {
@@ -28,8 +54,28 @@ enum StrictJSON {
         var last: UInt8 = 0
         /// The string just closed, until a `:` shows it was a name.
         var pendingName: Data?
+        /// The number being read, outside strings.
+        var number: [UInt8]?
+
+        /// Checks the number just read, if any, and forgets it.
+        mutating func endNumber() -> String? {
+            guard let bytes = number else { return nil }
+            number = nil
+            return StrictJSON.isNumber(bytes) ? nil : "\(String(decoding: bytes, as: UTF8.self)) is not a number"
+        }
 
         mutating func take(_ byte: UInt8) -> String? {
+            if !inString, Self.numberBytes.contains(byte) {
+                if number == nil, byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { number = [] }
+                if number != nil {
+                    number?.append(byte)
+                    last = byte
+                    pendingName = nil
+                    return nil
+                }
+            } else if let problem = endNumber() {
+                return problem
+            }
             if inString {
                 token.append(byte)
                 if escaped {
@@ -73,6 +119,9 @@ enum StrictJSON {
             last = byte
             return nil
         }
+
+        /// Bytes a number is made of (a stray `.`, `e` or `+` outside one is Foundation's to refuse).
+        static let numberBytes = Set(Array("-+.eE0123456789".utf8))
 
         /// A name with escapes, as the text it stands for (`"\u0061"` is `"a"`).
         static func decoded(_ raw: Data) -> Data {

@@ -7,7 +7,10 @@ import HTTPTypes
 enum TransferCoding {
     static func check(_ head: HTTPRequest) throws(APIError) {
         for value in head.headerFields[values: .transferEncoding] {
-            for coding in value.split(separator: ",") {
+            // An empty list (or a header with nothing in it) names no coding the body has.
+            let codings = value.split(separator: ",").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            if codings.isEmpty { throw .notImplemented("an empty Transfer-Encoding names no coding; send the body as is or chunked") }
+            for coding in codings {
                 let name = coding.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
                 if name != "chunked" {
                     throw .notImplemented("the transfer coding \(name.isEmpty ? "(empty)" : name) is not supported; send the body as is or chunked")
