@@ -357,8 +357,7 @@ extension UploadEngine {
                 job.orphan = (name, since)
             }
         }
-        if let other = jobWithSameName(as: job) {
-            let error = EngineError.nameClash(api.requestedName(for: job.remoteName), with: other.file.path)
+        if let error = nameClash(for: job) {
             // A new row ends here; a row a killed run left (its session, its parts) stays
             // for a run in which its name is free.
             if case .success(.new) = admission { try? journal.update(job.row, state: .failed, error: error.message) }

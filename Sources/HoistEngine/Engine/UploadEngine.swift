@@ -261,7 +261,7 @@ public actor UploadEngine {
         do throws(EngineError) {
             let local = try inspect(path)
             guard inFlight[local.key] == nil else { return }
-            if let other = jobWithSameName(as: job) { throw EngineError.nameClash(api.requestedName(for: job.remoteName), with: other.file.path) }
+            if let clash = nameClash(for: job) { throw clash }
             job.file = local.identity
             job.mimeType = local.mimeType
             job.key = local.key
@@ -340,14 +340,15 @@ public actor UploadEngine {
         return Array(name.utf8)
     }
 
-    /// The queued or running job of another file that goes to the same object as `job`.
-    func jobWithSameName(as job: JobRunner.Job) -> JobRunner.Job? {
+    /// The error `job` fails with when a queued or running job of another file goes to the
+    /// same object; nil when none does.
+    func nameClash(for job: JobRunner.Job) -> EngineError? {
         guard namesAreKeys else { return nil }
         let name = objectName(of: job)
         guard let other = byName[name.hashValue].flatMap({ records[$0] }), other.phase == .queued || other.phase == .running,
             objectName(of: other.job) == name
         else { return nil }
-        return other.job
+        return .nameClash(api.requestedName(for: job.remoteName), with: other.job.file.path)
     }
 
     /// Aborts the multipart uploads an add just left to `pending_abort`, after any abort

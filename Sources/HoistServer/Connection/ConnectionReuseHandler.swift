@@ -56,8 +56,7 @@ final class ConnectionReuseHandler: ChannelDuplexHandler, RemovableChannelHandle
         let http10 = head.version.major == 1 && head.version.minor == 0
         if http10 { head.headers.remove(name: "expect") }
         let switches = head.method == .CONNECT || head.headers.contains(name: "upgrade")
-        let codings = head.headers[canonicalForm: "transfer-encoding"]
-        let unframed = head.headers.contains(name: "transfer-encoding") && codings.map { $0.lowercased() } != ["chunked"]
+        let unframed = TransferCoding.refusal(of: head.headers["transfer-encoding"]) != nil
         if switches || unframed || !head.isKeepAlive {
             head.headers.replaceOrAdd(name: "connection", value: "close")
             return .close

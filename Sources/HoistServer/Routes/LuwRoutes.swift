@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 
 /// The Luw dialect: `/v2/upload`, `/v2/finalize_upload` and the CDN-style final URLs.
 struct LuwRoutes: Sendable {
