@@ -210,7 +210,7 @@ public actor AgentHost {
             var notice = AgentNotice(.error)
             notice.code = "destination_mismatch"
             notice.destination = engine.destinationKey
-            notice.message = AgentError.destinationMismatch(engine: settings.label, client: wanted).message
+            notice.message = AgentError.destinationMismatch(engine: engine.destinationKey, client: wanted).message
             connection.yield(.line(notice.line))
             connection.finish()
             return

@@ -61,6 +61,11 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func fileVanished(_ path: String) -> Self { .init(.fileVanished, "\(path): file vanished during upload") }
     public static func unreadable(_ path: String, _ reason: String) -> Self { .init(.unreadable, "\(path): \(reason)") }
+    /// A file whose name is not UTF-8 (`path` shows each bad byte as U+FFFD): no path string
+    /// can name it, nor can a dialect send it as a file name.
+    public static func unnamable(_ path: String) -> Self {
+        .init(.unreadable, "\(path): its name is not valid UTF-8, so hoist cannot name it (rename it to upload it)")
+    }
     /// A directory given to `add` (or met while walking one) that cannot be listed.
     public static func unreadableDirectory(_ path: String, _ reason: String) -> Self {
         .init(.unreadable, "\(path): cannot read directory: \(reason)")

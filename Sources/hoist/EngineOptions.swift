@@ -74,7 +74,8 @@ struct ProfileOptions: ParsableArguments {
             let profile = Profile(
                 name: "embedded", dialect: .lightfield, endpoint: embedded.baseURL, apiKeyEnv: nil,
                 purpose: purpose ?? "general")
-            return Connection(profile: profile, key: embedded.key, embedded: embedded, journalEndpoint: "embedded:" + paths.dataDirectory)
+            return Connection(profile: profile, key: embedded.key, embedded: embedded, 
+                              journalEndpoint: EngineConfiguration.embeddedDestination(dataDirectory: paths.dataDirectory, purpose: purpose))
         }
     }
 }

@@ -25,7 +25,7 @@ struct GCCommand: AsyncParsableCommand {
         let outcome = try await RemoteCommand.run(profile) { api throws(EngineError) -> (aborted: Int, failed: Int) in
             guard let settings = api.profile.s3 else { throw .profile("hoist gc works on s3 profiles (--dialect s3)") }
             let journal = try Journal.open(path: journalPath)
-            let owned = try journal.ownedUploadIDs(endpoint: EngineConfiguration.destination(of: api.profile))
+            let owned = try journal.ownedUploadIDs(endpoint: EngineConfiguration.bucketDestination(of: api.profile))
             let cutoff = Date().addingTimeInterval(-age)
             var aborted = 0, failed = 0
             for upload in try await api.pendingMultipartUploads(prefix: settings.prefix) where !owned.contains(upload.uploadID) {

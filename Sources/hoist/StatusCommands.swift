@@ -8,6 +8,8 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var profile: ProfileOptions
     @Argument(help: "The file id (fil_...).") var id: String
 
+    func validate() throws { try RemoteCommand.checkID(id) }
+
     func run() async throws {
         let file = try await RemoteCommand.run(profile) { api throws(EngineError) in try await api.status(id: id) }
         var lines = ["id: \(file.id)", "filename: \(file.filename)", "status: \(file.status)"]
@@ -33,6 +35,7 @@ struct URLCommand: AsyncParsableCommand {
     @Option(help: "S3: how long the presigned URL stays valid (90s, 15m, 12h, 7d; at most 7d).") var expires: String?
 
     func validate() throws {
+        try RemoteCommand.checkID(id)
         if let expires {
             guard let duration = DurationText.parse(expires), duration >= .seconds(1), duration <= .seconds(604_800) else {
                 throw ValidationError("--expires takes a duration from 1s to 7d, like 15m or 12h, not \(expires)")
@@ -70,6 +73,8 @@ struct CancelCommand: AsyncParsableCommand {
     @OptionGroup var profile: ProfileOptions
     @Argument(help: "The file id (fil_...) or S3 object key.") var id: String
 
+    func validate() throws { try RemoteCommand.checkID(id) }
+
     func run() async throws {
         try await RemoteCommand.run(profile) { api throws(EngineError) in
             guard api.cancelsSessions else { throw .profile("the \(api.profile.dialect.rawValue) dialect has no cancel call") }
@@ -81,6 +86,11 @@ struct CancelCommand: AsyncParsableCommand {
 
 /// Shared plumbing: resolve the profile, run one call, print the error and exit 1 on failure.
 enum RemoteCommand {
+    /// An empty id (an unset shell variable) is a usage error, never a call.
+    static func checkID(_ id: String) throws {
+        guard !id.isEmpty else { throw ValidationError("an empty id was given") }
+    }
+
     static func run<T: Sendable>(_ options: ProfileOptions, _ body: (UploadAPI) async throws(EngineError) -> T) async throws -> T {
         let connection: Connection
         do {
@@ -94,6 +104,8 @@ enum RemoteCommand {
             return value
         } catch {
             await connection.close()
+            // A call the profile cannot make (`cancel` in Luw) is the command line's error.
+            if error.codeName == "profile" { throw ConfigurationFailure.report(error) }
             Stderr.write("hoist: \(error)\n")
             throw ExitCode(1)
         }

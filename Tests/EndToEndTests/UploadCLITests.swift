@@ -178,6 +178,59 @@ import Testing
         }
     }
 
+    @Test("command lines that cannot work exit 2 at once, with no call made: an empty path or id, an endpoint that is not an http URL, a call the dialect has not")
+    func impossibleCommandLinesExitTwo() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.txt", 10)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let key = ["--api-key-env", "HOIST_TEST_KEY"]
+            let cases: [(arguments: [String], says: String)] = [
+                (["upload", ""] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key, "an empty path was given"),
+                (["upload", files] + ["--endpoint", server.baseURL.replacingOccurrences(of: "http://", with: ""), "--dialect", "lightfield"] + key,
+                 "endpoint must be an http or https URL"),
+                (["upload", files] + ["--endpoint", "ftp://127.0.0.1:21", "--dialect", "luw"] + key, "endpoint must be an http or https URL"),
+                (["status", ""] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key, "an empty id was given"),
+                (["cancel", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key, "the luw dialect has no cancel call"),
+                (["status", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key, "status needs the lightfield dialect"),
+            ]
+            for (arguments, says) in cases {
+                // Run from the files' directory: an empty path must not mean "here".
+                let run = try await UploadCLIRun(arguments, environment: ["HOIST_TEST_KEY": server.key], directory: files)
+                try await run.finish(timeout: 30)
+                #expect(run.status == 2, "\(arguments): \(run.stderr)")
+                #expect(run.stderr.contains(says) && !run.stderr.contains("retrying"), "\(arguments): \(run.stderr)")
+                #expect(run.stdout.isEmpty, "\(arguments): \(run.stdout)")
+            }
+            #expect(try await server.storedBlobCount() == 0)
+        }
+    }
+
+    @Test("a file whose name is not UTF-8: in a directory, its own failed line that says so while the rest uploads; named directly, exit 2")
+    func namesThatAreNotUTF8() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("good.txt", 100)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            // "bad\xFF.txt": a name Swift cannot hold as a String, so made with the C call.
+            let raw: [UInt8] = Array((files + "/bad").utf8) + [0xFF] + Array(".txt".utf8) + [0]
+            let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+            #expect(fd >= 0)
+            _ = write(fd, "data", 4)
+            close(fd)
+            let run = try await UploadCLIRun.upload([files], server: server)
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stdout.contains("completed \(files)/good.txt fil_"), "\(run.stdout)")
+            #expect(run.stdout.contains("failed \(files)/bad\u{FFFD}.txt: \(files)/bad\u{FFFD}.txt: its name is not valid UTF-8"), "\(run.stdout)")
+            #expect(run.summary.hasPrefix("hoist: 1 completed, 1 failed, 0 cancelled"), "\(run.stderr)")
+
+            // Named on the command line (through a shell, which passes the bytes as they are).
+            let direct = try await Shell.run(
+                "cd \(Tmux.quote(files)) && HOIST_ENGINE=foreground XDG_STATE_HOME=\(Tmux.quote(files + "/state")) HOIST_TEST_KEY=\(server.key) "
+                + "\(Tmux.quote(try HoistBinary.require())) upload \"$(printf 'bad\\377.txt')\" --endpoint \(server.baseURL) --dialect lightfield --api-key-env HOIST_TEST_KEY")
+            #expect(direct.status == 2, "\(direct.stdout) \(direct.stderr)")
+            #expect(direct.stderr.contains("bad\u{FFFD}.txt: its name is not valid UTF-8"), "\(direct.stderr)")
+        }
+    }
+
     @Test("a missing API key variable: exit 2 and the same words from hoist upload and the TUI")
     func missingKeyExitsTwoWithOneWording() async throws {
         try await TestServer.with { server in
@@ -225,6 +278,31 @@ import Testing
             #expect(run.summary.hasPrefix("hoist: 0 completed, 3 failed, 0 cancelled; "), "stderr: \(run.stderr)")
             #expect(run.summary.components(separatedBy: "refused").count == 2, "\(run.summary)")
             #expect(!run.stderr.contains("reset"), "stderr: \(run.stderr)")
+        }
+    }
+
+    @Test("a port that answers but not in HTTP (an SSH banner): the file fails at once saying so, not retried as a network glitch")
+    func notHTTPFailsAtOnce() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.txt", 10)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            // A listener that greets every connection as sshd does, then closes it.
+            let script = """
+                import socket, sys, threading
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16); print(s.getsockname()[1], flush=True)
+                def greet(c):
+                    try: c.recv(4096); c.sendall(b"SSH-2.0-OpenSSH_9.2\\r\\n"); c.close()
+                    except OSError: pass
+                while True:
+                    c, _ = s.accept(); threading.Thread(target=greet, args=(c,), daemon=True).start()
+                """
+            let banner = try await ChildProcess("/usr/bin/python3", ["-c", script])
+            defer { banner.send(SIGKILL) }
+            let port = try #require(Int(try await banner.firstLine(timeout: 30).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let run = try await UploadCLIRun.upload([files], server: server, endpoint: "http://127.0.0.1:\(port)", timeout: 60)
+            #expect(run.status == 1)
+            #expect(run.stdout.contains("is not HTTP") && run.stdout.contains("127.0.0.1:\(port)"), "\(run.stdout)")
+            #expect(!run.stderr.contains("retrying"), "\(run.stderr)")
         }
     }
 

@@ -32,7 +32,7 @@ struct AgentHostTests {
                 clock: MachineEngineClock(), concurrency: 4, rateLimit: nil)
             let following = Task { await host.run() }
             let served = Task { try await AgentListener.serve(host, paths: paths) }
-            let running = Running(paths: paths, host: host, engine: engine, files: root + "/files", destination: server.baseURL,
+            let running = Running(paths: paths, host: host, engine: engine, files: root + "/files", destination: engine.destinationKey,
                                   served: served, following: following)
             try await withAwaitedCleanup(running, cleanup: { running in
                 await running.host.stop(now: true, reason: "test over")

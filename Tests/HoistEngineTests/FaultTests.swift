@@ -1,6 +1,7 @@
 import Foundation
 import HoistServer
 import HoistTestSupport
+import Synchronization
 import Testing
 
 @testable import HoistEngine
@@ -27,6 +28,79 @@ import Testing
                 #expect(remote.status == "COMPLETED")
                 #expect(remote.md5 == (try EngineHarness.md5(path)))
             }
+        }
+    }
+
+    @Test("a PUT to a peer that stops taking bytes (hung, no reset) is given up after the stall timeout, said why, and retried to completion")
+    func aStalledPutIsGivenUpAndRetried() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.stallAfter(bytes: 100_000), on: "PUT ")
+                // Larger than loopback's socket buffers, so the client is left unable to write.
+                let path = try harness.file("stall.bin", size: 24_000_000)
+                let profile = harness.profile(endpoint: proxy.baseURL)
+                let engine = try harness.engine(profile) { $0.stallTimeout = .seconds(2) }
+                let started = ContinuousClock.now
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                #expect(proxy.faultsFired == 1)
+                let reasons = events.kinds(ids[0]).compactMap { kind -> String? in
+                    if case .retrying(_, _, let reason) = kind { return reason } else { return nil }
+                }
+                #expect(reasons.count == 1 && reasons.first?.contains("nothing moved for 2 s") == true, "\(events.story(ids[0]))")
+                let done = try #require(events.completed(ids[0]), "\(events.story(ids[0]))")
+                #expect(try await harness.api(profile).status(done.id).md5 == (try EngineHarness.md5(path)))
+                #expect(ContinuousClock.now - started < .seconds(60), "given up at the stall timeout, not at some later deadline")
+            }
+        }
+    }
+
+    @Test("--limit-rate's own waits are not a stall: a PUT held back longer than the stall timeout completes without a retry")
+    func limiterWaitsAreNotStalls() async throws {
+        try await EngineHarness.with { harness in
+            // 300 KiB at 100 KiB/s: the limiter holds the second and later chunks back for
+            // over a second each, longer than the 1 s stall timeout.
+            let path = try harness.file("slow.bin", size: 300 * 1024)
+            let profile = harness.profile()
+            let engine = try harness.engine(profile, rateLimit: 100 * 1024) {
+                $0.stallTimeout = .seconds(1)
+                $0.chunkSize = 128 * 1024
+            }
+            let ids = await engine.add(paths: [path])
+            let events = try await collect(engine, ids)
+            await engine.shutdown()
+            let retries = events.kinds(ids[0]).filter { if case .retrying = $0 { return true } else { return false } }
+            #expect(retries.isEmpty, "\(events.story(ids[0]))")
+            #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+        }
+    }
+
+    @Test("a failed job whose cancel could not reach the server leaves the cancel to the next engine, which makes it: no PENDING file left behind")
+    func anUnreachedCancelIsMadeByTheNextRun() async throws {
+        try await EngineHarness.with { harness in
+            let journal = harness.files + "/journal.sqlite"
+            let session: String = try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.status(500), on: "PUT ", times: 100)
+                proxy.inject(.status(503), on: "/cancel", times: 100)
+                let profile = harness.profile(endpoint: proxy.baseURL)
+                let engine = try harness.engine(profile, journal: journal)
+                let ids = await engine.add(paths: [try harness.file("doomed.txt", size: 1000)])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                guard case .failed? = events.terminal(ids[0]) else {
+                    Issue.record("\(events.story(ids[0]))")
+                    return ""
+                }
+                return try #require(events.sessions(ids[0]).first)
+            }
+            let profile = harness.profile()
+            #expect(try await harness.api(profile).status(session).status == "PENDING")
+            let next = try harness.engine(profile, journal: journal)
+            await next.pendingAborts?.value
+            await next.shutdown()
+            #expect(try await harness.api(profile).status(session).status == "CANCELLED")
+            #expect(try Journal.open(path: journal).pendingAborts(endpoint: "test-endpoint").isEmpty)
         }
     }
 
@@ -134,6 +208,33 @@ import Testing
                 let session = try #require(events.sessions(id).first)
                 #expect(try await harness.api(profile).status(session).status == "CANCELLED")
             }
+        }
+    }
+
+    @Test("a file rewritten in place during its upload with its size and mtime put back (touch -r) fails as changed, not stored half old")
+    func rewriteWithRestoredMtimeIsAChange() async throws {
+        try await EngineHarness.with { harness in
+            let path = try harness.file("sneaky.bin", size: 400_000)
+            let original = try FileIdentity.of(path)
+            let profile = harness.profile()
+            let engine = try harness.engine(profile, rateLimit: 200_000)
+            let ids = await engine.add(paths: [path])
+            let rewritten = Mutex(false)
+            let events = try await collect(engine, ids) { event in
+                guard case .progress(let sent, _) = event.kind, sent > 0, !rewritten.withLock({ $0 }) else { return }
+                rewritten.withLock { $0 = true }
+                // Same size, new bytes, then the old mtime back: only the change time tells.
+                if let handle = FileHandle(forWritingAtPath: path) {
+                    handle.write(Data(repeating: 0, count: 400_000))
+                    handle.closeFile()
+                }
+                var times = [timespec(tv_sec: Int(original.mtimeNanos / 1_000_000_000), tv_nsec: Int(original.mtimeNanos % 1_000_000_000)),
+                             timespec(tv_sec: Int(original.mtimeNanos / 1_000_000_000), tv_nsec: Int(original.mtimeNanos % 1_000_000_000))]
+                _ = utimensat(AT_FDCWD, path, &times, 0)
+            }
+            await engine.shutdown()
+            #expect(try FileIdentity.of(path) == original, "the test put size and mtime back")
+            #expect(events.terminal(ids[0]) == .failed(.fileChanged(path)), "\(events.story(ids[0]))")
         }
     }
 }

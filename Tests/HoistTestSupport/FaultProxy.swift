@@ -23,6 +23,11 @@ public final class FaultProxy: Sendable {
         /// Forward the request whole, then cut the client's connection when upstream
         /// answers it: the request took effect, and the client never learns it did.
         case loseAnswer
+        /// Forward this many bytes of the matching request, then stop reading from the
+        /// client and never answer, the connection left open: a peer that hung (stopped,
+        /// or a link gone without a reset). The client's socket buffers fill and it can
+        /// write no more.
+        case stallAfter(bytes: Int)
     }
 
     struct Rule: Sendable {
@@ -177,7 +182,17 @@ public final class FaultProxy: Sendable {
         return hit
     }
 
-    public func stop() async throws { try await channel.close() }
+    public func stop() async throws {
+        // A stalled pair reads nothing, so it would never see its client go: closed here,
+        // or the server would wait out its body timeout for the rest of the request.
+        for held in stalled.withLock({ $0 }) { held.close(promise: nil) }
+        try await channel.close()
+    }
+
+    /// The connections a `stallAfter` fault left hanging.
+    private let stalled = Mutex<[any Channel]>([])
+
+    fileprivate func holdStalled(_ channels: [any Channel]) { stalled.withLock { $0 += channels } }
 }
 
 /// Lets the child initializer reach the proxy created after the bind.
@@ -276,6 +291,12 @@ private final class Relay: ChannelInboundHandler {
                 return
             case .loseAnswer:
                 requests?.loseNextAnswer()
+            case .stallAfter(let bytes):
+                cut = true
+                if let slice = buffer.readSlice(length: min(bytes, buffer.readableBytes)) { peer.writeAndFlush(slice, promise: nil) }
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                proxy.holdStalled([context.channel, peer])
+                return
             case .dropAfter(let bytes):
                 cut = true
                 if let slice = buffer.readSlice(length: min(bytes, buffer.readableBytes)) { peer.writeAndFlush(slice, promise: nil) }

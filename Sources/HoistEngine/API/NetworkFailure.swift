@@ -31,6 +31,11 @@ enum NetworkFailure {
         if let tls = parts.first(where: { moduleName(of: $0) == "NIOSSL" }) {
             return .tls(host: host, port: port, tlsReason(tls))
         }
+        // llhttp could not read the answer: whatever listens there does not speak HTTP/1.1
+        // (an SSH or TLS port, a database). No wait cures that.
+        if let parse = parts.first(where: { String(reflecting: type(of: $0)).hasSuffix("HTTPParserError") }) {
+            return .protocolViolation("the answer from \(host):\(port) is not HTTP (\(parse)): is that the server's address?")
+        }
         if let client = error as? HTTPClientError, let text = readable(client, host: host, port: port) {
             return .network(text)
         }

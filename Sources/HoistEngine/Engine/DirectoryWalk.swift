@@ -18,11 +18,17 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
         /// A regular file, as the listing saw it (the engine checks it again when it queues it).
         case file(String)
         case unreadableDirectory(String, EngineError)
+        /// A file or directory whose name is not UTF-8: no path string can name it (Swift
+        /// would repair it into another name), so it is refused, shown with U+FFFD.
+        case unnamable(String, EngineError)
     }
 
-    /// One directory's path and its remaining children, sorted, as (name, is a directory):
-    /// names, not paths, so a listing of 100,000 short names costs no string of its own each.
-    private var stack: [(directory: String, children: [(String, Bool)], next: Int)] = []
+    /// What a listed child is.
+    private enum Kind { case file, directory, unnamable }
+
+    /// One directory's path and its remaining children, sorted, as (name, kind): names, not
+    /// paths, so a listing of 100,000 short names costs no string of its own each.
+    private var stack: [(directory: String, children: [(String, Kind)], next: Int)] = []
     private var pendingRoot: String?
 
     init(_ directory: String) { pendingRoot = directory }
@@ -38,10 +44,11 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
                 stack.removeLast()
                 continue
             }
-            let (name, isDirectory) = stack[top].children[stack[top].next]
+            let (name, kind) = stack[top].children[stack[top].next]
             let path = stack[top].directory + "/" + name
             stack[top].next += 1
-            if isDirectory {
+            if kind == .unnamable { return .unnamable(path, .unnamable(path)) }
+            if kind == .directory {
                 if let failure = enter(path) { return failure }
                 continue
             }
@@ -56,23 +63,26 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
             return .unreadableDirectory(directory, .unreadableDirectory(directory, String(cString: strerror(errno))))
         }
         defer { closedir(handle) }
-        var children: [(key: String, isDirectory: Bool)] = []
+        var children: [(key: String, kind: Kind)] = []
         // The listing's own type, so that a file costs no `lstat` here; `lstat` only when
         // the file system does not say (DT_UNKNOWN).
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            let (name, valid) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let bytes = raw.prefix { $0 != 0 }
+                let name = String(validating: bytes, as: UTF8.self)
+                return (name ?? String(decoding: bytes, as: UTF8.self), name != nil)
             }
             guard !name.hasPrefix(".") else { continue }
             var type = Int32(entry.pointee.d_type)
-            if type == Int32(DT_UNKNOWN) { type = Self.linkType(directory + "/" + name) }
+            // An unnamable entry's type is the listing's word: its repaired name cannot be stat'ed.
+            if type == Int32(DT_UNKNOWN), valid { type = Self.linkType(directory + "/" + name) }
             guard type == Int32(DT_DIR) || type == Int32(DT_REG) else { continue }
-            let isDirectory = type == Int32(DT_DIR)
-            children.append((isDirectory ? name + "/" : name, isDirectory))
+            let kind: Kind = !valid ? .unnamable : type == Int32(DT_DIR) ? .directory : .file
+            children.append((kind == .directory ? name + "/" : name, kind))
         }
         children.sort { $0.key < $1.key }
         // The sort key of a directory is its name and `/`; the name is the key without it.
-        stack.append((directory, children.map { ($0.isDirectory ? String($0.key.dropLast()) : $0.key, $0.isDirectory) }, 0))
+        stack.append((directory, children.map { ($0.kind == .directory ? String($0.key.dropLast()) : $0.key, $0.kind) }, 0))
         return nil
     }
 

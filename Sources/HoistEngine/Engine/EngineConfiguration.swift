@@ -41,6 +41,9 @@ public struct EngineConfiguration: Sendable {
     /// How often a running upload checks its file (size, mtime, existence) on `clock`; a
     /// file that changed or vanished stops its PUT at the next check.
     public var fileCheckInterval: Duration = .milliseconds(500)
+    /// A PUT that moves no byte for this long, outside `--limit-rate`'s waits, is given up
+    /// as stalled (a hung server, a link gone without a reset) and retried. Real time.
+    public var stallTimeout: Duration = .seconds(60)
 
     /// What the engine does with queued jobs after a halting failure.
     public enum HaltAction: Sendable, Equatable {
@@ -51,15 +54,40 @@ public struct EngineConfiguration: Sendable {
         case fail
     }
 
-    /// What the journal keys this destination's rows by: the endpoint, or the embedded
-    /// server's data directory.
-    public var journalKey: String { journalEndpoint ?? Self.destination(of: profile) }
+    /// What the journal keys this destination's rows by, and what a background engine
+    /// compares a client's wish with: ``destination(of:key:)``, or the embedded server's.
+    public var journalKey: String { journalEndpoint ?? Self.destination(of: profile, key: key) }
 
-    /// A profile's destination as the journal and the background engine know it: the
-    /// endpoint, and for s3 the bucket and prefix too (`s3:https://host/bucket/prefix`).
-    public static func destination(of profile: Profile) -> String {
-        guard profile.dialect == .s3, let s3 = profile.s3 else { return profile.endpoint }
+    /// A profile's destination as the journal and the background engine know it: not only
+    /// the endpoint, but everything that decides which object a file becomes and who owns
+    /// it. A file uploaded as one Lightfield user, purpose or Luw persona is not uploaded
+    /// as another, so a journal row of one must never answer for the other: the dialect,
+    /// the purpose (Lightfield), the persona and `--temporary` (Luw) and the key's
+    /// fingerprint (both) are part of it. For s3 the bucket and prefix are
+    /// (`s3:https://host/bucket/prefix`); credentials are not, as any key that can write
+    /// there writes the same object.
+    public static func destination(of profile: Profile, key: APIKey) -> String {
+        switch profile.dialect {
+        case .s3:
+            return bucketDestination(of: profile)
+        case .lightfield:
+            return "\(profile.endpoint) (lightfield, purpose \(profile.effectivePurpose), key \(key.fingerprint))"
+        case .luw:
+            let persona = profile.pid.map { "persona \($0)" } ?? "the key's persona"
+            return "\(profile.endpoint) (luw, \(persona)\(profile.temporary ? ", temporary" : ""), key \(key.fingerprint))"
+        }
+    }
+
+    /// An s3 profile's destination, which no key is part of (`s3:https://host/bucket/prefix`).
+    public static func bucketDestination(of profile: Profile) -> String {
+        guard let s3 = profile.s3 else { return profile.endpoint }
         return "s3:\(profile.endpoint)/\(s3.bucket)/\(s3.prefix)"
+    }
+
+    /// The embedded server's destination: its data directory (it listens on a new port
+    /// each run) and the purpose.
+    public static func embeddedDestination(dataDirectory: String, purpose: String?) -> String {
+        "embedded:\(dataDirectory) (purpose \(purpose ?? "general"))"
     }
 
     public init(profile: Profile, key: APIKey) {

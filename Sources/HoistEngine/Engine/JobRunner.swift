@@ -204,16 +204,23 @@ struct JobRunner: Sendable {
         return sent.md5
     }
 
-    /// Cancels a session on the server. Best effort for a presigned-URL session (it expires
-    /// on its own; one already finished answers 409). A multipart upload keeps its parts
-    /// (and their cost) until aborted, so its abort is tried up to four times, and one that
-    /// still fails is kept in the journal for the next run.
+    /// Cancels a session on the server. A presigned-URL session is cancelled once (one
+    /// already finished answers 409); when the server cannot be reached (the failure that
+    /// most often ends a job with its session open), the cancel is kept in the journal for
+    /// the next run, or the user would find a PENDING file hoist had given up on. A
+    /// multipart upload keeps its parts (and their cost) until aborted, so its abort is
+    /// tried up to four times, and one that still fails is kept the same way.
     private func cancelSession(_ session: RemoteSession) async {
+        let clock = uploader.clock, journal = journal, key = journalKey
         guard session.multipart != nil else {
-            try? await shielded { try await api.cancel(session) }
+            guard api.cancelsSessions else { return }
+            do {
+                try await shielded { try await api.cancel(session) }
+            } catch where Self.mayCancelLater(error) {
+                try? journal.addPendingAbort(endpoint: key, session: session, error: error.message)
+            } catch {}
             return
         }
-        let clock = uploader.clock, journal = journal, key = journalKey
         _ = await Task {
             var lastError: EngineError?
             for attempt in 0..<4 {
@@ -231,8 +238,10 @@ struct JobRunner: Sendable {
         }.value
     }
 
-    /// Tries again the aborts earlier runs could not make; each one that succeeds (or finds
-    /// the upload gone) leaves the journal.
+    /// Tries again the cancels and aborts earlier runs could not make; each one that
+    /// succeeds (or finds the upload gone) leaves the journal. So does a session cancel the
+    /// server refuses for good (409: it completed or was cancelled meanwhile; 404: gone);
+    /// a multipart abort is kept until it succeeds, as its parts cost until then.
     func retryPendingAborts() async {
         guard let pending = try? journal.pendingAborts(endpoint: journalKey) else { return }
         for (id, session) in pending {
@@ -240,9 +249,15 @@ struct JobRunner: Sendable {
                 try await api.cancel(session)
                 try journal.removePendingAbort(id: id)
             } catch {
-                continue
+                if session.multipart == nil, !Self.mayCancelLater(HTTPTransport.map(error)) { try? journal.removePendingAbort(id: id) }
             }
         }
+    }
+
+    /// Whether a failed cancel may still be made: the server was not reached (refused, a
+    /// timeout, a cut connection) or answered 5xx. Any other answer is its last word.
+    static func mayCancelLater(_ error: EngineError) -> Bool {
+        !error.isCancellation && (error.status == nil || error.isTransient)
     }
 
     /// Cancels pending sessions named like `name` created since `since` that this engine does

@@ -84,7 +84,7 @@ extension UploadEngine {
             for entry in DirectoryWalk(path) {
                 switch entry {
                 case .file(let file): batch.pending.append(candidate(file, naming: .underRoot(name, dropping: path.count)))
-                case .unreadableDirectory(let directory, let error): batch.pending.append(.refused(directory, error))
+                case .unreadableDirectory(let path, let error), .unnamable(let path, let error): batch.pending.append(.refused(path, error))
                 }
                 guard await flush(&batch) else { return stopped(batch) }
             }
@@ -302,7 +302,8 @@ extension UploadEngine {
             if fresh.isEmpty && refused.isEmpty {
                 admissions = .success([])
             } else {
-                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), refused: refused)
+                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), refused: refused,
+                                                 namesAreObjects: configuration.profile.dialect != .lightfield)
                 if admitted.abortsQueued > 0 { abortEndedUploads() }
                 admissions = .success(admitted.admissions)
             }

@@ -116,7 +116,7 @@ public actor UploadEngine {
             uploader: FileUploader(
                 client: client, limiter: limiter, clock: configuration.clock,
                 chunkSize: configuration.chunkSize, progressInterval: configuration.progressInterval,
-                fileCheckInterval: configuration.fileCheckInterval),
+                fileCheckInterval: configuration.fileCheckInterval, stallTimeout: configuration.stallTimeout),
             journal: journal, policy: configuration.retryPolicy, wallClock: configuration.wallClock,
             emit: { event in
                 var stamped = event
@@ -125,9 +125,10 @@ public actor UploadEngine {
                 continuation.yield(stamped)
             }, ownSessions: OwnSessions(), keepOnCancel: keep, journalKey: configuration.journalKey,
             partJobs: max(1, configuration.partJobs))
-        // Multipart uploads an earlier run failed to abort are aborted now, in the background.
+        // Multipart uploads and sessions an earlier run failed to abort or cancel are aborted
+        // or cancelled now, in the background (Luw has no cancel call).
         self.runner = runner
-        pendingAborts = configuration.profile.dialect == .s3 ? Task { await runner.retryPendingAborts() } : nil
+        pendingAborts = configuration.profile.dialect != .luw ? Task { await runner.retryPendingAborts() } : nil
         isPaused = configuration.startPaused
         concurrency = max(1, configuration.concurrency)
         if let range = configuration.adaptiveConcurrency {

@@ -51,11 +51,22 @@ public struct Journal: Sendable {
         }
         Self.registerMultipartTables(&migrator)
         Self.registerWalkTable(&migrator)
+        // For `overwritten`: the completed rows that sent a name, by destination and name.
+        migrator.registerMigration("v4-name") { db in
+            try db.execute(sql: "CREATE INDEX job_name ON job(endpoint, requestedName) WHERE state = 'completed'")
+        }
         try migrator.migrate(db)
     }
 
     /// The newest row for an endpoint and file identity (arguments: endpoint, path, size, mtime).
     private static let newestRow = "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"
+    /// Whether a later completed row sent the same name with other bytes (arguments:
+    /// endpoint, name, the completed row's id, its md5): in a dialect where the name is
+    /// the object, that upload replaced this one's object.
+    private static let overwritten = """
+        SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND state = 'completed' AND id > ?3
+        AND md5 IS NOT ?4 LIMIT 1
+        """
     /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt).
     private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)"
 
@@ -78,17 +89,26 @@ public struct Journal: Sendable {
     /// unreadable), each with the reason; their unfinished rows end the same way. A row so
     /// ended that holds an S3 multipart upload leaves that upload to `pending_abort`, in the
     /// same transaction: nothing will ever complete it, and its parts cost until aborted.
-    public func admit(endpoint: String, files: [FileIdentity], refused: [(path: String, reason: String)] = []) throws(EngineError) -> Admitted {
+    ///
+    /// `namesAreObjects`: the dialect's object is its name (Luw, s3), so a completed row
+    /// answers for its file only while no later upload to the same destination sent the
+    /// same name with other bytes (`a/x.png`, then `b/x.png`, then `a/x.png` again).
+    public func admit(endpoint: String, files: [FileIdentity], refused: [(path: String, reason: String)] = [],
+                      namesAreObjects: Bool = false) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
             let insert = try db.cachedStatement(sql: Self.insertQueued)
+            let overwritten = try db.cachedStatement(sql: Self.overwritten)
             let now = Date().timeIntervalSince1970
             var firstNew: Int64?
             let admissions = try files.map { file in
                 let arguments: StatementArguments = [endpoint, file.path, file.size, file.mtimeNanos]
                 if let row = try Row.fetchOne(newest, arguments: arguments).map(Self.entry),
                    row.state == .completed || !row.state.isFinal {
-                    return Admission.known(row)
+                    let replaced = try namesAreObjects && row.state == .completed && row.requestedName.map {
+                        try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5]) ?? false
+                    } ?? false
+                    if !replaced { return Admission.known(row) }
                 }
                 try insert.execute(arguments: arguments + [now])
                 let row = db.lastInsertedRowID

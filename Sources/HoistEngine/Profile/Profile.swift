@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import SigV4
 
 /// A named way to reach an upload service: dialect, endpoint, where the key lives, options.
@@ -74,4 +76,11 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
+
+    /// The first 8 hex digits of the secret's SHA-256: enough to tell two keys apart in
+    /// the journal, too little to learn anything of the key.
+    public var fingerprint: String {
+        let material = signing.map { $0.accessKeyID + ":" + $0.secretAccessKey } ?? secret
+        return SHA256.hash(data: Data(material.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+    }
 }

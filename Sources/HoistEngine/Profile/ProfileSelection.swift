@@ -79,7 +79,19 @@ public struct ProfileSelection: Sendable, Equatable {
             throw .profile("--bucket, --region, --prefix and --path-style belong to the s3 dialect")
         }
         while chosen.endpoint.hasSuffix("/") { chosen.endpoint.removeLast() }
+        try Self.checkEndpoint(chosen)
         return .profile(chosen)
+    }
+
+    /// An endpoint must be an http or https URL with a host: anything else (no scheme, a
+    /// typo, `ftp://`) is the user's to fix, said at once, not a network error retried.
+    private static func checkEndpoint(_ profile: Profile) throws(EngineError) {
+        guard let url = URL(string: profile.endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              url.host?.isEmpty == false
+        else {
+            let prefix = profile.dialect == .s3 ? "s3: " : ""
+            throw .profile("\(prefix)endpoint must be an http or https URL, not \(OneLineText.of(profile.endpoint, limit: 120))")
+        }
     }
 
     /// Lays the s3 flags over the profile's settings, and fills in the AWS endpoint when
@@ -97,11 +109,6 @@ public struct ProfileSelection: Sendable, Equatable {
         try settings.validate()
         if chosen.endpoint.isEmpty {
             chosen.endpoint = S3Settings.awsEndpoint(region: settings.region ?? "us-east-1")
-        }
-        guard let url = URL(string: chosen.endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            url.host?.isEmpty == false
-        else {
-            throw .profile("s3: endpoint must be an http or https URL, not \(OneLineText.of(chosen.endpoint, limit: 120))")
         }
         chosen.s3 = settings
     }

@@ -17,6 +17,8 @@ struct FileUploader: Sendable {
     let chunkSize: Int
     let progressInterval: Duration
     var fileCheckInterval: Duration = .milliseconds(500)
+    /// A PUT that moves no byte for this long is given up (``StallWatch``), and retried.
+    var stallTimeout: Duration = .seconds(60)
 
     /// Uploads `file` to `target` and returns what was sent (its MD5) and what the store
     /// answered. Fails with `fileChanged` or `fileVanished` when the file on disk is no
@@ -32,13 +34,13 @@ struct FileUploader: Sendable {
     /// Runs `body` while checking `file` every `fileCheckInterval`: a change or a vanished
     /// file stops it then. Errors are mapped for `url` (the PUT's).
     func watching<T: Sendable>(_ file: FileIdentity, url: String, _ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
-        try Self.check(file)
+        let stamp = try Self.check(file)
         let value: T
         do {
             value = try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
-                    try await watch(file)
+                    try await watch(file, stamp: stamp)
                     return nil
                 }
                 defer { group.cancelAll() }
@@ -52,10 +54,10 @@ struct FileUploader: Sendable {
         } catch {
             let mapped = HTTPTransport.map(error, url: url)
             // A body error (file shrank) surfaces from the client wrapped; the file tells the truth.
-            if !mapped.isCancellation { try Self.check(file) }
+            if !mapped.isCancellation { try Self.check(file, stamp: stamp) }
             throw mapped
         }
-        try Self.check(file)
+        try Self.check(file, stamp: stamp)
         return value
     }
 
@@ -84,9 +86,10 @@ struct FileUploader: Sendable {
         // stream, which sends nothing and knows the empty digest.
         if length > 0, length <= Int64(chunkSize) { return try await putWhole(file, range: range, to: target, onProgress: onProgress) }
         return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
+            let stall = StallWatch()
             let body = UploadBody(
                 chunks: handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize))),
-                expectedSize: length, path: file.path, limiter: limiter)
+                expectedSize: length, path: file.path, limiter: limiter, stall: stall)
             let digest = Mutex<String?>(nil)
             let producer = Mutex<Task<Void, Never>?>(nil)
             let eventLoop = client.eventLoopGroup.any()
@@ -108,7 +111,7 @@ struct FileUploader: Sendable {
             })
             let outcome: Result<HTTPTransport.Answer, any Error>
             do {
-                outcome = .success(try await send(request, total: length, onProgress: onProgress))
+                outcome = .success(try await send(request, total: length, stall: stall, onProgress: onProgress))
             } catch {
                 outcome = .failure(error)
             }
@@ -132,7 +135,7 @@ struct FileUploader: Sendable {
         let body = try await WholeBody.read(file.path, range: range)
         if let limiter { try await limiter.acquire(body.bytes.readableBytes) }
         let request = try Self.request(to: target, body: .byteBuffer(body.bytes))
-        let answer = try await send(request, total: Int64(body.bytes.readableBytes), onProgress: onProgress)
+        let answer = try await send(request, total: Int64(body.bytes.readableBytes), stall: StallWatch(), onProgress: onProgress)
         return Sent(md5: body.md5, answer: answer)
     }
 
@@ -144,31 +147,54 @@ struct FileUploader: Sendable {
     }
 
     /// Sends a PUT whose body is `total` bytes and returns its 2xx answer; any other answer
-    /// is the server's error. Cancelling the caller cancels the request.
-    private func send(_ request: HTTPClient.Request, total: Int64, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPTransport.Answer {
-        let delegate = PutDelegate(total: total, clock: clock, progressInterval: progressInterval, onProgress: onProgress)
+    /// is the server's error. Cancelling the caller cancels the request; so does a stall
+    /// (`stallTimeout` without a byte moving), as a network error the retry policy takes.
+    private func send(_ request: HTTPClient.Request, total: Int64, stall: StallWatch,
+                      onProgress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPTransport.Answer {
+        let delegate = PutDelegate(total: total, clock: clock, progressInterval: progressInterval, stall: stall, onProgress: onProgress)
+        stall.moved()
         let task = client.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
-        let answer = try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() }
+        let limit = stallTimeout
+        let watchdog = Task {
+            guard await stall.watch(limit: limit) else { return false }
+            task.cancel()
+            return true
+        }
+        let result: Result<HTTPTransport.Answer, any Error>
+        do {
+            result = .success(try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() })
+        } catch {
+            result = .failure(error)
+        }
+        watchdog.cancel()
+        if await watchdog.value {
+            throw EngineError.network("nothing moved for \(Int(limit.components.seconds)) s: the server stopped taking the upload")
+        }
+        let answer = try result.get()
         guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
         return answer
     }
 
     /// Checks the file every `fileCheckInterval` until cancelled; throws as soon as it changed.
-    private func watch(_ file: FileIdentity) async throws {
+    private func watch(_ file: FileIdentity, stamp: FileIdentity.ChangeStamp) async throws {
         while true {
             try await clock.sleep(for: fileCheckInterval)
-            try Self.check(file)
+            try Self.check(file, stamp: stamp)
         }
     }
 
-    /// Throws unless the file still has the identity it was queued with.
-    static func check(_ file: FileIdentity) throws(EngineError) {
-        let now: FileIdentity
+    /// Throws unless the file still has the identity it was queued with and, when `stamp`
+    /// is given, the change stamp it had when its read began (a write whose mtime was put
+    /// back changes only that). Returns the stamp it saw.
+    @discardableResult
+    static func check(_ file: FileIdentity, stamp: FileIdentity.ChangeStamp? = nil) throws(EngineError) -> FileIdentity.ChangeStamp {
+        let now: (identity: FileIdentity, stamp: FileIdentity.ChangeStamp)
         do {
-            now = try FileIdentity.of(file.path)
+            now = try FileIdentity.observe(file.path)
         } catch {
             throw .fileVanished(file.path)
         }
-        guard now == file else { throw .fileChanged(file.path) }
+        guard now.identity == file, stamp.map({ $0 == now.stamp }) ?? true else { throw .fileChanged(file.path) }
+        return now.stamp
     }
 }

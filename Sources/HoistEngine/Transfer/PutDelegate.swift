@@ -33,17 +33,21 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
     private let total: Int64
     private let clock: any EngineClock
     private let onProgress: @Sendable (Int64) -> Void
+    private let stall: StallWatch
     /// Error answers are small JSON or XML; anything beyond this is not read into memory.
     private static let bodyLimit = 64 << 10
 
-    init(total: Int64, clock: any EngineClock, progressInterval: Duration, onProgress: @escaping @Sendable (Int64) -> Void) {
+    init(total: Int64, clock: any EngineClock, progressInterval: Duration, stall: StallWatch,
+         onProgress: @escaping @Sendable (Int64) -> Void) {
         self.total = total
+        self.stall = stall
         self.clock = clock
         self.onProgress = onProgress
         state = Mutex(State(throttle: ProgressThrottle(interval: progressInterval)))
     }
 
     func didSendRequestPart(task: HTTPClient.Task<Response>, _ part: IOData) {
+        stall.moved()
         let due: Int64? = state.withLock { state in
             state.sent += Int64(part.readableBytes)
             guard state.sent < total else { return nil }
@@ -53,6 +57,7 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
     }
 
     func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        stall.moved()
         state.withLock {
             $0.status = Int(head.status.code)
             $0.headers = head.headers
@@ -61,6 +66,7 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        stall.moved()
         state.withLock { state in
             var part = buffer
             if let slice = part.readSlice(length: min(part.readableBytes, Self.bodyLimit - state.body.readableBytes)) {

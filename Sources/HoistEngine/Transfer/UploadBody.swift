@@ -15,6 +15,8 @@ struct UploadBody: Sendable {
     let expectedSize: Int64
     let path: String
     let limiter: RateLimiter?
+    /// Told of the limiter's waits, which are not stalls.
+    let stall: StallWatch
 
     /// Writes every chunk to `writer`, giving `digest` the MD5 (hex) of what was written
     /// before the last byte goes. Throws `fileChanged` when the file ends before its queued size.
@@ -29,7 +31,7 @@ struct UploadBody: Sendable {
         var written: Int64 = 0
         for try await chunk in chunks {
             try Task.checkCancellation()
-            if let limiter { try await limiter.acquire(chunk.readableBytes) }
+            if let limiter { try await stall.limiterWait { try await limiter.acquire(chunk.readableBytes) } }
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             written += Int64(chunk.readableBytes)
             guard written == expectedSize else {

@@ -41,12 +41,12 @@ struct BackgroundEngine: Sendable {
         let destination: String
         switch try options.selection.resolve(config: config) {
         case .profile(let resolved):
-            _ = try resolved.resolveKey(environment: environment)
+            let key = try resolved.resolveKey(environment: environment)
             profile = resolved
-            destination = EngineConfiguration.destination(of: resolved)
+            destination = EngineConfiguration.destination(of: resolved, key: key)
         case .embedded(let purpose):
             profile = Profile(name: "embedded", dialect: .lightfield, endpoint: "embedded", apiKeyEnv: nil, purpose: purpose ?? "general")
-            destination = "embedded:" + xdg.dataDirectory
+            destination = EngineConfiguration.embeddedDestination(dataDirectory: xdg.dataDirectory, purpose: purpose)
         }
         var arguments = ["engine"] + options.arguments + (transfer?.arguments ?? [])
         if let idleExit { arguments += ["--idle-exit", String(idleExit)] }

@@ -38,6 +38,14 @@ struct UploadCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one file or directory") }
+        // An unset shell variable ("$DIR") must not upload the current directory.
+        guard !paths.contains("") else { throw ValidationError("an empty path was given; name a file or directory") }
+        // Swift gave these arguments repaired (U+FFFD for each bad byte): as given, they name
+        // files no Swift string can name, and as repaired, nothing (or another file).
+        let unnamable = RawArguments.notUTF8()
+        if let path = paths.first(where: unnamable.contains) {
+            throw ValidationError(EngineError.unnamable(OneLine.escape(path)).message)
+        }
         guard progressInterval >= 0, progressInterval <= 86_400 else {
             throw ValidationError("--progress-interval takes seconds from 0 (no progress lines) to 86400")
         }
