@@ -166,6 +166,32 @@ struct QueueReducerTests {
         #expect(withoutTitles(press(&state, .retryJob)) == [.engine(.retry(JobID(2)))])
     }
 
+    @Test("too small, the panes are hidden: no key acts on them or on a question behind the message; q opens the quit question, which the message shows")
+    func tooSmallActsOnlyOnWhatItShows() {
+        var state = sampleState()
+        feed(&state, job: 1, path: "/a", [.queued(size: 10), .started])
+        press(&state, .switchFocus, .moveFirst)
+        press(&state, .cancelAllJobs)
+        #expect(state.overlay == .confirmCancelAll)
+        _ = Reducer.reduce(&state, .resized(Size(rows: 10, columns: 40)), now: .zero, wall: wall)
+        // The cancel-all question was up when the terminal shrank: its y does nothing unseen.
+        #expect(press(&state, .confirm).isEmpty)
+        for action in [Action.cancelAllJobs, .cancelJob, .queueFiles, .togglePause, .retryAllFailed, .markAll, .detach] {
+            #expect(withoutTitles(press(&state, action)).isEmpty, "\(action)")
+        }
+        #expect(!state.isPaused && state.overlay == .confirmCancelAll)
+        // q asks, and its answers act: n stays, y quits cancelling.
+        #expect(press(&state, .quit).isEmpty)
+        #expect(state.overlay == .confirmQuit)
+        let screen = SnapshotScenes.render(state)
+        #expect(screen.contains("quit? 1 upload not finished") && screen.contains("terminal too small"), "\(screen)")
+        press(&state, .decline)
+        #expect(state.overlay == nil)
+        press(&state, .quit)
+        #expect(!withoutTitles(press(&state, .confirm)).isEmpty)
+        #expect(state.isQuitting)
+    }
+
     @Test("the selection follows the active uploads until the user moves in the queue; queueing more follows again")
     func follows() {
         var state = sampleState(size: Size(rows: 15, columns: 60))

@@ -101,6 +101,17 @@ public enum Reducer {
 
     private static func act(_ state: inout AppState, _ action: Action, wall: Date) -> [Effect] {
         let layout = Layout(size: state.size)
+        // Too small, the panes are not drawn: a key that acted on them (or on a question
+        // left open behind the message) would act unseen, `C` then `y` cancelling every
+        // upload. Only what the message offers acts: q (and Ctrl-C), and the quit question
+        // it opens, which the message then shows.
+        if layout.isTooSmall {
+            switch action {
+            case .quit, .interrupt, .repaint: break
+            case .confirm, .keepForLater, .decline: guard state.overlay == .confirmQuit else { return [] }
+            default: return []
+            }
+        }
         switch action {
         case .moveUp, .moveDown, .pageUp, .pageDown, .moveFirst, .moveLast:
             move(&state, action, layout: layout)

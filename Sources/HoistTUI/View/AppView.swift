@@ -6,7 +6,7 @@ public enum AppView {
         canvas.screen.beginFrame()
         let layout = Layout(size: state.size)
         if layout.isTooSmall {
-            Overlays.tooSmall(state.size, on: canvas)
+            Overlays.tooSmall(state, on: canvas)
         } else {
             BrowserPane.draw(state, in: layout.browser, on: canvas)
             QueuePane.draw(state, in: layout.queue, on: canvas)

@@ -48,12 +48,21 @@ enum Overlays {
         }
     }
 
-    /// Shown instead of the panes when the terminal is smaller than ``Layout/minimum``.
-    static func tooSmall(_ size: Size, on canvas: Canvas) {
-        let lines = ["terminal too small", "\(size.columns)×\(size.rows), hoist needs \(Layout.minimum.columns)×\(Layout.minimum.rows)",
-                     "enlarge it, or q to quit"]
+    /// Shown instead of the panes when the terminal is smaller than ``Layout/minimum``; with
+    /// the quit question's lines when `q` opened it, since no box fits.
+    static func tooSmall(_ state: AppState, on canvas: Canvas) {
+        let size = state.size
+        var lines = ["terminal too small", "\(size.columns)×\(size.rows), hoist needs \(Layout.minimum.columns)×\(Layout.minimum.rows)"]
+        if state.overlay == .confirmQuit {
+            let count = state.queue.counts.unfinished
+            lines.append("quit? \(Format.count(count, "upload")) not finished")
+            lines += KeyMap.answers(.quitQuestion, background: state.background).map { "\($0.key) \($0.text)" }
+        } else {
+            lines.append("enlarge it, or q to quit")
+        }
         for (i, line) in lines.enumerated() {
-            let row = size.rows / 2 - 1 + i
+            let row = max(0, (size.rows - lines.count) / 2) + i
+            guard row < size.rows else { break }
             let width = TextWidth.width(of: line)
             canvas.text(line, row: max(0, row), column: max(0, (size.columns - width) / 2), width: size.columns,
                         role: i == 0 ? .statusError : .statusText)
