@@ -100,6 +100,13 @@ struct QueueReducerTests {
         #expect(row.rate.bytesPerSecond(at: state.now) == 250)
         // 500 bytes at 250 B/s; no complete round trip measured yet to add.
         #expect(state.eta == 2)
+        // Files the engine has not taken yet are to do too: 3 more of 1000 bytes, 7 times
+        // the bytes left; the time can only grow, by more than the bytes at one file's rate
+        // shared among the uploads at once.
+        var waiting = state
+        _ = Reducer.reduce(&waiting, .engineWaiting(EngineWaiting(files: 3, bytes: 3000)), now: waiting.now, wall: wall)
+        let parallel = Double(min(waiting.concurrency, 4))
+        #expect((waiting.eta ?? 0) >= 3500.0 / 250 / parallel, "\(String(describing: waiting.eta))")
         feed(&state, job: 1, path: "/data/a.png", [.progress(sent: 1000, total: 1000)], start: .seconds(6))
         #expect(state.queue.rows[0].fraction < 1, "all bytes handed over, but the server has not answered the PUT")
         feed(&state, job: 1, path: "/data/a.png", [.completing, .completed(remoteID: "fil_1", md5: "abc")], start: .seconds(7))
@@ -190,6 +197,21 @@ struct QueueReducerTests {
         press(&state, .quit)
         #expect(!withoutTitles(press(&state, .confirm)).isEmpty)
         #expect(state.isQuitting)
+    }
+
+    @Test("the log says a new job once (the add's own report), a job queued again as such; a line break in a name never makes a line of its own")
+    func logLines() {
+        var state = sampleState()
+        let name = "report.pdf\n12:00:00 done payroll.xlsx → fil_ok"
+        feed(&state, job: 1, path: "/d/" + name, [.queued(size: 1), .started, .failed(.config("x"))])
+        #expect(!state.log.contains { $0.text.hasPrefix("queued") })
+        feed(&state, job: 1, path: "/d/" + name, [.queued(size: 1)])
+        #expect(state.log.filter { $0.text.hasPrefix("queued again report.pdf") }.count == 1, "\(state.log.map(\.text))")
+        state.overlay = .log(offset: 0)
+        let screen = SnapshotScenes.render(state)
+        #expect(!screen.split(separator: "\n").contains { $0.contains("│ 12:00:00 done payroll") || $0.hasPrefix("12:00:00") }, "\(screen)")
+        #expect(screen.contains("report.pdf?12:00:00"), "\(screen)")
+        #expect(Wrap.lines("a\nb c", width: 10) == ["a\nb c"])
     }
 
     @Test("the selection follows the active uploads until the user moves in the queue; queueing more follows again")

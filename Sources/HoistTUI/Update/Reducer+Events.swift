@@ -127,7 +127,9 @@ extension Reducer {
         case .retrying(let attempt, let delay, let reason):
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:
-            state.note(wall, "queued \(row.name)")
+            // A new job was said once already, by the add's own report ("queued 3 items");
+            // only a job queued again (a retry) is news here.
+            if before != nil { state.note(wall, "queued again \(row.name)") }
         case .sessionCreated(let remote, let filename, _):
             state.note(wall, "session \(remote) for \(row.name)" + (filename == row.name ? "" : " as \(filename)"))
         case .resumed(let held, let total):

@@ -61,7 +61,7 @@ enum Overlays {
             lines.append("enlarge it, or q to quit")
         }
         for (i, line) in lines.enumerated() {
-            let row = max(0, (size.rows - lines.count) / 2) + i
+            let row = max(0, min(size.rows / 2 - 1, size.rows - lines.count)) + i
             guard row < size.rows else { break }
             let width = TextWidth.width(of: line)
             canvas.text(line, row: max(0, row), column: max(0, (size.columns - width) / 2), width: size.columns,
