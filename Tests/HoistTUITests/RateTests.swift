@@ -93,6 +93,22 @@ struct RateTests {
         #expect(window.bytesPerSecond(at: .milliseconds(13_500)).map { abs($0 - 500_000) < 1 } == true)
     }
 
+    @Test("a slow upload reporting 256 KiB every 3.9 s (67 KiB/s) reads its rate between chunks, never stalled; 2 gaps without a chunk is a stall")
+    func chunkyProgressIsNotAStall() {
+        var window = RateWindow()
+        let chunk: Int64 = 256 * 1024
+        let every: Duration = .milliseconds(3900)
+        for i in 0...6 { window.record(total: Int64(i) * chunk, at: every * i) }
+        for probe in stride(from: 0.0, to: 3.8, by: 0.5) {
+            let now = every * 6 + .milliseconds(Int(probe * 1000))
+            #expect(!window.isStalled(at: now), "\(probe) s after a chunk")
+            let rate = window.bytesPerSecond(at: now) ?? 0
+            #expect(abs(rate - Double(chunk) / 3.9) < 1_000, "\(probe) s after a chunk: \(rate)")
+        }
+        #expect(!window.isStalled(at: every * 6 + .milliseconds(7700)))
+        #expect(window.isStalled(at: every * 6 + .milliseconds(7900)))
+    }
+
     @Test("while retrying, the row counts down to the next attempt with the reason, and the total rate falls to 0")
     func retryCountdown() {
         var state = sampleState(size: Size(rows: 40, columns: 120))

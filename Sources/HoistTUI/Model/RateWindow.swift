@@ -2,7 +2,10 @@
 /// taken (engine event times), never from when a front end happened to read them.
 ///
 /// No reading until a second of data: the first sample is an anchor, not a rate. When the
-/// count has not grown for ``stallAfter`` the rate is 0 (stalled), whatever came before.
+/// count has not grown for ``stallAfter``, or for twice the usual time between its growths
+/// if that is longer, the rate is 0 (stalled), whatever came before. The usual time matters
+/// for a slow upload: its progress comes a chunk (256 KiB) at a time, seconds apart at under
+/// 85 KiB/s, and each wait for the next chunk is not a stall.
 public struct RateWindow: Sendable, Equatable {
     /// How far back the rate looks.
     public static let span: Duration = .seconds(5)
@@ -21,6 +24,11 @@ public struct RateWindow: Sendable, Equatable {
     private var samples: [Sample] = []
     /// When the total last grew (or was first seen).
     public private(set) var lastMoved: Duration?
+    /// The time between growths, smoothed (stalls left out).
+    private var gap: Duration?
+
+    /// How long without growth reads as a stall.
+    var stallLimit: Duration { max(Self.stallAfter, (gap ?? .zero) * 2) }
 
     public init() {}
 
@@ -29,15 +37,20 @@ public struct RateWindow: Sendable, Equatable {
     /// count as the latest time.
     public mutating func record(total: Int64, at time: Duration, waited: Double = 0) {
         let time = max(time, samples.last?.time ?? time)
-        if let lastMoved, let last = samples.last, total > last.total, time - lastMoved >= Self.stallAfter {
+        if let lastMoved, let last = samples.last, total > last.total, time - lastMoved >= stallLimit {
             // Moving again after a stall: the quiet seconds say nothing of the new rate, so
-            // it starts over from here (unknown for a second, like any start).
+            // it starts over from here (unknown for a second, like any start). The gap is
+            // learnt all the same: a slow upload's first chunk-to-chunk wait looks like one.
+            learnGap(time - lastMoved)
             samples = [Sample(time: time, total: total, waited: waited)]
             self.lastMoved = time
             return
         }
         if let last = samples.last {
-            if total > last.total { lastMoved = time }
+            if total > last.total {
+                if let lastMoved { learnGap(time - lastMoved) }
+                lastMoved = time
+            }
             if last.time == time {
                 samples[samples.count - 1] = Sample(time: time, total: total, waited: waited)
                 return
@@ -53,16 +66,23 @@ public struct RateWindow: Sendable, Equatable {
         if drop > 0 { samples.removeFirst(drop) }
     }
 
+    /// Smooths the time between growths: a lone long wait (a real stall) raises it for a
+    /// few growths, steady chunks set it.
+    private mutating func learnGap(_ since: Duration) {
+        gap = gap.map { ($0 * 3 + since) / 4 } ?? since
+    }
+
     /// Forgets everything (a transfer starting over from 0).
     public mutating func reset() {
         samples = []
         lastMoved = nil
+        gap = nil
     }
 
-    /// Whether nothing moved for ``stallAfter`` by `now`.
+    /// Whether nothing moved for the stall limit by `now`.
     public func isStalled(at now: Duration) -> Bool {
         guard let lastMoved else { return false }
-        return now - lastMoved >= Self.stallAfter
+        return now - lastMoved >= stallLimit
     }
 
     /// Bytes per second at `now`: `nil` with less than a second of data, 0 when stalled.
