@@ -48,8 +48,17 @@ public struct AgentLauncher: Sendable {
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: paths.log))
             try log.seekToEnd()
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            // Foundation starts a child as the leader of a process group of its own, and a
+            // group leader cannot call setsid(): the engine stayed in the terminal's session
+            // with the terminal as its controlling one. util-linux's setsid forks first when
+            // it leads a group, so the engine gets its own session, and init for a parent.
+            if let setsid = Self.setsid {
+                process.executableURL = URL(fileURLWithPath: setsid)
+                process.arguments = [executable] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+            }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = log
             process.standardError = log
@@ -59,6 +68,9 @@ public struct AgentLauncher: Sendable {
             throw .startFailed("\(error)")
         }
     }
+
+    /// util-linux's `setsid`, where the system has it (Debian's essential util-linux does).
+    static let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// The last lines of the engine log, for a start that failed.
     private func logTail() -> String {

@@ -125,6 +125,12 @@ struct BackgroundEngineTests {
                 // not stored the file, and --detach printed no event past queued.
                 #expect(!queued.stdout.contains(#""event":"completed""#), "\(queued.stdout)")
                 #expect(try await serverFiles(server, named: "d.bin").first?["status"] as? String != "COMPLETED")
+                // The engine leads a session of its own (no controlling terminal to hang up),
+                // and its parent is not the client that started it.
+                let engine = try #require(home.enginePID)
+                let stat = try String(contentsOfFile: "/proc/\(engine)/stat", encoding: .utf8)
+                let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+                #expect(fields.count > 5 && Int(fields[3]) == Int(engine) && Int(fields[4]) == 0, "\(stat)")
                 let attach = try await home.child(["attach", "--json"])
                 let output = try await attach.readStdout(until: { $0.contains(#""event":"completed""#) }, timeout: 90)
                 attach.send(SIGTERM)
