@@ -109,6 +109,18 @@ struct RateTests {
         #expect(window.isStalled(at: every * 6 + .milliseconds(7900)))
     }
 
+    @Test("sizes and speeds are decided on the figure as printed: 99.95 KiB is 100 KiB, 1023.6 KiB is 1.0 MiB; never wider than 9 cells")
+    func byteFiguresAtTheirEdges() {
+        #expect(Format.bytes(102_350) == "100 KiB")
+        #expect(Format.bytes(102_348) == "99.9 KiB")
+        #expect(Format.bytes(1_048_200) == "1.0 MiB")
+        #expect(Format.bytes(1_047_500) == "1023 KiB")
+        for value in stride(from: Int64(1), to: 1 << 42, by: 1 << 30 / 7) {
+            #expect(Format.bytes(value).count <= 9, "\(value): \(Format.bytes(value))")
+        }
+        for value: Int64 in [102_350, 1_048_200, 1_073_700_000] { #expect(Format.bytes(value).count <= 9, "\(Format.bytes(value))") }
+    }
+
     @Test("while retrying, the row counts down to the next attempt with the reason, and the total rate falls to 0")
     func retryCountdown() {
         var state = sampleState(size: Size(rows: 40, columns: 120))

@@ -12,7 +12,11 @@ public enum Format {
             unit += 1
         }
         if unit == 0 { return "\(Int(amount)) B" }
-        return amount < 100 ? String(format: "%.1f %@", amount, units[unit]) : String(format: "%.0f %@", amount, units[unit])
+        // Decided on the figure as printed: 99.96 would print as "100.0", one cell too
+        // many for its column, and 1023.6 KiB as "1024 KiB" instead of 1.0 MiB.
+        if amount < 99.95 { return String(format: "%.1f %@", amount, units[unit]) }
+        if amount >= 1023.5, unit < units.count - 1 { return "1.0 \(units[unit + 1])" }
+        return String(format: "%.0f %@", amount, units[unit])
     }
 
     /// `12.3 MiB/s`, `0 B/s` when stalled, `--` when unknown (less than a second of data).

@@ -45,6 +45,8 @@ enum ProgressText {
         var value = Double(count)
         var unit = 0
         while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        // 1023.96 KiB would print as "1024.0 KiB": the next unit's 1.0 instead.
+        if unit > 0, value >= 1023.95, unit < units.count - 1 { return "1.0 " + units[unit + 1] }
         return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 
