@@ -192,6 +192,11 @@ struct QueueReducerTests {
         #expect(state.overlay == .confirmQuit)
         let screen = SnapshotScenes.render(state)
         #expect(screen.contains("quit? 1 upload not finished") && screen.contains("terminal too small"), "\(screen)")
+        var tiny = state
+        tiny.size = Size(rows: 3, columns: 10)
+        tiny.overlay = nil
+        let first = SnapshotScenes.render(tiny).split(separator: "\n").first ?? ""
+        #expect(first.hasPrefix("terminal") && first.hasSuffix("…") && TextWidth.width(of: first) == 10, "\(first)")
         press(&state, .decline)
         #expect(state.overlay == nil)
         press(&state, .quit)

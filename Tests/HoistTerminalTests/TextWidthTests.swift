@@ -73,4 +73,17 @@ struct TextWidthTests {
         #expect(TextWidth.pad("ab", to: 5, alignment: .center) == " ab  ")
         #expect(TextWidth.pad("toolong", to: 3) == "toolong")
     }
+
+    @Test("in a non-UTF-8 locale each character shows as many ? as the cells it takes, so every column after it stays where the layout put it")
+    func asciiKeepsTheCells() {
+        let decomposed = "cafe\u{0301}"
+        #expect(TerminalLocale.ascii(decomposed) == "caf?")
+        #expect(TerminalLocale.ascii("写真 2026.png") == "???? 2026.png")
+        #expect(TerminalLocale.ascii("a\u{200B}b") == "ab")
+        for text in [decomposed, "写真 2026.png", "👍🏽 ok", "Ünïcödé", "plain", "\u{202E}rtl"] {
+            #expect(TextWidth.width(of: TerminalLocale.ascii(text)) == TextWidth.width(of: text), "\(text)")
+            let shown = TerminalLocale.ascii(text)
+            #expect(shown.allSatisfy { $0.isASCII }, "\(text)")
+        }
+    }
 }

@@ -63,9 +63,11 @@ enum Overlays {
         for (i, line) in lines.enumerated() {
             let row = max(0, min(size.rows / 2 - 1, size.rows - lines.count)) + i
             guard row < size.rows else { break }
-            let width = TextWidth.width(of: line)
-            canvas.text(line, row: max(0, row), column: max(0, (size.columns - width) / 2), width: size.columns,
-                        role: i == 0 ? .statusError : .statusText)
+            // Cut with the ellipsis like every other line: a 10-column terminal reads
+            // "terminal…", not "terminal t".
+            let width = min(TextWidth.width(of: line), size.columns)
+            canvas.field(line, row: row, column: max(0, (size.columns - width) / 2), width: width,
+                         role: i == 0 ? .statusError : .statusText)
         }
     }
 }

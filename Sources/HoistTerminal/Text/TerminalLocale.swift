@@ -16,9 +16,21 @@ public enum TerminalLocale {
         return name == "utf-8" || name == "utf8"
     }
 
-    /// `text` with every character outside printable ASCII replaced by `?`, one cell
-    /// each: in a non-UTF-8 locale the terminal would show raw bytes or misplace them.
+    /// `text` with every character outside ASCII replaced by as many `?` as the cells it
+    /// takes: in a non-UTF-8 locale the terminal would show raw bytes or misplace them, and
+    /// the layout (fields, cuts, the `~` at a cut) was measured on the characters' widths.
+    /// One `?` per scalar put a wide character in one cell and a combining accent in one
+    /// more, and every cell after it moved.
     public static func ascii(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.isASCII ? $0 : "?" }))
+        var shown = ""
+        shown.reserveCapacity(text.utf8.count)
+        for character in text {
+            if character.isASCII {
+                shown.append(character)
+            } else {
+                shown += String(repeating: "?", count: TextWidth.width(of: character))
+            }
+        }
+        return shown
     }
 }
