@@ -5,7 +5,7 @@
 public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Code: String, Sendable {
         case config, profile, missingKey
-        case fileNotFound, notAFile, fileChanged, fileVanished, unreadable
+        case fileNotFound, notAFile, fileChanged, fileVanished, unreadable, unnamable
         case unsupportedType, mimeNotAllowed, tooLarge, emptyFile
         case network, refused, unresolved, tls, server, client, expired, nameTaken, nameClash, cancelled, protocolViolation
         case journal
@@ -64,7 +64,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A file whose name is not UTF-8 (`path` shows each bad byte as U+FFFD): no path string
     /// can name it, nor can a dialect send it as a file name.
     public static func unnamable(_ path: String) -> Self {
-        .init(.unreadable, "\(path): its name is not valid UTF-8, so hoist cannot name it (rename it to upload it)")
+        .init(.unnamable, "\(path): its name is not valid UTF-8, so hoist cannot name it (rename it to upload it)")
     }
     /// A directory given to `add` (or met while walking one) that cannot be listed.
     public static func unreadableDirectory(_ path: String, _ reason: String) -> Self {
@@ -155,6 +155,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fileChanged: return "changed"
         case .fileVanished: return "vanished"
         case .unreadable: return "unreadable"
+        case .unnamable: return "name not UTF-8"
         case .unsupportedType: return "unsupported type"
         case .mimeNotAllowed: return "type not allowed"
         case .tooLarge: return "too large"

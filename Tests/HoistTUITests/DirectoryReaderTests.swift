@@ -6,6 +6,27 @@ import Testing
 
 @Suite("DirectoryReader: a large directory listed in the browser's order, every file checked once")
 struct DirectoryReaderTests {
+    @Test("a name that is not UTF-8 is listed with that as its problem (not 'no such file'), and never handed to the checks")
+    func unnamableNames() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-reader-bytes")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try TestFiles.write("ok", to: directory + "/ok.txt")
+        let raw: [UInt8] = Array((directory + "/bad").utf8) + [0xFF, 0xFE] + Array(".txt".utf8) + [0]
+        let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        #expect(fd >= 0)
+        close(fd)
+        var asked: [String] = []
+        let entries = try DirectoryReader.list(directory) { paths in
+            asked += paths
+            return paths.map { _ in nil }
+        }
+        #expect(entries.count == 2)
+        #expect(asked == [directory + "/ok.txt"])
+        let bad = try #require(entries.first { $0.name != "ok.txt" })
+        #expect(bad.name == "bad\u{FFFD}\u{FFFD}.txt")
+        #expect(bad.problem?.message.contains("not valid UTF-8") == true, "\(String(describing: bad.problem))")
+    }
+
     @Test("5,000 files and a subdirectory: sorted (directories first, digits by value), each file checked once in slices, problems where they belong")
     func largeListing() throws {
         let directory = try TempDirectory.make(prefix: "hoist-reader")

@@ -11,8 +11,21 @@ public enum DirectoryReader {
     public static func list(_ directory: String, preflight: ([String]) -> [EngineError?]) throws -> [DirectoryEntry] {
         // opendir's errno says why in the system's words ("Permission denied").
         guard let handle = opendir(directory) else { throw Failure(reason: String(cString: strerror(errno))) }
+        // Names as bytes first: one that is not UTF-8 has no String that names it (Swift
+        // repairs it into another name), so it is listed with its true problem.
+        var names: [String] = []
+        var unnamable = Set<String>()
+        while let entry = readdir(handle) {
+            let (name, valid) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let bytes = raw.prefix { $0 != 0 }
+                let name = String(validating: bytes, as: UTF8.self)
+                return (name ?? String(decoding: bytes, as: UTF8.self), name != nil)
+            }
+            if name == "." || name == ".." { continue }
+            names.append(name)
+            if !valid { unnamable.insert(name) }
+        }
         closedir(handle)
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         var entries = names.map { name in
             let path = directory == "/" ? "/" + name : directory + "/" + name
             var info = stat()
@@ -28,9 +41,9 @@ public enum DirectoryReader {
             #endif
             return DirectoryEntry(name: name, directory: directory, isDirectory: isDirectory,
                                   size: resolved ? Int64(info.st_size) : 0, isSymlink: isLink,
-                                  mtimeNanos: resolved ? mtime : nil, problem: nil)
+                                  mtimeNanos: resolved ? mtime : nil, problem: unnamable.contains(name) ? .unnamable(path) : nil)
         }
-        let files = entries.indices.filter { !entries[$0].isDirectory }
+        let files = entries.indices.filter { !entries[$0].isDirectory && entries[$0].problem == nil }
         for start in stride(from: 0, to: files.count, by: 4096) {
             let slice = files[start..<min(files.count, start + 4096)]
             for (index, problem) in zip(slice, preflight(slice.map { entries[$0].path })) where problem != nil {
