@@ -60,6 +60,12 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.fileChanged, "\(path): file changed during upload (size or modification time)")
     }
     public static func fileVanished(_ path: String) -> Self { .init(.fileVanished, "\(path): file vanished during upload") }
+    /// Changed between its queueing and its turn: nothing was sent, no session was made.
+    public static func changedWhileQueued(_ path: String) -> Self {
+        .init(.fileChanged, "\(path): changed since it was queued (size or modification time); not uploaded, queue it again")
+    }
+    public static func vanishedWhileQueued(_ path: String) -> Self { .init(.fileVanished, "\(path): gone since it was queued") }
+    var isFileVanished: Bool { code == .fileVanished }
     public static func unreadable(_ path: String, _ reason: String) -> Self { .init(.unreadable, "\(path): \(reason)") }
     /// A file whose name is not UTF-8 (`path` shows each bad byte as U+FFFD): no path string
     /// can name it, nor can a dialect send it as a file name.

@@ -211,6 +211,33 @@ import Testing
         }
     }
 
+    @Test("a file that changes while it waits in the queue fails as changed since queued when its turn comes, with no session made for it")
+    func changedWhileQueuedMakesNoSession() async throws {
+        try await EngineHarness.with { harness in
+            let first = try harness.file("first.bin", size: 300_000)
+            let second = try harness.file("second.txt", size: 1_000, seed: 3)
+            let profile = harness.profile()
+            let engine = try harness.engine(profile, rateLimit: 200_000, concurrency: 1)
+            let ids = await engine.add(paths: [first, second])
+            let appended = Mutex(false)
+            let events = try await collect(engine, ids) { event in
+                guard event.job == ids[0], case .progress(let sent, _) = event.kind, sent > 0, !appended.withLock({ $0 }) else { return }
+                appended.withLock { $0 = true }
+                if let handle = FileHandle(forWritingAtPath: second) {
+                    handle.seekToEndOfFile()
+                    handle.write(Data("more".utf8))
+                    handle.closeFile()
+                }
+            }
+            await engine.shutdown()
+            #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+            #expect(events.terminal(ids[1]) == .failed(.changedWhileQueued(second)), "\(events.story(ids[1]))")
+            #expect(events.sessions(ids[1]).isEmpty)
+            let listed = try await LightfieldCalls(baseURL: harness.server.baseURL, key: harness.server.key).list()
+            #expect(!listed.text.contains("second.txt"), "\(listed.text)")
+        }
+    }
+
     @Test("a file rewritten in place during its upload with its size and mtime put back (touch -r) fails as changed, not stored half old")
     func rewriteWithRestoredMtimeIsAChange() async throws {
         try await EngineHarness.with { harness in

@@ -100,6 +100,14 @@ struct JobRunner: Sendable {
                 }
                 switch action {
                 case .createSession:
+                    // A file that changed or went while it waited in the queue is not the one
+                    // queued: refused before a session exists for it, not after.
+                    do {
+                        try FileUploader.check(job.file)
+                    } catch {
+                        action = .failed(error.isFileVanished ? .vanishedWhileQueued(job.file.path) : .changedWhileQueued(job.file.path))
+                        continue
+                    }
                     let name = api.requestedName(for: job.remoteName)
                     try journaled.record(.creating, requestedName: name, intentAt: wallClock())
                     do {
