@@ -30,10 +30,23 @@ struct Hoist: AsyncParsableCommand {
         } catch {
             // Usage errors exit 2 (ArgumentParser's default is 64).
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                FileHandle.standardError.write(Data(((negativeNumberMessage() ?? fullMessage(for: error)) + "\n").utf8))
                 exit(withError: ExitCode(2))
             }
             exit(withError: error)
         }
+    }
+
+    /// ArgumentParser reads `--jobs -1` as an option with no value ("Missing value for
+    /// '--jobs <jobs>'"), since `-1` looks like a flag. Said plainly instead: no option of
+    /// hoist takes a negative number.
+    static func negativeNumberMessage() -> String? {
+        let arguments = CommandLine.arguments.dropFirst()
+        for (option, value) in zip(arguments, arguments.dropFirst())
+        where option.hasPrefix("--") && value.hasPrefix("-") && Double(value) != nil {
+            let command = CommandLine.arguments.count > 1 && !CommandLine.arguments[1].hasPrefix("-") ? " " + CommandLine.arguments[1] : ""
+            return "Error: \(option) takes no negative number, not \(value)\n  See 'hoist\(command) --help' for the values it takes."
+        }
+        return nil
     }
 }

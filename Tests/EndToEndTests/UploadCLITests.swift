@@ -192,6 +192,8 @@ import Testing
                 (["status", ""] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key, "an empty id was given"),
                 (["cancel", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key, "the luw dialect has no cancel call"),
                 (["status", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key, "status needs the lightfield dialect"),
+                (["upload", files, "--jobs", "-1"] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key,
+                 "--jobs takes no negative number, not -1"),
             ]
             for (arguments, says) in cases {
                 // Run from the files' directory: an empty path must not mean "here".
