@@ -8,8 +8,9 @@ import Foundation
 /// NDJSON lines of `hoist upload --json` with `job` and `time` added
 /// (`EngineEvent.wireLine`), so a script can read the same stream (`hoist attach --json`).
 public enum AgentProtocol {
-    /// Raised whenever a line changes meaning; both sides refuse a different one.
-    public static let version = 1
+    /// Raised whenever a line changes meaning; both sides refuse a different one. 2: the
+    /// destination in `hello` names dialect, purpose, persona and key, not the endpoint alone.
+    public static let version = 2
 }
 
 /// A line from a client to the engine.

@@ -57,12 +57,12 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func fileNotFound(_ path: String) -> Self { .init(.fileNotFound, "\(path): no such file") }
     public static func notAFile(_ path: String) -> Self { .init(.notAFile, "\(path): not a regular file") }
     public static func fileChanged(_ path: String) -> Self {
-        .init(.fileChanged, "\(path): file changed during upload (size or modification time)")
+        .init(.fileChanged, "\(path): file changed during upload (contents, size or modification time)")
     }
     public static func fileVanished(_ path: String) -> Self { .init(.fileVanished, "\(path): file vanished during upload") }
     /// Changed between its queueing and its turn: nothing was sent, no session was made.
     public static func changedWhileQueued(_ path: String) -> Self {
-        .init(.fileChanged, "\(path): changed since it was queued (size or modification time); not uploaded, queue it again")
+        .init(.fileChanged, "\(path): changed since it was queued (contents, size or modification time); not uploaded, queue it again")
     }
     public static func vanishedWhileQueued(_ path: String) -> Self { .init(.fileVanished, "\(path): gone since it was queued") }
     var isFileVanished: Bool { code == .fileVanished }

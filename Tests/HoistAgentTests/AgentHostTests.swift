@@ -110,7 +110,7 @@ struct AgentHostTests {
                 # greeted, not how fast.
                 s.settimeout(30)
                 try:
-                    s.sendall(b'{"op":"hello","protocol":1}\\n')
+                    s.sendall(b'{"op":"hello","protocol":\(AgentProtocol.version)}\\n')
                     data = s.recv(4096).decode()
                 except (ConnectionResetError, BrokenPipeError):
                     data = ""

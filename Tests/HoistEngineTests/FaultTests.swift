@@ -265,3 +265,33 @@ import Testing
         }
     }
 }
+
+@Suite struct StallWatchTests {
+    @Test("silence counts only from the request head to the last body byte, then at five times the limit for the answer; never while waiting for a connection or the limiter")
+    func phases() async throws {
+        let limit: Duration = .seconds(60)
+        let origin = ContinuousClock.now
+        let clock = Mutex(origin)
+        func advance(_ by: Duration) { clock.withLock { $0 += by } }
+        let watch = StallWatch(now: { clock.withLock { $0 } })
+        advance(.seconds(300))
+        #expect(!watch.hasStalled(for: limit), "waiting for a connection is not a stall")
+        watch.started()
+        advance(.seconds(59))
+        #expect(!watch.hasStalled(for: limit))
+        watch.moved()
+        try await watch.limiterWait {
+            advance(.seconds(120))
+            #expect(!watch.hasStalled(for: limit), "a limiter wait is not a stall")
+        }
+        advance(.seconds(59))
+        #expect(!watch.hasStalled(for: limit), "the limiter's wait ended as a move")
+        advance(.seconds(1))
+        #expect(watch.hasStalled(for: limit))
+        watch.bodySent()
+        advance(.seconds(299))
+        #expect(!watch.hasStalled(for: limit), "the server stores the body before it answers")
+        advance(.seconds(1))
+        #expect(watch.hasStalled(for: limit))
+    }
+}

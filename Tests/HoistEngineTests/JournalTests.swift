@@ -5,6 +5,34 @@ import Testing
 @testable import HoistEngine
 
 @Suite struct JournalTests {
+    @Test("a journal of an earlier hoist (rows keyed by the endpoint alone): its unfinished jobs, walks and aborts move to the destination, its completed rows answer for nothing")
+    func adoptsUnfinishedWorkOfTheEndpointAlone() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal-legacy")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try Journal.open(path: directory + "/journal.sqlite")
+        let done = FileIdentity(path: "/d/done.txt", size: 1, mtimeNanos: 1)
+        let cut = FileIdentity(path: "/d/cut.txt", size: 2, mtimeNanos: 2)
+        try journal.update(try journal.insert(endpoint: "http://h", file: done), state: .completed, md5: "m")
+        let unfinished = try journal.insert(endpoint: "http://h", file: cut)
+        try journal.update(unfinished, state: .uploading)
+        _ = try journal.beginWalk(endpoint: "http://h", paths: ["/d/tree"])
+        var configuration = EngineConfiguration(
+            profile: Profile(name: "p", dialect: .lightfield, endpoint: "http://h", apiKeyEnv: "K", purpose: "general"), key: APIKey("k"))
+        #expect(configuration.legacyJournalKey == "http://h")
+        let destination = configuration.journalKey
+        #expect(destination.hasPrefix("http://h (lightfield, purpose general, key "))
+        try journal.adoptUnfinished(from: "http://h", to: destination)
+        #expect(try journal.unfinished(endpoint: destination).map(\.rowID) == [unfinished])
+        #expect(try journal.unfinishedWalks(endpoint: destination).paths == ["/d/tree"])
+        #expect(try journal.completed(endpoint: destination, limit: 10).isEmpty)
+        #expect(try journal.latest(endpoint: destination, file: done) == nil)
+        // The embedded server's key loses its purpose; s3 and a caller's own key never moved.
+        configuration.journalEndpoint = EngineConfiguration.embeddedDestination(dataDirectory: "/x/data", purpose: nil)
+        #expect(configuration.legacyJournalKey == "embedded:/x/data")
+        configuration.journalEndpoint = "test-endpoint"
+        #expect(configuration.legacyJournalKey == nil)
+    }
+
     @Test func recordsStepsAndFindsTheLatestRowByIdentity() throws {
         let directory = try TempDirectory.make(prefix: "hoist-journal")
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -187,8 +187,17 @@ struct QueueReducerTests {
             #expect(withoutTitles(press(&state, action)).isEmpty, "\(action)")
         }
         #expect(!state.isPaused && state.overlay == .confirmCancelAll)
+        // Keys as typed: q means quit whatever was open behind the message (here the
+        // cancel-all question; a filter or an overlay alike), and nothing else maps.
+        #expect(KeyMap.action(for: .character("y"), in: state) == nil)
+        #expect(KeyMap.action(for: .character("C"), in: state) == nil)
+        #expect(KeyMap.action(for: .character("q"), in: state) == .quit)
+        var filtering = state
+        filtering.overlay = .log(offset: 0)
+        #expect(KeyMap.action(for: .character("q"), in: filtering) == .quit)
         // q asks, and its answers act: n stays, y quits cancelling.
         #expect(press(&state, .quit).isEmpty)
+        #expect(KeyMap.action(for: .character("n"), in: state) == .decline)
         #expect(state.overlay == .confirmQuit)
         let screen = SnapshotScenes.render(state)
         #expect(screen.contains("quit? 1 upload not finished") && screen.contains("terminal too small"), "\(screen)")

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 #if canImport(Glibc)
 import Glibc
@@ -31,9 +32,10 @@ enum NetworkFailure {
         if let tls = parts.first(where: { moduleName(of: $0) == "NIOSSL" }) {
             return .tls(host: host, port: port, tlsReason(tls))
         }
-        // llhttp could not read the answer: whatever listens there does not speak HTTP/1.1
-        // (an SSH or TLS port, a database). No wait cures that.
-        if let parse = parts.first(where: { String(reflecting: type(of: $0)).hasSuffix("HTTPParserError") }) {
+        // llhttp could not read the start of the answer: whatever listens there does not
+        // speak HTTP/1.1 (an SSH or TLS port, a database), and no wait cures that. An answer
+        // cut off midway (`invalidEOFState`, a closed connection) stays a network error, retried.
+        if let parse = parts.lazy.compactMap({ $0 as? HTTPParserError }).first, notHTTP.contains(parse) {
             return .protocolViolation("the answer from \(host):\(port) is not HTTP (\(parse)): is that the server's address?")
         }
         if let client = error as? HTTPClientError, let text = readable(client, host: host, port: port) {
@@ -44,6 +46,9 @@ enum NetworkFailure {
         }
         return .network(String(describing: error))
     }
+
+    /// Parser errors that mean the bytes that came back are not an HTTP/1.1 answer at all.
+    static let notHTTP: Set<HTTPParserError> = [.invalidConstant, .invalidVersion, .invalidStatus, .invalidCharactersUsed]
 
     /// `error` and every value reachable from it through stored properties, enum payloads,
     /// optionals and arrays: the wrapped errors of a `NIOConnectionError` or an SSL error.

@@ -74,9 +74,10 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
             }
             guard !name.hasPrefix(".") else { continue }
             var type = Int32(entry.pointee.d_type)
-            // An unnamable entry's type is the listing's word: its repaired name cannot be stat'ed.
+            // An unnamable entry's type is the listing's word: its repaired name cannot be
+            // stat'ed, so one the listing does not type is refused too, not skipped unsaid.
             if type == Int32(DT_UNKNOWN), valid { type = Self.linkType(directory + "/" + name) }
-            guard type == Int32(DT_DIR) || type == Int32(DT_REG) else { continue }
+            guard type == Int32(DT_DIR) || type == Int32(DT_REG) || (!valid && type == Int32(DT_UNKNOWN)) else { continue }
             let kind: Kind = !valid ? .unnamable : type == Int32(DT_DIR) ? .directory : .file
             children.append((kind == .directory ? name + "/" : name, kind))
         }

@@ -78,6 +78,17 @@ public struct EngineConfiguration: Sendable {
         }
     }
 
+    /// What an engine before destinations named more than the endpoint keyed these rows
+    /// by: the endpoint, or `embedded:` and the data directory. Nil where nothing changed
+    /// (s3) or the key was chosen by the caller.
+    var legacyJournalKey: String? {
+        if let journalEndpoint {
+            guard journalEndpoint.hasPrefix("embedded:"), let cut = journalEndpoint.range(of: " (purpose ", options: .backwards) else { return nil }
+            return String(journalEndpoint[..<cut.lowerBound])
+        }
+        return profile.dialect == .s3 ? nil : profile.endpoint
+    }
+
     /// An s3 profile's destination, which no key is part of (`s3:https://host/bucket/prefix`).
     public static func bucketDestination(of profile: Profile) -> String {
         guard let s3 = profile.s3 else { return profile.endpoint }

@@ -101,6 +101,9 @@ public actor UploadEngine {
         (events, continuation) = AsyncStream.makeStream(of: EngineEvent.self)
         if let path = configuration.journalPath {
             journal = try Journal.open(path: path)
+            if let legacy = configuration.legacyJournalKey {
+                try journal.adoptUnfinished(from: legacy, to: configuration.journalKey)
+            }
         } else {
             journal = try Journal.inMemory()
         }

@@ -169,6 +169,21 @@ public struct Journal: Sendable {
         case known(JournalEntry)
     }
 
+    /// Moves the unfinished work a journal of an earlier hoist kept under `legacy` (the
+    /// endpoint alone) to `destination`, in one transaction: jobs not ended, walks cut short
+    /// and aborts still to do, so that they resume, or their sessions are cancelled, as
+    /// after any kill. Completed rows stay where they are: an endpoint alone cannot tell
+    /// whose or which purpose's upload they were, so they answer for no file.
+    public func adoptUnfinished(from legacy: String, to destination: String) throws(EngineError) {
+        guard legacy != destination else { return }
+        try write { db in
+            try db.execute(sql: "UPDATE job SET endpoint = ? WHERE endpoint = ? AND state NOT IN ('completed', 'cancelled', 'failed')",
+                           arguments: [destination, legacy])
+            try db.execute(sql: "UPDATE walk SET endpoint = ? WHERE endpoint = ?", arguments: [destination, legacy])
+            try db.execute(sql: "UPDATE pending_abort SET endpoint = ? WHERE endpoint = ?", arguments: [destination, legacy])
+        }
+    }
+
     /// Records a step. Only the fields given change; `session: .some(nil)` is not needed by any caller.
     public func update(
         _ rowID: Int64, state: JournalEntry.State, requestedName: String? = nil, intentAt: Date? = nil,

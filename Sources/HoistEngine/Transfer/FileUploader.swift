@@ -152,7 +152,6 @@ struct FileUploader: Sendable {
     private func send(_ request: HTTPClient.Request, total: Int64, stall: StallWatch,
                       onProgress: @escaping @Sendable (Int64) -> Void) async throws -> HTTPTransport.Answer {
         let delegate = PutDelegate(total: total, clock: clock, progressInterval: progressInterval, stall: stall, onProgress: onProgress)
-        stall.moved()
         let task = client.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
         let limit = stallTimeout
         let watchdog = Task {
@@ -167,7 +166,9 @@ struct FileUploader: Sendable {
             result = .failure(error)
         }
         watchdog.cancel()
-        if await watchdog.value {
+        // A stall is reported only for a PUT that failed: an answer that came as the
+        // watchdog fired is the answer.
+        if await watchdog.value, case .failure = result {
             throw EngineError.network("nothing moved for \(Int(limit.components.seconds)) s: the server stopped taking the upload")
         }
         let answer = try result.get()

@@ -46,13 +46,17 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
         state = Mutex(State(throttle: ProgressThrottle(interval: progressInterval)))
     }
 
+    func didSendRequestHead(task: HTTPClient.Task<Response>, _ head: HTTPRequestHead) {
+        stall.started()
+    }
+
     func didSendRequestPart(task: HTTPClient.Task<Response>, _ part: IOData) {
-        stall.moved()
-        let due: Int64? = state.withLock { state in
+        let (due, whole): (Int64?, Bool) = state.withLock { state in
             state.sent += Int64(part.readableBytes)
-            guard state.sent < total else { return nil }
-            return state.throttle.update(state.sent, now: clock.now())
+            guard state.sent < total else { return (nil, true) }
+            return (state.throttle.update(state.sent, now: clock.now()), false)
         }
+        if whole { stall.bodySent() } else { stall.moved() }
         if let due { onProgress(due) }
     }
 

@@ -124,6 +124,13 @@ public enum KeyMap {
         func lookup(_ scope: KeyScope) -> Action? { bindings.first { $0.scope == scope && $0.keys.contains(key) }?.action }
         if state.isQuitting { return lookup(.leaving) }
         if key == .ctrlC { return .interrupt }
+        // Too small, the message says "q to quit", whatever was open behind it (an overlay,
+        // the cancel-all question, a filter being typed); the quit question it then shows
+        // takes its own answers.
+        if Layout(size: state.size).isTooSmall {
+            if state.overlay == .confirmQuit { return lookup(.quitQuestion) }
+            return key == .character("q") ? .quit : nil
+        }
         switch state.overlay {
         case .confirmQuit: return lookup(.quitQuestion)
         case .confirmCancelAll: return lookup(.cancelQuestion)

@@ -69,8 +69,13 @@ public struct RateWindow: Sendable, Equatable {
     /// Smooths the time between growths: a lone long wait (a real stall) raises it for a
     /// few growths, steady chunks set it.
     private mutating func learnGap(_ since: Duration) {
+        // Capped: a ten-minute stall must not make the next ten minutes of quiet look fine.
+        let since = min(since, Self.gapCap)
         gap = gap.map { ($0 * 3 + since) / 4 } ?? since
     }
+
+    /// The longest time between growths learnt as usual.
+    static let gapCap: Duration = .seconds(30)
 
     /// Forgets everything (a transfer starting over from 0).
     public mutating func reset() {

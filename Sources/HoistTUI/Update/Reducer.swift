@@ -108,7 +108,7 @@ public enum Reducer {
         if layout.isTooSmall {
             switch action {
             case .quit, .interrupt, .repaint: break
-            case .confirm, .keepForLater, .decline: guard state.overlay == .confirmQuit else { return [] }
+            case .confirm, .keepForLater, .decline, .detach: guard state.overlay == .confirmQuit else { return [] }
             default: return []
             }
         }
