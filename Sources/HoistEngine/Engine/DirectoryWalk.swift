@@ -67,11 +67,7 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
         // The listing's own type, so that a file costs no `lstat` here; `lstat` only when
         // the file system does not say (DT_UNKNOWN).
         while let entry = readdir(handle) {
-            let (name, valid) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let bytes = raw.prefix { $0 != 0 }
-                let name = String(validating: bytes, as: UTF8.self)
-                return (name ?? String(decoding: bytes, as: UTF8.self), name != nil)
-            }
+            let (name, valid) = ListingName.of(entry)
             guard !name.hasPrefix(".") else { continue }
             var type = Int32(entry.pointee.d_type)
             // An unnamable entry's type is the listing's word: its repaired name cannot be

@@ -16,11 +16,7 @@ public enum DirectoryReader {
         var names: [String] = []
         var unnamable = Set<String>()
         while let entry = readdir(handle) {
-            let (name, valid) = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let bytes = raw.prefix { $0 != 0 }
-                let name = String(validating: bytes, as: UTF8.self)
-                return (name ?? String(decoding: bytes, as: UTF8.self), name != nil)
-            }
+            let (name, valid) = ListingName.of(entry)
             if name == "." || name == ".." { continue }
             names.append(name)
             if !valid { unnamable.insert(name) }
