@@ -131,6 +131,35 @@ import Testing
         }
     }
 
+    @Test("Luw: two sessions PUT the same name; the older PUT, noticed after the newer one was served and finalized, never replaces it (finalize, a later fetch, the sweep)")
+    func theLastPutWinsHoweverLateTheOlderIsNoticed() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let first = try await luw.upload(filename: "same.png")
+            let firstURL = try #require(first.string("signed_url"))
+            let old = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 1, count: 100)
+            #expect(try await luw.put(firstURL, body: old, contentType: "image/png").status == 200)
+            // S3 stamps a PUT to the second: the newer one must come in a later second.
+            let second = Int(Date().timeIntervalSince1970)
+            #expect(await waitUntil(timeout: 5) { Int(Date().timeIntervalSince1970) > second })
+            let newer = try await luw.upload(filename: "same.png")
+            let newerURL = try #require(newer.string("signed_url"))
+            let final = try #require(newer.string("final_url"))
+            let new = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 2, count: 200)
+            #expect(try await luw.put(newerURL, body: new, contentType: "image/png").status == 200)
+
+            #expect(try await TestHTTP.send(.GET, final).body == new)
+            #expect(try await luw.finalize(final).status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == new, "a fetch after finalize found the older PUT")
+            try await ts.server.sweep()
+            #expect(try await TestHTTP.send(.GET, final).body == new)
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/same.png"))
+            #expect(object.md5 == MD5Hex.of(new) && object.deleteAt == nil, "finalized: kept")
+            let oldKey = try #require(URLComponents(string: firstURL)?.path.split(separator: "/").dropFirst().joined(separator: "/"))
+            #expect(try await MotoS3.object(bucket: bucket, key: oldKey) == nil, "the older PUT's bytes are gone")
+        }
+    }
+
     @Test("a Luw upload nobody fetched before its session ended is kept 24 hours, as on disk, then deleted")
     func unseenLuwUploadsAreKeptThenSwept() async throws {
         let clock = ManualClock(start: Date())

@@ -47,10 +47,15 @@ struct S3Blobs: BlobStore {
         do {
             replaced = try await store.storeUpload(
                 sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: session.dialect == .luw,
-                now: Date(millis: storedAt.millis))
+                keepingNewer: true, now: Date(millis: storedAt.millis))
         } catch let error as APIError where error.code == "not_pending" {
             // A concurrent complete (on this instance or another) finished the session
             // since it was read; completing it again answers as that one did.
+            return
+        } catch let error as APIError where error.code == "superseded" {
+            // An older PUT noticed after a newer one of the same name was adopted: it lost.
+            // Its bytes go; the session ends with its URL (the sweeper then finds nothing).
+            await discard(session: session.id)
             return
         }
         if replaced != key { await delete([replaced]) }

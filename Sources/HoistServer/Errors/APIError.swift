@@ -75,6 +75,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(.forbidden, "signature_mismatch", message)
     }
     static func urlExpired() -> APIError { APIError(.forbidden, "expired", "the signed URL has expired") }
+    /// A PUT older than the object at its name, noticed after it (S3 blobs): it does not
+    /// replace that object.
+    static func supersededUpload() -> APIError {
+        APIError(.conflict, "superseded", "a later upload of this name replaced this one")
+    }
     static func preconditionFailed() -> APIError {
         APIError(.preconditionFailed, "precondition_failed", "an object already exists at this name")
     }

@@ -77,7 +77,7 @@ struct StorageRoutes: Sendable {
         do {
             let requireAbsent = session.uploadHeaders.contains { $0.0 == "if-none-match" }
             replaced = try await state.store.storeUpload(
-                sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: false, now: state.now())
+                sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: false, keepingNewer: false, now: state.now())
         } catch {
             disk.delete(body.blobId)
             throw error

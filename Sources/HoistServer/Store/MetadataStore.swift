@@ -40,7 +40,12 @@ protocol MetadataStore: Sendable {
     /// Makes `body` the object of `sessionId`'s key, if the session still accepts bytes
     /// (or, with `acceptingExpired`, has expired: a Luw PUT to S3 first seen by the sweeper).
     /// Returns the blob it replaced, which the caller deletes after the commit.
-    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool, now: Date) async throws -> String?
+    ///
+    /// `keepingNewer`: the PUT happened at `now`, learnt late (S3 blobs, found by a HEAD):
+    /// when the object at the key is from a later PUT of another session, it stays and this
+    /// throws ``APIError/supersededUpload()``. The last PUT wins, not the last one noticed.
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool, keepingNewer: Bool,
+                     now: Date) async throws -> String?
     /// The object visible at `key`.
     func object(at key: String) async throws -> ObjectRecord?
     /// The pending sessions that target `key`, newest first, at most `limit`.

@@ -12,8 +12,8 @@ struct StoredBody: Sendable {
 }
 
 extension SQLiteStore {
-    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false, now: Date)
-        async throws -> String?
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false,
+                     keepingNewer: Bool = false, now: Date) async throws -> String?
     {
         try await writes.write { db in
             guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
@@ -25,6 +25,7 @@ extension SQLiteStore {
             }
             let existing = try ObjectRecord.lookup(db, key: session.objectKey)
             if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
+            if keepingNewer, let existing, existing.sessionId != sessionId, existing.storedAt > now { throw APIError.supersededUpload() }
             try ObjectRecord(
                 objectKey: session.objectKey, sessionId: sessionId, blobId: body.blobId, size: body.size,
                 md5: body.md5, contentType: body.contentType, cacheControl: body.cacheControl,

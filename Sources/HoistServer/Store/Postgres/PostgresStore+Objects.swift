@@ -12,8 +12,8 @@ extension PostgresStore {
         ).first
     }
 
-    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false, now: Date)
-        async throws -> String?
+    func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false,
+                     keepingNewer: Bool = false, now: Date) async throws -> String?
     {
         guard let key = try await objectKey(ofSession: sessionId) else { throw APIError.notFound() }
         return try await transaction { connection in
@@ -27,6 +27,7 @@ extension PostgresStore {
             }
             let existing = try await object(connection, at: key)
             if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
+            if keepingNewer, let existing, existing.sessionId != sessionId, existing.storedAt > now { throw APIError.supersededUpload() }
             let deleteAt = session.dialect == .luw
                 ? LuwRetention.deleteAt(filename: session.filename, storedAt: now, finalized: false)?.millis : nil
             try await connection.query("""
