@@ -68,7 +68,7 @@ import Testing
         try TestFiles.write("a", to: root + "/after")
         try TestFiles.write("b", to: root + "/before")
         let missing = Array(DirectoryWalk(root + "/missing"))
-        guard case .unreadableDirectory(let path, let error)? = missing.first, missing.count == 1 else {
+        guard case .refused(let path, let error)? = missing.first, missing.count == 1 else {
             Issue.record("a missing directory walked to \(missing)")
             return
         }

@@ -17,10 +17,10 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
     enum Entry: Equatable {
         /// A regular file, as the listing saw it (the engine checks it again when it queues it).
         case file(String)
-        case unreadableDirectory(String, EngineError)
-        /// A file or directory whose name is not UTF-8: no path string can name it (Swift
-        /// would repair it into another name), so it is refused, shown with U+FFFD.
-        case unnamable(String, EngineError)
+        /// A path that is refused where it stands, with why: a directory that cannot be
+        /// listed, or an entry whose name is not UTF-8 (no path string can name it: Swift
+        /// would repair it into another name; shown with U+FFFD).
+        case refused(String, EngineError)
     }
 
     /// What a listed child is.
@@ -47,7 +47,7 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
             let (name, kind) = stack[top].children[stack[top].next]
             let path = stack[top].directory + "/" + name
             stack[top].next += 1
-            if kind == .unnamable { return .unnamable(path, .unnamable(path)) }
+            if kind == .unnamable { return .refused(path, .unnamable(path)) }
             if kind == .directory {
                 if let failure = enter(path) { return failure }
                 continue
@@ -60,7 +60,7 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
     /// Lists `directory` onto the stack; the entry to report when it cannot be listed.
     private mutating func enter(_ directory: String) -> Entry? {
         guard let handle = opendir(directory) else {
-            return .unreadableDirectory(directory, .unreadableDirectory(directory, String(cString: strerror(errno))))
+            return .refused(directory, .unreadableDirectory(directory, String(cString: strerror(errno))))
         }
         defer { closedir(handle) }
         var children: [(key: String, kind: Kind)] = []

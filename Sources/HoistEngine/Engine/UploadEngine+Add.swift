@@ -84,7 +84,7 @@ extension UploadEngine {
             for entry in DirectoryWalk(path) {
                 switch entry {
                 case .file(let file): batch.pending.append(candidate(file, naming: .underRoot(name, dropping: path.count)))
-                case .unreadableDirectory(let path, let error), .unnamable(let path, let error): batch.pending.append(.refused(path, error))
+                case .refused(let path, let error): batch.pending.append(.refused(path, error))
                 }
                 guard await flush(&batch) else { return stopped(batch) }
             }

@@ -81,6 +81,6 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     /// the journal, too little to learn anything of the key.
     public var fingerprint: String {
         let material = signing.map { $0.accessKeyID + ":" + $0.secretAccessKey } ?? secret
-        return SHA256.hash(data: Data(material.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Data(material.utf8)).prefix(4))
     }
 }
