@@ -74,7 +74,7 @@ struct ProfileOptions: ParsableArguments {
             let profile = Profile(
                 name: "embedded", dialect: .lightfield, endpoint: embedded.baseURL, apiKeyEnv: nil,
                 purpose: purpose ?? "general")
-            return Connection(profile: profile, key: embedded.key, embedded: embedded, 
+            return Connection(profile: profile, key: embedded.key, embedded: embedded,
                               journalEndpoint: EngineConfiguration.embeddedDestination(dataDirectory: paths.dataDirectory, purpose: purpose))
         }
     }
