@@ -84,14 +84,17 @@ import Testing
         }
     }
 
-    @Test("40 concurrent completes of one session across two instances: all 200, one completion recorded")
-    func concurrentCompletesCompleteOnce() async throws {
+    @Test("40 concurrent completes of one session across two instances: all 200, one completion and one stored body recorded",
+          arguments: ["meeting_transcript", "knowledge_user"])
+    func concurrentCompletesCompleteOnce(purpose: String) async throws {
         try await Self.twoInstances { a, b, psql in
             let calls = [LightfieldCalls(baseURL: a.baseURL, key: a.key), LightfieldCalls(baseURL: b.baseURL, key: a.key)]
             let body = Data(repeating: 7, count: 1000)
-            let created = try await calls[0].create(sizeBytes: body.count)
+            // A knowledge session must not exist already at its name (`if-none-match: *`): with
+            // S3 blobs each complete notices the one PUT, and none may see it as another's.
+            let created = try await calls[0].create(purpose: purpose, sizeBytes: body.count)
             let id = try #require(created.string("id"))
-            _ = try await calls[1].put(created, body: body)
+            #expect(try await calls[1].put(created, body: body).status == 200)
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for i in 0..<40 {
                     group.addTask {
@@ -103,6 +106,7 @@ import Testing
             }
             #expect(statuses.allSatisfy { $0.0 == 200 && $0.1 == MD5Hex.of(body) }, "\(statuses)")
             #expect(try await psql.value("SELECT count(*) FROM events WHERE session_id = '\(id)' AND kind = 'completed'") == "1")
+            #expect(try await psql.value("SELECT count(*) FROM events WHERE session_id = '\(id)' AND kind = 'stored'") == "1")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HoistTestSupport
 import Testing
 
@@ -45,6 +46,29 @@ import Testing
             #expect(Self.query(download)["response-content-type"] == "text/plain")
             let fetched = try await TestHTTP.send(.GET, download)
             #expect(fetched.status == 200 && fetched.body == body)
+        }
+    }
+
+    @Test("concurrent completes of one session: all 200, the body stored and the session completed once (a knowledge upload too, whose name must be free)",
+          arguments: ["meeting_transcript", "knowledge_user"])
+    func concurrentCompletesStoreOnce(purpose: String) async throws {
+        try await Self.withS3Server { ts, _ in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data(repeating: 0x42, count: 2000)
+            let created = try await lf.create(purpose: purpose, sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: body).status == 200)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 { group.addTask { try await lf.complete(id, md5: MD5Hex.of(body)).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 20), "\(statuses)")
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            let events = try await DatabaseQueue(path: ts.dataDirectory + "/hoist.sqlite", configuration: readOnly).read { db in
+                try String.fetchAll(db, sql: "SELECT kind FROM events WHERE sessionId = ? ORDER BY seq", arguments: [id])
+            }
+            #expect(events.filter { $0 == "stored" }.count == 1 && events.filter { $0 == "completed" }.count == 1, "\(events)")
         }
     }
 

@@ -24,6 +24,10 @@ extension SQLiteStore {
             case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
             }
             let existing = try ObjectRecord.lookup(db, key: session.objectKey)
+            // The same bytes recorded again (concurrent completes each noticed one S3 PUT):
+            // nothing changes, and no second "stored" event.
+            if let existing, existing.sessionId == sessionId, existing.blobId == body.blobId, existing.md5 == body.md5,
+               existing.size == body.size { return nil }
             if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
             if keepingNewer, let existing, existing.sessionId != sessionId, existing.storedAt > now { throw APIError.supersededUpload() }
             try ObjectRecord(

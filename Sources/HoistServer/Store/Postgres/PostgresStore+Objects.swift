@@ -26,6 +26,9 @@ extension PostgresStore {
             case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
             }
             let existing = try await object(connection, at: key)
+            // See SQLiteStore.storeUpload: the same bytes recorded again change nothing.
+            if let existing, existing.sessionId == sessionId, existing.blobId == body.blobId, existing.md5 == body.md5,
+               existing.size == body.size { return nil }
             if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
             if keepingNewer, let existing, existing.sessionId != sessionId, existing.storedAt > now { throw APIError.supersededUpload() }
             let deleteAt = session.dialect == .luw
