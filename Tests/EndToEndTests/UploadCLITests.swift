@@ -192,6 +192,8 @@ import Testing
                 (["status", ""] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key, "an empty id was given"),
                 (["cancel", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key, "the luw dialect has no cancel call"),
                 (["status", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key, "status needs the lightfield dialect"),
+                (["url", "x.png"] + ["--endpoint", server.baseURL, "--dialect", "luw"] + key,
+                 "Luw names a file by the final URL its upload printed"),
                 (["upload", files, "--jobs", "-1"] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key,
                  "--jobs takes no negative number, not -1"),
             ]
@@ -204,6 +206,27 @@ import Testing
                 #expect(run.stdout.isEmpty, "\(arguments): \(run.stdout)")
             }
             #expect(try await server.storedBlobCount() == 0)
+        }
+    }
+
+    @Test("Luw: hoist url prints a final URL only once the file is served there; one never uploaded exits 1 with the server's 404")
+    func luwURLIsChecked() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("here.png", 500)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let upload = try await UploadCLIRun.upload([files + "/here.png"], server: server, extra: ["--dialect", "luw", "--pid", "100"])
+            #expect(upload.status == 0, "\(upload.stderr)")
+            let final = try #require(upload.stdout.firstMatch(of: /completed \S+ (http\S+)/)).1
+            let flags = ["--endpoint", server.baseURL, "--dialect", "luw", "--api-key-env", "HOIST_TEST_KEY"]
+            let found = try await UploadCLIRun(["url", String(final)] + flags, environment: ["HOIST_TEST_KEY": server.key])
+            try await found.finish(timeout: 30)
+            #expect(found.status == 0 && found.stdout == final + "\n", "\(found.stdout) \(found.stderr)")
+
+            let absent = final.replacingOccurrences(of: "here.png", with: "never-uploaded.png")
+            let missing = try await UploadCLIRun(["url", absent] + flags, environment: ["HOIST_TEST_KEY": server.key])
+            try await missing.finish(timeout: 30)
+            #expect(missing.status == 1 && missing.stdout.isEmpty, "\(missing.stdout)")
+            #expect(missing.stderr.contains("404"), "\(missing.stderr)")
         }
     }
 
