@@ -169,6 +169,60 @@ import Testing
         #expect(String(describing: wrong).contains("hoist_no_such_database"))
     }
 
+    @Test("a database that stalls: requests answer 503 unavailable with Retry-After within the URL's timeout, a shutdown does not wait for it, and a new server works once it answers")
+    func stalledDatabaseAnswers503() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        defer { Task { await database.drop() } }
+        var config = ServerConfiguration(dataDirectory: try TempDirectory.make(prefix: "hoist-pg-stall"))
+        config.metadata = .postgres(database.url + "&timeout=2")
+        var server = try await UploadServer.start(config)
+        // Another session holds api_keys locked (as a migration or a VACUUM FULL would): every
+        // key lookup waits behind it, for as long as it holds the lock.
+        var plain = URLComponents(string: database.url)!
+        plain.query = nil
+        let holder = try await Spawned("/usr/bin/env", ["psql", "-q", plain.string!, "-c",
+            "BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);"])
+        defer { holder.send(SIGKILL) }
+        let psql = Psql(url: database.url)
+        #expect(try await waitUntil {
+            (try? await psql.value("""
+                SELECT count(*) FROM pg_locks l JOIN pg_class c ON l.relation = c.oid
+                WHERE c.relname = 'api_keys' AND l.mode = 'AccessExclusiveLock' AND l.granted
+                """)) == "1"
+        })
+        let list = { @Sendable (base: String) in
+            try await TestHTTP.send(.GET, base + "/v1/files", headers: [("Authorization", "Bearer sk_some_key")])
+        }
+        let started = ContinuousClock.now
+        let stalled = try await list(server.baseURL)
+        #expect(stalled.status == 503 && stalled.errorCode == "unavailable", "\(stalled.status) \(stalled.text)")
+        #expect(stalled.header("Retry-After") == "5")
+        #expect(ContinuousClock.now - started < .seconds(30))
+
+        // A request still waiting when the server is told to stop ends at its deadline, so the
+        // graceful shutdown is not held by the database.
+        // The database ended the stalled statement too (statement_timeout), so it does not
+        // hold a pooled connection; then a second request waits on the lock.
+        let lockWaits = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        #expect(try await waitUntil { (try? await psql.value(lockWaits)) == "0" })
+        let waiting = Task { [base = server.baseURL] in try await list(base) }
+        #expect(try await waitUntil { (try? await psql.value(lockWaits)) == "1" })
+        let stopping = ContinuousClock.now
+        try await server.shutdown()
+        #expect(ContinuousClock.now - stopping < .seconds(60))
+        #expect(try await waiting.value.status == 503)
+
+        // The backend sleeps on whether or not psql is there: end it, and so the lock.
+        #expect(try await psql.value("""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = current_database() AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()
+            """) == "1")
+        server = try await UploadServer.start(config)
+        let answered = try await waitUntil { try await list(server.baseURL).status == 401 }
+        #expect(answered, "an unknown key is 401 again once the database answers")
+        try await server.shutdown()
+    }
+
     @Test("postgres:// URLs: credentials decoded, sslmode and pool read, the password never displayed")
     func urlsParse() throws {
         let url = try PostgresURL.parse("postgres://us%40er:p%3Ass@db.example:6543/hoist?sslmode=disable&pool=9")
@@ -177,10 +231,13 @@ import Testing
         #expect(url.client.database == "hoist")
         #expect(url.client.host == "db.example" && url.client.port == 6543)
         #expect(url.client.options.maximumConnections == 9)
+        #expect(url.timeout == .seconds(30))
+        #expect(try PostgresURL.parse("postgres://a@b/c?timeout=2.5").timeout == .milliseconds(2500))
         #expect(url.display == "db.example:6543/hoist" && !url.display.contains("p:ss"))
         let socket = try PostgresURL.parse("postgresql://me@/hoist")
         #expect(socket.client.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5432")
-        for bad in ["mysql://x@y/z", "not a url", "postgres://a@b/c?sslmode=sometimes", "postgres://a@b/c?pool=0"] {
+        for bad in ["mysql://x@y/z", "not a url", "postgres://a@b/c?sslmode=sometimes", "postgres://a@b/c?pool=0",
+                    "postgres://a@b/c?timeout=0", "postgres://a@b/c?timeout=soon", "postgres://a@b/c?timeout=nan"] {
             #expect(throws: (any Error).self, "\(bad)") { try PostgresURL.parse(bad) }
         }
         #expect(MetadataLocation.from(nil, environment: [:]) == .sqlite)

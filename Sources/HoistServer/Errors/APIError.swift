@@ -96,6 +96,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         return APIError(.methodNotAllowed, "method_not_allowed", "\(method.rawValue) is not allowed here; use \(list)",
                         headers: [.allow: list])
     }
+    /// The metadata database did not answer in time or cannot be reached; nothing changed.
+    static func databaseUnavailable() -> APIError {
+        APIError(.serviceUnavailable, "unavailable", "the server's database did not answer in time; try again",
+                 headers: [.retryAfter: "5"])
+    }
     static func internalError() -> APIError {
         APIError(.internalServerError, "internal_error", "the server failed to answer this request")
     }

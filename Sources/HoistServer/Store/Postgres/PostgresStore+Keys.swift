@@ -25,13 +25,13 @@ extension PostgresStore {
     }
 
     func keyRecord(for key: String) async throws -> KeyRecord? {
-        try await client.records(
+        try await records(
             "SELECT \(unescaped: KeyRecord.postgresColumns) FROM api_keys WHERE hash = \(KeyDigest.of(key))",
-            logger: logger, KeyRecord.init(postgres:)
+            KeyRecord.init(postgres:)
         ).first
     }
 
     func personaOwner(_ pid: Int64) async throws -> String? {
-        try await client.records("SELECT user_id FROM personas WHERE pid = \(pid)", logger: logger) { try $0.decode(String.self) }.first
+        try await records("SELECT user_id FROM personas WHERE pid = \(pid)") { try $0.decode(String.self) }.first
     }
 }

@@ -48,17 +48,16 @@ extension PostgresStore {
     }
 
     func object(at key: String) async throws -> ObjectRecord? {
-        try await client.records(
-            "SELECT \(unescaped: Self.objectColumns) FROM objects WHERE object_key = \(key)",
-            logger: logger, ObjectRecord.init(postgres:)
+        try await records(
+            "SELECT \(unescaped: Self.objectColumns) FROM objects WHERE object_key = \(key)", ObjectRecord.init(postgres:)
         ).first
     }
 
     func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
-        try await client.records("""
+        try await records("""
             SELECT \(unescaped: SessionRecord.postgresColumns) FROM sessions
             WHERE object_key = \(key) AND status = 'PENDING' ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(Int64(limit))
-            """, logger: logger, SessionRecord.init(postgres:))
+            """, SessionRecord.init(postgres:))
     }
 
     @discardableResult
@@ -123,6 +122,7 @@ extension PostgresStore {
         }
     }
 
+    /// Read once at start-up, over every object, so not held to a request's deadline.
     func referencedBlobIds() async throws -> Set<String> {
         Set(try await client.records("SELECT blob_id FROM objects", logger: logger) { try $0.decode(String.self) })
     }

@@ -19,8 +19,8 @@ extension PostgresStore {
 
     func session(id: String, now: Date) async throws -> SessionRecord? {
         // Almost every lookup changes nothing: read it, and open a transaction only to expire it.
-        let found = try await client.records(
-            "SELECT \(unescaped: Self.sessionColumns) FROM sessions WHERE id = \(id)", logger: logger, SessionRecord.init(postgres:))
+        let found = try await records(
+            "SELECT \(unescaped: Self.sessionColumns) FROM sessions WHERE id = \(id)", SessionRecord.init(postgres:))
         guard let session = found.first else { return nil }
         guard session.status == .pending, session.expiresAt <= now else { return session }
         return try await transaction { connection in try await lockedSession(connection, id: id, now: now) }
@@ -48,9 +48,7 @@ extension PostgresStore {
 
     /// The object key of session `id` (fixed at creation, so read without a lock).
     func objectKey(ofSession id: String) async throws -> String? {
-        for try await key in try await client.query("SELECT object_key FROM sessions WHERE id = \(id)", logger: logger)
-            .decode(String.self) { return key }
-        return nil
+        try await records("SELECT object_key FROM sessions WHERE id = \(id)") { try $0.decode(String.self) }.first
     }
 
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {

@@ -13,6 +13,8 @@ struct PostgresStore: MetadataStore {
     let client: PostgresClient
     private let running: Task<Void, Never>
     let logger: Logger
+    /// Every use of the database ends within this, answered or 503.
+    let deadline: DatabaseDeadline
 
     /// Connects to `url`, migrates the schema (one instance at a time) and returns once
     /// the database has answered.
@@ -35,7 +37,7 @@ struct PostgresStore: MetadataStore {
         }
         let client = PostgresClient(configuration: configuration.client)
         let running = Task { await client.run() }
-        return PostgresStore(client: client, running: running, logger: logger)
+        return PostgresStore(client: client, running: running, logger: logger, deadline: DatabaseDeadline(limit: configuration.timeout))
     }
 
     func close() async {
@@ -44,9 +46,17 @@ struct PostgresStore: MetadataStore {
     }
 
     func signingSecret() async throws -> Data {
-        let rows = try await client.query("SELECT value FROM settings WHERE name = 'signingSecret'", logger: logger)
-        for try await buffer in rows.decode(ByteBuffer.self) { return Data(buffer.readableBytesView) }
-        throw PostgresStoreError("the database has no signing secret; was its schema made by hoist?")
+        let secret = try await records("SELECT value FROM settings WHERE name = 'signingSecret'") { row in
+            Data(try row.decode(ByteBuffer.self).readableBytesView)
+        }.first
+        guard let secret else { throw PostgresStoreError("the database has no signing secret; was its schema made by hoist?") }
+        return secret
+    }
+
+    /// The rows of one read (no transaction), each made into a record; within the deadline.
+    func records<T: Sendable>(_ query: PostgresQuery, _ make: @escaping @Sendable (PostgresRow) throws -> T) async throws -> [T] {
+        let (client, logger) = (client, logger)
+        return try await deadline.run { try await client.records(query, logger: logger, make) }
     }
 
     /// PostgreSQL answers only over the network: the `Expect: 100-continue` gate checks the
@@ -56,16 +66,20 @@ struct PostgresStore: MetadataStore {
     /// Runs `body` in one transaction on one connection; its own errors (an `APIError`)
     /// roll it back and reach the caller unwrapped. Deadlocks and serialisation failures
     /// run it again, a few times.
-    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try await client.withConnection { connection in
-                    try await Self.transaction(on: connection, logger: logger, body)
+    /// The whole of it, retries too, is held to the deadline.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let (client, logger) = (client, logger)
+        return try await deadline.run {
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try await client.withConnection { connection in
+                        try await Self.transaction(on: connection, logger: logger, body)
+                    }
+                } catch let error as PSQLError where attempt < 4 && PostgresStoreError.isRetryable(error) {
+                    continue
                 }
-            } catch let error as PSQLError where attempt < 4 && PostgresStoreError.isRetryable(error) {
-                continue
             }
         }
     }
