@@ -57,6 +57,53 @@ import Testing
         }
     }
 
+    @Test("a multipart upload resumed after its file was rewritten in place with its mtime put back: the parts read before the change are checked against the file, the changed one is sent again, the object is the file as it is now")
+    func resumedPartsAreCheckedAfterAnInPlaceRewrite() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("rewritten.bin", size: 40 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let first = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath, rateLimit: 12 << 20, partJobs: 2)
+                _ = await first.add(paths: [path])
+                let journal = try Journal.open(path: journalPath)
+                let uploadID = { () -> String? in
+                    (try? journal.unfinished(endpoint: "s3-test:" + s3.bucket))?.first?.session?.multipart?.uploadID
+                }
+                #expect(await waitUntil(timeout: 60) {
+                    guard let id = uploadID() else { return false }
+                    return ((try? journal.parts(row: 1, uploadID: id).count) ?? 0) >= 2
+                })
+                await first.shutdown(keepingUnfinished: true)
+                let id = try #require(uploadID())
+                let kept = try journal.parts(row: 1, uploadID: id).map(\.number).sorted()
+                let changed = try #require(kept.first)
+
+                // The part's first bytes rewritten, size and mtime as they were (`touch -r`):
+                // the journal's identity of the file cannot tell.
+                let reference = path + ".mtime"
+                #expect(try await Shell.run("cp -p \(Tmux.quote(path)) \(Tmux.quote(reference))").status == 0)
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                try handle.seek(toOffset: UInt64(changed - 1) * (8 << 20))
+                try handle.write(contentsOf: Data(repeating: 0xEE, count: 4096))
+                try handle.close()
+                #expect(try await Shell.run("touch -r \(Tmux.quote(reference)) \(Tmux.quote(path))").status == 0)
+                try FileManager.default.removeItem(atPath: reference)
+                let before = proxy.requestLines.count
+
+                let second = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath)
+                let ids = await second.add(paths: [path])
+                let events = try await collect(second, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                #expect(try await s3.object("rewritten.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                let resent = Set(FaultProxy.partNumbers(Array(proxy.requestLines[before...])))
+                #expect(resent.contains(changed), "part \(changed) changed, yet was not sent again: \(resent)")
+                // The other journaled parts still hash to what the store holds: kept, not sent.
+                #expect(resent.isDisjoint(with: kept.dropFirst()), "kept \(kept), sent again \(resent)")
+                await second.shutdown()
+            }
+        }
+    }
+
     @Test func aStoppedMultipartUploadResumesWithOnlyTheMissingParts() async throws {
         try await S3Harness.with { s3 in
             let path = try s3.file("resume.bin", size: 48 << 20)

@@ -26,11 +26,15 @@ public struct FileIdentity: Sendable, Equatable, Hashable, Codable {
     /// What changes with every write to a file even when its mtime is put back (`touch -r`,
     /// `cp -p`, `rsync -t`): the inode's change time, and the inode itself (a file renamed
     /// over this one). Not part of the identity: the journal knows a file by path, size
-    /// and mtime across runs, while this only tells whether a file changed during one read.
+    /// and mtime across runs, while this tells whether a file changed during one read, or
+    /// since a multipart upload's parts were read.
     public struct ChangeStamp: Sendable, Equatable {
         var ctimeNanos: Int64
         var inode: UInt64
         var device: UInt64
+
+        /// The stamp as the journal keeps it.
+        public var journalText: String { "\(ctimeNanos):\(inode):\(device)" }
     }
 
     /// The identity and the change stamp of the regular file at `path`, from one `stat`.

@@ -16,13 +16,32 @@ extension Journal {
                     error TEXT, updatedAt REAL NOT NULL);
                 """)
         }
+        // The file's change stamp when the part's read began: a part is trusted by its ETag
+        // alone only while the file still has that stamp (see `MultipartUploader.reconcile`).
+        migrator.registerMigration("v5-part-stamp") { db in
+            try db.execute(sql: "ALTER TABLE part ADD COLUMN stamp TEXT")
+        }
     }
 
     /// Records a part the store acknowledged for job row `row`'s upload `uploadID`.
-    public func recordPart(row: Int64, uploadID: String, _ part: UploadedPart) throws(EngineError) {
+    /// `stamp`: the file's change stamp from before its bytes were read.
+    public func recordPart(row: Int64, uploadID: String, _ part: UploadedPart, stamp: FileIdentity.ChangeStamp?) throws(EngineError) {
         try write { db in
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO part (job, upload, number, etag, md5, size) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [row, uploadID, part.number, part.etag, part.md5, part.size])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO part (job, upload, number, etag, md5, size, stamp) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [row, uploadID, part.number, part.etag, part.md5, part.size, stamp?.journalText])
+        }
+    }
+
+    /// The change stamps recorded with `uploadID`'s parts, by number (parts journaled before
+    /// stamps were kept have none).
+    public func partStamps(row: Int64, uploadID: String) throws(EngineError) -> [Int: String] {
+        try read { db in
+            var stamps: [Int: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT number, stamp FROM part WHERE job = ? AND upload = ? AND stamp IS NOT NULL",
+                                        arguments: [row, uploadID]) {
+                stamps[row["number"]] = row["stamp"]
+            }
+            return stamps
         }
     }
 

@@ -28,7 +28,10 @@ struct MultipartUploader: Sendable {
                 onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> [UploadedPart] {
         guard let multipart = session.multipart else { throw .protocolViolation("internal: multipart upload without an upload id") }
         let plan = PartPlan(size: file.size, partSize: multipart.partSize)
-        let reconciled = try await reconcile(file, session: session, plan: plan, row: row)
+        // Taken before any byte is read: parts sent now are recorded with it (a change after
+        // it shows as another stamp at the next reconcile, which then reads them again).
+        let stamp = try FileUploader.check(file)
+        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp)
         let held = reconciled.held
         let base = held.reduce(Int64(0)) { $0 + $1.size }
         let progress = PartProgress(base: base, size: file.size, onProgress: onProgress)
@@ -39,7 +42,9 @@ struct MultipartUploader: Sendable {
                 var done: [UploadedPart] = []
                 var firstError: (any Error)?
                 let send: @Sendable (Int) async throws -> UploadedPart = { number in
-                    try await sendPart(number, of: file, session: session, plan: plan, row: row) { progress.report(number, $0) }
+                    try await sendPart(number, of: file, session: session, plan: plan, row: row, stamp: stamp) {
+                        progress.report(number, $0)
+                    }
                 }
                 for _ in 0..<max(1, partJobs) {
                     if let number = pending.popFirst() { group.addTask { try await send(number) } }
@@ -64,10 +69,17 @@ struct MultipartUploader: Sendable {
     }
 
     /// The parts the store holds that hoist can vouch for, and the numbers still to send.
-    func reconcile(_ file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64) async throws(EngineError) -> Reconciled {
+    ///
+    /// A journaled part is taken on its ETag alone only when it was read while the file had
+    /// `stamp`, its change stamp now. Otherwise the file was written since (perhaps with its
+    /// mtime put back, which the journal's identity cannot see), and the part is kept only
+    /// if its range still hashes to what the store holds.
+    func reconcile(_ file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64,
+                   stamp: FileIdentity.ChangeStamp) async throws(EngineError) -> Reconciled {
         guard let uploadID = session.multipart?.uploadID else { return Reconciled(held: [], missing: Array(1...plan.count)) }
         let listed = Dictionary(try await api.listParts(of: session).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
         let recorded = Dictionary(try journal.parts(row: row, uploadID: uploadID).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+        let stamps = try journal.partStamps(row: row, uploadID: uploadID)
         var held: [UploadedPart] = []
         var missing: [Int] = []
         var forget: [Int] = []
@@ -79,16 +91,16 @@ struct MultipartUploader: Sendable {
                 if recorded[number] != nil { forget.append(number) }
                 continue
             }
-            if let mine = recorded[number], mine.etag == stored.etag {
+            if let mine = recorded[number], mine.etag == stored.etag, stamps[number] == stamp.journalText {
                 held.append(mine)
                 continue
             }
-            // Listed but not journaled (or journaled with another ETag): keep it only if
-            // it is this file's bytes.
+            // Listed but not journaled, journaled with another ETag, or read before the file
+            // last changed: keep it only if it is this file's bytes now.
             let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize)
             if md5.hex == stored.etag {
                 let part = UploadedPart(number: number, etag: stored.etag, size: size, md5: md5.hex)
-                try journal.recordPart(row: row, uploadID: uploadID, part)
+                try journal.recordPart(row: row, uploadID: uploadID, part, stamp: stamp)
                 held.append(part)
             } else {
                 missing.append(number)
@@ -101,7 +113,7 @@ struct MultipartUploader: Sendable {
 
     /// Sends one part and journals it.
     private func sendPart(_ number: Int, of file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64,
-                          onProgress: @escaping @Sendable (Int64) -> Void) async throws -> UploadedPart {
+                          stamp: FileIdentity.ChangeStamp, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> UploadedPart {
         let range = plan.range(of: number)
         let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize)
         let target = try api.putTarget(for: session, part: number, contentMD5: md5.base64)
@@ -112,7 +124,7 @@ struct MultipartUploader: Sendable {
         }
         let etag = sent.etag.map(S3ETag.bare) ?? md5.hex
         let part = UploadedPart(number: number, etag: etag, size: range.upperBound - range.lowerBound, md5: md5.hex)
-        if let uploadID = session.multipart?.uploadID { try journal.recordPart(row: row, uploadID: uploadID, part) }
+        if let uploadID = session.multipart?.uploadID { try journal.recordPart(row: row, uploadID: uploadID, part, stamp: stamp) }
         return part
     }
 
