@@ -63,12 +63,24 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses == Array(repeating: 200, count: 20), "\(statuses)")
+            let events = try await Self.events(of: id, on: ts)
+            #expect(events.filter { $0 == "stored" }.count == 1 && events.filter { $0 == "completed" }.count == 1, "\(events)")
+        }
+    }
+
+    /// The kinds of `id`'s events in the server's metadata store, oldest first.
+    static func events(of id: String, on ts: TestServer) async throws -> [String] {
+        switch ts.metadata {
+        case .sqlite:
             var readOnly = Configuration()
             readOnly.readonly = true
-            let events = try await DatabaseQueue(path: ts.dataDirectory + "/hoist.sqlite", configuration: readOnly).read { db in
+            return try await DatabaseQueue(path: ts.dataDirectory + "/hoist.sqlite", configuration: readOnly).read { db in
                 try String.fetchAll(db, sql: "SELECT kind FROM events WHERE sessionId = ? ORDER BY seq", arguments: [id])
             }
-            #expect(events.filter { $0 == "stored" }.count == 1 && events.filter { $0 == "completed" }.count == 1, "\(events)")
+        case .postgres(let url):
+            let kinds = try await PostgresStoreTests.Psql(url: url)
+                .value("SELECT string_agg(kind, ',' ORDER BY seq) FROM events WHERE session_id = '\(id)'")
+            return kinds.split(separator: ",").map(String.init)
         }
     }
 
