@@ -133,6 +133,10 @@ import Testing
     @Test func onlyAnETagAStoreGivesAsTheBodysMD5IsHeldToIt() {
         let md5 = "9e107d9d372bb6826bd81d3542a419d6"
         #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5.uppercased())\"")])) == md5)
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", " W/\"\(md5)\"\t")])) == md5)
+        #expect(S3ETag.bare("\"abc-3\"") == "abc-3" && S3ETag.bare(" W/\"x\" ") == "x" && S3ETag.bare("\"\"") == "")
+        #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5.dropLast())g\"")])) == nil)
+        #expect(!S3ETag.isMD5(String(repeating: "\u{FF10}", count: 32)), "fullwidth digits are not hex here")
         #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)\""), ("x-amz-server-side-encryption", "AES256")])) == md5)
         // KMS and customer keys give ETags of the same shape that are not the MD5.
         #expect(S3ETag.md5(in: HTTPHeaders([("ETag", "\"\(md5)\""), ("x-amz-server-side-encryption", "aws:kms")])) == nil)
