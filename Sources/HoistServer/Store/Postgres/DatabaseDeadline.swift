@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import Synchronization
 
 /// A time limit on one use of the database, so that a database that stalls (a lock held
@@ -8,94 +7,109 @@ import Synchronization
 /// graceful shutdown, for good.
 ///
 /// The work is not awaited past the limit: postgres-nio gives up a wait for a pooled
-/// connection when its task is cancelled, but not a query already sent, which ends only
-/// when the database answers or the connection drops. Structured concurrency would wait
-/// for it, so the work runs in a task of its own, cancelled, and left to finish.
+/// connection when its task is cancelled, but not a statement already sent, which ends only
+/// when the database answers, cancels it (`statement_timeout`) or the connection drops.
+/// Structured concurrency would wait for it, so the work runs in a task of its own.
+///
+/// A 503 must mean "nothing changed", so a transaction claims the ``CommitGate`` just
+/// before its COMMIT: once the limit has passed the claim fails and the transaction rolls
+/// back; once the claim is made, the limit waits for the COMMIT's own answer instead.
 struct DatabaseDeadline: Sendable {
+    /// The default `timeout=` of a `postgres://` URL.
+    static let defaultLimit: Duration = .seconds(30)
+
     let limit: Duration
 
-    /// `work`'s value, or ``APIError/databaseUnavailable()`` once `limit` has passed or the
-    /// database's connections failed (see ``isUnavailable(_:)``).
-    func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let job = Task { try await work() }
-        let outcome = Once<T>()
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            if outcome.fail(APIError.databaseUnavailable()) { job.cancel() }
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                outcome.attach(continuation)
-                Task {
-                    do {
-                        outcome.succeed(try await job.value)
-                    } catch {
-                        outcome.fail(Self.isUnavailable(error) ? APIError.databaseUnavailable() : error)
-                    }
-                    timer.cancel()
-                }
+    /// `work`'s value, or ``APIError/databaseUnavailable()`` once `limit` has passed before
+    /// it committed, or when the database's connections failed
+    /// (``PostgresStoreError/isUnavailable(_:)``). A cancelled caller cancels the work.
+    func run<T: Sendable>(_ work: @escaping @Sendable (any CommitGate) async throws -> T) async throws -> T {
+        let race = Race<T>()
+        let job = Task {
+            do {
+                race.finish(.success(try await work(race)))
+            } catch {
+                race.finish(.failure(PostgresStoreError.isUnavailable(error) ? APIError.databaseUnavailable() : error))
             }
+        }
+        let limit = limit
+        let timer = Task {
+            // Cancelled: the work ended, or its caller went (whose cancel reaches the work).
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
+            if race.expire() { job.cancel() }
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { race.attach($0) }
         } onCancel: {
             job.cancel()
-            timer.cancel()
         }
     }
 
-    /// Errors that say the database cannot be used now, rather than that a statement is wrong:
-    /// connections closed or refused, the pool shut, or the server's own "shutting down",
-    /// "starting up" and "too many connections" (SQLSTATE 57P01-57P03, 53300).
-    static func isUnavailable(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError else { return false }
-        switch error.code {
-        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
-            return true
-        case .server:
-            let state = error.serverInfo?[.sqlState] ?? ""
-            return ["57P01", "57P02", "57P03", "53300"].contains(state)
-        default:
-            return false
+    /// The one answer of the race between the work and the limit. The continuation may be
+    /// attached after either has answered.
+    private final class Race<T: Sendable>: CommitGate, Sendable {
+        private enum Phase {
+            case running
+            /// COMMIT is on its way: the limit no longer answers for it.
+            case committing
+            case answered
         }
-    }
-
-    /// The one answer of a race between the work and the timer; the continuation may be
-    /// attached after either has finished.
-    private final class Once<T: Sendable>: Sendable {
         private struct State {
+            var phase = Phase.running
             var result: Result<T, any Error>?
             var continuation: CheckedContinuation<T, any Error>?
-            var resumed = false
         }
         private let state = Mutex(State())
 
         func attach(_ continuation: CheckedContinuation<T, any Error>) {
             let ready = state.withLock { state -> Result<T, any Error>? in
-                if let result = state.result {
-                    state.resumed = true
-                    return result
+                guard let result = state.result else {
+                    state.continuation = continuation
+                    return nil
                 }
-                state.continuation = continuation
-                return nil
+                return result
             }
             if let ready { continuation.resume(with: ready) }
         }
 
-        func succeed(_ value: T) { _ = settle(.success(value)) }
+        /// The work's own outcome; dropped when the limit answered first (a rolled-back
+        /// transaction, or a read nobody waits for).
+        func finish(_ result: Result<T, any Error>) {
+            answer(result, unless: [.answered])
+        }
 
-        /// Whether this failure was the answer (false when the other side came first).
-        @discardableResult
-        func fail(_ error: any Error) -> Bool { settle(.failure(error)) }
+        /// The limit has passed: answers 503 unless the work answered or is committing.
+        /// Returns whether it answered.
+        func expire() -> Bool {
+            answer(.failure(APIError.databaseUnavailable()), unless: [.answered, .committing])
+        }
 
-        private func settle(_ result: Result<T, any Error>) -> Bool {
-            let (first, continuation) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
-                guard state.result == nil else { return (false, nil) }
-                state.result = result
-                guard let continuation = state.continuation, !state.resumed else { return (true, nil) }
-                state.resumed = true
-                state.continuation = nil
-                return (true, continuation)
+        func claimCommit() throws {
+            try state.withLock { state in
+                guard state.phase == .running else { throw APIError.databaseUnavailable() }
+                state.phase = .committing
             }
+        }
+
+        @discardableResult
+        private func answer(_ result: Result<T, any Error>, unless phases: Set<Phase>) -> Bool {
+            let continuation = state.withLock { state -> CheckedContinuation<T, any Error>?? in
+                guard !phases.contains(state.phase) else { return .none }
+                state.phase = .answered
+                state.result = result
+                defer { state.continuation = nil }
+                return .some(state.continuation)
+            }
+            guard let continuation else { return false }
             continuation?.resume(with: result)
-            return first
+            return true
         }
     }
+}
+
+/// What a transaction asks just before its COMMIT: whether it may still commit. Throws
+/// ``APIError/databaseUnavailable()`` when its deadline has answered for it already.
+protocol CommitGate: Sendable {
+    func claimCommit() throws
 }

@@ -91,7 +91,7 @@ extension PostgresStore {
     /// Runs only where the sweep lock is free: with several instances, one sweeps at a
     /// time and the others return an empty outcome.
     func sweep(now: Date) async throws -> SweepOutcome {
-        try await transaction { connection in
+        try await transaction(deadline: sweepDeadline) { connection in
             var mine = false
             for try await locked in try await connection.query(
                 "SELECT pg_try_advisory_xact_lock(\(PostgresSchema.sweepLock))", logger: logger
@@ -122,8 +122,15 @@ extension PostgresStore {
         }
     }
 
-    /// Read once at start-up, over every object, so not held to a request's deadline.
+    /// Read once at start-up, over every object, so held to no request's limit (neither the
+    /// deadline nor the pool's `statement_timeout`).
     func referencedBlobIds() async throws -> Set<String> {
-        Set(try await client.records("SELECT blob_id FROM objects", logger: logger) { try $0.decode(String.self) })
+        let logger = logger
+        return try await client.withConnection { connection in
+            try await Self.transaction(on: connection, logger: logger) { connection in
+                try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
+                return Set(try await connection.records("SELECT blob_id FROM objects", logger: logger) { try $0.decode(String.self) })
+            }
+        }
     }
 }

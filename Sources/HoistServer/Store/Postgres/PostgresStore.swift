@@ -15,6 +15,9 @@ struct PostgresStore: MetadataStore {
     let logger: Logger
     /// Every use of the database ends within this, answered or 503.
     let deadline: DatabaseDeadline
+    /// The sweep's: after an outage it may have a backlog of thousands of sessions to end in
+    /// one transaction, which a request's limit would roll back on every pass.
+    var sweepDeadline: DatabaseDeadline { DatabaseDeadline(limit: max(deadline.limit * 10, .seconds(300))) }
 
     /// Connects to `url`, migrates the schema (one instance at a time) and returns once
     /// the database has answered.
@@ -26,6 +29,10 @@ struct PostgresStore: MetadataStore {
         do {
             let connection = try await PostgresConnection.connect(configuration: configuration.connection, id: 0, logger: logger)
             do {
+                // The first contact sends the pool's startup parameters too, so a server (or a
+                // proxy such as PgBouncer) that refuses them fails the start with its reason;
+                // the migration itself is not held to a request's limit.
+                try await connection.query("SET statement_timeout = 0", logger: logger)
                 try await PostgresSchema.migrate(connection, logger: logger)
             } catch {
                 try? await connection.close()
@@ -56,7 +63,7 @@ struct PostgresStore: MetadataStore {
     /// The rows of one read (no transaction), each made into a record; within the deadline.
     func records<T: Sendable>(_ query: PostgresQuery, _ make: @escaping @Sendable (PostgresRow) throws -> T) async throws -> [T] {
         let (client, logger) = (client, logger)
-        return try await deadline.run { try await client.records(query, logger: logger, make) }
+        return try await deadline.run { _ in try await client.records(query, logger: logger, make) }
     }
 
     /// PostgreSQL answers only over the network: the `Expect: 100-continue` gate checks the
@@ -66,16 +73,18 @@ struct PostgresStore: MetadataStore {
     /// Runs `body` in one transaction on one connection; its own errors (an `APIError`)
     /// roll it back and reach the caller unwrapped. Deadlocks and serialisation failures
     /// run it again, a few times.
-    /// The whole of it, retries too, is held to the deadline.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// The whole of it, retries too, is held to `deadline` (the store's by default): past
+    /// it, the transaction rolls back rather than commit (see ``DatabaseDeadline``).
+    func transaction<T: Sendable>(deadline: DatabaseDeadline? = nil,
+                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let (client, logger) = (client, logger)
-        return try await deadline.run {
+        return try await (deadline ?? self.deadline).run { gate in
             var attempt = 0
             while true {
                 attempt += 1
                 do {
                     return try await client.withConnection { connection in
-                        try await Self.transaction(on: connection, logger: logger, body)
+                        try await Self.transaction(on: connection, logger: logger, gate: gate, body)
                     }
                 } catch let error as PSQLError where attempt < 4 && PostgresStoreError.isRetryable(error) {
                     continue
@@ -84,12 +93,14 @@ struct PostgresStore: MetadataStore {
         }
     }
 
-    /// BEGIN, `body`, COMMIT on `connection`; ROLLBACK and rethrow when `body` throws.
-    static func transaction<T: Sendable>(on connection: PostgresConnection, logger: Logger,
+    /// BEGIN, `body`, COMMIT on `connection`; ROLLBACK and rethrow when `body` throws, or
+    /// when `gate` refuses the COMMIT (its deadline has answered 503 already).
+    static func transaction<T: Sendable>(on connection: PostgresConnection, logger: Logger, gate: (any CommitGate)? = nil,
                                          _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await connection.query("BEGIN", logger: logger)
         do {
             let value = try await body(connection)
+            try gate?.claimCommit()
             try await connection.query("COMMIT", logger: logger)
             return value
         } catch {
@@ -116,6 +127,23 @@ struct PostgresStoreError: Error, CustomStringConvertible {
     static func isRetryable(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40P01" || state == "40001"
+    }
+
+    /// Errors that say the database cannot be used now, rather than that a statement is wrong:
+    /// connections closed or refused (and SQLSTATE class 08), the pool shut, a statement the
+    /// database cancelled at the limit (57014), and the server's "shutting down", "starting
+    /// up" and "too many connections" (57P01-57P03, 53300).
+    static func isUnavailable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            return true
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03", "53300"].contains(state)
+        default:
+            return false
+        }
     }
 
     /// The server's own message when there is one; `PSQLError`'s description hides it.
