@@ -16,8 +16,11 @@ extension Journal {
                     error TEXT, updatedAt REAL NOT NULL);
                 """)
         }
-        // The file's change stamp when the part's read began: a part is trusted by its ETag
-        // alone only while the file still has that stamp (see `MultipartUploader.reconcile`).
+    }
+
+    /// The file's change stamp when the part's read began: a part is trusted by its ETag
+    /// alone only while the file still has that stamp (see `MultipartUploader.reconcile`).
+    static func registerPartStamps(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v5-part-stamp") { db in
             try db.execute(sql: "ALTER TABLE part ADD COLUMN stamp TEXT")
         }

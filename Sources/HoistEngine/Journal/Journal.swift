@@ -55,6 +55,7 @@ public struct Journal: Sendable {
         migrator.registerMigration("v4-name") { db in
             try db.execute(sql: "CREATE INDEX job_name ON job(endpoint, requestedName) WHERE state = 'completed'")
         }
+        Self.registerPartStamps(&migrator)
         try migrator.migrate(db)
     }
 

@@ -32,9 +32,12 @@ struct FileUploader: Sendable {
     }
 
     /// Runs `body` while checking `file` every `fileCheckInterval`: a change or a vanished
-    /// file stops it then. Errors are mapped for `url` (the PUT's).
-    func watching<T: Sendable>(_ file: FileIdentity, url: String, _ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
-        let stamp = try Self.check(file)
+    /// file stops it then. Errors are mapped for `url` (the PUT's). `since`: the change
+    /// stamp the file must still have (one taken before earlier reads of it); by default
+    /// the one it has now.
+    func watching<T: Sendable>(_ file: FileIdentity, url: String, since: FileIdentity.ChangeStamp? = nil,
+                               _ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
+        let stamp = try Self.check(file, stamp: since)
         let value: T
         do {
             value = try await withThrowingTaskGroup(of: T?.self) { group in

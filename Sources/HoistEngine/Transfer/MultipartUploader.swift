@@ -29,14 +29,16 @@ struct MultipartUploader: Sendable {
         guard let multipart = session.multipart else { throw .protocolViolation("internal: multipart upload without an upload id") }
         let plan = PartPlan(size: file.size, partSize: multipart.partSize)
         // Taken before any byte is read: parts sent now are recorded with it (a change after
-        // it shows as another stamp at the next reconcile, which then reads them again).
+        // it shows as another stamp at the next reconcile, which then reads them again), and
+        // the sends are watched against it, so a change during the reconcile's reads stops
+        // this attempt too.
         let stamp = try FileUploader.check(file)
         let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp)
         let held = reconciled.held
         let base = held.reduce(Int64(0)) { $0 + $1.size }
         let progress = PartProgress(base: base, size: file.size, onProgress: onProgress)
         if base > 0 { onResumed(base) }
-        let sentParts = try await uploader.watching(file, url: session.uploadURL) { [self] in
+        let sentParts = try await uploader.watching(file, url: session.uploadURL, since: stamp) { [self] in
             try await withThrowingTaskGroup(of: UploadedPart.self) { group in
                 var pending = reconciled.missing[...]
                 var done: [UploadedPart] = []
