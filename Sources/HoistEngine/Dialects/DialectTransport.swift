@@ -31,6 +31,35 @@ public struct DialectTransport: Sendable {
         return answer
     }
 
+    /// Returns once `url` serves a file: a GET of its first byte, following up to five
+    /// redirects (a CDN's, or a server's to its bucket), answered 2xx, or 416 for an empty
+    /// file (`Content-Range: bytes */0`). Any other answer is the error. A success's body is
+    /// never read: a server that ignores Range would send the whole file.
+    func probe(_ url: String) async throws(EngineError) {
+        var current = url
+        for _ in 0...5 {
+            var request = HTTPClientRequest(url: current)
+            request.headers.add(name: "Range", value: "bytes=0-0")
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, timeout: HTTPTransport.apiTimeout)
+            } catch {
+                throw HTTPTransport.map(error, url: current)
+            }
+            let status = Int(response.status.code)
+            if (200..<300).contains(status) { return }
+            if status == 416, response.headers.first(name: "Content-Range")?.hasSuffix("/0") == true { return }
+            if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location"),
+               let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString {
+                current = next
+                continue
+            }
+            let body = (try? await response.body.collect(upTo: 64 << 10)) ?? ByteBuffer()
+            throw HTTPTransport.failure(HTTPTransport.Answer(status: status, body: body, headers: response.headers))
+        }
+        throw .protocolViolation("\(url) redirects more than five times")
+    }
+
     /// The AWS credentials of the s3 dialect.
     var signingCredentials: SigV4Credentials? { key.signing }
 

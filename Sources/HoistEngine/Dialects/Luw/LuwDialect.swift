@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 
 /// Luw: `POST /v2/upload` (a form) → PUT → `GET /v2/finalize_upload`. The final URL is the
 /// file's id and its download URL; there is no cancel, status or list call (the service's
@@ -63,28 +61,16 @@ struct LuwDialect: UploadDialect {
         throw .profile("status needs the lightfield dialect")
     }
 
-    /// The final URL is the download URL, printed once a GET of its first byte shows the file
-    /// is served there (a redirect counts: the server may send it on to its bucket). Luw has
-    /// no call that names a file otherwise, and its CDN need not be the API's host, so
-    /// anything but an http(s) URL is the command line's error.
+    /// The final URL is the download URL, printed once it serves the file (``DialectTransport/probe(_:)``).
+    /// Luw has no call that names a file otherwise, and its CDN need not be the API's host,
+    /// so anything but an http(s) URL is the command line's error.
     func downloadURL(id: String, via api: DialectTransport) async throws(EngineError) -> String {
         let url = api.absolute(id)
         guard let scheme = URLComponents(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw .profile("Luw names a file by the final URL its upload printed (https://...), not \(id)")
         }
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Range", value: "bytes=0-0")
-        let response: HTTPClientResponse
-        do {
-            response = try await api.client.execute(request, timeout: HTTPTransport.apiTimeout)
-        } catch {
-            throw HTTPTransport.map(error, url: url)
-        }
-        let status = Int(response.status.code)
-        if (200..<400).contains(status) { return url }
-        // Only an error's body is read (a server that ignores Range would send the whole file).
-        let body = (try? await response.body.collect(upTo: 64 << 10)) ?? ByteBuffer()
-        throw HTTPTransport.failure(HTTPTransport.Answer(status: status, body: body, headers: response.headers))
+        try await api.probe(url)
+        return url
     }
 
     func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
