@@ -2,6 +2,7 @@ import Foundation
 import HoistTestSupport
 import Synchronization
 import Testing
+import _ConnectionPoolModule
 
 @testable import HoistServer
 
@@ -67,5 +68,13 @@ import Testing
             try await DatabaseDeadline(limit: .seconds(30)).run { _ -> Int in throw APIError.notFound() }
         }
         #expect(PostgresStoreError.isUnavailable(APIError.notFound()) == false)
+        // After about a minute of failed connects the pool stops trying for a while and says
+        // so at once: that is the database being away, not a server fault (500).
+        let tripped = await #expect(throws: APIError.self) {
+            try await DatabaseDeadline(limit: .seconds(30)).run { _ -> Int in
+                throw ConnectionPoolError.connectionCreationCircuitBreakerTripped
+            }
+        }
+        #expect(tripped?.code == "unavailable")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// The server's metadata in PostgreSQL, shared by any number of `hoist serve` instances.
 ///
@@ -130,10 +131,12 @@ struct PostgresStoreError: Error, CustomStringConvertible {
     }
 
     /// Errors that say the database cannot be used now, rather than that a statement is wrong:
-    /// connections closed or refused (and SQLSTATE class 08), the pool shut, a statement the
-    /// database cancelled at the limit (57014), and the server's "shutting down", "starting
-    /// up" and "too many connections" (57P01-57P03, 53300).
+    /// connections closed or refused (and SQLSTATE class 08), the pool shut or refusing to
+    /// try (its circuit breaker trips after about a minute of failed connects), a statement
+    /// the database cancelled at the limit (57014), and the server's "shutting down",
+    /// "starting up" and "too many connections" (57P01-57P03, 53300).
     static func isUnavailable(_ error: any Error) -> Bool {
+        if error is ConnectionPoolError { return true }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
