@@ -84,6 +84,36 @@ import Testing
         }
     }
 
+    @Test("the bucket away (answering 503 SlowDown, or cutting the connection): complete is 503 unavailable with Retry-After, the session stays PENDING, and completes once the bucket answers")
+    func bucketAwayIs503() async throws {
+        let blobs = try await TestS3Blobs.make("away", prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            var location = blobs.location
+            location.endpoint = proxy.baseURL
+            try await TestServer.with(configure: { config in
+                blobs.apply(to: &config)
+                config.blobStore = .s3(location)
+            }) { ts in
+                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                let body = Data(repeating: 0x43, count: 500)
+                let created = try await lf.create(sizeBytes: body.count)
+                let id = try #require(created.string("id"))
+                #expect(try await lf.put(created, body: body).status == 200)
+
+                proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."), on: "HEAD ")
+                let slow = try await lf.complete(id, md5: MD5Hex.of(body))
+                #expect(slow.status == 503 && slow.errorCode == "unavailable" && slow.header("Retry-After") == "5", "\(slow.text)")
+                proxy.inject(.dropAfter(bytes: 0), on: "HEAD ")
+                let cut = try await lf.complete(id, md5: MD5Hex.of(body))
+                #expect(cut.status == 503 && cut.errorCode == "unavailable", "\(cut.text)")
+                #expect(try await lf.metadata(id).string("status") == "PENDING")
+
+                let done = try await lf.complete(id, md5: MD5Hex.of(body))
+                #expect(done.status == 200 && done.string("md5") == MD5Hex.of(body), "\(done.text)")
+            }
+        }
+    }
+
     @Test("a wrong md5 or size at complete deletes the object and leaves the session PENDING; nothing PUT is upload_missing")
     func mismatchesDeleteTheObject() async throws {
         try await Self.withS3Server { ts, bucket in

@@ -98,10 +98,21 @@ struct S3BlobStore: Sendable {
         var request = HTTPClientRequest(url: signed.url)
         request.method = .init(rawValue: method)
         for header in signed.headers { request.headers.add(name: header.name, value: header.value) }
-        let response = try await client.execute(request, timeout: .seconds(30))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(30))
+        } catch {
+            // Unreachable, refused, reset or silent for 30 s: the store is away, which is the
+            // client's to retry, not a fault of this server's to log per request.
+            throw APIError.blobStoreUnavailable()
+        }
         // The body (an XML error, or nothing) is read and dropped so the connection is reused.
         _ = try? await response.body.collect(upTo: 64 << 10)
-        return (Int(response.status.code), response.headers)
+        let status = Int(response.status.code)
+        // S3's 500 InternalError and 503 SlowDown ask for another try; a 4xx (a bad key, a
+        // missing bucket) is this server's misconfiguration and stays an error it logs.
+        if status >= 500 { throw APIError.blobStoreUnavailable() }
+        return (status, response.headers)
     }
 
     func shutdown() async {

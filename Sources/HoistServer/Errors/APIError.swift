@@ -101,6 +101,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(.serviceUnavailable, "unavailable", "the server's database did not answer in time; try again",
                  headers: [.retryAfter: "5"])
     }
+    /// The S3 blob store could not be reached, or answered 5xx; nothing changed.
+    static func blobStoreUnavailable() -> APIError {
+        APIError(.serviceUnavailable, "unavailable", "the server's blob store did not answer; try again",
+                 headers: [.retryAfter: "5"])
+    }
     static func internalError() -> APIError {
         APIError(.internalServerError, "internal_error", "the server failed to answer this request")
     }
