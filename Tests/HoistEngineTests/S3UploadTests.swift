@@ -57,25 +57,33 @@ import Testing
         }
     }
 
+    /// Starts a multipart upload of `path` (slowed, two parts at a time) through `proxy`, and
+    /// stops its engine, keeping the upload, once the journal holds at least two parts; the
+    /// numbers of the parts it holds then.
+    static func stopAfterTwoParts(of path: String, s3: S3Harness, via proxy: FaultProxy, journal journalPath: String) async throws -> Set<Int> {
+        let first = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath, rateLimit: 12 << 20, partJobs: 2)
+        _ = await first.add(paths: [path])
+        let journal = try Journal.open(path: journalPath)
+        let uploadID = { () -> String? in
+            (try? journal.unfinished(endpoint: "s3-test:" + s3.bucket))?.first?.session?.multipart?.uploadID
+        }
+        let someParts = await waitUntil(timeout: 60) {
+            guard let id = uploadID() else { return false }
+            return ((try? journal.parts(row: 1, uploadID: id).count) ?? 0) >= 2
+        }
+        #expect(someParts)
+        await first.shutdown(keepingUnfinished: true)
+        let id = try #require(uploadID())
+        return Set(try journal.parts(row: 1, uploadID: id).map(\.number))
+    }
+
     @Test("a multipart upload resumed after its file was rewritten in place with its mtime put back: the parts read before the change are checked against the file, the changed one is sent again, the object is the file as it is now")
     func resumedPartsAreCheckedAfterAnInPlaceRewrite() async throws {
         try await S3Harness.with { s3 in
             let path = try s3.file("rewritten.bin", size: 40 << 20)
             let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
             try await FaultProxy.with(upstream: s3.endpoint) { proxy in
-                let first = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath, rateLimit: 12 << 20, partJobs: 2)
-                _ = await first.add(paths: [path])
-                let journal = try Journal.open(path: journalPath)
-                let uploadID = { () -> String? in
-                    (try? journal.unfinished(endpoint: "s3-test:" + s3.bucket))?.first?.session?.multipart?.uploadID
-                }
-                #expect(await waitUntil(timeout: 60) {
-                    guard let id = uploadID() else { return false }
-                    return ((try? journal.parts(row: 1, uploadID: id).count) ?? 0) >= 2
-                })
-                await first.shutdown(keepingUnfinished: true)
-                let id = try #require(uploadID())
-                let kept = try journal.parts(row: 1, uploadID: id).map(\.number).sorted()
+                let kept = try await Self.stopAfterTwoParts(of: path, s3: s3, via: proxy, journal: journalPath).sorted()
                 let changed = try #require(kept.first)
 
                 // The part's first bytes rewritten, size and mtime as they were (`touch -r`):
@@ -109,20 +117,7 @@ import Testing
             let path = try s3.file("resume.bin", size: 48 << 20)
             let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
             try await FaultProxy.with(upstream: s3.endpoint) { proxy in
-                let first = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath, rateLimit: 12 << 20, partJobs: 2)
-                _ = await first.add(paths: [path])
-                let journal = try Journal.open(path: journalPath)
-                let uploadID = { () -> String? in
-                    (try? journal.unfinished(endpoint: "s3-test:" + s3.bucket))?.first?.session?.multipart?.uploadID
-                }
-                let someParts = await waitUntil(timeout: 60) {
-                    guard let id = uploadID() else { return false }
-                    return ((try? journal.parts(row: 1, uploadID: id).count) ?? 0) >= 2
-                }
-                #expect(someParts)
-                await first.shutdown(keepingUnfinished: true)
-                let id = try #require(uploadID())
-                let kept = Set(try journal.parts(row: 1, uploadID: id).map(\.number))
+                let kept = try await Self.stopAfterTwoParts(of: path, s3: s3, via: proxy, journal: journalPath)
                 let before = proxy.requestLines.count
 
                 let second = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath)
