@@ -84,6 +84,14 @@ import Testing
         for line in [progress, done, failed].compactMap({ $0.jsonLine(dialect: .lightfield, remoteID: nil) }) {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
         }
+        // Names that need no escape take the quick path; the rest are escaped scalar by
+        // scalar. Either way a JSON reader gets the name back exactly.
+        for path in ["/plain/name.txt", "/写真 2026.png", "/tab\there", "/nl\nhere", "/quote\"d", "/back\\slash",
+                     "/bell\u{07}", "/emoji 🙂.txt", "", "/\u{1F}\u{7F}\u{2028}"] {
+            let line = EngineEvent(job: JobID(5), path: path, kind: .cancelled).jsonLine(dialect: .lightfield, remoteID: nil) ?? ""
+            let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            #expect(object?["path"] as? String == path, "\(line)")
+        }
     }
 
     @Test func errorsClassify() {

@@ -67,7 +67,16 @@ enum JSONValue {
 
     /// A flat object with its keys in the given order.
     static func object(_ fields: [(String, JSONValue)]) -> String {
-        "{" + fields.map { "\(JSONValue.string($0.0).encoded):\($0.1.encoded)" }.joined(separator: ",") + "}"
+        // One string grown in place: a line is written for every event of every file.
+        var out = "{"
+        out.reserveCapacity(160)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out += "," }
+            out += JSONValue.string(field.0).encoded
+            out += ":"
+            out += field.1.encoded
+        }
+        return out + "}"
     }
 
     var encoded: String {
@@ -77,6 +86,10 @@ enum JSONValue {
         case .double(let value): return String(format: "%.3f", value)
         case .precise(let value): return String(format: "%.6f", value)
         case .string(let text):
+            // Most names need no escape: copied whole rather than scalar by scalar.
+            if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                return "\"" + text + "\""
+            }
             var out = "\""
             for scalar in text.unicodeScalars {
                 switch scalar {
