@@ -114,7 +114,9 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// S3 error codes a retry with backoff can cure.
-    public static let retryableCodes: Set<String> = ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"]
+    /// `RequestTimeTooSkewed` too: the refusal taught hoist the store's clock
+    /// (``S3ClockSkew``), and the next attempt is signed by it.
+    public static let retryableCodes: Set<String> = ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed"]
 
     /// Whether an answer says the signed URL or its credentials ran out, so that a new
     /// session (a fresh URL) is the cure: a 403 that says expired, S3's `ExpiredToken`

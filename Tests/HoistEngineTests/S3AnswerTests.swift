@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import Foundation
 import HoistTestSupport
+import NIOCore
 import NIOHTTP1
+import SigV4
 import Testing
 
 @testable import HoistEngine
@@ -146,3 +149,36 @@ import Testing
         #expect(S3ETag.md5(in: HTTPHeaders()) == nil)
     }
 }
+
+/// What S3's `RequestTimeTooSkewed` refusal teaches, and what is signed by it.
+@Suite struct S3ClockSkewTests {
+    @Test("the store's time is read from the refusal's ServerTime, else its Date header; PUTs and presigned GETs to that host are dated by it")
+    func theRefusalSetsTheSigningClock() throws {
+        let host = "skew-\(UUID().uuidString.prefix(8).lowercased()).example"
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message>\
+            <RequestTime>20261204T100000Z</RequestTime><ServerTime>2030-01-02T03:04:05Z</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds></Error>
+            """
+        let error = HTTPTransport.failure(HTTPTransport.Answer(status: 403, body: ByteBuffer(string: xml)), url: "https://\(host)/bucket/key")
+        #expect(error.serverCode == "RequestTimeTooSkewed" && error.isTransient)
+        let learnt = S3ClockSkew.now(host: host + ":443")
+        #expect(abs(learnt.timeIntervalSince(ISO8601.parse("2030-01-02T03:04:05Z")!)) < 60)
+
+        let location = S3Location(endpoint: "https://\(host)", bucket: "bucket", pathStyle: true, region: "us-east-1")
+        let transport = DialectTransport(endpoint: "https://\(host)", key: S3Harness.key, client: HTTPClient.shared, headers: [])
+        let target = try S3Call(location: location, transport: transport).putTarget(key: "k", query: [], headers: [])
+        let date = try #require(target.headers.first { $0.name.lowercased() == "x-amz-date" }?.value)
+        #expect(date.hasPrefix("20300102T03"), "\(date)")
+
+        // No ServerTime: the Date header says it.
+        let other = "skew-\(UUID().uuidString.prefix(8).lowercased()).example"
+        let bare = "<Error><Code>RequestTimeTooSkewed</Code><Message>too large</Message></Error>"
+        _ = HTTPTransport.failure(HTTPTransport.Answer(status: 403, body: ByteBuffer(string: bare), headers: ["Date": "Wed, 02 Jan 2030 03:04:05 GMT"]),
+                                  url: "http://\(other):9000/b")
+        #expect(abs(S3ClockSkew.now(host: other).timeIntervalSince(ISO8601.parse("2030-01-02T03:04:05Z")!)) < 60)
+        // A host never refused signs by this machine's clock.
+        #expect(abs(S3ClockSkew.now(host: "never-refused.example").timeIntervalSinceNow) < 5)
+    }
+}
+

@@ -247,6 +247,40 @@ import Testing
         }
     }
 
+    @Test("a clock 40 minutes slow: S3's RequestTimeTooSkewed refusal teaches hoist the store's time, and the upload, signed by it, completes (a single PUT and a multipart upload's first call)")
+    func aSkewedClockIsCorrectedFromTheRefusal() async throws {
+        try await S3Harness.with { s3 in
+            let single = try s3.file("skewed.txt", size: 10_000)
+            let large = try s3.file("skewed.bin", size: 20 << 20, seed: 5)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                // Through `localhost`: what this test teaches S3ClockSkew stays with that host,
+                // away from the suite's other S3 calls (to 127.0.0.1).
+                let endpoint = proxy.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+                let serverTime = Date().addingTimeInterval(40 * 60)
+                let refusal = "<ServerTime>\(serverTime.formatted(.iso8601))</ServerTime>"
+                let message = "The difference between the request time and the current time is too large."
+                proxy.inject(.s3Error(status: 403, code: "RequestTimeTooSkewed", message: message, extra: refusal),
+                             on: "PUT /\(s3.bucket)/skewed.txt")
+                proxy.inject(.s3Error(status: 403, code: "RequestTimeTooSkewed", message: message, extra: refusal),
+                             on: "POST /\(s3.bucket)/skewed.bin?uploads")
+                let engine = try s3.engine(s3.profile(via: endpoint))
+                let ids = await engine.add(paths: [single, large])
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                #expect(events.completed(ids[1]) != nil, "\(String(describing: events.terminal(ids[1])))")
+                #expect(try await s3.object("skewed.txt") == (try Data(contentsOf: URL(fileURLWithPath: single))))
+                #expect(try await s3.object("skewed.bin") == (try Data(contentsOf: URL(fileURLWithPath: large))))
+                // Each refused call was made once more, and only once.
+                let lines = proxy.requestLines
+                #expect(lines.filter { $0.hasPrefix("PUT /\(s3.bucket)/skewed.txt ") }.count == 2, "\(lines)")
+                #expect(lines.filter { $0.hasPrefix("POST /\(s3.bucket)/skewed.bin?uploads") }.count == 2, "\(lines)")
+                // Signed by the store's clock from then on.
+                #expect(abs(S3ClockSkew.now(host: "localhost").timeIntervalSince(serverTime)) < 60)
+                await engine.shutdown()
+            }
+        }
+    }
+
     @Test func noClobberRefusesAnExistingObjectForSinglePutsAndMultipart() async throws {
         try await S3Harness.with { s3 in
             let small = try s3.file("small.txt", size: 1000)

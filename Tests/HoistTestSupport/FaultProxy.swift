@@ -19,7 +19,8 @@ public final class FaultProxy: Sendable {
         /// bytes that no longer match the client's MD5).
         case corruptBody
         /// Answer with this status and S3's XML error document (`<Error><Code>`), and close.
-        case s3Error(status: Int, code: String, message: String)
+        /// `extra`: more elements of `<Error>` (S3's `<ServerTime>` of a skew refusal).
+        case s3Error(status: Int, code: String, message: String, extra: String = "")
         /// Forward the request whole, then cut the client's connection when upstream
         /// answers it: the request took effect, and the client never learns it did.
         case loseAnswer
@@ -282,9 +283,9 @@ private final class Relay: ChannelInboundHandler {
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
                 peer.close(promise: nil)
                 return
-            case .s3Error(let code, let name, let message):
+            case .s3Error(let code, let name, let message, let extra):
                 cut = true
-                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(name)</Code><Message>\(message)</Message><RequestId>injected</RequestId></Error>"
+                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(name)</Code><Message>\(message)</Message>\(extra)<RequestId>injected</RequestId></Error>"
                 let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/xml\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
                 peer.close(promise: nil)

@@ -60,11 +60,13 @@ public enum HTTPTransport {
     }
 
     /// The server's error answer, as an `EngineError`: JSON of either dialect or S3's XML,
-    /// its message on one line whatever the server sent.
-    static func failure(_ answer: Answer) -> EngineError {
+    /// its message on one line whatever the server sent. An S3 refusal of a skewed clock
+    /// to a request to `url` teaches ``S3ClockSkew`` the store's time.
+    static func failure(_ answer: Answer, url: String? = nil) -> EngineError {
         let data = Data(answer.body.readableBytesView)
         let body = ServerErrorBody.parse(data)
         let code = body.code.map { OneLineText.of($0, limit: 64) }
+        if code == S3ClockSkew.refusalCode, let url { S3ClockSkew.learn(url: url, serverTime: body.serverTime, headers: answer.headers) }
         var message = OneLineText.of(body.message ?? String(decoding: data.prefix(600), as: UTF8.self))
         if message.isEmpty { message = "HTTP \(answer.status)" }
         if EngineError.asksForNewSession(status: answer.status, code: code, message: message) { return .expired(message, code: code) }

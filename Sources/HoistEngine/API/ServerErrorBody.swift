@@ -8,6 +8,8 @@ import FoundationXML
 struct ServerErrorBody: Equatable {
     var code: String?
     var message: String?
+    /// S3's `<ServerTime>`, which its `RequestTimeTooSkewed` refusals carry.
+    var serverTime: String?
 
     /// Reads `data` as either format; both fields nil when it is neither.
     static func parse(_ data: Data) -> ServerErrorBody {
@@ -32,6 +34,7 @@ private final class S3ErrorXML: NSObject, XMLParserDelegate {
     private var text = ""
     private var code: String?
     private var message: String?
+    private var serverTime: String?
 
     static func parse(_ data: Data) -> ServerErrorBody? {
         // Not XML at all: do not spin up a parser for it.
@@ -41,7 +44,7 @@ private final class S3ErrorXML: NSObject, XMLParserDelegate {
         parser.shouldResolveExternalEntities = false
         parser.delegate = reader
         guard parser.parse(), reader.path.isEmpty, reader.code != nil || reader.message != nil else { return nil }
-        return ServerErrorBody(code: reader.code, message: reader.message)
+        return ServerErrorBody(code: reader.code, message: reader.message, serverTime: reader.serverTime)
     }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
@@ -56,6 +59,7 @@ private final class S3ErrorXML: NSObject, XMLParserDelegate {
         // Only the document's own `<Error><Code>` and `<Error><Message>`, not nested ones.
         if path == ["Error", "Code"] { code = text.trimmingCharacters(in: .whitespacesAndNewlines) }
         if path == ["Error", "Message"] { message = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if path == ["Error", "ServerTime"] { serverTime = text.trimmingCharacters(in: .whitespacesAndNewlines) }
         path.removeLast()
         text = ""
     }

@@ -27,7 +27,7 @@ public struct DialectTransport: Sendable {
     /// Sends a request the dialect built and signed itself (S3); the answer, if 2xx.
     func send(_ request: HTTPClientRequest) async throws(EngineError) -> HTTPTransport.Answer {
         let answer = try await HTTPTransport.send(request, client: client)
-        guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
+        guard answer.isSuccess else { throw HTTPTransport.failure(answer, url: request.url) }
         return answer
     }
 

@@ -175,7 +175,7 @@ struct FileUploader: Sendable {
             throw EngineError.network("nothing moved for \(Int(limit.components.seconds)) s: the server stopped taking the upload")
         }
         let answer = try result.get()
-        guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
+        guard answer.isSuccess else { throw HTTPTransport.failure(answer, url: request.url.absoluteString) }
         return answer
     }
 

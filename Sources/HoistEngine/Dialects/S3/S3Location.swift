@@ -24,24 +24,33 @@ struct S3Call {
         }
     }
 
-    /// Sends `method` on `key` (nil: the bucket) with `query`, `headers` and `body`.
+    /// Sends `method` on `key` (nil: the bucket) with `query`, `headers` and `body`. A
+    /// refusal of this machine's clock (``S3ClockSkew``) is signed again and sent once more.
     func send(_ method: String, key: String?, query: [SigV4QueryItem] = [], headers: [SigV4Header] = [],
               body: ByteBuffer? = nil) async throws(EngineError) -> HTTPTransport.Answer {
         let payload: SigV4Payload = body.map { SigV4Payload.hashing(Array($0.readableBytesView)) } ?? .empty
         let unsigned = location.request(method, key: key, query: query, headers: headers, payload: payload)
-        let signed = location.signer(try credentials).sign(unsigned, date: Date())
-        var request = HTTPClientRequest(url: signed.url)
-        request.method = .init(rawValue: method)
-        for header in headers + signed.headers { request.headers.add(name: header.name, value: header.value) }
-        if let body { request.body = .bytes(body) }
-        return try await transport.send(request)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let signed = location.signer(try credentials).sign(unsigned, date: S3ClockSkew.now(host: unsigned.host))
+            var request = HTTPClientRequest(url: signed.url)
+            request.method = .init(rawValue: method)
+            for header in headers + signed.headers { request.headers.add(name: header.name, value: header.value) }
+            if let body { request.body = .bytes(body) }
+            do {
+                return try await transport.send(request)
+            } catch where error.serverCode == S3ClockSkew.refusalCode && attempt == 1 {
+                continue
+            }
+        }
     }
 
     /// A PUT's target, signed in its headers now: valid for 15 minutes from now, as S3
     /// allows header signatures, and signed again for every attempt.
     func putTarget(key: String, query: [SigV4QueryItem], headers: [SigV4Header]) throws(EngineError) -> PutTarget {
         let unsigned = location.request("PUT", key: key, query: query, headers: headers, payload: .unsigned)
-        let signed = location.signer(try credentials).sign(unsigned, date: Date())
+        let signed = location.signer(try credentials).sign(unsigned, date: S3ClockSkew.now(host: unsigned.host))
         return PutTarget(url: signed.url, headers: (headers + signed.headers).map { RemoteSession.Header($0.name, $0.value) })
     }
 
@@ -49,7 +58,8 @@ struct S3Call {
     func presignedGET(key: String, expiresIn: Duration) throws(EngineError) -> String {
         let signer = location.signer(try credentials)
         do {
-            return try signer.presign(location.request("GET", key: key, payload: .unsigned), expiresIn: expiresIn, date: Date()).url
+            let unsigned = location.request("GET", key: key, payload: .unsigned)
+            return try signer.presign(unsigned, expiresIn: expiresIn, date: S3ClockSkew.now(host: unsigned.host)).url
         } catch {
             throw .profile(error.message)
         }
