@@ -35,24 +35,17 @@ extension Journal {
         }
     }
 
-    /// The change stamps recorded with `uploadID`'s parts, by number (parts journaled before
-    /// stamps were kept have none).
-    public func partStamps(row: Int64, uploadID: String) throws(EngineError) -> [Int: String] {
-        try read { db in
-            var stamps: [Int: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT number, stamp FROM part WHERE job = ? AND upload = ? AND stamp IS NOT NULL",
-                                        arguments: [row, uploadID]) {
-                stamps[row["number"]] = row["stamp"]
-            }
-            return stamps
-        }
-    }
-
     /// The parts recorded for `uploadID` of row `row`, by number.
     public func parts(row: Int64, uploadID: String) throws(EngineError) -> [UploadedPart] {
+        try journaledParts(row: row, uploadID: uploadID).map(\.part)
+    }
+
+    /// The parts recorded for `uploadID` of row `row`, by number, each with the change stamp
+    /// it was read under (none for parts journaled before stamps were kept).
+    public func journaledParts(row: Int64, uploadID: String) throws(EngineError) -> [(part: UploadedPart, stamp: String?)] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM part WHERE job = ? AND upload = ? ORDER BY number", arguments: [row, uploadID])
-                .map { UploadedPart(number: $0["number"], etag: $0["etag"], size: $0["size"], md5: $0["md5"]) }
+                .map { (UploadedPart(number: $0["number"], etag: $0["etag"], size: $0["size"], md5: $0["md5"]), $0["stamp"]) }
         }
     }
 

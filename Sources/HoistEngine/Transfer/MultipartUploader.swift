@@ -80,8 +80,8 @@ struct MultipartUploader: Sendable {
                    stamp: FileIdentity.ChangeStamp) async throws(EngineError) -> Reconciled {
         guard let uploadID = session.multipart?.uploadID else { return Reconciled(held: [], missing: Array(1...plan.count)) }
         let listed = Dictionary(try await api.listParts(of: session).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
-        let recorded = Dictionary(try journal.parts(row: row, uploadID: uploadID).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
-        let stamps = try journal.partStamps(row: row, uploadID: uploadID)
+        let recorded = Dictionary(try journal.journaledParts(row: row, uploadID: uploadID).map { ($0.part.number, $0) },
+                                  uniquingKeysWith: { _, last in last })
         var held: [UploadedPart] = []
         var missing: [Int] = []
         var forget: [Int] = []
@@ -93,8 +93,8 @@ struct MultipartUploader: Sendable {
                 if recorded[number] != nil { forget.append(number) }
                 continue
             }
-            if let mine = recorded[number], mine.etag == stored.etag, stamps[number] == stamp.journalText {
-                held.append(mine)
+            if let mine = recorded[number], mine.part.etag == stored.etag, mine.stamp == stamp.journalText {
+                held.append(mine.part)
                 continue
             }
             // Listed but not journaled, journaled with another ETag, or read before the file
