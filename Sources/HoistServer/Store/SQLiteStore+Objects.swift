@@ -17,19 +17,10 @@ extension SQLiteStore {
     {
         try await writes.write { db in
             guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
-            switch session.status {
-            case .pending: break
-            case .expired where acceptingExpired: break
-            case .expired: throw APIError.urlExpired()
-            case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
-            }
+            try StoreRules.checkTakesBody(session, acceptingExpired: acceptingExpired)
             let existing = try ObjectRecord.lookup(db, key: session.objectKey)
-            // The same bytes recorded again (concurrent completes each noticed one S3 PUT):
-            // nothing changes, and no second "stored" event.
-            if let existing, existing.sessionId == sessionId, existing.blobId == body.blobId, existing.md5 == body.md5,
-               existing.size == body.size { return nil }
-            if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
-            if keepingNewer, let existing, existing.sessionId != sessionId, existing.storedAt > now { throw APIError.supersededUpload() }
+            guard try StoreRules.shouldWrite(body, of: session, over: existing, requireAbsent: requireAbsent,
+                                             keepingNewer: keepingNewer, now: now) else { return nil }
             try ObjectRecord(
                 objectKey: session.objectKey, sessionId: sessionId, blobId: body.blobId, size: body.size,
                 md5: body.md5, contentType: body.contentType, cacheControl: body.cacheControl,

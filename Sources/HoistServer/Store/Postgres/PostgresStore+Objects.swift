@@ -19,18 +19,10 @@ extension PostgresStore {
         return try await transaction { connection in
             try await lockObjectKey(connection, key)
             guard let session = try await lockedSession(connection, id: sessionId, now: now) else { throw APIError.notFound() }
-            switch session.status {
-            case .pending: break
-            case .expired where acceptingExpired: break
-            case .expired: throw APIError.urlExpired()
-            case .completed, .cancelled: throw APIError.notPending(session.status.rawValue)
-            }
+            try StoreRules.checkTakesBody(session, acceptingExpired: acceptingExpired)
             let existing = try await object(connection, at: key)
-            // See SQLiteStore.storeUpload: the same bytes recorded again change nothing.
-            if let existing, existing.sessionId == sessionId, existing.blobId == body.blobId, existing.md5 == body.md5,
-               existing.size == body.size { return nil }
-            if requireAbsent, existing != nil { throw APIError.preconditionFailed() }
-            if keepingNewer, let existing, existing.sessionId != sessionId, existing.storedAt > now { throw APIError.supersededUpload() }
+            guard try StoreRules.shouldWrite(body, of: session, over: existing, requireAbsent: requireAbsent,
+                                             keepingNewer: keepingNewer, now: now) else { return nil }
             let deleteAt = session.dialect == .luw
                 ? LuwRetention.deleteAt(filename: session.filename, storedAt: now, finalized: false)?.millis : nil
             try await connection.query("""
