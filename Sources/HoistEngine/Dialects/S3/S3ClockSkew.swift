@@ -17,27 +17,22 @@ enum S3ClockSkew {
 
     private static let offsets = Mutex<[String: TimeInterval]>([:])
 
-    /// The time to sign a request to `host` by: this machine's, corrected by what `host` said.
+    /// The time to sign a request to `host` (a request's Host: name, perhaps with a port) by:
+    /// this machine's, corrected by what that host said.
     static func now(host: String) -> Date {
-        let offset = offsets.withLock { $0[key(host)] } ?? 0
+        let offset = offsets.withLock { $0[key(url: "http://" + host)] } ?? 0
         return Date().addingTimeInterval(offset)
     }
 
     /// Learns from a `RequestTimeTooSkewed` answer to a request to `url`.
     static func learn(url: String, serverTime: String?, headers: HTTPHeaders) {
-        guard let host = URLComponents(string: url)?.host,
-              let server = serverTime.flatMap(ISO8601.parse) ?? headers.first(name: "Date").flatMap(HTTPDate.parse)
-        else { return }
+        guard let server = serverTime.flatMap(ISO8601.parse) ?? headers.first(name: "Date").flatMap(HTTPDate.parse) else { return }
         let offset = server.timeIntervalSinceNow
-        offsets.withLock { $0[key(host)] = offset }
+        offsets.withLock { $0[key(url: url)] = offset }
     }
 
-    /// A host without its port, lower-cased: S3's answers and hoist's requests name it alike.
-    private static func key(_ host: String) -> String {
-        let bare = host.hasPrefix("[") ? host : String(host.split(separator: ":", maxSplits: 1).first ?? Substring(host))
-        return bare.lowercased()
+    /// The host of `url` without its port, lower-cased: one reading of requests and answers.
+    private static func key(url: String) -> String {
+        (URLComponents(string: url)?.host ?? url).lowercased()
     }
-
-    /// Forgets what was learnt (tests).
-    static func reset() { offsets.withLock { $0 = [:] } }
 }

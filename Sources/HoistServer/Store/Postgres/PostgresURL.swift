@@ -56,18 +56,18 @@ struct PostgresURL: Sendable {
             guard let size = Int(pool), size > 0 else { throw PostgresStoreError("pool must be a positive number of connections") }
             configuration.options.maximumConnections = size
         }
-        var timeout = DatabaseDeadline.defaultLimit
+        var millis = Int64(DatabaseDeadline.defaultLimit.components.seconds) * 1000
         if let text = query["timeout"] {
             guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 3600 else {
                 throw PostgresStoreError("timeout must be a number of seconds above 0 and at most 3600, not \(text)")
             }
-            timeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
+            millis = Int64((seconds * 1000).rounded(.up))
         }
+        let timeout = Duration.milliseconds(millis)
         // The database gives up a statement at the same limit (a lock wait counts), so a
         // request answered 503 does not leave its connection waiting in the pool's place.
         // The first contact sends it too (so a server that refuses it says so at start) and
         // lifts it for the migration.
-        let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         configuration.options.additionalStartupParameters = [("statement_timeout", String(millis))]
         connection.options.additionalStartupParameters = configuration.options.additionalStartupParameters
         let where_ = host.isEmpty ? "local socket" : "\(host):\(port)"
