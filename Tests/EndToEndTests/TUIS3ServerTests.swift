@@ -56,9 +56,7 @@ struct UploadS3ServerTests {
             #expect(try await MotoS3.object(bucket: bucket, key: luwKey) == photo)
             // `hoist url` follows the final URL's redirect to the bucket to see the file served.
             let final = String(try #require(luw.stdout.firstMatch(of: /completed \S+ (http\S+)/)).1)
-            let url = try await UploadCLIRun(["url", final, "--endpoint", ts.baseURL, "--dialect", "luw", "--api-key-env", "HOIST_TEST_KEY"],
-                                             environment: ["HOIST_TEST_KEY": ts.key])
-            try await url.finish(timeout: 30)
+            let url = try await UploadCLIRun.luwURL(final, server: ts)
             #expect(url.status == 0 && url.stdout == final + "\n", "\(url.stdout) \(url.stderr)")
         }
     }

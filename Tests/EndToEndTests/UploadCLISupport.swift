@@ -46,6 +46,15 @@ final class UploadCLIRun: Sendable {
         return run
     }
 
+    /// Runs `hoist url FINAL --dialect luw` against `server` to its end.
+    static func luwURL(_ final: some StringProtocol, server: TestServer) async throws -> UploadCLIRun {
+        let run = try await UploadCLIRun(
+            ["url", String(final), "--endpoint", server.baseURL, "--dialect", "luw", "--api-key-env", "HOIST_TEST_KEY"],
+            environment: ["HOIST_TEST_KEY": server.key])
+        try await run.finish(timeout: 30)
+        return run
+    }
+
     var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
     /// The exit status (-1 while it runs).

@@ -217,14 +217,11 @@ import Testing
             let upload = try await UploadCLIRun.upload([files + "/here.png"], server: server, extra: ["--dialect", "luw", "--pid", "100"])
             #expect(upload.status == 0, "\(upload.stderr)")
             let final = try #require(upload.stdout.firstMatch(of: /completed \S+ (http\S+)/)).1
-            let flags = ["--endpoint", server.baseURL, "--dialect", "luw", "--api-key-env", "HOIST_TEST_KEY"]
-            let found = try await UploadCLIRun(["url", String(final)] + flags, environment: ["HOIST_TEST_KEY": server.key])
-            try await found.finish(timeout: 30)
+            let found = try await UploadCLIRun.luwURL(final, server: server)
             #expect(found.status == 0 && found.stdout == final + "\n", "\(found.stdout) \(found.stderr)")
 
             let absent = final.replacingOccurrences(of: "here.png", with: "never-uploaded.png")
-            let missing = try await UploadCLIRun(["url", absent] + flags, environment: ["HOIST_TEST_KEY": server.key])
-            try await missing.finish(timeout: 30)
+            let missing = try await UploadCLIRun.luwURL(absent, server: server)
             #expect(missing.status == 1 && missing.stdout.isEmpty, "\(missing.stdout)")
             #expect(missing.stderr.contains("404"), "\(missing.stderr)")
         }
