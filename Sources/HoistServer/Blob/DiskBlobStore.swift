@@ -18,12 +18,12 @@ struct DiskBlobStore: Sendable {
 
     /// Opens a new temporary file to stream a body into.
     func makeWriter() throws -> BlobWriter {
-        try BlobWriter(path: tempDirectory + "/" + UUID().uuidString)
+        try BlobWriter(path: tempDirectory + "/" + RandomID.uuid().uuidString)
     }
 
     /// Makes a finished writer's bytes durable and gives them a blob id.
     func commit(_ writer: BlobWriter) async throws -> String {
-        let blobId = UUID().uuidString.lowercased()
+        let blobId = RandomID.uuid().uuidString.lowercased()
         let target = path(of: blobId)
         let directory = blobDirectory
         // fsync of a large file takes long; keep it off the cooperative threads.

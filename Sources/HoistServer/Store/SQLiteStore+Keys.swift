@@ -29,13 +29,3 @@ extension SQLiteStore {
         try pointRead { db in try String.fetchOne(db, sql: "SELECT userId FROM personas WHERE pid = ?", arguments: [pid]) }
     }
 }
-
-/// Random identifiers for keys, users and sessions.
-enum RandomID {
-    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-
-    static func make(length: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(rng.next(upperBound: UInt32(alphabet.count)))] })
-    }
-}
