@@ -18,7 +18,7 @@ import Testing
         Dictionary((URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
     }
 
-    @Test("Lightfield: the upload URL is a presigned PUT to the bucket over content-type and the declared length; complete HEADs it; the download is a presigned GET")
+    @Test("Lightfield: the upload URL is a presigned PUT to the bucket over content-type, the declared length and if-none-match; complete HEADs it; the download is a presigned GET")
     func lightfieldLifecycleGoesStraightToTheBucket() async throws {
         try await Self.withS3Server { ts, bucket in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -27,7 +27,8 @@ import Testing
             let id = try #require(created.string("id"))
             let url = try #require(created.string("uploadUrl"))
             #expect(url.hasPrefix(try await MotoS3.endpoint() + "/" + bucket + "/hoist/uploads/" + id), "\(url)")
-            #expect(Self.query(url)["X-Amz-SignedHeaders"] == "content-length;content-type;host")
+            #expect(created.json["uploadHeaders"] as? [String: String] == ["content-type": "text/plain", "if-none-match": "*"])
+            #expect(Self.query(url)["X-Amz-SignedHeaders"] == "content-length;content-type;host;if-none-match")
             #expect(Self.query(url)["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256")
             #expect(try await lf.put(created, body: body).status == 200)
             // The server saw no byte: nothing under its data directory's blobs.
@@ -111,6 +112,36 @@ import Testing
                 let done = try await lf.complete(id, md5: MD5Hex.of(body))
                 #expect(done.status == 200 && done.string("md5") == MD5Hex.of(body), "\(done.text)")
             }
+        }
+    }
+
+    /// API.md: "replaying an old URL can never overwrite a finished file". S3 honours a
+    /// presigned PUT until it expires, so the URL itself requires `if-none-match: *` (signed:
+    /// S3 refuses the request without it, 403) and S3 refuses any PUT once the key holds an
+    /// object. moto checks no signature, so the replays here send the session's headers
+    /// exactly, as a replay that S3 would accept must.
+    @Test("a completed session's URL replayed with its headers is refused 412 and its download still serves the completed bytes; a second PUT before complete is refused too")
+    func replayedURLReplacesNothing() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("the completed bytes".utf8)
+            let forged = Data("other bytes, same size".utf8.prefix(body.count))
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let key = "hoist/uploads/" + id
+            #expect(try await lf.put(created, body: body).status == 200)
+
+            let second = try await lf.put(created, body: forged)
+            #expect(second.status == 412, "\(second.status) \(second.text)")
+            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).status == 200)
+
+            let replay = try await lf.put(created, body: forged)
+            #expect(replay.status == 412, "\(replay.status) \(replay.text)")
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+            let download = try #require(try await lf.downloadURL(id).string("url"))
+            let fetched = try await TestHTTP.send(.GET, download)
+            #expect(fetched.status == 200 && fetched.body == body)
+            #expect(try await lf.metadata(id).string("md5") == MD5Hex.of(body))
         }
     }
 

@@ -10,6 +10,11 @@ import Hummingbird
 /// them by asking the bucket (`settle`) when a session is completed, finalized, fetched or
 /// swept.
 protocol BlobStore: Sendable {
+    /// Whether every upload URL must require `if-none-match: *`, so that the store itself
+    /// refuses a second PUT to a session's key. A presigned S3 URL cannot be revoked: without
+    /// it, replaying a completed session's URL would replace the bytes its download serves.
+    /// The disk store's own storage route refuses any PUT to a finished session instead.
+    var refusesSecondPUT: Bool { get }
     /// The URL `session`'s bytes are PUT to, valid while the session is, requiring `headers`.
     func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String
     /// A URL that downloads `object` (of `session`) until `expires`.
@@ -35,6 +40,8 @@ struct DiskBlobs: BlobStore {
     let disk: DiskBlobStore
     let gate: StorageGate
     let base: PublicBase
+
+    var refusesSecondPUT: Bool { false }
 
     func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String {
         gate.url(base: base.value, method: "PUT", sessionId: session.id, name: session.filename, expires: session.expiresAt,

@@ -10,6 +10,8 @@ struct S3Blobs: BlobStore {
     let now: @Sendable () -> Date
     let downloadTTL: TimeInterval
 
+    var refusesSecondPUT: Bool { true }
+
     func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String {
         // The signature also covers a declared size, so S3 itself refuses a body of any other
         // length: a plain presigned PUT has no cap.

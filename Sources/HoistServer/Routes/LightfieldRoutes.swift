@@ -39,7 +39,9 @@ struct LightfieldRoutes: Sendable {
         default: objectKey = "files/\(id)"
         }
         var headers = [("content-type", spec.mimeType)]
-        if spec.rule.isKnowledge { headers.append(("if-none-match", "*")) }
+        // Knowledge names are never overwritten; on S3 no session's key takes a second PUT,
+        // so a completed upload's URL, which S3 keeps honouring until it expires, replaces nothing.
+        if spec.rule.isKnowledge || state.blobs.refusesSecondPUT { headers.append(("if-none-match", "*")) }
         let session = SessionRecord(
             id: id, dialect: .lightfield, userId: caller.userId, purpose: spec.purpose, filename: stored,
             objectKey: objectKey, mimeType: spec.mimeType, sizeBytes: spec.sizeBytes, status: .pending, md5: nil,
