@@ -115,8 +115,12 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// S3 error codes a retry with backoff can cure.
     /// `RequestTimeTooSkewed` too: the refusal taught hoist the store's clock
-    /// (``S3ClockSkew``), and the next attempt is signed by it.
-    public static let retryableCodes: Set<String> = ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed"]
+    /// (``S3ClockSkew``), and the next attempt is signed by it. `ConditionalRequestConflict`
+    /// (409) is S3's answer to a conditional PUT (`if-none-match: *`) that met another write
+    /// or a delete of the same key in progress; S3 asks for the request again.
+    public static let retryableCodes: Set<String> = [
+        "RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed", "ConditionalRequestConflict",
+    ]
 
     /// Whether an answer says the signed URL or its credentials ran out, so that a new
     /// session (a fresh URL) is the cure: a 403 that says expired, S3's `ExpiredToken`

@@ -44,6 +44,39 @@ import Testing
         }
     }
 
+    /// Every Lightfield URL of an S3-backed server requires `if-none-match: *`, so a retry
+    /// of a PUT that landed without its answer is refused 412: the engine cancels that
+    /// session, which deletes its bytes, and uploads in a new one.
+    @Test func aPutWhoseAnswerWasLostEndsInOneNewSessionAndNoStrayBytes() async throws {
+        let blobs = try await TestS3Blobs.make("lost")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            var location = blobs.location
+            location.endpoint = proxy.baseURL
+            try await EngineHarness.with(configure: { config in
+                blobs.apply(to: &config)
+                config.blobStore = .s3(location)
+            }) { harness in
+                let path = try harness.file("lost.txt", size: 5000)
+                proxy.inject(.loseAnswer, on: "PUT ")
+                let engine = try harness.engine(harness.profile())
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                await engine.shutdown()
+                let local = try Data(contentsOf: URL(fileURLWithPath: path))
+                let done = try #require(events.completed(ids[0]), "\(events.story(ids[0]))")
+                #expect(done.md5 == MD5Hex.of(local))
+                let puts = proxy.answeredRequests.filter { $0.line.hasPrefix("PUT ") }.map(\.status)
+                #expect(puts == [200, 412, 200], "\(puts)")
+                let sessions = events.sessions(ids[0])
+                #expect(sessions.count == 2 && sessions.last == done.id, "\(sessions)")
+                let first = try #require(sessions.first)
+                #expect(try await harness.api(harness.profile()).status(first).status == "CANCELLED")
+                #expect(try await MotoS3.object(bucket: blobs.bucket, key: "uploads/" + first) == nil)
+                #expect(try await MotoS3.object(bucket: blobs.bucket, key: "uploads/" + done.id) == local)
+            }
+        }
+    }
+
     @Test func cancellingAnUploadDeletesWhatReachedTheBucket() async throws {
         try await Self.withHarness { harness, bucket in
             let path = try harness.file("slow.bin", size: 2_000_000)

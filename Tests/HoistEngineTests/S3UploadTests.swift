@@ -231,13 +231,18 @@ import Testing
             try await FaultProxy.with(upstream: s3.endpoint) { proxy in
                 proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce\nyour request rate."), on: "PUT /\(s3.bucket)/retried", times: 1)
                 proxy.inject(.s3Error(status: 400, code: "RequestTimeout", message: "Your socket connection to the server was not read from."), on: "PUT /\(s3.bucket)/retried", times: 1)
+                // What S3 answers a conditional PUT that met another write of the key in progress.
+                proxy.inject(.s3Error(status: 409, code: "ConditionalRequestConflict",
+                                      message: "A conflicting operation occurred. If using PutObject you can retry the request."),
+                             on: "PUT /\(s3.bucket)/retried", times: 1)
                 proxy.inject(.s3Error(status: 403, code: "AccessDenied", message: "Access\nDenied"), on: "PUT /\(s3.bucket)/refused", times: 1)
                 let engine = try s3.engine(s3.profile(via: proxy.baseURL))
                 let ids = await engine.add(paths: [retried, refused])
                 let events = try await collect(engine, ids)
                 #expect(events.completed(ids[0]) != nil)
                 let reasons = events.filter { $0.job == ids[0] }.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
-                #expect(reasons.count == 2 && reasons[0].contains("SlowDown") && reasons[1].contains("RequestTimeout"))
+                #expect(reasons.count == 3 && reasons[0].contains("SlowDown") && reasons[1].contains("RequestTimeout")
+                        && reasons[2].contains("ConditionalRequestConflict"), "\(reasons)")
                 #expect(reasons.allSatisfy { !$0.contains("\n") })
                 guard case .failed(let error)? = events.terminal(ids[1]) else { Issue.record("refused.txt did not fail"); return }
                 #expect(error.status == 403 && error.serverCode == "AccessDenied")

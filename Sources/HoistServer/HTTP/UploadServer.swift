@@ -53,7 +53,8 @@ public final class UploadServer: Sendable {
             var disk: DiskBlobStore?
             if let s3 = try Self.s3Store(config) {
                 let clock = config.clock
-                blobs = S3Blobs(s3: s3, store: store, now: { Date(millis: clock.now().millis) }, downloadTTL: config.downloadTTL)
+                blobs = S3Blobs(s3: s3, store: store, now: { Date(millis: clock.now().millis) }, downloadTTL: config.downloadTTL,
+                                purposes: config.purposes)
             } else {
                 let onDisk = try DiskBlobStore(dataDirectory: config.dataDirectory)
                 // A body cut off by a crash never became an object: its temp file, and any blob
