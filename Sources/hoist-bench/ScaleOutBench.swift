@@ -98,7 +98,8 @@ struct ScaleOutBench: Sendable {
         guard done["status"] as? String == "COMPLETED" else { throw BenchError("complete answered \(done)") }
     }
 
-    /// The S3 half of each lifecycle against moto alone: a PUT and a HEAD.
+    /// The S3 half of each lifecycle against moto alone: a PUT and a HEAD. The PUT is
+    /// conditional (`If-None-Match: *`), as the server's upload URLs require.
     private func measureMoto(_ bucketURL: String, log: (String) -> Void) async throws -> Row {
         let start = ContinuousClock.now
         try await concurrently(lifecycles) { index in
@@ -106,6 +107,7 @@ struct ScaleOutBench: Sendable {
             put.method = .PUT
             put.headers.add(name: "Authorization", value: "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
             put.headers.add(name: "x-amz-content-sha256", value: "UNSIGNED-PAYLOAD")
+            put.headers.add(name: "If-None-Match", value: "*")
             put.body = .bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: fileBytes))
             let answer = try await HTTPClient.shared.execute(put, timeout: .seconds(60))
             _ = try await answer.body.collect(upTo: 1 << 20)
