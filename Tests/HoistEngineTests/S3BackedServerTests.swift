@@ -50,12 +50,7 @@ import Testing
     @Test func aPutWhoseAnswerWasLostEndsInOneNewSessionAndNoStrayBytes() async throws {
         let blobs = try await TestS3Blobs.make("lost")
         try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            var location = blobs.location
-            location.endpoint = proxy.baseURL
-            try await EngineHarness.with(configure: { config in
-                blobs.apply(to: &config)
-                config.blobStore = .s3(location)
-            }) { harness in
+            try await EngineHarness.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { harness in
                 let path = try harness.file("lost.txt", size: 5000)
                 proxy.inject(.loseAnswer, on: "PUT ")
                 let engine = try harness.engine(harness.profile())

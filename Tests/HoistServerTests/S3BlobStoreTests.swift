@@ -89,12 +89,7 @@ import Testing
     func bucketAwayIs503() async throws {
         let blobs = try await TestS3Blobs.make("away", prefix: "hoist")
         try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            var location = blobs.location
-            location.endpoint = proxy.baseURL
-            try await TestServer.with(configure: { config in
-                blobs.apply(to: &config)
-                config.blobStore = .s3(location)
-            }) { ts in
+            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
                 let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
                 let body = Data(repeating: 0x43, count: 500)
                 let created = try await lf.create(sizeBytes: body.count)

@@ -14,8 +14,11 @@ public struct TestS3Blobs: Sendable {
         return TestS3Blobs(bucket: bucket, location: S3BlobLocation(bucket: bucket, prefix: prefix, endpoint: endpoint, pathStyle: true))
     }
 
-    /// Points `config` at this bucket.
-    public func apply(to config: inout ServerConfiguration) {
+    /// Points `config` at this bucket, through `endpoint` when given (a `FaultProxy` in
+    /// front of moto, say: the server's calls and its presigned URLs both go there).
+    public func apply(to config: inout ServerConfiguration, endpoint: String? = nil) {
+        var location = location
+        if let endpoint { location.endpoint = endpoint }
         config.blobStore = .s3(location)
         config.s3Credentials = SigV4Credentials(accessKeyID: "testing", secretAccessKey: "testing")
     }
