@@ -9,9 +9,7 @@ struct S3Blobs: BlobStore {
     let store: any MetadataStore
     let now: @Sendable () -> Date
     let downloadTTL: TimeInterval
-    /// Which purposes are knowledge ones, whose names must be free when their bytes are
-    /// recorded. Every session's URL here requires `if-none-match`, so the header no
-    /// longer tells them apart.
+    /// Which sessions' names must be free when their bytes are recorded.
     let purposes: PurposePolicy
 
     var refusesSecondPUT: Bool { true }
@@ -44,7 +42,7 @@ struct S3Blobs: BlobStore {
             blobId: key, size: head.size, md5: head.etag,
             contentType: session.dialect == .luw ? Self.luwType(stored: head.contentType, implied: session.mimeType) : session.mimeType,
             cacheControl: head.cacheControl, expiresHeader: head.expires)
-        let requireAbsent = session.dialect == .lightfield && session.purpose.flatMap { purposes.rules[$0] }?.isKnowledge == true
+        let requireAbsent = purposes.requiresFreeName(session)
         // Stored when the PUT happened (Luw's 12 and 24 hours count from it), never before
         // the session existed nor after now.
         let current = now()

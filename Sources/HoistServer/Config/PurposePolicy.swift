@@ -28,6 +28,13 @@ public struct PurposePolicy: Sendable, Equatable {
 
     public init(rules: [String: PurposeRule]) { self.rules = rules }
 
+    /// Whether `session`'s name must be free when its bytes are recorded: a knowledge
+    /// upload's. Decided by its purpose, not by its `if-none-match` header, which on S3
+    /// every session's URL carries.
+    func requiresFreeName(_ session: SessionRecord) -> Bool {
+        session.dialect == .lightfield && session.purpose.flatMap { rules[$0] }?.isKnowledge == true
+    }
+
     static let mib: Int64 = 1 << 20
     static let knowledgeTypes: Set<String> = [
         "text/plain", "text/markdown", "text/csv", "application/pdf", "application/json",

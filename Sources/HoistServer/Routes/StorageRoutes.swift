@@ -75,9 +75,9 @@ struct StorageRoutes: Sendable {
             cacheControl: request.headers[.cacheControl], expiresHeader: request.headers[.expires])
         let replaced: String?
         do {
-            let requireAbsent = session.uploadHeaders.contains { $0.0 == "if-none-match" }
             replaced = try await state.store.storeUpload(
-                sessionId: session.id, body: body, requireAbsent: requireAbsent, acceptingExpired: false, keepingNewer: false, now: state.now())
+                sessionId: session.id, body: body, requireAbsent: state.config.purposes.requiresFreeName(session), acceptingExpired: false,
+                keepingNewer: false, now: state.now())
         } catch {
             disk.delete(body.blobId)
             throw error
