@@ -39,8 +39,14 @@ import Testing
             await luw.shutdown()
             let done = try #require(luwEvents.completed(luwIDs[0]), "\(luwEvents.story(luwIDs[0]))")
             #expect(done.md5 == MD5Hex.of(try Data(contentsOf: URL(fileURLWithPath: image))))
+            // Finalized: its bytes moved to a key no upload URL names, and the session's key is empty.
             let keys = try await MotoS3.keys(bucket: bucket)
-            #expect(keys.filter { $0.hasPrefix("uploads/upl_") }.count == 1, "\(keys)")
+            #expect(keys.filter { $0.hasPrefix("uploads/upl_") }.isEmpty, "\(keys)")
+            let sealed = keys.filter { $0.hasPrefix("objects/upl_") }
+            #expect(sealed.count == 1, "\(keys)")
+            if let key = sealed.first {
+                #expect(try await MotoS3.object(bucket: bucket, key: key) == (try Data(contentsOf: URL(fileURLWithPath: image))))
+            }
         }
     }
 

@@ -24,6 +24,10 @@ protocol BlobStore: Sendable {
     /// As `settle`, for the newest pending session of `key` (of `userId` when given) whose
     /// PUT landed: a Luw name's latest upload wins.
     func settleLatest(objectKey key: String, userId: String?) async throws
+    /// Makes the Luw object at `key` (of `userId`) permanent, as
+    /// ``MetadataStore/finalize(objectKey:userId:now:moving:)`` does, after making sure no
+    /// upload URL can write its bytes again; true when this call completed its session.
+    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
     /// The answer to a Luw final URL for `object`.
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response
     /// Deletes blobs after the transaction that unlinked them has committed.
@@ -38,6 +42,7 @@ protocol BlobStore: Sendable {
 /// Blobs in the data directory, received by the server's own signed storage URLs.
 struct DiskBlobs: BlobStore {
     let disk: DiskBlobStore
+    let store: any MetadataStore
     let gate: StorageGate
     let base: PublicBase
 
@@ -55,6 +60,12 @@ struct DiskBlobs: BlobStore {
     /// The storage route recorded the object when its PUT ended.
     func settle(_ session: SessionRecord) async throws {}
     func settleLatest(objectKey key: String, userId: String?) async throws {}
+
+    /// The storage route refuses any PUT to a finalized (completed) session, so the bytes
+    /// stay where they are.
+    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
+        try await store.finalize(objectKey: key, userId: userId, now: now, moving: nil) == .finalized(fresh: true)
+    }
 
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
         var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, context: context)

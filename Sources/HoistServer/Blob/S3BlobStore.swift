@@ -29,6 +29,15 @@ struct S3BlobStore: Sendable {
     /// The key session `id`'s bytes are PUT to.
     func key(forSession id: String) -> String { prefix + "uploads/" + id }
 
+    /// A new key for the bytes of session `id` once they are made permanent
+    /// (`PREFIX/objects/SESSION-ID.RANDOM`): no presigned URL ever names it, so no replayed
+    /// upload URL can write there. Each copy gets its own, so that two finalizes racing each
+    /// write only their own and the one recorded is never written again.
+    func newSealedKey(forSession id: String) -> String { prefix + "objects/" + id + "." + RandomID.make(length: 12) }
+
+    /// Whether `key` is where a presigned upload URL of session `id` PUTs (not a sealed copy).
+    func isUploadKey(_ key: String, ofSession id: String) -> Bool { key == self.key(forSession: id) }
+
     /// A presigned PUT of `key`, signed over `headers` (the client must send each with
     /// exactly that value: a `content-length` pins the size) and valid until `expires`.
     func presignedPUT(key: String, headers: [(String, String)], expires: Date, now: Date) throws -> String {
@@ -92,27 +101,73 @@ struct S3BlobStore: Sendable {
         }
     }
 
-    private func send(_ method: String, key: String) async throws -> (status: Int, headers: HTTPHeaders) {
-        let unsigned = location.request(method, key: AWSPercentEncoding.encode(key, keepingSlashes: true), payload: .empty)
+    /// What a server-side copy found.
+    enum CopyOutcome: Sendable, Equatable {
+        /// The copy holds the bytes whose ETag was asked for.
+        case copied
+        /// The source is gone or holds other bytes than those (a later PUT of its session):
+        /// nothing usable was copied, and any copy made was deleted.
+        case sourceChanged
+    }
+
+    /// Copies `source` to `destination` inside the bucket (S3's CopyObject: the bytes never
+    /// leave it), provided the source still holds the bytes whose ETag is `etag`. S3 checks
+    /// that itself (`x-amz-copy-source-if-match`, 412 otherwise); the copy's own ETag is
+    /// checked too, for stores that ignore the condition (moto does). `size` only sets how
+    /// long to wait: S3 copies at tens of MB/s and answers when done, sending spaces
+    /// meanwhile, and may then report a failure inside a 200 (an `<Error>` document).
+    func copy(_ source: String, to destination: String, etag: String, size: Int64) async throws -> CopyOutcome {
+        let encodedSource = "/" + location.bucket + "/" + AWSPercentEncoding.encode(source, keepingSlashes: true)
+        let answer = try await send(
+            "PUT", key: destination,
+            headers: [("x-amz-copy-source", encodedSource), ("x-amz-copy-source-if-match", "\"\(etag)\"")],
+            timeout: .seconds(30 + max(0, size) / 20_000_000), readingBody: true)
+        if answer.status == 412 || answer.status == 404 { return .sourceChanged }
+        guard (200..<300).contains(answer.status) else { throw BlobStoreError("copy of \(source) answered \(answer.status)") }
+        guard let root = S3XMLElement.root(of: answer.body), root.name == "CopyObjectResult" else {
+            let code = S3XMLElement.root(of: answer.body)?.value("Code")
+            try? await delete(destination)
+            // S3's own words for "try again" inside a 200; anything else is an answer this
+            // server cannot use, an error it logs.
+            if code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" { throw APIError.blobStoreUnavailable() }
+            throw BlobStoreError("copy of \(source) answered 200 without a CopyObjectResult (\(code ?? "no code"))")
+        }
+        let copied = (root.value("ETag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+        if copied != etag.lowercased() {
+            try? await delete(destination)
+            return .sourceChanged
+        }
+        return .copied
+    }
+
+    private func send(_ method: String, key: String, headers extra: [(String, String)] = [], timeout: TimeAmount = .seconds(30),
+                      readingBody: Bool = false) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
+        let unsigned = location.request(method, key: AWSPercentEncoding.encode(key, keepingSlashes: true),
+                                        headers: extra.map { SigV4Header($0.0, $0.1) }, payload: .empty)
         let signed = location.signer(credentials).sign(unsigned, date: Date())
         var request = HTTPClientRequest(url: signed.url)
         request.method = .init(rawValue: method)
+        // The signer returns what to add to the request's own headers, which go too.
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         for header in signed.headers { request.headers.add(name: header.name, value: header.value) }
         let response: HTTPClientResponse
+        var body = Data()
         do {
-            response = try await client.execute(request, timeout: .seconds(30))
+            response = try await client.execute(request, timeout: timeout)
+            // The body (an answer document, an XML error, or nothing) is read whole so the
+            // connection is reused; only a copy's answer is kept.
+            let collected = try await response.body.collect(upTo: 1 << 20)
+            if readingBody { body = Data(collected.readableBytesView) }
         } catch {
-            // Unreachable, refused, reset or silent for 30 s: the store is away, which is the
-            // client's to retry, not a fault of this server's to log per request.
+            // Unreachable, refused, reset or silent past the deadline: the store is away,
+            // which is the client's to retry, not a fault of this server's to log per request.
             throw APIError.blobStoreUnavailable()
         }
-        // The body (an XML error, or nothing) is read and dropped so the connection is reused.
-        _ = try? await response.body.collect(upTo: 64 << 10)
         let status = Int(response.status.code)
         // S3's 500 InternalError and 503 SlowDown ask for another try; a 4xx (a bad key, a
         // missing bucket) is this server's misconfiguration and stays an error it logs.
         if status >= 500 { throw APIError.blobStoreUnavailable() }
-        return (status, response.headers)
+        return (status, response.headers, body)
     }
 
     func shutdown() async {

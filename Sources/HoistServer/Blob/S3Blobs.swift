@@ -30,8 +30,16 @@ struct S3Blobs: BlobStore {
     /// (HEAD: size, ETag as the MD5 of a single PUT, headers), unless it is recorded already.
     /// Does nothing when nothing landed: completing then answers "upload missing".
     func settle(_ session: SessionRecord) async throws {
+        try await settle(session, refreshing: false)
+    }
+
+    /// As `settle`; `refreshing` records the key's bytes even when the session's object is
+    /// recorded there already: the key has since taken another PUT of the same pending
+    /// session, whose bytes then replace the record's.
+    private func settle(_ session: SessionRecord, refreshing: Bool) async throws {
         let key = s3.key(forSession: session.id)
-        if let object = try await store.object(at: session.objectKey), object.sessionId == session.id, object.blobId == key {
+        if !refreshing, let object = try await store.object(at: session.objectKey), object.sessionId == session.id,
+           object.blobId == key {
             return
         }
         // A Lightfield session that expired is past completing, whatever reached its key; a Luw
@@ -74,6 +82,47 @@ struct S3Blobs: BlobStore {
         }
     }
 
+    /// A presigned URL cannot be revoked, and a Luw URL cannot require `if-none-match` (it
+    /// signs only the host), so until it expires S3 takes any PUT to it, even once the upload
+    /// is finalized. The finalized object's bytes therefore move to a key no URL names: S3
+    /// copies them (only while they are the recorded ones), the record points at the copy in
+    /// the same transaction that finalizes it, and the session's key is deleted. A PUT that
+    /// lands there later reaches nothing anyone reads; the sweeper deletes it once the URL
+    /// has expired. Racing finalizes each copy to a key of their own and one copy is
+    /// recorded; the others are deleted.
+    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
+        for _ in 0..<4 {
+            guard let object = try await store.object(at: key), s3.isUploadKey(object.blobId, ofSession: object.sessionId) else {
+                // Nothing there (the store answers upload_missing or not_found), or sealed already.
+                return try await store.finalize(objectKey: key, userId: userId, now: now, moving: nil) == .finalized(fresh: true)
+            }
+            guard let session = try await store.session(id: object.sessionId, now: now), session.userId == userId else {
+                throw APIError.notFound()
+            }
+            let sealed = s3.newSealedKey(forSession: session.id)
+            guard try await s3.copy(object.blobId, to: sealed, etag: object.md5, size: object.size) == .copied else {
+                // The key holds other bytes than the record's. Before the finalize, that is a
+                // later PUT of the same session, which the disk store would have taken too:
+                // record it and seal that. A session finalized by a server without this (its
+                // bytes never copied) keeps what it has.
+                guard session.status != .completed else {
+                    return try await store.finalize(objectKey: key, userId: userId, now: now, moving: nil) == .finalized(fresh: true)
+                }
+                try await settle(session, refreshing: true)
+                continue
+            }
+            switch try await store.finalize(objectKey: key, userId: userId, now: now, moving: BlobMove(from: object.blobId, to: sealed)) {
+            case .finalized(let fresh):
+                await delete([object.blobId])
+                return fresh
+            case .blobChanged:
+                await delete([sealed])
+            }
+        }
+        // The name's bytes changed under every try: someone is PUTting to it now.
+        throw APIError.blobStoreUnavailable()
+    }
+
     /// The CDN shape stays; the bytes come from the bucket by a short presigned GET, inline
     /// unless the type could run script.
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
@@ -100,15 +149,27 @@ struct S3Blobs: BlobStore {
     }
 
     /// A Luw upload nobody has fetched or finalized yet is kept as the disk store keeps it
-    /// (24 hours, `x12tmp-` 12); anything else at an ended session's key is deleted. The
-    /// URL has expired, so nothing lands there after this.
+    /// (24 hours, `x12tmp-` 12), as is one finalized before its bytes were sealed; anything
+    /// else at an ended or finalized session's key is deleted (a PUT after a cancel, or a
+    /// finalized upload's URL replayed). The URL has expired, so nothing lands there after
+    /// this. When the metadata store cannot say, the key is kept: bytes left over are the
+    /// lesser harm.
     func settleEnded(_ ids: [String]) async {
         for id in ids {
-            if SessionID.dialect(of: id) == .luw, let session = try? await store.session(id: id, now: now()), session.status == .expired {
-                try? await settle(session)
-                if let object = try? await store.object(at: session.objectKey), object.sessionId == id { continue }
+            let key = s3.key(forSession: id)
+            if SessionID.dialect(of: id) == .luw {
+                do {
+                    if let session = try await store.session(id: id, now: now()) {
+                        if session.status == .expired { try await settle(session) }
+                        if let object = try await store.object(at: session.objectKey), object.sessionId == id, object.blobId == key {
+                            continue
+                        }
+                    }
+                } catch {
+                    continue
+                }
             }
-            await delete([s3.key(forSession: id)])
+            await delete([key])
         }
     }
 

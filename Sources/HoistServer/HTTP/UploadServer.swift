@@ -62,7 +62,7 @@ public final class UploadServer: Sendable {
                 onDisk.clearTemporary()
                 let referenced = try await store.referencedBlobIds()
                 for blob in onDisk.allBlobIds() where !referenced.contains(blob) { onDisk.delete(blob) }
-                blobs = DiskBlobs(disk: onDisk, gate: StorageGate(signer: signer), base: publicBase)
+                blobs = DiskBlobs(disk: onDisk, store: store, gate: StorageGate(signer: signer), base: publicBase)
                 disk = onDisk
             }
             state = ServerState(config: config, store: store, blobs: blobs, disk: disk, signer: signer, publicBase: publicBase)

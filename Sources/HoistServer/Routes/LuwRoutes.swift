@@ -67,7 +67,7 @@ struct LuwRoutes: Sendable {
             throw APIError.invalidRequest("url must be a final_url returned by /v2/upload")
         }
         try await state.blobs.settleLatest(objectKey: key, userId: caller.userId)
-        if try await state.store.finalize(objectKey: key, userId: caller.userId, now: state.now()) {
+        if try await state.blobs.finalize(objectKey: key, userId: caller.userId, now: state.now()) {
             state.metrics.upload(.completed, dialect: .luw)
         }
         return try JSONBody.response(["status": true])

@@ -50,10 +50,12 @@ protocol MetadataStore: Sendable {
     func object(at key: String) async throws -> ObjectRecord?
     /// The pending sessions that target `key`, newest first, at most `limit`.
     func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord]
-    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline); true when
-    /// this call completed its session rather than repeating a finalize.
-    @discardableResult
-    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
+    /// Makes the Luw object at `key` permanent (or keeps its temporary deadline) and completes
+    /// its session. With `move`, the object's bytes move to a copy in the same transaction,
+    /// but only while they are still at `move.from`: otherwise nothing changes and the answer
+    /// is ``FinalizeOutcome/blobChanged`` (a concurrent finalize sealed them, or a newer PUT
+    /// took the name), for the caller to drop its copy and look again.
+    func finalize(objectKey key: String, userId: String, now: Date, moving move: BlobMove?) async throws -> FinalizeOutcome
     /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
     /// delete. With several instances on one store, one sweep runs at a time and the others
     /// return an empty outcome.
@@ -62,6 +64,20 @@ protocol MetadataStore: Sendable {
     func referencedBlobIds() async throws -> Set<String>
     /// Releases the store's connections.
     func close() async
+}
+
+/// An object's bytes moving from one blob to a copy of them.
+struct BlobMove: Sendable, Equatable {
+    var from: String
+    var to: String
+}
+
+/// What a finalize did.
+enum FinalizeOutcome: Sendable, Equatable {
+    /// Done; `fresh` when this call completed the session rather than repeating a finalize.
+    case finalized(fresh: Bool)
+    /// The object's bytes were no longer at the move's `from`: nothing changed.
+    case blobChanged
 }
 
 /// What a store can say about a session without waiting.

@@ -45,8 +45,7 @@ extension SQLiteStore {
         }
     }
 
-    @discardableResult
-    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
+    func finalize(objectKey key: String, userId: String, now: Date, moving move: BlobMove?) async throws -> FinalizeOutcome {
         try await writes.write { db in
             guard var object = try ObjectRecord.lookup(db, key: key) else {
                 let pending = try SessionRecord
@@ -55,6 +54,10 @@ extension SQLiteStore {
             }
             guard var session = try SessionRecord.lookup(db, id: object.sessionId), session.userId == userId else {
                 throw APIError.notFound()
+            }
+            if let move {
+                guard object.blobId == move.from else { return .blobChanged }
+                object.blobId = move.to
             }
             let fresh = session.status != .completed
             if fresh {
@@ -66,7 +69,7 @@ extension SQLiteStore {
             }
             object.deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)
             try object.update(db)
-            return fresh
+            return .finalized(fresh: fresh)
         }
     }
 
@@ -99,8 +102,9 @@ extension SQLiteStore {
                 try Self.record(db, session: object.sessionId, "deleted", at: now)
             }
             let ended = try String.fetchAll(db, sql: """
-                SELECT id FROM sessions WHERE blobSwept = 0 AND expiresAt <= ? AND status IN ('EXPIRED', 'CANCELLED')
-                  AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.sessionId = sessions.id)
+                SELECT id FROM sessions WHERE blobSwept = 0 AND expiresAt <= ? AND (
+                  (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.sessionId = sessions.id))
+                  OR (status = 'COMPLETED' AND dialect = 'luw'))
                 """, arguments: [now.millis])
             for id in ended { try db.execute(sql: "UPDATE sessions SET blobSwept = 1 WHERE id = ?", arguments: [id]) }
             return SweepOutcome(blobs: blobs, expired: expired, endedSessions: ended)
@@ -116,8 +120,9 @@ extension SQLiteStore {
 struct SweepOutcome: Sendable {
     var blobs: [String]
     var expired: [Dialect]
-    /// Sessions that ended unfinished (expired, cancelled) and whose URL has now expired,
-    /// each reported once: on S3 whatever landed at their key is deleted.
+    /// Sessions that ended unfinished (expired, cancelled), and finalized Luw sessions, whose
+    /// URL has now expired, each reported once: on S3 whatever landed at their key is deleted
+    /// unless it is their object's bytes still.
     var endedSessions: [String] = []
 }
 

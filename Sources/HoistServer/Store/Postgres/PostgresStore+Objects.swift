@@ -53,7 +53,7 @@ extension PostgresStore {
     }
 
     @discardableResult
-    func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
+    func finalize(objectKey key: String, userId: String, now: Date, moving move: BlobMove?) async throws -> FinalizeOutcome {
         try await transaction { connection in
             try await lockObjectKey(connection, key)
             guard let object = try await object(connection, at: key) else {
@@ -66,6 +66,7 @@ extension PostgresStore {
             guard let session = try await lockedSession(connection, id: object.sessionId, now: now), session.userId == userId else {
                 throw APIError.notFound()
             }
+            if let move, object.blobId != move.from { return .blobChanged }
             let fresh = session.status != .completed
             if fresh {
                 try await connection.query("""
@@ -75,8 +76,10 @@ extension PostgresStore {
                 try await Self.record(connection, session: session.id, "completed", at: now, logger: logger)
             }
             let deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)?.millis
-            try await connection.query("UPDATE objects SET delete_at = \(deleteAt) WHERE object_key = \(key)", logger: logger)
-            return fresh
+            try await connection.query(
+                "UPDATE objects SET delete_at = \(deleteAt), blob_id = \(move?.to ?? object.blobId) WHERE object_key = \(key)",
+                logger: logger)
+            return .finalized(fresh: fresh)
         }
     }
 
@@ -107,8 +110,9 @@ extension PostgresStore {
             for (_, session) in gone { try await Self.record(connection, session: session, "deleted", at: now, logger: logger) }
             let ended = try await connection.records("""
                 UPDATE sessions SET blob_swept = true
-                WHERE NOT blob_swept AND expires_at <= \(now.millis) AND status IN ('EXPIRED', 'CANCELLED')
-                  AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id) RETURNING id
+                WHERE NOT blob_swept AND expires_at <= \(now.millis) AND (
+                  (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id))
+                  OR (status = 'COMPLETED' AND dialect = 'luw')) RETURNING id
                 """, logger: logger, { try $0.decode(String.self) })
             return SweepOutcome(blobs: gone.map(\.0), expired: expired, endedSessions: ended)
         }

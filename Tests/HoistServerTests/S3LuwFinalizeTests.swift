@@ -1,0 +1,130 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@testable import HoistServer
+
+/// API.md: "replaying an old URL can never overwrite a finished file". A Luw URL signs only
+/// the host, so it cannot require `if-none-match` as Lightfield's does, and S3 takes any PUT
+/// to it until it expires. Finalize therefore moves the bytes to a key no URL names (an S3
+/// copy, recorded in the finalize's own transaction) and deletes the session's key.
+@Suite struct S3LuwFinalizeTests {
+    /// The bucket key of a presigned URL (its path without the bucket).
+    static func key(of url: String) throws -> String {
+        try #require(URLComponents(string: url)?.path.split(separator: "/").dropFirst().joined(separator: "/"))
+    }
+
+    static let png = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 7, count: 300)
+
+    @Test("a finalized Luw upload's URL replayed with other bytes: S3 takes the PUT, yet the final URL and the record keep the finalized bytes, and the replay's bytes go once the URL has expired")
+    func replayAfterFinalizeReplacesNothing() async throws {
+        let clock = ManualClock(start: Date())
+        try await S3BlobStoreTests.withS3Server(clock: clock) { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "kept.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            let uploadKey = try Self.key(of: signed)
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            let finalized = try await luw.finalize(final)
+            #expect(finalized.status == 200, "\(finalized.text)")
+
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/kept.png"))
+            let sessionId = try #require(uploadKey.split(separator: "/").last.map(String.init))
+            #expect(object.blobId.hasPrefix("hoist/objects/" + sessionId + "."), "\(object.blobId)")
+            #expect(try await MotoS3.object(bucket: bucket, key: object.blobId) == Self.png)
+            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == nil, "the session's key is emptied")
+
+            let forged = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 9, count: 300)
+            #expect(try await luw.put(signed, body: forged, contentType: "image/png").status == 200, "S3 honours the URL until it expires")
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await luw.finalize(final).status == 200, "finalize again: idempotent")
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let again = try #require(try await ts.server.state.store.object(at: "luwai/100/kept.png"))
+            #expect(again.blobId == object.blobId && again.md5 == MD5Hex.of(Self.png) && again.deleteAt == nil)
+
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == forged, "the URL still works: kept until it expires")
+            clock.advance(by: 3601)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId], "the replay's bytes are deleted, the object's kept")
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+        }
+    }
+
+    @Test("a second PUT to a pending Luw session after a fetch recorded the first: finalize records and seals the second, which the final URL served")
+    func finalizeSealsTheSessionsLatestPut() async throws {
+        try await S3BlobStoreTests.withS3Server { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "twice.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let first = try #require(try await ts.server.state.store.object(at: "luwai/100/twice.png"))
+            #expect(first.md5 == MD5Hex.of(Self.png))
+
+            let second = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 3, count: 450)
+            #expect(try await luw.put(signed, body: second, contentType: "image/png").status == 200)
+            #expect(try await luw.finalize(final).status == 200)
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/twice.png"))
+            #expect(object.md5 == MD5Hex.of(second) && object.size == Int64(second.count), "the record is the bytes sealed")
+            #expect(try await TestHTTP.send(.GET, final).body == second)
+            #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId], "one sealed copy; no stray copy of the first PUT")
+        }
+    }
+
+    @Test("concurrent finalizes of one upload: every one 200, one completed event, one sealed copy in the bucket")
+    func concurrentFinalizesSealOnce() async throws {
+        try await S3BlobStoreTests.withS3Server { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "race.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            let sessionId = try #require(try Self.key(of: signed).split(separator: "/").last.map(String.init))
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 { group.addTask { try await luw.finalize(final).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 6))
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/race.png"))
+            #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId])
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let events = try await S3BlobStoreTests.events(of: sessionId, on: ts)
+            #expect(events.filter { $0 == "completed" }.count == 1, "\(events)")
+        }
+    }
+
+    @Test("the bucket away during finalize's copy (503 SlowDown, or an error inside a 200): finalize is 503 unavailable and nothing changed; it finalizes once the bucket answers")
+    func bucketAwayDuringTheCopy() async throws {
+        let blobs = try await TestS3Blobs.make("luwaway", prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+                let answer = try await luw.upload(filename: "away.png")
+                let signed = try #require(answer.string("signed_url"))
+                let final = try #require(answer.string("final_url"))
+                let uploadKey = try Self.key(of: signed)
+                let sessionId = try #require(uploadKey.split(separator: "/").last.map(String.init))
+                #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+
+                for fault in [FaultProxy.Fault.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."),
+                              .s3Error(status: 200, code: "InternalError", message: "We encountered an internal error.")] {
+                    proxy.inject(fault, on: "x-amz-copy-source")
+                    let away = try await luw.finalize(final)
+                    #expect(away.status == 503 && away.header("Retry-After") == "5", "\(fault): \(away.status) \(away.text)")
+                    #expect(try await ts.server.state.store.session(id: sessionId, now: Date())?.status == .pending)
+                    #expect(try await ts.server.state.store.object(at: "luwai/100/away.png")?.blobId == uploadKey)
+                    #expect(try await MotoS3.keys(bucket: blobs.bucket) == [uploadKey])
+                }
+                #expect(proxy.faultsFired == 2)
+                #expect(try await luw.finalize(final).status == 200)
+                let object = try #require(try await ts.server.state.store.object(at: "luwai/100/away.png"))
+                #expect(object.blobId != uploadKey && object.deleteAt == nil)
+                #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            }
+        }
+    }
+}
