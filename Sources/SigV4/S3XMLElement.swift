@@ -28,13 +28,17 @@ public struct S3XMLElement: Sendable, Equatable {
     /// The root element of `data`, or nil when it is not XML. S3 may send whitespace before
     /// the document (it keeps a long CopyObject's connection alive that way).
     public static func root(of data: Data) -> S3XMLElement? {
+        // An XML declaration must come first in a document, so the spaces go before parsing.
+        let start = data.firstIndex { !Self.isSpace($0) } ?? data.endIndex
         let reader = Reader()
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(data: Data(data[start...]))
         parser.shouldResolveExternalEntities = false
         parser.delegate = reader
         guard parser.parse() else { return nil }
         return reader.root
     }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     private final class Reader: NSObject, XMLParserDelegate {
         var stack: [S3XMLElement] = []

@@ -143,4 +143,19 @@ import Testing
         }
         #expect(throws: EngineError.self) { try S3XMLElement.parse(Data("not xml".utf8), expecting: "X") }
     }
+
+    /// S3 answers a long CopyObject or CompleteMultipartUpload with its 200 head at once and
+    /// keeps the connection alive with spaces until the document, declaration and all: an XML
+    /// parser refuses a declaration after anything, spaces included.
+    @Test func s3AnswerDocumentsAfterKeepAliveSpaces() throws {
+        let padded = Data(("   \n  \r\n\t " + """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <CompleteMultipartUploadResult><ETag>"abc-2"</ETag></CompleteMultipartUploadResult>
+            """).utf8)
+        #expect(S3XMLElement.root(of: padded)?.value("ETag") == "\"abc-2\"")
+        #expect(try S3XMLElement.parse(padded, expecting: "CompleteMultipartUploadResult").value("ETag") == "\"abc-2\"")
+        let paddedError = Data("      <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code></Error>".utf8)
+        #expect(S3XMLElement.root(of: paddedError)?.value("Code") == "SlowDown")
+        #expect(S3XMLElement.root(of: Data("     ".utf8)) == nil)
+    }
 }
