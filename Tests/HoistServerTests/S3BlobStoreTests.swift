@@ -196,7 +196,7 @@ import Testing
         }
     }
 
-    @Test("Luw: signed_url is a presigned PUT; the final URL redirects to a presigned GET; finalize HEADs the upload")
+    @Test("Luw: signed_url is a presigned PUT; the final URL redirects to a presigned GET; finalize finds the upload and seals it")
     func luwGoesStraightToTheBucket() async throws {
         try await Self.withS3Server { ts, bucket in
             let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)

@@ -74,9 +74,26 @@ import Testing
         }
     }
 
-    @Test("concurrent finalizes of one upload: every one 200, one completed event, one sealed copy in the bucket")
+    /// A server with S3 blobs behind a `FaultProxy` in front of moto; `body` gets it, the
+    /// proxy and the bucket.
+    static func withProxiedS3Server(_ label: String, clock: ManualClock? = nil,
+                                    _ body: (TestServer, FaultProxy, String) async throws -> Void) async throws {
+        let blobs = try await TestS3Blobs.make(label, prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                try await body(ts, proxy, blobs.bucket)
+            }
+        }
+    }
+
+    /// The copies the server asked the bucket for.
+    static func copyRequests(_ proxy: FaultProxy) -> Int {
+        proxy.requestLines.count { $0.hasPrefix("PUT ") && $0.contains("/hoist/objects/") }
+    }
+
+    @Test("concurrent finalizes of one upload: every one 200, one copy made, one completed event, one object in the bucket")
     func concurrentFinalizesSealOnce() async throws {
-        try await S3BlobStoreTests.withS3Server { ts, bucket in
+        try await Self.withProxiedS3Server("luwrace") { ts, proxy, bucket in
             let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
             let answer = try await luw.upload(filename: "race.png")
             let signed = try #require(answer.string("signed_url"))
@@ -84,11 +101,15 @@ import Testing
             let sessionId = try #require(try Self.key(of: signed).split(separator: "/").last.map(String.init))
             #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
 
+            // Every answer from the bucket late, so that the finalizes overlap.
+            proxy.delayAnswers(by: .milliseconds(150))
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<6 { group.addTask { try await luw.finalize(final).status } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
+            proxy.delayAnswers(by: .zero)
             #expect(statuses == Array(repeating: 200, count: 6))
+            #expect(Self.copyRequests(proxy) == 1, "\(proxy.requestLines)")
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/race.png"))
             #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId])
             #expect(try await TestHTTP.send(.GET, final).body == Self.png)
@@ -97,34 +118,97 @@ import Testing
         }
     }
 
-    @Test("the bucket away during finalize's copy (503 SlowDown, or an error inside a 200): finalize is 503 unavailable and nothing changed; it finalizes once the bucket answers")
-    func bucketAwayDuringTheCopy() async throws {
-        let blobs = try await TestS3Blobs.make("luwaway", prefix: "hoist")
-        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
-                let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-                let answer = try await luw.upload(filename: "away.png")
-                let signed = try #require(answer.string("signed_url"))
-                let final = try #require(answer.string("final_url"))
-                let uploadKey = try Self.key(of: signed)
-                let sessionId = try #require(uploadKey.split(separator: "/").last.map(String.init))
-                #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-
-                for fault in [FaultProxy.Fault.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."),
-                              .s3Error(status: 200, code: "InternalError", message: "We encountered an internal error.")] {
-                    proxy.inject(fault, on: "x-amz-copy-source")
-                    let away = try await luw.finalize(final)
-                    #expect(away.status == 503 && away.header("Retry-After") == "5", "\(fault): \(away.status) \(away.text)")
-                    #expect(try await ts.server.state.store.session(id: sessionId, now: Date())?.status == .pending)
-                    #expect(try await ts.server.state.store.object(at: "luwai/100/away.png")?.blobId == uploadKey)
-                    #expect(try await MotoS3.keys(bucket: blobs.bucket) == [uploadKey])
-                }
-                #expect(proxy.faultsFired == 2)
-                #expect(try await luw.finalize(final).status == 200)
-                let object = try #require(try await ts.server.state.store.object(at: "luwai/100/away.png"))
-                #expect(object.blobId != uploadKey && object.deleteAt == nil)
-                #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+    /// What instances racing on one database meet: the object changed between a finalize's
+    /// read and its commit (another finalize sealed it, a fetch recorded a newer PUT).
+    @Test("a finalize whose object changed since it was read changes nothing and says so; one that finds it unchanged moves it")
+    func finalizeChecksWhatItRead() async throws {
+        try await S3BlobStoreTests.withS3Server { ts, _ in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "checked.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let store = ts.server.state.store
+            let key = "luwai/100/checked.png"
+            let object = try #require(try await store.object(at: key))
+            let session = try #require(try await store.session(id: object.sessionId, now: Date()))
+            var otherBytes = object.identity
+            otherBytes.md5 = String(repeating: "0", count: 32)
+            for stale in [nil, otherBytes] {
+                let outcome = try await store.finalize(objectKey: key, userId: session.userId, now: Date(),
+                                                       checking: FinalizeCheck(expected: stale, moveTo: "hoist/objects/elsewhere"))
+                #expect(outcome == .blobChanged)
             }
+            #expect(try await store.object(at: key)?.identity == object.identity)
+            #expect(try await store.session(id: session.id, now: Date())?.status == .pending)
+            let moved = try await store.finalize(objectKey: key, userId: session.userId, now: Date(),
+                                                 checking: FinalizeCheck(expected: object.identity, moveTo: "hoist/objects/elsewhere"))
+            #expect(moved == .finalized(fresh: true))
+            #expect(try await store.object(at: key)?.blobId == "hoist/objects/elsewhere")
+            #expect(try await store.session(id: session.id, now: Date())?.status == .completed)
+        }
+    }
+
+    @Test("a Luw upload finalized before sealing existed keeps its bytes at its session's key: the sweeper leaves them")
+    func legacyFinalizedBytesAreKept() async throws {
+        let clock = ManualClock(start: Date())
+        try await S3BlobStoreTests.withS3Server(clock: clock) { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "old.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            let uploadKey = try Self.key(of: signed)
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            // As an earlier server finalized: the record completed, the bytes where they were.
+            let store = ts.server.state.store
+            let object = try #require(try await store.object(at: "luwai/100/old.png"))
+            let session = try #require(try await store.session(id: object.sessionId, now: clock.now()))
+            #expect(try await store.finalize(objectKey: "luwai/100/old.png", userId: session.userId, now: clock.now(), checking: nil)
+                == .finalized(fresh: true))
+            clock.advance(by: 3601)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == Self.png)
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await luw.finalize(final).status == 200, "finalized again: sealed now")
+            let sealed = try #require(try await store.object(at: "luwai/100/old.png"))
+            #expect(sealed.blobId != uploadKey && sealed.md5 == MD5Hex.of(Self.png))
+            #expect(try await MotoS3.keys(bucket: bucket) == [sealed.blobId])
+        }
+    }
+
+    @Test("the bucket away during finalize's copy (503 SlowDown, or an error inside a 200): finalize is 503 unavailable and nothing changed; a copy refused 412 (the bytes changed) is looked at again; it finalizes once the bucket answers")
+    func bucketAwayDuringTheCopy() async throws {
+        try await Self.withProxiedS3Server("luwaway") { ts, proxy, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "away.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            let uploadKey = try Self.key(of: signed)
+            let sessionId = try #require(uploadKey.split(separator: "/").last.map(String.init))
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+
+            for fault in [FaultProxy.Fault.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."),
+                          .s3Error(status: 200, code: "InternalError", message: "We encountered an internal error.")] {
+                proxy.inject(fault, on: "x-amz-copy-source")
+                let away = try await luw.finalize(final)
+                #expect(away.status == 503 && away.header("Retry-After") == "5", "\(fault): \(away.status) \(away.text)")
+                #expect(try await ts.server.state.store.session(id: sessionId, now: Date())?.status == .pending)
+                #expect(try await ts.server.state.store.object(at: "luwai/100/away.png")?.blobId == uploadKey)
+                #expect(try await MotoS3.keys(bucket: bucket) == [uploadKey])
+            }
+            // What S3 itself answers a copy whose source no longer has the recorded ETag.
+            proxy.inject(.s3Error(status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold"),
+                         on: "x-amz-copy-source")
+            let before = Self.copyRequests(proxy)
+            #expect(try await luw.finalize(final).status == 200)
+            #expect(proxy.faultsFired == 3)
+            #expect(Self.copyRequests(proxy) == before + 2, "refused, then copied")
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/away.png"))
+            #expect(object.blobId != uploadKey && object.deleteAt == nil)
+            #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId])
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
         }
     }
 }

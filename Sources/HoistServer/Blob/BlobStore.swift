@@ -25,7 +25,7 @@ protocol BlobStore: Sendable {
     /// PUT landed: a Luw name's latest upload wins.
     func settleLatest(objectKey key: String, userId: String?) async throws
     /// Makes the Luw object at `key` (of `userId`) permanent, as
-    /// ``MetadataStore/finalize(objectKey:userId:now:moving:)`` does, after making sure no
+    /// ``MetadataStore/finalize(objectKey:userId:now:checking:)`` does, after making sure no
     /// upload URL can write its bytes again; true when this call completed its session.
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
     /// The answer to a Luw final URL for `object`.
@@ -64,7 +64,7 @@ struct DiskBlobs: BlobStore {
     /// The storage route refuses any PUT to a finalized (completed) session, so the bytes
     /// stay where they are.
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
-        try await store.finalize(objectKey: key, userId: userId, now: now, moving: nil) == .finalized(fresh: true)
+        try await store.finalize(objectKey: key, userId: userId, now: now, checking: nil) == .finalized(fresh: true)
     }
 
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {

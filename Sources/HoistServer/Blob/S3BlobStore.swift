@@ -23,6 +23,10 @@ struct S3BlobStore: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // A request's deadline ends when its head arrives; S3 answers a long copy's head at
+        // once and its result minutes later, keeping the connection alive with spaces. So a
+        // connection that goes silent for 30 s is the store away, whatever the call.
+        configuration.timeout.read = .seconds(30)
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -112,28 +116,35 @@ struct S3BlobStore: Sendable {
 
     /// Copies `source` to `destination` inside the bucket (S3's CopyObject: the bytes never
     /// leave it), provided the source still holds the bytes whose ETag is `etag`. S3 checks
-    /// that itself (`x-amz-copy-source-if-match`, 412 otherwise); the copy's own ETag is
-    /// checked too, for stores that ignore the condition (moto does). `size` only sets how
-    /// long to wait: S3 copies at tens of MB/s and answers when done, sending spaces
-    /// meanwhile, and may then report a failure inside a 200 (an `<Error>` document).
+    /// that itself (`x-amz-copy-source-if-match`, 412 otherwise). A copy whose ETag is
+    /// another is checked against the source once more (a store that ignores the condition,
+    /// as moto does, copied whatever was there; an encrypted bucket gives copies ETags of
+    /// their own). S3 answers a copy's head at once and its result when done, and may report
+    /// a failure inside that 200 (an `<Error>` document). `size` bounds the wait for the head.
     func copy(_ source: String, to destination: String, etag: String, size: Int64) async throws -> CopyOutcome {
         let encodedSource = "/" + location.bucket + "/" + AWSPercentEncoding.encode(source, keepingSlashes: true)
         let answer = try await send(
             "PUT", key: destination,
             headers: [("x-amz-copy-source", encodedSource), ("x-amz-copy-source-if-match", "\"\(etag)\"")],
             timeout: .seconds(30 + max(0, size) / 20_000_000), readingBody: true)
-        if answer.status == 412 || answer.status == 404 { return .sourceChanged }
+        let document = S3XMLElement.root(of: answer.body)
+        if answer.status == 412 { return .sourceChanged }
+        if answer.status == 404 {
+            // No such key: its bytes went. No such bucket: this server's misconfiguration.
+            if document?.value("Code") == "NoSuchBucket" { throw BlobStoreError("copy of \(source): no such bucket") }
+            return .sourceChanged
+        }
         guard (200..<300).contains(answer.status) else { throw BlobStoreError("copy of \(source) answered \(answer.status)") }
-        guard let root = S3XMLElement.root(of: answer.body), root.name == "CopyObjectResult" else {
-            let code = S3XMLElement.root(of: answer.body)?.value("Code")
+        guard let document, document.name == "CopyObjectResult" else {
+            let code = document?.value("Code")
             try? await delete(destination)
             // S3's own words for "try again" inside a 200; anything else is an answer this
             // server cannot use, an error it logs.
             if code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" { throw APIError.blobStoreUnavailable() }
             throw BlobStoreError("copy of \(source) answered 200 without a CopyObjectResult (\(code ?? "no code"))")
         }
-        let copied = (root.value("ETag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
-        if copied != etag.lowercased() {
+        let copied = (document.value("ETag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+        if copied != etag.lowercased(), try await head(source)?.etag != etag.lowercased() {
             try? await delete(destination)
             return .sourceChanged
         }

@@ -11,6 +11,9 @@ struct S3Blobs: BlobStore {
     let downloadTTL: TimeInterval
     /// Which sessions' names must be free when their bytes are recorded.
     let purposes: PurposePolicy
+    /// One finalize of a name at a time on this instance, so that finalizes racing there
+    /// copy its bytes (up to 5 GiB) once, not once each.
+    let finalizing = KeyedTurns()
 
     var refusesSecondPUT: Bool { true }
 
@@ -30,22 +33,23 @@ struct S3Blobs: BlobStore {
     /// (HEAD: size, ETag as the MD5 of a single PUT, headers), unless it is recorded already.
     /// Does nothing when nothing landed: completing then answers "upload missing".
     func settle(_ session: SessionRecord) async throws {
-        try await settle(session, refreshing: false)
+        _ = try await settle(session, refreshing: false)
     }
 
     /// As `settle`; `refreshing` records the key's bytes even when the session's object is
     /// recorded there already: the key has since taken another PUT of the same pending
-    /// session, whose bytes then replace the record's.
-    private func settle(_ session: SessionRecord, refreshing: Bool) async throws {
+    /// session, whose bytes then replace the record's. Returns false when it found no bytes
+    /// to record.
+    private func settle(_ session: SessionRecord, refreshing: Bool) async throws -> Bool {
         let key = s3.key(forSession: session.id)
         if !refreshing, let object = try await store.object(at: session.objectKey), object.sessionId == session.id,
            object.blobId == key {
-            return
+            return true
         }
         // A Lightfield session that expired is past completing, whatever reached its key; a Luw
         // upload stays visible after its session, as on disk.
         let adoptable = session.status == .pending || (session.status == .expired && session.dialect == .luw)
-        guard adoptable, let head = try await s3.head(key) else { return }
+        guard adoptable, let head = try await s3.head(key) else { return false }
         let body = StoredBody(
             blobId: key, size: head.size, md5: head.etag,
             contentType: session.dialect == .luw ? Self.luwType(stored: head.contentType, implied: session.mimeType) : session.mimeType,
@@ -63,14 +67,15 @@ struct S3Blobs: BlobStore {
         } catch let error as APIError where error.code == "not_pending" {
             // A concurrent complete (on this instance or another) finished the session
             // since it was read; completing it again answers as that one did.
-            return
+            return true
         } catch let error as APIError where error.code == "superseded" {
             // An older PUT noticed after a newer one of the same name was adopted: it lost.
             // Its bytes go; the session ends with its URL (the sweeper then finds nothing).
             await discard(session: session.id)
-            return
+            return true
         }
         if replaced != key { await delete([replaced]) }
+        return true
     }
 
     func settleLatest(objectKey key: String, userId: String?) async throws {
@@ -86,41 +91,76 @@ struct S3Blobs: BlobStore {
     /// signs only the host), so until it expires S3 takes any PUT to it, even once the upload
     /// is finalized. The finalized object's bytes therefore move to a key no URL names: S3
     /// copies them (only while they are the recorded ones), the record points at the copy in
-    /// the same transaction that finalizes it, and the session's key is deleted. A PUT that
-    /// lands there later reaches nothing anyone reads; the sweeper deletes it once the URL
-    /// has expired. Racing finalizes each copy to a key of their own and one copy is
-    /// recorded; the others are deleted.
+    /// the same transaction that finalizes it, provided it is still the object read before
+    /// the copy, and the session's key is then deleted. A PUT that lands there later reaches
+    /// nothing anyone reads; the sweeper deletes it once the URL has expired. Finalizes of
+    /// one name take turns on this instance; on several, each copies to a key of its own, one
+    /// copy is recorded and the others are deleted.
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool {
-        for _ in 0..<4 {
-            guard let object = try await store.object(at: key), s3.isUploadKey(object.blobId, ofSession: object.sessionId) else {
-                // Nothing there (the store answers upload_missing or not_found), or sealed already.
-                return try await store.finalize(objectKey: key, userId: userId, now: now, moving: nil) == .finalized(fresh: true)
-            }
-            guard let session = try await store.session(id: object.sessionId, now: now), session.userId == userId else {
-                throw APIError.notFound()
-            }
-            let sealed = s3.newSealedKey(forSession: session.id)
-            guard try await s3.copy(object.blobId, to: sealed, etag: object.md5, size: object.size) == .copied else {
-                // The key holds other bytes than the record's. Before the finalize, that is a
-                // later PUT of the same session, which the disk store would have taken too:
-                // record it and seal that. A session finalized by a server without this (its
-                // bytes never copied) keeps what it has.
-                guard session.status != .completed else {
-                    return try await store.finalize(objectKey: key, userId: userId, now: now, moving: nil) == .finalized(fresh: true)
+        try await finalizing.inTurn(key) {
+            for _ in 0..<4 {
+                let object = try await store.object(at: key)
+                guard let object, s3.isUploadKey(object.blobId, ofSession: object.sessionId) else {
+                    // Nothing there (the store answers upload_missing or not_found), or sealed
+                    // already: finalized as it is, if it is still what was read.
+                    switch try await store.finalize(objectKey: key, userId: userId, now: now,
+                                                    checking: FinalizeCheck(expected: object?.identity)) {
+                    case .finalized(let fresh): return fresh
+                    case .blobChanged: continue
+                    }
                 }
-                try await settle(session, refreshing: true)
-                continue
+                guard let session = try await store.session(id: object.sessionId, now: now), session.userId == userId else {
+                    throw APIError.notFound()
+                }
+                let sealed = s3.newSealedKey(forSession: session.id)
+                guard try await s3.copy(object.blobId, to: sealed, etag: object.md5, size: object.size) == .copied else {
+                    // The key holds other bytes than the record's, or none.
+                    if session.status == .completed {
+                        // Finalized by a server without sealing, and replayed since: it keeps
+                        // what it has.
+                        if case .finalized(let fresh) = try await store.finalize(
+                            objectKey: key, userId: userId, now: now, checking: FinalizeCheck(expected: object.identity)) {
+                            return fresh
+                        }
+                        continue
+                    }
+                    // Before the finalize, another PUT of the same session is the upload, as
+                    // on disk: record it and seal that. No bytes at all: they were deleted
+                    // behind this server's back.
+                    guard try await settle(session, refreshing: true) else { throw APIError.uploadMissing() }
+                    continue
+                }
+                let outcome: FinalizeOutcome
+                do {
+                    outcome = try await store.finalize(objectKey: key, userId: userId, now: now,
+                                                       checking: FinalizeCheck(expected: object.identity, moveTo: sealed))
+                } catch {
+                    await dropUnrecorded(sealed, objectKey: key)
+                    throw error
+                }
+                switch outcome {
+                case .finalized(let fresh):
+                    await delete([object.blobId])
+                    return fresh
+                case .blobChanged:
+                    await delete([sealed])
+                }
             }
-            switch try await store.finalize(objectKey: key, userId: userId, now: now, moving: BlobMove(from: object.blobId, to: sealed)) {
-            case .finalized(let fresh):
-                await delete([object.blobId])
-                return fresh
-            case .blobChanged:
-                await delete([sealed])
-            }
+            // The name's bytes changed under every try: someone is PUTting to it now.
+            throw APIError.blobStoreUnavailable()
         }
-        // The name's bytes changed under every try: someone is PUTting to it now.
-        throw APIError.blobStoreUnavailable()
+    }
+
+    /// Deletes a copy whose finalize failed, unless the record points at it (the commit may
+    /// have happened without its answer). When the store cannot say, the copy stays: an
+    /// unreferenced copy is the lesser harm.
+    private func dropUnrecorded(_ copy: String, objectKey key: String) async {
+        do {
+            if try await store.object(at: key)?.blobId == copy { return }
+        } catch {
+            return
+        }
+        await delete([copy])
     }
 
     /// The CDN shape stays; the bytes come from the bucket by a short presigned GET, inline
@@ -128,10 +168,13 @@ struct S3Blobs: BlobStore {
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
         let current = now()
         let essence = ContentSafety.essence(of: object.contentType)
+        // Bytes not yet finalized are at their session's key, which its URL can still write
+        // and finalize then empties: a redirect there lives a minute, long enough to follow.
+        let lifetime = s3.isUploadKey(object.blobId, ofSession: object.sessionId) ? min(downloadTTL, 60) : downloadTTL
         let url = try s3.presignedGET(
             key: object.blobId, contentType: object.contentType,
             disposition: ContentSafety.isScriptCapable(essence) ? ContentSafety.attachment(filename) : nil,
-            expires: current.addingTimeInterval(downloadTTL), now: current)
+            expires: current.addingTimeInterval(lifetime), now: current)
         var headers = HTTPFields()
         headers[.location] = url
         headers[.cacheControl] = "no-store"

@@ -51,11 +51,12 @@ protocol MetadataStore: Sendable {
     /// The pending sessions that target `key`, newest first, at most `limit`.
     func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord]
     /// Makes the Luw object at `key` permanent (or keeps its temporary deadline) and completes
-    /// its session. With `move`, the object's bytes move to a copy in the same transaction,
-    /// but only while they are still at `move.from`: otherwise nothing changes and the answer
-    /// is ``FinalizeOutcome/blobChanged`` (a concurrent finalize sealed them, or a newer PUT
-    /// took the name), for the caller to drop its copy and look again.
-    func finalize(objectKey key: String, userId: String, now: Date, moving move: BlobMove?) async throws -> FinalizeOutcome
+    /// its session. With `check`, only while the object is still the one the caller read
+    /// (none, or the same session, blob, md5 and size), and then pointing it at
+    /// `check.moveTo` when given (a copy of its bytes), in the same transaction; otherwise
+    /// nothing changes and the answer is ``FinalizeOutcome/blobChanged``, for the caller to
+    /// read again.
+    func finalize(objectKey key: String, userId: String, now: Date, checking check: FinalizeCheck?) async throws -> FinalizeOutcome
     /// Expires overdue sessions and deletes objects whose time is up; returns the blobs to
     /// delete. With several instances on one store, one sweep runs at a time and the others
     /// return an empty outcome.
@@ -66,17 +67,27 @@ protocol MetadataStore: Sendable {
     func close() async
 }
 
-/// An object's bytes moving from one blob to a copy of them.
-struct BlobMove: Sendable, Equatable {
-    var from: String
-    var to: String
+/// What a finalize must still find at the object's key, and where its bytes go.
+struct FinalizeCheck: Sendable, Equatable {
+    /// The object as the caller read it; nil: there was none.
+    var expected: ObjectIdentity?
+    /// A copy of its bytes to point the object at.
+    var moveTo: String?
+}
+
+/// Which bytes an object is: whose, where, and what they hash to.
+struct ObjectIdentity: Sendable, Equatable {
+    var sessionId: String
+    var blobId: String
+    var md5: String
+    var size: Int64
 }
 
 /// What a finalize did.
 enum FinalizeOutcome: Sendable, Equatable {
     /// Done; `fresh` when this call completed the session rather than repeating a finalize.
     case finalized(fresh: Bool)
-    /// The object's bytes were no longer at the move's `from`: nothing changed.
+    /// The object was not the one the check expected: nothing changed.
     case blobChanged
 }
 

@@ -83,4 +83,6 @@ struct ObjectRecord: StoreRecord, Sendable {
     var storedAt: Date
     /// When the sweeper deletes it; `nil` keeps it.
     var deleteAt: Date?
+
+    var identity: ObjectIdentity { ObjectIdentity(sessionId: sessionId, blobId: blobId, md5: md5, size: size) }
 }

@@ -45,9 +45,10 @@ extension SQLiteStore {
         }
     }
 
-    func finalize(objectKey key: String, userId: String, now: Date, moving move: BlobMove?) async throws -> FinalizeOutcome {
+    func finalize(objectKey key: String, userId: String, now: Date, checking check: FinalizeCheck?) async throws -> FinalizeOutcome {
         try await writes.write { db in
             guard var object = try ObjectRecord.lookup(db, key: key) else {
+                if check?.expected != nil { return .blobChanged }
                 let pending = try SessionRecord
                     .filter(Column("objectKey") == key && Column("userId") == userId).fetchCount(db)
                 throw pending > 0 ? APIError.uploadMissing() : APIError.notFound()
@@ -55,9 +56,9 @@ extension SQLiteStore {
             guard var session = try SessionRecord.lookup(db, id: object.sessionId), session.userId == userId else {
                 throw APIError.notFound()
             }
-            if let move {
-                guard object.blobId == move.from else { return .blobChanged }
-                object.blobId = move.to
+            if let check {
+                guard check.expected == object.identity else { return .blobChanged }
+                if let copy = check.moveTo { object.blobId = copy }
             }
             let fresh = session.status != .completed
             if fresh {
@@ -105,6 +106,7 @@ extension SQLiteStore {
                 SELECT id FROM sessions WHERE blobSwept = 0 AND expiresAt <= ? AND (
                   (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.sessionId = sessions.id))
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
+                LIMIT \(SweepOutcome.endedPerSweep)
                 """, arguments: [now.millis])
             for id in ended { try db.execute(sql: "UPDATE sessions SET blobSwept = 1 WHERE id = ?", arguments: [id]) }
             return SweepOutcome(blobs: blobs, expired: expired, endedSessions: ended)
@@ -124,6 +126,10 @@ struct SweepOutcome: Sendable {
     /// URL has now expired, each reported once: on S3 whatever landed at their key is deleted
     /// unless it is their object's bytes still.
     var endedSessions: [String] = []
+
+    /// At most this many ended sessions a sweep, so that no sweep (nor the S3 calls after
+    /// it) runs long; the rest wait for the next.
+    static let endedPerSweep = 1000
 }
 
 /// How long Luw objects live: `x12tmp-` names 12 hours after their PUT, files never

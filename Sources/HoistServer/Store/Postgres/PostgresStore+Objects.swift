@@ -52,11 +52,11 @@ extension PostgresStore {
             """, SessionRecord.init(postgres:))
     }
 
-    @discardableResult
-    func finalize(objectKey key: String, userId: String, now: Date, moving move: BlobMove?) async throws -> FinalizeOutcome {
+    func finalize(objectKey key: String, userId: String, now: Date, checking check: FinalizeCheck?) async throws -> FinalizeOutcome {
         try await transaction { connection in
             try await lockObjectKey(connection, key)
             guard let object = try await object(connection, at: key) else {
+                if check?.expected != nil { return .blobChanged }
                 var pending: Int64 = 0
                 for try await count in try await connection.query(
                     "SELECT count(*) FROM sessions WHERE object_key = \(key) AND user_id = \(userId)", logger: logger
@@ -66,7 +66,7 @@ extension PostgresStore {
             guard let session = try await lockedSession(connection, id: object.sessionId, now: now), session.userId == userId else {
                 throw APIError.notFound()
             }
-            if let move, object.blobId != move.from { return .blobChanged }
+            if let check, check.expected != object.identity { return .blobChanged }
             let fresh = session.status != .completed
             if fresh {
                 try await connection.query("""
@@ -77,7 +77,7 @@ extension PostgresStore {
             }
             let deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)?.millis
             try await connection.query(
-                "UPDATE objects SET delete_at = \(deleteAt), blob_id = \(move?.to ?? object.blobId) WHERE object_key = \(key)",
+                "UPDATE objects SET delete_at = \(deleteAt), blob_id = \(check?.moveTo ?? object.blobId) WHERE object_key = \(key)",
                 logger: logger)
             return .finalized(fresh: fresh)
         }
@@ -109,10 +109,11 @@ extension PostgresStore {
                 """, logger: logger, { try $0.decode((String, String).self) })
             for (_, session) in gone { try await Self.record(connection, session: session, "deleted", at: now, logger: logger) }
             let ended = try await connection.records("""
-                UPDATE sessions SET blob_swept = true
-                WHERE NOT blob_swept AND expires_at <= \(now.millis) AND (
-                  (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id))
-                  OR (status = 'COMPLETED' AND dialect = 'luw')) RETURNING id
+                UPDATE sessions SET blob_swept = true WHERE id IN (
+                  SELECT id FROM sessions WHERE NOT blob_swept AND expires_at <= \(now.millis) AND (
+                    (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id))
+                    OR (status = 'COMPLETED' AND dialect = 'luw'))
+                  LIMIT \(Int64(SweepOutcome.endedPerSweep))) RETURNING id
                 """, logger: logger, { try $0.decode(String.self) })
             return SweepOutcome(blobs: gone.map(\.0), expired: expired, endedSessions: ended)
         }
