@@ -110,6 +110,9 @@ import Testing
             proxy.delayAnswers(by: .zero)
             #expect(statuses == Array(repeating: 200, count: 6))
             #expect(Self.copyRequests(proxy) == 1, "\(proxy.requestLines)")
+            let turns = try #require((ts.server.state.blobs as? S3Blobs)?.finalizing)
+            #expect(turns.peakWaiting >= 1, "the finalizes overlapped and took turns")
+            #expect(turns.busyKeys == 0, "no turn left behind")
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/race.png"))
             #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId])
             #expect(try await TestHTTP.send(.GET, final).body == Self.png)
@@ -147,6 +150,51 @@ import Testing
             #expect(moved == .finalized(fresh: true))
             #expect(try await store.object(at: key)?.blobId == "hoist/objects/elsewhere")
             #expect(try await store.session(id: session.id, now: Date())?.status == .completed)
+        }
+    }
+
+    @Test("bytes deleted behind the server's back before finalize: 409 upload_missing, the record as it was")
+    func bytesGoneAreUploadMissing() async throws {
+        try await S3BlobStoreTests.withS3Server { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "gone.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let recorded = try #require(try await ts.server.state.store.object(at: "luwai/100/gone.png"))
+            try await MotoS3.delete(bucket: bucket, key: try Self.key(of: signed))
+
+            let finalized = try await luw.finalize(final)
+            #expect(finalized.status == 409 && finalized.errorCode == "upload_missing", "\(finalized.status) \(finalized.text)")
+            #expect(try await ts.server.state.store.object(at: "luwai/100/gone.png")?.identity == recorded.identity)
+            #expect(try await ts.server.state.store.session(id: recorded.sessionId, now: Date())?.status == .pending)
+            #expect(try await MotoS3.keys(bucket: bucket).isEmpty, "no copy left behind")
+        }
+    }
+
+    @Test("a replay's bytes the sweeper could not delete (the bucket away) are deleted at the next sweep")
+    func sweptAgainAfterAFailedDelete() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withProxiedS3Server("luwresweep", clock: clock) { ts, proxy, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "again.png")
+            let signed = try #require(answer.string("signed_url"))
+            let final = try #require(answer.string("final_url"))
+            let uploadKey = try Self.key(of: signed)
+            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            #expect(try await luw.finalize(final).status == 200)
+            let forged = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 5, count: 40)
+            #expect(try await luw.put(signed, body: forged, contentType: "image/png").status == 200)
+
+            clock.advance(by: 3601)
+            proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."), on: "DELETE ")
+            try await ts.server.sweep()
+            #expect(proxy.faultsFired == 1)
+            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == forged, "the DELETE failed: kept for now")
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == nil, "the next sweep deleted it")
+            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
         }
     }
 

@@ -63,6 +63,11 @@ public enum MotoS3 {
         return id
     }
 
+    /// Deletes an object behind hoist's back (as another program or a lifecycle rule would).
+    public static func delete(bucket: String, key: String) async throws {
+        _ = try await send(.DELETE, "/\(bucket)/\(encode(key))")
+    }
+
     /// Aborts an upload behind hoist's back (as a lifecycle rule would).
     public static func abort(bucket: String, key: String, uploadID: String) async throws {
         _ = try await send(.DELETE, "/\(bucket)/\(encode(key))?uploadId=\(uploadID)")

@@ -35,7 +35,8 @@ protocol BlobStore: Sendable {
     /// Drops whatever cancelled session `id`'s URL may have placed.
     func discard(session id: String) async
     /// The sweeper's turn at sessions that ended unfinished and whose URLs have expired.
-    func settleEnded(_ ids: [String]) async
+    /// Returns the ids it dealt with, which the sweeper then marks; the others come again.
+    func settleEnded(_ ids: [String]) async -> [String]
     func shutdown() async
 }
 
@@ -81,6 +82,6 @@ struct DiskBlobs: BlobStore {
     /// Bytes reach disk only through a storage URL, which refuses a cancelled session.
     func discard(session id: String) async {}
     /// The sweep already deleted the blobs of ended sessions with their objects.
-    func settleEnded(_ ids: [String]) async {}
+    func settleEnded(_ ids: [String]) async -> [String] { ids }
     func shutdown() async {}
 }

@@ -5,6 +5,7 @@ import Synchronization
 /// soon as it finds nothing left to do.
 final class KeyedTurns: Sendable {
     private let waiting = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
+    private let mostWaiting = Mutex(0)
 
     /// Runs `body` in `key`'s turn: at once when no one holds it, else after those before.
     func inTurn<T: Sendable>(_ key: String, _ body: () async throws -> T) async throws -> T {
@@ -21,6 +22,8 @@ final class KeyedTurns: Sendable {
                     return true
                 }
                 waiting[key]?.append(continuation)
+                let count = waiting[key]?.count ?? 0
+                mostWaiting.withLock { $0 = max($0, count) }
                 return false
             }
             if free { continuation.resume() }
@@ -43,4 +46,6 @@ final class KeyedTurns: Sendable {
 
     /// Keys held or waited for now (for tests).
     var busyKeys: Int { waiting.withLock { $0.count } }
+    /// The most tasks that waited for one key at once (for tests: that turns were taken).
+    var peakWaiting: Int { mostWaiting.withLock { $0 } }
 }

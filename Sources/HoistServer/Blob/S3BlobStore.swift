@@ -15,19 +15,27 @@ struct S3BlobStore: Sendable {
     let prefix: String
     let credentials: SigV4Credentials
     let client: HTTPClient
+    /// For copies, whose answers S3 keeps alive with spaces at intervals it does not
+    /// document: silence is allowed longer there (as the AWS SDKs' 60 s read timeouts do).
+    let copyClient: HTTPClient
 
     init(_ blob: S3BlobLocation, credentials: SigV4Credentials) {
         location = S3Location(endpoint: blob.endpoint, bucket: blob.bucket, pathStyle: blob.pathStyle, region: blob.region)
         prefix = blob.prefix
         self.credentials = credentials
+        client = Self.client(silence: .seconds(30))
+        copyClient = Self.client(silence: .seconds(120))
+    }
+
+    /// A client that takes `silence` without a byte, head or body, as the store away. A
+    /// request's deadline ends when the answer's head arrives, and S3 answers a long copy's
+    /// head at once and its result minutes later.
+    private static func client(silence: TimeAmount) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
-        // A request's deadline ends when its head arrives; S3 answers a long copy's head at
-        // once and its result minutes later, keeping the connection alive with spaces. So a
-        // connection that goes silent for 30 s is the store away, whatever the call.
-        configuration.timeout.read = .seconds(30)
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        configuration.timeout.read = silence
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// The key session `id`'s bytes are PUT to.
@@ -121,12 +129,23 @@ struct S3BlobStore: Sendable {
     /// as moto does, copied whatever was there; an encrypted bucket gives copies ETags of
     /// their own). S3 answers a copy's head at once and its result when done, and may report
     /// a failure inside that 200 (an `<Error>` document). `size` bounds the wait for the head.
+    /// A copy that fails on the way (the store away, cut off) is deleted, as S3 may have
+    /// made it: the key is new and nothing records it yet.
     func copy(_ source: String, to destination: String, etag: String, size: Int64) async throws -> CopyOutcome {
+        do {
+            return try await tryCopy(source, to: destination, etag: etag, size: size)
+        } catch {
+            try? await delete(destination)
+            throw error
+        }
+    }
+
+    private func tryCopy(_ source: String, to destination: String, etag: String, size: Int64) async throws -> CopyOutcome {
         let encodedSource = "/" + location.bucket + "/" + AWSPercentEncoding.encode(source, keepingSlashes: true)
         let answer = try await send(
             "PUT", key: destination,
             headers: [("x-amz-copy-source", encodedSource), ("x-amz-copy-source-if-match", "\"\(etag)\"")],
-            timeout: .seconds(30 + max(0, size) / 20_000_000), readingBody: true)
+            timeout: .seconds(30 + max(0, size) / 20_000_000), readingBody: true, via: copyClient)
         let document = S3XMLElement.root(of: answer.body)
         if answer.status == 412 { return .sourceChanged }
         if answer.status == 404 {
@@ -137,7 +156,6 @@ struct S3BlobStore: Sendable {
         guard (200..<300).contains(answer.status) else { throw BlobStoreError("copy of \(source) answered \(answer.status)") }
         guard let document, document.name == "CopyObjectResult" else {
             let code = document?.value("Code")
-            try? await delete(destination)
             // S3's own words for "try again" inside a 200; anything else is an answer this
             // server cannot use, an error it logs.
             if code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" { throw APIError.blobStoreUnavailable() }
@@ -152,7 +170,8 @@ struct S3BlobStore: Sendable {
     }
 
     private func send(_ method: String, key: String, headers extra: [(String, String)] = [], timeout: TimeAmount = .seconds(30),
-                      readingBody: Bool = false) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
+                      readingBody: Bool = false, via chosen: HTTPClient? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
+        let client = chosen ?? client
         let unsigned = location.request(method, key: AWSPercentEncoding.encode(key, keepingSlashes: true),
                                         headers: extra.map { SigV4Header($0.0, $0.1) }, payload: .empty)
         let signed = location.signer(credentials).sign(unsigned, date: Date())
@@ -183,5 +202,6 @@ struct S3BlobStore: Sendable {
 
     func shutdown() async {
         try? await client.shutdown()
+        try? await copyClient.shutdown()
     }
 }

@@ -114,7 +114,9 @@ struct S3Blobs: BlobStore {
                 }
                 let sealed = s3.newSealedKey(forSession: session.id)
                 guard try await s3.copy(object.blobId, to: sealed, etag: object.md5, size: object.size) == .copied else {
-                    // The key holds other bytes than the record's, or none.
+                    // The key holds other bytes than the record's, or none. Another instance
+                    // may have sealed it, emptying the key, since it was read.
+                    if try await store.object(at: key)?.identity != object.identity { continue }
                     if session.status == .completed {
                         // Finalized by a server without sealing, and replayed since: it keeps
                         // what it has.
@@ -125,10 +127,12 @@ struct S3Blobs: BlobStore {
                         continue
                     }
                     // Before the finalize, another PUT of the same session is the upload, as
-                    // on disk: record it and seal that. No bytes at all: they were deleted
+                    // on disk: record it and seal that.
+                    if try await settle(session, refreshing: true) { continue }
+                    // No bytes at all: sealed by another instance just now, or else deleted
                     // behind this server's back.
-                    guard try await settle(session, refreshing: true) else { throw APIError.uploadMissing() }
-                    continue
+                    if try await store.object(at: key)?.identity != object.identity { continue }
+                    throw APIError.uploadMissing()
                 }
                 let outcome: FinalizeOutcome
                 do {
@@ -195,9 +199,10 @@ struct S3Blobs: BlobStore {
     /// (24 hours, `x12tmp-` 12), as is one finalized before its bytes were sealed; anything
     /// else at an ended or finalized session's key is deleted (a PUT after a cancel, or a
     /// finalized upload's URL replayed). The URL has expired, so nothing lands there after
-    /// this. When the metadata store cannot say, the key is kept: bytes left over are the
-    /// lesser harm.
-    func settleEnded(_ ids: [String]) async {
+    /// this. A session whose key could not be dealt with (the bucket or the metadata store
+    /// away) is not returned, so the next sweep tries it again.
+    func settleEnded(_ ids: [String]) async -> [String] {
+        var done: [String] = []
         for id in ids {
             let key = s3.key(forSession: id)
             if SessionID.dialect(of: id) == .luw {
@@ -205,6 +210,7 @@ struct S3Blobs: BlobStore {
                     if let session = try await store.session(id: id, now: now()) {
                         if session.status == .expired { try await settle(session) }
                         if let object = try await store.object(at: session.objectKey), object.sessionId == id, object.blobId == key {
+                            done.append(id)
                             continue
                         }
                     }
@@ -212,8 +218,14 @@ struct S3Blobs: BlobStore {
                     continue
                 }
             }
-            await delete([key])
+            do {
+                try await s3.delete(key)
+                done.append(id)
+            } catch {
+                continue
+            }
         }
+        return done
     }
 
     func shutdown() async { await s3.shutdown() }

@@ -163,7 +163,8 @@ public final class UploadServer: Sendable {
     private static func sweep(_ state: ServerState) async throws {
         let outcome = try await state.store.sweep(now: state.now())
         await state.blobs.delete(outcome.blobs)
-        await state.blobs.settleEnded(outcome.endedSessions)
+        let settled = await state.blobs.settleEnded(outcome.endedSessions)
+        if !settled.isEmpty { try await state.store.markSwept(settled) }
         for dialect in outcome.expired { state.metrics.upload(.expired, dialect: dialect) }
     }
 

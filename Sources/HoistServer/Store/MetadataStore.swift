@@ -61,6 +61,9 @@ protocol MetadataStore: Sendable {
     /// delete. With several instances on one store, one sweep runs at a time and the others
     /// return an empty outcome.
     func sweep(now: Date) async throws -> SweepOutcome
+    /// Marks ended sessions whose keys the blob store has dealt with, so that no sweep
+    /// reports them again (``SweepOutcome/endedSessions``).
+    func markSwept(_ ids: [String]) async throws
     /// Every blob id an object points at.
     func referencedBlobIds() async throws -> Set<String>
     /// Releases the store's connections.

@@ -106,10 +106,15 @@ extension SQLiteStore {
                 SELECT id FROM sessions WHERE blobSwept = 0 AND expiresAt <= ? AND (
                   (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.sessionId = sessions.id))
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
-                LIMIT \(SweepOutcome.endedPerSweep)
+                ORDER BY expiresAt LIMIT \(SweepOutcome.endedPerSweep)
                 """, arguments: [now.millis])
-            for id in ended { try db.execute(sql: "UPDATE sessions SET blobSwept = 1 WHERE id = ?", arguments: [id]) }
             return SweepOutcome(blobs: blobs, expired: expired, endedSessions: ended)
+        }
+    }
+
+    func markSwept(_ ids: [String]) async throws {
+        try await writes.write { db in
+            for id in ids { try db.execute(sql: "UPDATE sessions SET blobSwept = 1 WHERE id = ?", arguments: [id]) }
         }
     }
 
@@ -123,8 +128,8 @@ struct SweepOutcome: Sendable {
     var blobs: [String]
     var expired: [Dialect]
     /// Sessions that ended unfinished (expired, cancelled), and finalized Luw sessions, whose
-    /// URL has now expired, each reported once: on S3 whatever landed at their key is deleted
-    /// unless it is their object's bytes still.
+    /// URL has now expired, oldest first: on S3 whatever landed at their key is deleted unless
+    /// it is their object's bytes still. Reported until marked (`markSwept`).
     var endedSessions: [String] = []
 
     /// At most this many ended sessions a sweep, so that no sweep (nor the S3 calls after

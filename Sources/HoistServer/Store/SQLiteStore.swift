@@ -92,11 +92,6 @@ struct SQLiteStore: MetadataStore {
             try db.alter(table: "sessions") { t in t.add(column: "blobSwept", .boolean).notNull().defaults(to: false) }
             try db.execute(sql: "CREATE INDEX sessions_unswept_by_expiry ON sessions (expiresAt) WHERE blobSwept = 0")
         }
-        // The sweeper now also visits finalized Luw sessions (their key may hold a replayed
-        // PUT). Those finalized before have their bytes at that key still: nothing to do.
-        migrator.registerMigration("v3-luw-sealed") { db in
-            try db.execute(sql: "UPDATE sessions SET blobSwept = 1 WHERE dialect = 'luw' AND status = 'COMPLETED'")
-        }
         return migrator
     }
 

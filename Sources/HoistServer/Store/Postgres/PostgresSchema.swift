@@ -42,11 +42,6 @@ enum PostgresSchema {
             "ALTER TABLE sessions ADD COLUMN blob_swept BOOLEAN NOT NULL DEFAULT false",
             "CREATE INDEX sessions_unswept_by_expiry ON sessions (expires_at) WHERE NOT blob_swept",
         ]),
-        // The sweeper now also visits finalized Luw sessions (their key may hold a replayed
-        // PUT). Those finalized before have their bytes at that key still: nothing to do.
-        ("v3-luw-sealed", [
-            "UPDATE sessions SET blob_swept = true WHERE dialect = 'luw' AND status = 'COMPLETED'",
-        ]),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

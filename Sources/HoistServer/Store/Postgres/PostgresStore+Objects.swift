@@ -109,13 +109,20 @@ extension PostgresStore {
                 """, logger: logger, { try $0.decode((String, String).self) })
             for (_, session) in gone { try await Self.record(connection, session: session, "deleted", at: now, logger: logger) }
             let ended = try await connection.records("""
-                UPDATE sessions SET blob_swept = true WHERE id IN (
-                  SELECT id FROM sessions WHERE NOT blob_swept AND expires_at <= \(now.millis) AND (
-                    (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id))
-                    OR (status = 'COMPLETED' AND dialect = 'luw'))
-                  LIMIT \(Int64(SweepOutcome.endedPerSweep))) RETURNING id
+                SELECT id FROM sessions WHERE NOT blob_swept AND expires_at <= \(now.millis) AND (
+                  (status IN ('EXPIRED', 'CANCELLED') AND NOT EXISTS (SELECT 1 FROM objects WHERE objects.session_id = sessions.id))
+                  OR (status = 'COMPLETED' AND dialect = 'luw'))
+                ORDER BY expires_at LIMIT \(Int64(SweepOutcome.endedPerSweep))
                 """, logger: logger, { try $0.decode(String.self) })
             return SweepOutcome(blobs: gone.map(\.0), expired: expired, endedSessions: ended)
+        }
+    }
+
+    /// Two instances' sweeps may report a session both before either marks it: dealing with
+    /// its key twice does no harm (a DELETE, a settle that records once).
+    func markSwept(_ ids: [String]) async throws {
+        try await transaction { connection in
+            try await connection.query("UPDATE sessions SET blob_swept = true WHERE id = ANY(\(ids))", logger: logger)
         }
     }
 
