@@ -16,60 +16,71 @@ import Testing
 
     static let png = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 7, count: 300)
 
+    /// One Luw upload of `png` as `name`, PUT and not yet finalized.
+    struct Upload {
+        let luw: LuwCalls
+        let signed: String
+        let final: String
+        /// The bucket key its URL PUTs to.
+        let uploadKey: String
+        /// Its session's id.
+        var sessionId: String { String(uploadKey.split(separator: "/").last ?? "") }
+    }
+
+    static func upload(_ name: String, to ts: TestServer) async throws -> Upload {
+        let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+        let answer = try await luw.upload(filename: name)
+        let signed = try #require(answer.string("signed_url"))
+        let final = try #require(answer.string("final_url"))
+        #expect(try await luw.put(signed, body: png, contentType: "image/png").status == 200)
+        return Upload(luw: luw, signed: signed, final: final, uploadKey: try key(of: signed))
+    }
+
     @Test("a finalized Luw upload's URL replayed with other bytes: S3 takes the PUT, yet the final URL and the record keep the finalized bytes, and the replay's bytes go once the URL has expired")
     func replayAfterFinalizeReplacesNothing() async throws {
         let clock = ManualClock(start: Date())
         try await S3BlobStoreTests.withS3Server(clock: clock) { ts, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "kept.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            let uploadKey = try Self.key(of: signed)
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-            let finalized = try await luw.finalize(final)
+            let upload = try await Self.upload("kept.png", to: ts)
+            let finalized = try await upload.luw.finalize(upload.final)
             #expect(finalized.status == 200, "\(finalized.text)")
 
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/kept.png"))
-            let sessionId = try #require(uploadKey.split(separator: "/").last.map(String.init))
+            let sessionId = upload.sessionId
             #expect(object.blobId.hasPrefix("hoist/objects/" + sessionId + "."), "\(object.blobId)")
             #expect(try await MotoS3.object(bucket: bucket, key: object.blobId) == Self.png)
-            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == nil, "the session's key is emptied")
+            #expect(try await MotoS3.object(bucket: bucket, key: upload.uploadKey) == nil, "the session's key is emptied")
 
             let forged = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 9, count: 300)
-            #expect(try await luw.put(signed, body: forged, contentType: "image/png").status == 200, "S3 honours the URL until it expires")
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
-            #expect(try await luw.finalize(final).status == 200, "finalize again: idempotent")
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await upload.luw.put(upload.signed, body: forged, contentType: "image/png").status == 200, "S3 honours the URL until it expires")
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
+            #expect(try await upload.luw.finalize(upload.final).status == 200, "finalize again: idempotent")
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
             let again = try #require(try await ts.server.state.store.object(at: "luwai/100/kept.png"))
             #expect(again.blobId == object.blobId && again.md5 == MD5Hex.of(Self.png) && again.deleteAt == nil)
 
             try await ts.server.sweep()
-            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == forged, "the URL still works: kept until it expires")
+            #expect(try await MotoS3.object(bucket: bucket, key: upload.uploadKey) == forged, "the URL still works: kept until it expires")
             clock.advance(by: 3601)
             try await ts.server.sweep()
             #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId], "the replay's bytes are deleted, the object's kept")
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
         }
     }
 
     @Test("a second PUT to a pending Luw session after a fetch recorded the first: finalize records and seals the second, which the final URL served")
     func finalizeSealsTheSessionsLatestPut() async throws {
         try await S3BlobStoreTests.withS3Server { ts, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "twice.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let upload = try await Self.upload("twice.png", to: ts)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
             let first = try #require(try await ts.server.state.store.object(at: "luwai/100/twice.png"))
             #expect(first.md5 == MD5Hex.of(Self.png))
 
             let second = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 3, count: 450)
-            #expect(try await luw.put(signed, body: second, contentType: "image/png").status == 200)
-            #expect(try await luw.finalize(final).status == 200)
+            #expect(try await upload.luw.put(upload.signed, body: second, contentType: "image/png").status == 200)
+            #expect(try await upload.luw.finalize(upload.final).status == 200)
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/twice.png"))
             #expect(object.md5 == MD5Hex.of(second) && object.size == Int64(second.count), "the record is the bytes sealed")
-            #expect(try await TestHTTP.send(.GET, final).body == second)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == second)
             #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId], "one sealed copy; no stray copy of the first PUT")
         }
     }
@@ -94,17 +105,13 @@ import Testing
     @Test("concurrent finalizes of one upload: every one 200, one copy made, one completed event, one object in the bucket")
     func concurrentFinalizesSealOnce() async throws {
         try await Self.withProxiedS3Server("luwrace") { ts, proxy, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "race.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            let sessionId = try #require(try Self.key(of: signed).split(separator: "/").last.map(String.init))
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            let upload = try await Self.upload("race.png", to: ts)
+            let sessionId = upload.sessionId
 
             // Every answer from the bucket late, so that the finalizes overlap.
             proxy.delayAnswers(by: .milliseconds(150))
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<6 { group.addTask { try await luw.finalize(final).status } }
+                for _ in 0..<6 { group.addTask { try await upload.luw.finalize(upload.final).status } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             proxy.delayAnswers(by: .zero)
@@ -115,7 +122,7 @@ import Testing
             #expect(turns.busyKeys == 0, "no turn left behind")
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/race.png"))
             #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId])
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
             let events = try await S3BlobStoreTests.events(of: sessionId, on: ts)
             #expect(events.filter { $0 == "completed" }.count == 1, "\(events)")
         }
@@ -126,12 +133,8 @@ import Testing
     @Test("a finalize whose object changed since it was read changes nothing and says so; one that finds it unchanged moves it")
     func finalizeChecksWhatItRead() async throws {
         try await S3BlobStoreTests.withS3Server { ts, _ in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "checked.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let upload = try await Self.upload("checked.png", to: ts)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
             let store = ts.server.state.store
             let key = "luwai/100/checked.png"
             let object = try #require(try await store.object(at: key))
@@ -156,16 +159,12 @@ import Testing
     @Test("bytes deleted behind the server's back before finalize: 409 upload_missing, the record as it was")
     func bytesGoneAreUploadMissing() async throws {
         try await S3BlobStoreTests.withS3Server { ts, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "gone.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let upload = try await Self.upload("gone.png", to: ts)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
             let recorded = try #require(try await ts.server.state.store.object(at: "luwai/100/gone.png"))
-            try await MotoS3.delete(bucket: bucket, key: try Self.key(of: signed))
+            try await MotoS3.delete(bucket: bucket, key: try Self.key(of: upload.signed))
 
-            let finalized = try await luw.finalize(final)
+            let finalized = try await upload.luw.finalize(upload.final)
             #expect(finalized.status == 409 && finalized.errorCode == "upload_missing", "\(finalized.status) \(finalized.text)")
             #expect(try await ts.server.state.store.object(at: "luwai/100/gone.png")?.identity == recorded.identity)
             #expect(try await ts.server.state.store.session(id: recorded.sessionId, now: Date())?.status == .pending)
@@ -177,24 +176,19 @@ import Testing
     func sweptAgainAfterAFailedDelete() async throws {
         let clock = ManualClock(start: Date())
         try await Self.withProxiedS3Server("luwresweep", clock: clock) { ts, proxy, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "again.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            let uploadKey = try Self.key(of: signed)
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-            #expect(try await luw.finalize(final).status == 200)
+            let upload = try await Self.upload("again.png", to: ts)
+            #expect(try await upload.luw.finalize(upload.final).status == 200)
             let forged = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 5, count: 40)
-            #expect(try await luw.put(signed, body: forged, contentType: "image/png").status == 200)
+            #expect(try await upload.luw.put(upload.signed, body: forged, contentType: "image/png").status == 200)
 
             clock.advance(by: 3601)
             proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."), on: "DELETE ")
             try await ts.server.sweep()
             #expect(proxy.faultsFired == 1)
-            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == forged, "the DELETE failed: kept for now")
+            #expect(try await MotoS3.object(bucket: bucket, key: upload.uploadKey) == forged, "the DELETE failed: kept for now")
             try await ts.server.sweep()
-            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == nil, "the next sweep deleted it")
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await MotoS3.object(bucket: bucket, key: upload.uploadKey) == nil, "the next sweep deleted it")
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
         }
     }
 
@@ -202,13 +196,8 @@ import Testing
     func legacyFinalizedBytesAreKept() async throws {
         let clock = ManualClock(start: Date())
         try await S3BlobStoreTests.withS3Server(clock: clock) { ts, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "old.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            let uploadKey = try Self.key(of: signed)
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            let upload = try await Self.upload("old.png", to: ts)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
             // As an earlier server finalized: the record completed, the bytes where they were.
             let store = ts.server.state.store
             let object = try #require(try await store.object(at: "luwai/100/old.png"))
@@ -217,11 +206,11 @@ import Testing
                 == .finalized(fresh: true))
             clock.advance(by: 3601)
             try await ts.server.sweep()
-            #expect(try await MotoS3.object(bucket: bucket, key: uploadKey) == Self.png)
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
-            #expect(try await luw.finalize(final).status == 200, "finalized again: sealed now")
+            #expect(try await MotoS3.object(bucket: bucket, key: upload.uploadKey) == Self.png)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
+            #expect(try await upload.luw.finalize(upload.final).status == 200, "finalized again: sealed now")
             let sealed = try #require(try await store.object(at: "luwai/100/old.png"))
-            #expect(sealed.blobId != uploadKey && sealed.md5 == MD5Hex.of(Self.png))
+            #expect(sealed.blobId != upload.uploadKey && sealed.md5 == MD5Hex.of(Self.png))
             #expect(try await MotoS3.keys(bucket: bucket) == [sealed.blobId])
         }
     }
@@ -229,34 +218,29 @@ import Testing
     @Test("the bucket away during finalize's copy (503 SlowDown, or an error inside a 200): finalize is 503 unavailable and nothing changed; a copy refused 412 (the bytes changed) is looked at again; it finalizes once the bucket answers")
     func bucketAwayDuringTheCopy() async throws {
         try await Self.withProxiedS3Server("luwaway") { ts, proxy, bucket in
-            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
-            let answer = try await luw.upload(filename: "away.png")
-            let signed = try #require(answer.string("signed_url"))
-            let final = try #require(answer.string("final_url"))
-            let uploadKey = try Self.key(of: signed)
-            let sessionId = try #require(uploadKey.split(separator: "/").last.map(String.init))
-            #expect(try await luw.put(signed, body: Self.png, contentType: "image/png").status == 200)
+            let upload = try await Self.upload("away.png", to: ts)
+            let sessionId = upload.sessionId
 
             for fault in [FaultProxy.Fault.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."),
                           .s3Error(status: 200, code: "InternalError", message: "We encountered an internal error.")] {
                 proxy.inject(fault, on: "x-amz-copy-source")
-                let away = try await luw.finalize(final)
+                let away = try await upload.luw.finalize(upload.final)
                 #expect(away.status == 503 && away.header("Retry-After") == "5", "\(fault): \(away.status) \(away.text)")
                 #expect(try await ts.server.state.store.session(id: sessionId, now: Date())?.status == .pending)
-                #expect(try await ts.server.state.store.object(at: "luwai/100/away.png")?.blobId == uploadKey)
-                #expect(try await MotoS3.keys(bucket: bucket) == [uploadKey])
+                #expect(try await ts.server.state.store.object(at: "luwai/100/away.png")?.blobId == upload.uploadKey)
+                #expect(try await MotoS3.keys(bucket: bucket) == [upload.uploadKey])
             }
             // What S3 itself answers a copy whose source no longer has the recorded ETag.
             proxy.inject(.s3Error(status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold"),
                          on: "x-amz-copy-source")
             let before = Self.copyRequests(proxy)
-            #expect(try await luw.finalize(final).status == 200)
+            #expect(try await upload.luw.finalize(upload.final).status == 200)
             #expect(proxy.faultsFired == 3)
             #expect(Self.copyRequests(proxy) == before + 2, "refused, then copied")
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/away.png"))
-            #expect(object.blobId != uploadKey && object.deleteAt == nil)
+            #expect(object.blobId != upload.uploadKey && object.deleteAt == nil)
             #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId])
-            #expect(try await TestHTTP.send(.GET, final).body == Self.png)
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
         }
     }
 }
