@@ -128,6 +128,59 @@ import Testing
         }
     }
 
+    /// Two instances on one PostgreSQL database and one bucket, `b` reaching the bucket
+    /// through a `FaultProxy`; `body` gets both, the proxy and the bucket.
+    static func twoInstances(_ body: (TestServer, TestServer, FaultProxy, String) async throws -> Void) async throws {
+        let database = try await TestPostgres.makeDatabase()
+        let blobs = try await TestS3Blobs.make("luwtwo", prefix: "hoist")
+        let secret = Data("a secret every instance shares, 32+ bytes".utf8)
+        func configure(_ config: inout ServerConfiguration, endpoint: String?) {
+            config.metadata = .postgres(database.url)
+            config.signingSecret = secret
+            config.sweepInterval = 24 * 3600
+            blobs.apply(to: &config, endpoint: endpoint)
+        }
+        do {
+            try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+                try await TestServer.with(configure: { configure(&$0, endpoint: nil) }) { a in
+                    try await TestServer.with(keyPersonas: [200], configure: { configure(&$0, endpoint: proxy.baseURL) }) { b in
+                        try await body(a, b, proxy, blobs.bucket)
+                    }
+                }
+            }
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
+    }
+
+    /// The race across instances, made certain: b's copy is made and its answer held while
+    /// a finalizes the same upload start to end. b's finalize then finds the record moved
+    /// from what it read, changes nothing, deletes its own copy and answers as a repeated
+    /// finalize does.
+    @Test("two instances finalize one upload at once: both 200, the first to commit is the object, the other's copy is deleted, one completed event")
+    func finalizesRacingAcrossInstances() async throws {
+        try await Self.twoInstances { a, b, proxy, bucket in
+            let upload = try await Self.upload("shared.png", to: a)
+            let onB = LuwCalls(baseURL: b.baseURL, key: a.key)
+            proxy.delayAnswers(by: .milliseconds(600))
+            let late = Task { try await onB.finalize(upload.final).status }
+            #expect(await waitUntil(timeout: 10, every: .milliseconds(5)) { Self.copyRequests(proxy) == 1 }, "b copies")
+            #expect(try await upload.luw.finalize(upload.final).status == 200, "a finalizes while b's copy answer is held")
+            let object = try #require(try await a.server.state.store.object(at: "luwai/100/shared.png"))
+            #expect(try await late.value == 200)
+            proxy.delayAnswers(by: .zero)
+
+            #expect(Self.copyRequests(proxy) == 1, "b copied once, then found the record sealed: \(proxy.requestLines)")
+            #expect(try await a.server.state.store.object(at: "luwai/100/shared.png")?.identity == object.identity)
+            #expect(try await MotoS3.keys(bucket: bucket) == [object.blobId], "b's copy deleted, the session's key emptied")
+            #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
+            let events = try await S3BlobStoreTests.events(of: upload.sessionId, on: a)
+            #expect(events.filter { $0 == "completed" }.count == 1, "\(events)")
+        }
+    }
+
     /// What instances racing on one database meet: the object changed between a finalize's
     /// read and its commit (another finalize sealed it, a fetch recorded a newer PUT).
     @Test("a finalize whose object changed since it was read changes nothing and says so; one that finds it unchanged moves it")
