@@ -145,7 +145,7 @@ struct S3BlobStore: Sendable {
         let answer = try await send(
             "PUT", key: destination,
             headers: [("x-amz-copy-source", encodedSource), ("x-amz-copy-source-if-match", "\"\(etag)\"")],
-            timeout: .seconds(30 + max(0, size) / 20_000_000), readingBody: true, via: copyClient)
+            timeout: .seconds(30 + max(0, size) / 20_000_000), via: copyClient)
         let document = S3XMLElement.root(of: answer.body)
         if answer.status == 412 { return .sourceChanged }
         if answer.status == 404 {
@@ -170,7 +170,7 @@ struct S3BlobStore: Sendable {
     }
 
     private func send(_ method: String, key: String, headers extra: [(String, String)] = [], timeout: TimeAmount = .seconds(30),
-                      readingBody: Bool = false, via chosen: HTTPClient? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
+                      via chosen: HTTPClient? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
         let client = chosen ?? client
         let unsigned = location.request(method, key: AWSPercentEncoding.encode(key, keepingSlashes: true),
                                         headers: extra.map { SigV4Header($0.0, $0.1) }, payload: .empty)
@@ -181,13 +181,12 @@ struct S3BlobStore: Sendable {
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         for header in signed.headers { request.headers.add(name: header.name, value: header.value) }
         let response: HTTPClientResponse
-        var body = Data()
+        let body: Data
         do {
             response = try await client.execute(request, timeout: timeout)
-            // The body (an answer document, an XML error, or nothing) is read whole so the
-            // connection is reused; only a copy's answer is kept.
-            let collected = try await response.body.collect(upTo: 1 << 20)
-            if readingBody { body = Data(collected.readableBytesView) }
+            // The body (an answer document, an XML error, or nothing) is read whole, which
+            // also lets the connection be reused.
+            body = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
         } catch {
             // Unreachable, refused, reset or silent past the deadline: the store is away,
             // which is the client's to retry, not a fault of this server's to log per request.

@@ -114,9 +114,7 @@ struct S3Blobs: BlobStore {
                 }
                 let sealed = s3.newSealedKey(forSession: session.id)
                 guard try await s3.copy(object.blobId, to: sealed, etag: object.md5, size: object.size) == .copied else {
-                    // The key holds other bytes than the record's, or none. Another instance
-                    // may have sealed it, emptying the key, since it was read.
-                    if try await store.object(at: key)?.identity != object.identity { continue }
+                    // The key holds other bytes than the record's, or none.
                     if session.status == .completed {
                         // Finalized by a server without sealing, and replayed since: it keeps
                         // what it has.
@@ -127,10 +125,12 @@ struct S3Blobs: BlobStore {
                         continue
                     }
                     // Before the finalize, another PUT of the same session is the upload, as
-                    // on disk: record it and seal that.
+                    // on disk: record it and seal that. (Should another instance have
+                    // finalized the session meanwhile, the settle records nothing and the
+                    // next turn reads its seal.)
                     if try await settle(session, refreshing: true) { continue }
-                    // No bytes at all: sealed by another instance just now, or else deleted
-                    // behind this server's back.
+                    // No bytes at all: sealed by another instance just now, which emptied
+                    // the key, or else deleted behind this server's back.
                     if try await store.object(at: key)?.identity != object.identity { continue }
                     throw APIError.uploadMissing()
                 }
