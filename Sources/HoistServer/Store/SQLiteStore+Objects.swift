@@ -26,7 +26,7 @@ extension SQLiteStore {
                 md5: body.md5, contentType: body.contentType, cacheControl: body.cacheControl,
                 expiresHeader: body.expiresHeader, storedAt: now,
                 deleteAt: session.dialect == .luw ? LuwRetention.deleteAt(filename: session.filename, storedAt: now, finalized: false) : nil
-            ).save(db)
+            ).saveRow(db)
             try Self.record(db, session: sessionId, "stored", at: now)
             return existing?.blobId
         }
@@ -65,7 +65,7 @@ extension SQLiteStore {
                 session.status = .completed
                 session.md5 = object.md5
                 session.completedAt = now
-                try session.update(db)
+                try session.updateRow(db)
                 try Self.record(db, session: session.id, "completed", at: now)
             }
             object.deleteAt = LuwRetention.deleteAt(filename: session.filename, storedAt: object.storedAt, finalized: true)
@@ -83,7 +83,7 @@ extension SQLiteStore {
             for var session in overdue {
                 session.status = .expired
                 expired.append(session.dialect)
-                try session.update(db)
+                try session.updateRow(db)
                 try Self.record(db, session: session.id, "expired", at: now)
             }
             var blobs: [String] = []

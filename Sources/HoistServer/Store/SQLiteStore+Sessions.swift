@@ -12,7 +12,7 @@ enum CompleteOutcome: Sendable {
 extension SQLiteStore {
     func insertSession(_ session: SessionRecord) async throws {
         try await writes.write { db in
-            try session.insert(db)
+            try session.insertRow(db)
             try Self.record(db, session: session.id, "created", at: session.createdAt)
         }
     }
@@ -33,7 +33,7 @@ extension SQLiteStore {
         guard var session = try SessionRecord.lookup(db, id: id) else { return nil }
         if session.status == .pending, session.expiresAt <= now {
             session.status = .expired
-            try session.update(db)
+            try session.updateRow(db)
             try record(db, session: id, "expired", at: now)
         }
         return session
@@ -54,7 +54,7 @@ extension SQLiteStore {
             session.status = .completed
             session.md5 = object.md5
             session.completedAt = now
-            try session.update(db)
+            try session.updateRow(db)
             try Self.record(db, session: id, "completed", at: now)
             return .completed(session, fresh: true)
         }
@@ -65,7 +65,7 @@ extension SQLiteStore {
             guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
             guard session.status == .pending else { throw APIError.notPending(session.status.rawValue) }
             session.status = .cancelled
-            try session.update(db)
+            try session.updateRow(db)
             try Self.record(db, session: id, "cancelled", at: now)
             var blob: String?
             if let object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id {
@@ -86,7 +86,7 @@ extension SQLiteStore {
                 .fetchAll(db)
             for var session in expired {
                 session.status = .expired
-                try session.update(db)
+                try session.updateRow(db)
                 try Self.record(db, session: session.id, "expired", at: now)
             }
             var query = SessionRecord.filter(Column("userId") == userId && Column("dialect") == Dialect.lightfield)
