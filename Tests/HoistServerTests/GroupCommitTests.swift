@@ -74,7 +74,7 @@ struct GroupCommitTests {
         #expect(stored == [2])
     }
 
-    @Test("writes that arrive while a commit runs wait for the next one and all land")
+    @Test("writes that arrive while a commit runs wait for the next one and land, except one that fails in its savepoint")
     func arrivalsDuringACommit() async throws {
         let (pool, dir) = try makePool()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -89,12 +89,25 @@ struct GroupCommitTests {
         }
         var entered = inside.stream.makeAsyncIterator()
         _ = await entered.next()
+        // (Not a test of its own: a second test holding a cooperative thread in `wait` at
+        // the same time would leave none on a 2-core machine.)
         let late = Task {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
+            await withTaskGroup(of: (Int, Bool).self) { tasks in
                 for n in 1...20 {
-                    tasks.addTask { try await group.write { db in try db.execute(sql: "INSERT INTO t (n) VALUES (?)", arguments: [n]) } }
+                    tasks.addTask {
+                        do {
+                            try await group.write { db in
+                                try db.execute(sql: "INSERT INTO t (n) VALUES (?)", arguments: [n])
+                                // One of the group fails after changing the database.
+                                if n == 13 { throw Refused() }
+                            }
+                            return (n, true)
+                        } catch {
+                            return (n, false)
+                        }
+                    }
                 }
-                try await tasks.waitForAll()
+                return await tasks.reduce(into: [Int]()) { failed, outcome in if !outcome.1 { failed.append(outcome.0) } }
             }
         }
         while group.waiting < 20 { try await Task.sleep(for: .milliseconds(1)) }
@@ -103,9 +116,9 @@ struct GroupCommitTests {
         #expect(during == 0)
         release.signal()
         try await first
-        try await late.value
+        #expect(await late.value == [13])
         let stored = try await pool.read { db in try Int.fetchSet(db, sql: "SELECT n FROM t") }
-        #expect(stored == Set(0...20))
+        #expect(stored == Set(0...20).subtracting([13]))
     }
 
     @Test("a write's value comes back only once it is committed, visible to a fresh reader")

@@ -2,7 +2,8 @@ import GRDB
 import Synchronization
 
 /// Runs the server's write transactions in groups: writes that arrive while a commit is in
-/// progress join the next transaction, each inside a savepoint of its own.
+/// progress join the next transaction, each inside a savepoint of its own (a write alone in
+/// its transaction needs none).
 ///
 /// Every commit of the WAL costs an fsync (milliseconds on real disks) and SQLite has one
 /// writer, so one transaction per request caps the whole server at one write per fsync.
@@ -21,9 +22,10 @@ final class GroupCommit: Sendable {
 
     /// One caller's write.
     private struct Member: Sendable {
-        /// Runs the write inside a savepoint; returns how to answer the caller once the
-        /// group's commit is known (`nil`: committed, else the commit's error).
-        let run: @Sendable (Database) -> @Sendable ((any Error)?) -> Void
+        /// Runs the write, inside a savepoint unless it is alone in its transaction (`alone`);
+        /// returns whether it failed, and how to answer the caller once the group's commit
+        /// is known (`nil`: committed, else the commit's error).
+        let run: @Sendable (_ db: Database, _ alone: Bool) -> (failed: Bool, answer: @Sendable ((any Error)?) -> Void)
         /// Answers the caller when the group's transaction could not even begin.
         let fail: @Sendable (any Error) -> Void
     }
@@ -40,21 +42,27 @@ final class GroupCommit: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let member = Member(
-                run: { db in
+                run: { db, alone in
                     let outcome: Result<T, any Error>
                     do {
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try body(db)
-                            return .commit
+                        if alone {
+                            // Its transaction is its savepoint: a failure rolls the whole back.
+                            outcome = .success(try body(db))
+                        } else {
+                            var value: T?
+                            try db.inSavepoint {
+                                value = try body(db)
+                                return .commit
+                            }
+                            outcome = value.map { .success($0) } ?? .failure(DatabaseError(message: "the write returned nothing"))
                         }
-                        outcome = value.map { .success($0) } ?? .failure(DatabaseError(message: "the write returned nothing"))
                     } catch {
                         outcome = .failure(error)
                     }
-                    return { commitError in
+                    let failed = if case .failure = outcome { true } else { false }
+                    return (failed, { commitError in
                         if let commitError { continuation.resume(throwing: commitError) } else { continuation.resume(with: outcome) }
-                    }
+                    })
                 },
                 fail: { continuation.resume(throwing: $0) })
             let lead = state.withLock { state -> Bool in
@@ -105,8 +113,13 @@ final class GroupCommit: Sendable {
         var commitError: (any Error)?
         do {
             try db.inTransaction(.immediate) {
-                answers = group.map { $0.run(db) }
-                return .commit
+                // A write alone in its group runs without a savepoint (two statements GRDB
+                // parses anew each time, on every write when requests come one at a time);
+                // if it fails, the transaction is rolled back instead, which undoes the same.
+                let alone = group.count == 1
+                let results = group.map { $0.run(db, alone) }
+                answers = results.map(\.answer)
+                return alone && results[0].failed ? .rollback : .commit
             }
         } catch {
             commitError = error
