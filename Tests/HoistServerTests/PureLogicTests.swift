@@ -69,4 +69,29 @@ struct PureLogicTests {
         #expect(Timestamp.string(Date(millis: 1_775_649_600_000)) == "2026-04-08T12:00:00.000Z")
         #expect(Timestamp.string(Date(millis: 1_775_649_600_042)) == "2026-04-08T12:00:00.042Z")
     }
+
+    @Test("timestamps are what Foundation's ISO 8601 formatter writes, from 1583 to 9999, before 1970 and on leap days")
+    func timestampsMatchFoundation() {
+        // Foundation's Gregorian calendar turns Julian before October 1582; ISO 8601, and
+        // the API, count Gregorian years back to year 1 (checked below by hand).
+        let first: Int64 = -12_212_553_600_000  // 1583-01-01T00:00:00.000Z
+        let last: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999Z
+        var samples: [Int64] = [first, last, 0, -1, 999, -999, -1000, -86_400_001,
+                                951_782_400_000, 951_868_799_999,  // 2000-02-29, its first and last millisecond
+                                4_107_542_400_000,  // 2100-03-01: 2100 is no leap year
+                                1_709_164_800_123]  // 2024-02-29
+        var random = SystemRandomNumberGenerator()
+        samples += (0..<20_000).map { _ in Int64.random(in: first...last, using: &random) }
+        var mismatches: [String] = []
+        for millis in samples {
+            let (seconds, fraction) = millis.floorDivided(by: 1000)
+            let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
+            let expected = whole.dropLast() + "." + String(repeating: "0", count: 3 - String(fraction).count) + String(fraction) + "Z"
+            let written = Timestamp.string(Date(millis: millis))
+            if written != expected { mismatches.append("\(millis): \(written), not \(expected)") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        #expect(Timestamp.string(Date(millis: -62_135_596_800_000)) == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamp.string(Date(millis: -1)) == "1969-12-31T23:59:59.999Z")
+    }
 }
