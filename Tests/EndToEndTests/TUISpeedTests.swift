@@ -31,11 +31,14 @@ struct TUISpeedTests {
         return parts.reduce(0) { $0 * 60 + $1 }
     }
 
-    /// Bytes the server has written under its data directory (the upload's blob grows there).
-    static func serverBytes(_ directory: String) -> Int64 {
+    /// Bytes the server (process `pid`) has written under its data directory: its blobs, and
+    /// the body it is receiving, in a temporary file that may have no name (read through the
+    /// server's descriptors).
+    static func serverBytes(_ directory: String, pid: pid_t) -> Int64 {
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
-        var total: Int64 = 0
+        var total = TestServer.openFiles(in: directory + "/tmp", pid: pid).reduce(0, +)
         while let name = walker.nextObject() as? String {
+            if name == "tmp" { walker.skipDescendants() }
             if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular, !name.hasSuffix(".sqlite"), !name.contains(".sqlite-") {
                 total += (walker.fileAttributes?[.size] as? NSNumber)?.int64Value ?? 0
             }
@@ -56,7 +59,7 @@ struct TUISpeedTests {
             #expect(made.status == 0)
             try await TUIRun.with(server: ts, files: files, extra: ["--limit-rate", "2M"], columns: 120, rows: 40) { run in
                 try await run.tmux.wait(for: "big.bin")
-                let baseline = Self.serverBytes(ts.dataDirectory)
+                let baseline = Self.serverBytes(ts.dataDirectory, pid: ts.child.processIdentifier)
                 try await run.tmux.send("u")
                 // The clock starts with the PUT (the row says uploading once the session exists):
                 // on a loaded machine creating the session alone can take a second or two.
@@ -81,7 +84,7 @@ struct TUISpeedTests {
                     let row = lines.first { $0.contains("big.bin") && $0.contains("uploading") }
                         .map { Substring($0.components(separatedBy: "││").last ?? "") }
                     samples.append(Sample(t: t, status: Self.rate(status), row: row.flatMap(Self.rate), eta: Self.eta(status),
-                                          serverBytes: Self.serverBytes(ts.dataDirectory) - baseline, uploading: row != nil))
+                                          serverBytes: Self.serverBytes(ts.dataDirectory, pid: ts.child.processIdentifier) - baseline, uploading: row != nil))
                     return false
                 }
                 let finished = try #require(end, "the upload did not finish in 400 s")

@@ -35,7 +35,9 @@ struct HTTPFramingTests {
             #expect(closed)
             #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
             #expect(text.contains(#""type":"invalid_request""#))
-            #expect(await waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp")) ?? []).isEmpty })
+            #expect(await waitUntil {
+                ((try? FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp")) ?? []).isEmpty && ts.openTemporaryBodies().isEmpty
+            })
             let id = try #require(created.string("id"))
             #expect(try await lf.complete(id).errorCode == "upload_missing")
             #expect(try await lf.put(created, body: Data("abcde".utf8)).status == 200)

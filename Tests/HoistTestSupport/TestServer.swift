@@ -64,6 +64,29 @@ public struct TestServer: Sendable {
             .createKey(scopes: scopes, role: role, personas: personas, user: user)
     }
 
+    /// The sizes of the temporary files the server holds open for bodies it is receiving,
+    /// named or not (an unnamed `O_TMPFILE` file is seen only through its descriptor). Read
+    /// from /proc/self/fd: the server runs in this process.
+    public func openTemporaryBodies() -> [Int64] {
+        Self.openFiles(in: dataDirectory + "/tmp")
+    }
+
+    /// The sizes of the files in `directory` that a process (this one unless `pid` says
+    /// another) holds open, named or not.
+    public static func openFiles(in directory: String, pid: pid_t? = nil) -> [Int64] {
+        let descriptorDirectory = "/proc/" + (pid.map(String.init) ?? "self") + "/fd"
+        guard let resolved = realpath(directory, nil) else { return [] }
+        let prefix = String(cString: resolved) + "/"
+        free(resolved)
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: descriptorDirectory)) ?? []
+        return descriptors.compactMap { fd in
+            let link = descriptorDirectory + "/" + fd
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link), target.hasPrefix(prefix) else { return nil }
+            var info = stat()
+            return stat(link, &info) == 0 ? Int64(info.st_size) : nil
+        }
+    }
+
     /// How many blobs the server holds: files under its data directory, or keys in its bucket.
     public func storedBlobCount() async throws -> Int {
         guard case .s3(let s3) = blobStore else {

@@ -4,19 +4,36 @@ import Foundation
 import NIOCore
 
 /// Streams one request body into a temporary file, counting bytes and computing the MD5
-/// in the same pass.
+/// in the same pass, and gives it its blob name only once it is whole and synced.
+///
+/// Where the file system allows it (`unnamed`), the file is made with `O_TMPFILE`: it has
+/// no name at all until `publish` links it into place, so a body cut off or refused, or
+/// one a crash interrupts, leaves nothing in any directory. That also spares the sync of
+/// `tmp/` that the first `fsync` of a newly named file costs on ext4, about 7 % of the
+/// server's CPU in a 2,000 × 4 KiB run (issue 12). Elsewhere it is a named file in `tmp/`
+/// that `publish` renames.
 final class BlobWriter: @unchecked Sendable {
     // Used by one request task at a time; @unchecked only so `commit` can hand it to a
     // thread-pool thread while that task awaits.
-    let path: String
     private let fd: Int32
+    /// The file's name in the temporary directory; nil while it has none (`O_TMPFILE`).
+    private let path: String?
     private var md5 = Insecure.MD5()
     private(set) var count: Int64 = 0
     private var closed = false
 
-    init(path: String) throws {
-        self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    /// `O_TMPFILE` (Linux: `__O_TMPFILE | O_DIRECTORY`); Glibc's macro does not reach Swift.
+    static let temporaryFileFlag: Int32 = 0o20_200_000
+
+    /// A new file in `directory`: unnamed when `unnamed`, else named `name`.
+    init(directory: String, unnamed: Bool, name: String) throws {
+        if unnamed {
+            path = nil
+            fd = open(directory, O_WRONLY | O_CLOEXEC | Self.temporaryFileFlag, 0o600)
+        } else {
+            path = directory + "/" + name
+            fd = open(directory + "/" + name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else { throw POSIXError.current() }
     }
 
@@ -43,15 +60,29 @@ final class BlobWriter: @unchecked Sendable {
         Hex.encode(md5.finalize())
     }
 
+    /// Makes the bytes durable (the name comes after, with `publish`).
     func sync() throws {
         guard fsync(fd) == 0 else { throw POSIXError.current() }
+    }
+
+    /// Gives the synced file the name `target` (a link for an unnamed file, a rename for a
+    /// named one) and closes it. On failure the file is left for `abort`.
+    func publish(as target: String) throws {
+        if let path {
+            guard rename(path, target) == 0 else { throw POSIXError.current() }
+        } else {
+            // Linking a descriptor by its /proc path needs no privilege (AT_EMPTY_PATH does).
+            guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, target, AT_SYMLINK_FOLLOW) == 0 else {
+                throw POSIXError.current()
+            }
+        }
         closeFile()
     }
 
-    /// Drops the temporary file.
+    /// Drops the temporary file: closing an unnamed one is enough.
     func abort() {
         closeFile()
-        unlink(path)
+        if let path { unlink(path) }
     }
 
     private func closeFile() {
@@ -59,4 +90,16 @@ final class BlobWriter: @unchecked Sendable {
     }
 
     deinit { closeFile() }
+
+    /// Whether `directory` takes unnamed files that can be linked into it: `O_TMPFILE`
+    /// needs Linux 3.11 and a file system that has it, and linking needs /proc.
+    static func unnamedFilesWork(in directory: String) -> Bool {
+        let fd = open(directory, O_WRONLY | O_CLOEXEC | temporaryFileFlag, 0o600)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let probe = directory + "/.probe-" + UUID().uuidString
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, probe, AT_SYMLINK_FOLLOW) == 0 else { return false }
+        unlink(probe)
+        return true
+    }
 }

@@ -2,11 +2,14 @@ import Foundation
 import NIOPosix
 
 /// Blobs on disk under the data directory, named by random ids so that no user-supplied
-/// name ever becomes a path. Bytes are written to `tmp/`, fsynced, then renamed into
+/// name ever becomes a path. Bytes are written to a temporary file in `tmp/` (unnamed
+/// where the file system allows, see `BlobWriter`), fsynced, then given their name in
 /// `blobs/`: a blob either exists whole or not at all.
 struct DiskBlobStore: Sendable {
     let blobDirectory: String
     let tempDirectory: String
+    /// Bodies go to unnamed temporary files (`O_TMPFILE`), found to work at start.
+    let unnamedTemporaries: Bool
 
     init(dataDirectory: String) throws {
         blobDirectory = dataDirectory + "/blobs"
@@ -14,11 +17,12 @@ struct DiskBlobStore: Sendable {
         for dir in [blobDirectory, tempDirectory] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        unnamedTemporaries = BlobWriter.unnamedFilesWork(in: tempDirectory)
     }
 
     /// Opens a new temporary file to stream a body into.
     func makeWriter() throws -> BlobWriter {
-        try BlobWriter(path: tempDirectory + "/" + RandomID.uuid().uuidString)
+        try BlobWriter(directory: tempDirectory, unnamed: unnamedTemporaries, name: RandomID.uuid().uuidString)
     }
 
     /// Makes a finished writer's bytes durable and gives them a blob id.
@@ -30,7 +34,7 @@ struct DiskBlobStore: Sendable {
         try await Self.syncPool.runIfActive {
             do {
                 try writer.sync()
-                guard rename(writer.path, target) == 0 else { throw POSIXError.current() }
+                try writer.publish(as: target)
             } catch {
                 writer.abort()
                 throw error
@@ -61,7 +65,8 @@ struct DiskBlobStore: Sendable {
         unlink(path(of: blobId))
     }
 
-    /// Removes leftovers of bodies that were cut off, e.g. by a crash.
+    /// Removes leftovers of bodies that were cut off, e.g. by a crash (named temporary
+    /// files only: an unnamed one is gone with its descriptor).
     func clearTemporary() {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tempDirectory)) ?? [] {
             unlink(tempDirectory + "/" + name)
@@ -73,7 +78,7 @@ struct DiskBlobStore: Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: blobDirectory)) ?? []
     }
 
-    /// Makes a rename into `path` durable. A failed sync fails the PUT: the blob's name
+    /// Makes a new name in `path` durable. A failed sync fails the PUT: the blob's name
     /// may not survive a crash, so the store must not record it.
     private static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY)

@@ -1,0 +1,64 @@
+import Foundation
+import HoistTestSupport
+import NIOCore
+import Testing
+
+@testable import HoistServer
+
+@Suite("Blob writer: a body is named only once whole and synced")
+struct BlobWriterTests {
+    /// Writes "hello", syncs and publishes it as `blobs/x`, in a fresh directory.
+    private func publish(unnamed: Bool) throws -> (dir: String, tempNames: [String], blob: Data?, md5: String) {
+        let dir = try TempDirectory.make(prefix: "hoist-blobwriter")
+        for sub in ["tmp", "blobs"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: unnamed, name: "body")
+        try writer.write(ByteBuffer(string: "hello"))
+        let whileOpen = try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")
+        try writer.sync()
+        try writer.publish(as: dir + "/blobs/x")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
+        return (dir, whileOpen, FileManager.default.contents(atPath: dir + "/blobs/x"), writer.hexDigest())
+    }
+
+    @Test("unnamed (O_TMPFILE): no name in tmp/ while written; linked into place whole")
+    func unnamed() throws {
+        let probeDir = try TempDirectory.make(prefix: "hoist-blobwriter-probe")
+        defer { try? FileManager.default.removeItem(atPath: probeDir) }
+        // The probe leaves nothing behind, whatever it finds.
+        let works = BlobWriter.unnamedFilesWork(in: probeDir)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: probeDir).isEmpty)
+        try #require(works, "this machine's temporary directory takes O_TMPFILE files (ext4, tmpfs, xfs, btrfs do)")
+        let run = try publish(unnamed: true)
+        defer { try? FileManager.default.removeItem(atPath: run.dir) }
+        #expect(run.tempNames.isEmpty)
+        #expect(run.blob == Data("hello".utf8))
+        #expect(run.md5 == "5d41402abc4b2a76b9719d911017c592")
+    }
+
+    @Test("named: a file in tmp/ while written, renamed into place whole")
+    func named() throws {
+        let run = try publish(unnamed: false)
+        defer { try? FileManager.default.removeItem(atPath: run.dir) }
+        #expect(run.tempNames == ["body"])
+        #expect(run.blob == Data("hello".utf8))
+    }
+
+    @Test("a publish that fails keeps nothing: abort closes an unnamed file and removes a named one")
+    func failedPublish() throws {
+        for unnamed in [true, false] {
+            let dir = try TempDirectory.make(prefix: "hoist-blobwriter")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
+            let writer = try BlobWriter(directory: dir + "/tmp", unnamed: unnamed, name: "body")
+            try writer.write(ByteBuffer(string: "hello"))
+            try writer.sync()
+            #expect(TestServer.openFiles(in: dir + "/tmp") == [5])
+            // No blobs/ directory: the link or rename fails (ENOENT).
+            #expect(throws: POSIXError.self) { try writer.publish(as: dir + "/blobs/x") }
+            writer.abort()
+            #expect(TestServer.openFiles(in: dir + "/tmp").isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/blobs/x"))
+        }
+    }
+}
