@@ -22,8 +22,9 @@ final class BlobWriter: @unchecked Sendable {
     private(set) var count: Int64 = 0
     private var closed = false
 
-    /// `O_TMPFILE` (Linux: `__O_TMPFILE | O_DIRECTORY`); Glibc's macro does not reach Swift.
-    static let temporaryFileFlag: Int32 = 0o20_200_000
+    /// `O_TMPFILE`: `__O_TMPFILE` (the same on every Linux architecture) with this
+    /// architecture's `O_DIRECTORY`; Glibc's macro does not reach Swift.
+    static let temporaryFileFlag: Int32 = 0o20_000_000 | O_DIRECTORY
 
     /// A new file in `directory`: unnamed when `unnamed`, else named `name`.
     init(directory: String, unnamed: Bool, name: String) throws {

@@ -31,21 +31,28 @@ struct DiskBlobStore: Sendable {
         let target = path(of: blobId)
         let directory = blobDirectory
         // fsync of a large file takes long; keep it off the cooperative threads.
-        try await Self.syncPool.runIfActive {
-            do {
-                try writer.sync()
-                try writer.publish(as: target)
-            } catch {
-                writer.abort()
-                throw error
+        do {
+            try await Self.syncPool.runIfActive {
+                do {
+                    try writer.sync()
+                    try writer.publish(as: target)
+                } catch {
+                    writer.abort()
+                    throw error
+                }
+                do {
+                    try Self.syncDirectory(directory)
+                } catch {
+                    // The store will not record this blob, so it must not stay behind unnamed.
+                    unlink(target)
+                    throw error
+                }
             }
-            do {
-                try Self.syncDirectory(directory)
-            } catch {
-                // The store will not record this blob, so it must not stay behind unnamed.
-                unlink(target)
-                throw error
-            }
+        } catch {
+            // Also when the pool never ran the work (the request was cancelled first): a
+            // named temporary file would otherwise stay in tmp/ until the next start.
+            writer.abort()
+            throw error
         }
         return blobId
     }
