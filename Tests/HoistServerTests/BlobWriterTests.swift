@@ -56,9 +56,21 @@ struct BlobWriterTests {
             // No blobs/ directory: the link or rename fails (ENOENT).
             #expect(throws: POSIXError.self) { try writer.publish(as: dir + "/blobs/x") }
             writer.abort()
-            #expect(TestServer.openFiles(in: dir + "/tmp").isEmpty)
+            #expect(TestServer.openFiles(in: dir + "/tmp") == [])
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
             #expect(!FileManager.default.fileExists(atPath: dir + "/blobs/x"))
         }
+    }
+
+    @Test("at start, named temporary files a crash left in tmp/ are removed and blobs stay")
+    func leftoversCleared() throws {
+        let dir = try TempDirectory.make(prefix: "hoist-blobstore")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try DiskBlobStore(dataDirectory: dir)
+        #expect(FileManager.default.createFile(atPath: store.tempDirectory + "/cut-off", contents: Data("half a bo".utf8)))
+        #expect(FileManager.default.createFile(atPath: store.blobDirectory + "/kept", contents: Data("whole".utf8)))
+        store.clearTemporary()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.tempDirectory).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.blobDirectory) == ["kept"])
     }
 }

@@ -69,7 +69,7 @@ struct ConnectionLimitTests {
             #expect(closed)
             #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
             #expect(text.contains("request_timeout"))
-            #expect(await waitUntil { ts.openTemporaryBodies().isEmpty })
+            #expect(await waitUntil { ts.openTemporaryBodies() == [] })
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).isEmpty)
             let id = try #require(created.string("id"))
             #expect(try await lf.complete(id).errorCode == "upload_missing")

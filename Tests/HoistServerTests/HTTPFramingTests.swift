@@ -36,7 +36,7 @@ struct HTTPFramingTests {
             #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
             #expect(text.contains(#""type":"invalid_request""#))
             #expect(await waitUntil {
-                ((try? FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp")) ?? []).isEmpty && ts.openTemporaryBodies().isEmpty
+                ((try? FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp")) ?? []).isEmpty && ts.openTemporaryBodies() == []
             })
             let id = try #require(created.string("id"))
             #expect(try await lf.complete(id).errorCode == "upload_missing")

@@ -66,24 +66,30 @@ public struct TestServer: Sendable {
 
     /// The sizes of the temporary files the server holds open for bodies it is receiving,
     /// named or not (an unnamed `O_TMPFILE` file is seen only through its descriptor). Read
-    /// from /proc/self/fd: the server runs in this process.
-    public func openTemporaryBodies() -> [Int64] {
+    /// from /proc/self/fd: the server runs in this process. Nil when that cannot be read, so
+    /// that a check for none open cannot pass by seeing nothing.
+    public func openTemporaryBodies() -> [Int64]? {
         Self.openFiles(in: dataDirectory + "/tmp")
     }
 
     /// The sizes of the files in `directory` that a process (this one unless `pid` says
-    /// another) holds open, named or not.
-    public static func openFiles(in directory: String, pid: pid_t? = nil) -> [Int64] {
+    /// another) holds open, named or not; nil when its descriptors cannot be read.
+    public static func openFiles(in directory: String, pid: pid_t? = nil) -> [Int64]? {
+        openFileStatus(in: directory, pid: pid)?.map { Int64($0.st_size) }
+    }
+
+    /// `stat` of each file in `directory` that a process holds open (see `openFiles`).
+    public static func openFileStatus(in directory: String, pid: pid_t? = nil) -> [stat]? {
         let descriptorDirectory = "/proc/" + (pid.map(String.init) ?? "self") + "/fd"
-        guard let resolved = realpath(directory, nil) else { return [] }
+        guard let resolved = realpath(directory, nil) else { return nil }
         let prefix = String(cString: resolved) + "/"
         free(resolved)
-        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: descriptorDirectory)) ?? []
+        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: descriptorDirectory) else { return nil }
         return descriptors.compactMap { fd in
             let link = descriptorDirectory + "/" + fd
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link), target.hasPrefix(prefix) else { return nil }
             var info = stat()
-            return stat(link, &info) == 0 ? Int64(info.st_size) : nil
+            return stat(link, &info) == 0 ? info : nil
         }
     }
 
