@@ -51,7 +51,8 @@ enum JSONBody {
 /// Written from the date's millisecond count by arithmetic: every answer carries two or
 /// three of these, and Foundation's ISO 8601 style plus `String(format:)` cost about 2 % of
 /// the server's CPU in a small-file run (issue 12, perf). A test holds it to Foundation's
-/// formatter over years 1 to 9999.
+/// formatter from 1583 to 9999 (before that Foundation's calendar is Julian; ISO 8601's
+/// stays Gregorian).
 enum Timestamp {
     static func string(_ date: Date) -> String {
         let millis = date.millis
