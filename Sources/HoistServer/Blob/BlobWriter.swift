@@ -32,8 +32,9 @@ final class BlobWriter: @unchecked Sendable {
             path = nil
             fd = open(directory, O_WRONLY | O_CLOEXEC | Self.temporaryFileFlag, 0o600)
         } else {
-            path = directory + "/" + name
-            fd = open(directory + "/" + name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let named = directory + "/" + name
+            path = named
+            fd = open(named, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         }
         guard fd >= 0 else { throw POSIXError.current() }
     }
@@ -95,11 +96,10 @@ final class BlobWriter: @unchecked Sendable {
     /// Whether `directory` takes unnamed files that can be linked into it: `O_TMPFILE`
     /// needs Linux 3.11 and a file system that has it, and linking needs /proc.
     static func unnamedFilesWork(in directory: String) -> Bool {
-        let fd = open(directory, O_WRONLY | O_CLOEXEC | temporaryFileFlag, 0o600)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard let writer = try? BlobWriter(directory: directory, unnamed: true, name: "") else { return false }
+        defer { writer.abort() }
         let probe = directory + "/.probe-" + UUID().uuidString
-        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, probe, AT_SYMLINK_FOLLOW) == 0 else { return false }
+        guard (try? writer.publish(as: probe)) != nil else { return false }
         unlink(probe)
         return true
     }

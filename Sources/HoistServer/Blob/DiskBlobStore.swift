@@ -33,13 +33,8 @@ struct DiskBlobStore: Sendable {
         // fsync of a large file takes long; keep it off the cooperative threads.
         do {
             try await Self.syncPool.runIfActive {
-                do {
-                    try writer.sync()
-                    try writer.publish(as: target)
-                } catch {
-                    writer.abort()
-                    throw error
-                }
+                try writer.sync()
+                try writer.publish(as: target)
                 do {
                     try Self.syncDirectory(directory)
                 } catch {
@@ -49,8 +44,8 @@ struct DiskBlobStore: Sendable {
                 }
             }
         } catch {
-            // Also when the pool never ran the work (the request was cancelled first): a
-            // named temporary file would otherwise stay in tmp/ until the next start.
+            // Whatever failed, and also when the pool never ran the work (the request was
+            // cancelled first): a named temporary file would otherwise stay in tmp/.
             writer.abort()
             throw error
         }
