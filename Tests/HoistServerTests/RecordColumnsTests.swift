@@ -57,6 +57,42 @@ struct RecordColumnsTests {
         }
     }
 
+    @Test("the store's prepared writes (insertRow, updateRow, saveRow) store every field as written, optional ones empty too")
+    func preparedWritesRoundTrip() throws {
+        try withStore { store in
+            for record in [session(full: true), session(full: false)] {
+                try store.pool.write { db in try record.insertRow(db) }
+                expectSame(try store.pool.read { db in try SessionRecord.lookup(db, id: record.id) }, record)
+            }
+            var changed = session(full: true)
+            changed.status = .cancelled
+            changed.md5 = nil
+            changed.completedAt = nil
+            changed.expiresAt = Date(millis: 1_796_000_009_001)
+            try store.pool.write { db in try changed.updateRow(db) }
+            expectSame(try store.pool.read { db in try SessionRecord.lookup(db, id: changed.id) }, changed)
+            var missing = changed
+            missing.id = "lf_nobody"
+            #expect(throws: RecordError.self) { try store.pool.write { db in try missing.updateRow(db) } }
+
+            var object = ObjectRecord(
+                objectKey: "user-1/b.txt", sessionId: "lf_full", blobId: "blob-1", size: 4096, md5: "0cc175b9c0f1b6a831c399e269772661",
+                contentType: "text/plain", cacheControl: "max-age=60", expiresHeader: "Thu, 01 Jan 2032 00:00:00 GMT",
+                storedAt: Date(millis: 1_796_000_003_007), deleteAt: Date(millis: 1_796_086_400_000))
+            for _ in 0..<2 {
+                try store.pool.write { db in try object.saveRow(db) }
+                let read = try #require(try store.pool.read { db in try ObjectRecord.lookup(db, key: object.objectKey) })
+                #expect(read.sessionId == object.sessionId && read.blobId == object.blobId && read.size == object.size && read.md5 == object.md5)
+                #expect(read.contentType == object.contentType && read.cacheControl == object.cacheControl && read.expiresHeader == object.expiresHeader)
+                #expect(read.storedAt.millis == object.storedAt.millis && read.deleteAt?.millis == object.deleteAt?.millis)
+                // The second save lands on the same key: every column replaced, optional ones emptied.
+                object = ObjectRecord(objectKey: object.objectKey, sessionId: "lf_empty", blobId: "blob-2", size: 7, md5: "9e107d9d372bb6826bd81d3542a419d6",
+                                      contentType: "image/png", cacheControl: nil, expiresHeader: nil, storedAt: Date(millis: 1_796_000_004_000), deleteAt: nil)
+            }
+            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects") } == 1)
+        }
+    }
+
     @Test("an object and a key read back as written; a row written as integers by plain SQL reads the same")
     func objectsAndKeysRoundTrip() throws {
         try withStore { store in
