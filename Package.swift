@@ -31,9 +31,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        .target(name: "CHoistIO", path: "Sources/CHoistIO"),
         .target(
             name: "HoistServer",
             dependencies: [
+                "CHoistIO",
                 "SigV4",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -129,10 +131,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // cachestat for the tests that watch the page cache; no libc wraps it yet.
+        .target(name: "CHoistTestIO", path: "Tests/CHoistTestIO"),
         .target(
             name: "HoistTestSupport",
             dependencies: [
-                "HoistServer", "SigV4",
+                "HoistServer", "SigV4", "CHoistTestIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -62,6 +62,36 @@ struct BlobWriterTests {
         }
     }
 
+    @Test("a large body is written back while it arrives: only the bytes since the last stride wait for the fsync")
+    func writebackWhileArriving() async throws {
+        let dir = try #require(TempDirectory.makeOnDisk(prefix: "blobwriter"), "a writable directory on a disk, not tmpfs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
+        // Named, so that the test can open it too; an unnamed file is written the same way.
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body")
+        defer { writer.abort() }
+        let stride = BlobWriter.writebackStride
+        let piece = ByteBuffer(repeating: 0x61, count: Int(stride))
+        // Two strides, each starting the writeback of everything so far, then half a stride.
+        try writer.write(piece)
+        try writer.write(piece)
+        try writer.write(piece.getSlice(at: 0, length: Int(stride / 2))!)
+        let path = dir + "/tmp/body"
+        try #require(PageCache.state(of: path, offset: 0, length: stride) != nil, "this kernel has cachestat (Linux 6.5)")
+        // Left alone, Linux keeps new dirty pages for dirty_expire_centisecs (30 s by
+        // default) unless gigabytes are dirty; the started strides go to disk at once.
+        let written = await waitUntil(timeout: 20) {
+            PageCache.state(of: path, offset: 0, length: 2 * stride) == PageCache.State(dirty: 0, writeback: 0)
+        }
+        #expect(written)
+        // The half stride after the last start is left to sync(): nothing else wrote it.
+        let tail = try #require(PageCache.state(of: path, offset: 2 * stride, length: stride / 2))
+        #expect(tail.dirty > 0)
+        try writer.sync()
+        #expect(PageCache.state(of: path, offset: 0, length: 3 * stride) == PageCache.State(dirty: 0, writeback: 0))
+        #expect(writer.count == 5 * stride / 2)
+    }
+
     @Test("at start, named temporary files a crash left in tmp/ are removed and blobs stay")
     func leftoversCleared() throws {
         let dir = try TempDirectory.make(prefix: "hoist-blobstore")

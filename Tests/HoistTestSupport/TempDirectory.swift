@@ -1,3 +1,4 @@
+import CHoistTestIO
 import Foundation
 
 /// Scratch space for tests: every directory and log a test makes lives under one root per
@@ -25,6 +26,19 @@ public enum TempDirectory {
         let path = root + "/\(prefix)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// A new, empty directory on a file system that writes back to a disk, for a test of
+    /// when bytes reach it (the root is usually on tmpfs, which has nothing to write back):
+    /// under the system's temporary directory, `/var/tmp` or the current one, the first that
+    /// is neither tmpfs nor ramfs. Nil when none is. The caller removes it.
+    public static func makeOnDisk(prefix: String) -> String? {
+        for base in [FileManager.default.temporaryDirectory.path, "/var/tmp", FileManager.default.currentDirectoryPath] {
+            guard hoist_test_in_memory_fs(base) == 0 else { continue }
+            let path = base + "/\(Self.prefix)\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))"
+            if (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil { return path }
+        }
+        return nil
     }
 
     /// A path under the root for a file the caller creates (a log), named `<name>`.

@@ -1,3 +1,4 @@
+import CHoistIO
 import SigV4
 import Crypto
 import Foundation
@@ -20,7 +21,12 @@ final class BlobWriter: @unchecked Sendable {
     private let path: String?
     private var md5 = Insecure.MD5()
     private(set) var count: Int64 = 0
+    /// How far the kernel has been asked to write the file back (`startWriteback`).
+    private var writebackStarted: Int64 = 0
     private var closed = false
+
+    /// Bytes written between two `startWriteback` calls.
+    static let writebackStride: Int64 = 8 << 20
 
     /// `O_TMPFILE`: `__O_TMPFILE` (the same on every Linux architecture) with this
     /// architecture's `O_DIRECTORY`; Glibc's macro does not reach Swift.
@@ -55,6 +61,18 @@ final class BlobWriter: @unchecked Sendable {
             }
         }
         count += Int64(buffer.readableBytes)
+        if count - writebackStarted >= Self.writebackStride { startWriteback() }
+    }
+
+    /// Asks the kernel to start writing the bytes so far to disk, without waiting. Left
+    /// alone, Linux holds a large body in dirty pages until `sync`, whose fsync then writes
+    /// all of it while the client waits for the answer: about 1.1 s for 1 GiB on this
+    /// machine's disk. Started as the body arrives, the disk keeps pace with the network
+    /// and the final fsync has only the tail left. Advisory: a failure here is left for
+    /// `sync`'s fsync to report.
+    private func startWriteback() {
+        _ = hoist_start_writeback(fd, writebackStarted, count - writebackStarted)
+        writebackStarted = count
     }
 
     /// The hex MD5 of everything written.

@@ -1,0 +1,12 @@
+#ifndef CHOIST_IO_H
+#define CHOIST_IO_H
+
+#include <stdint.h>
+
+/// Starts the writeback of `length` bytes of `fd` from `offset` without waiting for it
+/// (Linux's sync_file_range with SYNC_FILE_RANGE_WRITE, which Swift's Glibc module leaves
+/// out: it needs _GNU_SOURCE). Returns 0, or -1 with errno set; 0 and nothing done where
+/// the call does not exist.
+int hoist_start_writeback(int fd, int64_t offset, int64_t length);
+
+#endif
