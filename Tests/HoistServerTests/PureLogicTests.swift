@@ -63,6 +63,28 @@ struct PureLogicTests {
         #expect(LuwRoutes.objectKey(finalURL: "http://h/cdn/luwai/x/a.png") == nil)
         #expect(LuwRoutes.objectKey(finalURL: "http://h/a.png") == nil)
     }
+    @Test("trimming whitespace is Foundation's trimming of .whitespaces: tab, every Zs and U+200B, not line breaks or other invisible marks")
+    func trimmingWhitespaceMatchesFoundation() {
+        // Whitespace Foundation trims (tab, space, no-break, em and ideographic spaces) and
+        // look-alikes it keeps (line breaks, NEL, VT, FF, zero-width space, BOM, Hangul
+        // filler), among letters, a combining mark and an astral scalar.
+        let pieces: [String] = [" ", "\t", "\u{A0}", "\u{2003}", "\u{3000}", "\u{202F}", "\u{1680}",
+                                "\n", "\r", "\u{85}", "\u{B}", "\u{C}", "\u{200B}", "\u{FEFF}", "\u{3164}",
+                                "a", "Z", "\u{E9}", "\u{301}", "\u{1F600}", "/"]
+        var random = SystemRandomNumberGenerator()
+        var samples = pieces + ["", "  a b  ", "\t\u{A0}x\u{3000}"]
+        samples += (0..<20_000).map { _ in (0..<Int.random(in: 0...7, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        let mismatches = samples.filter { $0.trimmingWhitespace() != $0.trimmingCharacters(in: .whitespaces) }
+        let first = mismatches.prefix(3).map { $0.unicodeScalars.map { String($0.value, radix: 16) } }
+        #expect(mismatches.count == 0, "e.g. \(first)")
+        // Every scalar alone: trimmed away exactly when Foundation trims it.
+        let differing = (0..<0x110000).compactMap(Unicode.Scalar.init).filter { scalar in
+            (String(scalar).trimmingWhitespace().isEmpty) != CharacterSet.whitespaces.contains(scalar)
+        }
+        #expect(differing.count == 0, "\(differing.prefix(5).map { String($0.value, radix: 16) })")
+        #expect(Substring("x  key \t").dropFirst().trimmingWhitespace() == "key")
+    }
+
 
     @Test("timestamps are ISO 8601 UTC with milliseconds")
     func timestamps() {

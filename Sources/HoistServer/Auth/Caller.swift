@@ -26,7 +26,7 @@ extension MetadataStore {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("the Authorization header must be \"Bearer <key>\"")
         }
-        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        let key = parts[1].trimmingWhitespace()
         guard let record = try await keyRecord(for: key) else { throw APIError.unauthorized() }
         return Caller(
             userId: record.userId,

@@ -234,7 +234,7 @@ struct S3Blobs: BlobStore {
     /// S3 records a PUT without `Content-Type` as `binary/octet-stream`, a value no browser
     /// sends, so that value counts as none.
     static func luwType(stored: String?, implied: String) -> String {
-        guard let stored = stored?.trimmingCharacters(in: .whitespaces), !stored.isEmpty, stored != "binary/octet-stream" else {
+        guard let stored = stored?.trimmingWhitespace(), !stored.isEmpty, stored != "binary/octet-stream" else {
             return implied
         }
         return stored

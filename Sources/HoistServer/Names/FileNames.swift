@@ -8,7 +8,10 @@ enum FileNames {
     /// URLs and downloads, so anything that could act as a path or a control sequence is
     /// refused rather than silently rewritten.
     static func sanitize(_ raw: String) throws(APIError) -> String {
-        let name = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
+        // ASCII is already in canonical composition (NFC); Foundation's normalization goes
+        // through NSString even then.
+        let composed = raw.utf8.allSatisfy { $0 < 0x80 } ? raw : raw.precomposedStringWithCanonicalMapping
+        let name = composed.trimmingWhitespace()
         guard !name.isEmpty else { throw .invalidFilename("the file name is empty") }
         guard name.utf8.count <= maximumBytes else { throw .invalidFilename("the file name is longer than 255 bytes") }
         guard name != ".", name != ".." else { throw .invalidFilename("\(name) is not a file name") }

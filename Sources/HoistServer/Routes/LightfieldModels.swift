@@ -30,7 +30,7 @@ struct CreateFileSpec {
         if rule.requiresAdmin, !caller.isAdmin {
             throw APIError.forbidden("purpose \(purpose) needs an admin key")
         }
-        let mime = mimeType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mime = mimeType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
         guard !mime.isEmpty else { throw APIError.invalidRequest("mimeType is empty") }
         if let allowed = rule.mimeTypes, !allowed.contains(mime) {
             throw APIError.unsupportedMediaType(mime, purpose: purpose)

@@ -49,7 +49,7 @@ struct LuwRoutes: Sendable {
     /// The persona to file under: the one asked for, which the caller must own, or the
     /// key's first.
     private func persona(_ raw: String?, caller: Caller) async throws -> Int64 {
-        guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return caller.personas[0] }
+        guard let raw = raw?.trimmingWhitespace(), !raw.isEmpty else { return caller.personas[0] }
         guard let pid = Int64(raw) else { throw APIError.invalidRequest("pid must be an integer") }
         guard try await state.store.personaOwner(pid) == caller.userId else {
             throw APIError.forbidden("persona \(pid) is not yours")

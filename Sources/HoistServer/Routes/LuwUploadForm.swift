@@ -152,7 +152,7 @@ enum FormError: Error {
     /// `form-data; name="a"; filename="b.jpg"`.
     static func parameter(_ key: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
-            let pair = piece.trimmingCharacters(in: .whitespaces)
+            let pair = piece.trimmingWhitespace()
             guard let eq = pair.firstIndex(of: "="), pair[..<eq].lowercased() == key else { continue }
             // Quotes are stripped as bytes: a quote followed by a combining mark is one Character.
             var value = Array(pair[pair.index(after: eq)...].utf8)

@@ -100,7 +100,7 @@ struct StorageRoutes: Sendable {
     /// the extension implies when a browser sent none.
     private func contentType(_ request: Request, session: SessionRecord) -> String {
         guard session.dialect == .luw else { return session.mimeType }
-        let sent = request.headers[.contentType]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let sent = request.headers[.contentType]?.trimmingWhitespace() ?? ""
         return sent.isEmpty ? session.mimeType : sent
     }
 

@@ -31,7 +31,7 @@ struct URLSigner: Sendable {
 
     private func canonical(method: String, path: String, expires: Int64, headers: [(String, String)]) -> String {
         let lines = headers
-            .map { ($0.0.lowercased(), $0.1.trimmingCharacters(in: .whitespaces)) }
+            .map { ($0.0.lowercased(), $0.1.trimmingWhitespace()) }
             .sorted { $0.0 < $1.0 }
             .map { "\($0.0):\($0.1)" }
         return ([method.uppercased(), path, String(expires)] + lines).joined(separator: "\n")
