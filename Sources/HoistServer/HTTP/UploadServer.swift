@@ -70,7 +70,7 @@ public final class UploadServer: Sendable {
             await store.close()
             throw error
         }
-        var log = logger ?? Logger(label: "hoist.server")
+        var log = logger ?? Logger(label: "hoist.server") { DeferredMetadataLogHandler(label: $0) }
         if logger == nil { log.logLevel = .warning }
         let openAPI = try OpenAPIDocument.load()
 

@@ -1,0 +1,33 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import HoistServer
+
+@Suite("The server's log handler")
+struct LogHandlerTests {
+    /// Lines written to it, for the test to read.
+    final class Lines: TextOutputStream, @unchecked Sendable {
+        private let text = Mutex("")
+        func write(_ string: String) { text.withLock { $0 += string } }
+        var written: String { text.withLock { $0 } }
+    }
+
+    @Test("a logger's metadata, kept unformatted, is on every line written; the message's own wins; lines under the level are not written")
+    func metadataOnWrittenLines() {
+        let lines = Lines()
+        var logger = Logger(label: "hoist.server") { DeferredMetadataLogHandler(label: $0, output: lines) }
+        logger.logLevel = .warning
+        logger[metadataKey: "hb.request.id"] = "r-1"
+        logger[metadataKey: "route"] = "create"
+        #expect(logger[metadataKey: "hb.request.id"] == "r-1")
+        logger.info("not written")
+        logger.warning("slow store", metadata: ["route": "complete"])
+        logger[metadataKey: "route"] = nil
+        logger.error("gone")
+        let written = lines.written.split(separator: "\n")
+        #expect(written.count == 2, "\(written)")
+        #expect(written.first?.contains("warning hoist.server: hb.request.id=r-1 route=complete [HoistServerTests] slow store") == true, "\(written)")
+        #expect(written.last?.contains("error hoist.server: hb.request.id=r-1 [HoistServerTests] gone") == true, "\(written)")
+    }
+}
