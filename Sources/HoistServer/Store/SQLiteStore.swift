@@ -121,8 +121,14 @@ struct SQLiteStore: MetadataStore {
     /// reader kept that way and both cooperative threads waiting here for a reader, none
     /// would ever resume. The async reads left (the secret, the blobs referenced) run once,
     /// before the server listens.
+    ///
+    /// `body` runs one statement. SQLite runs a statement outside a transaction in a read
+    /// transaction of its own, so it sees one committed state of the database; GRDB's
+    /// `read` would wrap it in `BEGIN DEFERRED` and `COMMIT` as well, for no more isolation
+    /// than that: without them the server's CPU per small file fell 7 % (1,644 → 1,520 µs,
+    /// four alternated runs of 2,000 × 4 KiB; issue 12).
     func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        try pool.unsafeRead(body)
     }
 
     /// Appends to the event log; call inside the transaction that makes the change. A
