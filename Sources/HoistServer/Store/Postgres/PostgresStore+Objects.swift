@@ -121,7 +121,7 @@ extension PostgresStore {
     /// Two instances' sweeps may report a session both before either marks it: dealing with
     /// its key twice does no harm (a DELETE, a settle that records once).
     func markSwept(_ ids: [String]) async throws {
-        try await transaction { connection in
+        _ = try await transaction { connection in
             try await connection.query("UPDATE sessions SET blob_swept = true WHERE id = ANY(\(ids))", logger: logger)
         }
     }
