@@ -78,6 +78,9 @@ public struct JobSummary: Sendable, Equatable {
             self.sent = sent
             size = total
             state = .uploading
+        case .verifying:
+            // Parts the store holds being checked against the file: on its way, nothing sent yet.
+            state = .uploading
         case .completing:
             sent = size
             state = .completing

@@ -14,6 +14,7 @@ struct AgentWireTests {
         .retrying(attempt: 2, delay: .milliseconds(1500), reason: "network error: reset"),
         .failed(.http(status: 413, code: "too_large", message: "file of 9 bytes is \"too\" large\n")),
         .failed(.refused(host: "127.0.0.1", port: 9)), .cancelled,
+        .resumed(held: 16 << 20, total: 42 << 20), .verifying(checked: 0, total: 16 << 20), .verifying(checked: 16 << 20, total: 16 << 20),
     ]
 
     @Test("every event survives its wire line: kind, job, path, time to the microsecond, the whole error")

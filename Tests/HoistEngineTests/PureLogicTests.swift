@@ -16,6 +16,36 @@ import Testing
         #expect(throttle.flush() == nil)
     }
 
+    @Test("a reconcile's check reports 0 at once, then at most once per interval, then the total once")
+    func verifyProgressIsThrottled() {
+        final class Clock: EngineClock, @unchecked Sendable {
+            var current: Duration = .zero
+            func now() -> Duration { current }
+            func sleep(for duration: Duration) async throws {}
+        }
+        final class Reports: @unchecked Sendable { var seen: [Int64] = [] }
+        let clock = Clock(), reports = Reports()
+        let progress = VerifyProgress(total: 100, interval: .milliseconds(100), clock: clock) { checked, total in
+            #expect(total == 100)
+            reports.seen.append(checked)
+        }
+        #expect(reports.seen == [0])
+        clock.current = .milliseconds(50)
+        progress.read(10)
+        clock.current = .milliseconds(100)
+        progress.read(40)
+        clock.current = .milliseconds(150)
+        progress.read(70)
+        progress.finish()
+        #expect(reports.seen == [0, 40, 100])
+        // The last read due at the total is not said twice.
+        let again = Reports()
+        let whole = VerifyProgress(total: 8, interval: .zero, clock: clock) { checked, _ in again.seen.append(checked) }
+        whole.read(8)
+        whole.finish()
+        #expect(again.seen == [0, 8])
+    }
+
     @Test func tokenBucketPacesToTheRate() {
         var bucket = TokenBucket(bytesPerSecond: 1000, capacity: 100)
         #expect(bucket.take(100, now: .zero) == .zero)
@@ -81,6 +111,9 @@ import Testing
         #expect(failed.jsonLine(dialect: .lightfield, remoteID: nil)
             == #"{"event":"failed","path":"/x","error":"/x: no such file","error_code":"fileNotFound"}"#)
         #expect(EngineEvent(job: JobID(4), path: "/x", kind: .started).jsonLine(dialect: .luw, remoteID: nil) == nil)
+        let verifying = EngineEvent(job: JobID(6), path: "/big.iso", kind: .verifying(checked: 8_388_608, total: 16_777_216))
+        #expect(verifying.jsonLine(dialect: .s3, remoteID: "backups/big.iso")
+            == #"{"event":"verifying","path":"/big.iso","key":"backups/big.iso","checked":8388608,"total":16777216}"#)
         for line in [progress, done, failed].compactMap({ $0.jsonLine(dialect: .lightfield, remoteID: nil) }) {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
         }

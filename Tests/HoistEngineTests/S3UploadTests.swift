@@ -105,6 +105,17 @@ import Testing
                 #expect(try await s3.object("rewritten.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
                 let resent = Set(FaultProxy.partNumbers(Array(proxy.requestLines[before...])))
                 #expect(resent.contains(changed), "part \(changed) changed, yet was not sent again: \(resent)")
+                // The check is said as it runs: from 0 to every byte of the kept parts, in
+                // order, before the resume and before any byte is sent.
+                let kinds = events.kinds(ids[0])
+                let checks = kinds.compactMap { if case .verifying(let checked, let total) = $0 { (checked, total) } else { nil } }
+                let checkedTotal = try #require(checks.first?.1)
+                #expect(checkedTotal >= Int64(kept.count) * (8 << 20), "\(checks)")
+                #expect(checks.first?.0 == 0 && checks.last?.0 == checkedTotal && checks.allSatisfy { $0.1 == checkedTotal }, "\(checks)")
+                #expect(zip(checks, checks.dropFirst()).allSatisfy { $0.0 < $1.0 }, "\(checks)")
+                let lastCheck = kinds.lastIndex { if case .verifying = $0 { true } else { false } } ?? .max
+                #expect(lastCheck < kinds.firstIndex { if case .resumed = $0 { true } else { false } } ?? -1)
+                #expect(lastCheck < kinds.firstIndex { if case .progress(let sent, _) = $0 { sent > 0 } else { false } } ?? .max)
                 // The other journaled parts still hash to what the store holds: kept, not sent.
                 #expect(resent.isDisjoint(with: kept.dropFirst()), "kept \(kept), sent again \(resent)")
                 await second.shutdown()

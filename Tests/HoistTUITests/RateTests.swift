@@ -225,6 +225,26 @@ struct RateTests {
         #expect(lines[23].contains("…  ? help  q quit"), "\(lines[23])")
     }
 
+    @Test("a resumed multipart upload checking the parts the store holds: the row says how far, never stalled, moves no bytes, then resumes")
+    func verifyingIsNotStalled() {
+        var state = sampleState()
+        Self.started(&state)
+        _ = event(&state, job: 1, path: "/big", .progress(sent: 0, total: 100 << 20), at: .milliseconds(100))
+        _ = event(&state, job: 1, path: "/big", .verifying(checked: 0, total: 64 << 20), at: .milliseconds(100))
+        #expect(state.queue.rows[0].history.last?.text == "verifying 67108864 bytes the store holds")
+        // A minute of hashing with no byte sent: far past the stall window.
+        _ = event(&state, job: 1, path: "/big", .verifying(checked: 16 << 20, total: 64 << 20), at: .seconds(60))
+        let row = state.queue.rows[0]
+        #expect(row.status(at: .seconds(61)) == "verifying 25%")
+        #expect(row.state.isActive && !row.isStalled(at: .seconds(61)))
+        #expect(row.sent == 0 && state.stats.transferred == 0)
+        #expect(SnapshotScenes.render(state).contains("verifying 25%"))
+        _ = event(&state, job: 1, path: "/big", .verifying(checked: 64 << 20, total: 64 << 20), at: .seconds(90))
+        _ = event(&state, job: 1, path: "/big", .resumed(held: 64 << 20, total: 100 << 20), at: .seconds(90))
+        #expect(state.queue.rows[0].status(at: .seconds(90)) == "uploading")
+        #expect(state.queue.rows[0].sent == 64 << 20 && state.stats.transferred == 0)
+    }
+
     @Test("a resumed upload: the bar starts at the bytes the store held, which count in no speed and no bytes moved")
     func resumedBytesAreNotMovedBytes() {
         var state = sampleState()

@@ -27,6 +27,7 @@ extension EngineEvent {
             if resumed { add("resumed", .bool(true)) }
         case .progress(let sent, let total): name = "progress"; add("sent", .int(sent)); add("total", .int(total))
         case .resumed(let held, let total): name = "resumed"; add("held", .int(held)); add("total", .int(total))
+        case .verifying(let checked, let total): name = "verifying"; add("checked", .int(checked)); add("total", .int(total))
         case .completing: name = "completing"
         case .completed(_, let md5): name = "completed"; add("md5", .string(md5))
         case .retrying(let attempt, let delay, let reason):

@@ -32,6 +32,7 @@ private struct WireFields: Decodable {
     var resumed: Bool?
     var sent: Int64?
     var held: Int64?
+    var checked: Int64?
     var total: Int64?
     var md5: String?
     var attempt: Int?
@@ -44,7 +45,7 @@ private struct WireFields: Decodable {
     var serverMessage: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, job, path, time, id, url, size, filename, resumed, sent, held, total, md5, attempt, delay, reason, error, status
+        case event, job, path, time, id, url, size, filename, resumed, sent, held, checked, total, md5, attempt, delay, reason, error, status
         case errorCode = "error_code", serverCode = "server_code", serverMessage = "server_message"
     }
 
@@ -62,6 +63,9 @@ private struct WireFields: Decodable {
         case "resumed":
             guard let held, let total else { return nil }
             return .resumed(held: held, total: total)
+        case "verifying":
+            guard let checked, let total else { return nil }
+            return .verifying(checked: checked, total: total)
         case "completing": return .completing
         case "completed":
             guard let remote, let md5 else { return nil }

@@ -44,6 +44,13 @@ public struct EngineEvent: Sendable, Equatable {
         /// retry. It moves the job's count to `held` without those bytes counting as moved
         /// now (no speed, no "sent this run"); `progress` goes on from there.
         case resumed(held: Int64, total: Int64)
+        /// Before a multipart upload goes on from parts the store already holds, those hoist
+        /// cannot vouch for from its journal (the journal missed them, or the file changed
+        /// since they were read) are read and hashed again, to keep only parts that are still
+        /// this file's bytes: `checked` of those `total` bytes so far. Reported at 0, then at
+        /// most once per progress interval, and at `total`; nothing moves over the network
+        /// meanwhile, and `resumed` follows.
+        case verifying(checked: Int64, total: Int64)
         /// All bytes sent; asking the server to complete/finalize.
         case completing
         /// The server accepted the file. `remoteID` is the Lightfield id or the Luw final URL.

@@ -123,7 +123,9 @@ struct JobRunner: Sendable {
                     try journaled.record(.uploading, session: session)
                     send(.progress(sent: 0, total: job.file.size))
                     do {
-                        let md5 = try await transfer(job, session: session, onResumed: { held in
+                        let md5 = try await transfer(job, session: session, onVerifying: { checked, total in
+                            send(.verifying(checked: checked, total: total))
+                        }, onResumed: { held in
                             send(.resumed(held: held, total: job.file.size))
                         }) { sent in
                             send(.progress(sent: sent, total: job.file.size))
@@ -183,10 +185,12 @@ struct JobRunner: Sendable {
 
     /// Sends the session's bytes: one PUT, or the parts of a multipart upload. Returns the
     /// MD5 of the file (the expected S3 ETag of a multipart object).
-    private func transfer(_ job: Job, session: RemoteSession, onResumed: @escaping @Sendable (Int64) -> Void,
+    private func transfer(_ job: Job, session: RemoteSession, onVerifying: @escaping @Sendable (Int64, Int64) -> Void,
+                          onResumed: @escaping @Sendable (Int64) -> Void,
                           onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> String {
         if session.multipart != nil {
-            let parts = try await multipart.upload(job.file, session: session, row: job.row, onResumed: onResumed, onProgress: onProgress)
+            let parts = try await multipart.upload(job.file, session: session, row: job.row, onVerifying: onVerifying,
+                                                   onResumed: onResumed, onProgress: onProgress)
             guard let etag = MultipartUploader.expectedETag(parts) else { throw .protocolViolation("a part without an MD5") }
             onProgress(job.file.size)
             return etag

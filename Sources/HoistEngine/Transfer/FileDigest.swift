@@ -13,7 +13,10 @@ enum FileDigest {
         var base64: String { Data(bytes).base64EncodedString() }
     }
 
-    static func md5(of path: String, range: Range<Int64>, chunkSize: Int) async throws(EngineError) -> MD5 {
+    /// The MD5 of `range` of the file at `path`. `onRead` hears how many of the range's
+    /// bytes have been read and hashed, after each chunk.
+    static func md5(of path: String, range: Range<Int64>, chunkSize: Int,
+                    onRead: (@Sendable (Int64) -> Void)? = nil) async throws(EngineError) -> MD5 {
         do {
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 var hasher = Insecure.MD5()
@@ -22,6 +25,7 @@ enum FileDigest {
                     try Task.checkCancellation()
                     chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                     read += Int64(chunk.readableBytes)
+                    onRead?(read)
                 }
                 guard read == range.upperBound - range.lowerBound else { throw EngineError.fileChanged(path) }
                 return MD5(bytes: Array(hasher.finalize()))

@@ -21,9 +21,11 @@ struct MultipartUploader: Sendable {
     }
 
     /// Uploads every missing part of `session` for job row `row`; returns every part.
-    /// `onResumed` hears the bytes the store already holds (the parts kept), once, before any
-    /// `onProgress`, which counts from there.
+    /// `onVerifying` hears the reconcile's hashing of parts it must check (checked, total;
+    /// see `EngineEvent.Kind.verifying`), if any. `onResumed` hears the bytes the store
+    /// already holds (the parts kept), once, before any `onProgress`, which counts from there.
     func upload(_ file: FileIdentity, session: RemoteSession, row: Int64,
+                onVerifying: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in },
                 onResumed: @escaping @Sendable (Int64) -> Void = { _ in },
                 onProgress: @escaping @Sendable (Int64) -> Void) async throws(EngineError) -> [UploadedPart] {
         guard let multipart = session.multipart else { throw .protocolViolation("internal: multipart upload without an upload id") }
@@ -33,7 +35,7 @@ struct MultipartUploader: Sendable {
         // the sends are watched against it, so a change during the reconcile's reads stops
         // this attempt too.
         let stamp = try FileUploader.check(file)
-        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp)
+        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp, onVerifying: onVerifying)
         let held = reconciled.held
         let base = held.reduce(Int64(0)) { $0 + $1.size }
         let progress = PartProgress(base: base, size: file.size, onProgress: onProgress)
@@ -75,9 +77,11 @@ struct MultipartUploader: Sendable {
     /// A journaled part is taken on its ETag alone only when it was read while the file had
     /// `stamp`, its change stamp now. Otherwise the file was written since (perhaps with its
     /// mtime put back, which the journal's identity cannot see), and the part is kept only
-    /// if its range still hashes to what the store holds.
+    /// if its range still hashes to what the store holds; `onVerifying` hears that hashing
+    /// (checked, total), which for a large file takes seconds with nothing else to show.
     func reconcile(_ file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64,
-                   stamp: FileIdentity.ChangeStamp) async throws(EngineError) -> Reconciled {
+                   stamp: FileIdentity.ChangeStamp,
+                   onVerifying: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in }) async throws(EngineError) -> Reconciled {
         guard let uploadID = session.multipart?.uploadID else { return Reconciled(held: [], missing: Array(1...plan.count)) }
         let listed = Dictionary(try await api.listParts(of: session).map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
         let recorded = Dictionary(try journal.journaledParts(row: row, uploadID: uploadID).map { ($0.part.number, $0) },
@@ -85,6 +89,7 @@ struct MultipartUploader: Sendable {
         var held: [UploadedPart] = []
         var missing: [Int] = []
         var forget: [Int] = []
+        var unvouched: [(number: Int, range: Range<Int64>, etag: String)] = []
         for number in 1...plan.count {
             let range = plan.range(of: number)
             let size = range.upperBound - range.lowerBound
@@ -98,19 +103,32 @@ struct MultipartUploader: Sendable {
                 continue
             }
             // Listed but not journaled, journaled with another ETag, or read before the file
-            // last changed: keep it only if it is this file's bytes now.
-            let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize)
-            if md5.hex == stored.etag {
-                let part = UploadedPart(number: number, etag: stored.etag, size: size, md5: md5.hex)
-                try journal.recordPart(row: row, uploadID: uploadID, part, stamp: stamp)
-                held.append(part)
-            } else {
-                missing.append(number)
-                if recorded[number] != nil { forget.append(number) }
+            // last changed: kept below only if it is this file's bytes now.
+            unvouched.append((number, range, stored.etag))
+        }
+        if !unvouched.isEmpty {
+            let total = unvouched.reduce(Int64(0)) { $0 + $1.range.upperBound - $1.range.lowerBound }
+            let progress = VerifyProgress(total: total, interval: uploader.progressInterval, clock: uploader.clock, report: onVerifying)
+            var before: Int64 = 0
+            for part in unvouched {
+                let md5 = try await FileDigest.md5(of: file.path, range: part.range, chunkSize: uploader.chunkSize) { [before] in
+                    progress.read(before + $0)
+                }
+                let size = part.range.upperBound - part.range.lowerBound
+                before += size
+                if md5.hex == part.etag {
+                    let kept = UploadedPart(number: part.number, etag: part.etag, size: size, md5: md5.hex)
+                    try journal.recordPart(row: row, uploadID: uploadID, kept, stamp: stamp)
+                    held.append(kept)
+                } else {
+                    missing.append(part.number)
+                    if recorded[part.number] != nil { forget.append(part.number) }
+                }
             }
+            progress.finish()
         }
         try journal.removeParts(row: row, uploadID: uploadID, numbers: forget)
-        return Reconciled(held: held, missing: missing)
+        return Reconciled(held: held.sorted { $0.number < $1.number }, missing: missing.sorted())
     }
 
     /// Sends one part and journals it.

@@ -146,7 +146,7 @@ public struct AppState: Sendable, Equatable {
             case .queued, .creating:
                 creates += 1
                 completes += 1
-            case .uploading, .retrying:
+            case .uploading, .verifying, .retrying:
                 completes += 1
             default:
                 break

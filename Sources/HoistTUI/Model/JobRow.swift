@@ -6,6 +6,9 @@ public enum JobState: Sendable, Equatable {
     case queued
     case creating
     case uploading
+    /// Hashing `checked` of the `total` bytes of parts the store holds from an earlier run,
+    /// to keep only those still the file's (multipart, before sending the rest).
+    case verifying(checked: Int64, total: Int64)
     case completing
     /// Waiting to try again; the row keeps when and why.
     case retrying(attempt: Int)
@@ -25,7 +28,7 @@ public enum JobState: Sendable, Equatable {
     /// Whether the job holds one of the engine's slots.
     public var isActive: Bool {
         switch self {
-        case .creating, .uploading, .completing, .retrying: return true
+        case .creating, .uploading, .verifying, .completing, .retrying: return true
         default: return false
         }
     }
@@ -237,6 +240,8 @@ public struct JobRow: Sendable, Equatable {
         case .queued: return "queued"
         case .creating: return "creating"
         case .uploading: return isStalled(at: now) ? "stalled" : "uploading"
+        case .verifying(let checked, let total):
+            return "verifying \(total > 0 ? Int(Double(checked) / Double(total) * 100) : 100)%"
         case .completing: return "completing"
         case .retrying:
             let reason = retryReason.map { ": " + $0 } ?? ""

@@ -73,6 +73,11 @@ extension Reducer {
                 row.state = .uploading
                 row.retryAt = nil
                 row.remember("resumed: \(held) of \(total) bytes already stored", at: time, wall: wall)
+            case .verifying(let checked, let total):
+                // Reading the file, not sending it: the bar and the rates stay where they are.
+                row.state = .verifying(checked: checked, total: total)
+                row.retryAt = nil
+                if checked == 0 { row.remember("verifying \(total) bytes the store holds", at: time, wall: wall) }
             case .completing:
                 row.sent = row.size
                 row.state = .completing
@@ -134,6 +139,10 @@ extension Reducer {
             state.note(wall, "session \(remote) for \(row.name)" + (filename == row.name ? "" : " as \(filename)"))
         case .resumed(let held, let total):
             state.note(wall, "resuming \(row.name): \(held) of \(total) bytes already stored")
+        case .verifying(0, let total):
+            state.note(wall, "verifying \(row.name): hashing \(total) bytes the store holds")
+        case .verifying:
+            break
         case .started, .completing, .progress:
             break
         }

@@ -101,7 +101,7 @@ enum QueuePane {
         switch job.state {
         case .queued: return .queueStateQueued
         case .uploading: return job.isStalled(at: now) ? .queueStateRetrying : .queueStateActive
-        case .creating, .completing: return .queueStateActive
+        case .creating, .verifying, .completing: return .queueStateActive
         case .retrying: return .queueStateRetrying
         case .done: return .queueStateDone
         case .failed: return .queueStateFailed

@@ -60,6 +60,9 @@ struct UploadReporter {
         case .retrying(let attempt, let delay, let reason):
             clearLine()
             Stderr.write("retrying \(path) (attempt \(attempt) in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))): \(OneLine.escape(reason))\n")
+        case .verifying(0, let total):
+            clearLine()
+            Stderr.write("verifying \(path): hashing \(total) bytes the store holds, to keep only what is still this file's\n")
         case .resumed(let held, let total):
             clearLine()
             Stderr.write("resuming \(path): \(held) of \(total) bytes already stored\n")

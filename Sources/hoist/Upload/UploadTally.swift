@@ -70,6 +70,9 @@ struct UploadTally: Sendable {
             job.phase = .sending
             job.sent = held
             job.size = total
+        case .verifying:
+            // Reading the file, not sending it: no bytes for the rate.
+            break
         case .completing:
             job.phase = .completing
             detail?.completingAt = event.time
