@@ -8,11 +8,8 @@ public enum PageCache {
     public struct State: Equatable, Sendable {
         public var dirty: UInt64
         public var writeback: UInt64
-
-        public init(dirty: UInt64, writeback: UInt64) {
-            self.dirty = dirty
-            self.writeback = writeback
-        }
+        /// Nothing of the range waits for the disk.
+        public var isOnDisk: Bool { dirty == 0 && writeback == 0 }
     }
 
     /// The state of `length` bytes from `offset` of the file at `path`; nil when the file
