@@ -53,6 +53,10 @@ public struct JobBook: Sendable, Equatable {
         case .retrying:
             entry.events.removeAll { if case .retrying = $0.kind { true } else { false } }
             entry.events.append(event)
+        case .verifying:
+            // One a progress interval while a large resume is checked: only the latest counts.
+            entry.events.removeAll { if case .verifying = $0.kind { true } else { false } }
+            entry.events.append(event)
         default:
             entry.events.append(event)
         }

@@ -114,6 +114,12 @@ struct AgentWireTests {
         if let last = folder.finish() { streamed.append(last) }
         #expect(streamed == JobSummary.fold(book.replay))
         #expect(streamed.map(\.job) == [JobID(1), JobID(2), JobID(3)] && streamed.map(\.isRunning) == [false, false, true])
+        // A long check of a resume's parts reports often; the book keeps its latest report.
+        let gib: Int64 = 1 << 30
+        for checked in stride(from: Int64(0), through: gib, by: 1 << 20) { book.record(event(3, .verifying(checked: checked, total: gib))) }
+        book.record(event(3, .resumed(held: gib, total: 2 * gib)))
+        let expected: [EngineEvent.Kind] = [.queued(size: 7), .started, .verifying(checked: gib, total: gib), .resumed(held: gib, total: 2 * gib)]
+        #expect(book.replay.filter { $0.job == JobID(3) }.map(\.kind) == expected)
     }
 
     @Test("the lock: one holder per journal, its pid readable, free again once released")

@@ -49,7 +49,7 @@ public struct EngineEvent: Sendable, Equatable {
         /// since they were read) are read and hashed again, to keep only parts that are still
         /// this file's bytes: `checked` of those `total` bytes so far. Reported at 0, then at
         /// most once per progress interval, and at `total`; nothing moves over the network
-        /// meanwhile, and `resumed` follows.
+        /// meanwhile. `resumed` follows, with the bytes kept (0 when none were).
         case verifying(checked: Int64, total: Int64)
         /// All bytes sent; asking the server to complete/finalize.
         case completing

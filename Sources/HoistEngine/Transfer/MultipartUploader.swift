@@ -35,11 +35,16 @@ struct MultipartUploader: Sendable {
         // the sends are watched against it, so a change during the reconcile's reads stops
         // this attempt too.
         let stamp = try FileUploader.check(file)
-        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp, onVerifying: onVerifying)
+        let verified = Flag()
+        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp) { checked, total in
+            verified.set()
+            onVerifying(checked, total)
+        }
         let held = reconciled.held
         let base = held.reduce(Int64(0)) { $0 + $1.size }
         let progress = PartProgress(base: base, size: file.size, onProgress: onProgress)
-        if base > 0 { onResumed(base) }
+        // After a check, even one that kept nothing: the job is past it, and sending.
+        if base > 0 || verified.isSet { onResumed(base) }
         let sentParts = try await uploader.watching(file, url: session.uploadURL, since: stamp) { [self] in
             try await withThrowingTaskGroup(of: UploadedPart.self) { group in
                 var pending = reconciled.missing[...]
