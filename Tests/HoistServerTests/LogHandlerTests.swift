@@ -29,5 +29,18 @@ struct LogHandlerTests {
         #expect(written.count == 2, "\(written)")
         #expect(written.first?.contains("warning hoist.server: hb.request.id=r-1 route=complete [HoistServerTests] slow store") == true, "\(written)")
         #expect(written.last?.contains("error hoist.server: hb.request.id=r-1 [HoistServerTests] gone") == true, "\(written)")
+
+        // With a metadata provider: the logger's metadata, then the provider's, then the
+        // message's own, each winning over the one before (StreamLogHandler's order).
+        let provided = Lines()
+        var traced = Logger(label: "hoist.server") {
+            var handler = DeferredMetadataLogHandler(label: $0, output: provided)
+            handler.metadataProvider = Logger.MetadataProvider { ["route": "provided", "trace": "t-1"] }
+            return handler
+        }
+        traced[metadataKey: "route"] = "create"
+        traced[metadataKey: "user"] = "u-1"
+        traced.warning("one", metadata: ["trace": "own"])
+        #expect(provided.written.contains("warning hoist.server: route=provided trace=own user=u-1 [HoistServerTests] one"), "\(provided.written)")
     }
 }
