@@ -4,7 +4,8 @@
 
 int hoist_start_writeback(int fd, int64_t offset, int64_t length) {
 #ifdef __linux__
-    return sync_file_range(fd, (off_t)offset, (off_t)length, SYNC_FILE_RANGE_WRITE);
+    // glibc declares the offsets as off64_t, so no 32-bit off_t truncates them.
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
 #else
     (void)fd; (void)offset; (void)length;
     return 0;

@@ -64,7 +64,9 @@ final class BlobWriter: @unchecked Sendable {
         if count - writebackStarted >= Self.writebackStride { startWriteback() }
     }
 
-    /// Asks the kernel to start writing the bytes so far to disk, without waiting. Left
+    /// Asks the kernel to start writing the bytes so far to disk, without waiting for the
+    /// disk (it can wait for room in the device's request queue, as `write` can wait when
+    /// too much is dirty; both on this request's thread). Left
     /// alone, Linux holds a large body in dirty pages until `sync`, whose fsync then writes
     /// all of it while the client waits for the answer: about 1.1 s for 1 GiB on this
     /// machine's disk. Started as the body arrives, the disk keeps pace with the network
