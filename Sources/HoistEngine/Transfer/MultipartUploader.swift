@@ -14,10 +14,12 @@ struct MultipartUploader: Sendable {
     let journal: Journal
     let partJobs: Int
 
-    /// What a reconciliation found: parts to keep, parts to send.
+    /// What a reconciliation found: parts to keep, parts to send, and whether it read parts
+    /// again to check them (`onVerifying` heard it).
     struct Reconciled: Sendable, Equatable {
         var held: [UploadedPart]
         var missing: [Int]
+        var checked = false
     }
 
     /// Uploads every missing part of `session` for job row `row`; returns every part.
@@ -35,16 +37,12 @@ struct MultipartUploader: Sendable {
         // the sends are watched against it, so a change during the reconcile's reads stops
         // this attempt too.
         let stamp = try FileUploader.check(file)
-        let verified = Flag()
-        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp) { checked, total in
-            verified.set()
-            onVerifying(checked, total)
-        }
+        let reconciled = try await reconcile(file, session: session, plan: plan, row: row, stamp: stamp, onVerifying: onVerifying)
         let held = reconciled.held
         let base = held.reduce(Int64(0)) { $0 + $1.size }
         let progress = PartProgress(base: base, size: file.size, onProgress: onProgress)
         // After a check, even one that kept nothing: the job is past it, and sending.
-        if base > 0 || verified.isSet { onResumed(base) }
+        if base > 0 || reconciled.checked { onResumed(base) }
         let sentParts = try await uploader.watching(file, url: session.uploadURL, since: stamp) { [self] in
             try await withThrowingTaskGroup(of: UploadedPart.self) { group in
                 var pending = reconciled.missing[...]
@@ -133,7 +131,7 @@ struct MultipartUploader: Sendable {
             progress.finish()
         }
         try journal.removeParts(row: row, uploadID: uploadID, numbers: forget)
-        return Reconciled(held: held.sorted { $0.number < $1.number }, missing: missing.sorted())
+        return Reconciled(held: held.sorted { $0.number < $1.number }, missing: missing.sorted(), checked: !unvouched.isEmpty)
     }
 
     /// Sends one part and journals it.

@@ -1,8 +1,9 @@
 extension StringProtocol {
     /// The text without leading and trailing whitespace as Foundation's
     /// `CharacterSet.whitespaces` means it: tab, Unicode's space separators (Zs) and the
-    /// zero-width space, not line breaks. The same as `trimmingCharacters(in: .whitespaces)`, without its round trip
-    /// through `NSString`, which was about 1 % of the server's CPU per small file (issue 12).
+    /// zero-width space, not line breaks. The same as `trimmingCharacters(in: .whitespaces)`,
+    /// without its round trip through `NSString`, which was about 1 % of the server's CPU
+    /// per small file (issue 12).
     func trimmingWhitespace() -> String {
         let scalars = String(self).unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.isHorizontalWhitespace }),
