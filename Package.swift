@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "HoistServer", "SigV4", "CHoistTestIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,6 +152,7 @@ let package = Package(
             name: "HoistServerTests",
             dependencies: [
                 "HoistServer", "HoistTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ],

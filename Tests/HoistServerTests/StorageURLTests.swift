@@ -105,7 +105,8 @@ struct StorageURLTests {
     func blobNotPlaced() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let body = Data("the bytes".utf8)
+            // Larger than a body the database keeps (SmallBodyTests): this one needs a file.
+            let body = Data(repeating: 0x61, count: 64 * 1024 + 1)
             let created = try await lf.create(sizeBytes: body.count)
             let id = try #require(created.string("id"))
             // A file where the blob directory was: the rename into it fails (ENOTDIR).
@@ -132,7 +133,10 @@ struct StorageURLTests {
     func cancelDuringPut() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let size = 64 * 1024 * 20
+            // Chunks larger than a body the database keeps (SmallBodyTests): the first one
+            // alone sends the body to a temporary file, where the test can see it arrive.
+            let chunk = 96 * 1024
+            let size = chunk * 20
             let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream",
                                               sizeBytes: size)
             let id = try #require(created.string("id"))
@@ -142,7 +146,7 @@ struct StorageURLTests {
             var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
             request.method = .PUT
             request.headers.add(name: "content-type", value: "application/octet-stream")
-            request.body = .stream(PausedBody(chunks: 20, size: 64 * 1024, rest: rest.stream), length: .known(Int64(size)))
+            request.body = .stream(PausedBody(chunks: 20, size: chunk, rest: rest.stream), length: .known(Int64(size)))
             let putTask = Task { try await TestHTTP.execute(request) }
             // The PUT is streaming once its first bytes are in the server's temporary file.
             let streaming = await waitUntil { ts.openTemporaryBodies()?.contains { $0 > 0 } == true }

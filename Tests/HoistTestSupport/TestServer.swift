@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HoistServer
 
 /// The real upload server, in-process on 127.0.0.1 port 0 with a fresh data directory
@@ -93,12 +94,23 @@ public struct TestServer: Sendable {
         }
     }
 
-    /// How many blobs the server holds: files under its data directory, or keys in its bucket.
+    /// How many blobs the server holds: files under its data directory and small bodies
+    /// kept in its SQLite database, or keys in its bucket.
     public func storedBlobCount() async throws -> Int {
         guard case .s3(let s3) = blobStore else {
-            return try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/blobs").count
+            return try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/blobs").count + smallBodyCount()
         }
         return try await MotoS3.keys(bucket: s3.bucket).count
+    }
+
+    /// How many small bodies the server keeps in its SQLite database (0 on PostgreSQL,
+    /// which keeps none), read from `hoist.sqlite` as another process would.
+    public func smallBodyCount() throws -> Int {
+        guard case .sqlite = metadata else { return 0 }
+        var config = Configuration()
+        config.readonly = true
+        let db = try DatabaseQueue(path: dataDirectory + "/hoist.sqlite", configuration: config)
+        return try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM smallBodies") ?? 0 }
     }
 
     /// How the upload URLs it hands out begin: its own storage URLs, or its bucket's keys.

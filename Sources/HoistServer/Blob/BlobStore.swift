@@ -69,7 +69,7 @@ struct DiskBlobs: BlobStore {
     }
 
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
-        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, context: context)
+        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, store: store, context: context)
         if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
         if let expires = object.expiresHeader { response.headers[.expires] = expires }
         return response

@@ -63,7 +63,15 @@ struct DiskBlobStore: Sendable {
 
     func path(of blobId: String) -> String { blobDirectory + "/" + blobId }
 
+    /// How the id of a body kept in the metadata database begins (`BodySink`): there is no
+    /// file of that name, and the database deletes the bytes with their object.
+    static let inlinePrefix = "inline-"
+
+    static func isInline(_ blobId: String) -> Bool { blobId.hasPrefix(inlinePrefix) }
+
+    /// Deletes a blob's file; a body kept in the database went with its object's row.
     func delete(_ blobId: String) {
+        guard !Self.isInline(blobId) else { return }
         unlink(path(of: blobId))
     }
 

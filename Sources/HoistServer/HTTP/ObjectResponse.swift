@@ -1,13 +1,24 @@
 import Foundation
 import Hummingbird
 
-/// A stored object as an HTTP response, streamed from disk, under rules that keep stored
-/// content from running script on the API's origin.
+/// A stored object as an HTTP response, streamed from disk (or from the metadata store,
+/// which keeps small bodies), under rules that keep stored content from running script on
+/// the API's origin.
 enum ObjectResponse {
-    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, context: BasicRequestContext)
-        async throws -> Response
+    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore,
+                     context: BasicRequestContext) async throws -> Response
     {
-        let body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
+        let body: ResponseBody
+        if DiskBlobStore.isInline(object.blobId) {
+            // The triggers delete a body only with its object, so a missing one, or one of
+            // another size, is a broken store: a 500, never a short or empty 200.
+            guard let bytes = try await store.smallBody(blobId: object.blobId), Int64(bytes.count) == object.size else {
+                throw APIError.internalError()
+            }
+            body = ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        } else {
+            body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
+        }
         var headers = HTTPFields()
         ContentSafety.apply(to: &headers, contentType: object.contentType, filename: filename)
         headers[.contentLength] = String(object.size)

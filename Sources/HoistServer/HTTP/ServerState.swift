@@ -13,6 +13,8 @@ struct ServerState: Sendable {
     let disk: DiskBlobStore?
     let signer: URLSigner
     let inflight = InflightUploads()
+    /// Memory small bodies may hold while they arrive, across every PUT.
+    let heldBodies = HeldBodyBudget()
     let metrics = ServerMetrics()
     /// The base of every URL handed out; known once the server is bound.
     let publicBase: PublicBase

@@ -40,8 +40,9 @@ struct StorageRoutes: Sendable {
         }
     }
 
-    /// Streams the body to a temporary file (MD5 in the same pass) and makes it the
-    /// session's object only once it is whole; anything else leaves no trace.
+    /// Streams the body to a temporary file (MD5 in the same pass), or holds it when it is
+    /// small enough for the metadata store to keep (`BodySink`), and makes it the session's
+    /// object only once it is whole; anything else leaves no trace.
     private func put(_ request: Request, target: StorageGate.Target) async throws -> Response {
         // With an S3 blob store no URL here is ever handed out.
         guard let disk = state.disk else { throw APIError.notFound() }
@@ -51,28 +52,29 @@ struct StorageRoutes: Sendable {
         guard let session else { throw APIError.notFound() }
         try Self.checkStoredHeaders(request.headers)
         let limit = session.sizeBytes ?? state.config.purposes.rules["general"]?.maxBytes ?? Int64.max
-        let writer = try disk.makeWriter()
+        let sink = try BodySink(disk: disk, smallLimit: state.store.smallBodyLimit,
+                                declaredLength: request.headers[.contentLength].flatMap { Int64($0) }, budget: state.heldBodies)
         state.inflight.begin(session.id)
         defer { state.inflight.end(session.id) }
         do {
             for try await buffer in request.body {
                 if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
                 state.metrics.received(bytes: buffer.readableBytes)
-                guard writer.count + Int64(buffer.readableBytes) <= limit else { throw APIError.bodyTooLarge(limit: limit) }
-                try writer.write(buffer)
+                guard sink.count + Int64(buffer.readableBytes) <= limit else { throw APIError.bodyTooLarge(limit: limit) }
+                try sink.write(buffer)
             }
             if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
         } catch {
-            writer.abort()
+            sink.abort()
             // The watchdog fails a body that stopped arriving; its client may still read a 408.
             if error is RequestTimeout { throw APIError.requestTimeout() }
             throw error
         }
-        let md5 = writer.hexDigest()
+        let (blobId, md5, bytes) = try await sink.finish()
         let body = StoredBody(
-            blobId: try await disk.commit(writer), size: writer.count, md5: md5,
+            blobId: blobId, size: sink.count, md5: md5,
             contentType: contentType(request, session: session),
-            cacheControl: request.headers[.cacheControl], expiresHeader: request.headers[.expires])
+            cacheControl: request.headers[.cacheControl], expiresHeader: request.headers[.expires], bytes: bytes)
         let replaced: String?
         do {
             replaced = try await state.store.storeUpload(
@@ -112,6 +114,6 @@ struct StorageRoutes: Sendable {
         guard let session, session.status == .completed,
               let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
         else { throw APIError.notFound() }
-        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, context: context)
+        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, store: state.store, context: context)
     }
 }

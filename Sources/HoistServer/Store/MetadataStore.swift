@@ -66,6 +66,11 @@ protocol MetadataStore: Sendable {
     func markSwept(_ ids: [String]) async throws
     /// Every blob id an object points at.
     func referencedBlobIds() async throws -> Set<String>
+    /// The largest body this store keeps itself, in the commit that records its object
+    /// (``StoredBody/bytes``); nil when it keeps none.
+    var smallBodyLimit: Int? { get }
+    /// The bytes of a body it keeps (a blob id with ``DiskBlobStore/inlinePrefix``).
+    func smallBody(blobId: String) async throws -> Data?
     /// Releases the store's connections.
     func close() async
 }

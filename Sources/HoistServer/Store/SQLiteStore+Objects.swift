@@ -9,6 +9,9 @@ struct StoredBody: Sendable {
     var contentType: String
     var cacheControl: String?
     var expiresHeader: String?
+    /// The bytes themselves, for a store to keep with the object (``MetadataStore/smallBodyLimit``);
+    /// nil when they are in a blob store already.
+    var bytes: Data? = nil
 }
 
 extension SQLiteStore {
@@ -27,6 +30,7 @@ extension SQLiteStore {
                 expiresHeader: body.expiresHeader, storedAt: now,
                 deleteAt: session.dialect == .luw ? LuwRetention.deleteAt(filename: session.filename, storedAt: now, finalized: false) : nil
             ).saveRow(db)
+            if let bytes = body.bytes { try Self.insertSmallBody(db, blobId: body.blobId, bytes: bytes) }
             try Self.record(db, session: sessionId, "stored", at: now)
             return existing?.blobId
         }

@@ -92,6 +92,7 @@ struct SQLiteStore: MetadataStore {
             try db.alter(table: "sessions") { t in t.add(column: "blobSwept", .boolean).notNull().defaults(to: false) }
             try db.execute(sql: "CREATE INDEX sessions_unswept_by_expiry ON sessions (expiresAt) WHERE blobSwept = 0")
         }
+        Self.registerSmallBodies(&migrator)
         return migrator
     }
 

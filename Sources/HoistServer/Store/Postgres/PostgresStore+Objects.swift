@@ -4,6 +4,12 @@ import PostgresNIO
 extension PostgresStore {
     private static let objectColumns = ObjectRecord.postgresColumns
 
+    /// Every body goes to the blob store: several instances share this database, and it
+    /// is the bucket they share bytes through (with one instance on a data directory, its
+    /// files). Kept in the database only by `SQLiteStore`.
+    var smallBodyLimit: Int? { nil }
+    func smallBody(blobId: String) async throws -> Data? { nil }
+
     /// The object at `key`, locked for this transaction.
     func object(_ connection: PostgresConnection, at key: String) async throws -> ObjectRecord? {
         try await connection.records(
@@ -15,6 +21,8 @@ extension PostgresStore {
     func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false,
                      keepingNewer: Bool = false, now: Date) async throws -> String?
     {
+        // Bytes it was handed to keep would be lost: it keeps none (`smallBodyLimit`).
+        guard body.bytes == nil else { throw APIError.internalError() }
         guard let key = try await objectKey(ofSession: sessionId) else { throw APIError.notFound() }
         return try await transaction { connection in
             try await lockObjectKey(connection, key)

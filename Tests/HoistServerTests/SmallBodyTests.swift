@@ -1,0 +1,184 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import HoistTestSupport
+import NIOCore
+import Testing
+
+@testable import HoistServer
+
+/// Bodies of at most 64 KiB kept in the SQLite database with their object, not as files.
+@Suite("Small bodies in the database")
+struct SmallBodyTests {
+    static let limit = 64 * 1024
+
+    /// Uploads `body` as a Lightfield file (by `put`, so it can be streamed) and returns
+    /// what its download URL serves.
+    static func roundTrip(_ ts: TestServer, _ body: Data, put: (HTTPResult) async throws -> HTTPResult) async throws -> HTTPResult {
+        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+        let created = try await lf.create(purpose: "general", filename: "small.bin", mimeType: "application/octet-stream", sizeBytes: body.count)
+        let id = try #require(created.string("id"))
+        let stored = try await put(created)
+        #expect(stored.status == 200)
+        #expect(stored.header("ETag") == "\"\(MD5Hex.of(body))\"")
+        #expect(try await lf.complete(id, md5: MD5Hex.of(body)).string("status") == "COMPLETED")
+        return try await TestHTTP.send(.GET, try #require(try await lf.downloadURL(id).string("url")))
+    }
+
+    /// Uploads `body` as a chunked PUT (no `Content-Length`) of `chunk`-byte pieces.
+    static func streamed(_ ts: TestServer, _ body: Data, chunk: Int) async throws -> HTTPResult {
+        try await roundTrip(ts, body) { created in
+            let url = try #require(created.string("uploadUrl"))
+            var request = HTTPClientRequest(url: url)
+            request.method = .PUT
+            request.headers.add(name: "content-type", value: "application/octet-stream")
+            let chunks = stride(from: 0, to: body.count, by: chunk).map {
+                ByteBuffer(bytes: body[$0..<min($0 + chunk, body.count)])
+            }
+            request.body = .stream(chunks.async, length: .unknown)
+            return try await TestHTTP.execute(request)
+        }
+    }
+
+    static func blobFiles(_ ts: TestServer) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/blobs").count
+    }
+
+    @Test("up to 64 KiB a body is a row, not a file, and is served byte for byte; one byte more is a file",
+          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+    func keptUpToTheLimit() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            var kept = 0
+            for size in [1, 4096, Self.limit] {
+                let body = TestBytes.pseudoRandom(count: size, seed: .random(in: 0...UInt64.max))
+                let served = try await Self.roundTrip(ts, body) { try await lf.put($0, body: body) }
+                #expect(served.status == 200)
+                #expect(served.body == body, "\(size) bytes")
+                #expect(served.header("Content-Length") == String(size))
+                kept += 1
+                #expect(try ts.smallBodyCount() == kept)
+                #expect(try Self.blobFiles(ts) == 0)
+            }
+            let large = TestBytes.pseudoRandom(count: Self.limit + 1, seed: .random(in: 0...UInt64.max))
+            let served = try await Self.roundTrip(ts, large) { try await lf.put($0, body: large) }
+            #expect(served.body == large)
+            #expect(try ts.smallBodyCount() == kept)
+            #expect(try Self.blobFiles(ts) == 1)
+        }
+    }
+
+    @Test("a chunked body is judged by the bytes that came: small ones kept, one that outgrows the limit goes to a file whole",
+          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+    func chunkedBodies() async throws {
+        try await TestServer.with { ts async throws in
+            let small = TestBytes.pseudoRandom(count: 10_000, seed: .random(in: 0...UInt64.max))
+            #expect(try await Self.streamed(ts, small, chunk: 3_000).body == small)
+            #expect(try ts.smallBodyCount() == 1)
+            #expect(try Self.blobFiles(ts) == 0)
+            // The chunk that crosses the limit moves what was held, then itself, to the file.
+            let large = TestBytes.pseudoRandom(count: 3 * Self.limit + 123, seed: .random(in: 0...UInt64.max))
+            #expect(try await Self.streamed(ts, large, chunk: 20_000).body == large)
+            #expect(try ts.smallBodyCount() == 1)
+            #expect(try Self.blobFiles(ts) == 1)
+            #expect(await waitUntil { ts.openTemporaryBodies() == [] })
+        }
+    }
+
+    @Test("a replaced, cancelled or swept object takes its kept body with it, in the same commit",
+          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+    func bodiesGoWithTheirObjects() async throws {
+        let clock = ManualClock()
+        try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let first = try await luw.upload(filename: "x12tmp-same.png")
+            #expect(try await luw.put(try #require(first.string("signed_url")), body: Data("one".utf8), contentType: "image/png").status == 200)
+            let second = try await luw.upload(filename: "x12tmp-same.png")
+            #expect(try await luw.put(try #require(second.string("signed_url")), body: Data("two".utf8), contentType: "image/png").status == 200)
+            #expect(try ts.smallBodyCount() == 1)
+            #expect(try await TestHTTP.send(.GET, try #require(second.string("final_url"))).text == "two")
+
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            #expect(try await lf.put(created, body: Data("abc".utf8)).status == 200)
+            #expect(try ts.smallBodyCount() == 2)
+            #expect(try await lf.cancel(try #require(created.string("id"))).status == 200)
+            #expect(try ts.smallBodyCount() == 1)
+
+            clock.advance(by: 12 * 3600 + 1)
+            try await ts.server.sweep()
+            #expect(try await TestHTTP.send(.GET, try #require(second.string("final_url"))).status == 404)
+            #expect(try ts.smallBodyCount() == 0)
+            #expect(try Self.blobFiles(ts) == 0)
+        }
+    }
+
+    @Test("a kept body that is gone or the wrong size → 500, never a short 200",
+          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+    func brokenStore() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("twelve bytes".utf8)
+            let done = try await lf.upload(body)
+            let id = try #require(done.string("id"))
+            let url = try #require(try await lf.downloadURL(id).string("url"))
+            #expect(try await TestHTTP.send(.GET, url).body == body)
+
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            let db = try DatabaseQueue(path: ts.dataDirectory + "/hoist.sqlite", configuration: config)
+            try await db.write { try $0.execute(sql: "UPDATE smallBodies SET bytes = x'00'") }
+            let short = try await TestHTTP.send(.GET, url)
+            #expect(short.status == 500)
+            #expect(short.body != Data([0]))
+            try await db.write { try $0.execute(sql: "DELETE FROM smallBodies") }
+            #expect(try await TestHTTP.send(.GET, url).status == 500)
+        }
+    }
+
+    @Test("bodies held in memory share one budget: past it a small body streams to a file; a finished body gives its room back")
+    func heldBudget() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-bodysink")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let disk = try DiskBlobStore(dataDirectory: dir)
+        let budget = HeldBodyBudget(bytes: 10)
+        var first: BodySink? = try BodySink(disk: disk, smallLimit: Self.limit, declaredLength: 8, budget: budget)
+        try first?.write(ByteBuffer(string: "12345678"))
+        #expect(budget.left == 2)
+        #expect(TestServer.openFiles(in: disk.tempDirectory) == [])
+        let second = try BodySink(disk: disk, smallLimit: Self.limit, declaredLength: 8, budget: budget)
+        try second.write(ByteBuffer(string: "abcdefgh"))
+        #expect(TestServer.openFiles(in: disk.tempDirectory) == [8])
+        let kept = try #require(try await first?.finish())
+        #expect(kept.bytes == Data("12345678".utf8))
+        #expect(kept.blobId.hasPrefix(DiskBlobStore.inlinePrefix))
+        #expect(kept.md5 == MD5Hex.of(Data("12345678".utf8)))
+        first = nil
+        #expect(budget.left == 10)
+        let filed = try await second.finish()
+        #expect(filed.bytes == nil)
+        #expect(FileManager.default.contents(atPath: disk.path(of: filed.blobId)) == Data("abcdefgh".utf8))
+        // A chunked body reserves the whole limit; a declared one over it, nothing.
+        let chunked = try BodySink(disk: disk, smallLimit: 10, declaredLength: nil, budget: budget)
+        #expect(budget.left == 0)
+        let large = try BodySink(disk: disk, smallLimit: 4, declaredLength: 5, budget: HeldBodyBudget(bytes: 100))
+        #expect(TestServer.openFiles(in: disk.tempDirectory) == [0])
+        chunked.abort()
+        large.abort()
+    }
+
+    @Test("on PostgreSQL every body is a file in the data directory",
+          .diskBlobsOnly, .enabled(if: TestBackend.isPostgres, "the SQLite store keeps small bodies"))
+    func postgresKeepsFiles() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("small".utf8)
+            let done = try await lf.upload(body)
+            #expect(done.string("status") == "COMPLETED")
+            #expect(try Self.blobFiles(ts) == 1)
+            let id = try #require(done.string("id"))
+            let url = try #require(try await lf.downloadURL(id).string("url"))
+            #expect(try await TestHTTP.send(.GET, url).body == body)
+        }
+    }
+}
