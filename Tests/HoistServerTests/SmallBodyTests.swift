@@ -68,6 +68,23 @@ struct SmallBodyTests {
         }
     }
 
+    @Test("an empty Luw body is kept as an empty row and served as 0 bytes, not lost as NULL",
+          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+    func emptyBody() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await luw.upload(filename: "empty.png")
+            let stored = try await luw.put(try #require(created.string("signed_url")), body: Data(), contentType: "image/png")
+            #expect(stored.status == 200)
+            #expect(stored.header("ETag") == "\"\(MD5Hex.of(Data()))\"")
+            #expect(try ts.smallBodyCount() == 1)
+            let served = try await TestHTTP.send(.GET, try #require(created.string("final_url")))
+            #expect(served.status == 200)
+            #expect(served.body.isEmpty)
+            #expect(served.header("Content-Length") == "0")
+        }
+    }
+
     @Test("a chunked body is judged by the bytes that came: small ones kept, one that outgrows the limit goes to a file whole",
           .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
     func chunkedBodies() async throws {
