@@ -78,6 +78,8 @@ struct ConnectionLimitTests {
             #expect(await waitUntil { ts.openTemporaryBodies() == [] })
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).isEmpty)
             #expect(try await ts.storedBlobCount() == 0)
+            // The memory the stalled body held is free again.
+            #expect(await waitUntil { ts.server.state.heldBodies.left == HeldBodyBudget.defaultBytes })
             let id = try #require(created.string("id"))
             #expect(try await lf.complete(id).errorCode == "upload_missing")
             #expect(try await lf.put(created, body: Data(repeating: 0x61, count: declared)).status == 200)

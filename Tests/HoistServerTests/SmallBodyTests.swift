@@ -122,12 +122,50 @@ struct SmallBodyTests {
             #expect(try await lf.cancel(try #require(created.string("id"))).status == 200)
             #expect(try ts.smallBodyCount() == 1)
 
+            // A completion that finds the wrong size discards the bytes with the object.
+            let short = try await lf.create(sizeBytes: 5)
+            #expect(try await lf.put(short, body: Data("abc".utf8)).status == 200)
+            #expect(try ts.smallBodyCount() == 2)
+            #expect(try await lf.complete(try #require(short.string("id"))).errorCode == "size_mismatch")
+            #expect(try ts.smallBodyCount() == 1)
+
             clock.advance(by: 12 * 3600 + 1)
             try await ts.server.sweep()
             #expect(try await TestHTTP.send(.GET, try #require(second.string("final_url"))).status == 404)
             #expect(try ts.smallBodyCount() == 0)
             #expect(try Self.blobFiles(ts) == 0)
         }
+    }
+
+    @Test("an object read just before a PUT replaced it is gone: 404, not 500; the new one is served",
+          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+    func replacedWhileRead() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let first = try await luw.upload(filename: "x12tmp-race.png")
+            #expect(try await luw.put(try #require(first.string("signed_url")), body: Data("one".utf8), contentType: "image/png").status == 200)
+            let store = ts.server.state.store
+            let id = try #require(Self.sessionID(first))
+            let key = try #require(try await store.session(id: id, now: Date())?.objectKey)
+            let stale = try #require(try await store.object(at: key))
+            #expect(try await ObjectResponse.keptBytes(of: stale, store: store) == Data("one".utf8))
+            let second = try await luw.upload(filename: "x12tmp-race.png")
+            #expect(try await luw.put(try #require(second.string("signed_url")), body: Data("two".utf8), contentType: "image/png").status == 200)
+            // What a GET that read the object before the PUT committed now finds.
+            await #expect(throws: APIError.self) { try await ObjectResponse.keptBytes(of: stale, store: store) }
+            do {
+                _ = try await ObjectResponse.keptBytes(of: stale, store: store)
+            } catch let error as APIError {
+                #expect(error.status == .notFound)
+            }
+            #expect(try await TestHTTP.send(.GET, try #require(first.string("final_url"))).text == "two")
+        }
+    }
+
+    /// The session id in a Luw upload answer's signed URL (`/storage/ID/NAME`).
+    static func sessionID(_ answer: HTTPResult) -> String? {
+        guard let url = answer.string("signed_url"), let range = url.range(of: "/storage/") else { return nil }
+        return url[range.upperBound...].split(separator: "/").first.map(String.init)
     }
 
     @Test("a kept body that is gone or the wrong size → 500, never a short 200",
@@ -178,8 +216,12 @@ struct SmallBodyTests {
         // A chunked body reserves the whole limit; a declared one over it, nothing.
         let chunked = try BodySink(disk: disk, smallLimit: 10, declaredLength: nil, budget: budget)
         #expect(budget.left == 0)
+        // Once it outgrows the limit it is a file, and gives its room back at once.
+        try chunked.write(ByteBuffer(string: "0123456789A"))
+        #expect(budget.left == 10)
+        #expect(TestServer.openFiles(in: disk.tempDirectory) == [11])
         let large = try BodySink(disk: disk, smallLimit: 4, declaredLength: 5, budget: HeldBodyBudget(bytes: 100))
-        #expect(TestServer.openFiles(in: disk.tempDirectory) == [0])
+        #expect(TestServer.openFiles(in: disk.tempDirectory)?.sorted() == [0, 11])
         chunked.abort()
         large.abort()
     }

@@ -18,8 +18,9 @@ final class BodySink {
     private let disk: DiskBlobStore
     private let smallLimit: Int?
     private let budget: HeldBodyBudget
-    /// What this body reserved from `budget`, given back when it is done.
-    private let reserved: Int
+    /// What this body holds reserved in `budget`: given back when it moves to a file, or
+    /// when the request is done with it.
+    private var reserved: Int
     private var held = ByteBuffer()
     private var writer: BlobWriter?
     /// Bytes received so far.
@@ -58,6 +59,8 @@ final class BodySink {
             self.writer = writer
             try writer.write(held)
             held = ByteBuffer()
+            budget.release(reserved)
+            reserved = 0
             try writer.write(buffer)
         }
     }
@@ -71,7 +74,10 @@ final class BodySink {
         }
         let md5 = held.withUnsafeReadableBytes { Hex.encode(Insecure.MD5.hash(data: $0)) }
         let id = DiskBlobStore.inlinePrefix + RandomID.uuid().uuidString.lowercased()
-        return (id, md5, Data(held.readableBytesView))
+        let bytes = Data(held.readableBytesView)
+        // One copy at a time: the reservation covers the bytes handed on, until deinit.
+        held = ByteBuffer()
+        return (id, md5, bytes)
     }
 
     /// Drops whatever was received.

@@ -19,7 +19,9 @@ struct HeadResponder<Inner: HTTPResponder>: HTTPResponder {
         var head = request.head
         head.method = .get
         // NIO frames an answer to HEAD without a body whatever is written; dropping it here
-        // also spares reading a stored object for nothing. The GET's Content-Length stays.
+        // also spares reading a stored file for nothing (a body of at most 64 KiB kept in
+        // the database is read, so that one found missing is a 500 here too). The GET's
+        // Content-Length stays.
         return try await inner.respond(to: Request(head: head, body: request.body), context: context).createHeadResponse()
     }
 }

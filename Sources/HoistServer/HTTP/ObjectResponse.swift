@@ -10,12 +10,7 @@ enum ObjectResponse {
     {
         let body: ResponseBody
         if DiskBlobStore.isInline(object.blobId) {
-            // The triggers delete a body only with its object, so a missing one, or one of
-            // another size, is a broken store: a 500, never a short or empty 200.
-            guard let bytes = try await store.smallBody(blobId: object.blobId), Int64(bytes.count) == object.size else {
-                throw APIError.internalError()
-            }
-            body = ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+            body = ResponseBody(byteBuffer: ByteBuffer(bytes: try await keptBytes(of: object, store: store)))
         } else {
             body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
         }
@@ -24,6 +19,21 @@ enum ObjectResponse {
         headers[.contentLength] = String(object.size)
         headers[.eTag] = "\"\(object.md5)\""
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// The bytes of an object whose body the metadata store keeps.
+    static func keptBytes(of object: ObjectRecord, store: any MetadataStore) async throws -> Data {
+        guard let bytes = try await store.smallBody(blobId: object.blobId) else {
+            // The triggers delete a body only with its object: a PUT that replaced it, or
+            // the sweep, committed since the caller read the object. What it read is gone,
+            // as it would be for a request a moment later: 404. With the object still
+            // there, the store is broken.
+            if try await store.object(at: object.objectKey)?.blobId == object.blobId { throw APIError.internalError() }
+            throw APIError.notFound()
+        }
+        // One of another size is broken too: a 500, never a short or empty 200.
+        guard Int64(bytes.count) == object.size else { throw APIError.internalError() }
+        return bytes
     }
 }
 

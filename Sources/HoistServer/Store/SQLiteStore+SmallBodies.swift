@@ -11,10 +11,12 @@ import GRDB
 /// FULL`) makes bytes and record durable together, so a small PUT waits for one sync
 /// instead of three. The rule is the same: the bytes are on disk before the answer.
 ///
-/// Nothing else needs to know: triggers delete a body with the last row that points at
-/// it, in the same transaction, whichever write removes or repoints the object (a
-/// replacing PUT, a cancel, a failed completion, the sweep), so no body is ever left
-/// without its object nor an object without its body.
+/// Nothing else needs to know: triggers delete a body with the object row that points at
+/// it (each body has a fresh id, so one row at most), in the same transaction, whichever
+/// write removes or repoints the object (a replacing PUT, a cancel, a failed completion,
+/// the sweep), so no body is ever left without its object nor an object without its body.
+/// The database file keeps the pages a deleted body freed, for later bodies to reuse; it
+/// does not shrink.
 extension SQLiteStore {
     /// Bodies up to this size are kept in the database. SQLite stores a blob of this size
     /// in its row's overflow pages; its own measurements put reading and writing such
