@@ -3,7 +3,9 @@ import HoistEngine
 /// One job as `hoist jobs` lists it: the fold of its events. Pure.
 public struct JobSummary: Sendable, Equatable {
     public enum State: String, Sendable {
-        case queued, creating, uploading, completing, retrying, completed, failed, cancelled
+        /// `verifying`: a resumed multipart upload hashing the parts the store holds
+        /// (`checked` of `size`), before any byte goes.
+        case queued, creating, verifying, uploading, completing, retrying, completed, failed, cancelled
     }
 
     public var job: JobID
@@ -11,6 +13,9 @@ public struct JobSummary: Sendable, Equatable {
     public var state: State = .queued
     public var size: Int64 = 0
     public var sent: Int64 = 0
+    /// While `verifying`: bytes of the parts the store holds hashed so far, and their total.
+    public var checked: Int64 = 0
+    public var checkTotal: Int64 = 0
     /// The server's id (the Luw final URL) once it has one.
     public var remoteID: String?
     public var md5: String?
@@ -63,7 +68,7 @@ public struct JobSummary: Sendable, Equatable {
 
     /// Whether the job is on its way (a session being made, bytes going, completing, or
     /// waiting to retry): what `hoist stop` waits for.
-    public var isRunning: Bool { [.creating, .uploading, .completing, .retrying].contains(state) }
+    public var isRunning: Bool { [.creating, .verifying, .uploading, .completing, .retrying].contains(state) }
 
     mutating func apply(_ kind: EngineEvent.Kind) {
         switch kind {
@@ -78,9 +83,12 @@ public struct JobSummary: Sendable, Equatable {
             self.sent = sent
             size = total
             state = .uploading
-        case .verifying:
-            // Parts the store holds being checked against the file: on its way, nothing sent yet.
-            state = .uploading
+        case .verifying(let checked, let total):
+            // Parts the store holds being checked against the file: on its way, nothing
+            // sent yet (`resumed` follows, then progress).
+            self.checked = checked
+            checkTotal = total
+            state = .verifying
         case .completing:
             sent = size
             state = .completing

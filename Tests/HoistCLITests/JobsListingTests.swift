@@ -1,0 +1,32 @@
+import HoistAgent
+import HoistEngine
+import Testing
+@testable import hoist
+
+/// `hoist jobs`: a job's line from the fold of its events.
+@Suite("hoist jobs: a job's line")
+struct JobsListingTests {
+    static func line(_ kinds: [EngineEvent.Kind]) -> (JobSummary?, String?) {
+        let events = kinds.map { EngineEvent(job: JobID(7), path: "/big.iso", kind: $0, time: .zero) }
+        let job = JobSummary.fold(events).last
+        return (job, job.map(JobsCommand.human))
+    }
+
+    @Test("a resume hashing the parts the store holds reads verifying N% of them, running, nothing sent; then uploading")
+    func verifying() {
+        let gib: Int64 = 1 << 30
+        let start: [EngineEvent.Kind] = [.queued(size: 4 * gib), .started]
+        var (job, text) = Self.line(start + [.verifying(checked: 0, total: gib)])
+        #expect(text == "#7  verifying 0%   /big.iso")
+        #expect(job?.isRunning == true)
+        (job, text) = Self.line(start + [.verifying(checked: 0, total: gib), .verifying(checked: gib / 4 + 1, total: gib)])
+        #expect(text == "#7  verifying 25%  /big.iso")
+        #expect(job?.sent == 0 && job?.size == 4 * gib)
+        // A check that found nothing to keep: done at once, 100 %, as the TUI's row says.
+        (_, text) = Self.line(start + [.verifying(checked: 0, total: 0)])
+        #expect(text == "#7  verifying 100% /big.iso")
+        (job, text) = Self.line(start + [.verifying(checked: gib, total: gib), .resumed(held: gib, total: 4 * gib)])
+        #expect(text == "#7  uploading 25%  /big.iso")
+        #expect(job?.state == .uploading && job?.sent == gib)
+    }
+}
