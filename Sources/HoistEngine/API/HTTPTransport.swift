@@ -88,10 +88,3 @@ extension JSONDecoder {
     }
 }
 
-/// ISO 8601 parsing without sharing a non-Sendable formatter across tasks.
-enum ISO8601 {
-    static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-}
