@@ -153,6 +153,8 @@ let package = Package(
             dependencies: [
                 "HoistServer", "HoistTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ],

@@ -4,7 +4,7 @@ import HoistEngine
 public struct JobSummary: Sendable, Equatable {
     public enum State: String, Sendable {
         /// `verifying`: a resumed multipart upload hashing the parts the store holds
-        /// (`checked` of `size`), before any byte goes.
+        /// (`checked` of `checkTotal`), before any byte goes.
         case queued, creating, verifying, uploading, completing, retrying, completed, failed, cancelled
     }
 

@@ -206,7 +206,7 @@ struct BackgroundEngineTests {
                 // The engine agrees: no job of the tree waits or runs, and none beyond those queued.
                 let jobs = try await home.jobs()
                 #expect(jobs.count == queued, "\(jobs.count) jobs")
-                #expect(!jobs.contains { ["queued", "creating", "uploading", "completing", "retrying"].contains($0["state"] as? String ?? "") }, "\(jobs.prefix(3))")
+                #expect(!jobs.contains { ["queued", "creating", "verifying", "uploading", "completing", "retrying"].contains($0["state"] as? String ?? "") }, "\(jobs.prefix(3))")
             }
         }
     }

@@ -22,11 +22,14 @@ struct JobsListingTests {
         (job, text) = Self.line(start + [.verifying(checked: 0, total: gib), .verifying(checked: gib / 4 + 1, total: gib)])
         #expect(text == "#7  verifying 25%  /big.iso")
         #expect(job?.sent == 0 && job?.size == 4 * gib)
+        let json = job.map { JobsCommand.json($0, with: JobsCommand.jsonEncoder()) } ?? ""
+        #expect(json.contains(#""check_total":1073741824,"checked":268435457"#) && json.contains(#""state":"verifying""#), "\(json)")
         // A check that found nothing to keep: done at once, 100 %, as the TUI's row says.
         (_, text) = Self.line(start + [.verifying(checked: 0, total: 0)])
         #expect(text == "#7  verifying 100% /big.iso")
         (job, text) = Self.line(start + [.verifying(checked: gib, total: gib), .resumed(held: gib, total: 4 * gib)])
         #expect(text == "#7  uploading 25%  /big.iso")
         #expect(job?.state == .uploading && job?.sent == gib)
+        #expect(job.map { JobsCommand.json($0, with: JobsCommand.jsonEncoder()) }?.contains("checked") == false)
     }
 }

@@ -2,7 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import GRDB
 import HoistTestSupport
+import Hummingbird
+import Logging
 import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import HoistServer
@@ -137,7 +140,7 @@ struct SmallBodyTests {
         }
     }
 
-    @Test("an object read just before a PUT replaced it is gone: 404, not 500; the new one is served",
+    @Test("an object read just before a PUT replaced it is gone: 404, not 500; its final URL serves the new one",
           .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
     func replacedWhileRead() async throws {
         try await TestServer.with { ts in
@@ -159,6 +162,12 @@ struct SmallBodyTests {
                 #expect(error.status == .notFound)
             }
             #expect(try await TestHTTP.send(.GET, try #require(first.string("final_url"))).text == "two")
+            // The final URL's own route, given the stale record, serves the name's new bytes.
+            let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
+            let served = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-race.png", context: context)
+            #expect(served.status == .ok)
+            #expect(served.headers[.contentLength] == "3")
+            #expect(served.headers[.eTag] == "\"\(MD5Hex.of(Data("two".utf8)))\"")
         }
     }
 

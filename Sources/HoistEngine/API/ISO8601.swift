@@ -18,7 +18,8 @@ enum ISO8601 {
     }
 
     /// The common form, or nil for anything else (left to Foundation): a field out of
-    /// range, a day the month lacks, a leap second, too many fraction digits, a year
+    /// range, a day the month lacks, a leap second, too many fraction digits, an offset
+    /// beyond ±18:00, a year
     /// before 1583 (Foundation's calendar is Julian before the Gregorian reform of October
     /// 1582; this arithmetic is Gregorian only).
     static func parseCommonForm(_ text: String) -> Date? {
@@ -54,7 +55,8 @@ enum ISO8601 {
             offset = 0
         } else if index == bytes.count - 6, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
                   bytes[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1, 2), let minutes = number(index + 4, 2),
-                  hours < 24, minutes < 60 {
+                  // Foundation makes no time zone beyond ±18 hours, and so no date.
+                  minutes < 60, hours * 60 + minutes <= 18 * 60 {
             offset = (hours * 60 + minutes) * 60 * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
         } else {
             return nil

@@ -69,6 +69,18 @@ struct DiskBlobs: BlobStore {
     }
 
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
+        do {
+            return try await finalResponse(object, filename: filename, context: context)
+        } catch let error as APIError where error.status == .notFound && DiskBlobStore.isInline(object.blobId) {
+            // A PUT to the same name committed after the route read the object, and its
+            // kept body went with it: the URL serves the name's latest bytes, as it would a
+            // moment later. Once: a name replaced again meanwhile is answered 404.
+            guard let current = try await store.object(at: object.objectKey), current.blobId != object.blobId else { throw error }
+            return try await finalResponse(current, filename: filename, context: context)
+        }
+    }
+
+    private func finalResponse(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
         var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, store: store, context: context)
         if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
         if let expires = object.expiresHeader { response.headers[.expires] = expires }

@@ -25,9 +25,9 @@ enum ObjectResponse {
     static func keptBytes(of object: ObjectRecord, store: any MetadataStore) async throws -> Data {
         guard let bytes = try await store.smallBody(blobId: object.blobId) else {
             // The triggers delete a body only with its object: a PUT that replaced it, or
-            // the sweep, committed since the caller read the object. What it read is gone,
-            // as it would be for a request a moment later: 404. With the object still
-            // there, the store is broken.
+            // the sweep, committed since the caller read the object. What it read is gone:
+            // 404 (a Luw final URL then serves the name's new object, `DiskBlobs`). With
+            // the object still there, the store is broken.
             if try await store.object(at: object.objectKey)?.blobId == object.blobId { throw APIError.internalError() }
             throw APIError.notFound()
         }

@@ -55,7 +55,9 @@ struct StorageRoutes: Sendable {
         let sink = try BodySink(disk: disk, smallLimit: state.store.smallBodyLimit,
                                 declaredLength: request.headers[.contentLength].flatMap { Int64($0) }, budget: state.heldBodies)
         state.inflight.begin(session.id)
-        defer { state.inflight.end(session.id) }
+        // The sink's reservation covers the kept bytes until their commit is done, not
+        // only until the sink's last use.
+        defer { withExtendedLifetime(sink) {}; state.inflight.end(session.id) }
         do {
             for try await buffer in request.body {
                 if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }

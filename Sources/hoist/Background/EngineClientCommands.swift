@@ -142,7 +142,9 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// One job as a JSON object, keys sorted; absent ones left out.
     static func json(_ job: JobSummary, with encoder: JSONEncoder) -> String {
+        let verifying = job.state == .verifying
         let line = JobLine(job: job.job.rawValue, path: job.path, state: job.state.rawValue, size: job.size, sent: job.sent,
+                           checked: verifying ? job.checked : nil, checkTotal: verifying ? job.checkTotal : nil,
                            remote: job.remoteID, md5: job.md5, error: job.error?.message, errorCode: job.error?.codeName)
         return String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self)
     }
@@ -161,13 +163,17 @@ struct JobsCommand: AsyncParsableCommand {
         let state: String
         let size: Int64
         let sent: Int64
+        /// While `verifying`: the bytes of the parts the store holds hashed so far, of `check_total`.
+        let checked: Int64?
+        let checkTotal: Int64?
         let remote: String?
         let md5: String?
         let error: String?
         let errorCode: String?
 
         enum CodingKeys: String, CodingKey {
-            case job, path, state, size, sent, remote, md5, error
+            case job, path, state, size, sent, checked, remote, md5, error
+            case checkTotal = "check_total"
             case errorCode = "error_code"
         }
     }
