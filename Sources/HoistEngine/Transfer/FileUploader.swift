@@ -83,15 +83,23 @@ struct FileUploader: Sendable {
     /// One PUT of `range` of the file: the body streams from the file (a range of at most one
     /// chunk is read whole first, see `WholeBody`) while the delegate counts what the socket
     /// took (`onProgress` gets bytes of this range).
-    func put(_ file: FileIdentity, range: Range<Int64>, to target: PutTarget, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> Sent {
+    ///
+    /// `readAhead`: the file is read through NIO's `readChunks`, up to eight chunks ahead of
+    /// the socket (one large PUT); without it one chunk at a time (`ChunksOnDemand`: a
+    /// multipart upload's parts, several at once).
+    func put(_ file: FileIdentity, range: Range<Int64>, to target: PutTarget, readAhead: Bool = true,
+             onProgress: @escaping @Sendable (Int64) -> Void) async throws -> Sent {
         let length = range.upperBound - range.lowerBound
         // One chunk or less goes as one buffer (see `WholeBody`); an empty body keeps the
         // stream, which sends nothing and knows the empty digest.
         if length > 0, length <= Int64(chunkSize) { return try await putWhole(file, range: range, to: target, onProgress: onProgress) }
         return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
             let stall = StallWatch()
+            let chunks: any AsyncSequence<ByteBuffer, any Error> & Sendable = readAhead
+                ? handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize)))
+                : ChunksOnDemand(handle: handle, range: range, chunkLength: Int64(chunkSize))
             let body = UploadBody(
-                chunks: handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize))),
+                chunks: chunks,
                 expectedSize: length, path: file.path, limiter: limiter, stall: stall)
             let digest = Mutex<String?>(nil)
             let producer = Mutex<Task<Void, Never>?>(nil)

@@ -114,7 +114,7 @@ struct MultipartUploader: Sendable {
             let progress = VerifyProgress(total: total, interval: uploader.progressInterval, clock: uploader.clock, report: onVerifying)
             var before: Int64 = 0
             for part in unvouched {
-                let md5 = try await FileDigest.md5(of: file.path, range: part.range, chunkSize: uploader.chunkSize) { [before] in
+                let md5 = try await FileDigest.md5(of: file.path, range: part.range, chunkSize: uploader.chunkSize, readAhead: false) { [before] in
                     progress.read(before + $0)
                 }
                 let size = part.range.upperBound - part.range.lowerBound
@@ -138,9 +138,9 @@ struct MultipartUploader: Sendable {
     private func sendPart(_ number: Int, of file: FileIdentity, session: RemoteSession, plan: PartPlan, row: Int64,
                           stamp: FileIdentity.ChangeStamp, onProgress: @escaping @Sendable (Int64) -> Void) async throws -> UploadedPart {
         let range = plan.range(of: number)
-        let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize)
+        let md5 = try await FileDigest.md5(of: file.path, range: range, chunkSize: uploader.chunkSize, readAhead: false)
         let target = try api.putTarget(for: session, part: number, contentMD5: md5.base64)
-        let sent = try await uploader.put(file, range: range, to: target, onProgress: onProgress)
+        let sent = try await uploader.put(file, range: range, to: target, readAhead: false, onProgress: onProgress)
         guard sent.md5 == md5.hex else { throw EngineError.fileChanged(file.path) }
         if let stored = sent.storedMD5, stored != md5.hex {
             throw EngineError.http(status: 422, code: "checksum_mismatch", message: "part \(number): the store's ETag \(stored) is not the MD5 sent (\(md5.hex))")

@@ -11,7 +11,8 @@ import _NIOFileSystem
 /// for the future async-http-client returns, which is its backpressure: a slow connection
 /// slows the reading instead of filling memory.
 struct UploadBody: Sendable {
-    let chunks: FileChunks
+    /// The range's chunks: NIO's `readChunks` (read ahead) or `ChunksOnDemand`.
+    let chunks: any AsyncSequence<ByteBuffer, any Error> & Sendable
     let expectedSize: Int64
     let path: String
     let limiter: RateLimiter?
