@@ -48,7 +48,7 @@ struct SmallBodyTests {
     }
 
     @Test("up to 64 KiB a body is a row, not a file, and is served byte for byte; one byte more is a file",
-          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+          .diskBlobsOnly, .keptBodies)
     func keptUpToTheLimit() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -72,7 +72,7 @@ struct SmallBodyTests {
     }
 
     @Test("an empty Luw body is kept as an empty row and served as 0 bytes, not lost as NULL",
-          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+          .diskBlobsOnly, .keptBodies)
     func emptyBody() async throws {
         try await TestServer.with { ts in
             let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
@@ -89,7 +89,7 @@ struct SmallBodyTests {
     }
 
     @Test("a chunked body is judged by the bytes that came: small ones kept, one that outgrows the limit goes to a file whole",
-          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+          .diskBlobsOnly, .keptBodies)
     func chunkedBodies() async throws {
         try await TestServer.with { ts async throws in
             let small = TestBytes.pseudoRandom(count: 10_000, seed: .random(in: 0...UInt64.max))
@@ -106,7 +106,7 @@ struct SmallBodyTests {
     }
 
     @Test("a replaced, cancelled or swept object takes its kept body with it, in the same commit",
-          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+          .diskBlobsOnly, .keptBodies)
     func bodiesGoWithTheirObjects() async throws {
         let clock = ManualClock()
         try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
@@ -141,7 +141,7 @@ struct SmallBodyTests {
     }
 
     @Test("an object read just before a PUT replaced it is gone: 404, not 500; its final URL serves the new one",
-          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+          .diskBlobsOnly, .keptBodies)
     func replacedWhileRead() async throws {
         try await TestServer.with { ts in
             let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
@@ -178,7 +178,7 @@ struct SmallBodyTests {
     }
 
     @Test("a kept body that is gone or the wrong size → 500, never a short 200",
-          .diskBlobsOnly, .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies"))
+          .diskBlobsOnly, .keptBodies)
     func brokenStore() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -249,4 +249,9 @@ struct SmallBodyTests {
             #expect(try await TestHTTP.send(.GET, url).body == body)
         }
     }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// A test of the bodies the SQLite store keeps; PostgreSQL keeps none.
+    static var keptBodies: Self { .enabled(if: !TestBackend.isPostgres, "PostgreSQL keeps no bodies") }
 }
