@@ -19,9 +19,8 @@ enum ISO8601 {
 
     /// The common form, or nil for anything else (left to Foundation): a field out of
     /// range, a day the month lacks, a leap second, too many fraction digits, an offset
-    /// beyond ±18:00, a year
-    /// before 1583 (Foundation's calendar is Julian before the Gregorian reform of October
-    /// 1582; this arithmetic is Gregorian only).
+    /// beyond ±18:00, a year before 1583 (Foundation's calendar is Julian before the
+    /// Gregorian reform of October 1582; this arithmetic is Gregorian only).
     static func parseCommonForm(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }

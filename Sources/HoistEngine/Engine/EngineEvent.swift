@@ -75,3 +75,11 @@ public struct EngineEvent: Sendable, Equatable {
         }
     }
 }
+
+extension EngineEvent {
+    /// How far a `verifying` check is, in whole percent of the bytes the store holds: 100
+    /// when it holds none. The TUI's row and `hoist jobs` both show it.
+    public static func verifiedPercent(checked: Int64, total: Int64) -> Int {
+        total > 0 ? Int(Double(min(max(checked, 0), total)) / Double(total) * 100) : 100
+    }
+}

@@ -37,4 +37,13 @@ struct ChunksOnDemand: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(handle: handle, offset: range.lowerBound, end: range.upperBound, chunkLength: chunkLength)
     }
+
+    /// `range` of `handle` in chunks: through NIO's `readChunks` when `readAhead` (one
+    /// stream, which the read-ahead keeps fed), else one chunk at a time.
+    static func chunks(of handle: ReadFileHandle, in range: Range<Int64>, chunkLength: Int64,
+                       readAhead: Bool) -> any AsyncSequence<ByteBuffer, any Error> & Sendable {
+        readAhead
+            ? handle.readChunks(in: range, chunkLength: .bytes(chunkLength))
+            : ChunksOnDemand(handle: handle, range: range, chunkLength: chunkLength)
+    }
 }

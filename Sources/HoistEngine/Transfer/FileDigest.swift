@@ -16,17 +16,15 @@ enum FileDigest {
 
     /// The MD5 of `range` of the file at `path`. `onRead` hears how many of the range's
     /// bytes have been read and hashed, after each chunk. `readAhead` as in
-    /// ``FileUploader/put(_:range:to:readAhead:onProgress:)``: off for a multipart upload's
-    /// parts, several of which are hashed at once.
+    /// ``FileUploader/put(_:range:to:readAhead:onProgress:)``: off for the parts a multipart
+    /// upload sends, several at once (a resume's check reads one part at a time, with it).
     static func md5(of path: String, range: Range<Int64>, chunkSize: Int, readAhead: Bool = true,
                     onRead: (@Sendable (Int64) -> Void)? = nil) async throws(EngineError) -> MD5 {
         do {
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 var hasher = Insecure.MD5()
                 var read: Int64 = 0
-                let chunks: any AsyncSequence<ByteBuffer, any Error> & Sendable = readAhead
-                    ? handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize)))
-                    : ChunksOnDemand(handle: handle, range: range, chunkLength: Int64(chunkSize))
+                let chunks = ChunksOnDemand.chunks(of: handle, in: range, chunkLength: Int64(chunkSize), readAhead: readAhead)
                 for try await chunk in chunks {
                     try Task.checkCancellation()
                     chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }

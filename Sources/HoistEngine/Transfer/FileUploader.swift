@@ -95,11 +95,8 @@ struct FileUploader: Sendable {
         if length > 0, length <= Int64(chunkSize) { return try await putWhole(file, range: range, to: target, onProgress: onProgress) }
         return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
             let stall = StallWatch()
-            let chunks: any AsyncSequence<ByteBuffer, any Error> & Sendable = readAhead
-                ? handle.readChunks(in: range, chunkLength: .bytes(Int64(chunkSize)))
-                : ChunksOnDemand(handle: handle, range: range, chunkLength: Int64(chunkSize))
             let body = UploadBody(
-                chunks: chunks,
+                chunks: ChunksOnDemand.chunks(of: handle, in: range, chunkLength: Int64(chunkSize), readAhead: readAhead),
                 expectedSize: length, path: file.path, limiter: limiter, stall: stall)
             let digest = Mutex<String?>(nil)
             let producer = Mutex<Task<Void, Never>?>(nil)

@@ -114,7 +114,7 @@ struct MultipartUploader: Sendable {
             let progress = VerifyProgress(total: total, interval: uploader.progressInterval, clock: uploader.clock, report: onVerifying)
             var before: Int64 = 0
             for part in unvouched {
-                let md5 = try await FileDigest.md5(of: file.path, range: part.range, chunkSize: uploader.chunkSize, readAhead: false) { [before] in
+                let md5 = try await FileDigest.md5(of: file.path, range: part.range, chunkSize: uploader.chunkSize) { [before] in
                     progress.read(before + $0)
                 }
                 let size = part.range.upperBound - part.range.lowerBound

@@ -241,7 +241,7 @@ public struct JobRow: Sendable, Equatable {
         case .creating: return "creating"
         case .uploading: return isStalled(at: now) ? "stalled" : "uploading"
         case .verifying(let checked, let total):
-            return "verifying \(total > 0 ? Int(Double(min(max(checked, 0), total)) / Double(total) * 100) : 100)%"
+            return "verifying \(EngineEvent.verifiedPercent(checked: checked, total: total))%"
         case .completing: return "completing"
         case .retrying:
             let reason = retryReason.map { ": " + $0 } ?? ""

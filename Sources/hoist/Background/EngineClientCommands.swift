@@ -129,11 +129,7 @@ struct JobsCommand: AsyncParsableCommand {
     static func human(_ job: JobSummary) -> String {
         var state = job.state.rawValue
         if job.state == .uploading, job.size > 0 { state += " \(Int(Double(job.sent) / Double(job.size) * 100))%" }
-        if job.state == .verifying {
-            // As the TUI's row: of the bytes the store holds, 100 % when it holds none.
-            let share = job.checkTotal > 0 ? Double(min(max(job.checked, 0), job.checkTotal)) / Double(job.checkTotal) : 1
-            state += " \(Int(share * 100))%"
-        }
+        if job.state == .verifying { state += " \(EngineEvent.verifiedPercent(checked: job.checked, total: job.checkTotal))%" }
         var line = "#\(job.job.rawValue)  \(state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(job.path)"
         if let remote = job.remoteID, job.state == .completed { line += "  → \(remote)" }
         if let error = job.error { line += "  (\(error.message))" }
