@@ -44,6 +44,25 @@ struct LightfieldValidationTests {
         }
     }
 
+    @Test("a mimeType that is not type/subtype of HTTP tokens (CR, LF, NUL, spaces, no slash) → 400 at create; parameters are dropped")
+    func mimeTypeSyntax() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            for bad in ["text/plain\r\nx-injected: 1", "text/plain\nx: 1", "text/pl\u{0}ain", "text/\u{0B}plain", "text plain",
+                        "textplain", "text/", "/plain", "text/plain/x", "tëxt/plain", "\"text/plain\""] {
+                let created = try await lf.create(purpose: "general", filename: "a.txt", mimeType: bad, sizeBytes: 1)
+                #expect(created.status == 400, "\(bad.debugDescription)")
+                #expect(created.errorCode == "invalid_request", "\(bad.debugDescription)")
+            }
+            for good in ["application/vnd.ms-excel", "text/plain; charset=utf-8", "Image/PNG", "application/x-tar+gzip"] {
+                let created = try await lf.create(purpose: "general", filename: "a.txt", mimeType: good, sizeBytes: 1)
+                #expect(created.status == 200, "\(good)")
+                let headers = try #require(created.json["uploadHeaders"] as? [String: Any])
+                #expect(headers["content-type"] as? String == good.split(separator: ";")[0].lowercased())
+            }
+        }
+    }
+
     @Test("purposes: unknown → 400, MIME not allowed → 415, over the limit → 413, size ≤ 0 or missing fields → 400")
     func createValidation() async throws {
         try await TestServer.with { ts in

@@ -32,6 +32,9 @@ struct CreateFileSpec {
         }
         let mime = mimeType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
         guard !mime.isEmpty else { throw APIError.invalidRequest("mimeType is empty") }
+        // It comes back as the PUT's signed content-type: a value with CR, LF or other
+        // bytes a header cannot hold would make a session no client can use.
+        guard Self.isMediaType(mime) else { throw APIError.invalidRequest("mimeType must be a media type such as text/plain") }
         if let allowed = rule.mimeTypes, !allowed.contains(mime) {
             throw APIError.unsupportedMediaType(mime, purpose: purpose)
         }
@@ -44,6 +47,20 @@ struct CreateFileSpec {
         self.filename = try FileNames.sanitize(filename)
         self.mimeType = mime
         self.sizeBytes = bytes
+    }
+
+    /// `type/subtype`, each an HTTP token (RFC 9110 section 8.3.1).
+    static func isMediaType(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.unicodeScalars.allSatisfy(isTokenCharacter) }
+    }
+
+    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return false }
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9": return true
+        default: return "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+        }
     }
 }
 
