@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("body-timeout"), help: "Seconds a request body may send nothing before it is answered 408.")
     var bodyTimeout: Double = 60
 
+    @Option(name: .customLong("send-timeout"), help: "Seconds a client may take none of an answer before its connection closes.")
+    var sendTimeout: Double = 60
+
     @Option(name: .customLong("max-connections"), help: "Connections open at once; more wait in the listen backlog until one closes.")
     var maxConnections: Int = 4096
 
@@ -62,7 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...315_360_000).contains(sessionTTL ?? 3600), (1...315_360_000).contains(downloadTTL) else {
             throw ValidationError("--session-ttl and --download-ttl must be from 1 second to 10 years")
         }
-        for (name, value) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)] {
+        let timeouts = [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout),
+                        ("--send-timeout", sendTimeout)]
+        for (name, value) in timeouts {
             guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be from 0 to 86400 seconds") }
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
@@ -82,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.connectionLimits.headerTimeout = .nanoseconds(Int64(headerTimeout * 1e9))
         config.connectionLimits.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9))
         config.connectionLimits.bodyTimeout = .nanoseconds(Int64(bodyTimeout * 1e9))
+        config.connectionLimits.sendTimeout = .nanoseconds(Int64(sendTimeout * 1e9))
         config.connectionLimits.maxConnections = maxConnections
         config.metricsPort = metricsPort
         config.allowedOrigins = allowOrigin.isEmpty ? nil : allowOrigin
@@ -98,6 +104,11 @@ struct ServeCommand: AsyncParsableCommand {
         // Scripts read this line to find the server: it goes out whole and at once.
         FileHandle.standardOutput.write(Data((server.baseURL + "\n").utf8))
         var note = "hoist serve: listening on \(server.baseURL), data in \(data)"
+        if publicURL != nil {
+            // The base URL is the public one; a script that asked for --port 0 finds the port here.
+            let bound = host.contains(":") ? "[\(host)]" : host
+            note = "hoist serve: listening on http://\(bound):\(server.port) (URLs handed out under \(server.baseURL)), data in \(data)"
+        }
         if case .postgres = config.metadata { note += ", metadata in PostgreSQL" }
         if case .s3(let s3) = config.blobStore { note += ", bytes in s3://\(s3.bucket)/\(s3.prefix)" }
         if let port = server.metricsPort { note += ", metrics on port \(port)" }

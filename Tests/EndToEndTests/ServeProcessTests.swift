@@ -36,6 +36,24 @@ struct ServeProcessTests {
         #expect(await server.waitForExit() == 0)
     }
 
+    @Test("with --public-url and --port 0 the first line is the public base; stderr names the port actually bound, which answers")
+    func publicURLPort() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-serve")
+        let (server, base) = try await Self.serve(dir, extra: ["--public-url", "https://uploads.example.com/pfx/"])
+        #expect(base == "https://uploads.example.com/pfx", "\(base)")
+        var port: Int?
+        #expect(await waitUntil {
+            let text = server.standardError()
+            guard let match = text.firstMatch(of: /listening on http:\/\/127\.0\.0\.1:([0-9]+) \(URLs handed out under https:\/\/uploads\.example\.com\/pfx\)/) else { return false }
+            port = Int(match.1)
+            return true
+        }, "\(server.standardError())")
+        let bound = try #require(port)
+        #expect(try await TestHTTP.send(.GET, "http://127.0.0.1:\(bound)/openapi.json").status == 200)
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+    }
+
     @Test("keys create refuses unknown scopes and roles with a clear message")
     func badKeys() async throws {
         let dir = try TempDirectory.make(prefix: "hoist-serve")

@@ -8,13 +8,14 @@ import Testing
 /// cap keeps new connections from starving the ones in flight.
 @Suite("Connection limits against the real server")
 struct ConnectionLimitTests {
-    private static func limits(header: Double = 10, idle: Double = 60, body: Double = 60, max: Int = 4096)
+    private static func limits(header: Double = 10, idle: Double = 60, body: Double = 60, send: Double = 60, max: Int = 4096)
         -> (inout ServerConfiguration) -> Void
     {
         { config in
             config.connectionLimits.headerTimeout = .milliseconds(Int64(header * 1000))
             config.connectionLimits.idleTimeout = .milliseconds(Int64(idle * 1000))
             config.connectionLimits.bodyTimeout = .milliseconds(Int64(body * 1000))
+            config.connectionLimits.sendTimeout = .milliseconds(Int64(send * 1000))
             config.connectionLimits.maxConnections = max
         }
     }
@@ -75,6 +76,7 @@ struct ConnectionLimitTests {
             #expect(closed)
             #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
             #expect(text.contains("request_timeout"))
+            #expect(text.lowercased().contains("connection: close"), "it closes, and says so: \(text)")
             #expect(await waitUntil { ts.openTemporaryBodies() == [] })
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).isEmpty)
             #expect(try await ts.storedBlobCount() == 0)
@@ -84,6 +86,37 @@ struct ConnectionLimitTests {
             #expect(try await lf.complete(id).errorCode == "upload_missing")
             #expect(try await lf.put(created, body: Data(repeating: 0x61, count: declared)).status == 200)
             #expect(try await lf.complete(id).status == 200)
+        }
+    }
+
+    @Test("downloads their clients stop reading are closed after the send timeout: their files and connections are let go",
+          .diskBlobsOnly)
+    func stalledDownload() async throws {
+        try await TestServer.with(configure: Self.limits(send: 1)) { ts in
+            // Far more than loopback's socket buffers hold: the server's output has to wait.
+            let size = 32 << 20
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(purpose: "general", filename: "big.bin", sizeBytes: size)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: Data(repeating: 0x62, count: size)).status == 200)
+            #expect(try await lf.complete(id).status == 200)
+            let url = try #require(try await lf.downloadURL(id).string("url"))
+            let path = String(url.dropFirst(ts.baseURL.count))
+            // Two clients ask for the file and read none of it.
+            let stalled = try (0..<2).map { _ in try RawConnection(port: ts.server.port, receiveBuffer: 4096) }
+            for connection in stalled { connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") }
+            let blobs = ts.dataDirectory + "/blobs"
+            #expect(await waitUntil { (TestServer.openFiles(in: blobs)?.count ?? 0) > 0 }, "the downloads began")
+            // Without the send timeout nothing would let them go: the server is busy
+            // answering, so no other deadline applies, and each holds its file and connection.
+            #expect(await waitUntil { TestServer.openFiles(in: blobs)?.count == 0 }, "the stalled downloads still hold the file")
+            for connection in stalled {
+                let (text, closed) = await connection.readUntilClosed(timeout: 30)
+                #expect(closed)
+                #expect(text.hasPrefix("HTTP/1.1 200"))
+                #expect(text.utf8.count < size, "the whole answer was sent: the client did not hold it back")
+            }
+            #expect(try await lf.metadata(id).status == 200)
         }
     }
 

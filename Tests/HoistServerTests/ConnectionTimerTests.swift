@@ -47,6 +47,31 @@ struct ConnectionTimerTests {
         #expect(timer.expiry(at: at(260)) == .idle)
     }
 
+    @Test("an answer the client stops taking: closed once the output has been blocked for the send timeout, in any phase")
+    func blockedOutput() {
+        var limits = limits
+        limits.sendTimeout = .seconds(20)
+        var timer = ConnectionTimer(limits: limits, now: zero)
+        timer.headArrived(at: at(1))
+        timer.requestEnded()
+        #expect(timer.deadline == nil, "busy, output flowing: the server's own time")
+        timer.outputBlocked(at: at(10))
+        timer.outputBlocked(at: at(15))  // still the first moment it blocked
+        #expect(timer.deadline == at(30))
+        #expect(timer.expiry(at: at(29)) == nil)
+        #expect(timer.expiry(at: at(30)) == .send)
+        timer.outputFlowed()
+        #expect(timer.deadline == nil)
+        #expect(timer.expiry(at: at(1_000)) == nil)
+        // The answer ended into the buffers; the client still reads none of it: the send
+        // timeout comes before the idle one.
+        timer.outputBlocked(at: at(40))
+        timer.responseEnded(at: at(41))
+        #expect(timer.phase == .idle)
+        #expect(timer.deadline == at(60))
+        #expect(timer.expiry(at: at(60)) == .send)
+    }
+
     @Test("pipelined requests: the connection stays busy until every response has ended")
     func pipelining() {
         var timer = ConnectionTimer(limits: limits, now: zero)

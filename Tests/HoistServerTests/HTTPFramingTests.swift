@@ -44,4 +44,55 @@ struct HTTPFramingTests {
             #expect(try await lf.complete(id).status == 200)
         }
     }
+
+    @Test("an answer given before the body is read (401, 413) says Connection: close and closes, one answer, the rest unread")
+    func earlyAnswersClose() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            // A 401 before the JSON body is read, and a chunk after it that does not parse:
+            // one answer, not a second 400 a keep-alive client would take for its next request's.
+            let unauthorized = try RawConnection(port: ts.server.port)
+            unauthorized.send("POST /v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer nope\r\n"
+                + "content-type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nZZ\r\n")
+            let (text, closed) = await unauthorized.readUntilClosed(timeout: 30)
+            #expect(closed)
+            #expect(text.hasPrefix("HTTP/1.1 401"), "\(text)")
+            #expect(text.lowercased().contains("connection: close"), "\(text)")
+            #expect(text.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer: \(text)")
+
+            // A PUT that declares more than its session's size: 413 from the head, and the
+            // connection closes at once instead of reading the gigabytes it announced.
+            let created = try await lf.create(purpose: "general", filename: "a.bin", sizeBytes: 10)
+            let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let tooLarge = try RawConnection(port: ts.server.port)
+            tooLarge.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\nContent-Length: 10000000000\r\n\r\nabc")
+            let (answer, gone) = await tooLarge.readUntilClosed(timeout: 30)
+            #expect(gone, "still reading a body it refused: \(answer)")
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+            #expect(answer.lowercased().contains("connection: close"), "\(answer)")
+            // The session is untouched: the right body still goes in.
+            #expect(try await lf.put(created, body: Data(repeating: 0x61, count: 10)).status == 200)
+        }
+    }
+
+    @Test("a Luw PUT declaring more than the general limit → 413 from its head, with or without Expect: 100-continue", .diskBlobsOnly)
+    func luwOverLimit() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let signed = try #require(try await luw.upload(filename: "big.jpg").string("signed_url"))
+            let path = String(signed.dropFirst(ts.baseURL.count))
+            let declared = (5 << 30) + 1
+            for expect in ["", "Expect: 100-continue\r\n"] {
+                let connection = try RawConnection(port: ts.server.port)
+                connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
+                    + "Cache-Control: max-age=315360000\r\nExpires: Sun, 19 Jul 2030 18:06:32 GMT\r\n"
+                    + "Content-Length: \(declared)\r\n\(expect)\r\n")
+                let (text, closed) = await connection.readUntilClosed(timeout: 30)
+                #expect(closed, "\(expect): \(text)")
+                #expect(text.hasPrefix("HTTP/1.1 413"), "\(expect): \(text)")
+                #expect(!text.contains("100 Continue"), "\(text)")
+            }
+            #expect(try await luw.put(signed, body: Data(repeating: 0x62, count: 100)).status == 200)
+        }
+    }
 }

@@ -59,6 +59,34 @@ struct MetricsTests {
         }
     }
 
+    @Test("a PUT its client abandons mid-body (reset, half-close, a broken chunk) is timed with the 400 it got, never as a 500")
+    func abandonedPuts() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let endings: [(head: String, body: String, halfClose: Bool)] = [
+                ("Content-Length: 100000", "abc", false),  // reset: closed with data unsent
+                ("Content-Length: 100000", "abc", true),  // half-close: EOF mid-body
+                ("Transfer-Encoding: chunked", "3\r\nabc\r\nzz\r\n", false),  // a chunk size that is not hex
+            ]
+            for ending in endings {
+                let created = try await lf.create(purpose: "general", filename: "gone.bin", sizeBytes: 100_000)
+                let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+                let connection = try RawConnection(port: ts.server.port)
+                connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\n\(ending.head)\r\n\r\n\(ending.body)")
+                if ending.halfClose { connection.shutdownWrite() }
+                if ending.head.hasPrefix("Transfer") { _ = await connection.readUntilClosed(timeout: 30) } else { connection.close() }
+            }
+            var text = ""
+            let counted = await waitUntil {
+                text = (try? await TestHTTP.send(.GET, "\(ts.baseURL)/metrics").text) ?? ""
+                return sample(text, #"hoist_put_duration_seconds_count{status="400"}"#) == 3
+            }
+            #expect(counted, "\(text)")
+            #expect(!text.contains(#"hoist_put_duration_seconds_count{status="500"}"#), "\(text)")
+            #expect(sample(text, #"hoist_requests_total{route="/storage/{id}/{name}",method="PUT",status="400"}"#) == 3, "\(text)")
+        }
+    }
+
     @Test("with a metrics port, /metrics is served there and not on the API's port")
     func separatePort() async throws {
         try await TestServer.with(configure: { $0.metricsPort = 0 }) { ts in

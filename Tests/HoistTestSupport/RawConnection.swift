@@ -10,10 +10,14 @@ public final class RawConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var closed = false
 
-    /// Connects to `127.0.0.1:port`.
-    public init(port: Int) throws {
+    /// Connects to `127.0.0.1:port`; `receiveBuffer` sets `SO_RCVBUF` first (a small one
+    /// makes a client that does not read hold the server's output back sooner).
+    public init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ChildProcessError(description: "socket: \(String(cString: strerror(errno)))") }
+        if var size = receiveBuffer {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -91,6 +95,9 @@ public final class RawConnection: @unchecked Sendable {
         else { return !head.hasPrefix("http/1.1 100") }
         return text[end.upperBound...].utf8.count >= length
     }
+
+    /// Half-closes: the peer reads end of file, and may still answer.
+    public func shutdownWrite() { _ = shutdown(fd, Int32(SHUT_WR)) }
 
     public func close() {
         lock.lock()

@@ -7,6 +7,11 @@ import NIOCore
 /// - head: bytes arrived but the request head is not complete (`headerTimeout`);
 /// - body: the body is being read and no byte came for `bodyTimeout`;
 /// - busy: the server is working on, or sending, its answer: no client deadline.
+///
+/// Across all of them, an answer the client does not take: while the connection's output
+/// is over NIO's high-water mark, the client must read enough to bring it under the low one
+/// within `sendTimeout`, or the connection closes (a download nobody reads would otherwise
+/// hold its connection, and its open file, for ever).
 struct ConnectionTimer: Sendable {
     enum Phase: Sendable, Equatable { case idle, head, body, busy }
 
@@ -19,6 +24,8 @@ struct ConnectionTimer: Sendable {
         /// The request body fails with `RequestTimeout`, so that its route discards the
         /// upload and answers 408; then the connection closes.
         case body
+        /// The client stopped reading an answer: closed, as no answer can reach it.
+        case send
     }
 
     let limits: ConnectionLimits
@@ -27,6 +34,8 @@ struct ConnectionTimer: Sendable {
     private var partialHead = false
     /// Requests whose head arrived and whose response has not ended (pipelining allows more than one).
     private var inFlight = 0
+    /// Since when the output has waited for the client to read (nil while it flows).
+    private var blockedSince: NIODeadline?
 
     init(limits: ConnectionLimits, now: NIODeadline) {
         self.limits = limits
@@ -39,14 +48,32 @@ struct ConnectionTimer: Sendable {
         return partialHead ? .head : .idle
     }
 
-    /// When the current phase runs out; `nil` while the server is busy.
+    /// When the current phase runs out, or the client must have read more of an answer,
+    /// whichever comes first; `nil` while the server is busy and its output flows.
     var deadline: NIODeadline? {
+        let send = blockedSince.map { $0 + limits.sendTimeout }
+        guard let phaseDeadline else { return send }
+        return min(phaseDeadline, send ?? phaseDeadline)
+    }
+
+    private var phaseDeadline: NIODeadline? {
         switch phase {
         case .idle: since + limits.idleTimeout
         case .head: since + limits.headerTimeout
         case .body: since + limits.bodyTimeout
         case .busy: nil
         }
+    }
+
+    /// The output went over the high-water mark: the client is not reading as fast as the
+    /// server writes.
+    mutating func outputBlocked(at now: NIODeadline) {
+        if blockedSince == nil { blockedSince = now }
+    }
+
+    /// The client read the output back under the low-water mark.
+    mutating func outputFlowed() {
+        blockedSince = nil
     }
 
     mutating func bytesArrived(at now: NIODeadline) {
@@ -77,7 +104,8 @@ struct ConnectionTimer: Sendable {
 
     /// What happens at `now`: `nil` while the deadline has not passed.
     func expiry(at now: NIODeadline) -> Expiry? {
-        guard let deadline, now >= deadline else { return nil }
+        if let blockedSince, now >= blockedSince + limits.sendTimeout { return .send }
+        guard let deadline = phaseDeadline, now >= deadline else { return nil }
         switch phase {
         case .idle: return .idle
         case .head: return .head
@@ -95,6 +123,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var idleTimeout: TimeAmount = .seconds(60)
     /// A request body that sends nothing for this long is answered 408 and closed.
     public var bodyTimeout: TimeAmount = .seconds(60)
+    /// An answer the client takes none of for this long (its output stays over the
+    /// high-water mark) closes the connection.
+    public var sendTimeout: TimeAmount = .seconds(60)
     /// Connections open at once; more wait in the backlog until one closes. Lowered to
     /// fit the process's descriptor limit.
     public var maxConnections: Int = 4096

@@ -49,7 +49,7 @@ final class ConnectionWatchdog {
         switch timer.expiry(at: .now()) {
         case nil:
             arm()
-        case .idle:
+        case .idle, .send:
             context.close(promise: nil)
         case .head:
             RawAnswer.send(.requestTimeout, code: "request_timeout",
@@ -101,6 +101,18 @@ final class ConnectionWatchdog {
             watchdog.stop()
             context.fireChannelInactive()
         }
+
+        /// The output crossed a water mark: a client that stops reading an answer has until
+        /// the send timeout to take some of it.
+        func channelWritabilityChanged(context: ChannelHandlerContext) {
+            if context.channel.isWritable {
+                watchdog.update { $0.outputFlowed() }
+            } else {
+                let now = NIODeadline.now()
+                watchdog.update { $0.outputBlocked(at: now) }
+            }
+            context.fireChannelWritabilityChanged()
+        }
     }
 
     /// Request parts in, response parts out.
@@ -110,6 +122,15 @@ final class ConnectionWatchdog {
         typealias OutboundIn = HTTPResponsePart
         typealias OutboundOut = HTTPResponsePart
         private let watchdog: ConnectionWatchdog
+        /// Requests whose body has ended, and final answers begun, on this connection.
+        /// Answers go in request order, so the answer begun is to request `answersBegun`.
+        private var requestsEnded = 0
+        private var answersBegun = 0
+        /// An answer left before its request's body had all arrived (a 401, 403, 408 or
+        /// 413 decided early): the connection closes after it, instead of reading the rest
+        /// of a body nobody wants (Hummingbird would drain it whole, and answer a broken one
+        /// a second time).
+        private var closeAfterAnswer = false
 
         init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
 
@@ -122,7 +143,9 @@ final class ConnectionWatchdog {
             switch unwrapInboundIn(data) {
             case .head: watchdog.update { $0.headArrived(at: now) }
             case .body: watchdog.update { $0.bodyArrived(at: now) }
-            case .end: watchdog.update { $0.requestEnded() }
+            case .end:
+                requestsEnded += 1
+                watchdog.update { $0.requestEnded() }
             }
             context.fireChannelRead(data)
         }
@@ -131,6 +154,8 @@ final class ConnectionWatchdog {
         /// input, instead of an empty one; a body that breaks mid-request fails its route,
         /// which answers in its dialect.
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // Answered already, and closing: what the rest of the body does is no one's concern.
+            if closeAfterAnswer { return }
             guard error is HTTPParserError, watchdog.timer.phase == .idle || watchdog.timer.phase == .head else {
                 context.fireErrorCaught(error)
                 return
@@ -146,14 +171,24 @@ final class ConnectionWatchdog {
         }
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-            if case .end = unwrapOutboundIn(data) {
+            switch unwrapOutboundIn(data) {
+            case .head(var head) where head.status.kind != .informational:
+                defer { answersBegun += 1 }
+                guard requestsEnded <= answersBegun || watchdog.failedBody else { break }
+                closeAfterAnswer = true
+                head.headerFields[.connection] = "close"
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            case .end:
                 let now = NIODeadline.now()
                 watchdog.update { $0.responseEnded(at: now) }
-                if watchdog.failedBody {
+                if closeAfterAnswer || watchdog.failedBody {
                     context.writeAndFlush(data, promise: promise)
                     context.close(promise: nil)
                     return
                 }
+            default:
+                break
             }
             context.write(data, promise: promise)
         }

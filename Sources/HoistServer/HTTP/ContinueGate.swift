@@ -19,7 +19,7 @@ struct ContinueGate: Sendable {
             return .proceed
         }
         do {
-            let gate = StorageGate(signer: state.signer)
+            let gate = StorageGate(signer: state.signer, unsizedLimit: StorageRoutes.unsizedLimit(state.config))
             // A HEAD is the GET's URL, as `HeadResponder` answers it.
             let method: HTTPRequest.Method = head.method == .head ? .get : head.method
             switch state.store.sessionWithoutWaiting(id: target.sessionId) {

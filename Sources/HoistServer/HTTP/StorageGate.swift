@@ -6,6 +6,9 @@ import HTTPTypes
 /// the `Expect: 100-continue` handler and the storage routes, so both answer alike.
 struct StorageGate: Sendable {
     let signer: URLSigner
+    /// The most a PUT may send to a session created without a size (Luw's): the `general`
+    /// purpose's limit, which the route also holds the body to as it arrives.
+    var unsizedLimit: Int64? = nil
 
     /// A storage URL taken apart: `/storage/<session-id>/<name>?expires=&h=&sig=`.
     struct Target: Sendable {
@@ -59,8 +62,10 @@ struct StorageGate: Sendable {
             case .pending, .expired: throw .urlExpired()
             case .completed, .cancelled: throw .notPending(session.status.rawValue)
             }
-            if let declared = session.sizeBytes, let length = headers[.contentLength].flatMap({ Int64($0) }), length > declared {
-                throw .bodyTooLarge(limit: declared)
+            // Said before the body is read (and before `100 Continue`): a body over the limit
+            // would only be read to be thrown away.
+            if let limit = session.sizeBytes ?? unsizedLimit, let length = headers[.contentLength].flatMap({ Int64($0) }), length > limit {
+                throw .bodyTooLarge(limit: limit)
             }
         }
     }
@@ -71,6 +76,8 @@ struct StorageGate: Sendable {
         guard let sig = target.query["sig"], let expiresText = target.query["expires"], let expires = Int64(expiresText) else {
             throw .signatureMismatch("the URL is not signed")
         }
+        // One spelling per expiry, the one signed: `+N` or `0N` is another URL, not this one.
+        guard String(expires) == expiresText else { throw .signatureMismatch("the URL's expiry is not one it was signed with") }
         let signedNames = (target.query["h"] ?? "").split(separator: ";").map { String($0) }
         var signed: [(String, String)] = []
         for name in signedNames {

@@ -6,19 +6,12 @@ import HTTPTypes
 /// the dialect of the session the URL belongs to.
 struct StorageRoutes: Sendable {
     let state: ServerState
-    var gate: StorageGate { StorageGate(signer: state.signer) }
+    var gate: StorageGate { StorageGate(signer: state.signer, unsizedLimit: Self.unsizedLimit(state.config)) }
 
     func register(on router: Router<BasicRequestContext>) {
+        // Timed by `MetricsMiddleware`, with the status the client got.
         router.put("storage/:id/:name") { request, context in
-            let started = ContinuousClock.now
-            do {
-                let response = try await inDialect(request, context) { target in try await put(request, target: target) }
-                state.metrics.putDuration(ContinuousClock.now - started, status: response.status.code)
-                return response
-            } catch {
-                state.metrics.putDuration(ContinuousClock.now - started, status: (error as? DialectError)?.status.code ?? 500)
-                throw error
-            }
+            try await inDialect(request, context) { target in try await put(request, target: target) }
         }
         router.get("storage/:id/:name") { request, context in
             try await inDialect(request, context) { target in try await get(context: context, target: target) }
@@ -51,7 +44,7 @@ struct StorageRoutes: Sendable {
         try gate.check(method: .put, target: target, headers: request.headers, session: session, now: now)
         guard let session else { throw APIError.notFound() }
         try Self.checkStoredHeaders(request.headers)
-        let limit = session.sizeBytes ?? state.config.purposes.rules["general"]?.maxBytes ?? Int64.max
+        let limit = session.sizeBytes ?? Self.unsizedLimit(state.config) ?? Int64.max
         let sink = try BodySink(disk: disk, smallLimit: state.store.smallBodyLimit,
                                 declaredLength: request.headers[.contentLength].flatMap { Int64($0) }, budget: state.heldBodies)
         state.inflight.begin(session.id)
@@ -91,6 +84,9 @@ struct StorageRoutes: Sendable {
         headers[.eTag] = "\"\(md5)\""
         return Response(status: .ok, headers: headers)
     }
+
+    /// The most a session created without a size (Luw's) may receive: the `general` purpose's limit.
+    static func unsizedLimit(_ config: ServerConfiguration) -> Int64? { config.purposes.rules["general"]?.maxBytes }
 
     /// The headers a PUT stores are served back as they came, so they must be text: bytes
     /// that are not UTF-8 reach the server as U+FFFD and would be served back changed.
