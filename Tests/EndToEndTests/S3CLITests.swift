@@ -150,6 +150,33 @@ struct S3CLITests {
         #expect(try await MotoS3.multipartUploads(bucket: bucket).map(\.key) == ["elsewhere/keep"])
     }
 
+    @Test("through the background engine: each s3 file gets its session and completed lines with its key, and the command exits 0")
+    func throughEngine() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("engine")
+        let files = try uploadCLIFiles([("a.txt", 1000), ("b.bin", 20 << 20)])
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                // The engine is a process of its own: its events reach this command as wire
+                // lines, which once dropped s3's `key` and left the command waiting for ever.
+                let upload = "env -u AWS_PROFILE AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret timeout 120 "
+                    + (try home.command(["upload", files + "/a.txt", files + "/b.bin", "--json", "--multipart-threshold", "8M"]
+                        + Self.flags(endpoint, bucket)))
+                let result = try await Shell.run(upload)
+                #expect(result.status == 0, "stderr: \(result.stderr)")
+                let lines = result.stdout.split(separator: "\n")
+                for name in ["a.txt", "b.bin"] {
+                    #expect(lines.contains { $0.contains(#""event":"session""#) && $0.contains(#""key":"up/\#(name)""#) }, "\(result.stdout)")
+                    #expect(lines.contains { $0.contains(#""event":"completed""#) && $0.contains(#""key":"up/\#(name)""#) }, "\(result.stdout)")
+                    let stored = try await MotoS3.object(bucket: bucket, key: "up/" + name)
+                    #expect(stored == (try Data(contentsOf: URL(fileURLWithPath: files + "/" + name))), "up/\(name)")
+                }
+                #expect(home.enginePID != nil, "the upload went through the background engine")
+            }
+        }
+    }
+
     @Test("no AWS credentials anywhere: a clear error naming where hoist looked, exit 2, nothing sent")
     func missingCredentials() async throws {
         let files = try uploadCLIFiles([("a.txt", 10)])

@@ -17,15 +17,16 @@ struct AgentWireTests {
         .resumed(held: 16 << 20, total: 42 << 20), .verifying(checked: 0, total: 16 << 20), .verifying(checked: 16 << 20, total: 16 << 20),
     ]
 
-    @Test("every event survives its wire line: kind, job, path, time to the microsecond, the whole error")
-    func eventsRoundTrip() throws {
+    @Test("every event survives its wire line in every dialect: kind, job, path, remote name, time to the microsecond, the whole error",
+          arguments: Dialect.allCases)
+    func eventsRoundTrip(dialect: Dialect) throws {
         for kind in Self.kinds {
             let event = EngineEvent(job: JobID(7), path: "/tmp/ü \"x\".bin", kind: kind, time: .microseconds(12_345_678_901))
             let remote: String? = switch kind {
             case .sessionCreated(let id, _, _), .completed(let id, _): id
             default: nil
             }
-            let line = event.wireLine(dialect: .lightfield, remoteID: remote)
+            let line = event.wireLine(dialect: dialect, remoteID: remote)
             #expect(!line.contains("\n"))
             let back = try #require(EngineEvent(wireLine: line), "\(line)")
             #expect(back == event, "\(line)")

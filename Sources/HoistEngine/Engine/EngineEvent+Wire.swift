@@ -27,6 +27,7 @@ private struct WireFields: Decodable {
     var time: Double?
     var id: String?
     var url: String?
+    var key: String?
     var size: Int64?
     var filename: String?
     var resumed: Bool?
@@ -45,12 +46,13 @@ private struct WireFields: Decodable {
     var serverMessage: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, job, path, time, id, url, size, filename, resumed, sent, held, checked, total, md5, attempt, delay, reason, error, status
+        case event, job, path, time, id, url, key, size, filename, resumed, sent, held, checked, total, md5, attempt, delay, reason, error, status
         case errorCode = "error_code", serverCode = "server_code", serverMessage = "server_message"
     }
 
     var kind: EngineEvent.Kind? {
-        let remote = id ?? url
+        // Each dialect's `Dialect.remoteIDField`: Lightfield's id, Luw's final URL, an s3 key.
+        let remote = id ?? url ?? key
         switch event {
         case "queued": return size.map { .queued(size: $0) }
         case "started": return .started
