@@ -140,7 +140,7 @@ public final class AgentConnection: Sendable {
             return .failure(.versionMismatch(
                 client: AgentProtocol.version, clientVersion: hello.version ?? "?",
                 engine: notice.protocolVersion ?? 0, engineVersion: notice.version ?? "?", pid: notice.pid))
-        case .error where notice.code == "destination_mismatch":
+        case .error where notice.code == "destination_mismatch" || notice.code == "options_mismatch":
             return .failure(.destinationRefused(notice.message ?? "the background engine uploads elsewhere"))
         default:
             return .failure(.protocolViolation(notice.message ?? "unexpected \(notice.event.rawValue) before the greeting"))

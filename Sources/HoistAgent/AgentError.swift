@@ -38,6 +38,13 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
               "the background engine uploads to \(engine), not to \(client): run `hoist stop` first, or use --foreground")
     }
 
+    /// The engine applies other settings than the client asks (`--limit-rate`, `--no-clobber`, ...).
+    public static func optionsMismatch(engine: [String], client: [String]) -> Self {
+        .init(.destinationMismatch,
+              "the background engine uploads with \(engine.joined(separator: ", ")), not with \(client.joined(separator: ", ")) "
+                  + "as this command asks: run `hoist stop` first, or use --foreground")
+    }
+
     /// The engine's own word that it uploads elsewhere.
     public static func destinationRefused(_ message: String) -> Self { .init(.destinationMismatch, message) }
 

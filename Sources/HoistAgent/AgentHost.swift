@@ -20,12 +20,17 @@ public actor AgentHost {
         /// Completed jobs the snapshot keeps whole, the latest; older ones it counts
         /// (``JobBook/unlisted``), so the engine's memory does not grow with every file.
         public var keepsDone: Int
-        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000, keepsDone: Int = JobBook.defaultKeepsDone) {
+        /// The settings this engine applies to every upload, by flag (see
+        /// ``AgentRequest/options``): a client that asks for others is refused.
+        public var options: [String: String]
+        public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000, keepsDone: Int = JobBook.defaultKeepsDone,
+                    options: [String: String] = [:]) {
             self.label = label
             self.version = version
             self.idleTimeout = idleTimeout
             self.lineBuffer = lineBuffer
             self.keepsDone = keepsDone
+            self.options = options
         }
     }
 
@@ -211,6 +216,18 @@ public actor AgentHost {
             notice.code = "destination_mismatch"
             notice.destination = engine.destinationKey
             notice.message = AgentError.destinationMismatch(engine: engine.destinationKey, client: wanted).message
+            connection.yield(.line(notice.line))
+            connection.finish()
+            return
+        }
+        let differing = (request.options ?? [:]).filter { settings.options[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        if !differing.isEmpty {
+            // Never silently the engine's: a --no-clobber dropped would overwrite.
+            var notice = AgentNotice(.error)
+            notice.code = "options_mismatch"
+            notice.message = AgentError.optionsMismatch(
+                engine: differing.map { "\($0.key) \(settings.options[$0.key] ?? "unset")" },
+                client: differing.map { "\($0.key) \($0.value)" }).message
             connection.yield(.line(notice.line))
             connection.finish()
             return

@@ -31,6 +31,9 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var destination: String?
     /// `hello`: false for a client that wants the snapshot only (`hoist jobs`).
     public var watch: Bool?
+    /// `hello`: settings the client's uploads need the engine to apply, by flag
+    /// (`--limit-rate` → bytes per second); an engine that applies others refuses the client.
+    public var options: [String: String]?
     public var paths: [String]?
     /// `add`: the name each path keeps at its destination (see `UploadEngine.add`).
     public var names: [String]?
@@ -50,7 +53,7 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var now: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case op, tag, version, destination, watch, paths, names, parts, backlog, bytes, job, value, now
+        case op, tag, version, destination, watch, options, paths, names, parts, backlog, bytes, job, value, now
         case protocolVersion = "protocol"
     }
 
@@ -59,12 +62,13 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         self.tag = tag
     }
 
-    public static func hello(version: String, destination: String?, watch: Bool = true) -> Self {
+    public static func hello(version: String, destination: String?, watch: Bool = true, options: [String: String]? = nil) -> Self {
         var request = Self(.hello)
         request.protocolVersion = AgentProtocol.version
         request.version = version
         request.destination = destination
         request.watch = watch
+        request.options = options
         return request
     }
 

@@ -93,12 +93,15 @@ struct TransferOptions: ParsableArguments {
     @Option(name: .customLong("limit-rate"), help: "Total bandwidth limit, e.g. 500K or 10M (bytes per second).")
     var limitRate: String?
 
-    @Option(name: .customLong("part-jobs"), help: "S3: parts of one multipart upload sent at once.")
-    var partJobs = 4
+    @Option(name: .customLong("part-jobs"), help: "S3: parts of one multipart upload sent at once (default 4).")
+    var partJobs: Int?
+
+    /// Parts at once, given or not.
+    var partJobCount: Int { partJobs ?? 4 }
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        guard (1...64).contains(partJobs) else { throw ValidationError("--part-jobs must be between 1 and 64") }
+        guard (1...64).contains(partJobCount) else { throw ValidationError("--part-jobs must be between 1 and 64") }
         if let limitRate, RateLimiter.parse(limitRate) == nil {
             throw ValidationError("--limit-rate takes a rate like 500K or 10M, not \(limitRate)")
         }
@@ -125,7 +128,7 @@ struct Connection: Sendable {
             config.concurrency = transfer.concurrency
             if transfer.jobs == nil, adaptive { config.adaptiveConcurrency = TransferOptions.adaptiveRange }
             config.rateLimit = transfer.bytesPerSecond
-            config.partJobs = transfer.partJobs
+            config.partJobs = transfer.partJobCount
         }
         return config
     }

@@ -43,6 +43,31 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("an upload asking settings the running engine does not apply (--limit-rate, --no-clobber, --jobs, --part-jobs) is refused, exit 2, naming them; the same ones are taken")
+    func settingsMismatch() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("a.txt", 10), ("b.txt", 20)])
+                let first = try await home.run(["upload", files + "/a.txt", "--limit-rate", "10M"] + home.endpoint)
+                #expect(first.status == 0, "\(first.stderr)")
+                let pid = try #require(home.enginePID, "the first upload started the engine")
+                // Each of these was once dropped without a word: the engine went on with its own.
+                for extra in [["--limit-rate", "500K"], ["--no-clobber"], ["--jobs", "3"], ["--part-jobs", "2"]] {
+                    let refused = try await home.run(["upload", files + "/b.txt"] + extra + home.endpoint)
+                    #expect(refused.status == 2, "\(extra): \(refused.stderr)")
+                    #expect(refused.stderr.contains(extra[0]) && refused.stderr.contains("hoist stop"), "\(refused.stderr)")
+                    #expect(refused.stdout.isEmpty, "\(refused.stdout)")
+                }
+                #expect(try await serverFiles(server, named: "b.txt").isEmpty, "a refused command uploads nothing")
+                // The engine's own rate, spelt otherwise, is the same setting.
+                let same = try await home.run(["upload", files + "/b.txt", "--limit-rate", "10240K"] + home.endpoint)
+                #expect(same.status == 0, "\(same.stderr)")
+                #expect(home.enginePID == pid, "the same engine took it")
+                #expect(try await serverFiles(server, named: "b.txt").first?["status"] as? String == "COMPLETED")
+            }
+        }
+    }
+
     @Test("kill -9 of the engine mid-upload: the view says so, a new engine resumes, every file completes exactly once")
     func engineKilled() async throws {
         try await TestServer.with { server in

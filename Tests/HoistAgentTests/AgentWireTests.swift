@@ -64,7 +64,9 @@ struct AgentWireTests {
 
     @Test("requests survive their line")
     func requests() throws {
-        for request in [AgentRequest.hello(version: "0.3.0", destination: "http://x"), .add(["/a", "/b\n"], tag: 1),
+        for request in [AgentRequest.hello(version: "0.3.0", destination: "http://x"),
+                        .hello(version: "0.3.0", destination: "http://x", options: ["--limit-rate": "512000", "--no-clobber": "on"]),
+                        .add(["/a", "/b\n"], tag: 1),
                         .job(.cancel, 3), .value(.rateLimit, nil), .value(.concurrency, 2), .stop(now: true)] {
             let line = request.line
             #expect(line.hasSuffix("\n") && line.dropLast().contains("\n") == false)

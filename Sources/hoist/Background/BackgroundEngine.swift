@@ -30,10 +30,13 @@ struct BackgroundEngine: Sendable {
     /// engine's to know).
     let profile: Profile?
     let launcher: AgentLauncher
+    /// The settings this client's uploads need the engine to apply (``EngineSettings``);
+    /// nil for a client that takes the engine's (the TUI, which can change them live).
+    var options: [String: String]? = nil
 
     /// For `hoist` and `hoist upload`: resolves the profile and key here, so that a bad
     /// flag or a missing key is reported before any engine starts.
-    static func forUploads(profile options: ProfileOptions, transfer: TransferOptions?, idleExit: Int? = nil,
+    static func forUploads(profile options: ProfileOptions, transfer: TransferOptions?, idleExit: Int? = nil, asking: Bool = false,
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BackgroundEngine {
         let xdg = XDGPaths(environment: environment)
         let config = try HoistConfig.load(path: xdg.configFile)
@@ -52,7 +55,8 @@ struct BackgroundEngine: Sendable {
         if let idleExit { arguments += ["--idle-exit", String(idleExit)] }
         return BackgroundEngine(
             paths: paths(environment), destination: destination, profile: profile,
-            launcher: AgentLauncher(paths: paths(environment), executable: executable, arguments: arguments))
+            launcher: AgentLauncher(paths: paths(environment), executable: executable, arguments: arguments),
+            options: asking ? EngineSettings.asked(profile: profile, options: options, transfer: transfer) : nil)
     }
 
     /// For `attach`, `jobs` and `stop`: any destination will do, and nothing is started.
@@ -72,7 +76,7 @@ struct BackgroundEngine: Sendable {
     }
 
     func hello(watch: Bool = true) -> AgentRequest {
-        .hello(version: HoistVersion.number, destination: destination, watch: watch)
+        .hello(version: HoistVersion.number, destination: destination, watch: watch, options: options)
     }
 
     /// Connects, starting the engine when none runs.
@@ -110,7 +114,8 @@ extension ProfileOptions {
 extension TransferOptions {
     /// The flags again, for the engine this client starts.
     var arguments: [String] {
-        (jobs.map { ["--jobs", String($0)] } ?? []) + ["--part-jobs", String(partJobs)] + (limitRate.map { ["--limit-rate", $0] } ?? [])
+        (jobs.map { ["--jobs", String($0)] } ?? []) + (partJobs.map { ["--part-jobs", String($0)] } ?? [])
+            + (limitRate.map { ["--limit-rate", $0] } ?? [])
     }
 }
 

@@ -70,7 +70,8 @@ struct EngineCommand: AsyncParsableCommand {
         let host = await AgentHost(
             engine: engine,
             settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle),
-                            keepsDone: listDone ?? config.engineListDone ?? JobBook.defaultKeepsDone),
+                            keepsDone: listDone ?? config.engineListDone ?? JobBook.defaultKeepsDone,
+                            options: EngineSettings.applied(profile: connection.profile, transfer: transfer)),
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
         let following = Task { await host.run() }
         // What a killed engine left, taken before clients are served so that a cancel of

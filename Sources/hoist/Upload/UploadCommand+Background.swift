@@ -11,7 +11,7 @@ extension UploadCommand {
     func runInBackground(environment: [String: String]) async throws {
         let background: BackgroundEngine
         do {
-            background = try BackgroundEngine.forUploads(profile: profile, transfer: transfer, environment: environment)
+            background = try BackgroundEngine.forUploads(profile: profile, transfer: transfer, asking: true, environment: environment)
         } catch {
             throw ConfigurationFailure.report(error)
         }
