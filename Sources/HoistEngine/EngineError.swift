@@ -8,7 +8,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case fileNotFound, notAFile, fileChanged, fileVanished, unreadable, unnamable
         case unsupportedType, mimeNotAllowed, tooLarge, emptyFile
         case network, refused, unresolved, tls, server, client, expired, nameTaken, nameClash, cancelled, protocolViolation
-        case journal
+        case journal, elsewhere
     }
 
     private let code: Code
@@ -147,6 +147,10 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let cancelled = Self(.cancelled, "cancelled")
     public static func protocolViolation(_ message: String) -> Self { .init(.protocolViolation, "unexpected server answer: \(message)") }
     public static func journal(_ message: String) -> Self { .init(.journal, "journal: \(message)") }
+    /// Another hoist on the same journal (process `pid`) is uploading the file now.
+    public static func uploadingElsewhere(_ path: String, pid: String) -> Self {
+        .init(.elsewhere, "\(path): another hoist on this journal (pid \(pid)) is uploading it now; run again once it is done")
+    }
 
     // MARK: classification, used by the job state machine
 
@@ -161,6 +165,7 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public var shortReason: String {
         switch code {
         case .config, .profile, .journal: return "config"
+        case .elsewhere: return "uploading elsewhere"
         case .missingKey: return "no API key"
         case .fileNotFound: return "not found"
         case .notAFile: return "not a file"

@@ -68,6 +68,34 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("a foreground upload mid-PUT and other hoists on its journal: none takes its live upload over; it completes once, nothing cancelled")
+    func liveRunsShareOneJournal() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("slow.bin", 1_500_000), ("other.txt", 10)])
+                let local = try Data(contentsOf: URL(fileURLWithPath: files + "/slow.bin"))
+                let slow = try await home.child(["upload", files + "/slow.bin", "--foreground", "--limit-rate", "300K"] + home.endpoint)
+                #expect(await waitUntil { ((try? await serverFiles(server, named: "slow.bin")) ?? []).count == 1 },
+                        "the foreground upload has its session")
+                #expect(slow.isRunning, "300 KB/s: its PUT takes 5 s")
+                // Another foreground run of the same file: refused for that file, exit 1.
+                let twin = try await home.run(["upload", files + "/slow.bin", "--foreground"] + home.endpoint)
+                #expect(twin.status == 1, "\(twin.stdout) \(twin.stderr)")
+                #expect(twin.stdout.contains("failed") && twin.stdout.contains("another hoist on this journal (pid"), "\(twin.stdout)")
+                // The background engine starts on the same journal: it resumes what killed runs
+                // left, and a live run's upload is not that.
+                let other = try await home.run(["upload", files + "/other.txt"] + home.endpoint)
+                #expect(other.status == 0, "\(other.stderr)")
+                #expect(home.enginePID != nil)
+                #expect(await slow.waitForExit(timeout: 120) == 0, "\(slow.standardOutput()) \(slow.standardError())")
+                let rows = try await serverFiles(server, named: "slow.bin")
+                #expect(rows.count == 1, "one session, not one per run: \(rows)")
+                #expect(rows.first?["status"] as? String == "COMPLETED")
+                #expect(rows.first?["md5"] as? String == MD5Hex.of(local))
+            }
+        }
+    }
+
     @Test("kill -9 of the engine mid-upload: the view says so, a new engine resumes, every file completes exactly once")
     func engineKilled() async throws {
         try await TestServer.with { server in

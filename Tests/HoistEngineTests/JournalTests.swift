@@ -33,6 +33,59 @@ import Testing
         #expect(configuration.legacyJournalKey == nil)
     }
 
+    @Test("two runs on one journal: a live run's unfinished rows and walks are not another's to take; a killed run's are, and its lock file goes")
+    func liveRunsKeepTheirRows() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal-runs")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/journal.sqlite"
+        let file = FileIdentity(path: "/d/a.txt", size: 3, mtimeNanos: 3)
+        var first: Journal? = try Journal.open(path: path, claiming: true)
+        let second = try Journal.open(path: path, claiming: true)
+        let reader = try Journal.open(path: path)
+        guard case .new(let row)? = try first?.admit(endpoint: "e", files: [file]).admissions.first else {
+            Issue.record("the first run's admission")
+            return
+        }
+        try first?.update(row, state: .uploading)
+        _ = try first?.beginWalk(endpoint: "e", paths: ["/d/tree"])
+        // The first run lives: its file is its own, and so are its row and its walk.
+        let pid = String(getpid())
+        #expect(try second.admit(endpoint: "e", files: [file]).admissions == [.elsewhere(pid: pid)])
+        #expect(try second.otherRun(endpoint: "e", file: file) == pid)
+        #expect(try second.unfinished(endpoint: "e").isEmpty)
+        #expect(try second.unfinishedWalks(endpoint: "e").ids.isEmpty)
+        // A journal opened only to read claims nothing: it sees what a killed run would leave.
+        #expect(try reader.unfinished(endpoint: "e").map(\.rowID) == [row])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path + ".runs").count == 2)
+        // The first run ends without a word (as a kill would leave it, its lock is free).
+        first = nil
+        #expect(try second.otherRun(endpoint: "e", file: file) == nil)
+        #expect(try second.unfinished(endpoint: "e").map(\.rowID) == [row])
+        #expect(try second.unfinishedWalks(endpoint: "e").paths == ["/d/tree"])
+        guard case .known(let entry)? = try second.admit(endpoint: "e", files: [file]).admissions.first else {
+            Issue.record("the second run takes the row on")
+            return
+        }
+        #expect(entry.rowID == row && entry.state == .uploading)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path + ".runs").count == 1, "only the live run's lock is left")
+    }
+
+    @Test("a run's lock left by a kill (no process holds it) counts as dead and is removed; a name the journal holds is never a path")
+    func deadRunLocks() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal-dead")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/journal.sqlite"
+        let runs = JournalRun.directory(path)
+        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: runs + "/123-abcdef01.lock", contents: nil)
+        #expect(!JournalRun.isAlive("123-abcdef01", journalPath: path))
+        #expect(!FileManager.default.fileExists(atPath: runs + "/123-abcdef01.lock"))
+        #expect(!JournalRun.isAlive("../../etc/passwd", journalPath: path))
+        #expect(!JournalRun.isAlive("1-2-3", journalPath: path))
+        let live = try JournalRun(journalPath: path)
+        #expect(JournalRun.isAlive(live.owner, journalPath: path))
+    }
+
     @Test func recordsStepsAndFindsTheLatestRowByIdentity() throws {
         let directory = try TempDirectory.make(prefix: "hoist-journal")
         defer { try? FileManager.default.removeItem(atPath: directory) }

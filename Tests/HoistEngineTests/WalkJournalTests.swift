@@ -211,7 +211,10 @@ import Testing
             #expect(try walks(journal).ids.count == 2)
             let record = try #require(await second.takeOverWalks(left.walks))
             #expect(try walks(journal).ids == [record.id] && walks(journal).paths == paths)
-            // Killed before the add began: the next start finds each path once.
+            // Killed before the add began (its run's lock freed, as the kernel frees a
+            // killed process's): the next start finds each path once.
+            let secondJournal = await second.journal
+            secondJournal.endRun()
             let third = try harness.engine(harness.profile(), journal: journal)
             #expect(await third.unfinishedPaths() == paths)
             await third.shutdown()

@@ -920,7 +920,9 @@ private struct SpecCase: Sendable, CustomStringConvertible {
         if wellFormed {
             let essence = mimeType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             let sanitized = try? FileNames.sanitize(filename)
-            if let rule, !rule.requiresAdmin || isAdmin, !essence.isEmpty, rule.mimeTypes?.contains(essence) ?? true,
+            // RFC 9110's `type "/" subtype`, tokens both: what a header can carry back.
+            let mediaType = essence.wholeMatch(of: /[!#$%&'*+\-.^_`|~0-9a-z]+\/[!#$%&'*+\-.^_`|~0-9a-z]+/) != nil
+            if let rule, !rule.requiresAdmin || isAdmin, mediaType, rule.mimeTypes?.contains(essence) ?? true,
                (1...rule.maxBytes).contains(size), let sanitized
             {
                 expect = .accepted(purpose: purpose, filename: sanitized, mimeType: essence, size: size)

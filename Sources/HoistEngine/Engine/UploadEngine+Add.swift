@@ -344,6 +344,11 @@ extension UploadEngine {
             records[id] = Record(job: JobRunner.Job(id: id, file: file, mimeType: "", row: 0, start: .fresh), phase: .failed)
             emit(id, path: path, .failed(error))
             return id
+        case .success(.elsewhere(let pid)):
+            // Failed, not queued: `retry` asks the journal again.
+            records[id] = Record(job: job, phase: .failed)
+            emit(id, path: path, .failed(.uploadingElsewhere(path, pid: pid)))
+            return id
         case .success(.new(let row)):
             job.row = row
         case .success(.known(let entry)) where entry.state == .completed:

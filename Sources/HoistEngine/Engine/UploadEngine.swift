@@ -100,7 +100,7 @@ public actor UploadEngine {
         self.configuration = configuration
         (events, continuation) = AsyncStream.makeStream(of: EngineEvent.self)
         if let path = configuration.journalPath {
-            journal = try Journal.open(path: path)
+            journal = try Journal.open(path: path, claiming: true)
             if let legacy = configuration.legacyJournalKey {
                 try journal.adoptUnfinished(from: legacy, to: configuration.journalKey)
             }
@@ -266,6 +266,9 @@ public actor UploadEngine {
             let local = try inspect(path)
             guard inFlight[local.key] == nil else { return }
             if let clash = nameClash(for: job) { throw clash }
+            if let pid = try journal.otherRun(endpoint: configuration.journalKey, file: local.identity) {
+                throw .uploadingElsewhere(path, pid: pid)
+            }
             job.file = local.identity
             job.mimeType = local.mimeType
             job.key = local.key
@@ -317,6 +320,7 @@ public actor UploadEngine {
         await endedUploadAborts?.value
         try? await client.shutdown()
         clientClosed = true
+        journal.endRun()
         continuation.finish()
     }
 

@@ -25,8 +25,8 @@ extension Journal {
         let encoded: Data
         do { encoded = try JSONEncoder().encode(paths) } catch { throw .journal("cannot record a walk: \(error)") }
         return try write { db in
-            try db.execute(sql: "INSERT INTO walk (endpoint, paths, next, updatedAt) VALUES (?, ?, 0, ?)",
-                           arguments: [endpoint, encoded, Date().timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO walk (endpoint, paths, next, updatedAt, owner) VALUES (?, ?, 0, ?, ?)",
+                           arguments: [endpoint, encoded, Date().timeIntervalSince1970, run?.owner])
             let id = db.lastInsertedRowID
             for old in replacing { try db.execute(sql: "DELETE FROM walk WHERE id = ?", arguments: [old]) }
             return id
@@ -55,11 +55,13 @@ extension Journal {
     }
 
     /// The paths the unfinished walks of `endpoint` had not yet queued, oldest walk first,
-    /// and the walks' ids (for ``endWalk(_:)`` once the caller has them in hand).
+    /// and the walks' ids (for ``endWalk(_:)`` once the caller has them in hand); not those
+    /// of a run that still lives (it is walking them now).
     public func unfinishedWalks(endpoint: String) throws(EngineError) -> (ids: [Int64], paths: [String]) {
         try read { db in
             var ids: [Int64] = [], paths: [String] = []
-            for row in try Row.fetchAll(db, sql: "SELECT id, paths, next FROM walk WHERE endpoint = ? ORDER BY id", arguments: [endpoint]) {
+            for row in try Row.fetchAll(db, sql: "SELECT id, paths, next, owner FROM walk WHERE endpoint = ? ORDER BY id", arguments: [endpoint])
+            where (row["owner"] as String?).map({ !isLiveOther($0) }) ?? true {
                 ids.append(row["id"])
                 let data: Data = row["paths"]
                 let next: Int = row["next"]

@@ -7,9 +7,15 @@ import GRDB
 /// never corrupts it and loses at most the last write, which the resume rules tolerate.
 public struct Journal: Sendable {
     private let db: any DatabaseWriter
+    /// This process's claim on the rows it works on (``JournalRun``): nil for a journal
+    /// opened to read or to clean up, and in memory.
+    let run: JournalRun?
+    /// Where the journal lives (nil in memory): its runs' locks are beside it.
+    let path: String?
 
-    /// Opens (creating if needed) the journal at `path`.
-    public static func open(path: String) throws(EngineError) -> Journal {
+    /// Opens (creating if needed) the journal at `path`. `claiming`: as a run that uploads,
+    /// whose unfinished rows no other run may take while it lives (``JournalRun``).
+    public static func open(path: String, claiming: Bool = false) throws(EngineError) -> Journal {
         do {
             let directory = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -23,7 +29,8 @@ public struct Journal: Sendable {
                 // `u`). The writer, whose lookups admit every file, keeps the default.
                 if db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -256") }
             }
-            return try Journal(DatabasePool(path: path, configuration: config))
+            let pool = try DatabasePool(path: path, configuration: config)
+            return try Journal(pool, path: path, run: claiming ? JournalRun(journalPath: path) : nil)
         } catch let error as EngineError {
             throw error
         } catch {
@@ -33,11 +40,13 @@ public struct Journal: Sendable {
 
     /// A journal that lives only as long as the process (tests, `--no-journal` uses).
     public static func inMemory() throws(EngineError) -> Journal {
-        do { return try Journal(DatabaseQueue()) } catch { throw .journal("\(error)") }
+        do { return try Journal(DatabaseQueue(), path: nil, run: nil) } catch { throw .journal("\(error)") }
     }
 
-    private init(_ db: any DatabaseWriter) throws {
+    private init(_ db: any DatabaseWriter, path: String?, run: JournalRun?) throws {
         self.db = db
+        self.path = path
+        self.run = run
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -56,6 +65,10 @@ public struct Journal: Sendable {
             try db.execute(sql: "CREATE INDEX job_name ON job(endpoint, requestedName) WHERE state = 'completed'")
         }
         Self.registerPartStamps(&migrator)
+        // Which run works on a row or walk (``JournalRun``); NULL: a run of before.
+        migrator.registerMigration("v6-run-owner") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN owner TEXT; ALTER TABLE walk ADD COLUMN owner TEXT")
+        }
         try migrator.migrate(db)
     }
 
@@ -68,13 +81,14 @@ public struct Journal: Sendable {
         SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND state = 'completed' AND id > ?3
         AND md5 IS NOT ?4 LIMIT 1
         """
-    /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt).
-    private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt) VALUES (?, ?, ?, ?, 'queued', ?)"
+    /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt, owner).
+    private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt, owner) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
 
     /// Adds a job in state `queued` and returns its row id.
     public func insert(endpoint: String, file: FileIdentity) throws(EngineError) -> Int64 {
         try write { db in
-            try db.cachedStatement(sql: Self.insertQueued).execute(arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970])
+            try db.cachedStatement(sql: Self.insertQueued).execute(
+                arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970, run?.owner])
             return db.lastInsertedRowID
         }
     }
@@ -100,18 +114,27 @@ public struct Journal: Sendable {
             let newest = try db.cachedStatement(sql: Self.newestRow)
             let insert = try db.cachedStatement(sql: Self.insertQueued)
             let overwritten = try db.cachedStatement(sql: Self.overwritten)
+            let claim = try db.cachedStatement(sql: "UPDATE job SET owner = ? WHERE id = ?")
             let now = Date().timeIntervalSince1970
             var firstNew: Int64?
             let admissions = try files.map { file in
                 let arguments: StatementArguments = [endpoint, file.path, file.size, file.mtimeNanos]
-                if let row = try Row.fetchOne(newest, arguments: arguments).map(Self.entry),
-                   row.state == .completed || !row.state.isFinal {
-                    let replaced = try namesAreObjects && row.state == .completed && row.requestedName.map {
-                        try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5]) ?? false
-                    } ?? false
-                    if !replaced { return Admission.known(row) }
+                if let found = try Row.fetchOne(newest, arguments: arguments) {
+                    let row = Self.entry(found)
+                    if !row.state.isFinal {
+                        // Another run uploads it now: not this one's to take.
+                        let owner: String? = found["owner"]
+                        if let owner, isLiveOther(owner) { return Admission.elsewhere(pid: JournalRun.pid(of: owner)) }
+                        if let run, owner != run.owner { try claim.execute(arguments: [run.owner, row.rowID]) }
+                    }
+                    if row.state == .completed || !row.state.isFinal {
+                        let replaced = try namesAreObjects && row.state == .completed && row.requestedName.map {
+                            try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5]) ?? false
+                        } ?? false
+                        if !replaced { return Admission.known(row) }
+                    }
                 }
-                try insert.execute(arguments: arguments + [now])
+                try insert.execute(arguments: arguments + [now, run?.owner])
                 let row = db.lastInsertedRowID
                 firstNew = firstNew ?? row
                 return Admission.new(row: row)
@@ -168,6 +191,32 @@ public struct Journal: Sendable {
         case new(row: Int64)
         /// Completed, or left unfinished by an earlier run: its newest row.
         case known(JournalEntry)
+        /// Unfinished, and another run that still lives (process `pid`) uploads it now.
+        case elsewhere(pid: String)
+    }
+
+    /// The process id of another live run uploading this file now (its newest row is
+    /// unfinished and that run's), if any.
+    public func otherRun(endpoint: String, file: FileIdentity) throws(EngineError) -> String? {
+        let owner = try read { db in
+            try Row.fetchOne(db, sql: Self.newestRow, arguments: [endpoint, file.path, file.size, file.mtimeNanos])
+                .flatMap { row -> String? in
+                    let state = JournalEntry.State(rawValue: row["state"]) ?? .failed
+                    return state.isFinal ? nil : row["owner"]
+                }
+        }
+        guard let owner, isLiveOther(owner) else { return nil }
+        return JournalRun.pid(of: owner)
+    }
+
+    /// This run is over: its unfinished rows and walks are the next run's to take on.
+    public func endRun() { run?.end() }
+
+    /// Whether `owner` names a run other than this one that still lives. A journal opened
+    /// to read claims nothing and sees every row (`hoist gc` keeps a live run's uploads).
+    func isLiveOther(_ owner: String) -> Bool {
+        guard let path, let run, owner != run.owner else { return false }
+        return JournalRun.isAlive(owner, journalPath: path)
     }
 
     /// Moves the unfinished work a journal of an earlier hoist kept under `legacy` (the
@@ -216,7 +265,8 @@ public struct Journal: Sendable {
         }
     }
 
-    /// Every row whose newest state is not final, for one endpoint (the TUI restores these).
+    /// Every row whose newest state is not final, for one endpoint (the TUI restores these),
+    /// but those another live run is uploading now.
     public func unfinished(endpoint: String) throws(EngineError) -> [JournalEntry] {
         try read { db in
             try Row.fetchAll(
@@ -226,7 +276,7 @@ public struct Journal: Sendable {
                               AND j.size = job.size AND j.mtime = job.mtime)
                     ORDER BY id
                     """, arguments: [endpoint]
-            ).map(Self.entry)
+            ).filter { row in (row["owner"] as String?).map { !isLiveOther($0) } ?? true }.map(Self.entry)
         }
     }
 
