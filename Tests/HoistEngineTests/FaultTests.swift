@@ -238,6 +238,32 @@ import Testing
         }
     }
 
+    @Test("a file rewritten while it waits in the queue, its size and mtime put back (touch -r), fails as changed since queued at its turn")
+    func rewrittenWhileQueuedWithRestoredMtime() async throws {
+        try await EngineHarness.with { harness in
+            let first = try harness.file("first.bin", size: 300_000)
+            let second = try harness.file("second.txt", size: 1_000, seed: 3)
+            var queued = stat()
+            #expect(stat(second, &queued) == 0)
+            // To the nanosecond, as `touch -r` does (a Date would round it).
+            let times = [queued.st_atim, queued.st_mtim]
+            let engine = try harness.engine(harness.profile(), rateLimit: 200_000, concurrency: 1)
+            let ids = await engine.add(paths: [first, second])
+            let rewritten = Mutex(false)
+            let events = try await collect(engine, ids) { event in
+                guard event.job == ids[0], case .progress(let sent, _) = event.kind, sent > 0, !rewritten.withLock({ $0 }) else { return }
+                rewritten.withLock { $0 = true }
+                // Other bytes, the same length, and the old mtime back: only the ctime tells.
+                try? Data(repeating: 0x7a, count: 1_000).write(to: URL(fileURLWithPath: second))
+                _ = utimensat(AT_FDCWD, second, times, 0)
+            }
+            await engine.shutdown()
+            #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+            #expect(events.terminal(ids[1]) == .failed(.changedWhileQueued(second)), "\(events.story(ids[1]))")
+            #expect(events.sessions(ids[1]).isEmpty)
+        }
+    }
+
     @Test("a file rewritten in place during its upload with its size and mtime put back (touch -r) fails as changed, not stored half old")
     func rewriteWithRestoredMtimeIsAChange() async throws {
         try await EngineHarness.with { harness in

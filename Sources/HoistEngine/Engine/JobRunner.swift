@@ -38,6 +38,9 @@ struct JobRunner: Sendable {
         /// How the user named the file, when not by its file name alone (a file met under
         /// `photos/` is `photos/a.jpg`); the s3 dialect puts it after its prefix.
         var naming: Naming = .fileName
+        /// The file's change stamp when it was queued in this run (nil for a job of an
+        /// earlier run): at its turn the file must still have it.
+        var queuedStamp: FileIdentity.ChangeStamp?
 
         /// The name the file keeps at its destination.
         var remoteName: String {
@@ -103,7 +106,7 @@ struct JobRunner: Sendable {
                     // A file that changed or went while it waited in the queue is not the one
                     // queued: refused before a session exists for it, not after.
                     do {
-                        try FileUploader.check(job.file)
+                        _ = try FileUploader.check(job.file, stamp: job.queuedStamp)
                     } catch {
                         action = .failed(error.isFileVanished ? .vanishedWhileQueued(job.file.path) : .changedWhileQueued(job.file.path))
                         continue

@@ -338,7 +338,8 @@ extension UploadEngine {
         let id = makeID()
         let file = local.identity, path = file.path
         var job = JobRunner.Job(
-            id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key, naming: naming)
+            id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key, naming: naming,
+            queuedStamp: local.stamp)
         switch admission {
         case .failure(let error):
             records[id] = Record(job: JobRunner.Job(id: id, file: file, mimeType: "", row: 0, start: .fresh), phase: .failed)

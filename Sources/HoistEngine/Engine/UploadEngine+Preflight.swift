@@ -6,6 +6,9 @@ extension UploadEngine {
         var identity: FileIdentity
         var mimeType: String
         var key: FileKey
+        /// The inode's change stamp when the file was checked: a rewrite whose mtime is put
+        /// back (`touch -r`) before the file's turn still shows there.
+        var stamp: FileIdentity.ChangeStamp
     }
 
     /// Why `path` cannot be uploaded to this destination, checked locally with no network
@@ -51,7 +54,7 @@ extension UploadEngine {
     }
 
     static func inspect(_ path: String, dialect: any UploadDialect, rules: UploadRules) throws(EngineError) -> LocalFile {
-        let identity = try FileIdentity.of(path)
+        let (identity, stamp) = try FileIdentity.observe(path)
         // Opened, not judged by its mode bits: only the open says whether this process may
         // read it (root, ACLs, write-only kernel files). Non-blocking, so a file swapped for
         // a FIFO since the stat cannot hang the engine.
@@ -60,7 +63,7 @@ extension UploadEngine {
         defer { close(descriptor) }
         guard let key = FileKey.of(descriptor: descriptor) else { throw .unreadable(path, String(cString: strerror(errno))) }
         let mime = try rules.validate(name: identity.name, size: identity.size, dialect: dialect)
-        return LocalFile(identity: identity, mimeType: mime, key: key)
+        return LocalFile(identity: identity, mimeType: mime, key: key, stamp: stamp)
     }
 
     static func isDirectory(_ path: String) -> Bool {

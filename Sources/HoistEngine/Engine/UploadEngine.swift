@@ -272,6 +272,7 @@ public actor UploadEngine {
             job.file = local.identity
             job.mimeType = local.mimeType
             job.key = local.key
+            job.queuedStamp = local.stamp
             job.row = try journal.insert(endpoint: configuration.journalKey, file: local.identity)
         } catch {
             setPhase(id, .failed)
