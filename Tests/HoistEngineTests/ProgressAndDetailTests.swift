@@ -41,6 +41,32 @@ import Testing
         }
     }
 
+    @Test("a shutdown that keeps unfinished jobs (SIGTERM) cuts off a create the server has not answered, at once; the row stays creating")
+    func keepingShutdownAbandonsAHungCreate() async throws {
+        let relay = try HoldingRelay()
+        defer { relay.stop() }
+        try await EngineHarness.with { harness in
+            // The API itself leads through the relay: the create reaches the server, its answer is held.
+            relay.setUpstream(port: harness.server.server.port)
+            let journal = harness.files + "/journal.sqlite"
+            let path = try harness.file("hung.txt", size: 100)
+            let engine = try harness.engine(harness.profile(endpoint: relay.baseURL), journal: journal)
+            let log = EventLog()
+            let reading = log.record(engine)
+            let ids = await engine.add(paths: [path])
+            #expect(await waitUntil(timeout: 20) { relay.heldBytes > 0 }, "the server answered the create")
+            let started = ContinuousClock.now
+            await engine.shutdown(keepingUnfinished: true)
+            // Shielded as a per-job cancel needs, the create waited out its 60 s timeout here.
+            #expect(ContinuousClock.now - started < .seconds(15))
+            await reading.value
+            #expect(log.events.kinds(ids[0]).last == .cancelled, "\(log.events.kinds(ids[0]))")
+            let row = try Journal.open(path: journal).latest(endpoint: "test-endpoint", file: try FileIdentity.of(path))
+            #expect(row?.state == .creating, "the intent stays for the next run's orphan sweep: \(String(describing: row))")
+            #expect(row?.requestedName == "hung.txt")
+        }
+    }
+
     @Test func retryingCarriesDelayAndReasonAndFailedCarriesTheServersAnswer() async throws {
         try await EngineHarness.with { harness in
             try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in

@@ -114,12 +114,16 @@ struct JobRunner: Sendable {
                     let name = api.requestedName(for: job.remoteName)
                     try journaled.record(.creating, requestedName: name, intentAt: wallClock())
                     do {
-                        let session = try await shielded { try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType) }
+                        let session = try await shielded(abandoning: keepOnCancel) {
+                            try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType)
+                        }
                         ownSessions.insert(session.id)
                         try journaled.record(.uploading, session: session)
                         send(.sessionCreated(remoteID: session.id, filename: session.filename))
                         action = machine.sessionCreated(session, now: wallClock())
                     } catch {
+                        // Cut off by a shutdown that keeps unfinished jobs: the row stays `creating`.
+                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled) }
                         action = machine.createFailed(error, jitter: .random(in: 0..<1))
                     }
                 case .upload(let session):
@@ -149,9 +153,11 @@ struct JobRunner: Sendable {
                         var parts: [UploadedPart] = []
                         if let multipart = session.multipart { parts = try journal.parts(row: job.row, uploadID: multipart.uploadID) }
                         let allParts = parts
-                        _ = try await shielded { try await api.complete(session, md5: md5, parts: allParts) }
+                        _ = try await shielded(abandoning: keepOnCancel) { try await api.complete(session, md5: md5, parts: allParts) }
                         action = machine.completeSucceeded()
                     } catch {
+                        // As for the create: the row stays `completing`, for the next run to complete.
+                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled) }
                         action = machine.completeFailed(api.interpret(error, for: session), now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
@@ -293,11 +299,19 @@ struct JobRunner: Sendable {
     }
 }
 
-/// Runs `body` in a task of its own, so cancelling the caller does not abort it.
-func shielded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
-    let result = await Task { () async -> Result<T, EngineError> in
+/// Runs `body` in a task of its own, so cancelling the caller does not abort it; unless
+/// `abandoning` is set when the caller is cancelled (a SIGTERM's shutdown, which keeps
+/// unfinished jobs as a kill would): the call is cut off then, as the intent journaled
+/// before it already tells the next run what to look for.
+func shielded<T: Sendable>(abandoning: Flag? = nil, _ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
+    let task = Task { () async -> Result<T, EngineError> in
         do { return .success(try await body()) } catch { return .failure(HTTPTransport.map(error)) }
-    }.value
+    }
+    let result = await withTaskCancellationHandler {
+        await task.value
+    } onCancel: {
+        if abandoning?.isSet == true { task.cancel() }
+    }
     return try result.get()
 }
 
