@@ -67,6 +67,26 @@ import Testing
         }
     }
 
+    @Test("a create whose answer is lost, then retried in the same run: the session the server made for it is cancelled when the job ends")
+    func aLostCreateAnswerLeavesNoPendingSession() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                // The server makes the session; the client never hears of it and asks again.
+                proxy.inject(.loseAnswer, on: "POST /v1/files ")
+                let path = try harness.file("lost-answer.txt", size: 500)
+                let engine = try harness.engine(harness.profile(endpoint: proxy.baseURL))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+                let listed = try await LightfieldCalls(baseURL: harness.server.baseURL, key: harness.server.key).list()
+                let rows = ((listed.json["data"] as? [[String: Any]]) ?? []).filter { $0["filename"] as? String == "lost-answer.txt" }
+                #expect(rows.count == 2, "the lost create's session and the one that completed: \(listed.text)")
+                #expect(Set(rows.compactMap { $0["status"] as? String }) == ["COMPLETED", "CANCELLED"], "\(listed.text)")
+            }
+        }
+    }
+
     @Test func retryingCarriesDelayAndReasonAndFailedCarriesTheServersAnswer() async throws {
         try await EngineHarness.with { harness in
             try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in

@@ -65,17 +65,27 @@ struct JobRunner: Sendable {
     struct Ending: Sendable {
         var phase: UploadEngine.Phase
         var error: EngineError?
+        /// A create of this run whose answer never came whole (cut off, or not one the
+        /// dialect reads) though the server may have made its session: the name it asked
+        /// for, and when.
+        var unansweredCreate: (name: String, since: Date)?
     }
 
     func run(_ job: Job) async -> Ending {
         emit(EngineEvent(job: job.id, path: job.file.path, kind: .started))
-        guard let orphan = job.orphan else { return await steps(job) }
-        let lookedAt = await sweepOrphans(named: orphan.name, since: orphan.since, before: nil)
+        var lookedAt: Date?
+        if let orphan = job.orphan { lookedAt = await sweepOrphans(named: orphan.name, since: orphan.since, before: nil) }
         let ending = await steps(job)
         // Once more at the end, over the same window: a server may commit the cut-off create
         // after the first look (its handler ran on after the client died), and a session
         // it made is then visible. Nothing created after the first look is touched.
-        if let lookedAt { _ = await sweepOrphans(named: orphan.name, since: orphan.since, before: lookedAt) }
+        if let orphan = job.orphan, let lookedAt { _ = await sweepOrphans(named: orphan.name, since: orphan.since, before: lookedAt) }
+        // A create of this run that got no answer it could read, retried with a new one:
+        // the session the server may have made for it is looked for as a killed run's is
+        // (this engine's own sessions, the one it went on with among them, are left alone).
+        if let lost = ending.unansweredCreate, !(keepOnCancel.isSet && ending.phase == .cancelled) {
+            _ = await sweepOrphans(named: lost.name, since: lost.since, before: nil)
+        }
         return ending
     }
 
@@ -83,6 +93,7 @@ struct JobRunner: Sendable {
     private func steps(_ job: Job) async -> Ending {
         @Sendable func send(_ kind: EngineEvent.Kind) { emit(EngineEvent(job: job.id, path: job.file.path, kind: kind)) }
         var machine = JobStateMachine(policy: policy)
+        var unansweredCreate: (name: String, since: Date)?
         // A job that goes on with the session a killed run left says which, as a new
         // session would: front ends learn the remote name (an S3 key) before any progress.
         switch job.start {
@@ -97,7 +108,7 @@ struct JobRunner: Sendable {
                 if Task.isCancelled {
                     if keepOnCancel.isSet, !action.isFinal {
                         send(.cancelled)
-                        return Ending(phase: .cancelled)
+                        return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
                     }
                     if let cancel = machine.cancel() { action = cancel }
                 }
@@ -112,7 +123,8 @@ struct JobRunner: Sendable {
                         continue
                     }
                     let name = api.requestedName(for: job.remoteName)
-                    try journaled.record(.creating, requestedName: name, intentAt: wallClock())
+                    let intent = wallClock()
+                    try journaled.record(.creating, requestedName: name, intentAt: intent)
                     do {
                         let session = try await shielded(abandoning: keepOnCancel) {
                             try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType)
@@ -123,7 +135,10 @@ struct JobRunner: Sendable {
                         action = machine.sessionCreated(session, now: wallClock())
                     } catch {
                         // Cut off by a shutdown that keeps unfinished jobs: the row stays `creating`.
-                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled) }
+                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled, unansweredCreate: unansweredCreate) }
+                        if unansweredCreate == nil, error.isTransient || error.codeName == "protocolViolation" {
+                            unansweredCreate = (name, intent)
+                        }
                         action = machine.createFailed(error, jitter: .random(in: 0..<1))
                     }
                 case .upload(let session):
@@ -157,7 +172,7 @@ struct JobRunner: Sendable {
                         action = machine.completeSucceeded()
                     } catch {
                         // As for the create: the row stays `completing`, for the next run to complete.
-                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled) }
+                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled, unansweredCreate: unansweredCreate) }
                         action = machine.completeFailed(api.interpret(error, for: session), now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
@@ -174,21 +189,21 @@ struct JobRunner: Sendable {
                     // it: forgotten, or a run of 100,000 files would keep every id.
                     ownSessions.remove(session.id)
                     send(.completed(remoteID: session.id, md5: md5))
-                    return Ending(phase: .completed)
+                    return Ending(phase: .completed, unansweredCreate: unansweredCreate)
                 case .failed(let error):
                     try? journaled.record(.failed, error: error.message)
                     send(.failed(error))
-                    return Ending(phase: .failed, error: error)
+                    return Ending(phase: .failed, error: error, unansweredCreate: unansweredCreate)
                 case .cancelled:
                     try journaled.record(.cancelled)
                     send(.cancelled)
-                    return Ending(phase: .cancelled)
+                    return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
                 }
             }
         } catch {
             // Only journal writes land here: without a journal the job cannot go on safely.
             send(.failed(error))
-            return Ending(phase: .failed, error: error)
+            return Ending(phase: .failed, error: error, unansweredCreate: unansweredCreate)
         }
     }
 
