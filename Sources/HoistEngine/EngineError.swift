@@ -21,13 +21,18 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server's own message, unprefixed, when the error came from a server answer
     /// (`message` says the same with the status and code in front).
     public let serverMessage: String?
+    /// How long the server asked to be left alone (`Retry-After` on a 429 or 503): the next
+    /// attempt waits at least this long.
+    public let retryAfter: Duration?
 
-    private init(_ code: Code, _ message: String, status: Int? = nil, serverCode: String? = nil, serverMessage: String? = nil) {
+    private init(_ code: Code, _ message: String, status: Int? = nil, serverCode: String? = nil, serverMessage: String? = nil,
+                 retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
         self.status = status
         self.serverCode = serverCode
         self.serverMessage = serverMessage
+        self.retryAfter = retryAfter
     }
 
     public var description: String { message }
@@ -107,10 +112,12 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A server's error answer. 5xx, and the S3 codes the AWS SDKs retry
     /// (``retryableCodes``, which S3 sends with 400 and 503), are worth another try; other
     /// 4xx are final.
-    public static func http(status: Int, code: String?, message: String) -> Self {
+    /// 429 (too many requests) is worth another try too, after the server's `Retry-After`.
+    public static func http(status: Int, code: String?, message: String, retryAfter: Duration? = nil) -> Self {
         let text = "server answered \(status)\(code.map { " \($0)" } ?? ""): \(message)"
-        let transient = status >= 500 || code.map(retryableCodes.contains) == true
-        return .init(transient ? .server : .client, text, status: status, serverCode: code, serverMessage: message)
+        let transient = status >= 500 || status == 429 || code.map(retryableCodes.contains) == true
+        return .init(transient ? .server : .client, text, status: status, serverCode: code, serverMessage: message,
+                     retryAfter: transient ? retryAfter : nil)
     }
 
     /// S3 error codes a retry with backoff can cure.

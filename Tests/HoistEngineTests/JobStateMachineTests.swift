@@ -34,6 +34,30 @@ import Testing
         #expect(machine.sessionCancelled() == .failed(error))
     }
 
+    @Test("429 is retried, and a Retry-After (seconds or an HTTP date, at most 10 minutes) is the least the retry waits")
+    func tooManyRequestsWaitsForRetryAfter() {
+        var machine = JobStateMachine(policy: policy)
+        _ = machine.start()
+        let limited = EngineError.http(status: 429, code: "rate_limited", message: "slow down", retryAfter: .seconds(3))
+        #expect(limited.isTransient)
+        #expect(machine.createFailed(limited, jitter: 0) == .wait(.seconds(3), attempt: 2, reason: limited.message))
+        #expect(machine.retryTimerFired(now: now) == .createSession)
+        // A Retry-After shorter than the backoff does not shorten it.
+        let brief = EngineError.http(status: 503, code: nil, message: "busy", retryAfter: .milliseconds(1))
+        #expect(machine.createFailed(brief, jitter: 0) == .wait(.seconds(1), attempt: 3, reason: brief.message))
+        // A 4xx other than 429 stays final, whatever it says about retrying.
+        #expect(!EngineError.http(status: 400, code: nil, message: "no", retryAfter: .seconds(1)).isTransient)
+        #expect(EngineError.http(status: 400, code: nil, message: "no", retryAfter: .seconds(1)).retryAfter == nil)
+
+        let now = Date(timeIntervalSince1970: 1_700_000_000)  // Tue, 14 Nov 2023 22:13:20 GMT
+        #expect(HTTPTransport.retryAfter("3", now: now) == .seconds(3))
+        #expect(HTTPTransport.retryAfter(" 120 ", now: now) == .seconds(120))
+        #expect(HTTPTransport.retryAfter("86400", now: now) == .seconds(600))
+        #expect(HTTPTransport.retryAfter("Tue, 14 Nov 2023 22:13:50 GMT", now: now) == .seconds(30))
+        #expect(HTTPTransport.retryAfter("Tue, 14 Nov 2023 22:13:00 GMT", now: now) == .zero, "a date gone by: at once")
+        for junk in ["", "-1", "1.5", "soon", "٣", "Tue, 14 Nov 2023"] { #expect(HTTPTransport.retryAfter(junk, now: now) == nil, "\(junk)") }
+    }
+
     @Test func createErrorsRetryWhenTransientAndFailOtherwise() {
         var machine = JobStateMachine(policy: policy)
         _ = machine.start()

@@ -71,8 +71,32 @@ public enum HTTPTransport {
         if message.isEmpty { message = "HTTP \(answer.status)" }
         if EngineError.asksForNewSession(status: answer.status, code: code, message: message) { return .expired(message, code: code) }
         if answer.status == 412 { return .nameTaken(message) }
-        return .http(status: answer.status, code: code, message: message)
+        return .http(status: answer.status, code: code, message: message, retryAfter: retryAfter(answer.headers["retry-after"].first))
     }
+
+    /// A `Retry-After` value (RFC 9110 section 10.2.3): seconds, or an HTTP date; nil for
+    /// anything else. At most 10 minutes: a job is not held longer on one server's word.
+    static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        let seconds: Double
+        if value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber), let whole = Double(value) {
+            seconds = whole
+        } else if let date = httpDate.date(from: value) {
+            seconds = max(0, date.timeIntervalSince(now))
+        } else {
+            return nil
+        }
+        return .milliseconds(Int64(min(seconds, 600) * 1000))
+    }
+
+    /// RFC 9110's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+    private static let httpDate: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter
+    }()
 }
 
 extension JSONDecoder {

@@ -181,7 +181,9 @@ struct JobStateMachine: Sendable {
             return finish(.failed(error))
         }
         state = .waiting(step)
-        return .wait(policy.delay(afterAttempt: failures, jitter: jitter), attempt: failures + 1, reason: error.message)
+        // Never sooner than the server asked (`Retry-After`).
+        let delay = max(policy.delay(afterAttempt: failures, jitter: jitter), error.retryAfter ?? .zero)
+        return .wait(delay, attempt: failures + 1, reason: error.message)
     }
 
     private mutating func newSession(replacing old: RemoteSession?, reason: String) -> Action {
