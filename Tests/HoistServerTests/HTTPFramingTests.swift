@@ -1,5 +1,5 @@
 import Foundation
-import HoistServer
+@testable import HoistServer
 import HoistTestSupport
 import Testing
 
@@ -19,6 +19,26 @@ struct HTTPFramingTests {
                 #expect(text.contains(#""type":"invalid_request""#), "\(text)")
             }
             #expect(try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).list().status == 200)
+        }
+    }
+
+    @Test("a head the decoder refuses (two Content-Lengths, Content-Length with chunked) → 400 in its path's dialect")
+    func badHeadsInTheirDialect() async throws {
+        try await TestServer.with { ts in
+            let heads = ["Content-Length: 3\r\nContent-Length: 4\r\n", "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n"]
+            let paths: [(String, Dialect)] = [("/v2/upload", .luw), ("/cdn/luwai/1/a.jpg", .luw), ("/storage/upl_abc/a.jpg?x=1", .luw),
+                                              ("/v1/files", .lightfield), ("/storage/fil_abc/a.txt", .lightfield), ("/elsewhere", .lightfield)]
+            for (path, dialect) in paths {
+                for fields in heads {
+                    let connection = try RawConnection(port: ts.server.port)
+                    connection.send("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(fields)\r\nabcd")
+                    let (text, closed) = await connection.readUntilClosed(timeout: 30)
+                    #expect(closed)
+                    #expect(text.hasPrefix("HTTP/1.1 400"), "\(path): \(text)")
+                    let shape = dialect == .luw ? #""status":false,"error":"invalid_request""# : #""error":{"type":"invalid_request""#
+                    #expect(text.contains(shape), "\(path) \(fields): \(text)")
+                }
+            }
         }
     }
 

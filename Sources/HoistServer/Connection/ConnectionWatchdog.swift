@@ -14,6 +14,9 @@ final class ConnectionWatchdog {
     private var partContext: ChannelHandlerContext?
     /// Set once a stalled body was failed: the route answers 408, then the connection goes.
     private var failedBody = false
+    /// The path of the request line that began the latest request read from idle, so that
+    /// a head the decoder refuses (two `Content-Length`s) is answered in its path's dialect.
+    private(set) var requestPath: String?
 
     init(limits: ConnectionLimits) {
         timer = ConnectionTimer(limits: limits, now: .now())
@@ -93,8 +96,19 @@ final class ConnectionWatchdog {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let now = NIODeadline.now()
+            if watchdog.timer.phase == .idle { watchdog.requestPath = Self.requestPath(in: unwrapInboundIn(data)) }
             watchdog.update { $0.bytesArrived(at: now) }
             context.fireChannelRead(data)
+        }
+
+        /// The target's path in the request line at the start of `bytes` (`PUT /storage/upl_x/a.jpg?… HTTP/1.1`),
+        /// if the line is there whole (a request line longer than the first read's 2 KiB gives none).
+        static func requestPath(in bytes: ByteBuffer) -> String? {
+            let view = bytes.readableBytesView.prefix(2048)
+            guard let end = view.firstIndex(of: UInt8(ascii: "\r")) ?? view.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let parts = view[view.startIndex..<end].split(separator: UInt8(ascii: " "))
+            guard parts.count == 3, let target = parts.dropFirst().first, target.first == UInt8(ascii: "/") else { return nil }
+            return String(decoding: target.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
         }
 
         func channelInactive(context: ChannelHandlerContext) {
@@ -160,7 +174,8 @@ final class ConnectionWatchdog {
                 context.fireErrorCaught(error)
                 return
             }
-            let body = ByteBuffer(string: Dialect.lightfield.errorBody(.invalidRequest("the request is not valid HTTP/1.1")))
+            let dialect = watchdog.requestPath.map(Dialect.forPath) ?? .lightfield
+            let body = ByteBuffer(string: dialect.errorBody(.invalidRequest("the request is not valid HTTP/1.1")))
             let head = HTTPResponse(status: .badRequest, headerFields: [
                 .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
             ])
