@@ -27,6 +27,35 @@ struct HostileRequestTests {
         }
     }
 
+    @Test("a JSON body sent as another media type → 415 unsupported_media_type; application/json with parameters, a +json type, or none is read")
+    func bodyMediaType() async throws {
+        try await TestServer.with { ts in
+            let body = TestHTTP.json(["purpose": "general", "filename": "a.txt", "mimeType": "text/plain", "sizeBytes": 1])
+            func create(_ contentType: String?) async throws -> HTTPResult {
+                var headers = [("Authorization", "Bearer \(ts.key)"), ("Lightfield-Version", "2026-03-01")]
+                if let contentType { headers.append(("Content-Type", contentType)) }
+                return try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files", headers: headers, body: body)
+            }
+            for refused in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", ""] {
+                let answer = try await create(refused)
+                #expect(answer.status == 415, "\(refused): \(answer.text)")
+                #expect(answer.errorCode == "unsupported_media_type", "\(refused)")
+            }
+            for taken in ["application/json", "Application/JSON; charset=utf-8", "application/vnd.api+json", nil] {
+                #expect(try await create(taken).status == 200, "\(taken ?? "none")")
+            }
+            // Complete reads its body the same way; an empty one needs no type.
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(purpose: "general", filename: "b.txt", sizeBytes: 1)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: Data("b".utf8)).status == 200)
+            let complete = "\(ts.baseURL)/v1/files/\(id)/complete"
+            let auth = [("Authorization", "Bearer \(ts.key)"), ("Lightfield-Version", "2026-03-01")]
+            #expect(try await TestHTTP.send(.POST, complete, headers: auth + [("Content-Type", "text/plain")], body: Data("{}".utf8)).status == 415)
+            #expect(try await TestHTTP.send(.POST, complete, headers: auth + [("Content-Type", "text/plain")]).status == 200)
+        }
+    }
+
     @Test("JSON Foundation would take but RFC 8259 does not: a trailing comma, a name twice, UTF-16, a BOM → 400")
     func strictJSON() async throws {
         try await TestServer.with { ts in

@@ -16,11 +16,27 @@ enum JSONBody {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    /// The request body, at most 1 MiB of it, held to strict JSON (see `StrictJSON`).
+    /// The request body, at most 1 MiB of it, held to strict JSON (see `StrictJSON`). A body
+    /// sent as another media type than JSON → 415 (API.md: `Content-Type: application/json`
+    /// on bodies); one sent with none is read as JSON.
     static func data(from request: Request) async throws -> Data {
         let data = Data(buffer: try await collect(request, orThrow: .invalidRequest("the request body must be JSON of at most 1 MiB")))
-        if !data.isEmpty { try StrictJSON.check(data) }
+        if !data.isEmpty {
+            try checkMediaType(request.headers[.contentType])
+            try StrictJSON.check(data)
+        }
         return data
+    }
+
+    /// `application/json`, or a `+json` type, parameters aside; nil (no `Content-Type`) too.
+    static func checkMediaType(_ contentType: String?) throws(APIError) {
+        guard let contentType else { return }
+        let type = contentType.split(separator: ";", omittingEmptySubsequences: false).first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type",
+                           "the request body must be sent as application/json, not \(type.isEmpty ? "an empty Content-Type" : type)")
+        }
     }
 
     /// The request body, at most 1 MiB of it; `tooLarge` when there is more.
