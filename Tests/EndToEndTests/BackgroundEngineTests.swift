@@ -96,6 +96,25 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("SIGTERM to a hoist upload following the engine: it says the engine goes on, prints its summary, exits 1; the upload completes")
+    func terminatedClient() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("slow.bin", 1_000_000)])
+                let client = try await home.child(["upload", files + "/slow.bin", "--limit-rate", "200K"] + home.endpoint)
+                #expect(await waitUntil { (try? await home.sent("slow.bin")).flatMap { $0 } ?? 0 > 0 }, "the engine is uploading it")
+                client.send(SIGTERM)
+                #expect(await client.waitForExit(timeout: 30) == 1, "\(client.standardError())")
+                let said = client.standardError()
+                #expect(said.contains("terminated: the background engine goes on with this command's uploads"), "\(said)")
+                #expect(said.contains("slow.bin") || said.contains("1 file"), "the summary: \(said)")
+                #expect(await waitUntil(timeout: 60) {
+                    ((try? await serverFiles(server, named: "slow.bin")) ?? []).first?["status"] as? String == "COMPLETED"
+                }, "the engine finished the upload")
+            }
+        }
+    }
+
     @Test("kill -9 of the engine mid-upload: the view says so, a new engine resumes, every file completes exactly once")
     func engineKilled() async throws {
         try await TestServer.with { server in

@@ -47,12 +47,16 @@ extension UploadCommand {
         let feed = JobFeed(connection)
         let clock = MachineEngineClock()
         let interrupts = Self.handleInterrupts(connection, feed: feed)
+        let terminated = Termination()
+        let termination = Self.handleTermination(connection, terminated: terminated)
         let started = clock.now()
         var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.concurrency)
         var open = await report(feed.events, until: { await feed.ids ?? [] }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()
+        termination.cancel()
         connection.close()
+        if terminated.isSet { throw ExitCode(1) }
         // The connection closed before the engine said every id: the jobs it named and
         // that were not seen to end are open, and the rest of the tree was never queued.
         let queuedAll = await feed.ids != nil
@@ -86,6 +90,23 @@ extension UploadCommand {
             }
         }
         return failed
+    }
+
+    /// SIGTERM (`timeout`, `kill`): this command stops following, and says so; the engine
+    /// goes on with its uploads (`hoist jobs`). The summary still prints, exit 1, as for any
+    /// run that did not see every file complete. A second SIGTERM ends it at once.
+    private static func handleTermination(_ connection: AgentConnection, terminated: Termination) -> any DispatchSourceSignal {
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        source.setEventHandler {
+            if terminated.isSet { Glibc.exit(128 + SIGTERM) }
+            terminated.set()
+            Stderr.write("\nhoist: terminated: the background engine goes on with this command's uploads (`hoist jobs` shows them)\n")
+            connection.close()
+        }
+        source.setCancelHandler { signal(SIGTERM, SIG_DFL) }
+        source.resume()
+        return source
     }
 
     /// Ctrl-C once: stop queueing the rest of the tree and cancel this command's jobs that
