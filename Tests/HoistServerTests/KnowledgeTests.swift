@@ -40,6 +40,14 @@ struct KnowledgeTests {
             #expect(collision.errorCode == "precondition_failed")
             let again = try await lf.put(first, body: Data("again".utf8))
             #expect(again.status == 412)
+            // With Expect: 100-continue the head gets the 412: no body is sent for nothing.
+            let path = String(try #require(second.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let expecting = try RawConnection(port: ts.server.port)
+            expecting.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/markdown\r\nif-none-match: *\r\n"
+                + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            let early = await expecting.readResponse()
+            #expect(early.hasPrefix("HTTP/1.1 412"), "\(early)")
+            #expect(early.contains("precondition_failed") && !early.contains("100 Continue"), "\(early)")
 
             let firstID = try #require(first.string("id"))
             #expect(try await lf.complete(firstID).status == 200)

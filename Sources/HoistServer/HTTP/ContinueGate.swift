@@ -25,6 +25,7 @@ struct ContinueGate: Sendable {
             switch state.store.sessionWithoutWaiting(id: target.sessionId) {
             case .known(let session):
                 try gate.check(method: method, target: target, headers: head.headerFields, session: session, now: state.now())
+                if head.method == .put, let session { try checkFreeName(session) }
             case .unknown:
                 try gate.checkURL(method: method, target: target, headers: head.headerFields, now: state.now())
             }
@@ -33,5 +34,13 @@ struct ContinueGate: Sendable {
         } catch {
             return .reject(error.status, target.dialect.errorBody(error), cors)
         }
+    }
+
+    /// A knowledge upload's name already taken: the route would read the whole body only
+    /// to answer 412, so the head gets it.
+    private func checkFreeName(_ session: SessionRecord) throws(APIError) {
+        guard state.config.purposes.requiresFreeName(session),
+              state.store.objectExistsWithoutWaiting(key: session.objectKey) == true else { return }
+        throw .preconditionFailed()
     }
 }

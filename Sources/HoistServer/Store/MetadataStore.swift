@@ -27,6 +27,9 @@ protocol MetadataStore: Sendable {
     /// The session as it is now, read without suspending, for the `Expect: 100-continue`
     /// gate (which runs on an event loop); `.unknown` when the store cannot answer that way.
     func sessionWithoutWaiting(id: String) -> SessionPeek
+    /// Whether an object is stored under `key`, read as ``sessionWithoutWaiting(id:)`` is;
+    /// nil when the store cannot answer that way.
+    func objectExistsWithoutWaiting(key: String) -> Bool?
     /// Completes a Lightfield session: checks the stored bytes against the declared size
     /// and the optional md5; a mismatch discards the bytes and leaves the session pending.
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome

@@ -29,6 +29,10 @@ extension SQLiteStore {
         .known(try? pointRead { db in try SessionRecord.lookup(db, id: id) })
     }
 
+    func objectExistsWithoutWaiting(key: String) -> Bool? {
+        try? pointRead { db in try ObjectRecord.lookup(db, key: key) != nil }
+    }
+
     static func expiringSession(_ db: Database, id: String, now: Date) throws -> SessionRecord? {
         guard var session = try SessionRecord.lookup(db, id: id) else { return nil }
         if session.status == .pending, session.expiresAt <= now {

@@ -70,6 +70,7 @@ struct PostgresStore: MetadataStore {
     /// PostgreSQL answers only over the network: the `Expect: 100-continue` gate checks the
     /// URL and leaves the session's state to the route.
     func sessionWithoutWaiting(id: String) -> SessionPeek { .unknown }
+    func objectExistsWithoutWaiting(key: String) -> Bool? { nil }
 
     /// Runs `body` in one transaction on one connection; its own errors (an `APIError`)
     /// roll it back and reach the caller unwrapped. Deadlocks and serialisation failures
