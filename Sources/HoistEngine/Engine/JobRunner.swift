@@ -67,8 +67,9 @@ struct JobRunner: Sendable {
         var error: EngineError?
         /// A create of this run whose answer never came whole (cut off, or not one the
         /// dialect reads) though the server may have made its session: the name it asked
-        /// for, and when.
-        var unansweredCreate: (name: String, since: Date)?
+        /// for, when, and when the next create of the job began (nil if none did): a session
+        /// made after that is not the lost one's.
+        var unansweredCreate: (name: String, since: Date, until: Date?)?
     }
 
     func run(_ job: Job) async -> Ending {
@@ -84,7 +85,7 @@ struct JobRunner: Sendable {
         // the session the server may have made for it is looked for as a killed run's is
         // (this engine's own sessions, the one it went on with among them, are left alone).
         if let lost = ending.unansweredCreate, !(keepOnCancel.isSet && ending.phase == .cancelled) {
-            _ = await sweepOrphans(named: lost.name, since: lost.since, before: nil)
+            _ = await sweepOrphans(named: lost.name, since: lost.since, before: lost.until)
         }
         return ending
     }
@@ -93,7 +94,7 @@ struct JobRunner: Sendable {
     private func steps(_ job: Job) async -> Ending {
         @Sendable func send(_ kind: EngineEvent.Kind) { emit(EngineEvent(job: job.id, path: job.file.path, kind: kind)) }
         var machine = JobStateMachine(policy: policy)
-        var unansweredCreate: (name: String, since: Date)?
+        var unansweredCreate: (name: String, since: Date, until: Date?)?
         // A job that goes on with the session a killed run left says which, as a new
         // session would: front ends learn the remote name (an S3 key) before any progress.
         switch job.start {
@@ -124,6 +125,7 @@ struct JobRunner: Sendable {
                     }
                     let name = api.requestedName(for: job.remoteName)
                     let intent = wallClock()
+                    if let lost = unansweredCreate, lost.until == nil { unansweredCreate = (lost.name, lost.since, intent) }
                     try journaled.record(.creating, requestedName: name, intentAt: intent)
                     do {
                         let session = try await shielded(abandoning: keepOnCancel) {
@@ -136,8 +138,10 @@ struct JobRunner: Sendable {
                     } catch {
                         // Cut off by a shutdown that keeps unfinished jobs: the row stays `creating`.
                         if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled, unansweredCreate: unansweredCreate) }
-                        if unansweredCreate == nil, error.isTransient || error.codeName == "protocolViolation" {
-                            unansweredCreate = (name, intent)
+                        // Only a create with no answer (cut off after it was sent) or one that could
+                        // not be read: a 429 or 5xx is the server's word that it made nothing.
+                        if unansweredCreate == nil, error.status == nil, error.isTransient || error.codeName == "protocolViolation" {
+                            unansweredCreate = (name, intent, nil)
                         }
                         action = machine.createFailed(error, jitter: .random(in: 0..<1))
                     }
