@@ -46,6 +46,8 @@ public actor AgentHost {
     private var paused: Bool
     private var concurrency: Int
     private var rateLimit: Int64?
+    /// ``Settings/options`` as they are now: a view may change the rate and the job count.
+    private var liveOptions: [String: String]
     private var quietSince: Duration
     private var stopping = false
     /// Whether the stop under way keeps what is unfinished for the next engine (all but
@@ -100,6 +102,7 @@ public actor AgentHost {
         book = JobBook(keepsDone: settings.keepsDone)
         self.concurrency = concurrency
         self.rateLimit = rateLimit
+        liveOptions = settings.options
         paused = await engine.isPaused
         quietSince = clock.now()
     }
@@ -220,13 +223,13 @@ public actor AgentHost {
             connection.finish()
             return
         }
-        let differing = (request.options ?? [:]).filter { settings.options[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        let differing = (request.options ?? [:]).filter { liveOptions[$0.key] != $0.value }.sorted { $0.key < $1.key }
         if !differing.isEmpty {
             // Never silently the engine's: a --no-clobber dropped would overwrite.
             var notice = AgentNotice(.error)
             notice.code = "options_mismatch"
             notice.message = AgentError.optionsMismatch(
-                engine: differing.map { "\($0.key) \(settings.options[$0.key] ?? "unset")" },
+                engine: differing.map { "\($0.key) \(liveOptions[$0.key] ?? "unset")" },
                 client: differing.map { "\($0.key) \($0.value)" }).message
             connection.yield(.line(notice.line))
             connection.finish()
@@ -297,10 +300,13 @@ public actor AgentHost {
         case .concurrency:
             await engine.setConcurrency(Int(clamping: request.value ?? 1))
             concurrency = await engine.concurrency
+            // A number set here ends the adapting, as `--jobs` would.
+            if liveOptions["--jobs"] != nil { liveOptions["--jobs"] = String(concurrency) }
             await changed()
         case .rateLimit:
             await engine.setRateLimit(request.value.map { max($0, 1) })
             rateLimit = await engine.rateLimit
+            if liveOptions["--limit-rate"] != nil { liveOptions["--limit-rate"] = rateLimit.map(String.init) ?? "none" }
             await changed()
         case .url:
             await url(for: request, to: id)

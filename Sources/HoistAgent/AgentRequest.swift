@@ -10,7 +10,9 @@ import Foundation
 public enum AgentProtocol {
     /// Raised whenever a line changes meaning; both sides refuse a different one. 2: the
     /// destination in `hello` names dialect, purpose, persona and key, not the endpoint alone.
-    public static let version = 2
+    /// 3: `hello` carries the settings the client's uploads need (`options`); an engine of
+    /// 2 would ignore them and upload with its own.
+    public static let version = 3
 }
 
 /// A line from a client to the engine.
