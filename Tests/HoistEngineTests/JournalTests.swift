@@ -70,7 +70,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: path + ".runs").count == 1, "only the live run's lock is left")
     }
 
-    @Test("a run's lock left by a kill (no process holds it) counts as dead and is removed; a name the journal holds is never a path")
+    @Test("a run's lock left by a kill (no process holds it) counts as dead and is removed, also when a run starts; a name the journal holds is never a path")
     func deadRunLocks() throws {
         let directory = try TempDirectory.make(prefix: "hoist-journal-dead")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -82,7 +82,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: runs + "/123-abcdef01.lock"))
         #expect(!JournalRun.isAlive("../../etc/passwd", journalPath: path))
         #expect(!JournalRun.isAlive("1-2-3", journalPath: path))
+        // A run that starts clears what killed runs left, and keeps its own.
+        FileManager.default.createFile(atPath: runs + "/456-abcdef02.lock", contents: nil)
         let live = try JournalRun(journalPath: path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: runs) == [live.owner + ".lock"])
         #expect(JournalRun.isAlive(live.owner, journalPath: path))
     }
 

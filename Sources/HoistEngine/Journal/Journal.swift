@@ -30,7 +30,10 @@ public struct Journal: Sendable {
                 if db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -256") }
             }
             let pool = try DatabasePool(path: path, configuration: config)
-            return try Journal(pool, path: path, run: claiming ? JournalRun(journalPath: path) : nil)
+            // One spelling of the journal for every run (a link to it, a relative path), or
+            // their locks would be in different directories and each would think the other dead.
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            return try Journal(pool, path: resolved, run: claiming ? JournalRun(journalPath: resolved) : nil)
         } catch let error as EngineError {
             throw error
         } catch {
