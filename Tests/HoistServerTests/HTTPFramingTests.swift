@@ -95,6 +95,33 @@ struct HTTPFramingTests {
         }
     }
 
+    @Test("a client that goes on sending after an early answer reads it whole, then end of file; its bytes are still taken for a linger, not reset")
+    func earlyAnswerSurvivesTheRestOfTheBody() async throws {
+        // A linger no crowded machine outlasts: what is checked is that there is one.
+        try await TestServer.with(configure: { $0.connectionLimits.linger = .seconds(60) }) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(purpose: "general", filename: "a.bin", sizeBytes: 10)
+            let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\nContent-Length: 8000000\r\n\r\n")
+            // The body keeps coming after the 413 (as curl's does without Expect): closed at
+            // once, the server's kernel would answer these bytes with a reset, which can
+            // drop the 413 before the client reads it.
+            let chunk = [UInt8](repeating: 0x61, count: 64 << 10)
+            for _ in 0..<64 where connection.send(bytes: chunk) {}
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
+            #expect(closed, "end of file after the answer")
+            #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(300))")
+            #expect(text.contains("too_large"), "\(text.prefix(300))")
+            // Lingering: the server still takes (and drops) the body for a while after its
+            // end of file. A socket closed at once would answer these with a reset, and the
+            // sends would fail (EPIPE) within a few chunks.
+            var sent = 0
+            for _ in 0..<16 where connection.send(bytes: chunk) { sent += 1 }
+            #expect(sent == 16, "the server reset the connection after \(sent) more chunks")
+        }
+    }
+
     @Test("a Luw PUT declaring more than the general limit → 413 from its head, with or without Expect: 100-continue", .diskBlobsOnly)
     func luwOverLimit() async throws {
         try await TestServer.with { ts in

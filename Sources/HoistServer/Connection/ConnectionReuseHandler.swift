@@ -45,7 +45,10 @@ final class ConnectionReuseHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch promises.removeFirst() {
         case .close: head.headers.replaceOrAdd(name: "connection", value: "close")
-        case .keepAlive: head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        // Never over a `close` said behind it (an answer given before its body arrived).
+        case .keepAlive where !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }:
+            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        case .keepAlive: break
         case .none: break
         }
         context.write(wrapOutboundOut(.head(head)), promise: promise)

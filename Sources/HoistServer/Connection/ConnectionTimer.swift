@@ -126,6 +126,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// An answer the client takes none of for this long (its output stays over the
     /// high-water mark) closes the connection.
     public var sendTimeout: TimeAmount = .seconds(60)
+    /// A connection answered before its request's body arrived (and so closing) goes on
+    /// taking, and dropping, what the client still sends for this long after its answer and
+    /// end of file, so that no reset overtakes the answer (RFC 9112 section 9.6).
+    public var linger: TimeAmount = .seconds(2)
     /// Connections open at once; more wait in the backlog until one closes. Lowered to
     /// fit the process's descriptor limit.
     public var maxConnections: Int = 4096

@@ -167,6 +167,25 @@ final class ConnectionWatchdog {
         /// A request head the decoder cannot parse gets a JSON 400 like any other bad
         /// input, instead of an empty one; a body that breaks mid-request fails its route,
         /// which answers in its dialect.
+        /// Writes the answer's end, then closes the way RFC 9112 section 9.6 asks: output
+        /// first (the client reads the whole answer and end of file while its body may still
+        /// be on the way), the rest after `linger` (``ConnectionLimits/linger``). Closed at once with the client's bytes
+        /// unread, the kernel would reset the connection, and a reset can take the answer
+        /// with it before the client reads it.
+        private static func closeLingering(_ context: ChannelHandlerContext, after end: NIOAny, promise: EventLoopPromise<Void>?,
+                                           linger: TimeAmount) {
+            let channel = context.channel
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in
+                channel.close(mode: .output).whenComplete { result in
+                    if case .failure = result { channel.close(promise: nil) }
+                }
+                channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
+            }
+            if let promise { written.futureResult.cascade(to: promise) }
+            context.writeAndFlush(end, promise: written)
+        }
+
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
             // Answered already, and closing: what the rest of the body does is no one's concern.
             if closeAfterAnswer { return }
@@ -198,8 +217,7 @@ final class ConnectionWatchdog {
                 let now = NIODeadline.now()
                 watchdog.update { $0.responseEnded(at: now) }
                 if closeAfterAnswer || watchdog.failedBody {
-                    context.writeAndFlush(data, promise: promise)
-                    context.close(promise: nil)
+                    Self.closeLingering(context, after: data, promise: promise, linger: watchdog.timer.limits.linger)
                     return
                 }
             default:
