@@ -96,17 +96,9 @@ extension UploadCommand {
     /// goes on with its uploads (`hoist jobs`). The summary still prints, exit 1, as for any
     /// run that did not see every file complete. A second SIGTERM ends it at once.
     private static func handleTermination(_ connection: AgentConnection, terminated: Termination) -> any DispatchSourceSignal {
-        signal(SIGTERM, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        source.setEventHandler {
-            if terminated.isSet { Glibc.exit(128 + SIGTERM) }
-            terminated.set()
-            Stderr.write("\nhoist: terminated: the background engine goes on with this command's uploads (`hoist jobs` shows them)\n")
+        onTermination(terminated, saying: "the background engine goes on with this command's uploads (`hoist jobs` shows them)") {
             connection.close()
         }
-        source.setCancelHandler { signal(SIGTERM, SIG_DFL) }
-        source.resume()
-        return source
     }
 
     /// Ctrl-C once: stop queueing the rest of the tree and cancel this command's jobs that

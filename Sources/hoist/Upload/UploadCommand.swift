@@ -161,15 +161,25 @@ struct UploadCommand: AsyncParsableCommand {
     /// upload that did not complete.
     /// A second SIGTERM ends the process at once, as the first would have without this.
     private static func handleTermination(_ engine: UploadEngine, terminated: Termination) -> any DispatchSourceSignal {
+        onTermination(terminated, saying: "stopping; unfinished uploads resume on the next run (again to end at once)") {
+            Task { await engine.shutdown(keepingUnfinished: true) }
+        }
+    }
+
+    /// Calls `act` at the first SIGTERM, after saying `what` on stderr; a second one ends the
+    /// process at once, as the first would have without this. Cancel the returned source
+    /// once the run is over: SIGTERM then ends the process again as it normally does.
+    static func onTermination(_ terminated: Termination, saying what: String, _ act: @escaping @Sendable () -> Void)
+        -> any DispatchSourceSignal
+    {
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler {
             if terminated.isSet { Glibc.exit(128 + SIGTERM) }
             terminated.set()
-            Stderr.write("\nhoist: terminated: stopping; unfinished uploads resume on the next run (again to end at once)\n")
-            Task { await engine.shutdown(keepingUnfinished: true) }
+            Stderr.write("\nhoist: terminated: \(what)\n")
+            act()
         }
-        // Once the run is over, SIGTERM ends the process again as it normally does.
         source.setCancelHandler { signal(SIGTERM, SIG_DFL) }
         source.resume()
         return source
