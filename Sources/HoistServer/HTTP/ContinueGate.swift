@@ -28,6 +28,8 @@ struct ContinueGate: Sendable {
                 if head.method == .put, let session { try checkFreeName(session) }
             case .unknown:
                 try gate.checkURL(method: method, target: target, headers: head.headerFields, now: state.now())
+                // A Luw session has no size of its own: its limit needs no lookup.
+                if head.method == .put, target.dialect == .luw { try gate.checkLength(head.headerFields, limit: gate.unsizedLimit) }
             }
             if head.method == .put { try StorageRoutes.checkStoredHeaders(head.headerFields) }
             return .proceed

@@ -64,10 +64,13 @@ struct StorageGate: Sendable {
             }
             // Said before the body is read (and before `100 Continue`): a body over the limit
             // would only be read to be thrown away.
-            if let limit = session.sizeBytes ?? unsizedLimit, let length = headers[.contentLength].flatMap({ Int64($0) }), length > limit {
-                throw .bodyTooLarge(limit: limit)
-            }
+            try checkLength(headers, limit: session.sizeBytes ?? unsizedLimit)
         }
+    }
+
+    /// A declared `Content-Length` over `limit` → 413.
+    func checkLength(_ headers: HTTPFields, limit: Int64?) throws(APIError) {
+        if let limit, let length = headers[.contentLength].flatMap({ Int64($0) }), length > limit { throw .bodyTooLarge(limit: limit) }
     }
 
     /// What the URL alone proves: its signature over the method, path and signed headers,
