@@ -65,7 +65,8 @@ struct HTTPFramingTests {
         }
     }
 
-    @Test("an answer given before the body is read (401, 413) says Connection: close and closes, one answer, the rest unread")
+    @Test("an answer given before the body is read (401, 413) says Connection: close and closes, one answer, the rest unread",
+          .diskBlobsOnly)
     func earlyAnswersClose() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
@@ -95,7 +96,8 @@ struct HTTPFramingTests {
         }
     }
 
-    @Test("a client that goes on sending after an early answer reads it whole, then end of file; its bytes are still taken for a linger, not reset")
+    @Test("a client that goes on sending after an early answer reads it whole, then end of file; its bytes are still taken for a linger, not reset",
+          .diskBlobsOnly)
     func earlyAnswerSurvivesTheRestOfTheBody() async throws {
         // A linger no crowded machine outlasts: what is checked is that there is one.
         try await TestServer.with(configure: { $0.connectionLimits.linger = .seconds(60) }) { ts in

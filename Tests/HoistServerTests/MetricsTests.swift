@@ -59,7 +59,8 @@ struct MetricsTests {
         }
     }
 
-    @Test("a PUT its client abandons mid-body (reset, half-close, a broken chunk) is timed with the 400 it got, never as a 500")
+    @Test("a PUT its client abandons mid-body (reset, half-close, a broken chunk) is timed with the 400 it got, never as a 500",
+          .diskBlobsOnly)
     func abandonedPuts() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
