@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SigV4
 
 /// JSON in and out of routes, with errors in the API's own shape.
 enum JSONBody {
@@ -32,7 +33,7 @@ enum JSONBody {
     static func checkMediaType(_ contentType: String?) throws(APIError) {
         guard let contentType else { return }
         let type = contentType.split(separator: ";", omittingEmptySubsequences: false).first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            .map { $0.trimmingWhitespace().lowercased() } ?? ""
         guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type",
                            "the request body must be sent as application/json, not \(type.isEmpty ? "an empty Content-Type" : type)")
@@ -124,7 +125,11 @@ extension Int64 {
 extension String {
     /// Percent-encoded for one URL path segment.
     var pathSegmentEncoded: String {
-        addingPercentEncoding(withAllowedCharacters: Self.pathSegmentAllowed) ?? self
+        // Most names are letters, digits and `-._~`, which no encoding changes: answered
+        // without Foundation's round trip through `CFString`, about 0.6 % of the server's
+        // CPU per small file (issue 12).
+        if utf8.allSatisfy(AWSPercentEncoding.isUnreserved) { return self }
+        return addingPercentEncoding(withAllowedCharacters: Self.pathSegmentAllowed) ?? self
     }
 
     /// Built once: every create answer encodes a name with it.
@@ -134,3 +139,4 @@ extension String {
         return allowed
     }()
 }
+

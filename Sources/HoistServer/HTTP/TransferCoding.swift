@@ -15,10 +15,10 @@ enum TransferCoding {
     static func refusal(of values: [String]) -> String? {
         for value in values {
             // An empty list (or a header with nothing in it) names no coding the body has.
-            let codings = value.split(separator: ",").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            let codings = value.split(separator: ",").filter { !$0.trimmingWhitespace().isEmpty }
             if codings.isEmpty { return "an empty Transfer-Encoding names no coding; send the body as is or chunked" }
             for coding in codings {
-                let name = coding.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+                let name = coding.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
                 if name != "chunked" {
                     return "the transfer coding \(name.isEmpty ? "(empty)" : name) is not supported; send the body as is or chunked"
                 }
