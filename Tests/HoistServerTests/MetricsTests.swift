@@ -37,6 +37,39 @@ struct MetricsTests {
         }
     }
 
+    @Test("hoist_uploads_expired_total counts every expiry once it is committed: found by a read, a complete or a listing, or by the sweeper; a cancel refused after its expiry counts nothing")
+    func expiriesEverywhere() async throws {
+        let clock = ManualClock()
+        try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            var ids: [String] = []
+            for _ in 0..<4 { ids.append(try #require(try await lf.create(sizeBytes: 3).string("id"))) }
+            clock.advance(by: 61)
+            func expired() async throws -> Double? {
+                sample(try await TestHTTP.send(.GET, "\(ts.baseURL)/metrics").text, #"hoist_uploads_expired_total{dialect="lightfield"}"#)
+            }
+            #expect(try await expired() == 0)
+            #expect(try await lf.metadata(ids[0]).string("status") == "EXPIRED")
+            #expect(try await expired() == 1)
+            #expect(try await lf.metadata(ids[0]).string("status") == "EXPIRED")
+            #expect(try await expired() == 1, "read again: already expired, not counted twice")
+            #expect(try await lf.complete(ids[1]).errorCode == "expired")
+            #expect(try await expired() == 2)
+            let refused = try await lf.cancel(ids[2])
+            #expect(refused.status == 409 && refused.errorCode == "not_pending")
+            #expect(try await expired() == 3, "the cancel's lookup expired it; its refusal counts nothing more")
+            let listed = try #require(try await lf.list().json["data"] as? [[String: Any]])
+            #expect(listed.count == 4 && listed.allSatisfy { $0["status"] as? String == "EXPIRED" })
+            #expect(try await expired() == 4, "the listing expired the last one")
+            try await ts.server.sweep()
+            #expect(try await expired() == 4, "nothing left for the sweeper")
+            _ = try await lf.create(sizeBytes: 3)
+            clock.advance(by: 61)
+            try await ts.server.sweep()
+            #expect(try await expired() == 5)
+        }
+    }
+
     @Test("hoist_request_duration_seconds times every request by route, method and status, from a quarter millisecond up", .diskBlobsOnly)
     func requestDurations() async throws {
         try await TestServer.with { ts in

@@ -66,6 +66,8 @@ public final class UploadServer: Sendable {
                 disk = onDisk
             }
             state = ServerState(config: config, store: store, blobs: blobs, disk: disk, signer: signer, publicBase: publicBase)
+            let metrics = state.metrics
+            store.expiries.observe { metrics.upload(.expired, dialect: $0) }
         } catch {
             await store.close()
             throw error
@@ -165,7 +167,6 @@ public final class UploadServer: Sendable {
         await state.blobs.delete(outcome.blobs)
         let settled = await state.blobs.settleEnded(outcome.endedSessions)
         if !settled.isEmpty { try await state.store.markSwept(settled) }
-        for dialect in outcome.expired { state.metrics.upload(.expired, dialect: dialect) }
     }
 
     /// The S3 blob store `config` names, with its credentials; nil for the disk.

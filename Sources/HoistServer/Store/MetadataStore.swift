@@ -13,6 +13,10 @@ protocol MetadataStore: Sendable {
     /// `--secret-file` / `HOIST_SECRET` override it.
     func signingSecret() async throws -> Data
 
+    /// Every session this store expires (the sweeper's, and those found past their time by
+    /// any other call), reported once committed.
+    var expiries: ExpiryReports { get }
+
     /// Stores a new key (hashed) for `user`, creating the user when it is new; without a
     /// user the key becomes a user of its own. Personas must not belong to another user.
     func insertKey(_ key: String, user: String?, scopes: [String], role: String, personas: [Int64], now: Date) async throws

@@ -18,8 +18,8 @@ extension SQLiteStore {
     func storeUpload(sessionId: String, body: StoredBody, requireAbsent: Bool, acceptingExpired: Bool = false,
                      keepingNewer: Bool = false, now: Date) async throws -> String?
     {
-        try await writes.write { db in
-            guard let session = try Self.expiringSession(db, id: sessionId, now: now) else { throw APIError.notFound() }
+        try await expiringWrite { db, ledger in
+            guard let session = try Self.expiringSession(db, id: sessionId, now: now, ledger: ledger) else { throw APIError.notFound() }
             try StoreRules.checkTakesBody(session, acceptingExpired: acceptingExpired)
             let existing = try ObjectRecord.lookup(db, key: session.objectKey)
             guard try StoreRules.shouldWrite(body, of: session, over: existing, requireAbsent: requireAbsent,
@@ -80,16 +80,10 @@ extension SQLiteStore {
 
     /// One instance owns a data directory, so every sweep runs.
     func sweep(now: Date) async throws -> SweepOutcome {
-        try await writes.write { db in
-            var expired: [Dialect] = []
+        try await expiringWrite { db, ledger in
             let overdue = try SessionRecord
                 .filter(Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis).fetchAll(db)
-            for var session in overdue {
-                session.status = .expired
-                expired.append(session.dialect)
-                try session.updateRow(db)
-                try Self.record(db, session: session.id, "expired", at: now)
-            }
+            for var session in overdue { try Self.expire(&session, db, now: now, ledger: ledger) }
             var blobs: [String] = []
             for object in try ObjectRecord.filter(Column("deleteAt") <= now.millis).fetchAll(db) {
                 blobs.append(object.blobId)
@@ -112,7 +106,7 @@ extension SQLiteStore {
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
                 ORDER BY expiresAt LIMIT \(SweepOutcome.endedPerSweep)
                 """, arguments: [now.millis])
-            return SweepOutcome(blobs: blobs, expired: expired, endedSessions: ended)
+            return SweepOutcome(blobs: blobs, endedSessions: ended)
         }
     }
 
@@ -127,10 +121,10 @@ extension SQLiteStore {
     }
 }
 
-/// What one sweep did: blobs to delete once committed, and the sessions it expired.
+/// What one sweep did: blobs to delete once committed. The sessions it expired go to
+/// the store's ``ExpiryReports``, as every other expiry does.
 struct SweepOutcome: Sendable {
     var blobs: [String]
-    var expired: [Dialect]
     /// Sessions that ended unfinished (expired, cancelled), and finalized Luw sessions, whose
     /// URL has now expired, oldest first: on S3 whatever landed at their key is deleted unless
     /// it is their object's bytes still. Reported until marked (`markSwept`).

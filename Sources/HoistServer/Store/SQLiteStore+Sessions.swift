@@ -21,7 +21,7 @@ extension SQLiteStore {
         // Almost every lookup changes nothing: read it, and queue a write only to expire it.
         guard let session = try pointRead({ db in try SessionRecord.lookup(db, id: id) }) else { return nil }
         guard session.status == .pending, session.expiresAt <= now else { return session }
-        return try await writes.write { db in try Self.expiringSession(db, id: id, now: now) }
+        return try await expiringWrite { db, ledger in try Self.expiringSession(db, id: id, now: now, ledger: ledger) }
     }
 
     /// SQLite reads are quick and local: the gate sees the session's real state.
@@ -33,19 +33,33 @@ extension SQLiteStore {
         try? pointRead { db in try ObjectRecord.lookup(db, key: key) != nil }
     }
 
-    static func expiringSession(_ db: Database, id: String, now: Date) throws -> SessionRecord? {
+    static func expiringSession(_ db: Database, id: String, now: Date, ledger: ExpiryLedger) throws -> SessionRecord? {
         guard var session = try SessionRecord.lookup(db, id: id) else { return nil }
-        if session.status == .pending, session.expiresAt <= now {
-            session.status = .expired
-            try session.updateRow(db)
-            try record(db, session: id, "expired", at: now)
-        }
+        if session.status == .pending, session.expiresAt <= now { try expire(&session, db, now: now, ledger: ledger) }
         return session
     }
 
+    /// Marks a pending session expired, in the log and the transaction's ledger.
+    static func expire(_ session: inout SessionRecord, _ db: Database, now: Date, ledger: ExpiryLedger) throws {
+        session.status = .expired
+        try session.updateRow(db)
+        try record(db, session: session.id, "expired", at: now)
+        ledger.expired(session.dialect)
+    }
+
+    /// A write that may expire sessions on its way, reported once it has committed.
+    func expiringWrite<T: Sendable>(_ body: @escaping @Sendable (Database, ExpiryLedger) throws -> T) async throws -> T {
+        let (value, expired) = try await writes.write { db in
+            let ledger = ExpiryLedger()
+            return (try body(db, ledger), ledger.all)
+        }
+        expiries.committed(expired)
+        return value
+    }
+
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
-        try await writes.write { db in
-            guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
+        try await expiringWrite { db, ledger in
+            guard var session = try Self.expiringSession(db, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }
             if let answer = CompleteRules.answer(for: session, given: given) { return answer }
             guard let object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
@@ -65,8 +79,8 @@ extension SQLiteStore {
     }
 
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?) {
-        try await writes.write { db in
-            guard var session = try Self.expiringSession(db, id: id, now: now) else { throw APIError.notFound() }
+        try await expiringWrite { db, ledger in
+            guard var session = try Self.expiringSession(db, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }
             guard session.status == .pending else { throw APIError.notPending(session.status.rawValue) }
             session.status = .cancelled
             try session.updateRow(db)
@@ -83,16 +97,12 @@ extension SQLiteStore {
     func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date)
         async throws -> [SessionRecord]
     {
-        try await writes.write { db in
+        try await expiringWrite { db, ledger in
             // Bring statuses up to date so that a PENDING filter never returns expired sessions.
             let expired = try SessionRecord
                 .filter(Column("userId") == userId && Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis)
                 .fetchAll(db)
-            for var session in expired {
-                session.status = .expired
-                try session.updateRow(db)
-                try Self.record(db, session: session.id, "expired", at: now)
-            }
+            for var session in expired { try Self.expire(&session, db, now: now, ledger: ledger) }
             var query = SessionRecord.filter(Column("userId") == userId && Column("dialect") == Dialect.lightfield)
             if let status { query = query.filter(Column("status") == status) }
             if let cursor {

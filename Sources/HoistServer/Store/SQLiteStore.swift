@@ -7,6 +7,7 @@ struct SQLiteStore: MetadataStore {
     let pool: DatabasePool
     /// Where every request's writes go: concurrent ones share a commit (and its fsync).
     let writes: GroupCommit
+    let expiries = ExpiryReports()
 
     /// Opens (creating and migrating) `hoist.sqlite` in `directory`.
     init(directory: String) throws {

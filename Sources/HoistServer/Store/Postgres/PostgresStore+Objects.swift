@@ -24,9 +24,9 @@ extension PostgresStore {
         // Bytes it was handed to keep would be lost: it keeps none (`smallBodyLimit`).
         guard body.bytes == nil else { throw APIError.internalError() }
         guard let key = try await objectKey(ofSession: sessionId) else { throw APIError.notFound() }
-        return try await transaction { connection in
+        return try await expiringTransaction { connection, ledger in
             try await lockObjectKey(connection, key)
-            guard let session = try await lockedSession(connection, id: sessionId, now: now) else { throw APIError.notFound() }
+            guard let session = try await lockedSession(connection, id: sessionId, now: now, ledger: ledger) else { throw APIError.notFound() }
             try StoreRules.checkTakesBody(session, acceptingExpired: acceptingExpired)
             let existing = try await object(connection, at: key)
             guard try StoreRules.shouldWrite(body, of: session, over: existing, requireAbsent: requireAbsent,
@@ -61,7 +61,7 @@ extension PostgresStore {
     }
 
     func finalize(objectKey key: String, userId: String, now: Date, checking check: FinalizeCheck?) async throws -> FinalizeOutcome {
-        try await transaction { connection in
+        try await expiringTransaction { connection, ledger in
             try await lockObjectKey(connection, key)
             guard let object = try await object(connection, at: key) else {
                 if check?.expected != nil { return .blobChanged }
@@ -71,7 +71,7 @@ extension PostgresStore {
                 ).decode(Int64.self) { pending = count }
                 throw pending > 0 ? APIError.uploadMissing() : APIError.notFound()
             }
-            guard let session = try await lockedSession(connection, id: object.sessionId, now: now), session.userId == userId else {
+            guard let session = try await lockedSession(connection, id: object.sessionId, now: now, ledger: ledger), session.userId == userId else {
                 throw APIError.notFound()
             }
             if let check, check.expected != object.identity { return .blobChanged }
@@ -94,19 +94,18 @@ extension PostgresStore {
     /// Runs only where the sweep lock is free: with several instances, one sweeps at a
     /// time and the others return an empty outcome.
     func sweep(now: Date) async throws -> SweepOutcome {
-        try await transaction(deadline: sweepDeadline) { connection in
+        try await expiringTransaction(deadline: sweepDeadline) { connection, ledger in
             var mine = false
             for try await locked in try await connection.query(
                 "SELECT pg_try_advisory_xact_lock(\(PostgresSchema.sweepLock))", logger: logger
             ).decode(Bool.self) { mine = locked }
-            guard mine else { return SweepOutcome(blobs: [], expired: []) }
-            var expired: [Dialect] = []
+            guard mine else { return SweepOutcome(blobs: []) }
             for row in try await connection.records("""
                 UPDATE sessions SET status = 'EXPIRED' WHERE status = 'PENDING' AND expires_at <= \(now.millis)
                 RETURNING id, dialect
                 """, logger: logger, { try $0.decode((String, String).self) }) {
-                expired.append(Dialect(rawValue: row.1) ?? .lightfield)
                 try await Self.record(connection, session: row.0, "expired", at: now, logger: logger)
+                ledger.expired(Dialect(rawValue: row.1) ?? .lightfield)
             }
             // Objects whose time is up, and the bytes of Lightfield sessions that ended
             // without completing (they will never be used).
@@ -122,7 +121,7 @@ extension PostgresStore {
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
                 ORDER BY expires_at LIMIT \(Int64(SweepOutcome.endedPerSweep))
                 """, logger: logger, { try $0.decode(String.self) })
-            return SweepOutcome(blobs: gone.map(\.0), expired: expired, endedSessions: ended)
+            return SweepOutcome(blobs: gone.map(\.0), endedSessions: ended)
         }
     }
 

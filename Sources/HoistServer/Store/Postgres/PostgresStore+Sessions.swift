@@ -23,11 +23,15 @@ extension PostgresStore {
             "SELECT \(unescaped: Self.sessionColumns) FROM sessions WHERE id = \(id)", SessionRecord.init(postgres:))
         guard let session = found.first else { return nil }
         guard session.status == .pending, session.expiresAt <= now else { return session }
-        return try await transaction { connection in try await lockedSession(connection, id: id, now: now) }
+        return try await expiringTransaction { connection, ledger in
+            try await lockedSession(connection, id: id, now: now, ledger: ledger)
+        }
     }
 
     /// The session `id`, locked for this transaction and expired if its time is up.
-    func lockedSession(_ connection: PostgresConnection, id: String, now: Date) async throws -> SessionRecord? {
+    func lockedSession(_ connection: PostgresConnection, id: String, now: Date, ledger: ExpiryLedger) async throws
+        -> SessionRecord?
+    {
         guard var session = try await connection.records(
             "SELECT \(unescaped: Self.sessionColumns) FROM sessions WHERE id = \(id) FOR UPDATE",
             logger: logger, SessionRecord.init(postgres:)).first
@@ -36,6 +40,7 @@ extension PostgresStore {
             session.status = .expired
             try await connection.query("UPDATE sessions SET status = 'EXPIRED' WHERE id = \(id)", logger: logger)
             try await Self.record(connection, session: id, "expired", at: now, logger: logger)
+            ledger.expired(session.dialect)
         }
         return session
     }
@@ -53,9 +58,9 @@ extension PostgresStore {
 
     func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
         guard let key = try await objectKey(ofSession: id) else { throw APIError.notFound() }
-        return try await transaction { connection in
+        return try await expiringTransaction { connection, ledger in
             try await lockObjectKey(connection, key)
-            guard let session = try await lockedSession(connection, id: id, now: now) else { throw APIError.notFound() }
+            guard let session = try await lockedSession(connection, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }
             if let answer = CompleteRules.answer(for: session, given: given) { return answer }
             guard let object = try await self.object(connection, at: key), object.sessionId == id else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
@@ -79,9 +84,9 @@ extension PostgresStore {
 
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?) {
         guard let key = try await objectKey(ofSession: id) else { throw APIError.notFound() }
-        return try await transaction { connection in
+        return try await expiringTransaction { connection, ledger in
             try await lockObjectKey(connection, key)
-            guard var session = try await lockedSession(connection, id: id, now: now) else { throw APIError.notFound() }
+            guard var session = try await lockedSession(connection, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }
             guard session.status == .pending else { throw APIError.notPending(session.status.rawValue) }
             session.status = .cancelled
             try await connection.query("UPDATE sessions SET status = 'CANCELLED' WHERE id = \(id)", logger: logger)
@@ -98,14 +103,17 @@ extension PostgresStore {
     func listFiles(userId: String, status: SessionStatus?, limit: Int, after cursor: ListCursor?, now: Date)
         async throws -> [SessionRecord]
     {
-        try await transaction { connection in
+        try await expiringTransaction { connection, ledger in
             // Bring statuses up to date so that a PENDING filter never returns expired sessions.
             // Ids compare byte by byte, as in SQLite, whatever the database's collation.
             let expired = try await connection.records("""
                 UPDATE sessions SET status = 'EXPIRED'
-                WHERE user_id = \(userId) AND status = 'PENDING' AND expires_at <= \(now.millis) RETURNING id
-                """, logger: logger) { try $0.decode(String.self) }
-            for id in expired { try await Self.record(connection, session: id, "expired", at: now, logger: logger) }
+                WHERE user_id = \(userId) AND status = 'PENDING' AND expires_at <= \(now.millis) RETURNING id, dialect
+                """, logger: logger) { try $0.decode((String, String).self) }
+            for (id, dialect) in expired {
+                try await Self.record(connection, session: id, "expired", at: now, logger: logger)
+                ledger.expired(Dialect(rawValue: dialect) ?? .lightfield)
+            }
             return try await connection.records("""
                 SELECT \(unescaped: Self.sessionColumns) FROM sessions
                 WHERE user_id = \(userId) AND dialect = 'lightfield'

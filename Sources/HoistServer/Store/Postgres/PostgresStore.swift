@@ -16,6 +16,7 @@ struct PostgresStore: MetadataStore {
     let logger: Logger
     /// Every use of the database ends within this, answered or 503.
     let deadline: DatabaseDeadline
+    let expiries = ExpiryReports()
     /// The sweep's: after an outage it may have a backlog of thousands of sessions to end in
     /// one transaction, which a request's limit would roll back on every pass.
     var sweepDeadline: DatabaseDeadline { DatabaseDeadline(limit: max(deadline.limit * 10, .seconds(300))) }
@@ -93,6 +94,20 @@ struct PostgresStore: MetadataStore {
                 }
             }
         }
+    }
+
+    /// A transaction that may expire sessions on its way, reported once it has committed
+    /// (a retried attempt's ledger is dropped with it).
+    func expiringTransaction<T: Sendable>(deadline: DatabaseDeadline? = nil,
+                                          _ body: @escaping @Sendable (PostgresConnection, ExpiryLedger) async throws -> T)
+        async throws -> T
+    {
+        let (value, expired) = try await transaction(deadline: deadline) { connection in
+            let ledger = ExpiryLedger()
+            return (try await body(connection, ledger), ledger.all)
+        }
+        expiries.committed(expired)
+        return value
     }
 
     /// BEGIN, `body`, COMMIT on `connection`; ROLLBACK and rethrow when `body` throws, or
