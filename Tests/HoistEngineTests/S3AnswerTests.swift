@@ -88,6 +88,43 @@ import Testing
         }
     }
 
+    @Test("a CreateMultipartUpload whose answer is lost, then asked again in the same run: the upload the store opened for it is aborted when the job ends, the run's own is completed")
+    func aLostCreateMultipartAnswerLeavesNoOpenUpload() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("lost-create.bin", size: 20 << 20, seed: 5)
+            // An upload of another key that starts with this one: not this job's.
+            let other = try await MotoS3.openMultipartUpload(bucket: s3.bucket, key: "lost-create.bin.other")
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                // The store opens the upload; the engine never hears of it and asks again.
+                proxy.inject(.loseAnswer, on: "POST /\(s3.bucket)/lost-create.bin?uploads")
+                // S3 lists each upload with the time it began; moto says 2010 for every one.
+                // Dated now, just before the job's first create, as S3 would date the lost one.
+                proxy.rewriteAnswers("2010-11-10T20:48:33.000Z", with: Self.iso8601Millis(Date()))
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(90))
+                #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+                // The sweep runs as the job ends, after its `completed` event.
+                await engine.shutdown()
+                let creates = proxy.requestLines.filter { $0.hasPrefix("POST /\(s3.bucket)/lost-create.bin?uploads") }
+                #expect(creates.count == 2, "\(proxy.requestLines)")
+                let aborts = proxy.requestLines.filter { $0.hasPrefix("DELETE /\(s3.bucket)/lost-create.bin?uploadId=") }
+                #expect(aborts.count == 1, "the lost one's, not the completed one's: \(proxy.requestLines)")
+            }
+            let open = try await s3.openUploads()
+            #expect(open.map(\.key) == ["lost-create.bin.other"] && open.first?.uploadID == other, "\(open)")
+            #expect(try await s3.object("lost-create.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+
+    private static func iso8601Millis(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+        return formatter.string(from: date)
+    }
+
     @Test func twoFilesOfOneRunThatGoToTheSameKeyAreNotBothStored() async throws {
         try await S3Harness.with { s3 in
             let first = try s3.file("a/same.txt", size: 1000, seed: 1)

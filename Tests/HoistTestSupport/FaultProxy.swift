@@ -44,6 +44,7 @@ public final class FaultProxy: Sendable {
     private let lines = Mutex<[String]>([])
     private let answered = Mutex<[(line: String, status: Int)]>([])
     private let closed = Mutex<[ClosedConnection]>([])
+    private let answerRewrites = Mutex<[([UInt8], [UInt8])]>([])
     /// `http://127.0.0.1:PORT` of the proxy.
     public let baseURL: String
 
@@ -96,6 +97,16 @@ public final class FaultProxy: Sendable {
     public func inject(_ fault: Fault, on marker: String = "PUT ", times: Int = 1) {
         rules.withLock { $0.append(Rule(fault: fault, marker: marker, remaining: times)) }
     }
+
+    /// Replaces `text` with `replacement` (of the same length, so that no `Content-Length`
+    /// changes) in every answer from upstream from now on: what moto fixes and a real store
+    /// does not (moto dates every multipart upload `2010-11-10T20:48:33.000Z`).
+    public func rewriteAnswers(_ text: String, with replacement: String) {
+        precondition(text.utf8.count == replacement.utf8.count, "a rewrite keeps the answer's length")
+        answerRewrites.withLock { $0.append((Array(text.utf8), Array(replacement.utf8))) }
+    }
+
+    var rewrites: [([UInt8], [UInt8])] { answerRewrites.withLock { $0 } }
 
     /// The request lines seen so far (`PUT /bucket/key?partNumber=2&uploadId=... HTTP/1.1`),
     /// faulted ones included.
@@ -311,6 +322,9 @@ private final class Relay: ChannelInboundHandler {
             seenLines.append(line)
         }
         if let (from, to) = rewrite { buffer = Self.replace(from, with: to, in: buffer) }
+        if let (_, proxy) = answers {
+            for (from, to) in proxy.rewrites { buffer = Self.replace(from, with: to, in: buffer) }
+        }
         if let delay = answerDelay {
             // Same delay, later deadline: scheduled tasks keep the order the bytes came in.
             let peer = peer, held = buffer

@@ -15,10 +15,13 @@ public struct RemoteFile: Sendable, Equatable, Decodable {
     /// S3: the object's ETag and the checksum the store keeps (`CRC32C abc==`), if any.
     public var etag: String?
     public var checksum: String?
+    /// S3: the multipart upload a pending entry is (its key is ``id``).
+    public var uploadID: String?
 
     public init(
         id: String, filename: String, purpose: String? = nil, mimeType: String? = nil, sizeBytes: Int64? = nil,
-        status: String, md5: String? = nil, createdAt: Date? = nil, completedAt: Date? = nil, expiresAt: Date? = nil
+        status: String, md5: String? = nil, createdAt: Date? = nil, completedAt: Date? = nil, expiresAt: Date? = nil,
+        uploadID: String? = nil
     ) {
         self.id = id
         self.filename = filename
@@ -30,5 +33,6 @@ public struct RemoteFile: Sendable, Equatable, Decodable {
         self.createdAt = createdAt
         self.completedAt = completedAt
         self.expiresAt = expiresAt
+        self.uploadID = uploadID
     }
 }

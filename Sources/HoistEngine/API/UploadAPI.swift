@@ -103,9 +103,10 @@ public struct UploadAPI: Sendable {
         return s3.location
     }
 
-    /// The caller's files with `status`, newest first, stopping at the first one created before `since`.
-    public func list(status: String, since: Date?) async throws(EngineError) -> [RemoteFile] {
-        try await dialect.list(status: status, since: since, via: transport)
+    /// The caller's files with `status`, newest first, stopping at the first one created
+    /// before `since`; see ``UploadDialect/list(status:since:named:via:)`` for `named`.
+    public func list(status: String, since: Date?, named: String? = nil) async throws(EngineError) -> [RemoteFile] {
+        try await dialect.list(status: status, since: since, named: named, via: transport)
     }
 
     /// When a signed URL stops working: the earlier of what the server declared and what

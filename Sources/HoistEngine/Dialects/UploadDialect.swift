@@ -20,7 +20,9 @@ public protocol UploadDialect: Sendable {
     /// A URL the file can be downloaded from.
     func downloadURL(id: String, via api: DialectTransport) async throws(EngineError) -> String
     /// The caller's files with `status`, newest first, down to the first created before `since`.
-    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile]
+    /// `named`: the name a create asked for, where the dialect can only list by name (s3's
+    /// multipart uploads, by key); the others list every file and leave matching to the caller.
+    func list(status: String, since: Date?, named: String?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile]
     /// What the service would refuse about this file, checked before any network call
     /// (nil: nothing); the service checks again.
     func refusal(name: String, size: Int64, mimeType: String, rules: UploadRules) -> EngineError?

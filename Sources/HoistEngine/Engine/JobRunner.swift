@@ -131,7 +131,7 @@ struct JobRunner: Sendable {
                         let session = try await shielded(abandoning: keepOnCancel) {
                             try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType)
                         }
-                        ownSessions.insert(session.id)
+                        ownSessions.insert(session.pendingID)
                         try journaled.record(.uploading, session: session)
                         send(.sessionCreated(remoteID: session.id, filename: session.filename))
                         action = machine.sessionCreated(session, now: wallClock())
@@ -191,7 +191,7 @@ struct JobRunner: Sendable {
                     try journaled.record(.completed, session: session, md5: md5)
                     // A completed session is never pending again, so no sweep could take
                     // it: forgotten, or a run of 100,000 files would keep every id.
-                    ownSessions.remove(session.id)
+                    ownSessions.remove(session.pendingID)
                     send(.completed(remoteID: session.id, md5: md5))
                     return Ending(phase: .completed, unansweredCreate: unansweredCreate)
                 case .failed(let error):
@@ -309,10 +309,17 @@ struct JobRunner: Sendable {
         guard api.cancelsSessions else { return nil }
         let lookupStart = wallClock()
         let end = before ?? lookupStart
-        guard let pending = try? await shielded({ try await api.list(status: "PENDING", since: since.addingTimeInterval(-5)) }) else { return nil }
-        for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.id) {
+        guard let pending = try? await shielded({ try await api.list(status: "PENDING", since: since.addingTimeInterval(-5), named: name) })
+        else { return nil }
+        for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.uploadID ?? file.id) {
             if let created = file.createdAt, created >= end { continue }
-            try? await shielded { try await api.cancel(id: file.id) }
+            if let uploadID = file.uploadID {
+                // One multipart upload of the key, not the key's every one (`cancel(id:)`):
+                // this engine's own upload of it may be open beside it.
+                try? await shielded { try await api.abortMultipartUpload(key: file.id, uploadID: uploadID) }
+            } else {
+                try? await shielded { try await api.cancel(id: file.id) }
+            }
         }
         return lookupStart
     }

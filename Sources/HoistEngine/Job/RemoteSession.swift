@@ -13,6 +13,10 @@ public struct RemoteSession: Sendable, Equatable, Codable {
     /// Set when the bytes go as a multipart upload (S3): its upload id and part size.
     public var multipart: Multipart?
 
+    /// What a listing of pending sessions calls this one: its multipart upload's id where
+    /// it has one (an S3 key may have several open), else its id.
+    var pendingID: String { multipart?.uploadID ?? id }
+
     /// A multipart upload the store has opened: parts are PUT to it, then it is completed.
     public struct Multipart: Sendable, Equatable, Codable {
         public var uploadID: String

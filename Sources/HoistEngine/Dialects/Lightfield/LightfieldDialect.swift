@@ -63,7 +63,7 @@ struct LightfieldDialect: UploadDialect {
         return api.absolute(try await api.call("GET", "/v1/files/\(DialectTransport.pathComponent(id))/url").decode(Reply.self).url)
     }
 
-    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
+    func list(status: String, since: Date?, named: String?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
         struct Page: Decodable { var data: [RemoteFile]; var nextCursor: String? }
         var files: [RemoteFile] = []
         var cursor: String?

@@ -73,7 +73,7 @@ struct LuwDialect: UploadDialect {
         return url
     }
 
-    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
+    func list(status: String, since: Date?, named: String?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
         throw .profile("listing needs the lightfield dialect")
     }
 }

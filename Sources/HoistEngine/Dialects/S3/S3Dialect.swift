@@ -190,9 +190,20 @@ struct S3Dialect: UploadDialect {
         try S3Call(location: location, transport: api).presignedGET(key: id, expiresIn: expiresIn ?? .seconds(900))
     }
 
-    /// Pending uploads are multipart uploads, which `hoist gc` lists; the orphan sweep after
-    /// a killed create does not (a key has no creation stamp to match on).
-    func list(status: String, since: Date?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] { [] }
+    /// Pending uploads are the open multipart uploads of exactly the key `named`, begun
+    /// (the store's `Initiated`) at `since` or later: what a CreateMultipartUpload whose
+    /// answer was lost may have left. Without a name, nothing: a whole bucket's uploads are
+    /// `hoist gc`'s to list.
+    func list(status: String, since: Date?, named name: String?, via api: DialectTransport) async throws(EngineError) -> [RemoteFile] {
+        guard status == "PENDING", let name, !name.isEmpty else { return [] }
+        return try await S3Uploads.list(prefix: name, location: location, via: api)
+            .filter { upload in
+                guard upload.key == name else { return false }
+                guard let since else { return true }
+                return upload.initiated.map { $0 >= since } ?? false
+            }
+            .map { RemoteFile(id: $0.key, filename: $0.key, status: "PENDING", createdAt: $0.initiated, uploadID: $0.uploadID) }
+    }
 
     /// Read once, by the engine, for the PUT and the complete of `session`.
     func interpret(_ error: EngineError, for session: RemoteSession) -> EngineError {
