@@ -117,6 +117,31 @@ import Testing
         }
     }
 
+    @Test("a run killed between CreateMultipartUpload and its journal write: the next run over the file aborts the upload it left, and uploads the file")
+    func aKilledCreateMultipartIsAbortedByTheNextRun() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("orphaned.bin", size: 20 << 20, seed: 6)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            let journal = try Journal.open(path: journalPath)
+            let row = try journal.insert(endpoint: "s3-test:" + s3.bucket, file: try FileIdentity.of(path))
+            let intent = Date()
+            try journal.update(row, state: .creating, requestedName: "orphaned.bin", intentAt: intent)
+            let orphan = try await MotoS3.openMultipartUpload(bucket: s3.bucket, key: "orphaned.bin")
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.rewriteAnswers("2010-11-10T20:48:33.000Z", with: Self.iso8601Millis(intent))
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL), journal: journalPath)
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(90))
+                await engine.shutdown()
+                #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+                #expect(proxy.requestLines.contains { $0.hasPrefix("DELETE /\(s3.bucket)/orphaned.bin?uploadId=\(orphan) ") },
+                        "\(proxy.requestLines)")
+            }
+            #expect(try await s3.openUploads().isEmpty)
+            #expect(try await s3.object("orphaned.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+
     private static func iso8601Millis(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
