@@ -67,6 +67,32 @@ import Testing
         }
     }
 
+    @Test("an abort (Ctrl-C twice: a shutdown that cancels) waits for a create the server holds only its grace, then gives it up; the row stays creating")
+    func anAbortGivesUpAHungCreateAfterItsGrace() async throws {
+        let relay = try HoldingRelay()
+        defer { relay.stop() }
+        try await EngineHarness.with { harness in
+            relay.setUpstream(port: harness.server.server.port)
+            let journal = harness.files + "/journal.sqlite"
+            let path = try harness.file("held.txt", size: 100)
+            let engine = try harness.engine(harness.profile(endpoint: relay.baseURL), journal: journal) { $0.cancelGrace = .seconds(1) }
+            let log = EventLog()
+            let reading = log.record(engine)
+            let ids = await engine.add(paths: [path])
+            #expect(await waitUntil(timeout: 20) { relay.heldBytes > 0 }, "the server answered the create")
+            let started = ContinuousClock.now
+            await engine.shutdown()
+            let took = ContinuousClock.now - started
+            // It waited for the answer (which says whether there is a session to cancel),
+            // but not the create's 60 s timeout.
+            #expect(took >= .seconds(1) && took < .seconds(15), "\(took)")
+            await reading.value
+            #expect(log.events.kinds(ids[0]).last == .cancelled, "\(log.events.kinds(ids[0]))")
+            let row = try Journal.open(path: journal).latest(endpoint: "test-endpoint", file: try FileIdentity.of(path))
+            #expect(row?.state == .creating, "for the next run over the file to find the session: \(String(describing: row))")
+        }
+    }
+
     @Test("a create whose answer is lost, then retried in the same run: the session the server made for it is cancelled when the job ends")
     func aLostCreateAnswerLeavesNoPendingSession() async throws {
         try await EngineHarness.with { harness in

@@ -44,6 +44,13 @@ public struct EngineConfiguration: Sendable {
     /// A PUT that moves no byte for this long, outside `--limit-rate`'s waits, is given up
     /// as stalled (a hung server, a link gone without a reset) and retried. Real time.
     public var stallTimeout: Duration = .seconds(60)
+    /// How long a cancelled job still waits for the answer to a call it made (a create or
+    /// complete, whose answer says what there is to cancel; a cancel or abort; an orphan
+    /// sweep's listing). Past this the call is given up, so that cancelling never waits out
+    /// a hung server's 60 s timeout: a create's or complete's journal row stays as a kill
+    /// leaves it, for the next run over the file, and a cancel or abort is kept in the
+    /// journal and made when the next engine starts. Real time.
+    public var cancelGrace: Duration = .seconds(5)
 
     /// What the engine does with queued jobs after a halting failure.
     public enum HaltAction: Sendable, Equatable {

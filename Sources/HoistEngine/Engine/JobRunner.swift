@@ -5,7 +5,8 @@ import Synchronization
 /// journal the result, feed the outcome back, emit events.
 ///
 /// Cancellation is the task's: it aborts a PUT or a backoff sleep at once. Create,
-/// complete and cancel calls run shielded, so their answers are never lost to a cancel.
+/// complete and cancel calls run shielded, so their answers are not lost to a cancel,
+/// unless the server holds them past `cancelGrace`.
 struct JobRunner: Sendable {
     let api: UploadAPI
     let uploader: FileUploader
@@ -18,6 +19,8 @@ struct JobRunner: Sendable {
     /// Set when the engine stops keeping unfinished jobs: a cancelled job then stops where it
     /// is, its session left pending and its journal row as it was, for the next run to resume.
     let keepOnCancel: Flag
+    /// How long a cancelled job's shielded call may still take (``EngineConfiguration/cancelGrace``).
+    let cancelGrace: Duration
     /// What the journal keys this destination by (failed aborts are kept under it).
     let journalKey: String
     /// Parts of one multipart upload sent at once.
@@ -128,7 +131,7 @@ struct JobRunner: Sendable {
                     if let lost = unansweredCreate, lost.until == nil { unansweredCreate = (lost.name, lost.since, intent) }
                     try journaled.record(.creating, requestedName: name, intentAt: intent)
                     do {
-                        let session = try await shielded(abandoning: keepOnCancel) {
+                        let session = try await shielded(abandoning: keepOnCancel, grace: cancelGrace) {
                             try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType)
                         }
                         ownSessions.insert(session.pendingID)
@@ -136,8 +139,13 @@ struct JobRunner: Sendable {
                         send(.sessionCreated(remoteID: session.id, filename: session.filename))
                         action = machine.sessionCreated(session, now: wallClock())
                     } catch {
-                        // Cut off by a shutdown that keeps unfinished jobs: the row stays `creating`.
-                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled, unansweredCreate: unansweredCreate) }
+                        // Cut off by a shutdown that keeps unfinished jobs, or by a cancel the
+                        // server did not answer in time: the row stays `creating`, for the
+                        // next run over the file to find the session by name.
+                        if Task.isCancelled, keepOnCancel.isSet || error.isCancellation {
+                            send(.cancelled)
+                            return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
+                        }
                         // Only a create with no answer (cut off after it was sent) or one that could
                         // not be read: a 429 or 5xx is the server's word that it made nothing.
                         if unansweredCreate == nil, error.status == nil, error.isTransient || error.codeName == "protocolViolation" {
@@ -172,11 +180,16 @@ struct JobRunner: Sendable {
                         var parts: [UploadedPart] = []
                         if let multipart = session.multipart { parts = try journal.parts(row: job.row, uploadID: multipart.uploadID) }
                         let allParts = parts
-                        _ = try await shielded(abandoning: keepOnCancel) { try await api.complete(session, md5: md5, parts: allParts) }
+                        _ = try await shielded(abandoning: keepOnCancel, grace: cancelGrace) {
+                            try await api.complete(session, md5: md5, parts: allParts)
+                        }
                         action = machine.completeSucceeded()
                     } catch {
                         // As for the create: the row stays `completing`, for the next run to complete.
-                        if keepOnCancel.isSet, Task.isCancelled { send(.cancelled); return Ending(phase: .cancelled, unansweredCreate: unansweredCreate) }
+                        if Task.isCancelled, keepOnCancel.isSet || error.isCancellation {
+                            send(.cancelled)
+                            return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
+                        }
                         action = machine.completeFailed(api.interpret(error, for: session), now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
@@ -255,13 +268,15 @@ struct JobRunner: Sendable {
         guard session.multipart != nil else {
             guard api.cancelsSessions else { return }
             do {
-                try await shielded { try await api.cancel(session) }
-            } catch where Self.mayCancelLater(error) {
+                try await shielded(grace: cancelGrace) { try await api.cancel(session) }
+            } catch where Self.mayCancelLater(error) || error.isCancellation {
                 try? journal.addPendingAbort(endpoint: key, session: session, error: error.message)
             } catch {}
             return
         }
-        _ = await Task {
+        // Shielded as a whole: four tries on a hung store would be four timeouts. Cut off,
+        // the try under way fails as cancelled and the abort is kept for the next start.
+        _ = try? await shielded(grace: cancelGrace) {
             var lastError: EngineError?
             for attempt in 0..<4 {
                 if attempt > 0 { try? await clock.sleep(for: .milliseconds(500 << (attempt - 1))) }
@@ -275,7 +290,7 @@ struct JobRunner: Sendable {
                 }
             }
             try? journal.addPendingAbort(endpoint: key, session: session, error: lastError?.message ?? "abort failed")
-        }.value
+        }
     }
 
     /// Tries again the cancels and aborts earlier runs could not make; each one that
@@ -309,16 +324,17 @@ struct JobRunner: Sendable {
         guard api.cancelsSessions else { return nil }
         let lookupStart = wallClock()
         let end = before ?? lookupStart
-        guard let pending = try? await shielded({ try await api.list(status: "PENDING", since: since.addingTimeInterval(-5), named: name) })
-        else { return nil }
+        guard let pending = try? await shielded(grace: cancelGrace, {
+            try await api.list(status: "PENDING", since: since.addingTimeInterval(-5), named: name)
+        }) else { return nil }
         for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.uploadID ?? file.id) {
             if let created = file.createdAt, created >= end { continue }
             if let uploadID = file.uploadID {
                 // One multipart upload of the key, not the key's every one (`cancel(id:)`):
                 // this engine's own upload of it may be open beside it.
-                try? await shielded { try await api.abortMultipartUpload(key: file.id, uploadID: uploadID) }
+                try? await shielded(grace: cancelGrace) { try await api.abortMultipartUpload(key: file.id, uploadID: uploadID) }
             } else {
-                try? await shielded { try await api.cancel(id: file.id) }
+                try? await shielded(grace: cancelGrace) { try await api.cancel(id: file.id) }
             }
         }
         return lookupStart
@@ -328,15 +344,25 @@ struct JobRunner: Sendable {
 /// Runs `body` in a task of its own, so cancelling the caller does not abort it; unless
 /// `abandoning` is set when the caller is cancelled (a SIGTERM's shutdown, which keeps
 /// unfinished jobs as a kill would): the call is cut off then, as the intent journaled
-/// before it already tells the next run what to look for.
-func shielded<T: Sendable>(abandoning: Flag? = nil, _ body: @escaping @Sendable () async throws -> T) async throws(EngineError) -> T {
+/// before it already tells the next run what to look for. With a `grace`, a cancelled
+/// caller waits at most that long more, then the call is cut off too (`.cancelled`).
+func shielded<T: Sendable>(abandoning: Flag? = nil, grace: Duration? = nil, _ body: @escaping @Sendable () async throws -> T)
+    async throws(EngineError) -> T
+{
     let task = Task { () async -> Result<T, EngineError> in
         do { return .success(try await body()) } catch { return .failure(HTTPTransport.map(error)) }
     }
     let result = await withTaskCancellationHandler {
         await task.value
     } onCancel: {
-        if abandoning?.isSet == true { task.cancel() }
+        if abandoning?.isSet == true {
+            task.cancel()
+        } else if let grace {
+            Task {
+                try? await Task.sleep(for: grace)
+                task.cancel()
+            }
+        }
     }
     return try result.get()
 }

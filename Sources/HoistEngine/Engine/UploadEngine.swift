@@ -126,7 +126,8 @@ public actor UploadEngine {
                 stamped.time = clock.now()
                 eventCount.add()
                 continuation.yield(stamped)
-            }, ownSessions: OwnSessions(), keepOnCancel: keep, journalKey: configuration.journalKey,
+            }, ownSessions: OwnSessions(), keepOnCancel: keep, cancelGrace: configuration.cancelGrace,
+            journalKey: configuration.journalKey,
             partJobs: max(1, configuration.partJobs))
         // Multipart uploads and sessions an earlier run failed to abort or cancel are aborted
         // or cancelled now, in the background (Luw has no cancel call).
