@@ -70,6 +70,32 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: path + ".runs").count == 1, "only the live run's lock is left")
     }
 
+    @Test("two runs that start at once on a killed run's work: each unfinished row and walk goes to one of them, not to both")
+    func aKilledRunsWorkGoesToOneRun() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal-race")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/journal.sqlite"
+        let file = FileIdentity(path: "/d/a.txt", size: 3, mtimeNanos: 3)
+        var killed: Journal? = try Journal.open(path: path, claiming: true)
+        guard case .new(let row)? = try killed?.admit(endpoint: "e", files: [file]).admissions.first else {
+            Issue.record("the killed run's admission")
+            return
+        }
+        try killed?.update(row, state: .uploading)
+        _ = try killed?.beginWalk(endpoint: "e", paths: ["/d/tree"])
+        killed = nil
+        let first = try Journal.open(path: path, claiming: true)
+        let second = try Journal.open(path: path, claiming: true)
+        // Both look before either queues anything: the first to look takes both.
+        #expect(try first.unfinished(endpoint: "e").map(\.rowID) == [row])
+        #expect(try first.unfinishedWalks(endpoint: "e").paths == ["/d/tree"])
+        #expect(try second.unfinished(endpoint: "e").isEmpty)
+        #expect(try second.unfinishedWalks(endpoint: "e").ids.isEmpty)
+        // Asked again, the first still has them: they are its own now.
+        #expect(try first.unfinished(endpoint: "e").map(\.rowID) == [row])
+        #expect(try first.unfinishedWalks(endpoint: "e").paths == ["/d/tree"])
+    }
+
     @Test("a run's lock left by a kill (no process holds it) counts as dead and is removed, also when a run starts; a name the journal holds is never a path")
     func deadRunLocks() throws {
         let directory = try TempDirectory.make(prefix: "hoist-journal-dead")
@@ -145,6 +171,30 @@ import Testing
         _ = try journal.admit(endpoint: "http://other", files: [old])
         _ = try journal.admit(endpoint: "http://e", files: [], refused: [(path: "/data/a.txt", reason: "x")])
         #expect(try journal.unfinished(endpoint: "http://other").map(\.file) == [old])
+    }
+
+    @Test("a changed or refused file's older row that another live run is uploading stays that run's: not ended, its multipart upload not queued for an abort")
+    func aLiveRunsRowIsNotSuperseded() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal-live")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/journal.sqlite"
+        let uploading = try Journal.open(path: path, claiming: true)
+        let other = try Journal.open(path: path, claiming: true)
+        let old = FileIdentity(path: "/data/a.bin", size: 90 << 20, mtimeNanos: 1)
+        let refusedFile = FileIdentity(path: "/data/b.bin", size: 90 << 20, mtimeNanos: 1)
+        let rows = try uploading.admit(endpoint: "s3", files: [old, refusedFile]).admissions
+        guard case .new(let oldRow) = rows[0], case .new(let refusedRow) = rows[1] else { Issue.record("\(rows)"); return }
+        for (row, key) in [(oldRow, "a.bin"), (refusedRow, "b.bin")] {
+            try uploading.update(row, state: .uploading, session: RemoteSession(
+                id: key, filename: key, uploadURL: "http://s3/b/\(key)", uploadHeaders: [], expiresAt: nil,
+                multipart: .init(uploadID: "U-\(key)", partSize: 8 << 20)))
+        }
+        let changed = FileIdentity(path: "/data/a.bin", size: 91 << 20, mtimeNanos: 2)
+        let admitted = try other.admit(endpoint: "s3", files: [changed], refused: [(path: "/data/b.bin", reason: "gone")])
+        #expect(admitted.abortsQueued == 0)
+        #expect(try uploading.latest(endpoint: "s3", file: old)?.state == .uploading)
+        #expect(try uploading.latest(endpoint: "s3", file: refusedFile)?.state == .uploading)
+        #expect(try other.pendingAborts(endpoint: "s3").isEmpty)
     }
 
     @Test func anEndedRowsMultipartUploadIsLeftToBeAborted() throws {

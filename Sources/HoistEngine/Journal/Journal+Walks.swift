@@ -56,12 +56,13 @@ extension Journal {
 
     /// The paths the unfinished walks of `endpoint` had not yet queued, oldest walk first,
     /// and the walks' ids (for ``endWalk(_:)`` once the caller has them in hand); not those
-    /// of a run that still lives (it is walking them now).
+    /// of a run that still lives (it is walking them now). A run takes on the walks it
+    /// returns (``claim(_:id:owner:_:)``).
     public func unfinishedWalks(endpoint: String) throws(EngineError) -> (ids: [Int64], paths: [String]) {
-        try read { db in
+        try write { db in
             var ids: [Int64] = [], paths: [String] = []
             for row in try Row.fetchAll(db, sql: "SELECT id, paths, next, owner FROM walk WHERE endpoint = ? ORDER BY id", arguments: [endpoint])
-            where (row["owner"] as String?).map({ !isLiveOther($0) }) ?? true {
+            where try claim("walk", id: row["id"], owner: row["owner"], db) {
                 ids.append(row["id"])
                 let data: Data = row["paths"]
                 let next: Int = row["next"]

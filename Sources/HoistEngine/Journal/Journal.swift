@@ -145,13 +145,12 @@ public struct Journal: Sendable {
             var ended: [(session: Data, reason: String)] = []
             // One statement for the batch: one per file added a third to what admitting cost.
             if let firstNew {
-                let sessions = try Data?.fetchAll(db.cachedStatement(sql: Self.closeSuperseded),
-                                                  arguments: [Self.supersededReason, now, endpoint, firstNew])
-                ended += sessions.compactMap { $0 }.map { ($0, Self.supersededReason) }
+                let rows = try Row.fetchAll(db.cachedStatement(sql: Self.superseded), arguments: [endpoint, firstNew])
+                ended += try end(rows, reason: Self.supersededReason, now: now, db)
             }
-            let close = try db.cachedStatement(sql: Self.closeUnfinished)
+            let unfinished = try db.cachedStatement(sql: Self.unfinishedOfPath)
             for (path, reason) in refused {
-                ended += try Data?.fetchAll(close, arguments: [reason, now, endpoint, path]).compactMap { $0 }.map { ($0, reason) }
+                ended += try end(Row.fetchAll(unfinished, arguments: [endpoint, path]), reason: reason, now: now, db)
             }
             var abortsQueued = 0
             for (data, reason) in ended {
@@ -171,20 +170,28 @@ public struct Journal: Sendable {
         public var abortsQueued: Int
     }
 
-    /// Fails the unfinished rows of a path (arguments: error, updatedAt, endpoint, path).
-    private static let closeUnfinished = """
-        UPDATE job SET state = 'failed', error = ?, updatedAt = ?
-        WHERE endpoint = ? AND path = ? AND state NOT IN ('completed', 'cancelled', 'failed')
-        RETURNING session
+    /// The unfinished rows of a path (arguments: endpoint, path).
+    private static let unfinishedOfPath = """
+        SELECT id, owner FROM job WHERE endpoint = ? AND path = ? AND state NOT IN ('completed', 'cancelled', 'failed')
         """
-    /// Fails the unfinished rows older than a batch's new rows of the same paths
-    /// (arguments: error, updatedAt, endpoint, the batch's first new row).
-    private static let closeSuperseded = """
-        UPDATE job SET state = 'failed', error = ?1, updatedAt = ?2
-        WHERE endpoint = ?3 AND id < ?4 AND state NOT IN ('completed', 'cancelled', 'failed')
-        AND path IN (SELECT path FROM job WHERE id >= ?4)
-        RETURNING session
+    /// The unfinished rows older than a batch's new rows of the same paths (arguments:
+    /// endpoint, the batch's first new row).
+    private static let superseded = """
+        SELECT id, owner FROM job WHERE endpoint = ?1 AND id < ?2 AND state NOT IN ('completed', 'cancelled', 'failed')
+        AND path IN (SELECT path FROM job WHERE id >= ?2)
         """
+
+    /// Fails `rows` (`id`, `owner`) for `reason`, but those another live run is uploading:
+    /// that run's row is its own to end (its file changed under it, which it finds out).
+    /// Returns the sessions of the rows ended.
+    private func end(_ rows: [Row], reason: String, now: TimeInterval, _ db: Database) throws -> [(session: Data, reason: String)] {
+        var sessions: [(session: Data, reason: String)] = []
+        let fail = try db.cachedStatement(sql: "UPDATE job SET state = 'failed', error = ?, updatedAt = ? WHERE id = ? RETURNING session")
+        for row in rows where !((row["owner"] as String?).map(isLiveOther) ?? false) {
+            if let session = try Data?.fetchOne(fail, arguments: [reason, now, row["id"] as Int64]) ?? nil { sessions.append((session, reason)) }
+        }
+        return sessions
+    }
     /// Why an unfinished row of an earlier version of a file ended.
     static let supersededReason = "the file changed before its upload could resume; it was queued again"
 
@@ -269,9 +276,10 @@ public struct Journal: Sendable {
     }
 
     /// Every row whose newest state is not final, for one endpoint (the TUI restores these),
-    /// but those another live run is uploading now.
+    /// but those another live run is uploading now. A run takes on the rows it returns
+    /// (``claim(_:id:owner:_:)``).
     public func unfinished(endpoint: String) throws(EngineError) -> [JournalEntry] {
-        try read { db in
+        try write { db in
             try Row.fetchAll(
                 db, sql: """
                     SELECT * FROM job WHERE endpoint = ? AND state NOT IN ('completed', 'cancelled', 'failed')
@@ -279,8 +287,20 @@ public struct Journal: Sendable {
                               AND j.size = job.size AND j.mtime = job.mtime)
                     ORDER BY id
                     """, arguments: [endpoint]
-            ).filter { row in (row["owner"] as String?).map { !isLiveOther($0) } ?? true }.map(Self.entry)
+            ).filter { row in try claim("job", id: row["id"], owner: row["owner"], db) }.map(Self.entry)
         }
+    }
+
+    /// Whether this journal's run may take on the row or walk of `table` that `owner` left,
+    /// claiming it (in the caller's write transaction) when it may: not while another run
+    /// that owns it lives. Claimed as it is read, so that of two runs starting at once on
+    /// a killed one's work, each row and walk goes to one; the other would find every file
+    /// of it `elsewhere`. A journal opened only to read (no run) claims nothing.
+    func claim(_ table: String, id: Int64, owner: String?, _ db: Database) throws -> Bool {
+        if let owner, isLiveOther(owner) { return false }
+        guard let run, owner != run.owner else { return true }
+        try db.execute(sql: "UPDATE \(table) SET owner = ? WHERE id = ? AND owner IS ?", arguments: [run.owner, id, owner])
+        return db.changesCount == 1
     }
 
     /// The newest completed rows for one endpoint, newest first: what earlier runs uploaded.
