@@ -98,6 +98,10 @@ struct JobRunner: Sendable {
         @Sendable func send(_ kind: EngineEvent.Kind) { emit(EngineEvent(job: job.id, path: job.file.path, kind: kind)) }
         var machine = JobStateMachine(policy: policy)
         var unansweredCreate: (name: String, since: Date, until: Date?)?
+        /// How the job ends, with any create of it that went unanswered.
+        func ending(_ phase: UploadEngine.Phase, _ error: EngineError? = nil) -> Ending {
+            Ending(phase: phase, error: error, unansweredCreate: unansweredCreate)
+        }
         // A job that goes on with the session a killed run left says which, as a new
         // session would: front ends learn the remote name (an S3 key) before any progress.
         switch job.start {
@@ -112,7 +116,7 @@ struct JobRunner: Sendable {
                 if Task.isCancelled {
                     if keepOnCancel.isSet, !action.isFinal {
                         send(.cancelled)
-                        return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
+                        return ending(.cancelled)
                     }
                     if let cancel = machine.cancel() { action = cancel }
                 }
@@ -144,7 +148,7 @@ struct JobRunner: Sendable {
                         // next run over the file to find the session by name.
                         if Task.isCancelled, keepOnCancel.isSet || error.isCancellation {
                             send(.cancelled)
-                            return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
+                            return ending(.cancelled)
                         }
                         // Only a create with no answer (cut off after it was sent) or one that could
                         // not be read: a 429 or 5xx is the server's word that it made nothing.
@@ -188,7 +192,7 @@ struct JobRunner: Sendable {
                         // As for the create: the row stays `completing`, for the next run to complete.
                         if Task.isCancelled, keepOnCancel.isSet || error.isCancellation {
                             send(.cancelled)
-                            return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
+                            return ending(.cancelled)
                         }
                         action = machine.completeFailed(api.interpret(error, for: session), now: wallClock(), jitter: .random(in: 0..<1))
                     }
@@ -206,21 +210,21 @@ struct JobRunner: Sendable {
                     // it: forgotten, or a run of 100,000 files would keep every id.
                     ownSessions.remove(session.pendingID)
                     send(.completed(remoteID: session.id, md5: md5))
-                    return Ending(phase: .completed, unansweredCreate: unansweredCreate)
+                    return ending(.completed)
                 case .failed(let error):
                     try? journaled.record(.failed, error: error.message)
                     send(.failed(error))
-                    return Ending(phase: .failed, error: error, unansweredCreate: unansweredCreate)
+                    return ending(.failed, error)
                 case .cancelled:
                     try journaled.record(.cancelled)
                     send(.cancelled)
-                    return Ending(phase: .cancelled, unansweredCreate: unansweredCreate)
+                    return ending(.cancelled)
                 }
             }
         } catch {
             // Only journal writes land here: without a journal the job cannot go on safely.
             send(.failed(error))
-            return Ending(phase: .failed, error: error, unansweredCreate: unansweredCreate)
+            return ending(.failed, error)
         }
     }
 
