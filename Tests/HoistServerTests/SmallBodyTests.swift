@@ -140,6 +140,68 @@ struct SmallBodyTests {
         }
     }
 
+    @Test("the pages of swept kept bodies go back to the file system: hoist.sqlite shrinks at the sweep, by at most 8 MiB a sweep",
+          .diskBlobsOnly, .keptBodies)
+    func sweptBodiesShrinkTheDatabase() async throws {
+        let clock = ManualClock()
+        try await TestServer.with(sessionTTL: 60, clock: clock) { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            // 200 bodies of 60 KiB: 12 MiB, more than one sweep hands back.
+            for i in 0..<200 {
+                let created = try await luw.upload(filename: "x12tmp-\(i).png")
+                let body = TestBytes.pseudoRandom(count: 60 << 10, seed: UInt64(i))
+                #expect(try await luw.put(try #require(created.string("signed_url")), body: body, contentType: "image/png").status == 200)
+            }
+            let full = try Self.pages(ts)
+            #expect(full.total > 3_000, "\(full)")
+            clock.advance(by: 12 * 3600 + 1)
+            try await ts.server.sweep()
+            #expect(try ts.smallBodyCount() == 0)
+            let first = try Self.pages(ts)
+            // The free pages it hands back, less the pointer-map pages that went with them.
+            let released = full.total - first.total
+            #expect(released > SQLiteStore.pagesReleasedPerSweep - 16 && released <= SQLiteStore.pagesReleasedPerSweep, "\(full) → \(first)")
+            try await ts.server.sweep()
+            let second = try Self.pages(ts)
+            #expect(second.free == 0 && second.total < 500, "what is left is the rows: \(second)")
+        }
+    }
+
+    @Test("an older database (no auto_vacuum) is converted when a quarter of it is free pages, and left as it is otherwise")
+    func olderDatabasesAreConvertedWhenWorthIt() throws {
+        for (label, freed) in [("worth it", 3_000), ("not worth it", 500)] {
+            let directory = try TempDirectory.make(prefix: "hoist-vacuum")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let old = try DatabaseQueue(path: directory + "/hoist.sqlite")
+            try old.write { db in
+                try db.execute(sql: "CREATE TABLE filler (bytes BLOB)")
+                for _ in 0..<4_000 { try db.execute(sql: "INSERT INTO filler VALUES (zeroblob(3000))") }
+                try db.execute(sql: "DELETE FROM filler WHERE rowid <= ?", arguments: [freed])
+            }
+            #expect(try old.read { try Int.fetchOne($0, sql: "PRAGMA auto_vacuum") } == 0)
+            try old.close()
+            _ = try SQLiteStore(directory: directory)
+            let reopened = try DatabaseQueue(path: directory + "/hoist.sqlite")
+            let mode = try reopened.read { try Int.fetchOne($0, sql: "PRAGMA auto_vacuum") }
+            let free = try reopened.read { try Int.fetchOne($0, sql: "PRAGMA freelist_count") } ?? -1
+            if freed == 3_000 {
+                #expect(mode == 2 && free == 0, "\(label): \(String(describing: mode)), \(free) free")
+            } else {
+                #expect(mode == 0 && free > 0, "\(label): \(String(describing: mode)), \(free) free")
+            }
+        }
+    }
+
+    /// `hoist.sqlite`'s pages, and how many of them are free, as committed.
+    static func pages(_ ts: TestServer) throws -> (total: Int, free: Int) {
+        var config = Configuration()
+        config.readonly = true
+        let db = try DatabaseQueue(path: ts.dataDirectory + "/hoist.sqlite", configuration: config)
+        return try db.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+        }
+    }
+
     @Test("an object read just before a PUT replaced it is gone: 404, not 500; its final URL serves the new one",
           .diskBlobsOnly, .keptBodies)
     func replacedWhileRead() async throws {

@@ -80,6 +80,12 @@ extension SQLiteStore {
 
     /// One instance owns a data directory, so every sweep runs.
     func sweep(now: Date) async throws -> SweepOutcome {
+        let outcome = try await sweepRows(now: now)
+        try await releaseFreePages()
+        return outcome
+    }
+
+    private func sweepRows(now: Date) async throws -> SweepOutcome {
         try await expiringWrite { db, ledger in
             let overdue = try SessionRecord
                 .filter(Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis).fetchAll(db)

@@ -15,9 +15,45 @@ import GRDB
 /// it (each body has a fresh id, so one row at most), in the same transaction, whichever
 /// write removes or repoints the object (a replacing PUT, a cancel, a failed completion,
 /// the sweep), so no body is ever left without its object nor an object without its body.
-/// The database file keeps the pages a deleted body freed, for later bodies to reuse; it
-/// does not shrink.
+/// The pages a deleted body frees are reused by later bodies, and each sweep hands back to
+/// the file system what is still free (``releaseFreePages()``), so the file shrinks after
+/// a burst of bodies has gone.
 extension SQLiteStore {
+    /// Pages handed back per sweep, at most (8 MiB of 4 KiB pages): the release is a write,
+    /// and a large one at once would hold every request's write behind it.
+    static let pagesReleasedPerSweep = 2048
+
+    /// Makes a new database file one that can hand its free pages back (`auto_vacuum =
+    /// INCREMENTAL`), which SQLite sets only on an empty file not yet in WAL mode: call
+    /// from `prepareDatabase`.
+    static func newFileReleasesFreePages(_ db: Database) throws {
+        guard try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 else { return }
+        try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+    }
+
+    /// Converts an older database (made before the file could release pages) with a VACUUM,
+    /// which rewrites the whole file: only once its free pages are more than a quarter of
+    /// it and 4 MiB, when the rewrite is worth its time. Call before the migrations,
+    /// outside a transaction.
+    static func convertToReleaseFreePages(_ db: Database) throws {
+        guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+        let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+        let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+        guard free > 1024, free * 4 > pages else { return }
+        try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+        try db.execute(sql: "VACUUM")
+    }
+
+    /// Hands up to ``pagesReleasedPerSweep`` free pages back to the file system (the file
+    /// shrinks at the next checkpoint); nothing on a database that cannot (see
+    /// ``convertToReleaseFreePages(_:)``).
+    func releaseFreePages() async throws {
+        try await writes.write { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 > 0 else { return }
+            try db.execute(sql: "PRAGMA incremental_vacuum(\(Self.pagesReleasedPerSweep))")
+        }
+    }
+
     /// Bodies up to this size are kept in the database. SQLite stores a blob of this size
     /// in its row's overflow pages; its own measurements put reading and writing such
     /// blobs from a table ahead of separate files up to about 100 KB.

@@ -15,6 +15,8 @@ struct SQLiteStore: MetadataStore {
         var config = Configuration()
         // `hoist keys create` writes while a server runs on the same directory.
         config.busyMode = .timeout(10)
+        // Before GRDB turns WAL on, which fixes the vacuum mode of a new file.
+        config.prepareDatabase { db in try Self.newFileReleasesFreePages(db) }
         pool = try DatabasePool(path: directory + "/hoist.sqlite", configuration: config)
         // GRDB turns WAL on with `synchronous = NORMAL`, after `prepareDatabase` has run: a
         // commit then survives the server's death but not the machine's (a power cut could
@@ -22,6 +24,7 @@ struct SQLiteStore: MetadataStore {
         // blob). FULL syncs the WAL at every commit, and GroupCommit shares each sync
         // among the requests that wait together. Only the writer commits.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.writeWithoutTransaction { db in try Self.convertToReleaseFreePages(db) }
         try Self.migrator.migrate(pool)
         writes = GroupCommit(pool: pool)
     }
