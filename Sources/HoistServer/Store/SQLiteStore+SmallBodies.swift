@@ -40,8 +40,14 @@ extension SQLiteStore {
         let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
         let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
         guard free > 1024, free * 4 > pages else { return }
-        try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
-        try db.execute(sql: "VACUUM")
+        // Only worth doing, never worth failing a start for: another process busy on the
+        // file (a server while `hoist keys create` opens it) leaves it for the next start.
+        do {
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
+        } catch {
+            try? db.execute(sql: "PRAGMA auto_vacuum = NONE")
+        }
     }
 
     /// Hands up to ``pagesReleasedPerSweep`` free pages back to the file system (the file
