@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoistEngine
+import Synchronization
 
 /// `hoist status ID`: a file's metadata (Lightfield) as `key: value` lines.
 struct StatusCommand: AsyncParsableCommand {
@@ -113,10 +114,31 @@ enum RemoteCommand {
 }
 
 /// Unbuffered writes to the standard streams, so each line leaves as it happens.
+///
+/// A stream that cannot be written (a reader gone: `hoist upload DIR | head -2`; a full
+/// disk: `> /dev/full`) never stops the uploads it reports on: `FileHandle.write(_:)` traps
+/// on such an error, and a trap mid-upload would leave sessions pending. Its lines are
+/// dropped instead, and stderr says so once (stdout's case).
 enum Stderr {
-    static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    static func write(_ text: String) { try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) }
 }
 
 enum Stdout {
-    static func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+    private static let failed = Mutex(false)
+
+    /// The system's word for a failed write (`Broken pipe`), from Foundation's wrapper.
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(code))) }
+        return (error as NSError).localizedDescription
+    }
+
+    static func write(_ text: String) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            guard !failed.withLock({ was in defer { was = true }; return was }) else { return }
+            Stderr.write("hoist: standard output cannot be written (\(Self.reason(error))); the uploads go on, without their stdout lines\n")
+        }
+    }
 }
