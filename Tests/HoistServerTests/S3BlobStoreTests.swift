@@ -170,6 +170,59 @@ import Testing
         }
     }
 
+    @Test("a wrong-md5 complete whose DELETE has not run yet: a complete racing it with the right md5 finds no upload (409), never a 200 whose bytes that DELETE then takes; once they are gone the session takes a new PUT and completes")
+    func aDiscardNotYetDeletedIsNoUpload() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data(repeating: 0x42, count: 1000)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let key = "hoist/uploads/" + id
+            #expect(try await lf.put(created, body: body).status == 200)
+            // The wrong complete as its route runs it, up to its commit: its DELETE not yet sent.
+            let store = ts.server.state.store
+            let session = try #require(try await store.session(id: id, now: Date()))
+            try await ts.server.state.blobs.settle(session)
+            let wrong = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: Date(), markingDiscards: true)
+            guard case .rejected(let error, let discarded?) = wrong else { Issue.record("\(wrong)"); return }
+            #expect(error.code == "checksum_mismatch")
+            // The bytes are still at the key, but they are the discarded ones.
+            let racing = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(racing.status == 409 && racing.errorCode == "upload_missing", "\(racing.text)")
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+            // The wrong complete goes on: its DELETE, then its mark.
+            #expect(await ts.server.state.blobs.deleteOne(discarded))
+            try await store.dropDiscarded(objectKey: session.objectKey, sessionId: id, blobId: discarded)
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+            #expect(try await lf.put(created, body: body).status == 200)
+            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).status == 200)
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+        }
+    }
+
+    @Test("a discard whose DELETE failed keeps its mark (no upload, the key not free); the sweep deletes both, and the session then takes a new PUT")
+    func aDiscardTheBucketKeptIsSwept() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data(repeating: 0x43, count: 1000)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let key = "hoist/uploads/" + id
+            #expect(try await lf.put(created, body: body).status == 200)
+            let store = ts.server.state.store
+            let session = try #require(try await store.session(id: id, now: Date()))
+            try await ts.server.state.blobs.settle(session)
+            // As if the bucket had refused the DELETE: the mark stays.
+            _ = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: Date(), markingDiscards: true)
+            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).errorCode == "upload_missing")
+            try await ts.server.sweep()
+            #expect(try await store.object(at: session.objectKey) == nil)
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
+            #expect(try await lf.put(created, body: body).status == 200)
+            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).status == 200)
+        }
+    }
+
     @Test("cancel deletes the object; a PUT that lands after the cancel cannot complete and is deleted once its URL expired")
     func cancelAndLatePuts() async throws {
         let clock = ManualClock(start: Date())

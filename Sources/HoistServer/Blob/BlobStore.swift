@@ -15,6 +15,12 @@ protocol BlobStore: Sendable {
     /// it, replaying a completed session's URL would replace the bytes its download serves.
     /// The disk store's own storage route refuses any PUT to a finished session instead.
     var refusesSecondPUT: Bool { get }
+    /// Whether a blob id names a place the session's next PUT fills again (an S3 key), not
+    /// one set of bytes (a disk blob's random id). Then a complete that discards the bytes
+    /// keeps the object's record, marked, until they are deleted: dropped at once, another
+    /// complete could record the same bytes again before the delete and answer 200 for a
+    /// file whose bytes the delete then takes.
+    var reusesBlobIDs: Bool { get }
     /// The URL `session`'s bytes are PUT to, valid while the session is, requiring `headers`.
     func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String
     /// A URL that downloads `object` (of `session`) until `expires`.
@@ -32,6 +38,9 @@ protocol BlobStore: Sendable {
     func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response
     /// Deletes blobs after the transaction that unlinked them has committed.
     func delete(_ ids: [String?]) async
+    /// Deletes one blob; whether it is gone now (a DELETE the store refused or never
+    /// answered: false).
+    func deleteOne(_ id: String) async -> Bool
     /// Drops whatever cancelled session `id`'s URL may have placed.
     func discard(session id: String) async
     /// The sweeper's turn at sessions that ended unfinished and whose URLs have expired.
@@ -48,6 +57,7 @@ struct DiskBlobs: BlobStore {
     let base: PublicBase
 
     var refusesSecondPUT: Bool { false }
+    var reusesBlobIDs: Bool { false }
 
     func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String {
         gate.url(base: base.value, method: "PUT", sessionId: session.id, name: session.filename, expires: session.expiresAt,
@@ -89,6 +99,11 @@ struct DiskBlobs: BlobStore {
 
     func delete(_ ids: [String?]) async {
         for case let id? in ids { disk.delete(id) }
+    }
+
+    func deleteOne(_ id: String) async -> Bool {
+        disk.delete(id)
+        return true
     }
 
     /// Bytes reach disk only through a storage URL, which refuses a cancelled session.

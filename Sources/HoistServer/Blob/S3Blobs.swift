@@ -16,6 +16,7 @@ struct S3Blobs: BlobStore {
     let finalizing = KeyedTurns()
 
     var refusesSecondPUT: Bool { true }
+    var reusesBlobIDs: Bool { true }
 
     func uploadURL(for session: SessionRecord, headers: [(String, String)]) throws -> String {
         // The signature also covers a declared size, so S3 itself refuses a body of any other
@@ -188,6 +189,15 @@ struct S3Blobs: BlobStore {
     /// A failed DELETE is left to the sweeper's later pass over ended sessions.
     func delete(_ ids: [String?]) async {
         for case let id? in ids { try? await s3.delete(id) }
+    }
+
+    func deleteOne(_ id: String) async -> Bool {
+        do {
+            try await s3.delete(id)
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// A PUT may have landed without the server knowing.

@@ -119,10 +119,18 @@ struct LightfieldRoutes: Sendable {
         }
         let session = try await visibleSession(id, caller: caller, reading: false)
         try await state.blobs.settle(session)
-        switch try await state.store.complete(id: id, md5: md5, now: state.now()) {
+        let marking = state.blobs.reusesBlobIDs
+        switch try await state.store.complete(id: id, md5: md5, now: state.now(), markingDiscards: marking) {
         case .completed(let session, let fresh):
             if fresh { state.metrics.upload(.completed, dialect: .lightfield) }
             return try JSONBody.response(FileMetadata(session))
+        case .rejected(let error, let discarded?) where marking:
+            // The mark goes once the bytes have (a failed DELETE keeps it: the sweep deletes
+            // both later); the key is then free for the session's next PUT and complete.
+            if await state.blobs.deleteOne(discarded) {
+                try? await state.store.dropDiscarded(objectKey: session.objectKey, sessionId: id, blobId: discarded)
+            }
+            throw error
         case .rejected(let error, let discarded):
             await state.blobs.delete([discarded])
             throw error

@@ -15,6 +15,10 @@ enum CompleteRules {
         }
     }
 
+    /// Whether `object` is the record of bytes a complete discarded, kept until they are
+    /// deleted (a Lightfield object has a `deleteAt` for nothing else): no upload.
+    static func isDiscarded(_ object: ObjectRecord) -> Bool { object.deleteAt != nil }
+
     /// Why `object` cannot complete `session` (a size other than declared, an md5 other than
     /// given), or nil when it can.
     static func mismatch(of object: ObjectRecord, for session: SessionRecord, given: String?) -> APIError? {

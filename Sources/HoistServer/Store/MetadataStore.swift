@@ -36,7 +36,13 @@ protocol MetadataStore: Sendable {
     func objectExistsWithoutWaiting(key: String) -> Bool?
     /// Completes a Lightfield session: checks the stored bytes against the declared size
     /// and the optional md5; a mismatch discards the bytes and leaves the session pending.
-    func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome
+    /// `markingDiscards` (``BlobStore/reusesBlobIDs``): a discarded object's record stays,
+    /// due for deletion (`deleteAt`), and counts as no upload until
+    /// ``dropDiscarded(objectKey:sessionId:blobId:)`` removes it once its bytes are gone (or
+    /// the sweep deletes both).
+    func complete(id: String, md5 given: String?, now: Date, markingDiscards: Bool) async throws -> CompleteOutcome
+    /// Removes the record a complete marked discarded (`markingDiscards`), if it is still that one.
+    func dropDiscarded(objectKey: String, sessionId: String, blobId: String) async throws
     /// Cancels a pending session and drops any bytes it stored; returns the session and
     /// the blob to delete.
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?)

@@ -57,15 +57,21 @@ extension SQLiteStore {
         return value
     }
 
-    func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
+    func complete(id: String, md5 given: String?, now: Date, markingDiscards: Bool) async throws -> CompleteOutcome {
         try await expiringWrite { db, ledger in
             guard var session = try Self.expiringSession(db, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }
             if let answer = CompleteRules.answer(for: session, given: given) { return answer }
-            guard let object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id else {
+            guard var object = try ObjectRecord.lookup(db, key: session.objectKey), object.sessionId == id,
+                  !CompleteRules.isDiscarded(object) else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
             }
             if let failure = CompleteRules.mismatch(of: object, for: session, given: given) {
-                try object.delete(db)
+                if markingDiscards {
+                    object.deleteAt = now
+                    try object.update(db)
+                } else {
+                    try object.delete(db)
+                }
                 try Self.record(db, session: id, "discarded", at: now)
                 return .rejected(failure, discardedBlob: object.blobId)
             }
@@ -75,6 +81,13 @@ extension SQLiteStore {
             try session.updateRow(db)
             try Self.record(db, session: id, "completed", at: now)
             return .completed(session, fresh: true)
+        }
+    }
+
+    func dropDiscarded(objectKey: String, sessionId: String, blobId: String) async throws {
+        try await writes.write { db in
+            try db.execute(sql: "DELETE FROM objects WHERE objectKey = ? AND sessionId = ? AND blobId = ? AND deleteAt IS NOT NULL",
+                           arguments: [objectKey, sessionId, blobId])
         }
     }
 

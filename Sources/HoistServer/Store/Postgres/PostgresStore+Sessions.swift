@@ -56,17 +56,21 @@ extension PostgresStore {
         try await records("SELECT object_key FROM sessions WHERE id = \(id)") { try $0.decode(String.self) }.first
     }
 
-    func complete(id: String, md5 given: String?, now: Date) async throws -> CompleteOutcome {
+    func complete(id: String, md5 given: String?, now: Date, markingDiscards: Bool) async throws -> CompleteOutcome {
         guard let key = try await objectKey(ofSession: id) else { throw APIError.notFound() }
         return try await expiringTransaction { connection, ledger in
             try await lockObjectKey(connection, key)
             guard let session = try await lockedSession(connection, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }
             if let answer = CompleteRules.answer(for: session, given: given) { return answer }
-            guard let object = try await self.object(connection, at: key), object.sessionId == id else {
+            guard let object = try await self.object(connection, at: key), object.sessionId == id, !CompleteRules.isDiscarded(object) else {
                 return .rejected(.uploadMissing(), discardedBlob: nil)
             }
             if let failure = CompleteRules.mismatch(of: object, for: session, given: given) {
-                try await connection.query("DELETE FROM objects WHERE object_key = \(key)", logger: logger)
+                if markingDiscards {
+                    try await connection.query("UPDATE objects SET delete_at = \(now.millis) WHERE object_key = \(key)", logger: logger)
+                } else {
+                    try await connection.query("DELETE FROM objects WHERE object_key = \(key)", logger: logger)
+                }
                 try await Self.record(connection, session: id, "discarded", at: now, logger: logger)
                 return .rejected(failure, discardedBlob: object.blobId)
             }
@@ -79,6 +83,16 @@ extension PostgresStore {
                 """, logger: logger)
             try await Self.record(connection, session: id, "completed", at: now, logger: logger)
             return .completed(completed, fresh: true)
+        }
+    }
+
+    func dropDiscarded(objectKey: String, sessionId: String, blobId: String) async throws {
+        try await transaction { connection in
+            try await lockObjectKey(connection, objectKey)
+            try await connection.query("""
+                DELETE FROM objects WHERE object_key = \(objectKey) AND session_id = \(sessionId) AND blob_id = \(blobId)
+                AND delete_at IS NOT NULL
+                """, logger: logger)
         }
     }
 
