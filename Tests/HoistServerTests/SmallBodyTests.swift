@@ -225,8 +225,7 @@ struct SmallBodyTests {
             }
             #expect(try await TestHTTP.send(.GET, try #require(first.string("final_url"))).text == "two")
             // The final URL's own route, given the stale record, serves the name's new bytes.
-            let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
-            let served = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-race.png", context: context)
+            let served = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-race.png")
             #expect(served.status == .ok)
             #expect(served.headers[.contentLength] == "3")
             #expect(served.headers[.eTag] == "\"\(MD5Hex.of(Data("two".utf8)))\"")

@@ -35,7 +35,7 @@ protocol BlobStore: Sendable {
     /// upload URL can write its bytes again; true when this call completed its session.
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
     /// The answer to a Luw final URL for `object`.
-    func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response
+    func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response
     /// Deletes blobs after the transaction that unlinked them has committed.
     func delete(_ ids: [String?]) async
     /// Deletes one blob; whether it is gone now (a DELETE the store refused or never
@@ -78,20 +78,21 @@ struct DiskBlobs: BlobStore {
         try await store.finalize(objectKey: key, userId: userId, now: now, checking: nil) == .finalized(fresh: true)
     }
 
-    func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
+    func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response {
         do {
-            return try await finalResponse(object, filename: filename, context: context)
-        } catch let error as APIError where error.status == .notFound && DiskBlobStore.isInline(object.blobId) {
+            return try await finalResponse(object, filename: filename)
+        } catch let error as APIError where error.status == .notFound {
             // A PUT to the same name committed after the route read the object, and its
-            // kept body went with it: the URL serves the name's latest bytes, as it would a
-            // moment later. Once: a name replaced again meanwhile is answered 404.
+            // bytes (kept body or file) went with it: the URL serves the name's latest
+            // bytes, as it would a moment later. Once: a name replaced again meanwhile is
+            // answered 404.
             guard let current = try await store.object(at: object.objectKey), current.blobId != object.blobId else { throw error }
-            return try await finalResponse(current, filename: filename, context: context)
+            return try await finalResponse(current, filename: filename)
         }
     }
 
-    private func finalResponse(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
-        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, store: store, context: context)
+    private func finalResponse(_ object: ObjectRecord, filename: String) async throws -> Response {
+        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, store: store)
         if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
         if let expires = object.expiresHeader { response.headers[.expires] = expires }
         return response

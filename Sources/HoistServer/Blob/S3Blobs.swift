@@ -170,7 +170,7 @@ struct S3Blobs: BlobStore {
 
     /// The CDN shape stays; the bytes come from the bucket by a short presigned GET, inline
     /// unless the type could run script.
-    func serveFinal(_ object: ObjectRecord, filename: String, context: BasicRequestContext) async throws -> Response {
+    func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response {
         let current = now()
         let essence = ContentSafety.essence(of: object.contentType)
         // Bytes not yet finalized are at their session's key, which its URL can still write

@@ -5,14 +5,14 @@ import Hummingbird
 /// which keeps small bodies), under rules that keep stored content from running script on
 /// the API's origin.
 enum ObjectResponse {
-    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore,
-                     context: BasicRequestContext) async throws -> Response
-    {
+    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore) async throws -> Response {
         let body: ResponseBody
         if DiskBlobStore.isInline(object.blobId) {
             body = ResponseBody(byteBuffer: ByteBuffer(bytes: try await keptBytes(of: object, store: store)))
         } else {
-            body = try await FileIO(threadPool: .singleton).loadFile(path: blobs.path(of: object.blobId), context: context)
+            // Deleted since the object was read: a PUT replaced it, or the sweep took it.
+            guard let blob = try OpenBlob(path: blobs.path(of: object.blobId)) else { throw APIError.notFound() }
+            body = blob.body(size: object.size)
         }
         var headers = HTTPFields()
         ContentSafety.apply(to: &headers, contentType: object.contentType, filename: filename)

@@ -90,7 +90,7 @@ struct LuwRoutes: Sendable {
         let key = "luwai/\(pid)/\(decoded)"
         try await state.blobs.settleLatest(objectKey: key, userId: nil)
         guard let object = try await state.store.object(at: key) else { throw APIError.notFound() }
-        return try await state.blobs.serveFinal(object, filename: decoded, context: context)
+        return try await state.blobs.serveFinal(object, filename: decoded)
     }
 }
 

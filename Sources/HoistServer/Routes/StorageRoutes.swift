@@ -112,6 +112,6 @@ struct StorageRoutes: Sendable {
         guard let session, session.status == .completed,
               let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
         else { throw APIError.notFound() }
-        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, store: state.store, context: context)
+        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, store: state.store)
     }
 }
