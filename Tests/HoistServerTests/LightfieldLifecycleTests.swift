@@ -165,6 +165,15 @@ struct LightfieldLifecycleTests {
             #expect(try await lf.list("?limit=1001").status == 400)
             #expect(try await lf.list("?status=DONE").status == 400)
             #expect(try await lf.list("?cursor=%%%").status == 400)
+            // A cursor is base64 of `millis|id`, which a client can make: an id no session
+            // could have (a NUL, which PostgreSQL refuses in text; a space; nothing) is a
+            // 400 on every store, never a 500.
+            for id in ["\u{0}", "fil_a\u{0}b", "fil a", ""] {
+                let cursor = Data("1796490375094|\(id)".utf8).base64EncodedString()
+                    .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                let answer = try await lf.list("?cursor=\(cursor)")
+                #expect(answer.status == 400 && answer.errorCode == "invalid_request", "\(id.debugDescription): \(answer.text)")
+            }
         }
     }
 

@@ -148,6 +148,9 @@ struct ListCursor: Sendable, Equatable {
         guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8) else { return nil }
         let parts = text.split(separator: "|", maxSplits: 1)
         guard parts.count == 2, let millis = Int64(parts[0]) else { return nil }
+        // A cursor is client input: its id is held to what an id can be (printable ASCII,
+        // as every session id is), so no store meets a byte it refuses (PostgreSQL, a NUL).
+        guard !parts[1].isEmpty, parts[1].utf8.count <= 128, parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         createdAtMillis = millis
         id = String(parts[1])
     }
