@@ -142,6 +142,25 @@ import Testing
         }
     }
 
+    @Test("a snapshot tree of hard links (`cp -al`, `rsync --link-dest`): every name becomes its key, none is dropped as the same file")
+    func hardLinkedNamesAreEachUploaded() async throws {
+        try await S3Harness.with { s3 in
+            let root = s3.files + "/snaps"
+            let first = try s3.file("snaps/one/notes.txt", size: 3000)
+            try FileManager.default.createDirectory(atPath: root + "/two", withIntermediateDirectories: true)
+            try FileManager.default.linkItem(atPath: first, toPath: root + "/two/notes.txt")
+            let engine = try s3.engine(s3.profile())
+            let ids = await engine.add(paths: [root])
+            let events = try await collect(engine, ids, timeout: .seconds(60))
+            await engine.shutdown()
+            #expect(ids.count == 2 && Set(ids).count == 2, "\(ids)")
+            for id in ids { #expect(events.completed(id) != nil, "\(events.story(id))") }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: first))
+            #expect(try await s3.object("snaps/one/notes.txt") == bytes)
+            #expect(try await s3.object("snaps/two/notes.txt") == bytes)
+        }
+    }
+
     private static func iso8601Millis(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

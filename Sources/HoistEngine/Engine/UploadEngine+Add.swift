@@ -288,12 +288,14 @@ extension UploadEngine {
     /// keeps the job it has. A refused path's unfinished rows (a file gone since a run was
     /// killed) end in the same transaction: otherwise every start would bring it back.
     private func admit(_ candidates: [Candidate]) -> [JobID] {
-        var keys = Set<FileKey>()
+        var keys = Set<JobKey>()
         var fresh: [(index: Int, file: FileIdentity)] = []
         var refused: [(path: String, reason: String)] = []
         for (index, candidate) in candidates.enumerated() {
             if case .refused(let path, let error) = candidate { refused.append((path, error.message)) }
-            guard case .file(let local, _) = candidate, inFlight[local.key] == nil, keys.insert(local.key).inserted else { continue }
+            guard case .file(let local, let naming) = candidate else { continue }
+            let key = jobKey(local.key, local.identity, naming)
+            guard inFlight[key] == nil, keys.insert(key).inserted else { continue }
             fresh.append((index, local.identity))
         }
         let endpoint = configuration.journalKey
@@ -315,17 +317,18 @@ extension UploadEngine {
             admitted[entry.index] = admissions.map { $0[offset] }
         }
         var ids: [JobID] = []
-        var byKey: [FileKey: JobID] = [:]
+        var byKey: [JobKey: JobID] = [:]
         for (index, candidate) in candidates.enumerated() {
             switch candidate {
             case .refused(let path, let error):
                 ids.append(addFailed(path, error))
             case .file(let local, let naming):
-                if let existing = inFlight[local.key] ?? byKey[local.key] {
+                let key = jobKey(local.key, local.identity, naming)
+                if let existing = inFlight[key] ?? byKey[key] {
                     ids.append(existing)
                 } else if let admission = admitted[index] {
                     let id = queue(local, naming: naming, admission)
-                    byKey[local.key] = id
+                    byKey[key] = id
                     ids.append(id)
                 }
             }
@@ -333,12 +336,19 @@ extension UploadEngine {
         return ids
     }
 
+    /// What makes a job of `file` one: the file, and the name the destination gives it (a
+    /// Lightfield file is named without its directories, an S3 key with them).
+    func jobKey(_ key: FileKey, _ file: FileIdentity, _ naming: JobRunner.Naming) -> JobKey {
+        JobKey(key, name: api.requestedName(for: naming.remoteName(of: file)))
+    }
+
     /// A new job for a checked file, going on from where the journal says it got to.
     private func queue(_ local: LocalFile, naming: JobRunner.Naming, _ admission: Result<Journal.Admission, EngineError>) -> JobID {
         let id = makeID()
         let file = local.identity, path = file.path
         var job = JobRunner.Job(
-            id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil, key: local.key, naming: naming,
+            id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil,
+            key: jobKey(local.key, file, naming), naming: naming,
             queuedStamp: local.stamp)
         switch admission {
         case .failure(let error):

@@ -43,8 +43,8 @@ public actor UploadEngine {
     private nonisolated let eventCount = EventCount()
     /// How many jobs the engine holds a record of (completed ones are dropped).
     var recordCount: Int { records.count }
-    /// Queued and running jobs by the file they upload, so the same file is never queued twice.
-    var inFlight: [FileKey: JobID] = [:]
+    /// Queued and running jobs by the file they upload and its name, so the same upload is never queued twice.
+    var inFlight: [JobKey: JobID] = [:]
     /// Queued and running jobs by the hash of their object's name, where that name is the
     /// object's key (s3, luw): two files of one run must not go to the same object. A hash,
     /// not the name: a tree of 100,000 files would keep 100,000 more strings.
@@ -265,14 +265,15 @@ public actor UploadEngine {
         let path = job.file.path
         do throws(EngineError) {
             let local = try inspect(path)
-            guard inFlight[local.key] == nil else { return }
+            let key = jobKey(local.key, local.identity, job.naming)
+            guard inFlight[key] == nil else { return }
             if let clash = nameClash(for: job) { throw clash }
             if let pid = try journal.otherRun(endpoint: configuration.journalKey, file: local.identity) {
                 throw .uploadingElsewhere(path, pid: pid)
             }
             job.file = local.identity
             job.mimeType = local.mimeType
-            job.key = local.key
+            job.key = key
             job.queuedStamp = local.stamp
             job.row = try journal.insert(endpoint: configuration.journalKey, file: local.identity)
         } catch {
