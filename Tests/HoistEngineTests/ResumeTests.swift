@@ -64,4 +64,39 @@ import Testing
             #expect(try Journal.open(path: journalPath).unfinished(endpoint: "test-endpoint").isEmpty)
         }
     }
+
+    @Test("a file written since its upload with its size and mtime put back (touch -r, cp -p, a file renamed over it) is uploaded again, not reported completed with its old md5; one left alone is reported completed, not sent")
+    func aRewrittenFileIsNotTheCompletedOne() async throws {
+        try await EngineHarness.with { harness in
+            let profile = harness.profile()
+            let journal = harness.files + "/state/journal.sqlite"
+            let path = try harness.file("same-size.txt", size: 4000)
+            func run() async throws -> (events: [EngineEvent], id: JobID) {
+                let engine = try harness.engine(profile, journal: journal)
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                return (events, ids[0])
+            }
+            let first = try await run()
+            let firstMD5 = try #require(first.events.completed(first.id)?.md5)
+            #expect(firstMD5 == (try EngineHarness.md5(path)))
+
+            let again = try await run()
+            #expect(again.events.completed(again.id)?.md5 == firstMD5)
+            #expect(again.events.sessions(again.id).isEmpty, "left alone: reported completed, nothing sent")
+
+            // Other bytes of the same size, the mtime put back to the nanosecond.
+            let shell = try await Shell.run("""
+                cp -p \(Tmux.quote(path)) \(Tmux.quote(path + ".ref")) && \
+                head -c 4000 /dev/urandom > \(Tmux.quote(path)) && touch -r \(Tmux.quote(path + ".ref")) \(Tmux.quote(path))
+                """)
+            #expect(shell.status == 0, "\(shell.stderr)")
+            let rewritten = try await run()
+            let newMD5 = try #require(rewritten.events.completed(rewritten.id)?.md5, "\(rewritten.events.story(rewritten.id))")
+            #expect(newMD5 == (try EngineHarness.md5(path)) && newMD5 != firstMD5)
+            #expect(rewritten.events.sessions(rewritten.id).count == 1, "uploaded again")
+            #expect(try await harness.api(profile).all().count == 2)
+        }
+    }
 }

@@ -163,6 +163,11 @@ struct JobRunner: Sendable {
                 case .upload(let session):
                     try journaled.record(.uploading, session: session)
                     send(.progress(sent: 0, total: job.file.size))
+                    // Taken before the bytes are read, kept with their md5: a later run trusts
+                    // the completed row only while the file still has it (a write whose size
+                    // and mtime were put back changes it). A change during the read leaves
+                    // the file with another stamp, so at worst the next run uploads again.
+                    let readStamp = try? FileUploader.check(job.file)
                     do {
                         let md5 = try await transfer(job, session: session, onVerifying: { checked, total in
                             send(.verifying(checked: checked, total: total))
@@ -171,7 +176,7 @@ struct JobRunner: Sendable {
                         }) { sent in
                             send(.progress(sent: sent, total: job.file.size))
                         }
-                        try journaled.record(.completing, md5: md5)
+                        try journaled.record(.completing, md5: md5, stamp: readStamp)
                         action = machine.uploadSucceeded(md5: md5)
                     } catch {
                         let error = api.interpret(error, for: session)

@@ -289,14 +289,14 @@ extension UploadEngine {
     /// killed) end in the same transaction: otherwise every start would bring it back.
     private func admit(_ candidates: [Candidate]) -> [JobID] {
         var keys = Set<JobKey>()
-        var fresh: [(index: Int, file: FileIdentity)] = []
+        var fresh: [(index: Int, file: FileIdentity, stamp: FileIdentity.ChangeStamp?)] = []
         var refused: [(path: String, reason: String)] = []
         for (index, candidate) in candidates.enumerated() {
             if case .refused(let path, let error) = candidate { refused.append((path, error.message)) }
             guard case .file(let local, let naming) = candidate else { continue }
             let key = jobKey(local.key, local.identity, naming)
             guard inFlight[key] == nil, keys.insert(key).inserted else { continue }
-            fresh.append((index, local.identity))
+            fresh.append((index, local.identity, local.stamp))
         }
         let endpoint = configuration.journalKey
         let admissions: Result<[Journal.Admission], EngineError>
@@ -304,7 +304,7 @@ extension UploadEngine {
             if fresh.isEmpty && refused.isEmpty {
                 admissions = .success([])
             } else {
-                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), refused: refused,
+                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), stamps: fresh.map(\.stamp), refused: refused,
                                                  namesAreObjects: configuration.profile.dialect != .lightfield)
                 if admitted.abortsQueued > 0 { abortEndedUploads() }
                 admissions = .success(admitted.admissions)

@@ -72,6 +72,10 @@ public struct Journal: Sendable {
         migrator.registerMigration("v6-run-owner") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN owner TEXT; ALTER TABLE walk ADD COLUMN owner TEXT")
         }
+        // The file's change stamp when the bytes a row's md5 is of were read; NULL: unknown.
+        migrator.registerMigration("v7-job-stamp") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN stamp TEXT")
+        }
         try migrator.migrate(db)
     }
 
@@ -111,7 +115,12 @@ public struct Journal: Sendable {
     /// `namesAreObjects`: the dialect's object is its name (Luw, s3), so a completed row
     /// answers for its file only while no later upload to the same destination sent the
     /// same name with other bytes (`a/x.png`, then `b/x.png`, then `a/x.png` again).
-    public func admit(endpoint: String, files: [FileIdentity], refused: [(path: String, reason: String)] = [],
+    ///
+    /// `stamps`: each file's change stamp now, where known (in `files`' order). A completed
+    /// row whose stamp is another answers for nothing: the file was written since its upload
+    /// though its size and mtime say otherwise (`touch -r`, `cp -p`, a file renamed over it).
+    public func admit(endpoint: String, files: [FileIdentity], stamps: [FileIdentity.ChangeStamp?] = [],
+                      refused: [(path: String, reason: String)] = [],
                       namesAreObjects: Bool = false) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
@@ -120,9 +129,10 @@ public struct Journal: Sendable {
             let claim = try db.cachedStatement(sql: "UPDATE job SET owner = ? WHERE id = ?")
             let now = Date().timeIntervalSince1970
             var firstNew: Int64?
-            let admissions = try files.map { file in
+            let admissions = try files.enumerated().map { index, file in
                 let arguments: StatementArguments = [endpoint, file.path, file.size, file.mtimeNanos]
-                if let found = try Row.fetchOne(newest, arguments: arguments) {
+                if let found = try Row.fetchOne(newest, arguments: arguments),
+                   !Self.rewritten(found, now: index < stamps.count ? stamps[index] : nil) {
                     let row = Self.entry(found)
                     if !row.state.isFinal {
                         // Another run uploads it now: not this one's to take.
@@ -160,6 +170,17 @@ public struct Journal: Sendable {
             }
             return Admitted(admissions: admissions, abortsQueued: abortsQueued)
         }
+    }
+
+    /// Whether a completed row's bytes are not the file's any more: it was written since,
+    /// its change stamp says (not known on either side: trusted, as before stamps were kept).
+    private static func rewritten(_ row: Row, now: FileIdentity.ChangeStamp?) -> Bool {
+        guard let now, row["state"] as String? == JournalEntry.State.completed.rawValue, let then = row["stamp"] as String? else {
+            return false
+        }
+        // The change time and the inode; not the device, whose number a remount (NFS, a
+        // disk plugged in again) may change while the file is the same.
+        return then.split(separator: ":").prefix(2) != now.journalText.split(separator: ":").prefix(2)
     }
 
     /// What ``admit(endpoint:files:refused:)`` did.
@@ -247,7 +268,7 @@ public struct Journal: Sendable {
     /// Records a step. Only the fields given change; `session: .some(nil)` is not needed by any caller.
     public func update(
         _ rowID: Int64, state: JournalEntry.State, requestedName: String? = nil, intentAt: Date? = nil,
-        session: RemoteSession? = nil, md5: String? = nil, error: String? = nil
+        session: RemoteSession? = nil, md5: String? = nil, stamp: FileIdentity.ChangeStamp? = nil, error: String? = nil
     ) throws(EngineError) {
         let sessionData = session.flatMap { try? JSONEncoder().encode($0) }
         try write { db in
@@ -255,12 +276,13 @@ public struct Journal: Sendable {
             try db.cachedStatement(
                 sql: """
                     UPDATE job SET state = ?, requestedName = COALESCE(?, requestedName), intentAt = COALESCE(?, intentAt),
-                    session = COALESCE(?, session), md5 = COALESCE(?, md5), error = COALESCE(?, error), updatedAt = ?
+                    session = COALESCE(?, session), md5 = COALESCE(?, md5), stamp = COALESCE(?, stamp),
+                    error = COALESCE(?, error), updatedAt = ?
                     WHERE id = ?
                     """
             ).execute(
-                arguments: [state.rawValue, requestedName, intentAt?.timeIntervalSince1970, sessionData, md5, error,
-                            Date().timeIntervalSince1970, rowID])
+                arguments: [state.rawValue, requestedName, intentAt?.timeIntervalSince1970, sessionData, md5, stamp?.journalText,
+                            error, Date().timeIntervalSince1970, rowID])
         }
     }
 

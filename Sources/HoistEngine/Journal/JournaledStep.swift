@@ -29,16 +29,16 @@ struct JournaledStep: Equatable {
         /// their stored value, as `Journal.update` does.
         mutating func record(
             _ state: JournalEntry.State, requestedName: String? = nil, intentAt: Date? = nil,
-            session: RemoteSession? = nil, md5: String? = nil, error: String? = nil
+            session: RemoteSession? = nil, md5: String? = nil, stamp: FileIdentity.ChangeStamp? = nil, error: String? = nil
         ) throws(EngineError) {
             let next = JournaledStep(state: state, session: session ?? last?.session, md5: md5 ?? last?.md5)
-            let carriesMore = requestedName != nil || intentAt != nil || error != nil
+            let carriesMore = requestedName != nil || intentAt != nil || stamp != nil || error != nil
             if !carriesMore, let last, last == next { return }
             // A value the row already holds is left out (kept by the update): the session
             // would otherwise be JSON-encoded again for nothing.
             try journal.update(row, state: state, requestedName: requestedName, intentAt: intentAt,
                                session: session == last?.session ? nil : session,
-                               md5: md5 == last?.md5 ? nil : md5, error: error)
+                               md5: md5 == last?.md5 ? nil : md5, stamp: stamp, error: error)
             last = next
         }
     }
