@@ -498,8 +498,9 @@ public actor AgentHost {
 
     // MARK: stopping
 
-    /// Stops the engine: `now` cancels running uploads (their sessions too); otherwise
-    /// running ones finish, queued ones stay in the journal for the next engine.
+    /// Stops the engine: `now` cancels everything (running uploads and their sessions, the
+    /// queued jobs and the walks' records, so the next engine resumes none of them);
+    /// otherwise running ones finish, queued ones stay in the journal for the next engine.
     public func stop(now: Bool, reason: String) async {
         guard !stopping else { return }
         stopping = true
@@ -508,6 +509,7 @@ public actor AgentHost {
         notice.reason = reason
         broadcast(notice.line)
         if now {
+            await engine.cancelAllPending()
             await engine.shutdown()
         } else {
             await engine.pause()

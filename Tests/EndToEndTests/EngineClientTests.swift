@@ -96,4 +96,32 @@ struct EngineClientTests {
             }
         }
     }
+
+    @Test("hoist stop --now cancels the queued jobs too: the next engine resumes none of them")
+    func stopNowCancelsQueued() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = URL(fileURLWithPath: try makeFiles([("a.bin", 400_000), ("b.bin", 1_000), ("c.bin", 1_000), ("later.bin", 1_000)]))
+                    .standardizedFileURL.path
+                let queued = try await home.run(["upload", "--detach", "--jobs", "1", "--limit-rate", "50K", files + "/a.bin",
+                                                 files + "/b.bin", files + "/c.bin"] + home.endpoint)
+                #expect(queued.status == 0, "\(queued.stderr)")
+                #expect(await waitUntil(timeout: 60) {
+                    let states = (try? await home.jobs())?.compactMap { $0["state"] as? String } ?? []
+                    return states.contains("uploading") && states.filter { $0 == "queued" }.count == 2
+                })
+                let stop = try await home.run(["stop", "--now"], timeout: 60)
+                #expect(stop.status == 0, "\(stop.stderr)")
+                #expect(await waitUntil(timeout: 30) { home.enginePID == nil })
+                // A new engine, for another file: it takes on nothing of the stopped one's.
+                let later = try await home.run(["upload", files + "/later.bin"] + home.endpoint)
+                #expect(later.status == 0, "\(later.stderr)")
+                let jobs = try await home.jobs()
+                #expect(jobs.compactMap { $0["path"] as? String }.allSatisfy { $0.hasSuffix("later.bin") }, "\(jobs)")
+                for name in ["a.bin", "b.bin", "c.bin"] {
+                    #expect(try await serverFiles(server, named: name).allSatisfy { $0["status"] as? String != "COMPLETED" }, "\(name)")
+                }
+            }
+        }
+    }
 }
