@@ -34,6 +34,29 @@ import Testing
         #expect(throws: EngineError.self) { try HoistConfig(toml: "this is = = not toml") }
     }
 
+    @Test("an unknown key (a misspelling such as the flag's no-clobber) or a value of the wrong type is refused by name, never ignored; values are not echoed")
+    func unknownKeysAndWrongTypesAreRefusedByName() {
+        func message(_ text: String) -> String {
+            do {
+                _ = try HoistConfig(toml: text)
+                return "accepted"
+            } catch {
+                return error.message
+            }
+        }
+        let profile = "[profiles.s]\ndialect = \"s3\"\nbucket = \"b\"\n"
+        #expect(message(profile + "no-clobber = true\n").hasPrefix("config.toml: profile s: unknown key no-clobber (did you mean no_clobber?)"))
+        #expect(message("defaultprofile = \"s\"\n" + profile).hasPrefix("config.toml: unknown key defaultprofile; the keys are "))
+        #expect(message("[profiles.w]\ndialect = \"lightfield\"\nendpoint = 42\n")
+                == "config.toml: profile w: endpoint must be a string (in quotes), not an integer")
+        #expect(message("background = \"yes\"\n") == "config.toml: background must be true or false, not a string (in quotes)")
+        #expect(message(profile + "multipart_threshold = \"64M\"\n")
+                == "config.toml: profile s: multipart_threshold must be an integer, not a string (in quotes)")
+        #expect(message("profiles = 3\n") == "config.toml: profiles must be a table, not an integer")
+        #expect(!message("[profiles.w]\ndialect = \"lightfield\"\nendpoint = \"SECRET-VALUE\"\nfoo = 1\n").contains("SECRET"))
+        #expect(message(profile + "no_clobber = true\n") == "accepted")
+    }
+
     @Test("the background engine's settings: idle exit and completed jobs listed, each refused out of range with its name")
     func engineSettings() throws {
         let config = try HoistConfig(toml: "engine_idle_exit = 600\nengine_list_done = 3\n")

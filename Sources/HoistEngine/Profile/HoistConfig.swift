@@ -52,6 +52,7 @@ public struct HoistConfig: Sendable, Equatable {
 
     /// Parses TOML text; errors name the problem, never echo values.
     public init(toml: String) throws(EngineError) {
+        try ConfigKeys.check(toml)
         let file: File
         do {
             file = try TOMLDecoder().decode(File.self, from: toml)

@@ -1,0 +1,59 @@
+import TOMLKit
+
+/// The keys `config.toml` may hold and the TOML type of each, checked before the file is
+/// decoded: a key it does not know is refused by name, so that a misspelling (`no-clobber`,
+/// the flag's spelling) is never silently ignored and its setting silently off, and a
+/// value of the wrong type says which key and which type (the decoder itself reports a
+/// wrong type as a missing key). Values are never echoed: one may be a secret's name.
+enum ConfigKeys {
+    // Computed, not stored: TOMLKit's type is not Sendable, and a config is read once.
+    static var topLevel: [String: TOMLType] {
+        ["default_profile": .string, "theme": .string, "background": .bool, "engine_idle_exit": .int,
+         "engine_list_done": .int, "profiles": .table]
+    }
+
+    static var profile: [String: TOMLType] {
+        ["dialect": .string, "endpoint": .string, "api_key_env": .string, "purpose": .string, "pid": .int,
+         "temporary": .bool, "bucket": .string, "region": .string, "prefix": .string, "path_style": .bool,
+         "no_clobber": .bool, "multipart_threshold": .int]
+    }
+
+    /// Throws ``EngineError/config(_:)`` naming the first unknown key or mistyped value.
+    static func check(_ text: String) throws(EngineError) {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch { throw .config("config.toml: \(error)") }
+        try check(table, against: topLevel, in: "config.toml")
+        guard let profiles = table["profiles"]?.table else { return }
+        for name in profiles.keys.sorted() {
+            guard let entry = profiles[name]?.table else {
+                throw .config("config.toml: profiles.\(name) must be a table of settings ([profiles.\(name)])")
+            }
+            try check(entry, against: profile, in: "config.toml: profile \(name)")
+        }
+    }
+
+    private static func check(_ table: TOMLTable, against allowed: [String: TOMLType], in place: String) throws(EngineError) {
+        for key in table.keys.sorted() {
+            guard let wanted = allowed[key] else {
+                let spelled = key.lowercased().replacingOccurrences(of: "-", with: "_")
+                let hint = allowed[spelled] != nil && spelled != key ? " (did you mean \(spelled)?)" : ""
+                throw .config("\(place): unknown key \(key)\(hint); the keys are \(allowed.keys.sorted().joined(separator: ", "))")
+            }
+            guard let value = table[key], value.type == wanted else {
+                throw .config("\(place): \(key) must be \(describe(wanted)), not \(table[key].map { describe($0.type) } ?? "nothing")")
+            }
+        }
+    }
+
+    private static func describe(_ type: TOMLType) -> String {
+        switch type {
+        case .string: "a string (in quotes)"
+        case .int: "an integer"
+        case .bool: "true or false"
+        case .table: "a table"
+        case .array: "an array"
+        case .double: "a number with a fraction"
+        default: "a \(type)"
+        }
+    }
+}
