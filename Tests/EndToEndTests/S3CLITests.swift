@@ -45,6 +45,20 @@ struct S3CLITests {
         #expect(try await MotoS3.multipartUploads(bucket: bucket).isEmpty)
     }
 
+    @Test("hoist upload . names its files by their paths below it (up/f.txt, up/sub/g.txt), never up/./f.txt; .. names the directory it leads to")
+    func currentDirectory() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("dot")
+        let files = try uploadCLIFiles([("here/f.txt", 10), ("here/sub/g.txt", 20)])
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        let dot = try await Self.runIn(files + "/here", ["upload", "."] + Self.flags(endpoint, bucket))
+        #expect(dot.status == 0, "stderr: \(dot.stderr)")
+        let up = try await Self.runIn(files + "/here/sub", ["upload", ".."] + Self.flags(endpoint, bucket, prefix: "parent/"))
+        #expect(up.status == 0, "stderr: \(up.stderr)")
+        let keys = Set(try await MotoS3.keys(bucket: bucket))
+        #expect(keys == ["up/f.txt", "up/sub/g.txt", "parent/here/f.txt", "parent/here/sub/g.txt"], "\(keys)")
+    }
+
     /// Runs hoist with `directory` as its working directory.
     static func runIn(_ directory: String, _ arguments: [String]) async throws -> UploadCLIRun {
         let run = try await UploadCLIRun(arguments, environment: Self.credentials, directory: directory)

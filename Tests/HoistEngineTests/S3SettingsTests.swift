@@ -103,6 +103,8 @@ import Testing
         #expect(UploadEngine.relativeName("./a.jpg") == "a.jpg")
         #expect(UploadEngine.relativeName("../up/a.jpg") == "a.jpg")
         #expect(UploadEngine.relativeName("/abs/a.jpg") == "a.jpg")
+        #expect(UploadEngine.relativeName(".") == "" && UploadEngine.relativeName("./") == "")
+        #expect(UploadEngine.relativeName("..", absolute: "/home/u/parent") == "parent")
         var profile = Profile(name: "p", dialect: .s3, endpoint: "https://s3.eu-west-1.amazonaws.com", apiKeyEnv: nil)
         profile.s3 = S3Settings(bucket: "bkt", region: "eu-west-1", prefix: "in/")
         let virtual = S3Location(profile: profile)

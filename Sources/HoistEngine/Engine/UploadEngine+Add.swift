@@ -70,7 +70,7 @@ extension UploadEngine {
         var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
             let path = standardizer.absolute(given)
-            let name = names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(given)
+            let name = names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(given, absolute: path)
             guard Self.isDirectory(path) else {
                 // Named by its file name, as most are, it keeps no name of its own.
                 let naming: JobRunner.Naming = name == (path as NSString).lastPathComponent ? .fileName : .given(name)
@@ -83,7 +83,12 @@ extension UploadEngine {
             batch.resumeAt = index
             for entry in DirectoryWalk(path) {
                 switch entry {
-                case .file(let file): batch.pending.append(candidate(file, naming: .underRoot(name, dropping: path.count)))
+                case .file(let file):
+                    // Unnamed (the current directory): its files' paths below it, without the `/`.
+                    let naming: JobRunner.Naming = name.isEmpty
+                        ? .underRoot("", dropping: path.hasSuffix("/") ? path.count : path.count + 1)
+                        : .underRoot(name, dropping: path.count)
+                    batch.pending.append(candidate(file, naming: naming))
                 case .refused(let path, let error): batch.pending.append(.refused(path, error))
                 }
                 guard await flush(&batch) else { return stopped(batch) }
@@ -262,10 +267,17 @@ extension UploadEngine {
     }
 
     /// The name a file keeps at its destination: the path as given when it is relative and
-    /// stays below the current directory (`photos/a.jpg`), else the file's name.
-    public static func relativeName(_ given: String) -> String {
+    /// stays below the current directory (`photos/a.jpg`), else the file's name (of `absolute`,
+    /// the path made absolute, when given: `..` names the directory it leads to). The current
+    /// directory itself (`.`, `./`) is named by nothing: its files keep their paths below it
+    /// (`a.jpg`, `sub/b.jpg`), never `./a.jpg`.
+    public static func relativeName(_ given: String, absolute: String? = nil) -> String {
         let parts = given.split(separator: "/").filter { $0 != "." }
-        guard !given.hasPrefix("/"), !parts.contains(".."), !parts.isEmpty else { return (given as NSString).lastPathComponent }
+        if !given.hasPrefix("/"), parts.isEmpty { return "" }
+        guard !given.hasPrefix("/"), !parts.contains("..") else {
+            let path = absolute ?? URL(fileURLWithPath: given).standardizedFileURL.path
+            return (path as NSString).lastPathComponent
+        }
         return parts.joined(separator: "/")
     }
 

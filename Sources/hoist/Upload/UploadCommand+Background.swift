@@ -23,7 +23,7 @@ extension UploadCommand {
         }
         let dialect = connection.greeting.profile.dialect
         let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        let names = paths.map(UploadEngine.relativeName)
+        let names = zip(paths, absolute).map { UploadEngine.relativeName($0, absolute: $1) }
         if detach {
             // In parts with no backlog: the whole tree is queued at once, and each part's
             // lines are printed as it comes, so a tree of any size costs the same memory.
