@@ -25,7 +25,10 @@ struct GCCommand: AsyncParsableCommand {
         let outcome = try await RemoteCommand.run(profile) { api throws(EngineError) -> (aborted: Int, failed: Int) in
             guard let settings = api.profile.s3 else { throw .profile("hoist gc works on s3 profiles (--dialect s3)") }
             let journal = try Journal.open(path: journalPath)
-            let owned = try journal.ownedUploadIDs(endpoint: EngineConfiguration.bucketDestination(of: api.profile))
+            // Every prefix's jobs of this bucket: a listing under `P` or none meets `P/`'s uploads.
+            var bucketOnly = api.profile
+            bucketOnly.s3?.prefix = ""
+            let owned = try journal.ownedUploadIDs(endpointsStartingWith: EngineConfiguration.bucketDestination(of: bucketOnly))
             let cutoff = Date().addingTimeInterval(-age)
             var aborted = 0, failed = 0
             for upload in try await api.pendingMultipartUploads(prefix: settings.prefix) where !owned.contains(upload.uploadID) {

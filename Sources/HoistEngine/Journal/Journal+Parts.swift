@@ -91,4 +91,16 @@ extension Journal {
     public func ownedUploadIDs(endpoint: String) throws(EngineError) -> Set<String> {
         Set(try unfinished(endpoint: endpoint).compactMap { $0.session?.multipart?.uploadID })
     }
+
+    /// ``ownedUploadIDs(endpoint:)`` of every destination whose key begins with `prefix`:
+    /// for `hoist gc`, the jobs under every S3 prefix of one bucket, since its listing
+    /// under a shorter prefix (or none) meets their uploads too.
+    public func ownedUploadIDs(endpointsStartingWith prefix: String) throws(EngineError) -> Set<String> {
+        let endpoints = try read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT endpoint FROM job WHERE state NOT IN ('completed', 'cancelled', 'failed')")
+        }
+        var owned = Set<String>()
+        for endpoint in endpoints where endpoint.hasPrefix(prefix) { owned.formUnion(try ownedUploadIDs(endpoint: endpoint)) }
+        return owned
+    }
 }
