@@ -22,12 +22,21 @@ public struct AgentLauncher: Sendable {
         } catch where error.isNotRunning {
             try start()
         }
+        let logStart = logSize()
         let clock = ContinuousClock()
-        let deadline = clock.now + startTimeout
+        let started = clock.now
+        let deadline = started + startTimeout
         while true {
             do {
                 return try await AgentConnection.connect(paths, hello: hello)
             } catch where error.isNotRunning && clock.now < deadline {
+                // An engine holds its lock from its first moments to its end, and writes to
+                // the log only once started: new lines with nobody holding the lock are an
+                // engine that already ended (a journal it cannot open, a socket path taken
+                // by a file). Said now, not after the whole start timeout.
+                if clock.now - started > .milliseconds(300), logSize() > logStart, EngineLock.holder(paths) == nil {
+                    throw .startFailed("it exited before it listened" + logTail())
+                }
                 try? await Task.sleep(for: .milliseconds(50))
             } catch where error.isNotRunning {
                 throw .startFailed("it did not listen on \(paths.socket) within \(startTimeout)" + logTail())
@@ -71,6 +80,11 @@ public struct AgentLauncher: Sendable {
 
     /// util-linux's `setsid`, where the system has it (Debian's essential util-linux does).
     static let setsid = ["/usr/bin/setsid", "/bin/setsid"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The engine log's size now (0 when there is none).
+    private func logSize() -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: paths.log))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
 
     /// The last lines of the engine log, for a start that failed.
     private func logTail() -> String {

@@ -362,6 +362,25 @@ struct BackgroundEngineTests {
             }
         }
     }
+
+    @Test("an engine that ends before it listens (a journal it cannot open) is reported at once with its log's last lines, not after the 20 s start timeout")
+    func anEngineThatDiesAtOnceIsSaidAtOnce() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                try FileManager.default.createDirectory(atPath: home.home + "/state/hoist", withIntermediateDirectories: true)
+                try TestFiles.write(String(repeating: "not a database ", count: 400), to: home.home + "/state/hoist/journal.sqlite")
+                let file = home.home + "/one.txt"
+                try TestFiles.write("one", to: file)
+                let started = Date()
+                let run = try await home.run(["upload", file] + home.endpoint, timeout: 60)
+                let took = Date().timeIntervalSince(started)
+                #expect(run.status == 1, "\(run.stderr)")
+                #expect(took < 10, "\(took) s: \(run.stderr)")
+                #expect(run.stderr.contains("exited before it listened"), "\(run.stderr)")
+                #expect(run.stderr.contains("journal"), "the engine's own words, from its log: \(run.stderr)")
+            }
+        }
+    }
 }
 
 /// Whether the queue row of `name` says done (in the queue pane: the right one, after `││`).
