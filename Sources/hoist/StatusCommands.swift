@@ -46,7 +46,13 @@ struct URLCommand: AsyncParsableCommand {
 
     func run() async throws {
         let validity = expires.flatMap(DurationText.parse)
-        print(try await RemoteCommand.run(profile) { api throws(EngineError) in try await api.downloadURL(id: id, expiresIn: validity) })
+        print(try await RemoteCommand.run(profile) { api throws(EngineError) -> String in
+            // Only s3's URLs are signed here: a server's lives as long as the server says.
+            if validity != nil, api.profile.dialect != .s3 {
+                throw .profile("--expires is for the s3 dialect, whose URLs hoist signs; a \(api.profile.dialect.rawValue) server decides how long its URL lives")
+            }
+            return try await api.downloadURL(id: id, expiresIn: validity)
+        })
     }
 }
 

@@ -143,7 +143,12 @@ struct S3CLITests {
         let local = try Data(contentsOf: URL(fileURLWithPath: files + "/s.txt"))
         #expect(status.stdout.contains("sizeBytes: 4321") && status.stdout.contains("etag: \(MD5Hex.of(local))"), "\(status.stdout)\(status.stderr)")
         let missing = try await Self.run(["status", "up/none.txt"] + flags)
-        #expect(missing.status == 1 && missing.stderr.contains("404"))
+        #expect(missing.status == 1 && missing.stderr.contains("404") && missing.stderr.contains("no object up/none.txt"), "\(missing.stderr)")
+        let noBucket = try await Self.run(["status", "up/s.txt"] + Self.flags(endpoint, bucket + "-gone"))
+        #expect(noBucket.status == 1 && noBucket.stderr.contains("no bucket \(bucket)-gone"), "\(noBucket.stderr)")
+        // No URL for an object that is not there: it could only answer 404.
+        let noURL = try await Self.run(["url", "up/none.txt"] + flags)
+        #expect(noURL.status == 1 && noURL.stdout.isEmpty && noURL.stderr.contains("no object up/none.txt"), "\(noURL.stderr)")
 
         let url = try await Self.run(["url", "up/s.txt", "--expires", "15m"] + flags)
         let link = url.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -216,6 +216,8 @@ import Testing
                  "Luw names a file by the final URL its upload printed"),
                 (["upload", files, "--jobs", "-1"] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key,
                  "--jobs takes no negative number, not -1"),
+                (["url", "fil_x", "--expires", "7d"] + ["--endpoint", server.baseURL, "--dialect", "lightfield"] + key,
+                 "--expires is for the s3 dialect"),
             ]
             for (arguments, says) in cases {
                 // Run from the files' directory: an empty path must not mean "here".

@@ -166,6 +166,10 @@ struct S3Dialect: UploadDialect {
         do {
             head = try await S3Call(location: location, transport: api).send("HEAD", key: id, headers: [SigV4Header("x-amz-checksum-mode", "ENABLED")])
         } catch where error.status == 404 {
+            // A HEAD has no body: a missing bucket and a missing key are both a bare 404.
+            if try await !bucketExists(via: api) {
+                throw .http(status: 404, code: "NoSuchBucket", message: "no bucket \(settings.bucket) at \(profile.endpoint)")
+            }
             throw .http(status: 404, code: "NoSuchKey", message: "no object \(id) in bucket \(settings.bucket)")
         }
         var file = RemoteFile(id: id, filename: id, mimeType: head.headers.first(name: "Content-Type"),
@@ -186,8 +190,15 @@ struct S3Dialect: UploadDialect {
         try await downloadURL(id: id, expiresIn: nil, via: api)
     }
 
+    /// A presigned GET of an object that is there: a key with none (or a bucket that is
+    /// not) is said, not answered with a URL that can only 404. A key without s3:GetObject
+    /// (403 to the HEAD) gets its URL, which then says so itself.
     func downloadURL(id: String, expiresIn: Duration?, via api: DialectTransport) async throws(EngineError) -> String {
-        try S3Call(location: location, transport: api).presignedGET(key: id, expiresIn: expiresIn ?? .seconds(900))
+        do {
+            _ = try await status(id: id, via: api)
+        } catch where error.status == 403 {
+        }
+        return try S3Call(location: location, transport: api).presignedGET(key: id, expiresIn: expiresIn ?? .seconds(900))
     }
 
     /// Pending uploads are the open multipart uploads of exactly the key `named`, begun
@@ -214,6 +225,19 @@ struct S3Dialect: UploadDialect {
         }
         guard error.status == 412, profile.noClobber else { return error }
         return .alreadyExists(session.id)
+    }
+
+    /// Whether the bucket is there (HEAD of the bucket: 404 only when it is not; a 403, no
+    /// s3:ListBucket, counts as there).
+    private func bucketExists(via api: DialectTransport) async throws(EngineError) -> Bool {
+        do {
+            _ = try await S3Call(location: location, transport: api).send("HEAD", key: nil)
+            return true
+        } catch where error.status == 404 {
+            return false
+        } catch where error.status == 403 {
+            return true
+        }
     }
 
     /// Whether `key` holds an object, as far as the caller may know: a 403 (no
