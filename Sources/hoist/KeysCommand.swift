@@ -42,8 +42,12 @@ struct KeysCommand: AsyncParsableCommand {
                 let admin = KeyAdmin(dataDirectory: data ?? "", metadata: database.location)
                 let key = try await admin.createKey(scopes: scopeList, role: role, personas: personas, user: user)
                 print(key)
-            } catch let error as KeyAdminError {
+            } catch let error as KeyAdminError where error.isUsage {
                 throw ValidationError(error.description)
+            } catch let error as KeyAdminError {
+                // A valid command line the store refuses: its reason, without the usage.
+                Stderr.write("hoist keys create: \(error.description)\n")
+                throw ExitCode(1)
             } catch {
                 Stderr.write("hoist keys create: \(error)\n")
                 throw ExitCode(1)

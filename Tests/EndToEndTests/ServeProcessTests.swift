@@ -65,6 +65,12 @@ struct ServeProcessTests {
         let role = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --role owner")
         #expect(role.status != 0)
         #expect(role.stderr.contains("unknown role owner"))
+        // A persona another user holds: the store's refusal, not a usage error.
+        let first = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --persona 7 --user alice")
+        #expect(first.status == 0, "\(first.stderr)")
+        let taken = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --persona 7 --user bob")
+        #expect(taken.status == 1 && taken.stdout.isEmpty, "\(taken.stderr)")
+        #expect(taken.stderr == "hoist keys create: persona 7 belongs to another user\n", "\(taken.stderr)")
     }
 
     @Test("killed during a PUT and restarted: no partial object, completed files intact, the session re-uploadable")

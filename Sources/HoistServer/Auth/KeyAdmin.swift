@@ -43,6 +43,9 @@ public struct KeyAdminError: Error, Equatable, CustomStringConvertible {
     private enum Code: Equatable { case unknownScope, unknownRole, badPersona, personaTaken }
     private let code: Code
     public let description: String
+    /// Whether the command line itself was wrong (a scope, role or persona id no key can
+    /// have), rather than the store's state (a persona another user holds).
+    public var isUsage: Bool { code != .personaTaken }
 
     static func unknownScope(_ s: String) -> KeyAdminError {
         KeyAdminError(code: .unknownScope, description: "unknown scope \(s) (known: files:create, files:read)")
