@@ -275,8 +275,10 @@ extension UploadEngine {
         let parts = given.split(separator: "/").filter { $0 != "." }
         if !given.hasPrefix("/"), parts.isEmpty { return "" }
         guard !given.hasPrefix("/"), !parts.contains("..") else {
-            let path = absolute ?? URL(fileURLWithPath: given).standardizedFileURL.path
-            return (path as NSString).lastPathComponent
+            // The name as given (a symlink keeps its own), unless it ends in `..`, which
+            // names the directory it leads to.
+            guard parts.last == ".." else { return (given as NSString).lastPathComponent }
+            return ((absolute ?? URL(fileURLWithPath: given).standardizedFileURL.path) as NSString).lastPathComponent
         }
         return parts.joined(separator: "/")
     }
