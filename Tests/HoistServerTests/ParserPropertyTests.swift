@@ -214,6 +214,7 @@ struct ParserPropertyTests {
                 #expect(parsed?.createdAtMillis == expected.millis && sameScalars(parsed?.id, expected.id),
                         "ListCursor(token:) = \(parsed.map { "\($0.createdAtMillis) \(literal($0.id))" } ?? "nil")")
             }
+            if probe.refused { #expect(parsed == nil, "an id no session has, taken") }
             if let parsed {
                 let again = ListCursor(token: Data("\(parsed.createdAtMillis)|\(parsed.id)".utf8).base64EncodedString())
                 #expect(again == parsed)
@@ -1213,6 +1214,8 @@ private struct FinalURLProbe: Sendable, CustomStringConvertible {
 private struct CursorProbe: Sendable, CustomStringConvertible {
     var token: String
     var expected: (millis: Int64, id: String)?
+    /// The token is whole and its id is none a session could have: it must be refused.
+    var refused = false
     var millis: Int64
     var id: String
 
@@ -1231,26 +1234,32 @@ private struct CursorProbe: Sendable, CustomStringConvertible {
         let plain = "\(number)|\(id)"
         var token = Data(plain.utf8).base64EncodedString()
         var expected: (millis: Int64, id: String)?
-        // An id that starts with a combining mark would join the `|` into one character;
-        // the server's ids start with a letter.
-        if let millis = Int64(number), let first = id.unicodeScalars.first, first.isASCII { expected = (millis, id) }
+        // What a cursor's id may be: printable ASCII, 1 to 128 bytes, as every session id is.
+        let isID = !id.isEmpty && id.utf8.count <= 128 && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        var refused = false
+        if let millis = Int64(number) {
+            if isID { expected = (millis, id) } else { refused = true }
+        }
         switch below(8, &rng) {
         case 0:
             token = mutateText(token, &rng)
             expected = nil
+            refused = false
         case 1:
             token = text(0...40).run(using: &rng)
             expected = nil
+            refused = false
         case 2:
             token = Data(randomBytes(0...40, &rng)).base64EncodedString()
             expected = nil
+            refused = false
         default: break
         }
         // Round-trip cursors carry what the store holds: real dates, real ids.
         let millis = chance(0.1, &rng) ? pick([0, -1, 1, 253_402_300_799_999, -62_135_596_800_000], &rng)
             : Int64.random(in: -250_000_000_000_000...250_000_000_000_000, using: &rng)
-        let roundTripId = chance(0.7, &rng) ? "fil_" + httpToken(24...24, &rng) : "x" + text(0...20).run(using: &rng)
-        return CursorProbe(token: token, expected: expected, millis: millis, id: roundTripId)
+        let roundTripId = chance(0.7, &rng) ? "fil_" + httpToken(24...24, &rng) : "x" + httpToken(0...20, &rng)
+        return CursorProbe(token: token, expected: expected, refused: refused, millis: millis, id: roundTripId)
     }
 }
 
