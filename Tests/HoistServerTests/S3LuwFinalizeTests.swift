@@ -296,4 +296,27 @@ import Testing
             #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
         }
     }
+
+    @Test("a Luw PUT that landed before its session expired, the bucket away when the sweeper expired it: finalize and the final URL answer 503, never upload_missing or 404; once the bucket answers, finalize succeeds")
+    func expiredWithTheBucketAwayIs503() async throws {
+        let blobs = try await TestS3Blobs.make("luwaway", prefix: "hoist")
+        let clock = ManualClock(start: Date())
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(sessionTTL: 60, clock: clock, configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                let upload = try await Self.upload("away.png", to: ts)
+                clock.advance(by: 61)
+                proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."), on: "HEAD ", times: 1_000)
+                _ = try? await ts.server.sweep()
+                #expect(try await ts.server.state.store.session(id: upload.sessionId, now: clock.now())?.status == .expired)
+                let finalize = try await upload.luw.finalize(upload.final)
+                #expect(finalize.status == 503 && finalize.errorCode == "unavailable", "\(finalize.text)")
+                #expect(try await TestHTTP.send(.GET, upload.final).status == 503)
+
+                proxy.clearFaults()
+                let done = try await upload.luw.finalize(upload.final)
+                #expect(done.status == 200, "\(done.text)")
+                #expect(try await TestHTTP.send(.GET, upload.final).body == Self.png)
+            }
+        }
+    }
 }

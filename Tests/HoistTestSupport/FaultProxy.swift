@@ -98,6 +98,9 @@ public final class FaultProxy: Sendable {
         rules.withLock { $0.append(Rule(fault: fault, marker: marker, remaining: times)) }
     }
 
+    /// Drops every armed fault: what comes next is forwarded as it is (a store back).
+    public func clearFaults() { rules.withLock { $0.removeAll() } }
+
     /// Replaces `text` with `replacement` (of the same length, so that no `Content-Length`
     /// changes) in every answer from upstream from now on: what moto fixes and a real store
     /// does not (moto dates every multipart upload `2010-11-10T20:48:33.000Z`).

@@ -80,7 +80,10 @@ struct S3Blobs: BlobStore {
     }
 
     func settleLatest(objectKey key: String, userId: String?) async throws {
-        for session in try await store.pendingSessions(objectKey: key, limit: 5) where userId == nil || session.userId == userId {
+        // An expired Luw session the sweeper has not dealt with counts too: its PUT may have
+        // landed before the expiry, and the bucket is asked (503 while it is away), not
+        // answered `upload_missing` from the record alone.
+        for session in try await store.adoptableSessions(objectKey: key, limit: 5) where userId == nil || session.userId == userId {
             if try await s3.head(s3.key(forSession: session.id)) != nil {
                 try await settle(session)
                 return

@@ -61,8 +61,10 @@ protocol MetadataStore: Sendable {
                      now: Date) async throws -> String?
     /// The object visible at `key`.
     func object(at key: String) async throws -> ObjectRecord?
-    /// The pending sessions that target `key`, newest first, at most `limit`.
-    func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord]
+    /// The sessions that target `key` whose bytes may still be recorded, newest first, at
+    /// most `limit`: the pending ones, and the Luw ones that expired and that the sweeper
+    /// has not yet dealt with (a PUT before the expiry counts, as on disk).
+    func adoptableSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord]
     /// Makes the Luw object at `key` permanent (or keeps its temporary deadline) and completes
     /// its session. With `check`, only while the object is still the one the caller read
     /// (none, or the same session, blob, md5 and size), and then pointing it at

@@ -40,11 +40,13 @@ extension SQLiteStore {
         try pointRead { db in try ObjectRecord.lookup(db, key: key) }
     }
 
-    func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
+    func adoptableSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
         // By the objectKey index, at most `limit` rows: a point read (see `pointRead`).
         try pointRead { db in
             try SessionRecord.fetchAll(db, sql: """
-                SELECT * FROM sessions WHERE objectKey = ? AND status = 'PENDING' ORDER BY createdAt DESC, id DESC LIMIT ?
+                SELECT * FROM sessions WHERE objectKey = ?
+                  AND (status = 'PENDING' OR (status = 'EXPIRED' AND dialect = 'luw' AND blobSwept = 0))
+                ORDER BY createdAt DESC, id DESC LIMIT ?
                 """, arguments: [key, limit])
         }
     }

@@ -53,10 +53,11 @@ extension PostgresStore {
         ).first
     }
 
-    func pendingSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
+    func adoptableSessions(objectKey key: String, limit: Int) async throws -> [SessionRecord] {
         try await records("""
             SELECT \(unescaped: SessionRecord.postgresColumns) FROM sessions
-            WHERE object_key = \(key) AND status = 'PENDING' ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(Int64(limit))
+            WHERE object_key = \(key) AND (status = 'PENDING' OR (status = 'EXPIRED' AND dialect = 'luw' AND NOT blob_swept))
+            ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT \(Int64(limit))
             """, SessionRecord.init(postgres:))
     }
 
