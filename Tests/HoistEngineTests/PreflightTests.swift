@@ -116,7 +116,7 @@ import Glibc
         }
     }
 
-    @Test("the same file to the same name, however its path is spelled or met (a directory given too), is one job; a symlink or hard link with a name of its own is a job of its own (a `cp -al` snapshot uploads every name)")
+    @Test("the same file, however its path is spelled or met (a symlink to it, a directory given too), is one job; a hard link is a path of its own and a job of its own (a `cp -al` snapshot uploads every name)")
     func oneJobPerFileAndName() async throws {
         try await EngineHarness.with { harness in
             let path = try harness.file("dir/once.txt", size: 5000)
@@ -130,7 +130,7 @@ import Glibc
             let reading = log.record(engine)
             let ids = await engine.add(paths: [path, link, hard])
             let again = await engine.add(paths: [harness.files + "/dir", harness.files + "/dir/../dir/once.txt", hard])
-            #expect(Set(ids).count == 3, "\(ids)")
+            #expect(ids.count == 3 && ids[0] == ids[1] && ids[2] != ids[0], "\(ids)")
             #expect(again == [ids[0], ids[0], ids[2]])
             await engine.resume()
             #expect(await waitUntil { ids.allSatisfy { log.ended($0) } })
@@ -142,7 +142,7 @@ import Glibc
                 #expect(log.events.completed(id) != nil, "\(log.events)")
             }
             let names = try await harness.api(harness.profile()).all().map(\.filename)
-            #expect(names.sorted() == ["hard.txt", "link.txt", "once.txt"], "\(names)")
+            #expect(names.sorted() == ["hard.txt", "once.txt"], "\(names)")
         }
     }
 }

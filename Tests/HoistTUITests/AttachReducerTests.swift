@@ -32,6 +32,19 @@ struct AttachReducerTests {
         #expect(state.message.contains("attached to the background engine (pid 100)"))
     }
 
+    @Test("attached again to a new engine (the old one killed): the status line names the new engine's pid, not the dead one's")
+    func newEngineIsNamed() {
+        var state = sampleState()
+        state.background = true
+        state.destination = "lf · general · background engine pid 100"
+        let now = Duration.seconds(50)
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineA, snapshot: []), now: now, wall: wall)
+        #expect(state.destination == "lf · general · background engine pid 100")
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineB, snapshot: []), now: now, wall: wall)
+        #expect(state.destination == "lf · general · background engine pid 200")
+        #expect(state.message.contains("(pid 200)"))
+    }
+
     @Test("attaching counts the files the engine holds without a job yet, after the snapshot's rows, in the message too")
     func attachCountsWhatWaits() {
         var state = sampleState()

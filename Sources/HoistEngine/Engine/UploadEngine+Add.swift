@@ -350,10 +350,10 @@ extension UploadEngine {
         return ids
     }
 
-    /// What makes a job of `file` one: the file, and the name the destination gives it (a
-    /// Lightfield file is named without its directories, an S3 key with them).
+    /// What makes a job of `file` one: the file and the path it was found at, symlinks
+    /// resolved (see ``JobKey``).
     func jobKey(_ key: FileKey, _ file: FileIdentity, _ naming: JobRunner.Naming) -> JobKey {
-        JobKey(key, name: api.requestedName(for: naming.remoteName(of: file)))
+        JobKey(key, path: file.path)
     }
 
     /// A new job for a checked file, going on from where the journal says it got to.

@@ -19,17 +19,18 @@ struct FileKey: Sendable, Hashable {
     }
 }
 
-/// What makes two paths one job: the same file going to the same name (the hash of its
-/// remote name, not the name: a queue of 100,000 files keeps no more strings). `a.txt` and
-/// `./a.txt`, or a symlink beside its target that takes the same name, are one upload;
-/// hard links with names of their own (a `cp -al` or `rsync --link-dest` snapshot) each go
-/// to an object of their own, so each is a job.
+/// What makes two paths one job: the same file at the same path once symlinks are resolved
+/// (the hash of the path, not the path: a queue of 100,000 files keeps no more strings).
+/// `a.txt` and `./a.txt`, a symlink given beside its target, or a file given and met again
+/// in its directory are one upload, under the first name given; hard links are paths of
+/// their own (a `cp -al` or `rsync --link-dest` snapshot), so each is a job, with a journal
+/// row of its own, and goes to its own object.
 struct JobKey: Sendable, Hashable {
     var file: FileKey
-    var name: Int
+    var path: Int
 
-    init(_ file: FileKey, name: String) {
+    init(_ file: FileKey, path: String) {
         self.file = file
-        self.name = name.hashValue
+        self.path = path.hashValue
     }
 }

@@ -7,8 +7,17 @@ extension Reducer {
     /// unfinished rows go (the new one resumed them), its finished ones stay as earlier
     /// uploads. The same engine's snapshot updates the rows in place (a done job no longer
     /// listed stays counted, not listed).
+    /// The status pane's destination line names the engine it follows (`… · background
+    /// engine pid N`): after a new engine took over (the old one killed), the new one's.
+    static func naming(_ destination: String, enginePID pid: Int32) -> String {
+        let marker = " · background engine pid "
+        guard let range = destination.range(of: marker, options: .backwards) else { return destination }
+        return destination[..<range.upperBound] + String(pid)
+    }
+
     static func attached(_ state: inout AppState, _ engine: AttachedEngine, snapshot: [EngineEvent], wall: Date) -> [Effect] {
         let effects = snapshotPart(&state, engine, snapshot, wall: wall)
+        state.destination = Self.naming(state.destination, enginePID: engine.pid)
         let again = state.attachingAgain ?? false
         state.attachingAgain = nil
         // After the snapshot's rows, which the view's own count of waiting files loses.
