@@ -170,56 +170,67 @@ import Testing
         }
     }
 
+    /// A Lightfield upload of `body` PUT to the bucket, then a wrong-md5 complete as its route
+    /// runs it up to its commit: the record marked, its DELETE not yet sent.
+    struct Discarding {
+        let lf: LightfieldCalls
+        let created: HTTPResult
+        let id: String
+        /// The bucket key the session's URL PUTs to.
+        let key: String
+        let session: SessionRecord
+        /// The blob the complete discarded.
+        let discarded: String
+    }
+
+    static func discarding(_ body: Data, on ts: TestServer) async throws -> Discarding {
+        let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+        let created = try await lf.create(sizeBytes: body.count)
+        let id = try #require(created.string("id"))
+        #expect(try await lf.put(created, body: body).status == 200)
+        let store = ts.server.state.store
+        let session = try #require(try await store.session(id: id, now: Date()))
+        try await ts.server.state.blobs.settle(session)
+        let wrong = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: Date(), markingDiscards: true)
+        guard case .rejected(let error, let discarded?) = wrong else {
+            Issue.record("the wrong complete: \(wrong)")
+            throw CancellationError()
+        }
+        #expect(error.code == "checksum_mismatch")
+        return Discarding(lf: lf, created: created, id: id, key: "hoist/uploads/" + id, session: session, discarded: discarded)
+    }
+
     @Test("a wrong-md5 complete whose DELETE has not run yet: a complete racing it with the right md5 finds no upload (409), never a 200 whose bytes that DELETE then takes; once they are gone the session takes a new PUT and completes")
     func aDiscardNotYetDeletedIsNoUpload() async throws {
         try await Self.withS3Server { ts, bucket in
-            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let body = Data(repeating: 0x42, count: 1000)
-            let created = try await lf.create(sizeBytes: body.count)
-            let id = try #require(created.string("id"))
-            let key = "hoist/uploads/" + id
-            #expect(try await lf.put(created, body: body).status == 200)
-            // The wrong complete as its route runs it, up to its commit: its DELETE not yet sent.
-            let store = ts.server.state.store
-            let session = try #require(try await store.session(id: id, now: Date()))
-            try await ts.server.state.blobs.settle(session)
-            let wrong = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: Date(), markingDiscards: true)
-            guard case .rejected(let error, let discarded?) = wrong else { Issue.record("\(wrong)"); return }
-            #expect(error.code == "checksum_mismatch")
+            let up = try await Self.discarding(body, on: ts)
             // The bytes are still at the key, but they are the discarded ones.
-            let racing = try await lf.complete(id, md5: MD5Hex.of(body))
+            let racing = try await up.lf.complete(up.id, md5: MD5Hex.of(body))
             #expect(racing.status == 409 && racing.errorCode == "upload_missing", "\(racing.text)")
-            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+            #expect(try await MotoS3.object(bucket: bucket, key: up.key) == body)
             // The wrong complete goes on: its DELETE, then its mark.
-            #expect(await ts.server.state.blobs.deleteOne(discarded))
-            try await store.dropDiscarded(objectKey: session.objectKey, sessionId: id, blobId: discarded)
-            #expect(try await lf.metadata(id).string("status") == "PENDING")
-            #expect(try await lf.put(created, body: body).status == 200)
-            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).status == 200)
-            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+            #expect(await ts.server.state.blobs.deleteOne(up.discarded))
+            try await ts.server.state.store.dropDiscarded(objectKey: up.session.objectKey, sessionId: up.id, blobId: up.discarded)
+            #expect(try await up.lf.metadata(up.id).string("status") == "PENDING")
+            #expect(try await up.lf.put(up.created, body: body).status == 200)
+            #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(body)).status == 200)
+            #expect(try await MotoS3.object(bucket: bucket, key: up.key) == body)
         }
     }
 
     @Test("a discard whose DELETE failed keeps its mark (no upload, the key not free); the sweep deletes both, and the session then takes a new PUT")
     func aDiscardTheBucketKeptIsSwept() async throws {
         try await Self.withS3Server { ts, bucket in
-            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let body = Data(repeating: 0x43, count: 1000)
-            let created = try await lf.create(sizeBytes: body.count)
-            let id = try #require(created.string("id"))
-            let key = "hoist/uploads/" + id
-            #expect(try await lf.put(created, body: body).status == 200)
-            let store = ts.server.state.store
-            let session = try #require(try await store.session(id: id, now: Date()))
-            try await ts.server.state.blobs.settle(session)
             // As if the bucket had refused the DELETE: the mark stays.
-            _ = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: Date(), markingDiscards: true)
-            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).errorCode == "upload_missing")
+            let up = try await Self.discarding(body, on: ts)
+            #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(body)).errorCode == "upload_missing")
             try await ts.server.sweep()
-            #expect(try await store.object(at: session.objectKey) == nil)
-            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil)
-            #expect(try await lf.put(created, body: body).status == 200)
-            #expect(try await lf.complete(id, md5: MD5Hex.of(body)).status == 200)
+            #expect(try await ts.server.state.store.object(at: up.session.objectKey) == nil)
+            #expect(try await MotoS3.object(bucket: bucket, key: up.key) == nil)
+            #expect(try await up.lf.put(up.created, body: body).status == 200)
+            #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(body)).status == 200)
         }
     }
 
