@@ -36,7 +36,7 @@ struct JobRunner: Sendable {
         var start: JobStateMachine.Start
         /// A create whose answer was never journaled: its requested name and intent time.
         var orphan: (name: String, since: Date)?
-        /// The file on disk and its name, so the engine never queues that upload twice at once.
+        /// The file on disk and its path, so the engine never queues that upload twice at once.
         var key: JobKey?
         /// How the user named the file, when not by its file name alone (a file met under
         /// `photos/` is `photos/a.jpg`); the s3 dialect puts it after its prefix.
@@ -46,7 +46,13 @@ struct JobRunner: Sendable {
         var queuedStamp: FileIdentity.ChangeStamp?
 
         /// The name the file keeps at its destination.
-        var remoteName: String { naming.remoteName(of: file) }
+        var remoteName: String {
+            switch naming {
+            case .fileName: return file.name
+            case .given(let name): return name
+            case .underRoot(let root, let dropping): return root + file.path.dropFirst(dropping)
+            }
+        }
     }
 
     /// How a job's remote name is made. A file found under a directory is named from its
@@ -56,15 +62,6 @@ struct JobRunner: Sendable {
         case given(String)
         /// `root` (shared by the whole tree) then the file's path without its first `dropping` characters.
         case underRoot(String, dropping: Int)
-
-        /// The name `file` keeps at its destination.
-        func remoteName(of file: FileIdentity) -> String {
-            switch self {
-            case .fileName: return file.name
-            case .given(let name): return name
-            case .underRoot(let root, let dropping): return root + file.path.dropFirst(dropping)
-            }
-        }
     }
 
     /// How a run ended: completed, failed (with the error its `failed` event carried) or cancelled.

@@ -307,8 +307,8 @@ extension UploadEngine {
         var refused: [(path: String, reason: String)] = []
         for (index, candidate) in candidates.enumerated() {
             if case .refused(let path, let error) = candidate { refused.append((path, error.message)) }
-            guard case .file(let local, let naming) = candidate else { continue }
-            let key = jobKey(local.key, local.identity, naming)
+            guard case .file(let local, _) = candidate else { continue }
+            let key = local.jobKey
             guard inFlight[key] == nil, keys.insert(key).inserted else { continue }
             fresh.append((index, local.identity, local.stamp))
         }
@@ -337,7 +337,7 @@ extension UploadEngine {
             case .refused(let path, let error):
                 ids.append(addFailed(path, error))
             case .file(let local, let naming):
-                let key = jobKey(local.key, local.identity, naming)
+                let key = local.jobKey
                 if let existing = inFlight[key] ?? byKey[key] {
                     ids.append(existing)
                 } else if let admission = admitted[index] {
@@ -350,19 +350,13 @@ extension UploadEngine {
         return ids
     }
 
-    /// What makes a job of `file` one: the file and the path it was found at, symlinks
-    /// resolved (see ``JobKey``).
-    func jobKey(_ key: FileKey, _ file: FileIdentity, _ naming: JobRunner.Naming) -> JobKey {
-        JobKey(key, path: file.path)
-    }
-
     /// A new job for a checked file, going on from where the journal says it got to.
     private func queue(_ local: LocalFile, naming: JobRunner.Naming, _ admission: Result<Journal.Admission, EngineError>) -> JobID {
         let id = makeID()
         let file = local.identity, path = file.path
         var job = JobRunner.Job(
             id: id, file: file, mimeType: local.mimeType, row: 0, start: .fresh, orphan: nil,
-            key: jobKey(local.key, file, naming), naming: naming,
+            key: local.jobKey, naming: naming,
             queuedStamp: local.stamp)
         switch admission {
         case .failure(let error):

@@ -9,6 +9,9 @@ extension UploadEngine {
         /// The inode's change stamp when the file was checked: a rewrite whose mtime is put
         /// back (`touch -r`) before the file's turn still shows there.
         var stamp: FileIdentity.ChangeStamp
+
+        /// What makes a job of this file one (``JobKey``).
+        var jobKey: JobKey { JobKey(key, path: identity.path) }
     }
 
     /// Why `path` cannot be uploaded to this destination, checked locally with no network

@@ -265,7 +265,7 @@ public actor UploadEngine {
         let path = job.file.path
         do throws(EngineError) {
             let local = try inspect(path)
-            let key = jobKey(local.key, local.identity, job.naming)
+            let key = local.jobKey
             guard inFlight[key] == nil else { return }
             if let clash = nameClash(for: job) { throw clash }
             if let pid = try journal.otherRun(endpoint: configuration.journalKey, file: local.identity) {

@@ -26,6 +26,8 @@ public struct HoistConfig: Sendable, Equatable {
         self.theme = theme
     }
 
+    // File's and Entry's fields are the keys ``ConfigKeys`` lets through, with the same
+    // types: a field added here without it there is refused as an unknown key.
     private struct File: Decodable {
         var default_profile: String?
         var theme: String?

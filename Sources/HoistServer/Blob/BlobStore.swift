@@ -36,10 +36,8 @@ protocol BlobStore: Sendable {
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
     /// The answer to a Luw final URL for `object`.
     func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response
-    /// Deletes blobs after the transaction that unlinked them has committed.
-    func delete(_ ids: [String?]) async
     /// Deletes one blob; whether it is gone now (a DELETE the store refused or never
-    /// answered: false).
+    /// answered: false, and left to the sweeper).
     func deleteOne(_ id: String) async -> Bool
     /// Drops whatever cancelled session `id`'s URL may have placed.
     func discard(session id: String) async
@@ -47,6 +45,13 @@ protocol BlobStore: Sendable {
     /// Returns the ids it dealt with, which the sweeper then marks; the others come again.
     func settleEnded(_ ids: [String]) async -> [String]
     func shutdown() async
+}
+
+extension BlobStore {
+    /// Deletes blobs after the transaction that unlinked them has committed.
+    func delete(_ ids: [String?]) async {
+        for case let id? in ids { _ = await deleteOne(id) }
+    }
 }
 
 /// Blobs in the data directory, received by the server's own signed storage URLs.
@@ -96,10 +101,6 @@ struct DiskBlobs: BlobStore {
         if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
         if let expires = object.expiresHeader { response.headers[.expires] = expires }
         return response
-    }
-
-    func delete(_ ids: [String?]) async {
-        for case let id? in ids { disk.delete(id) }
     }
 
     func deleteOne(_ id: String) async -> Bool {

@@ -190,10 +190,6 @@ struct S3Blobs: BlobStore {
     }
 
     /// A failed DELETE is left to the sweeper's later pass over ended sessions.
-    func delete(_ ids: [String?]) async {
-        for case let id? in ids { try? await s3.delete(id) }
-    }
-
     func deleteOne(_ id: String) async -> Bool {
         do {
             try await s3.delete(id)
