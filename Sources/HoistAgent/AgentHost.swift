@@ -77,6 +77,9 @@ public actor AgentHost {
     private var addSerial = 0
     /// The walks their own client stopped (`stop_add`), until their last answer.
     private var stoppedByClient: Set<ObjectIdentifier> = []
+    /// Who asked for each unfinished job: a command's Ctrl-C cancels a file another command
+    /// (or a view) also queued only for itself.
+    private var holders = JobHolders()
 
     private struct PendingAdd {
         let parts: AddParts
@@ -280,7 +283,12 @@ public actor AgentHost {
                 await engine.stop(parts)
             }
         case .cancel:
-            if let job = request.job { await engine.cancel(JobID(job)) }
+            guard let job = request.job.map(JobID.init) else { break }
+            if request.mine == true, holders.release(job, by: id) {
+                released(job, to: id)
+            } else {
+                await engine.cancel(job)
+            }
         case .cancelAll:
             stopAdds()
             await engine.cancelAllPending()
@@ -374,12 +382,15 @@ public actor AgentHost {
         lastAdd[id] = (serial, task)
     }
 
-    /// Queues the paths of the walks an earlier engine had not finished
-    /// (`UploadEngine.unfinished().walks`, journaled anew as `walk`) as an `add` in parts
-    /// held at `backlog`, and returns at once: a killed engine's 100,000 files are taken a
-    /// window at a time, counted as waiting by every view meanwhile, and clients are served
-    /// from the start instead of after the last of them is queued.
-    public func resume(_ paths: [String], walk: UploadEngine.WalkRecord?, backlog: Int) {
+    /// Takes on what an earlier engine had not finished (`UploadEngine.resumeUnfinished()`):
+    /// its `jobs`, queued again, are held by this engine (a command that names one of them
+    /// and cancels it with Ctrl-C lets go of it; it still uploads), and the paths of its
+    /// walks (journaled anew as `walk`) are queued as an `add` in parts held at `backlog`.
+    /// Returns at once: a killed engine's 100,000 files are taken a window at a time,
+    /// counted as waiting by every view meanwhile, and clients are served from the start
+    /// instead of after the last of them is queued.
+    public func resume(jobs: [JobID], paths: [String], walk: UploadEngine.WalkRecord?, backlog: Int) {
+        for id in jobs where !book.hasEnded(id) { holders.add(0, to: id) }
         guard !paths.isEmpty else { return }
         var request = AgentRequest.add(paths)
         request.parts = true
@@ -400,12 +411,23 @@ public actor AgentHost {
     /// the first events of its jobs.
     private func answer(_ ids: [JobID], tag: Int?, more: Bool, cut: String? = nil, to connection: Int,
                         walk: ObjectIdentifier? = nil) {
+        // Held from now (a job that already ended holds nobody).
+        for id in ids where !book.hasEnded(id) { holders.add(connection, to: id) }
         var notice = AgentNotice(.added, tag: tag)
         notice.jobs = ids.map(\.rawValue)
         if more { notice.more = true }
         notice.reason = cut
         pendingAdded.append((connection, notice, Set(ids.filter { !book.knows($0) }), walk))
         answerAdded()
+    }
+
+    /// Tells connection `id` it no longer holds `job`, which goes on for another client.
+    private func released(_ job: JobID, to id: Int) {
+        var notice = AgentNotice(.released)
+        notice.job = job.rawValue
+        notice.path = book.events(of: job).first?.path
+        notice.clock = clock.now().secondsValue
+        connections[id]?.yield(.line(notice.line))
     }
 
     private func url(for request: AgentRequest, to id: Int) async {
@@ -553,6 +575,7 @@ public actor AgentHost {
 
     private func receive(_ event: EngineEvent) {
         book.record(event)
+        if event.isTerminal { holders.end(event.job) }
         if book.unfinished > 0 { quietSince = clock.now() }
         broadcast(line(event))
         if !pendingAdded.isEmpty {

@@ -21,6 +21,10 @@ public struct AgentNotice: Codable, Sendable, Equatable {
         case settings
         /// The engine is stopping (`hoist stop`, idle, or a signal); the stream ends.
         case stopping
+        /// The answer to a `cancel` with `mine` of a job another client asked for too: this
+        /// client no longer holds `job` (at `path`, as of `clock`), and the job goes on for
+        /// the other. Sent to the asking client only; the job's later events are not its own.
+        case released
     }
 
     public var event: Kind
@@ -36,7 +40,7 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     /// The destination's dialect and purpose, for a client's local checks.
     public var dialect: String?
     public var purpose: String?
-    /// The engine's clock at the greeting (seconds, `MachineEngineClock`).
+    /// The engine's clock at the greeting, or at a `released` (seconds, `MachineEngineClock`).
     public var clock: Double?
     public var paused: Bool?
     public var concurrency: Int?
@@ -54,6 +58,8 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     /// `added` in parts: more ids follow.
     public var more: Bool?
     public var job: Int?
+    /// `released`: the job's local file.
+    public var path: String?
     public var url: String?
     public var code: String?
     public var message: String?
@@ -63,7 +69,7 @@ public struct AgentNotice: Codable, Sendable, Equatable {
     public var reason: String?
 
     enum CodingKeys: String, CodingKey {
-        case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, more, job, url, code, message, reason
+        case event, tag, version, pid, started, destination, label, dialect, purpose, clock, paused, concurrency, jobs, more, job, path, url, code, message, reason
         case protocolVersion = "protocol", rateLimit = "rate_limit", waitingFiles = "waiting_files", waitingBytes = "waiting_bytes", unlistedDone = "unlisted_done"
     }
 

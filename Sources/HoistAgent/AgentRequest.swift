@@ -11,8 +11,10 @@ public enum AgentProtocol {
     /// Raised whenever a line changes meaning; both sides refuse a different one. 2: the
     /// destination in `hello` names dialect, purpose, persona and key, not the endpoint alone.
     /// 3: `hello` carries the settings the client's uploads need (`options`); an engine of
-    /// 2 would ignore them and upload with its own.
-    public static let version = 3
+    /// 2 would ignore them and upload with its own. 4: `cancel` may say `mine` (answered,
+    /// for a job another client asked for too, by `released`); an engine of 3 would ignore
+    /// it and cancel that client's upload.
+    public static let version = 4
 }
 
 /// A line from a client to the engine.
@@ -53,9 +55,13 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var value: Int64?
     /// `stop`: cancel running uploads instead of finishing them.
     public var now: Bool?
+    /// `cancel`: this client's cancel of a job its own `add` was answered with. A job another
+    /// client asked for too goes on for that one; this client is answered `released` (a view's
+    /// cancel, without it, cancels the job for everyone).
+    public var mine: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case op, tag, version, destination, watch, options, paths, names, parts, backlog, bytes, job, value, now
+        case op, tag, version, destination, watch, options, paths, names, parts, backlog, bytes, job, value, now, mine
         case protocolVersion = "protocol"
     }
 
@@ -93,6 +99,13 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public static func job(_ op: Op, _ id: Int, tag: Int? = nil) -> Self {
         var request = Self(op, tag: tag)
         request.job = id
+        return request
+    }
+
+    /// A command's cancel of one of the jobs its `add` was answered with (see ``mine``).
+    public static func cancelMine(_ id: Int) -> Self {
+        var request = job(.cancel, id)
+        request.mine = true
         return request
     }
 

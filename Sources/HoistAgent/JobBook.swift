@@ -158,6 +158,9 @@ public struct JobBook: Sendable, Equatable {
     /// Whether the book has seen job `id` (kept, or counted in ``unlisted``).
     public func knows(_ id: JobID) -> Bool { entries[id] != nil || unlisted.contains(id.rawValue) }
 
+    /// Whether job `id` has ended (completed, failed or cancelled) as far as the book saw.
+    public func hasEnded(_ id: JobID) -> Bool { entries[id]?.finished ?? unlisted.contains(id.rawValue) }
+
     /// How many jobs the book holds (``unlisted`` ones not counted).
     public var count: Int { entries.count }
 }

@@ -115,6 +115,37 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("two hoist uploads of one file: Ctrl-C twice in one says cancelled and that the upload goes on for the other, exit 1; the other completes it, exit 0")
+    func interruptLeavesASharedFileToTheOther() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try makeFiles([("shared.bin", 2_000_000)])
+                let local = try Data(contentsOf: URL(fileURLWithPath: files + "/shared.bin"))
+                let arguments = ["upload", files + "/shared.bin", "--json", "--limit-rate", "200K"] + home.endpoint
+                let first = try await home.child(arguments)
+                #expect(await waitUntil { (try? await home.sent("shared.bin")).flatMap { $0 } ?? 0 > 0 }, "the engine is uploading it")
+                let second = try await home.child(arguments)
+                // The second command follows the same job once the engine named it.
+                _ = try await second.readStdout(until: { $0.contains(#""event":"queued""#) }, timeout: 60)
+                first.send(SIGINT)
+                // A second signal sent before the first is taken is the same one, as for a person's two presses.
+                #expect(await waitUntil { first.standardError().contains("hoist: interrupted: finishing running uploads") })
+                first.send(SIGINT)
+                #expect(await first.waitForExit(timeout: 60) == 1, "\(first.standardError())")
+                let firstSaid = first.standardOutput()
+                #expect(firstSaid.contains(#""event":"cancelled""#), "\(firstSaid)")
+                #expect(first.standardError().contains("hoist: 1 of the uploads cancelled here go on for another command that queued the same file"),
+                        "\(first.standardError())")
+                #expect(await second.waitForExit(timeout: 120) == 0, "\(second.standardError())")
+                let secondSaid = second.standardOutput()
+                #expect(secondSaid.contains(#""event":"completed""#) && !secondSaid.contains(#""event":"cancelled""#), "\(secondSaid)")
+                let rows = try await serverFiles(server, named: "shared.bin")
+                #expect(rows.count == 1 && rows.first?["status"] as? String == "COMPLETED" && rows.first?["md5"] as? String == MD5Hex.of(local),
+                        "\(rows)")
+            }
+        }
+    }
+
     @Test("kill -9 of the engine mid-upload: the view says so, a new engine resumes, every file completes exactly once")
     func engineKilled() async throws {
         try await TestServer.with { server in

@@ -159,7 +159,7 @@ struct AgentWaitingTests {
         try await AgentHostTests.with { running, _ in
             let left = try Self.files(in: running.files, prefix: "r", count: 100)
             await running.engine.pause()
-            await running.host.resume(left.paths, walk: running.engine.journalWalk(left.paths), backlog: 2)
+            await running.host.resume(jobs: [], paths: left.paths, walk: running.engine.journalWalk(left.paths), backlog: 2)
             // Held after its first batch of 32: the rest has no job, and waits.
             #expect(await waitUntil(timeout: 30) { await running.engine.queuedCount == 32 })
             let view = Follower(try await AgentHostTests.connect(running))

@@ -137,7 +137,8 @@ final class AgentLink: EngineLink {
                     if let reason = notice.reason, reason.hasPrefix(AgentHost.journalLoss) {
                         inbox.post(.problem("a slice of the files queued: " + reason))
                     }
-                case .hello:
+                case .hello, .released:
+                    // A view cancels for everyone, never with `mine`: no job is released to it.
                     break
                 }
             }

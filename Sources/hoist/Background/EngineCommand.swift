@@ -79,7 +79,7 @@ struct EngineCommand: AsyncParsableCommand {
         // `--detach`, which queues everything at once); the paths its walks had not reached
         // go on held at the backlog.
         let left = await engine.resumeUnfinished()
-        await host.resume(left.walkPaths, walk: left.walk, backlog: UploadEngine.defaultBacklog)
+        await host.resume(jobs: left.jobs, paths: left.walkPaths, walk: left.walk, backlog: UploadEngine.defaultBacklog)
         let signals = Self.handleSignals(host)
         Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
             + "\(left.jobs.count) unfinished resumed" + (left.walkPaths.isEmpty ? "" : " (\(left.walkPaths.count) paths of unfinished walks on their way)")

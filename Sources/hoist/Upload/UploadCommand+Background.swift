@@ -65,6 +65,11 @@ extension UploadCommand {
         // everything): the jobs it named may all have finished, but not every file was queued.
         let cut = feed.stopAsked ? nil : feed.cutShort
         if let cut { Stderr.write("hoist: the background engine: \(cut)\n") }
+        let released = feed.releasedCount
+        if released > 0 {
+            Stderr.write("hoist: \(released) of the uploads cancelled here go on for another command that queued the same file"
+                + "\(released == 1 ? "" : "s") (`hoist jobs` shows them)\n")
+        }
         if !open.isEmpty || !queuedAll {
             Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed").message); "
                 + "\(open.count) upload\(open.count == 1 ? "" : "s") not seen to finish (`hoist jobs` shows them)"
@@ -102,8 +107,9 @@ extension UploadCommand {
     }
 
     /// Ctrl-C once: stop queueing the rest of the tree and cancel this command's jobs that
-    /// have not started; running ones finish. Twice: cancel all of them. (Other clients'
-    /// jobs are left alone.) The cancels wait for the engine's last `added`, which
+    /// have not started; running ones finish. Twice: cancel all of them. Other clients' jobs
+    /// are left alone, and so is a file another client queued too: this command lets go of
+    /// it (`released`, reported here as cancelled) and it uploads for the other. The cancels wait for the engine's last `added`, which
     /// `stop_add` brings at once, so that no job queued meanwhile is missed.
     private static func handleInterrupts(_ connection: AgentConnection, feed: JobFeed) -> any DispatchSourceSignal {
         onInterrupt { presses in
@@ -111,7 +117,7 @@ extension UploadCommand {
             connection.send(AgentRequest(.stopAdd, tag: JobFeed.tag))
             Task {
                 _ = await feed.ids
-                for id in presses == 1 ? feed.notStarted : feed.open { connection.send(.job(.cancel, id.rawValue)) }
+                for id in presses == 1 ? feed.notStarted : feed.open { connection.send(.cancelMine(id.rawValue)) }
             }
         }
     }
@@ -132,6 +138,9 @@ final class JobFeed: Sendable {
         var named: [JobID] = []
         var started: Set<JobID> = []
         var ended: Set<JobID> = []
+        /// Jobs this command let go of (Ctrl-C) that another command asked for too: ended
+        /// here as cancelled, their later events another's.
+        var released: Set<JobID> = []
         var waiters: [CheckedContinuation<[JobID]?, Never>] = []
         /// Set by the last `added`.
         var ids: [JobID]?
@@ -157,6 +166,7 @@ final class JobFeed: Sendable {
                 switch line {
                 case .event(let event):
                     self.state.withLock { books in
+                        guard !books.released.contains(event.job) else { return }
                         if case .started = event.kind { books.started.insert(event.job) }
                         if event.isTerminal { books.ended.insert(event.job) }
                         if books.mine.contains(event.job) {
@@ -183,6 +193,15 @@ final class JobFeed: Sendable {
                         return books.waiters
                     }
                     for waiter in waiters { waiter.resume(returning: self.state.withLock { $0.ids }) }
+                case .notice(let notice) where notice.event == .released:
+                    self.state.withLock { books in
+                        guard let id = notice.job.map(JobID.init), books.mine.contains(id), !books.ended.contains(id) else { return }
+                        books.released.insert(id)
+                        books.ended.insert(id)
+                        // For this command the job is over: cancelled, as its Ctrl-C asked.
+                        sink.yield(EngineEvent(job: id, path: notice.path ?? "#\(id.rawValue)", kind: .cancelled,
+                                               time: .seconds(notice.clock ?? 0)))
+                    }
                 case .notice(let notice) where notice.event == .error:
                     // The engine refused a request (an add while it stops): said, not dropped.
                     Stderr.write("hoist: the background engine: \(notice.message ?? notice.code ?? "refused a request")\n")
@@ -219,6 +238,9 @@ final class JobFeed: Sendable {
     /// Why the engine ended this command's walk before its last path, once the last
     /// `added` said so (nil when every file was queued).
     var cutShort: String? { state.withLock { $0.cutShort } }
+
+    /// How many of this command's jobs it let go of, to other commands that asked for them too.
+    var releasedCount: Int { state.withLock { $0.released.count } }
 
     /// Whether this command itself stopped its walk (Ctrl-C).
     var stopAsked: Bool { state.withLock { $0.stopAsked } }
