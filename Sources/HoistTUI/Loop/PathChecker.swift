@@ -16,14 +16,19 @@ enum PathChecker {
         FileKeySet(paths.lazy.map { fileKey($0).key })
     }
 
-    /// The file `path` leads to: its device and inode, or for a directory or a path that
-    /// is not there, the path with its links resolved; and the file's size.
+    /// The file `path` leads to: its device and inode; or for a directory, a path that is
+    /// not there, or a file with hard links, the path with its links resolved; and the
+    /// file's size. As the engine's jobs are: every path to a file through symlinks is one
+    /// upload, and each hard link is an upload of its own (a `cp -al` snapshot's files are
+    /// all uploaded). A file of one link has one path, so its inode says which; only the
+    /// rare hard-linked file pays for its path.
     private static func fileKey(_ path: String) -> (key: CheckedFile, isDirectory: Bool, size: Int64) {
         var info = stat()
         let found = stat(path, &info) == 0
         let isDirectory = found && (info.st_mode & S_IFMT) == S_IFDIR
         let isFile = found && !isDirectory
-        let key: CheckedFile = isFile ? .inode(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : .path(resolved(path))
+        let key: CheckedFile = isFile && info.st_nlink <= 1
+            ? .inode(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : .path(resolved(path))
         return (key, isDirectory, isFile ? Int64(info.st_size) : 0)
     }
 

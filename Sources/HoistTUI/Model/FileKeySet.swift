@@ -1,9 +1,10 @@
-/// The file a checked path leads to (``PathCheck/fileKey``): every path to one file,
-/// through links or hard links, has the same.
+/// The upload a checked path leads to (``PathCheck/fileKey``): every path to one file
+/// through symlinks has the same; a hard link is a file of its own, as it is to the engine.
 public enum CheckedFile: Sendable, Hashable, ExpressibleByStringLiteral {
-    /// A file: its device and inode.
+    /// A file of one link: its device and inode.
     case inode(device: UInt64, inode: UInt64)
-    /// A directory, or a path that is not there: the path with its links resolved.
+    /// A directory, a path that is not there, or a file with hard links: the path with its
+    /// links resolved.
     case path(String)
 
     /// "device:inode" in decimal (each without a leading zero) for a file, anything else a
