@@ -143,8 +143,11 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     /// `--no-clobber` met an object that exists (S3's 412 to `If-None-Match: *`): final.
     public static func alreadyExists(_ key: String) -> Self {
-        .init(.client, "already exists: \(key) (--no-clobber)", status: 412, serverCode: "PreconditionFailed", serverMessage: "already exists")
+        .init(.client, "already exists: \(key) (--no-clobber)", status: 412, serverCode: "PreconditionFailed", serverMessage: alreadyExistsMessage)
     }
+    private static let alreadyExistsMessage = "already exists"
+    /// Whether this is ``alreadyExists(_:)``.
+    public var isAlreadyExists: Bool { status == 412 && serverCode == "PreconditionFailed" && serverMessage == Self.alreadyExistsMessage }
     public static func nameTaken(_ message: String) -> Self { .init(.nameTaken, "name taken: \(message)", status: 412, serverMessage: message) }
     /// Another file queued in this engine goes to the same object key (a bucket key or a
     /// Luw final URL), where the later one would silently replace the earlier: refused.

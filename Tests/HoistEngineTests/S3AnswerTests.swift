@@ -56,6 +56,31 @@ import Testing
         }
     }
 
+    @Test func aNoClobberMultipartCompleteWhoseAnswerWasLostFindsItsOwnObjectAndCompletes() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("lost-complete.bin", size: 20 << 20, seed: 4)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                // The complete is made and its answer lost; the retry meets the object it made,
+                // as S3 answers a complete with If-None-Match then (moto completes it again).
+                proxy.inject(.loseAnswer, on: "POST /\(s3.bucket)/lost-complete.bin?uploadId=")
+                proxy.inject(.s3Error(status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold"),
+                             on: "POST /\(s3.bucket)/lost-complete.bin?uploadId=")
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(90))
+                let stored = try await s3.etag("lost-complete.bin")
+                #expect(events.completed(ids[0])?.md5 == stored, "\(events.story(ids[0]))")
+                #expect(stored?.hasSuffix("-3") == true, "\(String(describing: stored))")
+                // Found by its ETag: no byte sent twice, no third complete.
+                #expect(FaultProxy.partNumbers(proxy.requestLines).count == 3, "\(proxy.requestLines)")
+                #expect(proxy.requestLines.filter { $0.contains("?uploadId=") && $0.hasPrefix("POST ") }.count == 2, "\(proxy.requestLines)")
+                #expect(try await s3.object("lost-complete.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                await engine.shutdown()
+            }
+            #expect(try await s3.openUploads().isEmpty)
+        }
+    }
+
     @Test func aMultipartUploadWhoseFileChangedOrWentSinceTheKillIsAborted() async throws {
         try await S3Harness.with { s3 in
             let changing = try s3.file("changing.bin", size: 40 << 20, seed: 1)

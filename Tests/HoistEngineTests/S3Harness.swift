@@ -49,5 +49,6 @@ struct S3Harness {
     }
 
     func object(_ key: String) async throws -> Data? { try await MotoS3.object(bucket: bucket, key: key) }
+    func etag(_ key: String) async throws -> String? { try await MotoS3.etag(bucket: bucket, key: key) }
     func openUploads() async throws -> [(key: String, uploadID: String)] { try await MotoS3.multipartUploads(bucket: bucket) }
 }

@@ -301,11 +301,25 @@ import Testing
         try await S3Harness.with { s3 in
             let small = try s3.file("small.txt", size: 1000)
             let big = try s3.file("big.bin", size: 20 << 20)
+            let same = try s3.file("same.bin", size: 20 << 20, seed: 5)
             let first = try s3.engine(s3.profile())
-            let firstIDs = await first.add(paths: [small, big])
+            let firstIDs = await first.add(paths: [small, big, same])
             _ = try await collect(first, firstIDs, timeout: .seconds(60))
             await first.shutdown()
             let before = try #require(try await s3.object("small.txt"))
+
+            // The same bytes again, by a run whose journal does not know them: the object
+            // there is this file as hoist's parts make it, so it is completed, and no part is sent.
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
+                let ids = await engine.add(paths: [same])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                let stored = try #require(try await s3.etag("same.bin"))
+                #expect(events.completed(ids[0])?.md5 == stored, "\(events.story(ids[0]))")
+                #expect(FaultProxy.partNumbers(proxy.requestLines).isEmpty && !proxy.requestLines.contains { $0.hasPrefix("POST ") },
+                        "\(proxy.requestLines)")
+                await engine.shutdown()
+            }
 
             try s3.file("small.txt", size: 1000, seed: 9)
             try s3.file("big.bin", size: 20 << 20, seed: 9)

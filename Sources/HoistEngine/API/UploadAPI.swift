@@ -54,9 +54,15 @@ public struct UploadAPI: Sendable {
     /// Whether a PUT's answer is held to the MD5 sent (see ``UploadDialect/checksPutETag``).
     public var checksPutETag: Bool { dialect.checksPutETag }
 
-    /// Whether single-PUT `session`'s object already holds the bytes of MD5 `md5` (hex).
+    /// Whether `session`'s object already holds the bytes of MD5 `md5` (hex; a multipart
+    /// session's multipart ETag).
     public func holds(_ session: RemoteSession, md5: String) async throws(EngineError) -> Bool {
         try await dialect.holds(session, md5: md5, via: transport)
+    }
+
+    /// The object at `name` a create refused as existing (see ``UploadDialect/storedObject(named:via:)``).
+    public func storedObject(named name: String) async throws(EngineError) -> StoredObject? {
+        try await dialect.storedObject(named: name, via: transport)
     }
 
     /// The PUT of `session` (or of its part `part`), signed now where the dialect signs.

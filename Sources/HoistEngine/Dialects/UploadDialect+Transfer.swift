@@ -25,6 +25,21 @@ public struct UploadedPart: Sendable, Equatable {
     }
 }
 
+/// An object already at a name (see ``UploadDialect/storedObject(named:via:)``).
+public struct StoredObject: Sendable, Equatable {
+    /// The session a finished upload of the object has (for S3, its key).
+    public var session: RemoteSession
+    public var size: Int64
+    /// The store's checksum of it, bare: an MD5, or S3's multipart `MD5-N`.
+    public var etag: String
+
+    public init(session: RemoteSession, size: Int64, etag: String) {
+        self.session = session
+        self.size = size
+        self.etag = etag
+    }
+}
+
 /// How a file of some size is cut into parts: at most 10,000, none under 8 MiB (but the
 /// last), each a whole number of MiB.
 public struct PartPlan: Sendable, Equatable {
@@ -64,6 +79,8 @@ extension UploadDialect {
     public var checksPutETag: Bool { false }
 
     public func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool { false }
+
+    public func storedObject(named name: String, via api: DialectTransport) async throws(EngineError) -> StoredObject? { nil }
 
     public func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {
         PutTarget(url: session.uploadURL, headers: session.uploadHeaders)

@@ -39,9 +39,14 @@ public protocol UploadDialect: Sendable {
     /// Whether a PUT's answer carrying the store's MD5 of the body (an S3 ETag) is held to
     /// the MD5 sent: a store that ignored `Content-MD5` still cannot store other bytes unseen.
     var checksPutETag: Bool { get }
-    /// Whether the object of single-PUT `session` already holds the bytes of MD5 `md5`
-    /// (hex); asked when a PUT is refused because the object exists.
+    /// Whether the object of `session` already holds the bytes of MD5 `md5` (hex; for a
+    /// multipart session, the multipart ETag its parts make); asked when a PUT or a complete
+    /// is refused because the object exists.
     func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool
+    /// The object a create refused because it exists (``EngineError/isAlreadyExists``) found
+    /// at `name`: its size, its ETag, and the session a finished upload of it has. Nil when
+    /// there is none, or the dialect refuses no create so.
+    func storedObject(named name: String, via api: DialectTransport) async throws(EngineError) -> StoredObject?
     /// The PUT of `session` (`part` of a multipart session), signed now if the dialect signs.
     func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget
     /// The parts a multipart session's store holds, every page of them.

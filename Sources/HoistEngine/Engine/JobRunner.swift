@@ -155,7 +155,28 @@ struct JobRunner: Sendable {
                         if unansweredCreate == nil, error.status == nil, error.isTransient || error.codeName == "protocolViolation" {
                             unansweredCreate = (name, intent, nil)
                         }
-                        action = machine.createFailed(error, jitter: .random(in: 0..<1))
+                        guard error.isAlreadyExists else {
+                            action = machine.createFailed(error, jitter: .random(in: 0..<1))
+                            continue
+                        }
+                        // Taken before the file is read, as for an upload (see below).
+                        let readStamp = try? FileUploader.check(job.file)
+                        let same: (session: RemoteSession, etag: String)?
+                        do {
+                            same = try await storedAlready(job, name: name)
+                        } catch let failure {
+                            action = machine.createFailed(failure, jitter: .random(in: 0..<1))
+                            continue
+                        }
+                        guard let same else {
+                            action = machine.createFailed(error, jitter: .random(in: 0..<1))
+                            continue
+                        }
+                        // Nothing was replaced, and the bytes are there: this file, completed.
+                        try journaled.record(.uploading, session: same.session)
+                        send(.sessionCreated(remoteID: same.session.id, filename: same.session.filename))
+                        try journaled.record(.completing, md5: same.etag, stamp: readStamp)
+                        action = .finished(same.session, md5: same.etag)
                     }
                 case .upload(let session):
                     try journaled.record(.uploading, session: session)
@@ -199,7 +220,20 @@ struct JobRunner: Sendable {
                             send(.cancelled)
                             return ending(.cancelled)
                         }
-                        action = machine.completeFailed(api.interpret(error, for: session), now: wallClock(), jitter: .random(in: 0..<1))
+                        var refusal = api.interpret(error, for: session)
+                        // A no-clobber complete refused because the object exists: an earlier
+                        // attempt of this very complete may have made it and lost its answer.
+                        if refusal.isAlreadyExists {
+                            do {
+                                if try await api.holds(session, md5: md5) {
+                                    action = machine.completeSucceeded()
+                                    continue
+                                }
+                            } catch let failure {
+                                refusal = failure
+                            }
+                        }
+                        action = machine.completeFailed(refusal, now: wallClock(), jitter: .random(in: 0..<1))
                     }
                 case .cancelSession(let session):
                     try journaled.record(.cancelling, session: session)
@@ -231,6 +265,24 @@ struct JobRunner: Sendable {
             send(.failed(error))
             return ending(.failed, error)
         }
+    }
+
+    /// Under `--no-clobber`, after a create was refused because the object exists: whether
+    /// that object is this file as hoist uploads it, the same size and the multipart ETag
+    /// this file's parts make (the file is read and hashed, part by part, only once size and
+    /// part count agree). A rerun whose journal did not know, or another machine's upload of
+    /// the same bytes: completed, as a single PUT's refused rerun is (``transfer``). Returns
+    /// the object's session and that ETag; nil for another object.
+    private func storedAlready(_ job: Job, name: String) async throws(EngineError) -> (session: RemoteSession, etag: String)? {
+        guard let stored = try await api.storedObject(named: name), stored.size == job.file.size else { return nil }
+        let plan = PartPlan(size: job.file.size, partSize: PartPlan.partSize(for: job.file.size))
+        guard stored.etag.hasSuffix("-\(plan.count)") else { return nil }
+        var digests: [[UInt8]] = []
+        for number in 1...plan.count {
+            digests.append(try await FileDigest.md5(of: job.file.path, range: plan.range(of: number), chunkSize: uploader.chunkSize).bytes)
+        }
+        let etag = FileDigest.multipartETag(partMD5s: digests)
+        return etag == stored.etag ? (stored.session, etag) : nil
     }
 
     /// Sends the session's bytes: one PUT, or the parts of a multipart upload. Returns the

@@ -57,19 +57,37 @@ struct S3Dialect: UploadDialect {
 
     var checksPutETag: Bool { true }
 
-    /// Asked after a no-clobber PUT was refused (412): whether the object there is this
-    /// file's bytes, as when the first attempt stored them and its answer was lost. Any
-    /// answer but an ETag that is this MD5 (a 403 without s3:GetObject, a KMS object) says
-    /// no; a failure worth another try (5xx, network) is thrown, to be retried as such.
+    /// Asked after a no-clobber PUT or complete was refused (412): whether the object there
+    /// is this file's bytes, as when the first attempt stored them and its answer was lost.
+    /// Any answer but an ETag that is this MD5 (a 403 without s3:GetObject, a KMS object), or
+    /// for a multipart session this multipart ETag, says no; a failure worth another try
+    /// (5xx, network) is thrown, to be retried as such.
     func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool {
-        guard session.multipart == nil else { return false }
         do {
             let head = try await S3Call(location: location, transport: api).send("HEAD", key: session.id)
-            return S3ETag.md5(in: head.headers) == md5
+            guard session.multipart != nil else { return S3ETag.md5(in: head.headers) == md5 }
+            // The MD5 of the parts' MD5s and their count: only these parts of these bytes make it.
+            return head.headers.first(name: "ETag").map { S3ETag.bare($0).lowercased() } == md5.lowercased()
         } catch where error.isTransient {
             throw error
         } catch {
             return false
+        }
+    }
+
+    /// The object a no-clobber create met (its HEAD): the next run of the same upload meets
+    /// its own object there, which the runner then tells by size and multipart ETag.
+    func storedObject(named name: String, via api: DialectTransport) async throws(EngineError) -> StoredObject? {
+        do {
+            let head = try await S3Call(location: location, transport: api).send("HEAD", key: name)
+            guard let etag = head.headers.first(name: "ETag").map(S3ETag.bare), let size = head.headers.first(name: "Content-Length").flatMap({ Int64($0) })
+            else { return nil }
+            return StoredObject(session: RemoteSession(id: name, filename: name, uploadURL: location.url(of: name), uploadHeaders: [], expiresAt: nil),
+                                size: size, etag: etag.lowercased())
+        } catch where error.isTransient {
+            throw error
+        } catch {
+            return nil
         }
     }
 
