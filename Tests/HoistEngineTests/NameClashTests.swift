@@ -1,5 +1,6 @@
 import Foundation
 import HoistTestSupport
+import Synchronization
 import Testing
 
 @testable import HoistEngine
@@ -24,6 +25,45 @@ import Testing
             }
             #expect(clashes.count == 1 && clashes[0].message.hasPrefix("a.png: "), "\(clashes)")
             #expect(ids.filter { events.completed($0) != nil }.count == 2, "\(ids.map(events.story))")
+        }
+    }
+
+    @Test("a file the journal says completed, while another file's upload to the same Luw name runs: not reported completed (its object is being replaced) but refused as a clash; once that upload ended, uploaded again")
+    func aCompletedRowDoesNotAnswerWhileItsNameIsBeingReplaced() async throws {
+        try await EngineHarness.with { harness in
+            let journal = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            let b = try harness.file("b/x.png", size: 5_000, seed: 1)
+            let a = try harness.file("a/x.png", size: 400_000, seed: 2)
+            let first = try harness.engine(harness.profile(.luw), journal: journal)
+            let firstIDs = await first.add(paths: [b])
+            let done = try await collect(first, firstIDs)
+            await first.shutdown()
+            #expect(done.completed(firstIDs[0]) != nil)
+
+            let engine = try harness.engine(harness.profile(.luw), journal: journal, rateLimit: 200_000)
+            let running = await engine.add(paths: [a])
+            // b is asked for again while a's bytes go to the name (its row says so, `uploading`).
+            let asked = Mutex<[JobID]>([])
+            let events = try await collect(engine, running) { event in
+                guard case .progress(let sent, _) = event.kind, sent > 0, asked.withLock({ $0.isEmpty }) else { return }
+                let ids = await engine.add(paths: [b])
+                asked.withLock { $0 = ids }
+            }
+            let again = asked.withLock { $0 }
+            try #require(again.count == 1)
+            guard case .failed(let error)? = events.terminal(again[0]) else {
+                Issue.record("b was not refused: \(events.story(again[0]))")
+                return
+            }
+            #expect(error.codeName == "nameClash" && error.message.contains(a), "\(error)")
+            #expect(events.completed(running[0]) != nil, "\(events.story(running[0]))")
+            // Asked once more after a's upload ended: b's bytes go to the name again.
+            let third = await engine.add(paths: [b])
+            let last = try await collect(engine, third)
+            await engine.shutdown()
+            let local = try Data(contentsOf: URL(fileURLWithPath: b))
+            #expect(last.completed(third[0])?.md5 == MD5Hex.of(local), "\(last.story(third[0]))")
+            #expect(last.contains { $0.job == third[0] && $0.kind == .progress(sent: 5_000, total: 5_000) }, "sent again, not answered from the journal")
         }
     }
 

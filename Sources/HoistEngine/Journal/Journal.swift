@@ -84,9 +84,13 @@ public struct Journal: Sendable {
     /// Whether a later completed row sent the same name with other bytes (arguments:
     /// endpoint, name, the completed row's id, its md5): in a dialect where the name is
     /// the object, that upload replaced this one's object.
+    /// A later row that sent (or is sending) the same name with other bytes: completed, or on
+    /// its way (its create made or being made). A completed row whose object another upload
+    /// is replacing answers for nothing either: reported `completed` meanwhile, its file
+    /// would be said stored while the object fills with another's bytes.
     private static let overwritten = """
-        SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND state = 'completed' AND id > ?3
-        AND md5 IS NOT ?4 LIMIT 1
+        SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND id > ?3
+        AND state IN ('creating', 'uploading', 'completing', 'completed') AND md5 IS NOT ?4 LIMIT 1
         """
     /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt, owner).
     private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt, owner) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
@@ -114,7 +118,9 @@ public struct Journal: Sendable {
     ///
     /// `namesAreObjects`: the dialect's object is its name (Luw, s3), so a completed row
     /// answers for its file only while no later upload to the same destination sent the
-    /// same name with other bytes (`a/x.png`, then `b/x.png`, then `a/x.png` again).
+    /// same name with other bytes (`a/x.png`, then `b/x.png`, then `a/x.png` again), or is
+    /// sending it now (the file is then queued, and meets that upload as a name clash when
+    /// it runs in the same engine).
     ///
     /// `stamps`: each file's change stamp now, where known (in `files`' order). A completed
     /// row whose stamp is another answers for nothing: the file was written since its upload
