@@ -13,4 +13,15 @@ public enum Hex {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Whether `text` is only ASCII hex digits, either case (and, given `count`, that many).
+    /// Not `Character.isHexDigit`, which also takes the full-width digits and letters
+    /// (U+FF10…): a checksum spelled so is malformed, not another checksum.
+    public static func isDigits(_ text: some StringProtocol, count: Int? = nil) -> Bool {
+        guard count.map({ text.utf8.count == $0 }) ?? true else { return false }
+        return text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+        }
+    }
 }

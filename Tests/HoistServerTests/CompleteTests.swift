@@ -53,14 +53,22 @@ struct CompleteTests {
         }
     }
 
-    @Test("a malformed md5 → 400")
+    @Test("a malformed md5 → 400, the stored bytes kept: too short, not hex, or hex in full-width digits (which Character.isHexDigit takes)")
     func malformedMD5() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let id = try #require(try await lf.create(sizeBytes: 3).string("id"))
-            let complete = try await lf.complete(id, md5: "xyz")
-            #expect(complete.status == 400)
-            #expect(complete.errorCode == "invalid_request")
+            let created = try await lf.create(sizeBytes: 5)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: Data("hello".utf8)).status == 200)
+            // "５" is U+FF15, FULLWIDTH DIGIT FIVE; the rest is hello's md5.
+            for bad in ["xyz", "5d41402abc4b2a76b9719d911017c59g", "\u{FF15}d41402abc4b2a76b9719d911017c592"] {
+                let complete = try await lf.complete(id, md5: bad)
+                #expect(complete.status == 400, "\(bad): \(complete.text)")
+                #expect(complete.errorCode == "invalid_request")
+            }
+            // Nothing was discarded: the right md5 completes.
+            let complete = try await lf.complete(id, md5: "5d41402abc4b2a76b9719d911017c592")
+            #expect(complete.status == 200, "\(complete.text)")
         }
     }
 }

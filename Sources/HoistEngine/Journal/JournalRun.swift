@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -86,7 +87,7 @@ final class JournalRun: Sendable {
     private static func isAlive(_ owner: String, runs: String) -> Bool {
         // The name comes from the journal: only a name this type makes is a path to look at.
         let parts = owner.split(separator: "-")
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isHexDigit) }) else { return false }
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && Hex.isDigits($0) }) else { return false }
         let path = runs + "/" + owner + ".lock"
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SigV4
 
 /// The Lightfield dialect: `/v1/files` and its lifecycle.
 struct LightfieldRoutes: Sendable {
@@ -112,7 +113,7 @@ struct LightfieldRoutes: Sendable {
         let body = try await JSONBody.object(from: request, allowEmpty: true)
         var md5: String?
         if let raw = body["md5"], !(raw is NSNull) {
-            guard let text = raw as? String, text.count == 32, text.allSatisfy(\.isHexDigit) else {
+            guard let text = raw as? String, Hex.isDigits(text, count: 32) else {
                 throw APIError.invalidRequest("md5 must be 32 hexadecimal digits")
             }
             md5 = text.lowercased()

@@ -286,12 +286,7 @@ enum S3ETag {
     }
 
     /// Whether `etag` has the shape of an MD5 (a multipart ETag ends in `-N`): 32 ASCII hex digits.
-    static func isMD5(_ etag: String) -> Bool {
-        etag.utf8.count == 32 && etag.utf8.allSatisfy { byte in
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
-        }
-    }
+    static func isMD5(_ etag: String) -> Bool { Hex.isDigits(etag, count: 32) }
 
     /// The MD5 of the body a PUT stored, from the store's answer: its ETag, unless the
     /// answer says the object is encrypted with KMS or a customer's key, whose ETags are
