@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HoistTestSupport
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import HoistServer
@@ -173,31 +174,74 @@ struct StorageURLTests {
             #expect(await waitUntil { ts.openTemporaryBodies() == [] })
         }
     }
+
+    @Test("cancel cuts off a streaming PUT at its next chunk, also after another PUT to the same session began and ended meanwhile", .diskBlobsOnly)
+    func cancelDuringPutAfterAnotherPut() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let chunk = 96 * 1024
+            let size = chunk * 20
+            let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream",
+                                              sizeBytes: size)
+            let id = try #require(created.string("id"))
+            let rest = AsyncStream<Void>.makeStream(), tail = AsyncStream<Void>.makeStream()
+            defer {
+                rest.continuation.finish()
+                tail.continuation.finish()
+            }
+            var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
+            request.method = .PUT
+            request.headers.add(name: "content-type", value: "application/octet-stream")
+            request.body = .stream(PausedBody(chunks: 20, size: chunk, rest: rest.stream, tail: tail.stream), length: .known(Int64(size)))
+            let answered = Mutex(false)
+            let putTask = Task {
+                defer { answered.withLock { $0 = true } }
+                return try await TestHTTP.execute(request)
+            }
+            try #require(await waitUntil { ts.openTemporaryBodies()?.contains { $0 > 0 } == true }, "the PUT's first chunk never reached the server")
+            // Another PUT to the same URL, begun and answered while the first streams.
+            #expect(try await lf.put(created, body: Data("x".utf8)).status == 200)
+            #expect(try await lf.cancel(id).string("status") == "CANCELLED")
+            // One more chunk, then the body holds: the answer must come without the rest.
+            rest.continuation.finish()
+            #expect(await waitUntil { answered.withLock { $0 } }, "the PUT went on after the cancel, waiting for the rest of its body")
+            tail.continuation.finish()
+            if let put = try? await putTask.value {
+                #expect(put.status == 409 && put.errorCode == "not_pending", "\(put.text)")
+            }
+            #expect(try await lf.metadata(id).string("status") == "CANCELLED")
+            #expect(await waitUntil { ts.openTemporaryBodies() == [] })
+        }
+    }
 }
 
 /// A body of `chunks` chunks of `size` bytes that sends the first, then waits until `rest`
-/// finishes before sending the others: a PUT the test holds mid-stream.
+/// finishes before sending the others: a PUT the test holds mid-stream. With `tail`, it
+/// holds again after the second chunk until that one finishes.
 struct PausedBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let chunks: Int
     let size: Int
     let rest: AsyncStream<Void>
+    var tail: AsyncStream<Void>?
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var remaining: Int
         let chunks: Int
         let size: Int
         let rest: AsyncStream<Void>
+        let tail: AsyncStream<Void>?
 
         mutating func next() async throws -> ByteBuffer? {
             guard remaining > 0 else { return nil }
             if remaining == chunks - 1 { for await _ in rest {} }
+            if remaining == chunks - 2, let tail { for await _ in tail {} }
             remaining -= 1
             return ByteBuffer(repeating: 0x61, count: size)
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks, chunks: chunks, size: size, rest: rest) }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks, chunks: chunks, size: size, rest: rest, tail: tail) }
 }
 
 extension Array where Element: Sendable {

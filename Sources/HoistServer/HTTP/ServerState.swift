@@ -33,19 +33,34 @@ struct ServerState: Sendable {
 
 /// PUTs in progress, so that cancelling a session cuts off a body still streaming to it.
 final class InflightUploads: Sendable {
-    private let cancelled = Mutex<[String: Bool]>([:])
-
-    /// Registers a PUT for `sessionId`; one PUT per session is tracked at a time.
-    func begin(_ sessionId: String) { cancelled.withLock { $0[sessionId] = false } }
-
-    func end(_ sessionId: String) { _ = cancelled.withLock { $0.removeValue(forKey: sessionId) } }
-
-    /// Flags the session's PUT, if one is streaming.
-    func cancel(_ sessionId: String) {
-        cancelled.withLock { if $0[sessionId] != nil { $0[sessionId] = true } }
+    /// The PUTs streaming to each session, and whether the session was cancelled meanwhile.
+    /// Counted, not one flag per session: a second PUT to the same session that began and
+    /// ended while the first streamed took the first's flag with it, and the cancel then
+    /// found nothing to cut off.
+    private struct Streaming {
+        var count = 0
+        var cancelled = false
     }
 
-    func isCancelled(_ sessionId: String) -> Bool { cancelled.withLock { $0[sessionId] ?? false } }
+    private let sessions = Mutex<[String: Streaming]>([:])
+
+    /// Registers a PUT for `sessionId`; every one is tracked until its ``end(_:)``.
+    func begin(_ sessionId: String) { sessions.withLock { $0[sessionId, default: Streaming()].count += 1 } }
+
+    func end(_ sessionId: String) {
+        sessions.withLock { sessions in
+            guard var streaming = sessions[sessionId] else { return }
+            streaming.count -= 1
+            sessions[sessionId] = streaming.count > 0 ? streaming : nil
+        }
+    }
+
+    /// Flags the session's PUTs, every one streaming now.
+    func cancel(_ sessionId: String) {
+        sessions.withLock { if $0[sessionId] != nil { $0[sessionId]?.cancelled = true } }
+    }
+
+    func isCancelled(_ sessionId: String) -> Bool { sessions.withLock { $0[sessionId]?.cancelled ?? false } }
 }
 
 /// The base URL the server hands out in signed and final URLs.
