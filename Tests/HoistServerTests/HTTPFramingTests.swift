@@ -144,4 +144,47 @@ struct HTTPFramingTests {
             #expect(try await luw.put(signed, body: Data(repeating: 0x62, count: 100)).status == 200)
         }
     }
+
+    @Test("pipelined: a PUT asking Expect behind an unanswered request waits its turn; the earlier answer comes first, a refusal after it, and a 100 Continue only once it is written", .diskBlobsOnly)
+    func pipelinedExpectWaitsItsTurn() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let first = try await lf.create(sizeBytes: 5)
+            let second = try await lf.create(sizeBytes: 5)
+            let firstPath = String(try #require(first.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let secondPath = String(try #require(second.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let tampered = secondPath.replacingOccurrences(of: "sig=", with: "sig=0")
+            func put(_ path: String, expect: Bool, body: String) -> String {
+                "PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+                    + (expect ? "Expect: 100-continue\r\n\r\n" : "\r\n\(body)")
+            }
+            // A PUT that stores, then one refused on its head, in one write: both answered, in order.
+            let refused = try RawConnection(port: ts.server.port)
+            refused.send(put(firstPath, expect: false, body: "hello") + put(tampered, expect: true, body: ""))
+            let (text, closed) = await refused.readUntilClosed(timeout: 30)
+            #expect(closed)
+            let ok = try #require(text.range(of: "HTTP/1.1 200"), "\(text)")
+            let forbidden = try #require(text.range(of: "HTTP/1.1 403"), "\(text)")
+            #expect(ok.lowerBound < forbidden.lowerBound, "\(text)")
+            #expect(!text.contains("100 Continue"), "\(text)")
+            #expect(try await lf.complete(try #require(first.string("id"))).status == 200)
+
+            // A GET, then an Expect PUT that may go on: the GET's answer, then 100 Continue.
+            let accepted = try RawConnection(port: ts.server.port)
+            let id = try #require(first.string("id"))
+            let headers = TestHTTP.lightfield(ts.key).map { "\($0.0): \($0.1)\r\n" }.joined()
+            accepted.send("GET /v1/files/\(id) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)\r\n" + put(secondPath, expect: true, body: ""))
+            // Both may come in one read.
+            var early = await accepted.readResponse()
+            if !early.contains("HTTP/1.1 100") { early += await accepted.readResponse() }
+            let got = try #require(early.range(of: "HTTP/1.1 200"), "\(early)")
+            let interim = try #require(early.range(of: "HTTP/1.1 100 Continue"), "\(early)")
+            #expect(got.lowerBound < interim.lowerBound && early.contains("\"id\""), "\(early)")
+            accepted.send("world")
+            let stored = await accepted.readResponse()
+            #expect(stored.hasPrefix("HTTP/1.1 200"), "\(stored)")
+            accepted.close()
+            #expect(try await lf.complete(try #require(second.string("id"))).status == 200)
+        }
+    }
 }

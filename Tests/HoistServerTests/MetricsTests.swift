@@ -37,6 +37,31 @@ struct MetricsTests {
         }
     }
 
+    @Test("a PUT refused on its head with Expect: 100-continue (bad signature, too large) is counted as any refused request is", .diskBlobsOnly)
+    func expectRefusalsAreCounted() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 5)
+            let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            var statuses: [String] = []
+            for (target, length) in [(path.replacingOccurrences(of: "sig=", with: "sig=0"), 5), (path, 6)] {
+                let connection = try RawConnection(port: ts.server.port)
+                connection.send("PUT \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: \(length)\r\nExpect: 100-continue\r\n\r\n")
+                let (text, _) = await connection.readUntilClosed(timeout: 30)
+                #expect(text.hasPrefix("HTTP/1.1 4") && !text.contains("100 Continue"), "\(text)")
+                statuses.append(String(text.dropFirst("HTTP/1.1 ".count).prefix(3)))
+            }
+            #expect(statuses.first == "403", "\(statuses)")
+            let text = try await TestHTTP.send(.GET, "\(ts.baseURL)/metrics").text
+            for status in Set(statuses) {
+                let count = Double(statuses.count { $0 == status })
+                #expect(sample(text, #"hoist_requests_total{route="/storage/{id}/{name}",method="PUT",status="\#(status)"}"#) == count, "\(text)")
+                #expect(sample(text, #"hoist_put_duration_seconds_count{status="\#(status)"}"#) == count, "\(text)")
+            }
+        }
+    }
+
     @Test("hoist_uploads_expired_total counts every expiry once it is committed: found by a read, a complete or a listing, or by the sweeper; a cancel refused after its expiry counts nothing")
     func expiriesEverywhere() async throws {
         let clock = ManualClock()

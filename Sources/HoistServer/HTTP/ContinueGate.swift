@@ -13,7 +13,8 @@ struct ContinueGate: Sendable {
             try HostCheck.check(head)
             try TransferCoding.check(head)
         } catch {
-            return .reject(error.status, dialect.errorBody(error), cors)
+            // Refused before any route is matched, as the middleware refuses it: no route.
+            return rejected(head, route: "NotFound", error.status, dialect.errorBody(error), cors)
         }
         guard let path = head.path, path.hasPrefix("/storage/"), let target = StorageGate.Target(path: path) else {
             return .proceed
@@ -34,8 +35,22 @@ struct ContinueGate: Sendable {
             if head.method == .put { try StorageRoutes.checkStoredHeaders(head.headerFields) }
             return .proceed
         } catch {
-            return .reject(error.status, target.dialect.errorBody(error), cors)
+            return rejected(head, route: Self.storageRoute, error.status, target.dialect.errorBody(error), cors)
         }
+    }
+
+    /// The storage routes' pattern, as `MetricsMiddleware` labels their requests.
+    static let storageRoute = "/storage/{id}/{name}"
+
+    /// A refusal, counted as `MetricsMiddleware` counts every answered request: this one
+    /// never reaches it (curl asks `Expect` for every body over 1 MiB, so refusals of large
+    /// uploads would not show at all).
+    private func rejected(_ head: HTTPRequest, route: String, _ status: HTTPResponse.Status, _ json: String, _ cors: HTTPFields) -> ContinueVerdict {
+        let method = head.method.rawValue
+        state.metrics.request(route: route, method: method, status: status.code)
+        state.metrics.requestDuration(.zero, route: route, method: method, status: status.code)
+        if head.method == .put, route == Self.storageRoute { state.metrics.putDuration(.zero, status: status.code) }
+        return .reject(status, json, cors)
     }
 
     /// A knowledge upload's name already taken: the route would read the whole body only

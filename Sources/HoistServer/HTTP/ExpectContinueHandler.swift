@@ -14,14 +14,28 @@ enum ContinueVerdict: Sendable {
 /// Honours `Expect: 100-continue`, which Hummingbird does not: curl sends it for bodies
 /// over 1 MiB and would otherwise wait a second before sending anyway. The request head is
 /// judged by `gate` before any body byte is read.
-final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Answers go out in the order requests came (RFC 9112 §9.3.2), pipelined ones included: a
+/// head that asks `Expect` while an earlier request of the connection is still unanswered
+/// waits, with everything read after it, until that answer has been written. Judged at
+/// once, its `100 Continue` (or its refusal, which closes the connection) went out ahead of
+/// the earlier answer, and a refusal lost that answer altogether.
+final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     private let gate: @Sendable (HTTPRequest) -> ContinueVerdict
     /// Set after a rejection: the rest of that request is dropped and the connection closes.
     private var discarding = false
+    /// Requests passed on whose answers have not ended yet.
+    private var unanswered = 0
+    /// What was read from an `Expect` head that had to wait on, in order; nil while nothing waits.
+    private var held: [HTTPRequestPart]?
+    /// A read asked for while parts wait: made once they have gone on, so that a client
+    /// cannot pile up more behind them than one read brings.
+    private var readDeferred = false
 
     init(gate: @escaping @Sendable (HTTPRequest) -> ContinueVerdict) {
         self.gate = gate
@@ -29,15 +43,51 @@ final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if held != nil {
+            held?.append(part)
+            return
+        }
+        take(part, context: context)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            unanswered = max(0, unanswered - 1)
+            if unanswered == 0, held != nil {
+                // After this answer's end is on its way, so that what the held head gets follows it.
+                context.write(data, promise: promise)
+                release(context: context)
+                return
+            }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if held != nil {
+            readDeferred = true
+            return
+        }
+        context.read()
+    }
+
+    /// One part, in order: a head is judged (or waits), the rest goes on unless discarded.
+    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(var head):
             guard head.headerFields[.expect]?.lowercased() == "100-continue" else {
-                context.fireChannelRead(data)
+                unanswered += 1
+                context.fireChannelRead(wrapInboundOut(part))
+                return
+            }
+            guard unanswered == 0 else {
+                held = [part]
                 return
             }
             switch gate(head) {
             case .proceed:
                 head.headerFields[.expect] = nil
+                unanswered += 1
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
                 context.fireChannelRead(wrapInboundOut(.head(head)))
             case .reject(let status, let json, let extra):
@@ -53,7 +103,27 @@ final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandle
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
             }
         case .body, .end:
-            if !discarding { context.fireChannelRead(data) }
+            if !discarding { context.fireChannelRead(wrapInboundOut(part)) }
+        }
+    }
+
+    /// The earlier answers have ended: the waiting parts go on in order, until one of them
+    /// must wait in its turn.
+    private func release(context: ChannelHandlerContext) {
+        guard var waiting = held else { return }
+        held = nil
+        while !waiting.isEmpty {
+            let part = waiting.removeFirst()
+            take(part, context: context)
+            if held != nil {
+                held?.append(contentsOf: waiting)
+                return
+            }
+        }
+        context.fireChannelReadComplete()
+        if readDeferred {
+            readDeferred = false
+            context.read()
         }
     }
 }
