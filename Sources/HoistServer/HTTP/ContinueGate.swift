@@ -26,7 +26,7 @@ struct ContinueGate: Sendable {
             switch state.store.sessionWithoutWaiting(id: target.sessionId) {
             case .known(let session):
                 try gate.check(method: method, target: target, headers: head.headerFields, session: session, now: state.now())
-                if head.method == .put, let session { try checkFreeName(session) }
+                if head.method == .put, let session { try checkFreeName(session, head) }
             case .unknown:
                 try gate.checkURL(method: method, target: target, headers: head.headerFields, now: state.now())
                 // A Luw session has no size of its own: its limit needs no lookup.
@@ -53,10 +53,11 @@ struct ContinueGate: Sendable {
         return .reject(status, json, cors)
     }
 
-    /// A knowledge upload's name already taken: the route would read the whole body only
-    /// to answer 412, so the head gets it.
-    private func checkFreeName(_ session: SessionRecord) throws(APIError) {
-        guard state.config.purposes.requiresFreeName(session),
+    /// A knowledge upload's name already taken, or a PUT's `If-None-Match: *` met by bytes
+    /// already there: the route would read the whole body only to answer 412, so the head
+    /// gets it.
+    private func checkFreeName(_ session: SessionRecord, _ head: HTTPRequest) throws(APIError) {
+        guard state.config.purposes.requiresFreeName(session) || StorageRoutes.onlyIfAbsent(head.headerFields),
               state.store.objectExistsWithoutWaiting(key: session.objectKey) == true else { return }
         throw .preconditionFailed()
     }

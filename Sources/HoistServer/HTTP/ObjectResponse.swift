@@ -5,6 +5,20 @@ import Hummingbird
 /// which keeps small bodies), under rules that keep stored content from running script on
 /// the API's origin.
 enum ObjectResponse {
+    /// The answer to a GET whose `If-None-Match` names the object's ETag, or is `*` (RFC 9110
+    /// §13.1.2): 304 with the ETag and no body, nothing read. Nil when it names neither (or
+    /// the request has none): the object is served.
+    static func notModified(_ object: ObjectRecord, request: HTTPFields) -> Response? {
+        let tags = request[values: .ifNoneMatch].flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }
+        guard !tags.isEmpty else { return nil }
+        // Weak comparison, as the RFC asks for If-None-Match: `W/"x"` matches `"x"`.
+        let etag = "\"\(object.md5)\""
+        guard tags.contains(where: { $0 == "*" || $0 == etag || $0 == "W/" + etag }) else { return nil }
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        return Response(status: .notModified, headers: headers)
+    }
+
     static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore) async throws -> Response {
         let body: ResponseBody
         if DiskBlobStore.isInline(object.blobId) {

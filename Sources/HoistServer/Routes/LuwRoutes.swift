@@ -90,6 +90,9 @@ struct LuwRoutes: Sendable {
         let key = "luwai/\(pid)/\(decoded)"
         try await state.blobs.settleLatest(objectKey: key, userId: nil)
         guard let object = try await state.store.object(at: key) else { throw APIError.notFound() }
+        // Served from here (disk): a conditional GET is answered here. With S3 the redirect's
+        // target, the store itself, answers it.
+        if state.disk != nil, let unchanged = ObjectResponse.notModified(object, request: request.headers) { return unchanged }
         return try await state.blobs.serveFinal(object, filename: decoded)
     }
 }

@@ -14,7 +14,7 @@ struct StorageRoutes: Sendable {
             try await inDialect(request, context) { target in try await put(request, target: target) }
         }
         router.get("storage/:id/:name") { request, context in
-            try await inDialect(request, context) { target in try await get(context: context, target: target) }
+            try await inDialect(request, context) { target in try await get(request, target: target) }
         }
     }
 
@@ -73,7 +73,8 @@ struct StorageRoutes: Sendable {
         let replaced: String?
         do {
             replaced = try await state.store.storeUpload(
-                sessionId: session.id, body: body, requireAbsent: state.config.purposes.requiresFreeName(session), acceptingExpired: false,
+                sessionId: session.id, body: body, requireAbsent: state.config.purposes.requiresFreeName(session) || Self.onlyIfAbsent(request.headers),
+                acceptingExpired: false,
                 keepingNewer: false, now: state.now())
         } catch {
             disk.delete(body.blobId)
@@ -83,6 +84,12 @@ struct StorageRoutes: Sendable {
         var headers = HTTPFields()
         headers[.eTag] = "\"\(md5)\""
         return Response(status: .ok, headers: headers)
+    }
+
+    /// `If-None-Match: *` on a PUT (S3's conditional write, RFC 9110 §13.1.2): store only
+    /// where no bytes are yet (the session's own, or for Luw the name's), else 412.
+    static func onlyIfAbsent(_ headers: HTTPFields) -> Bool {
+        headers[values: .ifNoneMatch].contains { $0.trimmingWhitespace() == "*" }
     }
 
     /// The most a session created without a size (Luw's) may receive: the `general` purpose's limit.
@@ -104,7 +111,7 @@ struct StorageRoutes: Sendable {
         return sent.isEmpty ? session.mimeType : sent
     }
 
-    private func get(context: BasicRequestContext, target: StorageGate.Target) async throws -> Response {
+    private func get(_ request: Request, target: StorageGate.Target) async throws -> Response {
         guard let disk = state.disk else { throw APIError.notFound() }
         let now = state.now()
         let session = try await state.store.session(id: target.sessionId, now: now)
@@ -112,6 +119,7 @@ struct StorageRoutes: Sendable {
         guard let session, session.status == .completed,
               let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
         else { throw APIError.notFound() }
+        if let unchanged = ObjectResponse.notModified(object, request: request.headers) { return unchanged }
         return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, store: state.store)
     }
 }
