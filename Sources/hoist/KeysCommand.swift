@@ -33,6 +33,10 @@ struct KeysCommand: AsyncParsableCommand {
             if data == nil, database.location == .sqlite {
                 throw ValidationError("give --data (a server's data directory) or --database (its PostgreSQL URL)")
             }
+            // An empty or blank name would make a user nobody can name again.
+            if let user, user.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw ValidationError("--user needs a name (omit it for a new user)")
+            }
         }
 
         func run() async throws {

@@ -54,7 +54,7 @@ struct ServeProcessTests {
         #expect(await server.waitForExit() == 0)
     }
 
-    @Test("keys create refuses unknown scopes and roles with a clear message")
+    @Test("keys create refuses unknown scopes and roles, and an empty user name, with a clear message")
     func badKeys() async throws {
         let dir = try TempDirectory.make(prefix: "hoist-serve")
         let bin = try HoistBinary.require()
@@ -65,6 +65,10 @@ struct ServeProcessTests {
         let role = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --role owner")
         #expect(role.status != 0)
         #expect(role.stderr.contains("unknown role owner"))
+        for blank in ["''", "' '"] {
+            let user = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --user \(blank)")
+            #expect(user.status == 2 && user.stdout.isEmpty && user.stderr.contains("--user needs a name"), "\(user.status) \(user.stderr)")
+        }
         // A persona another user holds: the store's refusal, not a usage error.
         let first = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:read --persona 7 --user alice")
         #expect(first.status == 0, "\(first.stderr)")
