@@ -49,7 +49,10 @@ struct ProfileOptions: ParsableArguments {
         }
     }
 
-    var selection: ProfileSelection {
+    var selection: ProfileSelection { selection(transfer: nil) }
+
+    /// The selection, with the transfer flags that belong to one dialect (`--part-jobs`).
+    func selection(transfer: TransferOptions?) -> ProfileSelection {
         var selection = ProfileSelection(
             profile: profile, endpoint: endpoint, dialect: dialect, apiKeyEnv: apiKeyEnv,
             purpose: purpose, pid: pid, temporary: temporary)
@@ -59,14 +62,15 @@ struct ProfileOptions: ParsableArguments {
         selection.pathStyle = pathStyle
         selection.noClobber = noClobber
         selection.multipartThreshold = multipartThreshold.flatMap(RateLimiter.parse)
+        selection.partJobs = transfer?.partJobs
         return selection
     }
 
     /// Resolves the profile and key, starting the embedded server when no profile applies.
-    func connect(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Connection {
+    func connect(transfer: TransferOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Connection {
         let paths = XDGPaths(environment: environment)
         let config = try HoistConfig.load(path: paths.configFile)
-        switch try selection.resolve(config: config) {
+        switch try selection(transfer: transfer).resolve(config: config) {
         case .profile(let profile):
             return Connection(profile: profile, key: try profile.resolveKey(environment: environment), embedded: nil, journalEndpoint: nil)
         case .embedded(let purpose):

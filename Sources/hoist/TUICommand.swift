@@ -59,7 +59,7 @@ struct TUICommand: AsyncParsableCommand {
             try await runAttached(startEngine: startEngine, configuration: tui, environment: environment)
             return
         }
-        let connection = try await profile.connect(environment: environment)
+        let connection = try await profile.connect(transfer: transfer, environment: environment)
         tui.destination = Self.destination(connection)
         let engine = try UploadEngine(configuration: connection.configuration(transfer: transfer, adaptive: false, environment: environment))
         // The last run's jobs are queued, paused, before the view starts (as a new background

@@ -89,6 +89,58 @@ import Testing
         #expect(throws: EngineError.self) { try ProfileSelection(profile: "work", endpoint: "http://x").resolve(config: config) }
     }
 
+    @Test("a flag of another dialect is refused by name, never ignored (a --no-clobber Luw ignored let an upload replace its object); the embedded server is lightfield")
+    func flagsOfAnotherDialectAreRefused() throws {
+        let config = try HoistConfig(toml: toml)
+        func message(_ selection: ProfileSelection) -> String {
+            do {
+                _ = try selection.resolve(config: config, environment: [:])
+                return "accepted"
+            } catch {
+                return error.message
+            }
+        }
+        var luw = ProfileSelection(profile: "cdn")
+        luw.noClobber = true
+        luw.partJobs = 2
+        #expect(message(luw) == "--no-clobber and --part-jobs belong to the s3 dialect, not luw")
+        #expect(message(ProfileSelection(profile: "work", pid: 7)) == "--pid belongs to the luw dialect, not lightfield")
+        var s3 = ProfileSelection(dialect: .s3, purpose: "general", temporary: true)
+        s3.bucket = "b"
+        #expect(message(s3) == "--purpose (lightfield), --temporary (luw) are not for the s3 dialect")
+        s3 = ProfileSelection(dialect: .s3, apiKeyEnv: "K")
+        s3.bucket = "b"
+        #expect(message(s3).hasPrefix("--api-key-env is for the lightfield and luw dialects: s3 signs with AWS credentials"))
+        var embedded = ProfileSelection()
+        embedded.multipartThreshold = 1 << 20
+        #expect(message(embedded) == "--multipart-threshold belongs to the s3 dialect, not lightfield")
+        #expect(try ProfileSelection(purpose: "general").resolve(config: HoistConfig()) == .embedded(purpose: "general"))
+        // A query or fragment in the endpoint would put every call's path after it.
+        #expect(message(ProfileSelection(endpoint: "http://127.0.0.1:1?x=1", dialect: .lightfield, apiKeyEnv: "K"))
+                .hasPrefix("endpoint must be a base URL, without ?query or #fragment"))
+        #expect(message(ProfileSelection(endpoint: "http://127.0.0.1:1/api#top", dialect: .lightfield, apiKeyEnv: "K"))
+                .hasPrefix("endpoint must be a base URL"))
+    }
+
+    @Test("config.toml: a profile names its dialect, and holds no key of another (ignored, a Luw no_clobber would have let uploads replace objects)")
+    func profileKeysOfAnotherDialectAreRefused() {
+        func message(_ text: String) -> String {
+            do {
+                _ = try HoistConfig(toml: text)
+                return "accepted"
+            } catch {
+                return error.message
+            }
+        }
+        #expect(message("[profiles.e]\n") == "config.toml: profile e: dialect is missing (lightfield, luw, s3)")
+        #expect(message("[profiles.e]\ndialect = \"ftp\"\n") == "config.toml: profile e: dialect must be one of lightfield, luw, s3")
+        #expect(message("[profiles.l]\ndialect = \"luw\"\nendpoint = \"http://h\"\nno_clobber = true\nbucket = \"b\"\n")
+                == "config.toml: profile l: bucket, no_clobber are not for the luw dialect")
+        #expect(message("[profiles.s]\ndialect = \"s3\"\nbucket = \"b\"\npurpose = \"general\"\n")
+                == "config.toml: profile s: purpose is not for the s3 dialect")
+        #expect(message(toml) == "accepted")
+    }
+
     @Test func keysComeOnlyFromTheEnvironmentAndNeverPrint() throws {
         let profile = Profile(name: "p", dialect: .lightfield, endpoint: "e", apiKeyEnv: "HOIST_KEY")
         let key = try profile.resolveKey(environment: ["HOIST_KEY": "sekrit"])

@@ -18,6 +18,12 @@ enum ConfigKeys {
          "no_clobber": .bool, "multipart_threshold": .int]
     }
 
+    /// The profile keys that mean something in some dialects only (the rest in all).
+    static let dialects: [String: Set<Dialect>] = [
+        "api_key_env": [.lightfield, .luw], "purpose": [.lightfield], "pid": [.luw], "temporary": [.luw],
+        "bucket": [.s3], "region": [.s3], "prefix": [.s3], "path_style": [.s3], "no_clobber": [.s3], "multipart_threshold": [.s3],
+    ]
+
     /// Throws ``EngineError/config(_:)`` naming the first unknown key or mistyped value.
     static func check(_ text: String) throws(EngineError) {
         let table: TOMLTable
@@ -29,7 +35,19 @@ enum ConfigKeys {
                 throw .config("config.toml: profiles.\(name) must be a table of settings ([profiles.\(name)])")
             }
             try check(entry, against: profile, in: "config.toml: profile \(name)")
+            try checkDialect(entry, in: "config.toml: profile \(name)")
         }
+    }
+
+    /// A profile names its dialect, and holds no key of another dialect: one would be
+    /// ignored (a `no_clobber` in a Luw profile, whose names are objects, replaced them).
+    private static func checkDialect(_ entry: TOMLTable, in place: String) throws(EngineError) {
+        let known = Dialect.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let name = entry["dialect"]?.string else { throw .config("\(place): dialect is missing (\(known))") }
+        guard let dialect = Dialect(rawValue: name) else { throw .config("\(place): dialect must be one of \(known)") }
+        let foreign = entry.keys.sorted().filter { dialects[$0].map { !$0.contains(dialect) } ?? false }
+        guard !foreign.isEmpty else { return }
+        throw .config("\(place): \(foreign.joined(separator: ", ")) \(foreign.count == 1 ? "is" : "are") not for the \(dialect.rawValue) dialect")
     }
 
     private static func check(_ table: TOMLTable, against allowed: [String: TOMLType], in place: String) throws(EngineError) {

@@ -17,6 +17,9 @@ public struct ProfileSelection: Sendable, Equatable {
     public var pathStyle = false
     public var noClobber = false
     public var multipartThreshold: Int64?
+    /// `--part-jobs`, when given: a transfer flag, but one of the s3 dialect's multipart
+    /// uploads, held to the dialect as the others are.
+    public var partJobs: Int?
 
     public init(
         profile: String? = nil, endpoint: String? = nil, dialect: Dialect? = nil, apiKeyEnv: String? = nil,
@@ -67,6 +70,8 @@ public struct ProfileSelection: Sendable, Equatable {
             if dialect != nil || apiKeyEnv != nil {
                 throw .profile("--dialect and --api-key-env need --endpoint")
             }
+            // The embedded server is spoken to in the Lightfield dialect.
+            try checkFlags(for: .lightfield)
             return .embedded(purpose: purpose)
         }
         if let purpose { chosen.purpose = purpose }
@@ -74,23 +79,51 @@ public struct ProfileSelection: Sendable, Equatable {
         if temporary { chosen.temporary = true }
         if let dialect, profile != nil { chosen.dialect = dialect }
         if let apiKeyEnv, profile != nil { chosen.apiKeyEnv = apiKeyEnv }
+        try checkFlags(for: chosen.dialect)
         if noClobber { chosen.noClobber = true }
-        if chosen.dialect == .s3 { try applyS3(to: &chosen, environment: environment) } else if bucket != nil || region != nil || prefix != nil || pathStyle {
-            throw .profile("--bucket, --region, --prefix and --path-style belong to the s3 dialect")
-        }
+        if chosen.dialect == .s3 { try applyS3(to: &chosen, environment: environment) }
         while chosen.endpoint.hasSuffix("/") { chosen.endpoint.removeLast() }
         try Self.checkEndpoint(chosen)
         return .profile(chosen)
     }
 
+    /// Flags that mean something in another dialect only are refused by name, never ignored:
+    /// Luw's names are objects, so a `--no-clobber` it ignored would let an upload replace one.
+    private func checkFlags(for dialect: Dialect) throws(EngineError) {
+        let given: [(flag: String, given: Bool, dialects: Set<Dialect>)] = [
+            ("--bucket", bucket != nil, [.s3]), ("--region", region != nil, [.s3]), ("--prefix", prefix != nil, [.s3]),
+            ("--path-style", pathStyle, [.s3]), ("--no-clobber", noClobber, [.s3]),
+            ("--multipart-threshold", multipartThreshold != nil, [.s3]), ("--part-jobs", partJobs != nil, [.s3]),
+            ("--purpose", purpose != nil, [.lightfield]), ("--pid", pid != nil, [.luw]), ("--temporary", temporary, [.luw]),
+            ("--api-key-env", apiKeyEnv != nil, [.lightfield, .luw]),
+        ]
+        let foreign = given.filter { $0.given && !$0.dialects.contains(dialect) }
+        guard !foreign.isEmpty else { return }
+        if foreign.contains(where: { $0.flag == "--api-key-env" }) {
+            throw .profile("--api-key-env is for the lightfield and luw dialects: s3 signs with AWS credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE)")
+        }
+        func owner(_ dialects: Set<Dialect>) -> String { dialects.map(\.rawValue).sorted().joined(separator: " and ") }
+        guard Set(foreign.map(\.dialects)).count == 1 else {
+            throw .profile(foreign.map { "\($0.flag) (\(owner($0.dialects)))" }.joined(separator: ", ") + " are not for the \(dialect.rawValue) dialect")
+        }
+        let flags = foreign.map(\.flag)
+        let names = flags.count == 1 ? flags[0] : flags.dropLast().joined(separator: ", ") + " and " + flags[flags.count - 1]
+        throw .profile("\(names) \(flags.count == 1 ? "belongs" : "belong") to the \(owner(foreign[0].dialects)) dialect, not \(dialect.rawValue)")
+    }
+
     /// An endpoint must be an http or https URL with a host: anything else (no scheme, a
     /// typo, `ftp://`) is the user's to fix, said at once, not a network error retried.
     private static func checkEndpoint(_ profile: Profile) throws(EngineError) {
+        let prefix = profile.dialect == .s3 ? "s3: " : ""
         guard let url = URL(string: profile.endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               url.host?.isEmpty == false
         else {
-            let prefix = profile.dialect == .s3 ? "s3: " : ""
             throw .profile("\(prefix)endpoint must be an http or https URL, not \(OneLineText.of(profile.endpoint, limit: 120))")
+        }
+        // Paths are appended to it: a query or fragment would end up before them, and every
+        // call would go somewhere else (a 404 per file, not a usage error).
+        guard url.query == nil, url.fragment == nil else {
+            throw .profile("\(prefix)endpoint must be a base URL, without ?query or #fragment, not \(OneLineText.of(profile.endpoint, limit: 120))")
         }
     }
 

@@ -42,7 +42,7 @@ struct BackgroundEngine: Sendable {
         let config = try HoistConfig.load(path: xdg.configFile)
         let profile: Profile
         let destination: String
-        switch try options.selection.resolve(config: config) {
+        switch try options.selection(transfer: transfer).resolve(config: config) {
         case .profile(let resolved):
             let key = try resolved.resolveKey(environment: environment)
             profile = resolved

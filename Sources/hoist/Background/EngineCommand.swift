@@ -56,7 +56,7 @@ struct EngineCommand: AsyncParsableCommand {
         let connection: Connection
         let engine: UploadEngine
         do {
-            connection = try await profile.connect(environment: environment)
+            connection = try await profile.connect(transfer: transfer, environment: environment)
             var configuration = connection.configuration(transfer: transfer, environment: environment)
             configuration.clock = MachineEngineClock()
             // A failure every upload would repeat fails the queued ones at once, so that a

@@ -72,7 +72,7 @@ struct UploadCommand: AsyncParsableCommand {
         let connection: Connection
         let engine: UploadEngine
         do {
-            connection = try await profile.connect()
+            connection = try await profile.connect(transfer: transfer)
             var configuration = connection.configuration(transfer: transfer)
             configuration.clock = clock
             // After a failure every upload would repeat (refused, bad key), each queued file
