@@ -37,6 +37,28 @@ struct UploadTallyTests {
         #expect(abs(slower.seconds - 18.4 / 4) < 0.01, "\(slower)")
     }
 
+    @Test("bytes a shared file had sent before this command followed it (a joined job's replayed progress) are not counted as this run's")
+    func bytesBeforeAttachingAreNotThisRuns() {
+        func run(countsFrom: Duration) -> Int64 {
+            var tally = UploadTally()
+            tally.countsFrom = countsFrom
+            func event(_ kind: EngineEvent.Kind, at seconds: Int) -> EngineEvent {
+                EngineEvent(job: JobID(1), path: "/f/1", kind: kind, time: .seconds(seconds))
+            }
+            // As the engine's snapshot gives a job under way, then live.
+            tally.record(event(.queued(size: 1_000), at: 1))
+            tally.record(event(.started, at: 1))
+            tally.record(event(.sessionCreated(remoteID: "fil_1", filename: "1"), at: 2))
+            tally.record(event(.progress(sent: 600, total: 1_000), at: 5))
+            tally.record(event(.progress(sent: 900, total: 1_000), at: 11))
+            tally.record(event(.progress(sent: 1_000, total: 1_000), at: 12))
+            tally.record(event(.completed(remoteID: "fil_1", md5: "m"), at: 12))
+            return tally.window.total
+        }
+        #expect(run(countsFrom: .seconds(10)) == 400, "attached at 10 s: 600 bytes were sent before")
+        #expect(run(countsFrom: .zero) == 1_000, "its own upload from the start")
+    }
+
     @Test("the counts: completed files leave the open jobs; the totals keep them")
     func countsAndTotals() {
         let tally = Self.tally(files: 10, finished: 3, running: 2)

@@ -50,7 +50,9 @@ extension UploadCommand {
         let terminated = Termination()
         let termination = Self.handleTermination(connection, terminated: terminated)
         let started = clock.now()
-        var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.concurrency)
+        // Counted from the greeting: bytes of a shared file sent before this command came are not its own.
+        var reporter = UploadReporter(json: json, dialect: dialect, progress: progressStyle, concurrency: transfer.concurrency,
+                                      countsFrom: .seconds(connection.greeting.clock ?? 0))
         var open = await report(feed.events, until: { await feed.ids ?? [] }, to: &reporter, clock: clock)
         reporter.finish(elapsed: clock.now() - started)
         interrupts.cancel()

@@ -27,7 +27,9 @@ struct UploadReporter {
     private var lastDraw: Duration?
     private var lineShown = false
 
-    init(json: Bool, dialect: Dialect, progress: Progress, concurrency: Int) {
+    /// `countsFrom`: see ``UploadTally/countsFrom``.
+    init(json: Bool, dialect: Dialect, progress: Progress, concurrency: Int, countsFrom: Duration = .zero) {
+        tally.countsFrom = countsFrom
         self.json = json
         self.dialect = dialect
         self.progress = progress

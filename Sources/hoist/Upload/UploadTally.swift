@@ -40,6 +40,10 @@ struct UploadTally: Sendable {
     private var completes = Mean()
     /// The first failure that stops the whole run (refused, bad key...): the summary's "why".
     private(set) var haltingError: EngineError?
+    /// Bytes reported sent before this time (engine clock) moved before this command
+    /// followed them (a file another command queued, already under way when this one
+    /// attached): they are not counted as sent by this run, nor in its speed.
+    var countsFrom: Duration = .zero
 
     /// Records one event.
     mutating func record(_ event: EngineEvent) {
@@ -62,7 +66,7 @@ struct UploadTally: Sendable {
             detail?.startedAt = nil
             window.begin(at: event.time)
         case .progress(let sent, let total):
-            window.add(sent - job.sent, at: event.time)
+            if event.time >= countsFrom { window.add(sent - job.sent, at: event.time) }
             job.sent = sent
             job.size = total
         case .resumed(let held, let total):
