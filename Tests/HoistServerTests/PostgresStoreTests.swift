@@ -53,6 +53,33 @@ import Testing
         }
     }
 
+    @Test("disk blobs: bytes PUT to one instance and discarded by the other (a wrong md5, a cancel) leave no file behind once old enough; a completed one stays", .diskBlobsOnly)
+    func orphanBlobsAreReclaimed() async throws {
+        try await Self.twoInstances { a, b, _ in
+            let onA = LightfieldCalls(baseURL: a.baseURL, key: a.key), onB = LightfieldCalls(baseURL: b.baseURL, key: a.key)
+            // Larger than a body the database keeps: a file in a's blobs/.
+            let body = Data(repeating: 0x61, count: 200_000)
+            let wrong = try await onA.create(purpose: "general", filename: "w.bin", mimeType: "application/octet-stream", sizeBytes: body.count)
+            #expect(try await onA.put(wrong, body: body).status == 200)
+            #expect(try await onB.complete(try #require(wrong.string("id")), md5: String(repeating: "0", count: 32)).status == 422)
+            let cancelled = try await onA.create(purpose: "general", filename: "c.bin", mimeType: "application/octet-stream", sizeBytes: body.count)
+            #expect(try await onA.put(cancelled, body: body).status == 200)
+            #expect(try await onB.cancel(try #require(cancelled.string("id"))).status == 200)
+            let kept = try await onA.create(purpose: "general", filename: "k.bin", mimeType: "application/octet-stream", sizeBytes: body.count)
+            #expect(try await onA.put(kept, body: body).status == 200)
+            #expect(try await onB.complete(try #require(kept.string("id")), md5: MD5Hex.of(body)).status == 200)
+            // b could not delete a's files.
+            #expect(try a.blobFiles().count == 3)
+            // Too new to go: a blob this fresh may be a PUT whose row is on its way.
+            try await a.server.reclaimOrphanBlobs(olderThan: 3600)
+            #expect(try a.blobFiles().count == 3)
+            try await a.server.reclaimOrphanBlobs(olderThan: 0)
+            #expect(try a.blobFiles().count == 1)
+            let download = try await onB.downloadURL(try #require(kept.string("id")))
+            #expect(try await TestHTTP.send(.GET, try #require(download.string("url")).replacingOccurrences(of: b.baseURL, with: a.baseURL)).body == body)
+        }
+    }
+
     @Test("a session created on one instance is PUT, completed, listed and cancelled through the other")
     func instancesAreInterchangeable() async throws {
         try await Self.twoInstances { a, b, _ in

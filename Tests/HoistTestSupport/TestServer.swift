@@ -96,6 +96,11 @@ public struct TestServer: Sendable {
 
     /// How many blobs the server holds: files under its data directory and small bodies
     /// kept in its SQLite database, or keys in its bucket.
+    /// The files in the disk store's `blobs/` (bodies kept in the database not counted).
+    public func blobFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/blobs")
+    }
+
     public func storedBlobCount() async throws -> Int {
         guard case .s3(let s3) = blobStore else {
             return try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/blobs").count + smallBodyCount()

@@ -88,6 +88,17 @@ struct DiskBlobStore: Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: blobDirectory)) ?? []
     }
 
+    /// The blob ids on disk whose bytes were last written before `date`: a blob just
+    /// renamed into place may not have its row yet, but its bytes are as new as its PUT.
+    func blobIds(writtenBefore date: Date) -> [String] {
+        let limit = date.timeIntervalSince1970
+        return allBlobIds().filter { id in
+            var info = stat()
+            guard stat(path(of: id), &info) == 0 else { return false }
+            return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 < limit
+        }
+    }
+
     /// Makes a new name in `path` durable. A failed sync fails the PUT: the blob's name
     /// may not survive a crash, so the store must not record it.
     private static func syncDirectory(_ path: String) throws {

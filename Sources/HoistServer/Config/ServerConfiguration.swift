@@ -26,6 +26,12 @@ public struct ServerConfiguration: Sendable {
     public var metricsPort: Int? = nil
     /// How often the sweeper runs on its own.
     public var sweepInterval: TimeInterval = 30
+    /// With disk blobs and metadata in PostgreSQL (several instances, each with its own
+    /// disk): how often the blobs no row references any more are looked for, and how old
+    /// (last written) one must be to go. Another instance that discarded bytes (a wrong
+    /// md5, a cancel, a sweep) could not delete this instance's file.
+    public var orphanBlobInterval: TimeInterval = 3600
+    public var orphanBlobAge: TimeInterval = 3600
     /// Where metadata lives: the data directory's SQLite database, or PostgreSQL.
     public var metadata: MetadataLocation = .sqlite
     /// Where bytes live: the data directory, or an S3 bucket clients PUT to directly.

@@ -146,10 +146,15 @@ public final class UploadServer: Sendable {
         if config.publicBaseURL == nil { state.publicBase.set(PublicBase.forBound(host: config.host, port: port)) }
         let interval = config.sweepInterval
         let sweeper = Task {
+            var reclaimed = Date()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
                 if Task.isCancelled { break }
                 _ = try? await Self.sweep(state)
+                if Date().timeIntervalSince(reclaimed) >= config.orphanBlobInterval {
+                    reclaimed = Date()
+                    try? await Self.reclaimOrphanBlobs(state, olderThan: config.orphanBlobAge)
+                }
             }
         }
         return UploadServer(baseURL: state.baseURL, port: port, metricsPort: metricsPort, routes: table.value.descriptions,
@@ -160,6 +165,23 @@ public final class UploadServer: Sendable {
     /// 12 hours after their PUT, unfinalized ones after 24), now.
     public func sweep() async throws {
         try await Self.sweep(state)
+    }
+
+    /// Deletes this instance's blob files that no row references and that were last
+    /// written more than `age` seconds ago; only with metadata in PostgreSQL, where another
+    /// instance may have discarded the bytes (on SQLite every discard is this instance's
+    /// own, done at its commit, and what a crash left is dropped at start).
+    public func reclaimOrphanBlobs(olderThan age: TimeInterval) async throws {
+        try await Self.reclaimOrphanBlobs(state, olderThan: age)
+    }
+
+    private static func reclaimOrphanBlobs(_ state: ServerState, olderThan age: TimeInterval) async throws {
+        guard case .postgres = state.config.metadata, let disk = state.disk else { return }
+        // Listed before the rows are read: a blob whose row commits meanwhile is among them.
+        let candidates = disk.blobIds(writtenBefore: Date().addingTimeInterval(-age))
+        guard !candidates.isEmpty else { return }
+        let referenced = try await state.store.referencedBlobIds()
+        for blob in candidates where !referenced.contains(blob) { disk.delete(blob) }
     }
 
     private static func sweep(_ state: ServerState) async throws {
