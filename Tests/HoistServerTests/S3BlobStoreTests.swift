@@ -40,7 +40,17 @@ import Testing
             let again = try await lf.complete(id, md5: MD5Hex.of(body))
             #expect(again.status == 200, "an idempotent complete: \(again.text)")
 
-            let download = try #require(try await lf.downloadURL(id).string("url"))
+            let answer = try await lf.downloadURL(id)
+            let download = try #require(answer.string("url"))
+            // expiresAt is when the presigned URL stops working: its date plus its seconds.
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            let signed = try #require(Self.query(download)["X-Amz-Date"].flatMap(formatter.date(from:)))
+            let seconds = try #require(Self.query(download)["X-Amz-Expires"].flatMap(Double.init))
+            let said = try #require(answer.string("expiresAt").flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) })
+            #expect(abs(signed.addingTimeInterval(seconds).timeIntervalSince(said)) < 0.001, "\(download) \(answer.text)")
             // S3 answers with these (signed) response-* values; moto before 5.2.5 ignores them.
             let disposition = Self.query(download)["response-content-disposition"]
             #expect(disposition?.hasPrefix("attachment") == true && disposition?.contains("direct.txt") == true)

@@ -67,12 +67,16 @@ struct S3BlobStore: Sendable {
 
     private func presign(_ method: String, key: String, query: [SigV4QueryItem], headers: [(String, String)],
                          expires: Date, now: Date) throws -> String {
-        let seconds = max(1, min(Int64(expires.timeIntervalSince(now).rounded(.down)), 604_800))
+        // Signed at the whole second SigV4 writes (X-Amz-Date), and valid from it for whole
+        // seconds: the URL's end is `expires` itself when that is a whole second, where the
+        // fraction of `now` dropped by the date made it end up to 2 s before the time given.
+        let signedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let seconds = max(1, min(Int64(expires.timeIntervalSince(signedAt).rounded(.down)), 604_800))
         let request = location.request(
             method, key: AWSPercentEncoding.encode(key, keepingSlashes: true), query: query,
             headers: headers.map { SigV4Header($0.0, $0.1) }, payload: .unsigned)
         do {
-            return try location.signer(credentials).presign(request, expiresIn: .seconds(seconds), date: now).url
+            return try location.signer(credentials).presign(request, expiresIn: .seconds(seconds), date: signedAt).url
         } catch {
             throw BlobStoreError("cannot presign: \(error)")
         }

@@ -102,7 +102,9 @@ struct LightfieldRoutes: Sendable {
         let caller = try await authorize(request, scope: Caller.read)
         let session = try await visibleSession(id, caller: caller, reading: true)
         guard session.status == .completed else { throw APIError.notCompleted(session.status.rawValue) }
-        let expires = state.now().addingTimeInterval(state.config.downloadTTL)
+        // A whole second, as both stores' URLs say it: `expiresAt` is then exactly when the
+        // URL stops working, never a moment after.
+        let expires = Date(timeIntervalSince1970: (state.now().timeIntervalSince1970 + state.config.downloadTTL).rounded(.down))
         guard let object = try await state.store.object(at: session.objectKey), object.sessionId == id else { throw APIError.notFound() }
         let url = try state.blobs.downloadURL(for: session, object: object, expires: expires)
         return try JSONBody.response(DownloadURL(url: url, expiresAt: Timestamp.string(expires)))
