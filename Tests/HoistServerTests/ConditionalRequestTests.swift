@@ -45,13 +45,17 @@ struct ConditionalRequestTests {
             #expect(try await lf.put(created, body: Data("first".utf8), override: ["If-None-Match": "*"]).status == 200)
             let again = try await lf.put(created, body: Data("again".utf8), override: ["If-None-Match": "*"])
             #expect(again.status == 412, "\(again.text)")
-            // Refused on its head when it asks Expect: no byte of it is read.
+            // Refused on its head when it asks Expect, where the store can be read without
+            // waiting (SQLite): no byte of it is read. On PostgreSQL the head is judged by what
+            // the URL proves, and the route answers 412 after the body.
             let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
             let connection = try RawConnection(port: ts.server.port)
             connection.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
-                + "If-None-Match: *\r\nExpect: 100-continue\r\n\r\n")
+                + "If-None-Match: *\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            if TestBackend.isPostgres { connection.send("again") }
             let (text, _) = await connection.readUntilClosed(timeout: 30)
-            #expect(text.hasPrefix("HTTP/1.1 412") && !text.contains("100 Continue"), "\(text)")
+            #expect(text.hasPrefix(TestBackend.isPostgres ? "HTTP/1.1 100" : "HTTP/1.1 412"), "\(text)")
+            #expect(text.contains("HTTP/1.1 412"), "\(text)")
             // The first bytes stayed.
             #expect(try await lf.complete(id, md5: MD5Hex.of(Data("first".utf8))).status == 200)
         }

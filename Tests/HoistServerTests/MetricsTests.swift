@@ -43,16 +43,21 @@ struct MetricsTests {
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let created = try await lf.create(sizeBytes: 5)
             let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            // Both judged from the URL alone, on any store: a signature that does not match,
+            // and a Luw PUT over the general limit.
+            let luw = try await LuwCalls(baseURL: ts.baseURL, key: ts.key).upload(filename: "big.jpg")
+            let luwPath = String(try #require(luw.string("signed_url")).dropFirst(ts.baseURL.count))
             var statuses: [String] = []
-            for (target, length) in [(path.replacingOccurrences(of: "sig=", with: "sig=0"), 5), (path, 6)] {
+            for (target, length) in [(path.replacingOccurrences(of: "sig=", with: "sig=0"), 5), (luwPath, (5 << 30) + 1)] {
                 let connection = try RawConnection(port: ts.server.port)
-                connection.send("PUT \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                connection.send("PUT \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
+                    + "Cache-Control: max-age=315360000\r\nExpires: Sun, 19 Jul 2030 18:06:32 GMT\r\n"
                     + "Content-Length: \(length)\r\nExpect: 100-continue\r\n\r\n")
                 let (text, _) = await connection.readUntilClosed(timeout: 30)
                 #expect(text.hasPrefix("HTTP/1.1 4") && !text.contains("100 Continue"), "\(text)")
                 statuses.append(String(text.dropFirst("HTTP/1.1 ".count).prefix(3)))
             }
-            #expect(statuses.first == "403", "\(statuses)")
+            #expect(statuses == ["403", "413"], "\(statuses)")
             let text = try await TestHTTP.send(.GET, "\(ts.baseURL)/metrics").text
             for status in Set(statuses) {
                 let count = Double(statuses.count { $0 == status })
