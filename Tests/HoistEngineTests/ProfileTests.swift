@@ -20,6 +20,16 @@ import Testing
         temporary = true
         """
 
+    /// What reading `text` as config.toml says: its refusal, or "accepted".
+    static func configMessage(_ text: String) -> String {
+        do {
+            _ = try HoistConfig(toml: text)
+            return "accepted"
+        } catch {
+            return error.message
+        }
+    }
+
     @Test func parsesTheDocumentedShape() throws {
         let config = try HoistConfig(toml: toml)
         #expect(config.defaultProfile == "work")
@@ -36,14 +46,7 @@ import Testing
 
     @Test("an unknown key (a misspelling such as the flag's no-clobber) or a value of the wrong type is refused by name, never ignored; values are not echoed")
     func unknownKeysAndWrongTypesAreRefusedByName() {
-        func message(_ text: String) -> String {
-            do {
-                _ = try HoistConfig(toml: text)
-                return "accepted"
-            } catch {
-                return error.message
-            }
-        }
+        let message = Self.configMessage
         let profile = "[profiles.s]\ndialect = \"s3\"\nbucket = \"b\"\n"
         #expect(message(profile + "no-clobber = true\n").hasPrefix("config.toml: profile s: unknown key no-clobber (did you mean no_clobber?)"))
         #expect(message("defaultprofile = \"s\"\n" + profile).hasPrefix("config.toml: unknown key defaultprofile; the keys are "))
@@ -124,14 +127,7 @@ import Testing
 
     @Test("config.toml: a profile names its dialect, and holds no key of another (ignored, a Luw no_clobber would have let uploads replace objects)")
     func profileKeysOfAnotherDialectAreRefused() {
-        func message(_ text: String) -> String {
-            do {
-                _ = try HoistConfig(toml: text)
-                return "accepted"
-            } catch {
-                return error.message
-            }
-        }
+        let message = Self.configMessage
         #expect(message("[profiles.e]\n") == "config.toml: profile e: dialect is missing (lightfield, luw, s3)")
         #expect(message("[profiles.e]\ndialect = \"ftp\"\n") == "config.toml: profile e: dialect must be one of lightfield, luw, s3")
         #expect(message("[profiles.l]\ndialect = \"luw\"\nendpoint = \"http://h\"\nno_clobber = true\nbucket = \"b\"\n")

@@ -136,28 +136,39 @@ struct StorageURLTests {
         }
     }
 
+    /// A PUT of 20 chunks of 96 KiB to a new session, held after its first chunk until
+    /// `rest` finishes (and, with `tail`, after its second until that finishes), once its
+    /// first bytes are in the server's temporary file. Chunks larger than a body the
+    /// database keeps (SmallBodyTests): the first alone sends the body to a file, where the
+    /// test can see it arrive. `answered` is set when the PUT has its answer.
+    static func heldPut(_ ts: TestServer, rest: AsyncStream<Void>, tail: AsyncStream<Void>? = nil, answered: Answered = Answered())
+        async throws -> (created: HTTPResult, id: String, put: Task<HTTPResult, any Error>)
+    {
+        let chunk = 96 * 1024
+        let size = chunk * 20
+        let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            .create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream", sizeBytes: size)
+        let id = try #require(created.string("id"))
+        var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
+        request.method = .PUT
+        request.headers.add(name: "content-type", value: "application/octet-stream")
+        request.body = .stream(PausedBody(chunks: 20, size: chunk, rest: rest, tail: tail), length: .known(Int64(size)))
+        let put = Task {
+            defer { answered.set() }
+            return try await TestHTTP.execute(request)
+        }
+        try #require(await waitUntil { ts.openTemporaryBodies()?.contains { $0 > 0 } == true }, "the PUT's first chunk never reached the server")
+        return (created, id, put)
+    }
+
     @Test("cancel while a PUT is streaming cuts it off with 409 not_pending and keeps none of its bytes", .diskBlobsOnly)
     func cancelDuringPut() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            // Chunks larger than a body the database keeps (SmallBodyTests): the first one
-            // alone sends the body to a temporary file, where the test can see it arrive.
-            let chunk = 96 * 1024
-            let size = chunk * 20
-            let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream",
-                                              sizeBytes: size)
-            let id = try #require(created.string("id"))
             let rest = AsyncStream<Void>.makeStream()
             // Whatever happens, the body ends, so the server can shut down.
             defer { rest.continuation.finish() }
-            var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
-            request.method = .PUT
-            request.headers.add(name: "content-type", value: "application/octet-stream")
-            request.body = .stream(PausedBody(chunks: 20, size: chunk, rest: rest.stream), length: .known(Int64(size)))
-            let putTask = Task { try await TestHTTP.execute(request) }
-            // The PUT is streaming once its first bytes are in the server's temporary file.
-            let streaming = await waitUntil { ts.openTemporaryBodies()?.contains { $0 > 0 } == true }
-            try #require(streaming, "the PUT's first chunk never reached the server")
+            let (_, id, putTask) = try await Self.heldPut(ts, rest: rest.stream)
             let cancelled = try await lf.cancel(id)
             rest.continuation.finish()
             #expect(cancelled.string("status") == "CANCELLED")
@@ -179,32 +190,19 @@ struct StorageURLTests {
     func cancelDuringPutAfterAnotherPut() async throws {
         try await TestServer.with { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let chunk = 96 * 1024
-            let size = chunk * 20
-            let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream",
-                                              sizeBytes: size)
-            let id = try #require(created.string("id"))
             let rest = AsyncStream<Void>.makeStream(), tail = AsyncStream<Void>.makeStream()
             defer {
                 rest.continuation.finish()
                 tail.continuation.finish()
             }
-            var request = HTTPClientRequest(url: try #require(created.string("uploadUrl")))
-            request.method = .PUT
-            request.headers.add(name: "content-type", value: "application/octet-stream")
-            request.body = .stream(PausedBody(chunks: 20, size: chunk, rest: rest.stream, tail: tail.stream), length: .known(Int64(size)))
-            let answered = Mutex(false)
-            let putTask = Task {
-                defer { answered.withLock { $0 = true } }
-                return try await TestHTTP.execute(request)
-            }
-            try #require(await waitUntil { ts.openTemporaryBodies()?.contains { $0 > 0 } == true }, "the PUT's first chunk never reached the server")
+            let answered = Answered()
+            let (created, id, putTask) = try await Self.heldPut(ts, rest: rest.stream, tail: tail.stream, answered: answered)
             // Another PUT to the same URL, begun and answered while the first streams.
             #expect(try await lf.put(created, body: Data("x".utf8)).status == 200)
             #expect(try await lf.cancel(id).string("status") == "CANCELLED")
             // One more chunk, then the body holds: the answer must come without the rest.
             rest.continuation.finish()
-            #expect(await waitUntil { answered.withLock { $0 } }, "the PUT went on after the cancel, waiting for the rest of its body")
+            #expect(await waitUntil { answered.isSet }, "the PUT went on after the cancel, waiting for the rest of its body")
             tail.continuation.finish()
             if let put = try? await putTask.value {
                 #expect(put.status == 409 && put.errorCode == "not_pending", "\(put.text)")
@@ -213,6 +211,13 @@ struct StorageURLTests {
             #expect(await waitUntil { ts.openTemporaryBodies() == [] })
         }
     }
+}
+
+/// Set once a request has its answer, for a test that must see that without awaiting it.
+final class Answered: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 /// A body of `chunks` chunks of `size` bytes that sends the first, then waits until `rest`
