@@ -185,6 +185,21 @@ struct HTTPFramingTests {
             #expect(stored.hasPrefix("HTTP/1.1 200"), "\(stored)")
             accepted.close()
             #expect(try await lf.complete(try #require(second.string("id"))).status == 200)
+
+            // Two Expect heads in one pipeline, the second held behind the first's answer:
+            // every request answered, in order, and the PUT between them stored.
+            let third = try await lf.create(sizeBytes: 5)
+            let thirdPath = String(try #require(third.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let both = try RawConnection(port: ts.server.port)
+            both.send("GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                + "PUT \(thirdPath) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nthree"
+                + "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n\r\n"
+                + "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            let (all, closed2) = await both.readUntilClosed(timeout: 30)
+            #expect(closed2, "\(all)")
+            let statuses = all.matches(of: /HTTP\/1\.1 (\d{3})/).map { String($0.1) }
+            #expect(statuses == ["404", "100", "200", "100", "404", "404"], "\(all)")
+            #expect(try await lf.complete(try #require(third.string("id")), md5: MD5Hex.of(Data("three".utf8))).status == 200)
         }
     }
 }

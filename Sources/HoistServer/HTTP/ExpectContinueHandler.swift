@@ -117,10 +117,14 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             take(part, context: context)
             if held != nil {
                 held?.append(contentsOf: waiting)
-                return
+                break
             }
         }
+        // What went on is handed over now, held again behind it or not: the handler behind
+        // takes reads at their completion, and with reads deferred none other would come
+        // (the request passed on, whose answer would release the rest, waited for ever).
         context.fireChannelReadComplete()
+        guard held == nil else { return }
         if readDeferred {
             readDeferred = false
             context.read()
