@@ -100,7 +100,7 @@ struct HostileRequestTests {
         }
     }
 
-    @Test("HTTP/1.0 without keep-alive closes after its answer")
+    @Test("HTTP/1.0 without keep-alive, or with a Transfer-Encoding, closes after its answer")
     func http10() async throws {
         try await TestServer.with { ts in
             let connection = try RawConnection(port: ts.server.port)
@@ -117,6 +117,15 @@ struct HostileRequestTests {
             #expect(first.hasPrefix("HTTP/1.1 404") && first.lowercased().contains("\r\nconnection: keep-alive\r\n"), "\(first)")
             kept.send("GET /openapi.json HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
             #expect(await kept.readResponse().hasPrefix("HTTP/1.1 200"))
+
+            // A Transfer-Encoding, which 1.0 does not have: closed after it, keep-alive or not
+            // (RFC 9112 §6.1), so nothing behind its body is taken for a request.
+            let framed = try RawConnection(port: ts.server.port)
+            framed.send("POST /nope HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\n\r\nGET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+            let (answered, closedAfter) = await framed.readUntilClosed(timeout: 20)
+            #expect(closedAfter && answered.lowercased().contains("\r\nconnection: close\r\n"), "\(answered)")
+            #expect(answered.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer only: \(answered)")
         }
     }
 

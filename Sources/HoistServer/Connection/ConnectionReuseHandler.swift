@@ -9,6 +9,9 @@ import NIOHTTP1
 ///   header timeout and get a 408;
 /// - a `Transfer-Encoding` other than `chunked`: it is answered 501 (`TransferCoding`),
 ///   and the body it frames cannot be told from the next request;
+/// - HTTP/1.0 with any `Transfer-Encoding`, which 1.0 does not have: a 1.0 hop in front
+///   may have framed the body otherwise (RFC 9112 §6.1 says to close after such a request,
+///   or what follows its body could be a request smuggled past that hop);
 /// - HTTP/1.0 without `keep-alive`, which closes after each answer by default.
 ///
 /// The answer says so: `Connection: close` where the connection then closes, and
@@ -60,6 +63,7 @@ final class ConnectionReuseHandler: ChannelDuplexHandler, RemovableChannelHandle
         if http10 { head.headers.remove(name: "expect") }
         let switches = head.method == .CONNECT || head.headers.contains(name: "upgrade")
         let unframed = TransferCoding.refusal(of: head.headers["transfer-encoding"]) != nil
+            || (http10 && head.headers.contains(name: "transfer-encoding"))
         if switches || unframed || !head.isKeepAlive {
             head.headers.replaceOrAdd(name: "connection", value: "close")
             return .close
