@@ -22,6 +22,13 @@ struct LightfieldLifecycleTests {
             #expect(created.json["uploadHeaders"] as? [String: String] == required)
             #expect(created.string("uploadUrl")?.hasPrefix(ts.uploadURLPrefix) == true)
             #expect(created.string("expiresAt")?.hasSuffix("Z") == true)
+            // A whole second, the one the signed URL ends at: it works until the very moment said.
+            let expiresAt = try #require(created.string("expiresAt").flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) })
+            #expect(expiresAt.timeIntervalSince1970 == expiresAt.timeIntervalSince1970.rounded(.down), "\(expiresAt)")
+            if !TestBackend.bytesGoToS3 {
+                let query = URLComponents(string: try #require(created.string("uploadUrl")))?.queryItems ?? []
+                #expect(query.first { $0.name == "expires" }?.value == String(Int64(expiresAt.timeIntervalSince1970)))
+            }
 
             let put = try await lf.put(created, body: body)
             #expect(put.status == 200)

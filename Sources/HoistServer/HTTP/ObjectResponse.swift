@@ -8,15 +8,27 @@ enum ObjectResponse {
     /// The answer to a GET whose `If-None-Match` names the object's ETag, or is `*` (RFC 9110
     /// §13.1.2): 304 with the ETag and no body, nothing read. Nil when it names neither (or
     /// the request has none): the object is served.
-    static func notModified(_ object: ObjectRecord, request: HTTPFields) -> Response? {
-        let tags = request[values: .ifNoneMatch].flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }
-        guard !tags.isEmpty else { return nil }
-        // Weak comparison, as the RFC asks for If-None-Match: `W/"x"` matches `"x"`.
+    /// The 304 repeats the `Cache-Control` and `Expires` the 200 would carry (RFC 9110
+    /// §15.4.5: `servesStoredHeaders`, as a Luw final URL does), so a cache keeps the
+    /// freshness the bytes were stored with.
+    static func notModified(_ object: ObjectRecord, request: HTTPFields, servesStoredHeaders: Bool = false) -> Response? {
+        guard noneMatchNames(object, request) else { return nil }
         let etag = "\"\(object.md5)\""
-        guard tags.contains(where: { $0 == "*" || $0 == etag || $0 == "W/" + etag }) else { return nil }
         var headers = HTTPFields()
         headers[.eTag] = etag
+        if servesStoredHeaders {
+            if let cache = object.cacheControl { headers[.cacheControl] = cache }
+            if let expires = object.expiresHeader { headers[.expires] = expires }
+        }
         return Response(status: .notModified, headers: headers)
+    }
+
+    /// Whether the request's `If-None-Match` names `object`: `*`, or its ETag among the
+    /// tags, compared weakly as the RFC asks for this header (`W/"x"` is `"x"`).
+    static func noneMatchNames(_ object: ObjectRecord, _ request: HTTPFields) -> Bool {
+        let etag = "\"\(object.md5)\"", weak = "W/" + etag
+        let tags: [String] = request[values: .ifNoneMatch].flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
+        return tags.contains { tag in tag == "*" || tag == etag || tag == weak }
     }
 
     static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore) async throws -> Response {

@@ -46,7 +46,7 @@ struct LightfieldRoutes: Sendable {
         let session = SessionRecord(
             id: id, dialect: .lightfield, userId: caller.userId, purpose: spec.purpose, filename: stored,
             objectKey: objectKey, mimeType: spec.mimeType, sizeBytes: spec.sizeBytes, status: .pending, md5: nil,
-            createdAt: now, completedAt: nil, expiresAt: now.addingTimeInterval(state.config.sessionTTL), pid: nil,
+            createdAt: now, completedAt: nil, expiresAt: SessionRecord.expiry(from: now, ttl: state.config.sessionTTL), pid: nil,
             requiredHeaders: headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n"))
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .lightfield)

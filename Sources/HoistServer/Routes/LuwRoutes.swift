@@ -36,7 +36,7 @@ struct LuwRoutes: Sendable {
         let session = SessionRecord(
             id: id, dialect: .luw, userId: caller.userId, purpose: nil, filename: filename,
             objectKey: "luwai/\(pid)/\(filename)", mimeType: mime, sizeBytes: nil, status: .pending, md5: nil,
-            createdAt: now, completedAt: nil, expiresAt: now.addingTimeInterval(state.config.sessionTTL), pid: pid,
+            createdAt: now, completedAt: nil, expiresAt: SessionRecord.expiry(from: now, ttl: state.config.sessionTTL), pid: pid,
             requiredHeaders: "")
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .luw)
@@ -92,7 +92,9 @@ struct LuwRoutes: Sendable {
         guard let object = try await state.store.object(at: key) else { throw APIError.notFound() }
         // Served from here (disk): a conditional GET is answered here. With S3 the redirect's
         // target, the store itself, answers it.
-        if state.disk != nil, let unchanged = ObjectResponse.notModified(object, request: request.headers) { return unchanged }
+        if state.disk != nil, let unchanged = ObjectResponse.notModified(object, request: request.headers, servesStoredHeaders: true) {
+            return unchanged
+        }
         return try await state.blobs.serveFinal(object, filename: decoded)
     }
 }

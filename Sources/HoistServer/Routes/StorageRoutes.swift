@@ -44,6 +44,12 @@ struct StorageRoutes: Sendable {
         try gate.check(method: .put, target: target, headers: request.headers, session: session, now: now)
         guard let session else { throw APIError.notFound() }
         try Self.checkStoredHeaders(request.headers)
+        // A tag list names the bytes there now (RFC 9110 §13.1.2); `*` is held to again in the
+        // store's transaction, where no PUT can slip in between.
+        if request.headers[.ifNoneMatch] != nil, let existing = try await state.store.object(at: session.objectKey),
+           ObjectResponse.noneMatchNames(existing, request.headers) {
+            throw APIError.preconditionFailed()
+        }
         let limit = session.sizeBytes ?? Self.unsizedLimit(state.config) ?? Int64.max
         let sink = try BodySink(disk: disk, smallLimit: state.store.smallBodyLimit,
                                 declaredLength: request.headers[.contentLength].flatMap { Int64($0) }, budget: state.heldBodies)
@@ -87,7 +93,8 @@ struct StorageRoutes: Sendable {
     }
 
     /// `If-None-Match: *` on a PUT (S3's conditional write, RFC 9110 §13.1.2): store only
-    /// where no bytes are yet (the session's own, or for Luw the name's), else 412.
+    /// where no bytes are yet (the session's own, or for Luw the name's), else 412. (A list
+    /// of ETags is 412 when it names the bytes there: see `put`.)
     static func onlyIfAbsent(_ headers: HTTPFields) -> Bool {
         headers[values: .ifNoneMatch].contains { $0.trimmingWhitespace() == "*" }
     }
