@@ -115,6 +115,39 @@ import Testing
         #expect(JournalRun.isAlive(live.owner, journalPath: path))
     }
 
+    @Test("a completed row answers only until another row of its name completes with other bytes after it, whichever row was made first, or while one is on its way")
+    func aNameReplacedLaterByCompletionOverwrites() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try Journal.open(path: directory + "/journal.sqlite")
+        let a = FileIdentity(path: "/a/x.bin", size: 6, mtimeNanos: 1), b = FileIdentity(path: "/b/x.bin", size: 3, mtimeNanos: 2)
+        func upload(_ row: Int64, md5: String, to state: JournalEntry.State = .completed) throws {
+            try journal.update(row, state: .creating, requestedName: "x.bin", intentAt: Date())
+            guard state != .creating else { return }
+            try journal.update(row, state: .completing, md5: md5)
+            if state == .completed { try journal.update(row, state: .completed) }
+        }
+        // Whether the file's newest row answers (an admission that does not adds a row).
+        func answers(_ file: FileIdentity, at endpoint: String) throws -> Bool {
+            let admitted = try journal.admit(endpoint: endpoint, files: [file], namesAreObjects: true)
+            if case .known(let entry) = admitted.admissions[0], entry.state == .completed { return true }
+            return false
+        }
+        // Two runs: a's row is made first, b's second; b completes, then a. The name holds
+        // a's bytes: b's row answers for nothing, a's does.
+        var rowA = try journal.insert(endpoint: "s3:one", file: a), rowB = try journal.insert(endpoint: "s3:one", file: b)
+        try upload(rowB, md5: "bbb")
+        try upload(rowA, md5: "aaa")
+        #expect(try !answers(b, at: "s3:one"))
+        #expect(try answers(a, at: "s3:one"))
+        // a's bytes on their way to the name (its create made): b's row answers for nothing meanwhile.
+        rowA = try journal.insert(endpoint: "s3:two", file: a)
+        rowB = try journal.insert(endpoint: "s3:two", file: b)
+        try upload(rowA, md5: "aaa", to: .creating)
+        try upload(rowB, md5: "bbb")
+        #expect(try !answers(b, at: "s3:two"))
+    }
+
     @Test func recordsStepsAndFindsTheLatestRowByIdentity() throws {
         let directory = try TempDirectory.make(prefix: "hoist-journal")
         defer { try? FileManager.default.removeItem(atPath: directory) }

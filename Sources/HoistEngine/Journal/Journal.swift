@@ -81,16 +81,16 @@ public struct Journal: Sendable {
 
     /// The newest row for an endpoint and file identity (arguments: endpoint, path, size, mtime).
     private static let newestRow = "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"
-    /// Whether a later completed row sent the same name with other bytes (arguments:
-    /// endpoint, name, the completed row's id, its md5): in a dialect where the name is
-    /// the object, that upload replaced this one's object.
-    /// A later row that sent (or is sending) the same name with other bytes: completed, or on
-    /// its way (its create made or being made). A completed row whose object another upload
-    /// is replacing answers for nothing either: reported `completed` meanwhile, its file
+    /// Whether another row sent the same name with other bytes after this completed row did
+    /// (arguments: endpoint, name, the completed row's id, its md5, its `updatedAt`): in a
+    /// dialect where the name is the object, that upload replaced this one's object. Later
+    /// is by completion, not by row: two runs' rows for one name complete in either order.
+    /// A row on its way (its create made or being made) counts whenever it began: its file
     /// would be said stored while the object fills with another's bytes.
     private static let overwritten = """
-        SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND id > ?3
-        AND state IN ('creating', 'uploading', 'completing', 'completed') AND md5 IS NOT ?4 LIMIT 1
+        SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND id != ?3 AND md5 IS NOT ?4
+        AND (state IN ('creating', 'uploading', 'completing')
+             OR (state = 'completed' AND (updatedAt > ?5 OR (updatedAt = ?5 AND id > ?3)))) LIMIT 1
         """
     /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt, owner).
     private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt, owner) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
@@ -147,8 +147,9 @@ public struct Journal: Sendable {
                         if let run, owner != run.owner { try claim.execute(arguments: [run.owner, row.rowID]) }
                     }
                     if row.state == .completed || !row.state.isFinal {
+                        let completedAt: Double = found["updatedAt"]
                         let replaced = try namesAreObjects && row.state == .completed && row.requestedName.map {
-                            try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5]) ?? false
+                            try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5, completedAt]) ?? false
                         } ?? false
                         if !replaced { return Admission.known(row) }
                     }
