@@ -114,6 +114,9 @@ import Testing
         s3 = ProfileSelection(dialect: .s3, apiKeyEnv: "K")
         s3.bucket = "b"
         #expect(message(s3).hasPrefix("--api-key-env is for the lightfield and luw dialects: s3 signs with AWS credentials"))
+        // --dialect over a profile whose settings the other dialect has no use for: refused,
+        // not dropped (its no_clobber, its persona).
+        #expect(message(ProfileSelection(profile: "cdn", dialect: .lightfield)) == "--dialect lightfield over profile cdn (luw): its pid, temporary are not for the lightfield dialect")
         var embedded = ProfileSelection()
         embedded.multipartThreshold = 1 << 20
         #expect(message(embedded) == "--multipart-threshold belongs to the s3 dialect, not lightfield")

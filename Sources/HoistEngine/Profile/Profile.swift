@@ -37,6 +37,17 @@ public struct Profile: Sendable, Equatable, Codable {
         self.temporary = temporary
     }
 
+    /// The settings this profile holds that `other` has no use for, by their config.toml
+    /// keys: a `--dialect` over the profile would otherwise drop them unsaid (a Luw upload
+    /// without the profile's `no_clobber` replaces objects).
+    public func settings(foreignTo other: Dialect) -> [String] {
+        let held: [(key: String, isSet: Bool)] = [
+            ("api_key_env", apiKeyEnv != nil), ("purpose", purpose != nil), ("pid", pid != nil), ("temporary", temporary),
+            ("bucket", s3 != nil), ("no_clobber", noClobber),
+        ]
+        return held.filter { $0.isSet && ConfigKeys.dialects[$0.key].map { !$0.contains(other) } ?? false }.map(\.key)
+    }
+
     /// The Lightfield purpose actually used: the profile's, or `general`.
     public var effectivePurpose: String { purpose ?? "general" }
 

@@ -77,7 +77,14 @@ public struct ProfileSelection: Sendable, Equatable {
         if let purpose { chosen.purpose = purpose }
         if let pid { chosen.pid = pid }
         if temporary { chosen.temporary = true }
-        if let dialect, profile != nil { chosen.dialect = dialect }
+        if let dialect, profile != nil, dialect != chosen.dialect {
+            let foreign = chosen.settings(foreignTo: dialect)
+            guard foreign.isEmpty else {
+                throw .profile("--dialect \(dialect.rawValue) over profile \(chosen.name) (\(chosen.dialect.rawValue)): its "
+                    + foreign.joined(separator: ", ") + " \(foreign.count == 1 ? "is" : "are") not for the \(dialect.rawValue) dialect")
+            }
+            chosen.dialect = dialect
+        }
         if let apiKeyEnv, profile != nil { chosen.apiKeyEnv = apiKeyEnv }
         try checkFlags(for: chosen.dialect)
         if noClobber { chosen.noClobber = true }
