@@ -81,6 +81,34 @@ import Testing
         }
     }
 
+    @Test func aNoClobberMultipartCompleteRefusedForAnIdenticalObjectCompletesAndAbortsItsOwnUpload() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("same-late.bin", size: 20 << 20, seed: 6)
+            // The same bytes, by hoist's parts, already at the key.
+            let first = try s3.engine(s3.profile())
+            _ = try await collect(first, await first.add(paths: [path]), timeout: .seconds(60))
+            await first.shutdown()
+            let stored = try await s3.etag("same-late.bin")
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                // The HEAD before the parts finds nothing (the object came after it), and the
+                // complete's If-None-Match then meets it.
+                proxy.inject(.s3Error(status: 404, code: "NoSuchKey", message: "not there yet"), on: "HEAD ")
+                proxy.inject(.s3Error(status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold"),
+                             on: "POST /\(s3.bucket)/same-late.bin?uploadId=")
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(90))
+                #expect(events.completed(ids[0])?.md5 == stored, "\(events.story(ids[0]))")
+                #expect(FaultProxy.partNumbers(proxy.requestLines).count == 3, "\(proxy.requestLines)")
+                #expect(proxy.requestLines.contains { $0.hasPrefix("DELETE /\(s3.bucket)/same-late.bin?uploadId=") }, "\(proxy.requestLines)")
+                await engine.shutdown()
+            }
+            // Nothing left behind for `hoist gc`.
+            #expect(try await s3.openUploads().isEmpty)
+            #expect(try await s3.etag("same-late.bin") == stored)
+        }
+    }
+
     @Test func aMultipartUploadWhoseFileChangedOrWentSinceTheKillIsAborted() async throws {
         try await S3Harness.with { s3 in
             let changing = try s3.file("changing.bin", size: 40 << 20, seed: 1)

@@ -226,6 +226,10 @@ struct JobRunner: Sendable {
                         if refusal.isAlreadyExists {
                             do {
                                 if try await api.holds(session, md5: md5) {
+                                    // This upload's own complete never happened (or its answer
+                                    // was lost and the upload is gone, which the abort finds):
+                                    // its parts would be kept, and billed, until aborted.
+                                    if session.multipart != nil { await cancelSession(session) }
                                     action = machine.completeSucceeded()
                                     continue
                                 }
