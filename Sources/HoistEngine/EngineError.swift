@@ -108,14 +108,14 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func tls(host: String, port: Int, _ reason: String) -> Self {
         .init(.tls, "TLS handshake with \(hostPort(host, port)) failed: \(reason)")
     }
-    /// An HTTP error answer; 5xx are retryable, 4xx final.
     /// A server's error answer. 5xx, and the S3 codes the AWS SDKs retry
     /// (``retryableCodes``, which S3 sends with 400 and 503), are worth another try; other
-    /// 4xx are final.
-    /// 429 (too many requests) is worth another try too, after the server's `Retry-After`.
+    /// 4xx are final. 429 (too many requests) is worth another try too, after the server's
+    /// `Retry-After`; so is 408, the server's word that the request (a body stalled while
+    /// this machine was suspended or paused) did not arrive in time and may be sent again.
     public static func http(status: Int, code: String?, message: String, retryAfter: Duration? = nil) -> Self {
         let text = "server answered \(status)\(code.map { " \($0)" } ?? ""): \(message)"
-        let transient = status >= 500 || status == 429 || code.map(retryableCodes.contains) == true
+        let transient = status >= 500 || status == 429 || status == 408 || code.map(retryableCodes.contains) == true
         return .init(transient ? .server : .client, text, status: status, serverCode: code, serverMessage: message,
                      retryAfter: transient ? retryAfter : nil)
     }

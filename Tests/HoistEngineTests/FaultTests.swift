@@ -31,6 +31,25 @@ import Testing
         }
     }
 
+    @Test("408 (a body the server stopped waiting for: this machine was suspended or paused) is sent again, for the PUT and for API calls, not a final failure")
+    func requestTimeoutsAreRetried() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.status(408), on: "POST /v1/files ")
+                proxy.inject(.status(408), on: "PUT ", times: 2)
+                let path = try harness.file("paused.txt", size: 200_000)
+                let profile = harness.profile(endpoint: proxy.baseURL)
+                let engine = try harness.engine(profile)
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                #expect(proxy.faultsFired == 3)
+                let done = try #require(events.completed(ids[0]), "\(events.kinds(ids[0]))")
+                #expect(try await harness.api(profile).status(done.id).md5 == (try EngineHarness.md5(path)))
+            }
+        }
+    }
+
     @Test("a PUT to a peer that stops taking bytes (hung, no reset) is given up after the stall timeout, said why, and retried to completion")
     func aStalledPutIsGivenUpAndRetried() async throws {
         try await EngineHarness.with { harness in
