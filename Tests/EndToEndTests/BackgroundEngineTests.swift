@@ -135,7 +135,7 @@ struct BackgroundEngineTests {
                 #expect(await first.waitForExit(timeout: 60) == 1, "\(first.standardError())")
                 let firstSaid = first.standardOutput()
                 #expect(firstSaid.contains(#""event":"cancelled""#), "\(firstSaid)")
-                #expect(first.standardError().contains("hoist: 1 of the uploads cancelled here go on for another command that queued the same file"),
+                #expect(first.standardError().contains("hoist: 1 upload cancelled here goes on for another command that queued the same file (`hoist jobs` shows it)"),
                         "\(first.standardError())")
                 #expect(await second.waitForExit(timeout: 120) == 0, "\(second.standardError())")
                 let secondSaid = second.standardOutput()

@@ -69,8 +69,9 @@ extension UploadCommand {
         if let cut { Stderr.write("hoist: the background engine: \(cut)\n") }
         let released = feed.releasedCount
         if released > 0 {
-            Stderr.write("hoist: \(released) of the uploads cancelled here go on for another command that queued the same file"
-                + "\(released == 1 ? "" : "s") (`hoist jobs` shows them)\n")
+            Stderr.write(released == 1
+                ? "hoist: 1 upload cancelled here goes on for another command that queued the same file (`hoist jobs` shows it)\n"
+                : "hoist: \(released) uploads cancelled here go on for other commands that queued the same files (`hoist jobs` shows them)\n")
         }
         if !open.isEmpty || !queuedAll {
             Stderr.write("hoist: \(AgentError.lost(connection.endReason ?? "the connection closed").message); "
@@ -111,8 +112,9 @@ extension UploadCommand {
     /// Ctrl-C once: stop queueing the rest of the tree and cancel this command's jobs that
     /// have not started; running ones finish. Twice: cancel all of them. Other clients' jobs
     /// are left alone, and so is a file another client queued too: this command lets go of
-    /// it (`released`, reported here as cancelled) and it uploads for the other. The cancels wait for the engine's last `added`, which
-    /// `stop_add` brings at once, so that no job queued meanwhile is missed.
+    /// it (`released`, reported here as cancelled) and it uploads for the other. The
+    /// cancels wait for the engine's last `added`, which `stop_add` brings at once, so that
+    /// no job queued meanwhile is missed.
     private static func handleInterrupts(_ connection: AgentConnection, feed: JobFeed) -> any DispatchSourceSignal {
         onInterrupt { presses in
             feed.markStopAsked()
