@@ -46,7 +46,4 @@ struct JobHolders: Sendable, Equatable {
         guard let one = first[job] else { return [] }
         return (shared[job] ?? []).union([one])
     }
-
-    /// Jobs held, for tests and a bound on memory.
-    var count: Int { first.count }
 }

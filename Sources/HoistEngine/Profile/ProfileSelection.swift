@@ -97,14 +97,18 @@ public struct ProfileSelection: Sendable, Equatable {
     /// Flags that mean something in another dialect only are refused by name, never ignored:
     /// Luw's names are objects, so a `--no-clobber` it ignored would let an upload replace one.
     private func checkFlags(for dialect: Dialect) throws(EngineError) {
-        let given: [(flag: String, given: Bool, dialects: Set<Dialect>)] = [
-            ("--bucket", bucket != nil, [.s3]), ("--region", region != nil, [.s3]), ("--prefix", prefix != nil, [.s3]),
-            ("--path-style", pathStyle, [.s3]), ("--no-clobber", noClobber, [.s3]),
-            ("--multipart-threshold", multipartThreshold != nil, [.s3]), ("--part-jobs", partJobs != nil, [.s3]),
-            ("--purpose", purpose != nil, [.lightfield]), ("--pid", pid != nil, [.luw]), ("--temporary", temporary, [.luw]),
-            ("--api-key-env", apiKeyEnv != nil, [.lightfield, .luw]),
+        // Each flag is its config.toml key spelt as a flag, held to that key's dialects;
+        // `--part-jobs` has no key, and is s3's.
+        let given: [(key: String, given: Bool)] = [
+            ("bucket", bucket != nil), ("region", region != nil), ("prefix", prefix != nil), ("path_style", pathStyle),
+            ("no_clobber", noClobber), ("multipart_threshold", multipartThreshold != nil), ("part_jobs", partJobs != nil),
+            ("purpose", purpose != nil), ("pid", pid != nil), ("temporary", temporary), ("api_key_env", apiKeyEnv != nil),
         ]
-        let foreign = given.filter { $0.given && !$0.dialects.contains(dialect) }
+        let foreign = given.compactMap { entry -> (flag: String, dialects: Set<Dialect>)? in
+            let dialects = entry.key == "part_jobs" ? [.s3] : ConfigKeys.dialects[entry.key] ?? Set(Dialect.allCases)
+            guard entry.given, !dialects.contains(dialect) else { return nil }
+            return ("--" + entry.key.replacingOccurrences(of: "_", with: "-"), dialects)
+        }
         guard !foreign.isEmpty else { return }
         if foreign.contains(where: { $0.flag == "--api-key-env" }) {
             throw .profile("--api-key-env is for the lightfield and luw dialects: s3 signs with AWS credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE)")

@@ -41,6 +41,13 @@ struct StorageGate: Sendable {
     }
 
     /// A URL for `method` on `session`'s object, signed over the given headers.
+    /// When a URL signed at `now` to last `ttl` ends, as it will say it: a whole second
+    /// (`expires=`, and S3's `X-Amz-Date` + `X-Amz-Expires`, count whole seconds). A session's
+    /// or a download's `expiresAt` made so is the very moment its URL stops working.
+    static func urlEnd(from now: Date, lasting ttl: TimeInterval) -> Date {
+        Date(timeIntervalSince1970: (now.timeIntervalSince1970 + ttl).rounded(.down))
+    }
+
     func url(base: String, method: String, sessionId: String, name: String, expires: Date,
              headers: [(String, String)]) -> String {
         let seconds = Int64(expires.timeIntervalSince1970.rounded(.down))

@@ -46,7 +46,7 @@ struct LightfieldRoutes: Sendable {
         let session = SessionRecord(
             id: id, dialect: .lightfield, userId: caller.userId, purpose: spec.purpose, filename: stored,
             objectKey: objectKey, mimeType: spec.mimeType, sizeBytes: spec.sizeBytes, status: .pending, md5: nil,
-            createdAt: now, completedAt: nil, expiresAt: SessionRecord.expiry(from: now, ttl: state.config.sessionTTL), pid: nil,
+            createdAt: now, completedAt: nil, expiresAt: StorageGate.urlEnd(from: now, lasting: state.config.sessionTTL), pid: nil,
             requiredHeaders: headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n"))
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .lightfield)
@@ -102,9 +102,7 @@ struct LightfieldRoutes: Sendable {
         let caller = try await authorize(request, scope: Caller.read)
         let session = try await visibleSession(id, caller: caller, reading: true)
         guard session.status == .completed else { throw APIError.notCompleted(session.status.rawValue) }
-        // A whole second, as both stores' URLs say it: `expiresAt` is then exactly when the
-        // URL stops working, never a moment after.
-        let expires = Date(timeIntervalSince1970: (state.now().timeIntervalSince1970 + state.config.downloadTTL).rounded(.down))
+        let expires = StorageGate.urlEnd(from: state.now(), lasting: state.config.downloadTTL)
         guard let object = try await state.store.object(at: session.objectKey), object.sessionId == id else { throw APIError.notFound() }
         let url = try state.blobs.downloadURL(for: session, object: object, expires: expires)
         return try JSONBody.response(DownloadURL(url: url, expiresAt: Timestamp.string(expires)))

@@ -36,7 +36,7 @@ struct LuwRoutes: Sendable {
         let session = SessionRecord(
             id: id, dialect: .luw, userId: caller.userId, purpose: nil, filename: filename,
             objectKey: "luwai/\(pid)/\(filename)", mimeType: mime, sizeBytes: nil, status: .pending, md5: nil,
-            createdAt: now, completedAt: nil, expiresAt: SessionRecord.expiry(from: now, ttl: state.config.sessionTTL), pid: pid,
+            createdAt: now, completedAt: nil, expiresAt: StorageGate.urlEnd(from: now, lasting: state.config.sessionTTL), pid: pid,
             requiredHeaders: "")
         try await state.store.insertSession(session)
         state.metrics.upload(.created, dialect: .luw)

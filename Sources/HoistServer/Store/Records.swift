@@ -51,13 +51,6 @@ struct SessionRecord: StoreRecord, Sendable {
     /// The headers the PUT must carry, as `name: value` lines.
     var requiredHeaders: String
 
-    /// When a session made at `now` ends: a whole second, as its signed URL says its end
-    /// (`expires=` and S3's `X-Amz-Expires` count whole seconds), so that the URL works
-    /// until the very moment `expiresAt` says, not up to a second less.
-    static func expiry(from now: Date, ttl: TimeInterval) -> Date {
-        Date(timeIntervalSince1970: (now.timeIntervalSince1970 + ttl).rounded(.down))
-    }
-
     var uploadHeaders: [(String, String)] {
         requiredHeaders.split(separator: "\n").compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
