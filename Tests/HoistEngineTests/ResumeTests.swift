@@ -99,4 +99,45 @@ import Testing
             #expect(try await harness.api(profile).all().count == 2)
         }
     }
+
+    @Test("a completed upload whose `completed` the journal cannot write (its disk full) is reported completed, not failed; the next run finishes its row sending no byte", arguments: [HoistEngine.Dialect.lightfield, .luw])
+    func aCompletedUploadTheJournalCannotRecordIsStillCompleted(_ dialect: HoistEngine.Dialect) async throws {
+        try await EngineHarness.with { harness in
+            let profile = harness.profile(dialect)
+            let journalPath = harness.files + "/state/journal.sqlite"
+            let path = try harness.file("kept.png", size: 5000)
+            // Opened (and migrated) first, so that the trigger has its table. A trigger lives
+            // in the database, so it fails the engine's own write of `completed`, and only that.
+            let journal = try Journal.open(path: journalPath)
+            func sql(_ statement: String) async throws {
+                let result = try await Shell.run("sqlite3 \(Tmux.quote(journalPath)) \(Tmux.quote(statement))")
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            try await sql("CREATE TRIGGER full BEFORE UPDATE OF state ON job WHEN NEW.state = 'completed' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+
+            let engine = try harness.engine(profile, journal: journalPath)
+            let ids = await engine.add(paths: [path])
+            let events = try await collect(engine, ids)
+            await engine.shutdown()
+            let done = try #require(events.completed(ids[0]), "\(events.story(ids[0]))")
+            #expect(done.md5 == (try EngineHarness.md5(path)))
+            let row = try #require(try journal.latest(endpoint: "test-endpoint", file: try FileIdentity.of(path)))
+            #expect(row.state == .completing, "the write of completed failed")
+            if dialect == .lightfield {
+                #expect(try await harness.api(profile).status(done.id).status == "COMPLETED")
+            }
+
+            try await sql("DROP TRIGGER full")
+            let again = try harness.engine(profile, journal: journalPath)
+            let next = await again.add(paths: [path])
+            let rerun = try await collect(again, next)
+            await again.shutdown()
+            #expect(rerun.completed(next[0])?.id == done.id, "\(rerun.story(next[0]))")
+            #expect(!rerun.kinds(next[0]).contains { if case .progress = $0 { true } else { false } }, "no byte sent again")
+            #expect(try journal.latest(endpoint: "test-endpoint", file: try FileIdentity.of(path))?.state == .completed)
+            if dialect == .lightfield {
+                #expect(try await harness.api(profile).all().count == 1)
+            }
+        }
+    }
 }

@@ -162,6 +162,44 @@ import Testing
         }
     }
 
+    @Test("an upload stored whose `completed` the journal cannot write (its disk full) is reported completed; the next run sends no byte and finds it stored (a single PUT and a multipart upload)", arguments: [false, true])
+    func aStoredUploadTheJournalCannotRecordIsStillCompleted(multipart: Bool) async throws {
+        try await S3Harness.with { s3 in
+            let name = multipart ? "parts.bin" : "single.bin"
+            let path = try s3.file(name, size: multipart ? 12 << 20 : 1 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            let profile = s3.profile(threshold: 8 << 20)
+            let journal = try Journal.open(path: journalPath)
+            func sql(_ statement: String) async throws {
+                let result = try await Shell.run("sqlite3 \(Tmux.quote(journalPath)) \(Tmux.quote(statement))")
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            try await sql("CREATE TRIGGER full BEFORE UPDATE OF state ON job WHEN NEW.state = 'completed' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            let first = try s3.engine(profile, journal: journalPath)
+            let ids = await first.add(paths: [path])
+            let events = try await collect(first, ids, timeout: .seconds(120))
+            await first.shutdown()
+            #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+            #expect(try journal.latest(endpoint: "s3-test:" + s3.bucket, file: try FileIdentity.of(path))?.state != .completed)
+
+            try await sql("DROP TRIGGER full")
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let second = try s3.engine(s3.profile(via: proxy.baseURL, threshold: 8 << 20), journal: journalPath)
+                let next = await second.add(paths: [path])
+                let rerun = try await collect(second, next, timeout: .seconds(120))
+                await second.shutdown()
+                #expect(rerun.completed(next[0]) != nil, "\(rerun.story(next[0]))")
+                // No byte sent. A single PUT's row already says the store took it; a multipart
+                // upload's complete is asked again (or the object looked at).
+                #expect(!proxy.requestLines.contains { $0.hasPrefix("PUT") }, "\(proxy.requestLines)")
+                #expect(proxy.requestLines.isEmpty != multipart, "\(proxy.requestLines)")
+            }
+            #expect(try journal.latest(endpoint: "s3-test:" + s3.bucket, file: try FileIdentity.of(path))?.state == .completed)
+            #expect(try await s3.object(name) == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            #expect(try await s3.openUploads().isEmpty)
+        }
+    }
+
     @Test func cancelAbortsTheMultipartUpload() async throws {
         try await S3Harness.with { s3 in
             let path = try s3.file("cancel.bin", size: 40 << 20)

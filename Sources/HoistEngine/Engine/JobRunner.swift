@@ -248,7 +248,12 @@ struct JobRunner: Sendable {
                     try? await uploader.clock.sleep(for: delay)
                     action = machine.retryTimerFired(now: wallClock())
                 case .finished(let session, let md5):
-                    try journaled.record(.completed, session: session, md5: md5)
+                    // The store holds the file whatever the journal says now, so the job is
+                    // completed even if this write fails (its disk full): failed would send a
+                    // user to upload again what is there. The row stays `completing`, and a
+                    // later run's complete of the same session, answered as already done,
+                    // finishes it without sending a byte.
+                    try? journaled.record(.completed, session: session, md5: md5)
                     // A completed session is never pending again, so no sweep could take
                     // it: forgotten, or a run of 100,000 files would keep every id.
                     ownSessions.remove(session.pendingID)
