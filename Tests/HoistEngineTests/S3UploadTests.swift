@@ -379,4 +379,41 @@ import Testing
             #expect(try await s3.openUploads().isEmpty)
         }
     }
+
+    @Test("--no-clobber and a threshold changed between runs: the same bytes stored as one PUT and met as parts, or stored as parts and met as one PUT, are completed with the stored ETag and nothing sent; other bytes of that size still already exist", arguments: [false, true])
+    func noClobberKnowsTheSameBytesInTheOtherLayout(storedAsParts: Bool) async throws {
+        try await S3Harness.with { s3 in
+            let small: Int64 = 8 << 20, large: Int64 = 64 << 20
+            let (storedBy, metBy) = storedAsParts ? (small, large) : (large, small)
+            let same = try s3.file("same.bin", size: 20 << 20, seed: 5)
+            let other = try s3.file("other.bin", size: 20 << 20, seed: 6)
+            let first = try s3.engine(s3.profile(threshold: storedBy))
+            let firstIDs = await first.add(paths: [same, other])
+            _ = try await collect(first, firstIDs, timeout: .seconds(60))
+            await first.shutdown()
+            let stored = try #require(try await s3.etag("same.bin"))
+            #expect(stored.contains("-") == storedAsParts, "\(stored)")
+            try s3.file("other.bin", size: 20 << 20, seed: 9)
+            let otherBefore = try await s3.object("other.bin")
+
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL, threshold: metBy, noClobber: true))
+                let ids = await engine.add(paths: [same, other])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                await engine.shutdown()
+                #expect(events.completed(ids[0])?.md5 == stored, "\(events.story(ids[0]))")
+                guard case .failed(let error)? = events.terminal(ids[1]) else {
+                    Issue.record("other bytes not refused: \(events.story(ids[1]))")
+                    return
+                }
+                #expect(error.status == 412 && error.message.contains("already exists"), "\(error.message)")
+                // No part and no multipart upload begun; a single PUT is tried (and refused) at most.
+                #expect(FaultProxy.partNumbers(proxy.requestLines).isEmpty && !proxy.requestLines.contains { $0.hasPrefix("POST ") },
+                        "\(proxy.requestLines)")
+            }
+            #expect(try await s3.etag("same.bin") == stored)
+            #expect(try await s3.object("other.bin") == otherBefore)
+            #expect(try await s3.openUploads().isEmpty)
+        }
+    }
 }

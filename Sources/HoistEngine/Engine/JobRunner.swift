@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 import Synchronization
 
 /// Performs one job's I/O, driven by `JobStateMachine`: journal the intent, make the call,
@@ -276,21 +277,29 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// Under `--no-clobber`, after a create was refused because the object exists: whether
-    /// that object is this file as hoist uploads it, the same size and the multipart ETag
-    /// this file's parts make (the file is read and hashed, part by part, only once size and
-    /// part count agree). A rerun whose journal did not know, or another machine's upload of
-    /// the same bytes: completed, as a single PUT's refused rerun is (``transfer``). Returns
-    /// the object's session and that ETag; nil for another object.
-    private func storedAlready(_ job: Job, name: String) async throws(EngineError) -> (session: RemoteSession, etag: String)? {
+    /// Under `--no-clobber`, after a create or PUT was refused because the object exists:
+    /// whether that object is this file as hoist uploads it, the same size and the ETag this
+    /// file's bytes make as either layout hoist uploads in: one PUT (its MD5) or parts (the
+    /// multipart ETag of hoist's part size for this size). Either, because the layout follows
+    /// `--multipart-threshold`, which may differ between the run that stored it and this one.
+    /// The file is read and hashed only once size and the ETag's form agree. A rerun whose
+    /// journal did not know, or another machine's upload of the same bytes: completed.
+    /// Returns the object's session and its ETag (what the file is reported with); nil for
+    /// another object. `md5`: the whole file's, when already known.
+    private func storedAlready(_ job: Job, name: String, md5: String? = nil) async throws(EngineError) -> (session: RemoteSession, etag: String)? {
         guard let stored = try await api.storedObject(named: name), stored.size == job.file.size else { return nil }
-        let plan = PartPlan(size: job.file.size, partSize: PartPlan.partSize(for: job.file.size))
-        guard stored.etag.hasSuffix("-\(plan.count)") else { return nil }
-        var digests: [[UInt8]] = []
-        for number in 1...plan.count {
-            digests.append(try await FileDigest.md5(of: job.file.path, range: plan.range(of: number), chunkSize: uploader.chunkSize).bytes)
+        let etag: String
+        if Hex.isDigits(stored.etag, count: 32) {
+            if let md5 { etag = md5 } else { etag = try await FileDigest.md5(of: job.file.path, range: 0..<job.file.size, chunkSize: uploader.chunkSize).hex }
+        } else {
+            let plan = PartPlan(size: job.file.size, partSize: PartPlan.partSize(for: job.file.size))
+            guard plan.count > 0, stored.etag.hasSuffix("-\(plan.count)") else { return nil }
+            var digests: [[UInt8]] = []
+            for number in 1...plan.count {
+                digests.append(try await FileDigest.md5(of: job.file.path, range: plan.range(of: number), chunkSize: uploader.chunkSize).bytes)
+            }
+            etag = FileDigest.multipartETag(partMD5s: digests)
         }
-        let etag = FileDigest.multipartETag(partMD5s: digests)
         return etag == stored.etag ? (stored.session, etag) : nil
     }
 
@@ -315,10 +324,16 @@ struct JobRunner: Sendable {
             sent = try await uploader.upload(job.file, to: try api.putTarget(for: session, contentMD5: digest?.base64), onProgress: onProgress)
         } catch where error.status == 412 {
             // Refused because the object exists (no-clobber). If it holds these very bytes,
-            // they are stored: an earlier attempt put them there and lost its answer.
-            guard let digest, try await api.holds(session, md5: digest.hex) else { throw error }
+            // they are stored: an earlier attempt put them there and lost its answer, or a
+            // run with a lower `--multipart-threshold` stored them as parts.
+            guard let digest else { throw error }
+            if try await api.holds(session, md5: digest.hex) {
+                onProgress(job.file.size)
+                return digest.hex
+            }
+            guard let stored = try await storedAlready(job, name: session.id, md5: digest.hex) else { throw error }
             onProgress(job.file.size)
-            return digest.hex
+            return stored.etag
         }
         if let digest, sent.md5 != digest.hex { throw .fileChanged(job.file.path) }
         if api.checksPutETag, let stored = sent.storedMD5, stored != sent.md5 {
