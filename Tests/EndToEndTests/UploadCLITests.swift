@@ -391,4 +391,21 @@ import Testing
             #expect(stored.count == 1, "\(stored)")
         }
     }
+
+    @Test("links with relative targets lead where they point from their own directory: proj/current -> v2 uploads proj/v2's file, not ./v2's, and a link up (d/alink -> ../proj/v2/app.txt) is the same file, uploaded once")
+    func relativeLinksLeadFromTheirOwnDirectory() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("proj/v2/app.txt", 1_000), ("v2/secret.txt", 700), ("d/other.txt", 10)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            try FileManager.default.createSymbolicLink(atPath: files + "/proj/current", withDestinationPath: "v2")
+            try FileManager.default.createSymbolicLink(atPath: files + "/d/alink", withDestinationPath: "../proj/v2/app.txt")
+            let run = try await UploadCLIRun.upload([files + "/proj/current", files + "/d/alink"], server: server)
+            #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+            let lines = run.stdout.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("completed \(files)/proj/v2/app.txt fil_"), "\(run.stdout)")
+            #expect(run.summary.hasPrefix("hoist: 1 completed, 0 failed, 0 cancelled; 1000 B in "), "stderr: \(run.stderr)")
+            let stored = try await serverFiles(server)
+            #expect(stored.count == 1, "\(stored)")
+        }
+    }
 }

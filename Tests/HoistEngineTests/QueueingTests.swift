@@ -32,31 +32,52 @@ import Testing
         #expect(walked == expected.map { .file($0) })
     }
 
-    @Test func aPathIsStandardisedAsFoundationDoesWhicheverWayItIsSpelled() throws {
-        let root = try TempDirectory.make(prefix: "absolute")
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root + "/real/sub", withIntermediateDirectories: true)
+    @Test("a path is standardised where it leads, whichever way it is spelled: links with relative targets resolved from their own directory (proj/current -> v2 is proj/v2, not ./v2), missing paths by their text")
+    func aPathIsStandardisedWhereItLeads() throws {
+        let made = try TempDirectory.make(prefix: "absolute")
+        defer { try? FileManager.default.removeItem(atPath: made) }
+        let root = try #require(PathStandardizer.resolved(made))
+        for directory in ["/real/sub", "/proj/v2", "/v2", "/loops/sub", "/d"] {
+            try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
+        }
         try TestFiles.write("f", to: root + "/real/sub/f")
+        try TestFiles.write("release 2", to: root + "/proj/v2/app.txt")
+        try TestFiles.write("not this one", to: root + "/v2/secret.txt")
+        try TestFiles.write("a", to: root + "/a")
+        try TestFiles.write("s", to: root + "/loops/sub/s.txt")
         #expect(symlink(root + "/real", root + "/dir-link") == 0)
         #expect(symlink("real/sub/f", root + "/relative-link") == 0)
         #expect(symlink("sub/../sub/f", root + "/real/dotted-link") == 0)
         #expect(symlink(root + "/nowhere", root + "/dangling") == 0)
-        // Foundation leaves a link with a relative target as it is; so must hoist.
         #expect(symlink("real", root + "/relative-dir-link") == 0)
-        let spellings = [
-            "/real/sub/f", "/dir-link/sub/f", "/relative-link", "/real/dotted-link", "/dangling", "/missing/file",
-            "/real/./sub/f", "/real//sub/f", "/real/sub/../sub/f", "/dir-link/../real/sub/f", "/real/sub/", "/dir-link/",
-            "/real/sub/.", "/real/sub/..", "/real/..sub", "/real/...", "/real/.hidden",
-            "/relative-dir-link/sub/f", "/dir-link/sub/../sub/f",
-        ].map { root + $0 }
+        // The shapes that led elsewhere with Foundation's standardizing: a "current release"
+        // link, a link to the directory above, a link up and across.
+        #expect(symlink("v2", root + "/proj/current") == 0)
+        #expect(symlink("..", root + "/loops/sub/loop") == 0)
+        #expect(symlink("../a", root + "/d/alink") == 0)
+        let expected: [String: String] = [
+            "/real/sub/f": "/real/sub/f", "/dir-link/sub/f": "/real/sub/f", "/relative-link": "/real/sub/f",
+            "/real/dotted-link": "/real/sub/f", "/real/./sub/f": "/real/sub/f", "/real//sub/f": "/real/sub/f",
+            "/real/sub/../sub/f": "/real/sub/f", "/dir-link/../real/sub/f": "/real/sub/f", "/real/sub/": "/real/sub",
+            "/dir-link/": "/real", "/real/sub/.": "/real/sub", "/real/sub/..": "/real", "/relative-dir-link/sub/f": "/real/sub/f",
+            "/dir-link/sub/../sub/f": "/real/sub/f",
+            "/proj/current": "/proj/v2", "/proj/current/app.txt": "/proj/v2/app.txt", "/proj/current/": "/proj/v2",
+            "/loops/sub/loop": "/loops", "/loops/sub/loop/sub/s.txt": "/loops/sub/s.txt", "/d/alink": "/a",
+            // Not there: the directory that is resolved, the rest as written.
+            "/dangling": "/dangling", "/missing/file": "/missing/file", "/proj/current/new.txt": "/proj/v2/new.txt",
+            "/missing/../real/x": "/real/x", "/real/..sub": "/real/..sub", "/real/...": "/real/...", "/real/.hidden": "/real/.hidden",
+        ]
         // One standardizer for them all, as `add` keeps one for its paths: what it learnt of
         // one directory must not change another path's answer.
         var standardizer = PathStandardizer()
-        for path in spellings + ["/", "/tmp", "/tmp/", "/bin"] + spellings.reversed() {
-            #expect(standardizer.absolute(path) == (path as NSString).standardizingPath, "\(path)")
-            #expect(UploadEngine.absolute(path) == (path as NSString).standardizingPath, "\(path)")
+        let spellings = expected.keys.sorted()
+        for spelling in spellings + spellings.reversed() {
+            #expect(standardizer.absolute(root + spelling) == root + expected[spelling]!, "\(spelling)")
+            #expect(UploadEngine.absolute(root + spelling) == root + expected[spelling]!, "\(spelling)")
         }
-        #expect(UploadEngine.absolute(root + "/dir-link/sub/f") == root + "/real/sub/f")
+        for path in ["/", "/bin", "/tmp/"] {
+            #expect(standardizer.absolute(path) == PathStandardizer.resolved(path), "\(path)")
+        }
         #expect(PathStandardizer.isClean(root + "/real/..sub"))
         #expect(!PathStandardizer.isClean(root + "/real/sub/.."))
     }

@@ -413,8 +413,8 @@ extension UploadEngine {
         return .staleSession(session)
     }
 
-    /// `path` made absolute and standard: `.` and `..` components and doubled slashes gone,
-    /// links resolved (`NSString.standardizingPath`).
+    /// `path` made absolute and standard: links resolved where they lead, `.` and `..`
+    /// components and doubled slashes gone (``PathStandardizer``).
     static func absolute(_ path: String) -> String {
         var standardizer = PathStandardizer()
         return standardizer.absolute(path)
