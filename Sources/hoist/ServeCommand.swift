@@ -51,6 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("send-timeout"), help: "Seconds a client may take none of an answer before its connection closes.")
     var sendTimeout: Double = 60
 
+    @Option(name: .customLong("shutdown-grace"),
+            help: "Seconds requests in flight may take to finish after SIGTERM or SIGINT before their connections close.")
+    var shutdownGrace: Double = 30
+
     @Option(name: .customLong("max-connections"), help: "Connections open at once; more wait in the listen backlog until one closes.")
     var maxConnections: Int = 4096
 
@@ -69,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
                         ("--send-timeout", sendTimeout)]
         for (name, value) in timeouts {
             guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be from 0 to 86400 seconds") }
+        }
+        guard shutdownGrace.isFinite, (0...86_400).contains(shutdownGrace) else {
+            throw ValidationError("--shutdown-grace must be from 0 to 86400 seconds")
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
         if let publicURL { _ = try PublicURL.normalized(publicURL) }
@@ -89,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.connectionLimits.bodyTimeout = .nanoseconds(Int64(bodyTimeout * 1e9))
         config.connectionLimits.sendTimeout = .nanoseconds(Int64(sendTimeout * 1e9))
         config.connectionLimits.maxConnections = maxConnections
+        config.shutdownGrace = shutdownGrace
         config.metricsPort = metricsPort
         config.allowedOrigins = allowOrigin.isEmpty ? nil : allowOrigin
         config.metadata = database.location

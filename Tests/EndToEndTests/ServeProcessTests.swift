@@ -127,6 +127,38 @@ struct ServeProcessTests {
         #expect(await server.waitForExit() == 0)
     }
 
+    @Test("SIGTERM with a PUT trickling its body: the server waits --shutdown-grace for it, then closes it and exits 0; nothing of the body is kept")
+    func shutdownGraceBoundsATricklingBody() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-grace")
+        let (server, base) = try await Self.serve(dir, extra: ["--shutdown-grace", "2", "--body-timeout", "60"])
+        let key = try await Self.makeKey(dir)
+        let lf = LightfieldCalls(baseURL: base, key: key)
+        let work = try TempDirectory.make(prefix: "hoist-grace-src")
+        try TestFiles.write(Data(repeating: 0x41, count: 1 << 20), to: work + "/slow.bin")
+        let created = try await lf.create(purpose: "general", filename: "slow.bin", mimeType: "application/octet-stream", sizeBytes: 1 << 20)
+        let pendingID = try #require(created.string("id"))
+        let url = try #require(created.string("uploadUrl"))
+        // About 17 minutes at this rate: a byte within every body timeout, forever as far as the server can tell.
+        let curl = try await ChildProcess("/usr/bin/curl", ["-s", "--limit-rate", "1K", "-T", "slow.bin", "-H",
+                                                      "content-type: application/octet-stream", url], directory: work)
+        defer { curl.send(SIGKILL) }
+        #expect(await waitUntil(timeout: 30, every: .milliseconds(50)) {
+            TestServer.openFiles(in: dir + "/tmp", pid: server.processIdentifier)?.contains { $0 > 0 } == true
+        })
+        let signalled = Date()
+        server.send(SIGTERM)
+        #expect(await server.waitForExit(timeout: 30) == 0, "\(server.standardError())")
+        let took = Date().timeIntervalSince(signalled)
+        #expect(took >= 1.5 && took < 15, "exited \(took) s after SIGTERM")
+
+        let (again, newBase) = try await Self.serve(dir)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/blobs").isEmpty)
+        #expect(try await LightfieldCalls(baseURL: newBase, key: key).metadata(pendingID).string("status") == "PENDING")
+        again.send(SIGTERM)
+        #expect(await again.waitForExit() == 0)
+    }
+
     @Test("serve and keys create on PostgreSQL: keys made with --database work on a server started with it and --secret-file")
     func postgresBackedServe() async throws {
         let database = try await TestPostgres.makeDatabase()

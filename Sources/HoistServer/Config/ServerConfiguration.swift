@@ -24,6 +24,11 @@ public struct ServerConfiguration: Sendable {
     public var connectionLimits = ConnectionLimits()
     /// Serve `/metrics` on this port instead of the API's; 0 picks a free one.
     public var metricsPort: Int? = nil
+    /// After SIGTERM or SIGINT (or ``UploadServer/shutdown()``), how long requests in flight
+    /// may take to finish before their connections are closed (`--shutdown-grace`). Without
+    /// a bound, one client trickling a body (a byte within each `bodyTimeout`) or reading an
+    /// answer slowly would hold every restart for as long as it liked.
+    public var shutdownGrace: TimeInterval = 30
     /// How often the sweeper runs on its own.
     public var sweepInterval: TimeInterval = 30
     /// With disk blobs and metadata in PostgreSQL (several instances, each with its own

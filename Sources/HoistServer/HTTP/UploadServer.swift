@@ -117,8 +117,11 @@ public final class UploadServer: Sendable {
         } else {
             metricsBound.continuation.finish()
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [], logger: log))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [], logger: log)
+        // Past the grace the group cancels its services, which closes the connections still open.
+        groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(Int64(config.shutdownGrace * 1e9))
+        let group = ServiceGroup(configuration: groupConfiguration)
         let running = Task {
             defer {
                 bound.continuation.finish()
