@@ -5,17 +5,38 @@ import HoistServer
 /// `hoist keys`: API keys of a server's data directory.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage API keys.", subcommands: [Create.self])
+        commandName: "keys", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Revoke.self])
+
+    /// Where the keys are: a server's data directory or its PostgreSQL database.
+    struct Store: ParsableArguments {
+        @Option(help: "The data directory of the server (its SQLite database).")
+        var data: String?
+
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            if data == nil, database.location == .sqlite {
+                throw ValidationError("give --data (a server's data directory) or --database (its PostgreSQL URL)")
+            }
+        }
+
+        /// The store's keys, for a command that reads or removes them: a data directory
+        /// with no server's database in it is refused (exit 1), not made anew and found empty.
+        func existingAdmin(command: String) throws -> KeyAdmin {
+            if database.location == .sqlite, let data, !FileManager.default.fileExists(atPath: data + "/hoist.sqlite") {
+                Stderr.write("hoist keys \(command): \(data) holds no server's data (no hoist.sqlite)\n")
+                throw ExitCode(1)
+            }
+            return KeyAdmin(dataDirectory: data ?? "", metadata: database.location)
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key and print it, alone, on stdout.",
             discussion: "Only a hash of the key is stored: this is the one time it is shown. Works while servers run on the same store.")
 
-        @Option(help: "The data directory of the server (its SQLite database).")
-        var data: String?
-
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var store: Store
 
         @Option(help: "Comma-separated scopes: files:create, files:read.")
         var scopes: String
@@ -30,9 +51,6 @@ struct KeysCommand: AsyncParsableCommand {
         var user: String?
 
         func validate() throws {
-            if data == nil, database.location == .sqlite {
-                throw ValidationError("give --data (a server's data directory) or --database (its PostgreSQL URL)")
-            }
             // An empty or blank name would make a user nobody can name again.
             if let user, user.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("--user needs a name (omit it for a new user)")
@@ -43,7 +61,7 @@ struct KeysCommand: AsyncParsableCommand {
             let scopeList = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !scopeList.isEmpty else { throw ValidationError("--scopes needs at least one scope") }
             do {
-                let admin = KeyAdmin(dataDirectory: data ?? "", metadata: database.location)
+                let admin = KeyAdmin(dataDirectory: store.data ?? "", metadata: store.database.location)
                 let key = try await admin.createKey(scopes: scopeList, role: role, personas: personas, user: user)
                 print(key)
             } catch let error as KeyAdminError where error.isUsage {
@@ -56,6 +74,63 @@ struct KeysCommand: AsyncParsableCommand {
                 Stderr.write("hoist keys create: \(error)\n")
                 throw ExitCode(1)
             }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the keys, one a line: id, user, role, scopes, personas, created (tab-separated).",
+            discussion: "Keys themselves are never shown: only their hashes are stored.")
+
+        @OptionGroup var store: Store
+
+        func run() async throws {
+            let admin = try store.existingAdmin(command: "list")
+            do {
+                for key in try await admin.listKeys() {
+                    print([key.id, key.user, key.role, key.scopes, key.personas.isEmpty ? "-" : key.personas,
+                           key.createdAt.ISO8601Format()].joined(separator: "\t"))
+                }
+            } catch {
+                Stderr.write("hoist keys list: \(error)\n")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke keys, named by id (key_..., as keys list shows) or by the key itself (hk_...).",
+            discussion: "Servers on the store refuse a revoked key (401) from their next request on. The key's user and files stay.")
+
+        @OptionGroup var store: Store
+
+        @Argument(help: "Key ids or keys.")
+        var keys: [String]
+
+        func validate() throws {
+            guard !keys.isEmpty else { throw ValidationError("name at least one key (its id, or the key)") }
+        }
+
+        func run() async throws {
+            let admin = try store.existingAdmin(command: "revoke")
+            var missing = 0
+            for key in keys {
+                // A key is named by its id only: it stays a secret in the output and logs.
+                let shown = key.hasPrefix("hk_") ? "the key given" : key
+                do {
+                    if let id = try await admin.revokeKey(key) {
+                        print("revoked \(id)")
+                    } else {
+                        Stderr.write("hoist keys revoke: no key \(shown)\n")
+                        missing += 1
+                    }
+                } catch {
+                    Stderr.write("hoist keys revoke: \(error)\n")
+                    throw ExitCode(1)
+                }
+            }
+            if missing > 0 { throw ExitCode(1) }
         }
     }
 }

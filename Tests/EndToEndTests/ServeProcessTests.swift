@@ -159,6 +159,53 @@ struct ServeProcessTests {
         #expect(await again.waitForExit() == 0)
     }
 
+    @Test("keys list shows every key's id, user, role, scopes and personas, never a key; keys revoke by id or by the key refuses it (401) from the running server's next request on, other keys and the user's files untouched", arguments: [false, true])
+    func keysAreListedAndRevoked(postgres: Bool) async throws {
+        let bin = try HoistBinary.require()
+        let dir = try TempDirectory.make(prefix: "hoist-keys")
+        let database = postgres ? try await TestPostgres.makeDatabase() : nil
+        let store = database.map { "--database '\($0.url)'" } ?? "--data '\(dir)'"
+        func keys(_ arguments: String) async throws -> Shell.Result { try await Shell.run("'\(bin)' keys \(arguments)") }
+        let first = try await keys("create \(store) --scopes files:create,files:read --user alice").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let second = try await keys("create \(store) --scopes files:create,files:read --user alice --persona 7").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let third = try await keys("create \(store) --scopes files:read --user bob").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, base) = try await Self.serve(dir, extra: database.map { ["--database", $0.url] } ?? [])
+        let done = try await LightfieldCalls(baseURL: base, key: first).upload(Data("alice's file".utf8))
+        let fileID = try #require(done.string("id"))
+
+        let listed = try await keys("list \(store)")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let rows = listed.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 3 && rows.allSatisfy { $0.count == 6 && $0[0].hasPrefix("key_") }, "\(listed.stdout)")
+        #expect(rows.map { $0[1] } == ["alice", "alice", "bob"] && rows.map { $0[3] } == ["files:create,files:read", "files:create,files:read", "files:read"])
+        #expect(rows.map { $0[4] } == ["-", "7", "-"] && rows.allSatisfy { $0[2] == "member" && $0[5].hasSuffix("Z") }, "\(listed.stdout)")
+        for key in [first, second, third] { #expect(!listed.stdout.contains(key)) }
+
+        // By the key itself, then by id: each said by its id alone.
+        let byKey = try await keys("revoke \(store) \(first)")
+        #expect(byKey.status == 0 && byKey.stdout == "revoked \(rows[0][0])\n" && !byKey.stdout.contains(first), "\(byKey.stdout) \(byKey.stderr)")
+        let byID = try await keys("revoke \(store) \(rows[2][0])")
+        #expect(byID.status == 0 && byID.stdout == "revoked \(rows[2][0])\n", "\(byID.stdout) \(byID.stderr)")
+        #expect(try await LightfieldCalls(baseURL: base, key: first).metadata(fileID).status == 401)
+        #expect(try await LightfieldCalls(baseURL: base, key: third).create(sizeBytes: 1).status == 401)
+        // The user's other key still reads the user's file.
+        #expect(try await LightfieldCalls(baseURL: base, key: second).metadata(fileID).string("status") == "COMPLETED")
+        let left = try await keys("list \(store)")
+        #expect(left.stdout.split(separator: "\n").count == 1 && left.stdout.hasPrefix(rows[1][0] + "\t"), "\(left.stdout)")
+
+        let unknown = try await keys("revoke \(store) \(rows[0][0]) hk_not_a_key")
+        #expect(unknown.status == 1 && unknown.stdout.isEmpty, "\(unknown.stdout)")
+        #expect(unknown.stderr == "hoist keys revoke: no key \(rows[0][0])\nhoist keys revoke: no key the key given\n", "\(unknown.stderr)")
+        if !postgres {
+            let nowhere = try await keys("list --data '\(dir)/nowhere'")
+            #expect(nowhere.status == 1 && nowhere.stderr.contains("holds no server's data"), "\(nowhere.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/nowhere/hoist.sqlite"))
+        }
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        await database?.drop()
+    }
+
     @Test("serve and keys create on PostgreSQL: keys made with --database work on a server started with it and --secret-file")
     func postgresBackedServe() async throws {
         let database = try await TestPostgres.makeDatabase()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Creates API keys in a server's metadata store (a data directory's SQLite database or a
+/// Creates, lists and revokes API keys in a server's metadata store (a data directory's SQLite database or a
 /// PostgreSQL database); safe while servers run on it.
 public struct KeyAdmin: Sendable {
     private let dataDirectory: String
@@ -36,6 +36,47 @@ public struct KeyAdmin: Sendable {
         await store.close()
         return key
     }
+
+    /// Every key, oldest first: its id, user, scopes, role, personas and when it was made
+    /// (never the key: only its hash is stored).
+    public func listKeys() async throws -> [KeyListing] {
+        try await withStore { store in
+            try await store.allKeys().map {
+                KeyListing(id: $0.id, user: $0.userId, scopes: $0.scopes, role: $0.role, personas: $0.personas, createdAt: $0.createdAt)
+            }
+        }
+    }
+
+    /// Deletes a key, named by its id (`key_…`, as `listKeys` shows it) or by the key itself
+    /// (`hk_…`); returns its id, nil when no key is so named. Servers refuse it from their
+    /// next request on (they look keys up on every request); its user and files stay.
+    public func revokeKey(_ idOrKey: String) async throws -> String? {
+        try await withStore { store in try await store.deleteKey(id: idOrKey, hash: KeyDigest.of(idOrKey)) }
+    }
+
+    private func withStore<T: Sendable>(_ body: (any MetadataStore) async throws -> T) async throws -> T {
+        let store = try await MetadataStores.open(metadata, dataDirectory: dataDirectory)
+        do {
+            let value = try await body(store)
+            await store.close()
+            return value
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
+
+/// One key as `hoist keys list` shows it.
+public struct KeyListing: Sendable, Equatable {
+    public let id: String
+    public let user: String
+    /// Comma-separated.
+    public let scopes: String
+    public let role: String
+    /// Comma-separated persona ids, the default first; empty for none.
+    public let personas: String
+    public let createdAt: Date
 }
 
 /// Why a key could not be created.

@@ -22,6 +22,11 @@ protocol MetadataStore: Sendable {
     func insertKey(_ key: String, user: String?, scopes: [String], role: String, personas: [Int64], now: Date) async throws
     /// The key whose SHA-256 is that of `key`, if any.
     func keyRecord(for key: String) async throws -> KeyRecord?
+    /// Every key, oldest first (`hoist keys list`).
+    func allKeys() async throws -> [KeyRecord]
+    /// Deletes the key whose id is `id` or whose stored hash is `hash`; its id, nil when
+    /// there was none. Its user and the user's files stay.
+    func deleteKey(id: String, hash: String) async throws -> String?
     /// The user a persona belongs to.
     func personaOwner(_ pid: Int64) async throws -> String?
 

@@ -25,6 +25,16 @@ extension SQLiteStore {
         return try pointRead { db in try KeyRecord.lookup(db, hash: digest) }
     }
 
+    func allKeys() async throws -> [KeyRecord] {
+        try await pool.read { db in try KeyRecord.fetchAll(db, sql: "SELECT * FROM apiKeys ORDER BY createdAt, id") }
+    }
+
+    func deleteKey(id: String, hash: String) async throws -> String? {
+        try await pool.write { db in
+            try String.fetchOne(db, sql: "DELETE FROM apiKeys WHERE id = ? OR hash = ? RETURNING id", arguments: [id, hash])
+        }
+    }
+
     func personaOwner(_ pid: Int64) async throws -> String? {
         try pointRead { db in try String.fetchOne(db, sql: "SELECT userId FROM personas WHERE pid = ?", arguments: [pid]) }
     }

@@ -31,6 +31,22 @@ extension PostgresStore {
         ).first
     }
 
+    func allKeys() async throws -> [KeyRecord] {
+        try await records("SELECT \(unescaped: KeyRecord.postgresColumns) FROM api_keys ORDER BY created_at, id", KeyRecord.init(postgres:))
+    }
+
+    func deleteKey(id: String, hash: String) async throws -> String? {
+        try await transaction { connection in
+            var deleted: String?
+            for try await found in try await connection.query(
+                "DELETE FROM api_keys WHERE id = \(id) OR hash = \(hash) RETURNING id", logger: self.logger
+            ).decode(String.self) {
+                deleted = found
+            }
+            return deleted
+        }
+    }
+
     func personaOwner(_ pid: Int64) async throws -> String? {
         try await records("SELECT user_id FROM personas WHERE pid = \(pid)") { try $0.decode(String.self) }.first
     }
