@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Lightfield validation and auth")
 struct LightfieldValidationTests {
-    @Test("missing or unknown key → 401; missing or wrong version → 400 invalid_version")
+    @Test("missing, malformed or unknown key → 401 with its Bearer challenge (WWW-Authenticate); missing or wrong version → 400 invalid_version")
     func authAndVersion() async throws {
         try await TestServer.with { ts in
             let url = "\(ts.baseURL)/v1/files"
@@ -14,8 +14,12 @@ struct LightfieldValidationTests {
             #expect(noKey.status == 401)
             #expect(noKey.errorCode == "unauthorized")
             #expect((noKey.json["error"] as? [String: Any])?["message"] is String)
+            #expect(noKey.header("WWW-Authenticate") == #"Bearer realm="hoist""#)
             let badKey = try await TestHTTP.send(.POST, url, headers: TestHTTP.lightfield("hk_nope"), body: body)
             #expect(badKey.status == 401)
+            #expect(badKey.header("WWW-Authenticate") == #"Bearer realm="hoist", error="invalid_token""#)
+            let basic = try await TestHTTP.send(.POST, url, headers: [("Authorization", "Basic dTpw"), ("Lightfield-Version", "2026-03-01")], body: body)
+            #expect(basic.status == 401 && basic.header("WWW-Authenticate") == #"Bearer realm="hoist", error="invalid_request""#)
             let noVersion = try await TestHTTP.send(.POST, url, headers: [("Authorization", "Bearer \(ts.key)")], body: body)
             #expect(noVersion.status == 400)
             #expect(noVersion.errorCode == "invalid_version")

@@ -77,6 +77,7 @@ struct LuwTests {
             let anonymous = try await LuwCalls(baseURL: ts.baseURL, key: "nope").upload(filename: "a.jpg")
             #expect(anonymous.status == 401)
             #expect(anonymous.errorCode == "unauthorized")
+            #expect(anonymous.header("WWW-Authenticate") == #"Bearer realm="hoist", error="invalid_token""#)
             let reader = LuwCalls(baseURL: ts.baseURL, key: try await ts.makeKey(scopes: ["files:read"], personas: [5]))
             #expect(try await reader.upload(filename: "a.jpg").status == 403)
             #expect(try await luw.finalize("\(ts.baseURL)/cdn/luwai/100/never.jpg").status == 404)

@@ -24,10 +24,10 @@ extension MetadataStore {
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized() }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIError.unauthorized("the Authorization header must be \"Bearer <key>\"")
+            throw APIError.unauthorized("the Authorization header must be \"Bearer <key>\"", bearerError: "invalid_request")
         }
         let key = parts[1].trimmingWhitespace()
-        guard let record = try await keyRecord(for: key) else { throw APIError.unauthorized() }
+        guard let record = try await keyRecord(for: key) else { throw APIError.unauthorized(bearerError: "invalid_token") }
         return Caller(
             userId: record.userId,
             scopes: Set(record.scopes.split(separator: ",").map(String.init)),

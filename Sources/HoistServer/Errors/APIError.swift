@@ -26,8 +26,12 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     static func notImplemented(_ message: String) -> APIError {
         APIError(.notImplemented, "not_implemented", message)
     }
-    static func unauthorized(_ message: String = "missing or unknown API key") -> APIError {
-        APIError(.unauthorized, "unauthorized", message)
+    /// A 401, with the `WWW-Authenticate` challenge RFC 9110 requires of one: the Bearer
+    /// scheme (RFC 6750), and `invalid_request` (a malformed header) or `invalid_token` (a
+    /// key the store does not know) when a key was given.
+    static func unauthorized(_ message: String = "missing or unknown API key", bearerError: String? = nil) -> APIError {
+        let challenge = #"Bearer realm="hoist""# + (bearerError.map { #", error="\#($0)""# } ?? "")
+        return APIError(.unauthorized, "unauthorized", message, headers: [.wwwAuthenticate: challenge])
     }
     static func missingScope(_ scope: String) -> APIError {
         APIError(.forbidden, "missing_scope", "this key lacks the \(scope) scope")
