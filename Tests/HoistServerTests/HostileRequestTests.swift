@@ -56,6 +56,44 @@ struct HostileRequestTests {
         }
     }
 
+    @Test("a body with a Content-Encoding other than identity → 415 with Accept-Encoding: identity, in the route's dialect (on the head, before a 100 Continue); nothing of it is stored; identity, or a coding on a request with no body, is taken", .diskBlobsOnly)
+    func contentCodings() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(purpose: "general", filename: "c.txt", sizeBytes: 3)
+            let id = try #require(created.string("id"))
+            for coding in ["gzip", "identity, br", "x-anything"] {
+                let put = try await lf.put(created, body: Data("abc".utf8), override: ["Content-Encoding": coding])
+                #expect(put.status == 415 && put.errorCode == "unsupported_media_type", "\(coding): \(put.text)")
+                #expect(put.header("Accept-Encoding") == "identity")
+            }
+            #expect(try await lf.complete(id).errorCode == "upload_missing")
+            // Refused on the head: no 100 Continue for a body that could not be stored.
+            let url = try #require(created.string("uploadUrl"))
+            let raw = try RawConnection(port: ts.server.port)
+            raw.send("PUT \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\n"
+                + "Content-Encoding: gzip\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+            let head = await raw.readResponse()
+            #expect(head.hasPrefix("HTTP/1.1 415"), "\(head)")
+            #expect(try await lf.put(created, body: Data("abc".utf8), override: ["Content-Encoding": "identity"]).status == 200)
+
+            let body = TestHTTP.json(["purpose": "general", "filename": "a.txt", "mimeType": "text/plain", "sizeBytes": 1])
+            let gzipped = try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files",
+                                                  headers: TestHTTP.lightfield(ts.key) + [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+                                                  body: body)
+            #expect(gzipped.status == 415 && gzipped.errorCode == "unsupported_media_type", "\(gzipped.text)")
+            // A coding named on a request with no body describes nothing.
+            let listed = try await TestHTTP.send(.GET, "\(ts.baseURL)/v1/files", headers: TestHTTP.lightfield(ts.key) + [("Content-Encoding", "gzip")])
+            #expect(listed.status == 200, "\(listed.text)")
+
+            let luw = LuwCalls(baseURL: ts.baseURL, key: try await ts.makeKey(scopes: ["files:create", "files:read"], personas: [5]))
+            let session = try await luw.upload(filename: "p.png")
+            let signed = try #require(session.string("signed_url"))
+            let coded = try await luw.put(signed, body: Data("png".utf8), contentType: "image/png", extra: [("Content-Encoding", "gzip")])
+            #expect(coded.status == 415 && coded.json["status"] as? Bool == false && coded.string("error") == "unsupported_media_type", "\(coded.text)")
+        }
+    }
+
     @Test("JSON Foundation would take but RFC 8259 does not: a trailing comma, a name twice, UTF-16, a BOM → 400")
     func strictJSON() async throws {
         try await TestServer.with { ts in

@@ -52,6 +52,13 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     static func unsupportedType(_ name: String) -> APIError {
         APIError(.badRequest, "unsupported_type", "\(name): unsupported file type")
     }
+    /// A body sent with a content coding (`Content-Encoding: gzip`): the server stores and
+    /// reads bodies as they are, so taking it would keep the coded bytes as the file.
+    static func unsupportedContentEncoding(_ coding: String) -> APIError {
+        APIError(.unsupportedMediaType, "unsupported_media_type",
+                 "Content-Encoding \(coding) is not supported: send the body as it is, without a content coding",
+                 headers: [.acceptEncoding: "identity"])
+    }
     static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "file_too_large", message) }
     static func notFound(_ what: String = "no such file") -> APIError { APIError(.notFound, "not_found", what) }
     static func notPending(_ status: String) -> APIError {

@@ -13,6 +13,7 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
+            try ContentCoding.check(request.headers)
             return try await next(request, context)
         } catch let error as DialectError {
             return try error.response(from: request, context: context)

@@ -64,6 +64,7 @@ struct StorageGate: Sendable {
         try checkURL(method: method, target: target, headers: headers, now: now)
         guard let session else { throw .notFound() }
         if method == .put {
+            try ContentCoding.check(headers)
             switch session.status {
             case .pending where session.expiresAt > now: break
             case .pending, .expired: throw .urlExpired()
