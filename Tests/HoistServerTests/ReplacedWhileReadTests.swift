@@ -41,14 +41,14 @@ import Testing
             let key = try #require(try await store.session(id: id, now: Date())?.objectKey)
             let stale = try #require(try await store.object(at: key))
 
-            let opened = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-file.png")
+            let opened = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-file.png", request: [:])
             let second = try await luw.upload(filename: "x12tmp-file.png")
             #expect(try await luw.put(try #require(second.string("signed_url")), body: new, contentType: "image/png").status == 200)
             #expect(try await store.object(at: key)?.blobId != stale.blobId, "the old blob's file is deleted")
 
             #expect(opened.status == .ok && opened.headers[.contentLength] == "200000")
             #expect(try await Self.body(of: opened) == old, "opened before the replace: the old bytes, whole")
-            let late = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-file.png")
+            let late = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-file.png", request: [:])
             #expect(late.headers[.contentLength] == "150000")
             #expect(try await Self.body(of: late) == new, "read before, served after: the name's new bytes")
             #expect(try await TestHTTP.send(.GET, try #require(second.string("final_url"))).body == new)

@@ -225,7 +225,7 @@ struct SmallBodyTests {
             }
             #expect(try await TestHTTP.send(.GET, try #require(first.string("final_url"))).text == "two")
             // The final URL's own route, given the stale record, serves the name's new bytes.
-            let served = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-race.png")
+            let served = try await ts.server.state.blobs.serveFinal(stale, filename: "x12tmp-race.png", request: [:])
             #expect(served.status == .ok)
             #expect(served.headers[.contentLength] == "3")
             #expect(served.headers[.eTag] == "\"\(MD5Hex.of(Data("two".utf8)))\"")

@@ -34,8 +34,8 @@ protocol BlobStore: Sendable {
     /// ``MetadataStore/finalize(objectKey:userId:now:checking:)`` does, after making sure no
     /// upload URL can write its bytes again; true when this call completed its session.
     func finalize(objectKey key: String, userId: String, now: Date) async throws -> Bool
-    /// The answer to a Luw final URL for `object`.
-    func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response
+    /// The answer to a Luw final URL for `object`, to a request with `headers` (its `Range`).
+    func serveFinal(_ object: ObjectRecord, filename: String, request headers: HTTPFields) async throws -> Response
     /// Deletes one blob; whether it is gone now (a DELETE the store refused or never
     /// answered: false, and left to the sweeper).
     func deleteOne(_ id: String) async -> Bool
@@ -83,21 +83,21 @@ struct DiskBlobs: BlobStore {
         try await store.finalize(objectKey: key, userId: userId, now: now, checking: nil) == .finalized(fresh: true)
     }
 
-    func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response {
+    func serveFinal(_ object: ObjectRecord, filename: String, request headers: HTTPFields) async throws -> Response {
         do {
-            return try await finalResponse(object, filename: filename)
+            return try await finalResponse(object, filename: filename, request: headers)
         } catch let error as APIError where error.status == .notFound {
             // A PUT to the same name committed after the route read the object, and its
             // bytes (kept body or file) went with it: the URL serves the name's latest
             // bytes, as it would a moment later. Once: a name replaced again meanwhile is
             // answered 404.
             guard let current = try await store.object(at: object.objectKey), current.blobId != object.blobId else { throw error }
-            return try await finalResponse(current, filename: filename)
+            return try await finalResponse(current, filename: filename, request: headers)
         }
     }
 
-    private func finalResponse(_ object: ObjectRecord, filename: String) async throws -> Response {
-        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, store: store)
+    private func finalResponse(_ object: ObjectRecord, filename: String, request: HTTPFields) async throws -> Response {
+        var response = try await ObjectResponse.make(object, filename: filename, blobs: disk, store: store, request: request)
         if let cache = object.cacheControl { response.headers[.cacheControl] = cache }
         if let expires = object.expiresHeader { response.headers[.expires] = expires }
         return response

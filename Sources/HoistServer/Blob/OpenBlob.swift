@@ -27,12 +27,12 @@ final class OpenBlob: Sendable {
 
     deinit { close(descriptor) }
 
-    /// The first `size` bytes, read a chunk at a time off the event loops.
-    func body(size: Int64, chunk: Int = 128 * 1024) -> ResponseBody {
+    /// `length` bytes from `start`, read a chunk at a time off the event loops.
+    func body(from start: Int64 = 0, length size: Int64, chunk: Int = 128 * 1024) -> ResponseBody {
         ResponseBody(contentLength: Int(size)) { [self] writer in
             var offset: Int64 = 0
             while offset < size {
-                let (length, at) = (Int(min(Int64(chunk), size - offset)), offset)
+                let (length, at) = (Int(min(Int64(chunk), size - offset)), start + offset)
                 let buffer = try await NIOThreadPool.singleton.runIfActive { try self.read(length, at: at) }
                 offset += Int64(buffer.readableBytes)
                 try await writer.write(buffer)

@@ -172,8 +172,8 @@ struct S3Blobs: BlobStore {
     }
 
     /// The CDN shape stays; the bytes come from the bucket by a short presigned GET, inline
-    /// unless the type could run script.
-    func serveFinal(_ object: ObjectRecord, filename: String) async throws -> Response {
+    /// unless the type could run script. The store answers a `Range` itself.
+    func serveFinal(_ object: ObjectRecord, filename: String, request headers: HTTPFields) async throws -> Response {
         let current = now()
         let essence = ContentSafety.essence(of: object.contentType)
         // Bytes not yet finalized are at their session's key, which its URL can still write

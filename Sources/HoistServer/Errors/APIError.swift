@@ -61,6 +61,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
     }
     static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "file_too_large", message) }
     static func notFound(_ what: String = "no such file") -> APIError { APIError(.notFound, "not_found", what) }
+    /// A `Range` none of whose bytes the object has: 416 with the object's size.
+    static func rangeNotSatisfiable(size: Int64) -> APIError {
+        APIError(.rangeNotSatisfiable, "range_not_satisfiable", "the object has \(size) bytes; the range asked for none of them",
+                 headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"])
+    }
     static func notPending(_ status: String) -> APIError {
         APIError(.conflict, "not_pending", "the upload session is \(status), not PENDING")
     }

@@ -31,20 +31,36 @@ enum ObjectResponse {
         return tags.contains { tag in tag == "*" || tag == etag || tag == weak }
     }
 
-    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore) async throws -> Response {
+    /// The object, or the one byte range of it `request` asks for (``ByteRange``): 200 with
+    /// `Accept-Ranges: bytes`, 206 with `Content-Range`, or 416.
+    static func make(_ object: ObjectRecord, filename: String, blobs: DiskBlobStore, store: any MetadataStore,
+                     request: HTTPFields = [:]) async throws -> Response {
+        let etag = "\"\(object.md5)\""
+        let bytes: ClosedRange<Int64>?
+        switch ByteRange.requested(by: request, size: object.size, etag: etag) {
+        case .whole: bytes = nil
+        case .part(let part): bytes = part
+        case .unsatisfiable: throw APIError.rangeNotSatisfiable(size: object.size)
+        }
+        let offset = bytes?.lowerBound ?? 0
+        let length = bytes.map { $0.upperBound - $0.lowerBound + 1 } ?? object.size
         let body: ResponseBody
         if DiskBlobStore.isInline(object.blobId) {
-            body = ResponseBody(byteBuffer: ByteBuffer(bytes: try await keptBytes(of: object, store: store)))
+            let kept = try await keptBytes(of: object, store: store)
+            body = ResponseBody(byteBuffer: ByteBuffer(bytes: kept[Int(offset)..<Int(offset + length)]))
         } else {
             // Deleted since the object was read: a PUT replaced it, or the sweep took it.
             guard let blob = try OpenBlob(path: blobs.path(of: object.blobId)) else { throw APIError.notFound() }
-            body = blob.body(size: object.size)
+            body = blob.body(from: offset, length: length)
         }
         var headers = HTTPFields()
         ContentSafety.apply(to: &headers, contentType: object.contentType, filename: filename)
-        headers[.contentLength] = String(object.size)
-        headers[.eTag] = "\"\(object.md5)\""
-        return Response(status: .ok, headers: headers, body: body)
+        headers[.contentLength] = String(length)
+        headers[.eTag] = etag
+        headers[.acceptRanges] = "bytes"
+        guard let bytes else { return Response(status: .ok, headers: headers, body: body) }
+        headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(object.size)"
+        return Response(status: .partialContent, headers: headers, body: body)
     }
 
     /// The bytes of an object whose body the metadata store keeps.

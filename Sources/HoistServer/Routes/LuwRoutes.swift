@@ -95,7 +95,7 @@ struct LuwRoutes: Sendable {
         if state.disk != nil, let unchanged = ObjectResponse.notModified(object, request: request.headers, servesStoredHeaders: true) {
             return unchanged
         }
-        return try await state.blobs.serveFinal(object, filename: decoded)
+        return try await state.blobs.serveFinal(object, filename: decoded, request: request.headers)
     }
 }
 

@@ -127,6 +127,6 @@ struct StorageRoutes: Sendable {
               let object = try await state.store.object(at: session.objectKey), object.sessionId == session.id
         else { throw APIError.notFound() }
         if let unchanged = ObjectResponse.notModified(object, request: request.headers) { return unchanged }
-        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, store: state.store)
+        return try await ObjectResponse.make(object, filename: session.filename, blobs: disk, store: state.store, request: request.headers)
     }
 }
