@@ -28,7 +28,7 @@ struct CORSTests {
             let put = try await TestHTTP.send(.PUT, signed, headers: [("Origin", "https://example.test")], body: Data("{}".utf8))
             #expect(put.status == 200)
             #expect(put.header("Access-Control-Allow-Origin") == "*")
-            #expect(put.header("Access-Control-Expose-Headers") == "ETag")
+            #expect(put.header("Access-Control-Expose-Headers") == "ETag, Content-Range, Accept-Ranges")
 
             let error = try await TestHTTP.send(.POST, "\(ts.baseURL)/v2/upload", headers: [("Origin", "https://example.test")])
             #expect(error.status == 401)

@@ -83,13 +83,13 @@ struct HostAndRouteTests {
             #expect(cdnMissing.json["status"] as? Bool == false)
 
             let cases: [(HTTPMethodName, String, String, Bool)] = [
-                (.DELETE, "/v1/files/fil_x", "GET, HEAD", false),
-                (.PUT, "/v1/files", "GET, HEAD, POST", false),
-                (.GET, "/v1/files/fil_x/complete", "POST", false),
-                (.GET, "/v2/upload", "POST", true),
-                (.POST, "/v2/finalize_upload", "GET", true),
-                (.DELETE, "/storage/upl_x/a.jpg", "GET, HEAD, PUT", true),
-                (.POST, "/storage/fil_x/a.txt", "GET, HEAD, PUT", false),
+                (.DELETE, "/v1/files/fil_x", "GET, HEAD, OPTIONS", false),
+                (.PUT, "/v1/files", "GET, HEAD, OPTIONS, POST", false),
+                (.GET, "/v1/files/fil_x/complete", "OPTIONS, POST", false),
+                (.GET, "/v2/upload", "OPTIONS, POST", true),
+                (.POST, "/v2/finalize_upload", "GET, OPTIONS", true),
+                (.DELETE, "/storage/upl_x/a.jpg", "GET, HEAD, OPTIONS, PUT", true),
+                (.POST, "/storage/fil_x/a.txt", "GET, HEAD, OPTIONS, PUT", false),
             ]
             for (method, path, allow, luw) in cases {
                 let answer = try await TestHTTP.send(method.nio, "\(base)\(path)", headers: auth)
@@ -102,6 +102,22 @@ struct HostAndRouteTests {
         }
     }
 
+    @Test("a plain OPTIONS (no preflight) → 204 with the path's Allow, OPTIONS among it; on no route → 404; a preflight is still the CORS answer")
+    func plainOptions() async throws {
+        try await TestServer.with { ts in
+            for (path, allow) in [("/v1/files", "GET, HEAD, OPTIONS, POST"), ("/v1/files/fil_x/complete", "OPTIONS, POST"),
+                                  ("/storage/fil_x/a.txt", "GET, HEAD, OPTIONS, PUT"), ("/v2/finalize_upload", "GET, OPTIONS")] {
+                let answer = try await TestHTTP.send(.OPTIONS, ts.baseURL + path)
+                #expect(answer.status == 204 && answer.header("Allow") == allow, "\(path): \(answer.status) \(String(describing: answer.header("Allow")))")
+            }
+            let nowhere = try await TestHTTP.send(.OPTIONS, ts.baseURL + "/v9/nothing")
+            #expect(nowhere.status == 404 && nowhere.errorCode == "not_found", "\(nowhere.text)")
+            let preflight = try await TestHTTP.send(.OPTIONS, ts.baseURL + "/v1/files",
+                                                    headers: [("Origin", "https://page.example"), ("Access-Control-Request-Method", "POST")])
+            #expect(preflight.status == 204 && preflight.header("Access-Control-Allow-Methods") == "GET, POST, PUT, OPTIONS")
+        }
+    }
+
     @Test("every response carries CORS headers, errors and early Expect: 100-continue answers included", .diskBlobsOnly)
     func corsEverywhere() async throws {
         try await TestServer.with { ts in
@@ -109,7 +125,7 @@ struct HostAndRouteTests {
             for url in ["\(ts.baseURL)/nowhere", "\(ts.baseURL)/v1/files", "\(ts.baseURL)/openapi.json"] {
                 let answer = try await TestHTTP.send(.GET, url, headers: origin)
                 #expect(answer.header("Access-Control-Allow-Origin") == "*", "\(url)")
-                #expect(answer.header("Access-Control-Expose-Headers") == "ETag")
+                #expect(answer.header("Access-Control-Expose-Headers") == "ETag, Content-Range, Accept-Ranges")
             }
             let created = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).create(sizeBytes: 3)
             let url = try #require(created.string("uploadUrl"))

@@ -36,7 +36,7 @@ struct CORSPolicy: Sendable {
     /// Allowed origins; `nil` allows any.
     let allowedOrigins: [String]?
 
-    static let allowedHeaders = "Authorization, Content-Type, Cache-Control, Expires, Lightfield-Version, If-None-Match"
+    static let allowedHeaders = "Authorization, Content-Type, Cache-Control, Expires, Lightfield-Version, If-None-Match, Range, If-Range"
 
     func allows(_ origin: String) -> Bool {
         allowedOrigins.map { $0.contains(origin) } ?? true
@@ -54,7 +54,7 @@ struct CORSPolicy: Sendable {
             guard let origin, allows(origin) else { return fields }
             fields[.accessControlAllowOrigin] = origin
         }
-        fields[.accessControlExposeHeaders] = "ETag"
+        fields[.accessControlExposeHeaders] = "ETag, Content-Range, Accept-Ranges"
         return fields
     }
 }

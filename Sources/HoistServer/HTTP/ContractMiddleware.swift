@@ -14,6 +14,12 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             try ContentCoding.check(request.headers)
+            // A plain OPTIONS (a preflight never gets here): what the path answers, in `Allow`.
+            if request.method == .options {
+                let allowed = routes.value.allowedMethods(for: request.uri.path)
+                guard !allowed.isEmpty else { throw APIError.noRoute(request.uri.path) }
+                return Response(status: .noContent, headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+            }
             return try await next(request, context)
         } catch let error as DialectError {
             return try error.response(from: request, context: context)

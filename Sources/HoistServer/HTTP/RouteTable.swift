@@ -40,6 +40,8 @@ struct RouteTable: Sendable {
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         var methods = methods(for: path)
         if answersHead(path) { methods.append(.head) }
+        // Every route answers OPTIONS: a preflight (CORSMiddleware), or a plain one (Allow).
+        if !methods.isEmpty { methods.append(.options) }
         return methods.sorted { $0.rawValue < $1.rawValue }
     }
 
