@@ -99,7 +99,7 @@ struct TUICommand: AsyncParsableCommand {
 
     /// `path` made absolute, if it is a directory.
     static func directory(_ path: String) throws -> String {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let absolute = UploadEngine.absolute(path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("\(path) is not a directory")

@@ -413,6 +413,25 @@ struct BackgroundEngineTests {
             }
         }
     }
+
+    @Test("a `..` after a link goes up from where the link leads, as the kernel reads it, through the background engine as in the foreground: the same file")
+    func dotDotAfterALink() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = try uploadCLIFiles([("other/x.txt", 100), ("sub/keep.txt", 5)])
+                defer { try? FileManager.default.removeItem(atPath: files) }
+                try FileManager.default.createSymbolicLink(atPath: files + "/sub/up", withDestinationPath: "../other")
+                // By its text, sub/up/../other/x.txt is sub/other/x.txt, which is not there.
+                let given = files + "/sub/up/../other/x.txt"
+                for mode in [[], ["--foreground"]] {
+                    let run = try await home.run(["upload", given] + home.endpoint + mode)
+                    #expect(run.status == 0, "\(mode): \(run.stdout) \(run.stderr)")
+                    #expect(run.stdout.hasPrefix("completed \(files)/other/x.txt fil_"), "\(mode): \(run.stdout)")
+                }
+                #expect(try await serverFiles(server).count == 1)
+            }
+        }
+    }
 }
 
 /// Whether the queue row of `name` says done (in the queue pane: the right one, after `││`).

@@ -278,7 +278,7 @@ extension UploadEngine {
             // The name as given (a symlink keeps its own), unless it ends in `..`, which
             // names the directory it leads to.
             guard parts.last == ".." else { return (given as NSString).lastPathComponent }
-            return ((absolute ?? URL(fileURLWithPath: given).standardizedFileURL.path) as NSString).lastPathComponent
+            return ((absolute ?? Self.absolute(given)) as NSString).lastPathComponent
         }
         return parts.joined(separator: "/")
     }
@@ -415,7 +415,7 @@ extension UploadEngine {
 
     /// `path` made absolute and standard: links resolved where they lead, `.` and `..`
     /// components and doubled slashes gone (``PathStandardizer``).
-    static func absolute(_ path: String) -> String {
+    public static func absolute(_ path: String) -> String {
         var standardizer = PathStandardizer()
         return standardizer.absolute(path)
     }

@@ -22,7 +22,9 @@ extension UploadCommand {
             throw AgentFailure.report(error)
         }
         let dialect = connection.greeting.profile.dialect
-        let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        // Where each leads, as the engine resolves it (a `..` after a link goes up from the
+        // link's target, as the kernel reads it), so that both ways name the same files.
+        let absolute = paths.map(UploadEngine.absolute)
         let names = zip(paths, absolute).map { UploadEngine.relativeName($0, absolute: $1) }
         if detach {
             // In parts with no backlog: the whole tree is queued at once, and each part's
