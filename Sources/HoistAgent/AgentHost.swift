@@ -338,18 +338,18 @@ public actor AgentHost {
         let previous = lastAdd[id]?.task
         // Behind another add it may wait for minutes: journaled now, so that a kill
         // meanwhile does not lose it (the add ends the record, as its own).
-        let record = journaled ?? (previous == nil ? nil : engine.journalWalk(paths))
+        let record = journaled ?? (previous == nil ? nil : engine.journalWalk(paths, names: names))
         // Told after the journal has them: what a view counts as waiting survives a kill.
         tellWaiting()
         // Waiting its turn, an add the journal holds keeps no copy of its paths: they are
         // read back when it starts, as the embedded engine's adds are. The TUI sends a `u`
         // of 100,000 files as slices of 4,096, all at once, and the slices behind the
-        // first held every path as a `String` meanwhile. Named paths stay held: the journal
-        // keeps paths, not the names they go by.
+        // first held every path as a `String` meanwhile. Names too: the record keeps them.
         // Absolute paths only: the journal keeps relative ones made absolute, and a file's
         // default name comes from the path as given.
-        let readBack = previous != nil && record != nil && names == nil && paths.allSatisfy { $0.hasPrefix("/") }
+        let readBack = previous != nil && record != nil && paths.allSatisfy { $0.hasPrefix("/") }
         let held = readBack ? [] : paths
+        let heldNames = readBack ? nil : names
         addSerial += 1
         let serial = addSerial
         let task = Task {
@@ -368,7 +368,7 @@ public actor AgentHost {
                     lost = Self.journalLoss + " could not be read back from the journal (\(error)); none was queued here"
                 }
             }
-            async let walked = engine.add(paths: toWalk, names: names, backlog: backlog, parts: parts, walk: walkRecord)
+            async let walked = engine.add(paths: toWalk, names: heldNames, backlog: backlog, parts: parts, walk: walkRecord)
             for await ids in parts.batches { answer(ids, tag: walk.tag, more: true, to: walk.connection, walk: key) }
             _ = await walked
             // A stop or cancel that came first is the reason, as for any add stopped before its turn.

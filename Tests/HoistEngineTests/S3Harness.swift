@@ -29,7 +29,8 @@ struct S3Harness {
 
     static let key = APIKey(signing: SigV4Credentials(accessKeyID: "AKIDTEST", secretAccessKey: "test-secret"))
 
-    func engine(_ profile: Profile, journal: String? = nil, rateLimit: Int64? = nil, partJobs: Int = 4) throws -> UploadEngine {
+    func engine(_ profile: Profile, journal: String? = nil, rateLimit: Int64? = nil, partJobs: Int = 4,
+                configure: (inout EngineConfiguration) -> Void = { _ in }) throws -> UploadEngine {
         var config = EngineConfiguration(profile: profile, key: Self.key)
         config.journalPath = journal
         config.rateLimit = rateLimit
@@ -39,6 +40,7 @@ struct S3Harness {
         config.retryPolicy = .standard
         // One journal key whichever way (direct or through the proxy) the engine goes.
         config.journalEndpoint = "s3-test:" + bucket
+        configure(&config)
         return try UploadEngine(configuration: config)
     }
 

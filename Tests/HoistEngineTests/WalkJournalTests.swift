@@ -16,7 +16,8 @@ import Testing
 
     /// The walk records the journal at `journal` holds for the tests' endpoint.
     private func walks(_ journal: String) throws -> (ids: [Int64], paths: [String]) {
-        try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint")
+        let walks = try Journal.open(path: journal).unfinishedWalks(endpoint: "test-endpoint")
+        return (walks.ids, walks.paths)
     }
 
     /// A paused engine journaling at `journal`, with an add of `paths` started and held for

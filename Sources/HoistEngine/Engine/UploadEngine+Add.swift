@@ -65,7 +65,9 @@ extension UploadEngine {
     public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil, parts: AddParts? = nil,
                     walk: WalkRecord? = nil) async -> [JobID] {
         defer { parts?.finish() }
-        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts, paths: paths)
+        // An add journaled ahead (or a walk taken over) names its paths as its record says.
+        let names = names ?? walk.flatMap { try? journal.walkNames($0.id) } ?? nil
+        var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts, paths: paths, names: names)
         batch.walk = walk?.id
         var standardizer = PathStandardizer()
         for (index, given) in paths.enumerated() {
@@ -86,8 +88,8 @@ extension UploadEngine {
                 case .file(let file):
                     // Unnamed (the current directory): its files' paths below it, without the `/`.
                     let naming: JobRunner.Naming = name.isEmpty
-                        ? .underRoot("", dropping: path.hasSuffix("/") ? path.count : path.count + 1)
-                        : .underRoot(name, dropping: path.count)
+                        ? .underRoot("", dropping: path.hasSuffix("/") ? path.utf8.count : path.utf8.count + 1)
+                        : .underRoot(name, dropping: path.utf8.count)
                     batch.pending.append(candidate(file, naming: naming))
                 case .refused(let path, let error): batch.pending.append(.refused(path, error))
                 }
@@ -103,8 +105,18 @@ extension UploadEngine {
     /// its walk itself). For a front end that hands over paths the engine will not take for
     /// a while: the TUI's `u` goes a slice at a time, each slice's add waiting behind one
     /// held for room, and a kill meanwhile must not lose the slices not begun.
-    public nonisolated func journalWalk(_ paths: [String]) -> WalkRecord? {
-        (try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(paths))).map(WalkRecord.init)
+    ///
+    /// `names`: what `add` is given as its `names`, if anything. The record keeps the name of
+    /// each path unless every one is its path's last component (the TUI's absolute paths):
+    /// a path given relative (`a/b/photos`) is named by more than its record's absolute path
+    /// says, and a run that takes the walk over must name its files the same.
+    public nonisolated func journalWalk(_ paths: [String], names: [String]? = nil) -> WalkRecord? {
+        let absolute = Self.walkPaths(paths)
+        let named = paths.indices.map { index in
+            names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(paths[index], absolute: absolute[index])
+        }
+        let kept = zip(named, absolute).allSatisfy { $0 == ($1 as NSString).lastPathComponent } ? nil : named
+        return (try? journal.beginWalk(endpoint: configuration.journalKey, paths: absolute, names: kept)).map(WalkRecord.init)
     }
 
     /// The paths `walk` keeps (absolute), read back from the journal: an add journaled
@@ -145,10 +157,11 @@ extension UploadEngine {
     /// at a time, with `walk`. `paused`: pause first, when there is anything, so that none
     /// starts before the user says.
     public func resumeUnfinished(paused: Bool = false) async -> Resumed {
-        let left = unfinished()
+        let left = unfinishedNamed()
         if paused, !left.jobs.isEmpty || !left.walks.isEmpty { pause() }
-        let walk = takeOverWalks(left.walks)
-        let jobs = left.jobs.isEmpty ? [] : await add(paths: left.jobs)
+        let walk = takeOverWalks(left.walks, names: left.walkNames)
+        // Under the names they were queued with: a row or walk of `a/b/photos` is not `photos`.
+        let jobs = left.jobs.isEmpty ? [] : await add(paths: left.jobs, names: left.jobNames)
         return Resumed(jobs: jobs, walkPaths: left.walks, walk: walk)
     }
 
@@ -156,9 +169,11 @@ extension UploadEngine {
     /// the add that will take them on (its `walk`), and ends the old records in the same
     /// transaction: a kill at any moment leaves them once, in old records or in the new
     /// one. The old records stay when the journal refuses the new one (nil).
-    func takeOverWalks(_ paths: [String]) -> WalkRecord? {
+    func takeOverWalks(_ paths: [String], names: [String]? = nil) -> WalkRecord? {
+        let absolute = Self.walkPaths(paths)
+        let kept = names.flatMap { names in zip(names, absolute).allSatisfy { $0 == ($1 as NSString).lastPathComponent } ? nil : names }
         guard !paths.isEmpty,
-              let id = try? journal.beginWalk(endpoint: configuration.journalKey, paths: Self.walkPaths(paths), replacing: resumedWalks)
+              let id = try? journal.beginWalk(endpoint: configuration.journalKey, paths: absolute, names: kept, replacing: resumedWalks)
         else { return nil }
         resumedWalks = []
         return WalkRecord(id: id)
@@ -186,6 +201,8 @@ extension UploadEngine {
         let parts: AddParts?
         /// The paths given to `add`, journaled as a walk once there is more than one batch.
         let paths: [String]
+        /// The names given with them, if any (kept with the walk).
+        let names: [String]?
         /// The walk's journal record, once made.
         var walk: Int64?
         /// The first path not wholly queued once what is pending is.
@@ -207,11 +224,11 @@ extension UploadEngine {
         // record is what the next engine resumes; one that has none yet gets one now
         // (nothing of it is queued), unless the shutdown drops what is unfinished.
         if shuttingDown {
-            if batch.walk == nil, keepOnCancel.isSet { batch.walk = journalWalk(batch.paths)?.id }
+            if batch.walk == nil, keepOnCancel.isSet { batch.walk = journalWalk(batch.paths, names: batch.names)?.id }
             return false
         }
         // More batches may follow: the files not reached yet are journaled before any is queued.
-        if !force, batch.walk == nil { batch.walk = journalWalk(batch.paths)?.id }
+        if !force, batch.walk == nil { batch.walk = journalWalk(batch.paths, names: batch.names)?.id }
         let ids = admit(batch.pending)
         // The walks ``unfinishedPaths()`` gave back are this add's now (or were re-added).
         endResumedWalks()
@@ -255,15 +272,24 @@ extension UploadEngine {
     /// walks cut short (no row yet). A front end may take the first at once and the second
     /// a window at a time: a walk stopped early leaves nothing behind, a row would.
     public func unfinished() -> (jobs: [String], walks: [String]) {
+        let left = unfinishedNamed()
+        return (left.jobs, left.walks)
+    }
+
+    /// ``unfinished()`` with the name each path was queued under (a row of an older hoist,
+    /// which kept none: its file name).
+    func unfinishedNamed() -> (jobs: [String], jobNames: [String], walks: [String], walkNames: [String]) {
         let key = configuration.journalKey
-        let jobs = ((try? journal.unfinished(endpoint: key)) ?? []).map(\.file.path)
-        guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return (jobs, []) }
+        let rows = (try? journal.unfinished(endpoint: key)) ?? []
+        let jobs = rows.map(\.file.path), jobNames = rows.map { $0.name ?? $0.file.name }
+        guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return (jobs, jobNames, [], []) }
         resumedWalks = walks.ids
         // A batch's rows and its walk's advance are two transactions: a kill between them
         // leaves that batch's files both as rows and as paths the walk had not reached. The
         // rows have them; given twice, a front end would count and list each twice.
         let queued = Set(jobs)
-        return (jobs, walks.paths.filter { !queued.contains($0) })
+        let left = zip(walks.paths, walks.names).filter { !queued.contains($0.0) }
+        return (jobs, jobNames, left.map(\.0), left.map(\.1))
     }
 
     /// The name a file keeps at its destination: the path as given when it is relative and
@@ -273,7 +299,9 @@ extension UploadEngine {
     /// (`a.jpg`, `sub/b.jpg`), never `./a.jpg`.
     public static func relativeName(_ given: String, absolute: String? = nil) -> String {
         let parts = given.split(separator: "/").filter { $0 != "." }
-        if !given.hasPrefix("/"), parts.isEmpty { return "" }
+        // The current directory, or the root: named by nothing (`/` is no name: its files
+        // keep their paths below it, `etc/hosts`, not `//etc/hosts`).
+        if parts.isEmpty { return "" }
         guard !given.hasPrefix("/"), !parts.contains("..") else {
             // The name as given (a symlink keeps its own), unless it ends in `..`, which
             // names the directory it leads to.
@@ -303,14 +331,14 @@ extension UploadEngine {
     /// killed) end in the same transaction: otherwise every start would bring it back.
     private func admit(_ candidates: [Candidate]) -> [JobID] {
         var keys = Set<JobKey>()
-        var fresh: [(index: Int, file: FileIdentity, stamp: FileIdentity.ChangeStamp?)] = []
+        var fresh: [(index: Int, file: FileIdentity, stamp: FileIdentity.ChangeStamp?, name: String)] = []
         var refused: [(path: String, reason: String)] = []
         for (index, candidate) in candidates.enumerated() {
             if case .refused(let path, let error) = candidate { refused.append((path, error.message)) }
-            guard case .file(let local, _) = candidate else { continue }
+            guard case .file(let local, let naming) = candidate else { continue }
             let key = local.jobKey
             guard inFlight[key] == nil, keys.insert(key).inserted else { continue }
-            fresh.append((index, local.identity, local.stamp))
+            fresh.append((index, local.identity, local.stamp, naming.name(of: local.identity)))
         }
         let endpoint = configuration.journalKey
         let admissions: Result<[Journal.Admission], EngineError>
@@ -318,7 +346,8 @@ extension UploadEngine {
             if fresh.isEmpty && refused.isEmpty {
                 admissions = .success([])
             } else {
-                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), stamps: fresh.map(\.stamp), refused: refused,
+                let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), stamps: fresh.map(\.stamp),
+                                                 names: fresh.map(\.name), refused: refused,
                                                  namesAreObjects: configuration.profile.dialect != .lightfield)
                 if admitted.abortsQueued > 0 { abortEndedUploads() }
                 admissions = .success(admitted.admissions)

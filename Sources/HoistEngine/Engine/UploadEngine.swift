@@ -275,7 +275,7 @@ public actor UploadEngine {
             job.mimeType = local.mimeType
             job.key = key
             job.queuedStamp = local.stamp
-            job.row = try journal.insert(endpoint: configuration.journalKey, file: local.identity)
+            job.row = try journal.insert(endpoint: configuration.journalKey, file: local.identity, name: job.remoteName)
         } catch {
             setPhase(id, .failed)
             emit(id, path: path, .queued(size: job.file.size))

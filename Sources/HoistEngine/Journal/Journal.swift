@@ -76,6 +76,10 @@ public struct Journal: Sendable {
         migrator.registerMigration("v7-job-stamp") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN stamp TEXT")
         }
+        // The name each job and walk was given (``JournalEntry/name``); NULL: a row of before.
+        migrator.registerMigration("v8-names") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN name TEXT; ALTER TABLE walk ADD COLUMN names BLOB")
+        }
         try migrator.migrate(db)
     }
 
@@ -92,14 +96,14 @@ public struct Journal: Sendable {
         AND (state IN ('creating', 'uploading', 'completing')
              OR (state = 'completed' AND (updatedAt > ?5 OR (updatedAt = ?5 AND id > ?3)))) LIMIT 1
         """
-    /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt, owner).
-    private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt, owner) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
+    /// A new `queued` row (arguments: endpoint, path, size, mtime, updatedAt, owner, name).
+    private static let insertQueued = "INSERT INTO job (endpoint, path, size, mtime, state, updatedAt, owner, name) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)"
 
-    /// Adds a job in state `queued` and returns its row id.
-    public func insert(endpoint: String, file: FileIdentity) throws(EngineError) -> Int64 {
+    /// Adds a job in state `queued`, the file given `name`, and returns its row id.
+    public func insert(endpoint: String, file: FileIdentity, name: String? = nil) throws(EngineError) -> Int64 {
         try write { db in
             try db.cachedStatement(sql: Self.insertQueued).execute(
-                arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970, run?.owner])
+                arguments: [endpoint, file.path, file.size, file.mtimeNanos, Date().timeIntervalSince1970, run?.owner, name])
             return db.lastInsertedRowID
         }
     }
@@ -125,8 +129,15 @@ public struct Journal: Sendable {
     /// `stamps`: each file's change stamp now, where known (in `files`' order). A completed
     /// row whose stamp is another answers for nothing: the file was written since its upload
     /// though its size and mtime say otherwise (`touch -r`, `cp -p`, a file renamed over it).
+    ///
+    /// `names`: the name each file is given now (in `files`' order), kept in its new row.
+    /// Where names are objects, a row of the file under another name answers for nothing
+    /// either: that object is not the one asked for (`2024/a.jpg`, then `photos/2024/a.jpg`),
+    /// so the file is uploaded under the new name, and an unfinished row of the old one
+    /// ends (its multipart upload aborted). Rows of an older hoist, which kept no name, are
+    /// trusted as before.
     public func admit(endpoint: String, files: [FileIdentity], stamps: [FileIdentity.ChangeStamp?] = [],
-                      refused: [(path: String, reason: String)] = [],
+                      names: [String] = [], refused: [(path: String, reason: String)] = [],
                       namesAreObjects: Bool = false) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
@@ -137,8 +148,10 @@ public struct Journal: Sendable {
             var firstNew: Int64?
             let admissions = try files.enumerated().map { index, file in
                 let arguments: StatementArguments = [endpoint, file.path, file.size, file.mtimeNanos]
+                let name = index < names.count ? names[index] : nil
                 if let found = try Row.fetchOne(newest, arguments: arguments),
-                   !Self.rewritten(found, now: index < stamps.count ? stamps[index] : nil) {
+                   !Self.rewritten(found, now: index < stamps.count ? stamps[index] : nil),
+                   !(namesAreObjects && Self.renamed(found, to: name)) {
                     let row = Self.entry(found)
                     if !row.state.isFinal {
                         // Another run uploads it now: not this one's to take.
@@ -154,7 +167,7 @@ public struct Journal: Sendable {
                         if !replaced { return Admission.known(row) }
                     }
                 }
-                try insert.execute(arguments: arguments + [now, run?.owner])
+                try insert.execute(arguments: arguments + [now, run?.owner, name])
                 let row = db.lastInsertedRowID
                 firstNew = firstNew ?? row
                 return Admission.new(row: row)
@@ -177,6 +190,12 @@ public struct Journal: Sendable {
             }
             return Admitted(admissions: admissions, abortsQueued: abortsQueued)
         }
+    }
+
+    /// Whether `row` was given another name than `name` (neither unknown).
+    private static func renamed(_ row: Row, to name: String?) -> Bool {
+        guard let name, let then = row["name"] as String? else { return false }
+        return then != name
     }
 
     /// Whether a completed row's bytes are not the file's any more: it was written since,
@@ -351,7 +370,7 @@ public struct Journal: Sendable {
             state: JournalEntry.State(rawValue: row["state"]) ?? .failed,
             requestedName: row["requestedName"], intentAt: intent.map(Date.init(timeIntervalSince1970:)),
             session: sessionData.flatMap { try? JSONDecoder().decode(RemoteSession.self, from: $0) },
-            md5: row["md5"], error: row["error"])
+            md5: row["md5"], error: row["error"], name: row["name"])
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(EngineError) -> T {

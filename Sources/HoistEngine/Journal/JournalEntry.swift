@@ -17,6 +17,10 @@ public struct JournalEntry: Sendable, Equatable {
     public var state: State
     /// The name sent with the last create call.
     public var requestedName: String?
+    /// The name the file was given when it was queued (its path below the directory named,
+    /// as ``JobRunner/Job/remoteName``, before a dialect's prefix), so that a run taking the
+    /// row over uploads it under the same name; nil for rows of an older hoist.
+    public var name: String?
     /// When the current intent was written (wall clock, as the server stamps `createdAt`).
     public var intentAt: Date?
     public var session: RemoteSession?
@@ -25,8 +29,9 @@ public struct JournalEntry: Sendable, Equatable {
 
     public init(
         rowID: Int64, endpoint: String, file: FileIdentity, state: State, requestedName: String? = nil,
-        intentAt: Date? = nil, session: RemoteSession? = nil, md5: String? = nil, error: String? = nil
+        intentAt: Date? = nil, session: RemoteSession? = nil, md5: String? = nil, error: String? = nil, name: String? = nil
     ) {
+        self.name = name
         self.rowID = rowID
         self.endpoint = endpoint
         self.file = file
