@@ -105,6 +105,15 @@ import Testing
         #expect(UploadEngine.relativeName("/abs/a.jpg") == "a.jpg")
         #expect(UploadEngine.relativeName(".") == "" && UploadEngine.relativeName("./") == "")
         #expect(UploadEngine.relativeName("..", absolute: "/home/u/parent") == "parent")
+        // The root names nothing: its files keep their paths below it, never `//etc/hosts`.
+        #expect(UploadEngine.relativeName("/") == "" && UploadEngine.relativeName("//") == "")
+        let rootWalk = Array(DirectoryWalk("/").prefix(20))
+        #expect(!rootWalk.isEmpty && rootWalk.allSatisfy { if case .file(let path) = $0 { !path.hasPrefix("//") } else { true } }, "\(rootWalk)")
+        // A name below a directory counts bytes, not characters: a name that begins with a
+        // combining mark keeps it (`/` and U+0301 are one Character).
+        let accented = FileIdentity(path: "/d/\u{301}acc.txt", size: 1, mtimeNanos: 0)
+        #expect(JobRunner.Naming.underRoot("", dropping: "/d".utf8.count + 1).name(of: accented) == "\u{301}acc.txt")
+        #expect(JobRunner.Naming.underRoot("d", dropping: "/d".utf8.count).name(of: accented) == "d/\u{301}acc.txt")
         var profile = Profile(name: "p", dialect: .s3, endpoint: "https://s3.eu-west-1.amazonaws.com", apiKeyEnv: nil)
         profile.s3 = S3Settings(bucket: "bkt", region: "eu-west-1", prefix: "in/")
         let virtual = S3Location(profile: profile)

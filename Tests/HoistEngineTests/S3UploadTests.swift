@@ -200,6 +200,30 @@ import Testing
         }
     }
 
+    @Test("an S3 single PUT stored when the journal can record nothing more (its disk full) is reported completed: no call was left to make; a multipart upload whose complete cannot be journaled first is not completed (nothing is called without its intent)", arguments: [false, true])
+    func aStoredPutTheJournalCannotRecordAtAllIsStillCompleted(multipart: Bool) async throws {
+        try await S3Harness.with { s3 in
+            let name = multipart ? "full-parts.bin" : "full-single.bin"
+            let path = try s3.file(name, size: multipart ? 12 << 20 : 1 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            _ = try Journal.open(path: journalPath)
+            let result = try await Shell.run("sqlite3 \(Tmux.quote(journalPath)) \(Tmux.quote("CREATE TRIGGER full BEFORE UPDATE OF state ON job WHEN NEW.state IN ('completing', 'completed') BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))")
+            #expect(result.status == 0, "\(result.stderr)")
+            let engine = try s3.engine(s3.profile(threshold: 8 << 20), journal: journalPath)
+            let ids = await engine.add(paths: [path])
+            let events = try await collect(engine, ids, timeout: .seconds(120))
+            await engine.shutdown()
+            if multipart {
+                guard case .failed(let error)? = events.terminal(ids[0]) else { Issue.record("\(events.story(ids[0]))"); return }
+                #expect(error.message.contains("disk is full"), "\(error.message)")
+                #expect(try await s3.object(name) == nil, "no complete was called")
+            } else {
+                #expect(events.completed(ids[0])?.md5 == (try EngineHarness.md5(path)), "\(events.story(ids[0]))")
+                #expect(try await s3.object(name) == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            }
+        }
+    }
+
     @Test func cancelAbortsTheMultipartUpload() async throws {
         try await S3Harness.with { s3 in
             let path = try s3.file("cancel.bin", size: 40 << 20)
@@ -414,6 +438,58 @@ import Testing
             #expect(try await s3.etag("same.bin") == stored)
             #expect(try await s3.object("other.bin") == otherBefore)
             #expect(try await s3.openUploads().isEmpty)
+        }
+    }
+
+    @Test("the same file asked for under another key is uploaded there: a completed row answers only for the key it stored; asked for again under that key, it is known and not sent")
+    func aCompletedFileAskedForUnderAnotherKeyIsUploadedThere() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("a.bin", size: 3000)
+            let journal = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            func run(_ name: String) async throws -> (events: [EngineEvent], id: JobID) {
+                let engine = try s3.engine(s3.profile(), journal: journal)
+                let ids = await engine.add(paths: [path], names: [name])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                await engine.shutdown()
+                return (events, ids[0])
+            }
+            let first = try await run("2024/a.bin")
+            #expect(first.events.sessions(first.id) == ["2024/a.bin"], "\(first.events.story(first.id))")
+            let moved = try await run("photos/2024/a.bin")
+            #expect(moved.events.sessions(moved.id) == ["photos/2024/a.bin"], "\(moved.events.story(moved.id))")
+            #expect(moved.events.completed(moved.id) != nil)
+            #expect(try await s3.object("photos/2024/a.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            let again = try await run("photos/2024/a.bin")
+            #expect(again.events.completed(again.id) != nil && again.events.sessions(again.id).isEmpty, "\(again.events.story(again.id))")
+        }
+    }
+
+    @Test("a walk of a directory given as a/b/photos, kept unfinished (as a kill leaves it) and taken over by a new engine: its queued rows and the files it had not reached are uploaded under a/b/photos/, not under their file names or photos/")
+    func aTakenOverWalkKeepsTheNamesItWasGiven() async throws {
+        try await S3Harness.with { s3 in
+            let count = UploadEngine.firstBatch + 12
+            for index in 0..<count { try s3.file(String(format: "a/b/photos/f-%03d.bin", index), size: 5, seed: UInt32(index)) }
+            let directory = s3.files + "/a/b/photos"
+            let journal = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            let first = try s3.engine(s3.profile(), journal: journal) { $0.startPaused = true }
+            let adding = Task { await first.add(paths: [directory], names: ["a/b/photos"], backlog: 10) }
+            #expect(await waitUntil { await first.roomWaiters.count == 1 })
+            await first.shutdown(keepingUnfinished: true)
+            _ = await adding.value
+
+            let second = try s3.engine(s3.profile(), journal: journal)
+            let left = await second.resumeUnfinished()
+            #expect(left.jobs.count == UploadEngine.firstBatch && !left.walkPaths.isEmpty)
+            // As the front ends take the rest over: the paths, with the walk's record.
+            let walked = await second.add(paths: left.walkPaths, walk: left.walk)
+            // The walk is of the directory, so it meets the queued rows' files again: the same jobs.
+            let ids = Array(Set(left.jobs + walked))
+            let events = try await collect(second, ids, timeout: .seconds(120))
+            await second.shutdown()
+            #expect(ids.count == count)
+            let keys = ids.flatMap { events.sessions($0) }
+            #expect(keys.count == count && keys.allSatisfy { $0.hasPrefix("a/b/photos/f-") }, "\(keys)")
+            #expect(Set(keys).count == count)
         }
     }
 }

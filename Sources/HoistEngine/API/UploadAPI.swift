@@ -54,6 +54,9 @@ public struct UploadAPI: Sendable {
     /// Whether a PUT's answer is held to the MD5 sent (see ``UploadDialect/checksPutETag``).
     public var checksPutETag: Bool { dialect.checksPutETag }
 
+    /// Whether completing `session` calls the service (see ``UploadDialect/completeCalls(_:)``).
+    public func completeCalls(_ session: RemoteSession) -> Bool { dialect.completeCalls(session) }
+
     /// Whether `session`'s object already holds the bytes of MD5 `md5` (hex; a multipart
     /// session's multipart ETag).
     public func holds(_ session: RemoteSession, md5: String) async throws(EngineError) -> Bool {

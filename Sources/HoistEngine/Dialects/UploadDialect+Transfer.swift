@@ -78,6 +78,8 @@ extension UploadDialect {
 
     public var checksPutETag: Bool { false }
 
+    public func completeCalls(_ session: RemoteSession) -> Bool { true }
+
     public func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool { false }
 
     public func storedObject(named name: String, via api: DialectTransport) async throws(EngineError) -> StoredObject? { nil }

@@ -39,6 +39,9 @@ public protocol UploadDialect: Sendable {
     /// Whether a PUT's answer carrying the store's MD5 of the body (an S3 ETag) is held to
     /// the MD5 sent: a store that ignored `Content-MD5` still cannot store other bytes unseen.
     var checksPutETag: Bool { get }
+    /// Whether completing `session` calls the service (false: the PUT answered was the
+    /// whole upload, as an S3 single PUT is).
+    func completeCalls(_ session: RemoteSession) -> Bool
     /// Whether the object of `session` already holds the bytes of MD5 `md5` (hex; for a
     /// multipart session, the multipart ETag its parts make); asked when a PUT or a complete
     /// is refused because the object exists.

@@ -33,6 +33,11 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
 
     init(_ directory: String) { pendingRoot = directory }
 
+    /// `name` in `directory`: `/etc`, not `//etc`, below the root.
+    private static func join(_ directory: String, _ name: String) -> String {
+        directory == "/" ? "/" + name : directory + "/" + name
+    }
+
     mutating func next() -> Entry? {
         if let root = pendingRoot {
             pendingRoot = nil
@@ -45,7 +50,7 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
                 continue
             }
             let (name, kind) = stack[top].children[stack[top].next]
-            let path = stack[top].directory + "/" + name
+            let path = Self.join(stack[top].directory, name)
             stack[top].next += 1
             if kind == .unnamable { return .refused(path, .unnamable(path)) }
             if kind == .directory {
@@ -72,7 +77,7 @@ struct DirectoryWalk: Sequence, IteratorProtocol {
             var type = Int32(entry.pointee.d_type)
             // An unnamable entry's type is the listing's word: its repaired name cannot be
             // stat'ed, so one the listing does not type is refused too, not skipped unsaid.
-            if type == Int32(DT_UNKNOWN), valid { type = Self.linkType(directory + "/" + name) }
+            if type == Int32(DT_UNKNOWN), valid { type = Self.linkType(Self.join(directory, name)) }
             guard type == Int32(DT_DIR) || type == Int32(DT_REG) || (!valid && type == Int32(DT_UNKNOWN)) else { continue }
             let kind: Kind = !valid ? .unnamable : type == Int32(DT_DIR) ? .directory : .file
             children.append((kind == .directory ? name + "/" : name, kind))

@@ -47,13 +47,7 @@ struct JobRunner: Sendable {
         var queuedStamp: FileIdentity.ChangeStamp?
 
         /// The name the file keeps at its destination.
-        var remoteName: String {
-            switch naming {
-            case .fileName: return file.name
-            case .given(let name): return name
-            case .underRoot(let root, let dropping): return root + file.path.dropFirst(dropping)
-            }
-        }
+        var remoteName: String { naming.name(of: file) }
     }
 
     /// How a job's remote name is made. A file found under a directory is named from its
@@ -61,8 +55,20 @@ struct JobRunner: Sendable {
     enum Naming: Sendable {
         case fileName
         case given(String)
-        /// `root` (shared by the whole tree) then the file's path without its first `dropping` characters.
+        /// `root` (shared by the whole tree) then the file's path without its first
+        /// `dropping` bytes of UTF-8. Bytes, not `Character`s: a name that begins with a
+        /// combining mark makes one `Character` of it and the `/` before it, so counting
+        /// characters took the mark off the name (`\u{301}acc.txt` became `acc.txt`).
         case underRoot(String, dropping: Int)
+
+        /// The name `file` keeps at its destination, named so.
+        func name(of file: FileIdentity) -> String {
+            switch self {
+            case .fileName: return file.name
+            case .given(let name): return name
+            case .underRoot(let root, let dropping): return root + String(decoding: file.path.utf8.dropFirst(dropping), as: UTF8.self)
+            }
+        }
     }
 
     /// How a run ended: completed, failed (with the error its `failed` event carried) or cancelled.
@@ -195,7 +201,13 @@ struct JobRunner: Sendable {
                         }) { sent in
                             send(.progress(sent: sent, total: job.file.size))
                         }
-                        try journaled.record(.completing, md5: md5, stamp: readStamp)
+                        do {
+                            try journaled.record(.completing, md5: md5, stamp: readStamp)
+                        } catch where !api.completeCalls(session) {
+                            // No call follows (an S3 single PUT): the store holds the file
+                            // whatever the journal says, as after `.finished` below. Where a
+                            // complete call follows, its intent must be written first.
+                        }
                         action = machine.uploadSucceeded(md5: md5)
                     } catch {
                         let error = api.interpret(error, for: session)
@@ -205,7 +217,12 @@ struct JobRunner: Sendable {
                         if action == .createSession { send(.retrying(attempt: 1, delay: .zero, reason: error.message)) }
                     }
                 case .complete(let session, let md5):
-                    try journaled.record(.completing, session: session, md5: md5)
+                    if api.completeCalls(session) {
+                        try journaled.record(.completing, session: session, md5: md5)
+                    } else {
+                        // Nothing to call: see the upload's `completing` above.
+                        try? journaled.record(.completing, session: session, md5: md5)
+                    }
                     send(.completing)
                     do {
                         var parts: [UploadedPart] = []

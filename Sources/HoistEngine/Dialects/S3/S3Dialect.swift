@@ -57,6 +57,8 @@ struct S3Dialect: UploadDialect {
 
     var checksPutETag: Bool { true }
 
+    func completeCalls(_ session: RemoteSession) -> Bool { session.multipart != nil }
+
     /// Asked after a no-clobber PUT or complete was refused (412): whether the object there
     /// is this file's bytes, as when the first attempt stored them and its answer was lost.
     /// Any answer but an ETag that is this MD5 (a 403 without s3:GetObject, a KMS object), or
