@@ -101,7 +101,9 @@ struct EngineClientTests {
     func stopNowCancelsQueued() async throws {
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
-                let files = URL(fileURLWithPath: try makeFiles([("a.bin", 400_000), ("b.bin", 1_000), ("c.bin", 1_000), ("later.bin", 1_000)]))
+                // 80 s at the rate: still uploading when `stop --now` comes, however loaded the
+                // machine (at 8 s, a CI run busy with the whole suite once saw it complete first).
+                let files = URL(fileURLWithPath: try makeFiles([("a.bin", 4_000_000), ("b.bin", 1_000), ("c.bin", 1_000), ("later.bin", 1_000)]))
                     .standardizedFileURL.path
                 let queued = try await home.run(["upload", "--detach", "--jobs", "1", "--limit-rate", "50K", files + "/a.bin",
                                                  files + "/b.bin", files + "/c.bin"] + home.endpoint)
