@@ -120,6 +120,27 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test("a download its client reads slowly but steadily is not cut by a send timeout shorter than the server's socket buffer takes to drain: the client's acknowledged bytes count as taking the answer",
+          .diskBlobsOnly)
+    func slowSteadyReader() async throws {
+        try await TestServer.with(configure: Self.limits(send: 1)) { ts in
+            let size = 4 << 20
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(purpose: "general", filename: "slow.bin", sizeBytes: size)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: Data(repeating: 0x73, count: size)).status == 200)
+            #expect(try await lf.complete(id).status == 200)
+            let url = try #require(try await lf.downloadURL(id).string("url"))
+            // 64 KiB every 0.1 s, through a small receive buffer: about 6.5 s for the file,
+            // while the server's socket buffer (megabytes on loopback) is said writable
+            // again only once a third of it is free, seconds apart at this rate.
+            let reader = try RawConnection(port: ts.server.port, receiveBuffer: 65536)
+            reader.send("GET \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            let read = await reader.readPaced(chunk: 65536, every: 0.1, timeout: 60)
+            #expect(read.closed && read.bytes > size, "\(read.bytes) bytes of \(size) and a head")
+        }
+    }
+
     @Test("at the connection cap a new connection waits unaccepted; the ones open keep working; it is served when one closes")
     func connectionCap() async throws {
         try await TestServer.with(configure: Self.limits(max: 3)) { ts in

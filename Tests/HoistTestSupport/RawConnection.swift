@@ -70,6 +70,27 @@ public final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads at most `chunk` bytes every `interval` until the peer closes or `timeout`
+    /// passes: a client on a slow, steady link. How many bytes came, and whether it closed.
+    public func readPaced(chunk: Int, every interval: TimeInterval, timeout: TimeInterval) async -> (bytes: Int, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                let deadline = Date().addingTimeInterval(timeout)
+                var total = 0
+                var buffer = [UInt8](repeating: 0, count: chunk)
+                while Date() < deadline {
+                    var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&poller, 1, 200) > 0 else { continue }
+                    let count = recv(fd, &buffer, chunk, 0)
+                    if count <= 0 { return continuation.resume(returning: (total, true)) }
+                    total += count
+                    Thread.sleep(forTimeInterval: interval)
+                }
+                continuation.resume(returning: (total, false))
+            }
+        }
+    }
+
     private func blockingRead(timeout: TimeInterval, stopAfterResponse: Bool) -> (text: String, closed: Bool) {
         let deadline = Date().addingTimeInterval(timeout)
         var received: [UInt8] = []

@@ -76,6 +76,17 @@ struct ConnectionTimer: Sendable {
         blockedSince = nil
     }
 
+    /// Whether the output is under the high-water mark (no send timeout running).
+    var isOutputFlowing: Bool { blockedSince == nil }
+
+    /// The client took some of the answer since the wait began (the kernel's count of
+    /// acknowledged bytes moved): a client that reads, however slowly, is taking it. The
+    /// send timeout counts from here, so that only one that takes none of it for that long
+    /// is cut off, not a slow link whose output stays over the water mark while it drains.
+    mutating func outputProgressed(at now: NIODeadline) {
+        if blockedSince != nil { blockedSince = now }
+    }
+
     mutating func bytesArrived(at now: NIODeadline) {
         guard phase == .idle else { return }
         partialHead = true

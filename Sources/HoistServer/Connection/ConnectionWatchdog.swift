@@ -14,6 +14,9 @@ final class ConnectionWatchdog {
     private var partContext: ChannelHandlerContext?
     /// Set once a stalled body was failed: the route answers 408, then the connection goes.
     private var failedBody = false
+    /// What the client had acknowledged of the output when it was last seen taking some
+    /// (``AcknowledgedBytes``): the send timeout closes only a client that took none since.
+    private var acknowledged: UInt64?
     /// The path of the request line that began the latest request read from idle, so that
     /// a head the decoder refuses (two `Content-Length`s) is answered in its path's dialect.
     private(set) var requestPath: String?
@@ -52,8 +55,21 @@ final class ConnectionWatchdog {
         switch timer.expiry(at: .now()) {
         case nil:
             arm()
-        case .idle, .send:
+        case .idle:
             context.close(promise: nil)
+        case .send:
+            // The output has waited a send timeout; closed unless the kernel says the client
+            // took some of it meanwhile (see ``AcknowledgedBytes``).
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            AcknowledgedBytes.of(context.channel).whenSuccess { count in
+                let watchdog = loopBound.value
+                guard let count, let before = watchdog.acknowledged, count > before else {
+                    watchdog.rawContext?.close(promise: nil)
+                    return
+                }
+                watchdog.acknowledged = count
+                watchdog.update { $0.outputProgressed(at: .now()) }
+            }
         case .head:
             RawAnswer.send(.requestTimeout, code: "request_timeout",
                            message: "the request head did not arrive within the header timeout", on: context)
@@ -123,6 +139,11 @@ final class ConnectionWatchdog {
                 watchdog.update { $0.outputFlowed() }
             } else {
                 let now = NIODeadline.now()
+                if watchdog.timer.isOutputFlowing {
+                    // Where the client's reading stands as the wait begins.
+                    let loopBound = NIOLoopBound(watchdog, eventLoop: context.eventLoop)
+                    AcknowledgedBytes.of(context.channel).whenSuccess { loopBound.value.acknowledged = $0 }
+                }
                 watchdog.update { $0.outputBlocked(at: now) }
             }
             context.fireChannelWritabilityChanged()
