@@ -64,7 +64,6 @@ struct StorageGate: Sendable {
         try checkURL(method: method, target: target, headers: headers, now: now)
         guard let session else { throw .notFound() }
         if method == .put {
-            try ContentCoding.check(headers)
             switch session.status {
             case .pending where session.expiresAt > now: break
             case .pending, .expired: throw .urlExpired()
@@ -103,6 +102,9 @@ struct StorageGate: Sendable {
                 : "the URL signature does not match the method, URL or signed headers (\(signedNames.joined(separator: ", ")))")
         }
         guard now.timeIntervalSince1970 < Double(expires) else { throw .urlExpired() }
+        // A header of the request alone, so judged here too, where the session cannot be
+        // read without waiting (PostgreSQL): refused before a `100 Continue`, whatever the store.
+        if method == .put { try ContentCoding.check(headers) }
     }
 }
 
