@@ -21,13 +21,24 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         /// The store's keys, for a command that reads or removes them: a data directory
-        /// with no server's database in it is refused (exit 1), not made anew and found empty.
-        func existingAdmin(command: String) throws -> KeyAdmin {
-            if database.location == .sqlite, let data, !FileManager.default.fileExists(atPath: data + "/hoist.sqlite") {
-                Stderr.write("hoist keys \(command): \(data) holds no server's data (no hoist.sqlite)\n")
+        /// with no server's database in it, or a PostgreSQL database without hoist's schema
+        /// (a mistyped URL), is refused (exit 1), not made anew and found empty.
+        func existingAdmin(command: String) async throws -> KeyAdmin {
+            let admin = KeyAdmin(dataDirectory: data ?? "", metadata: database.location)
+            let exists: Bool
+            do {
+                exists = try await admin.storeExists()
+            } catch {
+                Stderr.write("hoist keys \(command): \(error)\n")
                 throw ExitCode(1)
             }
-            return KeyAdmin(dataDirectory: data ?? "", metadata: database.location)
+            guard exists else {
+                let place = database.location == .sqlite ? "\(data ?? "") holds no server's data (no hoist.sqlite)"
+                    : "the database holds no server's data (no hoist schema); check --database"
+                Stderr.write("hoist keys \(command): \(place)\n")
+                throw ExitCode(1)
+            }
+            return admin
         }
     }
 
@@ -85,7 +96,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var store: Store
 
         func run() async throws {
-            let admin = try store.existingAdmin(command: "list")
+            let admin = try await store.existingAdmin(command: "list")
             do {
                 for key in try await admin.listKeys() {
                     print([key.id, key.user, key.role, key.scopes, key.personas.isEmpty ? "-" : key.personas,
@@ -113,11 +124,12 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let admin = try store.existingAdmin(command: "revoke")
+            let admin = try await store.existingAdmin(command: "revoke")
             var missing = 0
-            for key in keys {
-                // A key is named by its id only: it stays a secret in the output and logs.
-                let shown = key.hasPrefix("hk_") ? "the key given" : key
+            for given in keys {
+                let key = Self.normalized(given)
+                // Only an id is ever echoed: anything else may be a key, pasted in any form.
+                let shown = Self.isKeyID(key) ? key : "matches the argument given (not shown: it may be a key)"
                 do {
                     if let id = try await admin.revokeKey(key) {
                         print("revoked \(id)")
@@ -131,6 +143,20 @@ struct KeysCommand: AsyncParsableCommand {
                 }
             }
             if missing > 0 { throw ExitCode(1) }
+        }
+
+        /// The key or id in `argument` as a user may paste it: around spaces and quotes, or
+        /// with the `Bearer ` of the header it was copied from (servers read a key the same
+        /// way, so such a key is the same key).
+        static func normalized(_ argument: String) -> String {
+            var text = argument.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\"'")))
+            if text.lowercased().hasPrefix("bearer ") { text = String(text.dropFirst("bearer ".count)) }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// `key_` and its letters and digits, as `keys list` shows ids.
+        static func isKeyID(_ text: String) -> Bool {
+            text.hasPrefix("key_") && text.count > 4 && text.dropFirst(4).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
         }
     }
 }

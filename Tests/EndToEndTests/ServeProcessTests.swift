@@ -195,8 +195,27 @@ struct ServeProcessTests {
 
         let unknown = try await keys("revoke \(store) \(rows[0][0]) hk_not_a_key")
         #expect(unknown.status == 1 && unknown.stdout.isEmpty, "\(unknown.stdout)")
-        #expect(unknown.stderr == "hoist keys revoke: no key \(rows[0][0])\nhoist keys revoke: no key the key given\n", "\(unknown.stderr)")
-        if !postgres {
+        #expect(unknown.stderr == "hoist keys revoke: no key \(rows[0][0])\nhoist keys revoke: no key matches the argument given (not shown: it may be a key)\n",
+                "\(unknown.stderr)")
+        // A key pasted with its header's `Bearer `, quoted or with a stray space is the same
+        // key, revoked, and never echoed.
+        let pasted = try await keys("revoke \(store) \(Tmux.quote("Bearer \(second) "))")
+        #expect(pasted.status == 0 && pasted.stdout == "revoked \(rows[1][0])\n" && !(pasted.stdout + pasted.stderr).contains(second),
+                "\(pasted.stdout) \(pasted.stderr)")
+        #expect(try await LightfieldCalls(baseURL: base, key: second).metadata(fileID).status == 401)
+        if postgres {
+            // A database without hoist's schema (a mistyped URL) is refused, not given one.
+            let other = try await TestPostgres.makeDatabase()
+            let empty = try await keys("list --database '\(other.url)'")
+            #expect(empty.status == 1 && empty.stderr.contains("holds no server's data"), "\(empty.stderr)")
+            let revoked = try await keys("revoke --database '\(other.url)' key_x")
+            #expect(revoked.status == 1, "\(revoked.stderr)")
+            // psql takes the URL without hoist's own `pool` parameter.
+            let plain = other.url.components(separatedBy: "?")[0]
+            let tables = try await Shell.run("psql -tA '\(plain)' -c \"SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'\"")
+            #expect(tables.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(tables.stdout) \(tables.stderr)")
+            await other.drop()
+        } else {
             let nowhere = try await keys("list --data '\(dir)/nowhere'")
             #expect(nowhere.status == 1 && nowhere.stderr.contains("holds no server's data"), "\(nowhere.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/nowhere/hoist.sqlite"))

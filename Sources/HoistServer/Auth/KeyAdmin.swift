@@ -37,6 +37,15 @@ public struct KeyAdmin: Sendable {
         return key
     }
 
+    /// Whether the store already holds a server's data (a data directory's database, or
+    /// hoist's schema in PostgreSQL): listing or revoking keys must not make one anew.
+    public func storeExists() async throws -> Bool {
+        switch metadata {
+        case .sqlite: return FileManager.default.fileExists(atPath: dataDirectory + "/hoist.sqlite")
+        case .postgres(let url): return try await PostgresStore.holdsSchema(url: url)
+        }
+    }
+
     /// Every key, oldest first: its id, user, scopes, role, personas and when it was made
     /// (never the key: only its hash is stored).
     public func listKeys() async throws -> [KeyListing] {

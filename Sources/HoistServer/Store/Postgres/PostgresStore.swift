@@ -49,6 +49,28 @@ struct PostgresStore: MetadataStore {
         return PostgresStore(client: client, running: running, logger: logger, deadline: DatabaseDeadline(limit: configuration.timeout))
     }
 
+    /// Whether the database at `url` holds hoist's schema (its keys table), without making it.
+    static func holdsSchema(url: String) async throws -> Bool {
+        let configuration = try PostgresURL.parse(url)
+        let logger = Logger(label: "hoist.postgres")
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration.connection, id: 0, logger: logger)
+            var present = false
+            do {
+                for try await found in try await connection.query("SELECT to_regclass('api_keys') IS NOT NULL", logger: logger).decode(Bool.self) {
+                    present = found
+                }
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+            return present
+        } catch {
+            throw PostgresStoreError("cannot use the PostgreSQL database at \(configuration.display): \(PostgresStoreError.describe(error))")
+        }
+    }
+
     func close() async {
         running.cancel()
         await running.value
