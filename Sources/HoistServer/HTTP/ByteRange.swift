@@ -22,15 +22,17 @@ enum ByteRange: Equatable {
         if let ifRange = request[.ifRange], ifRange.trimmingWhitespace() != etag { return .whole }
         let text = header.trimmingWhitespace()
         guard text.lowercased().hasPrefix("bytes=") else { return .whole }
+        // Empty list elements do not count (RFC 9110 §5.6.1.2): `bytes=0-0,` is one range.
         let specs = text.dropFirst("bytes=".count).split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         guard specs.count == 1 else { return .whole }
-        let spec = specs[0].trimmingWhitespace()
+        let spec = specs[0]
         guard let dash = spec.firstIndex(of: "-") else { return .whole }
         let first = spec[..<dash], last = spec[spec.index(after: dash)...]
         guard first.allSatisfy(\.isASCIIDigit), last.allSatisfy(\.isASCIIDigit), !(first.isEmpty && last.isEmpty) else { return .whole }
         if first.isEmpty {
-            // The last N bytes.
-            guard let count = Int64(last) else { return .whole }
+            // The last N bytes (digits past Int64: more than any file has, so all of it).
+            let count = Int64(last) ?? Int64.max
             guard count > 0, size > 0 else { return .unsatisfiable }
             return .part(max(0, size - count)...(size - 1))
         }

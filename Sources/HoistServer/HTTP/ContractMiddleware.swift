@@ -13,7 +13,8 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            try ContentCoding.check(request.headers)
+            // Only where a body is taken: a GET's or an OPTIONS' body is read by no route.
+            if request.method == .put || request.method == .post { try ContentCoding.check(request.headers) }
             // A plain OPTIONS (a preflight never gets here): what the path answers, in `Allow`.
             if request.method == .options {
                 let allowed = routes.value.allowedMethods(for: request.uri.path)
@@ -45,6 +46,11 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             return .tooLarge("the request body is too large")
         case let error as HTTPError where (400..<500).contains(error.status.code):
             return APIError(error.status, "invalid_request", error.body ?? error.status.reasonPhrase)
+        case is CancellationError:
+            // A request cut off at the end of a shutdown's grace (`--shutdown-grace`): the
+            // server is stopping, as it was told to; nothing failed.
+            logger.debug("cut off by the shutdown: \(request.method) \(request.uri.path)")
+            return .shuttingDown()
         case let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode):
             // The client went away mid-request (reset while its body was read): nothing
             // failed here, and a log line per reset would let any client flood the log.
