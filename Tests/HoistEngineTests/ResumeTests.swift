@@ -109,11 +109,7 @@ import Testing
             // Opened (and migrated) first, so that the trigger has its table. A trigger lives
             // in the database, so it fails the engine's own write of `completed`, and only that.
             let journal = try Journal.open(path: journalPath)
-            func sql(_ statement: String) async throws {
-                let result = try await Shell.run("sqlite3 \(Tmux.quote(journalPath)) \(Tmux.quote(statement))")
-                #expect(result.status == 0, "\(result.stderr)")
-            }
-            try await sql("CREATE TRIGGER full BEFORE UPDATE OF state ON job WHEN NEW.state = 'completed' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            try await FullJournal.refuse(["completed"], in: journalPath)
 
             let engine = try harness.engine(profile, journal: journalPath)
             let ids = await engine.add(paths: [path])
@@ -127,7 +123,7 @@ import Testing
                 #expect(try await harness.api(profile).status(done.id).status == "COMPLETED")
             }
 
-            try await sql("DROP TRIGGER full")
+            try await FullJournal.lift(in: journalPath)
             let again = try harness.engine(profile, journal: journalPath)
             let next = await again.add(paths: [path])
             let rerun = try await collect(again, next)

@@ -170,11 +170,7 @@ import Testing
             let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
             let profile = s3.profile(threshold: 8 << 20)
             let journal = try Journal.open(path: journalPath)
-            func sql(_ statement: String) async throws {
-                let result = try await Shell.run("sqlite3 \(Tmux.quote(journalPath)) \(Tmux.quote(statement))")
-                #expect(result.status == 0, "\(result.stderr)")
-            }
-            try await sql("CREATE TRIGGER full BEFORE UPDATE OF state ON job WHEN NEW.state = 'completed' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            try await FullJournal.refuse(["completed"], in: journalPath)
             let first = try s3.engine(profile, journal: journalPath)
             let ids = await first.add(paths: [path])
             let events = try await collect(first, ids, timeout: .seconds(120))
@@ -182,7 +178,7 @@ import Testing
             #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
             #expect(try journal.latest(endpoint: "s3-test:" + s3.bucket, file: try FileIdentity.of(path))?.state != .completed)
 
-            try await sql("DROP TRIGGER full")
+            try await FullJournal.lift(in: journalPath)
             try await FaultProxy.with(upstream: s3.endpoint) { proxy in
                 let second = try s3.engine(s3.profile(via: proxy.baseURL, threshold: 8 << 20), journal: journalPath)
                 let next = await second.add(paths: [path])
@@ -207,8 +203,7 @@ import Testing
             let path = try s3.file(name, size: multipart ? 12 << 20 : 1 << 20)
             let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
             _ = try Journal.open(path: journalPath)
-            let result = try await Shell.run("sqlite3 \(Tmux.quote(journalPath)) \(Tmux.quote("CREATE TRIGGER full BEFORE UPDATE OF state ON job WHEN NEW.state IN ('completing', 'completed') BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))")
-            #expect(result.status == 0, "\(result.stderr)")
+            try await FullJournal.refuse(["completing", "completed"], in: journalPath)
             let engine = try s3.engine(s3.profile(threshold: 8 << 20), journal: journalPath)
             let ids = await engine.add(paths: [path])
             let events = try await collect(engine, ids, timeout: .seconds(120))
