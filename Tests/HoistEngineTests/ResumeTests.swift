@@ -136,4 +136,24 @@ import Testing
             }
         }
     }
+
+    @Test("Luw keeps only a name's last component: the same file asked for as a/x.png, then b/x.png, is the same object, known and not sent again")
+    func luwNamesAreComparedAsTheStoreKeepsThem() async throws {
+        try await EngineHarness.with { harness in
+            let profile = harness.profile(.luw)
+            let journal = harness.files + "/state/journal.sqlite"
+            let path = try harness.file("x.png", size: 3000)
+            func run(_ name: String) async throws -> (events: [EngineEvent], id: JobID) {
+                let engine = try harness.engine(profile, journal: journal)
+                let ids = await engine.add(paths: [path], names: [name])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                return (events, ids[0])
+            }
+            let first = try await run("a/x.png")
+            #expect(first.events.sessions(first.id).count == 1, "\(first.events.story(first.id))")
+            let again = try await run("b/x.png")
+            #expect(again.events.completed(again.id) != nil && again.events.sessions(again.id).isEmpty, "\(again.events.story(again.id))")
+        }
+    }
 }

@@ -348,7 +348,8 @@ extension UploadEngine {
             } else {
                 let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), stamps: fresh.map(\.stamp),
                                                  names: fresh.map(\.name), refused: refused,
-                                                 namesAreObjects: configuration.profile.dialect != .lightfield)
+                                                 namesAreObjects: configuration.profile.dialect != .lightfield,
+                                                 objectName: api.requestedName(for:))
                 if admitted.abortsQueued > 0 { abortEndedUploads() }
                 admissions = .success(admitted.admissions)
             }

@@ -132,13 +132,14 @@ public struct Journal: Sendable {
     ///
     /// `names`: the name each file is given now (in `files`' order), kept in its new row.
     /// Where names are objects, a row of the file under another name answers for nothing
-    /// either: that object is not the one asked for (`2024/a.jpg`, then `photos/2024/a.jpg`),
+    /// either (the names compared as `objectName` makes them the store's: Luw keeps only
+    /// the last component): that object is not the one asked for (`2024/a.jpg`, then `photos/2024/a.jpg`),
     /// so the file is uploaded under the new name, and an unfinished row of the old one
     /// ends (its multipart upload aborted). Rows of an older hoist, which kept no name, are
     /// trusted as before.
     public func admit(endpoint: String, files: [FileIdentity], stamps: [FileIdentity.ChangeStamp?] = [],
                       names: [String] = [], refused: [(path: String, reason: String)] = [],
-                      namesAreObjects: Bool = false) throws(EngineError) -> Admitted {
+                      namesAreObjects: Bool = false, objectName: (String) -> String = { $0 }) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
             let insert = try db.cachedStatement(sql: Self.insertQueued)
@@ -151,7 +152,7 @@ public struct Journal: Sendable {
                 let name = index < names.count ? names[index] : nil
                 if let found = try Row.fetchOne(newest, arguments: arguments),
                    !Self.rewritten(found, now: index < stamps.count ? stamps[index] : nil),
-                   !(namesAreObjects && Self.renamed(found, to: name)) {
+                   !(namesAreObjects && Self.renamed(found, to: name, objectName: objectName)) {
                     let row = Self.entry(found)
                     if !row.state.isFinal {
                         // Another run uploads it now: not this one's to take.
@@ -192,10 +193,10 @@ public struct Journal: Sendable {
         }
     }
 
-    /// Whether `row` was given another name than `name` (neither unknown).
-    private static func renamed(_ row: Row, to name: String?) -> Bool {
+    /// Whether `row` was given another object's name than `name` (neither unknown).
+    private static func renamed(_ row: Row, to name: String?, objectName: (String) -> String) -> Bool {
         guard let name, let then = row["name"] as String? else { return false }
-        return then != name
+        return then != name && objectName(then) != objectName(name)
     }
 
     /// Whether a completed row's bytes are not the file's any more: it was written since,
