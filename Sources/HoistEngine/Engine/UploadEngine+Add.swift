@@ -112,11 +112,21 @@ extension UploadEngine {
     /// says, and a run that takes the walk over must name its files the same.
     public nonisolated func journalWalk(_ paths: [String], names: [String]? = nil) -> WalkRecord? {
         let absolute = Self.walkPaths(paths)
+        return (try? journal.beginWalk(endpoint: configuration.journalKey, paths: absolute, names: Self.walkNames(paths, names: names, absolute: absolute)))
+            .map(WalkRecord.init)
+    }
+
+    /// The names a walk record keeps for `paths` (`absolute`, as it keeps them): nil when
+    /// each is its path's last component. Absolute paths given without names (the TUI's
+    /// slices of 4,096, journaled as they arrive) are so by rule, and are not looked at one
+    /// by one: doing so for 25 slices held the background engine's first upload of a
+    /// 100,000-file `u` from 0.36 s to 0.94 s.
+    static func walkNames(_ paths: [String], names: [String]?, absolute: [String]) -> [String]? {
+        if names == nil, paths.allSatisfy({ $0.hasPrefix("/") && !$0.hasSuffix("/..") && !$0.hasSuffix("/.") }) { return nil }
         let named = paths.indices.map { index in
             names.flatMap { index < $0.count ? $0[index] : nil } ?? Self.relativeName(paths[index], absolute: absolute[index])
         }
-        let kept = zip(named, absolute).allSatisfy { $0 == ($1 as NSString).lastPathComponent } ? nil : named
-        return (try? journal.beginWalk(endpoint: configuration.journalKey, paths: absolute, names: kept)).map(WalkRecord.init)
+        return zip(named, absolute).allSatisfy { $0 == ($1 as NSString).lastPathComponent } ? nil : named
     }
 
     /// The paths `walk` keeps (absolute), read back from the journal: an add journaled
