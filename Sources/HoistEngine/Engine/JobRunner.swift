@@ -118,6 +118,17 @@ struct JobRunner: Sendable {
         }
         var action = machine.start(job.start)
         var journaled = JournaledStep.Tracker(journal: journal, row: job.row)
+        /// Writes the intent to complete `session`. Where no call follows (an S3 single PUT,
+        /// whose PUT was the whole upload), a write that fails (its disk full) does not fail
+        /// the job: the store holds the file whatever the journal says, as after `.finished`.
+        /// Where a complete call follows, its intent must be written first.
+        func recordCompleting(_ session: RemoteSession, md5: String, stamp: FileIdentity.ChangeStamp? = nil) throws(EngineError) {
+            if api.completeCalls(session) {
+                try journaled.record(.completing, session: session, md5: md5, stamp: stamp)
+            } else {
+                try? journaled.record(.completing, session: session, md5: md5, stamp: stamp)
+            }
+        }
         do {
             while true {
                 if Task.isCancelled {
@@ -201,13 +212,7 @@ struct JobRunner: Sendable {
                         }) { sent in
                             send(.progress(sent: sent, total: job.file.size))
                         }
-                        do {
-                            try journaled.record(.completing, md5: md5, stamp: readStamp)
-                        } catch where !api.completeCalls(session) {
-                            // No call follows (an S3 single PUT): the store holds the file
-                            // whatever the journal says, as after `.finished` below. Where a
-                            // complete call follows, its intent must be written first.
-                        }
+                        try recordCompleting(session, md5: md5, stamp: readStamp)
                         action = machine.uploadSucceeded(md5: md5)
                     } catch {
                         let error = api.interpret(error, for: session)
@@ -217,12 +222,7 @@ struct JobRunner: Sendable {
                         if action == .createSession { send(.retrying(attempt: 1, delay: .zero, reason: error.message)) }
                     }
                 case .complete(let session, let md5):
-                    if api.completeCalls(session) {
-                        try journaled.record(.completing, session: session, md5: md5)
-                    } else {
-                        // Nothing to call: see the upload's `completing` above.
-                        try? journaled.record(.completing, session: session, md5: md5)
-                    }
+                    try recordCompleting(session, md5: md5)
                     send(.completing)
                     do {
                         var parts: [UploadedPart] = []
@@ -343,12 +343,8 @@ struct JobRunner: Sendable {
             // Refused because the object exists (no-clobber). If it holds these very bytes,
             // they are stored: an earlier attempt put them there and lost its answer, or a
             // run with a lower `--multipart-threshold` stored them as parts.
-            guard let digest else { throw error }
-            if try await api.holds(session, md5: digest.hex) {
-                onProgress(job.file.size)
-                return digest.hex
-            }
-            guard let stored = try await storedAlready(job, name: session.id, md5: digest.hex) else { throw error }
+            // One HEAD tells both layouts apart (``storedAlready``).
+            guard let digest, let stored = try await storedAlready(job, name: session.id, md5: digest.hex) else { throw error }
             onProgress(job.file.size)
             return stored.etag
         }
