@@ -129,8 +129,36 @@ struct ServeProcessTests {
 
     @Test("SIGTERM with a PUT trickling its body: the server waits --shutdown-grace for it, then closes it and exits 0; nothing of the body is kept")
     func shutdownGraceBoundsATricklingBody() async throws {
+        try await trickleThroughShutdown(grace: 2) { server, _ in
+            let signalled = Date()
+            server.send(SIGTERM)
+            #expect(await server.waitForExit(timeout: 30) == 0, "\(server.standardError())")
+            let took = Date().timeIntervalSince(signalled)
+            #expect(took >= 1.5 && took < 15, "exited \(took) s after SIGTERM")
+        }
+    }
+
+    @Test("A second SIGTERM or SIGINT during the grace cuts it short: the PUT still trickling is closed at once, the server exits 0 and keeps nothing of it", arguments: [SIGTERM, SIGINT])
+    func secondSignalEndsTheGrace(second: Int32) async throws {
+        try await trickleThroughShutdown(grace: 600) { server, port in
+            server.send(SIGTERM)
+            // Shutting down: the listener is closed, the trickling PUT still held open.
+            #expect(await waitUntil(timeout: 30, every: .milliseconds(50)) { (try? RawConnection(port: port)) == nil })
+            #expect(server.isRunning)
+            let signalled = Date()
+            server.send(second)
+            #expect(await server.waitForExit(timeout: 30) == 0, "\(server.standardError())")
+            let took = Date().timeIntervalSince(signalled)
+            #expect(took < 15, "exited \(took) s after the second signal")
+            #expect(server.standardError().contains("the connections still open are closed now"), "\(server.standardError())")
+        }
+    }
+
+    /// Starts a server with `--shutdown-grace grace`, holds a PUT trickling its body, lets
+    /// `stop` end the server, then checks that nothing of the body was kept.
+    private func trickleThroughShutdown(grace: Int, stop: (ChildProcess, Int) async throws -> Void) async throws {
         let dir = try TempDirectory.make(prefix: "hoist-grace")
-        let (server, base) = try await Self.serve(dir, extra: ["--shutdown-grace", "2", "--body-timeout", "60"])
+        let (server, base) = try await Self.serve(dir, extra: ["--shutdown-grace", "\(grace)", "--body-timeout", "60"])
         let key = try await Self.makeKey(dir)
         let lf = LightfieldCalls(baseURL: base, key: key)
         let work = try TempDirectory.make(prefix: "hoist-grace-src")
@@ -145,11 +173,7 @@ struct ServeProcessTests {
         #expect(await waitUntil(timeout: 30, every: .milliseconds(50)) {
             TestServer.openFiles(in: dir + "/tmp", pid: server.processIdentifier)?.contains { $0 > 0 } == true
         })
-        let signalled = Date()
-        server.send(SIGTERM)
-        #expect(await server.waitForExit(timeout: 30) == 0, "\(server.standardError())")
-        let took = Date().timeIntervalSince(signalled)
-        #expect(took >= 1.5 && took < 15, "exited \(took) s after SIGTERM")
+        try await stop(server, try #require(URL(string: base)?.port))
         // Cut off as it was told to: not logged as a failure.
         #expect(!server.standardError().contains("unhandled error"), "\(server.standardError())")
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SigV4
+import UnixSignals
 
 /// The reference upload server for both dialects; runs standalone (`hoist serve`) or
 /// embedded in-process.
@@ -20,9 +21,10 @@ public final class UploadServer: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
     private let sweeper: Task<Void, Never>
+    private let impatience: Task<Void, Never>?
 
     private init(baseURL: String, port: Int, metricsPort: Int?, routes: [String], state: ServerState, group: ServiceGroup,
-                 running: Task<Void, any Error>, sweeper: Task<Void, Never>) {
+                 running: Task<Void, any Error>, sweeper: Task<Void, Never>, impatience: Task<Void, Never>?) {
         self.baseURL = baseURL
         self.port = port
         self.metricsPort = metricsPort
@@ -31,6 +33,7 @@ public final class UploadServer: Sendable {
         self.group = group
         self.running = running
         self.sweeper = sweeper
+        self.impatience = impatience
     }
 
     /// Opens the data directory, recovers from any crash, binds, and returns once the
@@ -122,6 +125,8 @@ public final class UploadServer: Sendable {
         // Past the grace the group cancels its services, which closes the connections still open.
         groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(Int64(config.shutdownGrace * 1e9))
         let group = ServiceGroup(configuration: groupConfiguration)
+        // Trapped before the group runs, so that it hears the first signal too.
+        let signals = handlingSignals ? await UnixSignalsSequence(trapping: .sigterm, .sigint) : nil
         let running = Task {
             defer {
                 bound.continuation.finish()
@@ -138,11 +143,27 @@ public final class UploadServer: Sendable {
             await state.store.close()
             await state.blobs.shutdown()
         }
+        // The group hears only the first signal; a second one, during the grace, means now:
+        // the group is cancelled as at the end of the grace (what a second Ctrl-C does elsewhere).
+        let warn = log
+        let impatience = signals.map { signals in
+            Task {
+                var heard = 0
+                for await signal in signals {
+                    heard += 1
+                    guard heard >= 2 else { continue }
+                    warn.warning("second \(signal): the connections still open are closed now")
+                    running.cancel()
+                    return
+                }
+            }
+        }
         var port: Int?
         for await value in bound.stream { port = value }
         var metricsPort: Int?
         for await value in metricsBound.stream { metricsPort = value }
         guard let port, config.metricsPort == nil || metricsPort != nil else {
+            defer { impatience?.cancel() }
             try await running.value
             throw ServerStartError(description: "the server stopped before it was listening")
         }
@@ -161,7 +182,7 @@ public final class UploadServer: Sendable {
             }
         }
         return UploadServer(baseURL: state.baseURL, port: port, metricsPort: metricsPort, routes: table.value.descriptions,
-                            state: state, group: group, running: running, sweeper: sweeper)
+                            state: state, group: group, running: running, sweeper: sweeper, impatience: impatience)
     }
 
     /// Expires overdue sessions and deletes Luw objects whose time is up (`x12tmp-` files
@@ -209,11 +230,13 @@ public final class UploadServer: Sendable {
     public func shutdown() async throws {
         sweeper.cancel()
         await group.triggerGracefulShutdown()
+        defer { impatience?.cancel() }
         try await running.value
     }
 
     /// Runs until the server stops (for `hoist serve`).
     public func wait() async throws {
+        defer { impatience?.cancel() }
         try await running.value
     }
 }
