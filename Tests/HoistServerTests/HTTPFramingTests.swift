@@ -124,6 +124,41 @@ struct HTTPFramingTests {
         }
     }
 
+    @Test("a request sent after an early answer that said Connection: close is read and dropped, never carried out: a pipelined cancel leaves its session pending",
+          .diskBlobsOnly, arguments: ["413", "403", "401", "415"])
+    func requestAfterCloseIsNotCarriedOut(refusal: String) async throws {
+        try await TestServer.with(configure: { $0.connectionLimits.linger = .seconds(1) }) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let victim = try #require(try await lf.create(purpose: "general", filename: "victim.txt", sizeBytes: 5).string("id"))
+            let created = try await lf.create(purpose: "general", filename: "s.txt", sizeBytes: 5)
+            let path = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let host = "Host: 127.0.0.1\r\n"
+            // The signature's last hex digit changed.
+            let tampered = path.dropLast() + (path.hasSuffix("0") ? "1" : "0")
+            let head = switch refusal {
+            case "413": "PUT \(path) HTTP/1.1\r\n\(host)content-type: text/plain\r\nContent-Length: 6\r\n\r\n"
+            case "403": "PUT \(tampered) HTTP/1.1\r\n\(host)content-type: text/plain\r\nContent-Length: 6\r\n\r\n"
+            case "401": "POST /v1/files HTTP/1.1\r\n\(host)Authorization: Bearer nope\r\nLightfield-Version: 2026-03-01\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 6\r\n\r\n"
+            default: "POST /v1/files HTTP/1.1\r\n\(host)Authorization: Bearer \(ts.key)\r\nLightfield-Version: 2026-03-01\r\n"
+                + "Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 6\r\n\r\n"
+            }
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send(head)
+            let answer = await connection.readResponse()
+            #expect(answer.hasPrefix("HTTP/1.1 \(refusal)") && answer.lowercased().contains("connection: close"), "\(answer)")
+            // The body it announced, then a request the server must not carry out.
+            connection.send("hello!POST /v1/files/\(victim)/cancel HTTP/1.1\r\n\(host)Authorization: Bearer \(ts.key)\r\n"
+                + "Lightfield-Version: 2026-03-01\r\nContent-Length: 0\r\n\r\n")
+            let (rest, closed) = await connection.readUntilClosed(timeout: 30)
+            #expect(closed && !rest.contains("HTTP/1.1"), "a second answer: \(rest)")
+            // Once the linger is over the server has closed it altogether (a send then fails):
+            // by then a request it had taken would have been carried out long since.
+            #expect(await waitUntil(timeout: 30, every: .milliseconds(50)) { !connection.send("x") })
+            #expect(try await lf.metadata(victim).string("status") == "PENDING")
+        }
+    }
+
     @Test("a Luw PUT declaring more than the general limit → 413 from its head, with or without Expect: 100-continue", .diskBlobsOnly)
     func luwOverLimit() async throws {
         try await TestServer.with { ts in

@@ -166,6 +166,10 @@ final class ConnectionWatchdog {
         /// of a body nobody wants (Hummingbird would drain it whole, and answer a broken one
         /// a second time).
         private var closeAfterAnswer = false
+        /// A request arrived after such an answer: it, and all that follows, is read and
+        /// dropped, never carried out (RFC 9112 §9.6); a client that pipelined it got no
+        /// answer, so nothing may have happened.
+        private var discarding = false
 
         init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
 
@@ -174,8 +178,11 @@ final class ConnectionWatchdog {
         func handlerRemoved(context: ChannelHandlerContext) { watchdog.partContext = nil }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let part = unwrapInboundIn(data)
+            if case .head = part, closeAfterAnswer { discarding = true }
+            guard !discarding else { return }
             let now = NIODeadline.now()
-            switch unwrapInboundIn(data) {
+            switch part {
             case .head: watchdog.update { $0.headArrived(at: now) }
             case .body: watchdog.update { $0.bodyArrived(at: now) }
             case .end:
