@@ -157,6 +157,14 @@ struct HostAndRouteTests {
             })
             #expect(registered.subtracting(documented).isEmpty, "not in openapi.json: \(registered.subtracting(documented).sorted())")
             #expect(documented.subtracting(registered).isEmpty, "not served: \(documented.subtracting(registered).sorted())")
+            // What any route may answer: a request bad as HTTP (400), a transfer coding it cannot
+            // read (501), a failure it did not foresee (500).
+            for (path, operations) in paths {
+                for (method, operation) in operations where methods.contains(method) {
+                    let statuses = Set(((operation as? [String: Any])?["responses"] as? [String: Any])?.keys.map { $0 } ?? [])
+                    #expect(statuses.isSuperset(of: ["400", "500", "501"]), "\(method) \(path): \(statuses.sorted())")
+                }
+            }
             let file = try Data(contentsOf: URL(fileURLWithPath: #filePath)
                 .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("openapi.json"))
