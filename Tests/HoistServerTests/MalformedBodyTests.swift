@@ -79,6 +79,30 @@ struct MalformedBodyTests {
         }
     }
 
+    @Test("sizeBytes with a fraction → 400, though a Double would round it to an integer; an integer written with a point or an exponent is one",
+          arguments: [("4.9999999999999999999", false), ("5.0000000000000000001", false), ("5368709120.0000001", false),
+                      ("5.5", false), ("51e-1", false), ("5e-1", false), ("0.00000000000000000005e20", true),
+                      ("5.0", true), ("50e-1", true), ("0.5e1", true), ("5.000e0", true), ("5", true), ("500000000000000000000e-20", true)])
+    func fractionalSize(literal: String, exact: Bool) async throws {
+        try await TestServer.with { ts in
+            // The member's name with an escape in it too: it is the same member.
+            for spelled in [literal, #"\u0073izeBytes"#] where spelled == literal || literal == "4.9999999999999999999" {
+                let name = spelled == literal ? "sizeBytes" : spelled
+                let body = #"{"purpose":"meeting_transcript","filename":"a.txt","mimeType":"text/plain","\#(name)":\#(literal)}"#
+                let answer = try await TestHTTP.send(.POST, "\(ts.baseURL)/v1/files", headers: TestHTTP.lightfield(ts.key), body: Data(body.utf8))
+                // Exactly 5, or not an integer at all (what Foundation made of it is beside the point).
+                if exact {
+                    #expect(answer.status == 200, "\(literal): \(answer.text)")
+                    let id = try #require(answer.string("id"))
+                    #expect(try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key).metadata(id).json["sizeBytes"] as? Int == 5)
+                } else {
+                    #expect(answer.status == 400 && answer.errorCode == "invalid_request", "\(literal): \(answer.text)")
+                    #expect(answer.text.contains("integer"), "\(literal): \(answer.text)")
+                }
+            }
+        }
+    }
+
     @Test("a cursor that decodes to the largest integer, and other bad cursors, are 400 or a page, never a crash")
     func hostileCursors() async throws {
         try await TestServer.with { ts in

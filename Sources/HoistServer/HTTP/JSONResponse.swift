@@ -19,12 +19,13 @@ enum JSONBody {
 
     /// The request body, at most 1 MiB of it, held to strict JSON (see `StrictJSON`). A body
     /// sent as another media type than JSON → 415 (API.md: `Content-Type: application/json`
-    /// on bodies); one sent with none is read as JSON.
-    static func data(from request: Request) async throws -> Data {
+    /// on bodies); one sent with none is read as JSON. `integers`: top-level members whose
+    /// numbers must be integers.
+    static func data(from request: Request, integers: Set<String> = []) async throws -> Data {
         let data = Data(buffer: try await collect(request, orThrow: .invalidRequest("the request body must be JSON of at most 1 MiB")))
         if !data.isEmpty {
             try checkMediaType(request.headers[.contentType])
-            try StrictJSON.check(data)
+            try StrictJSON.check(data, integers: integers)
         }
         return data
     }

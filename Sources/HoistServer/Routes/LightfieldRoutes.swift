@@ -29,7 +29,7 @@ struct LightfieldRoutes: Sendable {
 
     private func create(_ request: Request) async throws -> Response {
         let caller = try await authorize(request, scope: Caller.create)
-        let spec = try CreateFileSpec(json: try await JSONBody.data(from: request), policy: state.config.purposes, caller: caller)
+        let spec = try CreateFileSpec(json: try await JSONBody.data(from: request, integers: ["sizeBytes"]), policy: state.config.purposes, caller: caller)
         let now = state.now()
         let id = SessionID.make(.lightfield)
         let stored = spec.rule.isKnowledge ? FileNames.stamp(spec.filename, millis: Int64(now.timeIntervalSince1970 * 1000)) : spec.filename
