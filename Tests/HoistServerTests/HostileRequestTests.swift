@@ -181,6 +181,25 @@ struct HostileRequestTests {
         }
     }
 
+    @Test("Expect is a list: 100-continue twice, or beside another expectation, still gets its 100 Continue at once",
+          .diskBlobsOnly, arguments: ["Expect: 100-continue\r\nExpect: 100-continue", "Expect: 100-continue, foo", "Expect: foo\r\nExpect: 100-Continue"])
+    func expectAsAList(expect: String) async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let url = try #require(created.string("uploadUrl"))
+            let put = try RawConnection(port: ts.server.port)
+            put.send("PUT \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\nContent-Length: 3\r\n\(expect)\r\n\r\n")
+            // Before any byte of the body: the client waits for it (the body timeout is 60 s).
+            let interim = await put.readHead(timeout: 20)
+            #expect(interim.hasPrefix("HTTP/1.1 100"), "\(interim)")
+            put.send("abc")
+            let answer = await put.readResponse(timeout: 20)
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+            #expect(try await lf.complete(try #require(created.string("id"))).status == 200)
+        }
+    }
+
     @Test("Transfer-Encoding other than chunked → 501 JSON; nothing is stored", .diskBlobsOnly)
     func transferCodings() async throws {
         try await TestServer.with { ts in

@@ -91,7 +91,17 @@ public final class RawConnection: @unchecked Sendable {
         }
     }
 
-    private func blockingRead(timeout: TimeInterval, stopAfterResponse: Bool) -> (text: String, closed: Bool) {
+    /// Reads until one response head has come whole (an interim `100 Continue` counts), or
+    /// `timeout` passes or the peer closes: what came.
+    public func readHead(timeout: TimeInterval = 30) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                continuation.resume(returning: self.blockingRead(timeout: timeout, stopAfterResponse: false, stopAfterHead: true).text)
+            }
+        }
+    }
+
+    private func blockingRead(timeout: TimeInterval, stopAfterResponse: Bool, stopAfterHead: Bool = false) -> (text: String, closed: Bool) {
         let deadline = Date().addingTimeInterval(timeout)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -103,6 +113,9 @@ public final class RawConnection: @unchecked Sendable {
             if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
             received += buffer[0..<count]
             if stopAfterResponse, Self.isWholeResponse(received) { break }
+            if stopAfterHead, received.count >= 4, received.indices.dropLast(3).contains(where: { received[$0..<($0 + 4)].elementsEqual([13, 10, 13, 10]) }) {
+                break
+            }
         }
         return (String(decoding: received, as: UTF8.self), false)
     }

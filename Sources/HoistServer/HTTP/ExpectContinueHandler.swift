@@ -75,7 +75,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(var head):
-            guard head.headerFields[.expect]?.lowercased() == "100-continue" else {
+            guard Self.asksContinue(head.headerFields) else {
                 unanswered += 1
                 context.fireChannelRead(wrapInboundOut(part))
                 return
@@ -104,6 +104,15 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             }
         case .body, .end:
             if !discarding { context.fireChannelRead(wrapInboundOut(part)) }
+        }
+    }
+
+    /// Whether `Expect` (a list, in one field or several: RFC 9110 §10.1.1) holds
+    /// `100-continue`: a client that sent it twice, or beside an expectation of its own,
+    /// waits for the 100 all the same. Other members are let be (417 is a MAY).
+    static func asksContinue(_ fields: HTTPFields) -> Bool {
+        fields[values: .expect].contains { value in
+            value.split(separator: ",").contains { $0.trimmingWhitespace().lowercased() == "100-continue" }
         }
     }
 
