@@ -459,6 +459,34 @@ import Testing
         }
     }
 
+    @Test("one key reached under two prefixes (P/ with a/x.bin, P/a/ with another x.bin): the later upload replaced the object, so the first file asked for again is uploaded again, not reported completed from its row")
+    func aKeyReplacedUnderAnotherPrefixIsUploadedAgain() async throws {
+        try await S3Harness.with { s3 in
+            let mine = try s3.file("a/x.bin", size: 3000, seed: 1)
+            let other = try s3.file("other/x.bin", size: 5000, seed: 2)
+            let journal = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            func run(_ path: String, name: String, prefix: String) async throws -> (events: [EngineEvent], id: JobID) {
+                // Keyed as hoist keys it (bucket and prefix), not by the harness's one key.
+                let engine = try s3.engine(s3.profile(prefix: prefix), journal: journal) { $0.journalEndpoint = nil }
+                let ids = await engine.add(paths: [path], names: [name])
+                let events = try await collect(engine, ids, timeout: .seconds(60))
+                await engine.shutdown()
+                return (events, ids[0])
+            }
+            let first = try await run(mine, name: "a/x.bin", prefix: "P/")
+            #expect(first.events.sessions(first.id) == ["P/a/x.bin"], "\(first.events.story(first.id))")
+            let replacing = try await run(other, name: "x.bin", prefix: "P/a/")
+            #expect(replacing.events.sessions(replacing.id) == ["P/a/x.bin"], "\(replacing.events.story(replacing.id))")
+            #expect(try await s3.object("P/a/x.bin") == (try Data(contentsOf: URL(fileURLWithPath: other))))
+            let again = try await run(mine, name: "a/x.bin", prefix: "P/")
+            #expect(again.events.sessions(again.id) == ["P/a/x.bin"], "sent again: \(again.events.story(again.id))")
+            #expect(try await s3.object("P/a/x.bin") == (try Data(contentsOf: URL(fileURLWithPath: mine))))
+            // Asked for once more, with nothing sent to that key since: known, not sent.
+            let known = try await run(mine, name: "a/x.bin", prefix: "P/")
+            #expect(known.events.completed(known.id) != nil && known.events.sessions(known.id).isEmpty, "\(known.events.story(known.id))")
+        }
+    }
+
     @Test("a walk of a directory given as a/b/photos, kept unfinished (as a kill leaves it) and taken over by a new engine: its queued rows and the files it had not reached are uploaded under a/b/photos/, not under their file names or photos/")
     func aTakenOverWalkKeepsTheNamesItWasGiven() async throws {
         try await S3Harness.with { s3 in

@@ -96,6 +96,14 @@ public struct EngineConfiguration: Sendable {
         return profile.dialect == .s3 ? nil : profile.endpoint
     }
 
+    /// Where this destination's objects are named beyond it: an s3 bucket, whose keys a
+    /// journal row names whole (`requestedName`) whatever the prefix it was sent under
+    /// (`s3:https://host/bucket/`); nil elsewhere.
+    var objectSpace: String? {
+        guard journalEndpoint == nil, profile.dialect == .s3, let s3 = profile.s3 else { return nil }
+        return "s3:\(profile.endpoint)/\(s3.bucket)/"
+    }
+
     /// An s3 profile's destination, which no key is part of (`s3:https://host/bucket/prefix`).
     public static func bucketDestination(of profile: Profile) -> String {
         guard let s3 = profile.s3 else { return profile.endpoint }

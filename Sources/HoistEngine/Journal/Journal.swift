@@ -80,19 +80,26 @@ public struct Journal: Sendable {
         migrator.registerMigration("v8-names") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN name TEXT; ALTER TABLE walk ADD COLUMN names BLOB")
         }
+        // For `overwritten` across destinations that share objects (an s3 bucket's prefixes).
+        migrator.registerMigration("v9-requested-name") { db in
+            try db.execute(sql: "CREATE INDEX job_requested ON job(requestedName)")
+        }
         try migrator.migrate(db)
     }
 
     /// The newest row for an endpoint and file identity (arguments: endpoint, path, size, mtime).
     private static let newestRow = "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"
     /// Whether another row sent the same name with other bytes after this completed row did
-    /// (arguments: endpoint, name, the completed row's id, its md5, its `updatedAt`): in a
-    /// dialect where the name is the object, that upload replaced this one's object. Later
+    /// (arguments: endpoint, name, the completed row's id, its md5, its `updatedAt`, and the
+    /// object space or NULL): in a dialect where the name is the object, that upload replaced
+    /// this one's object. A row of another destination counts when its endpoint begins with
+    /// the object space: an s3 bucket's, whose keys are the names whatever the prefix. Later
     /// is by completion, not by row: two runs' rows for one name complete in either order.
     /// A row on its way (its create made or being made) counts whenever it began: its file
     /// would be said stored while the object fills with another's bytes.
     private static let overwritten = """
-        SELECT 1 FROM job WHERE endpoint = ?1 AND requestedName = ?2 AND id != ?3 AND md5 IS NOT ?4
+        SELECT 1 FROM job WHERE requestedName = ?2 AND id != ?3 AND md5 IS NOT ?4
+        AND (endpoint = ?1 OR substr(endpoint, 1, length(?6)) = ?6)
         AND (state IN ('creating', 'uploading', 'completing')
              OR (state = 'completed' AND (updatedAt > ?5 OR (updatedAt = ?5 AND id > ?3)))) LIMIT 1
         """
@@ -130,6 +137,11 @@ public struct Journal: Sendable {
     /// row whose stamp is another answers for nothing: the file was written since its upload
     /// though its size and mtime say otherwise (`touch -r`, `cp -p`, a file renamed over it).
     ///
+    /// `objectSpace`: where names are objects beyond this destination, what the endpoints of
+    /// the destinations that share them begin with (s3: `s3:https://host/bucket/`, as
+    /// `P/p/` with `a/x.txt` and `P/p/a/` with `x.txt` both send key `P/p/a/x.txt`); an
+    /// upload there of the same name with other bytes replaced the object too.
+    ///
     /// `names`: the name each file is given now (in `files`' order), kept in its new row.
     /// Where names are objects, a row of the file under another name answers for nothing
     /// either (the names compared as `objectName` makes them the store's: Luw keeps only
@@ -139,7 +151,8 @@ public struct Journal: Sendable {
     /// trusted as before.
     public func admit(endpoint: String, files: [FileIdentity], stamps: [FileIdentity.ChangeStamp?] = [],
                       names: [String] = [], refused: [(path: String, reason: String)] = [],
-                      namesAreObjects: Bool = false, objectName: (String) -> String = { $0 }) throws(EngineError) -> Admitted {
+                      namesAreObjects: Bool = false, objectName: (String) -> String = { $0 },
+                      objectSpace: String? = nil) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
             let insert = try db.cachedStatement(sql: Self.insertQueued)
@@ -163,7 +176,7 @@ public struct Journal: Sendable {
                     if row.state == .completed || !row.state.isFinal {
                         let completedAt: Double = found["updatedAt"]
                         let replaced = try namesAreObjects && row.state == .completed && row.requestedName.map {
-                            try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5, completedAt]) ?? false
+                            try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5, completedAt, objectSpace]) ?? false
                         } ?? false
                         if !replaced { return Admission.known(row) }
                     }
