@@ -162,6 +162,35 @@ import Testing
         }
     }
 
+    @Test("a multipart upload resumed under --no-clobber asks first: an object put at its key since fails it with no part sent and its upload aborted; the same bytes there complete it, nothing sent", arguments: [false, true])
+    func aResumedNoClobberUploadAsksFirst(sameBytes: Bool) async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("resume.bin", size: 48 << 20)
+            let journalPath = try TempDirectory.make(prefix: "hoist-journal") + "/journal.sqlite"
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                _ = try await Self.stopAfterTwoParts(of: path, s3: s3, via: proxy, journal: journalPath)
+                let theirs = sameBytes ? try Data(contentsOf: URL(fileURLWithPath: path)) : Data("another writer's".utf8)
+                try await MotoS3.put(bucket: s3.bucket, key: "resume.bin", body: theirs)
+                let before = proxy.requestLines.count
+
+                let second = try s3.engine(s3.profile(via: proxy.baseURL, noClobber: true), journal: journalPath)
+                let ids = await second.add(paths: [path])
+                let events = try await collect(second, ids, timeout: .seconds(120))
+                await second.shutdown()
+                let after = Array(proxy.requestLines[before...])
+                #expect(FaultProxy.partNumbers(after).isEmpty, "parts sent: \(after)")
+                if sameBytes {
+                    #expect(events.completed(ids[0]) != nil, "\(events.story(ids[0]))")
+                } else {
+                    #expect(events.terminal(ids[0]).flatMap { if case .failed(let error) = $0 { error } else { nil } }?.isAlreadyExists == true,
+                            "\(events.story(ids[0]))")
+                }
+                #expect(try await s3.object("resume.bin") == theirs)
+                #expect(try await s3.openUploads().isEmpty)
+            }
+        }
+    }
+
     @Test("an upload stored whose `completed` the journal cannot write (its disk full) is reported completed; the next run sends no byte and finds it stored (a single PUT and a multipart upload)", arguments: [false, true])
     func aStoredUploadTheJournalCannotRecordIsStillCompleted(multipart: Bool) async throws {
         try await S3Harness.with { s3 in

@@ -38,6 +38,12 @@ public enum MotoS3 {
         return answer.status == 200 ? answer.body : nil
     }
 
+    /// Stores `body` at `key`, as another writer would.
+    public static func put(bucket: String, key: String, body: Data) async throws {
+        let answer = try await send(.PUT, "/\(bucket)/\(encode(key))", body: body)
+        guard answer.status == 200 else { throw MotoError(message: "put \(key): \(answer.status) \(answer.text)") }
+    }
+
     /// The object's ETag (unquoted), or nil.
     public static func etag(bucket: String, key: String) async throws -> String? {
         let answer = try await send(.HEAD, "/\(bucket)/\(encode(key))")

@@ -118,6 +118,7 @@ struct JobRunner: Sendable {
         }
         var action = machine.start(job.start)
         var journaled = JournaledStep.Tracker(journal: journal, row: job.row)
+        var askedBeforeResuming = false
         /// Writes the intent to complete `session`. Where no call follows (an S3 single PUT,
         /// whose PUT was the whole upload), a write that fails (its disk full) does not fail
         /// the job: the store holds the file whatever the journal says, as after `.finished`.
@@ -197,6 +198,30 @@ struct JobRunner: Sendable {
                         action = .finished(same.session, md5: same.etag)
                     }
                 case .upload(let session):
+                    // A multipart upload taken up from a killed run, under --no-clobber, asks
+                    // first as a new one does at its create: an object put at its key since
+                    // would refuse its complete only after every remaining part was sent.
+                    if !askedBeforeResuming, api.profile.noClobber, session.multipart != nil, case .resumeUpload = job.start {
+                        do {
+                            let stored = try await api.storedObject(named: session.id)
+                            askedBeforeResuming = true
+                            if stored != nil {
+                                // These very bytes, stored by another upload: completed, and this
+                                // one's parts, which nothing will complete, aborted.
+                                if let same = try await storedAlready(job, name: session.id) {
+                                    await cancelSession(session)
+                                    try journaled.record(.completing, session: same.session, md5: same.etag)
+                                    action = .finished(same.session, md5: same.etag)
+                                } else {
+                                    action = machine.uploadFailed(.alreadyExists(session.id), now: wallClock(), jitter: .random(in: 0..<1))
+                                }
+                                continue
+                            }
+                        } catch {
+                            action = machine.uploadFailed(error, now: wallClock(), jitter: .random(in: 0..<1))
+                            continue
+                        }
+                    }
                     try journaled.record(.uploading, session: session)
                     send(.progress(sent: 0, total: job.file.size))
                     // Taken before the bytes are read, kept with their md5: a later run trusts
