@@ -105,6 +105,11 @@ import Testing
         #expect(UploadEngine.relativeName("/abs/a.jpg") == "a.jpg")
         #expect(UploadEngine.relativeName(".") == "" && UploadEngine.relativeName("./") == "")
         #expect(UploadEngine.relativeName("..", absolute: "/home/u/parent") == "parent")
+        // A `..` that does not climb out is taken against the name before it: the directories stay.
+        #expect(UploadEngine.relativeName("a/../b/deep/x.txt") == "b/deep/x.txt")
+        #expect(UploadEngine.relativeName("b/deep/../deep/x.txt") == "b/deep/x.txt")
+        #expect(UploadEngine.relativeName("a/b/..") == "a" && UploadEngine.relativeName("a/..") == "")
+        #expect(UploadEngine.relativeName("a/../../up/x.txt") == "x.txt")
         // The root names nothing: its files keep their paths below it, never `//etc/hosts`.
         #expect(UploadEngine.relativeName("/") == "" && UploadEngine.relativeName("//") == "")
         let rootWalk = Array(DirectoryWalk("/").prefix(20))

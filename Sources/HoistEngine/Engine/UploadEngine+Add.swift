@@ -303,22 +303,27 @@ extension UploadEngine {
     }
 
     /// The name a file keeps at its destination: the path as given when it is relative and
-    /// stays below the current directory (`photos/a.jpg`), else the file's name (of `absolute`,
-    /// the path made absolute, when given: `..` names the directory it leads to). The current
-    /// directory itself (`.`, `./`) is named by nothing: its files keep their paths below it
-    /// (`a.jpg`, `sub/b.jpg`), never `./a.jpg`.
+    /// stays below the current directory (`photos/a.jpg`; `a/../b/x.jpg` is `b/x.jpg`, its
+    /// `..` taken against the name before it), else the file's name (of `absolute`, the
+    /// path made absolute, when given: `..` names the directory it leads to). The current
+    /// directory itself (`.`, `./`, `a/..`) is named by nothing: its files keep their paths
+    /// below it (`a.jpg`, `sub/b.jpg`), never `./a.jpg`.
     public static func relativeName(_ given: String, absolute: String? = nil) -> String {
         let parts = given.split(separator: "/").filter { $0 != "." }
         // The current directory, or the root: named by nothing (`/` is no name: its files
         // keep their paths below it, `etc/hosts`, not `//etc/hosts`).
         if parts.isEmpty { return "" }
-        guard !given.hasPrefix("/"), !parts.contains("..") else {
+        var below: [Substring]? = []
+        for part in parts where below != nil {
+            if part != ".." { below?.append(part) } else if below?.popLast() == nil { below = nil }
+        }
+        guard !given.hasPrefix("/"), let below else {
             // The name as given (a symlink keeps its own), unless it ends in `..`, which
             // names the directory it leads to.
             guard parts.last == ".." else { return (given as NSString).lastPathComponent }
             return ((absolute ?? Self.absolute(given)) as NSString).lastPathComponent
         }
-        return parts.joined(separator: "/")
+        return below.joined(separator: "/")
     }
 
     /// A path met by `add`, checked (no network): a file to queue, or why it cannot be.
