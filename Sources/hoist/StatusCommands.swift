@@ -127,6 +127,11 @@ enum RemoteCommand {
 /// dropped instead, and stderr says so once (stdout's case).
 enum Stderr {
     static func write(_ text: String) { try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) }
+
+    /// What a message written at a signal starts with: on a terminal, a line break, which
+    /// ends the live progress line (or the `^C` the terminal echoed); in a file, nothing,
+    /// where it would be a blank line.
+    static var afterTheLine: String { isatty(2) == 1 ? "\n" : "" }
 }
 
 enum Stdout {

@@ -177,7 +177,7 @@ struct UploadCommand: AsyncParsableCommand {
         source.setEventHandler {
             if terminated.isSet { Glibc.exit(128 + SIGTERM) }
             terminated.set()
-            Stderr.write("\nhoist: terminated: \(what)\n")
+            Stderr.write("\(Stderr.afterTheLine)hoist: terminated: \(what)\n")
             act()
         }
         source.setCancelHandler { signal(SIGTERM, SIG_DFL) }
@@ -193,7 +193,8 @@ struct UploadCommand: AsyncParsableCommand {
         let count = Mutex(0)
         source.setEventHandler {
             let presses = count.withLock { value -> Int in value += 1; return value }
-            Stderr.write(presses == 1 ? "\nhoist: interrupted: finishing running uploads (Ctrl-C again to abort)\n" : "\nhoist: aborting\n")
+            let lead = Stderr.afterTheLine
+            Stderr.write(presses == 1 ? "\(lead)hoist: interrupted: finishing running uploads (Ctrl-C again to abort)\n" : "\(lead)hoist: aborting\n")
             act(presses)
         }
         source.resume()
