@@ -137,6 +137,36 @@ import Testing
         }
     }
 
+    @Test("Luw: another key of the same persona that sent the same name with other bytes replaced the object; the first key's file asked for again is uploaded again, not reported completed from its row")
+    func luwObjectReplacedThroughAnotherKeyIsUploadedAgain() async throws {
+        try await EngineHarness.with { harness in
+            // Two keys of one user and persona (a persona belongs to one user).
+            var profile = harness.profile(.luw)
+            profile.pid = 101
+            let journal = harness.files + "/state/journal.sqlite"
+            let mine = try harness.file("a/x.png", size: 3000, seed: 1)
+            let theirs = try harness.file("b/x.png", size: 5000, seed: 2)
+            let myKey = try await harness.server.makeKey(personas: [101], user: "lu")
+            let otherKey = try await harness.server.makeKey(personas: [101], user: "lu")
+            func run(_ path: String, key: String) async throws -> (events: [EngineEvent], id: JobID) {
+                // Keyed as hoist keys it (persona and the key's fingerprint), not by the harness's one key.
+                let engine = try harness.engine(profile, journal: journal, key: key) { $0.journalEndpoint = nil }
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                return (events, ids[0])
+            }
+            let first = try await run(mine, key: myKey)
+            #expect(first.events.sessions(first.id).count == 1, "\(first.events.story(first.id))")
+            let replacing = try await run(theirs, key: otherKey)
+            #expect(replacing.events.sessions(replacing.id).count == 1, "\(replacing.events.story(replacing.id))")
+            let again = try await run(mine, key: myKey)
+            #expect(again.events.sessions(again.id).count == 1, "sent again: \(again.events.story(again.id))")
+            let known = try await run(mine, key: myKey)
+            #expect(known.events.completed(known.id) != nil && known.events.sessions(known.id).isEmpty, "\(known.events.story(known.id))")
+        }
+    }
+
     @Test("Luw keeps only a name's last component: the same file asked for as a/x.png, then b/x.png, is the same object, known and not sent again")
     func luwNamesAreComparedAsTheStoreKeepsThem() async throws {
         try await EngineHarness.with { harness in

@@ -96,12 +96,22 @@ public struct EngineConfiguration: Sendable {
         return profile.dialect == .s3 ? nil : profile.endpoint
     }
 
-    /// Where this destination's objects are named beyond it: an s3 bucket, whose keys a
-    /// journal row names whole (`requestedName`) whatever the prefix it was sent under
-    /// (`s3:https://host/bucket/`); nil elsewhere.
+    /// Where this destination's objects are named beyond it, as the start of the journal
+    /// keys (``destination(of:key:)``) that share them: an s3 bucket, whose keys a row names
+    /// whole (`requestedName`) whatever the prefix it was sent under (`s3:https://host/bucket/`);
+    /// a Luw persona, whose files any key of it replaces, temporary or not (their names
+    /// differ by `x12tmp-`). Nil elsewhere, and for a Luw key's default persona, which the
+    /// engine does not know.
     var objectSpace: String? {
-        guard journalEndpoint == nil, profile.dialect == .s3, let s3 = profile.s3 else { return nil }
-        return "s3:\(profile.endpoint)/\(s3.bucket)/"
+        guard journalEndpoint == nil else { return nil }
+        switch profile.dialect {
+        case .s3:
+            return profile.s3.map { "s3:\(profile.endpoint)/\($0.bucket)/" }
+        case .luw:
+            return profile.pid.map { "\(profile.endpoint) (luw, persona \($0), " }
+        case .lightfield:
+            return nil
+        }
     }
 
     /// An s3 profile's destination, which no key is part of (`s3:https://host/bucket/prefix`).
