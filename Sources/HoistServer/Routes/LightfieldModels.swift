@@ -12,7 +12,26 @@ struct CreateFileSpec {
         var purpose: String?
         var filename: String?
         var mimeType: String?
-        var sizeBytes: Int64?
+        var sizeBytes: DeclaredSize?
+    }
+
+    /// A `sizeBytes` (an integer: `StrictJSON` refused any fraction), beyond `Int64` too: a
+    /// number that large is a size over every purpose's limit (413, as API.md has it), not
+    /// a body that is not JSON. One past what a `Double` holds (`1e400`) is not read.
+    private enum DeclaredSize: Decodable {
+        case bytes(Int64)
+        case beyondInt64(negative: Bool)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let bytes = try? container.decode(Int64.self) {
+                self = .bytes(bytes)
+            } else {
+                let value = try container.decode(Double.self)
+                guard value.isFinite, value.magnitude >= 0x1p63 else { throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an integer") }
+                self = .beyondInt64(negative: value < 0)
+            }
+        }
     }
 
     /// Validates in API.md's order: fields, purpose, role, MIME type, size, name.
@@ -24,7 +43,7 @@ struct CreateFileSpec {
             throw APIError.invalidRequest("the body must be a JSON object; purpose, filename and mimeType are strings, sizeBytes an integer")
         }
         guard let purpose = body.purpose, let filename = body.filename, let mimeType = body.mimeType,
-              let bytes = body.sizeBytes
+              let declared = body.sizeBytes
         else { throw APIError.invalidRequest("purpose, filename, mimeType and sizeBytes are required") }
         guard let rule = policy.rules[purpose] else { throw APIError.unknownPurpose(purpose) }
         if rule.requiresAdmin, !caller.isAdmin {
@@ -38,9 +57,15 @@ struct CreateFileSpec {
         if let allowed = rule.mimeTypes, !allowed.contains(mime) {
             throw APIError.unsupportedMediaType(mime, purpose: purpose)
         }
+        let bytes: Int64
+        switch declared {
+        case .bytes(let value): bytes = value
+        case .beyondInt64(let negative): bytes = negative ? .min : .max
+        }
         guard bytes > 0 else { throw APIError.invalidRequest("sizeBytes must be greater than 0") }
         guard bytes <= rule.maxBytes else {
-            throw APIError.tooLarge("\(bytes) bytes is over the \(rule.maxBytes)-byte limit of purpose \(purpose)")
+            let size = if case .beyondInt64 = declared { "a size past 2^63" } else { "\(bytes) bytes" }
+            throw APIError.tooLarge("\(size) is over the \(rule.maxBytes)-byte limit of purpose \(purpose)")
         }
         self.purpose = purpose
         self.rule = rule
