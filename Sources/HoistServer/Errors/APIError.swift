@@ -112,11 +112,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         return APIError(.methodNotAllowed, "method_not_allowed", "\(method.rawValue) is not allowed here; use \(list)",
                         headers: [.allow: list])
     }
-    /// The metadata database did not answer in time or cannot be reached; nothing changed.
     /// A request cut off by the server's own shutdown; nothing of it was kept.
     static func shuttingDown() -> APIError {
         APIError(.serviceUnavailable, "unavailable", "the server is shutting down; try again", headers: [.retryAfter: "5"])
     }
+    /// The metadata database did not answer in time or cannot be reached; nothing changed.
     static func databaseUnavailable() -> APIError {
         APIError(.serviceUnavailable, "unavailable", "the server's database did not answer in time; try again",
                  headers: [.retryAfter: "5"])
