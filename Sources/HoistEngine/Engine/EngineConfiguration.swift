@@ -80,10 +80,16 @@ public struct EngineConfiguration: Sendable {
         case .lightfield:
             return "\(profile.endpoint) (lightfield, purpose \(profile.effectivePurpose), key \(key.fingerprint))"
         case .luw:
-            let persona = profile.pid.map { "persona \($0)" } ?? "the key's persona"
-            return "\(profile.endpoint) (luw, \(persona)\(profile.temporary ? ", temporary" : ""), key \(key.fingerprint))"
+            let persona = profile.pid.map { personaSpace(endpoint: profile.endpoint, pid: $0) } ?? "\(profile.endpoint) (luw, the key's persona, "
+            return persona + "\(profile.temporary ? "temporary, " : "")key \(key.fingerprint))"
         }
     }
+
+    /// The start of every Luw destination of persona `pid`, whatever the key or `--temporary`.
+    private static func personaSpace(endpoint: String, pid: Int) -> String { "\(endpoint) (luw, persona \(pid), " }
+
+    /// The start of every s3 destination in `bucket`, whatever the prefix.
+    private static func bucketSpace(endpoint: String, bucket: String) -> String { "s3:\(endpoint)/\(bucket)/" }
 
     /// What an engine before destinations named more than the endpoint keyed these rows
     /// by: the endpoint, or `embedded:` and the data directory. Nil where nothing changed
@@ -106,9 +112,9 @@ public struct EngineConfiguration: Sendable {
         guard journalEndpoint == nil else { return nil }
         switch profile.dialect {
         case .s3:
-            return profile.s3.map { "s3:\(profile.endpoint)/\($0.bucket)/" }
+            return profile.s3.map { Self.bucketSpace(endpoint: profile.endpoint, bucket: $0.bucket) }
         case .luw:
-            return profile.pid.map { "\(profile.endpoint) (luw, persona \($0), " }
+            return profile.pid.map { Self.personaSpace(endpoint: profile.endpoint, pid: $0) }
         case .lightfield:
             return nil
         }
@@ -117,7 +123,7 @@ public struct EngineConfiguration: Sendable {
     /// An s3 profile's destination, which no key is part of (`s3:https://host/bucket/prefix`).
     public static func bucketDestination(of profile: Profile) -> String {
         guard let s3 = profile.s3 else { return profile.endpoint }
-        return "s3:\(profile.endpoint)/\(s3.bucket)/\(s3.prefix)"
+        return bucketSpace(endpoint: profile.endpoint, bucket: s3.bucket) + s3.prefix
     }
 
     /// The embedded server's destination: its data directory (it listens on a new port
