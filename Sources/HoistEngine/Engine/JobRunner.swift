@@ -205,10 +205,10 @@ struct JobRunner: Sendable {
                         do {
                             let stored = try await api.storedObject(named: session.id)
                             askedBeforeResuming = true
-                            if stored != nil {
+                            if let stored {
                                 // These very bytes, stored by another upload: completed, and this
                                 // one's parts, which nothing will complete, aborted.
-                                if let same = try await storedAlready(job, name: session.id) {
+                                if let same = try await storedAlready(job, stored: stored) {
                                     await cancelSession(session)
                                     try journaled.record(.completing, session: same.session, md5: same.etag)
                                     action = .finished(same.session, md5: same.etag)
@@ -329,7 +329,13 @@ struct JobRunner: Sendable {
     /// Returns the object's session and its ETag (what the file is reported with); nil for
     /// another object. `md5`: the whole file's, when already known.
     private func storedAlready(_ job: Job, name: String, md5: String? = nil) async throws(EngineError) -> (session: RemoteSession, etag: String)? {
-        guard let stored = try await api.storedObject(named: name), stored.size == job.file.size else { return nil }
+        guard let stored = try await api.storedObject(named: name) else { return nil }
+        return try await storedAlready(job, stored: stored, md5: md5)
+    }
+
+    /// Whether `stored`, an object already asked about, is this file (``storedAlready(_:name:md5:)``).
+    private func storedAlready(_ job: Job, stored: StoredObject, md5: String? = nil) async throws(EngineError) -> (session: RemoteSession, etag: String)? {
+        guard stored.size == job.file.size else { return nil }
         let etag: String
         if Hex.isDigits(stored.etag, count: 32) {
             if let md5 { etag = md5 } else { etag = try await FileDigest.md5(of: job.file.path, range: 0..<job.file.size, chunkSize: uploader.chunkSize).hex }
