@@ -96,10 +96,9 @@ struct ConnectionLimitTests {
             // Far more than loopback's socket buffers hold: the server's output has to wait.
             let size = 32 << 20
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let created = try await lf.create(purpose: "general", filename: "big.bin", sizeBytes: size)
-            let id = try #require(created.string("id"))
-            #expect(try await lf.put(created, body: Data(repeating: 0x62, count: size)).status == 200)
-            #expect(try await lf.complete(id).status == 200)
+            let stored = try await lf.upload(Data(repeating: 0x62, count: size), purpose: "general", filename: "big.bin")
+            #expect(stored.status == 200, "\(stored.text)")
+            let id = try #require(stored.string("id"))
             let url = try #require(try await lf.downloadURL(id).string("url"))
             let path = String(url.dropFirst(ts.baseURL.count))
             // Two clients ask for the file and read none of it.
@@ -126,10 +125,9 @@ struct ConnectionLimitTests {
         try await TestServer.with(configure: Self.limits(send: 1)) { ts in
             let size = 4 << 20
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let created = try await lf.create(purpose: "general", filename: "slow.bin", sizeBytes: size)
-            let id = try #require(created.string("id"))
-            #expect(try await lf.put(created, body: Data(repeating: 0x73, count: size)).status == 200)
-            #expect(try await lf.complete(id).status == 200)
+            let stored = try await lf.upload(Data(repeating: 0x73, count: size), purpose: "general", filename: "slow.bin")
+            #expect(stored.status == 200, "\(stored.text)")
+            let id = try #require(stored.string("id"))
             let url = try #require(try await lf.downloadURL(id).string("url"))
             // 64 KiB every 0.1 s, through a small receive buffer: about 6.5 s for the file,
             // while the server's socket buffer (megabytes on loopback) is said writable
