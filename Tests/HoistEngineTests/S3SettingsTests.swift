@@ -98,6 +98,24 @@ import Testing
         #expect(plan.count == 3 && plan.range(of: 3) == (16 << 20)..<(20 << 20))
     }
 
+    @Test("journal keys keep the form earlier hoists wrote (their rows must still be found), and each begins with its object space: the bucket's for s3, the persona's for Luw with --pid")
+    func destinationsAndTheirObjectSpaces() {
+        let key = APIKey("k")
+        var luw = Profile(name: "l", dialect: .luw, endpoint: "http://h", apiKeyEnv: nil, pid: 7)
+        let fp = key.fingerprint
+        #expect(EngineConfiguration.destination(of: luw, key: key) == "http://h (luw, persona 7, key \(fp))")
+        #expect(EngineConfiguration(profile: luw, key: key).objectSpace == "http://h (luw, persona 7, ")
+        luw.temporary = true
+        #expect(EngineConfiguration.destination(of: luw, key: key) == "http://h (luw, persona 7, temporary, key \(fp))")
+        luw.pid = nil
+        #expect(EngineConfiguration.destination(of: luw, key: key) == "http://h (luw, the key's persona, temporary, key \(fp))")
+        #expect(EngineConfiguration(profile: luw, key: key).objectSpace == nil)
+        var s3 = Profile(name: "s", dialect: .s3, endpoint: "http://s", apiKeyEnv: nil)
+        s3.s3 = S3Settings(bucket: "b", region: "us-east-1", prefix: "P/a/", pathStyle: true, multipartThreshold: 1 << 24)
+        #expect(EngineConfiguration.destination(of: s3, key: key) == "s3:http://s/b/P/a/")
+        #expect(EngineConfiguration(profile: s3, key: key).objectSpace == "s3:http://s/b/")
+    }
+
     @Test func keysArePrefixPlusTheRelativePathAndEncodedForTheURL() {
         #expect(UploadEngine.relativeName("photos/2024/a.jpg") == "photos/2024/a.jpg")
         #expect(UploadEngine.relativeName("./a.jpg") == "a.jpg")
