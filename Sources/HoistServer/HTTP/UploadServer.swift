@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import SigV4
@@ -98,12 +99,14 @@ public final class UploadServer: Sendable {
             metrics.connections($0)
         }
         let bound = AsyncStream<Int>.makeStream()
+        let listener = NIOLockedValueBox<(any Channel)?>(nil)
         let app = Application(
             responder: HeadResponder(inner: router.buildResponder(), routes: table),
             server: .bounded(limits: config.connectionLimits) { [ExpectContinueHandler(gate: gate.verdict)] },
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hoist",
                                  backlog: config.connectionLimits.backlog, availableConnectionsDelegate: cap),
             onServerRunning: { channel in
+                listener.withLockedValue { $0 = channel }
                 bound.continuation.yield(channel.localAddress?.port ?? config.port)
                 bound.continuation.finish()
             },
@@ -153,6 +156,15 @@ public final class UploadServer: Sendable {
                     heard += 1
                     guard heard >= 2 else { continue }
                     warn.warning("second \(signal): the connections still open are closed now")
+                    // Cancelled while its listener is still open, Hummingbird's accept loop
+                    // logs the cancellation as an error; the first signal closes the listener
+                    // at once, so two signals close together wait for that (a second at most).
+                    if let channel = listener.withLockedValue({ $0 }) {
+                        let deadline = ContinuousClock.now + .seconds(1)
+                        while channel.isActive, ContinuousClock.now < deadline {
+                            try? await Task.sleep(for: .milliseconds(5))
+                        }
+                    }
                     running.cancel()
                     return
                 }
