@@ -137,18 +137,21 @@ import Testing
         }
     }
 
-    @Test("Luw: another key of the same persona that sent the same name with other bytes replaced the object; the first key's file asked for again is uploaded again, not reported completed from its row")
-    func luwObjectReplacedThroughAnotherKeyIsUploadedAgain() async throws {
+    @Test("Luw: another key of the same persona that sent the same name with other bytes replaced the object; the first key's file asked for again is uploaded again, not reported completed from its row; with --pid or the key's default persona on either side",
+          arguments: [101, nil] as [Int?], [101, nil] as [Int?])
+    func luwObjectReplacedThroughAnotherKeyIsUploadedAgain(myPid: Int?, theirPid: Int?) async throws {
         try await EngineHarness.with { harness in
-            // Two keys of one user and persona (a persona belongs to one user).
-            var profile = harness.profile(.luw)
-            profile.pid = 101
+            // Two keys of one user and persona (a persona belongs to one user), whose first
+            // and so default persona it is.
+            let profile = harness.profile(.luw)
             let journal = harness.files + "/state/journal.sqlite"
             let mine = try harness.file("a/x.png", size: 3000, seed: 1)
             let theirs = try harness.file("b/x.png", size: 5000, seed: 2)
             let myKey = try await harness.server.makeKey(personas: [101], user: "lu")
             let otherKey = try await harness.server.makeKey(personas: [101], user: "lu")
             func run(_ path: String, key: String) async throws -> (events: [EngineEvent], id: JobID) {
+                var profile = profile
+                profile.pid = key == myKey ? myPid : theirPid
                 // Keyed as hoist keys it (persona and the key's fingerprint), not by the harness's one key.
                 let engine = try harness.engine(profile, journal: journal, key: key) { $0.journalEndpoint = nil }
                 let ids = await engine.add(paths: [path])

@@ -107,7 +107,8 @@ public struct EngineConfiguration: Sendable {
     /// whole (`requestedName`) whatever the prefix it was sent under (`s3:https://host/bucket/`);
     /// a Luw persona, whose files any key of it replaces, temporary or not (their names
     /// differ by `x12tmp-`). Nil elsewhere, and for a Luw key's default persona, which the
-    /// engine does not know.
+    /// engine does not know before its first create: those rows meet others by the final
+    /// URL their sessions hold (``Journal/admit(endpoint:files:stamps:names:refused:namesAreObjects:objectName:objectSpace:sessionNamesObject:)``).
     var objectSpace: String? {
         guard journalEndpoint == nil else { return nil }
         switch profile.dialect {

@@ -364,7 +364,8 @@ extension UploadEngine {
                 let admitted = try journal.admit(endpoint: endpoint, files: fresh.map(\.file), stamps: fresh.map(\.stamp),
                                                  names: fresh.map(\.name), refused: refused,
                                                  namesAreObjects: configuration.profile.dialect != .lightfield,
-                                                 objectName: api.requestedName(for:), objectSpace: configuration.objectSpace)
+                                                 objectName: api.requestedName(for:), objectSpace: configuration.objectSpace,
+                                                 sessionNamesObject: configuration.profile.dialect == .luw)
                 if admitted.abortsQueued > 0 { abortEndedUploads() }
                 admissions = .success(admitted.admissions)
             }

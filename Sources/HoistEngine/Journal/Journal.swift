@@ -90,16 +90,19 @@ public struct Journal: Sendable {
     /// The newest row for an endpoint and file identity (arguments: endpoint, path, size, mtime).
     private static let newestRow = "SELECT * FROM job WHERE endpoint = ? AND path = ? AND size = ? AND mtime = ? ORDER BY id DESC LIMIT 1"
     /// Whether another row sent the same name with other bytes after this completed row did
-    /// (arguments: endpoint, name, the completed row's id, its md5, its `updatedAt`, and the
-    /// object space or NULL): in a dialect where the name is the object, that upload replaced
-    /// this one's object. A row of another destination counts when its endpoint begins with
-    /// the object space: an s3 bucket's, whose keys are the names whatever the prefix. Later
+    /// (arguments: endpoint, name, the completed row's id, its md5, its `updatedAt`, the
+    /// object space or NULL, and the object its session named or NULL): in a dialect where
+    /// the name is the object, that upload replaced this one's object. A row of another
+    /// destination counts when its endpoint begins with the object space (an s3 bucket's,
+    /// whose keys are the names whatever the prefix), or when its session names the same
+    /// object (a Luw final URL, whichever key reached the persona, `--pid` given or not). Later
     /// is by completion, not by row: two runs' rows for one name complete in either order.
     /// A row on its way (its create made or being made) counts whenever it began: its file
     /// would be said stored while the object fills with another's bytes.
     private static let overwritten = """
         SELECT 1 FROM job WHERE requestedName = ?2 AND id != ?3 AND md5 IS NOT ?4
-        AND (endpoint = ?1 OR substr(endpoint, 1, length(?6)) = ?6)
+        AND (endpoint = ?1 OR substr(endpoint, 1, length(?6)) = ?6
+             OR (?7 IS NOT NULL AND session IS NOT NULL AND json_extract(CAST(session AS TEXT), '$.id') = ?7))
         AND (state IN ('creating', 'uploading', 'completing')
              OR (state = 'completed' AND (updatedAt > ?5 OR (updatedAt = ?5 AND id > ?3)))) LIMIT 1
         """
@@ -142,6 +145,11 @@ public struct Journal: Sendable {
     /// `P/p/` with `a/x.txt` and `P/p/a/` with `x.txt` both send key `P/p/a/x.txt`); an
     /// upload there of the same name with other bytes replaced the object too.
     ///
+    /// `sessionNamesObject`: a session's id is its object's address, the same whichever
+    /// destination made it (Luw's final URL, `<cdn>/luwai/<pid>/<name>`: every key of a
+    /// persona reaches it, and a key's default persona is known only from it); a later
+    /// upload whose session has the completed row's id replaced the object too.
+    ///
     /// `names`: the name each file is given now (in `files`' order), kept in its new row.
     /// Where names are objects, a row of the file under another name answers for nothing
     /// either (the names compared as `objectName` makes them the store's: Luw keeps only
@@ -152,7 +160,7 @@ public struct Journal: Sendable {
     public func admit(endpoint: String, files: [FileIdentity], stamps: [FileIdentity.ChangeStamp?] = [],
                       names: [String] = [], refused: [(path: String, reason: String)] = [],
                       namesAreObjects: Bool = false, objectName: (String) -> String = { $0 },
-                      objectSpace: String? = nil) throws(EngineError) -> Admitted {
+                      objectSpace: String? = nil, sessionNamesObject: Bool = false) throws(EngineError) -> Admitted {
         try write { db in
             let newest = try db.cachedStatement(sql: Self.newestRow)
             let insert = try db.cachedStatement(sql: Self.insertQueued)
@@ -176,7 +184,8 @@ public struct Journal: Sendable {
                     if row.state == .completed || !row.state.isFinal {
                         let completedAt: Double = found["updatedAt"]
                         let replaced = try namesAreObjects && row.state == .completed && row.requestedName.map {
-                            try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5, completedAt, objectSpace]) ?? false
+                            let object = sessionNamesObject ? row.session?.id : nil
+                            return try Bool.fetchOne(overwritten, arguments: [endpoint, $0, row.rowID, row.md5, completedAt, objectSpace, object]) ?? false
                         } ?? false
                         if !replaced { return Admission.known(row) }
                     }
