@@ -233,6 +233,25 @@ import Testing
         }
     }
 
+    @Test("a journal that cannot be opened (its directory a file here; read-only or a full disk alike) is exit 2 at once, saying so, with no call made")
+    func unopenableJournalExitsTwo() async throws {
+        try await TestServer.with { server in
+            let files = try uploadCLIFiles([("a.txt", 10)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            // As root a mode does not stop a write; a file where the directory must be does.
+            let state = files + "/state-is-a-file"
+            try TestFiles.write(Data("x".utf8), to: state)
+            let run = try await UploadCLIRun(
+                ["upload", files + "/a.txt", "--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"],
+                environment: ["HOIST_TEST_KEY": server.key, "XDG_STATE_HOME": state])
+            try await run.finish(timeout: 30)
+            #expect(run.status == 2, "\(run.stderr)")
+            #expect(run.stderr.hasPrefix("hoist: journal: cannot open \(state)/hoist/journal.sqlite"), "\(run.stderr)")
+            #expect(run.stdout.isEmpty, "\(run.stdout)")
+            #expect(try await serverFiles(server).isEmpty)
+        }
+    }
+
     @Test("Luw: hoist url prints a final URL only once the file is served there; one never uploaded exits 1 with the server's 404")
     func luwURLIsChecked() async throws {
         try await TestServer.with { server in
