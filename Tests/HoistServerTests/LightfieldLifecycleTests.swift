@@ -97,6 +97,44 @@ struct LightfieldLifecycleTests {
         }
     }
 
+    @Test("a signed URL with a trailing / or an empty segment is another URL, as it is another key to S3: PUT and GET are 403 signature_mismatch (under Expect too), nothing is stored; the URL as signed works",
+          .diskBlobsOnly)
+    func signedPathMustBeExact() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(purpose: "general", filename: "a b.txt", sizeBytes: 3)
+            let id = try #require(created.string("id"))
+            let signed = String(try #require(created.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let parts = signed.split(separator: "?", maxSplits: 1).map(String.init)
+            let (path, query) = (parts[0], parts[1])
+            let variants = [path + "/", path + "//", "/" + path, path.replacingOccurrences(of: "/storage/", with: "/storage//"),
+                            path.replacingOccurrences(of: "/\(id)/", with: "/\(id)//")]
+            func send(_ method: String, _ target: String, expect: Bool = false) async throws -> String {
+                let connection = try RawConnection(port: ts.server.port)
+                let body = method == "PUT" ? "abc" : ""
+                connection.send("\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/plain\r\n"
+                                + (method == "PUT" ? "Content-Length: 3\r\n" : "") + (expect ? "Expect: 100-continue\r\n" : "") + "\r\n"
+                                + (expect ? "" : body))
+                return await connection.readResponse()
+            }
+            for variant in variants {
+                for expect in [false, true] {
+                    let answer = try await send("PUT", variant + "?" + query, expect: expect)
+                    #expect(answer.hasPrefix("HTTP/1.1 403") && answer.contains("signature_mismatch") && !answer.contains("100 Continue"),
+                            "\(variant) expect \(expect): \(answer)")
+                }
+            }
+            #expect(try await ts.storedBlobCount() == 0)
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+            #expect(try await send("PUT", signed).hasPrefix("HTTP/1.1 200"))
+            #expect(try await lf.complete(id).string("status") == "COMPLETED")
+            let download = String(try #require(try await lf.downloadURL(id).string("url")).dropFirst(ts.baseURL.count))
+            let downloadParts = download.split(separator: "?", maxSplits: 1).map(String.init)
+            #expect(try await send("GET", downloadParts[0] + "/?" + downloadParts[1]).hasPrefix("HTTP/1.1 403"))
+            #expect(try await send("GET", download).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
     @Test("cancel: PENDING → CANCELLED; the URL stops working; nothing completes", .diskBlobsOnly)
     func cancelPending() async throws {
         try await TestServer.with { ts in

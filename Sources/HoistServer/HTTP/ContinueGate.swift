@@ -16,7 +16,9 @@ struct ContinueGate: Sendable {
             // Refused before any route is matched, as the middleware refuses it: no route.
             return rejected(head, route: "NotFound", error.status, dialect.errorBody(error), cors)
         }
-        guard let path = head.path, path.hasPrefix("/storage/"), let target = StorageGate.Target(path: path) else {
+        // Any path routing takes for a storage URL (`//storage/...` too), so that one with a
+        // path other than the signed one is refused before the body, as the route refuses it.
+        guard let path = head.path, let target = StorageGate.Target(path: path) else {
             return .proceed
         }
         do {
