@@ -201,7 +201,7 @@ import Testing
         let store = ts.server.state.store
         let session = try #require(try await store.session(id: id, now: Date()))
         try await ts.server.state.blobs.settle(session)
-        let wrong = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: Date(), markingDiscards: true)
+        let wrong = try await store.complete(id: id, md5: String(repeating: "0", count: 32), now: ts.server.state.now(), markingDiscards: true)
         guard case .rejected(let error, let discarded?) = wrong else {
             Issue.record("the wrong complete: \(wrong)")
             throw CancellationError()
@@ -229,18 +229,48 @@ import Testing
         }
     }
 
-    @Test("a discard whose DELETE failed keeps its mark (no upload, the key not free); the sweep deletes both, and the session then takes a new PUT")
+    @Test("a discard whose DELETE failed keeps its mark (no upload, the key not free); past the grace its complete's DELETE has, the sweep deletes both, and the session then takes a new PUT")
     func aDiscardTheBucketKeptIsSwept() async throws {
-        try await Self.withS3Server { ts, bucket in
+        let clock = ManualClock(start: Date())
+        try await Self.withS3Server(clock: clock) { ts, bucket in
             let body = Data(repeating: 0x43, count: 1000)
             // As if the bucket had refused the DELETE: the mark stays.
             let up = try await Self.discarding(body, on: ts)
             #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(body)).errorCode == "upload_missing")
+            // Within the grace the complete's own DELETE may still be on its way: left to it.
+            try await ts.server.sweep()
+            #expect(try await ts.server.state.store.object(at: up.session.objectKey) != nil)
+            #expect(try await MotoS3.object(bucket: bucket, key: up.key) == body)
+            clock.advance(by: SweepOutcome.discardGrace + 1)
             try await ts.server.sweep()
             #expect(try await ts.server.state.store.object(at: up.session.objectKey) == nil)
             #expect(try await MotoS3.object(bucket: bucket, key: up.key) == nil)
             #expect(try await up.lf.put(up.created, body: body).status == 200)
             #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(body)).status == 200)
+        }
+    }
+
+    @Test("an instance killed between its discard's DELETE and dropping the mark: the PUT that then lands is the session's upload; the sweep drops the mark and deletes none of it, the next complete records it, and the file stays")
+    func aDiscardWhoseBytesWentKeepsTheNextPut() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withS3Server(clock: clock) { ts, bucket in
+            let wrong = Data(repeating: 0x44, count: 1000)
+            let right = Data(repeating: 0x45, count: 1000)
+            let up = try await Self.discarding(wrong, on: ts)
+            // Its DELETE went through; the instance died before it dropped the mark.
+            #expect(await ts.server.state.blobs.deleteOne(up.discarded))
+            #expect(try await up.lf.put(up.created, body: right).status == 200)
+            // The mark stands until the sweep: no complete records the key meanwhile.
+            #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(right)).errorCode == "upload_missing")
+            clock.advance(by: SweepOutcome.discardGrace + 1)
+            try await ts.server.sweep()
+            #expect(try await ts.server.state.store.object(at: up.session.objectKey) == nil, "the mark is gone")
+            #expect(try await MotoS3.object(bucket: bucket, key: up.key) == right, "bytes other than the mark's are not deleted")
+            let done = try await up.lf.complete(up.id, md5: MD5Hex.of(right))
+            #expect(done.status == 200 && done.string("status") == "COMPLETED", "\(done.text)")
+            try await ts.server.sweep()
+            let download = try #require(try await up.lf.downloadURL(up.id).string("url"))
+            #expect(try await TestHTTP.send(.GET, download).body == right)
         }
     }
 

@@ -41,6 +41,9 @@ protocol BlobStore: Sendable {
     func deleteOne(_ id: String) async -> Bool
     /// Drops whatever cancelled session `id`'s URL may have placed.
     func discard(session id: String) async
+    /// The sweeper's turn at a discard mark its complete left (``SweepOutcome/discarded``):
+    /// deletes the bytes it marked if they are still there; true when the mark may go.
+    func clearDiscard(_ mark: ObjectRecord) async -> Bool
     /// The sweeper's turn at sessions that ended unfinished and whose URLs have expired.
     /// Returns the ids it dealt with, which the sweeper then marks; the others come again.
     func settleEnded(_ ids: [String]) async -> [String]
@@ -110,6 +113,11 @@ struct DiskBlobs: BlobStore {
 
     /// Bytes reach disk only through a storage URL, which refuses a cancelled session.
     func discard(session id: String) async {}
+    /// A disk blob's id names one set of bytes, so a complete drops its record at once and
+    /// leaves no mark; one found anyway is deleted with its blob.
+    func clearDiscard(_ mark: ObjectRecord) async -> Bool {
+        await deleteOne(mark.blobId)
+    }
     /// The sweep already deleted the blobs of ended sessions with their objects.
     func settleEnded(_ ids: [String]) async -> [String] { ids }
     func shutdown() async {}

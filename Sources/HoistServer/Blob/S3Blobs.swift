@@ -204,6 +204,21 @@ struct S3Blobs: BlobStore {
         await delete([s3.key(forSession: id)])
     }
 
+    /// The mark's bytes are deleted only while the key holds them (their size and ETag):
+    /// other bytes there were PUT after they went, the mark's DELETE having succeeded (its
+    /// instance then killed before it dropped the mark), and are the session's upload, which
+    /// the next complete records. While the mark stands no complete records anything at the
+    /// key, so nothing recorded is deleted here.
+    func clearDiscard(_ mark: ObjectRecord) async -> Bool {
+        do {
+            guard let head = try await s3.head(mark.blobId), head.size == mark.size, head.etag == mark.md5 else { return true }
+            try await s3.delete(mark.blobId)
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// A Luw upload nobody has fetched or finalized yet is kept as the disk store keeps it
     /// (24 hours, `x12tmp-` 12), as is one finalized before its bytes were sealed; anything
     /// else at an ended or finalized session's key is deleted (a PUT after a cancel, or a

@@ -225,6 +225,9 @@ public final class UploadServer: Sendable {
         await state.blobs.delete(outcome.blobs)
         let settled = await state.blobs.settleEnded(outcome.endedSessions)
         if !settled.isEmpty { try await state.store.markSwept(settled) }
+        for mark in outcome.discarded where await state.blobs.clearDiscard(mark) {
+            try await state.store.dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
+        }
     }
 
     /// The S3 blob store `config` names, with its credentials; nil for the disk.

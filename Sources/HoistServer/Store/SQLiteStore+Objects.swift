@@ -93,7 +93,11 @@ extension SQLiteStore {
                 .filter(Column("status") == SessionStatus.pending && Column("expiresAt") <= now.millis).fetchAll(db)
             for var session in overdue { try Self.expire(&session, db, now: now, ledger: ledger) }
             var blobs: [String] = []
-            for object in try ObjectRecord.filter(Column("deleteAt") <= now.millis).fetchAll(db) {
+            // Not the discard marks of pending sessions: those go only once their bytes have.
+            let pendingLightfield = "SELECT id FROM sessions WHERE dialect = 'lightfield' AND status = 'PENDING'"
+            for object in try ObjectRecord.fetchAll(db, sql: """
+                SELECT * FROM objects WHERE deleteAt <= ? AND sessionId NOT IN (\(pendingLightfield))
+                """, arguments: [now.millis]) {
                 blobs.append(object.blobId)
                 try object.delete(db)
                 try Self.record(db, session: object.sessionId, "deleted", at: now)
@@ -114,7 +118,11 @@ extension SQLiteStore {
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
                 ORDER BY expiresAt LIMIT \(SweepOutcome.endedPerSweep)
                 """, arguments: [now.millis])
-            return SweepOutcome(blobs: blobs, endedSessions: ended)
+            let marks = try ObjectRecord.fetchAll(db, sql: """
+                SELECT * FROM objects WHERE deleteAt <= ? AND sessionId IN (\(pendingLightfield))
+                ORDER BY deleteAt LIMIT \(SweepOutcome.endedPerSweep)
+                """, arguments: [now.addingTimeInterval(-SweepOutcome.discardGrace).millis])
+            return SweepOutcome(blobs: blobs, endedSessions: ended, discarded: marks)
         }
     }
 
@@ -137,6 +145,16 @@ struct SweepOutcome: Sendable {
     /// URL has now expired, oldest first: on S3 whatever landed at their key is deleted unless
     /// it is their object's bytes still. Reported until marked (`markSwept`).
     var endedSessions: [String] = []
+    /// Discard marks (``BlobStore/reusesBlobIDs``) of sessions still pending, left longer
+    /// than `discardGrace`: the complete that made each did not delete its bytes and drop it
+    /// (its DELETE refused, or its instance killed in between). The sweeper deletes the
+    /// bytes only if the key still holds them, then drops the mark.
+    var discarded: [ObjectRecord] = []
+
+    /// How long a discard mark is left to the complete that made it: longer than its DELETE
+    /// may take (30 s), so that the sweeper never drops a mark while that DELETE is on its
+    /// way (a PUT the mark's end lets in would be taken by it).
+    static let discardGrace: TimeInterval = 300
 
     /// At most this many ended sessions a sweep, so that no sweep (nor the S3 calls after
     /// it) runs long; the rest wait for the next.

@@ -109,12 +109,20 @@ extension PostgresStore {
                 ledger.expired(Dialect(rawValue: row.1) ?? .lightfield)
             }
             // Objects whose time is up, and the bytes of Lightfield sessions that ended
-            // without completing (they will never be used).
+            // without completing (they will never be used). Not the discard marks of pending
+            // sessions: those go only once their bytes have (`SweepOutcome.discarded`).
             let gone = try await connection.records("""
-                DELETE FROM objects WHERE delete_at <= \(now.millis) OR session_id IN (
-                    SELECT id FROM sessions WHERE dialect = 'lightfield' AND status IN ('EXPIRED', 'CANCELLED'))
+                DELETE FROM objects WHERE (delete_at <= \(now.millis) AND NOT EXISTS (
+                    SELECT 1 FROM sessions WHERE sessions.id = objects.session_id AND dialect = 'lightfield' AND status = 'PENDING'))
+                  OR session_id IN (SELECT id FROM sessions WHERE dialect = 'lightfield' AND status IN ('EXPIRED', 'CANCELLED'))
                 RETURNING blob_id, session_id
                 """, logger: logger, { try $0.decode((String, String).self) })
+            let marks = try await connection.records("""
+                SELECT \(unescaped: Self.objectColumns) FROM objects
+                WHERE delete_at <= \(now.addingTimeInterval(-SweepOutcome.discardGrace).millis)
+                  AND session_id IN (SELECT id FROM sessions WHERE dialect = 'lightfield' AND status = 'PENDING')
+                ORDER BY delete_at LIMIT \(Int64(SweepOutcome.endedPerSweep))
+                """, logger: logger, ObjectRecord.init(postgres:))
             for (_, session) in gone { try await Self.record(connection, session: session, "deleted", at: now, logger: logger) }
             let ended = try await connection.records("""
                 SELECT id FROM sessions WHERE NOT blob_swept AND expires_at <= \(now.millis) AND (
@@ -122,7 +130,7 @@ extension PostgresStore {
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
                 ORDER BY expires_at LIMIT \(Int64(SweepOutcome.endedPerSweep))
                 """, logger: logger, { try $0.decode(String.self) })
-            return SweepOutcome(blobs: gone.map(\.0), endedSessions: ended)
+            return SweepOutcome(blobs: gone.map(\.0), endedSessions: ended, discarded: marks)
         }
     }
 
