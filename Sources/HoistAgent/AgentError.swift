@@ -1,7 +1,7 @@
 /// Why the background engine or a client of it could not do what was asked.
 public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Code: String, Sendable {
-        case notRunning, alreadyRunning, versionMismatch, destinationMismatch, socket, startFailed, lost, refusedPeer, protocolViolation
+        case notRunning, unreachable, alreadyRunning, versionMismatch, destinationMismatch, socket, startFailed, lost, refusedPeer, protocolViolation
     }
 
     private let code: Code
@@ -17,6 +17,15 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No background engine listens on the socket (and none was to be started).
     public static func notRunning(socket: String) -> Self {
         .init(.notRunning, "no background engine is running (no one listens on \(socket))")
+    }
+
+    /// An engine holds the journal's lock but does not listen: its socket was removed and
+    /// cannot be made again yet (its directory gone until the next login), or it is a hoist
+    /// from before engines made it again.
+    public static func unreachable(pid: Int32, socket: String) -> Self {
+        .init(.unreachable, "the background engine\(pid > 0 ? " (pid \(pid))" : "") runs but does not listen on \(socket) "
+              + "(its socket was removed); it listens there again once it can make it, or `kill \(pid > 0 ? String(pid) : "PID")` "
+              + "ends it and the next engine resumes its uploads")
     }
 
     /// Another engine holds the journal's lock.

@@ -15,12 +15,35 @@ public struct AgentLauncher: Sendable {
         self.arguments = arguments
     }
 
-    /// Connects; when nobody listens, starts the engine and connects once it does.
+    /// Connects to the engine that runs, starting none: an engine that holds the lock but
+    /// does not listen (its socket just removed: it binds it again within a second) is
+    /// waited for up to `patience` before it is said to be unreachable.
+    public static func connectToRunning(_ paths: AgentPaths, hello: AgentRequest, raw: Bool = false,
+                                        patience: Duration = .seconds(5)) async throws(AgentError) -> AgentConnection {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            do {
+                return try await AgentConnection.connect(paths, hello: hello, raw: raw)
+            } catch where error.isNotRunning {
+                guard let pid = EngineLock.holder(paths) else { throw error }
+                guard ContinuousClock.now < deadline else { throw .unreachable(pid: pid, socket: paths.socket) }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Connects; when nobody listens, starts the engine and connects once it does. An
+    /// engine that holds the lock is not started again (it could not run): its socket is
+    /// waited for.
     public func connect(hello: AgentRequest) async throws(AgentError) -> AgentConnection {
+        var startedOne = false
         do {
             return try await AgentConnection.connect(paths, hello: hello)
         } catch where error.isNotRunning {
-            try start()
+            if EngineLock.holder(paths) == nil {
+                try start()
+                startedOne = true
+            }
         }
         let logStart = logSize()
         let clock = ContinuousClock()
@@ -39,6 +62,7 @@ public struct AgentLauncher: Sendable {
                 }
                 try? await Task.sleep(for: .milliseconds(50))
             } catch where error.isNotRunning {
+                if !startedOne, let pid = EngineLock.holder(paths) { throw .unreachable(pid: pid, socket: paths.socket) }
                 throw .startFailed("it did not listen on \(paths.socket) within \(startTimeout)" + logTail())
             }
         }

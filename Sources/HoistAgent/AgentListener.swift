@@ -6,10 +6,88 @@ import NIOPosix
 /// Accepts the engine's clients on its Unix socket, refuses other users, and connects each
 /// to the host: lines in become requests, the host's lines go out.
 public enum AgentListener {
+    typealias Listener = NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+
     /// Binds `paths.socket` (replacing a stale one: the caller holds the engine lock, so no
     /// live engine can be listening there) and serves until the host stops.
-    public static func serve(_ host: AgentHost, paths: AgentPaths) async throws {
+    ///
+    /// Should the socket file go while the engine runs (removed by hand, or with its whole
+    /// directory: logind empties `$XDG_RUNTIME_DIR` when a user's last session ends, as a
+    /// dropped SSH connection may be), nobody could reach the engine again, and no other
+    /// engine could start while this one holds the lock. So the path is looked at every
+    /// `watch` and bound again once it is not this engine's socket any more (as soon as its
+    /// directory can be made: at once, or at the user's next login); `log` says so. The
+    /// connections already open go on.
+    public static func serve(_ host: AgentHost, paths: AgentPaths, watch: Duration = .seconds(1),
+                             log: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         guard paths.socketFits else { throw AgentError.socket("socket path too long for a Unix socket: \(paths.socket)") }
+        let first = try await bind(paths)
+        try await withThrowingDiscardingTaskGroup { group in
+            let (rebound, deliver) = AsyncStream.makeStream(of: Listener.self)
+            let watcher = Task { await keepBound(paths, first: first, every: watch, log: log, deliver: deliver) }
+            group.addTask {
+                await host.waitUntilStopped()
+                // Its end closes every listener, which ends their accept loops.
+                watcher.cancel()
+            }
+            group.addTask { try await accept(first, host: host) }
+            for await listener in rebound { group.addTask { try await accept(listener, host: host) } }
+        }
+    }
+
+    /// Binds the socket again whenever the file at its path is not the one bound last,
+    /// until cancelled; then closes every listener it knows and removes the socket file if
+    /// it is still theirs.
+    private static func keepBound(_ paths: AgentPaths, first: Listener, every interval: Duration,
+                                  log: @Sendable (String) -> Void, deliver: AsyncStream<Listener>.Continuation) async {
+        var listeners = [first]
+        var bound = SocketFile(paths.socket)
+        var stuck = false
+        while (try? await Task.sleep(for: interval)) != nil {
+            if let now = SocketFile(paths.socket), now == bound { continue }
+            do {
+                let next = try await bind(paths)
+                listeners.append(next)
+                bound = SocketFile(paths.socket)
+                stuck = false
+                log("its socket \(paths.socket) was gone; listening there again")
+                deliver.yield(next)
+            } catch {
+                // Said once; tried again every interval.
+                if !stuck { log("its socket \(paths.socket) is gone and cannot be made again yet: \(error)") }
+                stuck = true
+            }
+        }
+        deliver.finish()
+        for listener in listeners { try? await listener.channel.close() }
+        if let now = SocketFile(paths.socket), now == bound { try? FileManager.default.removeItem(atPath: paths.socket) }
+    }
+
+    /// The identity of the file at a path (its device and inode); nil when there is none.
+    struct SocketFile: Equatable {
+        let device: UInt64
+        let inode: UInt64
+
+        init?(_ path: String) {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    private static func accept(_ server: Listener, host: AgentHost) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { clients in
+                for try await client in clients {
+                    group.addTask { await serve(client, host: host) }
+                }
+            }
+        }
+    }
+
+    /// Makes the socket's directory (0700) and binds the socket (0600) there.
+    private static func bind(_ paths: AgentPaths) async throws -> Listener {
         try FileManager.default.createDirectory(
             atPath: paths.socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Its directory is 0700 (checked below), so nobody else can reach the socket in the
@@ -32,18 +110,7 @@ public enum AgentListener {
                 }
             }
         _ = chmod(paths.socket, 0o600)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                await host.waitUntilStopped()
-                try? await server.channel.close()
-            }
-            try await server.executeThenClose { clients in
-                for try await client in clients {
-                    group.addTask { await serve(client, host: host) }
-                }
-            }
-        }
-        try? FileManager.default.removeItem(atPath: paths.socket)
+        return server
     }
 
     private static func serve(_ client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, host: AgentHost) async {

@@ -6,20 +6,24 @@ import HoistTestSupport
 struct BackgroundHome: Sendable {
     let home: String
     let server: TestServer
+    /// `$XDG_RUNTIME_DIR`, where the socket then lives (`hoist/engine-*.sock`); none: beside the journal.
+    var runtimeDirectory: String?
 
     /// What a hoist of this home runs with.
     var environment: [String: String] {
         [
             "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_DATA_HOME": home + "/data", "XDG_STATE_HOME": home + "/state",
-            "XDG_RUNTIME_DIR": "", "LANG": "C.UTF-8", "HOIST_TEST_KEY": server.key, "HOIST_ENGINE": "background",
+            "XDG_RUNTIME_DIR": runtimeDirectory ?? "", "LANG": "C.UTF-8", "HOIST_TEST_KEY": server.key, "HOIST_ENGINE": "background",
         ]
     }
 
     /// The flags that point hoist at the test server.
     var endpoint: [String] { ["--endpoint", server.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY"] }
 
-    static func with<T>(server: TestServer, _ body: (BackgroundHome) async throws -> T) async throws -> T {
-        let home = BackgroundHome(home: try TempDirectory.make(prefix: "hoist-bg-home"), server: server)
+    /// `runtime`: give it a `$XDG_RUNTIME_DIR` (inside the home).
+    static func with<T>(server: TestServer, runtime: Bool = false, _ body: (BackgroundHome) async throws -> T) async throws -> T {
+        let directory = try TempDirectory.make(prefix: "hoist-bg-home")
+        let home = BackgroundHome(home: directory, server: server, runtimeDirectory: runtime ? directory + "/run" : nil)
         return try await withAwaitedCleanup(home, cleanup: { await $0.stopEngine() }, body)
     }
 

@@ -250,6 +250,53 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("the engine's socket removed while it uploads, then its whole $XDG_RUNTIME_DIR (as logind empties it when the last SSH session ends): it listens there again, says so in its log, hoist jobs reaches it, and the upload completes once")
+    func socketRemovedIsBoundAgain() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server, runtime: true) { home in
+                let runtime = try #require(home.runtimeDirectory)
+                let files = URL(fileURLWithPath: try makeFiles([("s.bin", 2_000_000)])).standardizedFileURL.path
+                let local = try Data(contentsOf: URL(fileURLWithPath: files + "/s.bin"))
+                let queued = try await home.run(["upload", "--detach", "--limit-rate", "200K", files + "/s.bin"] + home.endpoint)
+                #expect(queued.status == 0, "\(queued.stderr)")
+                let engine = try #require(home.enginePID)
+                func socket() -> String? {
+                    (try? FileManager.default.contentsOfDirectory(atPath: runtime + "/hoist"))?.first { $0.hasSuffix(".sock") }
+                }
+                let name = try #require(socket())
+                let log = home.home + "/state/hoist/engine.log"
+                for (round, gone) in [runtime + "/hoist/" + name, runtime].enumerated() {
+                    try FileManager.default.removeItem(atPath: gone)
+                    #expect(await waitUntil(timeout: 30) { socket() == name }, "the socket is bound again")
+                    #expect(await waitUntil(timeout: 30) {
+                        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "was gone; listening there again").count == round + 2
+                    }, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                    let jobs = try await home.run(["jobs"])
+                    #expect(jobs.status == 0 && jobs.stdout.contains("s.bin"), "\(jobs.stdout) \(jobs.stderr)")
+                    #expect(home.enginePID == engine, "the same engine, not a second one")
+                }
+                // Its directory cannot be made (a file where it goes, as before the next login
+                // makes $XDG_RUNTIME_DIR): a client waits a few seconds, then says which engine runs.
+                try FileManager.default.removeItem(atPath: runtime)
+                try TestFiles.write(Data("x".utf8), to: runtime)
+                let unreachable = try await home.run(["jobs"])
+                #expect(unreachable.status == 1 && unreachable.stderr.contains("the background engine (pid \(engine)) runs but does not listen on"),
+                        "\(unreachable.stderr)")
+                #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("is gone and cannot be made again yet"))
+                try FileManager.default.removeItem(atPath: runtime)
+                #expect(await waitUntil(timeout: 30) { socket() == name }, "bound once the directory can be made")
+                #expect(try await home.run(["jobs"]).status == 0)
+                #expect(await waitUntil(timeout: 120) { (try? await serverFiles(server, named: "s.bin"))?.first?["status"] as? String == "COMPLETED" })
+                let rows = try await serverFiles(server, named: "s.bin")
+                #expect(rows.count == 1 && rows.first?["md5"] as? String == MD5Hex.of(local), "\(rows)")
+                let stop = try await home.run(["stop"])
+                #expect(stop.status == 0, "\(stop.stderr)")
+                #expect(await waitUntil(timeout: 30) { home.enginePID == nil })
+                #expect(socket() == nil, "the engine took its socket with it")
+            }
+        }
+    }
+
     @Test("hoist upload --detach of a tree, a file named twice, a missing path and a file already queued: one line per job, failed for the missing one, exit 1")
     func detachMixed() async throws {
         try await TestServer.with { server in

@@ -86,7 +86,7 @@ struct BackgroundEngine: Sendable {
 
     /// Connects to a running engine only; `raw`: its lines come as sent (``AgentConnection/texts``).
     func connectIfRunning(watch: Bool = true, raw: Bool = false) async throws(AgentError) -> AgentConnection {
-        try await AgentConnection.connect(paths, hello: hello(watch: watch), raw: raw)
+        try await AgentLauncher.connectToRunning(paths, hello: hello(watch: watch), raw: raw)
     }
 }
 

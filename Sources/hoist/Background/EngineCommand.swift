@@ -85,7 +85,7 @@ struct EngineCommand: AsyncParsableCommand {
             + "\(left.jobs.count) unfinished resumed" + (left.walkPaths.isEmpty ? "" : " (\(left.walkPaths.count) paths of unfinished walks on their way)")
             + ", idle exit after \(idle) s\n")
         do {
-            try await AgentListener.serve(host, paths: paths)
+            try await AgentListener.serve(host, paths: paths) { Stderr.write("hoist engine (pid \(getpid())): \($0)\n") }
         } catch {
             Stderr.write("hoist engine: \(error)\n")
             await host.interrupt("the socket failed: \(error)")
