@@ -137,6 +137,39 @@ import Testing
         }
     }
 
+    @Test("a session whose create answered but whose journal write then failed (its disk full) is cancelled at once: the job fails saying why, nothing stays PENDING; with room again the next run uploads it once")
+    func aSessionTheJournalCannotRecordIsCancelled() async throws {
+        try await EngineHarness.with { harness in
+            let profile = harness.profile(.lightfield)
+            let journalPath = harness.files + "/state/journal.sqlite"
+            let path = try harness.file("unrecorded.txt", size: 4000)
+            _ = try Journal.open(path: journalPath)
+            try await FullJournal.refuse(["uploading"], in: journalPath)
+
+            let engine = try harness.engine(profile, journal: journalPath)
+            let ids = await engine.add(paths: [path])
+            let events = try await collect(engine, ids)
+            await engine.shutdown()
+            guard case .failed(let failure)? = events.terminal(ids[0]) else {
+                Issue.record("not failed: \(events.story(ids[0]))")
+                return
+            }
+            #expect(failure.message.contains("full"), "\(failure.message)")
+            let api = harness.api(profile)
+            #expect(try await api.list("PENDING").isEmpty, "the created session is not left pending")
+            #expect(try await api.list("CANCELLED").count == 1)
+
+            try await FullJournal.lift(in: journalPath)
+            let again = try harness.engine(profile, journal: journalPath)
+            let next = await again.add(paths: [path])
+            let rerun = try await collect(again, next)
+            await again.shutdown()
+            #expect(rerun.completed(next[0]) != nil, "\(rerun.story(next[0]))")
+            #expect(try await api.list("PENDING").isEmpty)
+            #expect(try await api.list("COMPLETED").count == 1)
+        }
+    }
+
     @Test("Luw: another key of the same persona that sent the same name with other bytes replaced the object; the first key's file asked for again is uploaded again, not reported completed from its row; with --pid or the key's default persona on either side",
           arguments: [101, nil] as [Int?], [101, nil] as [Int?])
     func luwObjectReplacedThroughAnotherKeyIsUploadedAgain(myPid: Int?, theirPid: Int?) async throws {

@@ -158,7 +158,23 @@ struct JobRunner: Sendable {
                             try await api.createSession(name: name, size: job.file.size, mimeType: job.mimeType)
                         }
                         ownSessions.insert(session.pendingID)
-                        try journaled.record(.uploading, session: session)
+                        let recorded: Result<Void, EngineError>
+                        do throws(EngineError) {
+                            try journaled.record(.uploading, session: session)
+                            recorded = .success(())
+                        } catch {
+                            recorded = .failure(error)
+                        }
+                        if case .failure = recorded {
+                            // The journal cannot say this session exists (its disk full), and the
+                            // job ends here: nothing would ever use or cancel it. Cancelled now,
+                            // while it is known; and no longer counted as this engine's own, so
+                            // that should the cancel not go through, the next run over the file
+                            // finds it by the intent journaled before the create.
+                            ownSessions.remove(session.pendingID)
+                            await cancelSession(session)
+                        }
+                        try recorded.get()
                         send(.sessionCreated(remoteID: session.id, filename: session.filename))
                         action = machine.sessionCreated(session, now: wallClock())
                     } catch {
