@@ -164,29 +164,31 @@ import Testing
         }
     }
 
-    @Test func nameTakenOnAKnowledgeUploadGetsANewStampedName() async throws {
+    @Test("a knowledge PUT answered 412 (its stamped name taken, as a service whose stamps collide answers): the session is cancelled and a new one, with a new stamped name, completes")
+    func nameTakenOnAKnowledgeUploadGetsANewStampedName() async throws {
         let clock = ManualClock(start: Date())
         try await EngineHarness.with(clock: clock) { harness in
-            let profile = harness.profile(purpose: "knowledge_user")
-            let engine = try harness.engine(profile, concurrency: 1)
-            let first = await engine.add(paths: [try harness.file("a/playbook.md", size: 300)])
-            let before = try await collect(engine, first)
-            let taken = try #require(before.completed(first[0]))
-            // Frozen time: the second create stamps the same name, and the PUT meets the existing object.
-            let second = await engine.add(paths: [try harness.file("b/playbook.md", size: 400, seed: 9)])
-            let after = try await collect(engine, second) { event in
-                if case .sessionCreated = event.kind { clock.advance(by: 1) }
+            // hoist's server never hands out a taken name (it stamps the next millisecond),
+            // so the 412 comes from the proxy, as another service's would.
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.status(412), on: "PUT ")
+                let profile = harness.profile(endpoint: proxy.baseURL, purpose: "knowledge_user")
+                let engine = try harness.engine(profile, concurrency: 1)
+                let ids = await engine.add(paths: [try harness.file("b/playbook.md", size: 400, seed: 9)])
+                let events = try await collect(engine, ids)
+                await engine.shutdown()
+                let sessions = events.sessions(ids[0])
+                #expect(sessions.count == 2, "\(events.story(ids[0]))")
+                let done = try #require(events.completed(ids[0]), "\(events.story(ids[0]))")
+                let api = harness.api(profile)
+                let refused = try await api.status(sessions[0])
+                #expect(refused.status == "CANCELLED")
+                let stored = try await api.status(done.id)
+                #expect(stored.status == "COMPLETED")
+                // The same frozen millisecond: the server stamped the next one.
+                #expect(stored.filename != refused.filename, "\(stored.filename)")
+                #expect(stored.filename.hasPrefix("playbook_") && stored.filename.hasSuffix(".md"))
             }
-            await engine.shutdown()
-            let sessions = after.sessions(second[0])
-            #expect(sessions.count >= 2)
-            let done = try #require(after.completed(second[0]), "\(after.kinds(second[0]))")
-            let api = harness.api(profile)
-            #expect(try await api.status(sessions[0]).status == "CANCELLED")
-            let stored = try await api.status(done.id)
-            #expect(stored.status == "COMPLETED")
-            #expect(stored.filename != (try await api.status(taken.id)).filename)
-            #expect(stored.filename.hasPrefix("playbook_") && stored.filename.hasSuffix(".md"))
         }
     }
 

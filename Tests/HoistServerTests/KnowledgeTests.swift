@@ -25,25 +25,27 @@ struct KnowledgeTests {
         let clock = ManualClock()
         try await TestServer.with(clock: clock) { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            // Same millisecond, same name: both sessions target the same object.
+            // Same millisecond, same name: the second is stamped the next millisecond, so
+            // that it can complete (sharing the first's object it never could).
             let first = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
             let second = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
-            #expect(first.string("filename") == second.string("filename"))
+            let millis = Int64(clock.now().timeIntervalSince1970 * 1000)
+            #expect(first.string("filename") == "doc_\(millis).md")
+            #expect(second.string("filename") == "doc_\(millis + 1).md", "\(second.text)")
 
             let stripped = try await lf.put(first, body: Data("first".utf8), override: ["if-none-match": nil])
             #expect(stripped.status == 403)
             #expect(stripped.errorCode == "signature_mismatch")
 
             #expect(try await lf.put(first, body: Data("first".utf8)).status == 200)
-            let collision = try await lf.put(second, body: Data("other".utf8))
-            #expect(collision.status == 412)
-            #expect(collision.errorCode == "precondition_failed")
+            // Its URL again, onto its own object: never overwritten.
             let again = try await lf.put(first, body: Data("again".utf8))
             #expect(again.status == 412)
+            #expect(again.errorCode == "precondition_failed")
             // With Expect: 100-continue the head gets the 412 where the store can be read
             // without waiting (SQLite): no body is sent for nothing. On PostgreSQL the head
             // is judged by what the URL proves, and the route answers 412 after the body.
-            let path = String(try #require(second.string("uploadUrl")).dropFirst(ts.baseURL.count))
+            let path = String(try #require(first.string("uploadUrl")).dropFirst(ts.baseURL.count))
             let expecting = try RawConnection(port: ts.server.port)
             expecting.send("PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: text/markdown\r\nif-none-match: *\r\n"
                 + "Content-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
@@ -61,12 +63,32 @@ struct KnowledgeTests {
             #expect(try await lf.complete(firstID).status == 200)
             let url = try #require(try await lf.downloadURL(firstID).string("url"))
             #expect(try await TestHTTP.send(.GET, url).text == "first")
+            #expect(try await lf.put(second, body: Data("other".utf8)).status == 200)
+            #expect(try await lf.complete(try #require(second.string("id"))).status == 200)
 
-            // A new session a millisecond later gets a new name and lands alongside.
+            // A millisecond later: that one's stamp is the second's, so the next is taken.
             clock.advance(by: 0.001)
             let third = try await lf.create(purpose: "knowledge_user", filename: "doc.md", mimeType: "text/markdown", sizeBytes: 5)
-            #expect(third.string("filename") != first.string("filename"))
+            #expect(third.string("filename") == "doc_\(millis + 2).md", "\(third.text)")
             #expect(try await lf.put(third, body: Data("third".utf8)).status == 200)
+        }
+    }
+
+    @Test("20 creates of one knowledge name at once, in one millisecond: 20 names, each stamped apart, and every upload completes")
+    func concurrentCreatesGetDistinctNames() async throws {
+        try await TestServer.with(clock: ManualClock()) { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await lf.create(purpose: "knowledge_user", filename: "same.md", mimeType: "text/markdown", sizeBytes: 4) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(created.compactMap { $0.string("filename") }).count == 20, "\(created.map(\.text))")
+            for session in created {
+                #expect(try await lf.put(session, body: Data("same".utf8)).status == 200)
+                #expect(try await lf.complete(try #require(session.string("id"))).status == 200)
+            }
         }
     }
 

@@ -137,6 +137,27 @@ import Testing
         }
     }
 
+    @Test("creates of one knowledge name on two instances in one millisecond: each gets a name of its own (the next millisecond's), and every upload completes")
+    func knowledgeNamesAcrossInstancesStayApart() async throws {
+        try await Self.twoInstances(clock: ManualClock()) { a, b, _ in
+            let calls = [LightfieldCalls(baseURL: a.baseURL, key: a.key), LightfieldCalls(baseURL: b.baseURL, key: a.key)]
+            let created = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        try await calls[i % 2].create(purpose: "knowledge_user", filename: "notes.md", mimeType: "text/markdown", sizeBytes: 5)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(created.compactMap { $0.string("filename") }).count == 20, "\(created.map(\.text))")
+            for (i, session) in created.enumerated() {
+                #expect(try await calls[i % 2].put(session, body: Data("notes".utf8)).status == 200)
+                let done = try await calls[(i + 1) % 2].complete(try #require(session.string("id")))
+                #expect(done.status == 200, "\(done.text)")
+            }
+        }
+    }
+
     @Test("sweeps on two instances at once expire each overdue session exactly once")
     func sweepsDoNotOverlap() async throws {
         let clock = ManualClock()

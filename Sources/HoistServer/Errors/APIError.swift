@@ -126,6 +126,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(.serviceUnavailable, "unavailable", "the server's blob store did not answer; try again",
                  headers: [.retryAfter: "5"])
     }
+    /// Every stamp a knowledge name could take within a second is taken (``StampedNames``).
+    static func stampsTaken() -> APIError {
+        APIError(.serviceUnavailable, "unavailable", "a thousand uploads of this name began within a second; try again",
+                 headers: [.retryAfter: "1"])
+    }
     static func internalError() -> APIError {
         APIError(.internalServerError, "internal_error", "the server failed to answer this request")
     }

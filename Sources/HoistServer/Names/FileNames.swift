@@ -88,3 +88,12 @@ enum FileNames {
         "fbx": "application/octet-stream",
     ]
 }
+
+/// Knowledge names are stamped with their create's millisecond; two creates of one name in
+/// the same millisecond take the next free one (``MetadataStore/insertStampedSession(_:)``).
+enum StampedNames {
+    /// Milliseconds tried from the create's own: a second's worth.
+    static let tries: Int64 = 1000
+
+    static func exhausted() -> APIError { .stampsTaken() }
+}

@@ -32,23 +32,35 @@ struct LightfieldRoutes: Sendable {
         let spec = try CreateFileSpec(json: try await JSONBody.data(from: request, integers: ["sizeBytes"]), policy: state.config.purposes, caller: caller)
         let now = state.now()
         let id = SessionID.make(.lightfield)
-        let stored = spec.rule.isKnowledge ? FileNames.stamp(spec.filename, millis: Int64(now.timeIntervalSince1970 * 1000)) : spec.filename
-        let objectKey: String
-        switch (spec.rule.isKnowledge, spec.rule.isShared) {
-        case (true, true): objectKey = "\(spec.purpose)/\(stored)"
-        case (true, false): objectKey = "\(spec.purpose)/\(caller.userId)/\(stored)"
-        default: objectKey = "files/\(id)"
-        }
         var headers = [("content-type", spec.mimeType)]
         // Knowledge names are never overwritten; on S3 no session's key takes a second PUT,
         // so a completed upload's URL, which S3 keeps honouring until it expires, replaces nothing.
         if spec.rule.isKnowledge || state.blobs.refusesSecondPUT { headers.append(("if-none-match", "*")) }
-        let session = SessionRecord(
-            id: id, dialect: .lightfield, userId: caller.userId, purpose: spec.purpose, filename: stored,
-            objectKey: objectKey, mimeType: spec.mimeType, sizeBytes: spec.sizeBytes, status: .pending, md5: nil,
-            createdAt: now, completedAt: nil, expiresAt: StorageGate.urlEnd(from: now, lasting: state.config.sessionTTL), pid: nil,
-            requiredHeaders: headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n"))
-        try await state.store.insertSession(session)
+        let requiredHeaders = headers.map { "\($0.0):\($0.1)" }.joined(separator: "\n")
+        let ttl = state.config.sessionTTL
+        /// The session, its name stamped `later` milliseconds after its create where it is a knowledge upload.
+        @Sendable func record(stampedLater later: Int64) -> SessionRecord {
+            let stored = spec.rule.isKnowledge
+                ? FileNames.stamp(spec.filename, millis: Int64(now.timeIntervalSince1970 * 1000) + later) : spec.filename
+            let objectKey: String
+            switch (spec.rule.isKnowledge, spec.rule.isShared) {
+            case (true, true): objectKey = "\(spec.purpose)/\(stored)"
+            case (true, false): objectKey = "\(spec.purpose)/\(caller.userId)/\(stored)"
+            default: objectKey = "files/\(id)"
+            }
+            return SessionRecord(
+                id: id, dialect: .lightfield, userId: caller.userId, purpose: spec.purpose, filename: stored,
+                objectKey: objectKey, mimeType: spec.mimeType, sizeBytes: spec.sizeBytes, status: .pending, md5: nil,
+                createdAt: now, completedAt: nil, expiresAt: StorageGate.urlEnd(from: now, lasting: ttl), pid: nil,
+                requiredHeaders: requiredHeaders)
+        }
+        let session: SessionRecord
+        if spec.rule.isKnowledge {
+            session = try await state.store.insertStampedSession(record(stampedLater:))
+        } else {
+            session = record(stampedLater: 0)
+            try await state.store.insertSession(session)
+        }
         state.metrics.upload(.created, dialect: .lightfield)
         let url = try state.blobs.uploadURL(for: session, headers: headers)
         return try JSONBody.response(CreatedFile(session: session, uploadURL: url))

@@ -31,6 +31,11 @@ protocol MetadataStore: Sendable {
     func personaOwner(_ pid: Int64) async throws -> String?
 
     func insertSession(_ session: SessionRecord) async throws
+    /// Inserts the first of `make(0)`, `make(1)`, … whose object key no session holds, and
+    /// returns it. A knowledge name is stamped with its create's millisecond (`make(n)`:
+    /// n milliseconds later): two creates of one name in the same millisecond would share
+    /// its key, and the second could then never complete (the name taken by the first).
+    func insertStampedSession(_ make: @escaping @Sendable (Int64) -> SessionRecord) async throws -> SessionRecord
     /// The session `id`, its status brought up to date with the clock.
     func session(id: String, now: Date) async throws -> SessionRecord?
     /// The session as it is now, read without suspending, for the `Expect: 100-continue`

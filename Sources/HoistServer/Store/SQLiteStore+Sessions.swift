@@ -17,6 +17,20 @@ extension SQLiteStore {
         }
     }
 
+    func insertStampedSession(_ make: @escaping @Sendable (Int64) -> SessionRecord) async throws -> SessionRecord {
+        try await writes.write { db in
+            for offset in 0..<StampedNames.tries {
+                let session = make(offset)
+                guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE objectKey = ?)",
+                                         arguments: [session.objectKey])! else { continue }
+                try session.insertRow(db)
+                try Self.record(db, session: session.id, "created", at: session.createdAt)
+                return session
+            }
+            throw StampedNames.exhausted()
+        }
+    }
+
     func session(id: String, now: Date) async throws -> SessionRecord? {
         // Almost every lookup changes nothing: read it, and queue a write only to expire it.
         guard let session = try pointRead({ db in try SessionRecord.lookup(db, id: id) }) else { return nil }

@@ -5,7 +5,27 @@ extension PostgresStore {
     private static let sessionColumns = SessionRecord.postgresColumns
 
     func insertSession(_ session: SessionRecord) async throws {
+        try await transaction { connection in try await insert(session, connection) }
+    }
+
+    func insertStampedSession(_ make: @escaping @Sendable (Int64) -> SessionRecord) async throws -> SessionRecord {
         try await transaction { connection in
+            for offset in 0..<StampedNames.tries {
+                let session = make(offset)
+                // Held to the end of the transaction: another instance's create of the same
+                // name waits, then sees this row.
+                try await lockObjectKey(connection, session.objectKey)
+                let taken = try await connection.records(
+                    "SELECT 1 FROM sessions WHERE object_key = \(session.objectKey) LIMIT 1", logger: logger) { try $0.decode(Int.self) }
+                guard taken.isEmpty else { continue }
+                try await insert(session, connection)
+                return session
+            }
+            throw StampedNames.exhausted()
+        }
+    }
+
+    private func insert(_ session: SessionRecord, _ connection: PostgresConnection) async throws {
             try await connection.query("""
                 INSERT INTO sessions (\(unescaped: Self.sessionColumns)) VALUES (
                 \(session.id), \(session.dialect.rawValue), \(session.userId), \(session.purpose), \(session.filename),
@@ -14,7 +34,6 @@ extension PostgresStore {
                 \(session.requiredHeaders))
                 """, logger: logger)
             try await Self.record(connection, session: session.id, "created", at: session.createdAt, logger: logger)
-        }
     }
 
     func session(id: String, now: Date) async throws -> SessionRecord? {
