@@ -23,14 +23,17 @@ public actor AgentHost {
         /// The settings this engine applies to every upload, by flag (see
         /// ``AgentRequest/options``): a client that asks for others is refused.
         public var options: [String: String]
+        /// Told the settings (as ``options``) each time a view changes one (`+`/`-`, the rate).
+        public var onOptionsChange: @Sendable ([String: String]) -> Void
         public init(label: String, version: String, idleTimeout: Duration, lineBuffer: Int = 200_000, keepsDone: Int = JobBook.defaultKeepsDone,
-                    options: [String: String] = [:]) {
+                    options: [String: String] = [:], onOptionsChange: @escaping @Sendable ([String: String]) -> Void = { _ in }) {
             self.label = label
             self.version = version
             self.idleTimeout = idleTimeout
             self.lineBuffer = lineBuffer
             self.keepsDone = keepsDone
             self.options = options
+            self.onOptionsChange = onOptionsChange
         }
     }
 
@@ -310,11 +313,13 @@ public actor AgentHost {
             concurrency = await engine.concurrency
             // A number set here ends the adapting, as `--jobs` would.
             if liveOptions["--jobs"] != nil { liveOptions["--jobs"] = String(concurrency) }
+            settings.onOptionsChange(liveOptions)
             await changed()
         case .rateLimit:
             await engine.setRateLimit(request.value.map { max($0, 1) })
             rateLimit = await engine.rateLimit
             if liveOptions["--limit-rate"] != nil { liveOptions["--limit-rate"] = rateLimit.map(String.init) ?? "none" }
+            settings.onOptionsChange(liveOptions)
             await changed()
         case .url:
             await url(for: request, to: id)

@@ -181,6 +181,43 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("kill -9 of an engine started with --limit-rate: the engine started after it with no flags (as a view starts it) resumes at that rate, and takes the command again; after hoist stop the next one starts with its own")
+    func killedEnginesSettingsCarryOn() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = URL(fileURLWithPath: try makeFiles([("r.bin", 2_000_000), ("later.txt", 1000)])).standardizedFileURL.path
+                let asked = ["upload", "--detach", "--limit-rate", "200K"]
+                #expect(try await home.run(asked + [files + "/r.bin"] + home.endpoint).status == 0)
+                #expect(await waitUntil { (try? await home.sent("r.bin")).flatMap { $0 } ?? 0 > 0 })
+                let killed = try #require(home.enginePID)
+                kill(killed, SIGKILL)
+                #expect(await waitUntil { home.enginePID == nil })
+                func hello() async throws -> String {
+                    let attach = try await home.child(["attach", "--json"])
+                    let first = try await attach.readStdout(until: { $0.contains("\n") }, timeout: 60)
+                    attach.send(SIGTERM)
+                    return first
+                }
+                // No flags: what a view that reconnects starts.
+                let second = try await home.child(["engine"] + home.endpoint)
+                #expect(await waitUntil { home.enginePID == second.processIdentifier })
+                #expect(try await hello().contains(#""rate_limit":204800"#))
+                #expect(await waitUntil { second.standardError().contains("with the settings of the engine killed before it: --limit-rate 204800") },
+                        "\(second.standardError())")
+                let again = try await home.run(asked + [files + "/later.txt"] + home.endpoint)
+                #expect(again.status == 0, "the same command is taken: \(again.stderr)")
+                #expect(await waitUntil(timeout: 120) { (try? await serverFiles(server, named: "r.bin"))?.first?["status"] as? String == "COMPLETED" })
+                let stop = try await home.run(["stop"])
+                #expect(stop.status == 0, "\(stop.stderr)")
+                #expect(await second.waitForExit(timeout: 60) == 0)
+                let third = try await home.child(["engine"] + home.endpoint)
+                #expect(await waitUntil { home.enginePID == third.processIdentifier })
+                let fresh = try await hello()
+                #expect(fresh.contains(#""event":"hello""#) && !fresh.contains(#""rate_limit":204800"#), "\(fresh)")
+            }
+        }
+    }
+
     @Test("two attached views: c in one cancels, the other shows cancelled within a second")
     func twoViewers() async throws {
         try await TestServer.with { server in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HoistAgent
 import HoistEngine
+import Synchronization
 
 /// `hoist engine`: the background engine itself. Started on demand by `hoist` and
 /// `hoist upload`; can also be run by hand (or by a service manager) in the foreground.
@@ -53,6 +54,10 @@ struct EngineCommand: AsyncParsableCommand {
             throw AgentFailure.report(error)
         }
         let config = try HoistConfig.load(path: XDGPaths(environment: environment).configFile)
+        // Left by an engine that was killed: its uploads go on as they were asked.
+        let settingsFile = EngineSettingsFile(journal: paths.journal)
+        var transfer = self.transfer
+        let inherited = settingsFile.inherit(into: &transfer)
         let connection: Connection
         let engine: UploadEngine
         do {
@@ -71,8 +76,10 @@ struct EngineCommand: AsyncParsableCommand {
             engine: engine,
             settings: .init(label: TUICommand.destination(connection), version: HoistVersion.number, idleTimeout: .seconds(idle),
                             keepsDone: listDone ?? config.engineListDone ?? JobBook.defaultKeepsDone,
-                            options: EngineSettings.applied(profile: connection.profile, transfer: transfer)),
+                            options: EngineSettings.applied(profile: connection.profile, transfer: transfer),
+                            onOptionsChange: { settingsFile.write($0) }),
             clock: MachineEngineClock(), concurrency: transfer.concurrency, rateLimit: transfer.bytesPerSecond)
+        settingsFile.write(EngineSettings.applied(profile: connection.profile, transfer: transfer))
         let following = Task { await host.run() }
         // What a killed engine left, taken before clients are served so that a cancel of
         // everything cancels each of its jobs (at most its window, unless they came by
@@ -80,10 +87,12 @@ struct EngineCommand: AsyncParsableCommand {
         // go on held at the backlog.
         let left = await engine.resumeUnfinished()
         await host.resume(jobs: left.jobs, paths: left.walkPaths, walk: left.walk, backlog: UploadEngine.defaultBacklog)
-        let signals = Self.handleSignals(host)
+        let signalled = Signalled()
+        let signals = Self.handleSignals(host, noting: signalled)
         Stderr.write("hoist engine \(HoistVersion.number) (pid \(getpid())): listening on \(paths.socket), "
             + "\(left.jobs.count) unfinished resumed" + (left.walkPaths.isEmpty ? "" : " (\(left.walkPaths.count) paths of unfinished walks on their way)")
-            + ", idle exit after \(idle) s\n")
+            + ", idle exit after \(idle) s"
+            + (inherited.isEmpty ? "" : "; with the settings of the engine killed before it: " + inherited.joined(separator: ", ")) + "\n")
         do {
             try await AgentListener.serve(host, paths: paths) { Stderr.write("hoist engine (pid \(getpid())): \($0)\n") }
         } catch {
@@ -91,6 +100,9 @@ struct EngineCommand: AsyncParsableCommand {
             await host.interrupt("the socket failed: \(error)")
         }
         await following.value
+        // Ended by `hoist stop` or its idle exit, the next engine starts with its own
+        // settings; ended by a signal, it left its running uploads to the next, as a kill does.
+        if !signalled.value.withLock({ $0 }) { settingsFile.remove() }
         for source in signals { source.cancel() }
         await connection.close()
         withExtendedLifetime(lock) {}
@@ -98,13 +110,21 @@ struct EngineCommand: AsyncParsableCommand {
     }
 
     /// SIGTERM and SIGINT stop at once, leaving running sessions for the next engine.
-    private static func handleSignals(_ host: AgentHost) -> [any DispatchSourceSignal] {
+    private static func handleSignals(_ host: AgentHost, noting signalled: Signalled) -> [any DispatchSourceSignal] {
         [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { Task { await host.interrupt("signal \(number)") } }
+            source.setEventHandler {
+                signalled.value.withLock { $0 = true }
+                Task { await host.interrupt("signal \(number)") }
+            }
             source.resume()
             return source
         }
     }
+}
+
+/// Whether a signal stopped the engine (its running uploads left for the next one).
+private final class Signalled: Sendable {
+    let value = Mutex(false)
 }
