@@ -158,6 +158,22 @@ import Testing
         }
     }
 
+    @Test("the database emptied under running servers (its tables dropped, as a database dropped and made again is): every request is 503 unavailable with Retry-After, never a 500")
+    func tablesGoneIs503() async throws {
+        try await Self.twoInstances { a, _, psql in
+            let calls = LightfieldCalls(baseURL: a.baseURL, key: a.key)
+            #expect(try await calls.create(sizeBytes: 3).status == 200)
+            _ = try await psql.value("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            for _ in 0..<3 {
+                let answer = try await calls.create(sizeBytes: 3)
+                #expect(answer.status == 503 && answer.errorCode == "unavailable", "\(answer.status) \(answer.text)")
+                #expect(answer.header("retry-after") == "5")
+            }
+            let luw = try await LuwCalls(baseURL: a.baseURL, key: a.key).upload(filename: "a.jpg")
+            #expect(luw.status == 503, "\(luw.text)")
+        }
+    }
+
     @Test("sweeps on two instances at once expire each overdue session exactly once")
     func sweepsDoNotOverlap() async throws {
         let clock = ManualClock()

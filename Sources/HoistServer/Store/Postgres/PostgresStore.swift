@@ -171,8 +171,10 @@ struct PostgresStoreError: Error, CustomStringConvertible {
     /// Errors that say the database cannot be used now, rather than that a statement is wrong:
     /// connections closed or refused (and SQLSTATE class 08), the pool shut or refusing to
     /// try (its circuit breaker trips after about a minute of failed connects), a statement
-    /// the database cancelled at the limit (57014), and the server's "shutting down",
-    /// "starting up" and "too many connections" (57P01-57P03, 53300).
+    /// the database cancelled at the limit (57014), the server's "shutting down", "starting
+    /// up" and "too many connections" (57P01-57P03, 53300), and a database without hoist's
+    /// tables under a running server (42P01 undefined table, 3F000 no such schema, 3D000 no
+    /// such database: dropped, or emptied and made again), which no request can change.
     static func isUnavailable(_ error: any Error) -> Bool {
         if error is ConnectionPoolError { return true }
         guard let error = error as? PSQLError else { return false }
@@ -181,7 +183,7 @@ struct PostgresStoreError: Error, CustomStringConvertible {
             return true
         case .server:
             let state = error.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03", "53300"].contains(state)
+            return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03", "53300", "42P01", "3F000", "3D000"].contains(state)
         default:
             return false
         }
