@@ -60,6 +60,27 @@ struct AttachReducerTests {
         #expect(state.message.contains("7 uploads running or queued"), "\(state.message)")
     }
 
+    @Test("r on a cancelled or failed row of an engine that was killed (kept as an earlier upload once a new one attached): no retry is sent, and the message says why and what to do")
+    func retryOfAnEarlierEnginesRow() {
+        var state = sampleState()
+        state.background = true
+        let now = Duration.seconds(50)
+        let ended = [
+            EngineEvent(job: JobID(1), path: "/d/a", kind: .queued(size: 5), time: now - .seconds(9)),
+            EngineEvent(job: JobID(1), path: "/d/a", kind: .cancelled, time: now - .seconds(8)),
+            EngineEvent(job: JobID(2), path: "/d/b", kind: .queued(size: 5), time: now - .seconds(9)),
+            EngineEvent(job: JobID(2), path: "/d/b", kind: .failed(.config("x")), time: now - .seconds(8)),
+        ]
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineA, snapshot: ended), now: now, wall: wall)
+        _ = Reducer.reduce(&state, .attached(engine: Self.engineB, snapshot: []), now: now, wall: wall)
+        press(&state, .switchFocus, .moveFirst)
+        #expect(press(&state, .retryJob).isEmpty)
+        #expect(state.message.contains("a was cancelled under an earlier engine, which is gone: add the file again (a)"), "\(state.message)")
+        press(&state, .moveDown)
+        #expect(press(&state, .retryJob).isEmpty)
+        #expect(state.message.contains("b failed under an earlier engine"), "\(state.message)")
+    }
+
     @Test("a drop raises a banner; the same engine again keeps the rows; a new engine's replace the unfinished ones")
     func dropAndReattach() {
         var state = sampleState()

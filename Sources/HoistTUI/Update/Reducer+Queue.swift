@@ -54,6 +54,13 @@ extension Reducer {
             state.queue.update(id, path: row.path) { $0.remember(JobRow.cancelAskedText, at: now, wall: wall) }
             return [.engine(.cancel(id))]
         case .retryJob:
+            // An earlier engine's job (it was killed; this one numbers its jobs afresh) is
+            // nothing this engine could retry: the file is queued again as any other.
+            if row.isEarlier, row.state == .failed || row.state == .cancelled {
+                state.say("\(row.name) \(row.state == .failed ? "failed" : "was cancelled") under an earlier engine, which is gone: add the file again (a) to upload it",
+                          at: wall)
+                return []
+            }
             guard !row.isEarlier, row.state == .failed || row.state == .cancelled else {
                 state.say("only a failed or cancelled upload can be retried", at: wall)
                 return []
