@@ -102,6 +102,41 @@ struct HostAndRouteTests {
         }
     }
 
+    @Test("a path with a trailing / or an empty segment names no route: GET, HEAD and OPTIONS all 404 in the path's dialect, where routing alone took /v1/files/ for /v1/files and a final URL spelled so served its file", .diskBlobsOnly)
+    func pathsAreTakenAsWritten() async throws {
+        try await TestServer.with { ts in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await luw.upload(filename: "g.png")
+            let signed = try #require(created.string("signed_url")), final = try #require(created.string("final_url"))
+            #expect(try await luw.put(signed, body: Data("hello".utf8), contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == Data("hello".utf8))
+            let finalPath = String(final.dropFirst(ts.baseURL.count))
+            func answer(_ method: String, _ path: String, auth: Bool) async throws -> String {
+                let connection = try RawConnection(port: port(ts))
+                connection.send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                + (auth ? "Authorization: Bearer \(ts.key)\r\nLightfield-Version: 2026-03-01\r\n" : "") + "\r\n")
+                return method == "HEAD" ? await connection.readHead() : await connection.readResponse()
+            }
+            let cases: [(path: String, auth: Bool, luw: Bool)] = [
+                ("/v1/files/", true, false), ("//v1/files", true, false), ("/v1//files", true, false),
+                (finalPath + "/", false, true), ("/" + finalPath, false, true), (finalPath.replacingOccurrences(of: "/luwai/", with: "//luwai/"), false, true),
+            ]
+            for (path, auth, isLuw) in cases {
+                for method in ["GET", "HEAD", "OPTIONS"] {
+                    let text = try await answer(method, path, auth: auth)
+                    #expect(text.hasPrefix("HTTP/1.1 404"), "\(method) \(path): \(text)")
+                    if method == "GET" {
+                        #expect(text.contains("not_found") && text.contains(isLuw ? #""status":false"# : #""error":{"#) && !text.contains("hello"),
+                                "\(path): \(text)")
+                    }
+                }
+            }
+            // As written, each still answers.
+            #expect(try await answer("GET", "/v1/files", auth: true).hasPrefix("HTTP/1.1 200"))
+            #expect(try await answer("HEAD", finalPath, auth: false).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
     @Test("a plain OPTIONS (no preflight) → 204 with the path's Allow, OPTIONS among it; on no route → 404; a preflight is still the CORS answer")
     func plainOptions() async throws {
         try await TestServer.with { ts in

@@ -11,13 +11,12 @@ struct ContinueGate: Sendable {
         let dialect = Dialect.forPath(head.path ?? "/")
         do {
             try HostCheck.check(head)
+            try PathForm.check(head.path ?? "/")
             try TransferCoding.check(head)
         } catch {
             // Refused before any route is matched, as the middleware refuses it: no route.
             return rejected(head, route: "NotFound", error.status, dialect.errorBody(error), cors)
         }
-        // Any path routing takes for a storage URL (`//storage/...` too), so that one with a
-        // path other than the signed one is refused before the body, as the route refuses it.
         guard let path = head.path, let target = StorageGate.Target(path: path) else {
             return .proceed
         }

@@ -13,6 +13,7 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
+            try PathForm.check(request.uri.path)
             // Only where a body is taken: a GET's or an OPTIONS' body is read by no route.
             if request.method == .put || request.method == .post { try ContentCoding.check(request.headers) }
             // A plain OPTIONS (a preflight never gets here): what the path answers, in `Allow`.

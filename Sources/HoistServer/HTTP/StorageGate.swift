@@ -16,23 +16,14 @@ struct StorageGate: Sendable {
         var name: String
         var query: [String: String]
 
-        /// Whether the request's path had exactly the signed URL's three segments: routing
-        /// also takes `/storage/ID/NAME/` and `//storage//ID//NAME`, which S3 would take for
-        /// another key, so their signature matches no URL handed out.
-        var pathIsExact = true
-
         var dialect: Dialect { SessionID.dialect(of: sessionId) }
         var signedPath: String { "/storage/\(sessionId)/\(name)" }
 
-        /// `rawPath`: the request's path as sent, percent-encoded, when known.
-        init?(sessionId: String, encodedName: String, query: [String: String], rawPath: String? = nil) {
+        init?(sessionId: String, encodedName: String, query: [String: String]) {
             guard let name = encodedName.removingPercentEncoding else { return nil }
             self.sessionId = sessionId
             self.name = name
             self.query = query
-            if let rawPath {
-                pathIsExact = rawPath.split(separator: "/", omittingEmptySubsequences: false) == ["", "storage", Substring(sessionId), Substring(encodedName)]
-            }
         }
 
         /// Parses the path and query of a raw request target.
@@ -46,8 +37,7 @@ struct StorageGate: Sendable {
                 // A repeated parameter is refused here as by the route, never resolved by order.
                 guard query.updateValue(item.value ?? "", forKey: item.name) == nil else { return nil }
             }
-            self.init(sessionId: String(segments[1]), encodedName: String(segments[2]), query: query,
-                      rawPath: components.percentEncodedPath)
+            self.init(sessionId: String(segments[1]), encodedName: String(segments[2]), query: query)
         }
     }
 
@@ -99,7 +89,6 @@ struct StorageGate: Sendable {
         }
         // One spelling per expiry, the one signed: `+N` or `0N` is another URL, not this one.
         guard String(expires) == expiresText else { throw .signatureMismatch("the URL's expiry is not one it was signed with") }
-        guard target.pathIsExact else { throw .signatureMismatch("the URL's path is not the one signed (an empty segment or a trailing /)") }
         let signedNames = (target.query["h"] ?? "").split(separator: ";").map { String($0) }
         var signed: [(String, String)] = []
         for name in signedNames {

@@ -25,7 +25,7 @@ struct StorageRoutes: Sendable {
         do {
             let query = try QueryParameters.single(request.uri.queryParameters)
             guard let target = StorageGate.Target(
-                sessionId: id, encodedName: try context.parameters.require("name"), query: query, rawPath: request.uri.path)
+                sessionId: id, encodedName: try context.parameters.require("name"), query: query)
             else { throw APIError.signatureMismatch() }
             return try await body(target)
         } catch let error as APIError {
