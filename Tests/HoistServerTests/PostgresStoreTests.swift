@@ -168,6 +168,7 @@ import Testing
                 let answer = try await calls.create(sizeBytes: 3)
                 #expect(answer.status == 503 && answer.errorCode == "unavailable", "\(answer.status) \(answer.text)")
                 #expect(answer.header("retry-after") == "5")
+                #expect(answer.text.contains("lost its tables"), "\(answer.text)")
             }
             let luw = try await LuwCalls(baseURL: a.baseURL, key: a.key).upload(filename: "a.jpg")
             #expect(luw.status == 503, "\(luw.text)")

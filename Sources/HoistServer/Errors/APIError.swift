@@ -121,6 +121,12 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(.serviceUnavailable, "unavailable", "the server's database did not answer in time; try again",
                  headers: [.retryAfter: "5"])
     }
+    /// The database answers without hoist's tables (dropped, or emptied and made again under
+    /// a running server); nothing changed. Starting `hoist serve` again makes them.
+    static func databaseSchemaMissing() -> APIError {
+        APIError(.serviceUnavailable, "unavailable", "the server's database has lost its tables (restarting the server makes them); try again",
+                 headers: [.retryAfter: "5"])
+    }
     /// The S3 blob store could not be reached, or answered 5xx; nothing changed.
     static func blobStoreUnavailable() -> APIError {
         APIError(.serviceUnavailable, "unavailable", "the server's blob store did not answer; try again",

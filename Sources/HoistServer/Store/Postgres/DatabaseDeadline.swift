@@ -29,7 +29,7 @@ struct DatabaseDeadline: Sendable {
             do {
                 race.finish(.success(try await work(race)))
             } catch {
-                race.finish(.failure(PostgresStoreError.isUnavailable(error) ? APIError.databaseUnavailable() : error))
+                race.finish(.failure(PostgresStoreError.answer(for: error)))
             }
         }
         let limit = limit

@@ -183,10 +183,24 @@ struct PostgresStoreError: Error, CustomStringConvertible {
             return true
         case .server:
             let state = error.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03", "53300", "42P01", "3F000", "3D000"].contains(state)
+            return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03", "53300"].contains(state) || isSchemaMissing(error)
         default:
             return false
         }
+    }
+
+    /// The database answers, but without hoist's tables (42P01 undefined table, 3F000 no
+    /// such schema, 3D000 no such database).
+    static func isSchemaMissing(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return ["42P01", "3F000", "3D000"].contains(error.serverInfo?[.sqlState] ?? "")
+    }
+
+    /// What a request answers for `error`: a 503 where the database cannot be used now
+    /// (saying why), else `error` itself.
+    static func answer(for error: any Error) -> any Error {
+        if isSchemaMissing(error) { return APIError.databaseSchemaMissing() }
+        return isUnavailable(error) ? APIError.databaseUnavailable() : error
     }
 
     /// The server's own message when there is one; `PSQLError`'s description hides it.
