@@ -44,10 +44,15 @@ public final class AgentConnection: Sendable {
     /// Closes the connection; the engine goes on.
     public func close() { outgoing.finish() }
 
+    /// How long a connected engine may take to greet.
+    public static let greetingTimeout: Duration = .seconds(20)
+
     /// Connects to the engine at `paths.socket` and says hello. Fails with
     /// ``AgentError/notRunning(socket:)`` when nobody listens (a stale socket included),
-    /// and with the engine's refusal (`version_mismatch`, `destination_mismatch`).
-    public static func connect(_ paths: AgentPaths, hello: AgentRequest, raw: Bool = false) async throws(AgentError) -> AgentConnection {
+    /// with the engine's refusal (`version_mismatch`, `destination_mismatch`), and as lost
+    /// when what listens does not greet within ``greetingTimeout``.
+    public static func connect(_ paths: AgentPaths, hello: AgentRequest, raw: Bool = false,
+                               greetingTimeout: Duration = greetingTimeout) async throws(AgentError) -> AgentConnection {
         guard paths.socketFits else { throw .socket("socket path too long for a Unix socket: \(paths.socket)") }
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
@@ -111,11 +116,19 @@ public final class AgentConnection: Sendable {
             incoming.finish()
             incomingText.finish()
         }
+        // A socket that takes the connection but never greets (what holds it is hung: a
+        // killed engine's crash reporter kept its descriptor) would hold the client forever.
+        let silence = Task {
+            guard (try? await Task.sleep(for: greetingTimeout)) != nil else { return }
+            greeted.yield(.failure(.lost("the background engine did not answer on \(paths.socket) within \(greetingTimeout)")))
+            try? await channel.channel.close()
+        }
         var first: Result<(AgentNotice, String), AgentError> = .failure(.lost("no greeting"))
         for await result in greetings {
             first = result
             break
         }
+        silence.cancel()
         switch first {
         case .success(let (notice, text)):
             return AgentConnection(

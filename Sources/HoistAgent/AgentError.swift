@@ -22,10 +22,12 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An engine holds the journal's lock but does not listen: its socket was removed and
     /// cannot be made again yet (its directory gone until the next login), or it is a hoist
     /// from before engines made it again.
-    public static func unreachable(pid: Int32, socket: String) -> Self {
+    /// `taken`: something other than a socket is at the path (a file, a directory, a link).
+    public static func unreachable(pid: Int32, socket: String, taken: Bool = false) -> Self {
         .init(.unreachable, "the background engine\(pid > 0 ? " (pid \(pid))" : "") runs but does not listen on \(socket) "
-              + "(its socket was removed); it listens there again once it can make it, or `kill \(pid > 0 ? String(pid) : "PID")` "
-              + "ends it and the next engine resumes its uploads")
+              + (taken ? "(something other than a socket is there: it listens there again once that is removed)"
+                       : "(its socket was removed: it listens there again once it can make it)")
+              + ", or `kill \(pid > 0 ? String(pid) : "PID")` ends it and the next engine resumes its uploads")
     }
 
     /// Another engine holds the journal's lock.

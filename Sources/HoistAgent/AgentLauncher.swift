@@ -26,7 +26,7 @@ public struct AgentLauncher: Sendable {
                 return try await AgentConnection.connect(paths, hello: hello, raw: raw)
             } catch where error.isNotRunning {
                 guard let pid = EngineLock.holder(paths) else { throw error }
-                guard ContinuousClock.now < deadline else { throw .unreachable(pid: pid, socket: paths.socket) }
+                guard ContinuousClock.now < deadline else { throw .unreachable(pid: pid, socket: paths.socket, taken: paths.socketTaken) }
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -62,7 +62,7 @@ public struct AgentLauncher: Sendable {
                 }
                 try? await Task.sleep(for: .milliseconds(50))
             } catch where error.isNotRunning {
-                if !startedOne, let pid = EngineLock.holder(paths) { throw .unreachable(pid: pid, socket: paths.socket) }
+                if !startedOne, let pid = EngineLock.holder(paths) { throw .unreachable(pid: pid, socket: paths.socket, taken: paths.socketTaken) }
                 throw .startFailed("it did not listen on \(paths.socket) within \(startTimeout)" + logTail())
             }
         }

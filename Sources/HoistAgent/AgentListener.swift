@@ -54,13 +54,24 @@ public enum AgentListener {
                 deliver.yield(next)
             } catch {
                 // Said once; tried again every interval.
-                if !stuck { log("its socket \(paths.socket) is gone and cannot be made again yet: \(error)") }
+                if !stuck {
+                    log(paths.socketTaken
+                        ? "its socket \(paths.socket) is gone and something other than a socket is there: listening there again once that is removed"
+                        : "its socket \(paths.socket) is gone and cannot be made again yet (\(Self.describe(error))): trying every \(interval)")
+                }
                 stuck = true
             }
         }
         deliver.finish()
         for listener in listeners { try? await listener.channel.close() }
         if let now = SocketFile(paths.socket), now == bound { try? FileManager.default.removeItem(atPath: paths.socket) }
+    }
+
+    /// An error of making the socket's directory or binding it, in words.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError { return String(cString: strerror(underlying.code.rawValue)) }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        return "\(error)"
     }
 
     /// The identity of the file at a path (its device and inode); nil when there is none.

@@ -107,7 +107,7 @@ struct TransferOptions: ParsableArguments {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         guard (1...64).contains(partJobCount) else { throw ValidationError("--part-jobs must be between 1 and 64") }
         if let limitRate, RateLimiter.parse(limitRate) == nil {
-            throw ValidationError("--limit-rate takes a rate like 500K or 10M, not \(limitRate)")
+            throw ValidationError("--limit-rate takes a rate like 500K or 10M (at most 1048576G), not \(limitRate)")
         }
     }
 

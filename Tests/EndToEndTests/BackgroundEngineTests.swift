@@ -218,6 +218,29 @@ struct BackgroundEngineTests {
         }
     }
 
+    @Test("a settings file no engine could have written (a rate past 1 PiB/s, inf, garbage, a directory) is not taken: the engine starts and uploads without a limit")
+    func hostileSettingsFileIsIgnored() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let files = URL(fileURLWithPath: try makeFiles((0..<5).map { ("h\($0).txt", 1000) })).standardizedFileURL.path
+                let settings = home.home + "/state/hoist/journal.sqlite.engine.settings"
+                try FileManager.default.createDirectory(atPath: home.home + "/state/hoist", withIntermediateDirectories: true)
+                for (round, content) in [#"{"--limit-rate":"9223372036854775807","--jobs":"-3"}"#, #"{"--limit-rate":"inf"}"#,
+                                         #"{"--limit-rate":"1e30","--part-jobs":"0"}"#, "not json", nil].enumerated() {
+                    try? FileManager.default.removeItem(atPath: settings)
+                    if let content { try TestFiles.write(Data(content.utf8), to: settings) } else {
+                        try FileManager.default.createDirectory(atPath: settings, withIntermediateDirectories: true)
+                    }
+                    let upload = try await home.run(["upload", files + "/h\(round).txt"] + home.endpoint)
+                    #expect(upload.status == 0, "\(content ?? "a directory"): \(upload.stderr)")
+                    let engine = try await home.run(["jobs"])
+                    #expect(engine.status == 0, "\(engine.stderr)")
+                    await home.stopEngine()
+                }
+            }
+        }
+    }
+
     @Test("two attached views: c in one cancels, the other shows cancelled within a second")
     func twoViewers() async throws {
         try await TestServer.with { server in

@@ -332,6 +332,52 @@ struct AgentHostTests {
         }
     }
 
+    @Test("a rate past what a limit may name (a raw client's Int64.max) is held at 1 PiB/s: the engine answers on, and every viewer is told the rate it applies")
+    func hugeRateIsHeld() async throws {
+        try await Self.with { running, _ in
+            let a = try await Self.connect(running)
+            a.send(.value(.rateLimit, .max))
+            var told: Int64?
+            for await line in a.lines {
+                if case .notice(let notice) = line, notice.event == .settings, let rate = notice.rateLimit {
+                    told = rate
+                    break
+                }
+            }
+            #expect(told == 1 << 50)
+            #expect(await running.engine.rateLimit == 1 << 50)
+            let b = try await Self.connect(running)
+            #expect(b.greeting.rateLimit == 1 << 50)
+        }
+    }
+
+    @Test("what takes the connection at the socket but never greets (a hung process holding it) is given up after the greeting timeout, not waited on for ever")
+    func silentSocketIsGivenUp() async throws {
+        let root = try TempDirectory.make(prefix: "hoist-silent")
+        let paths = AgentPaths(journal: root + "/journal.sqlite", environment: [:])
+        // A listener that accepts (the kernel does, from its backlog) and never writes.
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in paths.socket.utf8.enumerated() { buffer[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 8) == 0)
+        let started = ContinuousClock.now
+        do {
+            _ = try await AgentConnection.connect(paths, hello: .hello(version: "test", destination: "x"), greetingTimeout: .seconds(1))
+            Issue.record("connected to something that never greeted")
+        } catch {
+            #expect(error.message.contains("did not answer on \(paths.socket)"), "\(error)")
+            #expect(!error.isNotRunning)
+        }
+        #expect(ContinuousClock.now - started < .seconds(15))
+    }
+
     @Test("an add while the engine stops after its running upload is refused, with the reason and no job")
     func addWhileStopping() async throws {
         try await Self.with { running, _ in

@@ -62,6 +62,21 @@ import Testing
         #expect(RateLimiter.parse("fast") == nil)
         #expect(RateLimiter.parse("-5K") == nil)
         #expect(RateLimiter.parse("") == nil)
+        // Past 1 PiB/s, or no number at all: refused, where a count made of it trapped.
+        #expect(RateLimiter.parse("1048576G") == 1 << 50)
+        for huge in ["1048577G", "1e30", "inf", "nan", "9223372036854775807", "1e400"] {
+            #expect(RateLimiter.parse(huge) == nil, "\(huge)")
+        }
+        #expect(RateLimiter.parse("0.1") == 1, "a fraction of a byte is one")
+    }
+
+    @Test("a limit set past 1 PiB/s (a raw client's Int64.max) is held at 1 PiB/s: read back, it is a count, not a trap")
+    func hugeRatesAreClamped() async {
+        let limiter = RateLimiter(bytesPerSecond: .max)
+        #expect(await limiter.bytesPerSecond == 1 << 50)
+        await limiter.setRate(.max - 1)
+        #expect(await limiter.bytesPerSecond == 1 << 50)
+        try? await limiter.acquire(1 << 20)
     }
 
     @Test func nameStamps() {

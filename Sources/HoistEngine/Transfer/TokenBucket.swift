@@ -10,8 +10,13 @@ struct TokenBucket: Sendable, Equatable {
     private var tokens: Double
     private var last: Duration?
 
+    /// The highest rate a limit may name: 1 PiB/s, past any link, and far enough below
+    /// `Int64.max` that the rate read back as a whole number of bytes stays one.
+    static let maxRate: Int64 = 1 << 50
+
     init(bytesPerSecond: Int64, capacity: Int64? = nil) {
-        rate = Double(max(bytesPerSecond, 1))
+        let bytesPerSecond = min(max(bytesPerSecond, 1), Self.maxRate)
+        rate = Double(bytesPerSecond)
         // A burst of a tenth of a second keeps the rate smooth at display resolution.
         self.capacity = Double(capacity ?? max(bytesPerSecond / 10, 1))
         tokens = self.capacity
@@ -35,7 +40,8 @@ struct TokenBucket: Sendable, Equatable {
         guard let last = trimmed.last else { return nil }
         let multipliers: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         let (digits, factor) = multipliers[last].map { (String(trimmed.dropLast()), $0) } ?? (trimmed, 1)
-        guard let value = Double(digits), value > 0 else { return nil }
-        return Int64(value * Double(factor))
+        // Finite and at most `maxRate`: `inf`, `1e30` or 2^63 would trap when made a count.
+        guard let value = Double(digits), value.isFinite, value > 0, value * Double(factor) <= Double(maxRate) else { return nil }
+        return max(Int64(value * Double(factor)), 1)
     }
 }
