@@ -37,6 +37,19 @@ struct UnlistedDoneTests {
         #expect(state.queue.row(JobID(40))?.state == .done && state.queue.row(JobID(1)) == nil)
     }
 
+    @Test("over ASCII glyphs hoist's own marks are ASCII (the title's separator, the log's arrow, the too-small size), while a name keeps its own characters")
+    func asciiMarks() {
+        var state = state(listing: 2)
+        state.glyphs = .ascii
+        for job in 1...5 { feed(&state, job: job, path: "/d/a·b \(job).txt", Self.story, start: .seconds(job * 10)) }
+        #expect(QueuePane.title(state).hasSuffix(" - \(state.queue.unlisted.count) done not listed") && state.queue.unlisted.count > 0, "\(QueuePane.title(state))")
+        #expect(state.log.contains { $0.text.hasPrefix("done a·b 5.txt -> ") }, "\(state.log.map(\.text))")
+        let small = SnapshotScenes.render(SnapshotScenes.busy(size: Size(rows: 12, columns: 50)), glyphs: .ascii)
+        #expect(small.contains("50x12, hoist needs 60x15"), "\(small)")
+        state.glyphs = .unicode
+        #expect(QueuePane.title(state).hasSuffix(" · \(state.queue.unlisted.count) done not listed"))
+    }
+
     @Test("the selected done row stays listed, and the rows in view stay in place as older ones leave")
     func selectionAndViewStay() {
         var state = state(listing: 4)

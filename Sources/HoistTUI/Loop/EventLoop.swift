@@ -32,6 +32,7 @@ final class EventLoop {
         canvas = Canvas(screen: screen, theme: configuration.theme, glyphs: configuration.glyphs)
         state = AppState(size: screen.size, directory: configuration.directory, destination: configuration.destination,
                          concurrency: configuration.concurrency)
+        state.glyphs = configuration.glyphs
         state.cancelTimeout = configuration.cancelTimeout
         state.background = configuration.background
     }

@@ -65,6 +65,8 @@ public struct AppState: Sendable, Equatable {
     public var now: Duration = .zero
     /// Where uploads go: "embedded server at … (data in …)" or "profile work: lightfield …".
     public var destination: String
+    /// What the screen draws with: the marks of messages and the log are its (``Glyphs/arrow``).
+    public var glyphs = Glyphs.unicode
     /// The latest message, shown on the status pane's last line.
     public var message = ""
     public var messageIsError = false

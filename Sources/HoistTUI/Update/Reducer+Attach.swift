@@ -10,7 +10,8 @@ extension Reducer {
     /// The status pane's destination line names the engine it follows (`… · background
     /// engine pid N`): after a new engine took over (the old one killed), the new one's.
     static func naming(_ destination: String, enginePID pid: Int32) -> String {
-        let marker = " · background engine pid "
+        // After ``Glyphs/separator``, whichever the screen draws with.
+        let marker = "background engine pid "
         guard let range = destination.range(of: marker, options: .backwards) else { return destination }
         return destination[..<range.upperBound] + String(pid)
     }

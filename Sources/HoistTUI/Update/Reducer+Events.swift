@@ -123,7 +123,7 @@ extension Reducer {
         if let moved { state.stats.add(bytes: moved, at: time) }
         switch event.kind {
         case .completed(let remote, _):
-            state.note(wall, "done \(row.name) → \(remote)")
+            state.note(wall, "done \(row.name) \(state.glyphs.arrow) \(remote)")
         case .failed(let error):
             if error.haltsRun { return halt(&state, error, at: wall) }
             state.say("failed \(row.name): \(error.description)", error: true, at: wall)

@@ -86,7 +86,7 @@ extension Reducer {
             state.say("only a completed upload has a URL to copy", at: wall)
             return []
         }
-        state.say("asking for a download URL of \(row.name)…", at: wall)
+        state.say("asking for a download URL of \(row.name)\(state.glyphs.more)", at: wall)
         return [.fetchURL(job: id, remoteID: remote)]
     }
 

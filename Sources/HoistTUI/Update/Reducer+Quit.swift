@@ -62,7 +62,7 @@ extension Reducer {
         let unfinished = state.queue.counts.unfinished
         if unfinished == 0 || keep { return [.exit(.quit(keepUnfinished: keep && unfinished > 0))] }
         state.quitDeadline = state.now + state.cancelTimeout
-        state.say("cancelling \(Format.count(unfinished, "pending upload"))… (Ctrl-C leaves now)", at: wall)
+        state.say("cancelling \(Format.count(unfinished, "pending upload"))\(state.glyphs.more) (Ctrl-C leaves now)", at: wall)
         return cancelAll(&state)
     }
 

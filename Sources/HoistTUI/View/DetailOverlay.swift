@@ -74,8 +74,9 @@ enum DetailOverlay {
         let all = lines(row, state: state)
         let rows = visibleRows(state.size)
         let offset = min(offset, max(0, all.count - rows))
-        let footer = all.count > rows ? "lines \(offset + 1)–\(min(all.count, offset + rows)) of \(all.count)" : nil
-        canvas.box(rect, title: "\(row.name) (↑↓ scroll, y copies URL, Esc closes)", footer: footer, focused: true)
+        let glyphs = canvas.glyphs
+        let footer = all.count > rows ? "lines \(offset + 1)\(glyphs.dash)\(min(all.count, offset + rows)) of \(all.count)" : nil
+        canvas.box(rect, title: "\(row.name) (\(glyphs.upDown) scroll, y copies URL, Esc closes)", footer: footer, focused: true)
         for (i, line) in all.dropFirst(offset).prefix(rows).enumerated() {
             let y = rect.row + 1 + i
             let x = rect.column + 2

@@ -30,7 +30,9 @@ enum HelpOverlay {
 
     /// The help's rows at `size`. Only the keys that act in this mode are listed: `d`
     /// (leave, uploads go on) with a background engine, `k` at the quit question without one.
-    static func layout(_ size: Size, background: Bool = false) -> Layout {
+    /// `separator` between a mode's keys: ``Glyphs/separator``, each one three cells wide, so
+    /// that the rows (and the offsets the reducer allows) are the same whichever it is.
+    static func layout(_ size: Size, background: Bool = false, separator: String = Glyphs.unicode.separator) -> Layout {
         func applies(_ binding: KeyBinding) -> Bool { background ? binding.action != .keepForLater : binding.action != .detach }
         func section(_ scope: KeyScope) -> [Entry?] {
             [Entry(keys: "", text: scope.rawValue, isTitle: true)]
@@ -57,7 +59,7 @@ enum HelpOverlay {
         let textWidth = max(10, min(boxWidth, size.columns - 4) - 4)
         for scope in KeyScope.allCases where scope.isModal {
             let title = scope.rawValue + ":"
-            let keys = KeyMap.bindings(in: scope).filter(applies).map { "\($0.keyNames) \($0.help)" }.joined(separator: " · ")
+            let keys = KeyMap.bindings(in: scope).filter(applies).map { "\($0.keyNames) \($0.help)" }.joined(separator: separator)
             for (i, line) in Wrap.lines(title + " " + keys, width: textWidth).enumerated() {
                 rows.append(.wide(line, titleWidth: i == 0 ? TextWidth.width(of: title) : 0))
             }
@@ -76,14 +78,15 @@ enum HelpOverlay {
     }
 
     static func draw(_ size: Size, offset: Int, background: Bool = false, on canvas: Canvas) {
-        let layout = layout(size, background: background)
+        let layout = layout(size, background: background, separator: canvas.glyphs.separator)
         let rect = rect(size, layout: layout)
         let visible = max(1, rect.rows - 2)
         let scrolls = layout.rows.count > visible
         let offset = scrolls ? min(offset, layout.rows.count - visible) : 0
         canvas.fill(rect, role: .dialog)
-        canvas.box(rect, title: scrolls ? "Keys (↑↓ scroll, Esc closes)" : "Keys (Esc closes)",
-                   footer: scrolls ? "lines \(offset + 1)–\(offset + visible) of \(layout.rows.count)" : nil, focused: true)
+        let glyphs = canvas.glyphs
+        canvas.box(rect, title: scrolls ? "Keys (\(glyphs.upDown) scroll, Esc closes)" : "Keys (Esc closes)",
+                   footer: scrolls ? "lines \(offset + 1)\(glyphs.dash)\(offset + visible) of \(layout.rows.count)" : nil, focused: true)
         let inner = rect.columns - 4
         for (i, row) in layout.rows.dropFirst(offset).prefix(visible).enumerated() {
             let y = rect.row + 1 + i

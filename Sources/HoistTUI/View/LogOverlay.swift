@@ -40,8 +40,9 @@ enum LogOverlay {
         let offset = min(offset, max(0, all.count - rows))
         let end = all.count - offset
         let shown = all[max(0, end - rows)..<end]
-        let position = all.count > rows ? "lines \(max(0, end - rows) + 1)–\(end) of \(all.count)" : nil
-        canvas.box(rect, title: "Log: \(Format.count(entries.count, "event")) (↑↓ g G scroll, Esc closes)", footer: position,
+        let glyphs = canvas.glyphs
+        let position = all.count > rows ? "lines \(max(0, end - rows) + 1)\(glyphs.dash)\(end) of \(all.count)" : nil
+        canvas.box(rect, title: "Log: \(Format.count(entries.count, "event")) (\(glyphs.upDown) g G scroll, Esc closes)", footer: position,
                    focused: true)
         for (i, line) in shown.enumerated() {
             let row = rect.row + 1 + i

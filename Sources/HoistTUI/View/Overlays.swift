@@ -52,7 +52,8 @@ enum Overlays {
     /// the quit question's lines when `q` opened it, since no box fits.
     static func tooSmall(_ state: AppState, on canvas: Canvas) {
         let size = state.size
-        var lines = ["terminal too small", "\(size.columns)×\(size.rows), hoist needs \(Layout.minimum.columns)×\(Layout.minimum.rows)"]
+        let times = canvas.glyphs.times
+        var lines = ["terminal too small", "\(size.columns)\(times)\(size.rows), hoist needs \(Layout.minimum.columns)\(times)\(Layout.minimum.rows)"]
         if state.overlay == .confirmQuit {
             let count = state.queue.counts.unfinished
             lines.append("quit? \(Format.count(count, "upload")) not finished")

@@ -32,7 +32,7 @@ enum QueuePane {
         var title = "Queue"
         if counts.total > 0 || counts.cancelled > 0 { title += " \(counts.done)/\(counts.total)" }
         if state.isPaused { title += " (paused)" }
-        if state.queue.unlisted.count > 0 { title += " · \(state.queue.unlisted.count) done not listed" }
+        if state.queue.unlisted.count > 0 { title += "\(state.glyphs.separator)\(state.queue.unlisted.count) done not listed" }
         if state.queue.showsEarlier { title += " + \(state.queue.earlier.count) earlier" }
         return title
     }

@@ -23,6 +23,20 @@ public struct Glyphs: Sendable, Hashable {
         isUnicode ? ("", "") : ("[", "]")
     }
 
+    /// The marks of hoist's own text, ASCII where the glyphs are (a name keeps its own
+    /// characters, drawn as `?` in a locale that is not UTF-8): between fields (` · `).
+    public var separator: String { isUnicode ? " · " : " - " }
+    /// A range: `1–20`.
+    public var dash: String { isUnicode ? "–" : "-" }
+    /// The scroll keys: `↑↓`.
+    public var upDown: String { isUnicode ? "↑↓" : "up/down" }
+    /// A size: `80×24`.
+    public var times: String { isUnicode ? "×" : "x" }
+    /// From what to what: `done a.jpg → fil_1`.
+    public var arrow: String { isUnicode ? "→" : "->" }
+    /// Under way: `cancelling 3 pending uploads…`.
+    public var more: String { isUnicode ? "…" : "..." }
+
     /// Block elements and box drawing.
     public static let unicode = Glyphs(
         isUnicode: true, box: .unicode, ellipsis: "…", mark: "●", pointer: "›",

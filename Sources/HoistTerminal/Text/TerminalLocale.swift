@@ -20,27 +20,19 @@ public enum TerminalLocale {
     /// takes: in a non-UTF-8 locale the terminal would show raw bytes or misplace them, and
     /// the layout (fields, cuts, the `~` at a cut) was measured on the characters' widths.
     /// One `?` per scalar put a wide character in one cell and a combining accent in one
-    /// more, and every cell after it moved. The typographic marks hoist's own text uses
-    /// (`·` between fields, `…`, `→`, `–`, `↑↓`, `×`) become their one-cell ASCII
-    /// look-alikes instead (in a name too), so that `Queue 12/40 · 3 done not listed` does
-    /// not read `Queue 12/40 ? 3 …`.
+    /// more, and every cell after it moved. hoist's own marks are ASCII already there
+    /// (``Glyphs/separator`` and its kin): a look-alike here would make `a·b.txt` read as
+    /// `a-b.txt`, another file.
     public static func ascii(_ text: String) -> String {
         var shown = ""
         shown.reserveCapacity(text.utf8.count)
         for character in text {
             if character.isASCII {
                 shown.append(character)
-            } else if let lookAlike = lookAlikes[character] {
-                shown.append(lookAlike)
             } else {
                 shown += String(repeating: "?", count: TextWidth.width(of: character))
             }
         }
         return shown
     }
-
-    /// One cell each, as the marks they stand for.
-    static let lookAlikes: [Character: Character] = [
-        "·": "-", "…": "~", "→": ">", "←": "<", "–": "-", "—": "-", "↑": "^", "↓": "v", "×": "x", "✓": "=",
-    ]
 }

@@ -24,7 +24,7 @@ extension TUICommand {
             throw AgentFailure.report(error)
         }
         var tui = configuration
-        tui.destination = (first.greeting.label ?? first.greeting.destination ?? "?") + " · background engine pid \(first.greeting.pid ?? 0)"
+        tui.destination = (first.greeting.label ?? first.greeting.destination ?? "?") + tui.glyphs.separator + "background engine pid \(first.greeting.pid ?? 0)"
         let exit: TUIExit
         do {
             exit = try await TUIApp.run(
