@@ -17,7 +17,7 @@ struct ContinueGate: Sendable {
             // Refused before any route is matched, as the middleware refuses it: no route.
             return rejected(head, route: "NotFound", error.status, dialect.errorBody(error), cors)
         }
-        guard let path = head.path, let target = StorageGate.Target(path: path) else {
+        guard let path = head.path, path.hasPrefix("/storage/"), let target = StorageGate.Target(path: path) else {
             return .proceed
         }
         do {

@@ -28,8 +28,7 @@ struct StorageGate: Sendable {
 
         /// Parses the path and query of a raw request target.
         init?(path: String) {
-            // A path is read behind a scheme and host of its own: `//storage/...` alone reads as a host.
-            guard let components = URLComponents(string: path.hasPrefix("/") ? "http://h" + path : path) else { return nil }
+            guard let components = URLComponents(string: path) else { return nil }
             let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: true)
             guard segments.count == 3, segments[0] == "storage" else { return nil }
             var query: [String: String] = [:]

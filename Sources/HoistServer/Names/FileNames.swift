@@ -94,6 +94,4 @@ enum FileNames {
 enum StampedNames {
     /// Milliseconds tried from the create's own: a second's worth.
     static let tries: Int64 = 1000
-
-    static func exhausted() -> APIError { .stampsTaken() }
 }

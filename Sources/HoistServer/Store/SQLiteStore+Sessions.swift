@@ -27,7 +27,7 @@ extension SQLiteStore {
                 try Self.record(db, session: session.id, "created", at: session.createdAt)
                 return session
             }
-            throw StampedNames.exhausted()
+            throw APIError.stampsTaken()
         }
     }
 

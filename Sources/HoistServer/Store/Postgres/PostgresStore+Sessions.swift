@@ -21,7 +21,7 @@ extension PostgresStore {
                 try await insert(session, connection)
                 return session
             }
-            throw StampedNames.exhausted()
+            throw APIError.stampsTaken()
         }
     }
 
