@@ -78,12 +78,15 @@ public enum AgentListener {
     struct SocketFile: Equatable {
         let device: UInt64
         let inode: UInt64
+        /// Whether it is a socket (not a file, directory or link in its place).
+        let isSocket: Bool
 
         init?(_ path: String) {
             var info = stat()
             guard lstat(path, &info) == 0 else { return nil }
             device = UInt64(info.st_dev)
             inode = UInt64(info.st_ino)
+            isSocket = info.st_mode & S_IFMT == S_IFSOCK
         }
     }
 

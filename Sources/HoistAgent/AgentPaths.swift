@@ -32,10 +32,7 @@ public struct AgentPaths: Sendable, Equatable {
     public var socketDirectory: String { URL(fileURLWithPath: socket).deletingLastPathComponent().path }
 
     /// Whether something other than a socket is at the socket's path (not followed if a link).
-    public var socketTaken: Bool {
-        var info = stat()
-        return lstat(socket, &info) == 0 && (info.st_mode & S_IFMT) != S_IFSOCK
-    }
+    public var socketTaken: Bool { AgentListener.SocketFile(socket).map { !$0.isSocket } ?? false }
 
     /// A Unix socket path must fit `sockaddr_un.sun_path` (108 bytes with its NUL).
     public var socketFits: Bool { socket.utf8.count < 108 }
