@@ -43,4 +43,42 @@ struct NameOrderTests {
             #expect(needle == "q" ? expected.isEmpty : !expected.isEmpty)
         }
     }
+
+    @Test("the filter's ASCII search answers as Foundation's for random ASCII names and needles, and leaves other names to the locale")
+    func asciiFilterSameAsFoundation() {
+        var rng = SeededGenerator(seed: 12)
+        let alphabet = Array("aAbBzZiIqQ09 ._-~!()[]{}+=,;'@#$%^&".utf8)
+        func word(_ length: Int) -> String {
+            String(decoding: (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }, as: UTF8.self)
+        }
+        // Non-ASCII names beside them: the locale's search must still answer for these.
+        let names = (0..<2_000).map { _ in word(Int(rng.next() % 12)) } + Self.names + ["Ab\u{00E9}", "\u{00C9}ab", "abß", "ﬁle"]
+        var state = BrowserState(directory: "/data")
+        state.showHidden = true
+        state.entries = BrowserState.sorted(Self.entries(names))
+        for length in [1, 1, 2, 2, 3, 4] {
+            let needle = word(length)
+            state.filter = needle
+            let expected = state.entries.map(\.name).filter { $0.localizedCaseInsensitiveContains(needle) }
+            #expect(state.visible.map(\.name) == expected, "filter \(needle)")
+        }
+        for needle in ["ab", "AB", "fi", "e", "ss", "i"] {
+            state.filter = needle
+            let expected = state.entries.map(\.name).filter { $0.localizedCaseInsensitiveContains(needle) }
+            #expect(state.visible.map(\.name) == expected, "filter \(needle)")
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the same names on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -38,13 +38,27 @@ struct NameCollation {
     }
 
     /// A filter: whether a name contains `needle`, ignoring case, in this locale.
+    ///
+    /// An ASCII name is searched for an ASCII needle byte by byte, ASCII letters folded: in
+    /// a locale that folds ASCII letters to each other (not Turkish or Azeri, whose `I` is
+    /// not `i`) that is the answer the locale's search gives, without making a CFString of
+    /// each name. That was most of a filter key on 100,000 names; other names go the
+    /// locale's way.
     func matcher(for needle: String) -> (String) -> Bool {
-        let needle = Self.cf(needle), locale = locale
-        return { name in
+        let cfNeedle = Self.cf(needle), locale = locale
+        func localized(_ name: String) -> Bool {
             let text = Self.cf(name)
-            return CFStringFindWithOptionsAndLocale(text, needle, CFRange(location: 0, length: CFStringGetLength(text)),
+            return CFStringFindWithOptionsAndLocale(text, cfNeedle, CFRange(location: 0, length: CFStringGetLength(text)),
                                                     Self.findFlags, locale, nil)
         }
+        guard foldsASCIIPlainly, let ascii = ASCIIFoldedSearch(needle) else { return localized }
+        return { name in ascii.contained(in: name) ?? localized(name) }
+    }
+
+    /// Whether this locale's case-insensitive search folds ASCII letters as ASCII does.
+    private var foldsASCIIPlainly: Bool {
+        let language = Locale.current.language.languageCode?.identifier
+        return language != "tr" && language != "az"
     }
 
     private static func cf(_ string: String) -> CFString {
@@ -52,5 +66,39 @@ struct NameCollation {
         // shortens the key.
         string.withCString { CFStringCreateWithCString(nil, $0, CFStringBuiltInEncodings.UTF8.rawValue) }
             ?? CFStringCreateWithCString(nil, "", CFStringBuiltInEncodings.UTF8.rawValue)
+    }
+}
+
+/// A case-insensitive search of an ASCII needle in ASCII names, on their bytes.
+struct ASCIIFoldedSearch {
+    private let needle: [UInt8]
+
+    /// Nil when `needle` is not all ASCII.
+    init?(_ needle: String) {
+        guard needle.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        self.needle = needle.utf8.map(Self.fold)
+    }
+
+    /// Whether `name` contains the needle, ASCII letters folded; nil when `name` is not all
+    /// ASCII (its answer is the locale's to give).
+    func contained(in name: String) -> Bool? {
+        var name = name
+        return name.withUTF8 { bytes -> Bool? in
+            var found = needle.isEmpty
+            guard bytes.count >= needle.count else { return bytes.allSatisfy { $0 < 0x80 } ? found : nil }
+            let last = bytes.count - needle.count
+            for start in 0..<bytes.count {
+                if bytes[start] >= 0x80 { return nil }
+                guard !found, start <= last else { continue }
+                var matched = 0
+                while matched < needle.count, Self.fold(bytes[start + matched]) == needle[matched] { matched += 1 }
+                if matched == needle.count { found = true }
+            }
+            return found
+        }
+    }
+
+    private static func fold(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 }
