@@ -164,7 +164,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HoistEngineTests",
-            dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport", "SigV4"],
+            dependencies: ["HoistEngine", "HoistServer", "HoistTestSupport", "SigV4",
+                           .product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("SigV4Vectors")],
             swiftSettings: strict
         ),

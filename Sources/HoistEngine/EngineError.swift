@@ -138,6 +138,18 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         return status == 403 && (code == "expired" || message.lowercased().contains("expired"))
     }
 
+    /// This error as a dialect that signs every request itself (s3) reads it: an answer that
+    /// says the signature or its credentials ran out (``asksForNewSession``) asks for the
+    /// same request signed anew, as AWS's tools do, not for a new session (a new multipart
+    /// upload would leave the first one's parts behind): a server error worth another try.
+    /// A forgotten upload (`NoSuchUpload`) still needs a new one.
+    public var signedAgain: Self {
+        guard code == .expired, serverCode != "NoSuchUpload" else { return self }
+        let status = status ?? 403
+        return .init(.server, "server answered \(status)\(serverCode.map { " \($0)" } ?? ""): \(serverMessage ?? message) (signed again)",
+                     status: status, serverCode: serverCode, serverMessage: serverMessage)
+    }
+
     public static func expired(_ message: String, code: String? = "expired") -> Self {
         .init(.expired, "session expired: \(message)", status: 403, serverCode: code ?? "expired", serverMessage: message)
     }

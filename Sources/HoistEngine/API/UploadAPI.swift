@@ -63,6 +63,11 @@ public struct UploadAPI: Sendable {
         try await dialect.holds(session, md5: md5, via: transport)
     }
 
+    /// The MD5 of what a single-PUT `session`'s object holds (see ``UploadDialect/storedMD5(of:via:)``).
+    public func storedMD5(of session: RemoteSession) async throws(EngineError) -> String? {
+        try await dialect.storedMD5(of: session, via: transport)
+    }
+
     /// The object at `name` a create refused as existing (see ``UploadDialect/storedObject(named:via:)``).
     public func storedObject(named name: String) async throws(EngineError) -> StoredObject? {
         try await dialect.storedObject(named: name, via: transport)

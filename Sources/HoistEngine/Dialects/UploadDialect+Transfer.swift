@@ -82,6 +82,8 @@ extension UploadDialect {
 
     public func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool { false }
 
+    public func storedMD5(of session: RemoteSession, via api: DialectTransport) async throws(EngineError) -> String? { nil }
+
     public func storedObject(named name: String, via api: DialectTransport) async throws(EngineError) -> StoredObject? { nil }
 
     public func putTarget(for session: RemoteSession, part: Int?, contentMD5: String?, via api: DialectTransport) throws(EngineError) -> PutTarget {

@@ -46,6 +46,11 @@ public protocol UploadDialect: Sendable {
     /// multipart session, the multipart ETag its parts make); asked when a PUT or a complete
     /// is refused because the object exists.
     func holds(_ session: RemoteSession, md5: String, via api: DialectTransport) async throws(EngineError) -> Bool
+    /// The MD5 of the bytes the object of a single-PUT `session` holds, asked when the PUT's
+    /// answer gave none (no ETag, or one not of an MD5's shape) though the dialect checks it
+    /// (``checksPutETag``). Nil when the store cannot tell (no read permission, an encrypted
+    /// object's ETag).
+    func storedMD5(of session: RemoteSession, via api: DialectTransport) async throws(EngineError) -> String?
     /// The object a create refused because it exists (``EngineError/isAlreadyExists``) found
     /// at `name`: its size, its ETag, and the session a finished upload of it has. Nil when
     /// there is none, or the dialect refuses no create so.

@@ -297,6 +297,8 @@ struct JobRunner: Sendable {
                             }
                         }
                         action = machine.completeFailed(refusal, now: wallClock(), jitter: .random(in: 0..<1))
+                        // As after a PUT: an upload the store forgot is made again, and said so.
+                        if action == .createSession { send(.retrying(attempt: 1, delay: .zero, reason: refusal.message)) }
                     }
                 case .cancelSession(let session):
                     try journaled.record(.cancelling, session: session)
@@ -396,8 +398,15 @@ struct JobRunner: Sendable {
             return stored.etag
         }
         if let digest, sent.md5 != digest.hex { throw .fileChanged(job.file.path) }
-        if api.checksPutETag, let stored = sent.storedMD5, stored != sent.md5 {
-            throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(stored) is not the MD5 sent (\(sent.md5))")
+        if api.checksPutETag {
+            // An answer without an MD5 (no ETag, or not of an MD5's shape) from a store that
+            // does not say it encrypts: its HEAD is asked instead, or a store that ignored
+            // `Content-MD5` could keep other bytes unseen.
+            var stored = sent.storedMD5
+            if stored == nil, !sent.encrypted { stored = try await api.storedMD5(of: session) }
+            if let stored, stored != sent.md5 {
+                throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(stored) is not the MD5 sent (\(sent.md5))")
+            }
         }
         return sent.md5
     }

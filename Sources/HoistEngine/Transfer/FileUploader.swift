@@ -72,11 +72,14 @@ struct FileUploader: Sendable {
         var etag: String?
         /// The store's own MD5 of the body, where its answer gives one (see `S3ETag.md5(in:)`).
         var storedMD5: String?
+        /// The answer says the object is encrypted so that its ETag is not its MD5.
+        var encrypted: Bool
 
         init(md5: String, answer: HTTPTransport.Answer) {
             self.md5 = md5
             etag = answer.headers.first(name: "ETag")
             storedMD5 = S3ETag.md5(in: answer.headers)
+            encrypted = S3ETag.encrypted(answer.headers)
         }
     }
 

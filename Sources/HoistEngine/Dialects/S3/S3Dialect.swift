@@ -77,6 +77,22 @@ struct S3Dialect: UploadDialect {
         }
     }
 
+    /// The PUT's answer gave no MD5 (no ETag, or a multipart-shaped one): the object's HEAD
+    /// may (a proxy dropped the header). A 404 right after a 200 PUT says the store did not
+    /// keep it, which another PUT may cure; a 403 (no s3:GetObject) cannot tell.
+    func storedMD5(of session: RemoteSession, via api: DialectTransport) async throws(EngineError) -> String? {
+        do {
+            let head = try await S3Call(location: location, transport: api).send("HEAD", key: session.id)
+            return S3ETag.md5(in: head.headers)
+        } catch where error.status == 404 {
+            throw .network("the store answered the PUT of \(session.id) but does not show the object")
+        } catch where error.isTransient {
+            throw error
+        } catch {
+            return nil
+        }
+    }
+
     /// The object a no-clobber create met (its HEAD): the next run of the same upload meets
     /// its own object there, which the runner then tells by size and multipart ETag.
     func storedObject(named name: String, via api: DialectTransport) async throws(EngineError) -> StoredObject? {
@@ -154,9 +170,16 @@ struct S3Dialect: UploadDialect {
                                          headers: headers, body: ByteBuffer(string: document))
         } catch where error.serverCode == "NoSuchUpload" {
             // Completed by an earlier run whose answer was lost (killed before the journal
-            // write): the object is there with the ETag these parts make.
-            let head = try await call.send("HEAD", key: session.id)
-            if let etag = head.headers.first(name: "ETag").map(S3ETag.bare), etag == md5 { return etag }
+            // write): the object is there with the ETag these parts make (S3 writes it in
+            // lower case, another store may not). No object there (a bare 404: a HEAD has
+            // no body) or another one: the upload was aborted or expired, and starts again.
+            let stored: String?
+            do {
+                stored = try await call.send("HEAD", key: session.id).headers.first(name: "ETag").map(S3ETag.bare)
+            } catch where error.status == 404 {
+                stored = nil
+            }
+            if let stored, stored.lowercased() == md5.lowercased() { return stored.lowercased() }
             throw .expired("the store no longer knows upload \(multipart.uploadID) of \(session.id); starting again from the first part", code: "NoSuchUpload")
         }
         let root = try S3XMLElement.parse(Data(answer.body.readableBytesView), expecting: "CompleteMultipartUploadResult", alias: "CompleteMultipartUploadResponse")
@@ -238,6 +261,8 @@ struct S3Dialect: UploadDialect {
 
     /// Read once, by the engine, for the PUT and the complete of `session`.
     func interpret(_ error: EngineError, for session: RemoteSession) -> EngineError {
+        // Every request is signed for its attempt: an expired signature is signed again.
+        let error = error.signedAgain
         // An upload id the store forgot (a lifecycle rule expired it, or it was aborted
         // elsewhere): the parts are gone, so a new multipart upload starts from part 1.
         if error.serverCode == "NoSuchUpload", error.status == 404 {
@@ -294,9 +319,14 @@ enum S3ETag {
     /// answer says the object is encrypted with KMS or a customer's key, whose ETags are
     /// not the MD5 though they have its shape.
     static func md5(in headers: HTTPHeaders) -> String? {
-        guard let etag = headers.first(name: "ETag").map(bare), isMD5(etag) else { return nil }
-        let encryption = headers.first(name: "x-amz-server-side-encryption")?.lowercased() ?? ""
-        if encryption.hasPrefix("aws:kms") || headers.contains(name: "x-amz-server-side-encryption-customer-algorithm") { return nil }
+        guard let etag = headers.first(name: "ETag").map(bare), isMD5(etag), !encrypted(headers) else { return nil }
         return etag.lowercased()
+    }
+
+    /// Whether the answer says the object is encrypted with KMS or a customer's key (its
+    /// ETag, whatever its shape, is not the MD5 of its bytes).
+    static func encrypted(_ headers: HTTPHeaders) -> Bool {
+        let encryption = headers.first(name: "x-amz-server-side-encryption")?.lowercased() ?? ""
+        return encryption.hasPrefix("aws:kms") || headers.contains(name: "x-amz-server-side-encryption-customer-algorithm")
     }
 }

@@ -42,6 +42,8 @@ struct S3Call {
                 return try await transport.send(request)
             } catch where error.serverCode == S3ClockSkew.refusalCode && attempt == 1 {
                 continue
+            } catch {
+                throw error.signedAgain
             }
         }
     }

@@ -1,0 +1,104 @@
+import Foundation
+import HoistTestSupport
+import Testing
+
+@testable import HoistEngine
+
+/// How the s3 dialect reads answers real S3 (and stores like it) give and moto does not:
+/// a PUT answered without an MD5, a forgotten upload whose object is not there either, an
+/// expired signature, an answer cut off before its XML.
+@Suite struct S3StoreAnswerTests {
+    @Test("a single PUT answered without an ETag is checked by the object's HEAD: other bytes kept fail the file (422 checksum_mismatch); the right ones complete")
+    func aPutAnsweredWithoutAnMD5IsCheckedByItsHead() async throws {
+        for corrupt in [true, false] {
+            try await CarelessStore.with(keep: { data in
+                guard corrupt, !data.isEmpty else { return data }
+                var kept = data
+                kept[0] ^= 0xFF
+                return kept
+            }) { store, endpoint in
+                let directory = try TempDirectory.make(prefix: "hoist-careless")
+                let path = directory + "/f.bin"
+                try Data((0..<50_000).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: path))
+                var profile = Profile(name: "careless", dialect: .s3, endpoint: endpoint, apiKeyEnv: nil)
+                profile.s3 = S3Settings(bucket: "b", region: "us-east-1", pathStyle: true)
+                let engine = try UploadEngine(configuration: EngineConfiguration(profile: profile, key: S3Harness.key))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids)
+                if corrupt {
+                    guard case .failed(let error)? = events.terminal(ids[0]) else {
+                        Issue.record("other bytes kept, yet \(String(describing: events.terminal(ids[0])))")
+                        return
+                    }
+                    #expect(error.status == 422 && error.serverCode == "checksum_mismatch", "\(error)")
+                } else {
+                    #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                    #expect(store.object("/b/f.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                }
+                await engine.shutdown()
+            }
+        }
+    }
+
+    @Test("a complete answered NoSuchUpload whose object is not there either (the upload aborted or expired) starts again from the first part, says so, and completes")
+    func aForgottenUploadWithNoObjectStartsAgain() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("forgot.bin", size: 20 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.s3Error(status: 404, code: "NoSuchUpload", message: "The specified upload does not exist."),
+                             on: "POST /\(s3.bucket)/forgot.bin?uploadId=", times: 1)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                #expect(events.retries.contains { if case .retrying(_, _, let reason) = $0.kind { reason.contains("starting again from the first part") } else { false } })
+                #expect(try await s3.object("forgot.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                await engine.shutdown()
+            }
+        }
+    }
+
+    @Test("an expired signature (ExpiredToken) on a part, the complete or the create is signed again: one multipart upload, completed, none left open")
+    func anExpiredSignatureIsSignedAgain() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("token.bin", size: 20 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let expired = FaultProxy.Fault.s3Error(status: 400, code: "ExpiredToken", message: "The provided token has expired.")
+                proxy.inject(expired, on: "POST /\(s3.bucket)/token.bin?uploads", times: 1)
+                proxy.inject(expired, on: "PUT /\(s3.bucket)/token.bin?partNumber=2", times: 1)
+                proxy.inject(expired, on: "POST /\(s3.bucket)/token.bin?uploadId=", times: 1)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                let reasons = events.retries.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
+                #expect(reasons.filter { $0.contains("ExpiredToken") }.count == 3, "\(reasons)")
+                // One multipart upload made (the refused create made none), nothing left open.
+                #expect(proxy.answeredRequests.filter { $0.line.hasPrefix("POST /\(s3.bucket)/token.bin?uploads") }.count == 1)
+                #expect(try await s3.openUploads().isEmpty)
+                #expect(try await s3.object("token.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                await engine.shutdown()
+            }
+        }
+    }
+
+    @Test("a 200 whose body is not XML (an answer cut off) to the create or the complete is asked again, not taken as final")
+    func anAnswerThatIsNotXMLIsAskedAgain() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("cut.bin", size: 20 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.status(200), on: "POST /\(s3.bucket)/cut.bin?uploads", times: 1)
+                proxy.inject(.status(200), on: "POST /\(s3.bucket)/cut.bin?uploadId=", times: 1)
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                let reasons = events.retries.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
+                #expect(reasons.filter { $0.contains("not XML") }.count == 2, "\(reasons)")
+                #expect(try await s3.openUploads().isEmpty)
+                #expect(try await s3.object("cut.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+                await engine.shutdown()
+            }
+        }
+    }
+}
