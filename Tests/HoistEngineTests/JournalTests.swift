@@ -5,6 +5,21 @@ import Testing
 @testable import HoistEngine
 
 @Suite struct JournalTests {
+    @Test("a journal whose directory cannot be made says which and why on one line (not Foundation's error dump); one whose directories are missing has them made")
+    func aDirectoryThatCannotBeMadeIsNamed() throws {
+        let directory = try TempDirectory.make(prefix: "hoist-journal-dir")
+        let file = directory + "/state"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        do {
+            _ = try Journal.open(path: file + "/hoist/journal.sqlite")
+            Issue.record("a journal under a regular file opened")
+        } catch {
+            #expect(error.message == "journal: cannot create the directory \(file)/hoist: Not a directory", "\(error.message)")
+        }
+        _ = try Journal.open(path: directory + "/a/b/hoist/journal.sqlite")
+        #expect(FileManager.default.fileExists(atPath: directory + "/a/b/hoist/journal.sqlite"))
+    }
+
     @Test("a journal of an earlier hoist (rows keyed by the endpoint alone): its unfinished jobs, walks and aborts move to the destination, its completed rows answer for nothing")
     func adoptsUnfinishedWorkOfTheEndpointAlone() throws {
         let directory = try TempDirectory.make(prefix: "hoist-journal-legacy")

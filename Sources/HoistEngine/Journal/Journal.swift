@@ -17,8 +17,7 @@ public struct Journal: Sendable {
     /// whose unfinished rows no other run may take while it lives (``JournalRun``).
     public static func open(path: String, claiming: Bool = false) throws(EngineError) -> Journal {
         do {
-            let directory = (path as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try makeDirectory((path as NSString).deletingLastPathComponent)
             var config = Configuration()
             config.busyMode = .timeout(10)
             config.prepareDatabase { db in
@@ -38,6 +37,18 @@ public struct Journal: Sendable {
             throw error
         } catch {
             throw .journal("cannot open \(path): \(error)")
+        }
+    }
+
+    /// Makes `directory` and those above it that are missing, or says in one line which
+    /// could not be made and why (`permission denied`), not Foundation's error dump.
+    private static func makeDirectory(_ directory: String) throws(EngineError) {
+        var made = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            made += "/" + component
+            if mkdir(made, 0o755) != 0, errno != EEXIST {
+                throw .journal("cannot create the directory \(made): \(String(cString: strerror(errno)))")
+            }
         }
     }
 
