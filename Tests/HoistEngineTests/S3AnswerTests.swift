@@ -214,7 +214,7 @@ import Testing
         }
     }
 
-    private static func iso8601Millis(_ date: Date) -> String {
+    static func iso8601Millis(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

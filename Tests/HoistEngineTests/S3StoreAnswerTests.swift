@@ -101,4 +101,29 @@ import Testing
             }
         }
     }
+
+    @Test("a create whose answer was lost (the store made the upload) and a SlowDown to the look for it: the look is asked again, the lost upload aborted, the file completed once")
+    func aLostCreateIsLookedForAgainAfterASlowDown() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("lost.bin", size: 20 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.loseAnswer, on: "POST /\(s3.bucket)/lost.bin?uploads", times: 1)
+                proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."),
+                             on: "?uploads&prefix=", times: 2)
+                // S3 dates each upload when it began; moto says 2010 for every one.
+                proxy.rewriteAnswers("2010-11-10T20:48:33.000Z", with: S3AnswerTests.iso8601Millis(Date()))
+                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+                let ids = await engine.add(paths: [path])
+                let events = try await collect(engine, ids, timeout: .seconds(120))
+                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+                // The look runs as the job ends, after its `completed` event.
+                await engine.shutdown()
+                let lines = proxy.requestLines
+                #expect(lines.filter { $0.hasPrefix("POST /\(s3.bucket)/lost.bin?uploads") }.count == 2)
+                #expect(lines.filter { $0.hasPrefix("GET ") && $0.contains("uploads") }.count == 3)
+                #expect(try await s3.openUploads().isEmpty)
+                #expect(try await s3.object("lost.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            }
+        }
+    }
 }

@@ -474,12 +474,32 @@ struct JobRunner: Sendable {
     /// Cancels pending sessions named `name` created from `since` (less 5 s of clock skew)
     /// up to `before` (default: now), except this engine's own. Returns when it looked,
     /// nil if the listing failed.
+    /// The server's pending sessions of `name` made since `since`, asked again (0.5, 1 and
+    /// 2 s later) while its answer is worth another try.
+    private static func pending(named name: String, since: Date, api: UploadAPI, clock: any EngineClock) async throws(EngineError) -> [RemoteFile] {
+        var attempt = 0
+        while true {
+            do {
+                return try await api.list(status: "PENDING", since: since, named: name)
+            } catch where error.isTransient && attempt < 3 {
+                try? await clock.sleep(for: .milliseconds(500 << attempt))
+                attempt += 1
+            }
+        }
+    }
+
     private func sweepOrphans(named name: String, since: Date, before: Date?) async -> Date? {
         guard api.cancelsSessions else { return nil }
         let lookupStart = wallClock()
         let end = before ?? lookupStart
+        // Asked up to four times (0.5, 1, 2 s apart) while the answer is one worth another
+        // try (a 503 SlowDown): a look given up leaves the session the lost create made, which
+        // nothing else would ever find (an S3 multipart upload's parts cost until aborted).
+        // Shielded whole: the job has ended, and a shutdown (`hoist upload` done) leaves it
+        // the grace a call has.
+        let api = api, clock = uploader.clock
         guard let pending = try? await shielded(grace: cancelGrace, {
-            try await api.list(status: "PENDING", since: since.addingTimeInterval(-5), named: name)
+            try await Self.pending(named: name, since: since.addingTimeInterval(-5), api: api, clock: clock)
         }) else { return nil }
         for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.uploadID ?? file.id) {
             if let created = file.createdAt, created >= end { continue }
