@@ -120,6 +120,55 @@ import Testing
         }
     }
 
+    @Test("a 409 to complete's HEAD (an operation on the key in progress; a HEAD's error has no body) is 503 unavailable, not 500; an object whose HEAD gives no MD5 for an ETag is a 500 that deletes nothing and leaves the session PENDING")
+    func tryAgainCodesAre503AndAnObjectWithoutAnMD5IsKept() async throws {
+        let blobs = try await TestS3Blobs.make("codes", prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                let body = Data(repeating: 0x44, count: 700)
+                let created = try await lf.create(sizeBytes: body.count)
+                let id = try #require(created.string("id"))
+                #expect(try await lf.put(created, body: body).status == 200)
+                proxy.inject(.s3Error(status: 409, code: "OperationAborted", message: "A conflicting conditional operation is in progress."), on: "HEAD ")
+                let aborted = try await lf.complete(id, md5: MD5Hex.of(body))
+                #expect(aborted.status == 503 && aborted.errorCode == "unavailable" && aborted.header("Retry-After") == "5", "\(aborted.text)")
+
+                // From now on the store's answers carry no ETag (a proxy that drops it).
+                proxy.rewriteAnswers("ETag:", with: "XTag:")
+                let noETag = try await lf.complete(id, md5: MD5Hex.of(body))
+                #expect(noETag.status == 500, "\(noETag.text)")
+                #expect(try await lf.metadata(id).string("status") == "PENDING")
+                #expect(try await MotoS3.object(bucket: blobs.bucket, key: "hoist/uploads/" + id) == body, "kept, not deleted as other bytes")
+            }
+        }
+    }
+
+    @Test("a DELETE answered 404 NoSuchBucket deleted nothing: the sweeper keeps the key on its list and deletes it once the bucket answers")
+    func aDeleteOfAMissingBucketIsNotTakenForDone() async throws {
+        let clock = ManualClock(start: Date())
+        let blobs = try await TestS3Blobs.make("nobucket", prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                let body = Data("cancel me".utf8)
+                let created = try await lf.create(sizeBytes: body.count)
+                let id = try #require(created.string("id"))
+                let key = "hoist/uploads/" + id
+                #expect(try await lf.cancel(id).status == 200)
+                // A presigned URL cannot be revoked: the PUT lands after the cancel.
+                #expect(try await lf.put(created, body: body).status == 200)
+                clock.advance(by: 3601)
+                proxy.inject(.s3Error(status: 404, code: "NoSuchBucket", message: "The specified bucket does not exist"), on: "DELETE ", times: 10)
+                try? await ts.server.sweep()
+                proxy.clearFaults()
+                #expect(try await MotoS3.object(bucket: blobs.bucket, key: key) == body)
+                try await ts.server.sweep()
+                #expect(try await MotoS3.object(bucket: blobs.bucket, key: key) == nil, "deleted once the bucket answered")
+            }
+        }
+    }
+
     /// API.md: "replaying an old URL can never overwrite a finished file". S3 honours a
     /// presigned PUT until it expires, so the URL itself requires `if-none-match: *` (signed:
     /// S3 refuses the request without it, 403) and S3 refuses any PUT once the key holds an
@@ -353,6 +402,34 @@ import Testing
             #expect(object.md5 == MD5Hex.of(new) && object.deleteAt == nil, "finalized: kept")
             let oldKey = try #require(URLComponents(string: firstURL)?.path.split(separator: "/").dropFirst().joined(separator: "/"))
             #expect(try await MotoS3.object(bucket: bucket, key: oldKey) == nil, "the older PUT's bytes are gone")
+        }
+    }
+
+    @Test("Luw: two sessions of one name, the newer PUT first and the older session's PUT last: finalize seals the last PUT, and no later fetch or sweep undoes it")
+    func finalizeSealsTheLastPutWhicheverSessionMadeIt() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let older = try await luw.upload(filename: "pic.png")
+            let newer = try await luw.upload(filename: "pic.png")
+            let olderURL = try #require(older.string("signed_url")), newerURL = try #require(newer.string("signed_url"))
+            let final = try #require(newer.string("final_url"))
+            let first = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 2, count: 200)
+            #expect(try await luw.put(newerURL, body: first, contentType: "image/png").status == 200)
+            // S3 stamps a PUT to the second: the last one must come in a later second.
+            let second = Int(Date().timeIntervalSince1970)
+            #expect(await waitUntil(timeout: 5) { Int(Date().timeIntervalSince1970) > second })
+            let last = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 1, count: 100)
+            #expect(try await luw.put(olderURL, body: last, contentType: "image/png").status == 200)
+
+            #expect(try await luw.finalize(final).status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == last)
+            try await ts.server.sweep()
+            #expect(try await TestHTTP.send(.GET, final).body == last)
+            let object = try #require(try await ts.server.state.store.object(at: "luwai/100/pic.png"))
+            #expect(object.md5 == MD5Hex.of(last) && object.deleteAt == nil, "finalized: kept")
+            #expect(object.blobId.contains("/objects/"), "sealed: \(object.blobId)")
+            let firstKey = try #require(URLComponents(string: newerURL)?.path.split(separator: "/").dropFirst().joined(separator: "/"))
+            #expect(try await MotoS3.object(bucket: bucket, key: firstKey) == nil, "the earlier PUT's bytes are gone")
         }
     }
 

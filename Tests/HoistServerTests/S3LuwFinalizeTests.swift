@@ -268,14 +268,17 @@ import Testing
         }
     }
 
-    @Test("the bucket away during finalize's copy (503 SlowDown, or an error inside a 200): finalize is 503 unavailable and nothing changed; a copy refused 412 (the bytes changed) is looked at again; it finalizes once the bucket answers")
+    @Test("the bucket away during finalize's copy (503 SlowDown, an error inside a 200, or the 4xx codes S3 asks to retry: 409 OperationAborted, 400 RequestTimeout): finalize is 503 unavailable and nothing changed; a copy refused 412 (the bytes changed) is looked at again; it finalizes once the bucket answers")
     func bucketAwayDuringTheCopy() async throws {
         try await Self.withProxiedS3Server("luwaway") { ts, proxy, bucket in
             let upload = try await Self.upload("away.png", to: ts)
             let sessionId = upload.sessionId
 
             for fault in [FaultProxy.Fault.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."),
-                          .s3Error(status: 200, code: "InternalError", message: "We encountered an internal error.")] {
+                          .s3Error(status: 200, code: "InternalError", message: "We encountered an internal error."),
+                          .s3Error(status: 409, code: "OperationAborted", message: "A conflicting conditional operation is in progress."),
+                          .s3Error(status: 200, code: "OperationAborted", message: "A conflicting conditional operation is in progress."),
+                          .s3Error(status: 400, code: "RequestTimeout", message: "Your socket connection to the server was not read from.")] {
                 proxy.inject(fault, on: "x-amz-copy-source")
                 let away = try await upload.luw.finalize(upload.final)
                 #expect(away.status == 503 && away.header("Retry-After") == "5", "\(fault): \(away.status) \(away.text)")
@@ -288,7 +291,7 @@ import Testing
                          on: "x-amz-copy-source")
             let before = Self.copyRequests(proxy)
             #expect(try await upload.luw.finalize(upload.final).status == 200)
-            #expect(proxy.faultsFired == 3)
+            #expect(proxy.faultsFired == 6)
             #expect(Self.copyRequests(proxy) == before + 2, "refused, then copied")
             let object = try #require(try await ts.server.state.store.object(at: "luwai/100/away.png"))
             #expect(object.blobId != upload.uploadKey && object.deleteAt == nil)

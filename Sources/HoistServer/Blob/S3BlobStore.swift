@@ -16,7 +16,7 @@ struct S3BlobStore: Sendable {
     let credentials: SigV4Credentials
     let client: HTTPClient
     /// For copies, whose answers S3 keeps alive with spaces at intervals it does not
-    /// document: silence is allowed longer there (as the AWS SDKs' 60 s read timeouts do).
+    /// document: silence is allowed longer there, 60 s (the AWS SDKs' read timeout).
     let copyClient: HTTPClient
 
     init(_ blob: S3BlobLocation, credentials: SigV4Credentials) {
@@ -24,7 +24,7 @@ struct S3BlobStore: Sendable {
         prefix = blob.prefix
         self.credentials = credentials
         client = Self.client(silence: .seconds(30))
-        copyClient = Self.client(silence: .seconds(120))
+        copyClient = Self.client(silence: .seconds(60))
     }
 
     /// A client that takes `silence` without a byte, head or body, as the store away. A
@@ -35,6 +35,12 @@ struct S3BlobStore: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.timeout.read = silence
+        // Completes, finalizes and sweeps of many sessions at once each HEAD, copy or DELETE:
+        // with async-http-client's default of 8 connections to a host, a store slow to
+        // answer (20 s) made every request behind the eighth wait 10 s for a connection and
+        // fail, well before the 30 s a request may take.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.timeout.connect = .seconds(30)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -92,6 +98,9 @@ struct S3BlobStore: Sendable {
         var expires: String?
         /// When the object was stored (`Last-Modified`).
         var lastModified: Date?
+        /// The answer says the object is encrypted with KMS or a customer's key, whose
+        /// ETags are not the MD5 of its bytes.
+        var encrypted = false
     }
 
     /// HEAD `key`: nil when there is no such object.
@@ -104,14 +113,21 @@ struct S3BlobStore: Sendable {
             throw BlobStoreError("HEAD of \(key) has no Content-Length")
         }
         let etag = (headers.first(name: "etag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+        let encryption = headers.first(name: "x-amz-server-side-encryption")?.lowercased() ?? ""
         return Head(size: size, etag: etag, contentType: headers.first(name: "content-type"),
                     cacheControl: headers.first(name: "cache-control"), expires: headers.first(name: "expires"),
-                    lastModified: headers.first(name: "last-modified").flatMap(HTTPDate.parse))
+                    lastModified: headers.first(name: "last-modified").flatMap(HTTPDate.parse),
+                    encrypted: encryption.hasPrefix("aws:kms") || headers.contains(name: "x-amz-server-side-encryption-customer-algorithm"))
     }
 
-    /// DELETE `key` (S3 answers 204 whether or not it existed).
+    /// DELETE `key` (S3 answers 204 whether or not it existed). A 404 is taken as gone,
+    /// unless it says the bucket is missing (`NoSuchBucket`): then nothing was deleted, and
+    /// a DELETE the sweeper keeps on its list must stay there.
     func delete(_ key: String) async throws {
         let answer = try await send("DELETE", key: key)
+        if answer.status == 404, S3XMLElement.root(of: answer.body)?.value("Code") == "NoSuchBucket" {
+            throw BlobStoreError("DELETE of \(key): no such bucket")
+        }
         guard (200..<300).contains(answer.status) || answer.status == 404 else {
             throw BlobStoreError("DELETE of \(key) answered \(answer.status)")
         }
@@ -162,7 +178,7 @@ struct S3BlobStore: Sendable {
             let code = document?.value("Code")
             // S3's own words for "try again" inside a 200; anything else is an answer this
             // server cannot use, an error it logs.
-            if code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable" { throw APIError.blobStoreUnavailable() }
+            if let code, Self.tryAgainCodes.contains(code) { throw APIError.blobStoreUnavailable() }
             throw BlobStoreError("copy of \(source) answered 200 without a CopyObjectResult (\(code ?? "no code"))")
         }
         let copied = (document.value("ETag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
@@ -197,11 +213,25 @@ struct S3BlobStore: Sendable {
             throw APIError.blobStoreUnavailable()
         }
         let status = Int(response.status.code)
-        // S3's 500 InternalError and 503 SlowDown ask for another try; a 4xx (a bad key, a
-        // missing bucket) is this server's misconfiguration and stays an error it logs.
+        // S3's 500 InternalError and 503 SlowDown ask for another try, and so do the 4xx
+        // codes AWS's own tools retry (a request that timed out, an operation aborted by
+        // another on the same key); any other 4xx (a bad key, a missing bucket) is this
+        // server's misconfiguration and stays an error it logs.
         if status >= 500 { throw APIError.blobStoreUnavailable() }
+        // A HEAD's error has no body to name its code: a 408, or a 409 (an operation on the
+        // key in progress), is the store's word to try again.
+        if status == 408 || (status == 409 && method == "HEAD") { throw APIError.blobStoreUnavailable() }
+        if status >= 400, let code = S3XMLElement.root(of: body)?.value("Code"), Self.tryAgainCodes.contains(code) {
+            throw APIError.blobStoreUnavailable()
+        }
         return (status, response.headers, body)
     }
+
+    /// S3 error codes that ask for the request again, whatever the status they come with
+    /// (a copy's may come inside a `200`).
+    static let tryAgainCodes: Set<String> = [
+        "InternalError", "SlowDown", "ServiceUnavailable", "RequestTimeout", "OperationAborted", "ConditionalRequestConflict",
+    ]
 
     func shutdown() async {
         try? await client.shutdown()

@@ -51,6 +51,15 @@ struct S3Blobs: BlobStore {
         // upload stays visible after its session, as on disk.
         let adoptable = session.status == .pending || (session.status == .expired && session.dialect == .luw)
         guard adoptable, let head = try await s3.head(key) else { return false }
+        // The ETag is what a complete's md5 and a finalize's copy are held to: of an object
+        // encrypted with KMS or a customer's key, or missing, or a multipart one's, it is
+        // not the bytes' MD5, and bytes held to it would be refused and deleted as other
+        // bytes. Refused here, the bytes kept, logged as this server's misconfiguration.
+        guard !head.encrypted, head.etag.count == 32, head.etag.allSatisfy(\.isHexDigit) else {
+            throw BlobStoreError("the object at \(key) has no MD5 for an ETag ("
+                + (head.encrypted ? "encrypted with KMS or a customer key" : "ETag \"\(head.etag)\"")
+                + "): the bucket must store single PUTs unencrypted or with SSE-S3")
+        }
         let body = StoredBody(
             blobId: key, size: head.size, md5: head.etag,
             contentType: session.dialect == .luw ? Self.luwType(stored: head.contentType, implied: session.mimeType) : session.mimeType,
@@ -60,6 +69,18 @@ struct S3Blobs: BlobStore {
         // the session existed nor after now.
         let current = now()
         let storedAt = max(session.createdAt, min(head.lastModified ?? current, current))
+        // A file finalized since this PUT (another session's, its bytes sealed) is what the
+        // name held when it was finalized, as on disk, where this PUT would have been
+        // replaced by then: noticed only now (a fetch, the sweeper), it does not undo the
+        // finalize, whose record (kept for good) would otherwise point at bytes the sweeper
+        // deletes in 24 h. A PUT after the finalize replaces it, as on disk.
+        if session.dialect == .luw, let existing = try await store.object(at: session.objectKey), existing.sessionId != session.id,
+           !s3.isUploadKey(existing.blobId, ofSession: existing.sessionId),
+           let finalized = try await store.session(id: existing.sessionId, now: current), finalized.status == .completed,
+           let finalizedAt = finalized.completedAt, storedAt <= finalizedAt {
+            await discard(session: session.id)
+            return true
+        }
         let replaced: String?
         do {
             replaced = try await store.storeUpload(
@@ -83,11 +104,12 @@ struct S3Blobs: BlobStore {
         // An expired Luw session the sweeper has not dealt with counts too: its PUT may have
         // landed before the expiry, and the bucket is asked (503 while it is away), not
         // answered `upload_missing` from the record alone.
+        // Every one with bytes, not only the newest session's: the last PUT is the object,
+        // and an older session may have PUT last (its own settle keeps the later PUT and
+        // deletes the other's bytes). A finalize that settled only the newest sealed that,
+        // and the later PUT, noticed at the next fetch, then replaced the finalized file.
         for session in try await store.adoptableSessions(objectKey: key, limit: 5) where userId == nil || session.userId == userId {
-            if try await s3.head(s3.key(forSession: session.id)) != nil {
-                try await settle(session)
-                return
-            }
+            if try await s3.head(s3.key(forSession: session.id)) != nil { try await settle(session) }
         }
     }
 
