@@ -144,6 +144,29 @@ import Testing
         }
     }
 
+    @Test("a store slow to answer (12 s a HEAD) with 24 completes at once: every one 200 once its HEAD answers, none refused while waiting for a connection (async-http-client's default of 8 made those 503 at 10 s)")
+    func manyCompletesWaitForASlowStore() async throws {
+        let blobs = try await TestS3Blobs.make("slow", prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                var sessions: [(id: String, md5: String)] = []
+                for index in 0..<24 {
+                    let body = Data("slow store \(index)".utf8)
+                    let created = try await lf.create(sizeBytes: body.count)
+                    #expect(try await lf.put(created, body: body).status == 200)
+                    sessions.append((try #require(created.string("id")), MD5Hex.of(body)))
+                }
+                proxy.delayAnswers(by: .seconds(12))
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for session in sessions { group.addTask { try await lf.complete(session.id, md5: session.md5).status } }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                #expect(statuses.count == 24 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            }
+        }
+    }
+
     @Test("a DELETE answered 404 NoSuchBucket deleted nothing: the sweeper keeps the key on its list and deletes it once the bucket answers")
     func aDeleteOfAMissingBucketIsNotTakenForDone() async throws {
         let clock = ManualClock(start: Date())
