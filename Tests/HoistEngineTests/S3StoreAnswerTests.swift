@@ -8,6 +8,19 @@ import Testing
 /// a PUT answered without an MD5, a forgotten upload whose object is not there either, an
 /// expired signature, an answer cut off before its XML.
 @Suite struct S3StoreAnswerTests {
+    /// Uploads `path` through `proxy` (faults armed by the caller) and waits for its end:
+    /// the events, and the reasons of its retries.
+    private static func upload(_ path: String, s3: S3Harness, via proxy: FaultProxy) async throws -> (events: [EngineEvent], id: JobID, reasons: [String]) {
+        let engine = try s3.engine(s3.profile(via: proxy.baseURL))
+        let ids = await engine.add(paths: [path])
+        let events = try await collect(engine, ids, timeout: .seconds(120))
+        // The look for a lost create runs as the job ends, after its `completed` event.
+        await engine.shutdown()
+        let reasons = events.retries.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
+        #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
+        return (events, ids[0], reasons)
+    }
+
     @Test("a single PUT answered without an ETag is checked by the object's HEAD: other bytes kept fail the file (422 checksum_mismatch); the right ones complete")
     func aPutAnsweredWithoutAnMD5IsCheckedByItsHead() async throws {
         for corrupt in [true, false] {
@@ -47,13 +60,9 @@ import Testing
             try await FaultProxy.with(upstream: s3.endpoint) { proxy in
                 proxy.inject(.s3Error(status: 404, code: "NoSuchUpload", message: "The specified upload does not exist."),
                              on: "POST /\(s3.bucket)/forgot.bin?uploadId=", times: 1)
-                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
-                let ids = await engine.add(paths: [path])
-                let events = try await collect(engine, ids, timeout: .seconds(120))
-                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
-                #expect(events.retries.contains { if case .retrying(_, _, let reason) = $0.kind { reason.contains("starting again from the first part") } else { false } })
+                let reasons = try await Self.upload(path, s3: s3, via: proxy).reasons
+                #expect(reasons.contains { $0.contains("starting again from the first part") }, "\(reasons)")
                 #expect(try await s3.object("forgot.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
-                await engine.shutdown()
             }
         }
     }
@@ -67,17 +76,12 @@ import Testing
                 proxy.inject(expired, on: "POST /\(s3.bucket)/token.bin?uploads", times: 1)
                 proxy.inject(expired, on: "PUT /\(s3.bucket)/token.bin?partNumber=2", times: 1)
                 proxy.inject(expired, on: "POST /\(s3.bucket)/token.bin?uploadId=", times: 1)
-                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
-                let ids = await engine.add(paths: [path])
-                let events = try await collect(engine, ids, timeout: .seconds(120))
-                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
-                let reasons = events.retries.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
+                let reasons = try await Self.upload(path, s3: s3, via: proxy).reasons
                 #expect(reasons.filter { $0.contains("ExpiredToken") }.count == 3, "\(reasons)")
                 // One multipart upload made (the refused create made none), nothing left open.
                 #expect(proxy.answeredRequests.filter { $0.line.hasPrefix("POST /\(s3.bucket)/token.bin?uploads") }.count == 1)
                 #expect(try await s3.openUploads().isEmpty)
                 #expect(try await s3.object("token.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
-                await engine.shutdown()
             }
         }
     }
@@ -89,15 +93,10 @@ import Testing
             try await FaultProxy.with(upstream: s3.endpoint) { proxy in
                 proxy.inject(.status(200), on: "POST /\(s3.bucket)/cut.bin?uploads", times: 1)
                 proxy.inject(.status(200), on: "POST /\(s3.bucket)/cut.bin?uploadId=", times: 1)
-                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
-                let ids = await engine.add(paths: [path])
-                let events = try await collect(engine, ids, timeout: .seconds(120))
-                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
-                let reasons = events.retries.compactMap { if case .retrying(_, _, let reason) = $0.kind { reason } else { nil } }
+                let reasons = try await Self.upload(path, s3: s3, via: proxy).reasons
                 #expect(reasons.filter { $0.contains("not XML") }.count == 2, "\(reasons)")
                 #expect(try await s3.openUploads().isEmpty)
                 #expect(try await s3.object("cut.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
-                await engine.shutdown()
             }
         }
     }
@@ -112,12 +111,7 @@ import Testing
                              on: "?uploads&prefix=", times: 2)
                 // S3 dates each upload when it began; moto says 2010 for every one.
                 proxy.rewriteAnswers("2010-11-10T20:48:33.000Z", with: S3AnswerTests.iso8601Millis(Date()))
-                let engine = try s3.engine(s3.profile(via: proxy.baseURL))
-                let ids = await engine.add(paths: [path])
-                let events = try await collect(engine, ids, timeout: .seconds(120))
-                #expect(events.completed(ids[0]) != nil, "\(String(describing: events.terminal(ids[0])))")
-                // The look runs as the job ends, after its `completed` event.
-                await engine.shutdown()
+                _ = try await Self.upload(path, s3: s3, via: proxy)
                 let lines = proxy.requestLines
                 #expect(lines.filter { $0.hasPrefix("POST /\(s3.bucket)/lost.bin?uploads") }.count == 2)
                 #expect(lines.filter { $0.hasPrefix("GET ") && $0.contains("uploads") }.count == 3)
