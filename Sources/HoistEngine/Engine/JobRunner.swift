@@ -471,9 +471,6 @@ struct JobRunner: Sendable {
 
     /// Cancels pending sessions named like `name` created since `since` that this engine does
     /// not own: the trace of a create whose answer a killed run never recorded.
-    /// Cancels pending sessions named `name` created from `since` (less 5 s of clock skew)
-    /// up to `before` (default: now), except this engine's own. Returns when it looked,
-    /// nil if the listing failed.
     /// The server's pending sessions of `name` made since `since`, asked again (0.5, 1 and
     /// 2 s later) while its answer is worth another try.
     private static func pending(named name: String, since: Date, api: UploadAPI, clock: any EngineClock) async throws(EngineError) -> [RemoteFile] {
@@ -488,6 +485,9 @@ struct JobRunner: Sendable {
         }
     }
 
+    /// Cancels pending sessions named `name` created from `since` (less 5 s of clock skew)
+    /// up to `before` (default: now), except this engine's own. Returns when it looked,
+    /// nil if the listing failed.
     private func sweepOrphans(named name: String, since: Date, before: Date?) async -> Date? {
         guard api.cancelsSessions else { return nil }
         let lookupStart = wallClock()
