@@ -44,6 +44,18 @@ struct NameOrderTests {
         }
     }
 
+    @Test("the filter matches composed and decomposed accents alike, as Foundation's does (a name typed on macOS is decomposed)")
+    func decomposedNamesAndFiltersMatchAsFoundationsDo() {
+        let names = ["cafe\u{301}-nfd.txt", "caf\u{E9}-nfc.txt", "Re\u{301}sume\u{301}.pdf", "R\u{E9}sum\u{E9}.pdf", "cafe.txt"]
+        var state = BrowserState(directory: "/data")
+        state.entries = BrowserState.sorted(Self.entries(names))
+        for needle in ["\u{E9}", "\u{C9}", "CAF\u{C9}", "e", "cafe", "e\u{301}", "CAFE\u{301}", "r\u{E9}sum"] {
+            state.filter = needle
+            let expected = state.entries.map(\.name).filter { $0.localizedCaseInsensitiveContains(needle) }
+            #expect(state.visible.map(\.name) == expected, "filter \(needle.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
     @Test("the filter's ASCII search answers as Foundation's for random ASCII names and needles, and leaves other names to the locale")
     func asciiFilterSameAsFoundation() {
         var rng = SeededGenerator(seed: 12)
@@ -62,7 +74,7 @@ struct NameOrderTests {
             let expected = state.entries.map(\.name).filter { $0.localizedCaseInsensitiveContains(needle) }
             #expect(state.visible.map(\.name) == expected, "filter \(needle)")
         }
-        for needle in ["ab", "AB", "fi", "e", "ss", "i"] {
+        for needle in ["ab", "AB", "fi", "e", "ss", "i", "cafe"] {
             state.filter = needle
             let expected = state.entries.map(\.name).filter { $0.localizedCaseInsensitiveContains(needle) }
             #expect(state.visible.map(\.name) == expected, "filter \(needle)")

@@ -21,8 +21,11 @@ struct NameCollation {
         CFStringCompareFlags.compareCaseInsensitive.rawValue | CFStringCompareFlags.compareNumerically.rawValue
             | CFStringCompareFlags.compareWidthInsensitive.rawValue | CFStringCompareFlags.compareForcedOrdering.rawValue
             | CFStringCompareFlags.compareLocalized.rawValue)
+    /// Non-literal, as Foundation's own search is: a decomposed `é` (`e` and U+0301) is the
+    /// composed one, whichever way the name or the filter was typed.
     private static let findFlags = CFStringCompareFlags(rawValue:
-        CFStringCompareFlags.compareCaseInsensitive.rawValue | CFStringCompareFlags.compareLocalized.rawValue)
+        CFStringCompareFlags.compareCaseInsensitive.rawValue | CFStringCompareFlags.compareLocalized.rawValue
+            | CFStringCompareFlags.compareNonliteral.rawValue)
 
     /// A name made ready to compare: sorting makes each once, not once per comparison.
     struct Key {
