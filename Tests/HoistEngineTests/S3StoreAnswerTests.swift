@@ -86,6 +86,37 @@ import Testing
         }
     }
 
+    @Test("a 200 whose body is a well-formed HTML page (a proxy's, in the store's place) to the create or the complete is asked again")
+    func anHTMLPageInPlaceOfTheAnswerIsAskedAgain() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("page.bin", size: 20 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let page = FaultProxy.Fault.answer(status: 200, contentType: "text/html", body: "<html><body><p>Please log in</p></body></html>")
+                proxy.inject(page, on: "POST /\(s3.bucket)/page.bin?uploads", times: 1)
+                proxy.inject(page, on: "POST /\(s3.bucket)/page.bin?uploadId=", times: 1)
+                let reasons = try await Self.upload(path, s3: s3, via: proxy).reasons
+                #expect(reasons.filter { $0.contains("got <html>") }.count == 2, "\(reasons)")
+                #expect(try await s3.openUploads().isEmpty)
+                #expect(try await s3.object("page.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            }
+        }
+    }
+
+    @Test("a complete answered NoSuchUpload whose HEAD is refused 403 (a key without s3:GetObject) starts again, as when nothing is there")
+    func aForgottenUploadWithAHeadRefusedStartsAgain() async throws {
+        try await S3Harness.with { s3 in
+            let path = try s3.file("nohead.bin", size: 20 << 20)
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                proxy.inject(.s3Error(status: 404, code: "NoSuchUpload", message: "The specified upload does not exist."),
+                             on: "POST /\(s3.bucket)/nohead.bin?uploadId=", times: 1)
+                proxy.inject(.status(403), on: "HEAD /\(s3.bucket)/nohead.bin", times: 1)
+                let reasons = try await Self.upload(path, s3: s3, via: proxy).reasons
+                #expect(reasons.contains { $0.contains("starting again from the first part") }, "\(reasons)")
+                #expect(try await s3.object("nohead.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            }
+        }
+    }
+
     @Test("a 200 whose body is not XML (an answer cut off) to the create or the complete is asked again, not taken as final")
     func anAnswerThatIsNotXMLIsAskedAgain() async throws {
         try await S3Harness.with { s3 in

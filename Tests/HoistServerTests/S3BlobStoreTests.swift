@@ -456,6 +456,26 @@ import Testing
         }
     }
 
+    @Test("Luw: a PUT of another session made just after a finalize, in the finalize's own second (S3 dates PUTs to the second), replaces the finalized file, as on disk")
+    func aPutInTheFinalizesSecondReplacesIt() async throws {
+        try await Self.withS3Server { ts, _ in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let older = try await luw.upload(filename: "tie.png")
+            let newer = try await luw.upload(filename: "tie.png")
+            let olderURL = try #require(older.string("signed_url")), newerURL = try #require(newer.string("signed_url"))
+            let final = try #require(newer.string("final_url"))
+            let finalized = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 2, count: 200)
+            #expect(try await luw.put(newerURL, body: finalized, contentType: "image/png").status == 200)
+            // Just after a second begins, so that the PUT below comes in the finalize's second.
+            let second = Int(Date().timeIntervalSince1970)
+            #expect(await waitUntil(timeout: 5, every: .milliseconds(2)) { Int(Date().timeIntervalSince1970) > second })
+            #expect(try await luw.finalize(final).status == 200)
+            let later = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 3, count: 300)
+            #expect(try await luw.put(olderURL, body: later, contentType: "image/png").status == 200)
+            #expect(try await TestHTTP.send(.GET, final).body == later, "the PUT after the finalize is the file")
+        }
+    }
+
     @Test("a Luw upload nobody fetched before its session ended is kept 24 hours, as on disk, then deleted")
     func unseenLuwUploadsAreKeptThenSwept() async throws {
         let clock = ManualClock(start: Date())

@@ -29,6 +29,9 @@ public final class FaultProxy: Sendable {
         /// or a link gone without a reset). The client's socket buffers fill and it can
         /// write no more.
         case stallAfter(bytes: Int)
+        /// Answer with this status, content type and body, and close, without forwarding
+        /// (an HTML page a proxy or captive portal puts in the store's place).
+        case answer(status: Int, contentType: String, body: String)
     }
 
     struct Rule: Sendable {
@@ -301,6 +304,12 @@ private final class Relay: ChannelInboundHandler {
                 cut = true
                 let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(name)</Code><Message>\(message)</Message>\(extra)<RequestId>injected</RequestId></Error>"
                 let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/xml\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+                context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
+                peer.close(promise: nil)
+                return
+            case .answer(let code, let contentType, let body):
+                cut = true
+                let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: \(contentType)\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
                 peer.close(promise: nil)
                 return

@@ -73,11 +73,14 @@ struct S3Blobs: BlobStore {
         // name held when it was finalized, as on disk, where this PUT would have been
         // replaced by then: noticed only now (a fetch, the sweeper), it does not undo the
         // finalize, whose record (kept for good) would otherwise point at bytes the sweeper
-        // deletes in 24 h. A PUT after the finalize replaces it, as on disk.
+        // deletes in 24 h. A PUT after the finalize replaces it, as on disk. S3 dates a PUT
+        // to the whole second: only one of an earlier second is known to be before; one of
+        // the finalize's own second may be after it, and is let replace it.
         if session.dialect == .luw, let existing = try await store.object(at: session.objectKey), existing.sessionId != session.id,
            !s3.isUploadKey(existing.blobId, ofSession: existing.sessionId),
            let finalized = try await store.session(id: existing.sessionId, now: current), finalized.status == .completed,
-           let finalizedAt = finalized.completedAt, storedAt <= finalizedAt {
+           let finalizedAt = finalized.completedAt,
+           storedAt.timeIntervalSince1970.rounded(.down) < finalizedAt.timeIntervalSince1970.rounded(.down) {
             await discard(session: session.id)
             return true
         }

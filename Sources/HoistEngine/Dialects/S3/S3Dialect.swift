@@ -176,15 +176,16 @@ struct S3Dialect: UploadDialect {
             let stored: String?
             do {
                 stored = try await call.send("HEAD", key: session.id).headers.first(name: "ETag").map(S3ETag.bare)
-            } catch where error.status == 404 {
+            } catch where error.status == 404 || error.status == 403 {
+                // No object, or no s3:GetObject to see one: started again either way.
                 stored = nil
             }
             if let stored, stored.lowercased() == md5.lowercased() { return stored.lowercased() }
             throw .expired("the store no longer knows upload \(multipart.uploadID) of \(session.id); starting again from the first part", code: "NoSuchUpload")
         }
         let root = try S3XMLElement.parse(Data(answer.body.readableBytesView), expecting: "CompleteMultipartUploadResult", alias: "CompleteMultipartUploadResponse")
-        let etag = root.value("ETag").map(S3ETag.bare) ?? md5
-        if etag.contains("-"), etag != md5 {
+        let etag = root.value("ETag").map { S3ETag.bare($0).lowercased() } ?? md5.lowercased()
+        if etag.contains("-"), etag != md5.lowercased() {
             throw .http(status: 422, code: "checksum_mismatch", message: "the store's ETag \(etag) is not the one of the parts sent (\(md5))")
         }
         return etag

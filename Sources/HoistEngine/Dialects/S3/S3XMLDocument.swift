@@ -21,7 +21,9 @@ extension S3XMLElement {
                 let message = OneLineText.of(root.value("Message") ?? "error")
                 throw .http(status: 200, code: code, message: message)
             }
-            throw .protocolViolation("expected <\(what)>, got <\(OneLineText.of(root.name, limit: 64))>")
+            // Another document than S3's (an HTML page a proxy or portal put in its place):
+            // not the store's answer, so asked again as a network failure is.
+            throw .network("\(what): expected <\(what)>, got <\(OneLineText.of(root.name, limit: 64))>")
         }
         return root
     }
