@@ -7,8 +7,9 @@ import Synchronization
 
 /// An S3-compatible store that ignores `Content-MD5` and answers a PUT without an ETag (a
 /// proxy in front of it dropped the header, or it never sends one): it keeps what `keep`
-/// makes of each body, and its HEAD gives the ETag (the MD5) of what it kept. What moto,
-/// which checks `Content-MD5`, cannot be made to do.
+/// makes of each body; its HEAD gives the ETag (the MD5) of what it kept, or none
+/// (`headETag` false), and its GET the bytes. What moto, which checks `Content-MD5`, cannot
+/// be made to do.
 final class CarelessStore: Sendable {
     private let objects = Mutex<[String: Data]>([:])
     private let keep: @Sendable (Data) -> Data
@@ -19,7 +20,7 @@ final class CarelessStore: Sendable {
     func object(_ path: String) -> Data? { objects.withLock { $0[path] } }
 
     /// Runs `body` with a store listening on loopback (its `http://127.0.0.1:PORT`).
-    static func with<T: Sendable>(keep: @escaping @Sendable (Data) -> Data,
+    static func with<T: Sendable>(keep: @escaping @Sendable (Data) -> Data, headETag: Bool = true,
                                   _ body: @Sendable (CarelessStore, String) async throws -> T) async throws -> T {
         let store = CarelessStore(keep: keep)
         let router = Router()
@@ -31,7 +32,12 @@ final class CarelessStore: Sendable {
         router.head("**") { request, _ -> Response in
             guard let kept = store.object(request.uri.path) else { return Response(status: .notFound) }
             let md5 = Insecure.MD5.hash(data: kept).map { String(format: "%02x", $0) }.joined()
+            if !headETag { return Response(status: .ok, headers: [.contentLength: String(kept.count)]) }
             return Response(status: .ok, headers: [.eTag: "\"\(md5)\"", .contentLength: String(kept.count)])
+        }
+        router.get("**") { request, _ -> Response in
+            guard let kept = store.object(request.uri.path) else { return Response(status: .notFound) }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: kept)))
         }
         var logger = Logger(label: "careless-store")
         logger.logLevel = .critical

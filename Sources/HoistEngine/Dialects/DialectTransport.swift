@@ -1,5 +1,6 @@
 import SigV4
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 
@@ -29,6 +30,23 @@ public struct DialectTransport: Sendable {
         let answer = try await HTTPTransport.send(request, client: client)
         guard answer.isSuccess else { throw HTTPTransport.failure(answer, url: request.url) }
         return answer
+    }
+
+    /// The MD5 (hex) of the body a request the dialect signed (an S3 GET) answers with,
+    /// read as it streams in, in constant memory; the error answer otherwise.
+    func md5OfBody(_ request: HTTPClientRequest) async throws(EngineError) -> String {
+        do {
+            let response = try await client.execute(request, timeout: HTTPTransport.apiTimeout)
+            guard (200..<300).contains(Int(response.status.code)) else {
+                let body = try await response.body.collect(upTo: 64 << 10)
+                throw HTTPTransport.failure(HTTPTransport.Answer(status: Int(response.status.code), body: body, headers: response.headers), url: request.url)
+            }
+            var md5 = Insecure.MD5()
+            for try await chunk in response.body { chunk.withUnsafeReadableBytes { md5.update(bufferPointer: $0) } }
+            return md5.finalize().map { String(format: "%02x", $0) }.joined()
+        } catch {
+            throw HTTPTransport.map(error, url: request.url)
+        }
     }
 
     /// Returns once `url` serves a file: a GET of its first byte, following up to five

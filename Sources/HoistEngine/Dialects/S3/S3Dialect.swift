@@ -78,12 +78,18 @@ struct S3Dialect: UploadDialect {
     }
 
     /// The PUT's answer gave no MD5 (no ETag, or a multipart-shaped one): the object's HEAD
-    /// may (a proxy dropped the header). A 404 right after a 200 PUT says the store did not
-    /// keep it, which another PUT may cure; a 403 (no s3:GetObject) cannot tell.
+    /// may (a proxy dropped the header), and where it does not either (a store that gives
+    /// no MD5 for an ETag) the object is read back and hashed: a store that ignores
+    /// `Content-MD5` must not keep other bytes unseen. An object the store says it encrypts
+    /// has no MD5 to ask for. A 404 right after a 200 PUT says the store did not keep it,
+    /// which another PUT may cure; a 403 (no s3:GetObject) cannot tell.
     func storedMD5(of session: RemoteSession, via api: DialectTransport) async throws(EngineError) -> String? {
         do {
-            let head = try await S3Call(location: location, transport: api).send("HEAD", key: session.id)
-            return S3ETag.md5(in: head.headers)
+            let call = S3Call(location: location, transport: api)
+            let head = try await call.send("HEAD", key: session.id)
+            if let md5 = S3ETag.md5(in: head.headers) { return md5 }
+            if S3ETag.encrypted(head.headers) { return nil }
+            return try await call.md5(ofObject: session.id)
         } catch where error.status == 404 {
             throw .network("the store answered the PUT of \(session.id) but does not show the object")
         } catch where error.isTransient {

@@ -48,6 +48,19 @@ struct S3Call {
         }
     }
 
+    /// The MD5 of the object at `key`, read back whole (a GET streamed through MD5).
+    func md5(ofObject key: String) async throws(EngineError) -> String {
+        let unsigned = location.request("GET", key: key, payload: .empty)
+        let signed = location.signer(try credentials).sign(unsigned, date: S3ClockSkew.now(host: unsigned.host))
+        var request = HTTPClientRequest(url: signed.url)
+        for header in signed.headers { request.headers.add(name: header.name, value: header.value) }
+        do {
+            return try await transport.md5OfBody(request)
+        } catch {
+            throw error.signedAgain
+        }
+    }
+
     /// A PUT's target, signed in its headers now: valid for 15 minutes from now, as S3
     /// allows header signatures, and signed again for every attempt.
     func putTarget(key: String, query: [SigV4QueryItem], headers: [SigV4Header]) throws(EngineError) -> PutTarget {
