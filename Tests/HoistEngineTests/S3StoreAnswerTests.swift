@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HoistTestSupport
 import Testing
@@ -148,6 +149,29 @@ import Testing
                 #expect(lines.filter { $0.hasPrefix("GET ") && $0.contains("uploads") }.count == 3)
                 #expect(try await s3.openUploads().isEmpty)
                 #expect(try await s3.object("lost.bin") == (try Data(contentsOf: URL(fileURLWithPath: path))))
+            }
+        }
+    }
+
+    @Test("`hoist cancel KEY` (the dialect's cancel by key) asks again after a SlowDown to its listing and to an abort, and aborts every open upload of the key")
+    func cancelByKeyAsksAgain() async throws {
+        try await S3Harness.with { s3 in
+            _ = try await MotoS3.openMultipartUpload(bucket: s3.bucket, key: "two.bin")
+            _ = try await MotoS3.openMultipartUpload(bucket: s3.bucket, key: "two.bin")
+            try await FaultProxy.with(upstream: s3.endpoint) { proxy in
+                let slow = FaultProxy.Fault.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate.")
+                proxy.inject(slow, on: "?uploads&prefix=", times: 1)
+                proxy.inject(slow, on: "DELETE /\(s3.bucket)/two.bin?uploadId=", times: 1)
+                let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+                let api = UploadAPI(profile: s3.profile(via: proxy.baseURL), key: S3Harness.key, client: client)
+                do {
+                    try await api.cancel(id: "two.bin")
+                } catch {
+                    Issue.record("cancel failed: \(error)")
+                }
+                try await client.shutdown()
+                #expect(proxy.faultsFired == 2)
+                #expect(try await s3.openUploads().isEmpty)
             }
         }
     }

@@ -199,11 +199,27 @@ struct S3Dialect: UploadDialect {
 
     var cancelsSessions: Bool { true }
 
-    /// `hoist cancel KEY`: aborts every pending multipart upload of exactly that key.
+    /// `hoist cancel KEY`: aborts every pending multipart upload of exactly that key. Each
+    /// call is tried up to four times while its failure is worth another try (a 503
+    /// `SlowDown`, an expired signature), and one abort that still fails does not keep the
+    /// others from being tried; the first failure is then the answer.
     func cancel(id: String, via api: DialectTransport) async throws(EngineError) {
-        let pending = try await S3Uploads.list(prefix: id, location: location, via: api).filter { $0.key == id }
+        let location = location
+        let pending = try await S3Uploads.retrying { () async throws(EngineError) in
+            try await S3Uploads.list(prefix: id, location: location, via: api).filter { $0.key == id }
+        }
         guard !pending.isEmpty else { throw .http(status: 404, code: "NoSuchUpload", message: "no pending multipart upload of \(id)") }
-        for upload in pending { try await S3Uploads.abort(key: upload.key, uploadID: upload.uploadID, location: location, via: api) }
+        var failure: EngineError?
+        for upload in pending {
+            do {
+                try await S3Uploads.retrying { () async throws(EngineError) in
+                    try await S3Uploads.abort(key: upload.key, uploadID: upload.uploadID, location: location, via: api)
+                }
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
     }
 
     func cancel(_ session: RemoteSession, via api: DialectTransport) async throws(EngineError) {
