@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import HoistTestSupport
 import Hummingbird
 import Logging
 import NIOCore
@@ -31,7 +31,7 @@ final class CarelessStore: Sendable {
         }
         router.head("**") { request, _ -> Response in
             guard let kept = store.object(request.uri.path) else { return Response(status: .notFound) }
-            let md5 = Insecure.MD5.hash(data: kept).map { String(format: "%02x", $0) }.joined()
+            let md5 = MD5Hex.of(kept)
             if !headETag { return Response(status: .ok, headers: [.contentLength: String(kept.count)]) }
             return Response(status: .ok, headers: [.eTag: "\"\(md5)\"", .contentLength: String(kept.count)])
         }

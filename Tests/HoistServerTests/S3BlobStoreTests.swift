@@ -14,6 +14,18 @@ import Testing
         try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0) }) { ts in try await body(ts, blobs.bucket) }
     }
 
+    /// A server with S3 blobs behind a `FaultProxy` in front of moto; `body` gets it, the
+    /// proxy and the bucket.
+    static func withProxiedS3Server(_ label: String, clock: ManualClock? = nil,
+                                    _ body: (TestServer, FaultProxy, String) async throws -> Void) async throws {
+        let blobs = try await TestS3Blobs.make(label, prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                try await body(ts, proxy, blobs.bucket)
+            }
+        }
+    }
+
     static func query(_ url: String) -> [String: String] {
         Dictionary((URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
     }
@@ -122,73 +134,64 @@ import Testing
 
     @Test("a 409 to complete's HEAD (an operation on the key in progress; a HEAD's error has no body) is 503 unavailable, not 500; an object whose HEAD gives no MD5 for an ETag is a 500 that deletes nothing and leaves the session PENDING")
     func tryAgainCodesAre503AndAnObjectWithoutAnMD5IsKept() async throws {
-        let blobs = try await TestS3Blobs.make("codes", prefix: "hoist")
-        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
-                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-                let body = Data(repeating: 0x44, count: 700)
-                let created = try await lf.create(sizeBytes: body.count)
-                let id = try #require(created.string("id"))
-                #expect(try await lf.put(created, body: body).status == 200)
-                proxy.inject(.s3Error(status: 409, code: "OperationAborted", message: "A conflicting conditional operation is in progress."), on: "HEAD ")
-                let aborted = try await lf.complete(id, md5: MD5Hex.of(body))
-                #expect(aborted.status == 503 && aborted.errorCode == "unavailable" && aborted.header("Retry-After") == "5", "\(aborted.text)")
+        try await Self.withProxiedS3Server("codes") { ts, proxy, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data(repeating: 0x44, count: 700)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: body).status == 200)
+            proxy.inject(.s3Error(status: 409, code: "OperationAborted", message: "A conflicting conditional operation is in progress."), on: "HEAD ")
+            let aborted = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(aborted.status == 503 && aborted.errorCode == "unavailable" && aborted.header("Retry-After") == "5", "\(aborted.text)")
 
-                // From now on the store's answers carry no ETag (a proxy that drops it).
-                proxy.rewriteAnswers("ETag:", with: "XTag:")
-                let noETag = try await lf.complete(id, md5: MD5Hex.of(body))
-                #expect(noETag.status == 500, "\(noETag.text)")
-                #expect(try await lf.metadata(id).string("status") == "PENDING")
-                #expect(try await MotoS3.object(bucket: blobs.bucket, key: "hoist/uploads/" + id) == body, "kept, not deleted as other bytes")
-            }
+            // From now on the store's answers carry no ETag (a proxy that drops it).
+            proxy.rewriteAnswers("ETag:", with: "XTag:")
+            let noETag = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(noETag.status == 500, "\(noETag.text)")
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
+            #expect(try await MotoS3.object(bucket: bucket, key: "hoist/uploads/" + id) == body, "kept, not deleted as other bytes")
         }
     }
 
     @Test("a store slow to answer (12 s a HEAD) with 24 completes at once: every one 200 once its HEAD answers, none refused while waiting for a connection (async-http-client's default of 8 made those 503 at 10 s)")
     func manyCompletesWaitForASlowStore() async throws {
-        let blobs = try await TestS3Blobs.make("slow", prefix: "hoist")
-        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
-                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-                var sessions: [(id: String, md5: String)] = []
-                for index in 0..<24 {
-                    let body = Data("slow store \(index)".utf8)
-                    let created = try await lf.create(sizeBytes: body.count)
-                    #expect(try await lf.put(created, body: body).status == 200)
-                    sessions.append((try #require(created.string("id")), MD5Hex.of(body)))
-                }
-                proxy.delayAnswers(by: .seconds(12))
-                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                    for session in sessions { group.addTask { try await lf.complete(session.id, md5: session.md5).status } }
-                    return try await group.reduce(into: [Int]()) { $0.append($1) }
-                }
-                #expect(statuses.count == 24 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        try await Self.withProxiedS3Server("slow") { ts, proxy, _ in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            var sessions: [(id: String, md5: String)] = []
+            for index in 0..<24 {
+                let body = Data("slow store \(index)".utf8)
+                let created = try await lf.create(sizeBytes: body.count)
+                #expect(try await lf.put(created, body: body).status == 200)
+                sessions.append((try #require(created.string("id")), MD5Hex.of(body)))
             }
+            proxy.delayAnswers(by: .seconds(12))
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for session in sessions { group.addTask { try await lf.complete(session.id, md5: session.md5).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 24 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
         }
     }
 
     @Test("a DELETE answered 404 NoSuchBucket deleted nothing: the sweeper keeps the key on its list and deletes it once the bucket answers")
     func aDeleteOfAMissingBucketIsNotTakenForDone() async throws {
         let clock = ManualClock(start: Date())
-        let blobs = try await TestS3Blobs.make("nobucket", prefix: "hoist")
-        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
-                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-                let body = Data("cancel me".utf8)
-                let created = try await lf.create(sizeBytes: body.count)
-                let id = try #require(created.string("id"))
-                let key = "hoist/uploads/" + id
-                #expect(try await lf.cancel(id).status == 200)
-                // A presigned URL cannot be revoked: the PUT lands after the cancel.
-                #expect(try await lf.put(created, body: body).status == 200)
-                clock.advance(by: 3601)
-                proxy.inject(.s3Error(status: 404, code: "NoSuchBucket", message: "The specified bucket does not exist"), on: "DELETE ", times: 10)
-                try? await ts.server.sweep()
-                proxy.clearFaults()
-                #expect(try await MotoS3.object(bucket: blobs.bucket, key: key) == body)
-                try await ts.server.sweep()
-                #expect(try await MotoS3.object(bucket: blobs.bucket, key: key) == nil, "deleted once the bucket answered")
-            }
+        try await Self.withProxiedS3Server("nobucket", clock: clock) { ts, proxy, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("cancel me".utf8)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            let key = "hoist/uploads/" + id
+            #expect(try await lf.cancel(id).status == 200)
+            // A presigned URL cannot be revoked: the PUT lands after the cancel.
+            #expect(try await lf.put(created, body: body).status == 200)
+            clock.advance(by: 3601)
+            proxy.inject(.s3Error(status: 404, code: "NoSuchBucket", message: "The specified bucket does not exist"), on: "DELETE ", times: 10)
+            try? await ts.server.sweep()
+            proxy.clearFaults()
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == body)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: key) == nil, "deleted once the bucket answered")
         }
     }
 

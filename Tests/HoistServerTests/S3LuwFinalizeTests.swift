@@ -85,18 +85,6 @@ import Testing
         }
     }
 
-    /// A server with S3 blobs behind a `FaultProxy` in front of moto; `body` gets it, the
-    /// proxy and the bucket.
-    static func withProxiedS3Server(_ label: String, clock: ManualClock? = nil,
-                                    _ body: (TestServer, FaultProxy, String) async throws -> Void) async throws {
-        let blobs = try await TestS3Blobs.make(label, prefix: "hoist")
-        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            try await TestServer.with(clock: clock, configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
-                try await body(ts, proxy, blobs.bucket)
-            }
-        }
-    }
-
     /// The copies the server asked the bucket for.
     static func copyRequests(_ proxy: FaultProxy) -> Int {
         proxy.requestLines.count { $0.hasPrefix("PUT ") && $0.contains("/hoist/objects/") }
@@ -104,7 +92,7 @@ import Testing
 
     @Test("concurrent finalizes of one upload: every one 200, one copy made, one completed event, one object in the bucket")
     func concurrentFinalizesSealOnce() async throws {
-        try await Self.withProxiedS3Server("luwrace") { ts, proxy, bucket in
+        try await S3BlobStoreTests.withProxiedS3Server("luwrace") { ts, proxy, bucket in
             let upload = try await Self.upload("race.png", to: ts)
             let sessionId = upload.sessionId
 
@@ -228,7 +216,7 @@ import Testing
     @Test("a replay's bytes the sweeper could not delete (the bucket away) are deleted at the next sweep")
     func sweptAgainAfterAFailedDelete() async throws {
         let clock = ManualClock(start: Date())
-        try await Self.withProxiedS3Server("luwresweep", clock: clock) { ts, proxy, bucket in
+        try await S3BlobStoreTests.withProxiedS3Server("luwresweep", clock: clock) { ts, proxy, bucket in
             let upload = try await Self.upload("again.png", to: ts)
             #expect(try await upload.luw.finalize(upload.final).status == 200)
             let forged = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 5, count: 40)
@@ -270,7 +258,7 @@ import Testing
 
     @Test("the bucket away during finalize's copy (503 SlowDown, an error inside a 200, or the 4xx codes S3 asks to retry: 409 OperationAborted, 400 RequestTimeout): finalize is 503 unavailable and nothing changed; a copy refused 412 (the bytes changed) is looked at again; it finalizes once the bucket answers")
     func bucketAwayDuringTheCopy() async throws {
-        try await Self.withProxiedS3Server("luwaway") { ts, proxy, bucket in
+        try await S3BlobStoreTests.withProxiedS3Server("luwaway") { ts, proxy, bucket in
             let upload = try await Self.upload("away.png", to: ts)
             let sessionId = upload.sessionId
 

@@ -32,6 +32,21 @@ public final class FaultProxy: Sendable {
         /// Answer with this status, content type and body, and close, without forwarding
         /// (an HTML page a proxy or captive portal puts in the store's place).
         case answer(status: Int, contentType: String, body: String)
+
+        /// The answer the proxy gives itself, not forwarding (`.status`, `.s3Error`, `.answer`).
+        var cannedAnswer: (status: Int, contentType: String, body: String)? {
+            switch self {
+            case .status(let code):
+                (code, "application/json", #"{"error":{"type":"injected","message":"injected fault"},"status":false,"message":"injected fault"}"#)
+            case .s3Error(let code, let name, let message, let extra):
+                (code, "application/xml",
+                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(name)</Code><Message>\(message)</Message>\(extra)<RequestId>injected</RequestId></Error>")
+            case .answer(let code, let contentType, let body):
+                (code, contentType, body)
+            case .dropAfter, .corruptBody, .loseAnswer, .stallAfter:
+                nil
+            }
+        }
     }
 
     struct Rule: Sendable {
@@ -293,21 +308,9 @@ private final class Relay: ChannelInboundHandler {
                 } else {
                     corruptNext = true
                 }
-            case .status(let code):
-                cut = true
-                let body = #"{"error":{"type":"injected","message":"injected fault"},"status":false,"message":"injected fault"}"#
-                let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
-                context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
-                peer.close(promise: nil)
-                return
-            case .s3Error(let code, let name, let message, let extra):
-                cut = true
-                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(name)</Code><Message>\(message)</Message>\(extra)<RequestId>injected</RequestId></Error>"
-                let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: application/xml\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
-                context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }
-                peer.close(promise: nil)
-                return
-            case .answer(let code, let contentType, let body):
+            case .status, .s3Error, .answer:
+                // Answered here, not forwarded, and closed.
+                guard let (code, contentType, body) = fault.cannedAnswer else { break }
                 cut = true
                 let head = "HTTP/1.1 \(code) Injected\r\ncontent-type: \(contentType)\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
                 context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in context.close(promise: nil) }

@@ -43,7 +43,7 @@ public struct DialectTransport: Sendable {
             }
             var md5 = Insecure.MD5()
             for try await chunk in response.body { chunk.withUnsafeReadableBytes { md5.update(bufferPointer: $0) } }
-            return md5.finalize().map { String(format: "%02x", $0) }.joined()
+            return Hex.encode(md5.finalize())
         } catch {
             throw HTTPTransport.map(error, url: request.url)
         }

@@ -471,20 +471,6 @@ struct JobRunner: Sendable {
 
     /// Cancels pending sessions named like `name` created since `since` that this engine does
     /// not own: the trace of a create whose answer a killed run never recorded.
-    /// The server's pending sessions of `name` made since `since`, asked again (0.5, 1 and
-    /// 2 s later) while its answer is worth another try.
-    private static func pending(named name: String, since: Date, api: UploadAPI, clock: any EngineClock) async throws(EngineError) -> [RemoteFile] {
-        var attempt = 0
-        while true {
-            do {
-                return try await api.list(status: "PENDING", since: since, named: name)
-            } catch where error.isTransient && attempt < 3 {
-                try? await clock.sleep(for: .milliseconds(500 << attempt))
-                attempt += 1
-            }
-        }
-    }
-
     /// Cancels pending sessions named `name` created from `since` (less 5 s of clock skew)
     /// up to `before` (default: now), except this engine's own. Returns when it looked,
     /// nil if the listing failed.
@@ -499,7 +485,9 @@ struct JobRunner: Sendable {
         // the grace a call has.
         let api = api, clock = uploader.clock
         guard let pending = try? await shielded(grace: cancelGrace, {
-            try await Self.pending(named: name, since: since.addingTimeInterval(-5), api: api, clock: clock)
+            try await BriefRetry.run(clock: clock) { () async throws(EngineError) in
+                try await api.list(status: "PENDING", since: since.addingTimeInterval(-5), named: name)
+            }
         }) else { return nil }
         for file in pending where NameStamp.matches(stored: file.filename, requested: name) && !ownSessions.contains(file.uploadID ?? file.id) {
             if let created = file.createdAt, created >= end { continue }

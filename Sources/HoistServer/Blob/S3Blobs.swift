@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SigV4
 
 /// Bytes in an S3 bucket, PUT there directly by clients (`S3BlobStore` holds the bucket;
 /// this adds what the server records of it). Presigned URLs replace the storage URLs; the
@@ -55,7 +56,7 @@ struct S3Blobs: BlobStore {
         // encrypted with KMS or a customer's key, or missing, or a multipart one's, it is
         // not the bytes' MD5, and bytes held to it would be refused and deleted as other
         // bytes. Refused here, the bytes kept, logged as this server's misconfiguration.
-        guard !head.encrypted, head.etag.count == 32, head.etag.allSatisfy(\.isHexDigit) else {
+        guard !head.encrypted, Hex.isDigits(head.etag, count: 32) else {
             throw BlobStoreError("the object at \(key) has no MD5 for an ETag ("
                 + (head.encrypted ? "encrypted with KMS or a customer key" : "ETag \"\(head.etag)\"")
                 + "): the bucket must store single PUTs unencrypted or with SSE-S3")

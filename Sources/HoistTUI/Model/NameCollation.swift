@@ -10,8 +10,9 @@ import Foundation
 /// of their cost. Measured on 100,000 names (`file-00000.txt`…): sorting took 2.8–3.2 s
 /// that way against 0.27 s here, most of a 3.8 s listing the TUI could not answer a key
 /// during; a filter keystroke took 103–111 ms against 17 ms (2.7 ms with the ASCII search
-/// of ``matcher(for:)``). Same flags, same CF call underneath; on random names of letters, accents, digits and punctuation the two
-/// orders agree (a few pairs of full-width letters against ligatures may not).
+/// of ``matcher(for:)``). Same flags, same CF call underneath; on random names of letters,
+/// accents, digits and punctuation the two orders agree (a few pairs of full-width letters
+/// against ligatures may not).
 struct NameCollation {
     private let locale: CFLocale
 

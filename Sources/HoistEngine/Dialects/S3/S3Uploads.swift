@@ -38,20 +38,6 @@ enum S3Uploads {
         return found
     }
 
-    /// Runs `call` up to four times (0.5, 1 and 2 s apart) while its failure is worth
-    /// another try.
-    static func retrying<T>(_ call: () async throws(EngineError) -> T) async throws(EngineError) -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try await call()
-            } catch where error.isTransient && attempt < 3 && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500 << attempt))
-                attempt += 1
-            }
-        }
-    }
-
     /// Aborts one upload; one the store no longer knows counts as aborted.
     static func abort(key: String, uploadID: String, location: S3Location, via api: DialectTransport) async throws(EngineError) {
         do {
