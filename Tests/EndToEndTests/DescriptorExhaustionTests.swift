@@ -57,6 +57,61 @@ struct DescriptorExhaustionTests {
         #expect(server.standardError().contains("Fatal error") == false)
     }
 
+    /// Descriptors the process has open now.
+    private static func openDescriptors(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+    }
+
+    @Test("ulimit -n 256 and downloads nobody reads (each holding its file too): the table never fills, no CPU is burnt, no 500, a new client is served")
+    func stalledDownloads() async throws {
+        let dir = try TempDirectory.make(prefix: "hoist-fd")
+        let bin = try HoistBinary.require()
+        let key = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:create,files:read").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try await ChildProcess("/bin/bash", ["-c", "ulimit -n 256 && exec '\(bin)' serve --data '\(dir)' --port 0 --send-timeout 3"])
+        defer { server.send(SIGKILL) }
+        let base = try await server.firstLine()
+        let port = try #require(Int(base.split(separator: ":").last ?? ""))
+        let pid = server.processIdentifier
+        let calls = LightfieldCalls(baseURL: base, key: key)
+        let stored = try await calls.upload(TestBytes.pseudoRandom(count: 4 << 20, seed: 7))
+        let id = try #require(stored.string("id"))
+        let url = try #require(try await calls.downloadURL(id).string("url"))
+        let target = String(url.dropFirst(base.count))
+
+        // 110 downloads whose clients never read, then plain connections: 190 in all, which
+        // is below the 192 the cap allowed when it counted a socket per connection.
+        var held: [RawConnection] = []
+        for _ in 0..<110 {
+            let connection = try RawConnection(port: port, receiveBuffer: 4096)
+            connection.send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            held.append(connection)
+        }
+        for _ in 0..<80 { held.append(try RawConnection(port: port)) }
+        let cpuBefore = try #require(Self.cpuSeconds(pid))
+        let started = Date()
+        var most = 0
+        while Date().timeIntervalSince(started) < 2 {
+            most = max(most, Self.openDescriptors(pid))
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let client = try RawConnection(port: port)
+        client.send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        let answer = await client.readResponse(timeout: 40)
+        let elapsed = Date().timeIntervalSince(started)
+        let cpu = try #require(Self.cpuSeconds(pid)) - cpuBefore
+        #expect(most < 250, "\(most) descriptors open of 256")
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(200))")
+        // The send timeout (3 s) frees the stalled downloads' places.
+        #expect(elapsed < 35, "served after \(elapsed) s")
+        #expect(cpu < max(0.5, elapsed * 0.3), "\(cpu) CPU seconds in \(elapsed) s")
+        for connection in held { connection.close() }
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        let log = server.standardError()
+        #expect(!log.contains("Too many open files"), "\(log.suffix(500))")
+        #expect(!log.contains("Fatal error"))
+    }
+
     @Test("the limits are flags of hoist serve")
     func flags() async throws {
         let help = try await Shell.run("'\(try HoistBinary.require())' serve --help")

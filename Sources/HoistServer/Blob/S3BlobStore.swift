@@ -30,6 +30,9 @@ struct S3BlobStore: Sendable {
     /// A client that takes `silence` without a byte, head or body, as the store away. A
     /// request's deadline ends when the answer's head arrives, and S3 answers a long copy's
     /// head at once and its result minutes later.
+    /// Connections each of the store's two clients (requests, copies) keeps to the bucket's host.
+    static let connectionsPerHost = 64
+
     private static func client(silence: TimeAmount) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
@@ -39,7 +42,7 @@ struct S3BlobStore: Sendable {
         // with async-http-client's default of 8 connections to a host, a store slow to
         // answer (20 s) made every request behind the eighth wait 10 s for a connection and
         // fail, well before the 30 s a request may take.
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
         configuration.timeout.connect = .seconds(30)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }

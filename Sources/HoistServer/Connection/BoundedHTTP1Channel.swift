@@ -42,16 +42,38 @@ struct ConnectionCap: AvailableConnectionsDelegate {
     private var open = 0
     private let onChange: @Sendable (Int) -> Void
 
-    /// `configured`, lowered to fit the descriptors the process may open: a reserve is
-    /// kept for the database, blobs being written and the listeners.
-    init(configured: Int, descriptorLimit: UInt64?, onChange: @escaping @Sendable (Int) -> Void) {
-        let reserve: UInt64 = 64
+    /// Descriptors one connection may hold at once: its socket, and the blob file its
+    /// request reads (a download) or writes (a PUT, a Luw form). HTTP/1 runs one request of
+    /// a connection at a time, so never more.
+    static let descriptorsPerConnection: UInt64 = 2
+
+    /// `configured`, lowered to fit the descriptors the process may open: `reserve` are kept
+    /// for what no connection holds (the database's files or pool, the S3 client's pool,
+    /// the listeners, the standard streams), and each connection counts
+    /// ``descriptorsPerConnection``. Counting sockets alone, downloads nobody read filled
+    /// the table below the cap (each holding its file too): accept then failed with
+    /// `EMFILE` in a loop at full CPU and blob opens answered 500.
+    init(configured: Int, descriptorLimit: UInt64?, reserve: UInt64, onChange: @escaping @Sendable (Int) -> Void) {
         if let limit = descriptorLimit, limit < UInt64(Int.max) {
-            maximum = max(1, min(configured, Int(limit > reserve * 2 ? limit - reserve : limit / 2)))
+            // A limit that leaves nothing beyond the reserve still serves, a few at a time.
+            let spare = limit > reserve * 2 ? limit - reserve : limit / 2
+            maximum = max(1, min(configured, Int(spare / Self.descriptorsPerConnection)))
         } else {
             maximum = configured
         }
         self.onChange = onChange
+    }
+
+    /// What `configuration` keeps open besides connections: 64 for SQLite's files, the
+    /// listeners and the standard streams, plus PostgreSQL's pool (`pool=`, 20 by default)
+    /// and the S3 clients' pools (64 each for requests and copies) when they are in use.
+    static func reserve(for configuration: ServerConfiguration) -> UInt64 {
+        var reserve: UInt64 = 64
+        if case .postgres(let url) = configuration.metadata {
+            reserve += UInt64(max(0, (try? PostgresURL.parse(url))?.client.options.maximumConnections ?? 20))
+        }
+        if case .s3 = configuration.blobStore { reserve += 2 * UInt64(S3BlobStore.connectionsPerHost) }
+        return reserve
     }
 
     mutating func connectionOpened() {

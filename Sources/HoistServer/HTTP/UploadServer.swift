@@ -95,7 +95,8 @@ public final class UploadServer: Sendable {
 
         let gate = ContinueGate(state: state)
         let metrics = state.metrics
-        let cap = ConnectionCap(configured: config.connectionLimits.maxConnections, descriptorLimit: descriptors) {
+        let cap = ConnectionCap(configured: config.connectionLimits.maxConnections, descriptorLimit: descriptors,
+                                reserve: ConnectionCap.reserve(for: config)) {
             metrics.connections($0)
         }
         let bound = AsyncStream<Int>.makeStream()
