@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "HoistTUI",
             dependencies: [
-                "HoistTerminal", "HoistEngine", "HoistAgent",
+                "HoistTerminal", "HoistEngine", "HoistAgent", "CHoistIO",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict

@@ -61,6 +61,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics on this port instead of the API's (0 picks one).")
     var metricsPort: Int?
 
+    @Option(name: .customLong("sweep-interval"),
+            help: "Seconds between sweeps (expired sessions, Luw files whose time is up, freed memory handed back).")
+    var sweepInterval: Double = 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be from 0 to 65535") }
@@ -70,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--session-ttl and --download-ttl must be from 1 second to 10 years")
         }
         let timeouts = [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout),
-                        ("--send-timeout", sendTimeout)]
+                        ("--send-timeout", sendTimeout), ("--sweep-interval", sweepInterval)]
         for (name, value) in timeouts {
             guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be from 0 to 86400 seconds") }
         }
@@ -97,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.connectionLimits.sendTimeout = .nanoseconds(Int64(sendTimeout * 1e9))
         config.connectionLimits.maxConnections = maxConnections
         config.shutdownGrace = shutdownGrace
+        config.sweepInterval = sweepInterval
         config.metricsPort = metricsPort
         config.allowedOrigins = allowOrigin.isEmpty ? nil : allowOrigin
         config.metadata = database.location

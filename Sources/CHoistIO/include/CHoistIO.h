@@ -9,4 +9,9 @@
 /// the call does not exist.
 int hoist_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// Hands the heap's free pages back to the system (glibc's malloc_trim(0), which also
+/// releases whole free pages inside the heap, not only at its top; <malloc.h> is not in
+/// Swift's Glibc module). Returns 1 if memory was released; 0, and nothing done, elsewhere.
+int hoist_give_back_free_memory(void);
+
 #endif

@@ -4,6 +4,9 @@ import NIOHTTPTypesHTTP1
 import Logging
 import NIOCore
 import NIOHTTPTypes
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Hummingbird's HTTP/1 channel with every connection held to the header, idle and body
 /// timeouts of `ConnectionWatchdog`.
@@ -18,6 +21,7 @@ struct BoundedHTTP1Channel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
+            Self.limitUnsentBytes(channel)
             let watchdog = ConnectionWatchdog(limits: limits)
             try pipeline.addHandler(watchdog.makeRawHandler(), position: .first)
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
@@ -26,6 +30,22 @@ struct BoundedHTTP1Channel: ServerChildChannel {
             for handler in behind.reversed() { try pipeline.addHandler(handler, position: .after(codec)) }
             return value
         }
+    }
+
+    /// Unsent bytes a connection's socket may hold before it stops taking more.
+    static let unsentLimit = 256 << 10
+
+    /// Caps what the socket holds unsent (`TCP_NOTSENT_LOWAT`). Linux grows a send buffer
+    /// to 4 MiB, and a download whose client reads nothing filled it: megabytes of kernel
+    /// memory a connection, and about 35 reads of 128 KiB each whose buffers, made and freed
+    /// on different threads at once across hundreds of such connections, left the heap at
+    /// hundreds of MiB to GiB after they had gone. What is in flight is not capped, so a
+    /// long fat link still fills. A socket that refuses the option keeps the default.
+    private static func limitUnsentBytes(_ channel: any Channel) {
+        #if canImport(Glibc)
+        let option = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: CInt(TCP_NOTSENT_LOWAT)))
+        try? channel.syncOptions?.setOption(option, value: SocketOptionValue(unsentLimit))
+        #endif
     }
 
     func handle(value: Value, logger: Logger) async {

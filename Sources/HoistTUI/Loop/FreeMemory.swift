@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CHoistIO
 
 /// Gives the heap's free pages back to the system after a phase that freed many small
 /// allocations: a listing (the names, their sort keys) or the checks of a large `u`.
@@ -13,11 +11,6 @@ import Glibc
 enum FreeMemory {
     /// `malloc_trim(0)`: a few milliseconds, after a listing and after each slice of a `u`.
     static func giveBack() {
-        #if canImport(Glibc)
-        // Declared in <malloc.h>, which the Glibc module does not export.
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(nil, "malloc_trim") else { return }
-        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
-        #endif
+        _ = hoist_give_back_free_memory()
     }
 }
