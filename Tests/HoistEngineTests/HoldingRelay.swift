@@ -9,6 +9,10 @@ import Glibc
 /// though it has taken every byte. Blocking sockets on threads of its own.
 ///
 /// Point a server's `publicBaseURL` at `baseURL` and its signed URLs lead through here.
+///
+/// With `pace`, it holds nothing and passes the client's bytes on at that many bytes a
+/// second instead, reading them as it goes from a small receive buffer: a link slower than
+/// the client, whose bytes leave as the link takes them (`forwarded` counts them).
 final class HoldingRelay: @unchecked Sendable {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -20,11 +24,21 @@ final class HoldingRelay: @unchecked Sendable {
     private var stopped = false
     private var held = 0
     private var open: [Int32] = []
+    private let pace: Int?
+    private var passed = 0
 
-    init() throws {
+    init(pace bytesPerSecond: Int? = nil) throws {
+        pace = bytesPerSecond
+        released = bytesPerSecond != nil
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if bytesPerSecond != nil {
+            // Inherited by accepted sockets: the window the client sees stays small, so what
+            // the relay has not passed on waits in the client's socket, as on a slow link.
+            var small: Int32 = 16 << 10
+            setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = Self.loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
@@ -46,6 +60,9 @@ final class HoldingRelay: @unchecked Sendable {
 
     /// Bytes of answers held so far: more than zero once the server has answered.
     var heldBytes: Int { condition.withLock { held } }
+
+    /// Bytes of requests passed on to the server so far.
+    var forwarded: Int { condition.withLock { passed } }
 
     /// Lets held and later answers through.
     func release() {
@@ -85,16 +102,26 @@ final class HoldingRelay: @unchecked Sendable {
                 continue
             }
             let ends = Ends()
-            Thread { [self] in pump(from: client, to: upstream, holding: false, ends: ends) }.start()
+            Thread { [self] in pump(from: client, to: upstream, holding: false, ends: ends, pace: pace) }.start()
             Thread { [self] in pump(from: upstream, to: client, holding: true, ends: ends) }.start()
         }
     }
 
-    private func pump(from source: Int32, to target: Int32, holding: Bool, ends: Ends) {
+    private func pump(from source: Int32, to target: Int32, holding: Bool, ends: Ends, pace: Int? = nil) {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        // Paced: a twentieth of a second's bytes at a time, each read no sooner than the
+        // bytes before it would have left.
+        let step = pace.map { max(1, min(buffer.count, $0 / 20)) } ?? buffer.count
+        let started = Date()
+        var total = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
+            if let pace {
+                let due = started.addingTimeInterval(Double(total) / Double(pace))
+                if due > Date() { Thread.sleep(until: due) }
+            }
+            let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, step, 0) }
             guard count > 0 else { break }
+            total += count
             if holding {
                 let go = condition.withLock { () -> Bool in
                     held += count
@@ -110,6 +137,7 @@ final class HoldingRelay: @unchecked Sendable {
                 offset += sent
             }
             guard offset == count else { break }
+            if !holding { condition.withLock { passed += count } }
         }
         shutdown(target, Int32(SHUT_WR))
         guard ends.finishOne() else { return }

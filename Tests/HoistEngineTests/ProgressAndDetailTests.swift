@@ -41,6 +41,50 @@ import Testing
         }
     }
 
+    @Test("on a link slower than the client, progress stays within about half a MiB of what has left and keeps moving; the stall watch sees it move")
+    func progressFollowsASlowLink() async throws {
+        let rate = 768 << 10
+        let relay = try HoldingRelay(pace: rate)
+        defer { relay.stop() }
+        try await EngineHarness.with(configure: { $0.publicBaseURL = relay.baseURL }) { harness in
+            relay.setUpstream(port: harness.server.server.port)
+            let direct = "http://127.0.0.1:\(harness.server.server.port)"
+            let size = 3 << 20
+            let path = try harness.file("slow.bin", size: size)
+            // A stall watch shorter than the time the socket once sat on a full buffer.
+            let engine = try harness.engine(harness.profile(endpoint: direct)) { $0.stallTimeout = .seconds(2) }
+            let log = EventLog()
+            let reading = log.record(engine)
+            let ids = await engine.add(paths: [path])
+            var lead = 0
+            var still: Duration = .zero
+            var last: (value: Int64, at: ContinuousClock.Instant) = (-1, .now)
+            while !log.ended(ids[0]) {
+                let reported = log.events.progress(ids[0]).last ?? 0
+                let forwarded = relay.forwarded
+                lead = max(lead, Int(reported) - forwarded)
+                if reported != last.value {
+                    last = (reported, .now)
+                } else if forwarded < size - (256 << 10) {
+                    // Only while the link is still carrying the body.
+                    still = max(still, ContinuousClock.now - last.at)
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            await engine.shutdown()
+            await reading.value
+            #expect(log.events.completed(ids[0]) != nil, "\(log.events.kinds(ids[0]))")
+            // The socket takes at most 256 KiB unsent beyond a 256 KiB chunk; it took the
+            // whole file at once (3 MiB "sent" in the first second) before.
+            #expect(lead <= 640 << 10, "progress ran \(lead) bytes ahead of the link")
+            // A chunk leaves in a third of a second at this rate; before, nothing moved for
+            // seconds at a time (and the bar said `stalled`).
+            #expect(still < .seconds(1.5), "progress stood still for \(still) while bytes left")
+            #expect(!log.events.kinds(ids[0]).contains { if case .retrying = $0 { true } else { false } },
+                    "\(log.events.kinds(ids[0]))")
+        }
+    }
+
     @Test("a shutdown that keeps unfinished jobs (SIGTERM) cuts off a create the server has not answered, at once; the row stays creating")
     func keepingShutdownAbandonsAHungCreate() async throws {
         let relay = try HoldingRelay()

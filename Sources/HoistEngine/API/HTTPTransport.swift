@@ -2,6 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Small HTTP helpers shared by the API client and the uploader: sending, error mapping.
 public enum HTTPTransport {
@@ -20,7 +23,31 @@ public enum HTTPTransport {
         http.decompression = .disabled
         http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         http.connectionPool.retryConnectionEstablishment = false
+        http.http1_1ConnectionDebugInitializer = { limitUnsentBytes($0) }
+        http.http2ConnectionDebugInitializer = { limitUnsentBytes($0) }
         return http
+    }
+
+    /// Unsent bytes a connection's socket may hold before it stops taking more.
+    static let unsentLimit = 256 << 10
+
+    /// Caps what the socket holds unsent (`TCP_NOTSENT_LOWAT`), so that a write completes
+    /// about when the bytes before it have left, not when the kernel copied them.
+    ///
+    /// Progress counts the body bytes the socket has taken (`PutDelegate`), and Linux grows
+    /// a connection's send buffer up to 4 MiB: on a link slower than the disk the whole of a
+    /// 3 MB file was "sent" in the first second, then nothing moved for the rest (the live
+    /// view said `stalled` while bytes flowed), and under about 20 KB/s no write completed
+    /// for 60 s, so the stall watch gave up a healthy upload. Only the unsent part is
+    /// capped: what is in flight still grows with the link, so a long fat link stays full.
+    /// A socket that refuses the option keeps the kernel's default.
+    @Sendable static func limitUnsentBytes(_ channel: any Channel) -> EventLoopFuture<Void> {
+        #if canImport(Glibc)
+        let option = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: CInt(TCP_NOTSENT_LOWAT)))
+        return channel.setOption(option, value: SocketOptionValue(unsentLimit)).recover { _ in }
+        #else
+        return channel.eventLoop.makeSucceededVoidFuture()
+        #endif
     }
 
     /// A decoded answer: status and body bytes.

@@ -20,6 +20,18 @@ struct ProgressThrottle: Sendable {
         return sent
     }
 
+    /// How long it holds reports back.
+    var holdsFor: Duration { interval }
+
+    /// The value held back, if any, reported now (a timer's turn after reports stopped
+    /// coming, so the last one does not wait for the next update).
+    mutating func emitPending(now: Duration) -> Int64? {
+        guard let value = pending else { return nil }
+        pending = nil
+        lastEmit = now
+        return value
+    }
+
     /// The value held back since the last report, if any: always delivered at the end.
     mutating func flush() -> Int64? {
         defer { pending = nil }

@@ -10,10 +10,13 @@ import Synchronization
 /// Progress comes from `didSendRequestPart`, which async-http-client calls when a part's
 /// write has completed on the socket, i.e. the kernel has taken those bytes for the
 /// connection. That is the closest the client lets us get to "bytes the server has
-/// received": it runs ahead of the server by at most the socket's send buffer, never by
-/// what is merely queued in the client. (Counting the bytes handed to the body writer, as
-/// before, ran ahead by the client's buffers too, and a fast disk made the first second of
-/// an upload look like gigabytes per second.)
+/// received": the socket holds at most `HTTPTransport.unsentLimit` unsent bytes (without
+/// that cap Linux let it take megabytes, and on a slow link the count ran that far ahead
+/// of the wire, then stood still), never what is merely queued in the client.
+///
+/// A report the throttle holds back is made when the throttle's interval is over, if no
+/// later one came: on a slow link the next write may complete seconds later, and the view
+/// must not show an older count meanwhile.
 ///
 /// The report that would say "everything" (`sent == total`) is held back: the uploader
 /// makes it only once the server has answered 2xx, so a bar never sits at 100% while the
@@ -27,6 +30,10 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
         var status = 0
         var headers: HTTPHeaders = [:]
         var body = ByteBuffer()
+        /// A timer will make the report the throttle holds back.
+        var flushArmed = false
+        /// The whole body went, or the server answered: no more reports from here.
+        var ended = false
     }
 
     private let state: Mutex<State>
@@ -51,12 +58,31 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
     }
 
     func didSendRequestPart(task: HTTPClient.Task<Response>, _ part: IOData) {
-        let (due, whole): (Int64?, Bool) = state.withLock { state in
+        let (due, whole, arm): (Int64?, Bool, Duration?) = state.withLock { state in
             state.sent += Int64(part.readableBytes)
-            guard state.sent < total else { return (nil, true) }
-            return (state.throttle.update(state.sent, now: clock.now()), false)
+            guard state.sent < total else {
+                // The last held-back count still goes: it is below the total.
+                state.ended = true
+                return (state.throttle.flush(), true, nil)
+            }
+            let due = state.throttle.update(state.sent, now: clock.now())
+            guard due == nil, !state.flushArmed else { return (due, false, nil) }
+            state.flushArmed = true
+            return (nil, false, state.throttle.holdsFor)
         }
+        if let due { onProgress(due) }
         if whole { stall.bodySent() } else { stall.moved() }
+        if let arm {
+            task.eventLoop.scheduleTask(in: TimeAmount(arm)) { [self] in flushHeldBack() }
+        }
+    }
+
+    /// The timer's turn: reports the count the throttle held back, unless the body ended.
+    private func flushHeldBack() {
+        let due = state.withLock { state -> Int64? in
+            state.flushArmed = false
+            return state.ended ? nil : state.throttle.emitPending(now: clock.now())
+        }
         if let due { onProgress(due) }
     }
 
@@ -65,6 +91,7 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
         state.withLock {
             $0.status = Int(head.status.code)
             $0.headers = head.headers
+            $0.ended = true
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }
