@@ -7,6 +7,37 @@ import Testing
 
 /// Crash states written into a journal by hand, then a new engine over the same files.
 @Suite struct ResumeTests {
+    @Test("a row left cancelling (the run ended while the server's cancel was under way) is never resumed: it ends cancelled and its session is cancelled")
+    func aRowLeftCancellingIsCancelledNotUploaded() async throws {
+        try await EngineHarness.with { harness in
+            let profile = harness.profile()
+            let api = harness.api(profile)
+            let journalPath = harness.files + "/state/journal.sqlite"
+            let journal = try Journal.open(path: journalPath)
+            let cancelled = try harness.file("cancelled.txt", size: 3000)
+            let session = try await api.create("cancelled.txt", size: 3000)
+            let row = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(cancelled))
+            try journal.update(row, state: .cancelling, session: session)
+            // Another file of the same run, left mid-upload: resumed as before.
+            let halfway = try harness.file("halfway.txt", size: 2500)
+            let halfwayRow = try journal.insert(endpoint: "test-endpoint", file: try FileIdentity.of(halfway))
+            try journal.update(halfwayRow, state: .uploading, session: try await api.create("halfway.txt", size: 2500))
+
+            let engine = try harness.engine(profile, journal: journalPath)
+            #expect(await engine.unfinishedPaths() == [halfway])
+            let resumed = await engine.resumeUnfinished()
+            #expect(resumed.jobs.count == 1)
+            _ = try await collect(engine, resumed.jobs)
+            #expect(await waitUntil(timeout: 20) { (try? await api.status(session.id).status) == "CANCELLED" })
+            await engine.shutdown()
+            #expect(try journal.latest(endpoint: "test-endpoint", file: try FileIdentity.of(cancelled))?.state == .cancelled)
+            #expect(try journal.pendingAborts(endpoint: "test-endpoint").isEmpty)
+            // Nothing of the cancelled file completed: the server holds one file, the other's.
+            #expect(try await api.list("COMPLETED").map(\.filename) == ["halfway.txt"])
+            #expect(try await api.list("PENDING").isEmpty)
+        }
+    }
+
     @Test func resumeCompletesUploadedJobsCancelsOrphansAndSkipsFinishedOnes() async throws {
         try await EngineHarness.with { harness in
             let profile = harness.profile()

@@ -290,7 +290,16 @@ extension UploadEngine {
     /// which kept none: its file name).
     func unfinishedNamed() -> (jobs: [String], jobNames: [String], walks: [String], walkNames: [String]) {
         let key = configuration.journalKey
-        let rows = (try? journal.unfinished(endpoint: key)) ?? []
+        var rows = (try? journal.unfinished(endpoint: key)) ?? []
+        // A cancel under way when its run ended is finished, never resumed as an upload: the
+        // row ends cancelled and its session's cancel is made where the dialect has one, as
+        // the job's own cancel would (a Luw upload never finalized is dropped by the server).
+        if rows.contains(where: { $0.state == .cancelling }) {
+            let api = api
+            let queued = (try? journal.endCancelling(rows, endpoint: key) { $0.multipart != nil || api.cancelsSessions }) ?? 0
+            rows.removeAll { $0.state == .cancelling }
+            if queued > 0 { abortEndedUploads() }
+        }
         let jobs = rows.map(\.file.path), jobNames = rows.map { $0.name ?? $0.file.name }
         guard let walks = try? journal.unfinishedWalks(endpoint: key), !walks.ids.isEmpty else { return (jobs, jobNames, [], []) }
         resumedWalks = walks.ids

@@ -71,6 +71,29 @@ extension Journal {
                        arguments: [endpoint, session, error, Date().timeIntervalSince1970])
     }
 
+    /// Ends rows a run left `cancelling` (killed, or its client hung up, while the server's
+    /// cancel was under way) as `cancelled`, and queues the cancel of each one's session
+    /// that `cancellable` accepts for ``pendingAborts(endpoint:)``, in one transaction.
+    /// Returns how many aborts it queued. Resumed instead, such a row made a new session and
+    /// uploaded the file the user had cancelled.
+    public func endCancelling(_ rows: [JournalEntry], endpoint: String,
+                              cancellable: (RemoteSession) -> Bool) throws(EngineError) -> Int {
+        let cancelling = rows.filter { $0.state == .cancelling }
+        guard !cancelling.isEmpty else { return 0 }
+        return try write { db in
+            var queued = 0
+            for row in cancelling {
+                try db.execute(sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE id = ? AND state = 'cancelling'",
+                               arguments: [Date().timeIntervalSince1970, row.rowID])
+                guard db.changesCount == 1, let session = row.session, cancellable(session),
+                      let data = try? JSONEncoder().encode(session) else { continue }
+                try Self.queueAbort(db, endpoint: endpoint, session: data, error: "cancelled by a run that ended before the server answered")
+                queued += 1
+            }
+            return queued
+        }
+    }
+
     /// Aborts still to do for `endpoint`: (id, session).
     public func pendingAborts(endpoint: String) throws(EngineError) -> [(id: Int64, session: RemoteSession)] {
         try read { db in
