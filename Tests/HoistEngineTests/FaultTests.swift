@@ -31,6 +31,34 @@ import Testing
         }
     }
 
+    @Test("a cancel the server could not take (503) is made again by the running engine, not only by the next one")
+    func aRunningEngineRetriesTheCancelsItCouldNotMake() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.status(503), on: "/cancel HTTP")
+                let path = try harness.file("slow.bin", size: 1 << 20)
+                let profile = harness.profile(endpoint: proxy.baseURL)
+                // Slow enough to be cancelled mid-PUT.
+                let engine = try harness.engine(profile, rateLimit: 64 << 10) { $0.abortRetryInterval = .milliseconds(500) }
+                let log = EventLog()
+                let reading = log.record(engine)
+                let ids = await engine.add(paths: [path])
+                #expect(await waitUntil(timeout: 20) { log.events.progress(ids[0]).contains { $0 > 0 } })
+                let session = try #require(log.events.sessions(ids[0]).last)
+                await engine.cancel(ids[0])
+                #expect(await waitUntil(timeout: 20) { log.ended(ids[0]) })
+                #expect(proxy.faultsFired == 1, "the first cancel was refused")
+                // The engine runs on: its retry, not a next start, cancels the session.
+                let api = harness.api(profile)
+                let cancelled = await waitUntil(timeout: 20) { (try? await api.status(session).status) == "CANCELLED" }
+                let status = try await api.status(session).status
+                #expect(cancelled, "the session is \(status)")
+                await engine.shutdown()
+                await reading.value
+            }
+        }
+    }
+
     @Test("408 (a body the server stopped waiting for: this machine was suspended or paused) is sent again, for the PUT and for API calls, not a final failure")
     func requestTimeoutsAreRetried() async throws {
         try await EngineHarness.with { harness in

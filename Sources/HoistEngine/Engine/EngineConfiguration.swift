@@ -12,6 +12,9 @@ public struct EngineConfiguration: Sendable {
     public var adaptiveConcurrency: ClosedRange<Int>?
     /// How often the adaptive concurrency looks at the engine's counters (on `clock`).
     public var adaptInterval: Duration = .milliseconds(500)
+    /// How often a running engine tries again the cancels and aborts it could not make (the
+    /// server away when a job was cancelled or failed), while any remain.
+    public var abortRetryInterval: Duration = .seconds(30)
     /// Parts of one multipart upload (s3 dialect) sent at once (`--part-jobs`).
     public var partJobs: Int = 4
     /// Total bytes per second across all jobs; nil = unlimited.

@@ -77,6 +77,8 @@ public actor UploadEngine {
     /// Chooses `concurrency` while the user has not (`EngineConfiguration.adaptiveConcurrency`).
     private var tuner: ConcurrencyTuner?
     private var tuning: Task<Void, Never>?
+    /// Tries the journal's cancels to do again while any remain (``watchPendingAborts()``).
+    private var abortWatch: Task<Void, Never>?
     /// Files and bytes completed in this engine's life, and whether every slot stayed busy
     /// with more waiting since the tuner last looked: what it judges by.
     private var completedFiles = 0
@@ -310,6 +312,7 @@ public actor UploadEngine {
     public func shutdown(keepingUnfinished: Bool = false) async {
         shuttingDown = true
         tuning?.cancel()
+        abortWatch?.cancel()
         if keepingUnfinished { keepOnCancel.set() }
         for task in running.values { task.cancel() }
         // `ended` removes each task from `running` before the task completes.
@@ -445,7 +448,35 @@ public actor UploadEngine {
         // files must not keep 100,000 records. Failed and cancelled ones stay for `retry`.
         if phase == .completed { records[id] = nil }
         if let error, error.haltsRun, !shuttingDown { halt(error) }
+        // A job that ended without reaching the server may have left its cancel to do.
+        if phase != .completed { watchPendingAborts() }
         pump()
+    }
+
+    /// Tries the cancels and aborts in the journal again every `abortRetryInterval` while
+    /// any remain: a job cancelled (or failed) while the server was away left its session
+    /// PENDING there, and before, only the next engine's start tried again, so a long-running
+    /// background engine left it pending for as long as it ran.
+    private func watchPendingAborts() {
+        guard abortWatch == nil, !shuttingDown, configuration.profile.dialect != .luw else { return }
+        let clock = configuration.clock, interval = configuration.abortRetryInterval
+        abortWatch = Task { [weak self] in
+            while !Task.isCancelled {
+                do { try await clock.sleep(for: interval) } catch { return }
+                guard let self, await self.retryPendingAbortsNow() else { return }
+            }
+        }
+    }
+
+    /// One turn of ``watchPendingAborts()``: false, the watch ended, when none remain.
+    private func retryPendingAbortsNow() async -> Bool {
+        guard !shuttingDown, let left = try? journal.pendingAborts(endpoint: configuration.journalKey), !left.isEmpty else {
+            abortWatch = nil
+            return false
+        }
+        abortEndedUploads()
+        await endedUploadAborts?.value
+        return true
     }
 
     /// After a failure every other upload would repeat: start nothing more. The queued jobs
