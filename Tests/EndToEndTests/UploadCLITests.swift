@@ -200,6 +200,18 @@ import Testing
         }
     }
 
+    @Test("a bidirectional override in a file name is escaped in the human lines, so the name cannot print reordered")
+    func bidiControlsAreEscaped() async throws {
+        try await TestServer.with { server in
+            let name = "invoice\u{202E}fdp.txt"
+            let files = try uploadCLIFiles([(name, 100)])
+            defer { try? FileManager.default.removeItem(atPath: files) }
+            let run = try await UploadCLIRun.upload([files + "/" + name], server: server)
+            #expect(!run.stdout.unicodeScalars.contains { $0.properties.isBidiControl }, "\(run.stdout.debugDescription)")
+            #expect(run.stdout.contains("invoice\\u{202E}fdp.txt"), "\(run.stdout)")
+        }
+    }
+
     @Test("command lines that cannot work exit 2 at once, with no call made: an empty path or id, an endpoint that is not an http URL, a call the dialect has not")
     func impossibleCommandLinesExitTwo() async throws {
         try await TestServer.with { server in
