@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import HoistAgent
 import HoistEngine
@@ -125,6 +128,54 @@ struct AgentWaitingTests {
             #expect(after.greeting.waitingFiles == 0 && after.greeting.waitingBytes == 0)
             #expect(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).ids.isEmpty)
             for connection in [client, after] { connection.close() }
+        }
+    }
+
+    @Test("a client that sends its slices and hangs up at once (a view whose terminal went mid-`u`) has every slice kept: queued or journaled to wait")
+    func slicesOfAClientThatHungUpAreKept() async throws {
+        try await AgentHostTests.with { running, _ in
+            // Long names and many slices: more lines than the socket holds, so the engine is
+            // still reading them when its first write to the gone client fails.
+            let long = String(repeating: "n", count: 150)
+            let slices = try (1...10).map { try Self.files(in: running.files, prefix: "\(long)\($0)", count: 300) }
+            let view = Follower(try await AgentHostTests.connect(running))
+            var lines = AgentRequest.hello(version: "test", destination: running.destination).line + AgentRequest(.pause).line
+            for (index, slice) in slices.enumerated() {
+                lines += AgentRequest.addInParts(slice.paths, tag: index + 1, backlog: 64, bytes: slice.bytes).line
+            }
+            // Written whole, then closed without reading a byte.
+            try Self.sendAndHangUp(lines, to: running.paths.socket)
+            let total = slices.reduce(0) { $0 + $1.paths.count }
+            let kept = await waitUntil(timeout: 30) {
+                await running.engine.queuedCount + (view.waiting?.files ?? 0) == total
+            }
+            let queued = await running.engine.queuedCount
+            #expect(kept, "queued \(queued), waiting \(String(describing: view.waiting)) of \(total)")
+            let journal = try Journal.open(path: running.paths.journal)
+            let walked = Set(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).paths)
+            #expect(walked.isSuperset(of: slices.dropFirst().flatMap(\.paths)), "every slice that waits is journaled")
+        }
+    }
+
+    /// Connects to the engine's socket, writes `text` whole, and closes without reading.
+    static func sendAndHangUp(_ text: String, to path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw CocoaError(.fileReadNoPermission) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw CocoaError(.fileWriteUnknown) }
+            bytes = bytes.dropFirst(sent)
         }
     }
 
