@@ -64,19 +64,12 @@ struct DescriptorExhaustionTests {
 
     @Test("ulimit -n 256 and downloads nobody reads (each holding its file too): the table never fills, no CPU is burnt, no 500, a new client is served")
     func stalledDownloads() async throws {
-        let dir = try TempDirectory.make(prefix: "hoist-fd")
-        let bin = try HoistBinary.require()
-        let key = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:create,files:read").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try await ChildProcess("/bin/bash", ["-c", "ulimit -n 256 && exec '\(bin)' serve --data '\(dir)' --port 0 --send-timeout 3"])
+        let served = try await ServedDownload.start(prefix: "hoist-fd", size: 4 << 20) { bin, dir in
+            ("/bin/bash", ["-c", "ulimit -n 256 && exec '\(bin)' serve --data '\(dir)' --port 0 --send-timeout 3"])
+        }
+        let (server, port, target) = (served.server, served.port, served.target)
         defer { server.send(SIGKILL) }
-        let base = try await server.firstLine()
-        let port = try #require(Int(base.split(separator: ":").last ?? ""))
         let pid = server.processIdentifier
-        let calls = LightfieldCalls(baseURL: base, key: key)
-        let stored = try await calls.upload(TestBytes.pseudoRandom(count: 4 << 20, seed: 7))
-        let id = try #require(stored.string("id"))
-        let url = try #require(try await calls.downloadURL(id).string("url"))
-        let target = String(url.dropFirst(base.count))
 
         // 110 downloads whose clients never read, then plain connections: 190 in all, which
         // is below the 192 the cap allowed when it counted a socket per connection.

@@ -39,20 +39,12 @@ struct StalledDownloadTests {
 
     @Test("200 downloads of 16 MiB nobody reads: each socket holds at most about 256 KiB unsent, and the memory they cost is handed back by the next sweep")
     func stalledDownloadsCostLittleAndGiveItBack() async throws {
-        let dir = try TempDirectory.make(prefix: "hoist-stall")
-        let bin = try HoistBinary.require()
-        let key = try await Shell.run("'\(bin)' keys create --data '\(dir)' --scopes files:create,files:read").stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try await ChildProcess(bin, ["serve", "--data", dir, "--port", "0", "--sweep-interval", "1"])
+        let served = try await ServedDownload.start(prefix: "hoist-stall", size: 16 << 20) { bin, dir in
+            (bin, ["serve", "--data", dir, "--port", "0", "--sweep-interval", "1"])
+        }
+        let (server, port, target) = (served.server, served.port, served.target)
         defer { server.send(SIGKILL) }
-        let base = try await server.firstLine()
-        let port = try #require(Int(base.split(separator: ":").last ?? ""))
         let pid = server.processIdentifier
-        let calls = LightfieldCalls(baseURL: base, key: key)
-        let stored = try await calls.upload(TestBytes.pseudoRandom(count: 16 << 20, seed: 11))
-        let id = try #require(stored.string("id"))
-        let url = try #require(try await calls.downloadURL(id).string("url"))
-        let target = String(url.dropFirst(base.count))
         let baseline = try #require(Self.residentMiB(pid))
 
         let count = 200
