@@ -107,6 +107,12 @@ final class PutDelegate: HTTPClientResponseDelegate, Sendable {
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
+    /// A failed PUT reports nothing more: its retry starts the count again, and a held-back
+    /// count of this attempt must not come after that.
+    func didReceiveError(task: HTTPClient.Task<Response>, _ error: any Error) {
+        state.withLock { $0.ended = true }
+    }
+
     func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
         state.withLock { HTTPTransport.Answer(status: $0.status, body: $0.body, headers: $0.headers) }
     }
