@@ -27,12 +27,12 @@ struct S3BlobStore: Sendable {
         copyClient = Self.client(silence: .seconds(60))
     }
 
-    /// A client that takes `silence` without a byte, head or body, as the store away. A
-    /// request's deadline ends when the answer's head arrives, and S3 answers a long copy's
-    /// head at once and its result minutes later.
     /// Connections each of the store's two clients (requests, copies) keeps to the bucket's host.
     static let connectionsPerHost = 64
 
+    /// A client that takes `silence` without a byte, head or body, as the store away. A
+    /// request's deadline ends when the answer's head arrives, and S3 answers a long copy's
+    /// head at once and its result minutes later.
     private static func client(silence: TimeAmount) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
