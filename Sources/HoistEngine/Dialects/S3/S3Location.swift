@@ -29,7 +29,24 @@ struct S3Call {
     func send(_ method: String, key: String?, query: [SigV4QueryItem] = [], headers: [SigV4Header] = [],
               body: ByteBuffer? = nil) async throws(EngineError) -> HTTPTransport.Answer {
         let payload: SigV4Payload = body.map { SigV4Payload.hashing(Array($0.readableBytesView)) } ?? .empty
-        let unsigned = location.request(method, key: key, query: query, headers: headers, payload: payload)
+        return try await signed(location.request(method, key: key, query: query, headers: headers, payload: payload),
+                                method: method, headers: headers, body: body) { request throws(EngineError) in
+            try await transport.send(request)
+        }
+    }
+
+    /// The MD5 of the object at `key`, read back whole (a GET streamed through MD5).
+    func md5(ofObject key: String) async throws(EngineError) -> String {
+        try await signed(location.request("GET", key: key, payload: .empty), method: "GET") { request throws(EngineError) in
+            try await transport.md5OfBody(request)
+        }
+    }
+
+    /// `unsigned`, signed as of now and handed to `perform`; signed again and performed once
+    /// more when the store refuses this machine's clock (``S3ClockSkew``). An expired
+    /// signature or token comes back as one worth signing again (`signedAgain`).
+    private func signed<T>(_ unsigned: SigV4Request, method: String, headers: [SigV4Header] = [], body: ByteBuffer? = nil,
+                           _ perform: (HTTPClientRequest) async throws(EngineError) -> T) async throws(EngineError) -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -39,25 +56,12 @@ struct S3Call {
             for header in headers + signed.headers { request.headers.add(name: header.name, value: header.value) }
             if let body { request.body = .bytes(body) }
             do {
-                return try await transport.send(request)
+                return try await perform(request)
             } catch where error.serverCode == S3ClockSkew.refusalCode && attempt == 1 {
                 continue
             } catch {
                 throw error.signedAgain
             }
-        }
-    }
-
-    /// The MD5 of the object at `key`, read back whole (a GET streamed through MD5).
-    func md5(ofObject key: String) async throws(EngineError) -> String {
-        let unsigned = location.request("GET", key: key, payload: .empty)
-        let signed = location.signer(try credentials).sign(unsigned, date: S3ClockSkew.now(host: unsigned.host))
-        var request = HTTPClientRequest(url: signed.url)
-        for header in signed.headers { request.headers.add(name: header.name, value: header.value) }
-        do {
-            return try await transport.md5OfBody(request)
-        } catch {
-            throw error.signedAgain
         }
     }
 
