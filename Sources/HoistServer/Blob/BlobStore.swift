@@ -27,8 +27,8 @@ protocol BlobStore: Sendable {
     func downloadURL(for session: SessionRecord, object: ObjectRecord, expires: Date) throws -> String
     /// Records the bytes `session`'s PUT left, if the metadata store has not seen them.
     func settle(_ session: SessionRecord) async throws
-    /// As `settle`, for the newest pending session of `key` (of `userId` when given) whose
-    /// PUT landed: a Luw name's latest upload wins.
+    /// As `settle`, for each pending session of `key` (of `userId` when given, the newest
+    /// five) whose PUT landed: a Luw name's last PUT wins, whichever session made it.
     func settleLatest(objectKey key: String, userId: String?) async throws
     /// Makes the Luw object at `key` (of `userId`) permanent, as
     /// ``MetadataStore/finalize(objectKey:userId:now:checking:)`` does, after making sure no

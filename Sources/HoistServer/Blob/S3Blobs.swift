@@ -112,8 +112,9 @@ struct S3Blobs: BlobStore {
         // and an older session may have PUT last (its own settle keeps the later PUT and
         // deletes the other's bytes). A finalize that settled only the newest sealed that,
         // and the later PUT, noticed at the next fetch, then replaced the finalized file.
+        // `settle` asks the bucket once for each, and records nothing where nothing landed.
         for session in try await store.adoptableSessions(objectKey: key, limit: 5) where userId == nil || session.userId == userId {
-            if try await s3.head(s3.key(forSession: session.id)) != nil { try await settle(session) }
+            try await settle(session)
         }
     }
 
