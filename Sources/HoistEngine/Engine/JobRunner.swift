@@ -469,11 +469,10 @@ struct JobRunner: Sendable {
         !error.isCancellation && (error.status == nil || error.isTransient)
     }
 
-    /// Cancels pending sessions named like `name` created since `since` that this engine does
-    /// not own: the trace of a create whose answer a killed run never recorded.
-    /// Cancels pending sessions named `name` created from `since` (less 5 s of clock skew)
-    /// up to `before` (default: now), except this engine's own. Returns when it looked,
-    /// nil if the listing failed.
+    /// Cancels pending sessions named like `name` created from `since` (less 5 s of clock
+    /// skew) up to `before` (default: now) that this engine does not own: the trace of a
+    /// create whose answer a killed run never recorded. Returns when it looked, nil if the
+    /// listing failed.
     private func sweepOrphans(named name: String, since: Date, before: Date?) async -> Date? {
         guard api.cancelsSessions else { return nil }
         let lookupStart = wallClock()
