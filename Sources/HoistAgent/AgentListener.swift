@@ -127,31 +127,53 @@ public enum AgentListener {
         return server
     }
 
+    /// How one side of a client's connection ended.
+    private enum Ended {
+        /// The client's lines ended (it closed, or its side of the connection broke).
+        case reading
+        /// The host ended the client's stream and all of it was written.
+        case writing
+        /// A write failed: the client has gone, or stopped reading and the connection broke.
+        case writeFailed
+    }
+
     private static func serve(_ client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, host: AgentHost) async {
         let (id, lines) = await host.open()
         try? await client.executeThenClose { inbound, outbound in
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            await withTaskGroup(of: Ended.self) { group in
                 group.addTask {
-                    for await outgoing in lines {
-                        switch outgoing {
-                        case .line(let line):
-                            try await outbound.write(ByteBuffer(string: line))
-                        case .snapshot(let snapshot):
-                            // A write at a time, each waiting for the socket: the snapshot is
-                            // never all in memory as lines.
-                            for chunk in snapshot.chunks(of: 64 << 10) { try await outbound.write(ByteBuffer(string: chunk)) }
+                    do {
+                        for await outgoing in lines {
+                            switch outgoing {
+                            case .line(let line):
+                                try await outbound.write(ByteBuffer(string: line))
+                            case .snapshot(let snapshot):
+                                // A write at a time, each waiting for the socket: the snapshot is
+                                // never all in memory as lines.
+                                for chunk in snapshot.chunks(of: 64 << 10) { try await outbound.write(ByteBuffer(string: chunk)) }
+                            }
                         }
+                        // The host ended the stream (a snapshot-only client, a stop): closing now
+                        // would drop what the socket has not taken yet, and a large snapshot
+                        // came out cut short. An empty write after the last is done once they are.
+                        try await client.channel.writeAndFlush(ByteBuffer())
+                        return .writing
+                    } catch {
+                        return .writeFailed
                     }
-                    // The host ended the stream (a snapshot-only client, a stop): closing now
-                    // would drop what the socket has not taken yet, and a large snapshot
-                    // came out cut short. An empty write after the last is done once they are.
-                    try await client.channel.writeAndFlush(ByteBuffer())
                 }
                 group.addTask {
-                    for try await buffer in inbound { await host.handle(String(buffer: buffer), from: id) }
+                    // Every line the client sent is handled, those read after a write to it
+                    // failed among them: a view whose terminal hung up mid-`u` wrote its slices
+                    // and went, and the engine's first write to it after that fails.
+                    do {
+                        for try await buffer in inbound { await host.handle(String(buffer: buffer), from: id) }
+                    } catch {}
+                    return .reading
                 }
-                // Either side ending ends the connection.
-                _ = try await group.next()
+                // Either side ending ends the connection, but for a failed write: the lines
+                // the client sent before it went are still to be read.
+                while let ended = await group.next(), ended == .writeFailed {}
                 group.cancelAll()
             }
         }

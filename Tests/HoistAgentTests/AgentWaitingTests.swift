@@ -153,7 +153,9 @@ struct AgentWaitingTests {
             #expect(kept, "queued \(queued), waiting \(String(describing: view.waiting)) of \(total)")
             let journal = try Journal.open(path: running.paths.journal)
             let walked = Set(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).paths)
-            #expect(walked.isSuperset(of: slices.dropFirst().flatMap(\.paths)), "every slice that waits is journaled")
+            // Counted, not listed: 2,700 long paths made a megabyte of failure message.
+            let missing = slices.dropFirst().flatMap(\.paths).filter { !walked.contains($0) }
+            #expect(missing.isEmpty, "every slice that waits is journaled: \(missing.count) paths are not")
         }
     }
 
