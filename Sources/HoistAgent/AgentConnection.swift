@@ -21,18 +21,21 @@ public final class AgentConnection: Sendable {
     public let texts: BoundedLines<String>
     private let outgoing: AsyncStream<String>.Continuation
     private let ending: Ending
+    /// The task that reads and writes the socket; it ends when the connection is over.
+    private let running: Task<Void, Never>
 
     /// Lines read and not yet taken, at most.
     static let unread = 4096
 
     private init(greeting: AgentNotice, greetingText: String, lines: BoundedLines<AgentLine>, texts: BoundedLines<String>,
-                 outgoing: AsyncStream<String>.Continuation, ending: Ending) {
+                 outgoing: AsyncStream<String>.Continuation, ending: Ending, running: Task<Void, Never>) {
         self.greeting = greeting
         self.greetingText = greetingText
         self.lines = lines
         self.texts = texts
         self.outgoing = outgoing
         self.ending = ending
+        self.running = running
     }
 
     /// Why the connection ended, once it has.
@@ -41,8 +44,25 @@ public final class AgentConnection: Sendable {
     /// Sends a request (in order with every earlier one).
     public func send(_ request: AgentRequest) { outgoing.yield(request.line) }
 
-    /// Closes the connection; the engine goes on.
-    public func close() { outgoing.finish() }
+    /// Closes the connection; the engine goes on. Every request sent before reaches the
+    /// engine: the connection's sending side is closed after the last of them, and the
+    /// socket is kept (what the engine says meanwhile is dropped) until the engine, having
+    /// read them all, closes it too, or ``handOverTimeout`` passes. ``lines`` and ``texts``
+    /// end with what was read before.
+    public func close() {
+        outgoing.finish()
+        lines.finish()
+        texts.finish()
+    }
+
+    /// Returns once the connection is over (after ``close()``: once the engine has every
+    /// request sent, or ``handOverTimeout`` passed).
+    public func closed() async { await running.value }
+
+    /// How long a closed connection waits for the engine to take what was sent. A view
+    /// whose terminal hung up mid-`u` goes once its last slice is in the engine; an engine
+    /// that reads nothing more does not hold it longer than this.
+    public static let handOverTimeout: Duration = .seconds(15)
 
     /// How long a connected engine may take to greet.
     public static let greetingTimeout: Duration = .seconds(20)
@@ -74,15 +94,19 @@ public final class AgentConnection: Sendable {
         let (greetings, greeted) = AsyncStream.makeStream(of: Result<(AgentNotice, String), AgentError>.self)
         let ending = Ending()
         outgoing.yield(hello.line)
-        Task {
+        let running = Task {
             let reason: String
             do {
                 try await channel.executeThenClose { inbound, outbound in
-                    try await withThrowingTaskGroup(of: Void.self) { group in
+                    try await withThrowingTaskGroup(of: Bool.self) { group in
                         group.addTask {
                             for await line in outStream { try await outbound.write(ByteBuffer(string: line)) }
-                            // Closed by the client: its last requests reach the socket first.
+                            // Closed by the client: its last requests reach the socket first,
+                            // then the engine reads the end of them and closes its side.
                             try await channel.channel.writeAndFlush(ByteBuffer())
+                            // (An engine that closed first has nothing more to read.)
+                            try? await channel.channel.close(mode: .output)
+                            return false
                         }
                         group.addTask {
                             var greetingSeen = false
@@ -93,16 +117,27 @@ public final class AgentConnection: Sendable {
                                     greetingSeen = true
                                     guard case .notice(let notice) = line else {
                                         greeted.yield(.failure(.protocolViolation("the engine did not greet")))
-                                        return
+                                        return true
                                     }
                                     greeted.yield(Self.check(notice, hello: hello).map { ($0, text) })
                                     greeted.finish()
                                     continue
                                 }
+                                // Dropped once closed (the sequences are finished): read on
+                                // only to see the engine close.
                                 if raw { await incomingText.send(text) } else { await incoming.send(line) }
                             }
+                            return true
                         }
-                        _ = try await group.next()
+                        // The engine's side ending ends the connection. This side's closing
+                        // does once the engine has read what was sent, or after a while.
+                        if try await group.next() == false {
+                            group.addTask {
+                                try await Task.sleep(for: handOverTimeout)
+                                return true
+                            }
+                            _ = try await group.next()
+                        }
                         group.cancelAll()
                     }
                 }
@@ -132,7 +167,8 @@ public final class AgentConnection: Sendable {
         switch first {
         case .success(let (notice, text)):
             return AgentConnection(
-                greeting: notice, greetingText: text, lines: incoming, texts: incomingText, outgoing: outgoing, ending: ending)
+                greeting: notice, greetingText: text, lines: incoming, texts: incomingText, outgoing: outgoing, ending: ending,
+                running: running)
         case .failure(let error):
             outgoing.finish()
             throw error

@@ -36,4 +36,34 @@ import Testing
             }
         }
     }
+
+    @Test("the terminal hangs up while a u of 30,000 files is still being checked: the view hands the rest to the background engine and goes; the next view counts every file")
+    func hangUpMidU() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let count = 30_000
+                let files = try makeFiles((0..<count).map { (String(format: "h-%05d.txt", $0), 3) })
+                defer { try? FileManager.default.removeItem(atPath: files) }
+                let first = try await TUIRun.start(server: server, files: files, home: home.home, environment: home.environment)
+                try await first.tmux.wait(for: "h-00000.txt")
+                let view = try await first.pid()
+                try await first.tmux.send("p")
+                try await first.tmux.wait(for: "paused: no new upload starts")
+                try await first.tmux.send("a")
+                try await first.tmux.wait(for: "\(count) marked")
+                try await first.tmux.send("u")
+                // The first slice is on screen: the rest is still being checked (a slice of
+                // 4,096 a turn), and the terminal goes away now.
+                let screen = try await first.tmux.wait(for: "the first slice queued") { $0.contains("queued ") }
+                await first.tmux.kill()
+                let said = screen.firstMatch(of: /queued (\d+) items/).flatMap { Int($0.1) } ?? count
+                #expect(said < count, "the hang-up came once the u was over: \(screen)")
+                // The view goes once the engine has what it sent, not later than its hand-over timeout.
+                #expect(await waitUntil(timeout: 30) { kill(view, 0) != 0 }, "the view is still running")
+                try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
+                    try await second.tmux.wait(for: "0/\(count) done", timeout: 60)
+                }
+            }
+        }
+    }
 }

@@ -256,6 +256,25 @@ struct EventLoopTests {
         #expect(rig.link.commands.filter { if case .add = $0 { true } else { false } }.count < 4)
     }
 
+    @Test("a hang-up while a u is still being checked hands the rest of it to the engine before the loop ends: every file, in order, once")
+    func hangUpHandsOverTheRestOfAU() throws {
+        let rig = try Rig(slices: (first: 4, rest: 16))
+        // Four slices; the hang-up comes after the first, with three still unchecked.
+        let count = rig.firstSlice + 2 * rig.slice + 10
+        let names = (0..<count).map { String(format: "f-%05d.bin", $0) }
+        for name in names { try TestFiles.write(Data([1]), to: rig.directory + "/" + name) }
+        rig.loop.start()
+        rig.run()
+        rig.screen.push(.character("a"), .character("u"))
+        rig.run(2)
+        #expect(rig.link.commands.compactMap(\.addedPaths).count == 1)
+        rig.screen.push(.signal(.hangup))
+        #expect(rig.run() == .signal(.hangup))
+        let handed = rig.link.commands.compactMap(\.addedPaths)
+        #expect(handed.flatMap { $0 } == (["a.bin", "b.bin"] + names).map { rig.directory + "/" + $0 })
+        #expect(handed.count == 4, "slice by slice, as they would have gone")
+    }
+
     @Test("a file named three ways: itself and a symlink to it are one upload, said once, not failed; a hard link is an upload of its own, as the engine's job is")
     func sameFileOnce() throws {
         let rig = try Rig()

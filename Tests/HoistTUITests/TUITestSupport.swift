@@ -96,5 +96,5 @@ final class ScriptedLink: EngineLink {
     func fetchURL(job: JobID, remoteID: String) { state.withLock { $0.urlRequests.append(remoteID) } }
     func preflight(_ paths: [String]) -> [EngineError?] { state.withLock { state in paths.map { state.problems[$0] } } }
     func drain() -> [Input] { state.withLock { state in defer { state.inbox = [] }; return state.inbox } }
-    func finish() {}
+    func finish() async {}
 }

@@ -215,14 +215,15 @@ final class AgentLink: EngineLink {
 
     func drain() -> [Input] { inbox.take() }
 
-    func finish() {
+    func finish() async {
         commands.finish()
-        // Let the commands sent last (a cancel before quitting) reach the socket first.
-        let tasks = tasks, state = state
-        Task {
-            await tasks[0].value
-            tasks[1].cancel()
-            state.value.withLock { $0.connection }?.close()
-        }
+        // The commands sent last (a cancel before quitting, the slices of a `u` a hang-up
+        // cut short) reach the engine first: the connection is closed after them, and the
+        // view waits until the engine has read them (or the connection's hand-over timeout).
+        await tasks[0].value
+        tasks[1].cancel()
+        let connection = state.value.withLock { $0.connection }
+        connection?.close()
+        await connection?.closed()
     }
 }

@@ -156,7 +156,8 @@ final class EngineBridge: EngineLink {
 
     func drain() -> [Input] { inbox.take() }
 
-    func finish() {
+    func finish() async {
+        // In this process: every add is journaled as it is sent, and the engine runs on.
         commands.finish()
         adds.finish()
     }

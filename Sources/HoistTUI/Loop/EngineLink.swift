@@ -14,6 +14,7 @@ protocol EngineLink: AnyObject, Sendable {
     func preflight(_ paths: [String]) -> [EngineError?]
     /// Everything that arrived since the last call, in order; engine events in batches.
     func drain() -> [Input]
-    /// Stops forwarding commands (those sent still run).
-    func finish()
+    /// Stops forwarding commands (those sent still run); returns once the engine has every
+    /// command sent.
+    func finish() async
 }

@@ -79,6 +79,10 @@ final class EventLoop {
         case .signal(.interrupt):
             receive(.action(.interrupt))
         case .signal(let signal):
+            // A hang-up (or a kill) mid-`u`: the rest of its paths are checked and handed to
+            // the engine before the view goes, as the user asked. Only this view held them;
+            // the engine journals each slice as it comes.
+            while !unchecked.isEmpty { checkSlice() }
             return .signal(signal)
         case .resize:
             receive(.resized(screen.size))

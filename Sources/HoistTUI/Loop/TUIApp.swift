@@ -39,7 +39,7 @@ public enum TUIApp {
             thread.name = "hoist-tui"
             thread.start()
         }
-        bridge.finish()
+        await bridge.finish()
         return exit
     }
 }
