@@ -186,6 +186,28 @@ struct StorageURLTests {
         }
     }
 
+    @Test("cancel cuts off a PUT paused mid-body at once: it is answered, and its temporary file gone, with no byte more from its client", .diskBlobsOnly)
+    func cancelDuringPausedPut() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let rest = AsyncStream<Void>.makeStream()
+            defer { rest.continuation.finish() }
+            let answered = Answered()
+            let (_, id, putTask) = try await Self.heldPut(ts, rest: rest.stream, answered: answered)
+            #expect(try await lf.cancel(id).string("status") == "CANCELLED")
+            // The body stays paused: the answer comes now, not at the body timeout (60 s).
+            #expect(await waitUntil(timeout: 10) { answered.isSet }, "the paused PUT was not cut off")
+            #expect(await waitUntil(timeout: 10) { ts.openTemporaryBodies() == [] }, "its temporary file is still open")
+            rest.continuation.finish()
+            // Answered 409 (a client still writing may see the connection close instead).
+            if let put = try? await putTask.value {
+                #expect(put.status == 409 && put.errorCode == "not_pending", "\(put.text)")
+            }
+            #expect(try await lf.metadata(id).string("status") == "CANCELLED")
+            #expect(try await ts.storedBlobCount() == 0)
+        }
+    }
+
     @Test("cancel cuts off a streaming PUT at its next chunk, also after another PUT to the same session began and ended meanwhile", .diskBlobsOnly)
     func cancelDuringPutAfterAnotherPut() async throws {
         try await TestServer.with { ts in

@@ -31,36 +31,67 @@ struct ServerState: Sendable {
 
 }
 
-/// PUTs in progress, so that cancelling a session cuts off a body still streaming to it.
+/// PUTs in progress, so that cancelling a session cuts off a body still streaming to it,
+/// one waiting for bytes that may never come among them.
 final class InflightUploads: Sendable {
-    /// The PUTs streaming to each session, and whether the session was cancelled meanwhile.
-    /// Counted, not one flag per session: a second PUT to the same session that began and
-    /// ended while the first streamed took the first's flag with it, and the cancel then
-    /// found nothing to cut off.
+    /// The PUTs reading their bodies for each session (how to cut each off), and whether the
+    /// session was cancelled meanwhile. One entry a PUT, not one flag per session: a second
+    /// PUT to the same session that began and ended while the first streamed took the
+    /// first's flag with it, and the cancel then found nothing to cut off.
     private struct Streaming {
-        var count = 0
+        var cutters: [Int: @Sendable () -> Void] = [:]
         var cancelled = false
     }
 
-    private let sessions = Mutex<[String: Streaming]>([:])
+    private struct State {
+        var sessions: [String: Streaming] = [:]
+        var next = 0
+    }
 
-    /// Registers a PUT for `sessionId`; every one is tracked until its ``end(_:)``.
-    func begin(_ sessionId: String) { sessions.withLock { $0[sessionId, default: Streaming()].count += 1 } }
+    private let state = Mutex(State())
 
-    func end(_ sessionId: String) {
-        sessions.withLock { sessions in
-            guard var streaming = sessions[sessionId] else { return }
-            streaming.count -= 1
-            sessions[sessionId] = streaming.count > 0 ? streaming : nil
+    /// Runs `put` (a PUT's reading and storing of its body) as a PUT streaming to
+    /// `sessionId`, until it calls the `doneReading` it is given. A cancel of the session
+    /// meanwhile flags it (``isCancelled(_:)``) and cancels its task: a body read that waits
+    /// for bytes ends at once instead of at the client's next bytes or the body timeout.
+    /// `doneReading` says whether the session was cancelled; after it, nothing cancels the
+    /// task, whose commit runs to its end (the store refuses a cancelled session's bytes).
+    func streaming<T: Sendable>(_ sessionId: String,
+                                _ put: @escaping @Sendable (_ doneReading: @escaping @Sendable () -> Bool) async throws -> T) async throws -> T {
+        let (token, task) = state.withLock { state -> (Int, Task<T, any Error>) in
+            state.next += 1
+            let token = state.next
+            let doneReading: @Sendable () -> Bool = { [self] in
+                self.state.withLock { state in
+                    state.sessions[sessionId]?.cutters[token] = nil
+                    return state.sessions[sessionId]?.cancelled ?? false
+                }
+            }
+            // Made under the lock: it cannot say it is done reading before it is registered.
+            let task = Task { try await put(doneReading) }
+            state.sessions[sessionId, default: Streaming()].cutters[token] = { task.cancel() }
+            return (token, task)
         }
+        defer {
+            state.withLock { state in
+                state.sessions[sessionId]?.cutters[token] = nil
+                if state.sessions[sessionId]?.cutters.isEmpty == true { state.sessions[sessionId] = nil }
+            }
+        }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
-    /// Flags the session's PUTs, every one streaming now.
+    /// Flags the session's PUTs, every one streaming now, and cuts each off.
     func cancel(_ sessionId: String) {
-        sessions.withLock { if $0[sessionId] != nil { $0[sessionId]?.cancelled = true } }
+        let cutters = state.withLock { state -> [@Sendable () -> Void] in
+            guard state.sessions[sessionId] != nil else { return [] }
+            state.sessions[sessionId]?.cancelled = true
+            return state.sessions[sessionId].map { Array($0.cutters.values) } ?? []
+        }
+        for cut in cutters { cut() }
     }
 
-    func isCancelled(_ sessionId: String) -> Bool { sessions.withLock { $0[sessionId]?.cancelled ?? false } }
+    func isCancelled(_ sessionId: String) -> Bool { state.withLock { $0.sessions[sessionId]?.cancelled ?? false } }
 }
 
 /// The base URL the server hands out in signed and final URLs.

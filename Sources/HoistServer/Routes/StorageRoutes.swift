@@ -51,12 +51,28 @@ struct StorageRoutes: Sendable {
             throw APIError.preconditionFailed()
         }
         let limit = session.sizeBytes ?? Self.unsizedLimit(state.config) ?? Int64.max
+        // Tracked as streaming to the session while it reads and stores: a cancel cuts it off.
+        let stored = try await state.inflight.streaming(session.id) { doneReading in
+            try await receive(request, session: session, disk: disk, limit: limit, doneReading: doneReading)
+        }
+        await state.blobs.delete([stored.replaced])
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(stored.md5)\""
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// Reads a PUT's body into a sink and stores it as the session's object once it is
+    /// whole: its MD5, and the blob it replaced (to delete). A cancel of the session while
+    /// it reads ends it with 409 `not_pending`, its bytes discarded; `doneReading` (see
+    /// ``InflightUploads/streaming(_:_:)``) ends that.
+    private func receive(_ request: Request, session: SessionRecord, disk: DiskBlobStore, limit: Int64,
+                         doneReading: () -> Bool) async throws -> (md5: String, replaced: String?)
+    {
         let sink = try BodySink(disk: disk, smallLimit: state.store.smallBodyLimit,
                                 declaredLength: request.headers[.contentLength].flatMap { Int64($0) }, budget: state.heldBodies)
-        state.inflight.begin(session.id)
         // The sink's reservation covers the kept bytes until their commit is done, not
         // only until the sink's last use.
-        defer { withExtendedLifetime(sink) {}; state.inflight.end(session.id) }
+        defer { withExtendedLifetime(sink) {} }
         do {
             for try await buffer in request.body {
                 if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
@@ -64,9 +80,12 @@ struct StorageRoutes: Sendable {
                 guard sink.count + Int64(buffer.readableBytes) <= limit else { throw APIError.bodyTooLarge(limit: limit) }
                 try sink.write(buffer)
             }
-            if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
+            // A cancel also ends a read that waited for bytes: the body looks whole, or the
+            // read throws, and the flag says why.
+            if doneReading() { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
         } catch {
             sink.abort()
+            if doneReading() { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
             // The watchdog fails a body that stopped arriving; its client may still read a 408.
             if error is RequestTimeout { throw APIError.requestTimeout() }
             throw error
@@ -76,20 +95,16 @@ struct StorageRoutes: Sendable {
             blobId: blobId, size: sink.count, md5: md5,
             contentType: contentType(request, session: session),
             cacheControl: request.headers[.cacheControl], expiresHeader: request.headers[.expires], bytes: bytes)
-        let replaced: String?
         do {
-            replaced = try await state.store.storeUpload(
+            let replaced = try await state.store.storeUpload(
                 sessionId: session.id, body: body, requireAbsent: state.config.purposes.requiresFreeName(session) || Self.onlyIfAbsent(request.headers),
                 acceptingExpired: false,
                 keepingNewer: false, now: state.now())
+            return (md5, replaced)
         } catch {
             disk.delete(body.blobId)
             throw error
         }
-        await state.blobs.delete([replaced])
-        var headers = HTTPFields()
-        headers[.eTag] = "\"\(md5)\""
-        return Response(status: .ok, headers: headers)
     }
 
     /// `If-None-Match: *` on a PUT (S3's conditional write, RFC 9110 §13.1.2): store only
