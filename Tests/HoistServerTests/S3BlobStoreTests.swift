@@ -72,6 +72,30 @@ import Testing
         }
     }
 
+    @Test("a bucket deleted under the server: complete, finalize and a Luw final URL answer 500 (its misconfiguration), never that no bytes were uploaded")
+    func bucketGoneIsAnError() async throws {
+        try await Self.withS3Server { ts, bucket in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data("stored, then the bucket went".utf8)
+            let created = try await lf.create(filename: "gone.txt", sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: body).status == 200)
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "gone.png")
+            let final = try #require(answer.string("final_url"))
+            let png = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 7, count: 100)
+            #expect(try await luw.put(try #require(answer.string("signed_url")), body: png, contentType: "image/png").status == 200)
+            try await MotoS3.deleteBucket(bucket)
+            let done = try await lf.complete(id, md5: MD5Hex.of(body))
+            #expect(done.status == 500, "\(done.text)")
+            #expect(try await lf.metadata(id).string("status") == "PENDING", "nothing was decided")
+            let finalized = try await luw.finalize(final)
+            #expect(finalized.status == 500, "\(finalized.text)")
+            let fetched = try await TestHTTP.send(.GET, final, followingRedirects: false)
+            #expect(fetched.status == 500, "\(fetched.status) \(fetched.text)")
+        }
+    }
+
     @Test("concurrent completes of one session: all 200, the body stored and the session completed once (a knowledge upload too, whose name must be free)",
           arguments: ["meeting_transcript", "knowledge_user"])
     func concurrentCompletesStoreOnce(purpose: String) async throws {
@@ -128,6 +152,28 @@ import Testing
 
                 let done = try await lf.complete(id, md5: MD5Hex.of(body))
                 #expect(done.status == 200 && done.string("md5") == MD5Hex.of(body), "\(done.text)")
+            }
+        }
+    }
+
+    @Test("a bucket that refuses connections: complete is 503 unavailable after the connect timeout's retries (10 s), not held for 30, and the session stays PENDING")
+    func refusedStoreIs503Soon() async throws {
+        let blobs = try await TestS3Blobs.make("refused", prefix: "hoist")
+        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
+            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
+                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                let body = Data(repeating: 0x44, count: 300)
+                let created = try await lf.create(sizeBytes: body.count)
+                let id = try #require(created.string("id"))
+                #expect(try await lf.put(created, body: body).status == 200)
+                // The store's address now refuses every connection.
+                try await proxy.stop()
+                let started = ContinuousClock.now
+                let refused = try await lf.complete(id, md5: MD5Hex.of(body))
+                let took = ContinuousClock.now - started
+                #expect(refused.status == 503 && refused.errorCode == "unavailable" && refused.header("Retry-After") == "5", "\(refused.text)")
+                #expect(took < .seconds(20), "answered after \(took)")
+                #expect(try await lf.metadata(id).string("status") == "PENDING")
             }
         }
     }

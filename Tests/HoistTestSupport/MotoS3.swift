@@ -74,6 +74,13 @@ public enum MotoS3 {
         _ = try await send(.DELETE, "/\(bucket)/\(encode(key))")
     }
 
+    /// Deletes every object of `bucket`, then the bucket (as an operator's mistake would).
+    public static func deleteBucket(_ bucket: String) async throws {
+        for key in try await keys(bucket: bucket) { try await delete(bucket: bucket, key: key) }
+        let answer = try await send(.DELETE, "/\(bucket)")
+        guard answer.status == 204 else { throw MotoError(message: "DELETE of bucket \(bucket): \(answer.status) \(answer.text)") }
+    }
+
     /// Aborts an upload behind hoist's back (as a lifecycle rule would).
     public static func abort(bucket: String, key: String, uploadID: String) async throws {
         _ = try await send(.DELETE, "/\(bucket)/\(encode(key))?uploadId=\(uploadID)")

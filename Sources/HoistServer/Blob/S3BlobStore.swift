@@ -43,7 +43,10 @@ struct S3BlobStore: Sendable {
         // answer (20 s) made every request behind the eighth wait 10 s for a connection and
         // fail, well before the 30 s a request may take.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
-        configuration.timeout.connect = .seconds(30)
+        // A refused or unreachable store is retried (async-http-client's backoff) for this
+        // long before the request fails with 503: 30 s held every request of a store that
+        // was down for all of that. Ten seconds is the AWS Java SDK's connect timeout.
+        configuration.timeout.connect = .seconds(10)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -106,10 +109,16 @@ struct S3BlobStore: Sendable {
         var encrypted = false
     }
 
-    /// HEAD `key`: nil when there is no such object.
+    /// HEAD `key`: nil when there is no such object. A bucket that is not there is an error
+    /// (this server's misconfiguration, logged), never "no bytes were uploaded".
     func head(_ key: String) async throws -> Head? {
         let answer = try await send("HEAD", key: key)
-        if answer.status == 404 { return nil }
+        if answer.status == 404 {
+            // A HEAD's 404 has no body to say whether the key or the bucket is missing: the
+            // bucket is asked (a request more, only where there is nothing to find anyway).
+            if try await send("HEAD", key: nil).status == 404 { throw BlobStoreError("HEAD of \(key): no such bucket \(location.bucket)") }
+            return nil
+        }
         guard (200..<300).contains(answer.status) else { throw BlobStoreError("HEAD of \(key) answered \(answer.status)") }
         let headers = answer.headers
         guard let size = headers.first(name: "content-length").flatMap(Int64.init) else {
@@ -192,10 +201,11 @@ struct S3BlobStore: Sendable {
         return .copied
     }
 
-    private func send(_ method: String, key: String, headers extra: [(String, String)] = [], timeout: TimeAmount = .seconds(30),
+    /// Sends a signed request for `key` (nil: the bucket itself).
+    private func send(_ method: String, key: String?, headers extra: [(String, String)] = [], timeout: TimeAmount = .seconds(30),
                       via chosen: HTTPClient? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
         let client = chosen ?? client
-        let unsigned = location.request(method, key: AWSPercentEncoding.encode(key, keepingSlashes: true),
+        let unsigned = location.request(method, key: key.map { AWSPercentEncoding.encode($0, keepingSlashes: true) },
                                         headers: extra.map { SigV4Header($0.0, $0.1) }, payload: .empty)
         let signed = location.signer(credentials).sign(unsigned, date: Date())
         var request = HTTPClientRequest(url: signed.url)
