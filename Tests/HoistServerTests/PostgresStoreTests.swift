@@ -210,7 +210,7 @@ import Testing
         #expect(servers.count == 4)
         for server in servers { try await server.shutdown() }
         let psql = Psql(url: database.url)
-        #expect(try await psql.value("SELECT string_agg(name, ',' ORDER BY name) FROM hoist_migrations") == "v1,v2-swept")
+        #expect(try await psql.value("SELECT string_agg(name, ',' ORDER BY name) FROM hoist_migrations") == "v1,v2-swept,v4-sealed-copies")
         #expect(try await psql.value("SELECT count(*) FROM settings WHERE name = 'signingSecret'") == "1")
     }
 

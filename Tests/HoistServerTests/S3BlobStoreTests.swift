@@ -350,6 +350,37 @@ import Testing
         }
     }
 
+    @Test("a sealed copy whose finalize never committed (its instance killed between the copy and the commit) is deleted by the sweep once its grace is over; the copy a finalize recorded stays and is served")
+    func anAbandonedSealedCopyIsSwept() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withS3Server(clock: clock) { ts, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            let answer = try await luw.upload(filename: "kept.png")
+            let final = try #require(answer.string("final_url"))
+            let png = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 9, count: 300)
+            #expect(try await luw.put(try #require(answer.string("signed_url")), body: png, contentType: "image/png").status == 200)
+            #expect(try await luw.finalize(final).status == 200)
+            let sealed = try #require(try await ts.server.state.store.object(at: "luwai/100/kept.png")).blobId
+            // What a finalize killed after its copy leaves: the copy, noted before it was
+            // made, and no object that records it.
+            let orphan = "hoist/objects/upl_killedmidway.abandoned0001"
+            try await ts.server.state.store.noteSealedCopy(orphan, now: clock.now())
+            try await MotoS3.put(bucket: bucket, key: orphan, body: png)
+            // Within the grace its finalize might still be on its way: left alone.
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: orphan) == png)
+            clock.advance(by: SweepOutcome.copyGrace + 1)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: orphan) == nil, "the abandoned copy stayed")
+            #expect(try await MotoS3.object(bucket: bucket, key: sealed) == png, "the recorded copy went")
+            let fetched = try await TestHTTP.send(.GET, final)
+            #expect(fetched.status == 200 && fetched.body == png)
+            // Forgotten once deleted: nothing is left for a later sweep.
+            clock.advance(by: SweepOutcome.copyGrace + 1)
+            #expect(try await ts.server.state.store.sweep(now: clock.now()).abandonedCopies.isEmpty)
+        }
+    }
+
     @Test("a discard whose DELETE failed keeps its mark (no upload, the key not free); past the grace its complete's DELETE has, the sweep deletes both, and the session then takes a new PUT")
     func aDiscardTheBucketKeptIsSwept() async throws {
         let clock = ManualClock(start: Date())

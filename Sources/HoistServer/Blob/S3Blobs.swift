@@ -144,7 +144,11 @@ struct S3Blobs: BlobStore {
                     throw APIError.notFound()
                 }
                 let sealed = s3.newSealedKey(forSession: session.id)
+                // On record before it exists: an instance killed between the copy and its
+                // commit leaves a copy the sweeper finds, not one nothing names.
+                try await store.noteSealedCopy(sealed, now: now)
                 guard try await s3.copy(object.blobId, to: sealed, etag: object.md5, size: object.size) == .copied else {
+                    try? await store.forgetSealedCopies([sealed])
                     // The key holds other bytes than the record's, or none.
                     if session.status == .completed {
                         // Finalized by a server without sealing, and replayed since: it keeps
@@ -176,9 +180,11 @@ struct S3Blobs: BlobStore {
                 switch outcome {
                 case .finalized(let fresh):
                     await delete([object.blobId])
+                    // Recorded now (the sweep also forgets a noted copy an object records).
+                    try? await store.forgetSealedCopies([sealed])
                     return fresh
                 case .blobChanged:
-                    await delete([sealed])
+                    if await deleteOne(sealed) { try? await store.forgetSealedCopies([sealed]) }
                 }
             }
             // The name's bytes changed under every try: someone is PUTting to it now.
@@ -193,9 +199,10 @@ struct S3Blobs: BlobStore {
         do {
             if try await store.object(at: key)?.blobId == copy { return }
         } catch {
+            // Left noted: the sweep deletes it once it is surely nobody's.
             return
         }
-        await delete([copy])
+        if await deleteOne(copy) { try? await store.forgetSealedCopies([copy]) }
     }
 
     /// The CDN shape stays; the bytes come from the bucket by a short presigned GET, inline

@@ -234,6 +234,11 @@ public final class UploadServer: Sendable {
         for mark in outcome.discarded where await state.blobs.clearDiscard(mark) {
             try await state.store.dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
         }
+        // Copies whose finalize never committed: forgotten once deleted (a DELETE that
+        // failed leaves its copy noted for the next sweep).
+        var deleted: [String] = []
+        for copy in outcome.abandonedCopies where await state.blobs.deleteOne(copy) { deleted.append(copy) }
+        try await state.store.forgetSealedCopies(deleted)
     }
 
     /// The S3 blob store `config` names, with its credentials; nil for the disk.

@@ -86,6 +86,11 @@ protocol MetadataStore: Sendable {
     /// delete. With several instances on one store, one sweep runs at a time and the others
     /// return an empty outcome.
     func sweep(now: Date) async throws -> SweepOutcome
+    /// Notes a sealed copy (a Luw finalize's, in an S3 bucket) before it is made, so that one
+    /// whose finalize never commits is found by the sweep (``SweepOutcome/abandonedCopies``).
+    func noteSealedCopy(_ blobId: String, now: Date) async throws
+    /// Forgets noted copies: recorded by their finalize, or deleted.
+    func forgetSealedCopies(_ blobIds: [String]) async throws
     /// Marks ended sessions whose keys the blob store has dealt with, so that no sweep
     /// reports them again (``SweepOutcome/endedSessions``).
     func markSwept(_ ids: [String]) async throws

@@ -122,7 +122,8 @@ extension SQLiteStore {
                 SELECT * FROM objects WHERE deleteAt <= ? AND sessionId IN (\(pendingLightfield))
                 ORDER BY deleteAt LIMIT \(SweepOutcome.endedPerSweep)
                 """, arguments: [now.addingTimeInterval(-SweepOutcome.discardGrace).millis])
-            return SweepOutcome(blobs: blobs, endedSessions: ended, discarded: marks)
+            let copies = try Self.abandonedCopies(db, before: now.addingTimeInterval(-SweepOutcome.copyGrace))
+            return SweepOutcome(blobs: blobs, endedSessions: ended, discarded: marks, abandonedCopies: copies)
         }
     }
 
@@ -150,6 +151,15 @@ struct SweepOutcome: Sendable {
     /// (its DELETE refused, or its instance killed in between). The sweeper deletes the
     /// bytes only if the key still holds them, then drops the mark.
     var discarded: [ObjectRecord] = []
+
+    /// Sealed copies noted longer than ``copyGrace`` ago that no object records: the
+    /// finalize that made each never committed (its instance killed between the copy and
+    /// the commit). The sweeper deletes each, then forgets it.
+    var abandonedCopies: [String] = []
+
+    /// How long a noted copy is left to the finalize that made it: far longer than a copy
+    /// and its commit may take (30 s, plus a second for every 20 MB: 5 GiB in under 5 minutes).
+    static let copyGrace: TimeInterval = 3600
 
     /// How long a discard mark is left to the complete that made it: longer than its DELETE
     /// may take (30 s), so that the sweeper never drops a mark while that DELETE is on its

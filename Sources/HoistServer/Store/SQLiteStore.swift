@@ -97,6 +97,7 @@ struct SQLiteStore: MetadataStore {
             try db.execute(sql: "CREATE INDEX sessions_unswept_by_expiry ON sessions (expiresAt) WHERE blobSwept = 0")
         }
         Self.registerSmallBodies(&migrator)
+        Self.registerSealedCopies(&migrator)
         return migrator
     }
 

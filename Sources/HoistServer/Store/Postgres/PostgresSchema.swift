@@ -42,6 +42,10 @@ enum PostgresSchema {
             "ALTER TABLE sessions ADD COLUMN blob_swept BOOLEAN NOT NULL DEFAULT false",
             "CREATE INDEX sessions_unswept_by_expiry ON sessions (expires_at) WHERE NOT blob_swept",
         ]),
+        // (v3 is SQLite's alone: bodies kept in the database.)
+        ("v4-sealed-copies", [
+            "CREATE TABLE sealed_copies (blob_id TEXT PRIMARY KEY, made_at BIGINT NOT NULL)",
+        ]),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -130,7 +130,30 @@ extension PostgresStore {
                   OR (status = 'COMPLETED' AND dialect = 'luw'))
                 ORDER BY expires_at LIMIT \(Int64(SweepOutcome.endedPerSweep))
                 """, logger: logger, { try $0.decode(String.self) })
-            return SweepOutcome(blobs: gone.map(\.0), endedSessions: ended, discarded: marks)
+            let before = now.addingTimeInterval(-SweepOutcome.copyGrace).millis
+            try await connection.query("""
+                DELETE FROM sealed_copies WHERE made_at <= \(before) AND blob_id IN (SELECT blob_id FROM objects)
+                """, logger: logger)
+            let copies = try await connection.records("""
+                SELECT blob_id FROM sealed_copies WHERE made_at <= \(before) ORDER BY made_at LIMIT \(Int64(SweepOutcome.endedPerSweep))
+                """, logger: logger, { try $0.decode(String.self) })
+            return SweepOutcome(blobs: gone.map(\.0), endedSessions: ended, discarded: marks, abandonedCopies: copies)
+        }
+    }
+
+    func noteSealedCopy(_ blobId: String, now: Date) async throws {
+        _ = try await transaction { connection in
+            try await connection.query("""
+                INSERT INTO sealed_copies (blob_id, made_at) VALUES (\(blobId), \(now.millis))
+                ON CONFLICT (blob_id) DO UPDATE SET made_at = EXCLUDED.made_at
+                """, logger: logger)
+        }
+    }
+
+    func forgetSealedCopies(_ blobIds: [String]) async throws {
+        guard !blobIds.isEmpty else { return }
+        _ = try await transaction { connection in
+            try await connection.query("DELETE FROM sealed_copies WHERE blob_id = ANY(\(blobIds))", logger: logger)
         }
     }
 
