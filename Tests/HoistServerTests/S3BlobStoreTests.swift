@@ -158,23 +158,20 @@ import Testing
 
     @Test("a bucket that refuses connections: complete is 503 unavailable after the connect timeout's retries (10 s), not held for 30, and the session stays PENDING")
     func refusedStoreIs503Soon() async throws {
-        let blobs = try await TestS3Blobs.make("refused", prefix: "hoist")
-        try await FaultProxy.with(upstream: try await MotoS3.endpoint()) { proxy in
-            try await TestServer.with(configure: { blobs.apply(to: &$0, endpoint: proxy.baseURL) }) { ts in
-                let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-                let body = Data(repeating: 0x44, count: 300)
-                let created = try await lf.create(sizeBytes: body.count)
-                let id = try #require(created.string("id"))
-                #expect(try await lf.put(created, body: body).status == 200)
-                // The store's address now refuses every connection.
-                try await proxy.stop()
-                let started = ContinuousClock.now
-                let refused = try await lf.complete(id, md5: MD5Hex.of(body))
-                let took = ContinuousClock.now - started
-                #expect(refused.status == 503 && refused.errorCode == "unavailable" && refused.header("Retry-After") == "5", "\(refused.text)")
-                #expect(took < .seconds(20), "answered after \(took)")
-                #expect(try await lf.metadata(id).string("status") == "PENDING")
-            }
+        try await Self.withProxiedS3Server("refused") { ts, proxy, _ in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let body = Data(repeating: 0x44, count: 300)
+            let created = try await lf.create(sizeBytes: body.count)
+            let id = try #require(created.string("id"))
+            #expect(try await lf.put(created, body: body).status == 200)
+            // The store's address now refuses every connection.
+            try await proxy.stop()
+            let started = ContinuousClock.now
+            let refused = try await lf.complete(id, md5: MD5Hex.of(body))
+            let took = ContinuousClock.now - started
+            #expect(refused.status == 503 && refused.errorCode == "unavailable" && refused.header("Retry-After") == "5", "\(refused.text)")
+            #expect(took < .seconds(20), "answered after \(took)")
+            #expect(try await lf.metadata(id).string("status") == "PENDING")
         }
     }
 
