@@ -23,12 +23,14 @@ public final class AgentConnection: Sendable {
     private let ending: Ending
     /// The task that reads and writes the socket; it ends when the connection is over.
     private let running: Task<Void, Never>
+    /// The socket, closed outright once a closed connection's hand-over has taken too long.
+    private let socket: any Channel
 
     /// Lines read and not yet taken, at most.
     static let unread = 4096
 
     private init(greeting: AgentNotice, greetingText: String, lines: BoundedLines<AgentLine>, texts: BoundedLines<String>,
-                 outgoing: AsyncStream<String>.Continuation, ending: Ending, running: Task<Void, Never>) {
+                 outgoing: AsyncStream<String>.Continuation, ending: Ending, running: Task<Void, Never>, socket: any Channel) {
         self.greeting = greeting
         self.greetingText = greetingText
         self.lines = lines
@@ -36,6 +38,7 @@ public final class AgentConnection: Sendable {
         self.outgoing = outgoing
         self.ending = ending
         self.running = running
+        self.socket = socket
     }
 
     /// Why the connection ended, once it has.
@@ -53,6 +56,15 @@ public final class AgentConnection: Sendable {
         outgoing.finish()
         lines.finish()
         texts.finish()
+        // The whole hand-over is bounded, its writes too: an engine that reads nothing
+        // (hung, or stopped with SIGSTOP) fills the socket, and the last writes would wait
+        // for it for as long as it stays so. Closing a socket that is already closed does
+        // nothing.
+        let socket = socket
+        Task {
+            try? await Task.sleep(for: Self.handOverTimeout)
+            socket.close(promise: nil)
+        }
     }
 
     /// Returns once the connection is over (after ``close()``: once the engine has every
@@ -130,14 +142,9 @@ public final class AgentConnection: Sendable {
                             return true
                         }
                         // The engine's side ending ends the connection. This side's closing
-                        // does once the engine has read what was sent, or after a while.
-                        if try await group.next() == false {
-                            group.addTask {
-                                try await Task.sleep(for: handOverTimeout)
-                                return true
-                            }
-                            _ = try await group.next()
-                        }
+                        // does once the engine has read what was sent (or `close()`'s
+                        // bound closes the socket).
+                        if try await group.next() == false { _ = try await group.next() }
                         group.cancelAll()
                     }
                 }
@@ -168,7 +175,7 @@ public final class AgentConnection: Sendable {
         case .success(let (notice, text)):
             return AgentConnection(
                 greeting: notice, greetingText: text, lines: incoming, texts: incomingText, outgoing: outgoing, ending: ending,
-                running: running)
+                running: running, socket: channel.channel)
         case .failure(let error):
             outgoing.finish()
             throw error

@@ -268,11 +268,34 @@ public actor AgentHost {
         case .hello:
             break
         case .add where stopping:
-            // Never queued into an engine that is going: the client hears why (and no
-            // `added`), and the next engine takes its command.
-            send(error: "stopping", "the engine is stopping; nothing was queued: run the command again", to: id)
+            // Never queued into an engine that is going. An add in parts during a stop that
+            // keeps what is unfinished is kept as one waiting its turn is: its paths go to
+            // the journal, the next engine queues them, and the answer says so (a view whose
+            // `u` was still being handed over when `hoist stop` came lost the slices after
+            // it). Otherwise the client hears why (and no `added`), and runs it again.
+            if request.parts == true, keepsUnfinished, let paths = request.paths, !paths.isEmpty,
+               request.walk != nil || engine.journalWalk(paths, names: request.names) != nil {
+                answer([], tag: request.tag, more: false, cut: Self.keptForTheNextEngine, to: id)
+            } else {
+                // `--now` ends what the client journaled too.
+                if let walk = request.walk { engine.endWalk(UploadEngine.WalkRecord(journaled: walk)) }
+                send(error: "stopping", "the engine is stopping; nothing was queued: run the command again", to: id)
+            }
         case .add where request.parts == true:
-            addInParts(request, from: id)
+            if let walk = request.walk.map(UploadEngine.WalkRecord.init(journaled:)) {
+                // The client journaled it; gone, an engine took it over from the journal when
+                // it started (it was handed over while none ran): queued there, not again here.
+                // (A journal that cannot be read now is no sign it is gone: the add goes on.)
+                let gone: Bool
+                do { gone = try engine.paths(of: walk) == nil } catch { gone = false }
+                if gone {
+                    answer([], tag: request.tag, more: false, to: id)
+                    break
+                }
+                addInParts(request, from: id, journaled: walk)
+            } else {
+                addInParts(request, from: id)
+            }
         case .add:
             // Parts only to learn whether the walk reached its last path; the ids go in one answer.
             let parts = AddParts()
@@ -505,9 +528,11 @@ public actor AgentHost {
         guard !parts.hasWalkedAll else { return nil }
         if stoppedByClient.contains(ObjectIdentifier(parts)) { return "stopped at this command's request; the files not reached were not queued" }
         guard stopping else { return "a cancel of everything pending dropped this command's files not yet queued" }
-        return "the engine stopped before every file of this command was queued; "
-            + (keepsUnfinished ? "the next engine queues the rest" : "the rest were not queued")
+        return keepsUnfinished ? Self.keptForTheNextEngine : "the engine stopped before every file of this command was queued; the rest were not queued"
     }
+
+    /// The reason of an add a stop cut short (or that came during it), its files kept for the next engine.
+    static let keptForTheNextEngine = "the engine stopped before every file of this command was queued; the next engine queues the rest"
 
     /// Waits (at most 10 s) for every `add` to give its last answer: a walk the shutdown
     /// cut short says so before its client's connection ends, instead of the client

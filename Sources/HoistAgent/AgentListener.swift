@@ -116,7 +116,8 @@ public enum AgentListener {
                     // Mode 0600 already keeps other users out; root is kept out too.
                     guard peer.uid == uid else { throw AgentError.refusedPeer(uid: peer.uid) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: inboundLines))
                 }.flatMapErrorThrowing { error -> NIOAsyncChannel<ByteBuffer, ByteBuffer> in
                     // A refused peer is hung up on at once, not left waiting.
                     channel.close(promise: nil)
@@ -136,6 +137,13 @@ public enum AgentListener {
         /// A write failed: the client has gone, or stopped reading and the connection broke.
         case writeFailed
     }
+
+    /// Lines read ahead of the host. A write to a client that has gone fails, and NIO then
+    /// reads what is left on the socket before it closes it only if a read is pending: at
+    /// NIO's default of 10 lines held, a client that sent twelve lines and hung up lost the
+    /// last two (seen under load). A TUI slice is one line of up to about 400 KB; the TUI
+    /// journals its slices before it sends them, so this guards other clients' lines.
+    static let inboundLines = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(lowWatermark: 32, highWatermark: 64)
 
     private static func serve(_ client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, host: AgentHost) async {
         let (id, lines) = await host.open()

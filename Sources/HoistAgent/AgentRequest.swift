@@ -13,8 +13,10 @@ public enum AgentProtocol {
     /// 3: `hello` carries the settings the client's uploads need (`options`); an engine of
     /// 2 would ignore them and upload with its own. 4: `cancel` may say `mine` (answered,
     /// for a job another client asked for too, by `released`); an engine of 3 would ignore
-    /// it and cancel that client's upload.
-    public static let version = 4
+    /// it and cancel that client's upload. 5: an `add` may name its walk record (`walk`),
+    /// journaled by the client; an engine of 4 would journal the paths again, and the next
+    /// engine would queue them twice.
+    public static let version = 5
 }
 
 /// A line from a client to the engine.
@@ -59,9 +61,13 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     /// client asked for too goes on for that one; this client is answered `released` (a view's
     /// cancel, without it, cancels the job for everyone).
     public var mine: Bool?
+    /// `add` with `parts`: the journal's record of these paths, made by the client before it
+    /// sent them (the TUI's slices): the engine takes it over, and a slice that never reaches
+    /// the engine (a hang-up, a stop) waits in the journal for the next one.
+    public var walk: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case op, tag, version, destination, watch, options, paths, names, parts, backlog, bytes, job, value, now, mine
+        case op, tag, version, destination, watch, options, paths, names, parts, backlog, bytes, job, value, now, mine, walk
         case protocolVersion = "protocol"
     }
 

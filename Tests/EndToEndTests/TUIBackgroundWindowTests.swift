@@ -42,26 +42,72 @@ import Testing
         try await TestServer.with { server in
             try await BackgroundHome.with(server: server) { home in
                 let count = 30_000
-                let files = try makeFiles((0..<count).map { (String(format: "h-%05d.txt", $0), 3) })
-                defer { try? FileManager.default.removeItem(atPath: files) }
-                let first = try await TUIRun.start(server: server, files: files, home: home.home, environment: home.environment)
-                try await first.tmux.wait(for: "h-00000.txt")
-                let view = try await first.pid()
-                try await first.tmux.send("p")
-                try await first.tmux.wait(for: "paused: no new upload starts")
-                try await first.tmux.send("a")
-                try await first.tmux.wait(for: "\(count) marked")
-                try await first.tmux.send("u")
-                // The first slice is on screen: the rest is still being checked (a slice of
-                // 4,096 a turn), and the terminal goes away now.
-                let screen = try await first.tmux.wait(for: "the first slice queued") { $0.contains("queued ") }
-                await first.tmux.kill()
-                let said = screen.firstMatch(of: /queued (\d+) items/).flatMap { Int($0.1) } ?? count
-                #expect(said < count, "the hang-up came once the u was over: \(screen)")
-                // The view goes once the engine has what it sent, not later than its hand-over timeout.
-                #expect(await waitUntil(timeout: 30) { kill(view, 0) != 0 }, "the view is still running")
-                try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
-                    try await second.tmux.wait(for: "0/\(count) done", timeout: 60)
+                try await midU(home, server: server, count: count) { first, files, screen in
+                    let view = try await first.pid()
+                    await first.tmux.kill()
+                    let said = screen.firstMatch(of: /queued (\d+) items/).flatMap { Int($0.1) } ?? count
+                    #expect(said < count, "the hang-up came once the u was over: \(screen)")
+                    // The view goes once the engine has what it sent, not later than its hand-over bound.
+                    #expect(await waitUntil(timeout: 30) { kill(view, 0) != 0 }, "the view is still running")
+                    try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
+                        try await second.tmux.wait(for: "0/\(count) done", timeout: 60)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `count` files marked and `u` pressed with the engine paused, once the first slice is
+    /// on screen (the rest still being checked and handed over): what `body` does then, with
+    /// the screen seen.
+    private func midU(_ home: BackgroundHome, server: TestServer, count: Int,
+                      _ body: (TUIRun, _ files: String, _ screen: String) async throws -> Void) async throws {
+        let files = try makeFiles((0..<count).map { (String(format: "h-%05d.txt", $0), 3) })
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { first in
+            try await first.tmux.wait(for: "h-00000.txt")
+            try await first.tmux.send("p")
+            try await first.tmux.wait(for: "paused: no new upload starts")
+            try await first.tmux.send("a")
+            try await first.tmux.wait(for: "\(count) marked")
+            try await first.tmux.send("u")
+            let screen = try await first.tmux.wait(for: "the first slice queued") { $0.contains("queued ") }
+            try await body(first, files, screen)
+        }
+    }
+
+    @Test("hoist stop while a u of 30,000 files is still being handed over: the slices that come during the stop are kept for the next engine, which counts every file")
+    func stopMidU() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                let count = 30_000
+                try await midU(home, server: server, count: count) { first, files, _ in
+                    let stopped = try await home.run(["stop"])
+                    #expect(stopped.status == 0, "\(stopped.stderr)")
+                    try await first.tmux.wait(for: "the background engine stopped", timeout: 60)
+                    // The next engine (this view starts it) has every file: queued, or waiting its turn.
+                    try await TUIRun.with(server: server, files: files, home: home.home, environment: home.environment) { second in
+                        try await second.tmux.wait(for: "0/\(count) done", timeout: 60)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the terminal hangs up mid-u while the engine is frozen (SIGSTOP): the view still goes within its hand-over bound, not when the engine wakes")
+    func hangUpMidUWithAFrozenEngine() async throws {
+        try await TestServer.with { server in
+            try await BackgroundHome.with(server: server) { home in
+                try await midU(home, server: server, count: 30_000) { first, _, _ in
+                    let view = try await first.pid()
+                    let engine = try #require(home.enginePID)
+                    kill(engine, SIGSTOP)
+                    defer { kill(engine, SIGCONT) }
+                    await first.tmux.kill()
+                    let started = ContinuousClock.now
+                    #expect(await waitUntil(timeout: 40) { kill(view, 0) != 0 }, "the view waited for the frozen engine")
+                    let took = ContinuousClock.now - started
+                    #expect(took < .seconds(30), "the view went after \(took)")
                 }
             }
         }

@@ -378,7 +378,7 @@ struct AgentHostTests {
         #expect(ContinuousClock.now - started < .seconds(15))
     }
 
-    @Test("an add while the engine stops after its running upload is refused, with the reason and no job")
+    @Test("an add while the engine stops after its running upload is refused, with the reason and no job; an add in parts (a view's slice, a command's tree) is kept in the journal for the next engine, and said so")
     func addWhileStopping() async throws {
         try await Self.with { running, _ in
             let slow = running.files + "/slow.bin", late = running.files + "/late.txt"
@@ -414,9 +414,22 @@ struct AgentHostTests {
             #expect(!queuedLate)
             #expect(refusal?.code == "stopping")
             #expect(refusal?.message == "the engine is stopping; nothing was queued: run the command again")
+            b.send(.addInParts([late], tag: 3, backlog: 64))
+            var kept: AgentNotice?
+            for await line in b.lines {
+                if case .notice(let notice) = line, notice.event == .added, notice.tag == 3 {
+                    kept = notice
+                    break
+                }
+                if case .event(let event) = line, event.path == late { break }
+            }
+            #expect(kept?.jobs == [] && kept?.more != true, "\(String(describing: kept))")
+            #expect(kept?.reason == "the engine stopped before every file of this command was queued; the next engine queues the rest")
             // Done waiting: the running upload is cancelled, and the engine goes at once.
             b.send(.job(.cancel, 1))
             await running.host.waitUntilStopped()
+            let journal = try Journal.open(path: running.paths.journal)
+            #expect(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).paths == [late], "the next engine queues it")
         }
     }
 

@@ -129,6 +129,11 @@ extension UploadEngine {
         return zip(named, absolute).allSatisfy { $0 == ($1 as NSString).lastPathComponent } ? nil : named
     }
 
+    /// Ends `walk`'s record without walking it: its files are not to be queued by anyone.
+    public nonisolated func endWalk(_ walk: WalkRecord) {
+        try? journal.endWalk(walk.id)
+    }
+
     /// The paths `walk` keeps (absolute), read back from the journal: an add journaled
     /// ahead of its turn need not hold them meanwhile. Nil when the record is gone; throws
     /// when the journal could not be read (the record may still be there).
@@ -186,7 +191,7 @@ extension UploadEngine {
               let id = try? journal.beginWalk(endpoint: configuration.journalKey, paths: absolute, names: kept, replacing: resumedWalks)
         else { return nil }
         resumedWalks = []
-        return WalkRecord(id: id)
+        return WalkRecord(journaled: id)
     }
 
     /// Ends the records of the walks ``unfinished()`` gave back: an add has taken them on,
@@ -199,6 +204,23 @@ extension UploadEngine {
     /// A walk journaled ahead of its `add` (``journalWalk(_:)``).
     public struct WalkRecord: Sendable, Equatable {
         let id: Int64
+
+        /// The record journaled as `id` (by ``journalWalk(_:in:endpoint:)``, in another process).
+        public init(journaled id: Int64) { self.id = id }
+
+        /// Its id in the journal.
+        public var journalID: Int64 { id }
+    }
+
+    /// Journals absolute `paths` as a walk not begun yet, in `journal` for `endpoint`, from a
+    /// client of the background engine (the TUI's slices): the add that names the record
+    /// takes it over, as it takes over one ``journalWalk(_:names:)`` made, and one that never
+    /// reaches the engine (its connection gone first) is resumed by the next engine. Nil
+    /// when the journal refused it.
+    public static func journalWalk(_ paths: [String], in journal: Journal, endpoint: String) -> WalkRecord? {
+        let absolute = walkPaths(paths)
+        return (try? journal.beginWalk(endpoint: endpoint, paths: absolute, names: walkNames(paths, names: nil, absolute: absolute)))
+            .map(WalkRecord.init)
     }
 
     /// One `add` under way: what it found and has not queued yet, and the ids so far.

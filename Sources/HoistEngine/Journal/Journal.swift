@@ -15,11 +15,12 @@ public struct Journal: Sendable {
 
     /// Opens (creating if needed) the journal at `path`. `claiming`: as a run that uploads,
     /// whose unfinished rows no other run may take while it lives (``JournalRun``).
-    public static func open(path: String, claiming: Bool = false) throws(EngineError) -> Journal {
+    /// `waiting`: how long a write waits for another process's to end before it fails.
+    public static func open(path: String, claiming: Bool = false, waiting: TimeInterval = 10) throws(EngineError) -> Journal {
         do {
             try makeDirectory((path as NSString).deletingLastPathComponent)
             var config = Configuration()
-            config.busyMode = .timeout(10)
+            config.busyMode = .timeout(waiting)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 // The pool's readers make one-off reads (the history, what is unfinished, a
