@@ -378,6 +378,34 @@ import Testing
         }
     }
 
+    @Test("a sealed copy replaced by a later finalize of its name, whose DELETE the bucket refused, is deleted by a sweep once the grace is over; the new copy stays")
+    func aReplacedSealedCopyWhoseDeleteFailedIsSwept() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withProxiedS3Server("resealed", clock: clock) { ts, proxy, bucket in
+            let luw = LuwCalls(baseURL: ts.baseURL, key: ts.key)
+            func finalized(_ body: Data) async throws -> String {
+                let answer = try await luw.upload(filename: "twice.png")
+                #expect(try await luw.put(try #require(answer.string("signed_url")), body: body, contentType: "image/png").status == 200)
+                #expect(try await luw.finalize(try #require(answer.string("final_url"))).status == 200)
+                return try #require(try await ts.server.state.store.object(at: "luwai/100/twice.png")).blobId
+            }
+            let first = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 1, count: 200)
+            let second = Data([0x89, 0x50, 0x4E, 0x47]) + Data(repeating: 2, count: 200)
+            let old = try await finalized(first)
+            // Every DELETE of a sealed copy fails now (the bucket refusing, for a while).
+            proxy.inject(.s3Error(status: 500, code: "InternalError", message: "We encountered an internal error."),
+                         on: "DELETE /\(bucket)/hoist/objects/", times: 100)
+            let new = try await finalized(second)
+            #expect(new != old)
+            #expect(try await MotoS3.object(bucket: bucket, key: old) == first, "the refused DELETE left it")
+            proxy.clearFaults()
+            clock.advance(by: SweepOutcome.copyGrace + 1)
+            try await ts.server.sweep()
+            #expect(try await MotoS3.object(bucket: bucket, key: old) == nil, "the replaced copy stayed")
+            #expect(try await MotoS3.object(bucket: bucket, key: new) == second)
+        }
+    }
+
     @Test("a discard whose DELETE failed keeps its mark (no upload, the key not free); past the grace its complete's DELETE has, the sweep deletes both, and the session then takes a new PUT")
     func aDiscardTheBucketKeptIsSwept() async throws {
         let clock = ManualClock(start: Date())

@@ -59,6 +59,9 @@ struct S3BlobStore: Sendable {
     /// write only their own and the one recorded is never written again.
     func newSealedKey(forSession id: String) -> String { prefix + "objects/" + id + "." + RandomID.make(length: 12) }
 
+    /// Whether `key` is a sealed copy's (``newSealedKey(forSession:)``): no session's upload URL names it.
+    func isSealedKey(_ key: String) -> Bool { key.hasPrefix(prefix + "objects/") }
+
     /// Whether `key` is where a presigned upload URL of session `id` PUTs (not a sealed copy).
     func isUploadKey(_ key: String, ofSession id: String) -> Bool { key == self.key(forSession: id) }
 

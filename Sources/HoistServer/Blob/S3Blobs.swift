@@ -223,12 +223,15 @@ struct S3Blobs: BlobStore {
         return Response(status: .found, headers: headers)
     }
 
-    /// A failed DELETE is left to the sweeper's later pass over ended sessions.
+    /// A failed DELETE is left to the sweeper: a session's key to its later pass over ended
+    /// sessions, a sealed copy's (replaced, or its object deleted) to its noted copies, where
+    /// it is put now (nothing else would name it again).
     func deleteOne(_ id: String) async -> Bool {
         do {
             try await s3.delete(id)
             return true
         } catch {
+            if s3.isSealedKey(id) { try? await store.noteSealedCopy(id, now: now()) }
             return false
         }
     }

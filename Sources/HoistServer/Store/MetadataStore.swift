@@ -87,7 +87,8 @@ protocol MetadataStore: Sendable {
     /// return an empty outcome.
     func sweep(now: Date) async throws -> SweepOutcome
     /// Notes a sealed copy (a Luw finalize's, in an S3 bucket) before it is made, so that one
-    /// whose finalize never commits is found by the sweep (``SweepOutcome/abandonedCopies``).
+    /// whose finalize never commits is found by the sweep (``SweepOutcome/abandonedCopies``);
+    /// also one whose DELETE failed. A copy noted already keeps its first time.
     func noteSealedCopy(_ blobId: String, now: Date) async throws
     /// Forgets noted copies: recorded by their finalize, or deleted.
     func forgetSealedCopies(_ blobIds: [String]) async throws

@@ -13,7 +13,8 @@ extension SQLiteStore {
 
     func noteSealedCopy(_ blobId: String, now: Date) async throws {
         try await writes.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO sealedCopies (blobId, madeAt) VALUES (?, ?)", arguments: [blobId, now.millis])
+            // A copy noted already keeps its time: a DELETE that fails again is not put off.
+            try db.execute(sql: "INSERT OR IGNORE INTO sealedCopies (blobId, madeAt) VALUES (?, ?)", arguments: [blobId, now.millis])
         }
     }
 

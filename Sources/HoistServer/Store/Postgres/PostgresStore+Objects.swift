@@ -145,7 +145,7 @@ extension PostgresStore {
         _ = try await transaction { connection in
             try await connection.query("""
                 INSERT INTO sealed_copies (blob_id, made_at) VALUES (\(blobId), \(now.millis))
-                ON CONFLICT (blob_id) DO UPDATE SET made_at = EXCLUDED.made_at
+                ON CONFLICT (blob_id) DO NOTHING
                 """, logger: logger)
         }
     }
