@@ -14,8 +14,6 @@ final class AgentLink: EngineLink {
     private let tasks: [Task<Void, Never>]
     private let profile: Profile
     private let journal: (path: String, key: String)?
-    /// The engine's journal, where each slice of a `u` is recorded before it is sent.
-    private let walks: Journal?
 
     final class LinkBox: Sendable {
         let value = Mutex(LinkState())
@@ -43,14 +41,27 @@ final class AgentLink: EngineLink {
          profile: Profile, journal: (path: String, key: String)?) {
         self.profile = profile
         self.journal = journal
-        // Briefly: the engine's writes take milliseconds, and one that holds the journal for
-        // seconds is hung (or stopped); the slice then goes without a record.
-        walks = journal.flatMap { try? Journal.open(path: $0.path, waiting: 1) }
+        // The engine's journal, where each slice of a `u` is recorded before it is sent.
+        // Waited for briefly: the engine's writes take milliseconds, and one that holds the
+        // journal for a second is hung (or stopped); the slice then goes without a record.
+        let walks = journal.flatMap { try? Journal.open(path: $0.path, waiting: 1) }
         let (stream, continuation) = AsyncStream.makeStream(of: AgentRequest.self)
         commands = continuation
         let inbox = inbox, state = state
         let sender = Task {
-            for await request in stream {
+            for await command in stream {
+                var request = command
+                // A slice of a `u` is journaled before it goes, as the embedded engine's
+                // slices are: one the engine never reads (the view hung up, the engine
+                // stopped or died first) waits there for the next engine, where it would
+                // have been lost with this process. Here, not on the view's thread: a journal
+                // the engine holds makes the write wait (up to a second), and keys must not.
+                if request.op == .add, request.parts == true, let walks, let key = journal?.key, let paths = request.paths,
+                   state.value.withLock({ $0.journalStuckUntil.map { $0 < .now } ?? true }) {
+                    request.walk = UploadEngine.journalWalk(paths, in: walks, endpoint: key)?.journalID
+                    // Not tried again for a while: the slices of a `u` behind it would each wait too.
+                    if request.walk == nil { state.value.withLock { $0.journalStuckUntil = .now.advanced(by: .seconds(10)) } }
+                }
                 let connection = state.value.withLock { link -> AgentConnection? in
                     if link.connection == nil { link.pending.append(request) }
                     return link.connection
@@ -187,16 +198,8 @@ final class AgentLink: EngineLink {
                 link.nextTag += 1
                 return link.nextTag
             }
-            var add = AgentRequest.addInParts(paths, tag: tag, backlog: UploadEngine.defaultBacklog, bytes: bytes)
-            // Journaled before it goes, as the embedded engine's slices are: a slice the
-            // engine never reads (the view hung up, the engine stopped or died first) waits
-            // there for the next engine, where it would have been lost with this process.
-            if let walks, let key = journal?.key, state.value.withLock({ $0.journalStuckUntil.map { $0 < .now } ?? true }) {
-                add.walk = UploadEngine.journalWalk(paths, in: walks, endpoint: key)?.journalID
-                // Not tried again for a while: the slices of a `u` behind it would each wait too.
-                if add.walk == nil { state.value.withLock { $0.journalStuckUntil = .now.advanced(by: .seconds(10)) } }
-            }
-            request = add
+            // Journaled by the sender before it goes (see `init`).
+            request = .addInParts(paths, tag: tag, backlog: UploadEngine.defaultBacklog, bytes: bytes)
         case .cancel(let id): request = .job(.cancel, id.rawValue)
         case .cancelAll: request = AgentRequest(.cancelAll)
         case .retry(let id): request = .job(.retry, id.rawValue)
