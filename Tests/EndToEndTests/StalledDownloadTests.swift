@@ -62,8 +62,10 @@ struct StalledDownloadTests {
         // Linux let each socket take about 3–4 MiB before TCP_NOTSENT_LOWAT capped it (the
         // cap is 256 KiB unsent; one 128 KiB read beyond it may be in the queue too).
         #expect(queued.bytes / queued.sockets <= 512 << 10, "\(queued.bytes / queued.sockets) bytes queued a socket")
-        // 0.5–0.6 MiB a download here (a debug build); without the cap, 1.2 GiB for the 200.
-        #expect(during <= baseline + 256, "VmRSS \(baseline) MiB before, \(during) MiB with the downloads held")
+        // 0.5–0.6 MiB a download on a quiet machine (a debug build), 1.6 MiB once in a CI run
+        // with every suite at once (malloc's arenas for the busy threads); without the cap,
+        // 1.2 GiB for the 200.
+        #expect(during <= baseline + 512, "VmRSS \(baseline) MiB before, \(during) MiB with the downloads held")
         for connection in held { connection.close() }
         // The sweep (every second here) hands back what the downloads' buffers freed: glibc
         // kept hundreds of MiB of it, or more, for good.
