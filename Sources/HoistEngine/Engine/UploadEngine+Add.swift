@@ -111,9 +111,7 @@ extension UploadEngine {
     /// a path given relative (`a/b/photos`) is named by more than its record's absolute path
     /// says, and a run that takes the walk over must name its files the same.
     public nonisolated func journalWalk(_ paths: [String], names: [String]? = nil) -> WalkRecord? {
-        let absolute = Self.walkPaths(paths)
-        return (try? journal.beginWalk(endpoint: configuration.journalKey, paths: absolute, names: Self.walkNames(paths, names: names, absolute: absolute)))
-            .map(WalkRecord.init)
+        Self.journalWalk(paths, names: names, in: journal, endpoint: configuration.journalKey)
     }
 
     /// The names a walk record keeps for `paths` (`absolute`, as it keeps them): nil when
@@ -217,9 +215,9 @@ extension UploadEngine {
     /// takes it over, as it takes over one ``journalWalk(_:names:)`` made, and one that never
     /// reaches the engine (its connection gone first) is resumed by the next engine. Nil
     /// when the journal refused it.
-    public static func journalWalk(_ paths: [String], in journal: Journal, endpoint: String) -> WalkRecord? {
+    public static func journalWalk(_ paths: [String], names: [String]? = nil, in journal: Journal, endpoint: String) -> WalkRecord? {
         let absolute = walkPaths(paths)
-        return (try? journal.beginWalk(endpoint: endpoint, paths: absolute, names: walkNames(paths, names: nil, absolute: absolute)))
+        return (try? journal.beginWalk(endpoint: endpoint, paths: absolute, names: walkNames(paths, names: names, absolute: absolute)))
             .map(WalkRecord.init)
     }
 
