@@ -4,11 +4,19 @@ import Foundation
 /// running a command, keys typed with send-keys and the screen read with capture-pane.
 public final class Tmux: Sendable {
     private let socket = "hoist-test-\(UUID().uuidString.prefix(8))"
+    /// Where the Swift runtime writes the backtrace of a program in the pane that crashes
+    /// (and of any it starts, such as a background engine).
+    private var crashes: String { TempDirectory.file(socket + ".crashes") }
 
     /// Starts `command` (a shell line) in a `columns`×`rows` terminal. After the command
     /// ends, the window prints `EXIT=<status>` and stays, so tests can read both.
     public init(_ command: String, columns: Int = 100, rows: Int = 30) async throws {
-        let line = "\(command); echo EXIT=$?; sleep 600"
+        // A crash's backtrace goes to a file of its own: in the pane, the screen keeps only
+        // its last rows (a view that crashed in CI left its bottom frames and nothing that
+        // named the cause). `wait` puts every such file in its error.
+        try FileManager.default.createDirectory(atPath: crashes, withIntermediateDirectories: true)
+        let backtrace = "SWIFT_BACKTRACE=enable=yes,interactive=no,threads=all,output-to=\(crashes)"
+        let line = "export \(Self.quote(backtrace)); \(command); echo EXIT=$?; sleep 600"
         // The tmux server outlives this call: it must not keep any descriptor of the test
         // process's (a pipe's write end would hold some reader's "end of output" back
         // forever), so every descriptor above 2 is closed first.
@@ -51,7 +59,7 @@ public final class Tmux: Sendable {
             return condition(last)
         }
         if seen { return last }
-        throw ChildProcessError(description: "timed out waiting for \(description); the screen was:\n\(last)")
+        throw ChildProcessError(description: "timed out waiting for \(description); the screen was:\n\(last)" + crashLogs())
     }
 
     /// Waits until `text` is on screen.
@@ -77,6 +85,16 @@ public final class Tmux: Sendable {
     /// when a terminal (an SSH connection) goes away.
     public func kill() async {
         _ = try? await Shell.run("tmux -L \(socket) kill-server")
+    }
+
+    /// Every backtrace a crash in the pane left, each after a header naming its file; empty
+    /// when nothing crashed.
+    public func crashLogs() -> String {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: crashes)) ?? []).sorted()
+        return names.map { name in
+            let text = (try? String(contentsOfFile: crashes + "/" + name, encoding: .utf8)) ?? "(unreadable)"
+            return "\n--- crash log \(name):\n" + text
+        }.joined()
     }
 
     /// The end of the name of a server's log in the test root: `<socket>.tmux.log`. The
