@@ -20,6 +20,9 @@ struct ChildProcess: Sendable {
         var peakRSS: Int64
         /// User plus system CPU time, the child's and its reaped descendants'.
         var cpu: Duration
+        /// Where its memory was at the highest sample above `breakdownAbove`; nil when no
+        /// sample went above it (or none was asked for).
+        var residentBreakdown: ResidentBreakdown? = nil
 
         var succeeded: Bool { exitCode == 0 && !timedOut }
 
@@ -43,6 +46,9 @@ struct ChildProcess: Sendable {
     /// The network namespace the child runs in (`ip netns exec`, which execs it: the pid
     /// stays the child's); nil: the bench's own.
     var namespace: String? = nil
+    /// A resident size (bytes) above which the sampler also reads where the child's memory
+    /// is (`ResidentBreakdown`), at its highest sample; nil: never.
+    var breakdownAbove: Int64? = nil
 
     /// This hoist-bench binary, to run its hidden subcommands (relays, sink, the floor) as children.
     static func benchExecutable() throws -> String {
@@ -111,16 +117,16 @@ struct ChildProcess: Sendable {
         // every child.
         // On a thread of its own, like the reaper: a busy cooperative pool must not make it
         // miss the child's whole life.
-        let sampler = PeakSampler(pid: child, exited: exited)
+        let sampler = PeakSampler(pid: child, exited: exited, breakdownAbove: breakdownAbove)
         let (status, usage, end) = await Self.reap(pid, exited: exited)
         killer.cancel()
         let timedOut = await killer.value
-        let sampledPeak = sampler.finish()
+        let (sampledPeak, breakdown) = sampler.finish()
         let signalled = status & 0x7f
         return Outcome(
             exitCode: signalled == 0 ? (status >> 8) & 0xff : nil, signal: signalled == 0 ? nil : signalled,
             timedOut: timedOut, elapsed: end - start, peakRSS: sampledPeak > 0 ? sampledPeak : Int64(usage.ru_maxrss) * 1024,
-            cpu: Self.duration(usage.ru_utime) + Self.duration(usage.ru_stime))
+            cpu: Self.duration(usage.ru_utime) + Self.duration(usage.ru_stime), residentBreakdown: breakdown)
     }
 
     private static func duration(_ time: timeval) -> Duration {
@@ -147,16 +153,24 @@ struct ChildProcess: Sendable {
     }
 }
 
-/// Samples a running child's `VmHWM` every 20 ms on a thread of its own until it exits.
+/// Samples a running child's `VmHWM` every 20 ms on a thread of its own until it exits;
+/// above `breakdownAbove`, each new high (by 1 MiB or more) also reads where the memory is.
 private final class PeakSampler: @unchecked Sendable {
     // Written by the sampling thread only; read after `done` is signalled.
     private var peak: Int64 = 0
+    private var breakdown: ResidentBreakdown?
     private let done = DispatchSemaphore(value: 0)
 
-    init(pid: pid_t, exited: ExitFlag) {
+    init(pid: pid_t, exited: ExitFlag, breakdownAbove: Int64?) {
         let thread = Thread { [self] in
-            while let sample = exited.highWaterUnlessExited(pid) {
+            var explained: Int64 = 0
+            while let sample = exited.unlessExited({ ProcStatus.highWater(pid) }) {
                 peak = max(peak, sample)
+                if let breakdownAbove, sample > breakdownAbove, sample >= explained + (1 << 20),
+                   let read = exited.unlessExited({ ResidentBreakdown.read(pid) }) ?? nil {
+                    explained = sample
+                    breakdown = read
+                }
                 usleep(20_000)
             }
             done.signal()
@@ -164,10 +178,11 @@ private final class PeakSampler: @unchecked Sendable {
         thread.start()
     }
 
-    /// The highest sample, once the child has exited (0: none could be taken).
-    func finish() -> Int64 {
+    /// The highest sample (0: none could be taken) and the breakdown of the highest one
+    /// above the line, once the child has exited.
+    func finish() -> (Int64, ResidentBreakdown?) {
         done.wait()
-        return peak
+        return (peak, breakdown)
     }
 }
 
@@ -183,12 +198,11 @@ private final class ExitFlag: Sendable {
         exited.withLock { done in done ? false : kill(-pid, SIGKILL) == 0 }
     }
 
-    /// The child's resident high-water mark (`VmHWM` of /proc/PID/status, bytes) while it
-    /// runs; nil once it has exited (its pid may then name another process), and 0 when
-    /// it could not be read.
-    func highWaterUnlessExited(_ pid: pid_t) -> Int64? {
-        exited.withLock { done -> Int64? in
-            done ? nil : ProcStatus.highWater(pid)
+    /// `read()` of the child's /proc entries while it runs; nil once it has exited (its
+    /// pid may then name another process).
+    func unlessExited<T: Sendable>(_ read: () -> T) -> T? {
+        exited.withLock { done -> T? in
+            done ? nil : read()
         }
     }
 }

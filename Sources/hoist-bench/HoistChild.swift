@@ -19,12 +19,13 @@ struct HoistChild: Sendable {
     /// `jobs` nil: hoist's default (adaptive concurrency).
     func upload(_ paths: [String], jobs: Int?, run: String) async throws -> Result {
         let out = workspace.outputDirectory + "/hoist-\(run)"
-        let child = workspace.client(
+        var child = workspace.client(
             executable,
             ["upload", "--endpoint", workspace.endpoint, "--dialect", "lightfield",
              "--api-key-env", BenchWorkspace.keyVariable, "--purpose", "general",
              "--json"] + (jobs.map { ["--jobs", String($0)] } ?? []) + paths,
             run: run, name: "hoist-\(run)", timeout: timeout, stdoutPath: out + ".ndjson")
+        child.breakdownAbove = BenchPlan.maximumPeakRSS
         let outcome = try await child.run()
         let events = (try? String(contentsOfFile: out + ".ndjson", encoding: .utf8)) ?? ""
         let completed = Self.completedCount(ndjson: events)

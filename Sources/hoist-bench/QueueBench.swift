@@ -43,6 +43,7 @@ struct QueueBench: Sendable {
                          "--jobs", String(jobs), "--json", directory],
             run: name, name: name, timeout: timeout, stdoutPath: out)
         if background { child.environment["HOIST_ENGINE"] = "background" }
+        child.breakdownAbove = Self.maximumPeakRSS
         return try await workspace.stoppingEngine(if: background, executable, run: name) {
             try await measure(child, out: out, name: name, log: log)
         }
@@ -61,7 +62,8 @@ struct QueueBench: Sendable {
         let completed = HoistChild.completedCount(ndjson: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
         guard let firstSession else { throw BenchError("hoist upload of the queue printed no session") }
         log("\(name): first session after \(Report.seconds(firstSession)), \(completed) completed in \(Report.seconds(outcome.elapsed)), "
-            + "peak RSS \(Report.mebibytes(outcome.peakRSS))")
+            + "peak RSS \(Report.mebibytes(outcome.peakRSS))"
+            + (outcome.residentBreakdown.map { "; above the target, " + $0.summary() } ?? ""))
         return Result(files: count, completed: completed, firstSession: firstSession, elapsed: outcome.elapsed,
                       peakRSS: outcome.peakRSS, cpu: outcome.cpu)
     }

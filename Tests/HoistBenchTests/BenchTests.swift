@@ -41,6 +41,33 @@ struct BenchTests {
         #expect(outcome.peakRSS > 0 && outcome.peakRSS < 64 << 20, "a shell sleeping reported \(outcome.peakRSS) bytes")
     }
 
+    @Test("a child above the line says where its memory was; one below it does not")
+    func residentBreakdown() async throws {
+        let out = TempDirectory.file("hoist-bench-test-\(UUID().uuidString.prefix(8))")
+        defer {
+            try? FileManager.default.removeItem(atPath: out + ".out")
+            try? FileManager.default.removeItem(atPath: out + ".err")
+        }
+        func child(_ megabytes: Int) async throws -> ChildProcess.Outcome {
+            // Bytes written, so every page is resident; held half a second for the sampler.
+            var process = ChildProcess(
+                executable: "python3", arguments: ["-c", "import time; b = b'x' * (\(megabytes) << 20); time.sleep(0.5)"],
+                environment: ["PATH": "/usr/bin:/bin"], stdoutPath: out + ".out", stderrPath: out + ".err", timeout: .seconds(30))
+            process.breakdownAbove = 32 << 20
+            return try await process.run()
+        }
+        let big = try await child(64)
+        #expect(big.succeeded)
+        let breakdown = try #require(big.residentBreakdown, "peak \(big.peakRSS) bytes, no breakdown")
+        let largest = try #require(breakdown.byMapping.first)
+        #expect(["[anon]", "[heap]"].contains(largest.name) && largest.bytes >= 64 << 20, "\(breakdown.summary())")
+        #expect(breakdown.total >= largest.bytes && breakdown.total <= big.peakRSS + (1 << 20), "\(breakdown.summary())")
+        #expect(breakdown.summary().hasPrefix("resident "))
+
+        let small = try await child(1)
+        #expect(small.succeeded && small.residentBreakdown == nil)
+    }
+
     @Test("a child past its timeout is killed and reported as timed out")
     func timeout() async throws {
         let clock = ContinuousClock()
