@@ -152,10 +152,17 @@ struct AgentWaitingTests {
             let queued = await running.engine.queuedCount
             #expect(kept, "queued \(queued), waiting \(String(describing: view.waiting)) of \(total)")
             let journal = try Journal.open(path: running.paths.journal)
-            let walked = Set(try journal.unfinishedWalks(endpoint: running.engine.destinationKey).paths)
-            // Counted, not listed: 2,700 long paths made a megabyte of failure message.
+            let walks = try journal.unfinishedWalks(endpoint: running.engine.destinationKey)
+            let walked = Set(walks.paths)
+            // Counted by slice, not listed: 2,700 long paths made a megabyte of failure message.
             let missing = slices.dropFirst().flatMap(\.paths).filter { !walked.contains($0) }
-            #expect(missing.isEmpty, "every slice that waits is journaled: \(missing.count) paths are not")
+            let missingBySlice = slices.enumerated().map { index, slice in
+                "\(index + 1): \(slice.paths.count { !walked.contains($0) })"
+            }
+            #expect(missing.isEmpty, """
+                every slice that waits is journaled: \(missing.count) paths are not; missing by slice \(missingBySlice); \
+                \(walks.ids.count) walk records; queued \(queued), waiting \(String(describing: view.waiting))
+                """)
         }
     }
 
