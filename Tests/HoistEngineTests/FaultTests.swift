@@ -95,7 +95,10 @@ import Testing
                 let reasons = events.kinds(ids[0]).compactMap { kind -> String? in
                     if case .retrying(_, _, let reason) = kind { return reason } else { return nil }
                 }
-                #expect(reasons.count == 1 && reasons.first?.contains("nothing moved for 2 s") == true, "\(events.story(ids[0]))")
+                // The proxy stalls one PUT; a later one may stall for real on a loaded machine
+                // (a CI run: the test server took no byte for 2 s on the retry too), and is
+                // given up and said the same way.
+                #expect(!reasons.isEmpty && reasons.allSatisfy { $0.contains("nothing moved for 2 s") }, "\(events.story(ids[0]))")
                 let done = try #require(events.completed(ids[0]), "\(events.story(ids[0]))")
                 #expect(try await harness.api(profile).status(done.id).md5 == (try EngineHarness.md5(path)))
                 #expect(ContinuousClock.now - started < .seconds(60), "given up at the stall timeout, not at some later deadline")
