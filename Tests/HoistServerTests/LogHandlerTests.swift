@@ -43,4 +43,29 @@ struct LogHandlerTests {
         traced.warning("one", metadata: ["trace": "own"])
         #expect(provided.written.contains("warning hoist.server: route=provided trace=own user=u-1 [HoistServerTests] one"), "\(provided.written)")
     }
+
+    @Test("once a second signal cuts the shutdown short, a listener's cancellation is no error line; before that, and every other line, as they came")
+    func cancellationAfterTheCut() {
+        let lines = Lines()
+        let server = Logger(label: "hoist.server") {
+            var handler = DeferredMetadataLogHandler(label: $0, output: lines)
+            handler.logLevel = .warning
+            return handler
+        }
+        let cut = CutShortLogHandler.Cut()
+        var listener = CutShortLogHandler.wrapping(server, cut: cut)
+        #expect(listener.logLevel == .warning)
+        listener[metadataKey: "hb.request.id"] = "r-2"
+        listener.error("Waiting on child channel: CancellationError()")
+        cut.set()
+        listener.error("Waiting on child channel: CancellationError()")
+        listener.error("Waiting on child channel: connection reset by peer")
+        listener.warning("second SIGTERM: the connections still open are closed now")
+        listener.info("not written")
+        let written = lines.written.split(separator: "\n")
+        #expect(written.count == 3, "\(written)")
+        #expect(written.first?.contains("error hoist.server: hb.request.id=r-2 [HoistServerTests] Waiting on child channel: CancellationError()") == true, "\(written)")
+        #expect(written.dropFirst().first?.contains("connection reset by peer") == true, "\(written)")
+        #expect(written.last?.contains("warning hoist.server: hb.request.id=r-2 [HoistServerTests] second SIGTERM") == true, "\(written)")
+    }
 }

@@ -102,6 +102,10 @@ public final class UploadServer: Sendable {
         }
         let bound = AsyncStream<Int>.makeStream()
         let listener = NIOLockedValueBox<(any Channel)?>(nil)
+        // The listeners' logger: a cancellation they log once a second signal cut the
+        // shutdown short is not an error (`CutShortLogHandler`).
+        let cut = CutShortLogHandler.Cut()
+        let listenerLog = CutShortLogHandler.wrapping(log, cut: cut)
         let app = Application(
             responder: HeadResponder(inner: router.buildResponder(), routes: table),
             server: .bounded(limits: config.connectionLimits) { [ExpectContinueHandler(gate: gate.verdict)] },
@@ -112,12 +116,12 @@ public final class UploadServer: Sendable {
                 bound.continuation.yield(channel.localAddress?.port ?? config.port)
                 bound.continuation.finish()
             },
-            logger: log)
+            logger: listenerLog)
         var services: [any Service] = [app]
         let metricsBound = AsyncStream<Int>.makeStream()
         if let metricsPort = config.metricsPort {
             services.append(MetricsRoute(metrics: state.metrics).application(
-                host: config.host, port: metricsPort, logger: log,
+                host: config.host, port: metricsPort, logger: listenerLog,
                 onServerRunning: { port in
                     metricsBound.continuation.yield(port)
                     metricsBound.continuation.finish()
@@ -161,12 +165,15 @@ public final class UploadServer: Sendable {
                     // Cancelled while its listener is still open, Hummingbird's accept loop
                     // logs the cancellation as an error; the first signal closes the listener
                     // at once, so two signals close together wait for that (a second at most).
+                    // On a loaded machine the loop can be later still: the line it then logs
+                    // is written as the notice it is (`CutShortLogHandler`).
                     if let channel = listener.withLockedValue({ $0 }) {
                         let deadline = ContinuousClock.now + .seconds(1)
                         while channel.isActive, ContinuousClock.now < deadline {
                             try? await Task.sleep(for: .milliseconds(5))
                         }
                     }
+                    cut.set()
                     running.cancel()
                     return
                 }
