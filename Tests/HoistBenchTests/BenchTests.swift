@@ -8,16 +8,17 @@ import Testing
 @Suite("hoist-bench plumbing")
 struct BenchTests {
     /// Runs `script` with `sh -c` and removes its output files afterwards.
-    private func run(_ script: String, timeout: Duration = .seconds(30)) async throws -> ChildProcess.Outcome {
+    private func run(_ script: String, timeout: Duration = .seconds(30), breakdownAbove: Int64? = nil) async throws -> ChildProcess.Outcome {
         let out = TempDirectory.file("hoist-bench-test-\(UUID().uuidString.prefix(8))")
         defer {
             try? FileManager.default.removeItem(atPath: out + ".out")
             try? FileManager.default.removeItem(atPath: out + ".err")
         }
-        return try await ChildProcess(
+        var child = ChildProcess(
             executable: "sh", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"],
-            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: timeout
-        ).run()
+            stdoutPath: out + ".out", stderrPath: out + ".err", timeout: timeout)
+        child.breakdownAbove = breakdownAbove
+        return try await child.run()
     }
 
     @Test("exit codes come back as the child set them, with its own peak RSS")
@@ -43,18 +44,10 @@ struct BenchTests {
 
     @Test("a child above the line says where its memory was; one below it does not")
     func residentBreakdown() async throws {
-        let out = TempDirectory.file("hoist-bench-test-\(UUID().uuidString.prefix(8))")
-        defer {
-            try? FileManager.default.removeItem(atPath: out + ".out")
-            try? FileManager.default.removeItem(atPath: out + ".err")
-        }
         func child(_ megabytes: Int) async throws -> ChildProcess.Outcome {
             // Bytes written, so every page is resident; held half a second for the sampler.
-            var process = ChildProcess(
-                executable: "python3", arguments: ["-c", "import time; b = b'x' * (\(megabytes) << 20); time.sleep(0.5)"],
-                environment: ["PATH": "/usr/bin:/bin"], stdoutPath: out + ".out", stderrPath: out + ".err", timeout: .seconds(30))
-            process.breakdownAbove = 32 << 20
-            return try await process.run()
+            // `exec`: the sampled process is python's own.
+            try await run("exec python3 -c \"import time; b = b'x' * (\(megabytes) << 20); time.sleep(0.5)\"", breakdownAbove: 32 << 20)
         }
         let big = try await child(64)
         #expect(big.succeeded)
