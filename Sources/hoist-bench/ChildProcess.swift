@@ -26,6 +26,10 @@ struct ChildProcess: Sendable {
 
         var succeeded: Bool { exitCode == 0 && !timedOut }
 
+        /// What a log line about its peak RSS adds: where the memory was, when it went
+        /// above the line (`"; above the target, resident …"`), else nothing.
+        var aboveTarget: String { residentBreakdown.map { "; above the target, " + $0.summary() } ?? "" }
+
         /// A short human account of a failure, for error messages.
         var summary: String {
             if timedOut { return "timed out after \(elapsed)" }

@@ -62,8 +62,7 @@ struct QueueBench: Sendable {
         let completed = HoistChild.completedCount(ndjson: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
         guard let firstSession else { throw BenchError("hoist upload of the queue printed no session") }
         log("\(name): first session after \(Report.seconds(firstSession)), \(completed) completed in \(Report.seconds(outcome.elapsed)), "
-            + "peak RSS \(Report.mebibytes(outcome.peakRSS))"
-            + (outcome.residentBreakdown.map { "; above the target, " + $0.summary() } ?? ""))
+            + "peak RSS \(Report.mebibytes(outcome.peakRSS))" + outcome.aboveTarget)
         return Result(files: count, completed: completed, firstSession: firstSession, elapsed: outcome.elapsed,
                       peakRSS: outcome.peakRSS, cpu: outcome.cpu)
     }

@@ -35,21 +35,11 @@ struct ResidentBreakdown: Sendable {
     }
 
     /// A /proc file whole. Foundation's `String(contentsOfFile:)` returned only its first
-    /// mapping here: a proc file says its size is 0 and hands out a page or so a read.
+    /// mapping here (a proc file says its size is 0); `FileHandle` reads on to the end.
     private static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.readToEnd()).map { String(decoding: $0 ?? Data(), as: UTF8.self) }
     }
 
     /// One line: the total and the `count` largest mappings, `[heap] 40.1 MiB, …`.
