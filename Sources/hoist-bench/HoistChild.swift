@@ -13,6 +13,15 @@ struct HoistChild: Sendable {
         var outcome: ChildProcess.Outcome
         /// `completed` events on stdout: files the server accepted `complete` for.
         var completed: Int
+        /// The reasons of its `retrying` events, in order: a round that took a step twice
+        /// says so beside its time and memory.
+        var retries: [String]
+
+        /// What a round's log line adds about its retries (nothing when there were none).
+        var retried: String {
+            guard let last = retries.last else { return "" }
+            return "; \(retries.count) retr\(retries.count == 1 ? "y" : "ies") (last: \(last))"
+        }
     }
 
     /// Uploads `paths` with `--json`, a journal of its own (`run` names it), and `jobs` at once.
@@ -33,12 +42,22 @@ struct HoistChild: Sendable {
             let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
             throw BenchError("hoist upload failed (\(outcome.summary)): \(errors.suffix(500))")
         }
-        return Result(outcome: outcome, completed: completed)
+        return Result(outcome: outcome, completed: completed, retries: Self.retryReasons(ndjson: events))
     }
 
     /// Counts `completed` events in `hoist upload --json` output.
     static func completedCount(ndjson: String) -> Int {
         ndjson.split(separator: "\n").count { $0.contains(#""event":"completed""#) }
+    }
+
+    /// The `reason` of each `retrying` event in `hoist upload --json` output.
+    static func retryReasons(ndjson: String) -> [String] {
+        ndjson.split(separator: "\n").compactMap { line in
+            guard line.contains(#""event":"retrying""#),
+                  let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            else { return nil }
+            return event["reason"] as? String ?? "no reason given"
+        }
     }
 
     /// The `hoist` next to this executable, brought up to date first when this executable

@@ -68,7 +68,7 @@ struct LargeFileBench: Sendable {
                 }
                 peak = max(peak, result.outcome.peakRSS)
                 log("large file, round \(round): hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu))), peak RSS \(Report.mebibytes(result.outcome.peakRSS))"
-                    + result.outcome.aboveTarget)
+                    + result.outcome.aboveTarget + result.retried)
             }
             if round.isMultiple(of: 2) {
                 try await hoistRound()

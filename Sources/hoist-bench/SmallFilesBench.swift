@@ -49,7 +49,7 @@ struct SmallFilesBench: Sendable {
         guard result.completed == paths.count else {
             throw BenchError("hoist completed \(result.completed) of \(paths.count) small files")
         }
-        log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))")
+        log("small files: hoist \(Report.seconds(result.outcome.elapsed)) (CPU \(Report.seconds(result.outcome.cpu)))" + result.retried)
         return Result(files: paths.count, hoist: result.outcome.elapsed, curl: curl.elapsed, hoistPeakRSS: result.outcome.peakRSS,
                       hoistCPU: result.outcome.cpu, curlCPU: curl.cpu, serverCPU: serverCPU,
                       serverTime: timeAfter.flatMap { after in timeBefore.map { after - $0 } }, hoistWindow: started...ended)

@@ -132,7 +132,7 @@ struct WANBench: Sendable {
         for (jobs, run) in [(Optional(4), "fixed-4"), (nil, "adaptive")] {
             let result = try await hoist.upload([directory], jobs: jobs, run: run)
             guard result.completed == paths.count else { throw BenchError("hoist (\(run)) completed \(result.completed) of \(paths.count)") }
-            log("small files, \(run): \(Report.seconds(result.outcome.elapsed))")
+            log("small files, \(run): \(Report.seconds(result.outcome.elapsed))" + result.retried)
             times.append(result.outcome.elapsed)
         }
         return (times[0], times[1])

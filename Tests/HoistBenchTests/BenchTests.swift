@@ -119,6 +119,23 @@ struct BenchTests {
         #expect(HoistChild.completedCount(ndjson: ndjson) == 2)
     }
 
+    @Test("a round's retries are read from hoist upload --json output, with their reasons")
+    func retryReasons() {
+        let ndjson = """
+            {"event":"queued","path":"/a","size":1}
+            {"event":"retrying","path":"/a","attempt":1,"delay":0.5,"reason":"the server closed the connection"}
+            {"event":"progress","path":"/a","sent":1,"total":1}
+            {"event":"retrying","path":"/a","attempt":2,"delay":1,"reason":"HTTP 503: busy"}
+            {"event":"completed","path":"/a","id":"fil_1","md5":"x"}
+            """
+        let reasons = HoistChild.retryReasons(ndjson: ndjson)
+        #expect(reasons == ["the server closed the connection", "HTTP 503: busy"])
+        let outcome = ChildProcess.Outcome(exitCode: 0, signal: nil, timedOut: false, elapsed: .seconds(1), peakRSS: 1, cpu: .seconds(1))
+        #expect(HoistChild.Result(outcome: outcome, completed: 1, retries: reasons).retried == "; 2 retries (last: HTTP 503: busy)")
+        #expect(HoistChild.Result(outcome: outcome, completed: 1, retries: []).retried == "")
+        #expect(HoistChild.retryReasons(ndjson: #"{"event":"completed","path":"/a","id":"f","md5":"x"}"#).isEmpty)
+    }
+
     @Test("sizes and verdicts print as the table shows them")
     func formatting() {
         #expect(Report.size(1 << 30) == "1 GiB")
