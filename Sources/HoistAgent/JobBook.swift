@@ -110,7 +110,8 @@ public struct JobBook: Sendable, Equatable {
         guard let last = events.last else { return events }
         var kept = events.dropLast().filter {
             switch $0.kind {
-            case .queued, .sessionCreated: true
+            // A cancel still to make on the server: a view that attaches later says so too.
+            case .queued, .sessionCreated, .cancelPending: true
             default: false
             }
         }

@@ -20,6 +20,9 @@ public struct JobSummary: Sendable, Equatable {
     public var remoteID: String?
     public var md5: String?
     public var error: EngineError?
+    /// Why the job's session is still open on the server, when it ended (cancelled or
+    /// failed) without its cancel going through; the engine makes it once the server answers.
+    public var cancelPending: String?
 
     public init(job: JobID, path: String) {
         self.job = job
@@ -102,6 +105,7 @@ public struct JobSummary: Sendable, Equatable {
             self.error = error
             state = .failed
         case .cancelled: state = .cancelled
+        case .cancelPending(let reason): cancelPending = reason
         }
     }
 }

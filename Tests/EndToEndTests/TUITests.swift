@@ -68,6 +68,30 @@ struct TUITests {
         }
     }
 
+    @Test("c when the server refuses the cancel (503): the row says cancelled locally, the status line why, and the session is still PENDING there")
+    func cancelTheServerDidNotTake() async throws {
+        try await TestServer.with { ts in
+            try await FaultProxy.with(upstream: ts.baseURL) { proxy in
+                proxy.inject(.status(503), on: "/cancel HTTP", times: 100)
+                let files = try makeFiles([("slow.bin", 4_000_000)])
+                try await TUIRun.with(server: ts, files: files, extra: ["--limit-rate", "200K"], endpoint: proxy.baseURL) { run in
+                    try await run.tmux.wait(for: "slow.bin")
+                    try await run.tmux.send("u")
+                    try await run.tmux.wait(for: "uploading")
+                    try await run.tmux.send("Tab", "c")
+                    let screen = try await run.tmux.wait(forAll: ["cancelled locally", "cancelled slow.bin locally; the server has not taken the cancel yet"])
+                    #expect(proxy.faultsFired >= 1, "\(screen)")
+                    #expect(try await serverFiles(ts, named: "slow.bin").first?["status"] as? String == "PENDING")
+                    // The detail says why, and what hoist will do.
+                    try await run.tmux.send("Enter")
+                    try await run.tmux.wait(forAll: ["History", "still open on the server", "503"])
+                    try await run.tmux.send("Escape", "q")
+                    try await run.tmux.wait(for: "EXIT=0")
+                }
+            }
+        }
+    }
+
     @Test("resize to 50×12 shows 'terminal too small', back to 100×30 shows the panes; no crash")
     func resize() async throws {
         try await TestServer.with { ts in

@@ -97,6 +97,42 @@ import Testing
         }
     }
 
+    @Test("Ctrl-C twice while the server refuses the cancel (503): stderr says the session is still open there, stdout's line is unchanged; the next run cancels it")
+    func aCancelTheServerDidNotTakeIsSaidAndMadeLater() async throws {
+        try await TestServer.with { server in
+            try await FaultProxy.with(upstream: server.baseURL) { proxy in
+                proxy.inject(.status(503), on: "/cancel HTTP")
+                let files = try uploadCLIFiles([("slow.bin", 1_500_000)])
+                defer { try? FileManager.default.removeItem(atPath: files) }
+                let state = try TempDirectory.make(prefix: "hoist-cancel-state")
+                let arguments = ["upload", files, "--endpoint", proxy.baseURL, "--dialect", "lightfield", "--api-key-env", "HOIST_TEST_KEY",
+                                 "--progress-interval", "0"]
+                let environment = ["HOIST_TEST_KEY": server.key, "XDG_STATE_HOME": state]
+                let run = try await UploadCLIRun(arguments + ["--limit-rate", "250K"], environment: environment)
+                try await run.waitForStderr("uploading \(files)/slow.bin")
+                run.send(SIGINT)
+                try await run.waitForStderr("Ctrl-C again to abort")
+                run.send(SIGINT)
+                try await run.finish()
+                #expect(run.status == 1)
+                #expect(proxy.faultsFired == 1)
+                #expect(run.stdout == "cancelled \(files)/slow.bin\n", "\(run.stdout)")
+                let said = run.stderrLines(startingWith: "\(files)/slow.bin: the session is still open on the server (")
+                #expect(said.count == 1 && said.allSatisfy { $0.contains("503") && $0.hasSuffix("hoist cancels it there once the server answers") },
+                        "stderr: \(run.stderr)")
+                let lf = LightfieldCalls(baseURL: server.baseURL, key: server.key)
+                #expect(try await lf.list().text.contains(#""status":"PENDING""#))
+
+                // The next run makes the kept cancel at its start, and uploads the file anew.
+                let again = try await UploadCLIRun(arguments, environment: environment)
+                try await again.finish()
+                #expect(again.status == 0, "\(again.stderr)")
+                let listed = try await lf.list().text
+                #expect(listed.contains(#""status":"CANCELLED""#) && listed.contains(#""status":"COMPLETED""#) && !listed.contains("PENDING"), "\(listed)")
+            }
+        }
+    }
+
     @Test("SIGTERM: the running upload stops where it is, each file's last line and the summary print, exit 1; the next run resumes it")
     func terminationKeepsTheUploadForTheNextRun() async throws {
         try await TestServer.with { server in

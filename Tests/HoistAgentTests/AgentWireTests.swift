@@ -13,7 +13,7 @@ struct AgentWireTests {
         .completing, .completed(remoteID: "fil_1", md5: "0123456789abcdef0123456789abcdef"),
         .retrying(attempt: 2, delay: .milliseconds(1500), reason: "network error: reset"),
         .failed(.http(status: 413, code: "too_large", message: "file of 9 bytes is \"too\" large\n")),
-        .failed(.refused(host: "127.0.0.1", port: 9)), .cancelled,
+        .failed(.refused(host: "127.0.0.1", port: 9)), .cancelled, .cancelPending(reason: "server answered 503: busy"),
         .resumed(held: 16 << 20, total: 42 << 20), .verifying(checked: 0, total: 16 << 20), .verifying(checked: 16 << 20, total: 16 << 20),
     ]
 
@@ -73,6 +73,19 @@ struct AgentWireTests {
             #expect(try JSONDecoder().decode(AgentRequest.self, from: Data(line.utf8)) == request)
         }
         #expect(AgentRequest.hello(version: "v", destination: nil).line.contains(#""protocol":\#(AgentProtocol.version)"#))
+    }
+
+    @Test("an ended job's cancel still to make on the server is in the snapshot, for a client that attaches later")
+    func bookKeepsACancelPending() {
+        var book = JobBook()
+        for kind: EngineEvent.Kind in [.queued(size: 5), .started, .sessionCreated(remoteID: "fil_1", filename: "1"), .progress(sent: 2, total: 5),
+                                       .cancelPending(reason: "server answered 503: busy"), .cancelled] {
+            book.record(EngineEvent(job: JobID(1), path: "/1", kind: kind))
+        }
+        #expect(book.replay.map(\.kind) == [.queued(size: 5), .sessionCreated(remoteID: "fil_1", filename: "1"), .cancelPending(reason: "server answered 503: busy"),
+                                             .progress(sent: 2, total: 5), .cancelled])
+        #expect(book.unfinished == 0)
+        #expect(JobSummary.fold(book.replay).first?.cancelPending == "server answered 503: busy")
     }
 
     @Test("the book keeps each job's latest progress, restarts a retried job at queued, replays in id order")

@@ -32,4 +32,17 @@ struct JobsListingTests {
         #expect(job?.state == .uploading && job?.sent == gib)
         #expect(job.map { JobsCommand.json($0, with: JobsCommand.jsonEncoder()) }?.contains("checked") == false)
     }
+
+    @Test("a job cancelled with its session still open on the server says so, in the line and in the JSON; a retry forgets it")
+    func cancelNotYetOnTheServer() {
+        let start: [EngineEvent.Kind] = [.queued(size: 10), .started, .sessionCreated(remoteID: "fil_7", filename: "big.iso")]
+        var (job, text) = Self.line(start + [.cancelPending(reason: "network error: connection refused"), .cancelled])
+        #expect(text == "#7  cancelled      /big.iso  (session still open on the server: network error: connection refused)")
+        let json = job.map { JobsCommand.json($0, with: JobsCommand.jsonEncoder()) } ?? ""
+        #expect(json.contains(#""cancel_pending":"network error: connection refused""#) && json.contains(#""state":"cancelled""#), "\(json)")
+        (job, text) = Self.line(start + [.cancelled])
+        #expect(text == "#7  cancelled      /big.iso")
+        (job, text) = Self.line(start + [.cancelPending(reason: "x"), .cancelled, .queued(size: 10)])
+        #expect(job?.cancelPending == nil && text == "#7  queued         /big.iso")
+    }
 }

@@ -48,11 +48,49 @@ import Testing
                 await engine.cancel(ids[0])
                 #expect(await waitUntil(timeout: 20) { log.ended(ids[0]) })
                 #expect(proxy.faultsFired == 1, "the first cancel was refused")
+                // Said before the job's end: cancelled here, not yet there, and why.
+                let kinds = log.events.kinds(ids[0])
+                guard kinds.count >= 2, case .cancelPending(let reason) = kinds[kinds.count - 2], kinds.last == .cancelled else {
+                    Issue.record("no cancel_pending before cancelled: \(kinds)")
+                    return
+                }
+                #expect(reason.contains("503"), "\(reason)")
                 // The engine runs on: its retry, not a next start, cancels the session.
                 let api = harness.api(profile)
                 let cancelled = await waitUntil(timeout: 20) { (try? await api.status(session).status) == "CANCELLED" }
                 let status = try await api.status(session).status
                 #expect(cancelled, "the session is \(status)")
+                await engine.shutdown()
+                await reading.value
+            }
+        }
+    }
+
+    @Test("a cancel the server takes ends the job cancelled with nothing pending; one it cannot take for good (404) is not kept either")
+    func aCancelThatWentThroughLeavesNothingPending() async throws {
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                let profile = harness.profile(endpoint: proxy.baseURL)
+                let engine = try harness.engine(profile, rateLimit: 64 << 10)
+                let log = EventLog()
+                let reading = log.record(engine)
+                let ids = await engine.add(paths: [try harness.file("taken.bin", size: 1 << 20), try harness.file("gone.bin", size: 1 << 20)])
+                for id in ids {
+                    #expect(await waitUntil(timeout: 20) { log.events.progress(id).contains { $0 > 0 } })
+                }
+                await engine.cancel(ids[0])
+                #expect(await waitUntil(timeout: 20) { log.ended(ids[0]) })
+                // The server's last word on a session (404: no such file) is not a cancel to make later.
+                proxy.inject(.status(404), on: "/cancel HTTP")
+                await engine.cancel(ids[1])
+                #expect(await waitUntil(timeout: 20) { log.ended(ids[1]) })
+                #expect(proxy.faultsFired == 1)
+                for id in ids {
+                    #expect(log.events.kinds(id).last == .cancelled, "\(log.events.kinds(id))")
+                    #expect(!log.events.kinds(id).contains { if case .cancelPending = $0 { true } else { false } }, "\(log.events.kinds(id))")
+                }
+                let session = try #require(log.events.sessions(ids[0]).last)
+                #expect(try await harness.api(profile).status(session).status == "CANCELLED")
                 await engine.shutdown()
                 await reading.value
             }

@@ -129,6 +129,9 @@ import Testing
         let verifying = EngineEvent(job: JobID(6), path: "/big.iso", kind: .verifying(checked: 8_388_608, total: 16_777_216))
         #expect(verifying.jsonLine(dialect: .s3, remoteID: "backups/big.iso")
             == #"{"event":"verifying","path":"/big.iso","key":"backups/big.iso","checked":8388608,"total":16777216}"#)
+        let pending = EngineEvent(job: JobID(7), path: "/x", kind: .cancelPending(reason: "network error: connection refused"))
+        #expect(pending.jsonLine(dialect: .lightfield, remoteID: "fil_7")
+            == #"{"event":"cancel_pending","path":"/x","id":"fil_7","reason":"network error: connection refused"}"#)
         for line in [progress, done, failed].compactMap({ $0.jsonLine(dialect: .lightfield, remoteID: nil) }) {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
         }

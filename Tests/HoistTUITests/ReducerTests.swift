@@ -128,6 +128,24 @@ struct QueueReducerTests {
         #expect(state.queue.counts.cancelled == 0)
     }
 
+    @Test("a cancel the server has not taken: the row says cancelled locally; the log and the history say why; a retry forgets it")
+    func cancelNotYetOnTheServer() {
+        var state = sampleState()
+        feed(&state, job: 1, path: "/x", [.queued(size: 10), .progress(sent: 2, total: 10),
+                                          .cancelPending(reason: "network error: connection refused"), .cancelled])
+        let row = state.queue.rows[0]
+        #expect(row.state == .cancelled)
+        #expect(row.status(at: .seconds(9)) == "cancelled locally")
+        #expect(row.cancelPending == "connection refused")
+        #expect(row.history.contains { $0.text.contains("still open on the server (network error: connection refused)") }, "\(row.history)")
+        #expect(state.message == "cancelled x locally; the server has not taken the cancel yet (hoist retries)")
+        #expect(state.log.contains { $0.isError && $0.text.hasPrefix("x: the session is still open on the server") }, "\(state.log)")
+        feed(&state, job: 1, path: "/x", [.queued(size: 10), .cancelled])
+        #expect(state.queue.rows[0].cancelPending == nil)
+        #expect(state.queue.rows[0].status(at: .seconds(9)) == "cancelled")
+        #expect(state.message == "cancelled x")
+    }
+
     @Test("a failed row shows the short reason, the detail keeps the whole error; retrying counts down with its reason")
     func failures() {
         var state = sampleState()

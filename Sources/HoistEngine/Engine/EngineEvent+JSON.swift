@@ -44,6 +44,7 @@ extension EngineEvent {
             if let code = error.serverCode { add("server_code", .string(code)) }
             if wire, let message = error.serverMessage { add("server_message", .string(message)) }
         case .cancelled: name = "cancelled"
+        case .cancelPending(let reason): name = "cancel_pending"; add("reason", .string(reason))
         }
         var head: [(String, JSONValue)] = [("event", .string(name)), ("path", .string(path))]
         if wire {

@@ -83,6 +83,9 @@ private struct WireFields: Decodable {
                 ?? .protocolViolation(error)
             return .failed(failure)
         case "cancelled": return .cancelled
+        case "cancel_pending":
+            guard let reason else { return nil }
+            return .cancelPending(reason: reason)
         default: return nil
         }
     }

@@ -65,6 +65,13 @@ public struct EngineEvent: Sendable, Equatable {
         /// need 88, and the engine, its clients and the view keep events by the 100,000.
         indirect case failed(EngineError)
         case cancelled
+        /// The job is ending (`cancelled` or `failed` follows) with its session still open on
+        /// the server: the cancel (a multipart upload's abort) did not go through, because the
+        /// server was not reached, answered 5xx, or did not answer within the cancel grace.
+        /// The journal keeps the cancel, and it is made once the server answers: tried again
+        /// every `EngineConfiguration.abortRetryInterval` while the engine runs, and at the
+        /// next engine's start. `reason` is the failure's readable message.
+        case cancelPending(reason: String)
     }
 
     /// True for the three events that end a job.
@@ -77,6 +84,12 @@ public struct EngineEvent: Sendable, Equatable {
 }
 
 extension EngineEvent {
+    /// What every front end says of a `cancelPending`: the session is open on the server
+    /// still, and hoist will cancel it there (this engine while it runs, or the next one).
+    public static func cancelPendingText(_ reason: String) -> String {
+        "the session is still open on the server (\(reason)): hoist cancels it there once the server answers"
+    }
+
     /// How far a `verifying` check is, in whole percent of the bytes the store holds: 100
     /// when it holds none. The TUI's row and `hoist jobs` both show it.
     public static func verifiedPercent(checked: Int64, total: Int64) -> Int {

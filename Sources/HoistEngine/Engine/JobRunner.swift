@@ -302,8 +302,13 @@ struct JobRunner: Sendable {
                     }
                 case .cancelSession(let session):
                     try journaled.record(.cancelling, session: session)
-                    await cancelSession(session)
+                    let kept = await cancelSession(session)
                     action = machine.sessionCancelled()
+                    // A job that ends here leaves its session open on the server until the
+                    // kept cancel is made: its front ends say so, not just `cancelled`. (One
+                    // that goes on with a new session says nothing: the old one is the
+                    // journal's to cancel, the job's is alive.)
+                    if let kept, action.isFinal { send(.cancelPending(reason: kept.message)) }
                 case .wait(let delay, let attempt, let reason):
                     send(.retrying(attempt: attempt, delay: delay, reason: reason))
                     try? await uploader.clock.sleep(for: delay)
@@ -417,33 +422,44 @@ struct JobRunner: Sendable {
     /// the next run, or the user would find a PENDING file hoist had given up on. A
     /// multipart upload keeps its parts (and their cost) until aborted, so its abort is
     /// tried up to four times, and one that still fails is kept the same way.
-    private func cancelSession(_ session: RemoteSession) async {
+    ///
+    /// Returns the failure of a cancel kept for later (the session stays open on the
+    /// server until it is made), nil when it went through or the server's answer was final.
+    @discardableResult
+    private func cancelSession(_ session: RemoteSession) async -> EngineError? {
         let clock = uploader.clock, journal = journal, key = journalKey
         guard session.multipart != nil else {
-            guard api.cancelsSessions else { return }
+            guard api.cancelsSessions else { return nil }
             do {
                 try await shielded(grace: cancelGrace) { try await api.cancel(session) }
             } catch where Self.mayCancelLater(error) || error.isCancellation {
                 try? journal.addPendingAbort(endpoint: key, session: session, error: error.message)
+                return error
             } catch {}
-            return
+            return nil
         }
         // Shielded as a whole: four tries on a hung store would be four timeouts. Cut off,
         // the try under way fails as cancelled and the abort is kept for the next start.
-        _ = try? await shielded(grace: cancelGrace) {
-            var lastError: EngineError?
-            for attempt in 0..<4 {
-                if attempt > 0 { try? await clock.sleep(for: .milliseconds(500 << (attempt - 1))) }
-                do {
-                    try await api.cancel(session)
-                    return
-                } catch {
-                    let mapped = HTTPTransport.map(error)
-                    lastError = mapped
-                    if !mapped.isTransient { break }
+        do {
+            return try await shielded(grace: cancelGrace) { () async -> EngineError? in
+                var lastError: EngineError?
+                for attempt in 0..<4 {
+                    if attempt > 0 { try? await clock.sleep(for: .milliseconds(500 << (attempt - 1))) }
+                    do {
+                        try await api.cancel(session)
+                        return nil
+                    } catch {
+                        let mapped = HTTPTransport.map(error)
+                        lastError = mapped
+                        if !mapped.isTransient { break }
+                    }
                 }
+                let kept = lastError ?? .protocolViolation("abort failed")
+                try? journal.addPendingAbort(endpoint: key, session: session, error: kept.message)
+                return kept
             }
-            try? journal.addPendingAbort(endpoint: key, session: session, error: lastError?.message ?? "abort failed")
+        } catch {
+            return error
         }
     }
 

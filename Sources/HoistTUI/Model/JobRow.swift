@@ -80,6 +80,9 @@ public struct JobRow: Sendable, Equatable {
         var retries = 0
         var retryAt: Duration?
         var retryReason: String?
+        /// Why the session is still open on the server, once the job ended without its
+        /// cancel going through (the engine makes it when the server answers).
+        var cancelPending: String?
         var history: [JobMoment] = []
         var roundTripStart: Duration?
     }
@@ -138,6 +141,12 @@ public struct JobRow: Sendable, Equatable {
         get { details.retryReason }
         set { details.retryReason = newValue }
     }
+    /// Why the job's session is still open on the server (`cancel_pending`), while the
+    /// job is cancelled or failed: the server has not taken its cancel yet.
+    public var cancelPending: String? {
+        get { details.cancelPending }
+        set { details.cancelPending = newValue }
+    }
     /// States with their times, oldest first (bounded).
     public var history: [JobMoment] {
         get {
@@ -177,6 +186,10 @@ public struct JobRow: Sendable, Equatable {
     /// long the cancel took (the server's answer included), on the engine's clock.
     static let cancelAskedText = "cancel asked"
     static let uploadingText = "uploading"
+    /// A cancelled row whose session the server has not cancelled yet: cancelled here, not
+    /// there (`cancel_pending`). Short: the queue's status column is about 20 wide.
+    static let cancelledHereText = "cancelled locally"
+
     static let completingText = "all bytes taken; completing"
     /// The history's line for a session created (`as` the stored name when it differs).
     static func sessionText(_ remote: String) -> String { "session " + remote }
@@ -209,6 +222,7 @@ public struct JobRow: Sendable, Equatable {
         details.error = nil
         details.retryAt = nil
         details.retryReason = nil
+        details.cancelPending = nil
         remember(Self.queuedText, at: time, wall: wall)
     }
 
@@ -249,7 +263,7 @@ public struct JobRow: Sendable, Equatable {
             return "retry in \(Int((retryAt - now).seconds.rounded(.up)))s" + reason
         case .done: return isEarlier ? "done earlier" : "done"
         case .failed: return "failed: " + (error?.shortReason ?? "unknown")
-        case .cancelled: return "cancelled"
+        case .cancelled: return cancelPending == nil ? "cancelled" : Self.cancelledHereText
         }
     }
 

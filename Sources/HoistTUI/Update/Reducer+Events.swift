@@ -110,6 +110,9 @@ extension Reducer {
                 row.state = .cancelled
                 row.rate.reset()
                 row.remember("cancelled", at: time, wall: wall)
+            case .cancelPending(let reason):
+                row.cancelPending = Format.retryReason(reason)
+                row.remember(EngineEvent.cancelPendingText(reason), at: time, wall: wall)
             }
         }
         // Replayed too: the browser marks every file a snapshot says is done, listed or not.
@@ -128,7 +131,9 @@ extension Reducer {
             if error.haltsRun { return halt(&state, error, at: wall) }
             state.say("failed \(row.name): \(error.description)", error: true, at: wall)
         case .cancelled:
-            state.say("cancelled \(row.name)", at: wall)
+            state.say("cancelled \(row.name)" + (row.cancelPending == nil ? "" : " locally; the server has not taken the cancel yet (hoist retries)"), at: wall)
+        case .cancelPending(let reason):
+            state.note(wall, "\(row.name): " + EngineEvent.cancelPendingText(reason), error: true)
         case .retrying(let attempt, let delay, let reason):
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:

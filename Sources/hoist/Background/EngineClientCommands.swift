@@ -133,6 +133,7 @@ struct JobsCommand: AsyncParsableCommand {
         var line = "#\(job.job.rawValue)  \(state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(job.path)"
         if let remote = job.remoteID, job.state == .completed { line += "  → \(remote)" }
         if let error = job.error { line += "  (\(error.message))" }
+        if let pending = job.cancelPending { line += "  (session still open on the server: \(pending))" }
         return line
     }
 
@@ -141,7 +142,8 @@ struct JobsCommand: AsyncParsableCommand {
         let verifying = job.state == .verifying
         let line = JobLine(job: job.job.rawValue, path: job.path, state: job.state.rawValue, size: job.size, sent: job.sent,
                            checked: verifying ? job.checked : nil, checkTotal: verifying ? job.checkTotal : nil,
-                           remote: job.remoteID, md5: job.md5, error: job.error?.message, errorCode: job.error?.codeName)
+                           remote: job.remoteID, md5: job.md5, error: job.error?.message, errorCode: job.error?.codeName,
+                           cancelPending: job.cancelPending)
         return String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self)
     }
 
@@ -166,11 +168,14 @@ struct JobsCommand: AsyncParsableCommand {
         let md5: String?
         let error: String?
         let errorCode: String?
+        /// Why the ended job's session is still open on the server (its cancel not made yet).
+        let cancelPending: String?
 
         enum CodingKeys: String, CodingKey {
             case job, path, state, size, sent, checked, remote, md5, error
             case checkTotal = "check_total"
             case errorCode = "error_code"
+            case cancelPending = "cancel_pending"
         }
     }
 }

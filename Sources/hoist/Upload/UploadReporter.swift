@@ -62,6 +62,11 @@ struct UploadReporter {
         case .retrying(let attempt, let delay, let reason):
             clearLine()
             Stderr.write("retrying \(path) (attempt \(attempt) in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))): \(OneLine.escape(reason))\n")
+        case .cancelPending(let reason):
+            // On stderr: stdout's result line for the job (`cancelled PATH`, `failed PATH: …`)
+            // follows unchanged.
+            clearLine()
+            Stderr.write("\(path): \(OneLine.escape(EngineEvent.cancelPendingText(reason)))\n")
         case .verifying(0, let total):
             clearLine()
             Stderr.write("verifying \(path): hashing \(total) bytes the store holds, to keep only what is still this file's\n")

@@ -83,7 +83,7 @@ struct UploadTally: Sendable {
         case .completed:
             if let completing = detail?.completingAt { completes.add(event.time - completing) }
             job.phase = .completed
-        case .retrying:
+        case .retrying, .cancelPending:
             break
         case .failed(let error):
             job.phase = .failed
