@@ -106,6 +106,7 @@ public struct JobSummary: Sendable, Equatable {
             state = .failed
         case .cancelled: state = .cancelled
         case .cancelPending(let reason): cancelPending = reason
+        case .cancelDone: cancelPending = nil
         }
     }
 }

@@ -13,7 +13,7 @@ struct AgentWireTests {
         .completing, .completed(remoteID: "fil_1", md5: "0123456789abcdef0123456789abcdef"),
         .retrying(attempt: 2, delay: .milliseconds(1500), reason: "network error: reset"),
         .failed(.http(status: 413, code: "too_large", message: "file of 9 bytes is \"too\" large\n")),
-        .failed(.refused(host: "127.0.0.1", port: 9)), .cancelled, .cancelPending(reason: "server answered 503: busy"),
+        .failed(.refused(host: "127.0.0.1", port: 9)), .cancelled, .cancelPending(reason: "server answered 503: busy"), .cancelDone,
         .resumed(held: 16 << 20, total: 42 << 20), .verifying(checked: 0, total: 16 << 20), .verifying(checked: 16 << 20, total: 16 << 20),
     ]
 
@@ -86,6 +86,10 @@ struct AgentWireTests {
                                              .progress(sent: 2, total: 5), .cancelled])
         #expect(book.unfinished == 0)
         #expect(JobSummary.fold(book.replay).first?.cancelPending == "server answered 503: busy")
+        // Made later: said after the end, and the job's line no longer says it is open.
+        book.record(EngineEvent(job: JobID(1), path: "/1", kind: .cancelDone))
+        #expect(book.replay.last?.kind == .cancelDone && book.unfinished == 0)
+        #expect(JobSummary.fold(book.replay).first.map { ($0.state, $0.cancelPending) } ?? (.queued, "none") == (.cancelled, nil))
     }
 
     @Test("the book keeps each job's latest progress, restarts a retried job at queued, replays in id order")

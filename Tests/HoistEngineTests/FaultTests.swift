@@ -60,6 +60,9 @@ import Testing
                 let cancelled = await waitUntil(timeout: 20) { (try? await api.status(session).status) == "CANCELLED" }
                 let status = try await api.status(session).status
                 #expect(cancelled, "the session is \(status)")
+                // And says so, after the job's end: the cancel it said was pending is made.
+                #expect(await waitUntil(timeout: 20) { log.events.kinds(ids[0]).last == .cancelDone }, "\(log.events.kinds(ids[0]))")
+                #expect(log.events.kinds(ids[0]).filter { $0 == .cancelDone }.count == 1)
                 await engine.shutdown()
                 await reading.value
             }

@@ -132,6 +132,8 @@ import Testing
         let pending = EngineEvent(job: JobID(7), path: "/x", kind: .cancelPending(reason: "network error: connection refused"))
         #expect(pending.jsonLine(dialect: .lightfield, remoteID: "fil_7")
             == #"{"event":"cancel_pending","path":"/x","id":"fil_7","reason":"network error: connection refused"}"#)
+        // Said after a file's end: not a line of the script interface, whose last line for a file is its end.
+        #expect(EngineEvent(job: JobID(7), path: "/x", kind: .cancelDone).jsonLine(dialect: .lightfield, remoteID: "fil_7") == nil)
         for line in [progress, done, failed].compactMap({ $0.jsonLine(dialect: .lightfield, remoteID: nil) }) {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil)
         }
@@ -143,6 +145,20 @@ import Testing
             let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
             #expect(object?["path"] as? String == path, "\(line)")
         }
+    }
+
+    @Test("a kept cancel's two words come in order: cancelDone only after cancelPending, neither when the cancel was made first")
+    func keptCancelsAnnounceInOrder() {
+        let kept = KeptCancels()
+        var said: [String] = []
+        kept.keep("s1", job: JobID(1), path: "/a") { said.append("pending 1") }
+        kept.made("s1") { job, path in said.append("done \(job.rawValue) \(path)") }
+        kept.made("s1") { _, _ in said.append("done again") }
+        #expect(said == ["pending 1", "done 1 /a"])
+        // The journal's retry made it before its job could say it was pending: nothing said.
+        kept.made("s2") { _, _ in said.append("done 2") }
+        kept.keep("s2", job: JobID(2), path: "/b") { said.append("pending 2") }
+        #expect(said == ["pending 1", "done 1 /a"])
     }
 
     @Test func errorsClassify() {

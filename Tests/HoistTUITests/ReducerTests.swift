@@ -140,7 +140,16 @@ struct QueueReducerTests {
         #expect(row.history.contains { $0.text.contains("still open on the server (network error: connection refused)") }, "\(row.history)")
         #expect(state.message == "cancelled x locally; the server has not taken the cancel yet (hoist retries)")
         #expect(state.log.contains { $0.isError && $0.text.hasPrefix("x: the session is still open on the server") }, "\(state.log)")
-        feed(&state, job: 1, path: "/x", [.queued(size: 10), .cancelled])
+        // Made later, after the row's end: the row says cancelled, the history and log why.
+        feed(&state, job: 1, path: "/x", [.cancelDone])
+        #expect(state.queue.rows[0].status(at: .seconds(9)) == "cancelled")
+        #expect(state.queue.rows[0].history.last?.text == EngineEvent.cancelDoneText)
+        #expect(state.log.last?.text == "x: " + EngineEvent.cancelDoneText && state.log.last?.isError == false)
+        // Made before the row's end (the journal's retry was quick): plain cancelled.
+        feed(&state, job: 2, path: "/y", [.queued(size: 10), .cancelPending(reason: "503"), .cancelDone, .cancelled])
+        #expect(state.queue.rows[1].status(at: .seconds(9)) == "cancelled" && state.message == "cancelled y")
+        // A retry forgets it.
+        feed(&state, job: 1, path: "/x", [.queued(size: 10), .cancelPending(reason: "503"), .cancelled, .queued(size: 10), .cancelled])
         #expect(state.queue.rows[0].cancelPending == nil)
         #expect(state.queue.rows[0].status(at: .seconds(9)) == "cancelled")
         #expect(state.message == "cancelled x")

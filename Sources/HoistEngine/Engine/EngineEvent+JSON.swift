@@ -2,7 +2,7 @@ import Foundation
 
 extension EngineEvent {
     /// The NDJSON line `hoist upload --json` prints for this event, or nil for events
-    /// that are not part of the script interface (`started`).
+    /// that are not part of the script interface (`started`, `cancelDone`).
     ///
     /// Jobs carry their remote name once known, under the dialect's ``Dialect/remoteIDField``:
     /// Lightfield `"id"`, Luw `"url"` (the final URL), s3 `"key"`.
@@ -45,6 +45,9 @@ extension EngineEvent {
             if wire, let message = error.serverMessage { add("server_message", .string(message)) }
         case .cancelled: name = "cancelled"
         case .cancelPending(let reason): name = "cancel_pending"; add("reason", .string(reason))
+        case .cancelDone:
+            guard wire else { return nil }
+            name = "cancel_done"
         }
         var head: [(String, JSONValue)] = [("event", .string(name)), ("path", .string(path))]
         if wire {

@@ -86,6 +86,7 @@ private struct WireFields: Decodable {
         case "cancel_pending":
             guard let reason else { return nil }
             return .cancelPending(reason: reason)
+        case "cancel_done": return .cancelDone
         default: return nil
         }
     }

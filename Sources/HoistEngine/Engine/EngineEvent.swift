@@ -72,6 +72,12 @@ public struct EngineEvent: Sendable, Equatable {
         /// every `EngineConfiguration.abortRetryInterval` while the engine runs, and at the
         /// next engine's start. `reason` is the failure's readable message.
         case cancelPending(reason: String)
+        /// The cancel a `cancelPending` said was kept has been made: the session is no longer
+        /// open on the server (it cancelled it, or answered that it had ended already). Comes
+        /// after the job's end, from the engine that said `cancelPending` (a later engine
+        /// that makes it says nothing: it never knew the job). Not a line of `hoist upload
+        /// --json`, whose last line for a file is its end.
+        case cancelDone
     }
 
     /// True for the three events that end a job.
@@ -89,6 +95,9 @@ extension EngineEvent {
     public static func cancelPendingText(_ reason: String) -> String {
         "the session is still open on the server (\(reason)): hoist cancels it there once the server answers"
     }
+
+    /// What every front end says of a `cancelDone`.
+    public static let cancelDoneText = "the server has taken the cancel: the session is no longer open there"
 
     /// How far a `verifying` check is, in whole percent of the bytes the store holds: 100
     /// when it holds none. The TUI's row and `hoist jobs` both show it.

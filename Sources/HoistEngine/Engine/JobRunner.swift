@@ -17,6 +17,8 @@ struct JobRunner: Sendable {
     let emit: @Sendable (EngineEvent) -> Void
     /// Session ids this engine created, so the orphan sweep never touches a live one.
     let ownSessions: OwnSessions
+    /// Jobs told `cancelPending`, to be told `cancelDone`.
+    let keptCancels = KeptCancels()
     /// Set when the engine stops keeping unfinished jobs: a cancelled job then stops where it
     /// is, its session left pending and its journal row as it was, for the next run to resume.
     let keepOnCancel: Flag
@@ -308,7 +310,9 @@ struct JobRunner: Sendable {
                     // kept cancel is made: its front ends say so, not just `cancelled`. (One
                     // that goes on with a new session says nothing: the old one is the
                     // journal's to cancel, the job's is alive.)
-                    if let kept, action.isFinal { send(.cancelPending(reason: kept.message)) }
+                    if let kept, action.isFinal {
+                        keptCancels.keep(session.pendingID, job: job.id, path: job.file.path) { send(.cancelPending(reason: kept.message)) }
+                    }
                 case .wait(let delay, let attempt, let reason):
                     send(.retrying(attempt: attempt, delay: delay, reason: reason))
                     try? await uploader.clock.sleep(for: delay)
@@ -467,6 +471,8 @@ struct JobRunner: Sendable {
     /// succeeds (or finds the upload gone) leaves the journal. So does a session cancel the
     /// server refuses for good (409: it completed or was cancelled meanwhile; 404: gone);
     /// a multipart abort is kept until it succeeds, as its parts cost until then.
+    /// A job of this engine that said `cancelPending` hears `cancelDone` once its cancel
+    /// leaves the journal.
     func retryPendingAborts() async {
         guard let pending = try? journal.pendingAborts(endpoint: journalKey) else { return }
         for (id, session) in pending {
@@ -474,8 +480,10 @@ struct JobRunner: Sendable {
                 try await api.cancel(session)
                 try journal.removePendingAbort(id: id)
             } catch {
-                if session.multipart == nil, !Self.mayCancelLater(HTTPTransport.map(error)) { try? journal.removePendingAbort(id: id) }
+                guard session.multipart == nil, !Self.mayCancelLater(HTTPTransport.map(error)) else { continue }
+                try? journal.removePendingAbort(id: id)
             }
+            keptCancels.made(session.pendingID) { emit(EngineEvent(job: $0, path: $1, kind: .cancelDone)) }
         }
     }
 
@@ -553,6 +561,44 @@ final class Flag: Sendable {
 
 /// The session ids created in this process and not completed: the ones an orphan sweep
 /// (which looks at pending sessions only) must leave alone.
+/// The jobs whose session's cancel was kept for later (`cancelPending`), by the session's
+/// `pendingID`: told `cancelDone` when it is made.
+///
+/// The journal's cancels are retried on their own task, which may make one the moment it
+/// is journaled, before its job has said `cancelPending`. Both announcements are made
+/// under one lock, so a job never hears `cancelDone` before `cancelPending`, and one whose
+/// cancel was made first hears neither.
+final class KeptCancels: Sendable {
+    private enum Entry { case waiting(JobID, String), made }
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// Says `cancelPending` through `announce`, unless the cancel was made already.
+    func keep(_ pendingID: String, job: JobID, path: String, announce: () -> Void) {
+        entries.withLock { entries in
+            if case .made = entries[pendingID] {
+                entries[pendingID] = nil
+                return
+            }
+            entries[pendingID] = .waiting(job, path)
+            announce()
+        }
+    }
+
+    /// The cancel of `pendingID` was made: its job, if one waits, is told through `announce`.
+    /// None yet may be about to keep it (see above); one never will for a session of an
+    /// earlier run, so such marks stay, one per cancel made, a few bytes each.
+    func made(_ pendingID: String, announce: (JobID, String) -> Void) {
+        entries.withLock { entries in
+            if case .waiting(let job, let path) = entries[pendingID] {
+                entries[pendingID] = nil
+                announce(job, path)
+            } else {
+                entries[pendingID] = .made
+            }
+        }
+    }
+}
+
 final class OwnSessions: Sendable {
     private let ids = Mutex<Set<String>>([])
     func insert(_ id: String) { _ = ids.withLock { $0.insert(id) } }

@@ -25,9 +25,13 @@ extension Reducer {
         if state.queue.unlisted.contains(event.job) { return [] }
         let before = state.queue.row(event.job)
         // An ended job only starts again through a retry (`queued`); a progress report
-        // flushed after the cancel must not bring it back to life.
+        // flushed after the cancel must not bring it back to life. The one word that comes
+        // after an end is that the server has taken a cancel kept for later.
         if let before, before.state.isFinished {
-            guard case .queued = event.kind else { return [] }
+            switch event.kind {
+            case .queued, .cancelDone: break
+            default: return []
+            }
         }
         var moved: Int64?
         var createTrip: Duration?
@@ -113,6 +117,10 @@ extension Reducer {
             case .cancelPending(let reason):
                 row.cancelPending = Format.retryReason(reason)
                 row.remember(EngineEvent.cancelPendingText(reason), at: time, wall: wall)
+            case .cancelDone:
+                guard row.cancelPending != nil else { break }
+                row.cancelPending = nil
+                row.remember(EngineEvent.cancelDoneText, at: time, wall: wall)
             }
         }
         // Replayed too: the browser marks every file a snapshot says is done, listed or not.
@@ -134,6 +142,8 @@ extension Reducer {
             state.say("cancelled \(row.name)" + (row.cancelPending == nil ? "" : " locally; the server has not taken the cancel yet (hoist retries)"), at: wall)
         case .cancelPending(let reason):
             state.note(wall, "\(row.name): " + EngineEvent.cancelPendingText(reason), error: true)
+        case .cancelDone:
+            state.note(wall, "\(row.name): " + EngineEvent.cancelDoneText)
         case .retrying(let attempt, let delay, let reason):
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:

@@ -67,6 +67,9 @@ struct UploadReporter {
             // follows unchanged.
             clearLine()
             Stderr.write("\(path): \(OneLine.escape(EngineEvent.cancelPendingText(reason)))\n")
+        case .cancelDone:
+            clearLine()
+            Stderr.write("\(path): \(EngineEvent.cancelDoneText)\n")
         case .verifying(0, let total):
             clearLine()
             Stderr.write("verifying \(path): hashing \(total) bytes the store holds, to keep only what is still this file's\n")

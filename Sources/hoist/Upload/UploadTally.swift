@@ -47,6 +47,8 @@ struct UploadTally: Sendable {
 
     /// Records one event.
     mutating func record(_ event: EngineEvent) {
+        // Said after the job's end (a kept cancel made): nothing to count, and no job to make.
+        if case .cancelDone = event.kind { return }
         var job = jobs[event.job] ?? Job()
         var detail = running[event.job]
         switch event.kind {
@@ -83,7 +85,7 @@ struct UploadTally: Sendable {
         case .completed:
             if let completing = detail?.completingAt { completes.add(event.time - completing) }
             job.phase = .completed
-        case .retrying, .cancelPending:
+        case .retrying, .cancelPending, .cancelDone:
             break
         case .failed(let error):
             job.phase = .failed
