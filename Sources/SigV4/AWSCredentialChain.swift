@@ -50,7 +50,7 @@ public struct AWSCredentialChain: Sendable {
 
     private var configSectionName: String { profileName == "default" ? "default" : "profile \(profileName)" }
 
-    private func nonEmpty(_ name: String) -> String? {
+    func nonEmpty(_ name: String) -> String? {
         guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value
     }

@@ -52,6 +52,45 @@ import Testing
         }
     }
 
+    @Test("credentials from the AWS files follow them: renewed keys are signed with at the next look; a half-written file keeps the keys in use; the environment's never move")
+    func credentialsFollowTheirFiles() throws {
+        let home = try TempDirectory.make(prefix: "hoist-aws-renew")
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+        // Each rewrite changes the file's size: written in place within one tick of the
+        // file system's clock, only the size tells it from the one read.
+        func write(_ id: String, token: String) throws {
+            try TestFiles.write("[default]\naws_access_key_id = \(id)\naws_secret_access_key = s-\(id)\naws_session_token = \(token)\n",
+                                to: home + "/.aws/credentials")
+        }
+        try write("ASIAFIRST", token: "t1")
+        let provider = try AWSCredentialsProvider(chain: AWSCredentialChain(environment: ["HOME": home]), checkEvery: .zero)
+        #expect(provider.current == SigV4Credentials(accessKeyID: "ASIAFIRST", secretAccessKey: "s-ASIAFIRST", sessionToken: "t1"))
+        // Renewed (a longer token: the size changes even within one mtime tick).
+        try write("ASIASECOND", token: "t2-renewed")
+        #expect(provider.current == SigV4Credentials(accessKeyID: "ASIASECOND", secretAccessKey: "s-ASIASECOND", sessionToken: "t2-renewed"))
+        // Caught half-written: no secret yet. The keys in use stay; the whole file is read later.
+        try TestFiles.write("[default]\naws_access_key_id = ASIATHIRD\n", to: home + "/.aws/credentials")
+        #expect(provider.current.accessKeyID == "ASIASECOND")
+        try write("ASIATHIRD", token: "t3")
+        #expect(provider.current.accessKeyID == "ASIATHIRD")
+        // The same file rewritten again: a key looked at no more often than asked sees it only then.
+        let slow = try AWSCredentialsProvider(chain: AWSCredentialChain(environment: ["HOME": home]), checkEvery: .seconds(3600))
+        try write("ASIAFOURTH", token: "t4-later")
+        #expect(slow.current.accessKeyID == "ASIATHIRD")
+        #expect(provider.current.accessKeyID == "ASIAFOURTH")
+        // From the environment: the files are not looked at.
+        let fromEnvironment = try AWSCredentialsProvider(
+            chain: AWSCredentialChain(environment: ["HOME": home, "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env"]), checkEvery: .zero)
+        try write("ASIAFIFTH", token: "t5")
+        #expect(fromEnvironment.current.accessKeyID == "AKIAENV")
+        // What the engine signs with: the API key reads the provider at each signing.
+        let key = APIKey(signing: provider)
+        #expect(key.signing?.accessKeyID == "ASIAFIFTH")
+        try write("ASIASIXTH", token: "t6-sixth")
+        #expect(key.signing?.accessKeyID == "ASIASIXTH")
+    }
+
     @Test func inlineFlagsAndConfigProfilesMakeAnS3Profile() throws {
         var selection = ProfileSelection(dialect: .s3)
         selection.bucket = "my-bucket"

@@ -56,7 +56,7 @@ public struct Profile: Sendable, Equatable, Codable {
     public func resolveKey(environment: [String: String]) throws(EngineError) -> APIKey {
         if dialect == .s3 {
             do {
-                return APIKey(signing: try AWSCredentialChain(environment: environment).credentials())
+                return APIKey(signing: try AWSCredentialsProvider(chain: AWSCredentialChain(environment: environment)))
             } catch {
                 throw .missingCredentials(error.description)
             }
@@ -75,16 +75,25 @@ public struct Profile: Sendable, Equatable, Codable {
 public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The secret itself; only the HTTP layer reads it.
     public let secret: String
-    /// The s3 dialect's credentials, which sign each request instead of a bearer secret.
-    public let signing: SigV4Credentials?
+    /// Where the s3 dialect's credentials come from: read at each signing, so that
+    /// credentials renewed in the AWS files are used as soon as they are there.
+    private let provider: AWSCredentialsProvider?
     public init(_ secret: String) {
         self.secret = secret
-        signing = nil
+        provider = nil
     }
     public init(signing credentials: SigV4Credentials) {
-        secret = ""
-        signing = credentials
+        self.init(signing: AWSCredentialsProvider(fixed: credentials))
     }
+    public init(signing provider: AWSCredentialsProvider) {
+        secret = ""
+        self.provider = provider
+    }
+
+    /// The s3 dialect's credentials as of now, which sign each request instead of a bearer secret.
+    public var signing: SigV4Credentials? { provider?.current }
+
+    public static func == (lhs: APIKey, rhs: APIKey) -> Bool { lhs.secret == rhs.secret && lhs.signing == rhs.signing }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 

@@ -13,16 +13,22 @@ import SigV4
 struct S3BlobStore: Sendable {
     let location: S3Location
     let prefix: String
-    let credentials: SigV4Credentials
+    /// Read at each signing: a server that runs for weeks follows the AWS files' renewed keys.
+    let provider: AWSCredentialsProvider
+    var credentials: SigV4Credentials { provider.current }
     let client: HTTPClient
     /// For copies, whose answers S3 keeps alive with spaces at intervals it does not
     /// document: silence is allowed longer there, 60 s (the AWS SDKs' read timeout).
     let copyClient: HTTPClient
 
     init(_ blob: S3BlobLocation, credentials: SigV4Credentials) {
+        self.init(blob, provider: AWSCredentialsProvider(fixed: credentials))
+    }
+
+    init(_ blob: S3BlobLocation, provider: AWSCredentialsProvider) {
         location = S3Location(endpoint: blob.endpoint, bucket: blob.bucket, pathStyle: blob.pathStyle, region: blob.region)
         prefix = blob.prefix
-        self.credentials = credentials
+        self.provider = provider
         client = Self.client(silence: .seconds(30))
         copyClient = Self.client(silence: .seconds(60))
     }

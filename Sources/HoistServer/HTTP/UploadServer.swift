@@ -253,7 +253,7 @@ public final class UploadServer: Sendable {
         guard case .s3(let location) = config.blobStore else { return nil }
         if let credentials = config.s3Credentials { return S3BlobStore(location, credentials: credentials) }
         do {
-            return S3BlobStore(location, credentials: try AWSCredentialChain(environment: ProcessInfo.processInfo.environment).credentials())
+            return S3BlobStore(location, provider: try AWSCredentialsProvider(chain: AWSCredentialChain(environment: ProcessInfo.processInfo.environment)))
         } catch {
             throw BlobStoreError("--blob-store s3://\(location.bucket): \(error.description)")
         }
