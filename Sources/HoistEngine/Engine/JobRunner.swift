@@ -431,14 +431,15 @@ struct JobRunner: Sendable {
     /// server until it is made), nil when it went through or the server's answer was final.
     @discardableResult
     private func cancelSession(_ session: RemoteSession) async -> EngineError? {
-        let clock = uploader.clock, journal = journal, key = journalKey
+        let clock = uploader.clock, journal = journal, key = journalKey, grace = cancelGrace
         guard session.multipart != nil else {
             guard api.cancelsSessions else { return nil }
             do {
                 try await shielded(grace: cancelGrace) { try await api.cancel(session) }
             } catch where Self.mayCancelLater(error) || error.isCancellation {
-                try? journal.addPendingAbort(endpoint: key, session: session, error: error.message)
-                return error
+                let kept = error.isCancellation ? Self.noAnswer(within: cancelGrace) : error
+                try? journal.addPendingAbort(endpoint: key, session: session, error: kept.message)
+                return kept
             } catch {}
             return nil
         }
@@ -458,13 +459,21 @@ struct JobRunner: Sendable {
                         if !mapped.isTransient { break }
                     }
                 }
-                let kept = lastError ?? .protocolViolation("abort failed")
+                var kept = lastError ?? .protocolViolation("abort failed")
+                if kept.isCancellation { kept = Self.noAnswer(within: grace) }
                 try? journal.addPendingAbort(endpoint: key, session: session, error: kept.message)
                 return kept
             }
         } catch {
-            return error
+            return error.isCancellation ? Self.noAnswer(within: cancelGrace) : error
         }
+    }
+
+    /// A cancel or abort cut off at the cancel grace, as its reason says it (not the bare
+    /// "cancelled" of the cut itself).
+    static func noAnswer(within grace: Duration) -> EngineError {
+        let milliseconds = grace.components.seconds * 1000 + grace.components.attoseconds / 1_000_000_000_000_000
+        return .network("no answer within " + (milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"))
     }
 
     /// Tries again the cancels and aborts earlier runs could not make; each one that
