@@ -35,6 +35,8 @@ public struct JobBook: Sendable, Equatable {
     public mutating func record(_ event: EngineEvent) {
         // A job counted as unlisted has ended for good (a completed job is never retried).
         if unlisted.contains(event.job.rawValue) { return }
+        // Said of a job's earlier cancel: news only for a job the book holds.
+        if case .cancelDone = event.kind, entries[event.job] == nil { return }
         var event = event
         var entry = entries[event.job] ?? Entry(events: [], remoteID: nil, finished: false)
         // The id the session gave, kept once: the server's answer to complete repeats it as
@@ -108,10 +110,13 @@ public struct JobBook: Sendable, Equatable {
     /// job of its life: 100,000 files took six events each, now three.
     private static func ended(_ events: [EngineEvent]) -> [EngineEvent] {
         guard let last = events.last else { return events }
+        // A cancel still to make on the server: a view that attaches later says so too,
+        // unless it was made before the end (the journal's retry was quick).
+        let cancelMade = events.contains { $0.kind == .cancelDone }
         var kept = events.dropLast().filter {
             switch $0.kind {
-            // A cancel still to make on the server: a view that attaches later says so too.
-            case .queued, .sessionCreated, .cancelPending: true
+            case .queued, .sessionCreated: true
+            case .cancelPending: !cancelMade
             default: false
             }
         }

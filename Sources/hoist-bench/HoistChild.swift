@@ -56,7 +56,8 @@ struct HoistChild: Sendable {
             guard line.contains(#""event":"retrying""#),
                   let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             else { return nil }
-            return event["reason"] as? String ?? "no reason given"
+            // On one log line whatever the reason holds.
+            return (event["reason"] as? String ?? "no reason given").replacingOccurrences(of: "\n", with: " ")
         }
     }
 

@@ -90,6 +90,15 @@ struct AgentWireTests {
         book.record(EngineEvent(job: JobID(1), path: "/1", kind: .cancelDone))
         #expect(book.replay.last?.kind == .cancelDone && book.unfinished == 0)
         #expect(JobSummary.fold(book.replay).first.map { ($0.state, $0.cancelPending) } ?? (.queued, "none") == (.cancelled, nil))
+        // Made before the end (the journal's retry was quick): the snapshot says nothing is pending.
+        for kind: EngineEvent.Kind in [.queued(size: 5), .started, .cancelPending(reason: "503"), .cancelDone, .cancelled] {
+            book.record(EngineEvent(job: JobID(2), path: "/2", kind: kind))
+        }
+        #expect(book.replay.filter { $0.job == JobID(2) }.map(\.kind) == [.queued(size: 5), .cancelled])
+        #expect(JobSummary.fold(book.replay).last?.cancelPending == nil)
+        // Of a job the book does not hold: no entry, nothing counted as unfinished.
+        book.record(EngineEvent(job: JobID(9), path: "/9", kind: .cancelDone))
+        #expect(book.count == 2 && book.unfinished == 0)
     }
 
     @Test("the book keeps each job's latest progress, restarts a retried job at queued, replays in id order")

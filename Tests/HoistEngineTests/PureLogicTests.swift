@@ -147,18 +147,35 @@ import Testing
         }
     }
 
-    @Test("a kept cancel's two words come in order: cancelDone only after cancelPending, neither when the cancel was made first")
+    @Test("a kept cancel's two words come in order: cancelDone only after cancelPending, neither when the cancel was made first; nothing is left behind")
     func keptCancelsAnnounceInOrder() {
         let kept = KeptCancels()
         var said: [String] = []
-        kept.keep("s1", job: JobID(1), path: "/a") { said.append("pending 1") }
-        kept.made("s1") { job, path in said.append("done \(job.rawValue) \(path)") }
-        kept.made("s1") { _, _ in said.append("done again") }
+        func done(_ job: JobID, _ path: String) { said.append("done \(job.rawValue) \(path)") }
+        // The usual order: tried and kept, said pending, made later.
+        kept.register("s1", job: JobID(1), path: "/a")
+        kept.made("s0", announce: done)  // an earlier run's session: no job hears of it
+        kept.announce("s1") { said.append("pending 1") }
+        kept.made("s1", announce: done)
+        kept.made("s1", announce: done)
         #expect(said == ["pending 1", "done 1 /a"])
         // The journal's retry made it before its job could say it was pending: nothing said.
-        kept.made("s2") { _, _ in said.append("done 2") }
-        kept.keep("s2", job: JobID(2), path: "/b") { said.append("pending 2") }
+        kept.register("s2", job: JobID(2), path: "/b")
+        kept.made("s2", announce: done)
+        kept.announce("s2") { said.append("pending 2") }
+        kept.made("s2", announce: done)
         #expect(said == ["pending 1", "done 1 /a"])
+        // A job retried: its old session's cancel, made later, is not said of the new attempt.
+        kept.register("s3", job: JobID(3), path: "/c")
+        kept.announce("s3") { said.append("pending 3") }
+        kept.forget(job: JobID(3))
+        kept.made("s3", announce: done)
+        #expect(said == ["pending 1", "done 1 /a", "pending 3"])
+        // A cancel that went through, or a job that goes on: forgotten, nothing said later.
+        kept.register("s4", job: JobID(4), path: "/d")
+        kept.forget("s4")
+        kept.made("s4", announce: done)
+        #expect(said == ["pending 1", "done 1 /a", "pending 3"])
     }
 
     @Test func errorsClassify() {

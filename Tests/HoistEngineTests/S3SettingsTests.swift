@@ -52,43 +52,52 @@ import Testing
         }
     }
 
-    @Test("credentials from the AWS files follow them: renewed keys are signed with at the next look; a half-written file keeps the keys in use; the environment's never move")
+    @Test("credentials from the AWS files follow them: renewed keys are signed with once the rewrite has settled; a half-written file, or one gone, keeps the keys in use")
     func credentialsFollowTheirFiles() throws {
         let home = try TempDirectory.make(prefix: "hoist-aws-renew")
         defer { try? FileManager.default.removeItem(atPath: home) }
         try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+        let file = home + "/.aws/credentials"
         // Each rewrite changes the file's size: written in place within one tick of the
         // file system's clock, only the size tells it from the one read.
         func write(_ id: String, token: String) throws {
-            try TestFiles.write("[default]\naws_access_key_id = \(id)\naws_secret_access_key = s-\(id)\naws_session_token = \(token)\n",
-                                to: home + "/.aws/credentials")
+            try TestFiles.write("[default]\naws_access_key_id = \(id)\naws_secret_access_key = s-\(id)\naws_session_token = \(token)\n", to: file)
         }
         try write("ASIAFIRST", token: "t1")
         let provider = try AWSCredentialsProvider(chain: AWSCredentialChain(environment: ["HOME": home]), checkEvery: .zero)
+        #expect(provider.fixed == nil)
         #expect(provider.current == SigV4Credentials(accessKeyID: "ASIAFIRST", secretAccessKey: "s-ASIAFIRST", sessionToken: "t1"))
-        // Renewed (a longer token: the size changes even within one mtime tick).
+        // Renewed: the first look sees it change, the next one (nothing changed between) takes it.
         try write("ASIASECOND", token: "t2-renewed")
+        #expect(provider.current.accessKeyID == "ASIAFIRST")
         #expect(provider.current == SigV4Credentials(accessKeyID: "ASIASECOND", secretAccessKey: "s-ASIASECOND", sessionToken: "t2-renewed"))
-        // Caught half-written: no secret yet. The keys in use stay; the whole file is read later.
-        try TestFiles.write("[default]\naws_access_key_id = ASIATHIRD\n", to: home + "/.aws/credentials")
+        // Caught half-written, with a key and a secret but no token yet: each look sees it
+        // change, so nothing is taken until it is whole and has settled.
+        try TestFiles.write("[default]\naws_access_key_id = ASIATHIRD\n", to: file)
+        #expect(provider.current.accessKeyID == "ASIASECOND")
+        try TestFiles.write("[default]\naws_access_key_id = ASIATHIRD\naws_secret_access_key = s-ASIATHIRD\n", to: file)
         #expect(provider.current.accessKeyID == "ASIASECOND")
         try write("ASIATHIRD", token: "t3")
-        #expect(provider.current.accessKeyID == "ASIATHIRD")
-        // The same file rewritten again: a key looked at no more often than asked sees it only then.
-        let slow = try AWSCredentialsProvider(chain: AWSCredentialChain(environment: ["HOME": home]), checkEvery: .seconds(3600))
+        #expect(provider.current.accessKeyID == "ASIASECOND")
+        #expect(provider.current == SigV4Credentials(accessKeyID: "ASIATHIRD", secretAccessKey: "s-ASIATHIRD", sessionToken: "t3"))
+        // A file gone (moved aside before a rewrite): the keys in use stay.
+        try FileManager.default.removeItem(atPath: file)
+        for _ in 0..<3 { #expect(provider.current.accessKeyID == "ASIATHIRD") }
+        // Looked at no more often than asked: a provider that looks once an hour sees nothing yet.
         try write("ASIAFOURTH", token: "t4-later")
-        #expect(slow.current.accessKeyID == "ASIATHIRD")
-        #expect(provider.current.accessKeyID == "ASIAFOURTH")
-        // From the environment: the files are not looked at.
-        let fromEnvironment = try AWSCredentialsProvider(
-            chain: AWSCredentialChain(environment: ["HOME": home, "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env"]), checkEvery: .zero)
+        let slow = try AWSCredentialsProvider(chain: AWSCredentialChain(environment: ["HOME": home]), checkEvery: .seconds(3600))
         try write("ASIAFIFTH", token: "t5")
-        #expect(fromEnvironment.current.accessKeyID == "AKIAENV")
+        for _ in 0..<3 { #expect(slow.current.accessKeyID == "ASIAFOURTH") }
         // What the engine signs with: the API key reads the provider at each signing.
         let key = APIKey(signing: provider)
+        _ = key.signing
         #expect(key.signing?.accessKeyID == "ASIAFIFTH")
-        try write("ASIASIXTH", token: "t6-sixth")
-        #expect(key.signing?.accessKeyID == "ASIASIXTH")
+        #expect(key == APIKey(signing: provider) && key != APIKey(signing: slow))
+        // From the environment: fixed, as a process cannot see its environment change.
+        let fromEnvironment = try AWSCredentialsProvider(
+            chain: AWSCredentialChain(environment: ["HOME": home, "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env"]))
+        #expect(fromEnvironment.fixed == SigV4Credentials(accessKeyID: "AKIAENV", secretAccessKey: "env"))
+        #expect(APIKey(signing: fromEnvironment) == APIKey(signing: SigV4Credentials(accessKeyID: "AKIAENV", secretAccessKey: "env")))
     }
 
     @Test func inlineFlagsAndConfigProfilesMakeAnS3Profile() throws {

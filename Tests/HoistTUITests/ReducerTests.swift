@@ -148,6 +148,10 @@ struct QueueReducerTests {
         // Made before the row's end (the journal's retry was quick): plain cancelled.
         feed(&state, job: 2, path: "/y", [.queued(size: 10), .cancelPending(reason: "503"), .cancelDone, .cancelled])
         #expect(state.queue.rows[1].status(at: .seconds(9)) == "cancelled" && state.message == "cancelled y")
+        // Of a job the queue does not hold: no row is made of it.
+        let rows = state.queue.rows.count
+        feed(&state, job: 9, path: "/z", [.cancelDone])
+        #expect(state.queue.rows.count == rows && state.queue.row(JobID(9)) == nil)
         // A retry forgets it.
         feed(&state, job: 1, path: "/x", [.queued(size: 10), .cancelPending(reason: "503"), .cancelled, .queued(size: 10), .cancelled])
         #expect(state.queue.rows[0].cancelPending == nil)

@@ -66,17 +66,19 @@ public struct EngineEvent: Sendable, Equatable {
         indirect case failed(EngineError)
         case cancelled
         /// The job is ending (`cancelled` or `failed` follows) with its session still open on
-        /// the server: the cancel (a multipart upload's abort) did not go through, because the
-        /// server was not reached, answered 5xx, or did not answer within the cancel grace.
+        /// the server: the cancel did not go through, because the server was not reached,
+        /// answered 5xx, or did not answer within the cancel grace (a multipart upload's
+        /// abort: any failure after its tries), and the journal could keep it.
         /// The journal keeps the cancel, and it is made once the server answers: tried again
         /// every `EngineConfiguration.abortRetryInterval` while the engine runs, and at the
         /// next engine's start. `reason` is the failure's readable message.
         case cancelPending(reason: String)
         /// The cancel a `cancelPending` said was kept has been made: the session is no longer
-        /// open on the server (it cancelled it, or answered that it had ended already). Comes
-        /// after the job's end, from the engine that said `cancelPending` (a later engine
-        /// that makes it says nothing: it never knew the job). Not a line of `hoist upload
-        /// --json`, whose last line for a file is its end.
+        /// open on the server (it cancelled it, or answered 404 or 409: it had ended). Comes
+        /// from the engine that said `cancelPending`, after the job's end as a rule, though
+        /// a quick retry may make it just before (a later engine that makes it says nothing:
+        /// it never knew the job; nor is it said of a job retried since). Not a line of
+        /// `hoist upload --json`, whose last line for a file is its end.
         case cancelDone
     }
 

@@ -304,6 +304,9 @@ struct JobRunner: Sendable {
                     }
                 case .cancelSession(let session):
                     try journaled.record(.cancelling, session: session)
+                    // Registered before the cancel can be kept: the journal's retry may make
+                    // it at once (see `KeptCancels`).
+                    keptCancels.register(session.pendingID, job: job.id, path: job.file.path)
                     let kept = await cancelSession(session)
                     action = machine.sessionCancelled()
                     // A job that ends here leaves its session open on the server until the
@@ -311,7 +314,9 @@ struct JobRunner: Sendable {
                     // that goes on with a new session says nothing: the old one is the
                     // journal's to cancel, the job's is alive.)
                     if let kept, action.isFinal {
-                        keptCancels.keep(session.pendingID, job: job.id, path: job.file.path) { send(.cancelPending(reason: kept.message)) }
+                        keptCancels.announce(session.pendingID) { send(.cancelPending(reason: kept.message)) }
+                    } else {
+                        keptCancels.forget(session.pendingID)
                     }
                 case .wait(let delay, let attempt, let reason):
                     send(.retrying(attempt: attempt, delay: delay, reason: reason))
@@ -427,46 +432,49 @@ struct JobRunner: Sendable {
     /// multipart upload keeps its parts (and their cost) until aborted, so its abort is
     /// tried up to four times, and one that still fails is kept the same way.
     ///
-    /// Returns the failure of a cancel kept for later (the session stays open on the
-    /// server until it is made), nil when it went through or the server's answer was final.
+    /// Returns the failure of a cancel kept in the journal for later (the session stays open
+    /// on the server until it is made); nil when it went through, the server's answer was
+    /// final, or the journal could not keep it (then nothing will make it: nothing is promised).
     @discardableResult
     private func cancelSession(_ session: RemoteSession) async -> EngineError? {
         let clock = uploader.clock, journal = journal, key = journalKey, grace = cancelGrace
+        @Sendable func keep(_ failure: EngineError) -> EngineError? {
+            let kept = failure.isCancellation ? Self.noAnswer(within: grace) : failure
+            do {
+                try journal.addPendingAbort(endpoint: key, session: session, error: kept.message)
+                return kept
+            } catch {
+                return nil
+            }
+        }
         guard session.multipart != nil else {
             guard api.cancelsSessions else { return nil }
             do {
                 try await shielded(grace: cancelGrace) { try await api.cancel(session) }
             } catch where Self.mayCancelLater(error) || error.isCancellation {
-                let kept = error.isCancellation ? Self.noAnswer(within: cancelGrace) : error
-                try? journal.addPendingAbort(endpoint: key, session: session, error: kept.message)
-                return kept
+                return keep(error)
             } catch {}
             return nil
         }
         // Shielded as a whole: four tries on a hung store would be four timeouts. Cut off,
         // the try under way fails as cancelled and the abort is kept for the next start.
-        do {
-            return try await shielded(grace: cancelGrace) { () async -> EngineError? in
-                var lastError: EngineError?
-                for attempt in 0..<4 {
-                    if attempt > 0 { try? await clock.sleep(for: .milliseconds(500 << (attempt - 1))) }
-                    do {
-                        try await api.cancel(session)
-                        return nil
-                    } catch {
-                        let mapped = HTTPTransport.map(error)
-                        lastError = mapped
-                        if !mapped.isTransient { break }
-                    }
+        // (The body never throws, so neither does the shield.)
+        let kept = try? await shielded(grace: cancelGrace) { () async -> EngineError? in
+            var lastError: EngineError?
+            for attempt in 0..<4 {
+                if attempt > 0 { try? await clock.sleep(for: .milliseconds(500 << (attempt - 1))) }
+                do {
+                    try await api.cancel(session)
+                    return nil
+                } catch {
+                    let mapped = HTTPTransport.map(error)
+                    lastError = mapped
+                    if !mapped.isTransient { break }
                 }
-                var kept = lastError ?? .protocolViolation("abort failed")
-                if kept.isCancellation { kept = Self.noAnswer(within: grace) }
-                try? journal.addPendingAbort(endpoint: key, session: session, error: kept.message)
-                return kept
             }
-        } catch {
-            return error.isCancellation ? Self.noAnswer(within: cancelGrace) : error
+            return keep(lastError ?? .protocolViolation("abort failed"))
         }
+        return kept ?? nil
     }
 
     /// A cancel or abort cut off at the cancel grace, as its reason says it (not the bare
@@ -489,8 +497,16 @@ struct JobRunner: Sendable {
                 try await api.cancel(session)
                 try journal.removePendingAbort(id: id)
             } catch {
-                guard session.multipart == nil, !Self.mayCancelLater(HTTPTransport.map(error)) else { continue }
+                let mapped = HTTPTransport.map(error)
+                guard session.multipart == nil, !Self.mayCancelLater(mapped) else { continue }
                 try? journal.removePendingAbort(id: id)
+                // Given up (400, 401, 403: the server will never take it from this key), not
+                // made: the job's `cancelPending` stays its last word. 404 and 409 say the
+                // session has ended, which is what the cancel was for.
+                guard mapped.status == 404 || mapped.status == 409 else {
+                    keptCancels.forget(session.pendingID)
+                    continue
+                }
             }
             keptCancels.made(session.pendingID) { emit(EngineEvent(job: $0, path: $1, kind: .cancelDone)) }
         }
@@ -570,44 +586,6 @@ final class Flag: Sendable {
 
 /// The session ids created in this process and not completed: the ones an orphan sweep
 /// (which looks at pending sessions only) must leave alone.
-/// The jobs whose session's cancel was kept for later (`cancelPending`), by the session's
-/// `pendingID`: told `cancelDone` when it is made.
-///
-/// The journal's cancels are retried on their own task, which may make one the moment it
-/// is journaled, before its job has said `cancelPending`. Both announcements are made
-/// under one lock, so a job never hears `cancelDone` before `cancelPending`, and one whose
-/// cancel was made first hears neither.
-final class KeptCancels: Sendable {
-    private enum Entry { case waiting(JobID, String), made }
-    private let entries = Mutex<[String: Entry]>([:])
-
-    /// Says `cancelPending` through `announce`, unless the cancel was made already.
-    func keep(_ pendingID: String, job: JobID, path: String, announce: () -> Void) {
-        entries.withLock { entries in
-            if case .made = entries[pendingID] {
-                entries[pendingID] = nil
-                return
-            }
-            entries[pendingID] = .waiting(job, path)
-            announce()
-        }
-    }
-
-    /// The cancel of `pendingID` was made: its job, if one waits, is told through `announce`.
-    /// None yet may be about to keep it (see above); one never will for a session of an
-    /// earlier run, so such marks stay, one per cancel made, a few bytes each.
-    func made(_ pendingID: String, announce: (JobID, String) -> Void) {
-        entries.withLock { entries in
-            if case .waiting(let job, let path) = entries[pendingID] {
-                entries[pendingID] = nil
-                announce(job, path)
-            } else {
-                entries[pendingID] = .made
-            }
-        }
-    }
-}
-
 final class OwnSessions: Sendable {
     private let ids = Mutex<Set<String>>([])
     func insert(_ id: String) { _ = ids.withLock { $0.insert(id) } }

@@ -286,6 +286,8 @@ public actor UploadEngine {
         }
         job.start = .fresh
         job.orphan = nil
+        // The old session's kept cancel, made later, is no news about the new attempt.
+        runner.keptCancels.forget(job: id)
         if haltedBy != nil {
             haltedBy = nil
             if pausedByHalt { isPaused = false }

@@ -85,6 +85,7 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     public init(signing credentials: SigV4Credentials) {
         self.init(signing: AWSCredentialsProvider(fixed: credentials))
     }
+    /// The s3 dialect's key: the credentials `provider` holds at each signing.
     public init(signing provider: AWSCredentialsProvider) {
         secret = ""
         self.provider = provider
@@ -93,7 +94,16 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     /// The s3 dialect's credentials as of now, which sign each request instead of a bearer secret.
     public var signing: SigV4Credentials? { provider?.current }
 
-    public static func == (lhs: APIKey, rhs: APIKey) -> Bool { lhs.secret == rhs.secret && lhs.signing == rhs.signing }
+    /// The same secret, and the same credentials: equal fixed ones, or the very provider
+    /// that follows the files (two looks at the files could differ for no fault of the key).
+    public static func == (lhs: APIKey, rhs: APIKey) -> Bool {
+        guard lhs.secret == rhs.secret else { return false }
+        switch (lhs.provider, rhs.provider) {
+        case (nil, nil): return true
+        case (let left?, let right?): return left === right || (left.fixed != nil && left.fixed == right.fixed)
+        default: return false
+        }
+    }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 

@@ -24,6 +24,8 @@ extension Reducer {
         // A done job no longer listed stays done (a snapshot sent again repeats its story).
         if state.queue.unlisted.contains(event.job) { return [] }
         let before = state.queue.row(event.job)
+        // Said of a job's earlier cancel: news only for a row the queue holds.
+        if before == nil, case .cancelDone = event.kind { return [] }
         // An ended job only starts again through a retry (`queued`); a progress report
         // flushed after the cancel must not bring it back to life. The one word that comes
         // after an end is that the server has taken a cancel kept for later.
@@ -143,7 +145,8 @@ extension Reducer {
         case .cancelPending(let reason):
             state.note(wall, "\(row.name): " + EngineEvent.cancelPendingText(reason), error: true)
         case .cancelDone:
-            state.note(wall, "\(row.name): " + EngineEvent.cancelDoneText)
+            // Only for a row that said it was pending (not one retried since).
+            if before?.cancelPending != nil { state.note(wall, "\(row.name): " + EngineEvent.cancelDoneText) }
         case .retrying(let attempt, let delay, let reason):
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:
