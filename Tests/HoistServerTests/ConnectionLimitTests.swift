@@ -32,6 +32,8 @@ struct ConnectionLimitTests {
             #expect(closed, "still open after 30 s: \(text)")
             #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
             #expect(text.contains("request_timeout"))
+            // A page may read it, as any answer of the API (CORS for any origin, the default).
+            #expect(text.lowercased().contains("\r\naccess-control-allow-origin: *\r\n"), "\(text)")
         }
     }
 

@@ -22,6 +22,30 @@ struct HTTPFramingTests {
         }
     }
 
+    @Test("a head a browser can send and the decoder refuses (a cookie past its limits) → 400 JSON a page may read (CORS, as the routes' answers); with a list of origins, only Vary")
+    func badHeadsCarryCORS() async throws {
+        let heads = ["GET /v1/files HTTP/1.1\r\nHost: x\r\nOrigin: https://app.test\r\nCookie: " + String(repeating: "a", count: 200_000) + "\r\n\r\n",
+                     "GET /v1/files HTTP/1.1\r\nHost: x\r\nOrigin: https://app.test\r\nBad Header\r\n\r\n"]
+        try await TestServer.with { ts in
+            for head in heads {
+                let connection = try RawConnection(port: ts.server.port)
+                connection.send(head)
+                let (text, closed) = await connection.readUntilClosed(timeout: 30)
+                #expect(closed)
+                #expect(text.hasPrefix("HTTP/1.1 400") && text.contains(#""type":"invalid_request""#), "\(text.prefix(300))")
+                let lower = text.lowercased()
+                #expect(lower.contains("access-control-allow-origin: *\r\n") && lower.contains("access-control-expose-headers: etag"), "\(text.prefix(400))")
+            }
+        }
+        try await TestServer.with(configure: { $0.allowedOrigins = ["https://app.test"] }) { ts in
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send(heads[1])
+            let (text, _) = await connection.readUntilClosed(timeout: 30)
+            let lower = text.lowercased()
+            #expect(text.hasPrefix("HTTP/1.1 400") && lower.contains("vary: origin") && !lower.contains("access-control-allow-origin"), "\(text.prefix(400))")
+        }
+    }
+
     @Test("a head the decoder refuses (two Content-Lengths, Content-Length with chunked) → 400 in its path's dialect")
     func badHeadsInTheirDialect() async throws {
         try await TestServer.with { ts in

@@ -15,6 +15,8 @@ struct BoundedHTTP1Channel: ServerChildChannel {
 
     let inner: HTTP1Channel
     let limits: ConnectionLimits
+    /// For the answers the watchdog gives before any route (a head that does not parse).
+    let cors: CORSPolicy
     /// Handlers that go right behind the codec, made anew for each connection.
     let partHandlers: @Sendable () -> [any RemovableChannelHandler]
 
@@ -22,7 +24,7 @@ struct BoundedHTTP1Channel: ServerChildChannel {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             Self.limitUnsentBytes(channel)
-            let watchdog = ConnectionWatchdog(limits: limits)
+            let watchdog = ConnectionWatchdog(limits: limits, cors: cors)
             try pipeline.addHandler(watchdog.makeRawHandler(), position: .first)
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
             try pipeline.addHandler(ConnectionReuseHandler(), position: .before(codec))
@@ -111,10 +113,10 @@ struct ConnectionCap: AvailableConnectionsDelegate {
 
 extension HTTPServerBuilder {
     /// HTTP/1 with every connection bounded by `limits`; `partHandlers` go behind the codec.
-    static func bounded(limits: ConnectionLimits,
+    static func bounded(limits: ConnectionLimits, cors: CORSPolicy,
                         partHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            BoundedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, partHandlers: partHandlers)
+            BoundedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, cors: cors, partHandlers: partHandlers)
         }
     }
 }

@@ -21,8 +21,12 @@ final class ConnectionWatchdog {
     /// a head the decoder refuses (two `Content-Length`s) is answered in its path's dialect.
     private(set) var requestPath: String?
 
-    init(limits: ConnectionLimits) {
+    /// Whose pages may read the answers given here, before any route (see `CORSPolicy`).
+    let cors: CORSPolicy
+
+    init(limits: ConnectionLimits, cors: CORSPolicy) {
         timer = ConnectionTimer(limits: limits, now: .now())
+        self.cors = cors
     }
 
     /// The handler for the front of the pipeline (raw bytes).
@@ -72,7 +76,7 @@ final class ConnectionWatchdog {
             }
         case .head:
             RawAnswer.send(.requestTimeout, code: "request_timeout",
-                           message: "the request head did not arrive within the header timeout", on: context)
+                           message: "the request head did not arrive within the header timeout", cors: cors, on: context)
         case .body:
             guard !failedBody else {
                 context.close(promise: nil)
@@ -223,9 +227,13 @@ final class ConnectionWatchdog {
             }
             let dialect = watchdog.requestPath.map(Dialect.forPath) ?? .lightfield
             let body = ByteBuffer(string: dialect.errorBody(.invalidRequest("the request is not valid HTTP/1.1")))
-            let head = HTTPResponse(status: .badRequest, headerFields: [
+            var head = HTTPResponse(status: .badRequest, headerFields: [
                 .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
             ])
+            // A browser's request can fail here too (a header past the decoder's limits:
+            // cookies, a long token), and its page must be able to read why. No head, so no
+            // `Origin`: what the policy gives any origin.
+            head.headerFields.append(contentsOf: watchdog.cors.headers(origin: nil))
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(body)), promise: nil)
             let channel = context.channel
@@ -260,10 +268,12 @@ final class ConnectionWatchdog {
 /// with no request to answer through the router: a head that never completed, a
 /// connection over the cap. The connection closes after it.
 enum RawAnswer {
-    static func send(_ status: HTTPResponse.Status, code: String, message: String, on context: ChannelHandlerContext) {
+    /// With `cors`, the headers its policy gives any origin (the request's is unknown here).
+    static func send(_ status: HTTPResponse.Status, code: String, message: String, cors: CORSPolicy? = nil, on context: ChannelHandlerContext) {
         let body = #"{"error":{"type":"\#(code)","message":"\#(message)"}}"#
+        let access = (cors?.headers(origin: nil) ?? [:]).map { "\($0.name.canonicalName): \($0.value)\r\n" }.joined()
         let head = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\ncontent-type: application/json\r\n"
-            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n" + access + "\r\n"
         let channel = context.channel
         context.writeAndFlush(NIOAny(ByteBuffer(string: head + body))).whenComplete { _ in channel.close(promise: nil) }
     }

@@ -108,7 +108,9 @@ public final class UploadServer: Sendable {
         let listenerLog = CutShortLogHandler.wrapping(log, cut: cut)
         let app = Application(
             responder: HeadResponder(inner: router.buildResponder(), routes: table),
-            server: .bounded(limits: config.connectionLimits) { [ExpectContinueHandler(gate: gate.verdict)] },
+            server: .bounded(limits: config.connectionLimits, cors: CORSPolicy(allowedOrigins: config.allowedOrigins)) {
+                [ExpectContinueHandler(gate: gate.verdict)]
+            },
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hoist",
                                  backlog: config.connectionLimits.backlog, availableConnectionsDelegate: cap),
             onServerRunning: { channel in
