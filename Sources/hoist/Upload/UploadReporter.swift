@@ -61,7 +61,7 @@ struct UploadReporter {
             Stdout.write("cancelled \(path)\n")
         case .retrying(let attempt, let delay, let reason):
             clearLine()
-            Stderr.write("retrying \(path) (attempt \(attempt) in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))): \(OneLine.escape(reason))\n")
+            Stderr.write("retrying \(path) (attempt \(attempt) in \(ProgressText.wait(delay))): \(OneLine.escape(reason))\n")
         case .cancelPending(let reason):
             // On stderr: stdout's result line for the job (`cancelled PATH`, `failed PATH: …`)
             // follows unchanged.
