@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// Luw: `POST /v2/upload` (a form) → PUT → `GET /v2/finalize_upload`. The final URL is the
 /// file's id and its download URL; there is no cancel, status or list call (the service's
@@ -42,7 +43,7 @@ struct LuwDialect: UploadDialect {
         let headers = [
             RemoteSession.Header("Content-Type", mimeType),
             RemoteSession.Header("Cache-Control", "max-age=315360000"),
-            RemoteSession.Header("Expires", UploadAPI.httpDate(Date().addingTimeInterval(315_360_000))),
+            RemoteSession.Header("Expires", HTTPDate.format(Date().addingTimeInterval(315_360_000))),
         ]
         return RemoteSession(
             id: reply.final_url, filename: name, uploadURL: signed, uploadHeaders: headers,
