@@ -51,15 +51,15 @@ public final class AWSCredentialsProvider: Sendable {
     private let watched: [String]
     private let checkEvery: Duration
     private let state: Mutex<State>
+
     /// The credentials when they can never change (given, or from the environment).
-    public let fixed: SigV4Credentials?
+    public var fixed: SigV4Credentials? { chain == nil ? state.withLock { $0.credentials } : nil }
 
     /// Credentials that never change.
     public init(fixed credentials: SigV4Credentials) {
         chain = nil
         watched = []
         checkEvery = .zero
-        fixed = credentials
         state = Mutex(State(credentials: credentials, stamps: [], checkedAt: .now))
     }
 
@@ -74,7 +74,6 @@ public final class AWSCredentialsProvider: Sendable {
         self.chain = watched.isEmpty ? nil : chain
         self.watched = watched
         self.checkEvery = checkEvery
-        fixed = watched.isEmpty ? credentials : nil
         state = Mutex(State(credentials: credentials, stamps: stamps, checkedAt: .now))
     }
 

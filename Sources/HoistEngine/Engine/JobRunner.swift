@@ -480,7 +480,7 @@ struct JobRunner: Sendable {
     /// A cancel or abort cut off at the cancel grace, as its reason says it (not the bare
     /// "cancelled" of the cut itself).
     static func noAnswer(within grace: Duration) -> EngineError {
-        let milliseconds = grace.components.seconds * 1000 + grace.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = grace.wholeMilliseconds
         return .network("no answer within " + (milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"))
     }
 

@@ -56,8 +56,7 @@ enum ProgressText {
     /// that is ICU's, and its first use maps 8.4 MiB of ICU data into the process (measured
     /// in a scratch program), which a 1 GiB upload's first retry would add to its peak RSS.
     static func wait(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let milliseconds = max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        let milliseconds = max(0, duration.wholeMilliseconds)
         let (whole, rest) = (milliseconds / 1000, milliseconds % 1000)
         switch (whole, rest) {
         case (0, 0): return "0ms"
