@@ -1,6 +1,7 @@
 import Foundation
 import HoistServer
 import HoistTestSupport
+import Synchronization
 import Testing
 
 @testable import HoistServer
@@ -190,6 +191,46 @@ import Testing
             #expect(try await psql.value("SELECT count(*) FROM sessions WHERE status = 'EXPIRED'") == "25")
             #expect(try await psql.value("SELECT count(*) FROM events WHERE kind = 'expired'") == "25")
             #expect(try await psql.value("SELECT count(DISTINCT session_id) FROM events WHERE kind = 'expired'") == "25")
+        }
+    }
+
+    @Test("one instance at a time clears discard marks: another's turn meanwhile looks at none, and a mark cleared is not looked at again")
+    func discardMarksAreClearedByOneInstance() async throws {
+        try await Self.twoInstances { a, b, psql in
+            let calls = LightfieldCalls(baseURL: a.baseURL, key: a.key)
+            let id = try #require(try await calls.create(sizeBytes: 10).string("id"))
+            let key = try #require(try await a.server.state.store.session(id: id, now: Date())).objectKey
+            // The mark a wrong-md5 complete leaves when bytes go to S3 (made by hand here:
+            // what matters is who may clear it).
+            _ = try await psql.value("""
+                INSERT INTO objects (object_key, session_id, blob_id, size, md5, content_type, stored_at, delete_at)
+                VALUES ('\(key)', '\(id)', 'hoist/uploads/\(id)', 10, '\(String(repeating: "0", count: 32))',
+                        'application/octet-stream', 0, 0)
+                """)
+            let mark = try #require(try await a.server.state.store.object(at: key))
+            let looked = Mutex(0)
+            let entered = AsyncGate(), release = AsyncGate()
+            // a's turn: inside it, it waits (as on a slow HEAD or DELETE).
+            let first = Task {
+                try await a.server.state.store.clearDiscardMarks([mark]) { _ in
+                    entered.open()
+                    await release.wait()
+                    return false  // its bytes could not be deleted: the mark stays
+                }
+            }
+            await entered.wait()
+            try await b.server.state.store.clearDiscardMarks([mark]) { _ in looked.withLock { $0 += 1 }; return true }
+            #expect(looked.withLock { $0 } == 0, "b cleared while a held the turn")
+            release.open()
+            try await first.value
+            #expect(try await a.server.state.store.object(at: key) != nil, "the mark a could not clear went")
+            // Once a's turn is over (its lock given back with its connection), b's comes.
+            try await b.server.state.store.clearDiscardMarks([mark]) { _ in looked.withLock { $0 += 1 }; return true }
+            #expect(looked.withLock { $0 } == 1)
+            #expect(try await a.server.state.store.object(at: key) == nil, "the mark cleared was not dropped")
+            // The same list again (a sweep that read it before): the mark is gone, not looked at.
+            try await a.server.state.store.clearDiscardMarks([mark]) { _ in looked.withLock { $0 += 1 }; return true }
+            #expect(looked.withLock { $0 } == 1)
         }
     }
 

@@ -451,6 +451,32 @@ import Testing
         }
     }
 
+    @Test("a sweep whose discard marks were read before another sweep cleared them deletes nothing: not the same bytes PUT again since and completed")
+    func aStaleListOfDiscardMarksDeletesNothing() async throws {
+        let clock = ManualClock(start: Date())
+        try await Self.withS3Server(clock: clock) { ts, bucket in
+            // A right upload completed with a wrong md5: its mark names these very bytes.
+            let body = Data(repeating: 0x46, count: 1000)
+            let up = try await Self.discarding(body, on: ts)
+            clock.advance(by: SweepOutcome.discardGrace + 1)
+            // What a second instance's sweep reads now, before the first clears the mark.
+            let stale = try await ts.server.state.store.sweep(now: clock.now()).discarded
+            #expect(stale.map(\.blobId) == [up.discarded])
+            try await ts.server.sweep()
+            #expect(try await ts.server.state.store.object(at: up.session.objectKey) == nil, "the mark is gone")
+            // The client PUTs the same bytes again and completes with the right md5.
+            #expect(try await up.lf.put(up.created, body: body).status == 200)
+            #expect(try await up.lf.complete(up.id, md5: MD5Hex.of(body)).status == 200)
+            // The second instance goes on with its list: the key holds bytes of the mark's
+            // size and ETag, but the mark no longer stands, so they are not its to delete.
+            let blobs = ts.server.state.blobs
+            try await ts.server.state.store.clearDiscardMarks(stale) { await blobs.clearDiscard($0) }
+            #expect(try await MotoS3.object(bucket: bucket, key: up.key) == body, "the completed bytes were deleted")
+            let download = try #require(try await up.lf.downloadURL(up.id).string("url"))
+            #expect(try await TestHTTP.send(.GET, download).body == body)
+        }
+    }
+
     @Test("cancel deletes the object; a PUT that lands after the cancel cannot complete and is deleted once its URL expired")
     func cancelAndLatePuts() async throws {
         let clock = ManualClock(start: Date())

@@ -240,9 +240,8 @@ public final class UploadServer: Sendable {
         await state.blobs.delete(outcome.blobs)
         let settled = await state.blobs.settleEnded(outcome.endedSessions)
         if !settled.isEmpty { try await state.store.markSwept(settled) }
-        for mark in outcome.discarded where await state.blobs.clearDiscard(mark) {
-            try await state.store.dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
-        }
+        let blobs = state.blobs
+        try await state.store.clearDiscardMarks(outcome.discarded) { await blobs.clearDiscard($0) }
         // Copies whose finalize never committed: forgotten once deleted (a DELETE that
         // failed leaves its copy noted for the next sweep).
         var deleted: [String] = []

@@ -53,6 +53,17 @@ protocol MetadataStore: Sendable {
     func complete(id: String, md5 given: String?, now: Date, markingDiscards: Bool) async throws -> CompleteOutcome
     /// Removes the record a complete marked discarded (`markingDiscards`), if it is still that one.
     func dropDiscarded(objectKey: String, sessionId: String, blobId: String) async throws
+    /// The sweeper's turn at discard marks (``SweepOutcome/discarded``), one instance at a
+    /// time: for each mark that still stands, `clear` deletes its bytes if they are still
+    /// the marked ones (true when the mark may go), and the mark is dropped. With another
+    /// instance clearing now, returns having done nothing: its sweep read these marks too,
+    /// and a later sweep reads whatever it left.
+    ///
+    /// Why both rules: two instances that HEAD one mark's bytes at once could both find
+    /// them, and the slower one's DELETE would then take a PUT that the faster one's drop
+    /// let in and a complete recorded; a sweep whose marks were read before another's drop
+    /// would do the same.
+    func clearDiscardMarks(_ marks: [ObjectRecord], _ clear: @escaping @Sendable (ObjectRecord) async -> Bool) async throws
     /// Cancels a pending session and drops any bytes it stored; returns the session and
     /// the blob to delete.
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?)

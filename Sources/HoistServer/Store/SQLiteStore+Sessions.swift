@@ -105,6 +105,21 @@ extension SQLiteStore {
         }
     }
 
+    /// One instance owns a data directory, and its sweeps run one after another; a mark is
+    /// still looked at first, since a sweep's list may be older than another's drop.
+    func clearDiscardMarks(_ marks: [ObjectRecord], _ clear: @escaping @Sendable (ObjectRecord) async -> Bool) async throws {
+        for mark in marks {
+            let stands = try await pool.read { db in
+                try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM objects WHERE objectKey = ? AND sessionId = ? AND blobId = ? AND deleteAt IS NOT NULL)
+                    """, arguments: [mark.objectKey, mark.sessionId, mark.blobId]) ?? false
+            }
+            if stands, await clear(mark) {
+                try await dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
+            }
+        }
+    }
+
     func cancel(id: String, now: Date) async throws -> (SessionRecord, String?) {
         try await expiringWrite { db, ledger in
             guard var session = try Self.expiringSession(db, id: id, now: now, ledger: ledger) else { throw APIError.notFound() }

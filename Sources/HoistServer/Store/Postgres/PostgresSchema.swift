@@ -11,6 +11,8 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x686F_6973_7401
     /// Held (per transaction) by the instance sweeping now; the others skip their turn.
     static let sweepLock: Int64 = 0x686F_6973_7402
+    /// Held (per connection) by the instance clearing discard marks now, across its S3 calls.
+    static let discardLock: Int64 = 0x686F_6973_7403
 
     /// Versions in order; each name matches `SQLiteStore.migrator`'s.
     static let migrations: [(name: String, statements: [String])] = [
