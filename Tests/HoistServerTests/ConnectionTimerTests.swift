@@ -14,7 +14,7 @@ struct ConnectionTimerTests {
     }
 
     private let zero = NIODeadline.uptimeNanoseconds(1_000_000_000)
-    private func at(_ seconds: Int64) -> NIODeadline { zero + .seconds(seconds) }
+    private func at(_ seconds: Double) -> NIODeadline { zero + .nanoseconds(Int64(seconds * 1e9)) }
 
     @Test("idle, then a head that trickles in: header timeout from its first byte")
     func headTimeout() {
@@ -56,9 +56,14 @@ struct ConnectionTimerTests {
         timer.requestEnded()
         #expect(timer.deadline == nil, "busy, output flowing: the server's own time")
         timer.outputBlocked(at: at(10))
-        timer.outputBlocked(at: at(15))  // still the first moment it blocked
+        timer.outputBlocked(at: at(10.5))  // still the first moment it blocked
+        // While it waits, the kernel's count is looked at every second.
+        #expect(timer.deadline == at(11))
+        #expect(timer.expiry(at: at(10.9)) == nil)
+        #expect(timer.expiry(at: at(11)) == .sample)
+        for second in 11..<30 { timer.outputSampled(at: at(Double(second)), moved: false) }
         #expect(timer.deadline == at(30))
-        #expect(timer.expiry(at: at(29)) == nil)
+        #expect(timer.expiry(at: at(29.9)) == nil)
         #expect(timer.expiry(at: at(30)) == .send)
         timer.outputFlowed()
         #expect(timer.deadline == nil)
@@ -68,8 +73,41 @@ struct ConnectionTimerTests {
         timer.outputBlocked(at: at(40))
         timer.responseEnded(at: at(41))
         #expect(timer.phase == .idle)
+        for second in 41..<60 { timer.outputSampled(at: at(Double(second)), moved: false) }
         #expect(timer.deadline == at(60))
         #expect(timer.expiry(at: at(60)) == .send)
+    }
+
+    @Test("the send timeout counts from the last time the client took some of the answer, to within a look's interval: not from when the wait began, nor from the end of a first timeout")
+    func sendTimeoutCountsFromTheLastMove() {
+        var limits = limits
+        limits.sendTimeout = .seconds(20)
+        var timer = ConnectionTimer(limits: limits, now: zero)
+        timer.headArrived(at: at(1))
+        timer.requestEnded()
+        timer.outputBlocked(at: at(10))
+        // The kernel goes on filling the client's buffer for a moment: its count moves at
+        // the first look, then never again (the client reads nothing).
+        timer.outputSampled(at: at(11), moved: true)
+        for second in 12..<31 { timer.outputSampled(at: at(Double(second)), moved: false) }
+        #expect(timer.expiry(at: at(30.9)) == nil)
+        #expect(timer.expiry(at: at(31)) == .send, "20 s after the count last moved, not 40 s after the wait began")
+        // A slow reader: its count moves at every look, so the timeout never comes.
+        var slow = ConnectionTimer(limits: limits, now: zero)
+        slow.headArrived(at: at(1))
+        slow.requestEnded()
+        slow.outputBlocked(at: at(10))
+        for second in 11..<100 {
+            #expect(slow.expiry(at: at(Double(second))) == .sample)
+            slow.outputSampled(at: at(Double(second)), moved: true)
+        }
+        // A look after the output flowed again changes nothing.
+        slow.outputFlowed()
+        slow.outputSampled(at: at(100), moved: false)
+        #expect(slow.deadline == nil)
+        // A short send timeout is looked at four times in its span.
+        limits.sendTimeout = .seconds(2)
+        #expect(ConnectionTimer(limits: limits, now: zero).sampleInterval == .milliseconds(500))
     }
 
     @Test("pipelined requests: the connection stays busy until every response has ended")

@@ -46,6 +46,42 @@ struct HTTPFramingTests {
         }
     }
 
+    @Test("a request the decoder refuses, pipelined behind ones still being answered: their answers first, then the JSON 400 with CORS, then the connection closes",
+          arguments: ["GET /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                      "GET /v1/files HTTP/1.1\r\nHost: x\r\nBad\u{0}Header: 1\r\n\r\n",
+                      "NOT A REQUEST LINE\r\n\r\n"])
+    func pipelinedBadHeadsAfterAnswers(refused: String) async throws {
+        try await TestServer.with { ts in
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\nGET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n" + refused)
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
+            #expect(closed)
+            let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(answers == ["404", "200", "400"], "\(text.prefix(300))")
+            let refusal = text.components(separatedBy: "HTTP/1.1 400").last ?? ""
+            #expect(refusal.contains(#""type":"invalid_request""#), "\(refusal.prefix(400))")
+            #expect(refusal.lowercased().contains("content-type: application/json"))
+            #expect(refusal.lowercased().contains("access-control-allow-origin: *"), "\(refusal.prefix(400))")
+        }
+    }
+
+    @Test("a PUT body longer than its Content-Length: the PUT's answer, then the JSON 400 for the bytes after it, then the connection closes", .diskBlobsOnly)
+    func bytesPastABodyAreRefusedAfterItsAnswer() async throws {
+        try await TestServer.with { ts in
+            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+            let created = try await lf.create(sizeBytes: 3)
+            let url = try #require(created.string("uploadUrl"))
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("PUT \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\nContent-Length: 3\r\n\r\nabc"
+                            + "and then some bytes that are no request\r\n\r\n")
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
+            #expect(closed)
+            let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(answers == ["200", "400"], "\(text.prefix(400))")
+            #expect(text.contains(#""type":"invalid_request""#), "\(text.prefix(600))")
+        }
+    }
+
     @Test("a head the decoder refuses (two Content-Lengths, Content-Length with chunked) → 400 in its path's dialect")
     func badHeadsInTheirDialect() async throws {
         try await TestServer.with { ts in

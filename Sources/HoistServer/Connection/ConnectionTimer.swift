@@ -24,8 +24,12 @@ struct ConnectionTimer: Sendable {
         /// The request body fails with `RequestTimeout`, so that its route discards the
         /// upload and answers 408; then the connection closes.
         case body
-        /// The client stopped reading an answer: closed, as no answer can reach it.
+        /// The client stopped reading an answer: closed, as no answer can reach it (unless
+        /// one last look at the kernel's count finds it moved).
         case send
+        /// The output is waiting: time to look at the kernel's count of acknowledged bytes
+        /// again (``outputSampled(at:moved:)``).
+        case sample
     }
 
     let limits: ConnectionLimits
@@ -36,6 +40,8 @@ struct ConnectionTimer: Sendable {
     private var inFlight = 0
     /// Since when the output has waited for the client to read (nil while it flows).
     private var blockedSince: NIODeadline?
+    /// When the kernel's count was last looked at during this wait.
+    private var sampledAt: NIODeadline?
 
     init(limits: ConnectionLimits, now: NIODeadline) {
         self.limits = limits
@@ -51,7 +57,7 @@ struct ConnectionTimer: Sendable {
     /// When the current phase runs out, or the client must have read more of an answer,
     /// whichever comes first; `nil` while the server is busy and its output flows.
     var deadline: NIODeadline? {
-        let send = blockedSince.map { $0 + limits.sendTimeout }
+        let send = blockedSince.map { min($0 + limits.sendTimeout, (sampledAt ?? $0) + sampleInterval) }
         guard let phaseDeadline else { return send }
         return min(phaseDeadline, send ?? phaseDeadline)
     }
@@ -68,23 +74,35 @@ struct ConnectionTimer: Sendable {
     /// The output went over the high-water mark: the client is not reading as fast as the
     /// server writes.
     mutating func outputBlocked(at now: NIODeadline) {
-        if blockedSince == nil { blockedSince = now }
+        guard blockedSince == nil else { return }
+        blockedSince = now
+        sampledAt = now
     }
 
     /// The client read the output back under the low-water mark.
     mutating func outputFlowed() {
         blockedSince = nil
+        sampledAt = nil
     }
+
+    /// How often the kernel's count is looked at while the output waits: the send timeout
+    /// then counts from the last time it moved, give or take this, and not from when the
+    /// wait began. Looked at only when the wait began and when it ran out, a count that
+    /// moved in the wait's first moments (the kernel still filling the client's buffer)
+    /// let a client that read nothing at all hold the connection for twice the timeout.
+    var sampleInterval: TimeAmount { min(.seconds(1), .nanoseconds(limits.sendTimeout.nanoseconds / 4)) }
 
     /// Whether the output is under the high-water mark (no send timeout running).
     var isOutputFlowing: Bool { blockedSince == nil }
 
-    /// The client took some of the answer since the wait began (the kernel's count of
-    /// acknowledged bytes moved): a client that reads, however slowly, is taking it. The
-    /// send timeout counts from here, so that only one that takes none of it for that long
-    /// is cut off, not a slow link whose output stays over the water mark while it drains.
-    mutating func outputProgressed(at now: NIODeadline) {
-        if blockedSince != nil { blockedSince = now }
+    /// The kernel's count was looked at `now`; `moved`: the client took some of the answer
+    /// since the last look (a client that reads, however slowly, is taking it). The send
+    /// timeout counts from the last move, so that only one that takes none of it for that
+    /// long is cut off, not a slow link whose output stays over the water mark while it drains.
+    mutating func outputSampled(at now: NIODeadline, moved: Bool) {
+        guard blockedSince != nil else { return }
+        sampledAt = now
+        if moved { blockedSince = now }
     }
 
     mutating func bytesArrived(at now: NIODeadline) {
@@ -115,7 +133,10 @@ struct ConnectionTimer: Sendable {
 
     /// What happens at `now`: `nil` while the deadline has not passed.
     func expiry(at now: NIODeadline) -> Expiry? {
-        if let blockedSince, now >= blockedSince + limits.sendTimeout { return .send }
+        if let blockedSince {
+            if now >= blockedSince + limits.sendTimeout { return .send }
+            if now >= (sampledAt ?? blockedSince) + sampleInterval { return .sample }
+        }
         guard let deadline = phaseDeadline, now >= deadline else { return nil }
         switch phase {
         case .idle: return .idle

@@ -56,23 +56,27 @@ final class ConnectionWatchdog {
         scheduled = nil
         scheduledFor = nil
         guard let context = rawContext else { return }
-        switch timer.expiry(at: .now()) {
+        let expiry = timer.expiry(at: .now())
+        switch expiry {
         case nil:
             arm()
         case .idle:
             context.close(promise: nil)
-        case .send:
-            // The output has waited a send timeout; closed unless the kernel says the client
-            // took some of it meanwhile (see ``AcknowledgedBytes``).
+        case .sample, .send:
+            // A look at what the client has taken of the output (see ``AcknowledgedBytes``):
+            // more than at the last look, the wait counts from now; past the send timeout
+            // with nothing more taken, the connection is closed.
+            let closing = expiry == .send
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             AcknowledgedBytes.of(context.channel).whenSuccess { count in
                 let watchdog = loopBound.value
-                guard let count, let before = watchdog.acknowledged, count > before else {
+                let moved = count.map { count in watchdog.acknowledged.map { count > $0 } ?? false } ?? false
+                if closing, !moved {
                     watchdog.rawContext?.close(promise: nil)
                     return
                 }
-                watchdog.acknowledged = count
-                watchdog.update { $0.outputProgressed(at: .now()) }
+                if let count, moved || watchdog.acknowledged == nil { watchdog.acknowledged = count }
+                watchdog.update { $0.outputSampled(at: .now(), moved: moved) }
             }
         case .head:
             RawAnswer.send(.requestTimeout, code: "request_timeout",
@@ -174,6 +178,9 @@ final class ConnectionWatchdog {
         /// dropped, never carried out (RFC 9112 §9.6); a client that pipelined it got no
         /// answer, so nothing may have happened.
         private var discarding = false
+        /// The decoder refused a request pipelined behind others still being answered: its
+        /// 400 goes once their answers have ended.
+        private var refusedBehindAnswers = false
 
         init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
 
@@ -220,11 +227,28 @@ final class ConnectionWatchdog {
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
             // Answered already, and closing: what the rest of the body does is no one's concern.
-            if closeAfterAnswer { return }
-            guard error is HTTPParserError, watchdog.timer.phase == .idle || watchdog.timer.phase == .head else {
+            // Refused behind answers still going out: what the decoder says of the bytes
+            // after the refused head is no one's concern either.
+            if closeAfterAnswer || refusedBehindAnswers { return }
+            guard error is HTTPParserError else {
                 context.fireErrorCaught(error)
                 return
             }
+            switch watchdog.timer.phase {
+            case .idle, .head:
+                refuse(context)
+            case .busy:
+                // Pipelined behind requests whose answers have not all gone: answers go in
+                // request order, so the 400 waits for theirs (NIO's own would be written
+                // after them, but empty: no JSON, no CORS).
+                refusedBehindAnswers = true
+            case .body:
+                context.fireErrorCaught(error)
+            }
+        }
+
+        /// The JSON 400 for a request the decoder refused, then the connection's close.
+        private func refuse(_ context: ChannelHandlerContext) {
             let dialect = watchdog.requestPath.map(Dialect.forPath) ?? .lightfield
             let body = ByteBuffer(string: dialect.errorBody(.invalidRequest("the request is not valid HTTP/1.1")))
             var head = HTTPResponse(status: .badRequest, headerFields: [
@@ -254,6 +278,11 @@ final class ConnectionWatchdog {
                 watchdog.update { $0.responseEnded(at: now) }
                 if closeAfterAnswer || watchdog.failedBody {
                     Self.closeLingering(context, after: data, promise: promise, linger: watchdog.timer.limits.linger)
+                    return
+                }
+                if refusedBehindAnswers, watchdog.timer.phase != .busy {
+                    context.write(data, promise: promise)
+                    refuse(context)
                     return
                 }
             default:
