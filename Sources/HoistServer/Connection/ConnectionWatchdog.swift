@@ -179,8 +179,12 @@ final class ConnectionWatchdog {
         /// answer, so nothing may have happened.
         private var discarding = false
         /// The decoder refused a request pipelined behind others still being answered: its
-        /// 400 goes once their answers have ended.
+        /// 400 goes once their answers have ended, unless one of them said the connection
+        /// closes (nothing may follow that answer).
         private var refusedBehindAnswers = false
+        /// A request or answer on this connection said `Connection: close` (a request
+        /// says so once `ConnectionReuseHandler` has judged it): it is the last answer.
+        private var saidClose = false
 
         init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
 
@@ -194,7 +198,9 @@ final class ConnectionWatchdog {
             guard !discarding else { return }
             let now = NIODeadline.now()
             switch part {
-            case .head: watchdog.update { $0.headArrived(at: now) }
+            case .head(let head):
+                if Self.saysClose(head.headerFields) { saidClose = true }
+                watchdog.update { $0.headArrived(at: now) }
             case .body: watchdog.update { $0.bodyArrived(at: now) }
             case .end:
                 requestsEnded += 1
@@ -247,6 +253,10 @@ final class ConnectionWatchdog {
             }
         }
 
+        private static func saysClose(_ fields: HTTPFields) -> Bool {
+            fields[values: .connection].contains { $0.lowercased().contains("close") }
+        }
+
         /// The JSON 400 for a request the decoder refused, then the connection's close.
         private func refuse(_ context: ChannelHandlerContext) {
             let dialect = watchdog.requestPath.map(Dialect.forPath) ?? .lightfield
@@ -268,6 +278,7 @@ final class ConnectionWatchdog {
             switch unwrapOutboundIn(data) {
             case .head(var head) where head.status.kind != .informational:
                 defer { answersBegun += 1 }
+                if Self.saysClose(head.headerFields) { saidClose = true }
                 guard requestsEnded <= answersBegun || watchdog.failedBody else { break }
                 closeAfterAnswer = true
                 head.headerFields[.connection] = "close"
@@ -280,7 +291,7 @@ final class ConnectionWatchdog {
                     Self.closeLingering(context, after: data, promise: promise, linger: watchdog.timer.limits.linger)
                     return
                 }
-                if refusedBehindAnswers, watchdog.timer.phase != .busy {
+                if refusedBehindAnswers, !saidClose, watchdog.timer.phase != .busy {
                     context.write(data, promise: promise)
                     refuse(context)
                     return
