@@ -18,13 +18,14 @@ struct CORSTests {
             for name in ["authorization", "content-type", "cache-control", "expires", "lightfield-version", "if-none-match"] {
                 #expect(allowed.contains(name))
             }
-            #expect(preflight.header("Access-Control-Allow-Methods")?.contains("PUT") == true)
+            #expect(preflight.header("Access-Control-Allow-Methods") == "OPTIONS, POST", "the methods /v2/upload takes")
 
             let signed = try #require(try await LuwCalls(baseURL: ts.baseURL, key: ts.key).upload(filename: "a.gltf").string("signed_url"))
             let storagePreflight = try await TestHTTP.send(.OPTIONS, signed, headers: [
                 ("Origin", "https://example.test"), ("Access-Control-Request-Method", "PUT"),
             ])
             #expect(storagePreflight.status == 204)
+            #expect(storagePreflight.header("Access-Control-Allow-Methods") == "GET, HEAD, OPTIONS, PUT")
             let put = try await TestHTTP.send(.PUT, signed, headers: [("Origin", "https://example.test")], body: Data("{}".utf8))
             #expect(put.status == 200)
             #expect(put.header("Access-Control-Allow-Origin") == "*")
@@ -44,7 +45,29 @@ struct CORSTests {
             #expect(ok.header("Access-Control-Allow-Origin") == "https://app.test")
             let other = try await TestHTTP.send(.OPTIONS, url, headers: [("Origin", "https://evil.test"), ("Access-Control-Request-Method", "POST")])
             #expect(other.header("Access-Control-Allow-Origin") == nil)
-            #expect(other.status == 403)
+            #expect(other.status == 403 && other.errorCode == "forbidden", "\(other.text)")
+            #expect(other.header("Content-Type") == "application/json" && other.header("Vary") == "Origin")
+            #expect(other.text.contains("evil.test"), "the refusal names the origin: \(other.text)")
+            // In the dialect of its path.
+            let luw = try await TestHTTP.send(.OPTIONS, "\(ts.baseURL)/v2/upload",
+                                              headers: [("Origin", "https://evil.test"), ("Access-Control-Request-Method", "POST")])
+            #expect(luw.status == 403 && luw.text.contains("\"error\""), "\(luw.text)")
+        }
+    }
+
+    @Test("a preflight to a path no route has is 404 as any method there, with the CORS headers; one to a known path lists only the methods that path takes",
+          arguments: ["/nope", "/v1/files/", "//v1/files", "/v1/files/fil_x/complete/extra", "/storage/x/y/", "/cdn/luwai/1/a.png/"])
+    func preflightsFollowTheRoutes(path: String) async throws {
+        try await TestServer.with { ts in
+            let answer = try await TestHTTP.send(.OPTIONS, ts.baseURL + path,
+                                                 headers: [("Origin", "https://page.test"), ("Access-Control-Request-Method", "GET")])
+            #expect(answer.status == 404 && answer.errorCode == "not_found", "\(path): \(answer.status) \(answer.text)")
+            #expect(answer.header("Access-Control-Allow-Origin") == "*", "a page can read why")
+            #expect(answer.header("Access-Control-Allow-Methods") == nil)
+            let complete = try await TestHTTP.send(.OPTIONS, ts.baseURL + "/v1/files/fil_x/complete",
+                                                   headers: [("Origin", "https://page.test"), ("Access-Control-Request-Method", "DELETE")])
+            #expect(complete.status == 204 && complete.header("Access-Control-Allow-Methods") == "OPTIONS, POST",
+                    "DELETE is not among them, so a browser sends none: \(String(describing: complete.header("Access-Control-Allow-Methods")))")
         }
     }
 }

@@ -3,19 +3,31 @@ import Hummingbird
 /// CORS for browser clients such as the Luw seed's HTML page: answers preflights and adds
 /// `Access-Control-Allow-Origin` to every response, errors included, so that a page can
 /// read the error's message.
+///
+/// A preflight is answered for a path some route has, with the methods that path takes (a
+/// browser then refuses any other); one to a path no route has goes on to be the 404 every
+/// other method gets there.
 struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let policy: CORSPolicy
+    let routes: RouteTableBox
 
-    init(allowedOrigins: [String]?) {
+    init(allowedOrigins: [String]?, routes: RouteTableBox) {
         policy = CORSPolicy(allowedOrigins: allowedOrigins)
+        self.routes = routes
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let origin = request.headers[.origin]
-        if request.method == .options, let origin, request.headers[.accessControlRequestMethod] != nil {
-            guard policy.allows(origin) else { return Response(status: .forbidden) }
+        if request.method == .options, let origin, request.headers[.accessControlRequestMethod] != nil,
+           case let allowed = routes.value.allowedMethods(for: request.uri.path), !allowed.isEmpty {
+            guard policy.allows(origin) else {
+                let refusal = APIError.forbidden("pages from \(origin) may not call this server (see its --allow-origin)")
+                var response = try DialectError(error: refusal, dialect: Dialect.forPath(request.uri.path)).response(from: request, context: context)
+                for field in policy.headers(origin: origin) { response.headers[field.name] = field.value }
+                return response
+            }
             var response = Response(status: .noContent, headers: policy.headers(origin: origin))
-            response.headers[.accessControlAllowMethods] = "GET, POST, PUT, OPTIONS"
+            response.headers[.accessControlAllowMethods] = allowed.map(\.rawValue).joined(separator: ", ")
             response.headers[.accessControlAllowHeaders] = CORSPolicy.allowedHeaders
             response.headers[.accessControlMaxAge] = "600"
             return response

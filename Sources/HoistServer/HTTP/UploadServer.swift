@@ -84,7 +84,7 @@ public final class UploadServer: Sendable {
         let router = Router()
         let table = RouteTableBox()
         router.add(middleware: MetricsMiddleware(metrics: state.metrics))
-        router.add(middleware: CORSMiddleware(allowedOrigins: config.allowedOrigins))
+        router.add(middleware: CORSMiddleware(allowedOrigins: config.allowedOrigins, routes: table))
         router.add(middleware: ContractMiddleware(routes: table, logger: log))
         router.add(middleware: HostCheckMiddleware())
         LightfieldRoutes(state: state).register(on: router)
