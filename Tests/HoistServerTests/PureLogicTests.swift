@@ -62,6 +62,19 @@ struct PureLogicTests {
         #expect(LuwRoutes.objectKey(finalURL: "/cdn/luwai/5/a%20b.png") == "luwai/5/a b.png")
         #expect(LuwRoutes.objectKey(finalURL: "http://h/cdn/luwai/x/a.png") == nil)
         #expect(LuwRoutes.objectKey(finalURL: "http://h/a.png") == nil)
+        // Only a URL as /v2/upload writes it: no other scheme, query, fragment, empty
+        // segment, path before /cdn/ (but --public-url's), or spelling of the pid.
+        for other in ["ftp://h/cdn/luwai/1/a.png", "http://h/cdn/luwai/1/a.png?x=1", "http://h/cdn/luwai/1/a.png#f",
+                      "http://h/cdn//luwai/1/a.png", "http://h//cdn/luwai/1/a.png", "http://h/cdn/luwai/1//a.png",
+                      "http://h/cdn/luwai/1/a.png/", "http://h/x/cdn/luwai/1/a.png", "http://h/luwai/1/a.png",
+                      "http://h/cdn/luwai/0456/a.png", "http://h/cdn/luwai/+456/a.png", "//h/cdn/luwai/1/a.png",
+                      "http:///cdn/luwai/1/a.png", "cdn/luwai/1/a.png"] {
+            #expect(LuwRoutes.objectKey(finalURL: other) == nil, "\(other)")
+        }
+        #expect(LuwRoutes.objectKey(finalURL: "HTTPS://cdn.example/cdn/luwai/-7/a.png") == "luwai/-7/a.png")
+        #expect(LuwRoutes.objectKey(finalURL: "https://h/hoist/cdn/luwai/1/a.png", basePath: "/hoist") == "luwai/1/a.png")
+        #expect(LuwRoutes.objectKey(finalURL: "/hoist/cdn/luwai/1/a.png", basePath: "/hoist/") == "luwai/1/a.png")
+        #expect(LuwRoutes.objectKey(finalURL: "https://h/cdn/luwai/1/a.png", basePath: "/hoist") == nil)
     }
     @Test("trimming whitespace is Foundation's trimming of .whitespaces: tab, every Zs and U+200B, not line breaks or other invisible marks")
     func trimmingWhitespaceMatchesFoundation() {

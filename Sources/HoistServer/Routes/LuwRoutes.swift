@@ -63,7 +63,9 @@ struct LuwRoutes: Sendable {
 
     private func finalize(_ request: Request) async throws -> Response {
         let caller = try await authorize(request)
-        guard let url = try QueryParameters.single(request.uri.queryParameters)["url"], let key = Self.objectKey(finalURL: url) else {
+        guard let url = try QueryParameters.single(request.uri.queryParameters)["url"],
+              let key = Self.objectKey(finalURL: url, basePath: URLComponents(string: state.baseURL)?.percentEncodedPath ?? "")
+        else {
             throw APIError.invalidRequest("url must be a final_url returned by /v2/upload")
         }
         try await state.blobs.settleLatest(objectKey: key, userId: caller.userId)
@@ -73,14 +75,26 @@ struct LuwRoutes: Sendable {
         return try JSONBody.response(["status": true])
     }
 
-    /// `luwai/<pid>/<name>` from a final URL (absolute or just its path).
-    static func objectKey(finalURL: String) -> String? {
-        guard let components = URLComponents(string: finalURL) else { return nil }
-        let segments = components.percentEncodedPath.split(separator: "/").map(String.init)
-        guard segments.count >= 3, segments[segments.count - 3] == "luwai", Int64(segments[segments.count - 2]) != nil,
-              let name = segments[segments.count - 1].removingPercentEncoding, FileNames.isPlain(name)
+    /// `luwai/<pid>/<name>` from a final URL as `/v2/upload` writes it: absolute (`http` or
+    /// `https`, any host: a CDN's name may differ from the API's) or just its path, which is
+    /// `basePath` (the path of `--public-url`, usually empty) then `/cdn/luwai/<pid>/<name>`,
+    /// the pid written as a number is, with no query, fragment or empty segment. Nil for
+    /// anything else: a URL that is not one handed out finalizes nothing.
+    static func objectKey(finalURL: String, basePath: String = "") -> String? {
+        guard let components = URLComponents(string: finalURL), components.percentEncodedQuery == nil,
+              components.percentEncodedFragment == nil else { return nil }
+        if let scheme = components.scheme {
+            guard ["http", "https"].contains(scheme.lowercased()), components.host?.isEmpty == false else { return nil }
+        } else {
+            guard components.host == nil else { return nil }
+        }
+        let prefix = (basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath) + "/cdn/luwai/"
+        guard components.percentEncodedPath.hasPrefix(prefix) else { return nil }
+        let rest = components.percentEncodedPath.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard rest.count == 2, let pid = Int64(rest[0]), String(pid) == rest[0],
+              let name = rest[1].removingPercentEncoding, FileNames.isPlain(name)
         else { return nil }
-        return "luwai/\(segments[segments.count - 2])/\(name)"
+        return "luwai/\(pid)/\(name)"
     }
 
     /// Serves the object at a final URL, with the headers given on its PUT. Public, as a
