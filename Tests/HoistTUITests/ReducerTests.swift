@@ -145,9 +145,17 @@ struct QueueReducerTests {
         #expect(state.queue.rows[0].status(at: .seconds(9)) == "cancelled")
         #expect(state.queue.rows[0].history.last?.text == EngineEvent.cancelDoneText)
         #expect(state.log.last?.text == "x: " + EngineEvent.cancelDoneText && state.log.last?.isError == false)
+        // The status line no longer says the server has not taken it.
+        #expect(state.message == "x: " + EngineEvent.cancelDoneText && !state.messageIsError)
+        // A status line that has moved on to other news keeps it.
+        feed(&state, job: 3, path: "/w", [.queued(size: 10), .cancelPending(reason: "503"), .cancelled])
+        feed(&state, job: 4, path: "/v", [.queued(size: 10), .cancelled])
+        feed(&state, job: 3, path: "/w", [.cancelDone])
+        #expect(state.message == "cancelled v")
+        #expect(state.log.last?.text == "w: " + EngineEvent.cancelDoneText)
         // Made before the row's end (the journal's retry was quick): plain cancelled.
         feed(&state, job: 2, path: "/y", [.queued(size: 10), .cancelPending(reason: "503"), .cancelDone, .cancelled])
-        #expect(state.queue.rows[1].status(at: .seconds(9)) == "cancelled" && state.message == "cancelled y")
+        #expect(state.queue.row(JobID(2))?.status(at: .seconds(9)) == "cancelled" && state.message == "cancelled y")
         // Of a job the queue does not hold: no row is made of it.
         let rows = state.queue.rows.count
         feed(&state, job: 9, path: "/z", [.cancelDone])

@@ -141,12 +141,16 @@ extension Reducer {
             if error.haltsRun { return halt(&state, error, at: wall) }
             state.say("failed \(row.name): \(error.description)", error: true, at: wall)
         case .cancelled:
-            state.say("cancelled \(row.name)" + (row.cancelPending == nil ? "" : " locally; the server has not taken the cancel yet (hoist retries)"), at: wall)
+            state.say(row.cancelPending == nil ? "cancelled \(row.name)" : Self.cancelledLocally(row.name), at: wall)
         case .cancelPending(let reason):
             state.note(wall, "\(row.name): " + EngineEvent.cancelPendingText(reason), error: true)
         case .cancelDone:
-            // Only for a row that said it was pending (not one retried since).
-            if before?.cancelPending != nil { state.note(wall, "\(row.name): " + EngineEvent.cancelDoneText) }
+            // Only for a row that said it was pending (not one retried since). The status
+            // line that still says the server has not taken it is put right.
+            if before?.cancelPending != nil {
+                let done = "\(row.name): " + EngineEvent.cancelDoneText
+                if state.message == Self.cancelledLocally(row.name) { state.say(done, at: wall) } else { state.note(wall, done) }
+            }
         case .retrying(let attempt, let delay, let reason):
             state.note(wall, "retrying \(row.name) (attempt \(attempt), in \(Int(delay.seconds.rounded(.up))) s): \(reason)")
         case .queued:
@@ -169,6 +173,11 @@ extension Reducer {
 
     /// A failure every other upload would repeat (refused, unresolved, TLS, bad key): no
     /// new upload starts, and one banner names the cause until the user acts.
+    /// The status line of a cancel the server has not taken yet.
+    static func cancelledLocally(_ name: String) -> String {
+        "cancelled \(name) locally; the server has not taken the cancel yet (hoist retries)"
+    }
+
     private static func halt(_ state: inout AppState, _ error: EngineError, at wall: Date) -> [Effect] {
         state.note(wall, "failed: \(error.description)", error: true)
         guard state.banner == nil else { return [] }
