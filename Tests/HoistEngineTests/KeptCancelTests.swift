@@ -71,6 +71,30 @@ import Testing
         }
     }
 
+    @Test("a cancel another run kept in the same journal (a --foreground run's, a hoist cancel's) is made by the engine running meanwhile, though none of its own jobs left one")
+    func aRunningEngineMakesTheCancelsOtherRunsKept() async throws {
+        try await EngineHarness.with { harness in
+            let journal = harness.files + "/state/journal.sqlite"
+            let profile = harness.profile()
+            let engine = try harness.engine(profile, journal: journal) { $0.abortRetryInterval = .milliseconds(300) }
+            let log = EventLog()
+            let reading = log.record(engine)
+            let ids = await engine.add(paths: [try harness.file("done.bin", size: 1000)])
+            #expect(await waitUntil(timeout: 20) { log.ended(ids[0]) })
+            #expect(log.events.completed(ids[0]) != nil, "\(log.events.story(ids[0]))")
+            // Another run on this journal cancelled a file while the server was away, and ended.
+            let api = harness.api(profile)
+            let other = try await api.create("other.bin", size: 10)
+            try Journal.open(path: journal).addPendingAbort(endpoint: "test-endpoint", session: other, error: "network error: connection refused")
+            let cancelled = await waitUntil(timeout: 20) { (try? await api.status(other.id).status) == "CANCELLED" }
+            let status = try await api.status(other.id).status
+            #expect(cancelled, "the session is \(status)")
+            #expect(await waitUntil(timeout: 20) { (try? Journal.open(path: journal).pendingAborts(endpoint: "test-endpoint").isEmpty) == true })
+            await engine.shutdown()
+            await reading.value
+        }
+    }
+
     @Test("a cancel the server takes ends the job cancelled with nothing pending; one it cannot take for good (404) is not kept either")
     func aCancelThatWentThroughLeavesNothingPending() async throws {
         try await EngineHarness.with { harness in

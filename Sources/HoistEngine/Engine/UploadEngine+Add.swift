@@ -65,6 +65,7 @@ extension UploadEngine {
     public func add(paths: [String], names: [String]? = nil, backlog: Int? = nil, parts: AddParts? = nil,
                     walk: WalkRecord? = nil) async -> [JobID] {
         defer { parts?.finish() }
+        watchPendingAborts()
         // An add journaled ahead (or a walk taken over) names its paths as its record says.
         let names = names ?? walk.flatMap { try? journal.walkNames($0.id) } ?? nil
         var batch = Batch(generation: addGeneration, backlog: backlog.map { max($0, 2) }, parts: parts, paths: paths, names: names)

@@ -450,16 +450,21 @@ public actor UploadEngine {
         // files must not keep 100,000 records. Failed and cancelled ones stay for `retry`.
         if phase == .completed { records[id] = nil }
         if let error, error.haltsRun, !shuttingDown { halt(error) }
-        // A job that ended without reaching the server may have left its cancel to do.
+        // A job that ended without reaching the server may have left its cancel to do
+        // (the watch began with the first add; a resumed job may come before any).
         if phase != .completed { watchPendingAborts() }
         pump()
     }
 
-    /// Tries the cancels and aborts in the journal again every `abortRetryInterval` while
-    /// any remain: a job cancelled (or failed) while the server was away left its session
-    /// PENDING there, and before, only the next engine's start tried again, so a long-running
-    /// background engine left it pending for as long as it ran.
-    private func watchPendingAborts() {
+    /// Tries the cancels and aborts in the journal again every `abortRetryInterval`, from
+    /// the engine's first job (or first add) for as long as it runs: a job cancelled (or
+    /// failed) while the server was away left its session PENDING there, and before, only
+    /// the next engine's start tried again, so a long-running background engine left it
+    /// pending for as long as it ran. It watches for ever, not only while its own jobs left
+    /// some: another run on the same journal (`hoist upload --foreground`, a `hoist cancel`)
+    /// may keep one at any time, and this engine is the one that runs on. A turn with none
+    /// is one read of the journal.
+    func watchPendingAborts() {
         guard abortWatch == nil, !shuttingDown, configuration.profile.dialect != .luw else { return }
         let clock = configuration.clock, interval = configuration.abortRetryInterval
         abortWatch = Task { [weak self] in
@@ -470,14 +475,16 @@ public actor UploadEngine {
         }
     }
 
-    /// One turn of ``watchPendingAborts()``: false, the watch ended, when none remain.
+    /// One turn of ``watchPendingAborts()``: false, the watch ended, once the engine stops.
     private func retryPendingAbortsNow() async -> Bool {
-        guard !shuttingDown, let left = try? journal.pendingAborts(endpoint: configuration.journalKey), !left.isEmpty else {
+        guard !shuttingDown else {
             abortWatch = nil
             return false
         }
-        abortEndedUploads()
-        await endedUploadAborts?.value
+        if let left = try? journal.pendingAborts(endpoint: configuration.journalKey), !left.isEmpty {
+            abortEndedUploads()
+            await endedUploadAborts?.value
+        }
         return true
     }
 
