@@ -83,9 +83,16 @@ struct CancelCommand: AsyncParsableCommand {
     func validate() throws { try RemoteCommand.checkID(id) }
 
     func run() async throws {
-        try await RemoteCommand.run(profile) { api throws(EngineError) in
+        let id = id
+        try await RemoteCommand.run(profile, doing: "cancel \(id)") { api throws(EngineError) in
             guard api.cancelsSessions else { throw .profile("the \(api.profile.dialect.rawValue) dialect has no cancel call") }
-            try await api.cancel(id: id)
+            // A store that does not answer is asked again (s3): each try is said, not waited out in silence.
+            let cancelled = await BriefRetry.$onRetry.withValue({ error, next in
+                Stderr.write("hoist: cancel \(id): \(error); asking again (try \(next) of \(BriefRetry.tries))\n")
+            }) { () async -> Result<Void, EngineError> in
+                do throws(EngineError) { return .success(try await api.cancel(id: id)) } catch { return .failure(error) }
+            }
+            try cancelled.get()
         }
         print("cancelled \(id)")
     }
@@ -98,7 +105,9 @@ enum RemoteCommand {
         guard !id.isEmpty else { throw ValidationError("an empty id was given") }
     }
 
-    static func run<T: Sendable>(_ options: ProfileOptions, _ body: (UploadAPI) async throws(EngineError) -> T) async throws -> T {
+    /// `doing`: what the command was doing, which its failure names (`hoist: cancel KEY: …`).
+    static func run<T: Sendable>(_ options: ProfileOptions, doing: String? = nil,
+                                 _ body: (UploadAPI) async throws(EngineError) -> T) async throws -> T {
         let connection: Connection
         do {
             connection = try await options.connect()
@@ -113,7 +122,7 @@ enum RemoteCommand {
             await connection.close()
             // A call the profile cannot make (`cancel` in Luw) is the command line's error.
             if error.codeName == "profile" { throw ConfigurationFailure.report(error) }
-            Stderr.write("hoist: \(error)\n")
+            Stderr.write("hoist: " + (doing.map { "\($0): " } ?? "") + "\(error)\n")
             throw ExitCode(1)
         }
     }

@@ -45,6 +45,25 @@ struct S3CLITests {
         #expect(try await MotoS3.multipartUploads(bucket: bucket).isEmpty)
     }
 
+    @Test("hoist cancel KEY against a store that keeps answering 503 SlowDown: each try is said on stderr as it is given up, then the failure names the key; exit 1, and the upload stays for a later cancel")
+    func cancelSaysEachTry() async throws {
+        let endpoint = try await MotoS3.endpoint()
+        let bucket = try await MotoS3.makeBucket("cancel-retry")
+        let open = try await MotoS3.openMultipartUpload(bucket: bucket, key: "up/held.bin")
+        try await FaultProxy.with(upstream: endpoint) { proxy in
+            proxy.inject(.s3Error(status: 503, code: "SlowDown", message: "Please reduce your request rate."), on: "GET /\(bucket)", times: 100)
+            let cancel = try await Self.run(["cancel", "up/held.bin"] + Self.flags(proxy.baseURL, bucket))
+            #expect(cancel.status == 1 && cancel.stdout.isEmpty, "\(cancel.stdout)")
+            let lines = cancel.stderr.split(separator: "\n").map(String.init)
+            let tries = lines.filter { $0.hasPrefix("hoist: cancel up/held.bin: ") && $0.contains("asking again (try ") }
+            #expect(tries.count == 3 && tries.last?.hasSuffix("(try 4 of 4)") == true, "\(cancel.stderr)")
+            #expect(tries.allSatisfy { $0.contains("SlowDown") }, "\(cancel.stderr)")
+            #expect(lines.last?.hasPrefix("hoist: cancel up/held.bin: ") == true && lines.last?.contains("asking again") == false, "\(cancel.stderr)")
+            #expect(proxy.faultsFired == 4)
+        }
+        #expect(try await MotoS3.multipartUploads(bucket: bucket).contains { $0.uploadID == open })
+    }
+
     @Test("hoist upload . names its files by their paths below it (up/f.txt, up/sub/g.txt), never up/./f.txt; .. names the directory it leads to")
     func currentDirectory() async throws {
         let endpoint = try await MotoS3.endpoint()

@@ -7,6 +7,27 @@ import Testing
 @testable import HoistEngine
 
 @Suite struct FaultTests {
+    @Test("a one-shot command's call (hoist status, cancel, gc) gives up on a server that does not answer after its timeout, not the engine's minute")
+    func oneShotCallsAreHeldToTheirTimeout() async throws {
+        #expect(UploadAPI.oneShotTimeout == .seconds(15) && HTTPTransport.apiTimeout == .seconds(60))
+        try await EngineHarness.with { harness in
+            try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
+                proxy.inject(.stallAfter(bytes: 0), on: "GET /v1/files", times: 10)
+                let profile = harness.profile(endpoint: proxy.baseURL)
+                let started = ContinuousClock.now
+                do {
+                    _ = try await UploadAPI.with(profile: profile, key: APIKey(harness.server.key), timeout: .milliseconds(500)) {
+                        api throws(EngineError) in try await api.status(id: "fil_silent")
+                    }
+                    Issue.record("a silent server answered")
+                } catch {
+                    #expect("\(error)".contains("took too long"), "\(error)")
+                }
+                #expect(ContinuousClock.now - started < .seconds(10), "held \(ContinuousClock.now - started)")
+            }
+        }
+    }
+
     @Test func injected5xxAndDroppedConnectionsAreRetried() async throws {
         try await EngineHarness.with { harness in
             try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in

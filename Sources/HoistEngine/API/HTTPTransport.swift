@@ -8,7 +8,8 @@ import Glibc
 
 /// Small HTTP helpers shared by the API client and the uploader: sending, error mapping.
 public enum HTTPTransport {
-    static let apiTimeout: TimeAmount = .seconds(60)
+    /// How long an engine's API call waits for its answer's head.
+    public static let apiTimeout: TimeAmount = .seconds(60)
 
     /// The client configuration every engine and one-shot command uses.
     ///

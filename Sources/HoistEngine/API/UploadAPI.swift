@@ -1,6 +1,7 @@
 import SigV4
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// The API calls of the profile's dialect (everything but the PUT), over one shared
 /// `HTTPClient`. What each call does is the dialect's (``UploadDialect``); this type only
@@ -11,11 +12,18 @@ public struct UploadAPI: Sendable {
     let dialect: any UploadDialect
     private let transport: DialectTransport
 
-    public init(profile: Profile, key: APIKey, client: HTTPClient) {
+    /// `timeout`: how long each call waits for its answer's head.
+    public init(profile: Profile, key: APIKey, client: HTTPClient, timeout: TimeAmount = HTTPTransport.apiTimeout) {
         self.profile = profile
         dialect = profile.dialect.implementation(for: profile)
-        transport = DialectTransport(endpoint: profile.endpoint, key: key, client: client, headers: dialect.callHeaders)
+        transport = DialectTransport(endpoint: profile.endpoint, key: key, client: client, headers: dialect.callHeaders, timeout: timeout)
     }
+
+    /// How long a one-shot command's call (`hoist status`, `hoist cancel`, `hoist gc`) waits
+    /// for an answer: a person waits on it, and a call the engine's minute would hold four
+    /// times over (`hoist cancel KEY` asks four times) left a stopped store four minutes
+    /// of silence.
+    public static let oneShotTimeout: TimeAmount = .seconds(15)
 
     /// The name the service stores a local file under.
     public func requestedName(for localName: String) -> String { dialect.requestedName(for: localName) }
@@ -137,12 +145,17 @@ public struct UploadAPI: Sendable {
 extension UploadAPI {
     /// Runs `body` with an API client over a fresh `HTTPClient`, shut down afterwards.
     /// For one-shot commands (`hoist status`); the engine keeps one client for its lifetime.
+    /// Each call waits `timeout` for its answer (``oneShotTimeout``).
     public static func with<T: Sendable>(
-        profile: Profile, key: APIKey, _ body: (UploadAPI) async throws(EngineError) -> T
+        profile: Profile, key: APIKey, timeout: TimeAmount = oneShotTimeout, _ body: (UploadAPI) async throws(EngineError) -> T
     ) async throws(EngineError) -> T {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPTransport.clientConfiguration)
         let result: Result<T, EngineError>
-        do { result = .success(try await body(UploadAPI(profile: profile, key: key, client: client))) } catch { result = .failure(error) }
+        do {
+            result = .success(try await body(UploadAPI(profile: profile, key: key, client: client, timeout: timeout)))
+        } catch {
+            result = .failure(error)
+        }
         try? await client.shutdown()
         return try result.get()
     }

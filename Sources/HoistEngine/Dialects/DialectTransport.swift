@@ -11,6 +11,9 @@ public struct DialectTransport: Sendable {
     let key: APIKey
     let client: HTTPClient
     let headers: [(String, String)]
+    /// How long each call may wait for its answer's head (its body is not held to it): the
+    /// engine's calls a minute, a one-shot command's less (``UploadAPI/oneShotTimeout``).
+    var timeout: TimeAmount = HTTPTransport.apiTimeout
 
     /// Calls `method path` on the endpoint with the bearer key; the answer, if 2xx.
     func call(_ method: String, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws(EngineError) -> HTTPTransport.Answer {
@@ -20,14 +23,14 @@ public struct DialectTransport: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(body) }
-        let answer = try await HTTPTransport.send(request, client: client)
+        let answer = try await HTTPTransport.send(request, client: client, timeout: timeout)
         guard answer.isSuccess else { throw HTTPTransport.failure(answer) }
         return answer
     }
 
     /// Sends a request the dialect built and signed itself (S3); the answer, if 2xx.
     func send(_ request: HTTPClientRequest) async throws(EngineError) -> HTTPTransport.Answer {
-        let answer = try await HTTPTransport.send(request, client: client)
+        let answer = try await HTTPTransport.send(request, client: client, timeout: timeout)
         guard answer.isSuccess else { throw HTTPTransport.failure(answer, url: request.url) }
         return answer
     }
@@ -36,7 +39,7 @@ public struct DialectTransport: Sendable {
     /// read as it streams in, in constant memory; the error answer otherwise.
     func md5OfBody(_ request: HTTPClientRequest) async throws(EngineError) -> String {
         do {
-            let response = try await client.execute(request, timeout: HTTPTransport.apiTimeout)
+            let response = try await client.execute(request, timeout: timeout)
             guard (200..<300).contains(Int(response.status.code)) else {
                 let body = try await response.body.collect(upTo: 64 << 10)
                 throw HTTPTransport.failure(HTTPTransport.Answer(status: Int(response.status.code), body: body, headers: response.headers), url: request.url)
@@ -60,7 +63,7 @@ public struct DialectTransport: Sendable {
             request.headers.add(name: "Range", value: "bytes=0-0")
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, timeout: HTTPTransport.apiTimeout)
+                response = try await client.execute(request, timeout: timeout)
             } catch {
                 throw HTTPTransport.map(error, url: current)
             }
