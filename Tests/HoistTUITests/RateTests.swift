@@ -225,6 +225,20 @@ struct RateTests {
         #expect(lines[23].contains("…  ? help  q quit"), "\(lines[23])")
     }
 
+    @Test("any text cut at a pane's edge ends with an ellipsis: the empty queue's hint, a log line")
+    func everyCutIsMarked() {
+        var state = sampleState(size: Size(rows: 15, columns: 61))
+        let lines = SnapshotScenes.render(state).split(separator: "\n", omittingEmptySubsequences: false)
+        let hint = lines.first { $0.contains("Nothing queued") }.map(String.init) ?? ""
+        let shown = hint.components(separatedBy: "Nothing queued.").last?.components(separatedBy: "│").first ?? ""
+        #expect(shown.trimmingCharacters(in: .whitespaces).hasSuffix("…") && !shown.contains("upload with u"), "cut bare: \(hint)")
+        // The log overlay: a line longer than the screen.
+        state.say("uploaded " + String(repeating: "long-name-", count: 12) + "end.bin", at: wall)
+        press(&state, .showLog)
+        let log = SnapshotScenes.render(state).split(separator: "\n").first { $0.contains("uploaded long-name-") }.map(String.init) ?? ""
+        #expect(log.contains("…") && !log.contains("end.bin"), "\(log)")
+    }
+
     @Test("a resumed multipart upload checking the parts the store holds: the row says how far, never stalled, moves no bytes, then resumes")
     func verifyingIsNotStalled() {
         var state = sampleState()

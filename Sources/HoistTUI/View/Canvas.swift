@@ -13,11 +13,13 @@ public struct Canvas {
         self.glyphs = glyphs
     }
 
-    /// Draws `text` cut to `width` cells and returns the cells used.
+    /// Draws `text` within `width` cells and returns the cells used; a text longer than
+    /// that is cut, and the cut marked with the ellipsis, as every cut on screen is.
     @discardableResult
     public func text(_ text: String, row: Int, column: Int, width: Int, role: ThemeRole) -> Int {
         guard width > 0 else { return 0 }
-        return screen.draw(text, row: row, column: column, width: width, style: theme[role])
+        let shown = TextWidth.width(of: text) > width ? TextWidth.fit(text, to: width, alignment: .left, ellipsis: glyphs.ellipsis) : text
+        return screen.draw(shown, row: row, column: column, width: width, style: theme[role])
     }
 
     /// Draws `text` padded or truncated to exactly `width` cells.
