@@ -224,7 +224,7 @@ import Testing
             release.open()
             try await first.value
             #expect(try await a.server.state.store.object(at: key) != nil, "the mark a could not clear went")
-            // Once a's turn is over (its lock given back with its connection), b's comes.
+            // Once a's turn is over (its lease given back), b's comes at once.
             try await b.server.state.store.clearDiscardMarks([mark]) { _ in looked.withLock { $0 += 1 }; return true }
             #expect(looked.withLock { $0 } == 1)
             #expect(try await a.server.state.store.object(at: key) == nil, "the mark cleared was not dropped")
@@ -251,7 +251,7 @@ import Testing
         #expect(servers.count == 4)
         for server in servers { try await server.shutdown() }
         let psql = Psql(url: database.url)
-        #expect(try await psql.value("SELECT string_agg(name, ',' ORDER BY name) FROM hoist_migrations") == "v1,v2-swept,v4-sealed-copies")
+        #expect(try await psql.value("SELECT string_agg(name, ',' ORDER BY name) FROM hoist_migrations") == "v1,v2-swept,v4-sealed-copies,v5-discard-lease")
         #expect(try await psql.value("SELECT count(*) FROM settings WHERE name = 'signingSecret'") == "1")
     }
 

@@ -85,4 +85,10 @@ struct ObjectRecord: StoreRecord, Sendable {
     var deleteAt: Date?
 
     var identity: ObjectIdentity { ObjectIdentity(sessionId: sessionId, blobId: blobId, md5: md5, size: size) }
+
+    /// Whether this record, found at a discard mark's key, is still that mark (its session
+    /// and blob, due for deletion): the sweeper's list of marks may be older than a drop.
+    func isStill(_ mark: ObjectRecord) -> Bool {
+        sessionId == mark.sessionId && blobId == mark.blobId && deleteAt != nil
+    }
 }

@@ -105,16 +105,14 @@ extension SQLiteStore {
         }
     }
 
-    /// One instance owns a data directory, and its sweeps run one after another; a mark is
-    /// still looked at first, since a sweep's list may be older than another's drop.
+    /// One instance owns a data directory, so no lease; but a sweep called while the
+    /// periodic one runs (`UploadServer.sweep()`) waits for its turn, and each mark is
+    /// looked up again first, since a sweep's list may be older than another's drop.
     func clearDiscardMarks(_ marks: [ObjectRecord], _ clear: @escaping @Sendable (ObjectRecord) async -> Bool) async throws {
-        for mark in marks {
-            let stands = try await pool.read { db in
-                try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM objects WHERE objectKey = ? AND sessionId = ? AND blobId = ? AND deleteAt IS NOT NULL)
-                    """, arguments: [mark.objectKey, mark.sessionId, mark.blobId]) ?? false
-            }
-            if stands, await clear(mark) {
+        guard !marks.isEmpty else { return }
+        try await turns.inTurn("discard marks") {
+            for mark in marks {
+                guard try await object(at: mark.objectKey)?.isStill(mark) == true, await clear(mark) else { continue }
                 try await dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
             }
         }

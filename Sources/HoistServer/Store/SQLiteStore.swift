@@ -7,6 +7,8 @@ struct SQLiteStore: MetadataStore {
     let pool: DatabasePool
     /// Where every request's writes go: concurrent ones share a commit (and its fsync).
     let writes: GroupCommit
+    /// One sweeper's clearing of discard marks at a time (``clearDiscardMarks(_:_:)``).
+    let turns = KeyedTurns()
     let expiries = ExpiryReports()
 
     /// Opens (creating and migrating) `hoist.sqlite` in `directory`.

@@ -11,8 +11,6 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x686F_6973_7401
     /// Held (per transaction) by the instance sweeping now; the others skip their turn.
     static let sweepLock: Int64 = 0x686F_6973_7402
-    /// Held (per connection) by the instance clearing discard marks now, across its S3 calls.
-    static let discardLock: Int64 = 0x686F_6973_7403
 
     /// Versions in order; each name matches `SQLiteStore.migrator`'s.
     static let migrations: [(name: String, statements: [String])] = [
@@ -47,6 +45,11 @@ enum PostgresSchema {
         // (v3 is SQLite's alone: bodies kept in the database.)
         ("v4-sealed-copies", [
             "CREATE TABLE sealed_copies (blob_id TEXT PRIMARY KEY, made_at BIGINT NOT NULL)",
+        ]),
+        // PostgreSQL's alone: which instance clears discard marks now (`clearDiscardMarks`);
+        // one SQLite instance needs no lease.
+        ("v5-discard-lease", [
+            "CREATE TABLE discard_lease (id INT PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL)",
         ]),
     ]
 

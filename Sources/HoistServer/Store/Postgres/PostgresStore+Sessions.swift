@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import PostgresNIO
 
 extension PostgresStore {
@@ -113,54 +112,6 @@ extension PostgresStore {
                 DELETE FROM objects WHERE object_key = \(objectKey) AND session_id = \(sessionId) AND blob_id = \(blobId)
                 AND delete_at IS NOT NULL
                 """, logger: logger)
-        }
-    }
-
-    /// Under a session-level advisory lock, held on one connection across the S3 calls (a
-    /// killed instance's goes with its connection), and taken only if free: another
-    /// instance clearing now leaves this sweep nothing to do. Every look and drop runs on
-    /// that connection, so a pool of one connection is enough.
-    func clearDiscardMarks(_ marks: [ObjectRecord], _ clear: @escaping @Sendable (ObjectRecord) async -> Bool) async throws {
-        guard !marks.isEmpty else { return }
-        let logger = logger
-        try await client.withConnection { connection in
-            var mine = false
-            for try await locked in try await connection.query(
-                "SELECT pg_try_advisory_lock(\(PostgresSchema.discardLock))", logger: logger
-            ).decode(Bool.self) { mine = locked }
-            guard mine else { return }
-            do {
-                for mark in marks {
-                    var stands = false
-                    for try await found in try await connection.query("""
-                        SELECT EXISTS (SELECT 1 FROM objects WHERE object_key = \(mark.objectKey) AND session_id = \(mark.sessionId)
-                          AND blob_id = \(mark.blobId) AND delete_at IS NOT NULL)
-                        """, logger: logger).decode(Bool.self) { stands = found }
-                    guard stands, await clear(mark) else { continue }
-                    try await Self.transaction(on: connection, logger: logger) { connection in
-                        try await self.lockObjectKey(connection, mark.objectKey)
-                        try await connection.query("""
-                            DELETE FROM objects WHERE object_key = \(mark.objectKey) AND session_id = \(mark.sessionId)
-                            AND blob_id = \(mark.blobId) AND delete_at IS NOT NULL
-                            """, logger: logger)
-                    }
-                }
-            } catch {
-                try? await Self.unlockDiscards(connection, logger: logger)
-                throw error
-            }
-            try await Self.unlockDiscards(connection, logger: logger)
-        }
-    }
-
-    /// Gives the discard lock back before the connection goes back to the pool; a
-    /// connection that cannot is closed, which gives it back too.
-    private static func unlockDiscards(_ connection: PostgresConnection, logger: Logger) async throws {
-        do {
-            try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.discardLock))", logger: logger)
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 

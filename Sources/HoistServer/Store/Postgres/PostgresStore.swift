@@ -17,6 +17,8 @@ struct PostgresStore: MetadataStore {
     /// Every use of the database ends within this, answered or 503.
     let deadline: DatabaseDeadline
     let expiries = ExpiryReports()
+    /// This instance, as the database's leases name it (`discard_lease`).
+    let instance = UUID().uuidString
     /// The sweep's: after an outage it may have a backlog of thousands of sessions to end in
     /// one transaction, which a request's limit would roll back on every pass.
     var sweepDeadline: DatabaseDeadline { DatabaseDeadline(limit: max(deadline.limit * 10, .seconds(300))) }
