@@ -65,6 +65,24 @@ struct HTTPFramingTests {
         }
     }
 
+    @Test("bytes the decoder refuses behind a request that said Connection: close: that request's answer is the last, nothing follows it, and the connection closes")
+    func nothingFollowsAClosingAnswer() async throws {
+        try await TestServer.with { ts in
+            let connection = try RawConnection(port: ts.server.port)
+            connection.send("GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nNOT A REQUEST LINE\r\n\r\n")
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
+            #expect(closed)
+            let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(answers == ["200"], "\(text.prefix(300))")
+            // A valid request behind it is not answered either, and holds nothing open.
+            let second = try RawConnection(port: ts.server.port)
+            second.send("GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+            let (again, ended) = await second.readUntilClosed(timeout: 30)
+            #expect(ended, "the connection stayed open after its closing answer")
+            #expect(again.components(separatedBy: "HTTP/1.1 ").count == 2, "\(again.prefix(300))")
+        }
+    }
+
     @Test("a PUT body longer than its Content-Length: the PUT's answer, then the JSON 400 for the bytes after it, then the connection closes", .diskBlobsOnly)
     func bytesPastABodyAreRefusedAfterItsAnswer() async throws {
         try await TestServer.with { ts in
