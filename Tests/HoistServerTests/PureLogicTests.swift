@@ -74,6 +74,9 @@ struct PureLogicTests {
         #expect(LuwRoutes.objectKey(finalURL: "HTTPS://cdn.example/cdn/luwai/-7/a.png") == "luwai/-7/a.png")
         #expect(LuwRoutes.objectKey(finalURL: "https://h/hoist/cdn/luwai/1/a.png", basePath: "/hoist") == "luwai/1/a.png")
         #expect(LuwRoutes.objectKey(finalURL: "/hoist/cdn/luwai/1/a.png", basePath: "/hoist/") == "luwai/1/a.png")
+        #expect(LuwRoutes.objectKey(finalURL: "/hoist/cdn/luwai/1/a.png", basePath: "/hoist//") == "luwai/1/a.png")
+        // The base the server hands URLs out from has no trailing slash, however it was given.
+        #expect(PublicBase("https://h/x//").value == "https://h/x" && PublicBase("http://h:1").value == "http://h:1")
         #expect(LuwRoutes.objectKey(finalURL: "https://h/cdn/luwai/1/a.png", basePath: "/hoist") == nil)
     }
     @Test("trimming whitespace is Foundation's trimming of .whitespaces: tab, every Zs and U+200B, not line breaks or other invisible marks")

@@ -98,11 +98,19 @@ final class InflightUploads: Sendable {
 final class PublicBase: Sendable {
     private let current: Mutex<String>
 
-    init(_ value: String) { current = Mutex(value) }
+    /// Trailing slashes dropped: every URL handed out is this plus a path that starts with
+    /// one, and finalize reads a final URL back by the same base (no `//cdn/`).
+    init(_ value: String) { current = Mutex(Self.trimmed(value)) }
 
     var value: String { current.withLock { $0 } }
 
-    func set(_ value: String) { current.withLock { $0 = value } }
+    func set(_ value: String) { current.withLock { $0 = Self.trimmed(value) } }
+
+    private static func trimmed(_ value: String) -> String {
+        var value = value
+        while value.hasSuffix("/") { value.removeLast() }
+        return value
+    }
 
     /// `http://host:port` for a bound address; a wildcard bind is named by loopback,
     /// since a remote client needs `--public-url` anyway.

@@ -88,7 +88,9 @@ struct LuwRoutes: Sendable {
         } else {
             guard components.host == nil else { return nil }
         }
-        let prefix = (basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath) + "/cdn/luwai/"
+        var base = Substring(basePath)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        let prefix = base + "/cdn/luwai/"
         guard components.percentEncodedPath.hasPrefix(prefix) else { return nil }
         let rest = components.percentEncodedPath.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
         guard rest.count == 2, let pid = Int64(rest[0]), String(pid) == rest[0],
