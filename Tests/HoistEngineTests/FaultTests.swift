@@ -9,8 +9,12 @@ import Testing
 @Suite struct FaultTests {
     @Test("a one-shot command's call (hoist status, cancel, gc) gives up on a server that does not answer after its timeout, not the engine's minute")
     func oneShotCallsAreHeldToTheirTimeout() async throws {
-        #expect(UploadAPI.oneShotTimeout == .seconds(15) && HTTPTransport.apiTimeout == .seconds(60))
         try await EngineHarness.with { harness in
+            // A one-shot command's API (hoist status, url, cancel, gc) is held to the short timeout by default.
+            let held = try await UploadAPI.with(profile: harness.profile(), key: APIKey(harness.server.key)) { api throws(EngineError) in
+                api.transport.timeout
+            }
+            #expect(held == UploadAPI.oneShotTimeout && held < HTTPTransport.apiTimeout)
             try await FaultProxy.with(upstream: harness.server.baseURL) { proxy in
                 proxy.inject(.stallAfter(bytes: 0), on: "GET /v1/files", times: 10)
                 let profile = harness.profile(endpoint: proxy.baseURL)

@@ -10,7 +10,7 @@ public struct UploadAPI: Sendable {
     public let profile: Profile
     /// The profile's dialect, made once.
     let dialect: any UploadDialect
-    private let transport: DialectTransport
+    let transport: DialectTransport
 
     /// `timeout`: how long each call waits for its answer's head.
     public init(profile: Profile, key: APIKey, client: HTTPClient, timeout: TimeAmount = HTTPTransport.apiTimeout) {

@@ -16,7 +16,8 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             try PathForm.check(request.uri.path)
             // Only where a body is taken: a GET's or an OPTIONS' body is read by no route.
             if request.method == .put || request.method == .post { try ContentCoding.check(request.headers) }
-            // A plain OPTIONS (a preflight never gets here): what the path answers, in `Allow`.
+            // A plain OPTIONS: what the path answers, in `Allow`. (A preflight gets here only
+            // for a path no route has, to be its 404; CORSMiddleware answers the others.)
             if request.method == .options {
                 let allowed = routes.value.allowedMethods(for: request.uri.path)
                 guard !allowed.isEmpty else { throw APIError.noRoute(request.uri.path) }

@@ -171,13 +171,13 @@ extension Reducer {
         return []
     }
 
-    /// A failure every other upload would repeat (refused, unresolved, TLS, bad key): no
-    /// new upload starts, and one banner names the cause until the user acts.
     /// The status line of a cancel the server has not taken yet.
     static func cancelledLocally(_ name: String) -> String {
         "cancelled \(name) locally; the server has not taken the cancel yet (hoist retries)"
     }
 
+    /// A failure every other upload would repeat (refused, unresolved, TLS, bad key): no
+    /// new upload starts, and one banner names the cause until the user acts.
     private static func halt(_ state: inout AppState, _ error: EngineError, at wall: Date) -> [Effect] {
         state.note(wall, "failed: \(error.description)", error: true)
         guard state.banner == nil else { return [] }
