@@ -151,7 +151,8 @@ func historyOffset(of text: String, in screen: String) -> Double? {
 /// How long a cancel may take, read from a row's detail history: the second the issue
 /// names, or twice the longest of two round trips to the same server when one took
 /// longer than half of that: the row's own session create, and `slowest`, the slowest
-/// request the test made to the server while the cancel ran (see ``slowestRoundTrip``).
+/// request (a read or a durable write) the test made to the server while the cancel ran
+/// (see ``slowestRoundTrip``).
 /// The cancel is one round trip (the server's answer comes before `cancelled`); in CI the
 /// test server runs inside a test process busy with every other suite, where one create
 /// took 2.5 s and a stall seconds later made the cancel take 7.6: the create alone does
@@ -165,13 +166,19 @@ func cancelAllowance(_ details: String, slowest: Double) -> Double? {
 
 /// Runs `body` while requests go to `server` one after another, and returns its value with
 /// the slowest of their round trips in seconds: what the machine's load did to one request
-/// to that server at the moment being measured.
+/// to that server at the moment being measured. They alternate a read (the list) and a
+/// write committed to the disk before its answer (a create, named `probe.txt`), as a
+/// cancel's is: in CI a loaded disk's sync made a cancel take 1.4 s while no read took
+/// more than 0.6.
 func slowestRoundTrip<T>(to server: TestServer, during body: () async throws -> T) async throws -> (T, Double) {
     let slowest = Mutex(0.0)
+    let calls = LightfieldCalls(baseURL: server.baseURL, key: server.key)
     let probe = Task {
+        var writing = false
         while !Task.isCancelled {
             let start = ContinuousClock.now
-            _ = try? await serverFiles(server)
+            if writing { _ = try? await calls.create(filename: "probe.txt", sizeBytes: 1) } else { _ = try? await serverFiles(server) }
+            writing.toggle()
             let seconds = (ContinuousClock.now - start) / .seconds(1)
             slowest.withLock { $0 = max($0, seconds) }
             try? await Task.sleep(for: .milliseconds(25))
