@@ -18,16 +18,17 @@ struct hoist_cachestat {
 #define SYS_cachestat 451 // the same number on every architecture
 #endif
 
-int hoist_test_cache_state(int fd, uint64_t offset, uint64_t length, uint64_t *dirty, uint64_t *writeback) {
+int hoist_test_cache_state(int fd, uint64_t offset, uint64_t length, uint64_t *cached, uint64_t *dirty, uint64_t *writeback) {
 #ifdef __linux__
     struct hoist_cachestat_range range = { offset, length };
     struct hoist_cachestat state = { 0 };
     if (syscall(SYS_cachestat, (unsigned int)fd, &range, &state, 0u) != 0) return -1;
+    *cached = state.nr_cache;
     *dirty = state.nr_dirty;
     *writeback = state.nr_writeback;
     return 0;
 #else
-    (void)fd; (void)offset; (void)length; (void)dirty; (void)writeback;
+    (void)fd; (void)offset; (void)length; (void)cached; (void)dirty; (void)writeback;
     errno = ENOSYS;
     return -1;
 #endif

@@ -92,6 +92,26 @@ struct BlobWriterTests {
         #expect(writer.count == 5 * stride / 2)
     }
 
+    @Test("a synced body leaves the page cache: stored bytes are written once and read rarely, and kept cached they slowed every later upload")
+    func syncedBodyLeavesTheCache() async throws {
+        let dir = try #require(TempDirectory.makeOnDisk(prefix: "blobwriter"), "a writable directory on a disk, not tmpfs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body")
+        defer { writer.abort() }
+        let length = 4 * BlobWriter.writebackStride
+        try writer.write(ByteBuffer(repeating: 0x62, count: Int(length)))
+        let path = dir + "/tmp/body"
+        let before = try #require(PageCache.state(of: path, offset: 0, length: length), "this kernel has cachestat (Linux 6.5)")
+        #expect(before.cached > 0, "just written, the bytes are in the cache")
+        try writer.sync()
+        let after = try #require(PageCache.state(of: path, offset: 0, length: length))
+        #expect(after.isOnDisk)
+        #expect(after.cached * 10 < before.cached, "still cached: \(after.cached) of \(before.cached) pages")
+        // What was stored is all there, read back from the disk.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x62, count: Int(length)))
+    }
+
     @Test("at start, named temporary files a crash left in tmp/ are removed and blobs stay")
     func leftoversCleared() throws {
         let dir = try TempDirectory.make(prefix: "hoist-blobstore")

@@ -6,6 +6,8 @@ import Foundation
 public enum PageCache {
     /// Pages of the range that are dirty, and pages being written back.
     public struct State: Equatable, Sendable {
+        /// Pages of the range the cache holds at all.
+        public var cached: UInt64
         public var dirty: UInt64
         public var writeback: UInt64
         /// Nothing of the range waits for the disk.
@@ -18,9 +20,10 @@ public enum PageCache {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var cached: UInt64 = 0
         var dirty: UInt64 = 0
         var writeback: UInt64 = 0
-        guard hoist_test_cache_state(fd, UInt64(offset), UInt64(length), &dirty, &writeback) == 0 else { return nil }
-        return State(dirty: dirty, writeback: writeback)
+        guard hoist_test_cache_state(fd, UInt64(offset), UInt64(length), &cached, &dirty, &writeback) == 0 else { return nil }
+        return State(cached: cached, dirty: dirty, writeback: writeback)
     }
 }

@@ -83,9 +83,19 @@ final class BlobWriter: @unchecked Sendable {
         Hex.encode(md5.finalize())
     }
 
-    /// Makes the bytes durable (the name comes after, with `publish`).
+    /// Makes the bytes durable (the name comes after, with `publish`), then lets the page
+    /// cache go of them.
+    ///
+    /// Why let go: a stored body is written once and read rarely, and kept in the cache it
+    /// costs the next uploads dearly. Measured here (2 cores, 24 GiB, ext4): a `hoist serve`
+    /// that had stored five 1 GiB uploads, all still cached, took 3.4–5.3 s of CPU per GiB
+    /// for every upload after, against 2.0–2.5 s before, in the kernel's copy of the bytes
+    /// into the cache; with the cache dropped after each upload it stayed at 2.1–2.4 s.
+    /// The pages are clean once synced, so dropping them writes nothing; a download reads
+    /// them from the disk. Advisory: a failure changes nothing stored.
     func sync() throws {
         guard fsync(fd) == 0 else { throw POSIXError.current() }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
     }
 
     /// Gives the synced file the name `target` (a link for an unnamed file, a rename for a
