@@ -84,15 +84,13 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = id
-        try await RemoteCommand.run(profile, doing: "cancel \(id)") { api throws(EngineError) in
+        // A store that does not answer is asked again (s3): each try is said, not waited out in silence.
+        let announce: BriefRetry.Announce = { error, next in
+            Stderr.write("hoist: cancel \(id): \(error); asking again (try \(next) of \(BriefRetry.tries))\n")
+        }
+        try await RemoteCommand.run(profile, doing: "cancel \(id)", announceRetry: announce) { api throws(EngineError) in
             guard api.cancelsSessions else { throw .profile("the \(api.profile.dialect.rawValue) dialect has no cancel call") }
-            // A store that does not answer is asked again (s3): each try is said, not waited out in silence.
-            let cancelled = await BriefRetry.$onRetry.withValue({ error, next in
-                Stderr.write("hoist: cancel \(id): \(error); asking again (try \(next) of \(BriefRetry.tries))\n")
-            }) { () async -> Result<Void, EngineError> in
-                do throws(EngineError) { return .success(try await api.cancel(id: id)) } catch { return .failure(error) }
-            }
-            try cancelled.get()
+            try await api.cancel(id: id)
         }
         print("cancelled \(id)")
     }
@@ -106,7 +104,7 @@ enum RemoteCommand {
     }
 
     /// `doing`: what the command was doing, which its failure names (`hoist: cancel KEY: …`).
-    static func run<T: Sendable>(_ options: ProfileOptions, doing: String? = nil,
+    static func run<T: Sendable>(_ options: ProfileOptions, doing: String? = nil, announceRetry: BriefRetry.Announce? = nil,
                                  _ body: (UploadAPI) async throws(EngineError) -> T) async throws -> T {
         let connection: Connection
         do {
@@ -115,7 +113,7 @@ enum RemoteCommand {
             throw ConfigurationFailure.report(error)
         }
         do {
-            let value = try await UploadAPI.with(profile: connection.profile, key: connection.key, body)
+            let value = try await UploadAPI.with(profile: connection.profile, key: connection.key, announceRetry: announceRetry, body)
             await connection.close()
             return value
         } catch {

@@ -12,11 +12,14 @@ public struct UploadAPI: Sendable {
     let dialect: any UploadDialect
     let transport: DialectTransport
 
-    /// `timeout`: how long each call waits for its answer's head.
-    public init(profile: Profile, key: APIKey, client: HTTPClient, timeout: TimeAmount = HTTPTransport.apiTimeout) {
+    /// `timeout`: how long each call waits for its answer's head; `announceRetry`: told of
+    /// each housekeeping call asked again (`hoist cancel KEY`'s listing and aborts).
+    public init(profile: Profile, key: APIKey, client: HTTPClient, timeout: TimeAmount = HTTPTransport.apiTimeout,
+                announceRetry: BriefRetry.Announce? = nil) {
         self.profile = profile
         dialect = profile.dialect.implementation(for: profile)
-        transport = DialectTransport(endpoint: profile.endpoint, key: key, client: client, headers: dialect.callHeaders, timeout: timeout)
+        transport = DialectTransport(endpoint: profile.endpoint, key: key, client: client, headers: dialect.callHeaders,
+                                     timeout: timeout, announceRetry: announceRetry)
     }
 
     /// How long a one-shot command's call (`hoist status`, `hoist cancel`, `hoist gc`) waits
@@ -147,12 +150,14 @@ extension UploadAPI {
     /// For one-shot commands (`hoist status`); the engine keeps one client for its lifetime.
     /// Each call waits `timeout` for its answer (``oneShotTimeout``).
     public static func with<T: Sendable>(
-        profile: Profile, key: APIKey, timeout: TimeAmount = oneShotTimeout, _ body: (UploadAPI) async throws(EngineError) -> T
+        profile: Profile, key: APIKey, timeout: TimeAmount = oneShotTimeout, announceRetry: BriefRetry.Announce? = nil,
+        _ body: (UploadAPI) async throws(EngineError) -> T
     ) async throws(EngineError) -> T {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPTransport.clientConfiguration)
         let result: Result<T, EngineError>
         do {
-            result = .success(try await body(UploadAPI(profile: profile, key: key, client: client, timeout: timeout)))
+            let api = UploadAPI(profile: profile, key: key, client: client, timeout: timeout, announceRetry: announceRetry)
+            result = .success(try await body(api))
         } catch {
             result = .failure(error)
         }

@@ -14,6 +14,8 @@ public struct DialectTransport: Sendable {
     /// How long each call may wait for its answer's head (its body is not held to it): the
     /// engine's calls a minute, a one-shot command's less (``UploadAPI/oneShotTimeout``).
     var timeout: TimeAmount = HTTPTransport.apiTimeout
+    /// Told of each housekeeping call asked again (``BriefRetry``): a one-shot command's.
+    var announceRetry: BriefRetry.Announce? = nil
 
     /// Calls `method path` on the endpoint with the bearer key; the answer, if 2xx.
     func call(_ method: String, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws(EngineError) -> HTTPTransport.Answer {

@@ -8,17 +8,18 @@ public enum BriefRetry {
 
     /// Told of each failed try before the next is asked, with that next try's number (2,
     /// 3, 4): a one-shot command a person waits on says so (`hoist cancel KEY`), instead of
-    /// leaving them in silence. Nil: nobody is told.
-    @TaskLocal public static var onRetry: (@Sendable (_ error: EngineError, _ next: Int) -> Void)?
+    /// leaving them in silence.
+    public typealias Announce = @Sendable (_ error: EngineError, _ next: Int) -> Void
 
     /// Runs `call` up to four times; the last failure, or one not worth another try, is thrown.
-    static func run<T>(clock: any EngineClock = SystemEngineClock(), _ call: () async throws(EngineError) -> T) async throws(EngineError) -> T {
+    static func run<T>(clock: any EngineClock = SystemEngineClock(), announce: Announce? = nil,
+                       _ call: () async throws(EngineError) -> T) async throws(EngineError) -> T {
         var attempt = 0
         while true {
             do {
                 return try await call()
             } catch where error.isTransient && attempt < tries - 1 && !Task.isCancelled {
-                onRetry?(error, attempt + 2)
+                announce?(error, attempt + 2)
                 try? await clock.sleep(for: .milliseconds(500 << attempt))
                 attempt += 1
             }

@@ -205,14 +205,14 @@ struct S3Dialect: UploadDialect {
     /// others from being tried; the first failure is then the answer.
     func cancel(id: String, via api: DialectTransport) async throws(EngineError) {
         let location = location
-        let pending = try await BriefRetry.run { () async throws(EngineError) in
+        let pending = try await BriefRetry.run(announce: api.announceRetry) { () async throws(EngineError) in
             try await S3Uploads.list(prefix: id, location: location, via: api).filter { $0.key == id }
         }
         guard !pending.isEmpty else { throw .http(status: 404, code: "NoSuchUpload", message: "no pending multipart upload of \(id)") }
         var failure: EngineError?
         for upload in pending {
             do {
-                try await BriefRetry.run { () async throws(EngineError) in
+                try await BriefRetry.run(announce: api.announceRetry) { () async throws(EngineError) in
                     try await S3Uploads.abort(key: upload.key, uploadID: upload.uploadID, location: location, via: api)
                 }
             } catch {
