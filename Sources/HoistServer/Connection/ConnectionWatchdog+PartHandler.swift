@@ -93,8 +93,8 @@ extension ConnectionWatchdog {
                 refuse(context)
             case .busy:
                 // Pipelined behind requests whose answers have not all gone: answers go in
-                // request order, so the 400 waits for theirs (NIO's own would be written
-                // after them, but empty: no JSON, no CORS).
+                // request order, so the 400 waits for theirs (Hummingbird's own would be
+                // written after them, but empty: no JSON, no CORS).
                 refusedBehindAnswers = true
             case .body:
                 context.fireErrorCaught(error)

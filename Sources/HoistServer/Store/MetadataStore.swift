@@ -117,6 +117,16 @@ protocol MetadataStore: Sendable {
     func close() async
 }
 
+extension MetadataStore {
+    /// One mark's turn, whatever keeps the turns apart: looked up again (a sweep's list may
+    /// be older than another's drop), its bytes cleared by `clear` if they are still the
+    /// marked ones, then dropped.
+    func clearMark(_ mark: ObjectRecord, _ clear: @Sendable (ObjectRecord) async -> Bool) async throws {
+        guard try await object(at: mark.objectKey)?.isStill(mark) == true, await clear(mark) else { return }
+        try await dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
+    }
+}
+
 /// What a finalize must still find at the object's key, and where its bytes go.
 struct FinalizeCheck: Sendable, Equatable {
     /// The object as the caller read it; nil: there was none.

@@ -111,10 +111,7 @@ extension SQLiteStore {
     func clearDiscardMarks(_ marks: [ObjectRecord], _ clear: @escaping @Sendable (ObjectRecord) async -> Bool) async throws {
         guard !marks.isEmpty else { return }
         try await turns.inTurn("discard marks") {
-            for mark in marks {
-                guard try await object(at: mark.objectKey)?.isStill(mark) == true, await clear(mark) else { continue }
-                try await dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
-            }
+            for mark in marks { try await clearMark(mark, clear) }
         }
     }
 

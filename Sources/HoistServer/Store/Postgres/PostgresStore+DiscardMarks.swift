@@ -24,8 +24,7 @@ extension PostgresStore {
         do {
             for mark in marks {
                 guard try await takeDiscardLease() else { return }
-                guard try await object(at: mark.objectKey)?.isStill(mark) == true, await clear(mark) else { continue }
-                try await dropDiscarded(objectKey: mark.objectKey, sessionId: mark.sessionId, blobId: mark.blobId)
+                try await clearMark(mark, clear)
             }
         } catch {
             try? await giveBackDiscardLease()
