@@ -50,11 +50,12 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// Everything the peer sends until it closes the connection or `timeout` passes, and
-    /// whether it closed.
-    public func readUntilClosed(timeout: TimeInterval) async -> (text: String, closed: Bool) {
+    /// whether it closed. With `pace`, at most `chunk` bytes are read every `interval` (a
+    /// client on a slow link, whose answers wait in the server's buffers).
+    public func readUntilClosed(timeout: TimeInterval, pace: (chunk: Int, interval: TimeInterval)? = nil) async -> (text: String, closed: Bool) {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { [self] in
-                continuation.resume(returning: self.blockingRead(timeout: timeout, stopAfterResponse: false))
+                continuation.resume(returning: self.blockingRead(timeout: timeout, stopAfterResponse: false, pace: pace))
             }
         }
     }
@@ -101,10 +102,11 @@ public final class RawConnection: @unchecked Sendable {
         }
     }
 
-    private func blockingRead(timeout: TimeInterval, stopAfterResponse: Bool, stopAfterHead: Bool = false) -> (text: String, closed: Bool) {
+    private func blockingRead(timeout: TimeInterval, stopAfterResponse: Bool, stopAfterHead: Bool = false,
+                              pace: (chunk: Int, interval: TimeInterval)? = nil) -> (text: String, closed: Bool) {
         let deadline = Date().addingTimeInterval(timeout)
         var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        var buffer = [UInt8](repeating: 0, count: pace?.chunk ?? 65536)
         while Date() < deadline {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let wait = Int32(max(1, min(200, deadline.timeIntervalSinceNow * 1000)))
@@ -112,6 +114,7 @@ public final class RawConnection: @unchecked Sendable {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
             received += buffer[0..<count]
+            if let pace { Thread.sleep(forTimeInterval: pace.interval) }
             if stopAfterResponse, Self.isWholeResponse(received) { break }
             if stopAfterHead, received.count >= 4, received.indices.dropLast(3).contains(where: { received[$0..<($0 + 4)].elementsEqual([13, 10, 13, 10]) }) {
                 break
@@ -128,6 +131,12 @@ public final class RawConnection: @unchecked Sendable {
               let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
         else { return !head.hasPrefix("http/1.1 100") }
         return text[end.upperBound...].utf8.count >= length
+    }
+
+    /// Bytes received and not yet read (`FIONREAD`): whether the peer has begun to answer.
+    public var bytesWaiting: Int {
+        var count: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(count) : 0
     }
 
     /// Half-closes: the peer reads end of file, and may still answer.

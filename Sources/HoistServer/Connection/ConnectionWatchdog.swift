@@ -100,11 +100,16 @@ final class ConnectionWatchdog {
         scheduledFor = nil
     }
 
-    /// Raw bytes in: the first byte of a request starts its header timeout.
-    final class RawHandler: ChannelInboundHandler, RemovableChannelHandler {
+    /// Raw bytes in: the first byte of a request starts its header timeout. Bytes out:
+    /// a client's end of file does not cut short what it is owed (``close(context:mode:promise:)``).
+    final class RawHandler: ChannelDuplexHandler, RemovableChannelHandler {
         typealias InboundIn = ByteBuffer
         typealias InboundOut = ByteBuffer
+        typealias OutboundIn = IOData
+        typealias OutboundOut = IOData
         private let watchdog: ConnectionWatchdog
+        /// The client half-closed: it sends nothing more, and may still be reading.
+        private var inputClosed = false
 
         init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
 
@@ -138,6 +143,31 @@ final class ConnectionWatchdog {
         func channelInactive(context: ChannelHandlerContext) {
             watchdog.stop()
             context.fireChannelInactive()
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case .inputClosed? = event as? ChannelEvent { inputClosed = true }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        /// Closing the output of a connection its client half-closed waits until what was
+        /// written before has gone to the socket. Hummingbird ends its request loop at the
+        /// client's end of file and closes the output, and NIO turns that close into a full
+        /// one when the input is closed already, failing every write still queued: a client
+        /// that half-closed after its request (`nc -N`) lost the end of a large download, and
+        /// the answers pipelined behind it. An empty write completes once those before it
+        /// have. The watchdog's own closes (timeouts) start below this handler and are not
+        /// held: a client that reads nothing is still let go, at the send timeout while the
+        /// output waits over the water mark, at the idle timeout once its answers have ended.
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            guard inputClosed, mode == .output, context.channel.isActive else {
+                context.close(mode: mode, promise: promise)
+                return
+            }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.whenComplete { _ in loopBound.value.close(mode: mode, promise: promise) }
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: written)
         }
 
         /// The output crossed a water mark: a client that stops reading an answer has until
