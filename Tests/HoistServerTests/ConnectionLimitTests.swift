@@ -144,6 +144,26 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test("a client that reads nothing and never closes, behind an answer that said Connection: close with a request pipelined after it, is let go at the send timeout: a closing output that fits the buffers is waited on no longer than one that does not",
+          arguments: [false, true])
+    func closingOutputIsHeldToTheSendTimeout(halfClose: Bool) async throws {
+        try await TestServer.with(configure: Self.limits(send: 1)) { ts in
+            // The answer fits the socket's buffers, so NIO calls the output flowing; the
+            // request behind the closing one is never answered, so the connection is never
+            // idle. It was held until the client closed it.
+            let connection = try RawConnection(port: ts.server.port, receiveBuffer: 4096)
+            connection.send("GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                            + "GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(await waitUntil { connection.peerHoldsIt }, "the server took the connection")
+            if halfClose { connection.shutdownWrite() }
+            #expect(await waitUntil { connection.bytesWaiting > 0 }, "the answer began")
+            #expect(await waitUntil { !connection.peerHoldsIt }, "the server still holds the connection")
+            let (text, closed) = await connection.readUntilClosed(timeout: 30)
+            #expect(closed)
+            #expect(text.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer: \(text.prefix(200))")
+        }
+    }
+
     @Test("at the connection cap a new connection waits unaccepted; the ones open keep working; it is served when one closes")
     func connectionCap() async throws {
         try await TestServer.with(configure: Self.limits(max: 3)) { ts in

@@ -65,7 +65,7 @@ struct ConnectionTimerTests {
         #expect(timer.deadline == at(30))
         #expect(timer.expiry(at: at(29.9)) == nil)
         #expect(timer.expiry(at: at(30)) == .send)
-        timer.outputFlowed()
+        timer.outputFlowed(at: at(31))
         #expect(timer.deadline == nil)
         #expect(timer.expiry(at: at(1_000)) == nil)
         // The answer ended into the buffers; the client still reads none of it: the send
@@ -102,12 +102,63 @@ struct ConnectionTimerTests {
             slow.outputSampled(at: at(Double(second)), moved: true)
         }
         // A look after the output flowed again changes nothing.
-        slow.outputFlowed()
+        slow.outputFlowed(at: at(100))
         slow.outputSampled(at: at(100), moved: false)
         #expect(slow.deadline == nil)
         // A short send timeout is looked at four times in its span.
         limits.sendTimeout = .seconds(2)
         #expect(ConnectionTimer(limits: limits, now: zero).sampleInterval == .milliseconds(500))
+    }
+
+    @Test("once the server closes the output, the client must take what is queued within the send timeout, in any phase and whatever the water marks say; one that has taken it all and keeps the connection goes a send timeout later")
+    func closingOutput() {
+        var limits = limits
+        limits.sendTimeout = .seconds(20)
+        // An answer that said Connection: close, and a request pipelined behind it that will
+        // never be answered: busy, with no deadline of its own.
+        var timer = ConnectionTimer(limits: limits, now: zero)
+        for _ in 0..<2 {
+            timer.headArrived(at: at(1))
+            timer.requestEnded()
+        }
+        timer.responseEnded(at: at(2))
+        #expect(timer.phase == .busy)
+        #expect(timer.deadline == nil)
+        timer.outputClosing(at: at(3))
+        #expect(timer.deadline == at(4), "the kernel's count is looked at every second")
+        timer.outputFlowed(at: at(3.5))
+        #expect(!timer.isOutputFlowing, "under the low-water mark, the queue still has to go")
+        timer.outputSampled(at: at(4), moved: true)
+        for second in 5..<24 { timer.outputSampled(at: at(Double(second)), moved: false) }
+        #expect(timer.expiry(at: at(23.9)) == nil)
+        #expect(timer.expiry(at: at(24)) == .send)
+        // Closing while idle: the send timeout, not the idle one, decides.
+        var idle = ConnectionTimer(limits: limits, now: zero)
+        idle.outputClosing(at: at(50))
+        for second in 51..<70 { idle.outputSampled(at: at(Double(second)), moved: false) }
+        #expect(idle.expiry(at: at(60)) == nil)
+        #expect(idle.expiry(at: at(70)) == .send)
+    }
+
+    @Test("a client still reading the last answer when it ended is judged by the send timeout, not cut by the idle one; the idle timeout counts from when the output flows again")
+    func idleWaitsForTheOutput() {
+        var limits = limits
+        limits.sendTimeout = .seconds(20)
+        var timer = ConnectionTimer(limits: limits, now: zero)
+        timer.headArrived(at: at(1))
+        timer.requestEnded()
+        timer.outputBlocked(at: at(2))
+        timer.responseEnded(at: at(3))
+        #expect(timer.phase == .idle)
+        // A slow reader, taking some at every look, well past the idle timeout of 60 s.
+        for second in 3..<100 {
+            #expect(timer.expiry(at: at(Double(second))) == .sample)
+            timer.outputSampled(at: at(Double(second)), moved: true)
+        }
+        timer.outputFlowed(at: at(100))
+        #expect(timer.deadline == at(160))
+        #expect(timer.expiry(at: at(159.9)) == nil)
+        #expect(timer.expiry(at: at(160)) == .idle)
     }
 
     @Test("pipelined requests: the connection stays busy until every response has ended")

@@ -139,6 +139,29 @@ public final class RawConnection: @unchecked Sendable {
         return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(count) : 0
     }
 
+    /// Whether the peer's end of this loopback connection is still open in some process:
+    /// its row in `/proc/net/tcp` names a socket inode (a socket whose descriptor was
+    /// closed, lingering to send or in `FIN_WAIT`, names none). Whether a server let go
+    /// of a connection, told apart from one that only shut its output.
+    public var peerHoldsIt: Bool {
+        func port(_ get: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> UInt16? {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let result = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { get(fd, $0, &length) } }
+            return result == 0 ? UInt16(bigEndian: address.sin_port) : nil
+        }
+        guard let mine = port(getsockname), let theirs = port(getpeername),
+              // Read to its end: /proc's files say they are empty, and a read by size gets nothing.
+              let handle = FileHandle(forReadingAtPath: "/proc/net/tcp"),
+              let data = try? handle.readToEnd() else { return false }
+        let table = String(decoding: data, as: UTF8.self)
+        let local = String(format: ":%04X", theirs), remote = String(format: ":%04X", mine)
+        return table.split(separator: "\n").dropFirst().contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 9 && fields[1].hasSuffix(local) && fields[2].hasSuffix(remote) && fields[9] != "0"
+        }
+    }
+
     /// Half-closes: the peer reads end of file, and may still answer.
     public func shutdownWrite() { _ = shutdown(fd, Int32(SHUT_WR)) }
 

@@ -11,7 +11,9 @@ import NIOCore
 /// Across all of them, an answer the client does not take: while the connection's output
 /// is over NIO's high-water mark, the client must read enough to bring it under the low one
 /// within `sendTimeout`, or the connection closes (a download nobody reads would otherwise
-/// hold its connection, and its open file, for ever).
+/// hold its connection, and its open file, for ever). The same holds once the server closes
+/// the connection's output (``outputClosing(at:)``): what is still queued must go, or the
+/// connection does, whatever the water marks say.
 struct ConnectionTimer: Sendable {
     enum Phase: Sendable, Equatable { case idle, head, body, busy }
 
@@ -42,6 +44,8 @@ struct ConnectionTimer: Sendable {
     private var blockedSince: NIODeadline?
     /// When the kernel's count was last looked at during this wait.
     private var sampledAt: NIODeadline?
+    /// The server is closing the connection once its output is written.
+    private var closing = false
 
     init(limits: ConnectionLimits, now: NIODeadline) {
         self.limits = limits
@@ -63,7 +67,11 @@ struct ConnectionTimer: Sendable {
     }
 
     private var phaseDeadline: NIODeadline? {
-        switch phase {
+        // Closing, no request will be read or answered any more: only the output's wait
+        // counts. Idle with the output waiting, the client is still reading the last answer:
+        // the send timeout judges it, and the idle one counts once the output flows.
+        if closing || (phase == .idle && blockedSince != nil) { return nil }
+        return switch phase {
         case .idle: since + limits.idleTimeout
         case .head: since + limits.headerTimeout
         case .body: since + limits.bodyTimeout
@@ -80,9 +88,23 @@ struct ConnectionTimer: Sendable {
     }
 
     /// The client read the output back under the low-water mark.
-    mutating func outputFlowed() {
+    mutating func outputFlowed(at now: NIODeadline) {
+        guard !closing else { return }
         blockedSince = nil
         sampledAt = nil
+        if phase == .idle { since = now }
+    }
+
+    /// The server closes the connection's output once what is queued has been written (an
+    /// answer said `Connection: close`, or the client half-closed and has been answered).
+    /// Below the high-water mark NIO says the output flows, and a client that stopped
+    /// reading held the connection for ever (requests pipelined behind a closing one are
+    /// never answered, so it stayed busy, with no deadline). From now the client must take
+    /// some of the output every send timeout; once it has taken it all, the count stops
+    /// and the connection goes a send timeout later, if the client has not closed it.
+    mutating func outputClosing(at now: NIODeadline) {
+        outputBlocked(at: now)
+        closing = true
     }
 
     /// How often the kernel's count is looked at while the output waits: the send timeout

@@ -94,6 +94,12 @@ final class ConnectionWatchdog {
         }
     }
 
+    /// Where the client's reading stands as a wait for it begins.
+    private func noteAcknowledged(_ channel: any Channel) {
+        let loopBound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        AcknowledgedBytes.of(channel).whenSuccess { loopBound.value.acknowledged = $0 }
+    }
+
     private func stop() {
         scheduled?.cancel()
         scheduled = nil
@@ -108,8 +114,12 @@ final class ConnectionWatchdog {
         typealias OutboundIn = IOData
         typealias OutboundOut = IOData
         private let watchdog: ConnectionWatchdog
-        /// The client half-closed: it sends nothing more, and may still be reading.
+        /// The input was shut: by the client's end of file (it sends nothing more, and may
+        /// still be reading), or by the server itself.
         private var inputClosed = false
+        /// The server shut the input (Hummingbird does when a shutdown's grace has run out):
+        /// the close that follows is not held for the output.
+        private var inputClosedHere = false
 
         init(_ watchdog: ConnectionWatchdog) { self.watchdog = watchdog }
 
@@ -157,10 +167,18 @@ final class ConnectionWatchdog {
         /// that half-closed after its request (`nc -N`) lost the end of a large download, and
         /// the answers pipelined behind it. An empty write completes once those before it
         /// have. The watchdog's own closes (timeouts) start below this handler and are not
-        /// held: a client that reads nothing is still let go, at the send timeout while the
-        /// output waits over the water mark, at the idle timeout once its answers have ended.
+        /// held: a client that reads nothing is still let go at the send timeout (below).
+        ///
+        /// Any close of the output starts the send timeout's wait (``ConnectionTimer/outputClosing(at:)``):
+        /// NIO holds such a close until the queue is written, and the client must take it.
         func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-            guard inputClosed, mode == .output, context.channel.isActive else {
+            if mode == .input { inputClosedHere = true }
+            if mode == .output, context.channel.isActive {
+                let now = NIODeadline.now()
+                if watchdog.timer.isOutputFlowing { watchdog.noteAcknowledged(context.channel) }
+                watchdog.update { $0.outputClosing(at: now) }
+            }
+            guard inputClosed, !inputClosedHere, mode == .output, context.channel.isActive else {
                 context.close(mode: mode, promise: promise)
                 return
             }
@@ -173,15 +191,11 @@ final class ConnectionWatchdog {
         /// The output crossed a water mark: a client that stops reading an answer has until
         /// the send timeout to take some of it.
         func channelWritabilityChanged(context: ChannelHandlerContext) {
+            let now = NIODeadline.now()
             if context.channel.isWritable {
-                watchdog.update { $0.outputFlowed() }
+                watchdog.update { $0.outputFlowed(at: now) }
             } else {
-                let now = NIODeadline.now()
-                if watchdog.timer.isOutputFlowing {
-                    // Where the client's reading stands as the wait begins.
-                    let loopBound = NIOLoopBound(watchdog, eventLoop: context.eventLoop)
-                    AcknowledgedBytes.of(context.channel).whenSuccess { loopBound.value.acknowledged = $0 }
-                }
+                if watchdog.timer.isOutputFlowing { watchdog.noteAcknowledged(context.channel) }
                 watchdog.update { $0.outputBlocked(at: now) }
             }
             context.fireChannelWritabilityChanged()
