@@ -47,5 +47,11 @@ public final class EngineLock: Sendable {
         return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    deinit { close(descriptor) }
+    /// Unlocks before closing: a child forked at that moment (by any thread, before its
+    /// exec closes the descriptor it inherited) shares the lock's open file, and closing only
+    /// this copy would leave the lock held until the child's exec. An unlock on any copy frees it.
+    deinit {
+        _ = flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 }

@@ -161,9 +161,23 @@ struct AgentWireTests {
         #expect(held != nil)
         #expect(EngineLock.holder(paths) == getpid())
         #expect(throws: AgentError.alreadyRunning(pid: getpid(), journal: paths.journal)) { try EngineLock.acquire(paths) }
+        // A copy of the lock's descriptor, as a child forked by another thread holds until its
+        // exec: the release must not wait for it (a full test run forks all the time).
+        let copy = dup(try #require(Self.descriptorOpen(on: paths.lock), "the lock's descriptor"))
+        #expect(copy >= 0)
+        defer { close(copy) }
         held = nil
         #expect(EngineLock.holder(paths) == nil)
         _ = try EngineLock.acquire(paths)
+    }
+
+    /// A descriptor of this process open on `path` (from `/proc/self/fd`).
+    private static func descriptorOpen(on path: String) -> Int32? {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        return fds.compactMap(Int32.init).first { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) == target
+        }
     }
 
     @Test("the socket: under $XDG_RUNTIME_DIR/hoist named after the journal, else beside the journal")
