@@ -101,11 +101,7 @@ struct ConnectionLimitTests {
             // Far more than loopback's socket buffers hold: the server's output has to wait.
             let size = 32 << 20
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let stored = try await lf.upload(Data(repeating: 0x62, count: size), purpose: "general", filename: "big.bin")
-            #expect(stored.status == 200, "\(stored.text)")
-            let id = try #require(stored.string("id"))
-            let url = try #require(try await lf.downloadURL(id).string("url"))
-            let path = String(url.dropFirst(ts.baseURL.count))
+            let (id, path) = try await lf.storedDownload(Data(repeating: 0x62, count: size), filename: "big.bin")
             // Two clients ask for the file and read none of it.
             let stalled = try (0..<2).map { _ in try RawConnection(port: ts.server.port, receiveBuffer: 4096) }
             for connection in stalled { connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") }
@@ -129,16 +125,13 @@ struct ConnectionLimitTests {
     func slowSteadyReader() async throws {
         try await TestServer.with(configure: Self.limits(send: 1)) { ts in
             let size = 4 << 20
-            let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let stored = try await lf.upload(Data(repeating: 0x73, count: size), purpose: "general", filename: "slow.bin")
-            #expect(stored.status == 200, "\(stored.text)")
-            let id = try #require(stored.string("id"))
-            let url = try #require(try await lf.downloadURL(id).string("url"))
+            let (_, target) = try await LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
+                .storedDownload(Data(repeating: 0x73, count: size), filename: "slow.bin")
             // 64 KiB every 0.1 s, through a small receive buffer: about 6.5 s for the file,
             // while the server's socket buffer (megabytes on loopback) is said writable
             // again only once a third of it is free, seconds apart at this rate.
             let reader = try RawConnection(port: ts.server.port, receiveBuffer: 65536)
-            reader.send("GET \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            reader.send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             let read = await reader.readPaced(chunk: 65536, every: 0.1, timeout: 60)
             #expect(read.closed && read.bytes > size, "\(read.bytes) bytes of \(size) and a head")
         }

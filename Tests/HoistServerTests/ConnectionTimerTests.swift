@@ -16,6 +16,19 @@ struct ConnectionTimerTests {
     private let zero = NIODeadline.uptimeNanoseconds(1_000_000_000)
     private func at(_ seconds: Double) -> NIODeadline { zero + .nanoseconds(Int64(seconds * 1e9)) }
 
+    /// A send timeout of 20 s, and `requests` pipelined requests read whole at 1 s: the
+    /// server is answering.
+    private func answering(_ requests: Int = 1) -> ConnectionTimer {
+        var limits = limits
+        limits.sendTimeout = .seconds(20)
+        var timer = ConnectionTimer(limits: limits, now: zero)
+        for _ in 0..<requests {
+            timer.headArrived(at: at(1))
+            timer.requestEnded()
+        }
+        return timer
+    }
+
     @Test("idle, then a head that trickles in: header timeout from its first byte")
     func headTimeout() {
         var timer = ConnectionTimer(limits: limits, now: zero)
@@ -49,11 +62,7 @@ struct ConnectionTimerTests {
 
     @Test("an answer the client stops taking: closed once the output has been blocked for the send timeout, in any phase")
     func blockedOutput() {
-        var limits = limits
-        limits.sendTimeout = .seconds(20)
-        var timer = ConnectionTimer(limits: limits, now: zero)
-        timer.headArrived(at: at(1))
-        timer.requestEnded()
+        var timer = answering()
         #expect(timer.deadline == nil, "busy, output flowing: the server's own time")
         timer.outputBlocked(at: at(10))
         timer.outputBlocked(at: at(10.5))  // still the first moment it blocked
@@ -80,11 +89,7 @@ struct ConnectionTimerTests {
 
     @Test("the send timeout counts from the last time the client took some of the answer, to within a look's interval: not from when the wait began, nor from the end of a first timeout")
     func sendTimeoutCountsFromTheLastMove() {
-        var limits = limits
-        limits.sendTimeout = .seconds(20)
-        var timer = ConnectionTimer(limits: limits, now: zero)
-        timer.headArrived(at: at(1))
-        timer.requestEnded()
+        var timer = answering()
         timer.outputBlocked(at: at(10))
         // The kernel goes on filling the client's buffer for a moment: its count moves at
         // the first look, then never again (the client reads nothing).
@@ -93,9 +98,7 @@ struct ConnectionTimerTests {
         #expect(timer.expiry(at: at(30.9)) == nil)
         #expect(timer.expiry(at: at(31)) == .send, "20 s after the count last moved, not 40 s after the wait began")
         // A slow reader: its count moves at every look, so the timeout never comes.
-        var slow = ConnectionTimer(limits: limits, now: zero)
-        slow.headArrived(at: at(1))
-        slow.requestEnded()
+        var slow = answering()
         slow.outputBlocked(at: at(10))
         for second in 11..<100 {
             #expect(slow.expiry(at: at(Double(second))) == .sample)
@@ -106,21 +109,16 @@ struct ConnectionTimerTests {
         slow.outputSampled(at: at(100), moved: false)
         #expect(slow.deadline == nil)
         // A short send timeout is looked at four times in its span.
+        var limits = limits
         limits.sendTimeout = .seconds(2)
         #expect(ConnectionTimer(limits: limits, now: zero).sampleInterval == .milliseconds(500))
     }
 
     @Test("once the server closes the output, the client must take what is queued within the send timeout, in any phase and whatever the water marks say; one that has taken it all and keeps the connection goes a send timeout later")
     func closingOutput() {
-        var limits = limits
-        limits.sendTimeout = .seconds(20)
         // An answer that said Connection: close, and a request pipelined behind it that will
         // never be answered: busy, with no deadline of its own.
-        var timer = ConnectionTimer(limits: limits, now: zero)
-        for _ in 0..<2 {
-            timer.headArrived(at: at(1))
-            timer.requestEnded()
-        }
+        var timer = answering(2)
         timer.responseEnded(at: at(2))
         #expect(timer.phase == .busy)
         #expect(timer.deadline == nil)
@@ -133,7 +131,7 @@ struct ConnectionTimerTests {
         #expect(timer.expiry(at: at(23.9)) == nil)
         #expect(timer.expiry(at: at(24)) == .send)
         // Closing while idle: the send timeout, not the idle one, decides.
-        var idle = ConnectionTimer(limits: limits, now: zero)
+        var idle = answering(0)
         idle.outputClosing(at: at(50))
         for second in 51..<70 { idle.outputSampled(at: at(Double(second)), moved: false) }
         #expect(idle.expiry(at: at(60)) == nil)
@@ -142,11 +140,7 @@ struct ConnectionTimerTests {
 
     @Test("a client still reading the last answer when it ended is judged by the send timeout, not cut by the idle one; the idle timeout counts from when the output flows again")
     func idleWaitsForTheOutput() {
-        var limits = limits
-        limits.sendTimeout = .seconds(20)
-        var timer = ConnectionTimer(limits: limits, now: zero)
-        timer.headArrived(at: at(1))
-        timer.requestEnded()
+        var timer = answering()
         timer.outputBlocked(at: at(2))
         timer.responseEnded(at: at(3))
         #expect(timer.phase == .idle)

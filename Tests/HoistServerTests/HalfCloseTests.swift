@@ -42,11 +42,8 @@ struct HalfCloseTests {
             // server's request loop, much of the answer is still waiting to be written.
             let size = 8 << 20
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let stored = try await lf.upload(Data(repeating: 0x68, count: size), purpose: "general", filename: "half.bin")
-            #expect(stored.status == 200, "\(stored.text)")
-            let id = try #require(stored.string("id"))
-            let url = try #require(try await lf.downloadURL(id).string("url"))
-            let get = "GET \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            let (_, target) = try await lf.storedDownload(Data(repeating: 0x68, count: size), filename: "half.bin")
+            let get = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             let requests = pipelined ? get + "GET /no/such/path HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get : get
             // Read at about 8 MiB/s: the server's request loop ends (at the client's end of
             // file) while most of each answer is still queued behind a slower reader.
@@ -67,17 +64,14 @@ struct HalfCloseTests {
     func halfClosedClientThatReadsNothingIsLetGo(size: Int) async throws {
         try await TestServer.with(configure: { $0.connectionLimits.sendTimeout = .seconds(1) }) { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
-            let stored = try await lf.upload(Data(repeating: 0x6e, count: size), purpose: "general", filename: "unread.bin")
-            #expect(stored.status == 200, "\(stored.text)")
-            let id = try #require(stored.string("id"))
-            let url = try #require(try await lf.downloadURL(id).string("url"))
+            let (id, target) = try await lf.storedDownload(Data(repeating: 0x6e, count: size), filename: "unread.bin")
             // A receive buffer of 4 KiB. Loopback's socket buffers take up to about 600 KiB
             // here: sizes a little above end the server's request loop with the last bytes
             // queued unwritten, under the high-water mark (its close is held for them), the
             // larger wait on the client mid-answer. Which size does which varies by machine,
             // so the sizes step through the range.
             let connection = try RawConnection(port: ts.server.port, receiveBuffer: 4096)
-            connection.send("GET \(url.dropFirst(ts.baseURL.count)) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            connection.send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             connection.shutdownWrite()
             #expect(await waitUntil { connection.bytesWaiting > 0 }, "the download began")
             let blobs = ts.dataDirectory + "/blobs"

@@ -56,6 +56,19 @@ public struct LightfieldCalls: Sendable {
         _ = try await put(created, body: body)
         return try await complete(created.string("id") ?? "", md5: MD5Hex.of(body))
     }
+
+    /// Uploads `body` whole, then asks for its download URL: the file's id, and the URL's
+    /// path and query for a raw `GET` (where the tests of raw downloads start).
+    public func storedDownload(_ body: Data, filename: String) async throws -> (id: String, target: String) {
+        let stored = try await upload(body, purpose: "general", filename: filename)
+        guard stored.status == 200, let id = stored.string("id") else {
+            throw ChildProcessError(description: "upload of \(filename): \(stored.status) \(stored.text)")
+        }
+        guard let url = try await downloadURL(id).string("url"), url.hasPrefix(baseURL) else {
+            throw ChildProcessError(description: "no download URL for \(id)")
+        }
+        return (id, String(url.dropFirst(baseURL.count)))
+    }
 }
 
 /// Luw calls against a test server.
