@@ -138,6 +138,34 @@ struct ServeProcessTests {
         }
     }
 
+    @Test("SIGTERM with a download under way: its answer goes out whole within the grace (every byte, read fast or slowly), then the server exits 0",
+          arguments: [false, true])
+    func shutdownGraceLetsADownloadFinish(slowReader: Bool) async throws {
+        let size = 8 << 20
+        let served = try await ServedDownload.start(prefix: "hoist-grace-get", size: size) { bin, dir in
+            (bin, ["serve", "--data", dir, "--port", "0", "--shutdown-grace", "30"])
+        }
+        defer { served.server.send(SIGKILL) }
+        let request = "GET \(served.target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        // The answer's head, from the same request once: its length, as the body is bytes.
+        let first = try RawConnection(port: served.port)
+        first.send(request)
+        let answered = await first.readHead()
+        let headEnd = try #require(answered.range(of: "\r\n\r\n")).upperBound
+        let head = answered[..<headEnd].utf8.count
+        first.close()
+        let connection = try RawConnection(port: served.port, receiveBuffer: 65536)
+        connection.send(request)
+        #expect(await waitUntil { connection.bytesWaiting > 0 }, "the download began")
+        served.server.send(SIGTERM)
+        // Hummingbird, quiescing, closed the connection as the answer's end was written,
+        // dropping what was still queued: 40-400 KB short of 8 MiB here.
+        let read = await connection.readPaced(chunk: 65536, every: slowReader ? 0.008 : 0, timeout: 60)
+        #expect(read.closed)
+        #expect(read.bytes == head + size, "\(read.bytes) bytes of \(head) + \(size)")
+        #expect(await served.server.waitForExit(timeout: 30) == 0, "\(served.server.standardError())")
+    }
+
     @Test("A second SIGTERM or SIGINT during the grace cuts it short: the PUT still trickling is closed at once, the server exits 0 and keeps nothing of it", arguments: [SIGTERM, SIGINT])
     func secondSignalEndsTheGrace(second: Int32) async throws {
         try await trickleThroughShutdown(grace: 600) { server, port in

@@ -131,6 +131,14 @@ extension ConnectionWatchdog {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }
 
+        /// A full close asked for behind the codec (Hummingbird quiescing, its error path)
+        /// waits at the front of the pipeline for the answers queued before it: what arrives
+        /// meanwhile is dropped, never carried out, as it could get no answer.
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            if mode == .all { discarding = true }
+            context.close(mode: mode, promise: promise)
+        }
+
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             switch unwrapOutboundIn(data) {
             case .head(var head) where head.status.kind != .informational:

@@ -169,16 +169,23 @@ final class ConnectionWatchdog {
         /// have. The watchdog's own closes (timeouts) start below this handler and are not
         /// held: a client that reads nothing is still let go at the send timeout (below).
         ///
+        /// A full close from the pipeline is held the same way: Hummingbird, told to quiesce
+        /// (SIGTERM), writes the end of the answer under way and closes the connection at
+        /// once, and a download that ended within the shutdown's grace lost what was still
+        /// queued (the part handler drops any request read after such a close).
+        ///
         /// Any close of the output starts the send timeout's wait (``ConnectionTimer/outputClosing(at:)``):
         /// NIO holds such a close until the queue is written, and the client must take it.
+        /// Once the server has shut the input itself (the grace has run out), nothing is held.
         func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
             if mode == .input { inputClosedHere = true }
-            if mode == .output, context.channel.isActive {
+            if mode != .input, context.channel.isActive {
                 let now = NIODeadline.now()
                 if watchdog.timer.isOutputFlowing { watchdog.noteAcknowledged(context.channel) }
                 watchdog.update { $0.outputClosing(at: now) }
             }
-            guard inputClosed, !inputClosedHere, mode == .output, context.channel.isActive else {
+            let held = mode == .all || (mode == .output && inputClosed)
+            guard held, !inputClosedHere, context.channel.isActive else {
                 context.close(mode: mode, promise: promise)
                 return
             }
