@@ -280,7 +280,9 @@ import Testing
         let database = try await TestPostgres.makeDatabase()
         defer { Task { await database.drop() } }
         var config = ServerConfiguration(dataDirectory: try TempDirectory.make(prefix: "hoist-pg-stall"))
-        config.metadata = .postgres(database.url + "&timeout=2")
+        // 8 s: a request waits on the lock that long, and the test must see it waiting
+        // (through psql, which a full run's load has slowed past 2 s, the first value here).
+        config.metadata = .postgres(database.url + "&timeout=8")
         var server = try await UploadServer.start(config)
         // Another session holds api_keys locked (as a migration or a VACUUM FULL would): every
         // key lookup waits behind it, for as long as it holds the lock.
