@@ -19,22 +19,8 @@ struct StalledDownloadTests {
     /// how many there are (`tx_queue` of /proc/net/tcp: written by the server, not yet
     /// acknowledged by its client).
     private static func sendQueue(port: Int) -> (bytes: Int, sockets: Int) {
-        // Read to its end: procfs says the file is empty, and a read by its size stops at a page.
-        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return (0, 0) }
-        defer { try? file.close() }
-        let table = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
-        let local = String(format: ":%04X", port)
-        var bytes = 0, sockets = 0
-        for row in table.split(separator: "\n").dropFirst() {
-            let fields = row.split(separator: " ", omittingEmptySubsequences: true)
-            // sl, local address, remote address, state (01: established), tx_queue:rx_queue, ...
-            guard fields.count > 4, fields[1].hasSuffix(local), fields[3] == "01",
-                  let queue = fields[4].split(separator: ":").first, let value = Int(queue, radix: 16)
-            else { continue }
-            bytes += value
-            sockets += 1
-        }
-        return (bytes, sockets)
+        let established = TCPTable.rows().filter { Int($0.localPort) == port && $0.state == "01" }
+        return (established.reduce(0) { $0 + $1.sendQueue }, established.count)
     }
 
     @Test("200 downloads of 16 MiB nobody reads: each socket holds at most about 256 KiB unsent, and the memory they cost is handed back by the next sweep")

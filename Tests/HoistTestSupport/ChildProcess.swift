@@ -95,7 +95,7 @@ public enum Shell {
 /// The `hoist` executable built by `swift build`.
 public enum HoistBinary {
     /// `.build/debug/hoist` of this package, or the binary `HOIST_TEST_BINARY` names (CI
-    /// runs the end-to-end suite again on the release build: some faults live only there).
+    /// runs the suites that use it again on the release build: some faults live only there).
     public static var path: String {
         if let chosen = ProcessInfo.processInfo.environment["HOIST_TEST_BINARY"], !chosen.isEmpty { return chosen }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -150,16 +150,8 @@ public final class RawConnection: @unchecked Sendable {
             let result = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { get(fd, $0, &length) } }
             return result == 0 ? UInt16(bigEndian: address.sin_port) : nil
         }
-        guard let mine = port(getsockname), let theirs = port(getpeername),
-              // Read to its end: /proc's files say they are empty, and a read by size gets nothing.
-              let handle = FileHandle(forReadingAtPath: "/proc/net/tcp"),
-              let data = try? handle.readToEnd() else { return false }
-        let table = String(decoding: data, as: UTF8.self)
-        let local = String(format: ":%04X", theirs), remote = String(format: ":%04X", mine)
-        return table.split(separator: "\n").dropFirst().contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 9 && fields[1].hasSuffix(local) && fields[2].hasSuffix(remote) && fields[9] != "0"
-        }
+        guard let mine = port(getsockname), let theirs = port(getpeername) else { return false }
+        return TCPTable.rows().contains { $0.localPort == theirs && $0.remotePort == mine && $0.inode != "0" }
     }
 
     /// Half-closes: the peer reads end of file, and may still answer.
