@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -12,6 +14,38 @@ int hoist_start_writeback(int fd, int64_t offset, int64_t length) {
 #else
     (void)fd; (void)offset; (void)length;
     return 0;
+#endif
+}
+
+int hoist_direct_alignment(int fd, uint32_t *memory, uint32_t *offset) {
+#if defined(__linux__) && defined(STATX_DIOALIGN)
+    struct statx info;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &info) != 0) return -1;
+    if (!(info.stx_mask & STATX_DIOALIGN)) {
+        *memory = 0;
+        *offset = 0;
+        return 0;
+    }
+    *memory = info.stx_dio_mem_align;
+    *offset = info.stx_dio_offset_align;
+    return 0;
+#else
+    (void)fd;
+    *memory = 0;
+    *offset = 0;
+    return 0;
+#endif
+}
+
+int hoist_set_direct(int fd, int on) {
+#ifdef O_DIRECT
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT));
+#else
+    (void)fd; (void)on;
+    errno = EINVAL;
+    return -1;
 #endif
 }
 

@@ -1,3 +1,4 @@
+import CHoistIO
 import Foundation
 import HoistTestSupport
 import NIOCore
@@ -68,7 +69,8 @@ struct BlobWriterTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
         // Named, so that the test can open it too; an unnamed file is written the same way.
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body")
+        // Through the cache: what a file system without direct I/O gets.
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", direct: false)
         defer { writer.abort() }
         let stride = BlobWriter.writebackStride
         let piece = ByteBuffer(repeating: 0x61, count: Int(stride))
@@ -97,7 +99,7 @@ struct BlobWriterTests {
         let dir = try #require(TempDirectory.makeOnDisk(prefix: "blobwriter"), "a writable directory on a disk, not tmpfs")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body")
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", direct: false)
         defer { writer.abort() }
         let length = 4 * BlobWriter.writebackStride
         try writer.write(ByteBuffer(repeating: 0x62, count: Int(length)))
@@ -110,6 +112,111 @@ struct BlobWriterTests {
         #expect(after.cached * 10 < before.cached, "still cached: \(after.cached) of \(before.cached) pages")
         // What was stored is all there, read back from the disk.
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x62, count: Int(length)))
+    }
+
+    /// `count` bytes that differ at every 4-byte word (each word its offset), so that a
+    /// chunk written twice, left out or out of place shows.
+    private static func varied(_ count: Int) -> Data {
+        let words = (0..<(count + 3) / 4).map { UInt32(truncatingIfNeeded: $0 &* 2_654_435_761).littleEndian }
+        return words.withUnsafeBytes { Data($0.prefix(count)) }
+    }
+
+    /// Writes `data` in pieces of an odd size (so that pieces straddle the switch to direct
+    /// writes and every chunk's end) to a named writer in `dir/tmp`.
+    private static func write(_ data: Data, to writer: BlobWriter) throws {
+        let piece = 100_003
+        for start in stride(from: 0, to: data.count, by: piece) {
+            try writer.write(ByteBuffer(bytes: data[start..<min(start + piece, data.count)]))
+        }
+    }
+
+    /// A directory on a disk whose file system says what direct I/O needs (statx, Linux 6.1):
+    /// where the server's large bodies skip the page cache.
+    private static func directDirectory() throws -> String {
+        let dir = try #require(TempDirectory.makeOnDisk(prefix: "blobwriter"), "a writable directory on a disk, not tmpfs")
+        try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
+        // Asked of a file: a directory takes no direct I/O, and says so.
+        let fd = open(dir + "/probe", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        defer { close(fd); unlink(dir + "/probe") }
+        var memory: UInt32 = 0
+        var offset: UInt32 = 0
+        try #require(hoist_direct_alignment(fd, &memory, &offset) == 0 && offset > 0,
+                     "the file system under \(dir) reports its direct I/O alignment")
+        return dir
+    }
+
+    static let from = Int(BlobWriter.Direct.from)
+    static let chunk = BlobWriter.Direct.chunk
+
+    @Test("every byte of a body lands in order with its MD5, whether it ends before, at or past the switch to direct writes or a chunk's end",
+          arguments: [0, 1, from - 1, from, from + 1, from + chunk - 1, from + chunk, from + 3 * chunk + 12_345])
+    func directWritesKeepEveryByte(size: Int) throws {
+        let dir = try Self.directDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", budget: budget)
+        let data = Self.varied(size)
+        try Self.write(data, to: writer)
+        try writer.sync()
+        try writer.publish(as: dir + "/stored")
+        #expect(writer.count == Int64(size))
+        #expect(writer.hexDigest() == MD5Hex.of(data))
+        let stored = try Data(contentsOf: URL(fileURLWithPath: dir + "/stored"))
+        #expect(stored.count == size)
+        #expect(stored == data)
+        #expect(budget.left == BlobWriter.Direct.reserved, "the staging buffers are given back")
+    }
+
+    @Test("past the first MiB a large body's whole chunks never enter the page cache; the first MiB and the tail do, until the sync lets them go")
+    func largeBodyBypassesTheCache() async throws {
+        let dir = try Self.directDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", budget: budget)
+        defer { writer.abort() }
+        let data = Self.varied(Self.from + 3 * Self.chunk + 1_000)
+        try Self.write(data, to: writer)
+        let path = dir + "/tmp/body"
+        let head = try #require(PageCache.state(of: path, offset: 0, length: Int64(Self.from)), "this kernel has cachestat (Linux 6.5)")
+        #expect(head.cached > 0, "the first MiB goes through the cache")
+        let chunks = try #require(PageCache.state(of: path, offset: Int64(Self.from), length: Int64(3 * Self.chunk)))
+        #expect(chunks.cached == 0, "\(chunks.cached) pages of the direct chunks are cached")
+        #expect(budget.left == 0, "two staging buffers are held while the body arrives")
+        // The tail waits in a staging buffer: the file holds the whole chunks only, once
+        // the last one's write is done.
+        let wholeChunks = await waitUntil(timeout: 10) {
+            var info = stat()
+            return stat(path, &info) == 0 && Int(info.st_size) == Self.from + 3 * Self.chunk
+        }
+        #expect(wholeChunks)
+        try writer.sync()
+        let after = try #require(PageCache.state(of: path, offset: 0, length: Int64(data.count)))
+        #expect(after.isOnDisk)
+        #expect(after.cached * 10 < head.cached + 1, "still cached after the sync: \(after.cached) pages")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == data)
+        #expect(budget.left == BlobWriter.Direct.reserved)
+    }
+
+    @Test("with no room left in the staging budget a large body goes through the page cache, as a body did before; an abort gives held buffers back")
+    func fullBudgetMeansTheCache() throws {
+        let dir = try Self.directDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
+        let first = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "first", budget: budget)
+        let second = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "second", budget: budget)
+        let data = Self.varied(Self.from + 2 * Self.chunk)
+        try Self.write(data, to: first)
+        #expect(budget.left == 0)
+        try Self.write(data, to: second)
+        let chunks = try #require(PageCache.state(of: dir + "/tmp/second", offset: Int64(Self.from), length: Int64(2 * Self.chunk)),
+                                  "this kernel has cachestat (Linux 6.5)")
+        #expect(chunks.cached > 0, "the second body, past the budget, is written through the cache")
+        try second.sync()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/tmp/second")) == data)
+        #expect(second.hexDigest() == MD5Hex.of(data))
+        first.abort()
+        #expect(budget.left == BlobWriter.Direct.reserved, "the aborted body's staging buffers are given back")
+        second.abort()
     }
 
     @Test("at start, named temporary files a crash left in tmp/ are removed and blobs stay")

@@ -87,7 +87,8 @@ final class BodySink {
     }
 }
 
-/// Memory for small bodies held at once, across every request (`BodySink`).
+/// Memory held for bodies at once, across every request: small bodies kept whole
+/// (`BodySink`), and the staging buffers of large ones written directly (`BlobWriter.Direct`).
 final class HeldBodyBudget: Sendable {
     private let available: Mutex<Int>
 
