@@ -20,23 +20,25 @@ public struct TestServer: Sendable {
 
     /// Runs `body` with a started server and awaits its shutdown, even when `body` throws.
     ///
-    /// `clock` makes time movable, `configure` changes anything else.
+    /// `clock` makes time movable, `dataDirectory` (an empty directory, removed at the end)
+    /// replaces the fresh one under the test root, `configure` changes anything else.
     @discardableResult
     public static func with<T>(
         sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil, keyPersonas: [Int64] = [100],
-        configure: (inout ServerConfiguration) -> Void = { _ in },
+        dataDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(sessionTTL: sessionTTL, clock: clock, keyPersonas: keyPersonas, configure: configure)
+        let server = try await start(sessionTTL: sessionTTL, clock: clock, keyPersonas: keyPersonas,
+                                     dataDirectory: dataDirectory, configure: configure)
         return try await withAwaitedCleanup(server, cleanup: { await $0.stop() }, body)
     }
 
     /// Starts a server; the caller must await `stop()` on every path. Prefer `with`.
     public static func start(
         sessionTTL: TimeInterval = 3600, clock: ManualClock? = nil, keyPersonas: [Int64] = [100],
-        configure: (inout ServerConfiguration) -> Void = { _ in }
+        dataDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> TestServer {
-        let directory = try TempDirectory.make(prefix: "hoist-server")
+        let directory = try dataDirectory ?? TempDirectory.make(prefix: "hoist-server")
         let store = try await TestBackend.makeStore()
         var config = ServerConfiguration(dataDirectory: directory)
         config.sessionTTL = sessionTTL
@@ -77,6 +79,23 @@ public struct TestServer: Sendable {
     /// another) holds open, named or not; nil when its descriptors cannot be read.
     public static func openFiles(in directory: String, pid: pid_t? = nil) -> [Int64]? {
         openFileStatus(in: directory, pid: pid)?.map { Int64($0.st_size) }
+    }
+
+    /// The status flags (`open`'s, as /proc/self/fdinfo shows them) of each temporary file
+    /// the server holds open for a body it is receiving; nil when they cannot be read.
+    public func openTemporaryBodyFlags() -> [Int32]? {
+        guard let resolved = realpath(dataDirectory + "/tmp", nil) else { return nil }
+        let prefix = String(cString: resolved) + "/"
+        free(resolved)
+        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
+        return descriptors.compactMap { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
+                  target.hasPrefix(prefix),
+                  let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + fd, encoding: .utf8),
+                  let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") })
+            else { return nil }
+            return Int32(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+        }
     }
 
     /// `stat` of each file in `directory` that a process holds open (see `openFiles`).

@@ -71,7 +71,8 @@ final class BlobWriter: @unchecked Sendable {
         /// Staging buffers held at once across every upload (two chunks a body, so 32
         /// bodies): past it, a body is written through the cache as before, so thousands of
         /// slow large PUTs cannot make the server hold two chunks each.
-        static let budget = HeldBodyBudget(bytes: 64 << 20)
+        static let budget = HeldBodyBudget(bytes: budgetBytes)
+        static let budgetBytes = 64 << 20
         /// What one body reserves in `budget`.
         static let reserved = 2 * chunk
     }
