@@ -127,6 +127,37 @@ struct ServeProcessTests {
         #expect(await server.waitForExit() == 0)
     }
 
+    @Test("a body past the process's file-size limit (ulimit -f) fails its PUT with 500 and keeps nothing; the server lives on and takes the next upload (data on tmpfs, and on a disk where bodies past 1 MiB are written directly)",
+          arguments: [false, true])
+    func fileSizeLimitFailsOnlyThePut(onDisk: Bool) async throws {
+        let dir = try onDisk ? #require(TempDirectory.makeOnDisk(prefix: "hoist-fsize"), "a writable directory on a disk")
+                             : TempDirectory.make(prefix: "hoist-fsize")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = try await Self.makeKey(dir)
+        // 2,560 KiB (bash counts -f in KiB): on the disk, the direct write of the body's
+        // third MiB is cut short at the limit and what follows fails with EFBIG; on tmpfs
+        // the plain write does. The kernel's SIGXFSZ stays pending: the threads that write
+        // bodies block signals (seen in /proc: pending on one, the process alive).
+        let server = try await ChildProcess("/bin/bash", ["-c", #"ulimit -f 2560 && exec "$0" serve --data "$1" --port 0"#,
+                                                          try HoistBinary.require(), dir])
+        let base = try await server.firstLine()
+        let lf = LightfieldCalls(baseURL: base, key: key)
+        let body = Data((0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) })
+        let created = try await lf.create(purpose: "general", filename: "big.bin", mimeType: "application/octet-stream", sizeBytes: body.count)
+        let put = try await lf.put(created, body: body)
+        #expect(put.status == 500, "\(put.status) \(put.text)")
+        #expect(put.errorCode == "internal_error")
+        #expect(await waitUntil { TestServer.openFiles(in: dir + "/tmp", pid: server.processIdentifier) == [] })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/blobs").isEmpty)
+        #expect(try await lf.complete(try #require(created.string("id"))).errorCode == "upload_missing")
+        // Alive, and a body within the limit is stored.
+        let small = try await lf.upload(Data("within the limit".utf8))
+        #expect(small.string("status") == "COMPLETED", "\(small.text)")
+        server.send(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+    }
+
     @Test("SIGTERM with a PUT trickling its body: the server waits --shutdown-grace for it, then closes it and exits 0; nothing of the body is kept")
     func shutdownGraceBoundsATricklingBody() async throws {
         try await trickleThroughShutdown(grace: 2) { server, _ in

@@ -1,4 +1,3 @@
-import CHoistIO
 import Foundation
 import HoistTestSupport
 import NIOCore
@@ -9,11 +8,11 @@ import Testing
 @Suite("Blob writer: a body is named only once whole and synced")
 struct BlobWriterTests {
     /// Writes "hello", syncs and publishes it as `blobs/x`, in a fresh directory.
-    private func publish(unnamed: Bool) throws -> (dir: String, tempNames: [String], blob: Data?, md5: String) {
+    private func publish(unnamed: Bool) async throws -> (dir: String, tempNames: [String], blob: Data?, md5: String) {
         let dir = try TempDirectory.make(prefix: "hoist-blobwriter")
         for sub in ["tmp", "blobs"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
         let writer = try BlobWriter(directory: dir + "/tmp", unnamed: unnamed, name: "body")
-        try writer.write(ByteBuffer(string: "hello"))
+        try await writer.write(ByteBuffer(string: "hello"))
         let whileOpen = try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp")
         try writer.sync()
         try writer.publish(as: dir + "/blobs/x")
@@ -22,14 +21,14 @@ struct BlobWriterTests {
     }
 
     @Test("unnamed (O_TMPFILE): no name in tmp/ while written; linked into place whole")
-    func unnamed() throws {
+    func unnamed() async throws {
         let probeDir = try TempDirectory.make(prefix: "hoist-blobwriter-probe")
         defer { try? FileManager.default.removeItem(atPath: probeDir) }
         // The probe leaves nothing behind, whatever it finds.
         let works = BlobWriter.unnamedFilesWork(in: probeDir)
         #expect(try FileManager.default.contentsOfDirectory(atPath: probeDir).isEmpty)
         try #require(works, "this machine's temporary directory takes O_TMPFILE files (ext4, tmpfs, xfs, btrfs do)")
-        let run = try publish(unnamed: true)
+        let run = try await publish(unnamed: true)
         defer { try? FileManager.default.removeItem(atPath: run.dir) }
         #expect(run.tempNames.isEmpty)
         #expect(run.blob == Data("hello".utf8))
@@ -37,21 +36,21 @@ struct BlobWriterTests {
     }
 
     @Test("named: a file in tmp/ while written, renamed into place whole")
-    func named() throws {
-        let run = try publish(unnamed: false)
+    func named() async throws {
+        let run = try await publish(unnamed: false)
         defer { try? FileManager.default.removeItem(atPath: run.dir) }
         #expect(run.tempNames == ["body"])
         #expect(run.blob == Data("hello".utf8))
     }
 
     @Test("a publish that fails keeps nothing: abort closes an unnamed file and removes a named one")
-    func failedPublish() throws {
+    func failedPublish() async throws {
         for unnamed in [true, false] {
             let dir = try TempDirectory.make(prefix: "hoist-blobwriter")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
             let writer = try BlobWriter(directory: dir + "/tmp", unnamed: unnamed, name: "body")
-            try writer.write(ByteBuffer(string: "hello"))
+            try await writer.write(ByteBuffer(string: "hello"))
             try writer.sync()
             #expect(TestServer.openFiles(in: dir + "/tmp") == [5])
             // No blobs/ directory: the link or rename fails (ENOENT).
@@ -70,14 +69,14 @@ struct BlobWriterTests {
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
         // Named, so that the test can open it too; an unnamed file is written the same way.
         // Through the cache: what a file system without direct I/O gets.
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", direct: false)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body")
         defer { writer.abort() }
         let stride = BlobWriter.writebackStride
         let piece = ByteBuffer(repeating: 0x61, count: Int(stride))
         // Two strides, each starting the writeback of everything so far, then half a stride.
-        try writer.write(piece)
-        try writer.write(piece)
-        try writer.write(piece.getSlice(at: 0, length: Int(stride / 2))!)
+        try await writer.write(piece)
+        try await writer.write(piece)
+        try await writer.write(piece.getSlice(at: 0, length: Int(stride / 2))!)
         let path = dir + "/tmp/body"
         try #require(PageCache.state(of: path, offset: 0, length: stride) != nil, "this kernel has cachestat (Linux 6.5)")
         // Left alone, Linux keeps new dirty pages for dirty_expire_centisecs (30 s by
@@ -99,10 +98,10 @@ struct BlobWriterTests {
         let dir = try #require(TempDirectory.makeOnDisk(prefix: "blobwriter"), "a writable directory on a disk, not tmpfs")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", direct: false)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body")
         defer { writer.abort() }
         let length = 4 * BlobWriter.writebackStride
-        try writer.write(ByteBuffer(repeating: 0x62, count: Int(length)))
+        try await writer.write(ByteBuffer(repeating: 0x62, count: Int(length)))
         let path = dir + "/tmp/body"
         let before = try #require(PageCache.state(of: path, offset: 0, length: length), "this kernel has cachestat (Linux 6.5)")
         #expect(before.cached > 0, "just written, the bytes are in the cache")
@@ -114,34 +113,19 @@ struct BlobWriterTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x62, count: Int(length)))
     }
 
-    /// `count` bytes that differ at every 4-byte word (each word its offset), so that a
-    /// chunk written twice, left out or out of place shows.
-    private static func varied(_ count: Int) -> Data {
-        let words = (0..<(count + 3) / 4).map { UInt32(truncatingIfNeeded: $0 &* 2_654_435_761).littleEndian }
-        return words.withUnsafeBytes { Data($0.prefix(count)) }
-    }
-
     /// Writes `data` in pieces of an odd size (so that pieces straddle the switch to direct
     /// writes and every chunk's end) to a named writer in `dir/tmp`.
-    private static func write(_ data: Data, to writer: BlobWriter) throws {
+    private static func write(_ data: Data, to writer: BlobWriter) async throws {
         let piece = 100_003
         for start in stride(from: 0, to: data.count, by: piece) {
-            try writer.write(ByteBuffer(bytes: data[start..<min(start + piece, data.count)]))
+            try await writer.write(ByteBuffer(bytes: data[start..<min(start + piece, data.count)]))
         }
     }
 
-    /// A directory on a disk whose file system says what direct I/O needs (statx, Linux 6.1):
-    /// where the server's large bodies skip the page cache.
+    /// A directory on a disk that takes direct writes, with `tmp/` in it.
     private static func directDirectory() throws -> String {
-        let dir = try #require(TempDirectory.makeOnDisk(prefix: "blobwriter"), "a writable directory on a disk, not tmpfs")
+        let dir = try DirectIOFixtures.directory(prefix: "blobwriter")
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
-        // Asked of a file: a directory takes no direct I/O, and says so.
-        let fd = open(dir + "/probe", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        defer { close(fd); unlink(dir + "/probe") }
-        var memory: UInt32 = 0
-        var offset: UInt32 = 0
-        try #require(hoist_direct_alignment(fd, &memory, &offset) == 0 && offset > 0,
-                     "the file system under \(dir) reports its direct I/O alignment")
         return dir
     }
 
@@ -150,13 +134,13 @@ struct BlobWriterTests {
 
     @Test("every byte of a body lands in order with its MD5, whether it ends before, at or past the switch to direct writes or a chunk's end",
           arguments: [0, 1, from - 1, from, from + 1, from + chunk - 1, from + chunk, from + 3 * chunk + 12_345])
-    func directWritesKeepEveryByte(size: Int) throws {
+    func directWritesKeepEveryByte(size: Int) async throws {
         let dir = try Self.directDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", budget: budget)
-        let data = Self.varied(size)
-        try Self.write(data, to: writer)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", directBuffers: budget)
+        let data = DirectIOFixtures.varied(size)
+        try await Self.write(data, to: writer)
         try writer.sync()
         try writer.publish(as: dir + "/stored")
         #expect(writer.count == Int64(size))
@@ -172,10 +156,10 @@ struct BlobWriterTests {
         let dir = try Self.directDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", budget: budget)
+        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", directBuffers: budget)
         defer { writer.abort() }
-        let data = Self.varied(Self.from + 3 * Self.chunk + 1_000)
-        try Self.write(data, to: writer)
+        let data = DirectIOFixtures.varied(Self.from + 3 * Self.chunk + 1_000)
+        try await Self.write(data, to: writer)
         let path = dir + "/tmp/body"
         let head = try #require(PageCache.state(of: path, offset: 0, length: Int64(Self.from)), "this kernel has cachestat (Linux 6.5)")
         #expect(head.cached > 0, "the first MiB goes through the cache")
@@ -198,16 +182,16 @@ struct BlobWriterTests {
     }
 
     @Test("with no room left in the staging budget a large body goes through the page cache, as a body did before; an abort gives held buffers back")
-    func fullBudgetMeansTheCache() throws {
+    func fullBudgetMeansTheCache() async throws {
         let dir = try Self.directDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
-        let first = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "first", budget: budget)
-        let second = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "second", budget: budget)
-        let data = Self.varied(Self.from + 2 * Self.chunk)
-        try Self.write(data, to: first)
+        let first = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "first", directBuffers: budget)
+        let second = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "second", directBuffers: budget)
+        let data = DirectIOFixtures.varied(Self.from + 2 * Self.chunk)
+        try await Self.write(data, to: first)
         #expect(budget.left == 0)
-        try Self.write(data, to: second)
+        try await Self.write(data, to: second)
         let chunks = try #require(PageCache.state(of: dir + "/tmp/second", offset: Int64(Self.from), length: Int64(2 * Self.chunk)),
                                   "this kernel has cachestat (Linux 6.5)")
         #expect(chunks.cached > 0, "the second body, past the budget, is written through the cache")

@@ -6,9 +6,8 @@ import Testing
 
 /// A server whose data is on a disk writes a large body past the page cache
 /// (`BlobWriter.Direct`); the rest of the suite's servers keep their data on tmpfs, which
-/// takes no direct I/O, so these are the tests of that path through the server. One at a
-/// time: each checks that the process-wide budget of staging buffers is whole again.
-@Suite("Large bodies on a disk: written past the page cache, stored whole or not at all", .serialized)
+/// takes no direct I/O, so these are the tests of that path through the server.
+@Suite("Large bodies on a disk: written past the page cache, stored whole or not at all")
 struct DirectBodyTests {
     /// `O_DIRECT` as /proc/self/fdinfo shows it (octal): arm's value differs from x86-64's.
     private static let directFlag: Int32 = {
@@ -19,35 +18,26 @@ struct DirectBodyTests {
         #endif
     }()
 
-    /// 3 MiB and a bit, bytes that differ at every word: through the cache, two whole
-    /// chunks direct, and a tail.
-    private static let body: Data = {
-        let count = 3 << 20 + 12_345
-        let words = (0..<(count + 3) / 4).map { UInt32(truncatingIfNeeded: $0 &* 2_654_435_761).littleEndian }
-        return words.withUnsafeBytes { Data($0.prefix(count)) }
-    }()
-
-    private static func onDisk() throws -> String {
-        try #require(TempDirectory.makeOnDisk(prefix: "direct-server"), "a writable directory on a disk, not tmpfs")
-    }
+    /// 3 MiB and a bit: through the cache, two whole chunks direct, and a tail.
+    private static let body = DirectIOFixtures.varied(3 << 20 + 12_345)
 
     @Test("a large PUT is stored whole (its MD5 checked at complete) and served back byte for byte; the staging buffers go back",
           .diskBlobsOnly)
     func storedWhole() async throws {
-        try await TestServer.with(dataDirectory: try Self.onDisk()) { ts in
+        try await TestServer.with(dataDirectory: try DirectIOFixtures.directory(prefix: "direct-server")) { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let (_, target) = try await lf.storedDownload(Self.body, filename: "large.bin")
             let got = try await TestHTTP.send(.GET, ts.baseURL + target)
             #expect(got.status == 200)
             #expect(got.body == Self.body)
-            #expect(BlobWriter.Direct.budget.left == BlobWriter.Direct.budgetBytes)
+            #expect(try #require(ts.server.state.disk).directBuffers.left == BlobWriter.Direct.budgetBytes)
         }
     }
 
     @Test("a large PUT cut off after its first direct chunks leaves nothing, gives its buffers back, and the session takes the whole body after",
           .diskBlobsOnly)
     func cutOffLeavesNothing() async throws {
-        try await TestServer.with(dataDirectory: try Self.onDisk()) { ts in
+        try await TestServer.with(dataDirectory: try DirectIOFixtures.directory(prefix: "direct-server")) { ts in
             let lf = LightfieldCalls(baseURL: ts.baseURL, key: ts.key)
             let created = try await lf.create(purpose: "general", filename: "cut.bin", sizeBytes: Self.body.count)
             let url = try #require(created.string("uploadUrl"))
@@ -61,12 +51,13 @@ struct DirectBodyTests {
                 guard let flags = ts.openTemporaryBodyFlags(), flags.count == 1 else { return false }
                 return flags[0] & Self.directFlag != 0 && ts.openTemporaryBodies() == [2 << 20]
             }, "open bodies: \(ts.openTemporaryBodies() ?? []), flags: \(ts.openTemporaryBodyFlags() ?? [])")
-            #expect(BlobWriter.Direct.budget.left < BlobWriter.Direct.budgetBytes)
+            let buffers = try #require(ts.server.state.disk).directBuffers
+            #expect(buffers.left == BlobWriter.Direct.budgetBytes - BlobWriter.Direct.reserved)
             connection.close()
             #expect(await waitUntil { ts.openTemporaryBodies() == [] })
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: ts.dataDirectory + "/tmp")) ?? []).isEmpty)
             #expect(try await ts.storedBlobCount() == 0)
-            #expect(await waitUntil { BlobWriter.Direct.budget.left == BlobWriter.Direct.budgetBytes })
+            #expect(await waitUntil { buffers.left == BlobWriter.Direct.budgetBytes })
             let id = try #require(created.string("id"))
             #expect(try await lf.put(created, body: Self.body).status == 200)
             #expect(try await lf.complete(id, md5: MD5Hex.of(Self.body)).status == 200)

@@ -25,21 +25,25 @@ final class BlobWriter: @unchecked Sendable {
     /// How far the kernel has been asked to write the file back (`startWriteback`).
     private var writebackStarted: Int64 = 0
     private var closed = false
-    /// Where the body starts going straight to the disk (see `Direct`); nil: never, once
-    /// the file system or the staging budget has said no.
+    /// Where the staging buffers are counted; nil: every byte goes through the cache.
+    private let directBuffers: HeldBodyBudget?
+    /// Where the body starts going straight to the disk (see `Direct`); nil: never, or no
+    /// more once the file system or the budget has said no.
     private var directFrom: Int64?
-    /// The aligned buffer bytes past `directFrom` gather in; nil while writes are buffered.
+    /// One mapping of two chunks, the staging buffers; nil while writes are buffered.
+    private var buffers: UnsafeMutableRawPointer?
+    /// The buffer bytes gather in (one half of `buffers`); the other is the last full
+    /// chunk while `inFlight` writes it.
     private var staging: UnsafeMutableRawPointer?
     /// Bytes in `staging` not yet written.
     private var staged = 0
-    /// The other buffer: the last full chunk, while `inFlight` writes it.
-    private var spare: UnsafeMutableRawPointer?
     /// The direct write under way, if any.
     private var inFlight: DirectWrite?
     /// Where the next direct write goes in the file.
     private var directOffset: Int64 = 0
-    /// Where the staging buffers are counted (`Direct.budget` but in tests).
-    private let budget: HeldBodyBudget
+    /// A direct write that failed: every later write and the sync fail with it, so no
+    /// caller can publish a file with a chunk missing.
+    private var failure: POSIXError?
 
     /// Bytes written between two `startWriteback` calls.
     static let writebackStride: Int64 = 8 << 20
@@ -52,28 +56,29 @@ final class BlobWriter: @unchecked Sendable {
     /// the same code: `dd` of 1 GiB with `conv=fsync` took 1.9–2.6 s of system time,
     /// against 0.11–0.20 s with `oflag=direct` and 0.55–0.72 s of time in all. A profile of
     /// the pinned server put 30–44 % of its time in that copy (`copy_folio_from_iter_atomic`).
-    /// So the first `from` bytes are written as before (a small body never pays for a
-    /// staging buffer) and the rest is gathered into an aligned buffer of `chunk` bytes,
-    /// written with `O_DIRECT` whenever it fills: the disk reads it in place. Two buffers
-    /// take turns, one filling while a `DirectWrite` hands the other to the disk, so the
-    /// request does not wait for the disk as well (a synchronous first version left the
-    /// pinned server idle 0.4–0.6 s of each GiB). The tail, less than a chunk, is written
-    /// through the cache before the fsync.
+    /// So the first `from` bytes are written as before (a small body never pays for
+    /// staging buffers) and the rest is gathered into page-aligned buffers of `chunk`
+    /// bytes, each written with `O_DIRECT` when it fills: the disk reads it in place. Two
+    /// buffers take turns, one filling while a `DirectWrite` hands the other to the disk,
+    /// so the disk's time overlaps the request's hashing and copying (a synchronous first
+    /// version left the pinned server idle 0.4–0.6 s of each GiB); when the disk is the
+    /// slower, the request's task waits for it, suspended. The tail, less than a chunk,
+    /// is written through the cache before the fsync.
     enum Direct {
         /// Bytes written through the page cache before the switch (a multiple of `chunk`,
         /// so every direct write starts aligned).
         static let from: Int64 = 1 << 20
         /// One direct write, and the size of each staging buffer.
         static let chunk = 1 << 20
-        /// The staging buffers' alignment: a page. A file system that asks for more, or
-        /// for offsets that do not divide `chunk`, gets every byte through the cache.
+        /// The staging buffers' alignment: a page, what `mmap` gives. A file system that
+        /// asks for more, or for offsets that do not divide `chunk`, gets every byte
+        /// through the cache.
         static let alignment = 4096
-        /// Staging buffers held at once across every upload (two chunks a body, so 32
-        /// bodies): past it, a body is written through the cache as before, so thousands of
-        /// slow large PUTs cannot make the server hold two chunks each.
-        static let budget = HeldBodyBudget(bytes: budgetBytes)
+        /// Staging buffers a server holds at once across its uploads (two chunks a body,
+        /// so 32 bodies): past it, a body is written through the cache as before, so
+        /// thousands of slow large PUTs cannot make the server hold two chunks each.
         static let budgetBytes = 64 << 20
-        /// What one body reserves in `budget`.
+        /// What one body reserves in the budget.
         static let reserved = 2 * chunk
     }
 
@@ -81,12 +86,13 @@ final class BlobWriter: @unchecked Sendable {
     /// architecture's `O_DIRECTORY`; Glibc's macro does not reach Swift.
     static let temporaryFileFlag: Int32 = 0o20_000_000 | O_DIRECTORY
 
-    /// A new file in `directory`: unnamed when `unnamed`, else named `name`. `direct` false
-    /// keeps every byte in the page cache's path (what a file system without `O_DIRECT`
-    /// gets); `budget` counts the staging buffers when there are some.
-    init(directory: String, unnamed: Bool, name: String, direct: Bool = true,
-         budget: HeldBodyBudget = Direct.budget) throws {
-        self.budget = budget
+    /// A new file in `directory`: unnamed when `unnamed`, else named `name`. With
+    /// `directBuffers`, bytes past `Direct.from` go to the disk directly while that budget
+    /// has room (see `Direct`); without, every byte goes through the page cache (what a
+    /// body that will not fill a chunk past `Direct.from` gets, and a file system without
+    /// direct I/O).
+    init(directory: String, unnamed: Bool, name: String, directBuffers: HeldBodyBudget? = nil) throws {
+        self.directBuffers = directBuffers
         if unnamed {
             path = nil
             fd = open(directory, O_WRONLY | O_CLOEXEC | Self.temporaryFileFlag, 0o600)
@@ -96,40 +102,38 @@ final class BlobWriter: @unchecked Sendable {
             fd = open(named, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         }
         guard fd >= 0 else { throw POSIXError.current() }
-        directFrom = direct ? Direct.from : nil
+        directFrom = directBuffers == nil ? nil : Direct.from
     }
 
-    /// Appends `buffer`.
-    func write(_ buffer: ByteBuffer) throws {
-        try buffer.withUnsafeReadableBytes { bytes in
-            md5.update(bufferPointer: bytes)
-            guard var next = bytes.baseAddress else { return }
-            var left = bytes.count
-            while left > 0 {
-                if let staging {
-                    let taken = min(left, Direct.chunk - staged)
-                    (staging + staged).copyMemory(from: next, byteCount: taken)
-                    staged += taken
-                    count += Int64(taken)
-                    next += taken
-                    left -= taken
-                    if staged == Direct.chunk { try writeStaged() }
-                } else if let directFrom, count >= directFrom {
-                    if !startDirect() { self.directFrom = nil }
-                } else {
-                    let taken = directFrom.map { min(left, Int($0 - count)) } ?? left
-                    try writeAll(next, taken)
-                    count += Int64(taken)
-                    next += taken
-                    left -= taken
+    /// Appends `buffer`. Suspends while the disk is behind by two chunks.
+    func write(_ buffer: ByteBuffer) async throws {
+        if let failure { throw failure }
+        buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
+        var rest = buffer
+        while rest.readableBytes > 0 {
+            if let staging {
+                let taken = min(rest.readableBytes, Direct.chunk - staged)
+                rest.withUnsafeReadableBytes { bytes in
+                    (staging + staged).copyMemory(from: bytes.baseAddress!, byteCount: taken)
                 }
+                rest.moveReaderIndex(forwardBy: taken)
+                staged += taken
+                count += Int64(taken)
+                if staged == Direct.chunk { try await writeStaged() }
+            } else if let directFrom, count >= directFrom {
+                if !startDirect() { self.directFrom = nil }
+            } else {
+                let taken = directFrom.map { min(rest.readableBytes, Int($0 - count)) } ?? rest.readableBytes
+                try rest.withUnsafeReadableBytes { bytes in try writeAll(bytes.baseAddress!, taken) }
+                rest.moveReaderIndex(forwardBy: taken)
+                count += Int64(taken)
             }
         }
         if staging == nil, count - writebackStarted >= Self.writebackStride { startWriteback() }
     }
 
-    /// Writes `length` bytes from `start` at the file's offset, through whatever mode the
-    /// descriptor is in.
+    /// Writes `length` bytes from `start` at the file's offset (only before any direct
+    /// write, which uses offsets of its own).
     private func writeAll(_ start: UnsafeRawPointer, _ length: Int) throws {
         var offset = 0
         while offset < length {
@@ -147,64 +151,88 @@ final class BlobWriter: @unchecked Sendable {
     /// writes of a chunk at a time from a page-aligned buffer, or refuses `O_DIRECT`, or the
     /// budget has no room; the body goes on through the cache.
     private func startDirect() -> Bool {
+        guard let directBuffers else { return false }
         var memoryAlignment: UInt32 = 0
         var offsetAlignment: UInt32 = 0
         guard hoist_direct_alignment(fd, &memoryAlignment, &offsetAlignment) == 0,
               memoryAlignment > 0, Direct.alignment % Int(memoryAlignment) == 0,
               offsetAlignment > 0, Direct.chunk % Int(offsetAlignment) == 0,
-              budget.reserve(Direct.reserved)
+              directBuffers.reserve(Direct.reserved)
         else { return false }
+        // Mapped, not allocated: the pages go back to the system at the unmap, where a
+        // heap would keep up to the budget's 64 MiB in the server after uploads end.
+        let mapped = mmap(nil, Direct.reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            directBuffers.release(Direct.reserved)
+            return false
+        }
         guard hoist_set_direct(fd, 1) == 0 else {
-            budget.release(Direct.reserved)
+            munmap(mapped, Direct.reserved)
+            directBuffers.release(Direct.reserved)
             return false
         }
         // What went through the cache so far starts for the disk now, not at the fsync.
         startWriteback()
         directOffset = count
-        staging = UnsafeMutableRawPointer.allocate(byteCount: Direct.chunk, alignment: Direct.alignment)
-        spare = UnsafeMutableRawPointer.allocate(byteCount: Direct.chunk, alignment: Direct.alignment)
+        buffers = mapped
+        staging = mapped
         return true
+    }
+
+    /// The half of `buffers` that `staging` is not.
+    private func otherBuffer() -> UnsafeMutableRawPointer? {
+        guard let buffers, let staging else { return nil }
+        return staging == buffers ? buffers + Direct.chunk : buffers
     }
 
     /// Hands the full staging buffer to a `DirectWrite` and fills the other one, once the
     /// write before has finished with it.
-    private func writeStaged() throws {
-        try finishWrite()
-        guard let full = staging, let idle = spare else { return }
+    private func writeStaged() async throws {
+        if let inFlight {
+            self.inFlight = nil
+            do { try await inFlight.wait() } catch { throw failed(error) }
+        }
+        guard let full = staging, let idle = otherBuffer() else { return }
         inFlight = DirectWrite.start(fd: fd, buffer: full, length: staged, offset: directOffset)
         directOffset += Int64(staged)
         staging = idle
-        spare = full
         staged = 0
     }
 
-    /// Waits for the direct write under way, if any; throws what it failed with.
-    private func finishWrite() throws {
-        defer { inFlight = nil }
-        try inFlight?.wait()
+    /// Remembers `error` as the writer's failure (see `failure`) and returns it.
+    private func failed(_ error: any Error) -> POSIXError {
+        let failure = error as? POSIXError ?? POSIXError(.EIO)
+        self.failure = failure
+        return failure
     }
 
     /// Writes what is staged through the cache (`O_DIRECT` off: the tail is no whole
-    /// chunk) after the last direct write, and gives the buffers back.
+    /// chunk) after the last direct write, and gives the buffers back. Blocks: called by
+    /// `sync`, on the store's pool.
     private func writeTail() throws {
         guard let staging else { return }
-        try finishWrite()
-        _ = hoist_set_direct(fd, 0)
+        if let inFlight {
+            self.inFlight = nil
+            do { try inFlight.waitBlocking() } catch { throw failed(error) }
+        }
+        guard hoist_set_direct(fd, 0) == 0 else { throw failed(POSIXError.current()) }
         try DirectWrite.writeAll(fd, staging, staged, at: directOffset)
         directOffset += Int64(staged)
         staged = 0
-        releaseStaging()
+        releaseBuffers()
     }
 
     /// Gives the staging buffers back, once no write reads them.
-    private func releaseStaging() {
-        guard let staging else { return }
-        try? finishWrite()
-        staging.deallocate()
-        spare?.deallocate()
-        self.staging = nil
-        spare = nil
-        budget.release(Direct.reserved)
+    private func releaseBuffers() {
+        guard let buffers else { return }
+        if let inFlight {
+            self.inFlight = nil
+            try? inFlight.waitBlocking()
+        }
+        munmap(buffers, Direct.reserved)
+        self.buffers = nil
+        staging = nil
+        directBuffers?.release(Direct.reserved)
     }
 
     /// Asks the kernel to start writing the bytes so far to disk, without waiting for the
@@ -238,6 +266,7 @@ final class BlobWriter: @unchecked Sendable {
     /// The pages are clean once synced, so dropping them writes nothing; a download reads
     /// them from the disk. Advisory: a failure changes nothing stored.
     func sync() throws {
+        if let failure { throw failure }
         try writeTail()
         guard fsync(fd) == 0 else { throw POSIXError.current() }
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
@@ -264,7 +293,7 @@ final class BlobWriter: @unchecked Sendable {
     }
 
     private func closeFile() {
-        releaseStaging()
+        releaseBuffers()
         if !closed { close(fd); closed = true }
     }
 

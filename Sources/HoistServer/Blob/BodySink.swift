@@ -36,7 +36,7 @@ final class BodySink {
         guard let smallLimit, room <= smallLimit, budget.reserve(room) else {
             self.smallLimit = nil
             reserved = 0
-            writer = try disk.makeWriter()
+            writer = try disk.makeWriter(declaredLength: declaredLength)
             return
         }
         self.smallLimit = smallLimit
@@ -47,21 +47,23 @@ final class BodySink {
     deinit { budget.release(reserved) }
 
     /// Appends `buffer`.
-    func write(_ buffer: ByteBuffer) throws {
+    func write(_ buffer: ByteBuffer) async throws {
         count += Int64(buffer.readableBytes)
         if let writer {
-            try writer.write(buffer)
+            try await writer.write(buffer)
         } else if let smallLimit, count <= Int64(smallLimit) {
             var buffer = buffer
             held.writeBuffer(&buffer)
         } else {
-            let writer = try disk.makeWriter()
+            // Chunked (a declared length would have kept it within the limit): its size
+            // is not known.
+            let writer = try disk.makeWriter(declaredLength: nil)
             self.writer = writer
-            try writer.write(held)
+            try await writer.write(held)
             held = ByteBuffer()
             budget.release(reserved)
             reserved = 0
-            try writer.write(buffer)
+            try await writer.write(buffer)
         }
     }
 
@@ -87,8 +89,9 @@ final class BodySink {
     }
 }
 
-/// Memory held for bodies at once, across every request: small bodies kept whole
-/// (`BodySink`), and the staging buffers of large ones written directly (`BlobWriter.Direct`).
+/// Memory bodies may hold at once, across every request: one budget for the small bodies
+/// kept whole (`BodySink`), another for the staging buffers of large ones written to the
+/// disk directly (`DiskBlobStore.directBuffers`).
 final class HeldBodyBudget: Sendable {
     private let available: Mutex<Int>
 

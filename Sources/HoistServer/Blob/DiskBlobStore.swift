@@ -10,6 +10,8 @@ struct DiskBlobStore: Sendable {
     let tempDirectory: String
     /// Bodies go to unnamed temporary files (`O_TMPFILE`), found to work at start.
     let unnamedTemporaries: Bool
+    /// The staging buffers of the bodies written to the disk directly (`BlobWriter.Direct`).
+    let directBuffers = HeldBodyBudget(bytes: BlobWriter.Direct.budgetBytes)
 
     init(dataDirectory: String) throws {
         blobDirectory = dataDirectory + "/blobs"
@@ -20,9 +22,13 @@ struct DiskBlobStore: Sendable {
         unnamedTemporaries = BlobWriter.unnamedFilesWork(in: tempDirectory)
     }
 
-    /// Opens a new temporary file to stream a body into.
-    func makeWriter() throws -> BlobWriter {
-        try BlobWriter(directory: tempDirectory, unnamed: unnamedTemporaries, name: RandomID.uuid().uuidString)
+    /// Opens a new temporary file to stream a body of `declaredLength` bytes into (nil:
+    /// not known). One declared too short to fill a chunk past `Direct.from` goes
+    /// through the page cache: staging buffers would cost it more than they save.
+    func makeWriter(declaredLength: Int64?) throws -> BlobWriter {
+        let direct = declaredLength.map { $0 >= BlobWriter.Direct.from + Int64(BlobWriter.Direct.chunk) } ?? true
+        return try BlobWriter(directory: tempDirectory, unnamed: unnamedTemporaries, name: RandomID.uuid().uuidString,
+                              directBuffers: direct ? directBuffers : nil)
     }
 
     /// Makes a finished writer's bytes durable and gives them a blob id.

@@ -78,7 +78,7 @@ struct StorageRoutes: Sendable {
                 if state.inflight.isCancelled(session.id) { throw APIError.notPending(SessionStatus.cancelled.rawValue) }
                 state.metrics.received(bytes: buffer.readableBytes)
                 guard sink.count + Int64(buffer.readableBytes) <= limit else { throw APIError.bodyTooLarge(limit: limit) }
-                try sink.write(buffer)
+                try await sink.write(buffer)
             }
             // A cancel also ends a read that waited for bytes: the body looks whole, or the
             // read throws, and the flag says why.
