@@ -129,6 +129,11 @@ struct BlobWriterTests {
         return dir
     }
 
+    /// A named writer in `dir/tmp` whose staging buffers `budget` counts.
+    private static func directWriter(in dir: String, name: String, budget: HeldBodyBudget) throws -> BlobWriter {
+        try BlobWriter(directory: dir + "/tmp", unnamed: false, name: name, directBuffers: budget)
+    }
+
     static let from = Int(BlobWriter.Direct.from)
     static let chunk = BlobWriter.Direct.chunk
 
@@ -138,7 +143,7 @@ struct BlobWriterTests {
         let dir = try Self.directDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", directBuffers: budget)
+        let writer = try Self.directWriter(in: dir, name: "body", budget: budget)
         let data = DirectIOFixtures.varied(size)
         try await Self.write(data, to: writer)
         try writer.sync()
@@ -156,7 +161,7 @@ struct BlobWriterTests {
         let dir = try Self.directDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
-        let writer = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "body", directBuffers: budget)
+        let writer = try Self.directWriter(in: dir, name: "body", budget: budget)
         defer { writer.abort() }
         let data = DirectIOFixtures.varied(Self.from + 3 * Self.chunk + 1_000)
         try await Self.write(data, to: writer)
@@ -186,8 +191,8 @@ struct BlobWriterTests {
         let dir = try Self.directDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let budget = HeldBodyBudget(bytes: BlobWriter.Direct.reserved)
-        let first = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "first", directBuffers: budget)
-        let second = try BlobWriter(directory: dir + "/tmp", unnamed: false, name: "second", directBuffers: budget)
+        let first = try Self.directWriter(in: dir, name: "first", budget: budget)
+        let second = try Self.directWriter(in: dir, name: "second", budget: budget)
         let data = DirectIOFixtures.varied(Self.from + 2 * Self.chunk)
         try await Self.write(data, to: first)
         #expect(budget.left == 0)
