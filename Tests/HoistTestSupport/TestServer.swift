@@ -84,14 +84,8 @@ public struct TestServer: Sendable {
     /// The status flags (`open`'s, as /proc/self/fdinfo shows them) of each temporary file
     /// the server holds open for a body it is receiving; nil when they cannot be read.
     public func openTemporaryBodyFlags() -> [Int32]? {
-        guard let resolved = realpath(dataDirectory + "/tmp", nil) else { return nil }
-        let prefix = String(cString: resolved) + "/"
-        free(resolved)
-        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
-        return descriptors.compactMap { fd in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
-                  target.hasPrefix(prefix),
-                  let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + fd, encoding: .utf8),
+        Self.openDescriptors(in: dataDirectory + "/tmp", pid: nil)?.compactMap { fd in
+            guard let info = try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8),
                   let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") })
             else { return nil }
             return Int32(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8)
@@ -100,18 +94,26 @@ public struct TestServer: Sendable {
 
     /// `stat` of each file in `directory` that a process holds open (see `openFiles`).
     public static func openFileStatus(in directory: String, pid: pid_t? = nil) -> [stat]? {
-        let descriptorDirectory = "/proc/" + (pid.map(String.init) ?? "self") + "/fd"
+        openDescriptors(in: directory, pid: pid)?.compactMap { fd in
+            var info = stat()
+            return stat(descriptorDirectory(pid) + "/\(fd)", &info) == 0 ? info : nil
+        }
+    }
+
+    /// The descriptors of a process (this one unless `pid` says another) open on files in
+    /// `directory`, named or not; nil when its descriptors cannot be read.
+    private static func openDescriptors(in directory: String, pid: pid_t?) -> [String]? {
         guard let resolved = realpath(directory, nil) else { return nil }
         let prefix = String(cString: resolved) + "/"
         free(resolved)
-        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: descriptorDirectory) else { return nil }
-        return descriptors.compactMap { fd in
-            let link = descriptorDirectory + "/" + fd
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link), target.hasPrefix(prefix) else { return nil }
-            var info = stat()
-            return stat(link, &info) == 0 ? info : nil
+        let descriptors = descriptorDirectory(pid)
+        guard let all = try? FileManager.default.contentsOfDirectory(atPath: descriptors) else { return nil }
+        return all.filter { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + fd))?.hasPrefix(prefix) == true
         }
     }
+
+    private static func descriptorDirectory(_ pid: pid_t?) -> String { "/proc/" + (pid.map(String.init) ?? "self") + "/fd" }
 
     /// How many blobs the server holds: files under its data directory and small bodies
     /// kept in its SQLite database, or keys in its bucket.

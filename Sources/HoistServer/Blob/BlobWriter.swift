@@ -39,8 +39,6 @@ final class BlobWriter: @unchecked Sendable {
     private var staged = 0
     /// The direct write under way, if any.
     private var inFlight: DirectWrite?
-    /// Where the next direct write goes in the file.
-    private var directOffset: Int64 = 0
     /// A direct write that failed: every later write and the sync fail with it, so no
     /// caller can publish a file with a chunk missing.
     private var failure: POSIXError?
@@ -124,26 +122,12 @@ final class BlobWriter: @unchecked Sendable {
                 if !startDirect() { self.directFrom = nil }
             } else {
                 let taken = directFrom.map { min(rest.readableBytes, Int($0 - count)) } ?? rest.readableBytes
-                try rest.withUnsafeReadableBytes { bytes in try writeAll(bytes.baseAddress!, taken) }
+                try rest.withUnsafeReadableBytes { bytes in try DirectWrite.writeAll(fd, bytes.baseAddress!, taken, at: count) }
                 rest.moveReaderIndex(forwardBy: taken)
                 count += Int64(taken)
             }
         }
         if staging == nil, count - writebackStarted >= Self.writebackStride { startWriteback() }
-    }
-
-    /// Writes `length` bytes from `start` at the file's offset (only before any direct
-    /// write, which uses offsets of its own).
-    private func writeAll(_ start: UnsafeRawPointer, _ length: Int) throws {
-        var offset = 0
-        while offset < length {
-            let n = Glibc.write(fd, start + offset, length - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw POSIXError.current()
-            }
-            offset += n
-        }
     }
 
     /// Switches to direct writes: two staging buffers from the budget, `O_DIRECT` on.
@@ -173,7 +157,6 @@ final class BlobWriter: @unchecked Sendable {
         }
         // What went through the cache so far starts for the disk now, not at the fsync.
         startWriteback()
-        directOffset = count
         buffers = mapped
         staging = mapped
         return true
@@ -193,8 +176,8 @@ final class BlobWriter: @unchecked Sendable {
             do { try await inFlight.wait() } catch { throw failed(error) }
         }
         guard let full = staging, let idle = otherBuffer() else { return }
-        inFlight = DirectWrite.start(fd: fd, buffer: full, length: staged, offset: directOffset)
-        directOffset += Int64(staged)
+        // Every byte before the staged ones is on the file or in the write before.
+        inFlight = DirectWrite.start(fd: fd, buffer: full, length: staged, offset: count - Int64(staged))
         staging = idle
         staged = 0
     }
@@ -216,8 +199,7 @@ final class BlobWriter: @unchecked Sendable {
             do { try inFlight.waitBlocking() } catch { throw failed(error) }
         }
         guard hoist_set_direct(fd, 0) == 0 else { throw failed(POSIXError.current()) }
-        try DirectWrite.writeAll(fd, staging, staged, at: directOffset)
-        directOffset += Int64(staged)
+        try DirectWrite.writeAll(fd, staging, staged, at: count - Int64(staged))
         staged = 0
         releaseBuffers()
     }

@@ -92,6 +92,7 @@ final class DirectWrite: Sendable {
 
     /// `pwrite` of `length` bytes from `start` at `offset`, again after EINTR and short
     /// writes, or (`stopShort`) up to the first short write. Returns the bytes written.
+    /// Every write of a `BlobWriter`'s file goes through here, direct or not.
     @discardableResult
     static func writeAll(_ fd: Int32, _ start: UnsafeRawPointer, _ length: Int, at offset: Int64,
                          stopShort: Bool = false) throws -> Int {
